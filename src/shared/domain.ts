@@ -1,0 +1,238 @@
+import { z } from 'zod'
+
+/**
+ * Domain entities shared by the sync server, the client cache and the renderer.
+ * Timestamps are epoch milliseconds: they sort and index cheaply in SQLite and PostgreSQL.
+ */
+
+export const CHANNELS = ['chat', 'email', 'sms', 'whatsapp', 'voice'] as const
+export const Channel = z.enum(CHANNELS)
+export type Channel = z.infer<typeof Channel>
+
+export const IdentityKind = z.enum(['email', 'phone', 'whatsapp', 'chat'])
+export type IdentityKind = z.infer<typeof IdentityKind>
+
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const
+export const ConversationStatus = z.enum(CONVERSATION_STATUSES)
+export type ConversationStatus = z.infer<typeof ConversationStatus>
+
+export const Direction = z.enum(['inbound', 'outbound'])
+export type Direction = z.infer<typeof Direction>
+
+/** Inbound messages are `received`; outbound ones move queued → sent → delivered → read, or failed. */
+export const DeliveryStatus = z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed'])
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>
+
+export const Role = z.enum(['agent', 'supervisor'])
+export type Role = z.infer<typeof Role>
+
+export const ConsentPurpose = z.enum(['transactional', 'promotional'])
+export type ConsentPurpose = z.infer<typeof ConsentPurpose>
+
+/**
+ * What a customer's consent map holds: a purpose (transactional, promotional), or a channel as
+ * a whole — an SMS STOP withdraws `sms` (no SMS at all) as well as `promotional` (anywhere).
+ */
+export const ConsentKey = z.enum([...ConsentPurpose.options, ...CHANNELS])
+export type ConsentKey = z.infer<typeof ConsentKey>
+
+/** A pre-approved message template (WhatsApp outside the 24-hour window); the provider holds its text. */
+export const OutboundTemplate = z.object({
+  name: z.string().trim().min(1).max(512),
+  /** The template's language code, e.g. en_US. */
+  language: z.string().trim().min(2).max(15),
+  /** Body parameters {{1}}, {{2}}… in order. */
+  parameters: z.array(z.string().max(1024)).max(50).default([]),
+})
+export type OutboundTemplate = z.infer<typeof OutboundTemplate>
+
+export const Id = z.string().min(1).max(128)
+export const Timestamp = z.number().int().nonnegative()
+export const Label = z.string().trim().min(1).max(64)
+export const AttributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
+
+export const User = z.object({
+  id: Id,
+  name: z.string(),
+  email: z.string(),
+  role: Role,
+  team: z.string().nullable(),
+  /** Inboxes this user may see; null means every inbox. */
+  inboxes: z.array(z.string()).nullable(),
+  createdAt: Timestamp,
+})
+export type User = z.infer<typeof User>
+
+export const Customer = z.object({
+  id: Id,
+  name: z.string(),
+  labels: z.array(Label),
+  attributes: z.record(z.string(), AttributeValue),
+  /** Consent per purpose (and per channel); a key missing from the map has never been asked. */
+  consent: z.partialRecord(ConsentKey, z.boolean()),
+  /**
+   * Per consent key, when the customer last said so (the time of the message that asked, not
+   * of its processing): a request older than this that is stored late does not override it.
+   */
+  consentChangedAt: z.partialRecord(ConsentKey, Timestamp).nullish(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  lastActivityAt: Timestamp,
+  /** Set while this record is merged into another customer (its identities and conversations moved there); cleared by an undo. */
+  mergedInto: Id.nullish(),
+})
+export type Customer = z.infer<typeof Customer>
+
+export const Identity = z.object({
+  id: Id,
+  customerId: Id,
+  kind: IdentityKind,
+  /** Normalized: lower-case email, E.164 phone / WhatsApp number, chat visitor id. */
+  address: z.string(),
+  displayName: z.string().nullable(),
+  createdAt: Timestamp,
+})
+export type Identity = z.infer<typeof Identity>
+
+export const Conversation = z.object({
+  id: Id,
+  customerId: Id,
+  channel: Channel,
+  inbox: z.string(),
+  subject: z.string().nullable(),
+  status: ConversationStatus,
+  snoozedUntil: Timestamp.nullable(),
+  assigneeId: Id.nullable(),
+  team: z.string().nullable(),
+  /** Channel-specific key that routes later inbound items into this conversation. */
+  threadKey: z.string(),
+  labels: z.array(Label),
+  lastMessageAt: Timestamp,
+  /** When the customer last wrote and has not been answered since; null when answered. */
+  waitingSince: Timestamp.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+})
+export type Conversation = z.infer<typeof Conversation>
+
+export const Attachment = z.object({
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  url: z.string().nullable(),
+  /** Why `url` is null (e.g. larger than the server keeps), for the agent to read. */
+  note: z.string().max(500).optional(),
+})
+export type Attachment = z.infer<typeof Attachment>
+
+export const Message = z.object({
+  id: Id,
+  conversationId: Id,
+  customerId: Id,
+  channel: Channel,
+  direction: Direction,
+  /** The agent who wrote an outbound message; null for the customer's messages. */
+  authorId: Id.nullable(),
+  authorName: z.string(),
+  subject: z.string().nullable(),
+  text: z.string(),
+  /** Sanitized on the server before it is stored. */
+  html: z.string().nullable(),
+  attachments: z.array(Attachment),
+  /** Provider id (Message-ID, MessageSid, wamid…); unique per channel. */
+  externalId: z.string().nullable(),
+  deliveryStatus: DeliveryStatus,
+  deliveryError: z.string().nullable(),
+  sentAt: Timestamp,
+  updatedAt: Timestamp,
+  /** Outbound only: why it is sent, checked against the customer's consent at send time (absent: transactional). */
+  purpose: ConsentPurpose.nullish(),
+  /** Outbound only: sent as this approved template rather than as free text. */
+  template: OutboundTemplate.nullish(),
+  /** Outbound email only: the addresses copied. */
+  cc: z.array(z.string()).nullish(),
+})
+export type Message = z.infer<typeof Message>
+
+export const Note = z.object({
+  id: Id,
+  conversationId: Id,
+  customerId: Id,
+  authorId: Id,
+  authorName: z.string(),
+  text: z.string(),
+  createdAt: Timestamp,
+})
+export type Note = z.infer<typeof Note>
+
+export const CallOutcome = z.enum(['answered', 'missed', 'voicemail', 'failed'])
+export type CallOutcome = z.infer<typeof CallOutcome>
+
+export const Call = z.object({
+  id: Id,
+  conversationId: Id,
+  customerId: Id,
+  direction: Direction,
+  status: z.enum(['ringing', 'in-progress', 'completed']),
+  outcome: CallOutcome.nullable(),
+  durationSeconds: z.number().int().nonnegative().nullable(),
+  recordingUrl: z.string().nullable(),
+  transcript: z.string().nullable(),
+  /** The agent's notes on the call. */
+  notes: z.string().nullable(),
+  agentId: Id.nullable(),
+  externalId: z.string().nullable(),
+  startedAt: Timestamp,
+  updatedAt: Timestamp,
+})
+export type Call = z.infer<typeof Call>
+
+export const EventType = z.enum([
+  'assigned',
+  'status_changed',
+  'labels_changed',
+  'customer_merged',
+  'consent_changed',
+  /** A consent request stored late, older than the customer's latest word on it: recorded, not applied. */
+  'consent_superseded',
+  /** Another customer is probably the same person; `data` names them and why (never merged silently). */
+  'identity_suggested',
+])
+export type EventType = z.infer<typeof EventType>
+
+/** Something that happened to a conversation and shows in the timeline. */
+export const TimelineEvent = z.object({
+  id: Id,
+  conversationId: Id,
+  customerId: Id,
+  type: EventType,
+  actorId: Id.nullable(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: Timestamp,
+})
+export type TimelineEvent = z.infer<typeof TimelineEvent>
+
+export const ENTITY_SCHEMAS = {
+  user: User,
+  customer: Customer,
+  identity: Identity,
+  conversation: Conversation,
+  message: Message,
+  note: Note,
+  call: Call,
+  event: TimelineEvent,
+} as const
+
+export type EntityName = keyof typeof ENTITY_SCHEMAS
+export const EntityName = z.enum(Object.keys(ENTITY_SCHEMAS) as [EntityName, ...EntityName[]])
+
+export interface EntityTypes {
+  user: User
+  customer: Customer
+  identity: Identity
+  conversation: Conversation
+  message: Message
+  note: Note
+  call: Call
+  event: TimelineEvent
+}

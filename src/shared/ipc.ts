@@ -1,0 +1,404 @@
+import { z } from 'zod'
+import {
+  Call,
+  CallOutcome,
+  Channel,
+  Conversation,
+  ConversationStatus,
+  Customer,
+  Direction,
+  EntityName,
+  Id,
+  Identity,
+  Message,
+  Note,
+  OutboundTemplate,
+  TimelineEvent,
+  Timestamp,
+  User,
+} from './domain'
+import { AssignArgs, CustomerLabelArgs, LabelArgs, SetStatusArgs, type MutationName } from './mutations'
+import type { TypingNotice } from './sync'
+
+/**
+ * The one contract between the renderer and the client core. Each handler declares its
+ * arguments as a zod schema (parsed where the core receives them) and its result type.
+ * Electron carries it over a MessagePort, the browser host over a loopback WebSocket.
+ */
+
+export const OutboxState = z.object({
+  mutationId: z.number().int(),
+  state: z.enum(['pending', 'failed']),
+  error: z.string().nullable(),
+})
+export type OutboxState = z.infer<typeof OutboxState>
+
+/** One queued or refused agent action, for the UI's list of actions awaiting the server. */
+export interface OutboxEntry extends OutboxState {
+  name: MutationName
+  conversationId: string
+  customerId: string | null
+  /** The message or note the action created, if any. */
+  itemId: string | null
+  args: unknown
+  createdAt: number
+}
+
+export type InboxView = 'all' | 'mine' | 'unassigned'
+
+/** `activity`: latest first; `waiting`: the customer who has waited longest for an answer first. */
+export const InboxSort = z.enum(['activity', 'waiting'])
+export type InboxSort = z.infer<typeof InboxSort>
+
+/** Conversations per sidebar entry, under the status filter the agent chose. */
+export interface InboxCounts {
+  views: Record<InboxView, number>
+  teams: { team: string; count: number }[]
+  channels: { channel: Channel; count: number }[]
+  /** Unread, unresolved conversations assigned to the agent: the window title / badge count. */
+  mineUnread: number
+}
+
+/** Text with the words that matched a search marked, in order. */
+export type HighlightedText = { text: string; match: boolean }[]
+
+export const SearchKind = z.enum(['message', 'note', 'customer'])
+export type SearchKind = z.infer<typeof SearchKind>
+
+export interface SearchHit {
+  kind: SearchKind
+  /** The message, note or customer id. */
+  id: string
+  customerId: string
+  customerName: string
+  /** The message's or note's conversation; for a customer, their latest one (null if none). */
+  conversationId: string | null
+  channel: Channel | null
+  status: ConversationStatus | null
+  at: number
+  /** Email subject or customer name, highlighted; empty when there is none. */
+  title: HighlightedText
+  /** The best-matching part of the text (or a customer's addresses), highlighted. */
+  snippet: HighlightedText
+}
+
+export interface ConversationListItem extends Conversation {
+  customerName: string
+  preview: string
+  assigneeName: string | null
+  pending: boolean
+  /** Something happened since the agent last opened it, or they marked it unread. */
+  unread: boolean
+}
+
+export type TimelineItem =
+  | { kind: 'message'; at: number; item: Message; outbox: OutboxState | null }
+  | { kind: 'note'; at: number; item: Note; outbox: OutboxState | null }
+  | { kind: 'call'; at: number; item: Call; outbox: null }
+  | { kind: 'event'; at: number; item: TimelineEvent; outbox: null }
+
+export interface TimelinePage {
+  items: TimelineItem[]
+  /** Pass as `before` to load the page of older items; null when there are none. */
+  before: { at: number; id: string } | null
+  /** Pass as `after` to load the page of newer items; null when this page reaches the latest. */
+  after?: { at: number; id: string } | null
+}
+
+export interface CustomerProfile {
+  customer: Customer
+  identities: Identity[]
+  conversations: Conversation[]
+}
+
+/** A probable duplicate of the customer (an `identity_suggested` event) awaiting an agent's decision. */
+export interface CustomerSuggestionItem {
+  suggestionId: string
+  /** The conversation the evidence arrived in. */
+  conversationId: string
+  candidateId: string
+  candidateName: string
+  /** Null when the candidate is not in this device's cache. */
+  candidate: Customer | null
+  detail: string
+  at: number
+}
+
+/** A merge into (or out of) the customer that can still be undone. */
+export interface CustomerMergeItem {
+  mergeId: string
+  sourceId: string
+  sourceName: string
+  targetId: string
+  targetName: string
+  identities: number
+  conversations: number
+  at: number
+}
+
+/** What a merge of `source` into `target` would move, read from this device's cache. */
+export interface MergePreview {
+  source: Customer
+  target: Customer
+  identities: Identity[]
+  conversations: Conversation[]
+  messages: number
+  notes: number
+  calls: number
+}
+
+export interface CustomerRelated {
+  suggestions: CustomerSuggestionItem[]
+  merges: CustomerMergeItem[]
+  /** Merges and undos this agent queued that the server has not applied yet (shown as pending). */
+  pending: { mutationId: number; name: 'mergeCustomers' | 'unmergeCustomers'; state: 'pending' | 'failed'; error: string | null }[]
+}
+
+/** New inbound messages in the agent's own conversations, after they reached the cache. */
+export interface InboundArrived {
+  items: { messageId: string; conversationId: string; customerId: string; customerName: string; channel: Channel; preview: string }[]
+  /** True when they came in one catch-up (a pull after reconnecting): show one summary, not one per message. */
+  batched: boolean
+}
+
+/** Another agent viewing or typing in a conversation (ephemeral, never stored). */
+export interface PresenceEntry {
+  userId: string
+  name: string
+  typing: boolean
+}
+
+export const SyncStatus = z.enum(['connecting', 'syncing', 'online', 'offline'])
+export type SyncStatus = z.infer<typeof SyncStatus>
+
+export interface SyncState {
+  status: SyncStatus
+  /** Actions waiting to reach the server. */
+  pending: number
+  /** Actions the server refused; they wait for a retry or a discard. */
+  failed: number
+  cursor: number
+  lastError: string | null
+  lastSyncedAt: number | null
+  /** While syncing: changes received so far in this catch-up, for a progress line. */
+  received?: number
+}
+
+export interface Session {
+  user: User
+  serverUrl: string
+}
+
+const Cursor = z.object({ at: Timestamp, id: Id })
+
+/** What the composer was holding for one conversation, kept in the cache until sent. */
+export const ComposerDraft = z.object({
+  mode: z.enum(['reply', 'note']),
+  /** The editor's document (TipTap JSON), restored as it was. */
+  doc: z.unknown(),
+  /** The reply channel the agent picked, when it was not the default. */
+  channel: Channel.optional(),
+  subject: z.string().max(1_000).optional(),
+  cc: z.string().max(2_000).optional(),
+})
+export type ComposerDraft = z.infer<typeof ComposerDraft>
+
+/** A saved reply; `{{customer.name}}`, `{{agent.name}}` and `{{conversation.subject}}` are filled in on insert. */
+export interface CannedResponse {
+  id: string
+  title: string
+  /** Typed after "/" to find it. */
+  shortcut: string
+  body: string
+}
+
+export interface DownloadedAttachment {
+  name: string
+  contentType: string
+  /** The file's bytes, base64: the IPC channel carries JSON. */
+  base64: string
+}
+
+/** What a reply may carry beyond its text: email's subject and copies, WhatsApp's template. */
+const ReplyExtras = {
+  subject: z.string().trim().min(1, 'the subject is empty').max(998).optional(),
+  cc: z.array(z.email('cc needs email addresses')).max(50).optional(),
+  template: OutboundTemplate.optional(),
+}
+
+export const IPC_ARGS = {
+  'session.get': z.object({}),
+  'users.list': z.object({}),
+  'inbox.list': z.object({
+    view: z.enum(['all', 'mine', 'unassigned']).default('all'),
+    status: ConversationStatus.optional(),
+    limit: z.number().int().positive().max(1_000).default(200),
+    /** Narrows the view to one team or one channel. */
+    team: z.string().min(1).max(100).optional(),
+    channel: Channel.optional(),
+    sort: InboxSort.default('activity'),
+    /** Continue after this row: `key` is lastMessageAt (activity) or waitingSince (waiting) of the last row shown. */
+    after: z.object({ key: z.number().int(), id: Id }).optional(),
+  }),
+  'inbox.counts': z.object({ status: ConversationStatus.optional() }),
+  'search.query': z
+    .object({
+      text: z.string().trim().min(1, 'type something to search for').max(500),
+      kinds: z.array(SearchKind).max(3).optional(),
+      channel: Channel.optional(),
+      status: ConversationStatus.optional(),
+      /** null: unassigned conversations only. */
+      assigneeId: Id.nullable().optional(),
+      from: Timestamp.optional(),
+      to: Timestamp.optional(),
+      limit: z.number().int().positive().max(200).default(50),
+    })
+    .refine((a) => a.from === undefined || a.to === undefined || a.from < a.to, {
+      message: 'the date range ends before it starts',
+      path: ['to'],
+    }),
+  'conversation.markRead': z.object({ conversationId: Id }),
+  'conversation.markUnread': z.object({ conversationId: Id }),
+  'customer.get': z.object({ customerId: Id }),
+  'customer.timeline': z
+    .object({
+      customerId: Id,
+      limit: z.number().int().positive().max(1_000).default(100),
+      before: Cursor.optional(),
+      /** The page of items newer than this cursor, oldest first (scrolling down after a jump to a date). */
+      after: Cursor.optional(),
+      /** Jump to a date: the page of items at or before this time. */
+      until: Timestamp.optional(),
+    })
+    .refine((a) => [a.before, a.after, a.until].filter((x) => x !== undefined).length <= 1, {
+      message: 'pass at most one of before, after and until',
+    }),
+  'conversation.reply': z.object({
+    conversationId: Id,
+    text: z.string().trim().min(1, 'a reply needs text').max(100_000),
+    ...ReplyExtras,
+  }),
+  /** Writes to the customer on a channel where they have no conversation yet; the conversation starts with it. */
+  'conversation.start': z.object({
+    customerId: Id,
+    channel: z.enum(['email', 'sms', 'whatsapp']),
+    text: z.string().trim().min(1, 'a message needs text').max(100_000),
+    ...ReplyExtras,
+  }),
+  'conversation.note': z.object({ conversationId: Id, text: z.string().trim().min(1, 'a note needs text').max(100_000) }),
+  'conversation.assign': AssignArgs,
+  'conversation.setStatus': SetStatusArgs,
+  'conversation.label': LabelArgs,
+  /** The agent's notes on a call record (replaces earlier notes; empty clears them). */
+  'call.addNote': z.object({ callId: Id, notes: z.string().max(100_000) }),
+  /** A call the agent had, logged by hand into the customer's latest voice conversation (or a new one). */
+  'call.log': z.object({
+    customerId: Id,
+    direction: Direction,
+    outcome: CallOutcome,
+    durationSeconds: z.number().int().nonnegative().max(7 * 24 * 3600),
+    notes: z.string().max(100_000).default(''),
+  }),
+  'outbox.list': z.object({ state: z.enum(['pending', 'failed']).optional() }),
+  'outbox.retry': z.object({ mutationId: z.number().int().positive() }),
+  'outbox.discard': z.object({ mutationId: z.number().int().positive() }),
+  'sync.state': z.object({}),
+  /** Fetches an attachment through the server's attachment route (it needs the agent's token). */
+  'attachment.download': z.object({ url: z.string().regex(/^\/api\/v1\/attachments\/[0-9a-f]{64}$/, 'not an attachment url of this server') }),
+  'draft.get': z.object({ conversationId: Id }),
+  /** Saves what the composer holds for the conversation; `null` (sent or emptied) deletes it. */
+  'draft.save': z.object({ conversationId: Id, draft: ComposerDraft.nullable() }),
+  'canned.list': z.object({}),
+  /** Sync now instead of waiting for the next reconnect attempt. */
+  'sync.retryNow': z.object({}),
+  'customer.related': z.object({ customerId: Id }),
+  'customer.mergePreview': z
+    .object({ sourceId: Id, targetId: Id })
+    .refine((a) => a.sourceId !== a.targetId, { message: 'a customer cannot be merged into itself', path: ['targetId'] }),
+  'customer.merge': z
+    .object({ sourceId: Id, targetId: Id })
+    .refine((a) => a.sourceId !== a.targetId, { message: 'a customer cannot be merged into itself', path: ['targetId'] }),
+  'customer.unmerge': z.object({ mergeId: Id }),
+  'customer.label': CustomerLabelArgs,
+  'customer.dismissSuggestion': z.object({ suggestionId: Id }),
+  /** The conversation the agent has open (null: none), for other agents' collision view. */
+  'presence.viewing': z.object({ conversationId: Id.nullable() }),
+  'presence.typing': z.object({ conversationId: Id, typing: z.boolean() }),
+} as const
+
+export type IpcMethod = keyof typeof IPC_ARGS
+export const IPC_METHODS = Object.keys(IPC_ARGS) as IpcMethod[]
+export type IpcArgs<M extends IpcMethod> = z.input<(typeof IPC_ARGS)[M]>
+export type IpcParsedArgs<M extends IpcMethod> = z.output<(typeof IPC_ARGS)[M]>
+
+export interface IpcResults {
+  'session.get': Session
+  'users.list': User[]
+  'inbox.list': ConversationListItem[]
+  'inbox.counts': InboxCounts
+  'search.query': SearchHit[]
+  'conversation.markRead': { ok: true }
+  'conversation.markUnread': { ok: true }
+  'customer.get': CustomerProfile | null
+  'customer.timeline': TimelinePage
+  'conversation.reply': { messageId: string; mutationId: number }
+  'conversation.note': { noteId: string; mutationId: number }
+  'conversation.assign': { mutationId: number }
+  'conversation.setStatus': { mutationId: number }
+  'conversation.label': { mutationId: number }
+  'call.addNote': { mutationId: number }
+  'call.log': { callId: string; conversationId: string; mutationId: number }
+  'conversation.start': { conversationId: string; messageId: string; mutationId: number }
+  'outbox.list': OutboxEntry[]
+  /** A retried action is queued again under a new mutation id. */
+  'outbox.retry': { ok: true; mutationId: number }
+  'outbox.discard': { ok: true }
+  'sync.state': SyncState
+  'attachment.download': DownloadedAttachment
+  'draft.get': ComposerDraft | null
+  'draft.save': { ok: true }
+  'canned.list': CannedResponse[]
+  'sync.retryNow': { ok: true }
+  'customer.related': CustomerRelated
+  'customer.mergePreview': MergePreview
+  'customer.merge': { mergeId: string; mutationId: number }
+  'customer.unmerge': { mutationId: number }
+  'customer.label': { mutationId: number }
+  'customer.dismissSuggestion': { mutationId: number }
+  'presence.viewing': { ok: true }
+  'presence.typing': { ok: true }
+}
+
+export type IpcHandlers = {
+  [M in IpcMethod]: (args: IpcParsedArgs<M>) => IpcResults[M] | Promise<IpcResults[M]>
+}
+
+/** Events the core pushes to the renderer. */
+export interface IpcEvents {
+  'sync.state': SyncState
+  /** Entities touched by a committed batch or a local action; the UI refetches what shows them. */
+  'data.changed': { entities: EntityName[]; customerIds: string[] }
+  'inbound.arrived': InboundArrived
+  /** Who else is in a conversation right now; an empty list when nobody is. */
+  'presence.changed': { conversationId: string; others: PresenceEntry[] }
+  /** A conversation's customer (a chat visitor) started or stopped typing; ephemeral, never stored. */
+  'customer.typing': TypingNotice
+}
+export type IpcEventName = keyof IpcEvents
+
+/** Wire messages, identical over MessagePort and WebSocket. */
+export const IpcRequest = z.object({ id: z.number().int(), method: z.string(), args: z.unknown() })
+export type IpcRequest = z.infer<typeof IpcRequest>
+export type IpcResponse =
+  | { id: number; result: unknown }
+  | { id: number; error: { code: 'bad_request' | 'not_found' | 'internal'; message: string } }
+export interface IpcEventMessage<E extends IpcEventName = IpcEventName> {
+  event: E
+  payload: IpcEvents[E]
+}
+
+/** What the preload (or the browser host's bridge) puts on `window.threadline`. */
+export interface ThreadlineApi {
+  call<M extends IpcMethod>(method: M, args: IpcArgs<M>): Promise<IpcResults[M]>
+  on<E extends IpcEventName>(event: E, listener: (payload: IpcEvents[E]) => void): () => void
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod'
+import { CallOutcome, Channel, ConsentPurpose, ConversationStatus, Direction, Id, Label, OutboundTemplate, Timestamp } from './domain'
+
+/**
+ * Agent actions. The client writes each to its outbox with a client mutation id before the
+ * UI shows it, applies it optimistically to its cache, and the server applies it at most
+ * once per (clientId, mutation id). The REST API applies the same mutations.
+ */
+export const ReplyArgs = z.object({
+  /** Chosen by the client so the optimistic row and the server's row are one. */
+  messageId: Id,
+  conversationId: Id,
+  text: z.string().trim().min(1, 'a reply needs text').max(100_000),
+  html: z.string().max(1_000_000).optional(),
+  /** Agent replies are transactional; a promotional send is refused once the customer opted out. */
+  purpose: ConsentPurpose.optional(),
+  /** Send an approved template instead of free text (WhatsApp outside the 24-hour window). */
+  template: OutboundTemplate.optional(),
+  /**
+   * Starts a conversation on this channel: `conversationId` then names the new conversation
+   * (chosen by the client, like `messageId`) and `customerId` says whose it is.
+   */
+  channel: Channel.optional(),
+  /** Required with `channel` (checked where the mutation applies: a refinement would stop `.omit` here). */
+  customerId: Id.optional(),
+  /** The new conversation's inbox; by default the customer's most recent inbox on the channel. */
+  inbox: z.string().trim().min(1).max(200).optional(),
+  /** Email only: the subject to send under (by default "Re: " and the conversation's subject). */
+  subject: z.string().trim().min(1, 'the subject is empty').max(998).optional(),
+  /** Email only: copies to these addresses. */
+  cc: z.array(z.email('cc needs email addresses')).max(50).optional(),
+})
+export const NoteArgs = z.object({
+  noteId: Id,
+  conversationId: Id,
+  text: z.string().trim().min(1, 'a note needs text').max(100_000),
+})
+export const AssignArgs = z.object({
+  conversationId: Id,
+  assigneeId: Id.nullable(),
+  team: z.string().max(100).nullable().optional(),
+})
+export const SetStatusArgs = z
+  .object({
+    conversationId: Id,
+    status: ConversationStatus,
+    snoozedUntil: Timestamp.nullable().optional(),
+  })
+  .refine((a) => a.status !== 'snoozed' || a.snoozedUntil, {
+    message: 'snoozing needs a snoozedUntil time',
+    path: ['snoozedUntil'],
+  })
+export const LabelArgs = z
+  .object({
+    conversationId: Id,
+    add: z.array(Label).max(50).default([]),
+    remove: z.array(Label).max(50).default([]),
+  })
+  .refine((a) => a.add.length + a.remove.length > 0, { message: 'add or remove at least one label' })
+/** The agent's notes on a call record; replaces the previous notes. */
+export const CallNoteArgs = z.object({
+  callId: Id,
+  notes: z.string().max(100_000),
+})
+/**
+ * A call the agent had outside the phone integration, logged by hand. Like a reply it may start
+ * the conversation: when `conversationId` is not known yet the server opens a voice conversation
+ * with that id for `customerId`.
+ */
+export const LogCallArgs = z.object({
+  callId: Id,
+  conversationId: Id,
+  customerId: Id,
+  /** The new voice conversation's inbox; by default the customer's most recent one. */
+  inbox: z.string().trim().min(1).max(200).optional(),
+  direction: Direction,
+  outcome: CallOutcome,
+  durationSeconds: z.number().int().nonnegative().max(7 * 24 * 3600),
+  notes: z.string().max(100_000).default(''),
+})
+/** Labels on the customer (not on one conversation). */
+export const CustomerLabelArgs = z
+  .object({
+    customerId: Id,
+    add: z.array(Label).max(50).default([]),
+    remove: z.array(Label).max(50).default([]),
+  })
+  .refine((a) => a.add.length + a.remove.length > 0, { message: 'add or remove at least one label' })
+/**
+ * Moves the source customer's identities and conversations (with their items) to the target and
+ * marks the source merged. `mergeId` is chosen by the client so it can offer the undo at once.
+ */
+export const MergeCustomersArgs = z
+  .object({
+    mergeId: Id,
+    sourceId: Id,
+    targetId: Id,
+  })
+  .refine((a) => a.sourceId !== a.targetId, { message: 'a customer cannot be merged into itself', path: ['targetId'] })
+/** Moves back exactly what that merge moved. */
+export const UnmergeCustomersArgs = z.object({ mergeId: Id })
+/** The agent decided two customers suggested as one person are not. */
+export const DismissSuggestionArgs = z.object({ suggestionId: Id })
+
+export const MUTATION_ARGS = {
+  reply: ReplyArgs,
+  note: NoteArgs,
+  assign: AssignArgs,
+  setStatus: SetStatusArgs,
+  label: LabelArgs,
+  callNote: CallNoteArgs,
+  logCall: LogCallArgs,
+  customerLabel: CustomerLabelArgs,
+  mergeCustomers: MergeCustomersArgs,
+  unmergeCustomers: UnmergeCustomersArgs,
+  dismissSuggestion: DismissSuggestionArgs,
+} as const
+
+export type MutationName = keyof typeof MUTATION_ARGS
+export type MutationArgs<N extends MutationName> = z.output<(typeof MUTATION_ARGS)[N]>
+
+export const Mutation = z.discriminatedUnion('name', [
+  z.object({ id: z.number().int().positive(), name: z.literal('reply'), args: ReplyArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('note'), args: NoteArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('assign'), args: AssignArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('setStatus'), args: SetStatusArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('label'), args: LabelArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('callNote'), args: CallNoteArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('customerLabel'), args: CustomerLabelArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('mergeCustomers'), args: MergeCustomersArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('unmergeCustomers'), args: UnmergeCustomersArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('dismissSuggestion'), args: DismissSuggestionArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('logCall'), args: LogCallArgs }),
+])
+export type Mutation = z.output<typeof Mutation>

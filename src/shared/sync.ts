@@ -1,0 +1,143 @@
+import { z } from 'zod'
+import { ENTITY_SCHEMAS, EntityName, User, type EntityTypes } from './domain'
+import { Mutation } from './mutations'
+
+/**
+ * The socket.io protocol between the sync server and client cores.
+ *
+ * Cursor: the server's change log seq up to which a client has seen everything it may see.
+ * Changes a client may not see are skipped, so the seqs it receives have gaps; the cursor
+ * still advances past them.
+ */
+
+export const SOCKET_PATH = '/sync'
+
+export const Change = z.object({
+  seq: z.number().int().positive(),
+  entity: EntityName,
+  id: z.string(),
+  op: z.enum(['upsert', 'delete']),
+  /** The whole entity after the change; null for deletes. */
+  data: z.record(z.string(), z.unknown()).nullable(),
+})
+export type Change = z.infer<typeof Change>
+
+export type EntityChange<E extends EntityName = EntityName> = {
+  seq: number
+  entity: E
+  id: string
+  op: 'upsert' | 'delete'
+  data: EntityTypes[E] | null
+}
+
+/** Parses a change's payload with its entity's schema: the client trusts nothing unchecked. */
+export function parseChange(raw: unknown): EntityChange {
+  const change = Change.parse(raw)
+  const data = change.op === 'delete' ? null : ENTITY_SCHEMAS[change.entity].parse(change.data)
+  return { ...change, data } as EntityChange
+}
+
+export const PullRequest = z.object({
+  after: z.number().int().nonnegative(),
+  limit: z.number().int().positive().max(10_000).default(1_000),
+})
+export type PullRequest = z.input<typeof PullRequest>
+
+export const PullResponse = z.object({
+  changes: z.array(Change),
+  /** The new cursor: every change the client may see up to here is in `changes`. */
+  cursor: z.number().int().nonnegative(),
+  hasMore: z.boolean(),
+})
+export type PullResponse = z.infer<typeof PullResponse>
+
+/** Pushed by the server after a commit: apply when `after` equals the cursor, else pull. */
+export const Poke = z.object({
+  after: z.number().int().nonnegative(),
+  cursor: z.number().int().nonnegative(),
+  changes: z.array(Change),
+})
+export type Poke = z.infer<typeof Poke>
+
+export const PushRequest = z.object({
+  clientId: z.string().uuid(),
+  mutations: z.array(Mutation).min(1).max(500),
+})
+export type PushRequest = z.input<typeof PushRequest>
+
+export const MutationResult = z.object({
+  id: z.number().int().positive(),
+  /** `applied` now, `duplicate` when applied before, `rejected` with a reason that will not change on retry. */
+  outcome: z.enum(['applied', 'duplicate', 'rejected']),
+  error: z.string().optional(),
+})
+export type MutationResult = z.infer<typeof MutationResult>
+
+export const PushResponse = z.object({
+  results: z.array(MutationResult),
+})
+export type PushResponse = z.infer<typeof PushResponse>
+
+/** Every acknowledgement is either the response or an error the client can show. */
+export const SocketError = z.object({
+  error: z.object({ code: z.enum(['bad_request', 'unauthorized', 'internal']), message: z.string() }),
+})
+export type SocketError = z.infer<typeof SocketError>
+export type Ack<T> = T | SocketError
+
+/** The user the handshake token belongs to: how a client learns who is signed in. */
+export const WhoamiRequest = z.object({})
+export type WhoamiRequest = z.input<typeof WhoamiRequest>
+export const WhoamiResponse = z.object({ user: User })
+export type WhoamiResponse = z.infer<typeof WhoamiResponse>
+
+/**
+ * An agent typing in a conversation (today: a web chat, whose visitor sees it). Ephemeral:
+ * it never enters the change log, so a client that was offline simply misses it.
+ */
+export const ConversationTypingRequest = z.object({
+  conversationId: z.string().min(1).max(128),
+  typing: z.boolean(),
+})
+export type ConversationTypingRequest = z.input<typeof ConversationTypingRequest>
+
+/** Pushed to the agents who may see the conversation while its customer (a chat visitor) types. */
+export const TypingNotice = z.object({
+  conversationId: z.string(),
+  customerId: z.string(),
+  name: z.string(),
+  typing: z.boolean(),
+})
+export type TypingNotice = z.infer<typeof TypingNotice>
+export const TypingResponse = z.object({ ok: z.literal(true) })
+export type TypingResponse = z.infer<typeof TypingResponse>
+
+/** The conversation an agent has open (null: none); with typing, what other agents see as presence. */
+export const ViewingRequest = z.object({ conversationId: z.string().min(1).max(128).nullable() })
+export type ViewingRequest = z.input<typeof ViewingRequest>
+
+/**
+ * Pushed to the agents who may see a conversation whenever who is in it changes: every agent
+ * viewing it or typing in it now (the receiving agent included; clients leave themselves out).
+ */
+export const PresenceNotice = z.object({
+  conversationId: z.string(),
+  users: z.array(z.object({ userId: z.string(), name: z.string(), typing: z.boolean() })),
+})
+export type PresenceNotice = z.infer<typeof PresenceNotice>
+
+export interface ClientToServerEvents {
+  pull: (req: PullRequest, ack: (res: Ack<PullResponse>) => void) => void
+  push: (req: PushRequest, ack: (res: Ack<PushResponse>) => void) => void
+  whoami: (req: WhoamiRequest, ack: (res: Ack<WhoamiResponse>) => void) => void
+  typing: (req: ConversationTypingRequest, ack: (res: Ack<TypingResponse>) => void) => void
+  viewing: (req: ViewingRequest, ack: (res: Ack<TypingResponse>) => void) => void
+}
+
+export interface ServerToClientEvents {
+  poke: (poke: Poke) => void
+  typing: (notice: TypingNotice) => void
+  presence: (notice: PresenceNotice) => void
+}
+
+export const HandshakeAuth = z.object({ token: z.string().min(1) })
