@@ -1,0 +1,60 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig, parseServerArgs } from './config'
+
+let dir: string
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-config-'))
+})
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+const writeConfig = (config: unknown): string => {
+  const file = path.join(dir, 'config.json')
+  fs.writeFileSync(file, JSON.stringify(config))
+  return file
+}
+
+describe('loadConfig', () => {
+  it('uses defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      dbPath: '.data/server.sqlite',
+      host: '127.0.0.1',
+      port: 4100,
+      defaultCountry: 'US',
+      outbound: 'none',
+      logLevel: 'info',
+      publicUrl: null,
+      inboxes: [],
+      messagingRules: { promotionalRequiresOptIn: false, frequencyCaps: [], quietHours: null },
+    })
+  })
+
+  it('reads a config file (relative paths from its folder) and lets env vars override it', () => {
+    const file = writeConfig({ dbPath: 'db/t.sqlite', port: 5000, defaultCountry: 'gb', outbound: 'none' })
+    const config = loadConfig({ THREADLINE_CONFIG: file, THREADLINE_PORT: '6000' })
+    expect(config).toMatchObject({ dbPath: path.join(dir, 'db/t.sqlite'), port: 6000, defaultCountry: 'GB', outbound: 'none' })
+  })
+
+  it('fails with a message naming the bad setting and where it came from', () => {
+    expect(() => loadConfig({ THREADLINE_PORT: 'eighty' })).toThrow(/port \(env THREADLINE_PORT\)/)
+    expect(() => loadConfig({ THREADLINE_OUTBOUND: 'smtp' })).toThrow(ConfigError)
+    const file = writeConfig({ defaultCountry: 'XX' })
+    expect(() => loadConfig({}, file)).toThrow(/defaultCountry \(config file .*\): must be a two-letter country code/)
+  })
+
+  it('refuses unknown keys and unreadable files instead of ignoring them', () => {
+    expect(() => loadConfig({}, writeConfig({ prot: 1 }))).toThrow(/unknown keys: prot/)
+    expect(() => loadConfig({}, path.join(dir, 'missing.json'))).toThrow(/cannot read config file/)
+    fs.writeFileSync(path.join(dir, 'bad.json'), '{ nope')
+    expect(() => loadConfig({}, path.join(dir, 'bad.json'))).toThrow(/not valid JSON/)
+  })
+})
+
+describe('parseServerArgs', () => {
+  it('reads --config and --demo and rejects anything else with usage', () => {
+    expect(parseServerArgs(['--config', 'x.json', '--demo'])).toEqual({ configFile: 'x.json', demo: true })
+    expect(() => parseServerArgs(['--port', '1'])).toThrow(/usage: npm run server/)
+  })
+})

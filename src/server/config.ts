@@ -1,0 +1,133 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { isSupportedCountry } from 'libphonenumber-js'
+import { z } from 'zod'
+import { Channel } from '../shared/domain'
+import { MessagingRules } from './rules/config'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const ServerConfig = z.object({
+  /** SQLite database file; created with its folder when missing. */
+  dbPath: z.string().trim().min(1, 'dbPath must name a file'),
+  host: z.string().trim().min(1).default('127.0.0.1'),
+  /** 0 picks a free port (tests). */
+  port: z.coerce.number().int().min(0).max(65535).default(4100),
+  /** Country used to read phone numbers written without an international prefix. */
+  defaultCountry: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine((c) => isSupportedCountry(c), { message: 'must be a two-letter country code, e.g. US or GB' })
+    .default('US'),
+  /** `sandbox`: replies are accepted and reported delivered locally; `none`: they stay queued for an integration. */
+  outbound: z.enum(['sandbox', 'none']).default('none'),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  /** The address providers reach this server at (webhook signatures cover the full URL). */
+  publicUrl: z.string().url().nullable().default(null),
+  /** Channel inboxes and the connector serving each; set in the config file. */
+  inboxes: z
+    .array(
+      z.object({
+        name: z.string().trim().min(1),
+        channel: Channel,
+        connector: z.looseObject({ type: z.string().min(1) }),
+      }),
+    )
+    .default([])
+    .refine((list) => new Set(list.map((i) => i.name)).size === list.length, { message: 'inbox names must be unique' }),
+  /** Consent, frequency caps and quiet hours, enforced on every outbound send. */
+  messagingRules: MessagingRules.prefault({}),
+})
+export type ServerConfig = z.output<typeof ServerConfig>
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const ENV_KEYS = {
+  THREADLINE_DB: 'dbPath',
+  THREADLINE_HOST: 'host',
+  THREADLINE_PORT: 'port',
+  THREADLINE_DEFAULT_COUNTRY: 'defaultCountry',
+  THREADLINE_OUTBOUND: 'outbound',
+  THREADLINE_LOG_LEVEL: 'logLevel',
+  THREADLINE_PUBLIC_URL: 'publicUrl',
+} as const satisfies Record<string, keyof ServerConfig>
+
+export const DEFAULT_DB_PATH = '.data/server.sqlite'
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`)
+  }
+  const unknownKeys = Object.keys(parsed).filter((k) => !(k in ServerConfig.shape))
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(
+      `config file ${file} has unknown keys: ${unknownKeys.join(', ')} (known: ${Object.keys(ServerConfig.shape).join(', ')})`,
+    )
+  }
+  // A relative dbPath in a file means relative to that file, not to wherever the server was started.
+  const config = parsed as Record<string, unknown>
+  if (typeof config.dbPath === 'string' && config.dbPath !== ':memory:' && !path.isAbsolute(config.dbPath)) {
+    config.dbPath = path.resolve(path.dirname(file), config.dbPath)
+  }
+  return config
+}
+
+/**
+ * Reads the server configuration: defaults, then the JSON file (`--config path` or
+ * THREADLINE_CONFIG), then environment variables, which win. Any bad value is an error that
+ * names its source, never a silently ignored setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: string): ServerConfig {
+  const file = configFile ?? env.THREADLINE_CONFIG
+  const fromFile = file ? readConfigFile(file) : {}
+  const fromEnv: Record<string, string> = {}
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name]
+    if (value !== undefined && value !== '') fromEnv[key] = value
+  }
+  const result = ServerConfig.safeParse({ dbPath: DEFAULT_DB_PATH, ...fromFile, ...fromEnv })
+  if (!result.success) {
+    const envName = (key: string): string | undefined => Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0]
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '')
+      const source = key in fromEnv ? `env ${envName(key)}` : key in fromFile ? `config file ${file}` : 'default'
+      return `${key} (${source}): ${issue.message}`
+    })
+    throw new ConfigError(`invalid server configuration:\n  ${problems.join('\n  ')}`)
+  }
+  return result.data
+}
+
+/** Command-line flags shared by `npm run server`: `--config path`, `--demo`. */
+export function parseServerArgs(argv: string[]): { configFile?: string; demo: boolean } {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, demo: { type: 'boolean', default: false } },
+      strict: true,
+      allowPositionals: false,
+    })
+    return { configFile: values.config, demo: values.demo ?? false }
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\nusage: npm run server -- [--config path/to/config.json] [--demo]`)
+  }
+}

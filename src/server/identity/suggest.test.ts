@@ -1,0 +1,119 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { InboundMessage } from '../../shared/ingest'
+import { ingestInbound } from '../ingest/ingest'
+import { openSqliteStore } from '../store/sqlite/sqlite-store'
+import type { Store, TimelineEntry } from '../store/store'
+import { ChangeFeed } from '../sync/commit'
+
+let dir: string
+let store: Store
+let feed: ChangeFeed
+let seq = 0
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-suggest-'))
+  store = openSqliteStore(path.join(dir, 'server.sqlite'))
+  feed = new ChangeFeed(store)
+})
+afterEach(() => {
+  store.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const ingest = (item: Omit<InboundMessage, 'externalId'>) =>
+  ingestInbound({ externalId: `m-${++seq}`, ...item }, { commit: feed.commit, defaultCountry: 'US' })
+
+const email = (address: string, name?: string): Omit<InboundMessage, 'externalId'> => ({
+  channel: 'email',
+  from: { kind: 'email', address, ...(name ? { name } : {}) },
+  text: 'hello',
+})
+
+const suggestionEvents = (customerId: string) =>
+  store
+    .timeline(customerId, null, 100)
+    .items.filter((e): e is Extract<TimelineEntry, { kind: 'event' }> => e.kind === 'event' && e.item.type === 'identity_suggested')
+
+describe('identity suggestions', () => {
+  it('suggests a known customer with the same name and an address at the same email domain, without merging', () => {
+    const known = ingest(email('dana.white@acme.test', 'Dana White'))
+    const other = ingest(email('dwhite@ACME.test', 'dana white'))
+
+    expect(other.customerId).not.toBe(known.customerId)
+    expect(store.identitiesOf(known.customerId).map((i) => i.address)).toEqual(['dana.white@acme.test'])
+    const [event] = suggestionEvents(other.customerId)
+    expect(event?.item.conversationId).toBe(other.conversationId)
+    expect(event?.item.data).toMatchObject({
+      suggestedCustomerId: known.customerId,
+      suggestedCustomerName: 'Dana White',
+      reason: 'same_name_and_email_domain',
+    })
+    expect(store.customerSuggestions(known.customerId)).toMatchObject([
+      { customerId: other.customerId, candidateId: known.customerId, status: 'open' },
+    ])
+  })
+
+  it('does not suggest on a different domain, a different name, or a message without a name', () => {
+    ingest(email('dana.white@acme.test', 'Dana White'))
+    const otherDomain = ingest(email('dana.white@elsewhere.test', 'Dana White'))
+    const otherName = ingest(email('dana.black@acme.test', 'Dana Black'))
+    const noName = ingest(email('dw@acme.test'))
+    for (const r of [otherDomain, otherName, noName]) expect(suggestionEvents(r.customerId)).toEqual([])
+  })
+
+  it('suggests once per pair of customers, however often the evidence repeats', () => {
+    const known = ingest(email('dana.white@acme.test', 'Dana White'))
+    const other = ingest(email('dwhite@acme.test', 'Dana White'))
+    ingest(email('dwhite@acme.test', 'Dana White'))
+    ingest(email('dana.white@acme.test', 'Dana White'))
+    expect(suggestionEvents(other.customerId)).toHaveLength(1)
+    expect(store.customerSuggestions(known.customerId)).toHaveLength(1)
+  })
+
+  it('suggests the customer a chat visitor’s pre-chat email belongs to when the visitor is already someone else', () => {
+    const maya = ingest(email('maya@example.test', 'Maya Lindqvist'))
+    const visitor = ingest({ channel: 'chat', from: { kind: 'chat', address: 'visitor-1' }, text: 'hi', threadKey: 'webchat:visitor-1' })
+    expect(visitor.customerId).not.toBe(maya.customerId)
+
+    const later = ingest({
+      channel: 'chat',
+      from: { kind: 'chat', address: 'visitor-1', name: 'Maya' },
+      alsoKnownAs: [{ kind: 'email', address: 'Maya@Example.test' }],
+      text: 'it is me again',
+      threadKey: 'webchat:visitor-1',
+    })
+
+    // The visitor id decides who wrote; the email stays with its owner.
+    expect(later.customerId).toBe(visitor.customerId)
+    expect(store.findIdentity('email', 'maya@example.test')?.customerId).toBe(maya.customerId)
+    const [event] = suggestionEvents(visitor.customerId)
+    expect(event?.item.data).toMatchObject({
+      suggestedCustomerId: maya.customerId,
+      reason: 'disclosed_identity_of_other_customer',
+    })
+    expect(String(event?.item.data.detail)).toContain('maya@example.test')
+  })
+
+  it('links a new visitor through the pre-chat email without any suggestion', () => {
+    const maya = ingest(email('maya@example.test', 'Maya Lindqvist'))
+    const visitor = ingest({
+      channel: 'chat',
+      from: { kind: 'chat', address: 'visitor-2', name: 'Maya' },
+      alsoKnownAs: [{ kind: 'email', address: 'maya@example.test' }],
+      text: 'hello',
+      threadKey: 'webchat:visitor-2',
+    })
+    expect(visitor.customerId).toBe(maya.customerId)
+    expect(suggestionEvents(maya.customerId)).toEqual([])
+  })
+
+  it('does not suggest for a phone number written differently: it is the same E.164 number', () => {
+    const first = ingest({ channel: 'sms', from: { kind: 'phone', address: '+1 (415) 555-2671', name: 'Sam' }, text: 'hi' })
+    const second = ingest({ channel: 'sms', from: { kind: 'phone', address: '415.555.2671', name: 'Sam' }, text: 'again' })
+    expect(second.customerId).toBe(first.customerId)
+    expect(suggestionEvents(first.customerId)).toEqual([])
+  })
+})

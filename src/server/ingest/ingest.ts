@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto'
+import type { Call, Conversation, Customer, Message, TimelineEvent } from '../../shared/domain'
+import { InboundMessage, type IngestResult, type ParsedInboundMessage } from '../../shared/ingest'
+import { NotFoundError } from '../connectors/delivery'
+import { BadRequestError, parseOrThrow } from '../errors'
+import { InvalidAddressError } from '../identity/normalize'
+import { resolveIdentity } from '../identity/resolve'
+import { findSuggestions, recordSuggestions } from '../identity/suggest'
+import { applyConsentChange } from '../rules/consent-change'
+import type { StoreWriter } from '../store/store'
+import type { Commit } from '../sync/commit'
+import { sanitizeHtml } from './sanitize-html'
+import { threadInbound } from './threading'
+
+export interface IngestOptions {
+  commit: Commit
+  defaultCountry: string
+  now?: () => number
+}
+
+const CALL_PROGRESS = { ringing: 0, 'in-progress': 1, completed: 2 } as const
+
+/**
+ * The ingest pipeline: parse → drop duplicates → resolve identity → thread → store the item,
+ * the conversation and customer updates, the consent change the item asks for, and their change
+ * rows in ONE transaction. Fan-out happens in the commit, after the transaction is durable.
+ */
+export function ingestInbound(raw: unknown, options: IngestOptions): IngestResult {
+  const item = parseOrThrow(InboundMessage, raw, 'inbound message')
+  const now = (options.now ?? Date.now)()
+  try {
+    return options.commit((w) => ingestParsed(w, item, now, options.defaultCountry))
+  } catch (err) {
+    if (err instanceof InvalidAddressError) throw new BadRequestError(err.message, [{ path: err.path, message: err.message }])
+    throw err
+  }
+}
+
+function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, defaultCountry: string): IngestResult {
+  if (item.channel !== 'voice') {
+    const original = w.messageByExternalId(item.channel, item.externalId)
+    if (original) {
+      return { customerId: original.customerId, conversationId: original.conversationId, itemId: original.id, duplicate: true }
+    }
+  }
+
+  if (item.channel === 'voice') {
+    // A later webhook of a stored call belongs to that call, whoever it names (recording and
+    // transcription callbacks name nobody).
+    const call = w.callByExternalId(item.externalId)
+    const conversation = call ? w.getConversation(call.conversationId) : null
+    if (call && conversation) return updateCall(w, item, call, conversation, now)
+  }
+  const from = item.from
+  if (!from) throw new NotFoundError(`no call ${item.externalId} is known yet: an update naming no caller needs the call stored first`)
+
+  const sentAt = item.sentAt ?? now
+  const callDirection = item.call?.direction ?? 'inbound'
+  // A customer waits for an answer after writing, or after calling us and reaching nobody.
+  const waiting = item.channel !== 'voice' || (callDirection === 'inbound' && missedOrVoicemail(item.call?.outcome))
+  const resolution = resolveIdentity(w, from, item.alsoKnownAs, defaultCountry)
+  let customer: Customer | null = resolution.customerId ? w.getCustomer(resolution.customerId) : null
+  if (!customer) {
+    customer = {
+      id: randomUUID(),
+      name: resolution.newCustomerName,
+      labels: [],
+      attributes: {},
+      consent: {},
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: sentAt,
+    }
+    w.put('customer', customer)
+  }
+  for (const c of resolution.newIdentities) {
+    w.put('identity', {
+      id: randomUUID(),
+      customerId: customer.id,
+      kind: c.kind,
+      address: c.address,
+      displayName: c.name,
+      createdAt: now,
+    })
+  }
+
+  const decision = threadInbound(item, customer.id, w)
+  if (decision.kind === 'call-update') {
+    return updateCall(w, item, decision.call, decision.conversation, now)
+  }
+
+  let conversation: Conversation
+  if (decision.kind === 'new') {
+    conversation = {
+      id: randomUUID(),
+      customerId: customer.id,
+      channel: item.channel,
+      inbox: item.inbox,
+      subject: item.subject?.trim() || null,
+      status: 'open',
+      snoozedUntil: null,
+      assigneeId: null,
+      team: null,
+      threadKey: decision.threadKey,
+      labels: [],
+      lastMessageAt: sentAt,
+      waitingSince: waiting ? sentAt : null,
+      createdAt: now,
+      updatedAt: now,
+    }
+    w.put('conversation', conversation)
+  } else {
+    conversation = decision.conversation
+    touchConversation(w, conversation, sentAt, waiting, now)
+  }
+  if (customer.lastActivityAt < sentAt) {
+    w.put('customer', { ...customer, lastActivityAt: Math.max(customer.lastActivityAt, sentAt), updatedAt: now })
+  }
+  // Probable matches that are not exact are only suggested to the agent, never merged.
+  recordSuggestions(w, { customerId: customer.id, conversationId: conversation.id }, findSuggestions(w, customer.id, resolution), now)
+
+  if (item.channel === 'voice' && item.call) {
+    const call: Call = {
+      id: randomUUID(),
+      conversationId: conversation.id,
+      customerId: customer.id,
+      direction: callDirection,
+      status: item.call.status,
+      outcome: item.call.outcome ?? null,
+      durationSeconds: item.call.durationSeconds ?? null,
+      recordingUrl: item.call.recordingUrl ?? null,
+      transcript: item.call.transcript ?? null,
+      notes: null,
+      agentId: null,
+      externalId: item.externalId,
+      startedAt: sentAt,
+      updatedAt: now,
+    }
+    w.put('call', call)
+    return { customerId: customer.id, conversationId: conversation.id, itemId: call.id, duplicate: false }
+  }
+
+  const message: Message = {
+    id: randomUUID(),
+    conversationId: conversation.id,
+    customerId: customer.id,
+    channel: item.channel,
+    direction: 'inbound',
+    authorId: null,
+    authorName: resolution.sender.name ?? customer.name,
+    subject: item.subject ?? null,
+    text: item.text,
+    html: item.html ? sanitizeHtml(item.html) : null,
+    attachments: item.attachments,
+    externalId: item.externalId,
+    deliveryStatus: 'received',
+    deliveryError: null,
+    sentAt,
+    updatedAt: now,
+  }
+  w.put('message', message)
+  if (item.consent) {
+    applyConsentChange(w, {
+      customerId: customer.id,
+      conversationId: conversation.id,
+      changes: item.consent.changes,
+      source: { channel: item.channel, ...(item.consent.keyword ? { keyword: item.consent.keyword } : {}), externalId: item.externalId, messageId: message.id },
+      at: sentAt,
+      now,
+    })
+  }
+  return { customerId: customer.id, conversationId: conversation.id, itemId: message.id, duplicate: false }
+}
+
+/** New customer activity: later last-message time, waiting for an answer, reopened if it was closed. */
+function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: number, waiting: boolean, now: number): void {
+  const reopen = conversation.status !== 'open'
+  const updated: Conversation = {
+    ...conversation,
+    status: 'open',
+    snoozedUntil: null,
+    subject: conversation.subject,
+    lastMessageAt: Math.max(conversation.lastMessageAt, sentAt),
+    waitingSince: waiting ? (conversation.waitingSince ?? sentAt) : conversation.waitingSince,
+    updatedAt: now,
+  }
+  w.put('conversation', updated)
+  if (reopen) {
+    const event: TimelineEvent = {
+      id: randomUUID(),
+      conversationId: conversation.id,
+      customerId: conversation.customerId,
+      type: 'status_changed',
+      actorId: null,
+      data: { from: conversation.status, to: 'open', reason: 'customer_replied' },
+      createdAt: now,
+    }
+    w.put('event', event)
+  }
+}
+
+/** A later webhook for a call already stored: fold it in, never moving the call backwards. */
+function updateCall(w: StoreWriter, item: ParsedInboundMessage, call: Call, conversation: Conversation, now: number): IngestResult {
+  const ids = { customerId: call.customerId, conversationId: conversation.id, itemId: call.id }
+  const update = item.call
+  if (!update) return { ...ids, duplicate: true }
+  const status = CALL_PROGRESS[update.status] >= CALL_PROGRESS[call.status] ? update.status : call.status
+  const next: Call = {
+    ...call,
+    status,
+    outcome: update.outcome ?? call.outcome,
+    durationSeconds: update.durationSeconds ?? call.durationSeconds,
+    recordingUrl: update.recordingUrl ?? call.recordingUrl,
+    transcript: update.transcript ?? call.transcript,
+  }
+  const changed = (Object.keys(next) as (keyof Call)[]).some((k) => next[k] !== call[k])
+  if (!changed) return { ...ids, duplicate: true }
+  w.put('call', { ...next, updatedAt: now })
+  if (call.direction === 'inbound' && next.outcome !== call.outcome && missedOrVoicemail(next.outcome)) {
+    touchConversation(w, conversation, call.startedAt, true, now)
+  }
+  return { ...ids, duplicate: false }
+}
+
+function missedOrVoicemail(outcome: Call['outcome'] | undefined): boolean {
+  return outcome === 'missed' || outcome === 'voicemail'
+}

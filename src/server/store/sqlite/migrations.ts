@@ -1,0 +1,301 @@
+import type Database from 'better-sqlite3'
+
+/**
+ * Numbered migrations. Each runs once, in order, in its own transaction, and is recorded in
+ * `schema_migrations`; a database that records a version this code does not know was written
+ * by a newer server and is refused rather than guessed at.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor')),
+        team TEXT,
+        inboxes TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE api_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        label TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+      CREATE TABLE customers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        consent TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_activity_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX customers_name ON customers(name COLLATE NOCASE);
+      CREATE INDEX customers_activity ON customers(last_activity_at DESC, id);
+
+      CREATE TABLE identities (
+        id TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        kind TEXT NOT NULL,
+        address TEXT NOT NULL,
+        display_name TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (kind, address)
+      ) STRICT;
+      CREATE INDEX identities_customer ON identities(customer_id);
+      CREATE INDEX identities_address ON identities(address);
+
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        channel TEXT NOT NULL,
+        inbox TEXT NOT NULL,
+        subject TEXT,
+        status TEXT NOT NULL,
+        snoozed_until INTEGER,
+        assignee_id TEXT,
+        team TEXT,
+        thread_key TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        last_message_at INTEGER NOT NULL,
+        waiting_since INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX conversations_inbox_status ON conversations(inbox, status, last_message_at DESC);
+      CREATE INDEX conversations_status ON conversations(status, last_message_at DESC);
+      CREATE INDEX conversations_customer ON conversations(customer_id, channel, status, last_message_at DESC);
+      CREATE INDEX conversations_thread ON conversations(channel, thread_key);
+
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        channel TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        author_id TEXT,
+        author_name TEXT NOT NULL,
+        subject TEXT,
+        text TEXT NOT NULL,
+        html TEXT,
+        attachments TEXT NOT NULL,
+        external_id TEXT,
+        delivery_status TEXT NOT NULL,
+        delivery_error TEXT,
+        sent_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      -- NULL external ids (agent replies not yet sent) do not collide: SQLite treats NULLs as distinct.
+      CREATE UNIQUE INDEX messages_external ON messages(channel, external_id);
+      CREATE INDEX messages_conversation ON messages(conversation_id, sent_at, id);
+      CREATE INDEX messages_customer ON messages(customer_id, sent_at, id);
+      CREATE INDEX messages_delivery ON messages(delivery_status, direction);
+
+      CREATE TABLE notes (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        author_id TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX notes_customer ON notes(customer_id, created_at, id);
+
+      CREATE TABLE calls (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        direction TEXT NOT NULL,
+        status TEXT NOT NULL,
+        outcome TEXT,
+        duration_seconds INTEGER,
+        recording_url TEXT,
+        transcript TEXT,
+        notes TEXT,
+        agent_id TEXT,
+        external_id TEXT UNIQUE,
+        started_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX calls_customer ON calls(customer_id, started_at, id);
+
+      CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        type TEXT NOT NULL,
+        actor_id TEXT,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX events_customer ON events(customer_id, created_at, id);
+
+      -- The sync log. AUTOINCREMENT so a seq is never reused, even after the newest row is gone.
+      CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+        data TEXT,
+        -- The conversation's inbox, for access filtering; NULL = visible to everyone.
+        inbox TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE client_mutations (
+        client_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        last_mutation_id INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        error TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX dead_letters_due ON dead_letters(next_attempt_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'outbound purpose and template on messages',
+    // Consent is checked per purpose at send time, after a restart too, so it is stored with the message.
+    sql: `
+      ALTER TABLE messages ADD COLUMN purpose TEXT;
+      ALTER TABLE messages ADD COLUMN template TEXT;
+    `,
+  },
+  {
+    version: 3,
+    name: 'connector state',
+    // Where a connector resumes after a restart (an IMAP mailbox's UIDVALIDITY and last UID).
+    // Server-internal: never synced to clients, so it has no change rows.
+    sql: `
+      CREATE TABLE connector_state (
+        connector TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (connector, key)
+      ) STRICT;
+    `,
+  },
+  {
+    version: 4,
+    name: 'customer suggestions',
+    // Probable duplicates for an agent to accept or dismiss (identity/suggest.ts). Server-internal
+    // bookkeeping: agents learn of one through its identity_suggested event, which is synced.
+    sql: `
+      CREATE TABLE customer_suggestions (
+        id TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        candidate_id TEXT NOT NULL REFERENCES customers(id),
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'dismissed')),
+        created_at INTEGER NOT NULL,
+        CHECK (customer_id != candidate_id)
+      ) STRICT;
+      -- One suggestion per pair of customers, whichever of the two it was noticed on.
+      CREATE UNIQUE INDEX customer_suggestions_pair
+        ON customer_suggestions(min(customer_id, candidate_id), max(customer_id, candidate_id));
+      CREATE INDEX customer_suggestions_candidate ON customer_suggestions(candidate_id);
+    `,
+  },
+  {
+    version: 5,
+    name: 'customer merges',
+    // A merge keeps the source customer (marked merged_into) and records exactly what it moved,
+    // so an undo moves back that and nothing that reached the target later.
+    sql: `
+      ALTER TABLE customers ADD COLUMN merged_into TEXT;
+      CREATE TABLE customer_merges (
+        id TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES customers(id),
+        target_id TEXT NOT NULL REFERENCES customers(id),
+        -- JSON: the identity and conversation ids moved, and what the target's profile gained.
+        moved TEXT NOT NULL,
+        merged_by TEXT NOT NULL,
+        merged_at INTEGER NOT NULL,
+        undone_at INTEGER,
+        CHECK (source_id != target_id)
+      ) STRICT;
+      CREATE INDEX customer_merges_target ON customer_merges(target_id);
+      CREATE INDEX customer_merges_source ON customer_merges(source_id);
+      -- A merge re-homes every item of a moved conversation.
+      CREATE INDEX notes_conversation ON notes(conversation_id);
+      CREATE INDEX calls_conversation ON calls(conversation_id);
+      CREATE INDEX events_conversation ON events(conversation_id);
+    `,
+  },
+  {
+    version: 6,
+    name: 'cc on outbound email',
+    // The SMTP sender reads the copies from the stored message, after a restart too.
+    sql: `
+      ALTER TABLE messages ADD COLUMN cc TEXT;
+    `,
+  },
+  {
+    version: 7,
+    name: 'when each consent was last asked for',
+    // A consent request stored late (from the dead letters) must not override a newer one.
+    sql: `
+      ALTER TABLE customers ADD COLUMN consent_changed_at TEXT;
+    `,
+  },
+]
+
+export class NewerDatabaseError extends Error {
+  constructor(path: string, found: number, known: number) {
+    super(
+      `The database ${path} is at schema version ${found}, but this server only knows versions up to ${known}. ` +
+        'It was written by a newer Threadline server; upgrade the server or point it at another database.',
+    )
+    this.name = 'NewerDatabaseError'
+  }
+}
+
+export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`)
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  )
+  const known = migrations.at(-1)?.version ?? 0
+  const newest = Math.max(0, ...applied)
+  if (newest > known) throw new NewerDatabaseError(path, newest, known)
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      record.run(m.version, m.name, Date.now())
+    })()
+  }
+}

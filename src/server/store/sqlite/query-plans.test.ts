@@ -1,0 +1,72 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { executedBy, tableScans } from '../../../../tests/support/query-plans'
+import type { Message } from '../../../shared/domain'
+import type { Store } from '../store'
+import { openSqliteStore } from './sqlite-store'
+
+/**
+ * The plans of the statements the store really runs on the ingest path, the REST timeline and
+ * token checks: each call below is made on a real store, every statement it executes is
+ * captured with its parameters, and EXPLAIN QUERY PLAN must show no table read end to end.
+ * (The pull, inbox list, dedupe and identity lookups are covered in sqlite-store.test.ts.)
+ */
+
+let dir: string
+let dbPath: string
+let store: Store
+let db: Database.Database
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-plans-'))
+  dbPath = path.join(dir, 'server.sqlite')
+  store = openSqliteStore(dbPath)
+  db = new Database(dbPath, { readonly: true })
+})
+afterEach(() => {
+  db.close()
+  store.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('hot server queries read through indexes', () => {
+  const cases: [string, (s: Store) => unknown][] = [
+    ['customer timeline (REST), first page and next page', (s) => {
+      const page = s.timeline('c1', null, 50)
+      s.timeline('c1', ['Support email'], 50, page.next ?? Buffer.from(JSON.stringify([1, 'x'])).toString('base64url'))
+    }],
+    ['threading: latest unresolved conversation of a customer on a channel', (s) => {
+      s.latestUnresolvedConversation('c1', 'email', 'Support email')
+      s.latestUnresolvedConversation('c1', 'sms', null)
+    }],
+    ['threading: conversation by thread key', (s) => s.conversationByThreadKey('chat', 'k1')],
+    ['threading: conversation by the external ids an email replies to', (s) => s.conversationByMessageExternalId('email', ['<a@x>', '<b@x>'])],
+    ['voice: call by provider id', (s) => s.callByExternalId('CA123')],
+    ['every REST request and socket handshake: user by token hash', (s) => s.userByTokenHash('0'.repeat(64))],
+    ['customer profile: identities and conversations', (s) => {
+      s.identitiesOf('c1')
+      s.listConversations({ customerId: 'c1', scope: null, limit: 500 })
+    }],
+    ['outbound: recipient of a reply', (s) => s.recipientFor({ customerId: 'c1', channel: 'sms' } as Message)],
+    ['identity suggestions: same name at the same email domain', (s) => s.customersNamedWithEmailDomain('Ann Lee', 'example.com', 'c1', 5)],
+    ['merge: a customer’s conversations and every item of one', (s) => {
+      s.conversationsOf('c1')
+      s.conversationItems('v1')
+    }],
+    ['merge and dismiss: the merge record, the suggestion and its events', (s) => {
+      s.getCustomerMerge('m1')
+      s.getCustomerSuggestion('s1')
+      s.suggestionEvents('s1')
+    }],
+  ]
+  for (const [name, call] of cases) {
+    it(name, () => {
+      const executed = executedBy(() => call(store))
+      expect(executed.length).toBeGreaterThan(0)
+      expect(tableScans(db, executed)).toEqual([])
+    })
+  }
+})

@@ -1,0 +1,75 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MIGRATIONS, NewerDatabaseError } from './migrations'
+import { openSqliteStore } from './sqlite-store'
+
+let dir: string
+let dbPath: string
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-store-'))
+  dbPath = path.join(dir, 'server.sqlite')
+})
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+const customer = (id: string) => ({ id, name: id, labels: [], attributes: {}, consent: {}, createdAt: 1, updatedAt: 1, lastActivityAt: 1 })
+
+describe('sqlite store', () => {
+  it('records its migrations and opens again without re-running them', () => {
+    openSqliteStore(dbPath).close()
+    openSqliteStore(dbPath).close()
+    const db = new Database(dbPath)
+    const rows = db.prepare('SELECT version FROM schema_migrations').all()
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    db.close()
+  })
+
+  it('refuses a database written by a newer server, with a clear error', () => {
+    openSqliteStore(dbPath).close()
+    const db = new Database(dbPath)
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('from the future')
+    db.close()
+    expect(() => openSqliteStore(dbPath)).toThrow(NewerDatabaseError)
+    expect(() => openSqliteStore(dbPath)).toThrow(/schema version 999.*only knows versions up to \d+/)
+  })
+
+  it('writes an entity and its change row in one transaction, or neither', () => {
+    const store = openSqliteStore(dbPath)
+    const { changes } = store.write((w) => w.put('customer', customer('c1')))
+    expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null }])
+    expect(() =>
+      store.write((w) => {
+        w.put('customer', customer('c2'))
+        throw new Error('boom')
+      }),
+    ).toThrow('boom')
+    expect(store.getCustomer('c2')).toBeNull()
+    expect(store.lastSeq()).toBe(1)
+    store.close()
+  })
+
+  it('refuses an entity that does not match its shared schema', () => {
+    const store = openSqliteStore(dbPath)
+    expect(() => store.write((w) => w.put('customer', { ...customer('c1'), name: 42 as unknown as string }))).toThrow()
+    expect(store.counts().customers).toBe(0)
+    store.close()
+  })
+
+  it('serves the hot reads from indexes', () => {
+    openSqliteStore(dbPath).close()
+    const db = new Database(dbPath, { readonly: true })
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ')
+    expect(plan("SELECT * FROM conversations WHERE inbox = 'a' AND status = 'open' ORDER BY last_message_at DESC LIMIT 50")).toMatch(
+      /USING INDEX conversations_inbox_status/,
+    )
+    expect(plan("SELECT * FROM messages WHERE conversation_id = 'c' ORDER BY sent_at, id LIMIT 50")).toMatch(/USING INDEX messages_conversation/)
+    expect(plan('SELECT * FROM changes WHERE seq > 10 ORDER BY seq LIMIT 100')).toMatch(/USING INTEGER PRIMARY KEY/)
+    expect(plan("SELECT * FROM messages WHERE channel = 'email' AND external_id = 'x'")).toMatch(/USING INDEX messages_external/)
+    expect(plan("SELECT * FROM identities WHERE kind = 'email' AND address = 'x'")).toMatch(/USING INDEX sqlite_autoindex_identities/)
+    db.close()
+  })
+})

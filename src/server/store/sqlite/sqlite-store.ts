@@ -1,0 +1,607 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import {
+  ENTITY_SCHEMAS,
+  type TimelineEvent,
+  type Call,
+  type Channel,
+  type Conversation,
+  type Customer,
+  type EntityName,
+  type EntityTypes,
+  type Identity,
+  type IdentityKind,
+  type Message,
+  type Note,
+  type User,
+} from '../../../shared/domain'
+import type { Change, PullResponse } from '../../../shared/sync'
+import type {
+  ConversationFilter,
+  ConversationItems,
+  Counts,
+  CustomerMerge,
+  CustomerSuggestion,
+  CustomerSearch,
+  DeadLetter,
+  InboxScope,
+  OutboundItem,
+  Page,
+  Store,
+  StoreWriter,
+  StoredChange,
+  TimelineEntry,
+} from '../store'
+import { migrate } from './migrations'
+import { fromRow, TABLES, toRow, upsertSql, type Row } from './rows'
+
+/** Opens (creating if needed) the SQLite store at `dbPath` and brings its schema up to date. */
+export function openSqliteStore(dbPath: string): Store {
+  if (dbPath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true })
+  const db = new Database(dbPath)
+  try {
+    db.pragma('journal_mode = WAL')
+    // Another process (the CLI) may write while the server runs; wait for it instead of failing.
+    db.pragma('busy_timeout = 5000')
+    db.pragma('foreign_keys = ON')
+    db.pragma('synchronous = NORMAL')
+    migrate(db, dbPath)
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  return new SqliteStore(db)
+}
+
+const encodeCursor = (parts: (string | number)[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url')
+
+function decodeCursor(cursor: string | undefined): [number, string] | null {
+  if (!cursor) return null
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
+      return [parsed[0], parsed[1]]
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidCursorError()
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('invalid page cursor: pass back the `next` value of a previous page unchanged')
+    this.name = 'InvalidCursorError'
+  }
+}
+
+/** Access filter on a table with a conversation inbox column reachable as `inboxExpr`. */
+const scopeClause = (inboxExpr: string): string => `(@scope IS NULL OR ${inboxExpr} IN (SELECT value FROM json_each(@scope)))`
+const scopeParam = (scope: InboxScope): string | null => (scope === null ? null : JSON.stringify(scope))
+
+class SqliteStore implements Store {
+  private readonly statements = new Map<string, Database.Statement>()
+  private pending: StoredChange[] | null = null
+  // Writes are methods of this class too, but callers only reach them through write().
+  private readonly writer: StoreWriter = this
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Prepared statements are cached by their SQL text. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.statements.set(sql, s)
+    }
+    return s
+  }
+
+  private one<E extends EntityName>(entity: E, sql: string, params: unknown): EntityTypes[E] | null {
+    const row = this.stmt(sql).get(params as never) as Row | undefined
+    return row ? fromRow(entity, row) : null
+  }
+
+  private many<E extends EntityName>(entity: E, sql: string, params: unknown): EntityTypes[E][] {
+    return (this.stmt(sql).all(params as never) as Row[]).map((r) => fromRow(entity, r))
+  }
+
+  private byId<E extends EntityName>(entity: E, id: string): EntityTypes[E] | null {
+    return this.one(entity, `SELECT * FROM ${TABLES[entity]} WHERE id = ?`, [id])
+  }
+
+  write<T>(fn: (w: StoreWriter) => T): { result: T; changes: StoredChange[] } {
+    if (this.pending) throw new Error('store.write() cannot be nested')
+    const changes: StoredChange[] = []
+    this.pending = changes
+    try {
+      const result = this.db.transaction(() => fn(this.writer))()
+      return { result, changes }
+    } finally {
+      this.pending = null
+    }
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  // ---- writes (only reachable through write()) ----
+
+  put<E extends EntityName>(entity: E, data: EntityTypes[E]): StoredChange {
+    if (!this.pending) throw new Error('store.put() outside store.write()')
+    // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
+    const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
+    this.stmt(upsertSql(entity)).run(toRow(entity, valid))
+    const inbox = this.inboxOf(entity, valid)
+    const json = JSON.stringify(valid)
+    const info = this.stmt(
+      'INSERT INTO changes (entity, entity_id, op, data, inbox, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(entity, valid.id, 'upsert', json, inbox, Date.now())
+    const change: StoredChange = {
+      seq: Number(info.lastInsertRowid),
+      entity,
+      id: valid.id,
+      op: 'upsert',
+      data: valid as unknown as Record<string, unknown>,
+      inbox,
+    }
+    this.pending.push(change)
+    return change
+  }
+
+  private inboxOf(entity: EntityName, data: EntityTypes[EntityName]): string | null {
+    if (entity === 'conversation') return (data as Conversation).inbox
+    if ('conversationId' in data) {
+      const row = this.stmt('SELECT inbox FROM conversations WHERE id = ?').get(data.conversationId) as
+        | { inbox: string }
+        | undefined
+      if (!row) throw new Error(`${entity} ${data.id} refers to unknown conversation ${data.conversationId}`)
+      return row.inbox
+    }
+    return null
+  }
+
+  insertToken(tokenHash: string, userId: string, label: string | null): void {
+    this.stmt('INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)').run(
+      tokenHash,
+      userId,
+      label,
+      Date.now(),
+    )
+  }
+
+  touchToken(tokenHash: string, at: number): void {
+    this.stmt('UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?').run(at, tokenHash)
+  }
+
+  setLastMutationId(clientId: string, userId: string, mutationId: number): void {
+    this.stmt(
+      `INSERT INTO client_mutations (client_id, user_id, last_mutation_id, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, updated_at = excluded.updated_at`,
+    ).run(clientId, userId, mutationId, Date.now())
+  }
+
+  addDeadLetter(kind: string, payload: unknown, error: string, nextAttemptAt: number): number {
+    const info = this.stmt(
+      'INSERT INTO dead_letters (kind, payload, error, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 1, ?, ?)',
+    ).run(kind, JSON.stringify(payload), error, nextAttemptAt, Date.now())
+    return Number(info.lastInsertRowid)
+  }
+
+  retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): void {
+    this.stmt('UPDATE dead_letters SET attempts = attempts + 1, error = ?, next_attempt_at = ? WHERE id = ?').run(
+      error,
+      nextAttemptAt,
+      id,
+    )
+  }
+
+  deleteDeadLetter(id: number): void {
+    this.stmt('DELETE FROM dead_letters WHERE id = ?').run(id)
+  }
+
+  addCustomerSuggestion(s: CustomerSuggestion): boolean {
+    const info = this.stmt(
+      `INSERT OR IGNORE INTO customer_suggestions
+         (id, customer_id, candidate_id, reason, detail, conversation_id, status, created_at)
+       VALUES (@id, @customerId, @candidateId, @reason, @detail, @conversationId, @status, @createdAt)`,
+    ).run(s)
+    return info.changes === 1
+  }
+
+  setConnectorState(connector: string, key: string, value: unknown): void {
+    this.stmt(
+      `INSERT INTO connector_state (connector, key, value, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(connector, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(connector, key, JSON.stringify(value), Date.now())
+  }
+
+  setSuggestionStatus(id: string, status: CustomerSuggestion['status']): void {
+    this.stmt('UPDATE customer_suggestions SET status = ? WHERE id = ?').run(status, id)
+  }
+
+  settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): CustomerSuggestion[] {
+    const open = this.customerSuggestions(a).filter(
+      (s) => s.status === 'open' && (s.customerId === b || s.candidateId === b),
+    )
+    for (const s of open) this.setSuggestionStatus(s.id, status)
+    return open.map((s) => ({ ...s, status }))
+  }
+
+  addCustomerMerge(m: CustomerMerge): void {
+    this.stmt(
+      `INSERT INTO customer_merges (id, source_id, target_id, moved, merged_by, merged_at, undone_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(m.id, m.sourceId, m.targetId, JSON.stringify(m.moved), m.mergedBy, m.mergedAt, m.undoneAt)
+  }
+
+  markMergeUndone(id: string, at: number): void {
+    this.stmt('UPDATE customer_merges SET undone_at = ? WHERE id = ?').run(at, id)
+  }
+
+  // ---- reads ----
+
+  getCustomerSuggestion(id: string): CustomerSuggestion | null {
+    const row = this.stmt('SELECT customer_id, candidate_id FROM customer_suggestions WHERE id = ?').get(id) as
+      | { customer_id: string }
+      | undefined
+    if (!row) return null
+    return this.customerSuggestions(row.customer_id).find((s) => s.id === id) ?? null
+  }
+
+  suggestionEvents(suggestionId: string): TimelineEvent[] {
+    return this.many(
+      'event',
+      `SELECT e.* FROM events e JOIN customer_suggestions s ON s.conversation_id = e.conversation_id
+       WHERE s.id = @id AND e.type = 'identity_suggested' AND e.data ->> '$.suggestionId' = @id`,
+      { id: suggestionId },
+    )
+  }
+
+  conversationsOf(customerId: string): Conversation[] {
+    return this.many('conversation', 'SELECT * FROM conversations WHERE customer_id = ? ORDER BY created_at, id', [customerId])
+  }
+
+  conversationItems(conversationId: string): ConversationItems {
+    const all = <E extends 'message' | 'note' | 'call' | 'event'>(entity: E, table: string): EntityTypes[E][] =>
+      this.many(entity, `SELECT * FROM ${table} WHERE conversation_id = ? ORDER BY id`, [conversationId])
+    return {
+      messages: all('message', 'messages'),
+      notes: all('note', 'notes'),
+      calls: all('call', 'calls'),
+      events: all('event', 'events'),
+    }
+  }
+
+  getCustomerMerge(id: string): CustomerMerge | null {
+    const r = this.stmt('SELECT * FROM customer_merges WHERE id = ?').get(id) as
+      | { id: string; source_id: string; target_id: string; moved: string; merged_by: string; merged_at: number; undone_at: number | null }
+      | undefined
+    if (!r) return null
+    return {
+      id: r.id,
+      sourceId: r.source_id,
+      targetId: r.target_id,
+      moved: JSON.parse(r.moved) as CustomerMerge['moved'],
+      mergedBy: r.merged_by,
+      mergedAt: r.merged_at,
+      undoneAt: r.undone_at,
+    }
+  }
+
+  getUser(id: string): User | null {
+    return this.byId('user', id)
+  }
+
+  getUserByEmail(email: string): User | null {
+    return this.one('user', 'SELECT * FROM users WHERE email = ?', [email.trim().toLowerCase()])
+  }
+
+  listUsers(): User[] {
+    return this.many('user', 'SELECT * FROM users ORDER BY name, id', [])
+  }
+
+  userByTokenHash(tokenHash: string): User | null {
+    return this.one(
+      'user',
+      'SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?',
+      [tokenHash],
+    )
+  }
+
+  getCustomer(id: string): Customer | null {
+    return this.byId('customer', id)
+  }
+
+  searchCustomers(search: CustomerSearch): Customer[] {
+    if (!search.query) {
+      return this.many('customer', 'SELECT * FROM customers ORDER BY last_activity_at DESC, id LIMIT ? OFFSET ?', [
+        search.limit,
+        search.offset,
+      ])
+    }
+    const like = `%${search.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    return this.many(
+      'customer',
+      `SELECT * FROM customers
+       WHERE name LIKE @like ESCAPE '\\'
+          OR id IN (SELECT customer_id FROM identities WHERE address LIKE @like ESCAPE '\\')
+       ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
+      { like, limit: search.limit, offset: search.offset },
+    )
+  }
+
+  identitiesOf(customerId: string): Identity[] {
+    return this.many('identity', 'SELECT * FROM identities WHERE customer_id = ? ORDER BY created_at, id', [customerId])
+  }
+
+  findIdentity(kind: IdentityKind, address: string): Identity | null {
+    return this.one('identity', 'SELECT * FROM identities WHERE kind = ? AND address = ?', [kind, address])
+  }
+
+  getConversation(id: string): Conversation | null {
+    return this.byId('conversation', id)
+  }
+
+  listConversations(f: ConversationFilter): Page<Conversation> {
+    const where: string[] = [scopeClause('inbox')]
+    const params: Record<string, unknown> = { scope: scopeParam(f.scope), limit: f.limit + 1 }
+    const filter = (column: string, key: string, value: unknown): void => {
+      if (value === undefined) return
+      where.push(`${column} = @${key}`)
+      params[key] = value
+    }
+    filter('status', 'status', f.status)
+    filter('inbox', 'inbox', f.inbox)
+    filter('channel', 'channel', f.channel)
+    filter('customer_id', 'customerId', f.customerId)
+    if (f.assigneeId === null) where.push('assignee_id IS NULL')
+    else filter('assignee_id', 'assigneeId', f.assigneeId)
+    const after = decodeCursor(f.after)
+    if (after) {
+      where.push('(last_message_at < @at OR (last_message_at = @at AND id > @id))')
+      params.at = after[0]
+      params.id = after[1]
+    }
+    const rows = this.many(
+      'conversation',
+      `SELECT * FROM conversations WHERE ${where.join(' AND ')} ORDER BY last_message_at DESC, id LIMIT @limit`,
+      params,
+    )
+    const items = rows.slice(0, f.limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > f.limit && last ? encodeCursor([last.lastMessageAt, last.id]) : null }
+  }
+
+  conversationByThreadKey(channel: Channel, threadKey: string): Conversation | null {
+    return this.one(
+      'conversation',
+      'SELECT * FROM conversations WHERE channel = ? AND thread_key = ? ORDER BY created_at DESC LIMIT 1',
+      [channel, threadKey],
+    )
+  }
+
+  conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Conversation | null {
+    if (externalIds.length === 0) return null
+    return this.one(
+      'conversation',
+      `SELECT c.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.channel = ? AND m.external_id IN (SELECT value FROM json_each(?))
+       ORDER BY m.sent_at DESC LIMIT 1`,
+      [channel, JSON.stringify(externalIds)],
+    )
+  }
+
+  latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Conversation | null {
+    return this.one(
+      'conversation',
+      `SELECT * FROM conversations
+       WHERE customer_id = @customerId AND channel = @channel AND status != 'resolved'
+         AND (@inbox IS NULL OR inbox = @inbox)
+       ORDER BY last_message_at DESC, rowid DESC LIMIT 1`, // two in one millisecond: the newer one
+      { customerId, channel, inbox },
+    )
+  }
+
+  getMessage(id: string): Message | null {
+    return this.byId('message', id)
+  }
+
+  messageByExternalId(channel: Channel, externalId: string): Message | null {
+    return this.one('message', 'SELECT * FROM messages WHERE channel = ? AND external_id = ?', [channel, externalId])
+  }
+
+  listMessages(conversationId: string, limit: number, after?: string): Page<Message> {
+    const cursor = decodeCursor(after)
+    const rows = this.many(
+      'message',
+      `SELECT * FROM messages WHERE conversation_id = @conversationId
+         AND (@at IS NULL OR sent_at > @at OR (sent_at = @at AND id > @id))
+       ORDER BY sent_at, id LIMIT @limit`,
+      { conversationId, at: cursor?.[0] ?? null, id: cursor?.[1] ?? null, limit: limit + 1 },
+    )
+    const items = rows.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > limit && last ? encodeCursor([last.sentAt, last.id]) : null }
+  }
+
+  getNote(id: string): Note | null {
+    return this.byId('note', id)
+  }
+
+  getCall(id: string): Call | null {
+    return this.byId('call', id)
+  }
+
+  callByExternalId(externalId: string): Call | null {
+    return this.one('call', 'SELECT * FROM calls WHERE external_id = ?', [externalId])
+  }
+
+  timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Page<TimelineEntry> {
+    const cursor = decodeCursor(before)
+    const params = {
+      customerId,
+      scope: scopeParam(scope),
+      at: cursor?.[0] ?? null,
+      id: cursor?.[1] ?? null,
+      limit: limit + 1,
+    }
+    const query = (table: string, at: string): string =>
+      `SELECT t.* FROM ${table} t JOIN conversations c ON c.id = t.conversation_id
+       WHERE t.customer_id = @customerId AND ${scopeClause('c.inbox')}
+         AND (@at IS NULL OR t.${at} < @at OR (t.${at} = @at AND t.id < @id))
+       ORDER BY t.${at} DESC, t.id DESC LIMIT @limit`
+    const entries: TimelineEntry[] = [
+      ...this.many('message', query('messages', 'sent_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'message', at: item.sentAt, item }),
+      ),
+      ...this.many('note', query('notes', 'created_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'note', at: item.createdAt, item }),
+      ),
+      ...this.many('call', query('calls', 'started_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'call', at: item.startedAt, item }),
+      ),
+      ...this.many('event', query('events', 'created_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'event', at: item.createdAt, item }),
+      ),
+    ]
+    entries.sort((a, b) => b.at - a.at || (a.item.id < b.item.id ? 1 : a.item.id > b.item.id ? -1 : 0))
+    const items = entries.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: entries.length > limit && last ? encodeCursor([last.at, last.item.id]) : null }
+  }
+
+  queuedOutbound(limit: number): OutboundItem[] {
+    const messages = this.many(
+      'message',
+      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT ?`,
+      [limit],
+    )
+    return messages.map((message) => ({ message, recipient: this.recipientFor(message) }))
+  }
+
+  /** The identity an outbound message goes to: the customer's address on the message's channel. */
+  recipientFor(message: Message): Identity | null {
+    const kind: IdentityKind = message.channel === 'sms' || message.channel === 'voice' ? 'phone' : message.channel
+    return this.one(
+      'identity',
+      'SELECT * FROM identities WHERE customer_id = ? AND kind = ? ORDER BY created_at DESC, id LIMIT 1',
+      [message.customerId, kind],
+    )
+  }
+
+  changesAfter(after: number, limit: number, scope: InboxScope): PullResponse {
+    // One read snapshot: another process (the CLI) committing between the page query and the
+    // newest-seq query would otherwise be skipped by the cursor.
+    return this.db.transaction(() => this.changesAfterInSnapshot(after, limit, scope))()
+  }
+
+  private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope): PullResponse {
+    const rows = this.stmt(
+      `SELECT seq, entity, entity_id, op, data FROM changes
+       WHERE seq > @after AND (inbox IS NULL OR ${scopeClause('inbox')})
+       ORDER BY seq LIMIT @limit`,
+    ).all({ after, limit: limit + 1, scope: scopeParam(scope) }) as {
+      seq: number
+      entity: EntityName
+      entity_id: string
+      op: 'upsert' | 'delete'
+      data: string | null
+    }[]
+    const hasMore = rows.length > limit
+    const changes: Change[] = rows.slice(0, limit).map((r) => ({
+      seq: r.seq,
+      entity: r.entity,
+      id: r.entity_id,
+      op: r.op,
+      data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+    }))
+    // Without more rows, everything up to the newest seq was scanned, including changes this
+    // scope may not see, so the cursor moves past them too.
+    const cursor = hasMore ? (changes.at(-1)?.seq ?? after) : Math.max(after, this.lastSeq())
+    return { changes, cursor, hasMore }
+  }
+
+  lastSeq(): number {
+    const row = this.stmt('SELECT MAX(seq) AS seq FROM changes').get() as { seq: number | null }
+    return row.seq ?? 0
+  }
+
+  counts(): Counts {
+    const count = (table: string): number =>
+      (this.stmt(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+    return {
+      customers: count('customers'),
+      conversations: count('conversations'),
+      messages: count('messages'),
+      lastSeq: this.lastSeq(),
+    }
+  }
+
+  lastMutationId(clientId: string): number {
+    const row = this.stmt('SELECT last_mutation_id FROM client_mutations WHERE client_id = ?').get(clientId) as
+      | { last_mutation_id: number }
+      | undefined
+    return row?.last_mutation_id ?? 0
+  }
+
+  getConnectorState(connector: string, key: string): unknown {
+    const row = this.stmt('SELECT value FROM connector_state WHERE connector = ? AND key = ?').get(connector, key) as
+      | { value: string }
+      | undefined
+    return row ? (JSON.parse(row.value) as unknown) : null
+  }
+
+  customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Customer[] {
+    const pattern = `%@${domain.replace(/[\\%_]/g, (c) => `\\${c}`)}`
+    return this.many(
+      'customer',
+      `SELECT c.* FROM customers c
+       WHERE c.name = @name COLLATE NOCASE AND c.id != @except
+         AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.id AND i.kind = 'email' AND i.address LIKE @pattern ESCAPE '\\')
+       ORDER BY c.last_activity_at DESC, c.id LIMIT @limit`,
+      { name, except: exceptCustomerId, pattern, limit },
+    )
+  }
+
+  customerSuggestions(customerId: string): CustomerSuggestion[] {
+    const rows = this.stmt(
+      `SELECT * FROM customer_suggestions WHERE customer_id = @id OR candidate_id = @id ORDER BY created_at DESC, id`,
+    ).all({ id: customerId }) as {
+      id: string
+      customer_id: string
+      candidate_id: string
+      reason: CustomerSuggestion['reason']
+      detail: string
+      conversation_id: string
+      status: CustomerSuggestion['status']
+      created_at: number
+    }[]
+    return rows.map((r) => ({
+      id: r.id,
+      customerId: r.customer_id,
+      candidateId: r.candidate_id,
+      reason: r.reason,
+      detail: r.detail,
+      conversationId: r.conversation_id,
+      status: r.status,
+      createdAt: r.created_at,
+    }))
+  }
+
+  dueDeadLetters(now: number, limit: number): DeadLetter[] {
+    const rows = this.stmt(
+      'SELECT * FROM dead_letters WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?',
+    ).all(now, limit) as { id: number; kind: string; payload: string; error: string; attempts: number; next_attempt_at: number }[]
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      payload: JSON.parse(r.payload) as unknown,
+      error: r.error,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+    }))
+  }
+}
