@@ -1,0 +1,94 @@
+import swagger from '@fastify/swagger'
+import Fastify, { type FastifyInstance } from 'fastify'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Connector } from '../connectors/connector'
+import type { InboundService } from '../ingest/inbound-service'
+import type { Store } from '../store/store'
+import type { Commit } from '../sync/commit'
+import { requireToken } from './auth'
+import { registerErrorHandling } from './errors'
+import { conversationRoutes } from './routes/conversations'
+import { customerRoutes } from './routes/customers'
+import { deadLetterRoutes } from './routes/dead-letters'
+import { inboundRoutes } from './routes/inbound'
+import { userRoutes } from './routes/users'
+
+export interface HttpDeps {
+  store: Store
+  /** Connectors whose webhooks this app serves. */
+  connectors: readonly Connector[]
+  commit: Commit
+  inbound: InboundService
+  logLevel: string
+  version: string
+}
+
+export const API_PREFIX = '/api/v1'
+
+/** The HTTP side: `/health`, `/openapi.json` and the token-protected REST API under /api/v1. */
+export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: deps.logLevel },
+    // Restarting on the same port needs every socket gone when close() resolves.
+    forceCloseConnections: true,
+    bodyLimit: 10 * 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  registerErrorHandling(app)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Threadline sync server API',
+        description: 'Customers, conversations, messages and notes, and the API channel for inbound items.',
+        version: deps.version,
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['meta'],
+        summary: 'Liveness and the newest change seq (no token needed)',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok'), lastSeq: z.number() }) },
+      },
+    },
+    async () => ({ status: 'ok' as const, lastSeq: deps.store.lastSeq() }),
+  )
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(
+    async (api) => {
+      requireToken(api, deps.store)
+      await api.register(userRoutes(deps.store))
+      await api.register(customerRoutes(deps.store))
+      await api.register(conversationRoutes(deps.store, deps.commit))
+      await api.register(inboundRoutes(deps.store, deps.commit, deps.inbound))
+      await api.register(deadLetterRoutes(deps.store))
+    },
+    { prefix: API_PREFIX },
+  )
+  // Each connector gets a scope of its own: webhook signature checks need raw-body parsers
+  // that must not change how the REST API reads JSON.
+  for (const connector of deps.connectors) {
+    const register = connector.registerRoutes?.bind(connector)
+    if (register) await app.register(async (scope) => register(scope))
+  }
+  return app
+}

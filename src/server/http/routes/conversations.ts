@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { Channel, ConversationStatus, Id, Timestamp, type Conversation, type User } from '../../../shared/domain'
+import { ReplyArgs, NoteArgs, type MutationName } from '../../../shared/mutations'
+import { NotFoundError } from '../../connectors/delivery'
+import { BadRequestError } from '../../errors'
+import type { StoreReader } from '../../store/store'
+import { canSeeConversation, scopeOf } from '../../sync/access'
+import type { Commit } from '../../sync/commit'
+import { applyInTransaction, applyMutation } from '../../sync/mutations'
+import { userOf } from '../auth'
+import { ErrorBody, ForbiddenError } from '../errors'
+import { ConversationOut, IdParams, Limit, MessageOut, NoteOut, pageOf } from '../schemas'
+
+export const conversationRoutes =
+  (store: StoreReader, commit: Commit): FastifyPluginAsyncZod =>
+  async (app) => {
+    const tags = ['conversations']
+
+    const visible = (user: User, id: string): Conversation => {
+      const conversation = store.getConversation(id)
+      if (!conversation) throw new NotFoundError(`unknown conversation ${id}`)
+      if (!canSeeConversation(user, conversation)) {
+        throw new ForbiddenError(`conversation ${id} is in inbox "${conversation.inbox}", which you cannot access`)
+      }
+      return conversation
+    }
+
+    /** Runs one agent action through the same code as the socket's push. */
+    const act = (user: User, name: MutationName, args: unknown): void => {
+      const result = applyMutation(commit, user, { name, args })
+      if (result.outcome === 'rejected') throw new BadRequestError(result.error ?? `${name} was rejected`)
+    }
+
+    app.get(
+      '/conversations',
+      {
+        schema: {
+          tags,
+          summary: 'List conversations you may see, most recent activity first',
+          querystring: z.object({
+            status: ConversationStatus.optional(),
+            inbox: z.string().max(200).optional(),
+            channel: Channel.optional(),
+            customerId: Id.optional(),
+            assigneeId: Id.optional().describe('A user id, or "none" for unassigned conversations'),
+            limit: Limit,
+            after: z.string().max(500).optional(),
+          }),
+          response: { 200: pageOf(ConversationOut), 400: ErrorBody, 401: ErrorBody },
+        },
+      },
+      async (request) => {
+        const q = request.query
+        return store.listConversations({
+          status: q.status,
+          inbox: q.inbox,
+          channel: q.channel,
+          customerId: q.customerId,
+          assigneeId: q.assigneeId === 'none' ? null : q.assigneeId,
+          scope: scopeOf(userOf(request)),
+          limit: q.limit,
+          after: q.after,
+        })
+      },
+    )
+
+    app.get(
+      '/conversations/:id',
+      {
+        schema: {
+          tags,
+          summary: 'One conversation',
+          params: IdParams,
+          response: { 200: ConversationOut, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request) => visible(userOf(request), request.params.id),
+    )
+
+    app.patch(
+      '/conversations/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Change the status and/or the assignee of a conversation',
+          params: IdParams,
+          body: z
+            .object({
+              status: ConversationStatus.optional(),
+              snoozedUntil: Timestamp.nullable().optional(),
+              assigneeId: Id.nullable().optional(),
+              team: z.string().max(100).nullable().optional(),
+            })
+            .refine((b) => b.status !== undefined || b.assigneeId !== undefined || b.team !== undefined, {
+              message: 'set at least one of status, assigneeId, team',
+            }),
+          response: { 200: ConversationOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request) => {
+        const user = userOf(request)
+        const current = visible(user, request.params.id)
+        const body = request.body
+        const now = Date.now()
+        // Status and assignee change together or not at all.
+        commit((w) => {
+          const steps: { name: MutationName; args: unknown }[] = []
+          if (body.status !== undefined) {
+            steps.push({ name: 'setStatus', args: { conversationId: current.id, status: body.status, snoozedUntil: body.snoozedUntil } })
+          }
+          if (body.assigneeId !== undefined || body.team !== undefined) {
+            steps.push({
+              name: 'assign',
+              args: { conversationId: current.id, assigneeId: body.assigneeId === undefined ? current.assigneeId : body.assigneeId, team: body.team },
+            })
+          }
+          for (const step of steps) {
+            const outcome = applyInTransaction(w, user, step, now)
+            if (outcome && 'rejected' in outcome) throw new BadRequestError(outcome.rejected)
+          }
+        })
+        return visible(user, current.id)
+      },
+    )
+
+    app.get(
+      '/conversations/:id/messages',
+      {
+        schema: {
+          tags,
+          summary: 'Messages of a conversation, oldest first',
+          params: IdParams,
+          querystring: z.object({ limit: Limit, after: z.string().max(500).optional() }),
+          response: { 200: pageOf(MessageOut), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request) => {
+        visible(userOf(request), request.params.id)
+        return store.listMessages(request.params.id, request.query.limit, request.query.after)
+      },
+    )
+
+    app.post(
+      '/conversations/:id/reply',
+      {
+        schema: {
+          tags,
+          summary: 'Reply to the customer on the conversation’s channel (queued for delivery)',
+          params: IdParams,
+          body: ReplyArgs.omit({ conversationId: true, messageId: true }).extend({
+            messageId: Id.optional().describe('Your id for the message, to make retries safe; generated when absent'),
+          }),
+          response: { 201: MessageOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const user = userOf(request)
+        const conversation = visible(user, request.params.id)
+        const messageId = request.body.messageId ?? randomUUID()
+        act(user, 'reply', { ...request.body, messageId, conversationId: conversation.id })
+        const message = store.getMessage(messageId)
+        if (!message) throw new Error(`reply ${messageId} was applied but cannot be read back`)
+        return reply.status(201).send(message)
+      },
+    )
+
+    app.post(
+      '/conversations/:id/notes',
+      {
+        schema: {
+          tags,
+          summary: 'Add an internal note (never sent to the customer)',
+          params: IdParams,
+          body: NoteArgs.omit({ conversationId: true, noteId: true }).extend({
+            noteId: Id.optional().describe('Your id for the note, to make retries safe; generated when absent'),
+          }),
+          response: { 201: NoteOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const user = userOf(request)
+        const conversation = visible(user, request.params.id)
+        const noteId = request.body.noteId ?? randomUUID()
+        act(user, 'note', { ...request.body, noteId, conversationId: conversation.id })
+        const note = store.getNote(noteId)
+        if (!note) throw new Error(`note ${noteId} was applied but cannot be read back`)
+        return reply.status(201).send(note)
+      },
+    )
+  }

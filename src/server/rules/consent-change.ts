@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto'
+import type { ConsentKey, Customer } from '../../shared/domain'
+import type { StoreWriter } from '../store/store'
+import type { Commit } from '../sync/commit'
+
+export interface ConsentChange {
+  customerId: string
+  /** The conversation the request arrived in; the timeline shows the change there. */
+  conversationId: string
+  changes: Partial<Record<ConsentKey, boolean>>
+  /** Where it came from, for the timeline: e.g. { channel: 'sms', keyword: 'STOP', externalId }. */
+  source: Record<string, unknown>
+  /** When the customer asked (an SMS's arrival); a message stored late still counts from then. Defaults to `now`. */
+  at?: number
+  now?: number
+}
+
+/**
+ * Updates the customer's consent and records a `consent_changed` event in the same
+ * transaction. Nothing is written when the customer's consent already says so.
+ */
+export function changeConsent(commit: Commit, change: ConsentChange): Customer | null {
+  return commit((w) => applyConsentChange(w, change))
+}
+
+/**
+ * The same, inside a transaction the caller already holds (the ingest, which stores the
+ * message asking for the change together with the change).
+ *
+ * The customer's latest word wins per key: a request older than the last one on that key (a
+ * STOP retried from the dead letters after a later START) is not applied; a
+ * `consent_superseded` event records that it came and why it changed nothing.
+ */
+export function applyConsentChange(w: StoreWriter, change: ConsentChange): Customer | null {
+  const now = change.now ?? Date.now()
+  const at = change.at ?? now
+  const customer = w.getCustomer(change.customerId)
+  if (!customer) return null
+  const lastAt = customer.consentChangedAt ?? {}
+  const entries = Object.entries(change.changes) as [ConsentKey, boolean][]
+  const isStale = ([key]: [ConsentKey, boolean]) => (lastAt[key] ?? -Infinity) > at
+  const superseded = entries.filter(isStale)
+  const current = entries.filter((e) => !isStale(e))
+  const changed = current.filter(([key, value]) => customer.consent[key] !== value)
+  // A repeated STOP changes no value but is still the customer's latest word on the key.
+  const restamped = current.filter(([key]) => lastAt[key] !== at)
+
+  let next = customer
+  if (changed.length > 0 || restamped.length > 0) {
+    next = {
+      ...customer,
+      consent: { ...customer.consent, ...Object.fromEntries(changed) },
+      consentChangedAt: { ...lastAt, ...Object.fromEntries(current.map(([key]) => [key, at])) },
+      updatedAt: now,
+    }
+    w.put('customer', next)
+  }
+  if (changed.length > 0) {
+    w.put('event', {
+      id: randomUUID(),
+      conversationId: change.conversationId,
+      customerId: customer.id,
+      type: 'consent_changed',
+      actorId: null,
+      data: {
+        ...change.source,
+        changes: Object.fromEntries(changed),
+        previous: Object.fromEntries(changed.map(([key]) => [key, customer.consent[key] ?? null])),
+      },
+      createdAt: now,
+    })
+  }
+  if (superseded.length > 0) {
+    w.put('event', {
+      id: randomUUID(),
+      conversationId: change.conversationId,
+      customerId: customer.id,
+      type: 'consent_superseded',
+      actorId: null,
+      data: {
+        ...change.source,
+        requested: Object.fromEntries(superseded),
+        requestedAt: at,
+        // The later word that stands, per key.
+        supersededBy: Object.fromEntries(superseded.map(([key]) => [key, { value: customer.consent[key] ?? null, at: lastAt[key] ?? null }])),
+      },
+      createdAt: now,
+    })
+  }
+  return next
+}

@@ -1,0 +1,128 @@
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { Role, User } from '../shared/domain'
+import type { InboundMessage, IngestResult } from '../shared/ingest'
+import type { MutationName } from '../shared/mutations'
+import type { MutationResult } from '../shared/sync'
+import { createToken, createUser } from './auth/users'
+import { ServerConfig } from './config'
+import type { ConnectorContext } from './connectors/connector'
+import { createConfiguredConnectors } from './connectors/configured'
+import { recordDelivery } from './connectors/delivery'
+import { OutboundDispatcher } from './connectors/dispatcher'
+import { createSandboxConnector } from './connectors/sandbox/sandbox'
+import { buildHttpApp } from './http/app'
+import { InboundService } from './ingest/inbound-service'
+import { sendRefusal } from './rules/send-policy'
+import { openSqliteStore } from './store/sqlite/sqlite-store'
+import { ChangeFeed } from './sync/commit'
+import { applyMutation } from './sync/mutations'
+import { attachSyncSocket } from './sync/socket'
+
+export type { ServerConfig } from './config'
+
+export interface SyncServer {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string
+  readonly port: number
+  ingest(item: InboundMessage): Promise<IngestResult>
+  applyMutation(
+    user: User,
+    mutation: { name: MutationName; args: unknown },
+    origin?: { clientId: string; mutationId: number },
+    /** `at`: when the action happened (the demo generator replays a history); defaults to now. */
+    options?: { at?: number },
+  ): MutationResult
+  createUser(input: { name: string; email: string; role: Role; team?: string | null; inboxes?: string[] | null }): User
+  /** The plaintext token, shown once; only its hash is stored. */
+  createToken(userId: string, label?: string): string
+  findUserByEmail(email: string): User | null
+  counts(): { customers: number; conversations: number; messages: number; lastSeq: number }
+  close(): Promise<void>
+}
+
+const VERSION = '0.1.0'
+
+/**
+ * Starts the sync server: SQLite store, HTTP (REST + OpenAPI), socket.io sync and outbound
+ * delivery. Defaults differ from `npm run server` where tests need it: port 0 (a free port)
+ * and log level `warn`.
+ */
+export async function startServer(config: Partial<ServerConfig> & { dbPath: string }): Promise<SyncServer> {
+  const cfg = ServerConfig.parse({ port: 0, logLevel: 'warn', ...config })
+  const connectors = [...createConfiguredConnectors(cfg), ...(cfg.outbound === 'sandbox' ? [createSandboxConnector()] : [])]
+  const store = openSqliteStore(cfg.dbPath)
+  const feed = new ChangeFeed(store)
+  let app: FastifyInstance | null = null
+  // The HTTP app owns the logger, and the services the app serves need it: log through it lazily.
+  const log = {
+    info: (obj: object, msg: string) => app?.log.info(obj, msg),
+    warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
+    error: (obj: object, msg: string) => app?.log.error(obj, msg),
+  }
+  const inbound = new InboundService(store, feed.commit, cfg.defaultCountry, log)
+  const dispatcher = new OutboundDispatcher(store, feed, connectors, log, (message) =>
+    sendRefusal(store, cfg.messagingRules, message),
+  )
+
+  let socket: ReturnType<typeof attachSyncSocket> | null = null
+  try {
+    app = await buildHttpApp({ store, commit: feed.commit, inbound, connectors, logLevel: cfg.logLevel, version: VERSION })
+    socket = attachSyncSocket(app.server, { store, feed, log })
+    await app.listen({ host: cfg.host, port: cfg.port })
+  } catch (err) {
+    await socket?.close()
+    await app?.close()
+    store.close()
+    throw err
+  }
+  const httpApp = app
+
+  const context: ConnectorContext = {
+    httpServer: httpApp.server,
+    store,
+    commit: feed.commit,
+    log,
+    agents: socket.presence,
+    ingest: async (item: InboundMessage) => inbound.ingest(item),
+    reportDelivery: (messageId, report) => {
+      try {
+        recordDelivery(feed.commit, messageId, report)
+      } catch (err) {
+        log.error({ err, messageId }, 'recording a delivery report failed')
+      }
+    },
+  }
+  for (const c of connectors) await c.start(context)
+  dispatcher.start()
+  inbound.startRetrying()
+
+  const port = (httpApp.server.address() as AddressInfo).port
+  const urlHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host
+  let closing: Promise<void> | null = null
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    ingest: async (item) => inbound.ingest(item),
+    applyMutation: (user, mutation, origin, options) => {
+      const at = options?.at
+      return applyMutation(feed.commit, user, mutation, origin, at === undefined ? Date.now : () => at)
+    },
+    createUser: (input) => createUser(feed.commit, input),
+    createToken: (userId, label) => createToken(feed.commit, userId, label),
+    findUserByEmail: (email) => store.getUserByEmail(email),
+    counts: () => store.counts(),
+    close() {
+      closing ??= (async () => {
+        inbound.stop()
+        await dispatcher.stop()
+        for (const c of connectors) await c.stop()
+        await socket.close()
+        await httpApp.close()
+        store.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,36 @@
+import type { Store, StoreWriter, StoredChange } from '../store/store'
+
+/** Runs one transaction and, after it commits, hands its changes to every listener. */
+export type Commit = <T>(fn: (w: StoreWriter) => T) => T
+
+export type ChangeListener = (changes: StoredChange[]) => void
+
+/**
+ * The only way server code writes: listeners (socket pokes, outbound delivery) hear about a
+ * change strictly after it is durable, and in commit order.
+ */
+export class ChangeFeed {
+  private readonly listeners = new Set<ChangeListener>()
+
+  constructor(private readonly store: Store) {}
+
+  readonly commit: Commit = (fn) => {
+    const { result, changes } = this.store.write(fn)
+    if (changes.length > 0) {
+      for (const listener of this.listeners) {
+        try {
+          listener(changes)
+        } catch (err) {
+          // A failing listener must not undo or hide a committed write from the others.
+          console.error('change listener failed', err)
+        }
+      }
+    }
+    return result
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+}

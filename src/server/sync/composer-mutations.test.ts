@@ -1,0 +1,132 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Conversation, User } from '../../shared/domain'
+import type { MutationName } from '../../shared/mutations'
+import { openSqliteStore } from '../store/sqlite/sqlite-store'
+import type { Store } from '../store/store'
+import { ChangeFeed } from './commit'
+import { applyMutation } from './mutations'
+
+/** Starting conversations, email subject and cc, and logged calls, against a real SQLite store. */
+
+let dir: string
+let store: Store
+let feed: ChangeFeed
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-composer-unit-'))
+  store = openSqliteStore(path.join(dir, 'server.sqlite'))
+  feed = new ChangeFeed(store)
+  feed.commit((w) => {
+    w.put('user', user('all', null))
+    w.put('user', user('sms-only', ['SMS']))
+    w.put('customer', { id: 'cu', name: 'Maya', labels: [], attributes: {}, consent: {}, createdAt: 1, updatedAt: 1, lastActivityAt: 1 })
+    w.put('identity', { id: 'i1', customerId: 'cu', kind: 'email', address: 'maya@x.test', displayName: null, createdAt: 1 })
+    w.put('identity', { id: 'i2', customerId: 'cu', kind: 'phone', address: '+15550001111', displayName: null, createdAt: 1 })
+    w.put('conversation', conversation('mail', 'email', 'Support', 'Order 5', 10))
+    w.put('conversation', conversation('old-sms', 'sms', 'SMS', null, 5))
+  })
+})
+afterEach(() => {
+  store.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function user(id: string, inboxes: string[] | null): User {
+  return { id, name: id, email: `${id}@agents.test`, role: 'agent', team: null, inboxes, createdAt: 1 }
+}
+function conversation(id: string, channel: Conversation['channel'], inbox: string, subject: string | null, at: number): Conversation {
+  return {
+    id, customerId: 'cu', channel, inbox, subject, status: 'resolved', snoozedUntil: null, assigneeId: null, team: null,
+    threadKey: id, labels: [], lastMessageAt: at, waitingSince: null, createdAt: at, updatedAt: at,
+  }
+}
+
+let mutationId = 0
+const run = (who: string, name: MutationName, args: unknown) =>
+  applyMutation(feed.commit, store.getUser(who)!, { name, args }, { clientId: 'c1', mutationId: ++mutationId })
+
+describe('reply starting a conversation', () => {
+  it('opens it in the customer’s most recent inbox on the channel, with the message, once', () => {
+    const args = { messageId: 'm1', conversationId: 'new-sms', channel: 'sms', customerId: 'cu', text: 'Your order shipped' }
+    expect(run('all', 'reply', args)).toMatchObject({ outcome: 'applied' })
+    const started = store.getConversation('new-sms')
+    expect(started).toMatchObject({ customerId: 'cu', channel: 'sms', inbox: 'SMS', status: 'open', assigneeId: 'all' })
+    expect(store.getMessage('m1')).toMatchObject({ conversationId: 'new-sms', channel: 'sms', deliveryStatus: 'queued' })
+    // The dispatcher finds her phone number for it.
+    expect(store.recipientFor(store.getMessage('m1')!)?.address).toBe('+15550001111')
+    // A lost acknowledgement: the same mutation again under a new id changes nothing.
+    expect(run('all', 'reply', args)).toMatchObject({ outcome: 'duplicate' })
+    expect(store.conversationsOf('cu').filter((c) => c.channel === 'sms')).toHaveLength(2)
+  })
+
+  it('uses the inbox given, needs one when the customer has none on the channel, and checks access', () => {
+    const whatsapp = { messageId: 'm2', conversationId: 'new-wa', channel: 'whatsapp', customerId: 'cu', text: 'hi' }
+    expect(run('all', 'reply', whatsapp)).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('name the inbox') })
+    expect(store.getConversation('new-wa')).toBeNull()
+    expect(run('all', 'reply', { ...whatsapp, inbox: 'WhatsApp' })).toMatchObject({ outcome: 'applied' })
+    expect(store.getConversation('new-wa')?.inbox).toBe('WhatsApp')
+    const refused = run('sms-only', 'reply', { ...whatsapp, messageId: 'm3', conversationId: 'new-wa-2', inbox: 'WhatsApp' })
+    expect(refused).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('cannot access inbox "WhatsApp"') })
+  })
+
+  it('refuses chat (nobody is there to answer), a taken id, and a new email without a subject', () => {
+    expect(run('all', 'reply', { messageId: 'm4', conversationId: 'c-chat', channel: 'chat', customerId: 'cu', inbox: 'Chat', text: 'hi' })).toMatchObject({
+      outcome: 'rejected',
+      error: expect.stringContaining('visitor writes'),
+    })
+    expect(run('all', 'reply', { messageId: 'm5', conversationId: 'mail', channel: 'sms', customerId: 'cu', text: 'hi' })).toMatchObject({
+      outcome: 'rejected',
+      error: 'conversation id mail is already taken',
+    })
+    expect(run('all', 'reply', { messageId: 'm6', conversationId: 'new-mail', channel: 'email', customerId: 'cu', text: 'hi' })).toMatchObject({
+      outcome: 'rejected',
+      error: 'a new email conversation needs a subject',
+    })
+    const ok = run('all', 'reply', { messageId: 'm7', conversationId: 'new-mail', channel: 'email', customerId: 'cu', text: 'hi', subject: 'Your refund' })
+    expect(ok.outcome).toBe('applied')
+    expect(store.getConversation('new-mail')).toMatchObject({ inbox: 'Support', subject: 'Your refund' })
+    expect(store.getMessage('m7')?.subject).toBe('Your refund')
+  })
+})
+
+describe('email subject and cc', () => {
+  it('stores the chosen subject and the copies on the message; defaults to Re: the subject', () => {
+    run('all', 'reply', { messageId: 'e1', conversationId: 'mail', text: 'hi', subject: 'Refund for order 5', cc: ['boss@x.test'] })
+    expect(store.getMessage('e1')).toMatchObject({ subject: 'Refund for order 5', cc: ['boss@x.test'] })
+    run('all', 'reply', { messageId: 'e2', conversationId: 'mail', text: 'hi again' })
+    expect(store.getMessage('e2')).toMatchObject({ subject: 'Re: Order 5', cc: null })
+  })
+
+  it('refuses a cc that is not an email address, and cc outside email', () => {
+    const bad = run('all', 'reply', { messageId: 'e3', conversationId: 'mail', text: 'hi', cc: ['not an address'] })
+    expect(bad).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('cc needs email addresses') })
+    const sms = run('all', 'reply', { messageId: 'e4', conversationId: 'old-sms', text: 'hi', cc: ['a@x.test'] })
+    expect(sms).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('for email') })
+    expect(store.getMessage('e3')).toBeNull()
+  })
+})
+
+describe('logCall', () => {
+  const call = { callId: 'k1', conversationId: 'new-voice', customerId: 'cu', direction: 'outbound', outcome: 'voicemail', durationSeconds: 75, notes: 'Left a message about the refund' }
+
+  it('opens a voice conversation for a customer without one and records the call in it', () => {
+    expect(run('all', 'logCall', call)).toMatchObject({ outcome: 'applied' })
+    expect(store.getConversation('new-voice')).toMatchObject({ channel: 'voice', customerId: 'cu', inbox: 'Support' })
+    expect(store.getCall('k1')).toMatchObject({
+      conversationId: 'new-voice', direction: 'outbound', outcome: 'voicemail', status: 'completed', durationSeconds: 75,
+      notes: 'Left a message about the refund', agentId: 'all',
+    })
+    // Logged into the same conversation next time.
+    expect(run('all', 'logCall', { ...call, callId: 'k2', outcome: 'answered', notes: '' })).toMatchObject({ outcome: 'applied' })
+    expect(store.getCall('k2')).toMatchObject({ conversationId: 'new-voice', notes: null })
+    expect(store.conversationsOf('cu').filter((c) => c.channel === 'voice')).toHaveLength(1)
+  })
+
+  it('refuses a bad outcome and logging into a conversation of another channel', () => {
+    expect(run('all', 'logCall', { ...call, outcome: 'hung up' })).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('invalid logCall') })
+    expect(run('all', 'logCall', { ...call, conversationId: 'mail' })).toMatchObject({ outcome: 'rejected', error: 'conversation id mail is already taken' })
+    expect(store.getCall('k1')).toBeNull()
+  })
+})

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto'
+import type { ConsentKey, Conversation, Customer, TimelineEvent, User } from '../../shared/domain'
+import type { MutationArgs } from '../../shared/mutations'
+import type { MergeMoved, StoreWriter } from '../store/store'
+import { canSeeConversation } from './access'
+
+/** Why a mutation cannot apply, that it was applied before, or null when it applied now. */
+export type CustomerOutcome = { rejected: string } | { duplicate: true } | null
+
+export interface CustomerCtx {
+  w: StoreWriter
+  user: User
+  now: number
+}
+
+function customerOrReject(w: StoreWriter, id: string): Customer | { rejected: string } {
+  return w.getCustomer(id) ?? { rejected: `unknown customer ${id}` }
+}
+
+export function customerLabel({ w, now }: CustomerCtx, args: MutationArgs<'customerLabel'>): CustomerOutcome {
+  const customer = customerOrReject(w, args.customerId)
+  if ('rejected' in customer) return customer
+  const labels = customer.labels.filter((l) => !args.remove.includes(l))
+  for (const l of args.add) if (!labels.includes(l)) labels.push(l)
+  if (labels.length === customer.labels.length && labels.every((l, i) => customer.labels[i] === l)) return null
+  w.put('customer', { ...customer, labels, updatedAt: now })
+  return null
+}
+
+export function dismissSuggestion({ w }: CustomerCtx, args: MutationArgs<'dismissSuggestion'>): CustomerOutcome {
+  const suggestion = w.getCustomerSuggestion(args.suggestionId)
+  if (!suggestion) return { rejected: `unknown suggestion ${args.suggestionId}` }
+  if (suggestion.status !== 'open') return null
+  w.setSuggestionStatus(suggestion.id, 'dismissed')
+  // The suggestion reaches clients only through its events, so they carry the decision.
+  for (const event of w.suggestionEvents(suggestion.id)) w.put('event', { ...event, data: { ...event.data, status: 'dismissed' } })
+  return null
+}
+
+/**
+ * Re-homes a conversation and everything in it: every item carries its customer id, and the
+ * timelines (server and caches) read items by customer.
+ */
+function moveConversation(
+  w: StoreWriter,
+  conversation: Conversation,
+  customerId: string,
+  now: number,
+  patchEvent: (e: TimelineEvent) => TimelineEvent = (e) => e,
+): void {
+  w.put('conversation', { ...conversation, customerId, updatedAt: now })
+  const items = w.conversationItems(conversation.id)
+  for (const m of items.messages) w.put('message', { ...m, customerId })
+  for (const n of items.notes) w.put('note', { ...n, customerId })
+  for (const c of items.calls) w.put('call', { ...c, customerId })
+  for (const e of items.events) w.put('event', patchEvent({ ...e, customerId }))
+}
+
+export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustomers'>): CustomerOutcome {
+  const { w, user, now } = ctx
+  const existing = w.getCustomerMerge(args.mergeId)
+  if (existing) {
+    return existing.sourceId === args.sourceId && existing.targetId === args.targetId
+      ? { duplicate: true }
+      : { rejected: `merge id ${args.mergeId} is already taken` }
+  }
+  const source = customerOrReject(w, args.sourceId)
+  if ('rejected' in source) return source
+  const target = customerOrReject(w, args.targetId)
+  if ('rejected' in target) return target
+  if (source.mergedInto) return { rejected: `${source.name} is already merged into another customer` }
+  if (target.mergedInto) return { rejected: `${target.name} is merged into another customer; merge into that one instead` }
+  const conversations = w.conversationsOf(source.id)
+  const hidden = conversations.filter((c) => !canSeeConversation(user, c))
+  if (hidden.length > 0) {
+    return { rejected: `${source.name} has ${hidden.length} conversation(s) in inboxes you cannot access; a supervisor can merge them` }
+  }
+  const identities = w.identitiesOf(source.id)
+
+  // The target keeps its own profile and gains only what it did not have; a withdrawn consent
+  // on either record wins, because sending to someone who said no is the costly mistake.
+  const labels = [...target.labels]
+  const gainedLabels = source.labels.filter((l) => !labels.includes(l))
+  labels.push(...gainedLabels)
+  const attributes = { ...target.attributes }
+  const gainedKeys = Object.keys(source.attributes).filter((k) => !(k in attributes))
+  for (const k of gainedKeys) attributes[k] = source.attributes[k] ?? null
+  const consent = { ...target.consent }
+  const consentBefore: Record<string, boolean | null> = {}
+  for (const [key, value] of Object.entries(source.consent) as [ConsentKey, boolean | undefined][]) {
+    if (value === undefined) continue
+    const mine = consent[key]
+    if (mine === undefined || (value === false && mine === true)) {
+      consentBefore[key] = mine ?? null
+      consent[key] = value
+    }
+  }
+  const moved: MergeMoved = {
+    identityIds: identities.map((i) => i.id),
+    conversationIds: conversations.map((c) => c.id),
+    labels: gainedLabels,
+    attributeKeys: gainedKeys,
+    consent: consentBefore,
+  }
+
+  for (const identity of identities) w.put('identity', { ...identity, customerId: target.id })
+  for (const conversation of conversations) moveConversation(w, conversation, target.id, now)
+  w.put('customer', {
+    ...target,
+    labels,
+    attributes,
+    consent,
+    lastActivityAt: Math.max(target.lastActivityAt, source.lastActivityAt),
+    updatedAt: now,
+  })
+  w.put('customer', { ...source, mergedInto: target.id, updatedAt: now })
+  for (const s of w.settleSuggestionsBetween(source.id, target.id, 'accepted')) {
+    for (const event of w.suggestionEvents(s.id)) w.put('event', { ...event, data: { ...event.data, status: 'accepted' } })
+  }
+  for (const conversation of conversations) {
+    w.put('event', {
+      id: randomUUID(),
+      conversationId: conversation.id,
+      customerId: target.id,
+      type: 'customer_merged',
+      actorId: user.id,
+      data: {
+        mergeId: args.mergeId,
+        sourceId: source.id,
+        sourceName: source.name,
+        targetId: target.id,
+        targetName: target.name,
+        identities: identities.length,
+        conversations: conversations.length,
+      },
+      createdAt: now,
+    })
+  }
+  w.addCustomerMerge({
+    id: args.mergeId,
+    sourceId: source.id,
+    targetId: target.id,
+    moved,
+    mergedBy: user.id,
+    mergedAt: now,
+    undoneAt: null,
+  })
+  return null
+}
+
+/**
+ * Moves back what the merge moved: its identities and conversations (with whatever arrived in
+ * those conversations since), and the profile fields the target gained, unless an agent has
+ * changed them after the merge. Conversations and identities the target got later stay.
+ */
+export function unmergeCustomers(ctx: CustomerCtx, args: MutationArgs<'unmergeCustomers'>): CustomerOutcome {
+  const { w, user, now } = ctx
+  const merge = w.getCustomerMerge(args.mergeId)
+  if (!merge) return { rejected: `unknown merge ${args.mergeId}` }
+  if (merge.undoneAt !== null) return { duplicate: true }
+  const source = customerOrReject(w, merge.sourceId)
+  if ('rejected' in source) return source
+  const target = customerOrReject(w, merge.targetId)
+  if ('rejected' in target) return target
+  if (target.mergedInto) return { rejected: `${target.name} has since been merged into another customer; undo that merge first` }
+  const conversations = merge.moved.conversationIds
+    .map((id) => w.getConversation(id))
+    .filter((c): c is Conversation => c !== null && c.customerId === target.id)
+  const hidden = conversations.filter((c) => !canSeeConversation(user, c))
+  if (hidden.length > 0) {
+    return { rejected: `the merge moved ${hidden.length} conversation(s) in inboxes you cannot access; a supervisor can undo it` }
+  }
+  const movedIdentities = new Set(merge.moved.identityIds)
+  for (const identity of w.identitiesOf(target.id)) {
+    if (movedIdentities.has(identity.id)) w.put('identity', { ...identity, customerId: source.id })
+  }
+  for (const conversation of conversations) {
+    moveConversation(w, conversation, source.id, now, (e) =>
+      e.type === 'customer_merged' && e.data.mergeId === merge.id ? { ...e, data: { ...e.data, undoneAt: now, undoneBy: user.id } } : e,
+    )
+  }
+  const gained = new Set(merge.moved.labels)
+  const attributes = { ...target.attributes }
+  for (const k of merge.moved.attributeKeys) if (attributes[k] === source.attributes[k]) delete attributes[k]
+  const consent = { ...target.consent }
+  for (const [key, before] of Object.entries(merge.moved.consent) as [ConsentKey, boolean | null][]) {
+    if (consent[key] !== source.consent[key]) continue
+    if (before === null) delete consent[key]
+    else consent[key] = before
+  }
+  w.put('customer', { ...target, labels: target.labels.filter((l) => !gained.has(l)), attributes, consent, updatedAt: now })
+  w.put('customer', { ...source, mergedInto: null, updatedAt: now })
+  w.markMergeUndone(merge.id, now)
+  return null
+}

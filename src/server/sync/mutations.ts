@@ -1,0 +1,349 @@
+import { randomUUID } from 'node:crypto'
+import { z } from 'zod'
+import type { Call, Channel, Conversation, Message, Note, TimelineEvent, User } from '../../shared/domain'
+import { stripReplyPrefixes } from '../ingest/threading'
+import { MUTATION_ARGS, type MutationArgs, type MutationName } from '../../shared/mutations'
+import type { MutationResult } from '../../shared/sync'
+import { sanitizeHtml } from '../ingest/sanitize-html'
+import type { StoreWriter } from '../store/store'
+import { canSeeConversation, canSeeInbox } from './access'
+import type { Commit } from './commit'
+import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers } from './customer-mutations'
+
+export interface MutationOrigin {
+  clientId: string
+  mutationId: number
+}
+
+/** Why a mutation cannot apply (it will not apply on a retry either); null when it applied. */
+export type Outcome = { rejected: string } | { duplicate: true } | null
+
+interface Ctx {
+  w: StoreWriter
+  user: User
+  now: number
+}
+
+/**
+ * Applies one agent action for `user`, at most once per (clientId, mutationId): the action,
+ * its change rows and the client's last mutation id commit in ONE transaction, so a retry
+ * after a lost acknowledgement finds the id recorded and does nothing. Rejections are recorded
+ * too, so the client's queue moves on. REST calls (no origin) are not deduplicated by id.
+ */
+export function applyMutation(
+  commit: Commit,
+  user: User,
+  mutation: { name: MutationName; args: unknown },
+  origin?: MutationOrigin,
+  now: () => number = Date.now,
+): MutationResult {
+  const id = origin?.mutationId ?? 0
+  return commit((w): MutationResult => {
+    if (origin && origin.mutationId <= w.lastMutationId(origin.clientId)) return { id, outcome: 'duplicate' }
+    const outcome = applyInTransaction(w, user, mutation, now())
+    if (origin) w.setLastMutationId(origin.clientId, user.id, origin.mutationId)
+    if (outcome === null) return { id, outcome: 'applied' }
+    if ('duplicate' in outcome) return { id, outcome: 'duplicate' }
+    return { id, outcome: 'rejected', error: outcome.rejected }
+  })
+}
+
+/** Applies a mutation inside a transaction the caller owns (REST combines several in one). */
+export function applyInTransaction(
+  w: StoreWriter,
+  user: User,
+  mutation: { name: MutationName; args: unknown },
+  now: number,
+): Outcome {
+  const schema = MUTATION_ARGS[mutation.name] as z.ZodType | undefined
+  if (!schema) return { rejected: `unknown mutation "${String(mutation.name)}"` }
+  const parsed = schema.safeParse(mutation.args)
+  if (!parsed.success) return { rejected: `invalid ${mutation.name} arguments: ${z.prettifyError(parsed.error)}` }
+  const ctx: Ctx = { w, user, now }
+  switch (mutation.name) {
+    case 'reply':
+      return reply(ctx, parsed.data as MutationArgs<'reply'>)
+    case 'note':
+      return note(ctx, parsed.data as MutationArgs<'note'>)
+    case 'assign':
+      return assign(ctx, parsed.data as MutationArgs<'assign'>)
+    case 'setStatus':
+      return setStatus(ctx, parsed.data as MutationArgs<'setStatus'>)
+    case 'label':
+      return label(ctx, parsed.data as MutationArgs<'label'>)
+    case 'callNote':
+      return callNote(ctx, parsed.data as MutationArgs<'callNote'>)
+    case 'logCall':
+      return logCall(ctx, parsed.data as MutationArgs<'logCall'>)
+    case 'customerLabel':
+      return customerLabel(ctx, parsed.data as MutationArgs<'customerLabel'>)
+    case 'mergeCustomers':
+      return mergeCustomers(ctx, parsed.data as MutationArgs<'mergeCustomers'>)
+    case 'unmergeCustomers':
+      return unmergeCustomers(ctx, parsed.data as MutationArgs<'unmergeCustomers'>)
+    case 'dismissSuggestion':
+      return dismissSuggestion(ctx, parsed.data as MutationArgs<'dismissSuggestion'>)
+  }
+}
+
+function visibleConversation({ w, user }: Ctx, conversationId: string): Conversation | { rejected: string } {
+  const conversation = w.getConversation(conversationId)
+  if (!conversation) return { rejected: `unknown conversation ${conversationId}` }
+  if (!canSeeConversation(user, conversation)) {
+    return { rejected: `conversation ${conversationId} is in inbox "${conversation.inbox}", which you cannot access` }
+  }
+  return conversation
+}
+
+function event(ctx: Ctx, conversation: Conversation, type: TimelineEvent['type'], data: Record<string, unknown>): void {
+  ctx.w.put('event', {
+    id: randomUUID(),
+    conversationId: conversation.id,
+    customerId: conversation.customerId,
+    type,
+    actorId: ctx.user.id,
+    data,
+    createdAt: ctx.now,
+  })
+}
+
+interface NewConversation {
+  conversationId: string
+  customerId: string
+  channel: Channel
+  inbox: string | undefined
+  subject: string | null
+}
+
+/**
+ * The conversation an agent action starts, when `conversationId` is not taken yet; the
+ * existing one when a retry of the same start finds it. Written in the caller's transaction,
+ * so the conversation never exists without the message or call that started it.
+ */
+function startedConversation(ctx: Ctx, start: NewConversation): Conversation | { rejected: string } {
+  const existing = ctx.w.getConversation(start.conversationId)
+  if (existing) {
+    if (existing.customerId !== start.customerId || existing.channel !== start.channel) {
+      return { rejected: `conversation id ${start.conversationId} is already taken` }
+    }
+    return visibleConversation(ctx, existing.id)
+  }
+  const customer = ctx.w.getCustomer(start.customerId)
+  if (!customer) return { rejected: `unknown customer ${start.customerId}` }
+  const theirs = ctx.w.conversationsOf(customer.id).sort((a, b) => b.lastMessageAt - a.lastMessageAt)
+  const inbox = start.inbox ?? theirs.find((c) => c.channel === start.channel)?.inbox ?? (start.channel === 'voice' ? theirs[0]?.inbox : undefined)
+  if (!inbox) return { rejected: `${customer.name} has no ${start.channel} conversation to take the inbox from: name the inbox` }
+  if (!canSeeInbox(ctx.user, inbox)) return { rejected: `you cannot access inbox "${inbox}"` }
+  const conversation: Conversation = {
+    id: start.conversationId,
+    customerId: customer.id,
+    channel: start.channel,
+    inbox,
+    subject: start.subject,
+    status: 'open',
+    snoozedUntil: null,
+    assigneeId: ctx.user.id,
+    team: ctx.user.team,
+    // Unique to this conversation; the customer's answer threads by In-Reply-To (email) or as
+    // the latest unresolved conversation on the channel (SMS, WhatsApp).
+    threadKey: `${start.channel}:${inbox}:${customer.id}:agent:${start.conversationId}`,
+    labels: [],
+    lastMessageAt: ctx.now,
+    waitingSince: null,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  }
+  ctx.w.put('conversation', conversation)
+  return conversation
+}
+
+function defaultReplySubject(subject: string | null): string | null {
+  if (!subject) return null
+  return /^re:/i.test(subject) ? subject : `Re: ${subject}`
+}
+
+function reply(ctx: Ctx, args: MutationArgs<'reply'>): Outcome {
+  let conversation: Conversation | { rejected: string }
+  if (args.channel) {
+    if (!args.customerId) return { rejected: 'starting a conversation needs the customerId' }
+    if (args.channel === 'voice') return { rejected: 'a call cannot be replied to in writing; log the call instead' }
+    if (args.channel === 'chat') return { rejected: 'a chat conversation starts when the visitor writes: there is nobody to answer yet' }
+    if (args.channel === 'email' && !args.subject && !ctx.w.getConversation(args.conversationId)) {
+      return { rejected: 'a new email conversation needs a subject' }
+    }
+    conversation = startedConversation(ctx, {
+      conversationId: args.conversationId,
+      customerId: args.customerId,
+      channel: args.channel,
+      inbox: args.inbox,
+      subject: args.subject ? stripReplyPrefixes(args.subject) || args.subject : null,
+    })
+  } else {
+    conversation = visibleConversation(ctx, args.conversationId)
+  }
+  if ('rejected' in conversation) return conversation
+  if (conversation.channel !== 'email' && (args.subject !== undefined || args.cc !== undefined)) {
+    return { rejected: `a subject and cc are for email; this is a ${conversation.channel} conversation` }
+  }
+  const existing = ctx.w.getMessage(args.messageId)
+  if (existing) {
+    return existing.conversationId === conversation.id && existing.authorId === ctx.user.id
+      ? { duplicate: true }
+      : { rejected: `message id ${args.messageId} is already taken` }
+  }
+  const subject = conversation.channel === 'email' ? (args.subject ?? defaultReplySubject(conversation.subject)) : null
+  const message: Message = {
+    id: args.messageId,
+    conversationId: conversation.id,
+    customerId: conversation.customerId,
+    channel: conversation.channel,
+    direction: 'outbound',
+    authorId: ctx.user.id,
+    authorName: ctx.user.name,
+    subject,
+    text: args.text,
+    html: args.html ? sanitizeHtml(args.html) : null,
+    attachments: [],
+    externalId: null,
+    deliveryStatus: 'queued',
+    deliveryError: null,
+    sentAt: ctx.now,
+    updatedAt: ctx.now,
+    purpose: args.purpose ?? 'transactional',
+    template: args.template ?? null,
+    cc: args.cc && args.cc.length > 0 ? args.cc : null,
+  }
+  ctx.w.put('message', message)
+  ctx.w.put('conversation', {
+    ...conversation,
+    lastMessageAt: Math.max(conversation.lastMessageAt, ctx.now),
+    waitingSince: null,
+    updatedAt: ctx.now,
+  })
+  return null
+}
+
+function note(ctx: Ctx, args: MutationArgs<'note'>): Outcome {
+  const conversation = visibleConversation(ctx, args.conversationId)
+  if ('rejected' in conversation) return conversation
+  const existing = ctx.w.getNote(args.noteId)
+  if (existing) {
+    return existing.conversationId === conversation.id && existing.authorId === ctx.user.id
+      ? { duplicate: true }
+      : { rejected: `note id ${args.noteId} is already taken` }
+  }
+  const note: Note = {
+    id: args.noteId,
+    conversationId: conversation.id,
+    customerId: conversation.customerId,
+    authorId: ctx.user.id,
+    authorName: ctx.user.name,
+    text: args.text,
+    createdAt: ctx.now,
+  }
+  ctx.w.put('note', note)
+  return null
+}
+
+function assign(ctx: Ctx, args: MutationArgs<'assign'>): Outcome {
+  const conversation = visibleConversation(ctx, args.conversationId)
+  if ('rejected' in conversation) return conversation
+  if (args.assigneeId !== null) {
+    const assignee = ctx.w.getUser(args.assigneeId)
+    if (!assignee) return { rejected: `unknown user ${args.assigneeId}` }
+    if (!canSeeInbox(assignee, conversation.inbox)) {
+      return { rejected: `${assignee.name} cannot access inbox "${conversation.inbox}"` }
+    }
+  }
+  const team = args.team === undefined ? conversation.team : args.team
+  if (conversation.assigneeId === args.assigneeId && conversation.team === team) return null
+  ctx.w.put('conversation', { ...conversation, assigneeId: args.assigneeId, team, updatedAt: ctx.now })
+  event(ctx, conversation, 'assigned', {
+    from: conversation.assigneeId,
+    to: args.assigneeId,
+    fromTeam: conversation.team,
+    toTeam: team,
+  })
+  return null
+}
+
+function setStatus(ctx: Ctx, args: MutationArgs<'setStatus'>): Outcome {
+  const conversation = visibleConversation(ctx, args.conversationId)
+  if ('rejected' in conversation) return conversation
+  const snoozedUntil = args.status === 'snoozed' ? (args.snoozedUntil ?? null) : null
+  if (conversation.status === args.status && conversation.snoozedUntil === snoozedUntil) return null
+  ctx.w.put('conversation', {
+    ...conversation,
+    status: args.status,
+    snoozedUntil,
+    // A resolved conversation is not waiting for anyone.
+    waitingSince: args.status === 'resolved' ? null : conversation.waitingSince,
+    updatedAt: ctx.now,
+  })
+  event(ctx, conversation, 'status_changed', { from: conversation.status, to: args.status, snoozedUntil })
+  return null
+}
+
+function label(ctx: Ctx, args: MutationArgs<'label'>): Outcome {
+  const conversation = visibleConversation(ctx, args.conversationId)
+  if ('rejected' in conversation) return conversation
+  const before = new Set(conversation.labels)
+  const after = new Set(conversation.labels)
+  for (const l of args.add) after.add(l)
+  for (const l of args.remove) after.delete(l)
+  const added = [...after].filter((l) => !before.has(l))
+  const removed = [...before].filter((l) => !after.has(l))
+  if (added.length === 0 && removed.length === 0) return null
+  ctx.w.put('conversation', { ...conversation, labels: [...after], updatedAt: ctx.now })
+  event(ctx, conversation, 'labels_changed', { added, removed })
+  return null
+}
+
+function callNote(ctx: Ctx, args: MutationArgs<'callNote'>): Outcome {
+  const call = ctx.w.getCall(args.callId)
+  if (!call) return { rejected: `unknown call ${args.callId}` }
+  const conversation = visibleConversation(ctx, call.conversationId)
+  if ('rejected' in conversation) return conversation
+  const notes = args.notes.trim() === '' ? null : args.notes
+  if (call.notes === notes) return null
+  ctx.w.put('call', { ...call, notes, updatedAt: ctx.now })
+  return null
+}
+
+function logCall(ctx: Ctx, args: MutationArgs<'logCall'>): Outcome {
+  const existing = ctx.w.getCall(args.callId)
+  if (existing) {
+    return existing.conversationId === args.conversationId && existing.agentId === ctx.user.id
+      ? { duplicate: true }
+      : { rejected: `call id ${args.callId} is already taken` }
+  }
+  const conversation = startedConversation(ctx, {
+    conversationId: args.conversationId,
+    customerId: args.customerId,
+    channel: 'voice',
+    inbox: args.inbox,
+    subject: null,
+  })
+  if ('rejected' in conversation) return conversation
+  if (conversation.channel !== 'voice') return { rejected: `a call is logged in a voice conversation; this is a ${conversation.channel} conversation` }
+  const call: Call = {
+    id: args.callId,
+    conversationId: conversation.id,
+    customerId: conversation.customerId,
+    direction: args.direction,
+    status: 'completed',
+    outcome: args.outcome,
+    durationSeconds: args.durationSeconds,
+    recordingUrl: null,
+    transcript: null,
+    notes: args.notes.trim() === '' ? null : args.notes,
+    agentId: ctx.user.id,
+    externalId: null,
+    // The call ended as it was logged; it started its duration earlier.
+    startedAt: Math.max(0, ctx.now - args.durationSeconds * 1000),
+    updatedAt: ctx.now,
+  }
+  ctx.w.put('call', call)
+  ctx.w.put('conversation', { ...conversation, lastMessageAt: Math.max(conversation.lastMessageAt, ctx.now), updatedAt: ctx.now })
+  return null
+}
