@@ -1,0 +1,73 @@
+import type { Server as HttpServer } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+import type { z } from 'zod'
+import type { Channel, Identity, Message } from '../../shared/domain'
+import type { InboundMessage, IngestResult } from '../../shared/ingest'
+import type { Store } from '../store/store'
+import type { Commit } from '../sync/commit'
+import type { AgentPresence } from '../sync/socket'
+import type { DeliveryReport } from './delivery'
+
+export interface ConnectorLogger {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+  error(obj: object, msg: string): void
+}
+
+/** What a running connector may do to the server: hand over inbound items and report on sends. */
+export interface ConnectorContext {
+  ingest(item: InboundMessage): Promise<IngestResult>
+  reportDelivery(messageId: string, report: DeliveryReport): void
+  /** The server's HTTP server, for connectors that speak their own socket protocol (web chat). */
+  httpServer: HttpServer
+  store: Store
+  commit: Commit
+  log: ConnectorLogger
+  /** Connected agents, for connectors that talk to customers live (web chat); absent outside the server. */
+  agents?: AgentPresence
+}
+
+/** One channel provider (IMAP/SMTP, Twilio, WhatsApp Cloud…) serving one inbox. */
+export interface Connector {
+  readonly name: string
+  /** The inbox it serves; null serves every inbox of its channels (the sandbox). */
+  readonly inbox: string | null
+  /** Channels whose outbound messages this connector sends. */
+  readonly channels: readonly Channel[]
+  /**
+   * Registers webhook routes, before the server listens. `app` is an encapsulated Fastify
+   * scope of the connector's own, so it may add content-type parsers (raw bodies for
+   * signature checks) without touching the REST API.
+   */
+  registerRoutes?(app: FastifyInstance): Promise<void> | void
+  start(context: ConnectorContext): Promise<void>
+  stop(): Promise<void>
+  /** Sends one message; resolves with the provider's id once the provider has accepted it. */
+  send(message: Message, recipient: Identity): Promise<{ externalId: string }>
+}
+
+/** The part of an inbox's configuration every connector shares. */
+export interface InboxSettings {
+  name: string
+  channel: Channel
+}
+
+/** What the server tells a connector it builds. */
+export interface ConnectorServerSettings {
+  defaultCountry: string
+  publicUrl: string | null
+  /** The folder holding the server's database, where connectors keep files (email attachments); absent for an in-memory database. */
+  dataDir?: string
+}
+
+/**
+ * How a connector type is configured and built. Each connector folder exports one; the
+ * registry (registry.ts) lists them, and the server config names them per inbox.
+ */
+export interface ConnectorDefinition<S extends z.ZodType = z.ZodType> {
+  type: string
+  channels: readonly Channel[]
+  /** Parses the inbox's `connector` settings (secrets included: they stay on the server). */
+  settings: S
+  create(inbox: InboxSettings, settings: z.output<S>, server: ConnectorServerSettings): Connector
+}

@@ -1,0 +1,81 @@
+import twilio from 'twilio'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errorBody } from '../../http/errors'
+import type { ConnectorLogger } from '../connector'
+
+/**
+ * What Twilio-style webhooks (SMS, voice) share: form-encoded bodies, and the
+ * X-Twilio-Signature over the full public URL and the posted parameters.
+ */
+
+export type FormParams = Record<string, string | string[]>
+
+const FORM = 'application/x-www-form-urlencoded'
+
+export function parseForm(body: string): FormParams {
+  const out: FormParams = {}
+  for (const [key, value] of new URLSearchParams(body)) {
+    const seen = out[key]
+    out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
+  }
+  return out
+}
+
+/** The parameters as single strings (Twilio sends each once). */
+export function flattenForm(params: FormParams): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]))
+}
+
+/** Adds the form parser to a connector's own scope; the REST API never sees it. */
+export function acceptForms(app: FastifyInstance): void {
+  app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => {
+    done(null, parseForm(body as string))
+  })
+}
+
+export const TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+/** The URL Twilio signed: the configured public address, else what this request says it was sent to. */
+export function signedUrl(request: FastifyRequest, publicUrl: string | null): string {
+  const base = publicUrl ? publicUrl.replace(/\/+$/, '') : `${request.protocol}://${request.host}`
+  return base + request.url
+}
+
+/**
+ * Checks a Twilio webhook: a form body with a valid signature. On failure it answers (415 or
+ * 403, with the reason, and a log line) and returns null; on success it returns the parameters.
+ */
+export function verifiedForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { authToken: string; publicUrl: string | null; log: ConnectorLogger; what: string },
+): FormParams | null {
+  const contentType = request.headers['content-type'] ?? ''
+  if (!contentType.toLowerCase().startsWith(FORM) || typeof request.body !== 'object' || request.body === null) {
+    const reason = `${options.what} must be posted as ${FORM}`
+    options.log.warn({ url: request.url, contentType }, `${options.what} refused: ${reason}`)
+    void reply.status(415).send(errorBody('bad_request', reason))
+    return null
+  }
+  const params = request.body as FormParams
+  const signature = request.headers['x-twilio-signature']
+  const url = signedUrl(request, options.publicUrl)
+  const reason =
+    typeof signature !== 'string' || signature === ''
+      ? 'missing X-Twilio-Signature header'
+      : !twilio.validateRequest(options.authToken, signature, url, params)
+        ? `X-Twilio-Signature does not match the request (signed URL expected: ${url})`
+        : null
+  if (reason) {
+    options.log.warn({ url: request.url, ip: request.ip }, `${options.what} refused: ${reason}`)
+    void reply.status(403).send(errorBody('forbidden', reason))
+    return null
+  }
+  return params
+}
+
+/** Answers 400 with the reason, and logs it. */
+export function refuseMalformed(request: FastifyRequest, reply: FastifyReply, log: ConnectorLogger, what: string, reason: string): FastifyReply {
+  log.warn({ url: request.url, reason }, `${what} refused: malformed payload`)
+  return reply.status(400).send(errorBody('bad_request', `malformed ${what}: ${reason}`))
+}

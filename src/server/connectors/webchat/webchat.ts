@@ -1,0 +1,326 @@
+import type { Server as HttpServer } from 'node:http'
+import { z } from 'zod'
+import {
+  ChatContact,
+  IdentifyRequest,
+  JoinRequest,
+  OfflineMessageRequest,
+  SendRequest,
+  TypingRequest,
+  type ChatError,
+  type ChatMessage,
+  type ChatSession,
+} from '../../../shared/chat'
+import type { Conversation, Identity, Message } from '../../../shared/domain'
+import type { InboundMessage } from '../../../shared/ingest'
+import { BadRequestError, parseOrThrow } from '../../errors'
+import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
+import { DeferredIngestError } from '../../ingest/inbound-service'
+import type { Connector, ConnectorContext, ConnectorDefinition, ConnectorServerSettings, InboxSettings } from '../connector'
+import { hubFor, inboxRoom, releaseHub, visitorRoom, type ChatHub, type ChatInbox, type ChatSocket } from './hub'
+import { newVisitorId, signVisitorToken, verifyVisitorToken } from './visitor-token'
+import { widgetBundle } from './widget-bundle'
+
+const Origin = z
+  .string()
+  .trim()
+  .refine((o) => o === '*' || URL.canParse(o), { message: 'must be an origin such as https://www.example.com, or "*"' })
+  .transform((o) => (o === '*' ? o : new URL(o).origin))
+
+export const WebchatSettings = z.object({
+  /** Signs visitor tokens (HMAC-SHA256). Changing it starts every visitor afresh. */
+  secret: z.string().min(32, 'secret must be at least 32 characters: it signs visitor tokens'),
+  /** Origins of the sites that may embed this inbox's widget; "*" allows any site. */
+  allowedOrigins: z.array(Origin).min(1, 'allowedOrigins must list at least one site origin (or "*")'),
+  title: z.string().trim().min(1).max(100).default('Chat with us'),
+  greeting: z.string().trim().max(500).nullable().default(null),
+  /** Ask for name and email before the first message (both optional for the visitor). */
+  preChatForm: z.boolean().default(true),
+  /** Messages of a conversation sent back to a returning visitor. */
+  historyLimit: z.number().int().min(1).max(1000).default(200),
+})
+export type WebchatSettings = z.output<typeof WebchatSettings>
+
+const THREAD_PREFIX = 'webchat:'
+const threadKeyOf = (visitorId: string): string => `${THREAD_PREFIX}${visitorId}`
+const DELIVERY_ACK_TIMEOUT_MS = 10_000
+
+interface AckingEmitter {
+  emit(event: 'message', message: ChatMessage, ack: (err: Error | null) => void): void
+}
+
+const chatError = (code: ChatError['error']['code'], message: string, event?: string): ChatError => ({
+  error: { code, message, ...(event ? { event } : {}) },
+})
+
+function toChatMessage(m: Message): ChatMessage {
+  return { id: m.id, from: m.direction === 'inbound' ? 'visitor' : 'agent', authorName: m.authorName, text: m.text, sentAt: m.sentAt }
+}
+
+/** Visitors of one inbox, talking over the shared chat socket. */
+class WebchatConnector implements Connector, ChatInbox {
+  readonly name: string
+  readonly channels = ['chat'] as const
+  private context: ConnectorContext | null = null
+  private hub: ChatHub | null = null
+  private httpServer: HttpServer | null = null
+  private agentsWereOnline = false
+  private readonly cleanups: (() => void)[] = []
+
+  constructor(
+    readonly inbox: string,
+    private readonly settings: WebchatSettings,
+    private readonly server: ConnectorServerSettings,
+  ) {
+    this.name = `webchat:${inbox}`
+  }
+
+  registerRoutes(app: import('fastify').FastifyInstance): void {
+    // Every web chat inbox serves the same script (data-inbox picks the inbox): register it once.
+    if (app.hasRoute({ method: 'GET', url: '/widget.js' })) return
+    app.get('/widget.js', async (request, reply) => {
+      const bundle = await widgetBundle()
+      reply
+        .header('content-type', 'application/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .header('etag', bundle.etag)
+      if (request.headers['if-none-match'] === bundle.etag) return reply.status(304).send()
+      return reply.send(bundle.code)
+    })
+  }
+
+  async start(context: ConnectorContext): Promise<void> {
+    // Build before accepting visitors, so a broken widget fails the server start, not a page view.
+    await widgetBundle()
+    this.context = context
+    this.httpServer = context.httpServer
+    this.hub = hubFor(context.httpServer, context.log)
+    this.hub.register(this)
+    const agents = context.agents
+    if (agents) {
+      this.agentsWereOnline = agents.onlineCount(this.inbox) > 0
+      this.cleanups.push(agents.onChange(() => this.presenceChanged()))
+      this.cleanups.push(agents.onAgentTyping((e) => this.agentTyping(e.conversationId, e.user.name, e.typing)))
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0)) cleanup()
+    if (this.httpServer) releaseHub(this.httpServer, this.inbox)
+    this.hub = null
+    this.context = null
+  }
+
+  /** The agent's reply goes to every open tab of the visitor; "delivered" once one of them has it. */
+  async send(message: Message, _recipient: Identity): Promise<{ externalId: string }> {
+    const { hub, context } = this
+    if (!hub || !context) throw new Error('the web chat connector is not running')
+    const visitorId = this.visitorOfConversation(context.store.getConversation(message.conversationId))
+    if (!visitorId) throw new Error(`conversation ${message.conversationId} is not a web chat of inbox "${this.inbox}"`)
+    const room = visitorRoom(visitorId)
+    const chatMessage = toChatMessage(message)
+    // Without a tab open the reply still counts as sent: the visitor gets it with the history on return.
+    let delivered = false
+    for (const tab of await hub.io.in(room).fetchSockets()) {
+      // socket.io's types cannot express an optional ack on a timed emit; the callback is its documented shape.
+      const timed = tab.timeout(DELIVERY_ACK_TIMEOUT_MS) as unknown as AckingEmitter
+      timed.emit('message', chatMessage, (err: Error | null) => {
+        if (err || delivered) return
+        delivered = true
+        context.reportDelivery(message.id, { status: 'delivered' })
+      })
+    }
+    return { externalId: `webchat-out:${message.id}` }
+  }
+
+  allowsOrigin(origin: string | undefined): boolean {
+    // Browsers always send Origin on cross-site sockets; a client without one is not a page to protect.
+    if (origin === undefined) return true
+    return this.settings.allowedOrigins.some((o) => o === '*' || o === origin)
+  }
+
+  visitorOf(token: string | undefined): string {
+    return (token && verifyVisitorToken(this.settings.secret, this.inbox, token)) || newVisitorId()
+  }
+
+  attach(socket: ChatSocket): void {
+    const context = this.context
+    if (!context) return void socket.disconnect(true)
+    const { visitorId } = socket.data
+    let contact: ChatContact = {}
+    void socket.join([visitorRoom(visitorId), inboxRoom(this.inbox)])
+
+    /**
+     * Every event: payload parsed with the shared schema, errors answered in the ack (or as a
+     * `problem` event when the sender gave none); the socket stays connected either way.
+     */
+    const on = (event: string, run: (payload: unknown) => unknown | Promise<unknown>): void => {
+      socket.on(event as 'join', async (...args: unknown[]) => {
+        const ack = typeof args.at(-1) === 'function' ? (args.at(-1) as (res: unknown) => void) : null
+        const payload = args.length > (ack ? 1 : 0) ? args[0] : undefined
+        let response: unknown
+        try {
+          response = await run(payload)
+        } catch (err) {
+          let failure: ChatError
+          if (err instanceof BadRequestError) {
+            context.log.warn({ inbox: this.inbox, visitorId, event, error: err.message }, 'chat payload refused')
+            failure = chatError('bad_request', err.message, event)
+          } else if (err instanceof DeferredIngestError) {
+            failure = chatError('internal', 'the message was received but could not be stored yet; it will appear shortly', event)
+          } else {
+            context.log.error({ err, inbox: this.inbox, visitorId, event }, 'chat event failed')
+            failure = chatError('internal', 'the server failed to handle this; please try again', event)
+          }
+          if (ack) ack(failure)
+          else socket.emit('problem', failure)
+          return
+        }
+        ack?.(response)
+      })
+    }
+
+    on('join', (payload) => {
+      parseOrThrow(JoinRequest, payload ?? {}, 'join request')
+      const session: ChatSession = {
+        token: signVisitorToken(this.settings.secret, this.inbox, visitorId),
+        visitorId,
+        title: this.settings.title,
+        greeting: this.settings.greeting,
+        preChatForm: this.settings.preChatForm,
+        agentsOnline: this.agentsOnline(),
+        history: this.history(visitorId),
+      }
+      return session
+    })
+
+    on('identify', (payload) => {
+      const given = parseOrThrow(IdentifyRequest, payload, 'pre-chat form')
+      if (given.phone) {
+        try {
+          normalizeAddress('phone', given.phone, this.server.defaultCountry)
+        } catch (err) {
+          if (err instanceof InvalidAddressError) throw new BadRequestError(`invalid pre-chat form: phone: ${err.message}`)
+          throw err
+        }
+      }
+      contact = given
+      return { ok: true }
+    })
+
+    on('send', async (payload) => {
+      const req = parseOrThrow(SendRequest, payload, 'chat message')
+      const message = await this.ingest(visitorId, contact, {
+        externalId: `${THREAD_PREFIX}${visitorId}:${req.clientMessageId}`,
+        text: req.text,
+      })
+      // The visitor's other tabs show it too.
+      socket.to(visitorRoom(visitorId)).emit('message', message)
+      return { message }
+    })
+
+    on('offline', async (payload) => {
+      const req = parseOrThrow(OfflineMessageRequest, payload, 'offline message')
+      contact = { ...contact, email: req.email, ...(req.name ? { name: req.name } : {}) }
+      await this.ingest(visitorId, contact, {
+        externalId: `${THREAD_PREFIX}${visitorId}:${req.clientMessageId}`,
+        text: req.text,
+        subject: 'Offline message from the website chat',
+      })
+      return { ok: true }
+    })
+
+    on('typing', (payload) => {
+      const req = parseOrThrow(TypingRequest, payload, 'typing notice')
+      const conversation = context.store.conversationByThreadKey('chat', threadKeyOf(visitorId))
+      // Before the first message there is no conversation for an agent to watch.
+      if (conversation && conversation.inbox === this.inbox) {
+        const name = contact.name ?? context.store.getCustomer(conversation.customerId)?.name ?? 'Visitor'
+        context.agents?.notifyCustomerTyping(this.inbox, {
+          conversationId: conversation.id,
+          customerId: conversation.customerId,
+          name,
+          typing: req.typing,
+        })
+      }
+      return { ok: true }
+    })
+  }
+
+  private async ingest(
+    visitorId: string,
+    contact: ChatContact,
+    item: { externalId: string; text: string; subject?: string },
+  ): Promise<ChatMessage> {
+    const context = this.context
+    if (!context) throw new Error('the web chat connector is not running')
+    const named = contact.name ? { name: contact.name } : {}
+    const inbound: InboundMessage = {
+      channel: 'chat',
+      inbox: this.inbox,
+      externalId: item.externalId,
+      from: { kind: 'chat', address: visitorId, ...(contact.name ? { name: contact.name } : {}) },
+      // The pre-chat email is how a visitor is linked to the customer the team already knows.
+      alsoKnownAs: [
+        ...(contact.email ? [{ kind: 'email' as const, address: contact.email, ...named }] : []),
+        ...(contact.phone ? [{ kind: 'phone' as const, address: contact.phone, ...named }] : []),
+      ],
+      threadKey: threadKeyOf(visitorId),
+      text: item.text,
+      ...(item.subject ? { subject: item.subject } : {}),
+    }
+    const result = await context.ingest(inbound)
+    const stored = context.store.getMessage(result.itemId)
+    if (!stored) throw new Error(`ingested chat message ${result.itemId} is missing`)
+    return toChatMessage(stored)
+  }
+
+  private history(visitorId: string): ChatMessage[] {
+    const store = this.context?.store
+    const conversation = store?.conversationByThreadKey('chat', threadKeyOf(visitorId))
+    if (!store || !conversation || conversation.inbox !== this.inbox) return []
+    const messages: ChatMessage[] = []
+    let after: string | undefined
+    do {
+      const page = store.listMessages(conversation.id, 500, after)
+      for (const m of page.items) {
+        // A reply still queued arrives live when it is sent; a failed one never reached the visitor.
+        if (m.direction === 'outbound' && (m.deliveryStatus === 'queued' || m.deliveryStatus === 'failed')) continue
+        messages.push(toChatMessage(m))
+      }
+      after = page.next ?? undefined
+    } while (after)
+    return messages.slice(-this.settings.historyLimit)
+  }
+
+  private visitorOfConversation(conversation: Conversation | null): string | null {
+    if (!conversation || conversation.channel !== 'chat' || conversation.inbox !== this.inbox) return null
+    return conversation.threadKey.startsWith(THREAD_PREFIX) ? conversation.threadKey.slice(THREAD_PREFIX.length) : null
+  }
+
+  private agentsOnline(): boolean {
+    // Without presence (a connector run outside the server) nobody can tell: never turn visitors away.
+    return this.context?.agents ? this.context.agents.onlineCount(this.inbox) > 0 : true
+  }
+
+  private presenceChanged(): void {
+    const online = this.agentsOnline()
+    if (online === this.agentsWereOnline) return
+    this.agentsWereOnline = online
+    this.hub?.io.to(inboxRoom(this.inbox)).emit('presence', { agentsOnline: online })
+  }
+
+  private agentTyping(conversationId: string, name: string, typing: boolean): void {
+    const visitorId = this.visitorOfConversation(this.context?.store.getConversation(conversationId) ?? null)
+    if (visitorId) this.hub?.io.to(visitorRoom(visitorId)).emit('typing', { typing, name })
+  }
+}
+
+export const webchatDefinition: ConnectorDefinition<typeof WebchatSettings> = {
+  type: 'webchat',
+  channels: ['chat'],
+  settings: WebchatSettings,
+  create(inbox: InboxSettings, settings: WebchatSettings, server: ConnectorServerSettings): Connector {
+    return new WebchatConnector(inbox.name, settings, server)
+  },
+}
