@@ -1,0 +1,63 @@
+import type { User } from '../../shared/domain'
+import type { MutationName } from '../../shared/mutations'
+import type { SyncServer } from '../server'
+import { DEMO_AGENT_EMAIL, DEMO_AGENTS, generateDemo, type DemoAction, type DemoOptions } from './generate'
+
+export interface DemoSummary {
+  /** The agent the demo app signs in as. */
+  agentEmail: string
+  steps: number
+}
+
+/**
+ * Feeds the generated history through the server's real ingest path and agent mutations,
+ * exactly as connectors and clients would, so the demo exercises dedupe, identity
+ * resolution, threading and the change log.
+ */
+export async function seedDemo(server: SyncServer, options: DemoOptions = {}): Promise<DemoSummary> {
+  const users = new Map<string, User>()
+  for (const agent of DEMO_AGENTS) {
+    users.set(agent.email, server.findUserByEmail(agent.email) ?? server.createUser({ ...agent, inboxes: null }))
+  }
+  const conversationOfThread = new Map<string, string>()
+  const actionsOfThread = new Map<string, number>()
+  let steps = 0
+
+  for (const step of generateDemo(options)) {
+    steps++
+    if (step.kind === 'inbound') {
+      const result = await server.ingest(step.item)
+      conversationOfThread.set(step.thread, result.conversationId)
+      continue
+    }
+    const conversationId = conversationOfThread.get(step.thread)
+    const user = users.get(step.agentEmail)
+    if (!conversationId || !user) throw new Error(`demo step ${steps} refers to an unknown thread or agent`)
+    const n = (actionsOfThread.get(step.thread) ?? 0) + 1
+    actionsOfThread.set(step.thread, n)
+    const mutation = toMutation(step.action, conversationId, `demo-${step.thread}-${n}`, users)
+    const result = server.applyMutation(user, mutation, undefined, { at: step.at })
+    if (result.outcome === 'rejected') throw new Error(`demo step ${steps} was rejected: ${result.error}`)
+  }
+  return { agentEmail: DEMO_AGENT_EMAIL, steps }
+}
+
+function toMutation(
+  action: DemoAction,
+  conversationId: string,
+  id: string,
+  users: Map<string, User>,
+): { name: MutationName; args: unknown } {
+  switch (action.name) {
+    case 'reply':
+      return { name: 'reply', args: { messageId: id, conversationId, text: action.text } }
+    case 'note':
+      return { name: 'note', args: { noteId: id, conversationId, text: action.text } }
+    case 'assign':
+      return { name: 'assign', args: { conversationId, assigneeId: users.get(action.assigneeEmail)?.id ?? null, team: action.team } }
+    case 'setStatus':
+      return { name: 'setStatus', args: { conversationId, status: action.status } }
+    case 'label':
+      return { name: 'label', args: { conversationId, add: action.add, remove: [] } }
+  }
+}
