@@ -1,0 +1,147 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { conversation, customer, tempDir } from '../testing/fixtures'
+import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS } from './migrations'
+import { CACHE_FILE, CacheOwnerError, openCache } from './open'
+import { getSyncMeta, insertOutbox, upsertServerEntity } from './queries'
+
+let dir: ReturnType<typeof tempDir>
+beforeEach(() => {
+  dir = tempDir()
+})
+afterEach(() => dir.remove())
+
+const SERVER = 'http://127.0.0.1:4100'
+
+describe('cache migrations', () => {
+  it('creates a WAL cache with every migration recorded and STRICT tables', () => {
+    const db = openCache(dir.path, SERVER)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()
+    expect(versions).toEqual(MIGRATIONS.map((m) => m.version))
+    const tables = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'`).all() as {
+      name: string
+      strict: number
+    }[]
+    // FTS5's own tables cannot be STRICT; every table of ours is.
+    const ours = tables.filter((t) => !t.name.startsWith('search_index'))
+    expect(ours.map((t) => t.name).sort()).toEqual(
+      [
+        'calls', 'canned_responses', 'conversation_counts', 'conversations', 'customers', 'drafts', 'events', 'identities', 'messages', 'notes', 'outbox',
+        'read_markers', 'schema_migrations', 'sync_meta', 'users',
+      ].sort(),
+    )
+    expect(ours.filter((t) => t.strict !== 1)).toEqual([])
+    expect(tables.map((t) => t.name)).toContain('search_index')
+    // Migration 5 seeds the canned responses the composer offers on a fresh install.
+    expect((db.prepare('SELECT shortcut FROM canned_responses ORDER BY shortcut').all() as { shortcut: string }[]).map((r) => r.shortcut)).toEqual([
+      'followup', 'hi', 'looking', 'thanks',
+    ])
+    const meta = getSyncMeta(db)
+    expect(meta?.cursor).toBe(0)
+    expect(meta?.clientId).toMatch(/^[0-9a-f-]{36}$/)
+    db.close()
+  })
+
+  it('reopening keeps the data and the client id and applies nothing twice', () => {
+    const first = openCache(dir.path, SERVER)
+    upsertServerEntity(first, 'customer', customer('c1'))
+    const clientId = getSyncMeta(first)?.clientId
+    first.close()
+    const again = openCache(dir.path, SERVER)
+    expect(getSyncMeta(again)?.clientId).toBe(clientId)
+    expect(again.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(1)
+    expect(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.length)
+    again.close()
+  })
+
+  it('upgrades a version 1 cache with data: inbox columns filled, everything searchable', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v1', MIGRATIONS.slice(0, 1))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url) VALUES (1, 7, 'client-1', ?)`).run(SERVER)
+    const conv = conversation('v1', 'c1', { channel: 'sms', team: 'Billing', waitingSince: 42 })
+    raw.prepare(`INSERT INTO customers (id, name, last_activity_at, json) VALUES ('c1', 'Greta Holm', 1, ?)`).run(JSON.stringify(customer('c1', { name: 'Greta Holm' })))
+    raw.prepare(`INSERT INTO conversations (id, customer_id, status, assignee_id, last_message_at, json) VALUES ('v1', 'c1', 'open', NULL, 1, ?)`).run(JSON.stringify(conv))
+    raw.prepare(`INSERT INTO messages (id, conversation_id, customer_id, at, json) VALUES ('m1', 'v1', 'c1', 1, ?)`).run(
+      JSON.stringify({ id: 'm1', text: 'Where is my parcel?', subject: null }),
+    )
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(db.prepare('SELECT channel, team, wait_order FROM conversations').get()).toEqual({ channel: 'sms', team: 'Billing', wait_order: 42 })
+    expect(db.prepare(`SELECT kind, ref_id FROM search_index WHERE search_index MATCH 'parcel OR greta' ORDER BY kind`).all()).toEqual([
+      { kind: 'customer', ref_id: 'c1' },
+      { kind: 'message', ref_id: 'm1' },
+    ])
+    expect(getSyncMeta(db)?.cursor).toBe(7)
+    db.close()
+  })
+
+  it('refuses a cache written by a newer version with a clear error', () => {
+    openCache(dir.path, SERVER).close()
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST_VERSION + 1, 'future', 1)
+    raw.close()
+    expect(() => openCache(dir.path, SERVER)).toThrow(CacheVersionError)
+    expect(() => openCache(dir.path, SERVER)).toThrow(/newer version of Threadline/)
+  })
+
+  it('refuses a cache whose recorded migrations have a gap', () => {
+    const db = new BetterSqlite3(':memory:')
+    const steps = [
+      { version: 1, name: 'one', up: () => {} },
+      { version: 2, name: 'two', up: () => {} },
+    ]
+    migrate(db, 'memory', steps)
+    db.prepare('DELETE FROM schema_migrations WHERE version = 1').run()
+    expect(() => migrate(db, 'memory', steps)).toThrow(/cannot be upgraded safely/)
+  })
+
+  it('a failing migration leaves the cache at the previous version', () => {
+    const db = new BetterSqlite3(':memory:')
+    const steps = [
+      { version: 1, name: 'one', up: (d: BetterSqlite3.Database) => d.exec('CREATE TABLE a (x INTEGER) STRICT') },
+      {
+        version: 2,
+        name: 'two',
+        up: (d: BetterSqlite3.Database) => {
+          d.exec('CREATE TABLE b (x INTEGER) STRICT')
+          throw new Error('boom')
+        },
+      },
+    ]
+    expect(() => migrate(db, 'memory', steps)).toThrow('boom')
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1])
+    expect(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'b'`).pluck().get()).toBe(0)
+  })
+})
+
+describe('cache ownership', () => {
+  it('starts afresh when opened for another server', () => {
+    const db = openCache(dir.path, SERVER)
+    upsertServerEntity(db, 'customer', customer('c1'))
+    const clientId = getSyncMeta(db)?.clientId
+    db.close()
+    const other = openCache(dir.path, 'http://other.example:4100')
+    expect(other.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(0)
+    const meta = getSyncMeta(other)
+    expect(meta?.serverUrl).toBe('http://other.example:4100')
+    expect(meta?.clientId).not.toBe(clientId)
+    other.close()
+  })
+
+  it('refuses to drop unsent actions queued for another server', () => {
+    const db = openCache(dir.path, SERVER)
+    const conv = conversation('v1', 'c1')
+    upsertServerEntity(db, 'conversation', conv)
+    insertOutbox(db, { name: 'setStatus', args: { conversationId: 'v1', status: 'resolved' }, conversationId: 'v1', itemId: null, createdAt: 5 })
+    db.close()
+    expect(() => openCache(dir.path, 'http://other.example:4100')).toThrow(CacheOwnerError)
+    expect(() => openCache(dir.path, 'http://other.example:4100')).toThrow(/1 action\(s\) that never reached it/)
+    // Still intact for its own server.
+    const own = openCache(dir.path, SERVER)
+    expect(own.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(1)
+    own.close()
+  })
+})

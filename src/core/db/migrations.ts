@@ -1,0 +1,350 @@
+import type { Database } from 'better-sqlite3'
+
+/**
+ * Numbered cache migrations. Each runs once, in its own transaction together with the row
+ * that records it, so a crash mid-migration leaves the cache at the previous version.
+ * Append new ones; never edit one that has shipped.
+ */
+export interface Migration {
+  version: number
+  name: string
+  up: (db: Database) => void
+}
+
+/** The wait_order of a conversation nobody is waiting on: after every real timestamp. */
+export const NOT_WAITING = Number.MAX_SAFE_INTEGER
+
+/**
+ * One FTS5 index for everything searchable. Its rowid is derived from the source row's
+ * rowid (×4 + a kind number) so a trigger finds the entry to replace by rowid, never by a
+ * scan of the unindexed columns. (VACUUM may renumber implicit rowids: the cache never
+ * vacuums; one that did would have to rebuild this index.) A customer's entry holds their name and every address of
+ * theirs (phones also by their last digits, as people type them), so identity triggers
+ * rebuild it.
+ */
+const CUSTOMER_SEARCH_ROW = (customerIdExpr: string) => `
+  INSERT INTO search_index (rowid, title, body, kind, ref_id, customer_id, conversation_id, at)
+  SELECT cu.rowid * 4 + 2, cu.name,
+    coalesce((SELECT group_concat(i.json ->> '$.address' ||
+      CASE WHEN i.json ->> '$.kind' IN ('phone', 'whatsapp') THEN ' ' || substr(i.json ->> '$.address', -10) || ' ' || substr(i.json ->> '$.address', -7) ELSE '' END, ' ')
+      FROM identities i WHERE i.customer_id = cu.id), ''),
+    'customer', cu.id, cu.id, NULL, cu.last_activity_at
+  FROM customers cu WHERE cu.id = ${customerIdExpr};`
+const DROP_CUSTOMER_SEARCH_ROW = (customerIdExpr: string) =>
+  `DELETE FROM search_index WHERE rowid = (SELECT rowid * 4 + 2 FROM customers WHERE id = ${customerIdExpr});`
+
+const SEARCH_SCHEMA = `
+  CREATE VIRTUAL TABLE search_index USING fts5(
+    title, body,
+    kind UNINDEXED, ref_id UNINDEXED, customer_id UNINDEXED, conversation_id UNINDEXED, at UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+  );
+
+  CREATE TRIGGER search_messages_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO search_index (rowid, title, body, kind, ref_id, customer_id, conversation_id, at)
+    VALUES (new.rowid * 4, coalesce(new.json ->> '$.subject', ''), new.json ->> '$.text', 'message', new.id, new.customer_id, new.conversation_id, new.at);
+  END;
+  CREATE TRIGGER search_messages_update AFTER UPDATE ON messages BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 4;
+    INSERT INTO search_index (rowid, title, body, kind, ref_id, customer_id, conversation_id, at)
+    VALUES (new.rowid * 4, coalesce(new.json ->> '$.subject', ''), new.json ->> '$.text', 'message', new.id, new.customer_id, new.conversation_id, new.at);
+  END;
+  CREATE TRIGGER search_messages_delete AFTER DELETE ON messages BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 4;
+  END;
+
+  CREATE TRIGGER search_notes_insert AFTER INSERT ON notes BEGIN
+    INSERT INTO search_index (rowid, title, body, kind, ref_id, customer_id, conversation_id, at)
+    VALUES (new.rowid * 4 + 1, '', new.json ->> '$.text', 'note', new.id, new.customer_id, new.conversation_id, new.at);
+  END;
+  CREATE TRIGGER search_notes_update AFTER UPDATE ON notes BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 4 + 1;
+    INSERT INTO search_index (rowid, title, body, kind, ref_id, customer_id, conversation_id, at)
+    VALUES (new.rowid * 4 + 1, '', new.json ->> '$.text', 'note', new.id, new.customer_id, new.conversation_id, new.at);
+  END;
+  CREATE TRIGGER search_notes_delete AFTER DELETE ON notes BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 4 + 1;
+  END;
+
+  CREATE TRIGGER search_customers_insert AFTER INSERT ON customers BEGIN
+    ${CUSTOMER_SEARCH_ROW('new.id')}
+  END;
+  CREATE TRIGGER search_customers_update AFTER UPDATE ON customers BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 4 + 2;
+    ${CUSTOMER_SEARCH_ROW('new.id')}
+  END;
+  CREATE TRIGGER search_customers_delete AFTER DELETE ON customers BEGIN
+    DELETE FROM search_index WHERE rowid = old.rowid * 4 + 2;
+  END;
+
+  CREATE TRIGGER search_identities_insert AFTER INSERT ON identities BEGIN
+    ${DROP_CUSTOMER_SEARCH_ROW('new.customer_id')}
+    ${CUSTOMER_SEARCH_ROW('new.customer_id')}
+  END;
+  CREATE TRIGGER search_identities_update AFTER UPDATE ON identities BEGIN
+    ${DROP_CUSTOMER_SEARCH_ROW('old.customer_id')}
+    ${CUSTOMER_SEARCH_ROW('old.customer_id')}
+    ${DROP_CUSTOMER_SEARCH_ROW('new.customer_id')}
+    ${CUSTOMER_SEARCH_ROW('new.customer_id')}
+  END;
+  CREATE TRIGGER search_identities_delete AFTER DELETE ON identities BEGIN
+    ${DROP_CUSTOMER_SEARCH_ROW('old.customer_id')}
+    ${CUSTOMER_SEARCH_ROW('old.customer_id')}
+  END;
+
+  INSERT INTO search_index (rowid, title, body, kind, ref_id, customer_id, conversation_id, at)
+  SELECT rowid * 4, coalesce(json ->> '$.subject', ''), json ->> '$.text', 'message', id, customer_id, conversation_id, at FROM messages;
+  INSERT INTO search_index (rowid, title, body, kind, ref_id, customer_id, conversation_id, at)
+  SELECT rowid * 4 + 1, '', json ->> '$.text', 'note', id, customer_id, conversation_id, at FROM notes;
+  ${CUSTOMER_SEARCH_ROW('cu.id').replace('WHERE cu.id = cu.id;', ';')}
+`
+
+/**
+ * The sidebar's counts, one row per (status, channel, team, assignee) group: a few dozen rows
+ * however many conversations there are, so counting is a read of this table instead of a walk
+ * over every conversation. Triggers keep it in the same transaction as the conversation row;
+ * an update that moves no conversation between groups (most of them: a new message, a wait
+ * change) skips it. Empty groups are removed, so no group ever counts 0.
+ */
+const COUNT_KEY = (row: 'new' | 'old') =>
+  `status = ${row}.status AND channel = ${row}.channel AND team IS ${row}.team AND assignee_id IS ${row}.assignee_id`
+const COUNT_ADD = `
+    INSERT INTO conversation_counts (status, channel, team, assignee_id, n)
+      SELECT new.status, new.channel, new.team, new.assignee_id, 0
+      WHERE NOT EXISTS (SELECT 1 FROM conversation_counts WHERE ${COUNT_KEY('new')});
+    UPDATE conversation_counts SET n = n + 1 WHERE ${COUNT_KEY('new')};`
+const COUNT_REMOVE = `
+    UPDATE conversation_counts SET n = n - 1 WHERE ${COUNT_KEY('old')};
+    DELETE FROM conversation_counts WHERE ${COUNT_KEY('old')} AND n <= 0;`
+
+const CONVERSATION_COUNTS_SCHEMA = `
+  CREATE TABLE conversation_counts (
+    status TEXT NOT NULL, channel TEXT NOT NULL, team TEXT, assignee_id TEXT,
+    n INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX idx_conversation_counts_group ON conversation_counts (status, channel, team, assignee_id);
+
+  CREATE TRIGGER conversation_counts_insert AFTER INSERT ON conversations BEGIN${COUNT_ADD}
+  END;
+  CREATE TRIGGER conversation_counts_update AFTER UPDATE OF status, channel, team, assignee_id ON conversations
+  WHEN old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.team IS NOT new.team OR old.assignee_id IS NOT new.assignee_id
+  BEGIN${COUNT_REMOVE}${COUNT_ADD}
+  END;
+  CREATE TRIGGER conversation_counts_delete AFTER DELETE ON conversations BEGIN${COUNT_REMOVE}
+  END;
+
+  INSERT INTO conversation_counts (status, channel, team, assignee_id, n)
+  SELECT status, channel, team, assignee_id, count(*) FROM conversations GROUP BY status, channel, team, assignee_id;
+`
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial cache: entities, sync_meta, outbox',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE sync_meta (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          cursor INTEGER NOT NULL DEFAULT 0,
+          client_id TEXT NOT NULL,
+          server_url TEXT,
+          user_id TEXT,
+          last_synced_at INTEGER
+        ) STRICT;
+
+        -- json: what the UI reads (the server's row with pending actions applied on top);
+        -- server_json: the row exactly as the server last sent it, NULL while it exists only
+        -- locally. Keeping both lets a discarded action be undone without a round trip.
+        CREATE TABLE users (
+          id TEXT PRIMARY KEY, name TEXT NOT NULL,
+          json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+        CREATE TABLE customers (
+          id TEXT PRIMARY KEY, name TEXT NOT NULL, last_activity_at INTEGER NOT NULL,
+          json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+        CREATE TABLE identities (
+          id TEXT PRIMARY KEY, customer_id TEXT NOT NULL,
+          json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+        CREATE TABLE conversations (
+          id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, status TEXT NOT NULL,
+          assignee_id TEXT, last_message_at INTEGER NOT NULL,
+          json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+        CREATE TABLE messages (
+          id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+          at INTEGER NOT NULL, json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+        CREATE TABLE notes (
+          id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+          at INTEGER NOT NULL, json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+        CREATE TABLE calls (
+          id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+          at INTEGER NOT NULL, json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+        CREATE TABLE events (
+          id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+          at INTEGER NOT NULL, json TEXT NOT NULL, server_json TEXT
+        ) STRICT;
+
+        -- AUTOINCREMENT, not a plain rowid: the server treats an id at or below the last one
+        -- it applied as a duplicate, so ids must never be reused after a delete.
+        CREATE TABLE outbox (
+          mutation_id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL,
+          args TEXT NOT NULL,
+          conversation_id TEXT NOT NULL,
+          item_id TEXT,
+          state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),
+          error TEXT,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE INDEX idx_conversations_activity ON conversations (last_message_at, id);
+        CREATE INDEX idx_conversations_status_activity ON conversations (status, last_message_at, id);
+        CREATE INDEX idx_conversations_assignee_activity ON conversations (assignee_id, last_message_at, id);
+        CREATE INDEX idx_conversations_assignee_status_activity ON conversations (assignee_id, status, last_message_at, id);
+        CREATE INDEX idx_conversations_customer ON conversations (customer_id, last_message_at);
+        CREATE INDEX idx_identities_customer ON identities (customer_id);
+        CREATE INDEX idx_messages_timeline ON messages (customer_id, at, id);
+        CREATE INDEX idx_messages_conversation ON messages (conversation_id, at, id);
+        CREATE INDEX idx_notes_timeline ON notes (customer_id, at, id);
+        CREATE INDEX idx_notes_conversation ON notes (conversation_id);
+        CREATE INDEX idx_calls_timeline ON calls (customer_id, at, id);
+        CREATE INDEX idx_calls_conversation ON calls (conversation_id, at, id);
+        CREATE INDEX idx_events_timeline ON events (customer_id, at, id);
+        CREATE INDEX idx_events_conversation ON events (conversation_id);
+        CREATE INDEX idx_outbox_conversation ON outbox (conversation_id);
+        CREATE INDEX idx_outbox_item ON outbox (item_id);
+      `)
+    },
+  },
+  {
+    version: 2,
+    name: 'inbox: channel, team and waiting order on conversations; per-conversation read markers',
+    up: (db) => {
+      // wait_order is waitingSince, or a far-future value when nobody waits, so "longest
+      // waiting" is one ascending index walk with the answered conversations last.
+      db.exec(`
+        ALTER TABLE conversations ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+        ALTER TABLE conversations ADD COLUMN team TEXT;
+        ALTER TABLE conversations ADD COLUMN wait_order INTEGER NOT NULL DEFAULT ${NOT_WAITING};
+        UPDATE conversations SET
+          channel = json ->> '$.channel',
+          team = json ->> '$.team',
+          wait_order = coalesce(json ->> '$.waitingSince', ${NOT_WAITING});
+
+        -- Local to this agent's device: never synced, so it survives a server row replacing the conversation.
+        CREATE TABLE read_markers (
+          conversation_id TEXT PRIMARY KEY,
+          read_at INTEGER NOT NULL,
+          marked_unread INTEGER NOT NULL DEFAULT 0 CHECK (marked_unread IN (0, 1))
+        ) STRICT;
+
+        CREATE INDEX idx_conversations_team_activity ON conversations (team, last_message_at, id);
+        CREATE INDEX idx_conversations_team_status_activity ON conversations (team, status, last_message_at, id);
+        CREATE INDEX idx_conversations_channel_activity ON conversations (channel, last_message_at, id);
+        CREATE INDEX idx_conversations_channel_status_activity ON conversations (channel, status, last_message_at, id);
+        CREATE INDEX idx_conversations_waiting ON conversations (wait_order, id);
+        CREATE INDEX idx_conversations_status_waiting ON conversations (status, wait_order, id);
+        CREATE INDEX idx_conversations_assignee_waiting ON conversations (assignee_id, wait_order, id);
+        CREATE INDEX idx_conversations_assignee_status_waiting ON conversations (assignee_id, status, wait_order, id);
+        CREATE INDEX idx_conversations_team_waiting ON conversations (team, wait_order, id);
+        CREATE INDEX idx_conversations_team_status_waiting ON conversations (team, status, wait_order, id);
+        CREATE INDEX idx_conversations_channel_waiting ON conversations (channel, wait_order, id);
+        CREATE INDEX idx_conversations_channel_status_waiting ON conversations (channel, status, wait_order, id);
+      `)
+    },
+  },
+  {
+    version: 3,
+    name: 'full-text search over messages, notes and customers, kept by triggers',
+    up: (db) => db.exec(SEARCH_SCHEMA),
+  },
+  {
+    version: 4,
+    name: 'composer drafts per conversation',
+    up: (db) =>
+      db.exec(`
+        -- Local only: what the agent was writing, restored when they come back to the conversation.
+        CREATE TABLE drafts (
+          conversation_id TEXT PRIMARY KEY,
+          mode TEXT NOT NULL CHECK (mode IN ('reply', 'note')),
+          json TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `),
+  },
+  {
+    version: 5,
+    name: 'canned responses, seeded with a few defaults',
+    up: (db) => {
+      db.exec(`
+        -- Local to this device for now: the composer inserts them with "/" or Ctrl+Shift+K.
+        CREATE TABLE canned_responses (
+          id TEXT PRIMARY KEY,
+          title TEXT NOT NULL,
+          shortcut TEXT NOT NULL UNIQUE,
+          body TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+      `)
+      const insert = db.prepare('INSERT INTO canned_responses (id, title, shortcut, body, updated_at) VALUES (?, ?, ?, ?, 0)')
+      insert.run('canned-greeting', 'Greeting', 'hi', 'Hi {{customer.name}},\n\nThanks for getting in touch. ')
+      insert.run('canned-looking', 'Looking into it', 'looking', "Hi {{customer.name}}, I'm looking into this now and will get back to you shortly.\n\n{{agent.name}}")
+      insert.run('canned-followup', 'Follow-up on the subject', 'followup', 'Hi {{customer.name}}, a quick follow-up on "{{conversation.subject}}": is everything sorted on your side?')
+      insert.run('canned-thanks', 'Thanks and goodbye', 'thanks', 'Thanks for your patience, {{customer.name}}. Have a great day!\n\n{{agent.name}}')
+    },
+  },
+  {
+    version: 6,
+    name: 'sidebar counts kept per (status, channel, team, assignee) by triggers',
+    up: (db) => db.exec(CONVERSATION_COUNTS_SCHEMA),
+  },
+]
+
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)
+
+export class CacheVersionError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CacheVersionError'
+  }
+}
+
+/** Brings the cache up to LATEST_VERSION; refuses a cache written by a newer build. */
+export function migrate(db: Database, file: string, migrations: readonly Migration[] = MIGRATIONS): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL
+  ) STRICT`)
+  const applied = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map(
+    (r) => r.version,
+  )
+  const known = migrations.map((m) => m.version)
+  const latest = Math.max(0, ...known)
+  const newest = applied.at(-1) ?? 0
+  if (newest > latest) {
+    throw new CacheVersionError(
+      `The cache ${file} was written by a newer version of Threadline (cache schema ${newest}, this version knows up to ${latest}). ` +
+        'Update Threadline, or delete the cache file to download everything again.',
+    )
+  }
+  // Applied versions must be exactly the first known ones: a gap means a build skipped a step.
+  applied.forEach((version, i) => {
+    if (known[i] !== version) {
+      throw new CacheVersionError(
+        `The cache ${file} has migration ${version} recorded where ${known[i] ?? 'none'} was expected; it cannot be upgraded safely. Delete it to resync.`,
+      )
+    }
+  })
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+  for (const migration of migrations.slice(applied.length)) {
+    db.transaction(() => {
+      migration.up(db)
+      record.run(migration.version, migration.name, Date.now())
+    })()
+  }
+}

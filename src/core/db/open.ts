@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import BetterSqlite3, { type Database } from 'better-sqlite3'
+import { migrate } from './migrations'
+import { countOutbox, getSyncMeta, initSyncMeta, resetCache } from './queries'
+
+export const CACHE_FILE = 'threadline-cache.sqlite'
+
+/** SQLite page cache ceiling (KiB); the core's memory budget is 300 MB RSS. */
+const CACHE_KIB = 32 * 1024
+/** WAL pages between automatic checkpoints (SQLite's default is 1,000). */
+const WAL_CHECKPOINT_PAGES = 10_000
+
+export class CacheOwnerError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CacheOwnerError'
+  }
+}
+
+/**
+ * Opens (creating or upgrading) the cache in `dataDir`. A cache filled from another server
+ * is started afresh, unless it still holds unsent actions: those are refused rather than
+ * dropped or sent to the wrong server.
+ */
+export function openCache(dataDir: string, serverUrl: string, options: { nativeBinding?: string | undefined } = {}): Database {
+  mkdirSync(dataDir, { recursive: true })
+  const file = join(dataDir, CACHE_FILE)
+  const db = new BetterSqlite3(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  try {
+    db.pragma('journal_mode = WAL')
+    // In WAL mode NORMAL still survives a killed process; only a power cut may lose the last commit.
+    db.pragma('synchronous = NORMAL')
+    db.pragma('busy_timeout = 5000')
+    // The indexes are keyed by random UUIDs, so a sync touches pages all over the file: the
+    // default 2 MB page cache re-reads most of them for every batch. Pages are allocated only
+    // as used, so this is a ceiling on memory, not a reservation.
+    db.pragma(`cache_size = -${CACHE_KIB}`)
+    db.pragma('temp_store = MEMORY')
+    // Checkpoint less often: the same hot index pages are otherwise copied back to the main
+    // file over and over during a sync. The WAL is cut back to this size after each checkpoint.
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+    db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * (db.pragma('page_size', { simple: true }) as number)}`)
+    migrate(db, file)
+    const meta = getSyncMeta(db)
+    if (!meta) {
+      initSyncMeta(db, { clientId: randomUUID(), serverUrl })
+    } else if (meta.serverUrl !== serverUrl) {
+      startAfreshOrRefuse(db, `server ${meta.serverUrl ?? '(unknown)'}`, serverUrl)
+    }
+    return db
+  } catch (err) {
+    db.close()
+    throw err
+  }
+}
+
+/** The cache belongs to someone else (another server or user): wipe it, unless that loses actions. */
+export function startAfreshOrRefuse(db: Database, owner: string, serverUrl: string): void {
+  const { pending, failed } = countOutbox(db)
+  if (pending + failed > 0) {
+    throw new CacheOwnerError(
+      `The cache was filled for ${owner} and still holds ${pending + failed} action(s) that never reached it; ` +
+        'sign in as that user on that server to send them, or delete the cache file to drop them.',
+    )
+  }
+  resetCache(db, { clientId: randomUUID(), serverUrl })
+}

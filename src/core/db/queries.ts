@@ -1,0 +1,783 @@
+import type { Database, Statement } from 'better-sqlite3'
+import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, TimelineEvent, User } from '../../shared/domain'
+import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
+import type { MutationName } from '../../shared/mutations'
+import { NOT_WAITING } from './migrations'
+
+/**
+ * Every SQL statement of the client cache lives here, as plain functions of (db, args).
+ * Statements are prepared once per connection and reused.
+ */
+
+const statements = new WeakMap<Database, Map<string, Statement>>()
+
+function stmt(db: Database, sql: string): Statement {
+  let byDb = statements.get(db)
+  if (!byDb) {
+    byDb = new Map()
+    statements.set(db, byDb)
+  }
+  let prepared = byDb.get(sql)
+  if (!prepared) {
+    prepared = db.prepare(sql)
+    byDb.set(sql, prepared)
+  }
+  return prepared
+}
+
+// ---------------------------------------------------------------------------------------------
+// sync_meta
+
+export interface SyncMeta {
+  cursor: number
+  clientId: string
+  serverUrl: string | null
+  userId: string | null
+  lastSyncedAt: number | null
+}
+
+export function getSyncMeta(db: Database): SyncMeta | null {
+  const row = stmt(db, 'SELECT cursor, client_id, server_url, user_id, last_synced_at FROM sync_meta WHERE id = 1').get() as
+    | { cursor: number; client_id: string; server_url: string | null; user_id: string | null; last_synced_at: number | null }
+    | undefined
+  if (!row) return null
+  return {
+    cursor: row.cursor,
+    clientId: row.client_id,
+    serverUrl: row.server_url,
+    userId: row.user_id,
+    lastSyncedAt: row.last_synced_at,
+  }
+}
+
+export function initSyncMeta(db: Database, args: { clientId: string; serverUrl: string }): void {
+  stmt(db, 'INSERT INTO sync_meta (id, cursor, client_id, server_url) VALUES (1, 0, ?, ?)').run(args.clientId, args.serverUrl)
+}
+
+export function setCursor(db: Database, args: { cursor: number; syncedAt: number }): void {
+  stmt(db, 'UPDATE sync_meta SET cursor = ?, last_synced_at = ? WHERE id = 1').run(args.cursor, args.syncedAt)
+}
+
+export function setSyncUser(db: Database, userId: string): void {
+  stmt(db, 'UPDATE sync_meta SET user_id = ? WHERE id = 1').run(userId)
+}
+
+/** Forgets everything synced and queued: used when a cache belongs to another server or user. */
+export function resetCache(db: Database, args: { clientId: string; serverUrl: string }): void {
+  db.transaction(() => {
+    for (const table of Object.values(TABLES)) stmt(db, `DELETE FROM ${table}`).run()
+    for (const table of LOCAL_TABLES) stmt(db, `DELETE FROM ${table}`).run()
+    stmt(db, 'DELETE FROM outbox').run()
+    stmt(db, 'DELETE FROM sync_meta').run()
+    initSyncMeta(db, args)
+  })()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entities
+
+/** What this device keeps about the agent's own reading and writing; never synced. */
+const LOCAL_TABLES = ['read_markers', 'drafts']
+
+const TABLES: { [E in EntityName]: string } = {
+  user: 'users',
+  customer: 'customers',
+  identity: 'identities',
+  conversation: 'conversations',
+  message: 'messages',
+  note: 'notes',
+  call: 'calls',
+  event: 'events',
+}
+
+/** The indexed columns of each entity table, taken from the entity. */
+const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string | number | null> } = {
+  user: (u: User) => ({ name: u.name }),
+  customer: (c: Customer) => ({ name: c.name, last_activity_at: c.lastActivityAt }),
+  identity: (i: Identity) => ({ customer_id: i.customerId }),
+  conversation: (c: Conversation) => ({
+    customer_id: c.customerId,
+    status: c.status,
+    assignee_id: c.assigneeId,
+    last_message_at: c.lastMessageAt,
+    channel: c.channel,
+    team: c.team,
+    wait_order: c.waitingSince ?? NOT_WAITING,
+  }),
+  message: (m: Message) => ({ conversation_id: m.conversationId, customer_id: m.customerId, at: m.sentAt }),
+  note: (n: Note) => ({ conversation_id: n.conversationId, customer_id: n.customerId, at: n.createdAt }),
+  call: (c: Call) => ({ conversation_id: c.conversationId, customer_id: c.customerId, at: c.startedAt }),
+  event: (e: TimelineEvent) => ({ conversation_id: e.conversationId, customer_id: e.customerId, at: e.createdAt }),
+}
+
+function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {
+  return (COLUMNS[entity] as (e: EntityTypes[E]) => Record<string, string | number | null>)(data)
+}
+
+/** Stores a row as the server sent it: both what the UI reads and the server's copy. */
+export function upsertServerEntity<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E]): void {
+  const cols = columnsOf(entity, data)
+  const names = Object.keys(cols)
+  const sql =
+    `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
+    `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, @json) ` +
+    `ON CONFLICT (id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, json = excluded.json, server_json = excluded.server_json`
+  stmt(db, sql).run({ id: data.id, ...cols, json: JSON.stringify(data) })
+}
+
+/** Writes what the UI reads without touching the server's copy (an optimistic change). */
+export function writeLocalEntity<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E]): void {
+  const cols = columnsOf(entity, data)
+  const names = Object.keys(cols)
+  const sql =
+    `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
+    `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, NULL) ` +
+    `ON CONFLICT (id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, json = excluded.json`
+  stmt(db, sql).run({ id: data.id, ...cols, json: JSON.stringify(data) })
+}
+
+export function deleteEntity(db: Database, entity: EntityName, id: string): void {
+  stmt(db, `DELETE FROM ${TABLES[entity]} WHERE id = ?`).run(id)
+}
+
+export interface StoredEntity<E extends EntityName> {
+  /** What the UI shows. */
+  current: EntityTypes[E]
+  /** The server's last copy; null when the row exists only locally. */
+  server: EntityTypes[E] | null
+}
+
+export function getEntity<E extends EntityName>(db: Database, entity: E, id: string): StoredEntity<E> | null {
+  const row = stmt(db, `SELECT json, server_json FROM ${TABLES[entity]} WHERE id = ?`).get(id) as
+    | { json: string; server_json: string | null }
+    | undefined
+  if (!row) return null
+  return {
+    current: JSON.parse(row.json) as EntityTypes[E],
+    server: row.server_json === null ? null : (JSON.parse(row.server_json) as EntityTypes[E]),
+  }
+}
+
+/** Puts a row back to the server's copy, or removes it when the server never had it. */
+export function restoreServerEntity(db: Database, entity: EntityName, id: string): void {
+  const table = TABLES[entity]
+  const row = getEntity(db, entity, id)
+  if (!row) return
+  if (row.server === null) {
+    stmt(db, `DELETE FROM ${table} WHERE id = ?`).run(id)
+  } else {
+    upsertServerEntity(db, entity, row.server)
+  }
+}
+
+/** Every row of one entity table, for checks and tests: id → { current, server }. */
+export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map<string, StoredEntity<E>> {
+  const rows = stmt(db, `SELECT id, json, server_json FROM ${TABLES[entity]}`).all() as {
+    id: string
+    json: string
+    server_json: string | null
+  }[]
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        current: JSON.parse(r.json) as EntityTypes[E],
+        server: r.server_json === null ? null : (JSON.parse(r.server_json) as EntityTypes[E]),
+      },
+    ]),
+  )
+}
+
+export function getUser(db: Database, id: string): User | null {
+  return getEntity(db, 'user', id)?.current ?? null
+}
+
+export function listUsers(db: Database): User[] {
+  return (stmt(db, 'SELECT json FROM users ORDER BY name COLLATE NOCASE, id').all() as { json: string }[]).map(
+    (r) => JSON.parse(r.json) as User,
+  )
+}
+
+export function getCustomer(db: Database, id: string): Customer | null {
+  return getEntity(db, 'customer', id)?.current ?? null
+}
+
+export function listIdentities(db: Database, customerId: string): Identity[] {
+  return (stmt(db, 'SELECT json FROM identities WHERE customer_id = ? ORDER BY id').all(customerId) as { json: string }[]).map(
+    (r) => JSON.parse(r.json) as Identity,
+  )
+}
+
+export function listCustomerConversations(db: Database, customerId: string): Conversation[] {
+  return (
+    stmt(db, 'SELECT json FROM conversations WHERE customer_id = ? ORDER BY last_message_at DESC, id DESC').all(customerId) as {
+      json: string
+    }[]
+  ).map((r) => JSON.parse(r.json) as Conversation)
+}
+
+/**
+ * The inbox a conversation the agent starts on `channel` goes to: the customer's most recent
+ * one on the channel, else the inbox of the newest conversation on the channel this device
+ * has seen (the agent can see that inbox, or the server would not have sent it).
+ */
+export function inboxForNewConversation(db: Database, args: { customerId: string; channel: Channel }): string | null {
+  const row = (stmt(
+    db,
+    `SELECT json ->> '$.inbox' AS inbox FROM conversations WHERE customer_id = ? AND channel = ? ORDER BY last_message_at DESC LIMIT 1`,
+  ).get(args.customerId, args.channel) ??
+    stmt(db, `SELECT json ->> '$.inbox' AS inbox FROM conversations WHERE channel = ? ORDER BY last_message_at DESC, id DESC LIMIT 1`).get(
+      args.channel,
+    )) as { inbox: string } | undefined
+  return row?.inbox ?? null
+}
+
+export function getConversation(db: Database, id: string): Conversation | null {
+  return getEntity(db, 'conversation', id)?.current ?? null
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbox list
+
+export interface InboxRow {
+  conversation: Conversation
+  customerName: string | null
+  assigneeName: string | null
+  lastMessageText: string | null
+  lastCallOutcome: string | null
+  hasOutbox: boolean
+  unread: boolean
+}
+
+/** Which conversations a list shows: one scope (a view, a team or a channel) and maybe a status. */
+export interface InboxScope {
+  view: InboxView
+  team?: string | undefined
+  channel?: string | undefined
+  status?: string | undefined
+}
+
+/** Where a page of the inbox continues: the sort key and id of the last row already shown. */
+export interface InboxCursor {
+  key: number
+  id: string
+}
+
+function scopeWhere(scope: { view: InboxView; hasTeam: boolean; hasChannel: boolean; hasStatus: boolean }): string[] {
+  const where: string[] = []
+  if (scope.view === 'mine') where.push('c.assignee_id = @userId')
+  if (scope.view === 'unassigned') where.push('c.assignee_id IS NULL')
+  if (scope.hasTeam) where.push('c.team = @team')
+  if (scope.hasChannel) where.push('c.channel = @channel')
+  if (scope.hasStatus) where.push('c.status = @status')
+  return where
+}
+
+/**
+ * A conversation is unread when the agent marked it so, when the customer wrote after the
+ * agent last opened it (the agent's own replies do not count), or, never opened, while the
+ * customer waits for an answer. The EXISTS walks only the messages after the read marker.
+ */
+const UNREAD_SQL = `(coalesce(r.marked_unread, 0) = 1
+  OR (r.read_at IS NULL AND c.wait_order < ${NOT_WAITING})
+  OR EXISTS (SELECT 1 FROM messages mu WHERE mu.conversation_id = c.id AND mu.at > r.read_at AND mu.json ->> '$.direction' = 'inbound'))`
+
+export function inboxListSql(args: {
+  view: InboxView
+  hasStatus: boolean
+  hasTeam?: boolean
+  hasChannel?: boolean
+  sort?: InboxSort
+  hasCursor?: boolean
+}): string {
+  const where = scopeWhere({ view: args.view, hasTeam: args.hasTeam ?? false, hasChannel: args.hasChannel ?? false, hasStatus: args.hasStatus })
+  const waiting = args.sort === 'waiting'
+  // Keyset paging on the sort key: a page costs the same at row 100,000 as at row 0.
+  if (args.hasCursor) where.push(waiting ? '(c.wait_order, c.id) > (@afterKey, @afterId)' : '(c.last_message_at, c.id) < (@afterKey, @afterId)')
+  return `
+    SELECT c.json AS json,
+      cu.name AS customer_name,
+      u.name AS assignee_name,
+      (SELECT m.json ->> '$.text' FROM messages m WHERE m.conversation_id = c.id ORDER BY m.at DESC, m.id DESC LIMIT 1) AS last_text,
+      (SELECT k.json ->> '$.outcome' FROM calls k WHERE k.conversation_id = c.id ORDER BY k.at DESC, k.id DESC LIMIT 1) AS last_call_outcome,
+      EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id) AS has_outbox,
+      ${UNREAD_SQL} AS unread
+    FROM conversations c
+    LEFT JOIN customers cu ON cu.id = c.customer_id
+    LEFT JOIN users u ON u.id = c.assignee_id
+    LEFT JOIN read_markers r ON r.conversation_id = c.id
+    ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+    ORDER BY ${waiting ? 'c.wait_order ASC, c.id ASC' : 'c.last_message_at DESC, c.id DESC'}
+    LIMIT @limit`
+}
+
+export function listInbox(
+  db: Database,
+  args: InboxScope & { userId: string | null; limit: number; sort?: InboxSort | undefined; after?: InboxCursor | undefined },
+): InboxRow[] {
+  if (args.view === 'mine' && !args.userId) return []
+  const sql = inboxListSql({
+    view: args.view,
+    hasStatus: args.status !== undefined,
+    hasTeam: args.team !== undefined,
+    hasChannel: args.channel !== undefined,
+    sort: args.sort ?? 'activity',
+    hasCursor: args.after !== undefined,
+  })
+  const params: Record<string, unknown> = { limit: args.limit }
+  if (args.view === 'mine') params.userId = args.userId
+  if (args.status !== undefined) params.status = args.status
+  if (args.team !== undefined) params.team = args.team
+  if (args.channel !== undefined) params.channel = args.channel
+  if (args.after !== undefined) {
+    params.afterKey = args.after.key
+    params.afterId = args.after.id
+  }
+  const rows = stmt(db, sql).all(params) as {
+    json: string
+    customer_name: string | null
+    assignee_name: string | null
+    last_text: string | null
+    last_call_outcome: string | null
+    has_outbox: number
+    unread: number
+  }[]
+  return rows.map((r) => ({
+    conversation: JSON.parse(r.json) as Conversation,
+    customerName: r.customer_name,
+    assigneeName: r.assignee_name,
+    lastMessageText: r.last_text,
+    lastCallOutcome: r.last_call_outcome,
+    hasOutbox: r.has_outbox === 1,
+    unread: r.unread === 1,
+  }))
+}
+
+export interface InboxCountRows {
+  all: number
+  mine: number
+  unassigned: number
+  /** Unread conversations assigned to the agent that are not resolved: the badge count. */
+  mineUnread: number
+  teams: { team: string; count: number }[]
+  channels: { channel: string; count: number }[]
+}
+
+/**
+ * How many conversations each sidebar entry holds, under an optional status filter. The view,
+ * team and channel counts are sums over conversation_counts (a few dozen group rows kept by
+ * triggers), so they cost the same at 200k conversations as at 20; only the unread badge reads
+ * conversations, and only the agent's own through the assignee index.
+ */
+export function inboxCounts(db: Database, args: { status?: string | undefined; userId: string | null }): InboxCountRows {
+  const hasStatus = args.status !== undefined
+  const statusWhere = hasStatus ? 'status = @status' : '1'
+  const scope = hasStatus ? { status: args.status } : {}
+  const userId = args.userId ?? ''
+  const totals = stmt(
+    db,
+    `SELECT coalesce(sum(n), 0) AS all_count,
+      coalesce(sum(n) FILTER (WHERE assignee_id = @userId), 0) AS mine_count,
+      coalesce(sum(n) FILTER (WHERE assignee_id IS NULL), 0) AS unassigned_count
+    FROM conversation_counts WHERE ${statusWhere}`,
+  ).get({ ...scope, userId }) as { all_count: number; mine_count: number; unassigned_count: number }
+  const mineUnread = stmt(
+    db,
+    `SELECT count(*) AS n FROM conversations c LEFT JOIN read_markers r ON r.conversation_id = c.id
+      WHERE c.assignee_id = @userId AND c.status <> 'resolved' AND ${UNREAD_SQL}`,
+  ).get({ userId }) as { n: number }
+  const teams = stmt(
+    db,
+    `SELECT team, sum(n) AS count FROM conversation_counts WHERE team IS NOT NULL AND ${statusWhere} GROUP BY team ORDER BY team`,
+  ).all(scope) as { team: string; count: number }[]
+  const channels = stmt(
+    db,
+    `SELECT channel, sum(n) AS count FROM conversation_counts WHERE ${statusWhere} GROUP BY channel ORDER BY channel`,
+  ).all(scope) as { channel: string; count: number }[]
+  return {
+    all: totals.all_count,
+    mine: totals.mine_count,
+    unassigned: totals.unassigned_count,
+    mineUnread: mineUnread.n,
+    teams,
+    channels,
+  }
+}
+
+/** The agent has seen the conversation up to `readAt`. */
+export function markRead(db: Database, args: { conversationId: string; readAt: number }): void {
+  stmt(
+    db,
+    `INSERT INTO read_markers (conversation_id, read_at, marked_unread) VALUES (?, ?, 0)
+     ON CONFLICT (conversation_id) DO UPDATE SET read_at = max(read_at, excluded.read_at), marked_unread = 0`,
+  ).run(args.conversationId, args.readAt)
+}
+
+export function markUnread(db: Database, conversationId: string): void {
+  stmt(
+    db,
+    `INSERT INTO read_markers (conversation_id, read_at, marked_unread) VALUES (?, 0, 1)
+     ON CONFLICT (conversation_id) DO UPDATE SET marked_unread = 1`,
+  ).run(conversationId)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeline
+
+export type TimelineKind = 'message' | 'note' | 'call' | 'event'
+export interface TimelineRow {
+  kind: TimelineKind
+  id: string
+  at: number
+  json: string
+}
+
+const TIMELINE_TABLES: [TimelineKind, string][] = [
+  ['message', 'messages'],
+  ['note', 'notes'],
+  ['call', 'calls'],
+  ['event', 'events'],
+]
+
+/**
+ * Newest first, keyset-paginated on (at, id): each table is read through its
+ * (customer_id, at, id) index, at most `limit` rows each, then merged.
+ */
+export const TIMELINE_SQL = TIMELINE_TABLES.map(
+  ([kind, table]) => `SELECT * FROM (
+    SELECT '${kind}' AS kind, id, at, json FROM ${table}
+    WHERE customer_id = @customerId AND (at, id) < (@beforeAt, @beforeId)
+    ORDER BY at DESC, id DESC LIMIT @limit)`,
+).join('\nUNION ALL\n') + '\nORDER BY at DESC, id DESC LIMIT @limit'
+
+export function listTimeline(
+  db: Database,
+  args: { customerId: string; limit: number; before?: { at: number; id: string } | undefined },
+): TimelineRow[] {
+  return stmt(db, TIMELINE_SQL).all({
+    customerId: args.customerId,
+    limit: args.limit,
+    // With no cursor, (at, id) < (MAX_SAFE_INTEGER, '') holds for every row.
+    beforeAt: args.before?.at ?? Number.MAX_SAFE_INTEGER,
+    beforeId: args.before?.id ?? '',
+  }) as TimelineRow[]
+}
+
+/** Oldest first: the page just newer than a cursor, for scrolling down after a jump to a date. */
+export const TIMELINE_AFTER_SQL = TIMELINE_TABLES.map(
+  ([kind, table]) => `SELECT * FROM (
+    SELECT '${kind}' AS kind, id, at, json FROM ${table}
+    WHERE customer_id = @customerId AND (at, id) > (@afterAt, @afterId)
+    ORDER BY at ASC, id ASC LIMIT @limit)`,
+).join('\nUNION ALL\n') + '\nORDER BY at ASC, id ASC LIMIT @limit'
+
+export function listTimelineAfter(
+  db: Database,
+  args: { customerId: string; limit: number; after: { at: number; id: string } },
+): TimelineRow[] {
+  return stmt(db, TIMELINE_AFTER_SQL).all({
+    customerId: args.customerId,
+    limit: args.limit,
+    afterAt: args.after.at,
+    afterId: args.after.id,
+  }) as TimelineRow[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbox
+
+export interface OutboxRow {
+  mutationId: number
+  name: MutationName
+  args: unknown
+  conversationId: string
+  itemId: string | null
+  state: 'pending' | 'failed'
+  error: string | null
+  createdAt: number
+}
+
+interface RawOutboxRow {
+  mutation_id: number
+  name: MutationName
+  args: string
+  conversation_id: string
+  item_id: string | null
+  state: 'pending' | 'failed'
+  error: string | null
+  created_at: number
+}
+
+function toOutboxRow(r: RawOutboxRow): OutboxRow {
+  return {
+    mutationId: r.mutation_id,
+    name: r.name,
+    args: JSON.parse(r.args) as unknown,
+    conversationId: r.conversation_id,
+    itemId: r.item_id,
+    state: r.state,
+    error: r.error,
+    createdAt: r.created_at,
+  }
+}
+
+const OUTBOX_COLUMNS = 'mutation_id, name, args, conversation_id, item_id, state, error, created_at'
+
+export function insertOutbox(
+  db: Database,
+  args: { name: MutationName; args: unknown; conversationId: string; itemId: string | null; createdAt: number },
+): number {
+  const info = stmt(
+    db,
+    `INSERT INTO outbox (name, args, conversation_id, item_id, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
+  ).run(args.name, JSON.stringify(args.args), args.conversationId, args.itemId, args.createdAt)
+  return Number(info.lastInsertRowid)
+}
+
+export function getOutbox(db: Database, mutationId: number): OutboxRow | null {
+  const row = stmt(db, `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE mutation_id = ?`).get(mutationId) as RawOutboxRow | undefined
+  return row ? toOutboxRow(row) : null
+}
+
+export function listPendingOutbox(db: Database, limit: number): OutboxRow[] {
+  return (
+    stmt(db, `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY mutation_id LIMIT ?`).all(limit) as RawOutboxRow[]
+  ).map(toOutboxRow)
+}
+
+/** Pending and failed actions on these conversations, oldest first: what a rebase re-applies. */
+export function listOutboxForConversations(db: Database, conversationIds: readonly string[]): OutboxRow[] {
+  if (conversationIds.length === 0) return []
+  return (
+    stmt(db, `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE conversation_id IN (SELECT value FROM json_each(?)) ORDER BY mutation_id`).all(
+      JSON.stringify(conversationIds),
+    ) as RawOutboxRow[]
+  ).map(toOutboxRow)
+}
+
+export function listAllOutbox(db: Database): OutboxRow[] {
+  return (stmt(db, `SELECT ${OUTBOX_COLUMNS} FROM outbox ORDER BY mutation_id`).all() as RawOutboxRow[]).map(toOutboxRow)
+}
+
+export function outboxStatesForItems(db: Database, itemIds: readonly string[]): Map<string, OutboxState> {
+  if (itemIds.length === 0) return new Map()
+  const rows = stmt(
+    db,
+    `SELECT item_id, mutation_id, state, error FROM outbox WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY mutation_id`,
+  ).all(JSON.stringify(itemIds)) as { item_id: string; mutation_id: number; state: 'pending' | 'failed'; error: string | null }[]
+  return new Map(rows.map((r) => [r.item_id, { mutationId: r.mutation_id, state: r.state, error: r.error }]))
+}
+
+export function deleteOutbox(db: Database, mutationId: number): void {
+  stmt(db, 'DELETE FROM outbox WHERE mutation_id = ?').run(mutationId)
+}
+
+export function failOutbox(db: Database, args: { mutationId: number; error: string }): void {
+  stmt(db, `UPDATE outbox SET state = 'failed', error = ? WHERE mutation_id = ?`).run(args.error, args.mutationId)
+}
+
+export function countOutbox(db: Database): { pending: number; failed: number } {
+  const row = stmt(
+    db,
+    `SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox`,
+  ).get() as { pending: number; failed: number }
+  return row
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full-text search
+
+export type SearchKind = 'message' | 'note' | 'customer'
+
+export interface SearchFilters {
+  kinds?: readonly SearchKind[] | undefined
+  channel?: string | undefined
+  status?: string | undefined
+  /** null: unassigned conversations only. */
+  assigneeId?: string | null | undefined
+  from?: number | undefined
+  to?: number | undefined
+}
+
+export interface SearchRow {
+  rowid: number
+  kind: SearchKind
+  refId: string
+  customerId: string
+  conversationId: string | null
+  at: number
+  customerName: string | null
+  channel: string | null
+  status: string | null
+}
+
+/**
+ * Turns what the agent typed into an FTS5 query that cannot be a syntax error: every word
+ * becomes a quoted prefix term, all of them required. Null when nothing searchable is left.
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []
+  if (words.length === 0) return null
+  return words
+    .slice(0, 16)
+    .map((w) => `"${w}"*`)
+    .join(' ')
+}
+
+/**
+ * Ranks and filters inside one pass over the matches, reading only what the filters and the
+ * order need (the FTS row, and the conversation only when a conversation filter asks for
+ * it); SQLite keeps just the best `limit` while it goes. Names, the latest conversation of a
+ * customer hit and the shown conversation columns are looked up for those few rows only.
+ */
+export function searchSql(f: { hasKinds: boolean; hasChannel: boolean; hasStatus: boolean; assignee: 'any' | 'none' | 'one'; hasFrom: boolean; hasTo: boolean }): string {
+  const where = ['search_index MATCH @query']
+  if (f.hasKinds) where.push('s.kind IN (SELECT value FROM json_each(@kinds))')
+  // A conversation filter leaves out customers, who belong to no single conversation.
+  if (f.hasChannel) where.push('fc.channel = @channel')
+  if (f.hasStatus) where.push('fc.status = @status')
+  if (f.assignee === 'none') where.push('fc.id IS NOT NULL AND fc.assignee_id IS NULL')
+  if (f.assignee === 'one') where.push('fc.assignee_id = @assigneeId')
+  if (f.hasFrom) where.push('s.at >= @from')
+  if (f.hasTo) where.push('s.at < @to')
+  const filtersConversation = f.hasChannel || f.hasStatus || f.assignee !== 'any'
+  return `
+    SELECT h.rowid AS rowid, h.kind AS kind, h.ref_id AS ref_id, h.customer_id AS customer_id,
+      coalesce(h.conversation_id,
+        (SELECT lc.id FROM conversations lc WHERE lc.customer_id = h.customer_id ORDER BY lc.last_message_at DESC LIMIT 1)) AS conversation_id,
+      h.at AS at, cu.name AS customer_name, c.channel AS channel, c.status AS status
+    FROM (
+      SELECT s.rowid AS rowid, s.kind AS kind, s.ref_id AS ref_id, s.customer_id AS customer_id,
+        s.conversation_id AS conversation_id, s.at AS at, bm25(search_index, 4.0, 1.0) AS score
+      FROM search_index s
+      ${filtersConversation ? 'LEFT JOIN conversations fc ON fc.id = s.conversation_id' : ''}
+      WHERE ${where.join(' AND ')}
+      ORDER BY score, s.at DESC
+      LIMIT @limit
+    ) h
+    LEFT JOIN conversations c ON c.id = h.conversation_id
+    LEFT JOIN customers cu ON cu.id = h.customer_id
+    ORDER BY h.score, h.at DESC`
+}
+
+/** The best matches, narrowed by the filters before anything else is built for them. */
+export function searchIndex(db: Database, args: SearchFilters & { query: string; limit: number }): SearchRow[] {
+  const assignee = args.assigneeId === undefined ? 'any' : args.assigneeId === null ? 'none' : 'one'
+  const sql = searchSql({
+    hasKinds: args.kinds !== undefined && args.kinds.length > 0,
+    hasChannel: args.channel !== undefined,
+    hasStatus: args.status !== undefined,
+    assignee,
+    hasFrom: args.from !== undefined,
+    hasTo: args.to !== undefined,
+  })
+  const params: Record<string, unknown> = { query: args.query, limit: args.limit }
+  if (args.kinds?.length) params.kinds = JSON.stringify(args.kinds)
+  if (args.channel !== undefined) params.channel = args.channel
+  if (args.status !== undefined) params.status = args.status
+  if (assignee === 'one') params.assigneeId = args.assigneeId
+  if (args.from !== undefined) params.from = args.from
+  if (args.to !== undefined) params.to = args.to
+  const rows = stmt(db, sql).all(params) as {
+    rowid: number
+    kind: SearchKind
+    ref_id: string
+    customer_id: string
+    conversation_id: string | null
+    at: number
+    customer_name: string | null
+    channel: string | null
+    status: string | null
+  }[]
+  return rows.map((r) => ({
+    rowid: r.rowid,
+    kind: r.kind,
+    refId: r.ref_id,
+    customerId: r.customer_id,
+    conversationId: r.conversation_id,
+    at: r.at,
+    customerName: r.customer_name,
+    channel: r.channel,
+    status: r.status,
+  }))
+}
+
+/** Marks around matched words in snippets; control characters no message text contains. */
+export const MATCH_START = '\u0002'
+export const MATCH_END = '\u0003'
+
+export const SNIPPET_SQL = `
+  SELECT rowid,
+    highlight(search_index, 0, char(2), char(3)) AS title,
+    snippet(search_index, 1, char(2), char(3), '…', 16) AS body
+  FROM search_index
+  WHERE search_index MATCH @query AND rowid IN (SELECT value FROM json_each(@rowids))`
+
+/** Highlighted title and snippet for the few rows already chosen: the costly part, done last. */
+export function searchSnippets(db: Database, args: { query: string; rowids: readonly number[] }): Map<number, { title: string; body: string }> {
+  if (args.rowids.length === 0) return new Map()
+  const rows = stmt(db, SNIPPET_SQL).all({ query: args.query, rowids: JSON.stringify(args.rowids) }) as { rowid: number; title: string; body: string }[]
+  return new Map(rows.map((r) => [r.rowid, { title: r.title, body: r.body }]))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Customer panel: suggestions, merges, merge previews
+
+/** The customer's events of one type, newest first (through the (customer_id, at, id) index). */
+export function listCustomerEvents(db: Database, args: { customerId: string; type: TimelineEvent['type'] }): TimelineEvent[] {
+  return (
+    stmt(db, `SELECT json FROM events WHERE customer_id = ? AND json ->> '$.type' = ? ORDER BY at DESC, id DESC`).all(
+      args.customerId,
+      args.type,
+    ) as { json: string }[]
+  ).map((r) => JSON.parse(r.json) as TimelineEvent)
+}
+
+/** How many messages, notes and calls these conversations hold: what a merge would move. */
+export function countConversationItems(db: Database, conversationIds: readonly string[]): { messages: number; notes: number; calls: number } {
+  const ids = JSON.stringify(conversationIds)
+  const count = (table: string): number =>
+    (stmt(db, `SELECT COUNT(*) AS n FROM ${table} WHERE conversation_id IN (SELECT value FROM json_each(?))`).get(ids) as { n: number }).n
+  return { messages: count('messages'), notes: count('notes'), calls: count('calls') }
+}
+
+/** Queued or refused actions of these kinds, oldest first. */
+export function listOutboxByName(db: Database, names: readonly MutationName[]): OutboxRow[] {
+  return (
+    stmt(db, `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE name IN (SELECT value FROM json_each(?)) ORDER BY mutation_id`).all(
+      JSON.stringify(names),
+    ) as RawOutboxRow[]
+  ).map(toOutboxRow)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Composer: drafts and canned responses (local to this device)
+
+export function getDraft(db: Database, conversationId: string): { mode: string; json: string; updatedAt: number } | null {
+  return (
+    (stmt(db, 'SELECT mode, json, updated_at AS updatedAt FROM drafts WHERE conversation_id = ?').get(conversationId) as
+      | { mode: string; json: string; updatedAt: number }
+      | undefined) ?? null
+  )
+}
+
+export function saveDraft(db: Database, args: { conversationId: string; mode: 'reply' | 'note'; json: string; updatedAt: number }): void {
+  stmt(
+    db,
+    `INSERT INTO drafts (conversation_id, mode, json, updated_at) VALUES (@conversationId, @mode, @json, @updatedAt)
+     ON CONFLICT (conversation_id) DO UPDATE SET mode = excluded.mode, json = excluded.json, updated_at = excluded.updated_at`,
+  ).run(args)
+}
+
+export function deleteDraft(db: Database, conversationId: string): void {
+  stmt(db, 'DELETE FROM drafts WHERE conversation_id = ?').run(conversationId)
+}
+
+export function listCannedResponses(db: Database): { id: string; title: string; shortcut: string; body: string }[] {
+  return stmt(db, 'SELECT id, title, shortcut, body FROM canned_responses ORDER BY title').all() as {
+    id: string
+    title: string
+    shortcut: string
+    body: string
+  }[]
+}

@@ -1,0 +1,20 @@
+import type { IpcHandlers } from '../../shared/ipc'
+import type { HandlerContext } from './context'
+
+/** Ephemeral collision presence and the manual reconnect: nothing here touches the cache. */
+export function presenceHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'presence.viewing' | 'presence.typing' | 'sync.retryNow'> {
+  return {
+    'presence.viewing': ({ conversationId }) => {
+      ctx.engine.setViewing(conversationId)
+      return { ok: true }
+    },
+    'presence.typing': ({ conversationId, typing }) => {
+      ctx.engine.setTyping(conversationId, typing)
+      return { ok: true }
+    },
+    'sync.retryNow': () => {
+      ctx.engine.retryNow()
+      return { ok: true }
+    },
+  }
+}

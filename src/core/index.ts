@@ -1,0 +1,97 @@
+import { z } from 'zod'
+import { IPC_ARGS, type IpcEventMessage, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcMethod } from '../shared/ipc'
+import type { Core, CoreOptions } from './core'
+import { openCache } from './db/open'
+import { IpcError } from './errors'
+import { composerHandlers } from './handlers/composer'
+import { callHandlers } from './handlers/call'
+import { conversationHandlers } from './handlers/conversation'
+import type { HandlerContext } from './handlers/context'
+import { customerHandlers } from './handlers/customer'
+import { customerMergeHandlers } from './handlers/customer-merge'
+import { presenceHandlers } from './handlers/presence'
+import { inboxHandlers } from './handlers/inbox'
+import { outboxHandlers } from './handlers/outbox'
+import { searchHandlers } from './handlers/search'
+import { joinHandlers } from './handlers/registry'
+import { sessionHandlers } from './handlers/session'
+import { SyncEngine } from './sync/engine'
+
+export type { Core, CoreOptions } from './core'
+export { IpcError } from './errors'
+export { CACHE_FILE } from './db/open'
+
+// Fewer round trips and commits than 500; each batch still blocks this process while it
+// applies (about 50 ms at 1,000), so far below the protocol's maximum of 10,000.
+export const DEFAULT_BATCH_SIZE = 1_000
+
+/** Opens the cache in `dataDir`, starts syncing with the server and answers IPC requests. */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const db = openCache(options.dataDir, options.serverUrl, { nativeBinding: options.nativeBinding })
+  const listeners = new Set<(message: IpcEventMessage) => void>()
+  function emit<E extends IpcEventName>(event: E, payload: IpcEvents[E]): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener({ event, payload } as IpcEventMessage)
+      } catch {
+        // A broken subscriber must not stop sync or the other subscribers.
+      }
+    }
+  }
+  const engine = new SyncEngine({
+    db,
+    serverUrl: options.serverUrl,
+    token: options.token,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    onState: (state) => emit('sync.state', state),
+    onChanged: (touched) => emit('data.changed', touched),
+    onInbound: (arrived) => emit('inbound.arrived', arrived),
+    onPresence: (presence) => emit('presence.changed', presence),
+    onCustomerTyping: (notice) => emit('customer.typing', notice),
+  })
+  const ctx: HandlerContext = { db, engine, serverUrl: options.serverUrl, token: options.token, emit }
+  const handlers: IpcHandlers = joinHandlers([
+    sessionHandlers(ctx),
+    inboxHandlers(ctx),
+    customerHandlers(ctx),
+    customerMergeHandlers(ctx),
+    presenceHandlers(ctx),
+    conversationHandlers(ctx),
+    outboxHandlers(ctx),
+    searchHandlers(ctx),
+    callHandlers(ctx),
+    composerHandlers(ctx),
+  ])
+  let closed = false
+  engine.start()
+
+  return {
+    async handle(method, args) {
+      if (closed) throw new IpcError('internal', 'The client core has been closed.')
+      if (!Object.hasOwn(IPC_ARGS, method)) throw new IpcError('bad_request', `Unknown method '${method}'.`)
+      const name = method as IpcMethod
+      const parsed = IPC_ARGS[name].safeParse(args ?? {})
+      if (!parsed.success) throw new IpcError('bad_request', `Invalid arguments for ${name}: ${z.prettifyError(parsed.error)}`)
+      try {
+        const handler = handlers[name] as (a: unknown) => unknown
+        return await handler(parsed.data)
+      } catch (err) {
+        if (err instanceof IpcError) throw err
+        throw new IpcError('internal', `${name} failed: ${err instanceof Error ? err.message : String(err)}`)
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await engine.close()
+      listeners.clear()
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,87 @@
+import type { Database } from 'better-sqlite3'
+import type { EntityName } from '../../shared/domain'
+import type { EntityChange } from '../../shared/sync'
+import { deleteEntity, getEntity, getSyncMeta, setCursor, upsertServerEntity } from '../db/queries'
+import { rebase } from './outbox'
+
+export interface Touched {
+  entities: EntityName[]
+  customerIds: string[]
+}
+
+export class CursorMismatchError extends Error {
+  constructor(expected: number, actual: number) {
+    super(`batch follows cursor ${expected} but the cache is at ${actual}`)
+    this.name = 'CursorMismatchError'
+  }
+}
+
+/**
+ * The customer and conversation a change belongs to, read from its data, else from the row as
+ * an earlier change of this batch left it (`earlier`), else from the cached row.
+ */
+function ownersOf(
+  db: Database,
+  change: EntityChange,
+  earlier: { data: EntityChange['data'] } | undefined,
+): { customerId: string | null; conversationId: string | null } {
+  const data = (change.data ?? (earlier ? earlier.data : (getEntity(db, change.entity, change.id)?.current ?? null))) as Record<
+    string,
+    unknown
+  > | null
+  if (!data) return { customerId: null, conversationId: null }
+  switch (change.entity) {
+    case 'user':
+      return { customerId: null, conversationId: null }
+    case 'customer':
+      return { customerId: change.id, conversationId: null }
+    case 'conversation':
+      return { customerId: data.customerId as string, conversationId: change.id }
+    case 'identity':
+      return { customerId: data.customerId as string, conversationId: null }
+    default:
+      return { customerId: data.customerId as string, conversationId: data.conversationId as string }
+  }
+}
+
+/**
+ * Applies one batch of server changes and moves the cursor, in ONE transaction: this is what
+ * makes a crash or kill mid-sync harmless, since the cache is always at the end of a whole
+ * batch and the cursor never runs ahead of (or behind) the rows. The queued actions on the
+ * touched conversations are re-applied in the same transaction, so an optimistic state is
+ * never replaced, even for an instant, by a server row older than the action.
+ */
+export function applyBatch(
+  db: Database,
+  batch: { after: number; cursor: number; changes: readonly EntityChange[] },
+  now: number = Date.now(),
+): Touched {
+  return db.transaction(() => {
+    const current = getSyncMeta(db)?.cursor ?? 0
+    if (current !== batch.after) throw new CursorMismatchError(batch.after, current)
+    const entities = new Set<EntityName>()
+    const customerIds = new Set<string>()
+    const conversationIds = new Set<string>()
+    // A row changed several times in one batch (a conversation on every message, assignment
+    // and status change) is written once, with its last change: everything derived from a
+    // row (indexes, search, counts) follows the row, so the intermediate states are not needed.
+    const last = new Map<string, EntityChange>()
+    for (const change of [...batch.changes].sort((a, b) => a.seq - b.seq)) {
+      const key = `${change.entity}:${change.id}`
+      const earlier = last.get(key)
+      const owners = ownersOf(db, change, earlier)
+      last.delete(key)
+      last.set(key, change)
+      entities.add(change.entity)
+      if (owners.customerId) customerIds.add(owners.customerId)
+      if (owners.conversationId) conversationIds.add(owners.conversationId)
+    }
+    for (const change of last.values()) {
+      if (change.op === 'delete' || change.data === null) deleteEntity(db, change.entity, change.id)
+      else upsertServerEntity(db, change.entity, change.data)
+    }
+    rebase(db, conversationIds)
+    setCursor(db, { cursor: Math.max(current, batch.cursor), syncedAt: now })
+    return { entities: [...entities], customerIds: [...customerIds] }
+  })()
+}

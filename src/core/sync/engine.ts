@@ -1,0 +1,510 @@
+import { io, type Socket } from 'socket.io-client'
+import { z } from 'zod'
+import type { Database } from 'better-sqlite3'
+import type { User } from '../../shared/domain'
+import type { InboundArrived, PresenceEntry, SyncState, SyncStatus } from '../../shared/ipc'
+import {
+  parseChange,
+  Poke,
+  PresenceNotice,
+  TypingNotice,
+  PullResponse,
+  PushResponse,
+  SOCKET_PATH,
+  SocketError,
+  WhoamiResponse,
+  type ClientToServerEvents,
+  type EntityChange,
+  type PushRequest,
+  type ServerToClientEvents,
+} from '../../shared/sync'
+import {
+  countOutbox,
+  deleteOutbox,
+  failOutbox,
+  getConversation,
+  getEntity,
+  getSyncMeta,
+  getUser,
+  listPendingOutbox,
+  setSyncUser,
+  upsertServerEntity,
+  type OutboxRow,
+} from '../db/queries'
+import { startAfreshOrRefuse } from '../db/open'
+import { applyBatch, type Touched } from './apply'
+import { InboundAnnouncer, newInboundMessages, ownInbound } from './inbound-notify'
+
+export interface SyncEngineOptions {
+  db: Database
+  serverUrl: string
+  token: string
+  batchSize: number
+  onState: (state: SyncState) => void
+  onChanged: (touched: Touched) => void
+  /** New inbound messages in the agent's own conversations (one announcement per catch-up). */
+  onInbound?: (arrived: InboundArrived) => void
+  /** Who else is viewing or typing in a conversation (the signed-in agent left out). */
+  onPresence?: (presence: { conversationId: string; others: PresenceEntry[] }) => void
+  /** A conversation's customer (a chat visitor) typing or stopping. */
+  onCustomerTyping?: (notice: TypingNotice) => void
+  /** How long to wait for the server's acknowledgement of a pull or push. */
+  ackTimeoutMs?: number
+}
+
+type SyncSocket = Socket<ServerToClientEvents, ClientToServerEvents>
+
+/** An error the server answered with, or a condition that retrying will not fix. */
+class SyncRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'SyncRequestError'
+  }
+}
+
+/** A pull response whose changes are left for parseChange, so each is validated only once. */
+const PullEnvelope = PullResponse.extend({ changes: z.array(z.unknown()) })
+type PullEnvelope = z.infer<typeof PullEnvelope>
+
+const PUSH_BATCH = 100
+const WHOAMI_TIMEOUT_MS = 5_000
+const RETRY_MIN_MS = 500
+const RETRY_MAX_MS = 15_000
+
+/**
+ * Keeps the cache in step with the server over socket.io. Every piece of sync work (pull,
+ * poke, push) runs through one queue, so there is only ever one writer applying server
+ * changes and a batch is always applied against the cursor it was requested with.
+ */
+export class SyncEngine {
+  private readonly socket: SyncSocket
+  private queue: Promise<void> = Promise.resolve()
+  private status: SyncStatus = 'connecting'
+  private lastError: string | null = null
+  private lastEmitted = ''
+  private closed = false
+  private fatal = false
+  private pushQueued = false
+  private retryTimer: NodeJS.Timeout | null = null
+  private reconnectTimer: NodeJS.Timeout | null = null
+  private failures = 0
+  private readonly userWaiters = new Set<() => void>()
+  private readonly ackTimeoutMs: number
+  private readonly inbound: InboundAnnouncer
+  private viewing: string | null = null
+  private received = 0
+
+  constructor(private readonly options: SyncEngineOptions) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000
+    this.inbound = new InboundAnnouncer((arrived) => options.onInbound?.(arrived))
+    this.socket = io(options.serverUrl, {
+      path: SOCKET_PATH,
+      auth: { token: options.token },
+      transports: ['websocket'],
+      autoConnect: false,
+      reconnection: true,
+      reconnectionDelay: RETRY_MIN_MS,
+      reconnectionDelayMax: 10_000,
+      randomizationFactor: 0.5,
+    })
+    this.socket.on('connect', () => this.onConnect())
+    this.socket.on('disconnect', (reason) => this.onDisconnect(reason))
+    this.socket.on('connect_error', (err) => this.onConnectError(err))
+    this.socket.on('poke', (poke) => this.onPoke(poke))
+    this.socket.on('presence', (raw) => this.onPresenceNotice(raw))
+    this.socket.on('typing', (raw) => {
+      const notice = TypingNotice.safeParse(raw)
+      if (notice.success) this.options.onCustomerTyping?.(notice.data)
+    })
+  }
+
+  start(): void {
+    this.emitState()
+    this.socket.connect()
+  }
+
+  state(): SyncState {
+    const meta = getSyncMeta(this.options.db)
+    const { pending, failed } = countOutbox(this.options.db)
+    return {
+      status: this.status,
+      pending,
+      failed,
+      cursor: meta?.cursor ?? 0,
+      lastError: this.lastError,
+      lastSyncedAt: meta?.lastSyncedAt ?? null,
+      ...(this.status === 'syncing' ? { received: this.received } : {}),
+    }
+  }
+
+  /** Sends the outbox soon; several calls in a row send once. */
+  schedulePush(): void {
+    this.emitState()
+    if (this.pushQueued || !this.socket.connected || this.closed) return
+    this.pushQueued = true
+    void this.enqueue(async () => {
+      this.pushQueued = false
+      await this.pushAll()
+    })
+  }
+
+  /** Reconnects (or syncs) now instead of waiting out the backoff. */
+  retryNow(): void {
+    if (this.closed || this.fatal) return
+    this.clearTimers()
+    this.failures = 0
+    if (this.socket.connected) {
+      void this.enqueue(() => this.syncAll())
+      return
+    }
+    // connect() alone waits for socket.io's pending backoff timer; closing first makes it dial now.
+    this.socket.disconnect()
+    this.socket.connect()
+  }
+
+  /** The conversation the agent has open; told to the server again after every reconnect. */
+  setViewing(conversationId: string | null): void {
+    this.viewing = conversationId
+    if (this.socket.connected) this.socket.emit('viewing', { conversationId }, () => undefined)
+  }
+
+  setTyping(conversationId: string, typing: boolean): void {
+    if (this.socket.connected) this.socket.emit('typing', { conversationId, typing }, () => undefined)
+  }
+
+  /** The signed-in user, waiting up to `timeoutMs` for the first contact with the server. */
+  async signedInUser(timeoutMs: number): Promise<User | null> {
+    const known = this.knownUser()
+    if (known || this.closed || this.fatal) return known
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      const waiters = this.userWaiters
+      function done(): void {
+        clearTimeout(timer)
+        waiters.delete(done)
+        resolve()
+      }
+      waiters.add(done)
+    })
+    return this.knownUser()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.clearTimers()
+    for (const wake of [...this.userWaiters]) wake()
+    this.socket.disconnect()
+    await this.queue
+    this.socket.removeAllListeners()
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private knownUser(): User | null {
+    const userId = getSyncMeta(this.options.db)?.userId
+    return userId ? getUser(this.options.db, userId) : null
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.closed) return
+      try {
+        await task()
+      } catch (err) {
+        this.onTaskError(err)
+      }
+    })
+    this.queue = run
+    return run
+  }
+
+  private onTaskError(err: unknown): void {
+    if (this.closed) return
+    const message = err instanceof z.ZodError ? `the server sent data this client cannot read: ${z.prettifyError(err)}` : err instanceof Error ? err.message : String(err)
+    if (err instanceof SyncRequestError && (err.code === 'unauthorized' || err.code === 'wrong_owner')) {
+      this.stopForGood(message)
+      return
+    }
+    this.lastError = message
+    if (this.socket.connected) {
+      this.status = 'online'
+      this.scheduleRetry()
+    }
+    this.emitState()
+  }
+
+  /** Tries the whole sync again later, backing off while it keeps failing. */
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return
+    const delay = this.backoff()
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      if (this.socket.connected) void this.enqueue(() => this.syncAll())
+    }, delay)
+  }
+
+  private backoff(): number {
+    this.failures += 1
+    const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures, 10))
+    return Math.round(base / 2 + Math.random() * (base / 2))
+  }
+
+  private stopForGood(message: string): void {
+    this.fatal = true
+    this.status = 'offline'
+    this.lastError = message
+    this.clearTimers()
+    this.socket.disconnect()
+    for (const wake of [...this.userWaiters]) wake()
+    this.emitState()
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer)
+    this.retryTimer = null
+    this.reconnectTimer = null
+  }
+
+  private onConnect(): void {
+    if (this.closed) return
+    this.status = 'syncing'
+    this.emitState()
+    if (this.viewing) this.socket.emit('viewing', { conversationId: this.viewing }, () => undefined)
+    void this.enqueue(() => this.syncAll())
+  }
+
+  private onDisconnect(reason: string): void {
+    // Whatever was buffered for the old connection must not be replayed on the next one:
+    // the sync after reconnecting re-sends what is still needed, against the current cursor.
+    this.socket.sendBuffer.length = 0
+    if (this.closed || this.fatal) return
+    this.status = 'offline'
+    this.lastError = `disconnected from ${this.options.serverUrl} (${reason})`
+    this.emitState()
+    // socket.io reconnects by itself except after the server dropped us on purpose.
+    if (!this.socket.active) this.scheduleReconnect()
+  }
+
+  private onConnectError(err: Error): void {
+    if (this.closed || this.fatal) return
+    if (err.message === 'unauthorized') {
+      this.stopForGood(`The server at ${this.options.serverUrl} refused the sign-in token (unauthorized).`)
+      return
+    }
+    this.status = 'offline'
+    this.lastError = `cannot reach ${this.options.serverUrl}: ${err.message}`
+    this.emitState()
+    if (!this.socket.active) this.scheduleReconnect()
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.closed || this.fatal) return
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null
+      if (!this.closed && !this.fatal && !this.socket.connected) this.socket.connect()
+    }, this.backoff())
+  }
+
+  private onPresenceNotice(raw: unknown): void {
+    const notice = PresenceNotice.safeParse(raw)
+    if (!notice.success) return
+    const me = getSyncMeta(this.options.db)?.userId
+    this.options.onPresence?.({ conversationId: notice.data.conversationId, others: notice.data.users.filter((u) => u.userId !== me) })
+  }
+
+  private onPoke(raw: unknown): void {
+    void this.enqueue(async () => {
+      const poke = Poke.safeParse(raw)
+      const cursor = getSyncMeta(this.options.db)?.cursor ?? 0
+      if (!poke.success) {
+        // The pull path validates change by change and reports what is wrong.
+        await this.pullAll()
+        return
+      }
+      if (poke.data.cursor <= cursor) return
+      if (poke.data.after !== cursor) {
+        await this.pullAll()
+        return
+      }
+      this.apply(cursor, poke.data.cursor, poke.data.changes.map((c) => parseChange(c)))
+    })
+  }
+
+  /** After (re)connecting: who am I, send what is queued, then catch up. */
+  private async syncAll(): Promise<void> {
+    this.received = 0
+    this.status = 'syncing'
+    this.emitState()
+    await this.whoami()
+    await this.pushAll()
+    this.inbound.beginCatchUp((getSyncMeta(this.options.db)?.cursor ?? 0) === 0)
+    try {
+      await this.pullAll()
+    } finally {
+      this.inbound.endCatchUp()
+    }
+    if (this.closed || !this.socket.connected) return
+    this.status = 'online'
+    this.failures = 0
+    this.lastError = null
+    this.emitState()
+  }
+
+  private async whoami(): Promise<void> {
+    let user: User
+    try {
+      user = WhoamiResponse.parse(await this.request('whoami', {}, WHOAMI_TIMEOUT_MS)).user
+    } catch (err) {
+      if (err instanceof SyncRequestError && err.code === 'unauthorized') throw err
+      // An older server without whoami still syncs; only the session is unknown then.
+      return
+    }
+    if (this.closed) return
+    const db = this.options.db
+    const meta = getSyncMeta(db)
+    db.transaction(() => {
+      if (meta?.userId && meta.userId !== user.id) {
+        try {
+          startAfreshOrRefuse(db, `another user (${meta.userId})`, this.options.serverUrl)
+        } catch (err) {
+          throw new SyncRequestError('wrong_owner', (err as Error).message)
+        }
+      }
+      setSyncUser(db, user.id)
+      // Only until the change log delivers the row: the cache must not run ahead of its cursor.
+      if (!getEntity(db, 'user', user.id)) upsertServerEntity(db, 'user', user)
+    })()
+    for (const wake of [...this.userWaiters]) wake()
+    if (meta?.userId !== user.id) this.options.onChanged({ entities: ['user'], customerIds: [] })
+  }
+
+  /**
+   * Pulls until caught up. The next batch is requested before the current one is applied, so
+   * the server reads and sends it while this process commits; it is still applied only after
+   * the current batch, against the cursor it was requested with (applyBatch checks that).
+   */
+  private async pullAll(): Promise<void> {
+    if (this.closed || !this.socket.connected) return
+    let after = getSyncMeta(this.options.db)?.cursor ?? 0
+    let next: Promise<PullEnvelope> | null = this.pull(after)
+    while (next) {
+      const response: PullEnvelope = await next
+      if (this.closed) return
+      next = response.hasMore && this.socket.connected ? this.pull(response.cursor) : null
+      // Validated change by change: each entity's schema once, the envelope without them.
+      const changes = response.changes.map((c) => parseChange(c))
+      this.apply(after, response.cursor, changes)
+      after = response.cursor
+    }
+  }
+
+  private pull(after: number): Promise<PullEnvelope> {
+    const pending = this.request('pull', { after, limit: this.options.batchSize }).then((raw) => PullEnvelope.parse(raw))
+    // A prefetched batch whose predecessor failed is never awaited; its failure is not news.
+    pending.catch(() => undefined)
+    return pending
+  }
+
+  private apply(after: number, cursor: number, changes: EntityChange[]): void {
+    this.received += changes.length
+    // The first sync announces nothing, so it need not look for arrivals either.
+    const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []
+    const touched = applyBatch(this.options.db, { after, cursor, changes })
+    // Only after the commit: an announced message is always in the cache.
+    this.inbound.add(ownInbound(this.options.db, arriving, getSyncMeta(this.options.db)?.userId ?? null))
+    if (touched.entities.length > 0) this.options.onChanged(touched)
+    this.emitState()
+  }
+
+  private async pushAll(): Promise<void> {
+    const db = this.options.db
+    let batchSize = PUSH_BATCH
+    for (;;) {
+      if (this.closed || !this.socket.connected) return
+      const clientId = getSyncMeta(db)?.clientId
+      const rows = listPendingOutbox(db, batchSize)
+      if (!clientId || rows.length === 0) return
+      const request: PushRequest = {
+        clientId,
+        mutations: rows.map((r) => ({ id: r.mutationId, name: r.name, args: r.args }) as PushRequest['mutations'][number]),
+      }
+      let results: PushResponse['results']
+      try {
+        results = PushResponse.parse(await this.request('push', request)).results
+      } catch (err) {
+        if (!(err instanceof SyncRequestError) || err.code !== 'bad_request') throw err
+        // One malformed action must not hold back the others: narrow down to it, then park it.
+        if (rows.length > 1) {
+          batchSize = 1
+          continue
+        }
+        results = [{ id: rows[0]!.mutationId, outcome: 'rejected', error: err.message }]
+      }
+      if (this.closed) return
+      const settled = this.settle(rows, results)
+      if (settled === 0) throw new Error('the server acknowledged none of the pushed actions')
+    }
+  }
+
+  /** Records the server's verdicts in one transaction; returns how many rows it settled. */
+  private settle(rows: OutboxRow[], results: PushResponse['results']): number {
+    const db = this.options.db
+    const byId = new Map(rows.map((r) => [r.mutationId, r]))
+    const customerIds = new Set<string>()
+    let settled = 0
+    db.transaction(() => {
+      for (const result of results) {
+        const row = byId.get(result.id)
+        if (!row) continue
+        settled += 1
+        if (result.outcome === 'rejected') failOutbox(db, { mutationId: row.mutationId, error: result.error ?? 'refused by the server' })
+        else deleteOutbox(db, row.mutationId)
+        const customerId = getConversation(db, row.conversationId)?.customerId
+        if (customerId) customerIds.add(customerId)
+      }
+    })()
+    this.options.onChanged({ entities: ['conversation', 'message', 'note'], customerIds: [...customerIds] })
+    this.emitState()
+    return settled
+  }
+
+  /** One acknowledged request; fails fast when the connection drops instead of waiting out the timeout. */
+  private async request(event: 'pull' | 'push' | 'whoami', payload: unknown, timeoutMs = this.ackTimeoutMs): Promise<unknown> {
+    if (!this.socket.connected) throw new Error('not connected')
+    let onDisconnect: (() => void) | undefined
+    const dropped = new Promise<never>((_, reject) => {
+      onDisconnect = () => reject(new Error(`connection lost during ${event}`))
+      this.socket.once('disconnect', onDisconnect)
+    })
+    // The typed emitter cannot take the event name as a union; the payload is checked by the server.
+    const timed = this.socket.timeout(timeoutMs) as unknown as { emitWithAck(ev: string, arg: unknown): Promise<unknown> }
+    try {
+      const response = await Promise.race([
+        timed.emitWithAck(event, payload).catch((err: Error) => {
+          throw new Error(`the server did not answer ${event} within ${timeoutMs} ms (${err.message})`)
+        }),
+        dropped,
+      ])
+      const error = SocketError.safeParse(response)
+      if (error.success) throw new SyncRequestError(error.data.error.code, `${event}: ${error.data.error.message}`)
+      return response
+    } finally {
+      if (onDisconnect) this.socket.off('disconnect', onDisconnect)
+      dropped.catch(() => undefined)
+    }
+  }
+
+  private emitState(): void {
+    if (this.closed) return
+    const state = this.state()
+    const key = JSON.stringify(state)
+    if (key === this.lastEmitted) return
+    this.lastEmitted = key
+    this.options.onState(state)
+  }
+}

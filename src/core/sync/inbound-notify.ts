@@ -1,0 +1,75 @@
+import type { Database } from 'better-sqlite3'
+import type { Message } from '../../shared/domain'
+import type { InboundArrived } from '../../shared/ipc'
+import type { EntityChange } from '../../shared/sync'
+import { getConversation, getCustomer, getEntity } from '../db/queries'
+
+/** Inbound messages in a batch that this cache has never held: read BEFORE the batch is applied. */
+export function newInboundMessages(db: Database, changes: readonly EntityChange[]): Message[] {
+  const found: Message[] = []
+  for (const change of changes) {
+    if (change.entity !== 'message' || change.op !== 'upsert' || change.data === null) continue
+    const message = change.data as Message
+    if (message.direction !== 'inbound' || getEntity(db, 'message', message.id)) continue
+    found.push(message)
+  }
+  return found
+}
+
+const PREVIEW_CHARS = 140
+
+/** Of those, the ones in conversations assigned to `userId`: read AFTER the batch is applied, so a batch that also assigns counts. */
+export function ownInbound(db: Database, messages: readonly Message[], userId: string | null): InboundArrived['items'] {
+  if (!userId) return []
+  const items: InboundArrived['items'] = []
+  for (const m of messages) {
+    const conversation = getConversation(db, m.conversationId)
+    if (conversation?.assigneeId !== userId) continue
+    items.push({
+      messageId: m.id,
+      conversationId: m.conversationId,
+      customerId: conversation.customerId,
+      customerName: getCustomer(db, conversation.customerId)?.name ?? m.authorName,
+      channel: m.channel,
+      preview: m.text.length > PREVIEW_CHARS ? `${m.text.slice(0, PREVIEW_CHARS - 1)}…` : m.text,
+    })
+  }
+  return items
+}
+
+/**
+ * Decides how arrivals are announced: live changes one batch at a time, but everything a
+ * catch-up brings (possibly many pull batches after a reconnect) as ONE batched announcement.
+ * The very first sync of a cache announces nothing: that is history, not news.
+ */
+export class InboundAnnouncer {
+  private collected: InboundArrived['items'] | null = null
+  private silent = false
+
+  constructor(private readonly announce: (arrived: InboundArrived) => void) {}
+
+  /** A catch-up starts; `firstSync` when the cache had never synced before. */
+  beginCatchUp(firstSync: boolean): void {
+    this.collected = []
+    this.silent = firstSync
+  }
+
+  /** False during a first sync, whose arrivals are never announced. */
+  get listening(): boolean {
+    return !(this.collected && this.silent)
+  }
+
+  add(items: InboundArrived['items']): void {
+    if (items.length === 0) return
+    if (this.collected) this.collected.push(...items)
+    else this.announce({ items, batched: false })
+  }
+
+  endCatchUp(): void {
+    const items = this.collected ?? []
+    const silent = this.silent
+    this.collected = null
+    this.silent = false
+    if (!silent && items.length > 0) this.announce({ items, batched: true })
+  }
+}
