@@ -1,0 +1,205 @@
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { useInboxCounts, useLiveUpdates, type InboxFilter } from './api/queries'
+import type { HostLink, HostLinkState } from './api/websocket-api'
+import { InboxList, type InboxNav, type Selection } from './features/inbox/InboxList'
+import { Sidebar } from './features/layout/Sidebar'
+import { CommandPalette, type PaletteAction } from './features/palette/CommandPalette'
+import { NO_FILTERS, SearchPanel, type SearchFilters } from './features/search/SearchPanel'
+import { CustomerPanel } from './features/customer/CustomerPanel'
+import { DesktopNotifications } from './features/notifications/DesktopNotifications'
+import { CommandsProvider, useCommands } from './features/shortcuts/commands'
+import { isTyping } from './features/shortcuts/shortcuts'
+import { ShortcutsDialog } from './features/shortcuts/ShortcutsDialog'
+import { SyncBanner } from './features/sync/SyncBanner'
+import { CustomerPane } from './features/timeline/CustomerPane'
+import { Icon } from './lib/icons'
+
+function useHostLinkState(link: HostLink | null): HostLinkState | null {
+  return useSyncExternalStore(
+    (notify) => (link ? link.onState(notify) : () => {}),
+    () => (link ? link.state() : null),
+  )
+}
+
+const INITIAL_FILTER: InboxFilter = { view: 'all', team: null, channel: null, status: 'open', sort: 'activity' }
+
+export function App({ hostLink }: { hostLink: HostLink | null }) {
+  return (
+    <CommandsProvider>
+      <Workspace hostLink={hostLink} />
+    </CommandsProvider>
+  )
+}
+
+/** The agent's unread count in the window title and, where the host has one, the app badge. */
+function useUnreadBadge(): void {
+  const counts = useInboxCounts(null)
+  const unread = counts.data?.mineUnread ?? 0
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Threadline` : 'Threadline'
+    const nav = navigator as Navigator & { setAppBadge?(n: number): Promise<void>; clearAppBadge?(): Promise<void> }
+    if (unread > 0) void nav.setAppBadge?.(unread).catch(() => {})
+    else void nav.clearAppBadge?.().catch(() => {})
+  }, [unread])
+}
+
+function Workspace({ hostLink }: { hostLink: HostLink | null }) {
+  useLiveUpdates()
+  useUnreadBadge()
+  const linkState = useHostLinkState(hostLink)
+  const [filter, setFilter] = useState<InboxFilter>(INITIAL_FILTER)
+  const [selection, setSelection] = useState<Selection | null>(null)
+  const [searchText, setSearchText] = useState('')
+  const [searchFilters, setSearchFilters] = useState<SearchFilters>(NO_FILTERS)
+  const [dialog, setDialog] = useState<'palette' | 'shortcuts' | null>(null)
+  const inboxNav = useRef<InboxNav | null>(null)
+  const searchInput = useRef<HTMLInputElement>(null)
+  const commands = useCommands()
+  const searching = searchText.trim().length > 0
+
+  function showView(next: Partial<InboxFilter>): void {
+    setSearchText('')
+    setFilter({ ...filter, view: 'all', team: null, channel: null, ...next })
+    setTimeout(() => inboxNav.current?.focus())
+  }
+
+  const paletteActions: PaletteAction[] = [
+    { id: 'reply', label: 'Reply', icon: 'send', hint: 'R', run: () => commands.current.reply?.() },
+    { id: 'note', label: 'Add an internal note', icon: 'note', hint: 'N', run: () => commands.current.note?.() },
+    { id: 'assign', label: 'Assign…', icon: 'user', hint: 'A', run: () => commands.current.assign?.() },
+    { id: 'assign-me', label: 'Assign to me', icon: 'user', run: () => commands.current.assignToMe?.() },
+    { id: 'resolve', label: 'Resolve', icon: 'resolve', hint: 'E', run: () => commands.current.resolve?.() },
+    { id: 'reopen', label: 'Reopen', icon: 'reopen', run: () => commands.current.reopen?.() },
+    { id: 'snooze', label: 'Snooze…', icon: 'clock', hint: 'S', run: () => commands.current.snooze?.() },
+    { id: 'unread', label: 'Mark unread', icon: 'inbox', hint: 'U', run: () => commands.current.markUnread?.() },
+    { id: 'mine', label: 'Go to Assigned to me', icon: 'user', run: () => showView({ view: 'mine' }) },
+    { id: 'unassigned', label: 'Go to Unassigned', icon: 'unassigned', run: () => showView({ view: 'unassigned' }) },
+    { id: 'all', label: 'Go to All conversations', icon: 'inbox', run: () => showView({ view: 'all' }) },
+    { id: 'search', label: 'Search messages, notes and customers', icon: 'search', hint: '/', run: () => searchInput.current?.focus() },
+    { id: 'shortcuts', label: 'Show keyboard shortcuts', icon: 'help', hint: '?', run: () => setDialog('shortcuts') },
+  ]
+
+  // Shortcuts listen on the window, but never while the agent types or a dialog is open.
+  const pendingG = useRef(false)
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent): void {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
+        event.preventDefault()
+        setDialog((d) => (d === 'palette' ? null : 'palette'))
+        return
+      }
+      if (dialog || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return
+      if (isTyping(event.target)) return
+      const inList = event.target instanceof HTMLElement && event.target.closest('[role="listbox"]') !== null
+      const key = event.key
+      if (pendingG.current) {
+        pendingG.current = false
+        if (key === 'i') {
+          event.preventDefault()
+          setSearchText('')
+          inboxNav.current?.focus()
+          return
+        }
+      }
+      const act = (fn: (() => void) | undefined) => {
+        event.preventDefault()
+        fn?.()
+      }
+      switch (key) {
+        case 'j':
+          return act(() => inboxNav.current?.move(1))
+        case 'k':
+          return act(() => inboxNav.current?.move(-1))
+        case 'ArrowDown':
+          return inList ? undefined : act(() => inboxNav.current?.move(1))
+        case 'ArrowUp':
+          return inList ? undefined : act(() => inboxNav.current?.move(-1))
+        case '/':
+          return act(() => searchInput.current?.focus())
+        case '?':
+          return act(() => setDialog('shortcuts'))
+        case 'g':
+          pendingG.current = true
+          return
+        case 'r':
+          return act(commands.current.reply)
+        case 'n':
+          return act(commands.current.note)
+        case 'a':
+          return act(commands.current.assign)
+        case 'e':
+          return act(commands.current.resolve)
+        case 's':
+          return act(commands.current.snooze)
+        case 'u':
+          return act(commands.current.markUnread)
+      }
+    }
+    window.addEventListener('keydown', onKeyDown)
+    return () => window.removeEventListener('keydown', onKeyDown)
+  }, [dialog, commands])
+
+  return (
+    <div className="app">
+      <Sidebar filter={filter} onChange={(f) => showView(f)} />
+      <main className="workspace">
+        <SyncBanner hostLink={linkState} />
+        <DesktopNotifications onOpen={setSelection} />
+        <div className={selection ? 'panes panes-with-panel' : 'panes'}>
+          <div className="inbox-column">
+            <div className="search-box" role="search">
+              <Icon name="search" />
+              <input
+                ref={searchInput}
+                type="search"
+                aria-label="Search messages, notes and customers"
+                placeholder="Search messages, notes, customers…"
+                value={searchText}
+                onChange={(e) => setSearchText(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') {
+                    setSearchText('')
+                    inboxNav.current?.focus()
+                  } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
+                    e.preventDefault()
+                    document.querySelector<HTMLElement>('.search-results')?.focus()
+                  }
+                }}
+              />
+              <kbd className="search-kbd" aria-hidden="true">
+                /
+              </kbd>
+            </div>
+            {searching ? (
+              <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={setSelection} />
+            ) : (
+              <InboxList
+                filter={filter}
+                selected={selection}
+                onSelect={setSelection}
+                onSortChange={(sort) => setFilter({ ...filter, sort })}
+                navRef={inboxNav}
+              />
+            )}
+          </div>
+          <CustomerPane selection={selection} />
+          {selection && <CustomerPanel key={selection.customerId} customerId={selection.customerId} onOpen={setSelection} />}
+        </div>
+      </main>
+      {dialog === 'palette' && <CommandPalette actions={paletteActions} onOpen={setSelection} onClose={() => setDialog(null)} />}
+      {dialog === 'shortcuts' && <ShortcutsDialog onClose={() => setDialog(null)} />}
+    </div>
+  )
+}
+
+export function MissingToken() {
+  return (
+    <main className="missing-token">
+      <h1>Open Threadline from its link</h1>
+      <p>
+        This page needs the access link printed by <code>npm start</code> or <code>npm run host</code> (it ends in{' '}
+        <code>#token=…</code>). Open that link in this browser.
+      </p>
+    </main>
+  )
+}

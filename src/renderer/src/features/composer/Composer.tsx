@@ -1,0 +1,459 @@
+import { EditorContent, Extension, useEditor, type JSONContent } from '@tiptap/react'
+import StarterKit from '@tiptap/starter-kit'
+import { useQuery } from '@tanstack/react-query'
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react'
+import type { CallOutcome, Channel, Conversation, Direction } from '../../../../shared/domain'
+import type { ComposerDraft } from '../../../../shared/ipc'
+import { useApi } from '../../api/context'
+import { useCustomer, useLogCall, useNote, useReply, useSession, useStartConversation, useUsers } from '../../api/queries'
+import { CHANNEL_LABELS, useNow } from '../../lib/format'
+import { ChannelIcon, Icon } from '../../lib/icons'
+import { smsSegments } from '../../lib/sms'
+import { useTimelinePages } from '../timeline/use-timeline-pages'
+import { fillCannedVariables } from './canned'
+import { defaultSubject, invalidCc, parseCc, parseDuration, parseTemplateParameters, templateText } from './composer-fields'
+import { InsertPicker, type PickerOption } from './InsertPicker'
+import { defaultReplyChannel, replyChannels, type ReplyChannel, type ReplyChannelOption } from './reply-channels'
+
+function SegmentCounter({ text }: { text: string }) {
+  const { segments, remaining, encoding } = smsSegments(text)
+  return (
+    <span className={`segment-counter${segments > 1 ? ' is-multi' : ''}`} data-testid="sms-segments" title={`${encoding} encoding`} aria-live="polite">
+      {segments} SMS · {remaining} left
+    </span>
+  )
+}
+
+type Mode = 'reply' | 'note' | 'call'
+
+const CALL_OUTCOMES: CallOutcome[] = ['answered', 'missed', 'voicemail', 'failed']
+type Picker = 'canned' | 'mention' | null
+
+/** How long typing must pause before the draft is written to the cache. */
+const DRAFT_SAVE_DELAY_MS = 400
+
+/** Asks the composer to open a picker; the editor's keys cannot reach React state directly. */
+const OPEN_PICKER = 'threadline:open-picker'
+
+function openPicker(dom: HTMLElement, picker: Exclude<Picker, null>): boolean {
+  dom.dispatchEvent(new CustomEvent(OPEN_PICKER, { detail: picker }))
+  return true
+}
+
+const ComposerKeys = Extension.create({
+  name: 'threadlineComposerKeys',
+  addKeyboardShortcuts() {
+    return {
+      // Mod-Enter submits the composer's form, the same path as the Send button.
+      'Mod-Enter': () => {
+        this.editor.view.dom.closest('form')?.requestSubmit()
+        return true
+      },
+      // Escape hands the keyboard back to the workspace shortcuts; the draft stays.
+      Escape: () => {
+        this.editor.commands.blur()
+        document.querySelector<HTMLElement>('.inbox-list')?.focus()
+        return true
+      },
+      'Mod-Shift-k': () => openPicker(this.editor.view.dom, 'canned'),
+      // "/" at the start of a line opens the canned responses; anywhere else it is a slash.
+      '/': () => this.editor.state.selection.$from.parentOffset === 0 && openPicker(this.editor.view.dom, 'canned'),
+      // "@" mentions an agent in an internal note; in a reply to the customer it is just "@".
+      '@': () => this.editor.view.dom.classList.contains('is-note') && openPicker(this.editor.view.dom, 'mention'),
+    }
+  },
+})
+
+/** Lets the keyboard shortcuts (r, n) open the composer in a mode and put the cursor in it. */
+export interface ComposerHandle {
+  focus(mode: Mode): void
+}
+
+/** Plain lines as editor paragraphs, so inserted text keeps its line breaks. */
+function paragraphs(text: string): JSONContent[] {
+  return text.split('\n').map((line) => ({ type: 'paragraph', ...(line ? { content: [{ type: 'text', text: line }] } : {}) }))
+}
+
+export function Composer({
+  customerId,
+  conversation,
+  handleRef,
+}: {
+  customerId: string
+  /** The conversation the workspace has open; drafts are kept per conversation. */
+  conversation: Conversation
+  handleRef?: RefObject<ComposerHandle | null>
+}) {
+  const api = useApi()
+  const [mode, setMode] = useState<Mode>('reply')
+  const [pickedChannel, setPickedChannel] = useState<ReplyChannel | null>(null)
+  const [empty, setEmpty] = useState(true)
+  const [plainText, setPlainText] = useState('')
+  const [picker, setPicker] = useState<Picker>(null)
+  const reply = useReply(customerId)
+  const start = useStartConversation(customerId)
+  const note = useNote(customerId)
+  const logCall = useLogCall(customerId)
+  // null: the default subject of the conversation the reply goes to.
+  const [subject, setSubject] = useState<string | null>(null)
+  const [ccText, setCcText] = useState('')
+  const [templateName, setTemplateName] = useState('')
+  const [templateLanguage, setTemplateLanguage] = useState('en_US')
+  const [templateParams, setTemplateParams] = useState('')
+  const [callDirection, setCallDirection] = useState<Direction>('outbound')
+  const [callOutcome, setCallOutcome] = useState<CallOutcome>('answered')
+  const [callDuration, setCallDuration] = useState('')
+  const profile = useCustomer(customerId).data
+  const latest = useTimelinePages(customerId, null)
+  const session = useSession().data
+  const users = useUsers().data
+  const canned = useQuery({ queryKey: ['canned'], queryFn: () => api.call('canned.list', {}), staleTime: 60_000 })
+  const now = useNow(60_000)
+
+  // The customer's latest inbound message per channel, from the timeline page already loaded.
+  const lastInbound = useMemo(() => {
+    const at: Partial<Record<Channel, number>> = {}
+    for (const entry of latest.items) {
+      if (entry.kind !== 'message' || entry.item.direction !== 'inbound') continue
+      at[entry.item.channel] = Math.max(at[entry.item.channel] ?? 0, entry.at)
+    }
+    return at
+  }, [latest.items])
+  const options: ReplyChannelOption[] = useMemo(() => {
+    if (!profile) return []
+    // A channel without a conversation yet takes a reply that starts one (chat stays disabled: no visitor to answer).
+    return replyChannels(profile, lastInbound, now).map((o) => (o.enabled && !o.conversation ? { ...o, reason: o.reason ?? 'Starts a new conversation' } : o))
+  }, [profile, lastInbound, now])
+  const openedChannel = options.find((o) => o.channel === conversation.channel && o.enabled)?.channel ?? null
+  // The conversation the agent opened takes the reply; where it cannot (a call, an opt-out),
+  // the channel the customer last wrote on does.
+  const channel: ReplyChannel | null = pickedChannel ?? openedChannel ?? defaultReplyChannel(options, lastInbound)
+  const option = options.find((o) => o.channel === channel) ?? null
+  const target = channel === conversation.channel ? conversation : (option?.conversation ?? null)
+  const canReply = !!option?.enabled && channel !== null
+  const starting = canReply && target === null
+  const templatesOnly = canReply && !!option?.templatesOnly
+  const effectiveMode: Mode = canReply || mode !== 'reply' ? mode : 'note'
+  const isEmail = effectiveMode === 'reply' && channel === 'email'
+  const shownSubject = subject ?? (starting ? '' : defaultSubject((target ?? conversation).subject))
+  const ccList = parseCc(ccText)
+  const badCc = isEmail ? invalidCc(ccList) : null
+  const duration = parseDuration(callDuration)
+  const ready =
+    effectiveMode === 'call'
+      ? duration !== null
+      : effectiveMode === 'reply' && templatesOnly
+        ? templateName.trim().length > 0 && templateLanguage.trim().length >= 2
+        : !empty && !(isEmail && (shownSubject.trim() === '' || badCc !== null))
+
+  const draftTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const pendingDraft = useRef<(() => void) | null>(null)
+  const restored = useRef(false)
+
+  const editor = useEditor({
+    extensions: [StarterKit.configure({ heading: false, codeBlock: false, horizontalRule: false, link: { openOnClick: false } }), ComposerKeys],
+    // The CSP forbids inline <style>; the editor's base CSS lives in app.css instead.
+    injectCSS: false,
+    immediatelyRender: true,
+    editorProps: { attributes: editorAttributes(effectiveMode) },
+    onUpdate: ({ editor: e }) => {
+      const text = e.getText({ blockSeparator: '\n' })
+      setEmpty(text.trim().length === 0)
+      setPlainText(text)
+      scheduleDraft()
+    },
+  })
+
+  useEffect(() => {
+    editor?.setOptions({ editorProps: { attributes: editorAttributes(effectiveMode) } })
+  }, [editor, effectiveMode])
+
+  // Restores the draft once, then writes changes back; a pending write goes out on unmount
+  // so switching conversations mid-sentence loses nothing.
+  useEffect(() => {
+    let cancelled = false
+    void api.call('draft.get', { conversationId: conversation.id }).then((draft) => {
+      if (cancelled || !editor || !draft) return
+      editor.commands.setContent(draft.doc as JSONContent, { emitUpdate: false })
+      const text = editor.getText({ blockSeparator: '\n' })
+      setEmpty(text.trim().length === 0)
+      setPlainText(text)
+      setMode(draft.mode)
+      if (draft.channel && draft.channel !== 'voice') setPickedChannel(draft.channel)
+    }).finally(() => {
+      restored.current = true
+    })
+    return () => {
+      cancelled = true
+      if (draftTimer.current) clearTimeout(draftTimer.current)
+      pendingDraft.current?.()
+    }
+  }, [api, editor, conversation.id])
+
+  const draftState = useRef({ mode, pickedChannel })
+  useEffect(() => {
+    draftState.current = { mode, pickedChannel }
+  })
+  function scheduleDraft(): void {
+    if (!editor || !restored.current) return
+    const write = () => {
+      pendingDraft.current = null
+      draftTimer.current = null
+      const text = editor.getText({ blockSeparator: '\n' }).trim()
+      const { mode: m, pickedChannel: c } = draftState.current
+      // A call being logged keeps its notes as a note draft.
+      const draft: ComposerDraft | null = text ? { mode: m === 'call' ? 'note' : m, doc: editor.getJSON(), ...(c ? { channel: c } : {}) } : null
+      void api.call('draft.save', { conversationId: conversation.id, draft })
+    }
+    pendingDraft.current = write
+    if (draftTimer.current) clearTimeout(draftTimer.current)
+    draftTimer.current = setTimeout(write, DRAFT_SAVE_DELAY_MS)
+  }
+
+  useEffect(() => {
+    const dom = editor?.view.dom
+    if (!dom) return
+    const open = (e: Event) => setPicker((e as CustomEvent<Exclude<Picker, null>>).detail)
+    dom.addEventListener(OPEN_PICKER, open)
+    return () => dom.removeEventListener(OPEN_PICKER, open)
+  }, [editor])
+
+  useEffect(() => {
+    if (!handleRef) return
+    handleRef.current = {
+      focus: (next) => {
+        setMode(next)
+        editor?.commands.focus('end')
+      },
+    }
+  })
+
+  const action = effectiveMode === 'call' ? logCall : effectiveMode === 'note' ? note : starting ? start : reply
+  const sending = action.isPending
+
+  function sent(): void {
+    if (!editor) return
+    editor.commands.clearContent(true)
+    if (draftTimer.current) clearTimeout(draftTimer.current)
+    pendingDraft.current = null
+    void api.call('draft.save', { conversationId: conversation.id, draft: null })
+    setEmpty(true)
+    setPlainText('')
+    setSubject(null)
+    setCcText('')
+    setTemplateName('')
+    setTemplateParams('')
+    setCallDuration('')
+  }
+
+  function submit(): void {
+    if (!editor || sending || !ready) return
+    const text = editor.getText({ blockSeparator: '\n' }).trim()
+    const done = { onSuccess: sent }
+    if (effectiveMode === 'call') {
+      if (duration === null) return
+      logCall.mutate({ customerId, direction: callDirection, outcome: callOutcome, durationSeconds: duration, notes: text }, done)
+      return
+    }
+    if (effectiveMode === 'note') {
+      if (text) note.mutate({ conversationId: conversation.id, text }, done)
+      return
+    }
+    if (!channel) return
+    const template = templatesOnly
+      ? { name: templateName.trim(), language: templateLanguage.trim(), parameters: parseTemplateParameters(templateParams) }
+      : undefined
+    const body = template ? templateText(template) : text
+    if (!body) return
+    const extras = {
+      ...(template ? { template } : {}),
+      ...(isEmail ? { subject: shownSubject.trim(), ...(ccList.length > 0 ? { cc: ccList } : {}) } : {}),
+    }
+    if (starting) {
+      if (channel === 'chat') return
+      start.mutate({ customerId, channel, text: body, ...extras }, done)
+    } else if (target) {
+      reply.mutate({ conversationId: target.id, text: body, ...extras }, done)
+    }
+  }
+
+  const cannedOptions: PickerOption[] = (canned.data ?? []).map((c) => ({ id: c.id, label: `/${c.shortcut} · ${c.title}`, detail: c.body }))
+  const agentOptions: PickerOption[] = (users ?? [])
+    .filter((u) => u.id !== session?.user.id)
+    .map((u) => ({ id: u.id, label: u.name, detail: u.team ? `Team ${u.team}` : u.email }))
+
+  function insertCanned(picked: PickerOption): void {
+    const body = canned.data?.find((c) => c.id === picked.id)?.body ?? ''
+    const text = fillCannedVariables(body, {
+      customer: { name: profile?.customer.name ?? null },
+      agent: { name: session?.user.name ?? null },
+      conversation: { subject: (target ?? conversation).subject },
+    })
+    setPicker(null)
+    editor?.chain().focus().insertContent(paragraphs(text)).run()
+  }
+
+  function insertMention(picked: PickerOption | null): void {
+    setPicker(null)
+    // Mentions are stored as plain "@Name" text; without a pick the "@" the agent typed stays.
+    editor?.chain().focus().insertContent(picked ? `@${picked.label} ` : '@').run()
+  }
+
+  return (
+    <form
+      className={`composer${effectiveMode === 'note' ? ' composer-note' : ''}`}
+      aria-label="Composer"
+      onSubmit={(e) => {
+        e.preventDefault()
+        submit()
+      }}
+    >
+      <div className="composer-tabs" role="tablist" aria-label="Compose">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={effectiveMode === 'reply'}
+          className="composer-tab"
+          disabled={!canReply}
+          onClick={() => setMode('reply')}
+        >
+          {starting ? 'New conversation' : 'Reply'}
+          {canReply && channel ? ` by ${CHANNEL_LABELS[channel]}` : ''}
+        </button>
+        <button type="button" role="tab" aria-selected={effectiveMode === 'note'} className="composer-tab" onClick={() => setMode('note')}>
+          Internal note
+        </button>
+        <button type="button" role="tab" aria-selected={effectiveMode === 'call'} className="composer-tab" onClick={() => setMode('call')}>
+          Log call
+        </button>
+        <button type="button" className="composer-tab composer-canned" onClick={() => setPicker('canned')} title="Canned responses (/ at line start, Ctrl+Shift+K)">
+          Canned…
+        </button>
+      </div>
+      {options.length > 0 && effectiveMode !== 'call' && (
+        <div className="reply-channels" role="radiogroup" aria-label="Reply channel">
+          {options.map((o) => (
+            <label key={o.channel} className={`reply-channel${o.enabled ? '' : ' is-disabled'}`} data-channel={o.channel} title={o.reason ?? undefined}>
+              <input
+                type="radio"
+                name={`reply-channel-${conversation.id}`}
+                value={o.channel}
+                checked={channel === o.channel}
+                disabled={!o.enabled}
+                onChange={() => {
+                  setPickedChannel(o.channel)
+                  setMode('reply')
+                  draftState.current = { mode: 'reply', pickedChannel: o.channel }
+                  scheduleDraft()
+                }}
+              />
+              <ChannelIcon channel={o.channel} />
+              <span>{CHANNEL_LABELS[o.channel]}</span>
+              {o.reason && <span className="reply-channel-reason">{o.reason}</span>}
+            </label>
+          ))}
+        </div>
+      )}
+      {isEmail && (
+        <div className="composer-fields">
+          <label className="composer-field">
+            <span>Subject</span>
+            <input value={shownSubject} onChange={(e) => setSubject(e.target.value)} placeholder={starting ? 'Subject of the new email' : ''} maxLength={998} />
+          </label>
+          <label className="composer-field">
+            <span>Cc</span>
+            <input value={ccText} onChange={(e) => setCcText(e.target.value)} placeholder="Addresses, separated by commas" aria-invalid={badCc !== null} />
+          </label>
+          {badCc && (
+            <span className="composer-error" role="alert">
+              “{badCc}” is not an email address
+            </span>
+          )}
+        </div>
+      )}
+      {effectiveMode === 'reply' && templatesOnly && (
+        <div className="composer-fields" aria-label="WhatsApp template">
+          <span className="composer-hint">Outside the 24-hour window WhatsApp accepts only an approved template.</span>
+          <label className="composer-field">
+            <span>Template</span>
+            <input value={templateName} onChange={(e) => setTemplateName(e.target.value)} placeholder="Approved template name, e.g. order_update" maxLength={512} />
+          </label>
+          <label className="composer-field">
+            <span>Language</span>
+            <input value={templateLanguage} onChange={(e) => setTemplateLanguage(e.target.value)} placeholder="en_US" maxLength={15} />
+          </label>
+          <label className="composer-field">
+            <span>Parameters</span>
+            <textarea value={templateParams} onChange={(e) => setTemplateParams(e.target.value)} placeholder={'{{1}}, {{2}}… one per line'} rows={3} />
+          </label>
+        </div>
+      )}
+      {effectiveMode === 'call' && (
+        <div className="composer-fields" aria-label="Call details">
+          <label className="composer-field">
+            <span>Direction</span>
+            <select value={callDirection} onChange={(e) => setCallDirection(e.target.value as Direction)}>
+              <option value="outbound">Outbound (we called)</option>
+              <option value="inbound">Inbound (they called)</option>
+            </select>
+          </label>
+          <label className="composer-field">
+            <span>Outcome</span>
+            <select value={callOutcome} onChange={(e) => setCallOutcome(e.target.value as CallOutcome)}>
+              {CALL_OUTCOMES.map((o) => (
+                <option key={o} value={o}>
+                  {o[0]?.toUpperCase()}
+                  {o.slice(1)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="composer-field">
+            <span>Duration</span>
+            <input value={callDuration} onChange={(e) => setCallDuration(e.target.value)} placeholder="mm:ss" inputMode="numeric" aria-invalid={callDuration !== '' && duration === null} />
+          </label>
+        </div>
+      )}
+      <div className={`composer-editor${effectiveMode === 'reply' && templatesOnly ? ' is-hidden' : ''}`}>
+        <EditorContent editor={editor} />
+        {empty && (
+          <span className="composer-placeholder" aria-hidden="true">
+            {effectiveMode === 'call'
+              ? 'Notes on the call (optional)…'
+              : effectiveMode === 'reply' && channel
+                ? `Write ${starting ? 'a message' : 'a reply'} to send by ${CHANNEL_LABELS[channel]}… (/ for canned responses)`
+                : 'Write a note only your team can see… (@ to mention)'}
+          </span>
+        )}
+      </div>
+      <div className="composer-footer">
+        {action.error ? (
+          <span className="composer-error" role="alert">
+            {action.error.message}
+          </span>
+        ) : (
+          <span className="composer-hint">
+            {effectiveMode === 'note' ? 'Visible to your team only' : effectiveMode === 'call' ? 'Logged in the customer’s call history' : 'Ctrl+Enter to send'}
+          </span>
+        )}
+        {effectiveMode === 'reply' && channel === 'sms' && plainText.trim() && <SegmentCounter text={plainText.trim()} />}
+        <button type="submit" className="button button-primary" disabled={!ready || sending}>
+          <Icon name={effectiveMode === 'reply' ? 'send' : 'note'} />
+          {effectiveMode === 'note' ? 'Add note' : effectiveMode === 'call' ? 'Log call' : 'Send'}
+        </button>
+      </div>
+      {picker === 'canned' && <InsertPicker title="Canned responses" options={cannedOptions} onPick={insertCanned} onClose={() => setPicker(null)} />}
+      {picker === 'mention' && <InsertPicker title="Mention an agent" options={agentOptions} onPick={insertMention} onClose={() => insertMention(null)} />}
+    </form>
+  )
+}
+
+function editorAttributes(mode: Mode): Record<string, string> {
+  return {
+    // Call notes are for the team too, so "@" mentions work in them as in a note.
+    class: `composer-input${mode === 'reply' ? '' : ' is-note'}`,
+    role: 'textbox',
+    'aria-multiline': 'true',
+    'aria-label': mode === 'reply' ? 'Reply to the customer' : mode === 'call' ? 'Call notes' : 'Internal note',
+  }
+}

@@ -1,0 +1,148 @@
+import { CONVERSATION_STATUSES, type Channel } from '../../../../shared/domain'
+import type { InboxView } from '../../../../shared/ipc'
+import { useInboxCounts, useSession, type InboxFilter } from '../../api/queries'
+import { CHANNEL_LABELS, STATUS_LABELS, initials } from '../../lib/format'
+import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
+import { SyncIndicator } from '../sync/SyncIndicator'
+
+export type { InboxFilter } from '../../api/queries'
+
+const VIEWS: { view: InboxView; label: string; icon: IconName }[] = [
+  { view: 'mine', label: 'Assigned to me', icon: 'user' },
+  { view: 'unassigned', label: 'Unassigned', icon: 'unassigned' },
+  { view: 'all', label: 'All conversations', icon: 'inbox' },
+]
+
+/** The title of what the inbox pane currently lists. */
+export function filterTitle(filter: InboxFilter): string {
+  if (filter.team) return `Team ${filter.team}`
+  if (filter.channel) return `${CHANNEL_LABELS[filter.channel]} conversations`
+  return VIEWS.find((v) => v.view === filter.view)?.label ?? 'Conversations'
+}
+
+function Count({ value }: { value: number | undefined }) {
+  if (value === undefined) return null
+  return <span className="nav-count">{value.toLocaleString()}</span>
+}
+
+export function Sidebar({ filter, onChange }: { filter: InboxFilter; onChange(filter: InboxFilter): void }) {
+  const session = useSession()
+  const counts = useInboxCounts(filter.status)
+  const user = session.data?.user
+  const scoped = filter.team !== null || filter.channel !== null
+  const pick = (next: Partial<InboxFilter>) => onChange({ ...filter, view: 'all', team: null, channel: null, ...next })
+
+  return (
+    <nav className="sidebar" aria-label="Inbox views">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">
+          T
+        </span>
+        <span className="brand-name">Threadline</span>
+      </div>
+
+      <div className="nav-section">
+        <h2 className="nav-heading">Inbox</h2>
+        <ul className="nav-list">
+          {VIEWS.map(({ view, label, icon }) => (
+            <li key={view}>
+              <button
+                type="button"
+                className="nav-item"
+                aria-current={!scoped && filter.view === view ? 'page' : undefined}
+                onClick={() => pick({ view })}
+              >
+                <Icon name={icon} />
+                <span className="nav-label">{label}</span>
+                {view === 'mine' && (counts.data?.mineUnread ?? 0) > 0 && (
+                  <span className="nav-unread" title="Unread in your conversations">
+                    {counts.data?.mineUnread}
+                  </span>
+                )}
+                <Count value={counts.data?.views[view]} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+
+      {(counts.data?.teams.length ?? 0) > 0 && (
+        <div className="nav-section">
+          <h2 className="nav-heading">Teams</h2>
+          <ul className="nav-list">
+            {counts.data?.teams.map(({ team, count }) => (
+              <li key={team}>
+                <button
+                  type="button"
+                  className="nav-item"
+                  aria-current={filter.team === team ? 'page' : undefined}
+                  onClick={() => pick({ team })}
+                >
+                  <span className="team-mark" aria-hidden="true">
+                    {initials(team)}
+                  </span>
+                  <span className="nav-label">{team}</span>
+                  <Count value={count} />
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
+      <div className="nav-section">
+        <h2 className="nav-heading">Channels</h2>
+        <ul className="nav-list">
+          {counts.data?.channels.map(({ channel, count }: { channel: Channel; count: number }) => (
+            <li key={channel}>
+              <button
+                type="button"
+                className="nav-item"
+                aria-current={filter.channel === channel ? 'page' : undefined}
+                onClick={() => pick({ channel })}
+              >
+                <ChannelIcon channel={channel} />
+                <span className="nav-label">{CHANNEL_LABELS[channel]}</span>
+                <Count value={count} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+
+      <div className="nav-section">
+        <h2 className="nav-heading">Status</h2>
+        <ul className="nav-list">
+          {[...CONVERSATION_STATUSES, null].map((status) => (
+            <li key={status ?? 'any'}>
+              <button
+                type="button"
+                className="nav-item"
+                aria-pressed={filter.status === status}
+                onClick={() => onChange({ ...filter, status })}
+              >
+                <span className={`status-dot status-${status ?? 'any'}`} aria-hidden="true" />
+                <span className="nav-label">{status ? STATUS_LABELS[status] : 'Any status'}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
+
+      <div className="sidebar-footer">
+        <SyncIndicator />
+        {user && (
+          <div className="me" title={`${user.email} · ${user.role}`}>
+            <span className="avatar avatar-sm avatar-me" aria-hidden="true">
+              {initials(user.name)}
+            </span>
+            <span className="me-text">
+              <span className="me-name">{user.name}</span>
+              <span className="me-role">{user.role}</span>
+            </span>
+          </div>
+        )}
+      </div>
+    </nav>
+  )
+}

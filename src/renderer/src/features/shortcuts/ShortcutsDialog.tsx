@@ -1,0 +1,34 @@
+import { Dialog } from '../../lib/Dialog'
+import { SHORTCUTS } from './shortcuts'
+
+export function ShortcutsDialog({ onClose }: { onClose(): void }) {
+  const groups = ['Navigate', 'Conversation', 'General'] as const
+  return (
+    <Dialog title="Keyboard shortcuts" onClose={onClose} className="shortcuts-dialog">
+      <div className="shortcut-groups">
+        {groups.map((group) => (
+          <section key={group} aria-label={group}>
+            <h3 className="shortcut-group">{group}</h3>
+            <dl className="shortcut-list">
+              {SHORTCUTS.filter((s) => s.group === group).map((s) => (
+                <div key={s.action} className="shortcut">
+                  <dt>
+                    {s.keys.map((k, i) => (
+                      <kbd key={i}>{k}</kbd>
+                    ))}
+                  </dt>
+                  <dd>{s.action}</dd>
+                </div>
+              ))}
+            </dl>
+          </section>
+        ))}
+      </div>
+      <div className="dialog-actions">
+        <button type="button" className="button" onClick={onClose} data-autofocus>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  )
+}

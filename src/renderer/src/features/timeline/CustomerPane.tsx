@@ -1,0 +1,199 @@
+import { useEffect, useMemo, useRef, useState } from 'react'
+import type { Conversation, IdentityKind } from '../../../../shared/domain'
+import { useAssign, useCustomer, useMarkRead, useSession, useSetStatus, useUsers } from '../../api/queries'
+import { CHANNEL_LABELS, STATUS_LABELS, avatarHue, fullTime, initials, shortDate } from '../../lib/format'
+import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
+import { ActionState, AssignDialog, LabelEditor, SnoozeDialog } from '../actions/ConversationActions'
+import { Composer, type ComposerHandle } from '../composer/Composer'
+import { CustomerTyping } from '../presence/CustomerTyping'
+import { Presence } from '../presence/Presence'
+import { useRegisterCommands } from '../shortcuts/commands'
+import type { Selection } from '../inbox/InboxList'
+import { Timeline } from './Timeline'
+
+const IDENTITY_ICONS: Record<IdentityKind, IconName> = { email: 'email', phone: 'voice', whatsapp: 'whatsapp', chat: 'chat' }
+const IDENTITY_LABELS: Record<IdentityKind, string> = { email: 'Email', phone: 'Phone', whatsapp: 'WhatsApp', chat: 'Chat visitor' }
+
+/**
+ * The conversation the header's actions work on: the one the agent opened, else the
+ * customer's latest messaging conversation. (The composer picks its own reply channel when
+ * this one cannot take a written reply, e.g. a call.)
+ */
+function defaultConversation(conversations: Conversation[], opened: string): Conversation | undefined {
+  const byRecency = [...conversations].sort((a, b) => b.lastMessageAt - a.lastMessageAt)
+  const clicked = conversations.find((c) => c.id === opened)
+  return clicked ?? byRecency.find((c) => c.channel !== 'voice') ?? byRecency[0]
+}
+
+export function CustomerPane({ selection }: { selection: Selection | null }) {
+  if (!selection) {
+    return (
+      <section className="customer-pane customer-empty" aria-label="Customer timeline">
+        <div className="empty-state">
+          <Icon name="inbox" size={32} />
+          <p>Select a conversation to see the customer&apos;s whole story.</p>
+        </div>
+      </section>
+    )
+  }
+  // Keyed by conversation so opening another one starts from its own state.
+  return <CustomerView key={selection.conversationId} selection={selection} />
+}
+
+function CustomerView({ selection }: { selection: Selection }) {
+  const profile = useCustomer(selection.customerId)
+  const session = useSession()
+  const [chosenId, setChosenId] = useState<string | null>(null)
+  const [dialog, setDialog] = useState<'assign' | 'snooze' | null>(null)
+  const composer = useRef<ComposerHandle | null>(null)
+  const conversations = useMemo(() => profile.data?.conversations ?? [], [profile.data])
+  const conversation =
+    conversations.find((c) => c.id === chosenId) ?? defaultConversation(conversations, selection.conversationId)
+  const setStatus = useSetStatus(selection.customerId)
+  const assign = useAssign(selection.customerId)
+  const me = session.data?.user
+  const customer = profile.data?.customer
+  const actionError = setStatus.error ?? assign.error
+  const opened = conversations.find((c) => c.id === selection.conversationId)
+  const { mutate: markRead } = useMarkRead()
+  const users = useUsers()
+  // Opening a conversation reads it, and so does anything that arrives while it is open.
+  useEffect(() => {
+    if (opened) markRead({ conversationId: opened.id })
+  }, [markRead, opened?.id, opened?.lastMessageAt]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  const resolve = () => conversation && conversation.status !== 'resolved' && setStatus.mutate({ conversationId: conversation.id, status: 'resolved' })
+  const reopen = () => conversation && conversation.status !== 'open' && setStatus.mutate({ conversationId: conversation.id, status: 'open' })
+  useRegisterCommands({
+    reply: () => composer.current?.focus('reply'),
+    note: () => composer.current?.focus('note'),
+    assign: () => setDialog('assign'),
+    assignToMe: () => conversation && me && assign.mutate({ conversationId: conversation.id, assigneeId: me.id }),
+    resolve,
+    reopen,
+    snooze: () => setDialog('snooze'),
+    markUnread: () => opened && markRead({ conversationId: opened.id, unread: true }),
+  })
+  const assigneeName = conversation?.assigneeId
+    ? conversation.assigneeId === me?.id
+      ? 'Me'
+      : (users.data?.find((u) => u.id === conversation.assigneeId)?.name ?? 'An agent')
+    : conversation?.team
+      ? `Team ${conversation.team}`
+      : 'Unassigned'
+
+  return (
+    <section className="customer-pane" aria-label="Customer timeline">
+      <header className="customer-header">
+        <div className="customer-identity">
+          {customer && (
+            <span className="avatar avatar-lg" style={{ ['--hue' as string]: avatarHue(customer.id) }} aria-hidden="true">
+              {initials(customer.name)}
+            </span>
+          )}
+          <div>
+            <h2 className="customer-title">{customer?.name ?? '…'}</h2>
+            <p className="customer-addresses">
+              {profile.data?.identities.map((identity) => (
+                <span key={identity.id} className="identity" title={IDENTITY_LABELS[identity.kind]}>
+                  <Icon name={IDENTITY_ICONS[identity.kind]} size={12} />
+                  {identity.address}
+                </span>
+              ))}
+            </p>
+          </div>
+        </div>
+        {conversation && <Presence conversationId={conversation.id} />}
+        <CustomerTyping customerId={selection.customerId} />
+        {conversation && (
+          <div className="conversation-bar" role="toolbar" aria-label="Conversation actions">
+            <label className="conversation-picker">
+              <span className="visually-hidden">Conversation</span>
+              <ChannelIcon channel={conversation.channel} />
+              <select value={conversation.id} onChange={(e) => setChosenId(e.target.value)} aria-label="Conversation to act on">
+                {[...conversations]
+                  .sort((a, b) => b.lastMessageAt - a.lastMessageAt)
+                  .map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {CHANNEL_LABELS[c.channel]} · {c.subject ?? shortDate(c.lastMessageAt)}
+                      {c.status === 'resolved' ? '' : ` (${STATUS_LABELS[c.status].toLowerCase()})`}
+                    </option>
+                  ))}
+              </select>
+            </label>
+            <span className={`pill status-${conversation.status}`} data-testid="conversation-status">
+              {STATUS_LABELS[conversation.status]}
+            </span>
+            {conversation.status === 'snoozed' && conversation.snoozedUntil !== null && (
+              <span className="snoozed-until">until {fullTime(conversation.snoozedUntil)}</span>
+            )}
+            <button type="button" className="button" onClick={() => setDialog('assign')} aria-label={`Assignee: ${assigneeName}. Change`} aria-keyshortcuts="a">
+              <Icon name="user" />
+              {assigneeName}
+            </button>
+            {me && conversation.assigneeId !== me.id && (
+              <button
+                type="button"
+                className="button"
+                onClick={() => assign.mutate({ conversationId: conversation.id, assigneeId: me.id })}
+                disabled={assign.isPending}
+              >
+                Assign to me
+              </button>
+            )}
+            {conversation.status !== 'resolved' && conversation.status !== 'snoozed' && (
+              <button type="button" className="button" onClick={() => setDialog('snooze')} aria-keyshortcuts="s">
+                <Icon name="clock" />
+                Snooze
+              </button>
+            )}
+            <button
+              type="button"
+              className="button button-quiet button-icon"
+              onClick={() => opened && markRead({ conversationId: opened.id, unread: true })}
+              aria-label="Mark unread"
+              title="Mark unread (U)"
+              aria-keyshortcuts="u"
+            >
+              <Icon name="inbox" />
+            </button>
+            {conversation.status === 'resolved' || conversation.status === 'snoozed' ? (
+              <button type="button" className="button" onClick={reopen} disabled={setStatus.isPending}>
+                <Icon name="reopen" />
+                Reopen
+              </button>
+            ) : (
+              <button type="button" className="button button-success" onClick={resolve} disabled={setStatus.isPending} aria-keyshortcuts="e">
+                <Icon name="resolve" />
+                Resolve
+              </button>
+            )}
+            <ActionState conversationId={conversation.id} customerId={selection.customerId} />
+          </div>
+        )}
+        {conversation && <LabelEditor conversation={conversation} />}
+      </header>
+      {actionError && (
+        <p className="inline-error" role="alert">
+          {actionError.message}
+        </p>
+      )}
+      {profile.isError && (
+        <p className="inline-error" role="alert">
+          Could not load this customer: {profile.error.message}
+        </p>
+      )}
+      <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} />
+      {conversation && (
+        <Composer key={conversation.id} customerId={selection.customerId} conversation={conversation} handleRef={composer} />
+      )}
+      {dialog === 'assign' && conversation && <AssignDialog conversation={conversation} me={me} onClose={() => setDialog(null)} />}
+      {dialog === 'snooze' && conversation && (
+        <SnoozeDialog
+          onClose={() => setDialog(null)}
+          onSnooze={(until) => setStatus.mutate({ conversationId: conversation.id, status: 'snoozed', snoozedUntil: until })}
+        />
+      )}
+    </section>
+  )
+}

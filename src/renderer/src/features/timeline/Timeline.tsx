@@ -1,0 +1,226 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import type { Conversation } from '../../../../shared/domain'
+import { useUsers } from '../../api/queries'
+import { CHANNEL_LABELS, STATUS_LABELS, dayLabel, useNow } from '../../lib/format'
+import { ChannelIcon, Icon } from '../../lib/icons'
+import { TimelineEntry } from './TimelineEntry'
+import { timelineRows, type TimelineRow } from './timeline-rows'
+import { useTimelinePages } from './use-timeline-pages'
+
+/** Pixels from the bottom within which the agent counts as "reading the latest". */
+const STICKY_BOTTOM = 120
+/** Pixels from the top (or bottom, after a jump) at which the next page starts loading. */
+const LOAD_AHEAD = 600
+
+function estimateSize(row: TimelineRow | undefined): number {
+  if (!row) return 80
+  if (row.type === 'day') return 44
+  if (row.type === 'thread') return 34
+  if (row.entry.kind === 'event') return 32
+  if (row.entry.kind === 'message' && row.entry.item.html) return 260
+  return 96
+}
+
+/** The local day `yyyy-mm-dd` names, as the instant its last millisecond ends. */
+function endOfDay(value: string): number | null {
+  const [y, m, d] = value.split('-').map(Number)
+  if (!y || !m || !d) return null
+  return new Date(y, m - 1, d + 1).getTime() - 1
+}
+
+export function Timeline({
+  customerId,
+  conversations,
+  highlightConversationId,
+}: {
+  customerId: string
+  conversations: Conversation[]
+  highlightConversationId: string | null
+}) {
+  const [until, setUntil] = useState<number | null>(null)
+  const timeline = useTimelinePages(customerId, until)
+  const users = useUsers()
+  const now = useNow(60_000)
+  const userNames = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.name])), [users.data])
+  const rows = useMemo(() => timelineRows(timeline.items, conversations), [timeline.items, conversations])
+  const scroller = useRef<HTMLDivElement>(null)
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (index) => estimateSize(rows[index]),
+    getItemKey: (index) => rows[index]?.key ?? index,
+    overscan: 8,
+    paddingStart: 8,
+    paddingEnd: 20,
+  })
+
+  const loaded = rows.length > 0
+  const { hasNextPage, isFetchingNextPage, fetchNextPage, hasPreviousPage, isFetchingPreviousPage, fetchPreviousPage } = timeline
+  // Pinned: the agent reads the latest, so arrivals scroll into view. A jump to a date unpins.
+  const pinned = useRef(until === null)
+  const anchor = useRef<{ key: string; start: number } | null>(null)
+  const lastKey = useRef<string | null>(null)
+  const jumpedTo = useRef<number | null>(null)
+
+  // Keeps the rows the agent was reading in place when older rows arrive above them, and
+  // follows the newest row while pinned. The anchor is the oldest item shown (not a day or
+  // thread header, which move when the older page continues the same day or thread).
+  useLayoutEffect(() => {
+    const el = scroller.current
+    const firstItem = rows.findIndex((r) => r.type === 'item')
+    const last = rows.at(-1)?.key ?? null
+    if (el && anchor.current && rows[firstItem]?.key !== anchor.current.key) {
+      const index = rows.findIndex((r) => r.key === anchor.current?.key)
+      const start = virtualizer.measurementsCache[index]?.start
+      if (index > 0 && start !== undefined) el.scrollTop += start - anchor.current.start
+    }
+    if (el && last && last !== lastKey.current && pinned.current) virtualizer.scrollToEnd()
+    const first = rows[firstItem]
+    anchor.current = first ? { key: first.key, start: virtualizer.measurementsCache[firstItem]?.start ?? 0 } : null
+    lastKey.current = last
+  }, [rows, virtualizer])
+
+  // After a jump, bring the chosen day to the top once its page is in.
+  useLayoutEffect(() => {
+    if (until === null || jumpedTo.current === until || rows.length === 0) return
+    jumpedTo.current = until
+    const dayStart = new Date(until + 1).setDate(new Date(until + 1).getDate() - 1)
+    const index = rows.findIndex((r) => r.type === 'item' && r.entry.at >= dayStart)
+    // The day divider and thread header above the first item of the day come along.
+    if (index >= 0) virtualizer.scrollToIndex(Math.max(0, index - 2), { align: 'start' })
+    else virtualizer.scrollToIndex(rows.length - 1, { align: 'end' })
+  }, [rows, until, virtualizer])
+
+  // Measured heights differ from the estimates; while pinned, the bottom stays in view.
+  const totalSize = virtualizer.getTotalSize()
+  useEffect(() => {
+    const el = scroller.current
+    if (el && pinned.current) el.scrollTop = el.scrollHeight
+  }, [totalSize])
+
+  useEffect(() => {
+    const el = scroller.current
+    if (!el) return
+    const onScroll = () => {
+      const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight
+      if (fromBottom > STICKY_BOTTOM) pinned.current = false
+      // Back at the true end re-pins; an empty list while a jump's page loads is not the end.
+      else if (loaded && !hasPreviousPage) pinned.current = true
+      if (el.scrollTop < LOAD_AHEAD && hasNextPage && !isFetchingNextPage) void fetchNextPage()
+      if (fromBottom < LOAD_AHEAD && hasPreviousPage && !isFetchingPreviousPage) void fetchPreviousPage()
+    }
+    el.addEventListener('scroll', onScroll, { passive: true })
+    return () => el.removeEventListener('scroll', onScroll)
+  }, [loaded, hasNextPage, isFetchingNextPage, fetchNextPage, hasPreviousPage, isFetchingPreviousPage, fetchPreviousPage])
+
+  function jump(value: string): void {
+    const at = endOfDay(value)
+    if (at === null) return
+    pinned.current = false
+    jumpedTo.current = null
+    anchor.current = null
+    lastKey.current = null
+    setUntil(at)
+  }
+
+  function backToLatest(): void {
+    pinned.current = true
+    anchor.current = null
+    lastKey.current = null
+    setUntil(null)
+  }
+
+  const items = virtualizer.getVirtualItems()
+  return (
+    <div className="timeline-frame">
+      <div className="timeline-toolbar">
+        <label className="jump-to-date">
+          <Icon name="clock" size={13} />
+          <span>Jump to date</span>
+          <input
+            type="date"
+            aria-label="Jump to date"
+            max={new Date(now).toISOString().slice(0, 10)}
+            onChange={(e) => jump(e.target.value)}
+            value={until === null ? '' : new Date(until).toLocaleDateString('en-CA')}
+          />
+        </label>
+        {until !== null && (
+          <button type="button" className="button button-quiet" onClick={backToLatest}>
+            Back to latest
+          </button>
+        )}
+        {(isFetchingNextPage || isFetchingPreviousPage) && (
+          <span className="timeline-loading" role="status">
+            Loading…
+          </span>
+        )}
+      </div>
+      <div className="timeline-scroller" ref={scroller} data-testid="timeline-scroller">
+        {hasNextPage && (
+          <div className="load-older">
+            <button type="button" className="button button-quiet" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
+              {isFetchingNextPage ? 'Loading…' : 'Load earlier activity'}
+            </button>
+          </div>
+        )}
+        {timeline.isError && (
+          <p className="inline-error" role="alert">
+            Could not load the timeline: {timeline.error.message}
+          </p>
+        )}
+        {timeline.isPending && <p className="empty">Loading timeline…</p>}
+        <ol className="timeline is-virtual" aria-label="Timeline" data-testid="timeline" style={{ height: totalSize }}>
+          {items.map((v) => {
+            const row = rows[v.index]
+            if (!row) return null
+            return renderRow(row, v.index, v.start)
+          })}
+        </ol>
+      </div>
+    </div>
+  )
+
+  function renderRow(row: TimelineRow, index: number, start: number) {
+    const measure = virtualizer.measureElement
+    const style = { transform: `translateY(${start}px)` }
+    if (row.type === 'day') {
+      return (
+        <li key={row.key} className="day-divider" aria-hidden="true" data-index={index} ref={measure} style={style}>
+          <span>{dayLabel(row.at, now)}</span>
+        </li>
+      )
+    }
+    if (row.type === 'thread') {
+      return (
+        <li key={row.key} className="thread-header" data-row="thread" data-index={index} ref={measure} style={style} data-conversation-id={row.conversationId}>
+          <ThreadHeader conversation={row.conversation} />
+        </li>
+      )
+    }
+    return (
+      <TimelineEntry
+        key={row.key}
+        entry={row.entry}
+        customerId={customerId}
+        userNames={userNames}
+        dimmed={highlightConversationId !== null && row.entry.item.conversationId !== highlightConversationId}
+        rowProps={{ 'data-index': index, ref: measure, style }}
+      />
+    )
+  }
+}
+
+function ThreadHeader({ conversation }: { conversation: Conversation | null }) {
+  if (!conversation) return <span className="thread-title">Earlier conversation</span>
+  const what = conversation.channel === 'voice' ? 'Call' : conversation.channel === 'chat' ? 'Chat session' : conversation.channel === 'sms' ? 'SMS' : CHANNEL_LABELS[conversation.channel]
+  return (
+    <>
+      <ChannelIcon channel={conversation.channel} />
+      <span className="thread-title">{conversation.subject ?? what}</span>
+      <span className="thread-inbox">{conversation.subject ? `${what} · ${conversation.inbox}` : conversation.inbox}</span>
+      <span className={`pill status-${conversation.status}`}>{STATUS_LABELS[conversation.status]}</span>
+    </>
+  )
+}

@@ -1,0 +1,73 @@
+import { useId, useLayoutEffect, useRef, type ReactNode } from 'react'
+
+/**
+ * A modal dialog: labelled, focus moved in and kept in, Escape or a click outside closes it,
+ * and focus goes back to where it was.
+ */
+export function Dialog({
+  title,
+  onClose,
+  children,
+  className,
+  hideTitle = false,
+}: {
+  title: string
+  onClose(): void
+  children: ReactNode
+  className?: string
+  hideTitle?: boolean
+}) {
+  const titleId = useId()
+  const panel = useRef<HTMLDivElement>(null)
+
+  // A layout effect: focus moves in within the commit that shows the dialog, so no keystroke
+  // lands behind a dialog that is already on screen.
+  useLayoutEffect(() => {
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null
+    const first = panel.current?.querySelector<HTMLElement>('[data-autofocus], input, button, select, [tabindex="0"]')
+    ;(first ?? panel.current)?.focus()
+    return () => previous?.focus()
+  }, [])
+
+  function onKeyDown(event: React.KeyboardEvent<HTMLDivElement>): void {
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      event.stopPropagation()
+      onClose()
+      return
+    }
+    if (event.key !== 'Tab' || !panel.current) return
+    const focusable = [...panel.current.querySelectorAll<HTMLElement>('input, button, select, textarea, [tabindex="0"]')].filter(
+      (el) => !el.hasAttribute('disabled'),
+    )
+    const first = focusable[0]
+    const last = focusable.at(-1)
+    if (!first || !last) return
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault()
+      last.focus()
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault()
+      first.focus()
+    }
+  }
+
+  return (
+    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div
+        ref={panel}
+        className={`dialog${className ? ` ${className}` : ''}`}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        tabIndex={-1}
+        onKeyDown={onKeyDown}
+      >
+        <h2 id={titleId} className={hideTitle ? 'visually-hidden' : 'dialog-title'}>
+          {title}
+        </h2>
+        {children}
+      </div>
+    </div>
+  )
+}
