@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { chromium, type Browser } from 'playwright-core'
+import { io, type Socket } from 'socket.io-client'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  CHAT_SOCKET_PATH,
+  type ChatAck,
+  type ChatClientToServerEvents,
+  type ChatError,
+  type ChatServerToClientEvents,
+  type ChatSession,
+  type SendResponse,
+} from '../../src/shared/chat'
+import type { Customer, Identity, Message, TimelineEvent, User } from '../../src/shared/domain'
+import type { TypingNotice } from '../../src/shared/sync'
+import { CHROMIUM_ARGS, ChatWidgetPage, serveEmbeddingSite, type EmbeddingSite } from '../e2e/pages/chat-widget-page'
+import { api, connectClient, startTestServer, userWithToken, waitFor, type SyncClient, type TestServer } from './server-fixtures'
+
+/**
+ * The web chat as visitors use it: Debian's Chromium on a shop's page (its own origin) that
+ * embeds the widget with one script tag, the real sync server on a free loopback port, and a
+ * real agent connected over the sync socket.
+ */
+
+const CHROMIUM = process.env.THREADLINE_CHROMIUM ?? '/usr/bin/chromium'
+const INBOX = 'Website chat'
+const SECRET = 'webchat-test-secret-0123456789abcdef'
+
+type ChatClient = Socket<ChatServerToClientEvents, ChatClientToServerEvents>
+
+let t: TestServer
+let site: EmbeddingSite
+let browser: Browser
+let agent: { user: User; token: string }
+let agentSocket: SyncClient | null = null
+const typingSeen: TypingNotice[] = []
+const widgets: ChatWidgetPage[] = []
+const chatClients: ChatClient[] = []
+
+async function connectAgent(): Promise<void> {
+  const { socket } = await connectClient(t.server.url, agent.token)
+  socket.on('typing', (n) => typingSeen.push(n))
+  agentSocket = socket
+}
+
+function disconnectAgent(): void {
+  agentSocket?.close()
+  agentSocket = null
+}
+
+async function openWidget(): Promise<ChatWidgetPage> {
+  const widget = await ChatWidgetPage.open(browser, site)
+  widgets.push(widget)
+  return widget
+}
+
+/** A raw chat socket, as a script (not the widget) would open one. */
+async function chatClient(options: { origin?: string; auth?: Record<string, unknown> } = {}): Promise<ChatClient> {
+  const socket: ChatClient = io(t.server.url, {
+    path: CHAT_SOCKET_PATH,
+    auth: options.auth ?? { inbox: INBOX },
+    transports: ['websocket'],
+    reconnection: false,
+    ...(options.origin ? { extraHeaders: { origin: options.origin } } : {}),
+  })
+  chatClients.push(socket)
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve())
+    socket.once('connect_error', (err) => reject(err))
+  })
+  return socket
+}
+
+async function timeline(customerId: string): Promise<{ kind: string; item: Message | TimelineEvent }[]> {
+  const res = await api(t.server.url, 'GET', `/api/v1/customers/${customerId}/timeline?limit=200`, { token: agent.token })
+  expect(res.status).toBe(200)
+  return res.body.items
+}
+
+async function customer(id: string): Promise<{ customer: Customer; identities: Identity[] }> {
+  return (await api(t.server.url, 'GET', `/api/v1/customers/${id}`, { token: agent.token })).body
+}
+
+/** The inbound chat message with this text, as the server stored it. */
+async function storedChatMessage(text: string): Promise<Message> {
+  const res = await api(t.server.url, 'GET', `/api/v1/conversations?channel=chat&limit=100`, { token: agent.token })
+  for (const c of res.body.items as { id: string }[]) {
+    const messages = await api(t.server.url, 'GET', `/api/v1/conversations/${c.id}/messages?limit=500`, { token: agent.token })
+    const found = (messages.body.items as Message[]).find((m) => m.text === text)
+    if (found) return found
+  }
+  throw new Error(`no stored chat message "${text}"`)
+}
+
+async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-test-deps.sh`)
+  site = await serveEmbeddingSite()
+  t = await startTestServer({
+    inboxes: [
+      {
+        name: INBOX,
+        channel: 'chat',
+        connector: { type: 'webchat', secret: SECRET, allowedOrigins: [site.origin], title: 'Lamps & Co support' },
+      },
+    ],
+  })
+  site.setServer(t.server.url, INBOX)
+  agent = userWithToken(t.server, 'Alex Morgan')
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+})
+
+afterEach(async () => {
+  for (const w of widgets.splice(0)) await w.close()
+  for (const c of chatClients.splice(0)) c.close()
+  disconnectAgent()
+  typingSeen.length = 0
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await t?.cleanup()
+  await site?.close()
+})
+
+describe('web chat widget', () => {
+  it('serves one script that renders in a shadow root, untouched by the page’s CSS', async () => {
+    const res = await fetch(`${t.server.url}/widget.js`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('javascript')
+    const size = (await res.text()).length
+    expect(size).toBeLessThan(120_000)
+
+    await connectAgent()
+    const widget = await openWidget()
+    // The page hides every <button> and paints text red at 40px; the launcher inside the shadow root is unaffected.
+    await expect(widget.launcher.isVisible()).resolves.toBe(true)
+    await expect(widget.launcher.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).color)).resolves.toBe(
+      'rgb(255, 255, 255)',
+    )
+  })
+
+  it('takes a visitor’s messages into the timeline, shows typing both ways, an agent reply live, and survives a reload', async () => {
+    await connectAgent()
+    const widget = await openWidget()
+    await widget.openChat()
+    await expect(widget.status.textContent()).resolves.toBe('We are online')
+    await widget.fillPrechat({ name: 'Robin Park' })
+    await widget.send('Hi! Where is my order #5521?')
+
+    const first = await storedChatMessage('Hi! Where is my order #5521?')
+    expect(first).toMatchObject({ channel: 'chat', direction: 'inbound', authorName: 'Robin Park', deliveryStatus: 'received' })
+    const entries = await timeline(first.customerId)
+    expect(entries.map((e) => (e.item as Message).text)).toContain('Hi! Where is my order #5521?')
+    await expect(customer(first.customerId)).resolves.toMatchObject({ customer: { name: 'Robin Park' } })
+
+    // The visitor types: the agent is told, for that conversation.
+    await widget.input.pressSequentially('It was due Monday')
+    const typing = await waitFor(() => typingSeen.find((n) => n.typing), 'the visitor typing notice')
+    expect(typing).toMatchObject({ conversationId: first.conversationId, customerId: first.customerId, name: 'Robin Park' })
+    await waitFor(() => typingSeen.find((n) => !n.typing), 'the visitor stopped typing', 6_000)
+
+    // The agent types: the visitor sees it.
+    const ack = await agentSocket!.emitWithAck('typing', { conversationId: first.conversationId, typing: true })
+    expect(ack).toEqual({ ok: true })
+    await widget.agentTyping.filter({ hasText: 'Alex Morgan is typing…' }).waitFor()
+
+    // The agent replies: it appears live, and the visitor's tab acknowledging it marks it delivered.
+    const replyId = randomUUID()
+    const result = t.server.applyMutation(agent.user, {
+      name: 'reply',
+      args: { messageId: replyId, conversationId: first.conversationId, text: 'It left our warehouse this morning.' },
+    })
+    expect(result.outcome).toBe('applied')
+    await widget.messages.filter({ hasText: 'It left our warehouse this morning.' }).waitFor()
+    await expect(widget.agentTyping.isHidden()).resolves.toBe(true)
+    await eventually(async () => {
+      const res = await api<Message[]>(t.server.url, 'GET', `/api/v1/conversations/${first.conversationId}/messages`, { token: agent.token })
+      const reply = (res.body as unknown as { items: Message[] }).items.find((m) => m.id === replyId)
+      return reply?.deliveryStatus === 'delivered'
+    }, 'the reply to be delivered')
+
+    // A reload keeps the conversation (the signed token in localStorage) and skips the pre-chat form.
+    await widget.reload()
+    await widget.openChat()
+    await widget.messages.filter({ hasText: 'It left our warehouse this morning.' }).waitFor()
+    expect(await widget.texts()).toEqual(['Hi! Where is my order #5521?', 'It left our warehouse this morning.'])
+    await expect(widget.prechatForm.count()).resolves.toBe(0)
+    await widget.send('Thank you!')
+    const third = await storedChatMessage('Thank you!')
+    expect(third.conversationId).toBe(first.conversationId)
+  })
+
+  it('links a visitor to the existing customer through the pre-chat email', async () => {
+    await connectAgent()
+    const known = await t.server.ingest({
+      channel: 'email',
+      inbox: 'support@example.test',
+      externalId: `<${randomUUID()}@mail.example.test>`,
+      from: { kind: 'email', address: 'maya.lindqvist@example.test', name: 'Maya Lindqvist' },
+      subject: 'Lamp shade',
+      text: 'The shade arrived cracked.',
+    })
+    const widget = await openWidget()
+    await widget.openChat()
+    await widget.fillPrechat({ name: 'Maya', email: 'Maya.Lindqvist@example.test' })
+    await widget.send('I emailed about the cracked shade yesterday.')
+
+    const message = await storedChatMessage('I emailed about the cracked shade yesterday.')
+    expect(message.customerId).toBe(known.customerId)
+    const texts = (await timeline(known.customerId)).map((e) => (e.item as Message).text)
+    expect(texts).toEqual(expect.arrayContaining(['The shade arrived cracked.', 'I emailed about the cracked shade yesterday.']))
+  })
+
+  it('answers a malformed payload with an error and keeps the socket working', async () => {
+    const socket = await chatClient()
+    const session = (await socket.emitWithAck('join', {})) as ChatSession
+    expect(session.visitorId).toBeTruthy()
+
+    const bad = (await socket.emitWithAck('send', { clientMessageId: 'not-a-uuid', text: 42 } as never)) as ChatError
+    expect(bad.error.code).toBe('bad_request')
+    expect(bad.error.message).toMatch(/clientMessageId must be a UUID/)
+    expect(bad.error.message).toMatch(/text/)
+
+    // Without an acknowledgement callback the refusal arrives as a `problem` event.
+    const problem = new Promise<ChatError>((resolve) => socket.once('problem', resolve))
+    socket.emit('typing', { typing: 'yes' } as never)
+    await expect(problem).resolves.toMatchObject({ error: { code: 'bad_request', event: 'typing' } })
+
+    const ok = (await socket.emitWithAck('send', { clientMessageId: randomUUID(), text: 'still here' })) as ChatAck<SendResponse>
+    expect(ok).toMatchObject({ message: { from: 'visitor', text: 'still here' } })
+    expect(socket.connected).toBe(true)
+  })
+
+  it('stores a retried send once and keeps each visitor’s chat to themselves', async () => {
+    const socket = await chatClient()
+    const session = (await socket.emitWithAck('join', {})) as ChatSession
+    const send = { clientMessageId: randomUUID(), text: 'my address is 12 Elm Street' }
+    const a = (await socket.emitWithAck('send', send)) as SendResponse
+    const b = (await socket.emitWithAck('send', send)) as SendResponse
+    expect(b.message.id).toBe(a.message.id)
+
+    // The same token continues the conversation…
+    const again = await chatClient({ auth: { inbox: INBOX, token: session.token } })
+    const resumed = (await again.emitWithAck('join', {})) as ChatSession
+    expect(resumed.visitorId).toBe(session.visitorId)
+    expect(resumed.history.map((m) => m.text)).toEqual(['my address is 12 Elm Street'])
+
+    // …a forged one (another visitor id under that signature) starts a stranger with nothing to read.
+    const forged = `${randomUUID()}${session.token.slice(session.token.lastIndexOf('.'))}`
+    const stranger = await chatClient({ auth: { inbox: INBOX, token: forged } })
+    const strange = (await stranger.emitWithAck('join', {})) as ChatSession
+    expect(strange.visitorId).not.toBe(session.visitorId)
+    expect(strange.history).toEqual([])
+  })
+
+  it('refuses a page from an origin that is not allowed, and an unknown inbox', async () => {
+    await expect(chatClient({ origin: 'https://evil.example' })).rejects.toThrow(/origin https:\/\/evil.example may not embed/)
+    await expect(chatClient({ auth: { inbox: 'Nope' } })).rejects.toThrow(/unknown chat inbox "Nope"/)
+    await expect(chatClient({ auth: { token: 7 } })).rejects.toThrow(/invalid chat handshake/)
+  })
+
+  it('offers the offline form when no agent is connected, and switches back when one connects', async () => {
+    const widget = await openWidget()
+    await widget.openChat()
+    await widget.offlineForm.waitFor()
+    await expect(widget.status.textContent()).resolves.toBe('We are away')
+    await widget.leaveOfflineMessage({ name: 'Jo Doe', email: 'jo@example.test', text: 'Do you ship to Norway?' })
+
+    const message = await storedChatMessage('Do you ship to Norway?')
+    expect(message.subject).toBe('Offline message from the website chat')
+    // The email given in the form is how the team answers: it is on the customer.
+    const { identities } = await customer(message.customerId)
+    expect(identities.map((i) => `${i.kind}:${i.address}`)).toContain('email:jo@example.test')
+    const entries = await timeline(message.customerId)
+    expect(entries.some((e) => (e.item as Message).text === 'Do you ship to Norway?')).toBe(true)
+
+    // Another visitor sees the status change live when an agent comes online.
+    const next = await openWidget()
+    await next.openChat()
+    await next.offlineForm.waitFor()
+    await connectAgent()
+    await next.prechatForm.waitFor()
+    await expect(next.status.textContent()).resolves.toBe('We are online')
+  })
+})

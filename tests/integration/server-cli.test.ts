@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer } from '../../src/server/server'
+import { api } from './server-fixtures'
+
+const run = promisify(execFile)
+const root = path.resolve(import.meta.dirname, '../..')
+let dir: string
+let dbPath: string
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-cli-'))
+  dbPath = path.join(dir, 'server.sqlite')
+})
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+/** Runs `npm run cli -- …` as a real process against the test database. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, THREADLINE_DB: dbPath },
+    })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('cli', () => {
+  it('creates users and tokens that the server accepts', async () => {
+    const created = await cli('user:create', '--name', 'Kim Lee', '--email', 'Kim@Example.com', '--role', 'supervisor', '--inboxes', 'support, sales')
+    expect(created.code).toBe(0)
+    expect(created.stdout).toMatch(/created supervisor Kim Lee <kim@example.com>.*inboxes: support, sales/)
+
+    const token = await cli('token:create', '--email', 'kim@example.com')
+    expect(token.code).toBe(0)
+    const plaintext = token.stdout.trim().split('\n').at(-1) ?? ''
+    expect(plaintext).toMatch(/^tl_/)
+
+    const listed = await cli('users:list')
+    expect(listed.stdout).toMatch(/kim@example.com\tsupervisor\tKim Lee/)
+
+    const server = await startServer({ dbPath, logLevel: 'silent' })
+    try {
+      const me = await api(server.url, 'GET', '/api/v1/me', { token: plaintext })
+      expect(me.status).toBe(200)
+      expect(me.body).toMatchObject({ email: 'kim@example.com', inboxes: ['support', 'sales'] })
+      // Only the hash is stored: the plaintext appears nowhere in the database file.
+      expect(fs.readFileSync(dbPath).includes(Buffer.from(plaintext))).toBe(false)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('explains what is wrong with a command', async () => {
+    const role = await cli('user:create', '--name', 'X', '--email', 'x@example.com', '--role', 'admin')
+    expect(role.code).toBe(2)
+    expect(role.stderr).toMatch(/--role must be agent or supervisor, not "admin"/)
+    const missing = await cli('user:create', '--name', 'X')
+    expect(missing.stderr).toMatch(/user:create needs --email, --role/)
+    const unknown = await cli('users:purge')
+    expect(unknown.stderr).toMatch(/unknown command "users:purge"[\s\S]*usage: npm run cli/)
+    expect((await cli('user:create', '--name', 'Lee', '--email', 'lee@example.com', '--role', 'agent')).code).toBe(0)
+    const duplicate = await cli('user:create', '--name', 'Lee Two', '--email', 'LEE@example.com', '--role', 'agent')
+    expect(duplicate.code).toBe(1)
+    expect(duplicate.stderr).toMatch(/a user with email lee@example.com already exists/)
+    const noUser = await cli('token:create', '--email', 'ghost@example.com')
+    expect(noUser.stderr).toMatch(/no user with email ghost@example.com/)
+  })
+})

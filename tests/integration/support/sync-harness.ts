@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { io } from 'socket.io-client'
+import type { EntityName, Role, User } from '../../../src/shared/domain'
+import type { SyncState } from '../../../src/shared/ipc'
+import { PullResponse, SOCKET_PATH, type Change } from '../../../src/shared/sync'
+import type { Core } from '../../../src/core/core'
+import { CACHE_FILE } from '../../../src/core/db/open'
+import { dumpEntities, getSyncMeta } from '../../../src/core/db/queries'
+import { startServer, type SyncServer } from '../../../src/server/server'
+
+/** Shared set-up of the sync integration tests: real server, real cache files, real sockets. */
+
+export const ENTITIES: EntityName[] = ['user', 'customer', 'identity', 'conversation', 'message', 'note', 'call', 'event']
+
+export function tempDir(prefix = 'threadline-sync-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix))
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+/** Starts (or restarts, given the same dbPath and port) a server on loopback. */
+export function startTestServer(dbPath: string, port = 0): Promise<SyncServer> {
+  return startServer({ dbPath, host: '127.0.0.1', port, outbound: 'sandbox', logLevel: 'silent' })
+}
+
+/** An agent who sees every inbox, with a fresh API token. */
+export function agentWithToken(server: SyncServer, name: string, role: Role = 'agent'): { user: User; token: string } {
+  const email = `${name.toLowerCase().replace(/\W+/g, '.')}@example.test`
+  const user = server.findUserByEmail(email) ?? server.createUser({ name, email, role, inboxes: null })
+  return { user, token: server.createToken(user.id, 'sync test') }
+}
+
+type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>
+
+/** Polls until `check` returns a truthy value; fails with `what` and the last value seen. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 25): Promise<Truthy<T>> {
+  const deadline = Date.now() + timeoutMs
+  let last: T | undefined
+  for (;;) {
+    last = await check()
+    if (last) return last as Truthy<T>
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+export type EntityKey = `${EntityName}:${string}`
+export type State = Map<EntityKey, unknown>
+
+/** The server's whole change log, read over a real socket the way clients read it. */
+export async function pullChangeLog(url: string, token: string, limit = 2_000): Promise<Change[]> {
+  const socket = io(url, { path: SOCKET_PATH, auth: { token }, transports: ['websocket'], reconnection: false })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve())
+      socket.once('connect_error', reject)
+    })
+    const all: Change[] = []
+    let after = 0
+    for (;;) {
+      const res = PullResponse.parse(await socket.timeout(15_000).emitWithAck('pull', { after, limit }))
+      all.push(...res.changes)
+      after = res.cursor
+      if (!res.hasMore) return all
+    }
+  } finally {
+    socket.disconnect()
+  }
+}
+
+/** The state the change log describes after every change up to `upTo` (inclusive). */
+export function materialize(changes: readonly Change[], upTo = Number.MAX_SAFE_INTEGER): State {
+  const state: State = new Map()
+  for (const change of [...changes].sort((a, b) => a.seq - b.seq)) {
+    if (change.seq > upTo) break
+    const key: EntityKey = `${change.entity}:${change.id}`
+    if (change.op === 'delete') state.delete(key)
+    else state.set(key, change.data)
+  }
+  return state
+}
+
+export interface CacheSnapshot {
+  cursor: number
+  /** Rows as the server last sent them. */
+  server: State
+  /** Rows as the agent sees them (server rows with queued actions on top). */
+  current: State
+  outbox: { pending: number; failed: number }
+}
+
+/** Reads a cache file from outside the core, like a second process would. */
+export function readCache(dataDir: string): CacheSnapshot {
+  const db = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true, fileMustExist: true })
+  try {
+    return db.transaction(() => {
+      const server: State = new Map()
+      const current: State = new Map()
+      for (const entity of ENTITIES) {
+        for (const [id, row] of dumpEntities(db, entity)) {
+          current.set(`${entity}:${id}`, row.current)
+          if (row.server) server.set(`${entity}:${id}`, row.server)
+        }
+      }
+      const outbox = db
+        .prepare(`SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox`)
+        .get() as { pending: number; failed: number }
+      return { cursor: getSyncMeta(db)?.cursor ?? 0, server, current, outbox }
+    })()
+  } finally {
+    db.close()
+  }
+}
+
+/** The cursor of a cache file, read without disturbing its writer; 0 until it exists. */
+export function readCursor(dataDir: string): number {
+  try {
+    const db = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true, fileMustExist: true })
+    try {
+      return (db.prepare('SELECT cursor FROM sync_meta WHERE id = 1').pluck().get() as number | undefined) ?? 0
+    } finally {
+      db.close()
+    }
+  } catch {
+    return 0
+  }
+}
+
+export function countByEntity(state: State): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const key of state.keys()) {
+    const entity = key.slice(0, key.indexOf(':'))
+    counts[entity] = (counts[entity] ?? 0) + 1
+  }
+  return counts
+}
+
+export async function syncState(core: Core): Promise<SyncState> {
+  return (await core.handle('sync.state', {})) as SyncState
+}
+
+/** Waits until the core has sent everything and holds the server's whole log. */
+export async function waitUntilSynced(core: Core, server: SyncServer, timeoutMs = 30_000): Promise<SyncState> {
+  return waitFor(
+    'the client to catch up with the server',
+    async () => {
+      const state = await syncState(core)
+      const done = state.status === 'online' && state.pending === 0 && state.cursor === server.counts().lastSeq
+      return done ? state : false
+    },
+    timeoutMs,
+  )
+}
+
+/** Waits for the server's log to stop growing (outbound delivery reports land after commits). */
+export async function waitForQuietServer(server: SyncServer, quietMs = 300): Promise<number> {
+  let last = server.counts().lastSeq
+  let since = Date.now()
+  return waitFor('the server to go quiet', () => {
+    const now = server.counts().lastSeq
+    if (now !== last) {
+      last = now
+      since = Date.now()
+      return 0
+    }
+    return Date.now() - since >= quietMs ? now : 0
+  })
+}
