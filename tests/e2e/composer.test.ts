@@ -1,0 +1,182 @@
+import { simpleParser } from 'mailparser'
+import MailComposer from 'nodemailer/lib/mail-composer'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from '../integration/support/mail-servers'
+import { WorkspacePage } from './pages/workspace-page'
+import { startEnvironment, type E2eEnvironment } from './support/environment'
+
+/**
+ * The composer in a real browser: a reply on email goes out through the imap-smtp inbox to
+ * a real SMTP server, threaded to the customer's mail; channels the customer cannot be
+ * reached on say why; drafts survive switching conversations; canned responses and
+ * @mentions insert from the keyboard.
+ */
+
+const SUPPORT = 'support@threadline.test'
+const MAYA = 'maya.lindqvist@customers.test'
+const ORIGINAL_ID = '<order-4411@customers.test>'
+let dovecot: DovecotServer
+let smtp: SmtpCapture
+let env: E2eEnvironment
+let workspace: WorkspacePage
+
+beforeAll(async () => {
+  dovecot = await startDovecot({ user: SUPPORT, password: 'imap-secret' })
+  smtp = await startSmtpCapture()
+  env = await startEnvironment({
+    server: {
+      inboxes: [
+        {
+          name: 'support',
+          channel: 'email',
+          connector: {
+            type: 'imap-smtp',
+            imap: { host: dovecot.host, port: dovecot.port, secure: false, user: SUPPORT, password: 'imap-secret' },
+            smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: smtp.user, password: smtp.password },
+            from: { address: SUPPORT, name: 'Threadline Support' },
+            reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+          },
+        },
+      ] as never,
+    },
+    seed: async (server) => {
+      const agent = server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
+      server.createUser({ name: 'Priya Shah', email: 'priya@example.test', role: 'agent', team: 'Billing' })
+      await server.ingest({
+        channel: 'email',
+        inbox: 'support@example.test',
+        externalId: '<invoice-77@customers.test>',
+        from: { kind: 'email', address: 'jonas.berg@customers.test', name: 'Jonas Berg' },
+        subject: 'Invoice question',
+        text: 'Could you resend the invoice for March?',
+        sentAt: Date.now() - 3_600_000,
+      })
+      return agent
+    },
+  })
+  // Maya writes in through the real mailbox, so the reply has a real message to answer.
+  const mail = await new MailComposer({
+    from: `Maya Lindqvist <${MAYA}>`,
+    to: SUPPORT,
+    subject: 'Order 4411 arrived damaged',
+    messageId: ORIGINAL_ID,
+    text: 'Hello, the lamp in order 4411 arrived with a cracked shade.',
+  })
+    .compile()
+    .build()
+  await dovecot.deliver(mail)
+  workspace = new WorkspacePage(env.page)
+  await workspace.open(env.host.url)
+  await workspace.inboxRow('Maya Lindqvist').first().waitFor({ timeout: 60_000 })
+  await workspace.openCustomer('Maya Lindqvist')
+}, 240_000)
+
+afterAll(async () => {
+  await env?.close()
+  await smtp?.close()
+  await dovecot?.cleanup()
+})
+
+const editor = (name: 'Reply to the customer' | 'Internal note' | 'Call notes') => env.page.getByRole('textbox', { name })
+
+describe('composer', () => {
+  it('shows why a channel cannot be used', async () => {
+    const channels = env.page.getByRole('radiogroup', { name: 'Reply channel' })
+    const sms = channels.locator('label[data-channel="sms"]')
+    await expect.poll(() => sms.innerText()).toContain('No phone number on file')
+    expect(await sms.getByRole('radio').isDisabled()).toBe(true)
+    // Email is where she wrote, so it is the default.
+    expect(await channels.locator('label[data-channel="email"]').getByRole('radio').isChecked()).toBe(true)
+  })
+
+  it('inserts a canned response with "/" and fills its variables', async () => {
+    await editor('Reply to the customer').click()
+    await env.page.keyboard.press('/')
+    const picker = env.page.getByRole('dialog', { name: 'Canned responses' })
+    await picker.waitFor()
+    await env.page.keyboard.type('looking')
+    await env.page.keyboard.press('Enter')
+    await picker.waitFor({ state: 'detached' })
+    await expect.poll(() => editor('Reply to the customer').innerText()).toContain("Hi Maya Lindqvist, I'm looking into this now")
+    expect(await editor('Reply to the customer').innerText()).toContain('Alex Morgan')
+  })
+
+  it('keeps a draft per conversation and restores it after switching', async () => {
+    await workspace.openCustomer('Jonas Berg')
+    await workspace.openCustomer('Maya Lindqvist')
+    await expect.poll(() => editor('Reply to the customer').innerText(), { timeout: 10_000 }).toContain("I'm looking into this now")
+    // Jonas's composer starts empty: drafts do not leak between conversations.
+    await workspace.openCustomer('Jonas Berg')
+    await expect.poll(async () => (await editor('Reply to the customer').innerText()).trim()).toBe('')
+    await workspace.openCustomer('Maya Lindqvist')
+    await expect.poll(() => editor('Reply to the customer').innerText(), { timeout: 10_000 }).toContain("I'm looking into this now")
+  })
+
+  it('sends the email reply through SMTP, threaded to her message', async () => {
+    await env.page.getByRole('button', { name: 'Send', exact: true }).click()
+    await expect.poll(() => smtp.received.length, { timeout: 30_000 }).toBe(1)
+    const envelope = smtp.received[0]!
+    expect(envelope.to).toEqual([MAYA])
+    const mail = await simpleParser(envelope.raw)
+    expect(mail.inReplyTo).toBe(ORIGINAL_ID)
+    expect(mail.subject).toBe('Re: Order 4411 arrived damaged')
+    expect(mail.text).toContain("I'm looking into this now")
+    // Sent: the composer is empty again and the draft is gone.
+    await expect.poll(async () => (await editor('Reply to the customer').innerText()).trim()).toBe('')
+    await workspace.openCustomer('Jonas Berg')
+    await workspace.openCustomer('Maya Lindqvist')
+    await env.page.waitForTimeout(500)
+    expect((await editor('Reply to the customer').innerText()).trim()).toBe('')
+  })
+
+  it('sends email under the subject and with the cc the agent chose, quoting her last message', async () => {
+    const composer = env.page.getByRole('form', { name: 'Composer' })
+    await env.page.getByRole('tab', { name: /Reply/ }).click()
+    const subject = composer.getByLabel('Subject')
+    expect(await subject.inputValue()).toBe('Re: Order 4411 arrived damaged')
+    await subject.fill('Replacement shade for order 4411')
+    await composer.getByLabel('Cc').fill('not-an-address')
+    await expect.poll(() => composer.getByRole('alert').innerText()).toContain('is not an email address')
+    await composer.getByLabel('Cc').fill('warehouse@threadline.test')
+    await editor('Reply to the customer').click()
+    await env.page.keyboard.type('A replacement shade is on its way.')
+    await env.page.getByRole('button', { name: 'Send', exact: true }).click()
+    await expect.poll(() => smtp.received.length, { timeout: 30_000 }).toBe(2)
+    const envelope = smtp.received[1]!
+    expect([...envelope.to].sort()).toEqual([MAYA, 'warehouse@threadline.test'])
+    const mail = await simpleParser(envelope.raw)
+    expect(mail.subject).toBe('Replacement shade for order 4411')
+    expect(mail.text).toMatch(/A replacement shade is on its way\.\s+On .+, Maya Lindqvist wrote:\n> Hello, the lamp in order 4411 arrived with a cracked shade\./)
+    // The timeline shows only what the agent wrote.
+    const texts = await workspace.timelineTexts()
+    const ours = texts.find((t) => t.includes('A replacement shade is on its way.'))
+    expect(ours).toBeDefined()
+    expect(ours).not.toContain('wrote:')
+  })
+
+  it('logs a call into a new voice conversation, shown in the timeline at once', async () => {
+    const composer = env.page.getByRole('form', { name: 'Composer' })
+    await env.page.getByRole('tab', { name: 'Log call' }).click()
+    await composer.getByLabel('Outcome').selectOption('voicemail')
+    await composer.getByLabel('Duration').fill('1:30')
+    await editor('Call notes').click()
+    await env.page.keyboard.type('Left a voicemail about the replacement')
+    await composer.getByRole('button', { name: 'Log call' }).click()
+    const call = env.page.locator('article.call-voicemail')
+    await call.first().waitFor({ timeout: 10_000 })
+    expect(await call.first().innerText()).toContain('Left a voicemail about the replacement')
+    expect(await call.first().innerText()).toContain('1m 30s')
+  })
+
+  it('mentions an agent in an internal note', async () => {
+    await env.page.getByRole('tab', { name: 'Internal note' }).click()
+    await editor('Internal note').click()
+    await env.page.keyboard.type('Please check the refund ')
+    await env.page.keyboard.press('@')
+    const picker = env.page.getByRole('dialog', { name: 'Mention an agent' })
+    await picker.waitFor()
+    await env.page.keyboard.type('pri')
+    await env.page.keyboard.press('Enter')
+    await expect.poll(() => editor('Internal note').innerText()).toContain('Please check the refund @Priya Shah')
+  })
+})

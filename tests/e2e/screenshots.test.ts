@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seedDemo } from '../../src/server/demo/seed'
+import { WorkspacePage } from './pages/workspace-page'
+import { startEnvironment, type E2eEnvironment } from './support/environment'
+
+/**
+ * The README's screenshots, taken from the real app on the demo dataset. They are written to
+ * docs/screenshots/ only when THREADLINE_SCREENSHOTS=docs, so an ordinary test run changes
+ * no tracked file; otherwise they land in the test's temp folder and are only checked.
+ */
+
+let env: E2eEnvironment
+let outDir: string
+
+beforeAll(async () => {
+  env = await startEnvironment({
+    seed: async (server) => {
+      const summary = await seedDemo(server, { seed: 7, customers: 120, now: Date.now() })
+      const agent = server.findUserByEmail(summary.agentEmail)
+      if (!agent) throw new Error('the demo agent is missing')
+      return agent
+    },
+  })
+  outDir = process.env.THREADLINE_SCREENSHOTS === 'docs' ? resolve(import.meta.dirname, '../../docs/screenshots') : join(env.dir, 'shots')
+  mkdirSync(outDir, { recursive: true })
+})
+
+afterAll(async () => {
+  await env?.close()
+})
+
+describe('screenshots of the workspace on demo data', () => {
+  it('the inbox', async () => {
+    const workspace = new WorkspacePage(env.page)
+    await workspace.open(env.host.url)
+    await workspace.inbox.getByRole('option').first().waitFor({ timeout: 30_000 })
+    await workspace.showView('Assigned to me')
+    await workspace.inbox.getByRole('option').first().click()
+    await workspace.customerTitle.waitFor()
+    await env.page.waitForTimeout(400)
+    await env.page.screenshot({ path: join(outDir, 'inbox.png') })
+    expect(await workspace.inbox.getByRole('option').count()).toBeGreaterThan(3)
+  })
+
+  it('a customer timeline across channels, and the composer', async () => {
+    const workspace = new WorkspacePage(env.page)
+    await workspace.showView('SMS')
+    await workspace.inbox.getByRole('option').first().click()
+    await workspace.customerTitle.waitFor()
+    await env.page.waitForTimeout(400)
+    await env.page.screenshot({ path: join(outDir, 'timeline.png') })
+    expect(await workspace.timelineTexts()).not.toEqual([])
+
+    await env.page.keyboard.press('r')
+    await env.page.keyboard.type('Hi! Your replacement ships today, tracking follows by email. Reply STOP to opt out of updates.')
+    await env.page.getByTestId('sms-segments').waitFor()
+    await env.page.screenshot({ path: join(outDir, 'composer.png') })
+    expect(await env.page.getByTestId('sms-segments').innerText()).toMatch(/^1 SMS · \d+ left$/)
+    await env.page.keyboard.press('Escape')
+  })
+
+  it('search with highlighted snippets', async () => {
+    const workspace = new WorkspacePage(env.page)
+    await workspace.search('refund')
+    await workspace.searchResults.getByRole('option').first().waitFor()
+    await workspace.searchResults.getByRole('option').nth(1).click()
+    await workspace.customerTitle.waitFor()
+    await env.page.waitForTimeout(300)
+    await env.page.screenshot({ path: join(outDir, 'search.png') })
+    expect(await workspace.searchResults.locator('mark').count()).toBeGreaterThan(0)
+    await workspace.clearSearch()
+  })
+
+  it('the command palette', async () => {
+    const workspace = new WorkspacePage(env.page)
+    await workspace.openPalette()
+    await env.page.keyboard.type('res')
+    await env.page.getByRole('option').nth(2).waitFor()
+    await env.page.waitForTimeout(300)
+    await env.page.screenshot({ path: join(outDir, 'palette.png') })
+    await env.page.keyboard.press('Escape')
+  })
+})
