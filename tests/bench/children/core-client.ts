@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { createCore, CACHE_FILE, type Core } from '../../../src/core/index'
+import { openCache } from '../../../src/core/db/open'
+import { inboxListSql, TIMELINE_SQL } from '../../../src/core/db/queries'
+import { IPC_METHODS, type InboxView, type SyncState } from '../../../src/shared/ipc'
+import { serveParent } from '../rpc'
+import { epochNow, summarize, timeEach, type Summary } from '../stats'
+
+/**
+ * A client core in its own process, as in the desktop app: the initial sync, reads from the
+ * cache, the same reads and inserts with raw better-sqlite3, and arrival times of live
+ * changes (reported to the parent as events).
+ */
+
+let core: Core | null = null
+let dataDir = ''
+let watching = false
+let lastState: SyncState | null = null
+const changedAt: number[] = []
+const stateWaiters = new Set<() => void>()
+
+const VIEWS: InboxView[] = ['all', 'mine', 'unassigned']
+const STATUSES = [undefined, 'open', 'pending', 'resolved'] as const
+
+const rpc = serveParent(
+  {
+    /** Creates the core on an empty (or existing) cache and waits until it has caught up with `targetCursor`. */
+    async sync(args: { dataDir: string; serverUrl: string; token: string; targetCursor: number; timeoutMs: number }) {
+      dataDir = args.dataDir
+      const started = performance.now()
+      core = await createCore({ dataDir: args.dataDir, serverUrl: args.serverUrl, token: args.token })
+      core.subscribe((message) => {
+        if (message.event === 'sync.state') {
+          lastState = message.payload as SyncState
+          for (const wake of [...stateWaiters]) wake()
+          return
+        }
+        const at = epochNow()
+        changedAt.push(performance.now())
+        if (watching) rpc.emit('changed', { at, ...(message.payload as object) })
+      })
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`sync did not reach cursor ${args.targetCursor} within ${args.timeoutMs} ms (state ${JSON.stringify(lastState)})`)), args.timeoutMs)
+        const check = () => {
+          if (lastState && lastState.status === 'online' && lastState.cursor >= args.targetCursor) {
+            clearTimeout(timer)
+            stateWaiters.delete(check)
+            resolve()
+          }
+        }
+        stateWaiters.add(check)
+        check()
+      })
+      const ms = performance.now() - started
+      // Gaps between consecutive batch commits: how long one pull batch takes end to end.
+      const gaps = changedAt.slice(1).map((t, i) => t - changedAt[i]!)
+      return { ms, batches: changedAt.length, batchGaps: summarize(gaps), rss: process.memoryUsage().rss }
+    },
+
+    /** Core reads through `handle` (validation, query, JSON) and the same SQL on a raw connection. */
+    async reads(args: { heavyCustomerId: string; customerIds: string[]; samples: number }) {
+      if (!core) throw new Error('sync first')
+      const c = core
+      const raw = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true })
+      try {
+        const userId = (raw.prepare('SELECT user_id FROM sync_meta WHERE id = 1').get() as { user_id: string | null } | undefined)?.user_id ?? null
+        const timelineParams = (customerId: string) => ({ customerId, limit: 100, beforeAt: Number.MAX_SAFE_INTEGER, beforeId: '' })
+        const rawTimeline = raw.prepare(TIMELINE_SQL)
+        const heavyTimeline = await timeEach(args.samples, () => c.handle('customer.timeline', { customerId: args.heavyCustomerId, limit: 100 }))
+        const heavyTimelineRaw = await timeEach(args.samples, () => rawTimeline.all(timelineParams(args.heavyCustomerId)))
+        const pick = (i: number) => args.customerIds[i % args.customerIds.length]!
+        const anyTimeline = await timeEach(args.samples, (i) => c.handle('customer.timeline', { customerId: pick(i), limit: 100 }))
+        const anyTimelineRaw = await timeEach(args.samples, (i) => rawTimeline.all(timelineParams(pick(i))))
+
+        const combos = VIEWS.flatMap((view) => STATUSES.map((status) => ({ view, status })))
+        const perCombo = Math.max(5, Math.ceil(args.samples / combos.length))
+        const inbox: number[] = []
+        const inboxRaw: number[] = []
+        const inboxByView: Record<string, Summary> = {}
+        for (const combo of combos) {
+          const args2 = { view: combo.view, limit: 200, ...(combo.status ? { status: combo.status } : {}) }
+          const ours = await timeEach(perCombo, () => c.handle('inbox.list', args2))
+          const sql = raw.prepare(inboxListSql({ view: combo.view, hasStatus: combo.status !== undefined }))
+          const params: Record<string, unknown> = { limit: 200 }
+          if (combo.view === 'mine') params.userId = userId
+          if (combo.status) params.status = combo.status
+          const theirs = await timeEach(perCombo, () => sql.all(params))
+          inbox.push(...ours)
+          inboxRaw.push(...theirs)
+          inboxByView[`${combo.view}/${combo.status ?? 'any'}`] = summarize(ours)
+        }
+        // The sidebar's per-view counts refresh with the list on every change.
+        let counts: Summary | null = null
+        if (IPC_METHODS.includes('inbox.counts' as never)) {
+          counts = summarize(await timeEach(args.samples, (i) => c.handle('inbox.counts', STATUSES[i % STATUSES.length] ? { status: STATUSES[i % STATUSES.length] } : {})))
+        }
+        return {
+          counts,
+          heavyTimeline: summarize(heavyTimeline),
+          heavyTimelineRaw: summarize(heavyTimelineRaw),
+          anyTimeline: summarize(anyTimeline),
+          anyTimelineRaw: summarize(anyTimelineRaw),
+          inbox: summarize(inbox),
+          inboxRaw: summarize(inboxRaw),
+          inboxByView,
+          rss: process.memoryUsage().rss,
+        }
+      } finally {
+        raw.close()
+      }
+    },
+
+    /**
+     * The SQLite limit for the initial sync: every synced row re-inserted into a fresh cache
+     * of the same schema with plain prepared statements, 500 rows per transaction (the
+     * core's pull batch), parsing and re-serializing each row's JSON as the sync does.
+     */
+    rawInsert() {
+      const target = mkdtempSync(join(tmpdir(), 'threadline-bench-raw-'))
+      const source = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true })
+      const db = openCache(target, 'http://bench.invalid')
+      let rows = 0
+      let messages = 0
+      let ms = 0
+      try {
+        const tables = ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events']
+        for (const table of tables) {
+          const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name)
+          const insert = db.prepare(
+            `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+          )
+          const toValues = (data: Record<string, unknown>, json: string): unknown[] =>
+            columns.map((col) => {
+              if (col === 'json' || col === 'server_json') return json
+              if (col === 'at') return data.sentAt ?? data.startedAt ?? data.createdAt
+              const v = data[col.replace(/_(\w)/g, (_, ch: string) => ch.toUpperCase())]
+              return v === undefined ? null : v
+            })
+          const batch = db.transaction((chunk: { json: string }[]) => {
+            for (const r of chunk) {
+              const data = JSON.parse(r.json) as Record<string, unknown>
+              insert.run(toValues(data, JSON.stringify(data)) as never[])
+            }
+          })
+          const read = source.prepare(`SELECT rowid AS r, json FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 500`)
+          let after = 0
+          for (;;) {
+            const chunk = read.all(after) as { r: number; json: string }[]
+            if (chunk.length === 0) break
+            after = chunk.at(-1)!.r
+            const t = performance.now()
+            batch(chunk)
+            ms += performance.now() - t
+            rows += chunk.length
+            if (table === 'messages') messages += chunk.length
+          }
+        }
+        return { ms, rows, messages }
+      } finally {
+        db.close()
+        source.close()
+        rmSync(target, { recursive: true, force: true })
+      }
+    },
+
+    /**
+     * Local full-text search through the core's `search.query`, over a grid of filter
+     * combinations; null when this core has no search method yet.
+     */
+    async search(args: { texts: string[]; userId: string | null; historyEnd: number }) {
+      if (!core) throw new Error('sync first')
+      if (!IPC_METHODS.includes('search.query' as never)) return null
+      const c = core
+      const DAY = 86_400_000
+      const kinds = [undefined, ['message'], ['note'], ['customer']]
+      const channels = [undefined, 'email', 'chat']
+      const statuses = [undefined, 'open', 'resolved']
+      const assignees = [undefined, null, args.userId]
+      const ranges = [undefined, { from: args.historyEnd - 30 * DAY, to: args.historyEnd + DAY }]
+      const all: number[] = []
+      const worst: { ms: number; query: unknown }[] = []
+      let hits = 0
+      for (const text of args.texts) {
+        for (const k of kinds) for (const channel of channels) for (const status of statuses) for (const assigneeId of assignees) for (const range of ranges) {
+          const query = {
+            text,
+            ...(k ? { kinds: k } : {}),
+            ...(channel ? { channel } : {}),
+            ...(status ? { status } : {}),
+            ...(assigneeId !== undefined ? { assigneeId } : {}),
+            ...(range ?? {}),
+            limit: 50,
+          }
+          const t = performance.now()
+          const result = (await c.handle('search.query', query)) as unknown[]
+          const ms = performance.now() - t
+          hits += result.length
+          all.push(ms)
+          worst.push({ ms, query })
+        }
+      }
+      worst.sort((a, b) => b.ms - a.ms)
+      return { summary: summarize(all), worst: worst.slice(0, 5), hits }
+    },
+
+    /** From now on, every `data.changed` is sent to the parent with its epoch time. */
+    watch(on: boolean) {
+      watching = on
+      return null
+    },
+
+    memory() {
+      return process.memoryUsage()
+    },
+
+    async session() {
+      if (!core) throw new Error('sync first')
+      const session = (await core.handle('session.get', {})) as { user: { id: string } | null }
+      return { userId: session.user?.id ?? null }
+    },
+  },
+  async () => {
+    await core?.close()
+    core = null
+  },
+)
+
+process.on('unhandledRejection', (err) => {
+  console.error('core-client:', err)
+})
+export {}

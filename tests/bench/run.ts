@@ -1,0 +1,120 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import os, { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startServer } from '../../src/server/server'
+import { BENCH_DIR, ensureDataset } from './dataset'
+import { requestJson } from './http'
+import { formatTable, machine, type Row } from './report'
+import { runBrowserScenarios } from './scenarios/browser'
+import type { BenchContext } from './scenarios/context'
+import { runFanoutScenario } from './scenarios/fanout'
+import { runIngestScenario } from './scenarios/ingest'
+import { runRemoteScenarios } from './scenarios/remote'
+import { runCoreScenarios } from './scenarios/sync'
+import { parseBenchArgs } from './sizes'
+
+/**
+ * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest]
+ * [--build-only] [--profile]`: builds or reuses the dataset, runs every scenario against the
+ * real server, client core and renderer, prints the table and writes bench/results.json.
+ * Targets are reported, never enforced: the exit code is non-zero only when a scenario broke.
+ */
+
+const options = parseBenchArgs(process.argv.slice(2))
+const began = performance.now()
+const loadAverageAtStart = os.loadavg()
+const log = (line: string): void => console.log(line)
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
+
+const dataset = await ensureDataset(options.size, options.seed, log)
+log(
+  `dataset ${dataset.dir}: ${dataset.reused ? 'reused' : 'built'} (build took ${seconds(dataset.build.ms)}, ` +
+    `${Math.round(dataset.build.stepsPerSecond)} ingest/mutation steps per second); ${JSON.stringify(dataset.counts)}`,
+)
+if (options.buildOnly) process.exit(0)
+
+const runDir = mkdtempSync(join(tmpdir(), 'threadline-bench-'))
+// The dataset stays pristine: scenarios write (live messages, triage, load) to a copy.
+const dbPath = join(runDir, 'server.sqlite')
+copyFileSync(dataset.serverDb, dbPath)
+const server = await startServer({ dbPath, logLevel: 'warn', outbound: 'none', host: '127.0.0.1', port: 0 })
+const agentUser = server.findUserByEmail(dataset.agentEmail)
+if (!agentUser) throw new Error(`the dataset has no user ${dataset.agentEmail}`)
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+const ctx: BenchContext = {
+  options,
+  dataset,
+  server,
+  token: server.createToken(agentUser.id, 'benchmark'),
+  agent,
+  runDir,
+  cacheDir: join(runDir, 'cache'),
+  rows: [],
+  details: {},
+  log,
+}
+
+const sample = await requestJson(agent, 'GET', new URL('/api/v1/customers?limit=200', server.url), ctx.token)
+const sampleCustomerIds = ((sample.json as { items: { id: string }[] }).items ?? []).map((c) => c.id)
+
+const errors: { group: string; error: string }[] = []
+const wanted = (group: string): boolean => options.only === null || options.only.includes(group)
+async function group(name: string, run: () => Promise<void>): Promise<void> {
+  if (!wanted(name)) return
+  const t = performance.now()
+  log(`\n== ${name}`)
+  try {
+    await run()
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    errors.push({ group: name, error: message })
+    log(`!! ${name} failed: ${message}`)
+  }
+  const took = performance.now() - t
+  ctx.details.groupSeconds = { ...(ctx.details.groupSeconds as object), [name]: Math.round(took / 100) / 10 }
+  log(`   (${name}: ${seconds(took)})`)
+}
+
+let local = { heavyTimelineMedian: Number.NaN }
+try {
+  await group('core', async () => {
+    local = await runCoreScenarios(ctx, sampleCustomerIds)
+  })
+  await group('remote', () => runRemoteScenarios(ctx, local))
+  await group('browser', () => runBrowserScenarios(ctx))
+  await group('fanout', () => runFanoutScenario(ctx))
+  await group('ingest', () => runIngestScenario(ctx))
+} finally {
+  agent.destroy()
+  await server.close()
+  rmSync(runDir, { recursive: true, force: true })
+}
+
+const rows: Row[] = ctx.rows
+const results = {
+  size: options.size.name,
+  seed: options.seed,
+  startedAt: new Date(Date.now() - (performance.now() - began)).toISOString(),
+  durationMs: performance.now() - began,
+  machine: { ...machine(), loadAverageAtStart },
+  dataset: { counts: dataset.counts, heavy: dataset.heavy, build: dataset.build, reused: dataset.reused, dir: dataset.dir },
+  loadAverageAtEnd: os.loadavg(),
+  rows,
+  details: ctx.details,
+  errors,
+}
+mkdirSync(BENCH_DIR, { recursive: true })
+writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify(results, null, 2))
+writeFileSync(join(BENCH_DIR, `results-${options.size.name}.json`), JSON.stringify(results, null, 2))
+writeFileSync(join(BENCH_DIR, `results-${options.size.name}.md`), formatTable(rows, true) + '\n')
+
+log(`\nThreadline benchmark, size ${options.size.name} (seed ${options.seed}) on ${results.machine.cores} × ${results.machine.cpuModel}, ${results.machine.memory}, Node ${process.version}`)
+log(`dataset: ${dataset.counts.customers.toLocaleString('en')} customers, ${dataset.counts.conversations.toLocaleString('en')} conversations, ${dataset.counts.messages.toLocaleString('en')} messages\n`)
+log(formatTable(rows, false))
+for (const r of rows.filter((r) => r.note)) log(`  ${r.id}: ${r.note}`)
+log(`\nwrote ${join(BENCH_DIR, 'results.json')} in ${seconds(performance.now() - began)}`)
+if (errors.length) {
+  log(`\n${errors.length} scenario group(s) failed: ${errors.map((e) => e.group).join(', ')}`)
+  process.exitCode = 1
+}

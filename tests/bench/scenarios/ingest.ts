@@ -1,0 +1,26 @@
+import { latencyRow, valueRow } from '../report'
+import { summarize } from '../stats'
+import { child, type BenchContext } from './context'
+
+/** Sustained inbound webhook ingest: POST /api/v1/inbound from a keep-alive load generator in another process. */
+export async function runIngestScenario(ctx: BenchContext): Promise<void> {
+  const { size } = ctx.options
+  const load = child(ctx, 'http-load')
+  try {
+    // A short unmeasured burst warms the JIT and the statement caches.
+    await load.call('run', { url: ctx.server.url, token: ctx.token, count: 200, concurrency: size.ingestConcurrency, runId: `warm${Date.now()}`, senders: 100 })
+    const result = await load.call<{ ms: number; latencies: number[]; statuses: Record<string, number> }>(
+      'run',
+      { url: ctx.server.url, token: ctx.token, count: size.ingestRequests, concurrency: size.ingestConcurrency, runId: Date.now().toString(36), senders: 2_000 },
+      1_800_000,
+    )
+    const created = result.statuses['201'] ?? 0
+    const note = `${size.ingestRequests} requests, ${size.ingestConcurrency} in flight; statuses ${JSON.stringify(result.statuses)}`
+    ctx.rows.push(
+      valueRow('ingest.rate', 'inbound webhook ingest through HTTP, sustained', 'msg/s', created / (result.ms / 1000), { atLeast: 2_000 }, note),
+      latencyRow('ingest.latency', '  per-request latency under that load', summarize(result.latencies), { p99: 50 }),
+    )
+  } finally {
+    await load.stop()
+  }
+}

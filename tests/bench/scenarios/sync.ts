@@ -1,0 +1,152 @@
+import { statSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { CACHE_FILE, DEFAULT_BATCH_SIZE } from '../../../src/core/index'
+import type { IngestResult } from '../../../src/shared/ingest'
+import { requestJson } from '../http'
+import { latencyRow, notBuiltRow, valueRow } from '../report'
+import { epochNow, summarize, type Summary } from '../stats'
+import { child, type BenchContext } from './context'
+
+const MB = 2 ** 20
+
+interface ReadResults {
+  counts: Summary | null
+  heavyTimeline: Summary
+  heavyTimelineRaw: Summary
+  anyTimeline: Summary
+  anyTimelineRaw: Summary
+  inbox: Summary
+  inboxRaw: Summary
+  inboxByView: Record<string, Summary>
+  rss: number
+}
+
+/**
+ * The client core in its own process: initial sync of the whole dataset into an empty cache,
+ * reads from the cache (with raw better-sqlite3 alongside), then live arrival of inbound
+ * messages posted as webhooks.
+ */
+export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: string[]): Promise<{ heavyTimelineMedian: number }> {
+  const { server, dataset, options } = ctx
+  const core = child(ctx, 'core-client')
+  try {
+    await core.call('memory')
+    const target = server.counts().lastSeq
+    ctx.log(`initial sync of ${dataset.counts.messages.toLocaleString('en')} messages (${target.toLocaleString('en')} changes) into an empty cache…`)
+    const sync = await core.call<{ ms: number; batches: number; batchGaps: Summary; rss: number }>(
+      'sync',
+      { dataDir: ctx.cacheDir, serverUrl: server.url, token: ctx.token, targetCursor: target, timeoutMs: 3_600_000 },
+      3_700_000,
+    )
+    const rate = dataset.counts.messages / (sync.ms / 1000)
+    ctx.log(`  ${(sync.ms / 1000).toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} messages/s`)
+
+    ctx.log('raw better-sqlite3 inserts of the same rows…')
+    const raw = await core.call<{ ms: number; rows: number; messages: number }>('rawInsert', undefined, 3_600_000)
+    const rawRate = raw.messages / (raw.ms / 1000)
+    ctx.rows.push(
+      valueRow('sync.rate', 'initial sync into an empty cache (socket.io + createCore)', 'msg/s', rate, { atLeast: 50_000 }, `${sync.batches} batches, ${(sync.ms / 1000).toFixed(1)} s for ${target} changes`),
+      latencyRow('sync.batch', `  one pull batch (${DEFAULT_BATCH_SIZE} changes), commit to commit`, sync.batchGaps, null),
+      valueRow('sync.raw', '  raw better-sqlite3: same rows, same schema', 'msg/s', rawRate, null, `${raw.rows} rows in ${(raw.ms / 1000).toFixed(1)} s`),
+      valueRow('sync.ratio', '  ours ÷ raw (throughput)', '×', rate / rawRate, null),
+    )
+
+    const cacheFile = join(ctx.cacheDir, CACHE_FILE)
+    const cacheBytes = statSync(cacheFile).size + (existsSync(`${cacheFile}-wal`) ? statSync(`${cacheFile}-wal`).size : 0)
+
+    ctx.log('cache reads…')
+    const reads = await core.call<ReadResults>('reads', { heavyCustomerId: dataset.heavy.customerId, customerIds: sampleCustomerIds, samples: options.size.samples })
+    ctx.details.inboxByView = reads.inboxByView
+    ctx.rows.push(
+      latencyRow('timeline.query', `customer timeline first page, ${dataset.heavy.messages.toLocaleString('en')}-message customer (core)`, reads.heavyTimeline, { p95: 5 }),
+      latencyRow('timeline.raw', '  raw better-sqlite3, same SQL', reads.heavyTimelineRaw, null),
+      valueRow('timeline.ratio', '  ours ÷ raw (median)', '×', reads.heavyTimeline.median / reads.heavyTimelineRaw.median, null),
+      latencyRow('timeline.any', '  timeline first page, typical customers (core)', reads.anyTimeline, { p95: 5 }),
+      latencyRow('inbox.query', `inbox views (3 views × 4 status filters, 200 rows) over ${dataset.counts.conversations.toLocaleString('en')} conversations`, reads.inbox, { p95: 10 }),
+      latencyRow('inbox.raw', '  raw better-sqlite3, same SQL', reads.inboxRaw, null),
+      valueRow('inbox.ratio', '  ours ÷ raw (median)', '×', reads.inbox.median / reads.inboxRaw.median, null),
+    )
+    if (reads.counts) ctx.rows.push(latencyRow('inbox.counts', '  sidebar counts per view (inbox.counts), refreshed with the list', reads.counts, { p95: 10 }))
+
+    ctx.log('local search…')
+    const userId = (await core.call<{ userId: string | null }>('session')).userId
+    const search = await core.call<{ summary: Summary; worst: unknown[]; hits: number } | null>(
+      'search',
+      { texts: ['parcel', 'refund', 'Harper', 'zzqx'], userId, historyEnd: dataset.historyEnd },
+      1_800_000,
+    )
+    if (search) {
+      ctx.details.searchWorst = search.worst
+      ctx.rows.push(
+        latencyRow('search.local', `full-text search over ${dataset.counts.messages.toLocaleString('en')} messages, ${search.summary.n} filter combinations (core)`, search.summary, { p95: 50, max: 250 }),
+      )
+    } else {
+      ctx.rows.push(notBuiltRow('search.local', 'full-text search over all messages, every filter combination', 'p95 ≤ 50 ms, max ≤ 250 ms', 'the client core has no search.query method yet'))
+    }
+
+    ctx.log('inbound webhook → online client cache…')
+    const live = await liveArrival(ctx, core.onEvent.bind(core), (on) => core.call('watch', on))
+    ctx.rows.push(latencyRow('live.one', 'inbound webhook → in an online client’s cache', live, { median: 10, p99: 50 }))
+
+    const memory = await core.call<NodeJS.MemoryUsage>('memory')
+    ctx.rows.push(
+      valueRow('memory.core', 'core RSS after sync, reads and live updates (child process)', 'MB', memory.rss / MB, { atMost: 300 }, `heap used ${(memory.heapUsed / MB).toFixed(0)} MB`),
+      valueRow('cache.size', 'cache on disk per 1M messages', 'MB', (cacheBytes / MB) * (1_000_000 / dataset.counts.messages), null, `${(cacheBytes / MB).toFixed(1)} MB for ${dataset.counts.messages.toLocaleString('en')} messages`),
+    )
+    return { heavyTimelineMedian: reads.heavyTimeline.median }
+  } finally {
+    await core.stop()
+  }
+}
+
+/**
+ * Posts inbound messages one at a time through the REST API channel and times each until
+ * the client core reports it committed to its cache (its `data.changed` event).
+ */
+async function liveArrival(
+  ctx: BenchContext,
+  onEvent: (l: (event: string, payload: unknown) => void) => () => void,
+  watch: (on: boolean) => Promise<unknown>,
+): Promise<Summary> {
+  const arrivals: { at: number; customerIds: string[] }[] = []
+  const off = onEvent((event, payload) => {
+    if (event === 'changed') {
+      const p = payload as { at: number; entities: string[]; customerIds: string[] }
+      if (p.entities.includes('message')) arrivals.push(p)
+    }
+  })
+  await watch(true)
+  const url = new URL('/api/v1/inbound', ctx.server.url)
+  const latencies: number[] = []
+  const runId = Date.now().toString(36)
+  const n = ctx.options.size.samples
+  try {
+    for (let i = 0; i < n + 5; i++) {
+      const sender = i % 50
+      arrivals.length = 0
+      const t0 = epochNow()
+      const res = await requestJson(ctx.agent, 'POST', url, ctx.token, {
+        channel: 'email',
+        inbox: 'Support email',
+        externalId: `<bench-live-${runId}-${i}@example.test>`,
+        from: { kind: 'email', address: `live-${sender}@example.test`, name: `Live Sender ${sender}` },
+        subject: `Live ${sender}`,
+        text: `Live message ${i}: is anyone there?`,
+      })
+      if (res.status !== 201) throw new Error(`inbound answered ${res.status}: ${JSON.stringify(res.json)}`)
+      const { customerId } = res.json as IngestResult
+      const deadline = performance.now() + 5_000
+      let hit: { at: number } | undefined
+      while (!(hit = arrivals.find((a) => a.customerIds.includes(customerId) && a.at >= t0)) && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1))
+      }
+      if (!hit) throw new Error(`inbound message ${i} did not reach the client cache within 5 s`)
+      if (i >= 5) latencies.push(hit.at - t0) // the first few warm up the path
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  } finally {
+    off()
+    await watch(false)
+  }
+  return summarize(latencies)
+}

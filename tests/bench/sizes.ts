@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util'
+
+/**
+ * Dataset and load sizes. `full` is the dataset the issue's targets are set for; `small`
+ * keeps the whole run under a minute on a 2-core machine so CI can smoke-test every scenario.
+ * `customers` is the generator's people: identity resolution turns some of them into more
+ * than one customer (a WhatsApp number is not merged with an email address), so the stored
+ * customer count is higher; the run reports the stored counts.
+ */
+export interface BenchSize {
+  name: SizeName
+  customers: number
+  conversationsPerCustomer: number
+  messagesPerConversation: number
+  /** Messages of the one customer whose long timeline is opened. */
+  heavyMessages: number
+  /** Samples per latency scenario. */
+  samples: number
+  /** Bare socket.io clients for the fan-out scenario (the issue: 1,000). */
+  fanoutClients: number
+  fanoutSamples: number
+  /** Requests in the HTTP ingest load, and how many are in flight at once. */
+  ingestRequests: number
+  ingestConcurrency: number
+  /** Page loads for the on-screen timeline and cold-start scenarios. */
+  browserSamples: number
+  hostStarts: number
+}
+
+export const SIZE_NAMES = ['small', 'medium', 'full'] as const
+export type SizeName = (typeof SIZE_NAMES)[number]
+
+export const SIZES: Record<SizeName, BenchSize> = {
+  small: {
+    name: 'small',
+    customers: 300,
+    conversationsPerCustomer: 2,
+    messagesPerConversation: 6,
+    heavyMessages: 1_000,
+    samples: 60,
+    fanoutClients: 200,
+    fanoutSamples: 10,
+    ingestRequests: 600,
+    ingestConcurrency: 8,
+    browserSamples: 4,
+    hostStarts: 1,
+  },
+  medium: {
+    name: 'medium',
+    customers: 10_000,
+    conversationsPerCustomer: 2,
+    messagesPerConversation: 6,
+    heavyMessages: 10_000,
+    samples: 300,
+    fanoutClients: 1_000,
+    fanoutSamples: 30,
+    ingestRequests: 10_000,
+    ingestConcurrency: 16,
+    browserSamples: 10,
+    hostStarts: 3,
+  },
+  full: {
+    name: 'full',
+    customers: 100_000,
+    conversationsPerCustomer: 2,
+    messagesPerConversation: 6,
+    heavyMessages: 10_000,
+    samples: 500,
+    fanoutClients: 1_000,
+    fanoutSamples: 50,
+    ingestRequests: 20_000,
+    ingestConcurrency: 16,
+    browserSamples: 15,
+    hostStarts: 3,
+  },
+}
+
+export interface BenchOptions {
+  size: BenchSize
+  seed: number
+  /** Build (or reuse) the dataset and stop. */
+  buildOnly: boolean
+  /** Run the child processes with --cpu-prof, writing profiles to bench/profiles. */
+  profile: boolean
+  /** Run only scenarios whose group name matches. */
+  only: string[] | null
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      size: { type: 'string', default: 'full' },
+      seed: { type: 'string', default: '42' },
+      'build-only': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
+    strict: true,
+  })
+  const name = values.size as SizeName
+  if (!SIZE_NAMES.includes(name)) throw new Error(`--size must be one of ${SIZE_NAMES.join(', ')}, not "${values.size}"`)
+  const seed = Number(values.seed)
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, not "${values.seed}"`)
+  return {
+    size: SIZES[name],
+    seed,
+    buildOnly: values['build-only'],
+    profile: values.profile,
+    only: values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : null,
+  }
+}
