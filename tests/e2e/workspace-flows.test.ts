@@ -137,7 +137,9 @@ describe('agent workspace flows', () => {
   it('the command palette jumps to a customer', async () => {
     await workspace.openPalette()
     await env.page.keyboard.type('jonas')
-    await env.page.getByRole('option', { name: /Jonas Berg/ }).first().waitFor()
+    // Enter picks the highlighted result, so wait until the highlight is on her, as an agent would.
+    const highlighted = env.page.getByRole('dialog', { name: 'Command palette' }).getByRole('option', { selected: true })
+    await expect.poll(() => highlighted.innerText()).toMatch(/Jonas\s+Berg/)
     await env.page.keyboard.press('Enter')
     await workspace.customerTitle.filter({ hasText: 'Jonas Berg' }).waitFor()
   })

@@ -26,7 +26,20 @@ export function Dialog({
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null
     const first = panel.current?.querySelector<HTMLElement>('[data-autofocus], input, button, select, [tabindex="0"]')
     ;(first ?? panel.current)?.focus()
-    return () => previous?.focus()
+    // Modal means modal: anything that grabs focus later (an editor restoring its caret, a
+    // list refocusing after an update) must not pull the keyboard out from under the dialog.
+    // A dialog opened on top of this one keeps its own focus.
+    function keepFocusInside(event: FocusEvent): void {
+      const target = event.target
+      if (!panel.current || !(target instanceof Element) || panel.current.contains(target)) return
+      if (target.closest('[aria-modal="true"]')) return
+      ;(first ?? panel.current).focus()
+    }
+    document.addEventListener('focusin', keepFocusInside)
+    return () => {
+      document.removeEventListener('focusin', keepFocusInside)
+      previous?.focus()
+    }
   }, [])
 
   function onKeyDown(event: React.KeyboardEvent<HTMLDivElement>): void {
