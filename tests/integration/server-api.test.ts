@@ -212,6 +212,7 @@ describe('socket sync', () => {
     const support = await t.server.ingest(sms(1, 'support'))
     const sales = await t.server.ingest(sms(2, 'sales'))
     const { socket, pokes } = await client(sam.token)
+    const everything = await client(alex.token)
 
     const { changes, cursor } = await pullAll(socket, 3)
     expect(cursor).toBe(t.server.counts().lastSeq)
@@ -227,6 +228,9 @@ describe('socket sync', () => {
     expect(poke.after).toBe(cursor)
     expect(poke.changes.map((c) => c.id)).not.toContain(hidden.itemId)
     expect(poke.changes.map((c) => c.id)).not.toContain(hidden.conversationId)
+    // The same commit reaches a user who sees every inbox, in full.
+    const full = await waitFor(() => everything.pokes.find((p) => p.cursor === poke.cursor), 'the same poke for a user who sees all inboxes')
+    expect(full.changes.map((c) => c.id)).toEqual(expect.arrayContaining([hidden.itemId, hidden.conversationId]))
 
     const push = await socket.emitWithAck('push', {
       clientId: randomUUID(),

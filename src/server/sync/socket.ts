@@ -72,6 +72,21 @@ const visibleTo = (user: User, change: StoredChange): boolean => change.inbox ==
 const strip = ({ inbox: _inbox, ...change }: StoredChange): Change => change
 
 /**
+ * Sockets whose users see the same inboxes share a room, so each commit's poke is filtered and
+ * encoded once per room rather than once per socket.
+ */
+const scopeRoom = (user: User): string => (user.inboxes === null ? 'scope:*' : `scope:${[...user.inboxes].sort().join('|')}`)
+
+/** Keeps a socket's user current and the socket in the room of what that user may see. */
+function setUser(socket: SyncSocket, user: User): void {
+  const before = socket.data.user
+  socket.data.user = user
+  const room = scopeRoom(user)
+  if (before && scopeRoom(before) !== room) void socket.leave(scopeRoom(before))
+  void socket.join(room)
+}
+
+/**
  * The sync protocol over socket.io: token handshake, pull, push, whoami, and a poke to every
  * connected client after each commit with the changes that client may see.
  */
@@ -113,6 +128,7 @@ export function attachSyncSocket(
 
   io.on('connection', (socket: SyncSocket) => {
     log.info({ userId: socket.data.user.id, socketId: socket.id }, 'sync client connected')
+    setUser(socket, socket.data.user)
     presenceChanged()
     socket.on('disconnect', () => {
       presenceChanged()
@@ -138,7 +154,7 @@ export function attachSyncSocket(
           socket.disconnect(true)
           return
         }
-        socket.data.user = user
+        setUser(socket, user)
         try {
           ack(run(user, payload))
         } catch (err) {
@@ -219,16 +235,24 @@ export function attachSyncSocket(
     const first = changes[0]
     const last = changes.at(-1)
     if (!first || !last) return
-    for (const socket of io.of('/').sockets.values()) {
-      const own = changes.find((c) => c.entity === 'user' && c.id === socket.data.user.id)
-      if (own?.data) socket.data.user = own.data as User
+    const sockets = io.of('/').sockets
+    // A user whose inboxes changed in this commit is moved to the right room before the poke.
+    for (const change of changes) {
+      if (change.entity !== 'user' || !change.data) continue
+      for (const socket of sockets.values()) if (socket.data.user.id === change.id) setUser(socket, change.data as User)
+    }
+    for (const [room, members] of io.of('/').adapter.rooms) {
+      if (!room.startsWith('scope:')) continue
+      const [anyone] = members
+      const user = anyone === undefined ? undefined : sockets.get(anyone)?.data.user
+      if (!user) continue
       // Sent even when nothing is visible, so the client's cursor follows the log without a pull.
       const poke: Poke = {
         after: first.seq - 1,
         cursor: last.seq,
-        changes: changes.filter((c) => visibleTo(socket.data.user, c)).map(strip),
+        changes: changes.filter((c) => visibleTo(user, c)).map(strip),
       }
-      socket.emit('poke', poke)
+      io.to(room).emit('poke', poke)
     }
   })
 
