@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { conversation, customer, tempDir } from '../testing/fixtures'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
-import { getSyncMeta, insertOutbox, upsertServerEntity } from './queries'
+import { getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
 
 let dir: ReturnType<typeof tempDir>
 beforeEach(() => {
@@ -29,7 +29,7 @@ describe('cache migrations', () => {
     expect(ours.map((t) => t.name).sort()).toEqual(
       [
         'calls', 'canned_responses', 'conversation_counts', 'conversations', 'customers', 'drafts', 'events', 'identities', 'messages', 'notes', 'outbox',
-        'read_markers', 'schema_migrations', 'sync_meta', 'users',
+        'read_markers', 'schema_migrations', 'search_keys', 'suspended_indexes', 'sync_meta', 'users',
       ].sort(),
     )
     expect(ours.filter((t) => t.strict !== 1)).toEqual([])
@@ -75,6 +75,32 @@ describe('cache migrations', () => {
       { kind: 'message', ref_id: 'm1' },
     ])
     expect(getSyncMeta(db)?.cursor).toBe(7)
+    db.close()
+  })
+
+  it('upgrades a version 6 cache: server copies read the same, search filters by conversation', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v6', MIGRATIONS.slice(0, 6))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url) VALUES (1, 9, 'client-1', ?)`).run(SERVER)
+    const conv = conversation('v1', 'c1', { channel: 'email' })
+    const json = JSON.stringify(conv)
+    const optimistic = JSON.stringify({ ...conv, status: 'resolved' })
+    raw.prepare(`INSERT INTO conversations (id, customer_id, status, assignee_id, last_message_at, channel, json, server_json) VALUES ('v1', 'c1', 'resolved', NULL, 1, 'email', ?, ?)`).run(optimistic, json)
+    raw.prepare(`INSERT INTO messages (id, conversation_id, customer_id, at, json, server_json) VALUES ('m1', 'v1', 'c1', 1, ?, ?)`).run(
+      JSON.stringify({ id: 'm1', text: 'Where is my parcel?', subject: null }),
+      JSON.stringify({ id: 'm1', text: 'Where is my parcel?', subject: null }),
+    )
+    raw.prepare(`INSERT INTO messages (id, conversation_id, customer_id, at, json, server_json) VALUES ('r1', 'v1', 'c1', 2, ?, NULL)`).run(
+      JSON.stringify({ id: 'r1', text: 'Your parcel left today', subject: null }),
+    )
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(getEntity(db, 'conversation', 'v1')).toEqual({ current: JSON.parse(optimistic), server: conv })
+    expect(getEntity(db, 'message', 'm1')?.server).toEqual({ id: 'm1', text: 'Where is my parcel?', subject: null })
+    expect(getEntity(db, 'message', 'r1')?.server).toBeNull()
+    expect(searchIndex(db, { query: '"parcel"*', limit: 10, status: 'resolved', channel: 'email' }).map((r) => r.refId)).toEqual(['r1', 'm1'])
+    expect(searchIndex(db, { query: '"parcel"*', limit: 10, status: 'open' })).toEqual([])
     db.close()
   })
 

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3'
+import { SUSPENDED_INDEXES_TABLE } from './bulk-load'
+import { createSearchIndex } from './search-index'
 
 /**
  * Numbered cache migrations. Each runs once, in its own transaction together with the row
@@ -303,6 +305,19 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: 'sidebar counts kept per (status, channel, team, assignee) by triggers',
     up: (db) => db.exec(CONVERSATION_COUNTS_SCHEMA),
+  },
+  {
+    version: 7,
+    name: 'search newest first with filter tokens; bulk loads; the server copy stored only where it differs',
+    up: (db) => {
+      createSearchIndex(db)
+      db.exec(SUSPENDED_INDEXES_TABLE)
+      // server_json now reads NULL as "the same as json" and 'null' as "only local": the rows
+      // that were only local are marked. Rows already holding a copy stay valid as they are.
+      for (const table of ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events']) {
+        db.exec(`UPDATE ${table} SET server_json = 'null' WHERE server_json IS NULL`)
+      }
+    },
   },
 ]
 

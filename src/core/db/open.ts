@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { migrate } from './migrations'
 import { countOutbox, getSyncMeta, initSyncMeta, resetCache } from './queries'
+import { bulkLoadPending, finishBulkLoad } from './bulk-load'
 
 export const CACHE_FILE = 'threadline-cache.sqlite'
 
@@ -22,9 +23,9 @@ export class CacheOwnerError extends Error {
 /**
  * Opens (creating or upgrading) the cache in `dataDir`. A cache filled from another server
  * is started afresh, unless it still holds unsent actions: those are refused rather than
- * dropped or sent to the wrong server.
+ * dropped or sent to the wrong server. With no server (signed out) the cache is kept as it is.
  */
-export function openCache(dataDir: string, serverUrl: string, options: { nativeBinding?: string | undefined } = {}): Database {
+export function openCache(dataDir: string, serverUrl: string | null, options: { nativeBinding?: string | undefined } = {}): Database {
   mkdirSync(dataDir, { recursive: true })
   const file = join(dataDir, CACHE_FILE)
   const db = new BetterSqlite3(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
@@ -43,10 +44,12 @@ export function openCache(dataDir: string, serverUrl: string, options: { nativeB
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
     db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * (db.pragma('page_size', { simple: true }) as number)}`)
     migrate(db, file)
+    // An initial sync builds its indexes at the end; one that never got there left them undone.
+    if (bulkLoadPending(db)) finishBulkLoad(db)
     const meta = getSyncMeta(db)
     if (!meta) {
       initSyncMeta(db, { clientId: randomUUID(), serverUrl })
-    } else if (meta.serverUrl !== serverUrl) {
+    } else if (serverUrl !== null && meta.serverUrl !== serverUrl) {
       startAfreshOrRefuse(db, `server ${meta.serverUrl ?? '(unknown)'}`, serverUrl)
     }
     return db

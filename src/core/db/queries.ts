@@ -3,6 +3,7 @@ import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Id
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
 import { NOT_WAITING } from './migrations'
+import { keyAtOrAfter, keyAtOrBefore, tagPhrase } from './search-index'
 
 /**
  * Every SQL statement of the client cache lives here, as plain functions of (db, args).
@@ -50,7 +51,7 @@ export function getSyncMeta(db: Database): SyncMeta | null {
   }
 }
 
-export function initSyncMeta(db: Database, args: { clientId: string; serverUrl: string }): void {
+export function initSyncMeta(db: Database, args: { clientId: string; serverUrl: string | null }): void {
   stmt(db, 'INSERT INTO sync_meta (id, cursor, client_id, server_url) VALUES (1, 0, ?, ?)').run(args.clientId, args.serverUrl)
 }
 
@@ -114,26 +115,60 @@ function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Recor
   return (COLUMNS[entity] as (e: EntityTypes[E]) => Record<string, string | number | null>)(data)
 }
 
-/** Stores a row as the server sent it: both what the UI reads and the server's copy. */
-export function upsertServerEntity<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E]): void {
-  const cols = columnsOf(entity, data)
-  const names = Object.keys(cols)
-  const sql =
+/**
+ * How a row's server copy is stored: `server_json` is NULL when it equals `json` (every row
+ * the sync writes, so nothing is stored twice), 'null' when the row exists only locally, and
+ * the server's JSON while a pending action shows something else.
+ */
+const SAME_AS_JSON = null
+const NO_SERVER_COPY = 'null'
+
+function decodeServer<T>(json: string, serverJson: string | null, current: T): T | null {
+  if (serverJson === SAME_AS_JSON) return current
+  if (serverJson === NO_SERVER_COPY) return null
+  return serverJson === json ? current : (JSON.parse(serverJson) as T)
+}
+
+function upsertSql(entity: EntityName, names: string[], local: boolean): string {
+  const set = names.map((n) => `${n} = excluded.${n}`).join(', ')
+  // A local write keeps the server's copy: the row's old json when the two were the same.
+  return (
     `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
-    `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, @json) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, json = excluded.json, server_json = excluded.server_json`
-  stmt(db, sql).run({ id: data.id, ...cols, json: JSON.stringify(data) })
+    `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, ${local ? `'${NO_SERVER_COPY}'` : 'NULL'}) ` +
+    `ON CONFLICT (id) DO UPDATE SET ${set}, json = excluded.json, ` +
+    (local ? 'server_json = coalesce(server_json, json)' : 'server_json = NULL')
+  )
+}
+
+/** The upsert statements of each entity, built once: the sync runs them for every row. */
+const upserts = new WeakMap<Database, Map<string, Statement>>()
+
+function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E], local: boolean): void {
+  const cols = columnsOf(entity, data)
+  let byDb = upserts.get(db)
+  if (!byDb) {
+    byDb = new Map()
+    upserts.set(db, byDb)
+  }
+  const key = local ? `local:${entity}` : entity
+  let statement = byDb.get(key)
+  if (!statement) {
+    statement = db.prepare(upsertSql(entity, Object.keys(cols), local))
+    byDb.set(key, statement)
+  }
+  cols.id = data.id
+  cols.json = JSON.stringify(data)
+  statement.run(cols)
+}
+
+/** Stores a row as the server sent it: what the UI reads, which is also the server's copy. */
+export function upsertServerEntity<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E]): void {
+  upsert(db, entity, data, false)
 }
 
 /** Writes what the UI reads without touching the server's copy (an optimistic change). */
 export function writeLocalEntity<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E]): void {
-  const cols = columnsOf(entity, data)
-  const names = Object.keys(cols)
-  const sql =
-    `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
-    `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, NULL) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, json = excluded.json`
-  stmt(db, sql).run({ id: data.id, ...cols, json: JSON.stringify(data) })
+  upsert(db, entity, data, true)
 }
 
 export function deleteEntity(db: Database, entity: EntityName, id: string): void {
@@ -152,10 +187,8 @@ export function getEntity<E extends EntityName>(db: Database, entity: E, id: str
     | { json: string; server_json: string | null }
     | undefined
   if (!row) return null
-  return {
-    current: JSON.parse(row.json) as EntityTypes[E],
-    server: row.server_json === null ? null : (JSON.parse(row.server_json) as EntityTypes[E]),
-  }
+  const current = JSON.parse(row.json) as EntityTypes[E]
+  return { current, server: decodeServer(row.json, row.server_json, current) }
 }
 
 /** Puts a row back to the server's copy, or removes it when the server never had it. */
@@ -178,13 +211,10 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
     server_json: string | null
   }[]
   return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        current: JSON.parse(r.json) as EntityTypes[E],
-        server: r.server_json === null ? null : (JSON.parse(r.server_json) as EntityTypes[E]),
-      },
-    ]),
+    rows.map((r) => {
+      const current = JSON.parse(r.json) as EntityTypes[E]
+      return [r.id, { current, server: decodeServer(r.json, r.server_json, current) }]
+    }),
   )
 }
 
@@ -600,7 +630,6 @@ export interface SearchFilters {
 }
 
 export interface SearchRow {
-  rowid: number
   kind: SearchKind
   refId: string
   customerId: string
@@ -609,11 +638,15 @@ export interface SearchRow {
   customerName: string | null
   channel: string | null
   status: string | null
+  /** The title (subject or name) and the best part of the body, matches between MATCH_START and MATCH_END. */
+  title: string
+  body: string
 }
 
 /**
  * Turns what the agent typed into an FTS5 query that cannot be a syntax error: every word
  * becomes a quoted prefix term, all of them required. Null when nothing searchable is left.
+ * Only letters and digits survive, so no query can reach the index's filter tokens.
  */
 export function ftsQuery(text: string): string | null {
   const words = text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []
@@ -624,62 +657,70 @@ export function ftsQuery(text: string): string | null {
     .join(' ')
 }
 
+const SEARCH_KINDS: readonly SearchKind[] = ['message', 'note', 'customer']
+
 /**
- * Ranks and filters inside one pass over the matches, reading only what the filters and the
- * order need (the FTS row, and the conversation only when a conversation filter asks for
- * it); SQLite keeps just the best `limit` while it goes. Names, the latest conversation of a
- * customer hit and the shown conversation columns are looked up for those few rows only.
+ * The typed words plus the filters, as one FTS5 query: FTS5 intersects the filter tokens with
+ * the words, so no row that fails a filter is ever read. Null when the filters exclude
+ * everything (a conversation filter leaves out customers, who belong to no one conversation).
  */
-export function searchSql(f: { hasKinds: boolean; hasChannel: boolean; hasStatus: boolean; assignee: 'any' | 'none' | 'one'; hasFrom: boolean; hasTo: boolean }): string {
-  const where = ['search_index MATCH @query']
-  if (f.hasKinds) where.push('s.kind IN (SELECT value FROM json_each(@kinds))')
-  // A conversation filter leaves out customers, who belong to no single conversation.
-  if (f.hasChannel) where.push('fc.channel = @channel')
-  if (f.hasStatus) where.push('fc.status = @status')
-  if (f.assignee === 'none') where.push('fc.id IS NOT NULL AND fc.assignee_id IS NULL')
-  if (f.assignee === 'one') where.push('fc.assignee_id = @assigneeId')
-  if (f.hasFrom) where.push('s.at >= @from')
-  if (f.hasTo) where.push('s.at < @to')
-  const filtersConversation = f.hasChannel || f.hasStatus || f.assignee !== 'any'
+export function searchMatch(query: string, f: SearchFilters): string | null {
+  const kinds = f.kinds?.length ? SEARCH_KINDS.filter((k) => f.kinds!.includes(k)) : SEARCH_KINDS
+  const byConversation = f.channel !== undefined || f.status !== undefined || f.assigneeId !== undefined
+  const wanted = byConversation ? kinds.filter((k) => k !== 'customer') : kinds
+  if (wanted.length === 0) return null
+  const required = [`(${query})`]
+  let excluded: SearchKind | undefined
+  if (wanted.length === 1) required.push(tagPhrase(`k${wanted[0]}`))
+  // Two kinds of three: leaving the third out skips over its (shorter) list instead of merging two.
+  if (wanted.length === 2 && !byConversation) excluded = SEARCH_KINDS.find((k) => !wanted.includes(k))
+  if (f.channel !== undefined) required.push(tagPhrase(`c${f.channel}`))
+  if (f.status !== undefined) required.push(tagPhrase(`s${f.status}`))
+  if (f.assigneeId === null) required.push(tagPhrase('u'))
+  else if (f.assigneeId !== undefined) required.push(tagPhrase(`a${Buffer.from(f.assigneeId, 'utf8').toString('hex')}`))
+  return required.join(' AND ') + (excluded ? ` NOT ${tagPhrase(`k${excluded}`)}` : '')
+}
+
+/**
+ * The newest `limit` matches, newest first: FTS5 walks the match in key (time) order and
+ * stops after `limit` rows; a date range is a key range, so an old range starts there
+ * instead of at the newest row. Titles and snippets are built for those rows only; names,
+ * the latest conversation of a customer hit and the shown conversation columns are looked
+ * up for them by key.
+ */
+export function searchSql(f: { hasFrom: boolean; hasTo: boolean }): string {
+  const where = ['search_index MATCH @match']
+  if (f.hasFrom) where.push(`s.rowid >= ${keyAtOrAfter('@from')}`, 's.at >= @from')
+  if (f.hasTo) where.push(`s.rowid <= ${keyAtOrBefore('@to')}`, 's.at < @to')
   return `
-    SELECT h.rowid AS rowid, h.kind AS kind, h.ref_id AS ref_id, h.customer_id AS customer_id,
+    SELECT h.kind AS kind, h.ref_id AS ref_id, h.customer_id AS customer_id,
       coalesce(h.conversation_id,
         (SELECT lc.id FROM conversations lc WHERE lc.customer_id = h.customer_id ORDER BY lc.last_message_at DESC LIMIT 1)) AS conversation_id,
-      h.at AS at, cu.name AS customer_name, c.channel AS channel, c.status AS status
+      h.at AS at, cu.name AS customer_name, c.channel AS channel, c.status AS status, h.title AS title, h.body AS body
     FROM (
-      SELECT s.rowid AS rowid, s.kind AS kind, s.ref_id AS ref_id, s.customer_id AS customer_id,
-        s.conversation_id AS conversation_id, s.at AS at, bm25(search_index, 4.0, 1.0) AS score
+      SELECT s.rowid AS key, s.kind AS kind, s.ref_id AS ref_id, s.customer_id AS customer_id,
+        s.conversation_id AS conversation_id, s.at AS at,
+        highlight(search_index, 0, char(2), char(3)) AS title,
+        snippet(search_index, 1, char(2), char(3), '…', 16) AS body
       FROM search_index s
-      ${filtersConversation ? 'LEFT JOIN conversations fc ON fc.id = s.conversation_id' : ''}
       WHERE ${where.join(' AND ')}
-      ORDER BY score, s.at DESC
+      ORDER BY s.rowid DESC
       LIMIT @limit
     ) h
     LEFT JOIN conversations c ON c.id = h.conversation_id
     LEFT JOIN customers cu ON cu.id = h.customer_id
-    ORDER BY h.score, h.at DESC`
+    ORDER BY h.key DESC`
 }
 
-/** The best matches, narrowed by the filters before anything else is built for them. */
+/** The newest matches that pass the filters, with their highlighted title and snippet. */
 export function searchIndex(db: Database, args: SearchFilters & { query: string; limit: number }): SearchRow[] {
-  const assignee = args.assigneeId === undefined ? 'any' : args.assigneeId === null ? 'none' : 'one'
-  const sql = searchSql({
-    hasKinds: args.kinds !== undefined && args.kinds.length > 0,
-    hasChannel: args.channel !== undefined,
-    hasStatus: args.status !== undefined,
-    assignee,
-    hasFrom: args.from !== undefined,
-    hasTo: args.to !== undefined,
-  })
-  const params: Record<string, unknown> = { query: args.query, limit: args.limit }
-  if (args.kinds?.length) params.kinds = JSON.stringify(args.kinds)
-  if (args.channel !== undefined) params.channel = args.channel
-  if (args.status !== undefined) params.status = args.status
-  if (assignee === 'one') params.assigneeId = args.assigneeId
+  const match = searchMatch(args.query, args)
+  if (match === null) return []
+  const sql = searchSql({ hasFrom: args.from !== undefined, hasTo: args.to !== undefined })
+  const params: Record<string, unknown> = { match, limit: args.limit }
   if (args.from !== undefined) params.from = args.from
   if (args.to !== undefined) params.to = args.to
   const rows = stmt(db, sql).all(params) as {
-    rowid: number
     kind: SearchKind
     ref_id: string
     customer_id: string
@@ -688,9 +729,10 @@ export function searchIndex(db: Database, args: SearchFilters & { query: string;
     customer_name: string | null
     channel: string | null
     status: string | null
+    title: string
+    body: string
   }[]
   return rows.map((r) => ({
-    rowid: r.rowid,
     kind: r.kind,
     refId: r.ref_id,
     customerId: r.customer_id,
@@ -699,26 +741,14 @@ export function searchIndex(db: Database, args: SearchFilters & { query: string;
     customerName: r.customer_name,
     channel: r.channel,
     status: r.status,
+    title: r.title,
+    body: r.body,
   }))
 }
 
-/** Marks around matched words in snippets; control characters no message text contains. */
+/** Marks around matched words in titles and snippets; control characters no message text contains. */
 export const MATCH_START = '\u0002'
 export const MATCH_END = '\u0003'
-
-export const SNIPPET_SQL = `
-  SELECT rowid,
-    highlight(search_index, 0, char(2), char(3)) AS title,
-    snippet(search_index, 1, char(2), char(3), '…', 16) AS body
-  FROM search_index
-  WHERE search_index MATCH @query AND rowid IN (SELECT value FROM json_each(@rowids))`
-
-/** Highlighted title and snippet for the few rows already chosen: the costly part, done last. */
-export function searchSnippets(db: Database, args: { query: string; rowids: readonly number[] }): Map<number, { title: string; body: string }> {
-  if (args.rowids.length === 0) return new Map()
-  const rows = stmt(db, SNIPPET_SQL).all({ query: args.query, rowids: JSON.stringify(args.rowids) }) as { rowid: number; title: string; body: string }[]
-  return new Map(rows.map((r) => [r.rowid, { title: r.title, body: r.body }]))
-}
 
 // ---------------------------------------------------------------------------------------------
 // Customer panel: suggestions, merges, merge previews

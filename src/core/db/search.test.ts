@@ -8,7 +8,8 @@ import { applyBatch } from '../sync/apply'
 import { enqueueAction } from '../sync/outbox'
 import { changes, conversation, customer, message, note, tempDir, user } from '../testing/fixtures'
 import { openCache } from './open'
-import { ftsQuery, searchSql, SNIPPET_SQL, setSyncUser } from './queries'
+import { ftsQuery, searchSql, setSyncUser } from './queries'
+import { REBUILD_READS } from './search-index'
 
 let dir: ReturnType<typeof tempDir>
 let db: Database
@@ -132,19 +133,25 @@ describe('search query plans', () => {
     return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail)
   }
 
-  it('narrows through the FTS index and joins conversations and customers by key', () => {
-    const steps = plan(searchSql({ hasKinds: true, hasChannel: true, hasStatus: true, assignee: 'one', hasFrom: true, hasTo: true }), {
-      query: '"lamp"*', kinds: '["message"]', channel: 'sms', status: 'open', assigneeId: 'u1', from: 0, to: 1, limit: 10,
-    })
-    expect(steps).toContainEqual(expect.stringMatching(/^SCAN s VIRTUAL TABLE INDEX/))
-    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH c USING INDEX sqlite_autoindex_conversations_1 \(id=\?\)/))
-    expect(steps).toContainEqual(expect.stringMatching(/^SEARCH cu USING INDEX sqlite_autoindex_customers_1 \(id=\?\)/))
-    expect(steps.filter((s) => /^SCAN (c|cu|conversations|customers)\b/.test(s))).toEqual([])
+  it('walks the match newest first inside FTS5, date range as a key range, and joins by key', () => {
+    for (const range of [{}, { from: 0, to: 1 }]) {
+      const steps = plan(searchSql({ hasFrom: 'from' in range, hasTo: 'to' in range }), { match: '"lamp"*', limit: 10, ...range })
+      // idxNum 192: FTS5 took the ORDER BY rowid DESC itself (64 | 128), so LIMIT stops the walk.
+      const scan = steps.find((s) => s.startsWith('SCAN s VIRTUAL TABLE INDEX'))
+      expect(scan).toMatch(/^SCAN s VIRTUAL TABLE INDEX 192:M/)
+      if ('from' in range) expect(scan).toMatch(/></)
+      expect(steps).toContainEqual(expect.stringMatching(/^SEARCH c USING INDEX sqlite_autoindex_conversations_1 \(id=\?\)/))
+      expect(steps).toContainEqual(expect.stringMatching(/^SEARCH cu USING INDEX sqlite_autoindex_customers_1 \(id=\?\)/))
+      expect(steps.filter((s) => /TEMP B-TREE|^SCAN (c|cu|conversations|customers)\b/.test(s))).toEqual([])
+    }
   })
 
-  it('builds snippets only for the chosen rows, looked up by rowid', () => {
-    const steps = plan(SNIPPET_SQL, { query: '"lamp"*', rowids: '[4, 8]' })
-    expect(steps).toContainEqual(expect.stringMatching(/^SCAN search_index VIRTUAL TABLE INDEX/))
-    expect(steps).toContainEqual(expect.stringContaining('json_each'))
+  it('rebuilds the index in key order, each source row found by rowid', () => {
+    for (const sql of REBUILD_READS) {
+      const steps = plan(sql, {})
+      expect(steps[0]).toBe('SCAN k USING COVERING INDEX idx_search_keys_key')
+      expect(steps[1]).toMatch(/^SEARCH (m|n|cu) USING INTEGER PRIMARY KEY \(rowid=\?\)/)
+      expect(steps.filter((s) => /TEMP B-TREE/.test(s) || (/^SCAN /.test(s) && !s.startsWith('SCAN k ')))).toEqual([])
+    }
   })
 })

@@ -1,6 +1,6 @@
 import type { Channel, ConversationStatus } from '../../shared/domain'
 import type { HighlightedText, IpcHandlers, SearchHit } from '../../shared/ipc'
-import { ftsQuery, MATCH_END, MATCH_START, searchIndex, searchSnippets } from '../db/queries'
+import { ftsQuery, MATCH_END, MATCH_START, searchIndex } from '../db/queries'
 import type { HandlerContext } from './context'
 
 /** Splits FTS5's marked-up output into plain and matched runs, so no markup reaches the UI. */
@@ -26,12 +26,9 @@ export function searchHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'search.q
     'search.query': (args) => {
       const query = ftsQuery(args.text)
       if (!query) return []
-      // Narrow first (match, filters, rank, limit), then build snippets for the survivors only.
-      const rows = searchIndex(ctx.db, { ...args, query })
-      const snippets = searchSnippets(ctx.db, { query, rowids: rows.map((r) => r.rowid) })
-      return rows.map((row): SearchHit => {
-        const marked = snippets.get(row.rowid)
-        return {
+      // Filters, order and limit all inside the FTS query; snippets only for the rows returned.
+      return searchIndex(ctx.db, { ...args, query }).map(
+        (row): SearchHit => ({
           kind: row.kind,
           id: row.refId,
           customerId: row.customerId,
@@ -40,10 +37,10 @@ export function searchHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'search.q
           channel: row.channel as Channel | null,
           status: row.status as ConversationStatus | null,
           at: row.at,
-          title: toHighlighted(marked?.title ?? ''),
-          snippet: toHighlighted(marked?.body ?? ''),
-        }
-      })
+          title: toHighlighted(row.title),
+          snippet: toHighlighted(row.body),
+        }),
+      )
     },
   }
 }

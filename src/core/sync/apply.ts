@@ -45,6 +45,27 @@ function ownersOf(
 }
 
 /**
+ * The order a batch's rows are written in; any order gives the same cache, since each row is
+ * written once and the triggers read the rows as they end up. Conversations go before their
+ * messages, so each message is indexed with its conversation's filters at once; the searchable
+ * rows go last, oldest first, the order of their search keys, which FTS5 appends to its pending
+ * data instead of writing out what it holds at every step back in time.
+ */
+const WRITE_RANK: Record<EntityName, number> = { user: 0, identity: 1, conversation: 2, call: 3, event: 3, message: 4, note: 4, customer: 4 }
+
+function searchTime(change: EntityChange): number {
+  const data = change.data as { sentAt?: number; createdAt?: number; lastActivityAt?: number } | null
+  if (!data) return 0
+  if (change.entity === 'message') return data.sentAt ?? 0
+  if (change.entity === 'customer') return data.lastActivityAt ?? 0
+  return data.createdAt ?? 0
+}
+
+function byWriteOrder(a: EntityChange, b: EntityChange): number {
+  return WRITE_RANK[a.entity] - WRITE_RANK[b.entity] || (WRITE_RANK[a.entity] === 4 ? searchTime(a) - searchTime(b) : 0)
+}
+
+/**
  * Applies one batch of server changes and moves the cursor, in ONE transaction: this is what
  * makes a crash or kill mid-sync harmless, since the cache is always at the end of a whole
  * batch and the cursor never runs ahead of (or behind) the rows. The queued actions on the
@@ -76,7 +97,7 @@ export function applyBatch(
       if (owners.customerId) customerIds.add(owners.customerId)
       if (owners.conversationId) conversationIds.add(owners.conversationId)
     }
-    for (const change of last.values()) {
+    for (const change of [...last.values()].sort(byWriteOrder)) {
       if (change.op === 'delete' || change.data === null) deleteEntity(db, change.entity, change.id)
       else upsertServerEntity(db, change.entity, change.data)
     }

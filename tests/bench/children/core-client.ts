@@ -134,7 +134,9 @@ const rpc = serveParent(
           )
           const toValues = (data: Record<string, unknown>, json: string): unknown[] =>
             columns.map((col) => {
-              if (col === 'json' || col === 'server_json') return json
+              if (col === 'json') return json
+              // As the sync stores it: no second copy while the server's row is the one shown.
+              if (col === 'server_json') return null
               if (col === 'at') return data.sentAt ?? data.startedAt ?? data.createdAt
               const v = data[col.replace(/_(\w)/g, (_, ch: string) => ch.toUpperCase())]
               return v === undefined ? null : v

@@ -1,0 +1,64 @@
+import type { Database } from 'better-sqlite3'
+import { rebuildSearchIndex, searchIndexSuspended, suspendSearchIndex } from './search-index'
+
+/**
+ * Filling an empty cache: every synced row would otherwise update the search index and a
+ * dozen secondary indexes at random positions, committing the same pages batch after batch.
+ * While a bulk load runs, the search index is suspended and the entity tables' secondary
+ * indexes are dropped (their definitions kept in `suspended_indexes`); at the end both are
+ * built once, each in one sorted pass.
+ *
+ * Crash safety: each step is one transaction, and what is left to do is recorded in the
+ * cache itself (the definitions still in `suspended_indexes`, the search triggers still
+ * missing). `openCache` finishes an interrupted bulk load before anything reads the cache.
+ * The primary keys stay, so the sync's upserts and lookups by id work throughout.
+ */
+
+const ENTITY_TABLES = ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events']
+
+export const SUSPENDED_INDEXES_TABLE = `
+  CREATE TABLE suspended_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL) STRICT;
+`
+
+export function beginBulkLoad(db: Database): void {
+  db.transaction(() => {
+    suspendSearchIndex(db)
+    // Only indexes created by a statement: the primary keys' own indexes have no sql.
+    const indexes = db
+      .prepare(
+        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+         AND tbl_name IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ENTITY_TABLES)) as { name: string; sql: string }[]
+    const keep = db.prepare('INSERT OR REPLACE INTO suspended_indexes (name, sql) VALUES (?, ?)')
+    for (const index of indexes) {
+      keep.run(index.name, index.sql)
+      db.exec(`DROP INDEX ${index.name}`)
+    }
+  })()
+}
+
+/** True when a bulk load began and has not finished: the cache is missing indexes. */
+export function bulkLoadPending(db: Database): boolean {
+  return db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() !== undefined || searchIndexSuspended(db)
+}
+
+/** Recreates the suspended indexes, then builds the search index (which reads through them). */
+export function finishBulkLoad(db: Database): void {
+  // Index builds sort whole tables: on disk, not in the core's memory (the cache keeps its
+  // in-memory temp store for the small sorts of everyday queries).
+  const tempStore = db.pragma('temp_store', { simple: true }) as number
+  db.pragma('temp_store = FILE')
+  try {
+    db.transaction(() => {
+      const indexes = db.prepare('SELECT name, sql FROM suspended_indexes ORDER BY name').all() as { name: string; sql: string }[]
+      for (const index of indexes) db.exec(index.sql)
+      db.exec('DELETE FROM suspended_indexes')
+      if (searchIndexSuspended(db)) rebuildSearchIndex(db)
+    })()
+  } finally {
+    db.pragma(`temp_store = ${tempStore}`)
+  }
+  // The build wrote the whole index in one transaction: copy it back and give the WAL's space back.
+  db.pragma('wal_checkpoint(TRUNCATE)')
+}

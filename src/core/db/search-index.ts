@@ -1,0 +1,257 @@
+import type { Database } from 'better-sqlite3'
+
+/**
+ * The full-text index over messages, notes and customers, ordered by time so a search reads
+ * newest first and stops after the rows it shows.
+ *
+ * - The FTS rowid is a time key: `at × SLOTS + slot`. FTS5 walks a match in rowid order, so
+ *   `ORDER BY rowid DESC LIMIT n` is newest first and stops after n rows, and a date range
+ *   is a rowid range. `search_keys` remembers which key each source row got (the source's
+ *   rowid × 4 + a kind number), so triggers find the entry to replace without a scan.
+ * - The filters (kind, and the channel, status and assignee of the row's conversation) are
+ *   tokens in the `tags` column, so FTS5 intersects them with the words before any row is
+ *   read. Tags start with a private-use character: FTS5's tokenizer keeps it in the token,
+ *   and typed text never contains one (see `ftsQuery`), so a search can never match a tag.
+ * - Triggers keep everything in step, including a conversation's status, channel or
+ *   assignee changing (its messages and notes are re-tagged).
+ *
+ * An initial sync into an empty cache suspends the triggers (`suspendSearchIndex`) and builds
+ * the index once at the end (`rebuildSearchIndex`; see bulk-load.ts). The missing triggers are
+ * themselves the mark of an index to rebuild: dropped and recreated in the same transactions
+ * as the index contents, so a process killed at any point leaves a cache `openCache` rebuilds.
+ * Keys above 2^53 do not survive a JavaScript number: they stay inside SQL.
+ */
+
+export const TAG = '\uE000'
+/** Keys per millisecond: far more rows than any one instant holds. */
+export const SEARCH_SLOTS = 1_048_576
+/** The latest `at` with its own keys; later times share the last one (2248 onwards). */
+export const MAX_KEY_AT = 2 ** 43 - 1
+
+const KIND_NUMBER = { message: 0, note: 1, customer: 2 } as const
+
+const keyBase = (at: string): string => `(min(${at}, ${MAX_KEY_AT}) * ${SEARCH_SLOTS})`
+
+/**
+ * A free key for a row at `at`: after the last key of that millisecond, or, in the unlikely
+ * case the millisecond is full, after every key (unique, though out of time order).
+ */
+const newKey = (at: string): string => `(
+  SELECT CASE
+    WHEN top IS NULL THEN base
+    WHEN top + 1 < base + ${SEARCH_SLOTS} THEN top + 1
+    ELSE (SELECT max(key) + 1 FROM search_keys)
+  END
+  FROM (SELECT base, (SELECT max(key) FROM search_keys WHERE key >= base AND key < base + ${SEARCH_SLOTS}) AS top
+        FROM (SELECT ${keyBase(at)} AS base)))`
+
+/** The filter tokens of a message or note whose conversation is `c` (LEFT JOINed: may be missing). */
+const conversationTags = (kind: 'message' | 'note'): string => `'${TAG}k${kind}' || CASE WHEN c.id IS NULL THEN '' ELSE
+    ' ${TAG}c' || c.channel || ' ${TAG}s' || c.status || ' ${TAG}' || CASE WHEN c.assignee_id IS NULL THEN 'u' ELSE 'a' || lower(hex(c.assignee_id)) END END`
+
+const COLUMNS = 'rowid, title, body, tags, kind, ref_id, customer_id, conversation_id, at'
+
+/**
+ * The index entries of one kind, as the columns of `search_index`: the source row `alias`
+ * with its key `k` (and its conversation `c`), read either way round; callers add the WHERE.
+ */
+interface Docs {
+  alias: string
+  kind: number
+  select: string
+  /** Rows looked up from their source row (triggers). */
+  bySource: string
+  /** Rows read in key order, each source row looked up by rowid (the rebuild). */
+  byKey: string
+}
+
+const conversationJoin = (alias: string) => `LEFT JOIN conversations c ON c.id = ${alias}.conversation_id`
+
+const MESSAGE_DOCS: Docs = {
+  alias: 'm',
+  kind: KIND_NUMBER.message,
+  select: `SELECT k.key, coalesce(m.json ->> '$.subject', ''), m.json ->> '$.text', ${conversationTags('message')},
+    'message', m.id, m.customer_id, m.conversation_id, m.at`,
+  bySource: `FROM messages m JOIN search_keys k ON k.src = m.rowid * 4 ${conversationJoin('m')}`,
+  byKey: `FROM search_keys k CROSS JOIN messages m ON m.rowid = k.src / 4 ${conversationJoin('m')}`,
+}
+
+const NOTE_DOCS: Docs = {
+  alias: 'n',
+  kind: KIND_NUMBER.note,
+  select: `SELECT k.key, '', n.json ->> '$.text', ${conversationTags('note')},
+    'note', n.id, n.customer_id, n.conversation_id, n.at`,
+  bySource: `FROM notes n JOIN search_keys k ON k.src = n.rowid * 4 + 1 ${conversationJoin('n')}`,
+  byKey: `FROM search_keys k CROSS JOIN notes n ON n.rowid = k.src / 4 ${conversationJoin('n')}`,
+}
+
+/** A customer's entry holds their name and every address (phones also by the last digits people type). */
+const CUSTOMER_DOCS: Docs = {
+  alias: 'cu',
+  kind: KIND_NUMBER.customer,
+  select: `SELECT k.key, cu.name,
+    coalesce((SELECT group_concat(i.json ->> '$.address' ||
+      CASE WHEN i.json ->> '$.kind' IN ('phone', 'whatsapp') THEN ' ' || substr(i.json ->> '$.address', -10) || ' ' || substr(i.json ->> '$.address', -7) ELSE '' END, ' ')
+      FROM identities i WHERE i.customer_id = cu.id), ''),
+    '${TAG}kcustomer', 'customer', cu.id, cu.id, NULL, cu.last_activity_at`,
+  bySource: 'FROM customers cu JOIN search_keys k ON k.src = cu.rowid * 4 + 2',
+  byKey: 'FROM search_keys k CROSS JOIN customers cu ON cu.rowid = k.src / 4',
+}
+
+const insertDocs = (docs: Docs, where: string): string => `INSERT INTO search_index (${COLUMNS}) ${docs.select} ${docs.bySource} WHERE ${where};`
+
+const dropEntry = (src: string): string => `DELETE FROM search_index WHERE rowid = (SELECT key FROM search_keys WHERE src = ${src});`
+
+/** Triggers for one indexed table; `changed` says when an updated row must be indexed again. */
+function rowTriggers(args: { table: string; docs: Docs; at: string; changed: string }): string {
+  const src = (row: 'new' | 'old') => `${row}.rowid * 4 + ${args.docs.kind}`
+  const insertDoc = insertDocs(args.docs, `${args.docs.alias}.rowid = new.rowid`)
+  return `
+  CREATE TRIGGER search_${args.table}_insert AFTER INSERT ON ${args.table} BEGIN
+    INSERT INTO search_keys (src, key) VALUES (${src('new')}, ${newKey(`new.${args.at}`)});
+    ${insertDoc}
+  END;
+  CREATE TRIGGER search_${args.table}_update AFTER UPDATE ON ${args.table} WHEN ${args.changed} BEGIN
+    ${dropEntry(src('old'))}
+    UPDATE search_keys SET key = ${newKey(`new.${args.at}`)} WHERE src = ${src('new')} AND old.${args.at} IS NOT new.${args.at};
+    ${insertDoc}
+  END;
+  CREATE TRIGGER search_${args.table}_delete AFTER DELETE ON ${args.table} BEGIN
+    ${dropEntry(src('old'))}
+    DELETE FROM search_keys WHERE src = ${src('old')};
+  END;`
+}
+
+const jsonChanged = (path: string): string => `(old.json ->> '${path}') IS NOT (new.json ->> '${path}')`
+
+const reindexCustomer = (id: string): string => `
+    DELETE FROM search_index WHERE rowid = (SELECT k.key ${CUSTOMER_DOCS.bySource} WHERE cu.id = ${id});
+    ${insertDocs(CUSTOMER_DOCS, `cu.id = ${id}`)}`
+
+/** A conversation's messages and notes, re-tagged: its channel, status or assignee changed, or it came or went. */
+const reindexConversation = (id: string): string =>
+  [MESSAGE_DOCS, NOTE_DOCS]
+    .map(
+      (docs) => `
+    DELETE FROM search_index WHERE rowid IN (SELECT k.key ${docs.bySource} WHERE ${docs.alias}.conversation_id = ${id});
+    ${insertDocs(docs, `${docs.alias}.conversation_id = ${id}`)}`,
+    )
+    .join('')
+
+const TRIGGERS = `
+  ${rowTriggers({
+    table: 'messages',
+    docs: MESSAGE_DOCS,
+    at: 'at',
+    changed: `old.at IS NOT new.at OR old.conversation_id IS NOT new.conversation_id OR old.customer_id IS NOT new.customer_id OR ${jsonChanged('$.text')} OR ${jsonChanged('$.subject')}`,
+  })}
+  ${rowTriggers({
+    table: 'notes',
+    docs: NOTE_DOCS,
+    at: 'at',
+    changed: `old.at IS NOT new.at OR old.conversation_id IS NOT new.conversation_id OR old.customer_id IS NOT new.customer_id OR ${jsonChanged('$.text')}`,
+  })}
+  ${rowTriggers({
+    table: 'customers',
+    docs: CUSTOMER_DOCS,
+    at: 'last_activity_at',
+    changed: 'old.name IS NOT new.name OR old.last_activity_at IS NOT new.last_activity_at',
+  })}
+
+  CREATE TRIGGER search_identities_insert AFTER INSERT ON identities BEGIN${reindexCustomer('new.customer_id')}
+  END;
+  CREATE TRIGGER search_identities_update AFTER UPDATE ON identities
+  WHEN old.customer_id IS NOT new.customer_id OR ${jsonChanged('$.address')} OR ${jsonChanged('$.kind')} BEGIN${reindexCustomer('old.customer_id')}${reindexCustomer('new.customer_id')}
+  END;
+  CREATE TRIGGER search_identities_delete AFTER DELETE ON identities BEGIN${reindexCustomer('old.customer_id')}
+  END;
+
+  CREATE TRIGGER search_conversations_insert AFTER INSERT ON conversations BEGIN${reindexConversation('new.id')}
+  END;
+  CREATE TRIGGER search_conversations_update AFTER UPDATE ON conversations
+  WHEN old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.assignee_id IS NOT new.assignee_id BEGIN${reindexConversation('new.id')}
+  END;
+  CREATE TRIGGER search_conversations_delete AFTER DELETE ON conversations BEGIN${reindexConversation('old.id')}
+  END;
+`
+
+const TRIGGER_NAMES = [...TRIGGERS.matchAll(/CREATE TRIGGER (\w+)/g)].map((m) => m[1]!)
+
+/** What the rebuild inserts, per kind: the entries in ascending key order. */
+export const REBUILD_READS = [MESSAGE_DOCS, NOTE_DOCS, CUSTOMER_DOCS].map(
+  (docs) => `${docs.select} ${docs.byKey} WHERE k.src % 4 = ${docs.kind} ORDER BY k.key`,
+)
+
+/** The tables; the index starts suspended (no triggers) until `rebuildSearchIndex` fills it. */
+export const SEARCH_TABLES = `
+  CREATE VIRTUAL TABLE search_index USING fts5(
+    title, body, tags,
+    kind UNINDEXED, ref_id UNINDEXED, customer_id UNINDEXED, conversation_id UNINDEXED, at UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3',
+    columnsize = 0
+  );
+  CREATE TABLE search_keys (src INTEGER PRIMARY KEY, key INTEGER NOT NULL) STRICT;
+  CREATE UNIQUE INDEX idx_search_keys_key ON search_keys (key);
+`
+
+/**
+ * Replaces an earlier search index (rowids from the source rowid, no filter tokens) with this
+ * one, built from the cached rows.
+ */
+export function createSearchIndex(db: Database): void {
+  for (const name of TRIGGER_NAMES) db.exec(`DROP TRIGGER IF EXISTS ${name}`)
+  db.exec('DROP TABLE IF EXISTS search_index; DROP TABLE IF EXISTS search_keys')
+  db.exec(SEARCH_TABLES)
+  rebuildSearchIndex(db)
+}
+
+/** True while the triggers are off: the index is empty or behind, and must be rebuilt. */
+export function searchIndexSuspended(db: Database): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?`).get(TRIGGER_NAMES[0]) === undefined
+}
+
+function dropTriggersAndEntries(db: Database): void {
+  for (const name of TRIGGER_NAMES) db.exec(`DROP TRIGGER IF EXISTS ${name}`)
+  db.exec('DELETE FROM search_keys; DELETE FROM search_index;')
+}
+
+/** Stops maintaining the index and empties it: for filling an empty cache, followed by a rebuild. */
+export function suspendSearchIndex(db: Database): void {
+  db.transaction(() => dropTriggersAndEntries(db))()
+}
+
+/**
+ * Builds the index from the cached rows and turns its triggers back on, in one transaction.
+ * Keys follow time (and rowid within a millisecond); each kind is inserted in ascending key
+ * order, which FTS5 appends to its pending segment instead of flushing on every row.
+ */
+export function rebuildSearchIndex(db: Database): void {
+  db.transaction(() => {
+    dropTriggersAndEntries(db)
+    db.exec(`
+      INSERT INTO search_keys (src, key)
+      SELECT src, CASE WHEN slot < ${SEARCH_SLOTS} THEN base + slot ELSE -1 - src END
+      FROM (
+        SELECT src, base, row_number() OVER (PARTITION BY base ORDER BY src) - 1 AS slot
+        FROM (
+          SELECT rowid * 4 + ${KIND_NUMBER.message} AS src, ${keyBase('at')} AS base FROM messages
+          UNION ALL SELECT rowid * 4 + ${KIND_NUMBER.note}, ${keyBase('at')} FROM notes
+          UNION ALL SELECT rowid * 4 + ${KIND_NUMBER.customer}, ${keyBase('last_activity_at')} FROM customers))`)
+    // More rows in one millisecond than it has keys: those go after every key (as newKey does).
+    if (db.prepare('SELECT 1 FROM search_keys WHERE key < 0 LIMIT 1').get() !== undefined) {
+      db.exec('UPDATE search_keys SET key = (SELECT max(key) FROM search_keys) - key WHERE key < 0')
+    }
+    for (const read of REBUILD_READS) db.exec(`INSERT INTO search_index (${COLUMNS}) ${read}`)
+    db.exec(TRIGGERS)
+  })()
+}
+
+/** The first and last key of the milliseconds [from, to], as SQL over named parameters. */
+export const keyAtOrAfter = (param: string): string => keyBase(param)
+export const keyAtOrBefore = (param: string): string => `(${keyBase(param)} + ${SEARCH_SLOTS - 1})`
+
+/** The FTS5 phrase of one filter token: `k` kind, `c` channel, `s` status, `a` assignee (hex), `u` unassigned. */
+export function tagPhrase(tag: string): string {
+  return `"${TAG}${tag}"`
+}
