@@ -35,6 +35,16 @@ export const InboundConsent = z.object({
 })
 export type InboundConsent = z.infer<typeof InboundConsent>
 
+/**
+ * An automatic answer the item asks for (the help text answering an SMS HELP). The ingest
+ * queues it in the transaction that stores the item, so it is sent exactly once: with the first
+ * delivery, never for a provider's retry, and also when the item is stored late from the dead letters.
+ */
+export const InboundAutoReply = z.object({
+  text: z.string().trim().min(1).max(1600),
+})
+export type InboundAutoReply = z.infer<typeof InboundAutoReply>
+
 export const InboundMessage = z
   .object({
     channel: Channel,
@@ -61,6 +71,8 @@ export const InboundMessage = z
     call: InboundCall.optional(),
     /** Set when the message asks to change the customer's consent (SMS keywords). */
     consent: InboundConsent.optional(),
+    /** Set when the item is to be answered automatically on its own channel. */
+    autoReply: InboundAutoReply.optional(),
   })
   .refine((m) => m.from !== undefined || m.channel === 'voice', {
     message: 'from is required (only a voice item updating a call already stored may leave it out)',
@@ -73,6 +85,10 @@ export const InboundMessage = z
   .refine((m) => m.consent === undefined || m.call === undefined, {
     message: 'a consent change is carried by a message, not by a call record',
     path: ['consent'],
+  })
+  .refine((m) => m.autoReply === undefined || m.call === undefined, {
+    message: 'an automatic reply answers a message, not a call record',
+    path: ['autoReply'],
   })
   .refine((m) => m.channel === 'voice' || m.text.length > 0 || m.html || m.attachments.length > 0, {
     message: 'a message needs text, html or an attachment',

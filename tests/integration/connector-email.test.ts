@@ -259,6 +259,28 @@ describe('email connector (IMAP in, SMTP out)', () => {
     expect(failed.deliveryError).toMatch(/550|unavailable/)
   })
 
+  it('sends a reply whose cc the SMTP server refuses to the customer, as sent, with the refusal on the message', async () => {
+    const conversation = (await ingested('bo@customers.test', '<refund-1@customers.test>')).conversationId
+    smtp.refuseNext('gone@partner.test')
+    const mailsBefore = smtp.received.length
+    const res = await api(t.server.url, 'POST', `/api/v1/conversations/${conversation}/reply`, {
+      token,
+      body: { text: 'Refunded, your accountant is copied.', cc: ['gone@partner.test', 'books@partner.test'] },
+    })
+    expect(res.status).toBe(201)
+    const sent = await eventually(async () => {
+      const m = (await messagesOf(conversation)).find((x: Json) => x.id === res.body.id)
+      return m && m.deliveryStatus !== 'queued' ? m : null
+    }, 'the reply to leave the queue')
+    expect(sent.deliveryStatus).toBe('sent')
+    expect(sent.deliveryError).toMatch(/refused cc gone@partner\.test \(550 .*unavailable\)/)
+    expect(sent.deliveryError).not.toContain('books@partner.test')
+    expect(sent.externalId).toMatch(/@threadline\.test>$/)
+    // The customer and the accepted cc got the one mail.
+    expect(smtp.received).toHaveLength(mailsBefore + 1)
+    expect([...smtp.received.at(-1)!.to].sort()).toEqual(['bo@customers.test', 'books@partner.test'])
+  })
+
   it('keeps going past malformed mail', async () => {
     dovecot.deliver('Subject: no sender at all\r\nMessage-ID: <nofrom@customers.test>\r\n\r\nwho am I?\r\n')
     dovecot.deliver('From: cy@\r\nSubject: broken address\r\nMessage-ID: <badaddr@customers.test>\r\n\r\nhello\r\n')

@@ -9,7 +9,7 @@ import { openSqliteStore } from '../../src/server/store/sqlite/sqlite-store'
 import { ChangeFeed } from '../../src/server/sync/commit'
 import { api, userWithToken } from './server-fixtures'
 import { eventually } from './support/eventually'
-import { postTwilioForm } from './support/fake-provider'
+import { postTwilioForm, startFakeProvider, twilioMessagesApi } from './support/fake-provider'
 
 const PUBLIC_URL = 'https://threadline.example.test'
 const AUTH_TOKEN = 'robustness-auth-token'
@@ -28,7 +28,7 @@ function tempDb(): string {
   return path.join(dir, 'server.sqlite')
 }
 
-const config = (dbPath: string): Partial<ServerConfig> & { dbPath: string } => ({
+const config = (dbPath: string, apiBaseUrl = 'http://127.0.0.1:9'): Partial<ServerConfig> & { dbPath: string } => ({
   dbPath,
   host: '127.0.0.1',
   port: 0,
@@ -38,13 +38,13 @@ const config = (dbPath: string): Partial<ServerConfig> & { dbPath: string } => (
     {
       name: 'sms-main',
       channel: 'sms',
-      connector: { type: 'twilio-sms', accountSid: 'AC1', authToken: AUTH_TOKEN, from: '+15005550006', apiBaseUrl: 'http://127.0.0.1:9' },
+      connector: { type: 'twilio-sms', accountSid: 'AC1', authToken: AUTH_TOKEN, from: '+15005550006', apiBaseUrl },
     },
   ],
 })
 
-async function start(dbPath: string): Promise<SyncServer> {
-  const server = await startServer(config(dbPath))
+async function start(dbPath: string, apiBaseUrl?: string): Promise<SyncServer> {
+  const server = await startServer(config(dbPath, apiBaseUrl))
   servers.push(server)
   return server
 }
@@ -173,13 +173,51 @@ describe('dead letters', () => {
     ])
   })
 
+  it('answers a dead-lettered SMS HELP once its retry stores it, and never a second time', async () => {
+    const provider = await startFakeProvider(twilioMessagesApi('AC1', AUTH_TOKEN))
+    try {
+      const dbPath = tempDb()
+      const server = await start(dbPath, provider.url)
+      const supervisor = userWithToken(server, 'Sam', { role: 'supervisor' }).token
+      const helpTexts = () => provider.requests.filter((r) => new URLSearchParams(r.body).get('Body')?.startsWith('Reply STOP to unsubscribe'))
+      const repair = breakMessageInserts(dbPath, 'HELP')
+      const help = sms('SMhelp1', 'HELP')
+      expect((await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, help, AUTH_TOKEN)).status).toBe(200)
+      expect(server.counts().messages).toBe(0)
+      const [letter] = (await api(server.url, 'GET', '/api/v1/dead-letters', { token: supervisor })).body.items
+      expect(helpTexts()).toHaveLength(0)
+
+      repair()
+      await eventually(async () => helpTexts().length === 1, 'the retried HELP to be answered', 20_000)
+      expect((await api(server.url, 'GET', '/api/v1/dead-letters', { token: supervisor })).body.items).toEqual([])
+      const customerId = (await api(server.url, 'GET', '/api/v1/customers?q=%2B12025550143', { token: supervisor })).body.items[0].id as string
+      const messages = async () =>
+        ((await api(server.url, 'GET', `/api/v1/customers/${customerId}/timeline?limit=100`, { token: supervisor })).body.items as {
+          kind: string
+          item: { direction: string; authorName: string; deliveryStatus: string }
+        }[]).filter((e) => e.kind === 'message').map((e) => e.item)
+      await eventually(async () => (await messages()).some((m) => m.direction === 'outbound' && m.deliveryStatus === 'sent'), 'the answer to show as sent')
+
+      // Twilio re-delivers the webhook, and the same item is stored again (a second retry of it): no second answer.
+      expect((await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, help, AUTH_TOKEN)).status).toBe(200)
+      expect((await server.ingest(letter.payload)).duplicate).toBe(true)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(helpTexts()).toHaveLength(1)
+      const stored = await messages()
+      expect(stored).toHaveLength(2)
+      expect(stored).toContainEqual(expect.objectContaining({ direction: 'outbound', authorName: 'Automatic reply', deliveryStatus: 'sent' }))
+    } finally {
+      await provider.close()
+    }
+  })
+
   it('retries with growing delays while the failure lasts, then succeeds once', () => {
     const dbPath = tempDb()
     const store = openSqliteStore(dbPath)
     const feed = new ChangeFeed(store)
     const warnings: object[] = []
     const log = { warn: (o: object) => warnings.push(o), error: () => {} }
-    const inbound = new InboundService(store, feed.commit, 'US', log)
+    const inbound = new InboundService(store, feed, 'US', log)
     const repair = breakMessageInserts(dbPath)
     try {
       const item = { channel: 'sms', inbox: 'sms-main', externalId: 'SMboom2', from: { kind: 'phone', address: '+12025550143' }, text: 'boom' }

@@ -42,7 +42,8 @@ export function recordDelivery(commit: Commit, messageId: string, report: Delive
       ...message,
       externalId,
       deliveryStatus: moves ? report.status : message.deliveryStatus,
-      deliveryError: report.status === 'failed' ? (report.error ?? 'delivery failed') : message.deliveryError,
+      // A message that went out can still carry a problem (a refused cc): it stays until a later report replaces it.
+      deliveryError: report.status === 'failed' ? (report.error ?? 'delivery failed') : (report.error ?? message.deliveryError),
       updatedAt: now,
     }
     w.put('message', next)

@@ -99,8 +99,8 @@ export class OutboundDispatcher {
       return
     }
     try {
-      const { externalId } = await connector.send(message, recipient)
-      recordDelivery(this.feed.commit, messageId, { status: 'sent', externalId })
+      const { externalId, refused } = await connector.send(message, recipient)
+      recordDelivery(this.feed.commit, messageId, { status: 'sent', externalId, ...(refused ? { error: refused.slice(0, 2000) } : {}) })
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err)
       this.log.warn({ messageId, error }, 'outbound message failed')

@@ -9,6 +9,7 @@ import { findSuggestions, recordSuggestions } from '../identity/suggest'
 import { applyConsentChange } from '../rules/consent-change'
 import type { StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
+import { queueAutoReply } from './auto-reply'
 import { sanitizeHtml } from './sanitize-html'
 import { threadInbound } from './threading'
 
@@ -169,6 +170,7 @@ function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, d
       now,
     })
   }
+  if (item.autoReply) queueAutoReply(w, conversation, message, item.autoReply, now)
   return { customerId: customer.id, conversationId: conversation.id, itemId: message.id, duplicate: false }
 }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Customer, User } from '../../shared/domain'
 import type { Store } from '../store/store'
 import { openSqliteStore } from '../store/sqlite/sqlite-store'
+import { changeConsent } from '../rules/consent-change'
 import { applyMutation } from './mutations'
 import { ChangeFeed } from './commit'
 
@@ -101,5 +102,63 @@ describe('merge on the server', () => {
     expect(store.getNote('n1')?.customerId).toBe('src')
     const mergeEvent = store.timeline('src', null, 10).items.find((i) => i.kind === 'event')
     expect(mergeEvent?.item).toMatchObject({ type: 'customer_merged', data: { mergeId: 'm1', undoneBy: 'all' } })
+  })
+})
+
+describe('consent across a merge and its undo', () => {
+  const consentOf = (id: string) => {
+    const c = store.getCustomer(id)!
+    return { consent: c.consent, consentChangedAt: c.consentChangedAt ?? null }
+  }
+  const before = {
+    // An older opt-in, a later opt-out, an older opt-out against a later opt-in, and an opt-out whose time is unknown.
+    dst: { consent: { promotional: true, sms: false, transactional: false, whatsapp: true }, consentChangedAt: { promotional: 100, sms: 300, transactional: 100, whatsapp: 50 } },
+    src: { consent: { promotional: false, sms: true, transactional: true, email: false, whatsapp: false }, consentChangedAt: { promotional: 200, sms: 100, transactional: 200, email: 150 } },
+  }
+  const seedConsent = () => {
+    seed()
+    feed.commit((w) => {
+      w.put('customer', { ...w.getCustomer('dst')!, ...before.dst })
+      w.put('customer', { ...w.getCustomer('src')!, ...before.src })
+    })
+  }
+  const lateRequest = (changes: Record<string, boolean>, at: number) =>
+    changeConsent(feed.commit, { customerId: 'dst', conversationId: 'v-dst', changes, source: { channel: 'sms', keyword: 'late' }, at, now: 1_000 })
+
+  it('keeps the later answer of the two records per key with its time, and an opt-out whenever the order is unknown', () => {
+    seedConsent()
+    expect(run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' }).outcome).toBe('applied')
+    expect(consentOf('dst')).toEqual({
+      consent: { promotional: false, sms: false, transactional: true, email: false, whatsapp: false },
+      consentChangedAt: { promotional: 200, sms: 300, transactional: 200, email: 150, whatsapp: 50 },
+    })
+    // A START the customer sent before their STOP, stored only now (a dead-letter retry), does not opt them back in.
+    lateRequest({ promotional: true, sms: true }, 150)
+    expect(store.getCustomer('dst')?.consent).toMatchObject({ promotional: false, sms: false })
+  })
+
+  it('restores both records’ consent and its times exactly on undo', () => {
+    seedConsent()
+    run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
+    // A late request that changes nothing (older than the answers that stand) leaves the undo exact.
+    lateRequest({ promotional: true }, 150)
+    expect(run('all', 'unmergeCustomers', { mergeId: 'm1' }).outcome).toBe('applied')
+    expect(consentOf('dst')).toEqual(before.dst)
+    expect(consentOf('src')).toEqual(before.src)
+  })
+
+  it('keeps an answer given after the merge on undo, and an opt-out given since on both records', () => {
+    seedConsent()
+    run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
+    lateRequest({ transactional: false }, 500)
+    run('all', 'unmergeCustomers', { mergeId: 'm1' })
+    expect(consentOf('dst')).toEqual({
+      consent: { ...before.dst.consent, transactional: false },
+      consentChangedAt: { ...before.dst.consentChangedAt, transactional: 500 },
+    })
+    expect(consentOf('src')).toEqual({
+      consent: { ...before.src.consent, transactional: false },
+      consentChangedAt: { ...before.src.consentChangedAt, transactional: 500 },
+    })
   })
 })

@@ -3,6 +3,7 @@ import type { ConsentKey, Conversation, Customer, TimelineEvent, User } from '..
 import type { MutationArgs } from '../../shared/mutations'
 import type { MergeMoved, StoreWriter } from '../store/store'
 import { canSeeConversation } from './access'
+import { mergedConsent, unmergedConsent } from './merge-consent'
 
 /** Why a mutation cannot apply, that it was applied before, or null when it applied now. */
 export type CustomerOutcome = { rejected: string } | { duplicate: true } | null
@@ -77,30 +78,24 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
   }
   const identities = w.identitiesOf(source.id)
 
-  // The target keeps its own profile and gains only what it did not have; a withdrawn consent
-  // on either record wins, because sending to someone who said no is the costly mistake.
+  // The target keeps its own profile and gains only what it did not have. Consent is the
+  // person's latest word per key across both records (see mergedConsent).
   const labels = [...target.labels]
   const gainedLabels = source.labels.filter((l) => !labels.includes(l))
   labels.push(...gainedLabels)
   const attributes = { ...target.attributes }
   const gainedKeys = Object.keys(source.attributes).filter((k) => !(k in attributes))
   for (const k of gainedKeys) attributes[k] = source.attributes[k] ?? null
-  const consent = { ...target.consent }
-  const consentBefore: Record<string, boolean | null> = {}
-  for (const [key, value] of Object.entries(source.consent) as [ConsentKey, boolean | undefined][]) {
-    if (value === undefined) continue
-    const mine = consent[key]
-    if (mine === undefined || (value === false && mine === true)) {
-      consentBefore[key] = mine ?? null
-      consent[key] = value
-    }
-  }
+  const consentBefore = { consent: target.consent, consentChangedAt: target.consentChangedAt ?? null }
+  const consentAfter = mergedConsent(consentBefore, source)
+  const changedKeys = (Object.keys(consentAfter.consent) as ConsentKey[]).filter((k) => consentAfter.consent[k] !== target.consent[k])
   const moved: MergeMoved = {
     identityIds: identities.map((i) => i.id),
     conversationIds: conversations.map((c) => c.id),
     labels: gainedLabels,
     attributeKeys: gainedKeys,
-    consent: consentBefore,
+    consent: Object.fromEntries(changedKeys.map((k) => [k, target.consent[k] ?? null])),
+    targetConsent: { before: consentBefore, after: consentAfter },
   }
 
   for (const identity of identities) w.put('identity', { ...identity, customerId: target.id })
@@ -109,7 +104,7 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
     ...target,
     labels,
     attributes,
-    consent,
+    ...consentAfter,
     lastActivityAt: Math.max(target.lastActivityAt, source.lastActivityAt),
     updatedAt: now,
   })
@@ -182,14 +177,22 @@ export function unmergeCustomers(ctx: CustomerCtx, args: MutationArgs<'unmergeCu
   const gained = new Set(merge.moved.labels)
   const attributes = { ...target.attributes }
   for (const k of merge.moved.attributeKeys) if (attributes[k] === source.attributes[k]) delete attributes[k]
-  const consent = { ...target.consent }
-  for (const [key, before] of Object.entries(merge.moved.consent) as [ConsentKey, boolean | null][]) {
-    if (consent[key] !== source.consent[key]) continue
-    if (before === null) delete consent[key]
-    else consent[key] = before
-  }
-  w.put('customer', { ...target, labels: target.labels.filter((l) => !gained.has(l)), attributes, consent, updatedAt: now })
-  w.put('customer', { ...source, mergedInto: null, updatedAt: now })
+  const consent = merge.moved.targetConsent
+    ? unmergedConsent({ target, source }, merge.moved.targetConsent)
+    : { target: legacyUnmergedConsent(target, source, merge.moved.consent), source }
+  w.put('customer', { ...target, labels: target.labels.filter((l) => !gained.has(l)), attributes, ...consent.target, updatedAt: now })
+  w.put('customer', { ...source, ...consent.source, mergedInto: null, updatedAt: now })
   w.markMergeUndone(merge.id, now)
   return null
+}
+
+/** The undo of a merge recorded before it kept the target's consent times: values only. */
+function legacyUnmergedConsent(target: Customer, source: Customer, before: MergeMoved['consent']): Pick<Customer, 'consent'> {
+  const consent = { ...target.consent }
+  for (const [key, value] of Object.entries(before) as [ConsentKey, boolean | null][]) {
+    if (consent[key] !== source.consent[key]) continue
+    if (value === null) delete consent[key]
+    else consent[key] = value
+  }
+  return { consent }
 }

@@ -155,7 +155,8 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
       if (!conversation) throw new Error(`message ${message.id} belongs to unknown conversation ${message.conversationId}`)
       const thread = conversationMessages(ctx.store, conversation.id)
       const headers = replyHeaders(conversation, thread, message)
-      return { externalId: await sender.send(message, recipient, headers, quotedHistory(thread, message)) }
+      const sent = await sender.send(message, recipient, headers, quotedHistory(thread, message))
+      return { externalId: sent.messageId, ...(sent.refusedCc ? { refused: sent.refusedCc } : {}) }
     },
   }
 }

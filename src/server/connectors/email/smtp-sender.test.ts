@@ -91,4 +91,28 @@ describe('SmtpSender', () => {
       await smtp.close()
     }
   })
+
+  it('sends to the customer when the server refuses a cc, and names the refused address; a refused customer fails the send', async () => {
+    const smtp = await startSmtpCapture()
+    const sender = new SmtpSender({ host: '127.0.0.1', port: smtp.port, secure: false, user: smtp.user, password: smtp.password }, { address: 'support@t.test' })
+    const maya: Identity = { id: 'i', customerId: 'cu1', kind: 'email', address: 'maya@c.test', displayName: null, createdAt: 1 }
+    const replying = { ...message('outbound', null, 1), cc: ['boss@c.test', 'team@t.test'] }
+    const headers = replyHeaders(conversation('Order 5'), [replying], replying)
+    try {
+      smtp.refuseNext('boss@c.test')
+      const sent = await sender.send(replying, maya, headers)
+      expect(sent.messageId).toMatch(/@t\.test>$/)
+      expect(sent.refusedCc).toMatch(/^the SMTP server refused cc boss@c\.test \(550 .*\)/)
+      expect([...smtp.received[0]!.to].sort()).toEqual(['maya@c.test', 'team@t.test'])
+
+      const plain = await sender.send({ ...replying, cc: [] }, maya, headers)
+      expect(plain.refusedCc).toBeUndefined()
+
+      smtp.refuseNext('maya@c.test')
+      await expect(sender.send(replying, maya, headers)).rejects.toThrow(/refused maya@c\.test \(550 /)
+    } finally {
+      sender.close()
+      await smtp.close()
+    }
+  })
 })

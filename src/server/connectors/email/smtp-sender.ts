@@ -72,6 +72,24 @@ export function mailBody(message: Message, quote: QuotedHistory | null): { text:
   }
 }
 
+/** A mail the SMTP server accepted for the customer. */
+export interface SentMail {
+  messageId: string
+  /** Which cc addresses the server refused, and why: the customer got the mail, they did not. */
+  refusedCc?: string
+}
+
+/** The server's answer per refused recipient, e.g. "boss@c.test (550 mailbox unavailable)". */
+function describeRefusals(addresses: string[], errors: unknown): string {
+  const responses = new Map<string, string>()
+  if (Array.isArray(errors)) {
+    for (const e of errors as { recipient?: unknown; response?: unknown }[]) {
+      if (typeof e.recipient === 'string' && typeof e.response === 'string') responses.set(e.recipient.toLowerCase(), e.response.trim())
+    }
+  }
+  return addresses.map((a) => (responses.has(a.toLowerCase()) ? `${a} (${responses.get(a.toLowerCase())})` : a)).join(', ')
+}
+
 /** Sends an inbox's replies through its SMTP server. */
 export class SmtpSender {
   private readonly transport: Transporter
@@ -93,8 +111,12 @@ export class SmtpSender {
     this.domain = from.address.slice(from.address.lastIndexOf('@') + 1)
   }
 
-  /** Resolves with the Message-ID once the SMTP server has accepted the mail for the recipient. */
-  async send(message: Message, recipient: Identity, headers: ReplyHeaders, quote: QuotedHistory | null = null): Promise<string> {
+  /**
+   * Resolves with the Message-ID once the SMTP server has accepted the mail for the recipient;
+   * fails when it refuses the recipient. A refused cc does not fail the send (the customer has
+   * the mail): it is reported with the result.
+   */
+  async send(message: Message, recipient: Identity, headers: ReplyHeaders, quote: QuotedHistory | null = null): Promise<SentMail> {
     if (recipient.kind !== 'email') throw new Error(`cannot email a ${recipient.kind} identity`)
     // Our own Message-ID, generated before sending, so the customer's answer can be threaded to it.
     const messageId = `<${randomUUID()}@${this.domain}>`
@@ -110,8 +132,12 @@ export class SmtpSender {
       ...(headers.references.length > 0 ? { references: headers.references } : {}),
     })
     const rejected = ((info.rejected ?? []) as unknown[]).map((r) => (typeof r === 'string' ? r : (r as { address: string }).address))
-    if (rejected.length > 0) throw new Error(`the SMTP server refused ${rejected.join(', ')}: ${info.response}`)
-    return messageId
+    const rejectedErrors: unknown = (info as { rejectedErrors?: unknown }).rejectedErrors
+    if (rejected.some((a) => a.toLowerCase() === recipient.address.toLowerCase())) {
+      throw new Error(`the SMTP server refused ${describeRefusals(rejected, rejectedErrors)}`)
+    }
+    if (rejected.length === 0) return { messageId }
+    return { messageId, refusedCc: `the SMTP server refused cc ${describeRefusals(rejected, rejectedErrors)}; the mail went to the other recipients` }
   }
 
   close(): void {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { Attachment, Identity, Message } from '../../../shared/domain'
@@ -139,12 +138,13 @@ class TwilioSmsConnector implements Connector {
         // Twilio sends no time: the arrival is the best we know, and it travels with the item
         // into the dead letters, so a late retry still shows (and counts, for STOP) from then.
         sentAt: Date.now(),
-        // STOP / START travel with the message, so the ingest stores both in one transaction.
+        // STOP / START and the answer to HELP travel with the message, so the ingest stores them
+        // with it in one transaction, also when it is stored late from the dead letters.
         ...(keyword === 'stop' || keyword === 'start' ? { consent: keywordConsent(keyword, sms.Body) } : {}),
+        ...(keyword === 'help' ? { autoReply: { text: this.settings.helpText } } : {}),
       }
       try {
-        const result = await ctx.ingest(item)
-        if (!result.duplicate && keyword === 'help') this.answerHelp(ctx, sms.MessageSid, result.customerId, result.conversationId)
+        await ctx.ingest(item)
       } catch (err) {
         if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx.log, what, err.message)
         // Dead-lettered: stored and retried by the server, so Twilio is told it arrived.
@@ -193,46 +193,6 @@ class TwilioSmsConnector implements Connector {
       if (m && m.channel === 'sms' && m.direction === 'outbound' && (m.externalId === null || m.externalId === sid)) return m.id
     }
     return ctx.store.messageByExternalId('sms', sid)?.id ?? null
-  }
-
-  /** HELP gets the help text; the message itself is already in the timeline. */
-  private answerHelp(ctx: ConnectorContext, sid: string, customerId: string, conversationId: string): void {
-    try {
-      this.queueHelpReply(ctx, customerId, conversationId)
-    } catch (err) {
-      ctx.log.error({ err, sid }, 'queueing the answer to an SMS HELP failed')
-    }
-  }
-
-  private queueHelpReply(ctx: ConnectorContext, customerId: string, conversationId: string): void {
-    ctx.commit((w) => {
-      const conversation = w.getConversation(conversationId)
-      if (!conversation) return
-      const now = Date.now()
-      const message: Message = {
-        id: randomUUID(),
-        conversationId,
-        customerId,
-        channel: 'sms',
-        direction: 'outbound',
-        authorId: null,
-        authorName: 'Automatic reply',
-        subject: null,
-        text: this.settings.helpText,
-        html: null,
-        attachments: [],
-        externalId: null,
-        deliveryStatus: 'queued',
-        deliveryError: null,
-        sentAt: now,
-        updatedAt: now,
-        purpose: 'transactional',
-        template: null,
-      }
-      // Queued like an agent's reply: the dispatcher sends it and its delivery shows in the timeline.
-      w.put('message', message)
-      w.put('conversation', { ...conversation, lastMessageAt: Math.max(conversation.lastMessageAt, now), updatedAt: now })
-    })
   }
 
   async start(context: ConnectorContext): Promise<void> {
