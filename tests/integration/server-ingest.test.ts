@@ -24,6 +24,30 @@ const email = (externalId: string, extra: Partial<InboundMessage> = {}): Inbound
 })
 
 describe('ingest', () => {
+  it('takes a burst of webhooks arriving together: each good one stored once, a bad one refused alone', async () => {
+    const { socket, pokes } = await connectClient(t.server.url, token)
+    const burst = Array.from({ length: 12 }, (_, i) =>
+      email(`<burst-${i}@mail>`, { from: { kind: 'email', address: `sender${i}@example.com`, name: `Sender ${i}` } }),
+    )
+    const results = await Promise.allSettled([
+      ...burst.map((item) => t.server.ingest(item)),
+      t.server.ingest(email('<burst-0@mail>', { text: 'the provider retried at once' })),
+      t.server.ingest({ channel: 'sms', inbox: 'sms', externalId: 'SM-bad', from: { kind: 'phone', address: 'call me maybe' }, text: 'hi' }),
+    ])
+    const stored = results.slice(0, 12).map((r) => (r.status === 'fulfilled' ? r.value : null))
+    expect(stored.every((r) => r !== null && !r.duplicate)).toBe(true)
+    expect(results[12]).toEqual({ status: 'fulfilled', value: { ...stored[0], duplicate: true } })
+    expect(results[13]).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/call me maybe/) } })
+    expect(t.server.counts()).toMatchObject({ customers: 12, conversations: 12, messages: 12 })
+
+    const ids = new Set(stored.map((r) => r!.itemId))
+    await waitFor(() => {
+      const seen = new Set(pokes.flatMap((p) => p.changes.map((c) => c.id)))
+      return [...ids].every((id) => seen.has(id))
+    }, 'every stored message to reach the connected client')
+    socket.close()
+  })
+
   it('stores the same inbound message once, however often it is delivered (direct and REST)', async () => {
     const first = await t.server.ingest(email('<kettle-1@mail>'))
     const before = t.server.counts()

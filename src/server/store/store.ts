@@ -107,7 +107,15 @@ export interface MergeMoved {
   attributeKeys: string[]
   /** Consent keys the merge changed on the target, with the target's value before (null: never asked). */
   consent: Record<string, boolean | null>
+  /**
+   * The target's consent and its times before the merge and as the merge left them, so an undo
+   * restores them exactly unless the customer has spoken since. Absent in merges recorded before it was kept.
+   */
+  targetConsent?: { before: ConsentState; after: ConsentState }
 }
+
+/** A customer's consent with when each key was last decided. */
+export type ConsentState = Pick<Customer, 'consent' | 'consentChangedAt'>
 
 export interface CustomerMerge {
   id: string
@@ -132,6 +140,8 @@ export interface StoreReader {
   getUserByEmail(email: string): User | null
   listUsers(): User[]
   userByTokenHash(tokenHash: string): User | null
+  /** The user's scrypt password hash, or null when they have none (token-only users). */
+  passwordHashOf(userId: string): string | null
 
   getCustomer(id: string): Customer | null
   searchCustomers(search: CustomerSearch): Customer[]
@@ -184,6 +194,9 @@ export interface StoreWriter extends StoreReader {
   put<E extends EntityName>(entity: E, data: EntityTypes[E]): StoredChange
   insertToken(tokenHash: string, userId: string, label: string | null): void
   touchToken(tokenHash: string, at: number): void
+  /** False when no such token exists (already revoked). */
+  deleteToken(tokenHash: string): boolean
+  setPasswordHash(userId: string, hash: string): void
   setLastMutationId(clientId: string, userId: string, mutationId: number): void
   addDeadLetter(kind: string, payload: unknown, error: string, nextAttemptAt: number): number
   retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): void
@@ -204,5 +217,13 @@ export interface Store extends StoreReader {
    * at all; the changes written are returned after commit so the caller can fan them out.
    */
   write<T>(fn: (w: StoreWriter) => T): { result: T; changes: StoredChange[] }
+  /**
+   * Group commit: runs each of `fns` in its own savepoint inside ONE transaction. A function that
+   * throws is rolled back alone and reported in its outcome; the others commit together, and the
+   * changes returned are theirs, in order.
+   */
+  writeEach<T>(fns: readonly ((w: StoreWriter) => T)[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] }
   close(): void
 }
+
+export type WriteOutcome<T> = { ok: true; result: T } | { ok: false; error: unknown }

@@ -1,4 +1,4 @@
-import type { Store, StoreWriter, StoredChange } from '../store/store'
+import type { Store, StoreWriter, StoredChange, WriteOutcome } from '../store/store'
 
 /** Runs one transaction and, after it commits, hands its changes to every listener. */
 export type Commit = <T>(fn: (w: StoreWriter) => T) => T
@@ -16,17 +16,27 @@ export class ChangeFeed {
 
   readonly commit: Commit = (fn) => {
     const { result, changes } = this.store.write(fn)
-    if (changes.length > 0) {
-      for (const listener of this.listeners) {
-        try {
-          listener(changes)
-        } catch (err) {
-          // A failing listener must not undo or hide a committed write from the others.
-          console.error('change listener failed', err)
-        }
+    this.publish(changes)
+    return result
+  }
+
+  /** Group commit (see Store.writeEach): one transaction, one fan-out, an outcome per function. */
+  commitEach<T>(fns: readonly ((w: StoreWriter) => T)[]): WriteOutcome<T>[] {
+    const { outcomes, changes } = this.store.writeEach(fns)
+    this.publish(changes)
+    return outcomes
+  }
+
+  private publish(changes: StoredChange[]): void {
+    if (changes.length === 0) return
+    for (const listener of this.listeners) {
+      try {
+        listener(changes)
+      } catch (err) {
+        // A failing listener must not undo or hide a committed write from the others.
+        console.error('change listener failed', err)
       }
     }
-    return result
   }
 
   subscribe(listener: ChangeListener): () => void {

@@ -39,7 +39,7 @@ export const inboundRoutes =
           throw new ForbiddenError(`you cannot write to inbox "${request.body.inbox}"`)
         }
         try {
-          const result = inbound.ingest(request.body)
+          const result = await inbound.accept(request.body)
           return reply.status(result.duplicate ? 200 : 201).send(result)
         } catch (err) {
           if (!(err instanceof DeferredIngestError)) throw err

@@ -32,6 +32,7 @@ import type {
   StoreWriter,
   StoredChange,
   TimelineEntry,
+  WriteOutcome,
 } from '../store'
 import { migrate } from './migrations'
 import { fromRow, TABLES, toRow, upsertSql, type Row } from './rows'
@@ -123,6 +124,29 @@ class SqliteStore implements Store {
     }
   }
 
+  writeEach<T>(fns: readonly ((w: StoreWriter) => T)[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] } {
+    if (this.pending) throw new Error('store.writeEach() cannot be nested')
+    const changes: StoredChange[] = []
+    this.pending = changes
+    try {
+      const outcomes = this.db.transaction(() =>
+        fns.map((fn): WriteOutcome<T> => {
+          const mark = changes.length
+          try {
+            // A nested better-sqlite3 transaction is a savepoint: a throw undoes this function alone.
+            return { ok: true, result: this.db.transaction(() => fn(this.writer))() }
+          } catch (error) {
+            changes.length = mark
+            return { ok: false, error }
+          }
+        }),
+      )()
+      return { outcomes, changes }
+    } finally {
+      this.pending = null
+    }
+  }
+
   close(): void {
     this.db.close()
   }
@@ -174,6 +198,17 @@ class SqliteStore implements Store {
 
   touchToken(tokenHash: string, at: number): void {
     this.stmt('UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?').run(at, tokenHash)
+  }
+
+  deleteToken(tokenHash: string): boolean {
+    return this.stmt('DELETE FROM api_tokens WHERE token_hash = ?').run(tokenHash).changes > 0
+  }
+
+  setPasswordHash(userId: string, hash: string): void {
+    this.stmt(
+      `INSERT INTO user_passwords (user_id, hash, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(user_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`,
+    ).run(userId, hash, Date.now())
   }
 
   setLastMutationId(clientId: string, userId: string, mutationId: number): void {
@@ -311,23 +346,45 @@ class SqliteStore implements Store {
     )
   }
 
+  passwordHashOf(userId: string): string | null {
+    const row = this.stmt('SELECT hash FROM user_passwords WHERE user_id = ?').get(userId) as { hash: string } | undefined
+    return row?.hash ?? null
+  }
+
   getCustomer(id: string): Customer | null {
     return this.byId('customer', id)
   }
 
+  /**
+   * Customers merged into another are not listed: a match on one (its old name) stands for the
+   * customer it was merged into, once. The merged-away names are found through the merges
+   * (few rows) rather than by reading every customer, and merges can chain (A into B, then B
+   * into C), so the customer that stands is reached by following merged_into by primary key.
+   */
   searchCustomers(search: CustomerSearch): Customer[] {
     if (!search.query) {
-      return this.many('customer', 'SELECT * FROM customers ORDER BY last_activity_at DESC, id LIMIT ? OFFSET ?', [
-        search.limit,
-        search.offset,
-      ])
+      return this.many(
+        'customer',
+        'SELECT * FROM customers WHERE merged_into IS NULL ORDER BY last_activity_at DESC, id LIMIT ? OFFSET ?',
+        [search.limit, search.offset],
+      )
     }
     const like = `%${search.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
     return this.many(
       'customer',
       `SELECT * FROM customers
-       WHERE name LIKE @like ESCAPE '\\'
-          OR id IN (SELECT customer_id FROM identities WHERE address LIKE @like ESCAPE '\\')
+       WHERE merged_into IS NULL
+         AND (name LIKE @like ESCAPE '\\'
+           OR id IN (SELECT customer_id FROM identities WHERE address LIKE @like ESCAPE '\\')
+           OR id IN (
+             WITH RECURSIVE survivor(id) AS (
+               SELECT m.target_id FROM customer_merges m
+                 JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
+                WHERE s.name LIKE @like ESCAPE '\\'
+               UNION
+               SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
+             )
+             SELECT id FROM survivor))
        ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
       { like, limit: search.limit, offset: search.offset },
     )
