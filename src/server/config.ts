@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { isSupportedCountry } from 'libphonenumber-js'
 import { z } from 'zod'
 import { Channel } from '../shared/domain'
+import { ApprovedTemplate, type InboxInfo } from '../shared/inbox-settings'
 import { MessagingRules } from './rules/config'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -29,11 +30,27 @@ export const ServerConfig = z.object({
   /** Channel inboxes and the connector serving each; set in the config file. */
   inboxes: z
     .array(
-      z.object({
-        name: z.string().trim().min(1),
-        channel: Channel,
-        connector: z.looseObject({ type: z.string().min(1) }),
-      }),
+      z
+        .object({
+          name: z.string().trim().min(1),
+          channel: Channel,
+          connector: z.looseObject({ type: z.string().min(1) }),
+          /**
+           * WhatsApp only: the message templates the provider approved for this inbox. Unlike the
+           * connector's settings they are no secret: agents' clients receive them for the composer.
+           */
+          templates: z.array(ApprovedTemplate).max(500).optional(),
+        })
+        .superRefine((inbox, ctx) => {
+          if (!inbox.templates) return
+          if (inbox.channel !== 'whatsapp') {
+            ctx.addIssue({ code: 'custom', path: ['templates'], message: `inbox "${inbox.name}": only WhatsApp inboxes have approved templates` })
+            return
+          }
+          const keys = inbox.templates.map((t) => `${t.name} (${t.language})`)
+          const twice = keys.find((k, i) => keys.indexOf(k) !== i)
+          if (twice) ctx.addIssue({ code: 'custom', path: ['templates'], message: `inbox "${inbox.name}": template ${twice} is listed twice` })
+        }),
     )
     .default([])
     .refine((list) => new Set(list.map((i) => i.name)).size === list.length, { message: 'inbox names must be unique' }),
@@ -41,6 +58,11 @@ export const ServerConfig = z.object({
   messagingRules: MessagingRules.prefault({}),
 })
 export type ServerConfig = z.output<typeof ServerConfig>
+
+/** What agents' clients may learn about the configured inboxes: everything but the connector's settings. */
+export function publicInboxes(config: Pick<ServerConfig, 'inboxes'>): InboxInfo[] {
+  return config.inboxes.map((inbox) => ({ name: inbox.name, channel: inbox.channel, templates: inbox.templates ?? [] }))
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {

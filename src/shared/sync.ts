@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ENTITY_SCHEMAS, EntityName, User, type EntityTypes } from './domain'
+import { InboxInfo } from './inbox-settings'
 import { Mutation } from './mutations'
 
 /**
@@ -85,10 +86,13 @@ export const SocketError = z.object({
 export type SocketError = z.infer<typeof SocketError>
 export type Ack<T> = T | SocketError
 
-/** The user the handshake token belongs to: how a client learns who is signed in. */
+/**
+ * The user the handshake token belongs to: how a client learns who is signed in, and the
+ * configured inboxes that user may see (an older server sends none).
+ */
 export const WhoamiRequest = z.object({})
 export type WhoamiRequest = z.input<typeof WhoamiRequest>
-export const WhoamiResponse = z.object({ user: User })
+export const WhoamiResponse = z.object({ user: User, inboxes: z.array(InboxInfo).default([]) })
 export type WhoamiResponse = z.infer<typeof WhoamiResponse>
 
 /**

@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFakeProvider, type FakeProvider } from '../integration/support/fake-provider'
 import { startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from '../integration/support/mail-servers'
 import { WorkspacePage } from './pages/workspace-page'
 import { startEnvironment, type E2eEnvironment } from './support/environment'
@@ -9,20 +10,30 @@ import { startEnvironment, type E2eEnvironment } from './support/environment'
  * The composer in a real browser: a reply on email goes out through the imap-smtp inbox to
  * a real SMTP server, threaded to the customer's mail; channels the customer cannot be
  * reached on say why; drafts survive switching conversations; canned responses and
- * @mentions insert from the keyboard.
+ * @mentions insert from the keyboard. Outside WhatsApp's 24-hour window the composer offers
+ * only the inbox's approved templates, previewed as the customer will read them, and the
+ * template goes out through the Cloud API connector to a real HTTP peer.
  */
 
 const SUPPORT = 'support@threadline.test'
 const MAYA = 'maya.lindqvist@customers.test'
 const ORIGINAL_ID = '<order-4411@customers.test>'
+const WA_PHONE_ID = '106540352242922'
+const LENA = '+4915112345678'
 let dovecot: DovecotServer
 let smtp: SmtpCapture
+let graph: FakeProvider
 let env: E2eEnvironment
 let workspace: WorkspacePage
 
 beforeAll(async () => {
   dovecot = await startDovecot({ user: SUPPORT, password: 'imap-secret' })
   smtp = await startSmtpCapture()
+  let wamid = 0
+  graph = await startFakeProvider((r) =>
+    r.method === 'POST' && r.path === `/v21.0/${WA_PHONE_ID}/messages` ? { status: 200, body: { messaging_product: 'whatsapp', messages: [{ id: `wamid.OUT${++wamid}` }] } } : null,
+  )
+  const whatsapp = (phoneNumberId: string) => ({ type: 'whatsapp-cloud', phoneNumberId, accessToken: 'graph-token', appSecret: 'app-secret', verifyToken: 'verify', graphApiBaseUrl: graph.url })
   env = await startEnvironment({
     server: {
       inboxes: [
@@ -37,6 +48,16 @@ beforeAll(async () => {
             reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
           },
         },
+        {
+          name: 'wa-main',
+          channel: 'whatsapp',
+          connector: whatsapp(WA_PHONE_ID),
+          templates: [
+            { name: 'order_update', language: 'en_US', parameterCount: 2, body: 'Hi {{1}}, your order {{2}} is on its way.' },
+            { name: 'follow_up', language: 'en_US', parameterCount: 0, body: 'Is there anything else we can help you with?' },
+          ],
+        },
+        { name: 'wa-partners', channel: 'whatsapp', connector: whatsapp('2') },
       ] as never,
     },
     seed: async (server) => {
@@ -51,6 +72,10 @@ beforeAll(async () => {
         text: 'Could you resend the invoice for March?',
         sentAt: Date.now() - 3_600_000,
       })
+      // Both wrote on WhatsApp more than 24 hours ago: only approved templates may answer them.
+      const longAgo = Date.now() - 30 * 3_600_000
+      await server.ingest({ channel: 'whatsapp', inbox: 'wa-main', externalId: 'wamid.IN1', from: { kind: 'whatsapp', address: LENA, name: 'Lena Vogel' }, text: 'Where is my order?', sentAt: longAgo })
+      await server.ingest({ channel: 'whatsapp', inbox: 'wa-partners', externalId: 'wamid.IN2', from: { kind: 'whatsapp', address: '+4915199887766', name: 'Omar Haddad' }, text: 'Thanks!', sentAt: longAgo - 60_000 })
       return agent
     },
   })
@@ -73,6 +98,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.close()
+  await graph?.close()
   await smtp?.close()
   await dovecot?.cleanup()
 })
@@ -140,6 +166,14 @@ describe('composer', () => {
     await composer.getByLabel('Cc').fill('warehouse@threadline.test')
     await editor('Reply to the customer').click()
     await env.page.keyboard.type('A replacement shade is on its way.')
+    // Away and back: the draft keeps the subject and cc with the text.
+    await workspace.openCustomer('Jonas Berg')
+    expect(await composer.getByLabel('Subject').inputValue()).toBe('Re: Invoice question')
+    expect(await composer.getByLabel('Cc').inputValue()).toBe('')
+    await workspace.openCustomer('Maya Lindqvist')
+    await expect.poll(() => composer.getByLabel('Subject').inputValue(), { timeout: 10_000 }).toBe('Replacement shade for order 4411')
+    expect(await composer.getByLabel('Cc').inputValue()).toBe('warehouse@threadline.test')
+    expect(await editor('Reply to the customer').innerText()).toContain('A replacement shade is on its way.')
     await env.page.getByRole('button', { name: 'Send', exact: true }).click()
     await expect.poll(() => smtp.received.length, { timeout: 30_000 }).toBe(2)
     const envelope = smtp.received[1]!
@@ -178,5 +212,52 @@ describe('composer', () => {
     await env.page.keyboard.type('pri')
     await env.page.keyboard.press('Enter')
     await expect.poll(() => editor('Internal note').innerText()).toContain('Please check the refund @Priya Shah')
+  })
+
+  it('outside the 24-hour window offers the approved templates with a live preview, keeps the choice as a draft, and sends it', async () => {
+    await workspace.openCustomer('Lena Vogel')
+    const composer = env.page.getByRole('form', { name: 'Composer' })
+    const fields = composer.getByRole('group', { name: 'WhatsApp template' })
+    const send = composer.getByRole('button', { name: 'Send', exact: true })
+    const picker = fields.getByLabel('Template')
+    await picker.waitFor({ timeout: 10_000 })
+    expect(await picker.locator('option').allInnerTexts()).toEqual(['Choose an approved template…', 'order_update (en_US)', 'follow_up (en_US)'])
+    expect(await send.isDisabled()).toBe(true)
+
+    await picker.selectOption({ label: 'order_update (en_US)' })
+    const preview = fields.getByLabel('Template preview')
+    expect(await preview.innerText()).toBe('Hi {{1}}, your order {{2}} is on its way.')
+    await fields.getByLabel('Parameter 1').fill('Lena')
+    await expect.poll(() => preview.innerText()).toBe('Hi Lena, your order {{2}} is on its way.')
+    // Every parameter the template takes must be filled.
+    expect(await send.isDisabled()).toBe(true)
+    await fields.getByLabel('Parameter 2').fill('A-1042')
+    await expect.poll(() => preview.innerText()).toBe('Hi Lena, your order A-1042 is on its way.')
+    expect(await send.isEnabled()).toBe(true)
+
+    await workspace.openCustomer('Maya Lindqvist')
+    await workspace.openCustomer('Lena Vogel')
+    await expect.poll(() => fields.getByLabel('Template preview').innerText(), { timeout: 10_000 }).toBe('Hi Lena, your order A-1042 is on its way.')
+    expect(await fields.getByLabel('Parameter 2').inputValue()).toBe('A-1042')
+
+    await send.click()
+    await expect.poll(() => graph.requests.length, { timeout: 30_000 }).toBe(1)
+    expect(JSON.parse(graph.requests[0]!.body)).toMatchObject({
+      to: LENA.slice(1),
+      type: 'template',
+      template: { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Lena' }, { type: 'text', text: 'A-1042' }] }] },
+    })
+    // The timeline shows what Lena reads; the composer starts over.
+    await expect.poll(() => workspace.timelineTexts(), { timeout: 10_000 }).toContainEqual(expect.stringContaining('Hi Lena, your order A-1042 is on its way.'))
+    expect(await fields.getByLabel('Template').inputValue()).toBe('')
+  })
+
+  it('says so when the inbox has no approved templates, instead of a free-text field', async () => {
+    await workspace.openCustomer('Omar Haddad')
+    const composer = env.page.getByRole('form', { name: 'Composer' })
+    const fields = composer.getByRole('group', { name: 'WhatsApp template' })
+    await expect.poll(() => fields.innerText(), { timeout: 10_000 }).toContain('No approved templates for this inbox')
+    expect(await fields.locator('input, select, textarea').count()).toBe(0)
+    expect(await composer.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true)
   })
 })

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { signBody } from '../../src/server/connectors/whatsapp/signature'
-import { api, startTestServer, userWithToken, type TestServer } from './server-fixtures'
+import type { ApprovedTemplate } from '../../src/shared/inbox-settings'
+import { api, connectClient, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
 import { startFakeProvider, type FakeProvider, type ProviderRoute } from './support/fake-provider'
 
@@ -10,6 +11,11 @@ const VERIFY_TOKEN = 'verify-me'
 const PHONE_ID = '106540352242922'
 const PATH = '/webhooks/wa-main/whatsapp'
 const CUSTOMER = '4915112345678'
+const TEMPLATES: ApprovedTemplate[] = [
+  { name: 'order_update', language: 'de', parameterCount: 1, body: 'Ihre Bestellung {{1}} ist unterwegs.' },
+  { name: 'order_update', language: 'en_US', parameterCount: 1, body: 'Your order {{1}} is on its way.' },
+  { name: 'callback', language: 'en_US', parameterCount: 2, body: 'Hi {{1}}, we will call you back on {{2}}.' },
+]
 
 let wamidSeq = 0
 const graphApi: ProviderRoute = (r) => {
@@ -38,7 +44,9 @@ beforeEach(async () => {
         name: 'wa-main',
         channel: 'whatsapp',
         connector: { type: 'whatsapp-cloud', phoneNumberId: PHONE_ID, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN, graphApiBaseUrl: provider.url },
+        templates: TEMPLATES,
       },
+      { name: 'wa-empty', channel: 'whatsapp', connector: { type: 'whatsapp-cloud', phoneNumberId: '2', accessToken: 'a', appSecret: 's', verifyToken: 'v', graphApiBaseUrl: provider.url } },
     ],
   })
   token = userWithToken(t.server, 'Alex').token
@@ -160,5 +168,54 @@ describe('WhatsApp Cloud connector', () => {
       deliveryStatus: 'failed',
       deliveryError: 'WhatsApp: 131026 Message undeliverable',
     })
+  })
+
+  it('refuses a template the inbox has not approved, or with the wrong parameters: failed with the reason, nothing sent', async () => {
+    const dayAndAHourAgo = Math.floor((Date.now() - 25 * 60 * 60 * 1000) / 1000)
+    await post(textMessage('wamid.OLD2', 'Danke', dayAndAHourAgo))
+    const conversationId = (await customer()).conversations[0].id as string
+
+    const unknown = await replyAndSettle(conversationId, { text: 'Promo', template: { name: 'spring_sale', language: 'en_US', parameters: [] } })
+    expect(unknown.deliveryStatus).toBe('failed')
+    expect(unknown.deliveryError).toMatch(/template "spring_sale" \(en_US\) is not approved for inbox "wa-main" \(approved: "order_update" \(de\), "order_update" \(en_US\), "callback" \(en_US\)\)/)
+    // Approved in German and English, not in French.
+    const otherLanguage = await replyAndSettle(conversationId, { text: 'x', template: { name: 'order_update', language: 'fr', parameters: ['4711'] } })
+    expect(otherLanguage.deliveryError).toMatch(/"order_update" \(fr\) is not approved/)
+    const tooFew = await replyAndSettle(conversationId, { text: 'x', template: { name: 'callback', language: 'en_US', parameters: ['Lena'] } })
+    expect(tooFew).toMatchObject({ deliveryStatus: 'failed', deliveryError: expect.stringMatching(/"callback" \(en_US\) takes 2 parameter\(s\), 1 given/) })
+    const blank = await replyAndSettle(conversationId, { text: 'x', template: { name: 'callback', language: 'en_US', parameters: ['Lena', ' '] } })
+    expect(blank.deliveryError).toMatch(/parameter \{\{2\}\} is empty/)
+    expect(provider.requests).toHaveLength(0)
+
+    const ok = await replyAndSettle(conversationId, { text: 'Hi Lena, we will call you back on Monday.', template: { name: 'callback', language: 'en_US', parameters: ['Lena', 'Monday'] } })
+    expect(ok.deliveryStatus).toBe('sent')
+    expect(provider.requests).toHaveLength(1)
+  })
+
+  it('refuses every template from an inbox that lists none', async () => {
+    const inbound = await api(t.server.url, 'POST', '/api/v1/inbound', {
+      token,
+      body: { channel: 'whatsapp', inbox: 'wa-empty', externalId: 'wamid.E1', from: { kind: 'whatsapp', address: '+4915199999999' }, text: 'Hallo', sentAt: Date.now() - 30 * 60 * 60 * 1000 },
+    })
+    expect(inbound.status).toBe(201)
+    const refused = await replyAndSettle(inbound.body.conversationId as string, { text: 'x', template: { name: 'order_update', language: 'de', parameters: ['1'] } })
+    expect(refused.deliveryError).toMatch(/no WhatsApp templates are approved for inbox "wa-empty"/)
+    expect(provider.requests).toHaveLength(0)
+  })
+
+  it('tells each agent the approved templates of the inboxes they may see, and no secret', async () => {
+    const { socket } = await connectClient(t.server.url, token)
+    const whoami = (await socket.emitWithAck('whoami', {})) as { inboxes: unknown[] }
+    expect(whoami.inboxes).toEqual([
+      { name: 'wa-main', channel: 'whatsapp', templates: TEMPLATES },
+      { name: 'wa-empty', channel: 'whatsapp', templates: [] },
+    ])
+    const raw = JSON.stringify(whoami)
+    for (const secret of [ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, PHONE_ID]) expect(raw).not.toContain(secret)
+    socket.close()
+    const other = userWithToken(t.server, 'Sam', { inboxes: ['wa-empty'] })
+    const { socket: limited } = await connectClient(t.server.url, other.token)
+    expect(((await limited.emitWithAck('whoami', {})) as { inboxes: { name: string }[] }).inboxes.map((i) => i.name)).toEqual(['wa-empty'])
+    limited.close()
   })
 })

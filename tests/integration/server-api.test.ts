@@ -192,7 +192,7 @@ describe('socket sync', () => {
     const pull = (await socket.emitWithAck('pull', { after: 0 })) as PullResponse
     expect(pull.cursor).toBe(seq)
     expect(pull.changes.some((c) => c.id === r.itemId)).toBe(true)
-    expect(await socket.emitWithAck('whoami', {})).toEqual({ user: alex.user })
+    expect(await socket.emitWithAck('whoami', {})).toEqual({ user: alex.user, inboxes: [] })
   })
 
   it('pages a pull with cursor and hasMore: every change once, in seq order', async () => {

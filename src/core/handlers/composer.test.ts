@@ -44,6 +44,17 @@ describe('composer drafts and canned responses', () => {
     expect(await core.handle('draft.get', { conversationId: 'never' })).toBeNull()
   })
 
+  it('keeps the email subject, cc and WhatsApp template of a draft across a restart', async () => {
+    const email: ComposerDraft = { mode: 'reply', doc: doc('Replacement on its way'), channel: 'email', subject: 'Replacement shade', cc: 'warehouse@shop.test, half-typ' }
+    const whatsapp: ComposerDraft = { mode: 'reply', doc: doc(''), channel: 'whatsapp', template: { name: 'order_update', language: 'en_US', parameters: ['Maya', ''] } }
+    await core.handle('draft.save', { conversationId: 'v1', draft: email })
+    await core.handle('draft.save', { conversationId: 'v2', draft: whatsapp })
+    await core.close()
+    core = await createCore({ dataDir: dir.path, serverUrl, token: 't' })
+    expect(await core.handle('draft.get', { conversationId: 'v1' })).toEqual(email)
+    expect(await core.handle('draft.get', { conversationId: 'v2' })).toEqual(whatsapp)
+  })
+
   it('refuses a draft in an unknown mode with a readable error', async () => {
     await expect(core.handle('draft.save', { conversationId: 'v1', draft: { mode: 'shout', doc: {} } })).rejects.toThrow(/Invalid arguments for draft.save/)
   })

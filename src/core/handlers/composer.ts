@@ -5,7 +5,12 @@ import type { HandlerContext } from './context'
 
 const DOWNLOAD_TIMEOUT_MS = 60_000
 
-export function composerHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'draft.get' | 'draft.save' | 'canned.list' | 'attachment.download'> {
+/** How long `inbox.settings` waits for the first contact with the server after the app starts. */
+const FIRST_CONTACT_MS = 10_000
+
+export function composerHandlers(
+  ctx: HandlerContext,
+): Pick<IpcHandlers, 'draft.get' | 'draft.save' | 'canned.list' | 'inbox.settings' | 'attachment.download'> {
   return {
     'draft.get': ({ conversationId }) => {
       const row = getDraft(ctx.db, conversationId)
@@ -20,6 +25,7 @@ export function composerHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'draft.
       return { ok: true }
     },
     'canned.list': () => listCannedResponses(ctx.db),
+    'inbox.settings': () => ctx.engine.inboxSettings(FIRST_CONTACT_MS),
     'attachment.download': async ({ url }) => {
       let response: Response
       try {

@@ -20,7 +20,7 @@ export function createConfiguredConnectors(config: ServerConfig): Connector[] {
     if (!settings.success) {
       throw new ConfigError(`inbox "${inbox.name}" (${type}): ${z.prettifyError(settings.error)}`)
     }
-    return definition.create({ name: inbox.name, channel: inbox.channel }, settings.data, {
+    return definition.create({ name: inbox.name, channel: inbox.channel, templates: inbox.templates ?? [] }, settings.data, {
       defaultCountry: config.defaultCountry,
       publicUrl: config.publicUrl,
       dataDir: config.dbPath === ':memory:' ? undefined : path.dirname(path.resolve(config.dbPath)),

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import type { z } from 'zod'
 import type { Channel, Identity, Message } from '../../shared/domain'
+import type { ApprovedTemplate } from '../../shared/inbox-settings'
 import type { InboundMessage, IngestResult } from '../../shared/ingest'
 import type { Store } from '../store/store'
 import type { Commit } from '../sync/commit'
@@ -42,14 +43,19 @@ export interface Connector {
   registerRoutes?(app: FastifyInstance): Promise<void> | void
   start(context: ConnectorContext): Promise<void>
   stop(): Promise<void>
-  /** Sends one message; resolves with the provider's id once the provider has accepted it. */
-  send(message: Message, recipient: Identity): Promise<{ externalId: string }>
+  /**
+   * Sends one message; resolves with the provider's id once the provider has accepted it, and
+   * with what it refused while accepting it (an email's cc address), kept as the message's delivery error.
+   */
+  send(message: Message, recipient: Identity): Promise<{ externalId: string; refused?: string }>
 }
 
 /** The part of an inbox's configuration every connector shares. */
 export interface InboxSettings {
   name: string
   channel: Channel
+  /** WhatsApp: the templates approved for the inbox; a template send outside this list is refused. */
+  templates?: readonly ApprovedTemplate[]
 }
 
 /** What the server tells a connector it builds. */

@@ -8,6 +8,7 @@ import { useApi } from './context'
 export const queryKeys = {
   session: ['session'] as const,
   users: ['users'] as const,
+  inboxSettings: ['inbox-settings'] as const,
   sync: ['sync'] as const,
   inboxAll: ['inbox'] as const,
   inbox: (filter: InboxFilter) => ['inbox', 'list', filter] as const,
@@ -124,6 +125,8 @@ export function invalidateFor(client: QueryClient, change: IpcEvents['data.chang
   if (listChanged) void client.invalidateQueries({ queryKey: queryKeys.searchAll })
   void client.invalidateQueries({ queryKey: queryKeys.outboxAll })
   if (entities.has('user')) void client.invalidateQueries({ queryKey: queryKeys.users })
+  // The server describes the inboxes together with the signed-in user.
+  if (entities.has('user')) void client.invalidateQueries({ queryKey: queryKeys.inboxSettings })
   const timelineChanged = ['message', 'note', 'call', 'event', 'conversation'].some((e) => entities.has(e as EntityName))
   const profileChanged = ['customer', 'identity', 'conversation'].some((e) => entities.has(e as EntityName))
   for (const customerId of change.customerIds) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { Identity, Message } from '../../../shared/domain'
+import { templateProblem, type ApprovedTemplate } from '../../../shared/inbox-settings'
 import type { InboundMessage } from '../../../shared/ingest'
 import { whatsappWindow, WHATSAPP_WINDOW_MS } from '../../../shared/whatsapp-window'
 import { BadRequestError } from '../../errors'
@@ -59,6 +60,7 @@ class WhatsAppConnector implements Connector {
   readonly inbox: string
   readonly channels = ['whatsapp'] as const
   private context: ConnectorContext | null = null
+  private readonly templates: readonly ApprovedTemplate[]
 
   constructor(
     private readonly settings: WhatsAppSettings,
@@ -67,6 +69,7 @@ class WhatsAppConnector implements Connector {
   ) {
     this.inbox = inbox.name
     this.name = `whatsapp-cloud:${inbox.name}`
+    this.templates = inbox.templates ?? []
   }
 
   registerRoutes(app: FastifyInstance): void {
@@ -182,6 +185,10 @@ class WhatsAppConnector implements Connector {
 
   async send(message: Message, recipient: Identity): Promise<{ externalId: string }> {
     if (message.template) {
+      // Checked here, before the provider is called: a template it would refuse (or one the agent
+      // mistyped) fails with a reason the agent can act on, and nothing reaches the customer.
+      const problem = templateProblem(this.inbox, this.templates, message.template)
+      if (problem) throw new Error(problem)
       return { externalId: await sendWhatsApp(this.settings, recipient.address, { kind: 'template', template: message.template }) }
     }
     const ctx = this.context

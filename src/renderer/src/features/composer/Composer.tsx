@@ -3,17 +3,19 @@ import StarterKit from '@tiptap/starter-kit'
 import { useQuery } from '@tanstack/react-query'
 import { useEffect, useMemo, useRef, useState, type RefObject } from 'react'
 import type { CallOutcome, Channel, Conversation, Direction } from '../../../../shared/domain'
-import type { ComposerDraft } from '../../../../shared/ipc'
+import { fillTemplate, templateProblem } from '../../../../shared/inbox-settings'
+import type { ComposerDraft, TemplateDraft } from '../../../../shared/ipc'
 import { useApi } from '../../api/context'
-import { useCustomer, useLogCall, useNote, useReply, useSession, useStartConversation, useUsers } from '../../api/queries'
+import { queryKeys, useCustomer, useLogCall, useNote, useReply, useSession, useStartConversation, useUsers } from '../../api/queries'
 import { CHANNEL_LABELS, useNow } from '../../lib/format'
 import { ChannelIcon, Icon } from '../../lib/icons'
 import { smsSegments } from '../../lib/sms'
 import { useTimelinePages } from '../timeline/use-timeline-pages'
 import { fillCannedVariables } from './canned'
-import { defaultSubject, invalidCc, parseCc, parseDuration, parseTemplateParameters, templateText } from './composer-fields'
+import { defaultSubject, invalidCc, parseCc, parseDuration } from './composer-fields'
 import { InsertPicker, type PickerOption } from './InsertPicker'
 import { defaultReplyChannel, replyChannels, type ReplyChannel, type ReplyChannelOption } from './reply-channels'
+import { chosenTemplate, TemplateFields } from './TemplateFields'
 
 function SegmentCounter({ text }: { text: string }) {
   const { segments, remaining, encoding } = smsSegments(text)
@@ -97,9 +99,7 @@ export function Composer({
   // null: the default subject of the conversation the reply goes to.
   const [subject, setSubject] = useState<string | null>(null)
   const [ccText, setCcText] = useState('')
-  const [templateName, setTemplateName] = useState('')
-  const [templateLanguage, setTemplateLanguage] = useState('en_US')
-  const [templateParams, setTemplateParams] = useState('')
+  const [templateChoice, setTemplateChoice] = useState<TemplateDraft | null>(null)
   const [callDirection, setCallDirection] = useState<Direction>('outbound')
   const [callOutcome, setCallOutcome] = useState<CallOutcome>('answered')
   const [callDuration, setCallDuration] = useState('')
@@ -108,6 +108,7 @@ export function Composer({
   const session = useSession().data
   const users = useUsers().data
   const canned = useQuery({ queryKey: ['canned'], queryFn: () => api.call('canned.list', {}), staleTime: 60_000 })
+  const inboxes = useQuery({ queryKey: queryKeys.inboxSettings, queryFn: () => api.call('inbox.settings', {}), staleTime: 60_000 })
   const now = useNow(60_000)
 
   // The customer's latest inbound message per channel, from the timeline page already loaded.
@@ -133,6 +134,14 @@ export function Composer({
   const canReply = !!option?.enabled && channel !== null
   const starting = canReply && target === null
   const templatesOnly = canReply && !!option?.templatesOnly
+  // A new WhatsApp conversation takes the inbox of the only WhatsApp inbox there is.
+  const whatsappInboxes = (inboxes.data ?? []).filter((i) => i.channel === 'whatsapp')
+  const templateInbox = target?.inbox ?? (whatsappInboxes.length === 1 ? whatsappInboxes[0]!.name : null)
+  const approved = inboxes.data === undefined || inboxes.data === null ? null : (inboxes.data.find((i) => i.name === templateInbox)?.templates ?? [])
+  const template = approved ? chosenTemplate(approved, templateChoice) : null
+  const outboundTemplate = template
+    ? { name: template.name, language: template.language, parameters: Array.from({ length: template.parameterCount }, (_, i) => (templateChoice?.parameters[i] ?? '').trim()) }
+    : null
   const effectiveMode: Mode = canReply || mode !== 'reply' ? mode : 'note'
   const isEmail = effectiveMode === 'reply' && channel === 'email'
   const shownSubject = subject ?? (starting ? '' : defaultSubject((target ?? conversation).subject))
@@ -143,7 +152,7 @@ export function Composer({
     effectiveMode === 'call'
       ? duration !== null
       : effectiveMode === 'reply' && templatesOnly
-        ? templateName.trim().length > 0 && templateLanguage.trim().length >= 2
+        ? approved !== null && outboundTemplate !== null && templateProblem(templateInbox ?? '', approved, outboundTemplate) === null
         : !empty && !(isEmail && (shownSubject.trim() === '' || badCc !== null))
 
   const draftTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
@@ -180,6 +189,9 @@ export function Composer({
       setPlainText(text)
       setMode(draft.mode)
       if (draft.channel && draft.channel !== 'voice') setPickedChannel(draft.channel)
+      setSubject(draft.subject ?? null)
+      setCcText(draft.cc ?? '')
+      setTemplateChoice(draft.template ?? null)
     }).finally(() => {
       restored.current = true
     })
@@ -190,19 +202,28 @@ export function Composer({
     }
   }, [api, editor, conversation.id])
 
-  const draftState = useRef({ mode, pickedChannel })
+  const draftState = useRef({ mode, pickedChannel, subject, ccText, templateChoice })
   useEffect(() => {
-    draftState.current = { mode, pickedChannel }
+    draftState.current = { mode, pickedChannel, subject, ccText, templateChoice }
   })
-  function scheduleDraft(): void {
+  /** Writes the draft once typing pauses; `changed` carries a field set in this event, before React re-renders. */
+  function scheduleDraft(changed: Partial<typeof draftState.current> = {}): void {
+    draftState.current = { ...draftState.current, ...changed }
     if (!editor || !restored.current) return
     const write = () => {
       pendingDraft.current = null
       draftTimer.current = null
       const text = editor.getText({ blockSeparator: '\n' }).trim()
-      const { mode: m, pickedChannel: c } = draftState.current
+      const { mode: m, pickedChannel: c, subject: subj, ccText: cc, templateChoice: t } = draftState.current
+      const fields = {
+        ...(c ? { channel: c } : {}),
+        ...(subj !== null ? { subject: subj } : {}),
+        ...(cc.trim() ? { cc } : {}),
+        ...(t ? { template: t } : {}),
+      }
+      const keep = text !== '' || subj !== null || cc.trim() !== '' || t !== null
       // A call being logged keeps its notes as a note draft.
-      const draft: ComposerDraft | null = text ? { mode: m === 'call' ? 'note' : m, doc: editor.getJSON(), ...(c ? { channel: c } : {}) } : null
+      const draft: ComposerDraft | null = keep ? { mode: m === 'call' ? 'note' : m, doc: editor.getJSON(), ...fields } : null
       void api.call('draft.save', { conversationId: conversation.id, draft })
     }
     pendingDraft.current = write
@@ -241,8 +262,8 @@ export function Composer({
     setPlainText('')
     setSubject(null)
     setCcText('')
-    setTemplateName('')
-    setTemplateParams('')
+    setTemplateChoice(null)
+    draftState.current = { ...draftState.current, subject: null, ccText: '', templateChoice: null }
     setCallDuration('')
   }
 
@@ -260,13 +281,12 @@ export function Composer({
       return
     }
     if (!channel) return
-    const template = templatesOnly
-      ? { name: templateName.trim(), language: templateLanguage.trim(), parameters: parseTemplateParameters(templateParams) }
-      : undefined
-    const body = template ? templateText(template) : text
+    const outgoing = templatesOnly ? outboundTemplate : null
+    // The timeline shows what the customer reads: the approved body with its parameters filled in.
+    const body = templatesOnly ? (outgoing && template ? fillTemplate(template.body, outgoing.parameters) : '') : text
     if (!body) return
     const extras = {
-      ...(template ? { template } : {}),
+      ...(outgoing ? { template: outgoing } : {}),
       ...(isEmail ? { subject: shownSubject.trim(), ...(ccList.length > 0 ? { cc: ccList } : {}) } : {}),
     }
     if (starting) {
@@ -343,8 +363,7 @@ export function Composer({
                 onChange={() => {
                   setPickedChannel(o.channel)
                   setMode('reply')
-                  draftState.current = { mode: 'reply', pickedChannel: o.channel }
-                  scheduleDraft()
+                  scheduleDraft({ mode: 'reply', pickedChannel: o.channel })
                 }}
               />
               <ChannelIcon channel={o.channel} />
@@ -358,11 +377,27 @@ export function Composer({
         <div className="composer-fields">
           <label className="composer-field">
             <span>Subject</span>
-            <input value={shownSubject} onChange={(e) => setSubject(e.target.value)} placeholder={starting ? 'Subject of the new email' : ''} maxLength={998} />
+            <input
+              value={shownSubject}
+              onChange={(e) => {
+                setSubject(e.target.value)
+                scheduleDraft({ subject: e.target.value })
+              }}
+              placeholder={starting ? 'Subject of the new email' : ''}
+              maxLength={998}
+            />
           </label>
           <label className="composer-field">
             <span>Cc</span>
-            <input value={ccText} onChange={(e) => setCcText(e.target.value)} placeholder="Addresses, separated by commas" aria-invalid={badCc !== null} />
+            <input
+              value={ccText}
+              onChange={(e) => {
+                setCcText(e.target.value)
+                scheduleDraft({ ccText: e.target.value })
+              }}
+              placeholder="Addresses, separated by commas"
+              aria-invalid={badCc !== null}
+            />
           </label>
           {badCc && (
             <span className="composer-error" role="alert">
@@ -372,21 +407,14 @@ export function Composer({
         </div>
       )}
       {effectiveMode === 'reply' && templatesOnly && (
-        <div className="composer-fields" aria-label="WhatsApp template">
-          <span className="composer-hint">Outside the 24-hour window WhatsApp accepts only an approved template.</span>
-          <label className="composer-field">
-            <span>Template</span>
-            <input value={templateName} onChange={(e) => setTemplateName(e.target.value)} placeholder="Approved template name, e.g. order_update" maxLength={512} />
-          </label>
-          <label className="composer-field">
-            <span>Language</span>
-            <input value={templateLanguage} onChange={(e) => setTemplateLanguage(e.target.value)} placeholder="en_US" maxLength={15} />
-          </label>
-          <label className="composer-field">
-            <span>Parameters</span>
-            <textarea value={templateParams} onChange={(e) => setTemplateParams(e.target.value)} placeholder={'{{1}}, {{2}}… one per line'} rows={3} />
-          </label>
-        </div>
+        <TemplateFields
+          approved={approved}
+          choice={templateChoice}
+          onChange={(choice) => {
+            setTemplateChoice(choice)
+            scheduleDraft({ templateChoice: choice })
+          }}
+        />
       )}
       {effectiveMode === 'call' && (
         <div className="composer-fields" aria-label="Call details">

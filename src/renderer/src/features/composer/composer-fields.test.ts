@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultSubject, invalidCc, parseCc, parseDuration, parseTemplateParameters, templateText } from './composer-fields'
+import { defaultSubject, invalidCc, parseCc, parseDuration } from './composer-fields'
 
 describe('composer fields', () => {
   it('defaults the subject to Re: the conversation subject, without stacking', () => {
@@ -23,11 +23,5 @@ describe('composer fields', () => {
     expect(parseDuration('1:75')).toBeNull()
     expect(parseDuration('abc')).toBeNull()
     expect(parseDuration('')).toBeNull()
-  })
-
-  it('reads template parameters one per line and describes the send', () => {
-    const parameters = parseTemplateParameters('Maya\n\n 4411 \n')
-    expect(parameters).toEqual(['Maya', '4411'])
-    expect(templateText({ name: 'order_update', language: 'en_US', parameters })).toBe('WhatsApp template "order_update" (en_US): Maya · 4411')
   })
 })

@@ -1,5 +1,3 @@
-import type { OutboundTemplate } from '../../../../shared/domain'
-
 /** The subject a reply goes under unless the agent changes it (the server applies the same rule). */
 export function defaultSubject(conversationSubject: string | null): string {
   if (!conversationSubject) return ''
@@ -25,18 +23,4 @@ export function parseDuration(text: string): number | null {
   const m = /^(\d{1,4})(?::([0-5]\d))?$/.exec(t)
   if (!m) return null
   return Number(m[1]) * 60 + (m[2] === undefined ? 0 : Number(m[2]))
-}
-
-/** Template parameters, one per line as the agent typed them; blank lines end nothing, they are dropped. */
-export function parseTemplateParameters(text: string): string[] {
-  return text
-    .split('\n')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0)
-}
-
-/** What the timeline shows for a template send: the provider holds the template's own text. */
-export function templateText(template: OutboundTemplate): string {
-  const params = template.parameters.length > 0 ? `: ${template.parameters.join(' · ')}` : ''
-  return `WhatsApp template "${template.name}" (${template.language})${params}`
 }
