@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { startHost, type BrowserHost } from '../src/host/host'
-import { DEMO_AGENT_EMAIL } from '../src/server/demo/generate'
+import { DEMO_AGENT_EMAIL, DEMO_AGENTS } from '../src/server/demo/generate'
+import { DEMO_INBOX_CONFIG } from '../src/server/demo/inboxes'
 import { seedDemo } from '../src/server/demo/seed'
 import { startServer, type SyncServer } from '../src/server/server'
 
@@ -18,6 +19,8 @@ const require = createRequire(import.meta.url)
 const SERVER_PORT = Number(process.env.THREADLINE_PORT ?? 4100)
 const DATA_DIR = join(root, '.data')
 const NATIVE_DIR = join(root, '.electron-native')
+/** Every demo user signs in with it; printed at start so a second person can sign in by hand. */
+const DEMO_PASSWORD = 'threadline-demo'
 
 function log(message: string): void {
   console.log(`[threadline] ${message}`)
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
   const server: SyncServer = await startServer({
     dbPath: join(DATA_DIR, 'server.sqlite'),
     outbound: 'sandbox',
+    inboxes: DEMO_INBOX_CONFIG,
     port: SERVER_PORT,
   })
   log(`sync server on ${server.url}`)
@@ -163,6 +167,14 @@ async function main(): Promise<void> {
   const agent = server.findUserByEmail(agentEmail)
   if (!agent) throw new Error(`the demo agent ${agentEmail} is missing from ${join(DATA_DIR, 'server.sqlite')}`)
   const token = server.createToken(agent.id, 'npm start')
+  // Only where none is set yet: a password changed with `npm run cli -- password:set` stays.
+  for (const demo of DEMO_AGENTS) {
+    const user = server.findUserByEmail(demo.email)
+    if (user && !server.hasPassword(user.id)) await server.setPassword(user.id, DEMO_PASSWORD)
+  }
+  const signInHelp = () =>
+    `  To sign in by hand (after signing out, or from a second client): server ${server.url}\n` +
+    `  email ${agent.email}, password ${DEMO_PASSWORD} (the other demo users, e.g. ${DEMO_AGENTS[1]?.email}, use the same password).\n`
 
   let host: BrowserHost | null = null
   let electron: ChildProcess | null = null
@@ -196,6 +208,7 @@ async function main(): Promise<void> {
       },
     })
     electron.on('exit', (code) => void stop(code ?? 0))
+    console.log(`\n${signInHelp()}`)
     return
   }
 
@@ -205,7 +218,7 @@ async function main(): Promise<void> {
     port: Number(process.env.THREADLINE_HOST_PORT ?? 0),
   })
   log(`signed in as ${agent.name} (${agent.email})`)
-  console.log(`\n  Threadline is running at:\n\n    ${host.url}\n\n  Press Ctrl-C to stop.\n`)
+  console.log(`\n  Threadline is running at:\n\n    ${host.url}\n\n${signInHelp()}\n  Press Ctrl-C to stop.\n`)
   openInBrowser(host.url)
 }
 

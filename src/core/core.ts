@@ -8,10 +8,16 @@ import type { IpcEventMessage } from '../shared/ipc'
 export interface CoreOptions {
   /** Folder holding the cache file (`threadline-cache.sqlite`). */
   dataDir: string
-  /** Sync server base URL, e.g. http://127.0.0.1:4100 */
-  serverUrl: string
-  /** API token of the signed-in agent. */
-  token: string
+  /**
+   * Sync server base URL, e.g. http://127.0.0.1:4100. With a token: the server to sync with.
+   * Without: the address the sign-in form suggests.
+   */
+  serverUrl?: string
+  /**
+   * API token of the agent (scripts, tests, `npm start`); used as given and never stored. Without
+   * one the core uses the token stored by the last sign-in, or starts signed out.
+   */
+  token?: string
   /** Changes per pull batch. */
   batchSize?: number
   /**

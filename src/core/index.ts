@@ -15,7 +15,7 @@ import { outboxHandlers } from './handlers/outbox'
 import { searchHandlers } from './handlers/search'
 import { joinHandlers } from './handlers/registry'
 import { sessionHandlers } from './handlers/session'
-import { SyncEngine } from './sync/engine'
+import { Session } from './session/session'
 
 export type { Core, CoreOptions } from './core'
 export { IpcError } from './errors'
@@ -25,9 +25,14 @@ export { CACHE_FILE } from './db/open'
 // applies (about 50 ms at 1,000), so far below the protocol's maximum of 10,000.
 export const DEFAULT_BATCH_SIZE = 1_000
 
-/** Opens the cache in `dataDir`, starts syncing with the server and answers IPC requests. */
+/**
+ * Opens the cache in `dataDir` and answers IPC requests; syncs with the server while signed in
+ * (a token given in `options`, or the one stored by the last sign-in), else waits for one.
+ */
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const db = openCache(options.dataDir, options.serverUrl, { nativeBinding: options.nativeBinding })
+  if (options.token && !options.serverUrl) throw new Error('a token was given without the server URL it belongs to')
+  const given = options.token && options.serverUrl ? { serverUrl: options.serverUrl, token: options.token } : null
+  const db = openCache(options.dataDir, Session.initialServer({ dataDir: options.dataDir, given }), { nativeBinding: options.nativeBinding })
   const listeners = new Set<(message: IpcEventMessage) => void>()
   function emit<E extends IpcEventName>(event: E, payload: IpcEvents[E]): void {
     for (const listener of [...listeners]) {
@@ -38,20 +43,37 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       }
     }
   }
-  const engine = new SyncEngine({
+  const session = new Session({
     db,
-    serverUrl: options.serverUrl,
-    token: options.token,
+    dataDir: options.dataDir,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-    onState: (state) => emit('sync.state', state),
-    onChanged: (touched) => emit('data.changed', touched),
-    onInbound: (arrived) => emit('inbound.arrived', arrived),
-    onPresence: (presence) => emit('presence.changed', presence),
-    onCustomerTyping: (notice) => emit('customer.typing', notice),
+    given,
+    defaultServerUrl: options.serverUrl ?? null,
+    emit,
+    engineEvents: {
+      onState: (state) => emit('sync.state', state),
+      onChanged: (touched) => emit('data.changed', touched),
+      onInbound: (arrived) => emit('inbound.arrived', arrived),
+      onPresence: (presence) => emit('presence.changed', presence),
+      onCustomerTyping: (notice) => emit('customer.typing', notice),
+    },
   })
-  const ctx: HandlerContext = { db, engine, serverUrl: options.serverUrl, token: options.token, emit }
+  // Getters: signing in and out swaps the engine, server and token under every handler.
+  const ctx: HandlerContext = {
+    db,
+    emit,
+    get engine() {
+      return session.engine
+    },
+    get serverUrl() {
+      return session.serverUrl
+    },
+    get token() {
+      return session.token
+    },
+  }
   const handlers: IpcHandlers = joinHandlers([
-    sessionHandlers(ctx),
+    sessionHandlers(ctx, session),
     inboxHandlers(ctx),
     customerHandlers(ctx),
     customerMergeHandlers(ctx),
@@ -63,7 +85,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     composerHandlers(ctx),
   ])
   let closed = false
-  engine.start()
+  session.start()
 
   return {
     async handle(method, args) {
@@ -89,7 +111,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async close() {
       if (closed) return
       closed = true
-      await engine.close()
+      await session.close()
       listeners.clear()
       db.close()
     },

@@ -62,8 +62,9 @@ function required(name: string): string {
 try {
   core = await createCore({
     dataDir: required('THREADLINE_DATA_DIR'),
-    serverUrl: required('THREADLINE_SERVER_URL'),
-    token: required('THREADLINE_TOKEN'),
+    // Both optional: without a token the core uses its stored sign-in or shows the sign-in screen.
+    serverUrl: process.env.THREADLINE_SERVER_URL || undefined,
+    token: process.env.THREADLINE_TOKEN || undefined,
     // better-sqlite3 must be built for Electron's ABI here, not Node's (scripts/start.ts builds it).
     nativeBinding: process.env.THREADLINE_NATIVE_BINDING || undefined,
   })

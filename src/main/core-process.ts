@@ -32,11 +32,11 @@ export class CoreProcess {
     const { modulePath, dataDir, serverUrl, token } = this.options
     const env: Record<string, string> = {}
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
-    Object.assign(env, {
-      THREADLINE_DATA_DIR: dataDir,
-      THREADLINE_SERVER_URL: serverUrl,
-      THREADLINE_TOKEN: token,
-    })
+    env.THREADLINE_DATA_DIR = dataDir
+    delete env.THREADLINE_SERVER_URL
+    delete env.THREADLINE_TOKEN
+    if (serverUrl) env.THREADLINE_SERVER_URL = serverUrl
+    if (token) env.THREADLINE_TOKEN = token
     const child = utilityProcess.fork(modulePath, [], { serviceName: 'Threadline core', env, stdio: 'inherit' })
     this.child = child
     let fatal: string | null = null

@@ -23,7 +23,7 @@ app.on('second-instance', () => {
 })
 
 function startCore(): CoreProcess | null {
-  const settings = loadConnectionSettings(app.getPath('userData'))
+  const settings = loadConnectionSettings()
   if ('error' in settings) {
     dialog.showErrorBox('Threadline cannot start', settings.error)
     app.quit()

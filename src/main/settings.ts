@@ -1,45 +1,28 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { z } from 'zod'
 
-/** Where the core finds the sync server and who it signs in as. */
+/**
+ * A server and token given from outside, for scripts, tests and `npm start`. Without them the
+ * core signs in with what it stored itself (session.json in its data folder, readable by the
+ * owner only) or shows the sign-in screen; the token never passes through this process otherwise.
+ */
 export interface ConnectionSettings {
-  serverUrl: string
-  token: string
+  serverUrl?: string
+  token?: string
 }
 
-const SettingsFile = z.object({
-  serverUrl: z.string().url().optional(),
-  token: z.string().min(1).optional(),
+const Env = z.object({
+  THREADLINE_SERVER_URL: z.url('THREADLINE_SERVER_URL must be a URL such as http://127.0.0.1:4100').optional(),
+  THREADLINE_TOKEN: z.string().min(1).optional(),
 })
 
-/**
- * Environment first (what `npm start` sets), then `settings.json` in userData (what an
- * installed app keeps). Returns a readable reason instead of settings when neither says.
- */
-export function loadConnectionSettings(
-  userDataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
-): ConnectionSettings | { error: string } {
-  const path = join(userDataDir, 'settings.json')
-  let file: z.infer<typeof SettingsFile> = {}
-  try {
-    const parsed = SettingsFile.safeParse(JSON.parse(readFileSync(path, 'utf8')))
-    if (!parsed.success) return { error: `${path} is not valid: ${z.prettifyError(parsed.error)}` }
-    file = parsed.data
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      return { error: `cannot read ${path}: ${(err as Error).message}` }
-    }
-  }
-  const serverUrl = env.THREADLINE_SERVER_URL || file.serverUrl
-  const token = env.THREADLINE_TOKEN || file.token
-  if (!serverUrl || !token) {
-    return {
-      error:
-        'No sync server configured. Set THREADLINE_SERVER_URL and THREADLINE_TOKEN, ' +
-        `or write {"serverUrl": "...", "token": "..."} to ${path}.`,
-    }
-  }
-  return { serverUrl, token }
+/** Reads THREADLINE_SERVER_URL and THREADLINE_TOKEN; returns a readable reason when they cannot be used. */
+export function loadConnectionSettings(env: NodeJS.ProcessEnv = process.env): ConnectionSettings | { error: string } {
+  const parsed = Env.safeParse({
+    THREADLINE_SERVER_URL: env.THREADLINE_SERVER_URL || undefined,
+    THREADLINE_TOKEN: env.THREADLINE_TOKEN || undefined,
+  })
+  if (!parsed.success) return { error: z.prettifyError(parsed.error) }
+  const { THREADLINE_SERVER_URL: serverUrl, THREADLINE_TOKEN: token } = parsed.data
+  if (token && !serverUrl) return { error: 'THREADLINE_TOKEN is set without THREADLINE_SERVER_URL, the server it belongs to.' }
+  return { ...(serverUrl ? { serverUrl } : {}), ...(token ? { token } : {}) }
 }

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
 import { Role } from '../shared/domain'
-import { createToken, createUser } from './auth/users'
+import { readNewPassword } from './auth/password-input'
+import { checkNewPassword } from './auth/passwords'
+import { createToken, createUser, setPassword } from './auth/users'
 import { ConfigError, loadConfig } from './config'
 import { BadRequestError } from './errors'
 import { NewerDatabaseError } from './store/sqlite/migrations'
@@ -11,13 +13,30 @@ import { ChangeFeed } from './sync/commit'
 const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
-  user:create --name <name> --email <email> --role agent|supervisor [--team <team>] [--inboxes a,b]
+  user:create --name <name> --email <email> --role agent|supervisor [--team <team>] [--inboxes a,b] [--password]
+  password:set --email <email>
   token:create --email <email> [--label <label>]
   users:list
+
+--password and password:set ask for the password twice at a terminal, or read the first line
+of standard input when it is piped; it is stored as a salted scrypt hash.
 
 The database is the server's (THREADLINE_DB, THREADLINE_CONFIG or --config <file>).`
 
 class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>
+
+async function readPassword(prompt: string): Promise<string> {
+  let password: string
+  try {
+    password = await readNewPassword(prompt)
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+  checkNewPassword(password)
+  return password
+}
 
 const COMMANDS = {
   'user:create': {
@@ -27,30 +46,50 @@ const COMMANDS = {
       role: { type: 'string' },
       team: { type: 'string' },
       inboxes: { type: 'string' },
+      password: { type: 'boolean' },
     },
-    run(store: Store, v: Record<string, string | undefined>): void {
-      const missing = ['name', 'email', 'role'].filter((k) => !v[k])
+    async run(store: Store, v: Values): Promise<void> {
+      const text = (key: string): string | undefined => (typeof v[key] === 'string' ? v[key] : undefined)
+      const missing = ['name', 'email', 'role'].filter((k) => !text(k))
       if (missing.length > 0) throw new UsageError(`user:create needs ${missing.map((m) => `--${m}`).join(', ')}`)
       const role = Role.safeParse(v.role)
-      if (!role.success) throw new UsageError(`--role must be agent or supervisor, not "${v.role}"`)
-      const inboxes = v.inboxes === undefined ? null : v.inboxes.split(',').map((s) => s.trim()).filter(Boolean)
-      const user = createUser(new ChangeFeed(store).commit, {
-        name: v.name ?? '',
-        email: v.email ?? '',
+      if (!role.success) throw new UsageError(`--role must be agent or supervisor, not "${text('role')}"`)
+      const inboxList = text('inboxes')
+      const inboxes = inboxList === undefined ? null : inboxList.split(',').map((s) => s.trim()).filter(Boolean)
+      // Asked before the user exists, so a refused password leaves nothing half made.
+      const password = v.password === true ? await readPassword(`Password for ${text('email')}`) : null
+      const feed = new ChangeFeed(store)
+      const user = createUser(feed.commit, {
+        name: text('name') ?? '',
+        email: text('email') ?? '',
         role: role.data,
-        team: v.team ?? null,
+        team: text('team') ?? null,
         inboxes,
       })
-      console.log(`created ${user.role} ${user.name} <${user.email}> (id ${user.id}, inboxes: ${user.inboxes?.join(', ') ?? 'all'})`)
+      if (password !== null) await setPassword(feed.commit, user.id, password)
+      console.log(
+        `created ${user.role} ${user.name} <${user.email}> (id ${user.id}, inboxes: ${user.inboxes?.join(', ') ?? 'all'}` +
+          `${password !== null ? ', can sign in with a password' : ''})`,
+      )
+    },
+  },
+  'password:set': {
+    options: { email: { type: 'string' } },
+    async run(store: Store, v: Values): Promise<void> {
+      if (typeof v.email !== 'string') throw new UsageError('password:set needs --email')
+      const user = store.getUserByEmail(v.email)
+      if (!user) throw new UsageError(`no user with email ${v.email} (create one with user:create)`)
+      await setPassword(new ChangeFeed(store).commit, user.id, await readPassword(`New password for ${user.email}`))
+      console.log(`password set for ${user.email}; tokens already issued stay valid`)
     },
   },
   'token:create': {
     options: { email: { type: 'string' }, label: { type: 'string' } },
-    run(store: Store, v: Record<string, string | undefined>): void {
-      if (!v.email) throw new UsageError('token:create needs --email')
+    run(store: Store, v: Values): void {
+      if (typeof v.email !== 'string') throw new UsageError('token:create needs --email')
       const user = store.getUserByEmail(v.email)
       if (!user) throw new UsageError(`no user with email ${v.email} (create one with user:create)`)
-      const token = createToken(new ChangeFeed(store).commit, user.id, v.label)
+      const token = createToken(new ChangeFeed(store).commit, user.id, typeof v.label === 'string' ? v.label : undefined)
       console.log(`token for ${user.email} (shown once, store it now):\n${token}`)
     },
   },
@@ -66,7 +105,7 @@ const COMMANDS = {
   },
 } as const
 
-function run(argv: string[]): void {
+async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   if (!command || command === '--help' || command === 'help') {
     console.log(USAGE)
@@ -74,28 +113,28 @@ function run(argv: string[]): void {
   }
   const spec = (COMMANDS as Record<string, (typeof COMMANDS)[keyof typeof COMMANDS]>)[command]
   if (!spec) throw new UsageError(`unknown command "${command}"`)
-  let values: Record<string, string | undefined>
+  let values: Values
   try {
     values = parseArgs({
       args: rest,
       options: { ...spec.options, config: { type: 'string' } },
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | undefined>
+    }).values as Values
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
-  const config = loadConfig(process.env, values.config)
+  const config = loadConfig(process.env, typeof values.config === 'string' ? values.config : undefined)
   const store = openSqliteStore(config.dbPath)
   try {
-    spec.run(store, values)
+    await spec.run(store, values)
   } finally {
     store.close()
   }
 }
 
 try {
-  run(process.argv.slice(2))
+  await run(process.argv.slice(2))
 } catch (err) {
   if (err instanceof UsageError) {
     console.error(`error: ${err.message}\n\n${USAGE}`)

@@ -4,8 +4,9 @@ import type { Role, User } from '../shared/domain'
 import type { InboundMessage, IngestResult } from '../shared/ingest'
 import type { MutationName } from '../shared/mutations'
 import type { MutationResult } from '../shared/sync'
-import { createToken, createUser } from './auth/users'
-import { ServerConfig } from './config'
+import { tokenRoom } from './auth/tokens'
+import { createToken, createUser, setPassword } from './auth/users'
+import { publicInboxes, ServerConfig } from './config'
 import type { ConnectorContext } from './connectors/connector'
 import { createConfiguredConnectors } from './connectors/configured'
 import { recordDelivery } from './connectors/delivery'
@@ -36,6 +37,9 @@ export interface SyncServer {
   createUser(input: { name: string; email: string; role: Role; team?: string | null; inboxes?: string[] | null }): User
   /** The plaintext token, shown once; only its hash is stored. */
   createToken(userId: string, label?: string): string
+  /** Sets the password the user signs in with (stored as a salted scrypt hash). */
+  setPassword(userId: string, password: string): Promise<void>
+  hasPassword(userId: string): boolean
   findUserByEmail(email: string): User | null
   counts(): { customers: number; conversations: number; messages: number; lastSeq: number }
   close(): Promise<void>
@@ -60,15 +64,24 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
     error: (obj: object, msg: string) => app?.log.error(obj, msg),
   }
-  const inbound = new InboundService(store, feed.commit, cfg.defaultCountry, log)
+  const inbound = new InboundService(store, feed, cfg.defaultCountry, log)
   const dispatcher = new OutboundDispatcher(store, feed, connectors, log, (message) =>
     sendRefusal(store, cfg.messagingRules, message),
   )
 
   let socket: ReturnType<typeof attachSyncSocket> | null = null
   try {
-    app = await buildHttpApp({ store, commit: feed.commit, inbound, connectors, logLevel: cfg.logLevel, version: VERSION })
-    socket = attachSyncSocket(app.server, { store, feed, log })
+    app = await buildHttpApp({
+      store,
+      commit: feed.commit,
+      inbound,
+      connectors,
+      logLevel: cfg.logLevel,
+      version: VERSION,
+      // A signed-out token must stop receiving changes at once, not at its next request.
+      onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
+    })
+    socket = attachSyncSocket(app.server, { store, feed, log, inboxes: publicInboxes(cfg) })
     await app.listen({ host: cfg.host, port: cfg.port })
   } catch (err) {
     await socket?.close()
@@ -84,7 +97,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     commit: feed.commit,
     log,
     agents: socket.presence,
-    ingest: async (item: InboundMessage) => inbound.ingest(item),
+    ingest: (item: InboundMessage) => inbound.accept(item),
     reportDelivery: (messageId, report) => {
       try {
         recordDelivery(feed.commit, messageId, report)
@@ -104,13 +117,15 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    ingest: async (item) => inbound.ingest(item),
+    ingest: (item) => inbound.accept(item),
     applyMutation: (user, mutation, origin, options) => {
       const at = options?.at
       return applyMutation(feed.commit, user, mutation, origin, at === undefined ? Date.now : () => at)
     },
     createUser: (input) => createUser(feed.commit, input),
     createToken: (userId, label) => createToken(feed.commit, userId, label),
+    setPassword: (userId, password) => setPassword(feed.commit, userId, password),
+    hasPassword: (userId) => store.passwordHashOf(userId) !== null,
     findUserByEmail: (email) => store.getUserByEmail(email),
     counts: () => store.counts(),
     close() {

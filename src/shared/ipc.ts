@@ -18,6 +18,8 @@ import {
   User,
 } from './domain'
 import { AssignArgs, CustomerLabelArgs, LabelArgs, SetStatusArgs, type MutationName } from './mutations'
+import { PASSWORD_MAX } from './sessions'
+import type { InboxInfo } from './inbox-settings'
 import type { TypingNotice } from './sync'
 
 /**
@@ -189,7 +191,40 @@ export interface Session {
   serverUrl: string
 }
 
+/** Whether the core has a server and token to sync with; the token itself never leaves the core. */
+export type SessionState =
+  | { status: 'signed-in'; serverUrl: string; user: User | null }
+  | {
+      status: 'signed-out'
+      /** Last server and email used on this device, to fill in the sign-in form. */
+      serverUrl: string | null
+      email: string | null
+      /** Why the agent was signed out when it was not their own doing (token refused), else null. */
+      reason: string | null
+      /** Actions still queued in the cache; they are sent when the same user signs in again. */
+      pendingActions: number
+    }
+
+export type SignInFailureReason =
+  | 'unreachable'
+  | 'not_threadline'
+  | 'wrong_credentials'
+  | 'rate_limited'
+  | 'invalid'
+  /** Another user's unsent actions are in the cache: signing in as someone else would drop them. */
+  | 'other_users_actions'
+
+export type SignInResult = { ok: true; session: SessionState } | { ok: false; reason: SignInFailureReason; message: string }
+
 const Cursor = z.object({ at: Timestamp, id: Id })
+
+/** An approved WhatsApp template picked in the composer, with its parameters as typed so far. */
+export const TemplateDraft = z.object({
+  name: z.string().max(512),
+  language: z.string().max(15),
+  parameters: z.array(z.string().max(1024)).max(50),
+})
+export type TemplateDraft = z.infer<typeof TemplateDraft>
 
 /** What the composer was holding for one conversation, kept in the cache until sent. */
 export const ComposerDraft = z.object({
@@ -198,8 +233,11 @@ export const ComposerDraft = z.object({
   doc: z.unknown(),
   /** The reply channel the agent picked, when it was not the default. */
   channel: Channel.optional(),
+  /** The email subject as the agent edited it (absent: the conversation's default). */
   subject: z.string().max(1_000).optional(),
+  /** The cc field as typed, unparsed: a half-typed address is restored as it was. */
   cc: z.string().max(2_000).optional(),
+  template: TemplateDraft.optional(),
 })
 export type ComposerDraft = z.infer<typeof ComposerDraft>
 
@@ -228,6 +266,16 @@ const ReplyExtras = {
 
 export const IPC_ARGS = {
   'session.get': z.object({}),
+  'session.state': z.object({}),
+  'session.signIn': z.object({
+    serverUrl: z.string().trim().min(1, 'type the server address').max(2_000),
+    email: z.string().trim().min(1, 'type your email address').max(320),
+    password: z.string().min(1, 'type your password').max(PASSWORD_MAX),
+    /** Confirms dropping another user's unsent actions, after the first attempt answered `other_users_actions`. */
+    discardOtherUsersActions: z.boolean().default(false),
+  }),
+  /** Revokes this device's token on the server, forgets it, and keeps the cache for the next sign-in. */
+  'session.signOut': z.object({}),
   'users.list': z.object({}),
   'inbox.list': z.object({
     view: z.enum(['all', 'mine', 'unassigned']).default('all'),
@@ -309,6 +357,8 @@ export const IPC_ARGS = {
   /** Saves what the composer holds for the conversation; `null` (sent or emptied) deletes it. */
   'draft.save': z.object({ conversationId: Id, draft: ComposerDraft.nullable() }),
   'canned.list': z.object({}),
+  /** The inboxes this agent may see as the server describes them (approved WhatsApp templates). */
+  'inbox.settings': z.object({}),
   /** Sync now instead of waiting for the next reconnect attempt. */
   'sync.retryNow': z.object({}),
   'customer.related': z.object({ customerId: Id }),
@@ -333,6 +383,9 @@ export type IpcParsedArgs<M extends IpcMethod> = z.output<(typeof IPC_ARGS)[M]>
 
 export interface IpcResults {
   'session.get': Session
+  'session.state': SessionState
+  'session.signIn': SignInResult
+  'session.signOut': SessionState
   'users.list': User[]
   'inbox.list': ConversationListItem[]
   'inbox.counts': InboxCounts
@@ -358,6 +411,8 @@ export interface IpcResults {
   'draft.get': ComposerDraft | null
   'draft.save': { ok: true }
   'canned.list': CannedResponse[]
+  /** null: the server has not been reached since the app started, so they are not known yet. */
+  'inbox.settings': InboxInfo[] | null
   'sync.retryNow': { ok: true }
   'customer.related': CustomerRelated
   'customer.mergePreview': MergePreview
@@ -376,6 +431,7 @@ export type IpcHandlers = {
 /** Events the core pushes to the renderer. */
 export interface IpcEvents {
   'sync.state': SyncState
+  'session.changed': SessionState
   /** Entities touched by a committed batch or a local action; the UI refetches what shows them. */
   'data.changed': { entities: EntityName[]; customerIds: string[] }
   'inbound.arrived': InboundArrived

@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client'
 import { z } from 'zod'
 import type { Database } from 'better-sqlite3'
 import type { User } from '../../shared/domain'
+import type { InboxInfo } from '../../shared/inbox-settings'
 import type { InboundArrived, PresenceEntry, SyncState, SyncStatus } from '../../shared/ipc'
 import {
   parseChange,
@@ -31,6 +32,7 @@ import {
   upsertServerEntity,
   type OutboxRow,
 } from '../db/queries'
+import { beginBulkLoad, finishBulkLoad } from '../db/bulk-load'
 import { startAfreshOrRefuse } from '../db/open'
 import { applyBatch, type Touched } from './apply'
 import { InboundAnnouncer, newInboundMessages, ownInbound } from './inbound-notify'
@@ -50,6 +52,8 @@ export interface SyncEngineOptions {
   onCustomerTyping?: (notice: TypingNotice) => void
   /** How long to wait for the server's acknowledgement of a pull or push. */
   ackTimeoutMs?: number
+  /** The server refused the token (revoked, or never valid): syncing has stopped for good. */
+  onUnauthorized?: (message: string) => void
 }
 
 type SyncSocket = Socket<ServerToClientEvents, ClientToServerEvents>
@@ -70,6 +74,9 @@ const PullEnvelope = PullResponse.extend({ changes: z.array(z.unknown()) })
 type PullEnvelope = z.infer<typeof PullEnvelope>
 
 const PUSH_BATCH = 100
+/** The protocol's largest pull, and how much larger than usual the pulls of a bulk load are. */
+const MAX_PULL_BATCH = 10_000
+const BULK_BATCH_FACTOR = 5
 const WHOAMI_TIMEOUT_MS = 5_000
 const RETRY_MIN_MS = 500
 const RETRY_MAX_MS = 15_000
@@ -92,6 +99,8 @@ export class SyncEngine {
   private reconnectTimer: NodeJS.Timeout | null = null
   private failures = 0
   private readonly userWaiters = new Set<() => void>()
+  /** The inboxes the server described at the last whoami; null until then. */
+  private inboxes: InboxInfo[] | null = null
   private readonly ackTimeoutMs: number
   private readonly inbound: InboundAnnouncer
   private viewing: string | null = null
@@ -226,7 +235,7 @@ export class SyncEngine {
     if (this.closed) return
     const message = err instanceof z.ZodError ? `the server sent data this client cannot read: ${z.prettifyError(err)}` : err instanceof Error ? err.message : String(err)
     if (err instanceof SyncRequestError && (err.code === 'unauthorized' || err.code === 'wrong_owner')) {
-      this.stopForGood(message)
+      this.stopForGood(message, err.code === 'unauthorized')
       return
     }
     this.lastError = message
@@ -253,7 +262,7 @@ export class SyncEngine {
     return Math.round(base / 2 + Math.random() * (base / 2))
   }
 
-  private stopForGood(message: string): void {
+  private stopForGood(message: string, unauthorized = false): void {
     this.fatal = true
     this.status = 'offline'
     this.lastError = message
@@ -261,6 +270,7 @@ export class SyncEngine {
     this.socket.disconnect()
     for (const wake of [...this.userWaiters]) wake()
     this.emitState()
+    if (unauthorized) this.options.onUnauthorized?.(message)
   }
 
   private clearTimers(): void {
@@ -293,7 +303,7 @@ export class SyncEngine {
   private onConnectError(err: Error): void {
     if (this.closed || this.fatal) return
     if (err.message === 'unauthorized') {
-      this.stopForGood(`The server at ${this.options.serverUrl} refused the sign-in token (unauthorized).`)
+      this.stopForGood(`The server at ${this.options.serverUrl} refused the sign-in token (unauthorized).`, true)
       return
     }
     this.status = 'offline'
@@ -357,8 +367,9 @@ export class SyncEngine {
 
   private async whoami(): Promise<void> {
     let user: User
+    let inboxes: InboxInfo[]
     try {
-      user = WhoamiResponse.parse(await this.request('whoami', {}, WHOAMI_TIMEOUT_MS)).user
+      ;({ user, inboxes } = WhoamiResponse.parse(await this.request('whoami', {}, WHOAMI_TIMEOUT_MS)))
     } catch (err) {
       if (err instanceof SyncRequestError && err.code === 'unauthorized') throw err
       // An older server without whoami still syncs; only the session is unknown then.
@@ -379,8 +390,30 @@ export class SyncEngine {
       // Only until the change log delivers the row: the cache must not run ahead of its cursor.
       if (!getEntity(db, 'user', user.id)) upsertServerEntity(db, 'user', user)
     })()
+    const inboxesChanged = JSON.stringify(inboxes) !== JSON.stringify(this.inboxes)
+    this.inboxes = inboxes
     for (const wake of [...this.userWaiters]) wake()
-    if (meta?.userId !== user.id) this.options.onChanged({ entities: ['user'], customerIds: [] })
+    // Inbox settings come with the user, so the UI refreshes them with it.
+    if (meta?.userId !== user.id || inboxesChanged) this.options.onChanged({ entities: ['user'], customerIds: [] })
+  }
+
+  /**
+   * The inboxes this user may see as the server last described them, waiting up to
+   * `timeoutMs` for the first contact; null while this process has not reached the server.
+   */
+  async inboxSettings(timeoutMs: number): Promise<InboxInfo[] | null> {
+    if (this.inboxes || this.closed || this.fatal) return this.inboxes
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      const waiters = this.userWaiters
+      function done(): void {
+        clearTimeout(timer)
+        waiters.delete(done)
+        resolve()
+      }
+      waiters.add(done)
+    })
+    return this.inboxes
   }
 
   /**
@@ -390,21 +423,37 @@ export class SyncEngine {
    */
   private async pullAll(): Promise<void> {
     if (this.closed || !this.socket.connected) return
-    let after = getSyncMeta(this.options.db)?.cursor ?? 0
-    let next: Promise<PullEnvelope> | null = this.pull(after)
-    while (next) {
-      const response: PullEnvelope = await next
-      if (this.closed) return
-      next = response.hasMore && this.socket.connected ? this.pull(response.cursor) : null
-      // Validated change by change: each entity's schema once, the envelope without them.
-      const changes = response.changes.map((c) => parseChange(c))
-      this.apply(after, response.cursor, changes)
-      after = response.cursor
+    const db = this.options.db
+    let after = getSyncMeta(db)?.cursor ?? 0
+    const empty = after === 0
+    let bulk = false
+    let next: Promise<PullEnvelope> | null = this.pull(after, this.options.batchSize)
+    try {
+      while (next) {
+        const response: PullEnvelope = await next
+        if (this.closed) return
+        // An empty cache with more than one batch to come is filled without its indexes,
+        // in larger batches, and indexed once at the end (see bulk-load.ts).
+        if (empty && !bulk && response.hasMore) {
+          beginBulkLoad(db)
+          bulk = true
+        }
+        const limit = bulk ? Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR) : this.options.batchSize
+        next = response.hasMore && this.socket.connected ? this.pull(response.cursor, limit) : null
+        // Validated change by change: each entity's schema once, the envelope without them.
+        const changes = response.changes.map((c) => parseChange(c))
+        this.apply(after, response.cursor, changes)
+        after = response.cursor
+      }
+    } finally {
+      // Also after a failed pull: the next one starts from a non-empty cache, with indexes.
+      // After close, the next openCache finishes it instead of delaying the shutdown.
+      if (bulk && !this.closed) finishBulkLoad(db)
     }
   }
 
-  private pull(after: number): Promise<PullEnvelope> {
-    const pending = this.request('pull', { after, limit: this.options.batchSize }).then((raw) => PullEnvelope.parse(raw))
+  private pull(after: number, limit: number): Promise<PullEnvelope> {
+    const pending = this.request('pull', { after, limit }).then((raw) => PullEnvelope.parse(raw))
     // A prefetched batch whose predecessor failed is never awaited; its failure is not news.
     pending.catch(() => undefined)
     return pending

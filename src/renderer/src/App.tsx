@@ -5,11 +5,14 @@ import { InboxList, type InboxNav, type Selection } from './features/inbox/Inbox
 import { Sidebar } from './features/layout/Sidebar'
 import { CommandPalette, type PaletteAction } from './features/palette/CommandPalette'
 import { NO_FILTERS, SearchPanel, type SearchFilters } from './features/search/SearchPanel'
+import { preloadComposer } from './features/composer/LazyComposer'
 import { CustomerPanel } from './features/customer/CustomerPanel'
 import { DesktopNotifications } from './features/notifications/DesktopNotifications'
 import { CommandsProvider, useCommands } from './features/shortcuts/commands'
 import { isTyping } from './features/shortcuts/shortcuts'
 import { ShortcutsDialog } from './features/shortcuts/ShortcutsDialog'
+import { SessionGate } from './features/sign-in/SessionGate'
+import { useSignOut } from './features/sign-in/session'
 import { SyncBanner } from './features/sync/SyncBanner'
 import { CustomerPane } from './features/timeline/CustomerPane'
 import { Icon } from './lib/icons'
@@ -26,7 +29,9 @@ const INITIAL_FILTER: InboxFilter = { view: 'all', team: null, channel: null, st
 export function App({ hostLink }: { hostLink: HostLink | null }) {
   return (
     <CommandsProvider>
-      <Workspace hostLink={hostLink} />
+      <SessionGate>
+        <Workspace hostLink={hostLink} />
+      </SessionGate>
     </CommandsProvider>
   )
 }
@@ -43,9 +48,18 @@ function useUnreadBadge(): void {
   }, [unread])
 }
 
+/** Loads the editor's code once the first screen is up and the page is idle. */
+function usePreloadedComposer(): void {
+  useEffect(() => {
+    const id = requestIdleCallback(preloadComposer, { timeout: 2_000 })
+    return () => cancelIdleCallback(id)
+  }, [])
+}
+
 function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   useLiveUpdates()
   useUnreadBadge()
+  usePreloadedComposer()
   const linkState = useHostLinkState(hostLink)
   const [filter, setFilter] = useState<InboxFilter>(INITIAL_FILTER)
   const [selection, setSelection] = useState<Selection | null>(null)
@@ -55,6 +69,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   const inboxNav = useRef<InboxNav | null>(null)
   const searchInput = useRef<HTMLInputElement>(null)
   const commands = useCommands()
+  const signOut = useSignOut()
   const searching = searchText.trim().length > 0
 
   function showView(next: Partial<InboxFilter>): void {
@@ -77,6 +92,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
     { id: 'all', label: 'Go to All conversations', icon: 'inbox', run: () => showView({ view: 'all' }) },
     { id: 'search', label: 'Search messages, notes and customers', icon: 'search', hint: '/', run: () => searchInput.current?.focus() },
     { id: 'shortcuts', label: 'Show keyboard shortcuts', icon: 'help', hint: '?', run: () => setDialog('shortcuts') },
+    { id: 'sign-out', label: 'Sign out', icon: 'user', run: () => signOut.mutate() },
   ]
 
   // Shortcuts listen on the window, but never while the agent types or a dialog is open.

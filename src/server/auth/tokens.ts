@@ -14,3 +14,8 @@ export function bearerToken(header: string | undefined): string | null {
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
   return m?.[1] ?? null
 }
+
+/** The socket.io room of every connection made with one token, so revoking it can close them all. */
+export function tokenRoom(tokenHash: string): string {
+  return `token:${tokenHash}`
+}

@@ -4,6 +4,7 @@ import { Role, type User } from '../../shared/domain'
 import { BadRequestError, parseOrThrow } from '../errors'
 import type { StoreReader } from '../store/store'
 import type { Commit } from '../sync/commit'
+import { hashPassword, verifyPassword } from './passwords'
 import { generateToken, hashToken } from './tokens'
 
 export const NewUser = z.object({
@@ -47,4 +48,27 @@ export function createToken(commit: Commit, userId: string, label?: string): str
 export function authenticate(store: StoreReader, token: string | null | undefined): User | null {
   if (!token) return null
   return store.userByTokenHash(hashToken(token))
+}
+
+/** Sets or replaces the user's password; only its salted scrypt hash is stored. */
+export async function setPassword(commit: Commit, userId: string, password: string): Promise<void> {
+  const hash = await hashPassword(password)
+  commit((w) => {
+    if (!w.getUser(userId)) throw new BadRequestError(`unknown user ${userId}`)
+    w.setPasswordHash(userId, hash)
+  })
+}
+
+/** The user whose email and password these are, or null for any mismatch (unknown email, no password, wrong password). */
+export async function checkCredentials(store: StoreReader, email: string, password: string): Promise<User | null> {
+  const user = store.getUserByEmail(email)
+  const ok = await verifyPassword(password, user ? store.passwordHashOf(user.id) : null)
+  if (!ok || !user) return null
+  // The user may have been removed while the hash was being derived.
+  return store.getUser(user.id)
+}
+
+/** Forgets a token; false when it was not (or no longer) valid. */
+export function revokeToken(commit: Commit, token: string): boolean {
+  return commit((w) => w.deleteToken(hashToken(token)))
 }

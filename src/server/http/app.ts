@@ -18,6 +18,7 @@ import { conversationRoutes } from './routes/conversations'
 import { customerRoutes } from './routes/customers'
 import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
+import { sessionRoutes } from './routes/sessions'
 import { userRoutes } from './routes/users'
 
 export interface HttpDeps {
@@ -28,6 +29,8 @@ export interface HttpDeps {
   inbound: InboundService
   logLevel: string
   version: string
+  /** Told the hash of each token revoked by signing out, so live connections that used it can be closed. */
+  onTokenRevoked?: (tokenHash: string) => void
 }
 
 export const API_PREFIX = '/api/v1'
@@ -73,6 +76,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   )
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
+  // Signing in needs no token, so it sits beside the token-protected scope, not inside it.
+  await app.register(sessionRoutes({ store: deps.store, commit: deps.commit, onTokenRevoked: deps.onTokenRevoked }), { prefix: API_PREFIX })
   await app.register(
     async (api) => {
       requireToken(api, deps.store)

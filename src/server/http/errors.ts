@@ -8,7 +8,7 @@ import { InvalidCursorError } from '../store/sqlite/sqlite-store'
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'internal']),
+      code: z.enum(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'internal']),
       message: z.string(),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     }),

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http'
 import { Server, type Socket } from 'socket.io'
 import type { User } from '../../shared/domain'
+import type { InboxInfo } from '../../shared/inbox-settings'
 import {
   ConversationTypingRequest,
   HandshakeAuth,
@@ -17,6 +18,7 @@ import {
   type SocketError,
   type TypingNotice,
 } from '../../shared/sync'
+import { hashToken, tokenRoom } from '../auth/tokens'
 import { authenticate } from '../auth/users'
 import { BadRequestError, parseOrThrow } from '../errors'
 import type { Store, StoredChange } from '../store/store'
@@ -92,9 +94,9 @@ function setUser(socket: SyncSocket, user: User): void {
  */
 export function attachSyncSocket(
   httpServer: HttpServer,
-  deps: { store: Store; feed: ChangeFeed; log: SyncSocketLogger },
+  deps: { store: Store; feed: ChangeFeed; log: SyncSocketLogger; inboxes?: readonly InboxInfo[] },
 ): SyncSocketServer {
-  const { store, feed, log } = deps
+  const { store, feed, log, inboxes = [] } = deps
   const io: SyncSocketServer['io'] = new Server(httpServer, { path: SOCKET_PATH, serveClient: false })
   const presenceListeners = new Set<() => void>()
   const typingListeners = new Set<(event: AgentTypingEvent) => void>()
@@ -105,8 +107,9 @@ export function attachSyncSocket(
   io.use((socket, next) => {
     const auth = HandshakeAuth.safeParse(socket.handshake.auth)
     const user = auth.success ? authenticate(store, auth.data.token) : null
-    if (!user) return next(new Error('unauthorized'))
+    if (!user || !auth.success) return next(new Error('unauthorized'))
     socket.data.user = user
+    void socket.join(tokenRoom(hashToken(auth.data.token)))
     next()
   })
 
@@ -226,7 +229,7 @@ export function attachSyncSocket(
       'whoami',
       handle('whoami', (user, payload) => {
         parseOrThrow(WhoamiRequest, payload ?? {}, 'whoami request')
-        return { user }
+        return { user, inboxes: inboxes.filter((inbox) => canSeeInbox(user, inbox.name)) }
       }),
     )
   })

@@ -44,6 +44,8 @@ export async function startEnvironment(options: {
   viewport?: { width: number; height: number }
   /** More server configuration, e.g. inboxes with real connectors. */
   server?: Omit<Partial<ServerConfig>, 'dbPath' | 'port' | 'host'>
+  /** Starts the client with no token: it shows the sign-in screen. */
+  signedOut?: boolean
 }): Promise<E2eEnvironment> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
   const dir = mkdtempSync(join(tmpdir(), 'threadline-e2e-'))
@@ -53,7 +55,8 @@ export async function startEnvironment(options: {
   const port = server.port
   const agent = await options.seed(server)
   const token = server.createToken(agent.id)
-  const host = await startHost({ core: { dataDir: join(dir, 'client'), serverUrl: server.url, token }, rendererDir, port: 0 })
+  const core = options.signedOut ? { dataDir: join(dir, 'client') } : { dataDir: join(dir, 'client'), serverUrl: server.url, token }
+  const host = await startHost({ core, rendererDir, port: 0 })
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

@@ -266,6 +266,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE customers ADD COLUMN consent_changed_at TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'passwords for signing in',
+    // A table of its own: the users table is synced to every client, a password hash never is.
+    sql: `
+      CREATE TABLE user_passwords (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        hash TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ]
 
 export class NewerDatabaseError extends Error {

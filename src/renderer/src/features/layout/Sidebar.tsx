@@ -3,6 +3,7 @@ import type { InboxView } from '../../../../shared/ipc'
 import { useInboxCounts, useSession, type InboxFilter } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, initials } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
+import { AccountMenu } from '../sign-in/AccountMenu'
 import { SyncIndicator } from '../sync/SyncIndicator'
 
 export type { InboxFilter } from '../../api/queries'
@@ -131,17 +132,7 @@ export function Sidebar({ filter, onChange }: { filter: InboxFilter; onChange(fi
 
       <div className="sidebar-footer">
         <SyncIndicator />
-        {user && (
-          <div className="me" title={`${user.email} · ${user.role}`}>
-            <span className="avatar avatar-sm avatar-me" aria-hidden="true">
-              {initials(user.name)}
-            </span>
-            <span className="me-text">
-              <span className="me-name">{user.name}</span>
-              <span className="me-role">{user.role}</span>
-            </span>
-          </div>
-        )}
+        {user && <AccountMenu user={user} />}
       </div>
     </nav>
   )
