@@ -4,7 +4,8 @@ import { useAssign, useCustomer, useMarkRead, useSession, useSetStatus, useUsers
 import { CHANNEL_LABELS, STATUS_LABELS, avatarHue, fullTime, initials, shortDate } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import { ActionState, AssignDialog, LabelEditor, SnoozeDialog } from '../actions/ConversationActions'
-import { Composer, type ComposerHandle } from '../composer/Composer'
+import type { ComposerHandle } from '../composer/Composer'
+import { LazyComposer } from '../composer/LazyComposer'
 import { CustomerTyping } from '../presence/CustomerTyping'
 import { Presence } from '../presence/Presence'
 import { useRegisterCommands } from '../shortcuts/commands'
@@ -185,7 +186,7 @@ function CustomerView({ selection }: { selection: Selection }) {
       )}
       <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} />
       {conversation && (
-        <Composer key={conversation.id} customerId={selection.customerId} conversation={conversation} handleRef={composer} />
+        <LazyComposer key={conversation.id} customerId={selection.customerId} conversation={conversation} handleRef={composer} />
       )}
       {dialog === 'assign' && conversation && <AssignDialog conversation={conversation} me={me} onClose={() => setDialog(null)} />}
       {dialog === 'snooze' && conversation && (
