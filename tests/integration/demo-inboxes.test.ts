@@ -1,5 +1,8 @@
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createCore } from '../../src/core/index'
 import type { Message } from '../../src/shared/domain'
+import type { InboxInfo } from '../../src/shared/inbox-settings'
 import { DEMO_INBOX_CONFIG } from '../../src/server/demo/inboxes'
 import { api, connectClient, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
@@ -46,5 +49,23 @@ describe('the demo inboxes', () => {
 
     const sent = await replyAndSettle(conversationId, { text: 'Follow-up', template: { name: 'follow_up', language: 'en_US', parameters: ['Lena'] } })
     expect(sent.deliveryStatus).toBe('delivered')
+  })
+
+  it('keeps the approved templates in the cache, so the composer has them after starting offline', async () => {
+    const dataDir = join(t.dir, 'client')
+    const online = await createCore({ dataDir, serverUrl: t.server.url, token })
+    const templatesOf = async (core: typeof online) =>
+      ((await core.handle('inbox.settings', {})) as InboxInfo[] | null)?.find((i) => i.name === 'WhatsApp')?.templates.map((x) => x.name)
+    expect(await templatesOf(online)).toEqual(['order_update', 'follow_up', 'appointment_reminder'])
+    await online.close()
+
+    const url = t.server.url
+    await t.server.close()
+    const offline = await createCore({ dataDir, serverUrl: url, token })
+    try {
+      expect(await templatesOf(offline)).toEqual(['order_update', 'follow_up', 'appointment_reminder'])
+    } finally {
+      await offline.close()
+    }
   })
 })

@@ -319,6 +319,11 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 8,
+    name: 'the inbox settings of the last whoami, for starting offline',
+    up: (db) => db.exec('ALTER TABLE sync_meta ADD COLUMN inboxes_json TEXT'),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
+import { z } from 'zod'
 import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, TimelineEvent, User } from '../../shared/domain'
+import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
 import { NOT_WAITING } from './migrations'
@@ -61,6 +63,19 @@ export function setCursor(db: Database, args: { cursor: number; syncedAt: number
 
 export function setSyncUser(db: Database, userId: string): void {
   stmt(db, 'UPDATE sync_meta SET user_id = ? WHERE id = 1').run(userId)
+}
+
+/** The inboxes the server described at the last whoami, kept so the composer has them offline too. */
+export function getSavedInboxes(db: Database): InboxInfo[] | null {
+  const row = stmt(db, 'SELECT inboxes_json FROM sync_meta WHERE id = 1').get() as { inboxes_json: string | null } | undefined
+  if (!row?.inboxes_json) return null
+  // Written by an older or newer build: better unknown than wrong.
+  const parsed = z.array(InboxInfo).safeParse(JSON.parse(row.inboxes_json))
+  return parsed.success ? parsed.data : null
+}
+
+export function saveInboxes(db: Database, inboxes: readonly InboxInfo[]): void {
+  stmt(db, 'UPDATE sync_meta SET inboxes_json = ? WHERE id = 1').run(JSON.stringify(inboxes))
 }
 
 /** Forgets everything synced and queued: used when a cache belongs to another server or user. */

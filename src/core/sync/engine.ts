@@ -25,9 +25,11 @@ import {
   failOutbox,
   getConversation,
   getEntity,
+  getSavedInboxes,
   getSyncMeta,
   getUser,
   listPendingOutbox,
+  saveInboxes,
   setSyncUser,
   upsertServerEntity,
   type OutboxRow,
@@ -99,7 +101,7 @@ export class SyncEngine {
   private reconnectTimer: NodeJS.Timeout | null = null
   private failures = 0
   private readonly userWaiters = new Set<() => void>()
-  /** The inboxes the server described at the last whoami; null until then. */
+  /** The inboxes the server described at the last whoami (kept in the cache); null before the first. */
   private inboxes: InboxInfo[] | null = null
   private readonly ackTimeoutMs: number
   private readonly inbound: InboundAnnouncer
@@ -107,6 +109,7 @@ export class SyncEngine {
   private received = 0
 
   constructor(private readonly options: SyncEngineOptions) {
+    this.inboxes = getSavedInboxes(options.db)
     this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000
     this.inbound = new InboundAnnouncer((arrived) => options.onInbound?.(arrived))
     this.socket = io(options.serverUrl, {
@@ -387,6 +390,7 @@ export class SyncEngine {
         }
       }
       setSyncUser(db, user.id)
+      saveInboxes(db, inboxes)
       // Only until the change log delivers the row: the cache must not run ahead of its cursor.
       if (!getEntity(db, 'user', user.id)) upsertServerEntity(db, 'user', user)
     })()
@@ -399,7 +403,7 @@ export class SyncEngine {
 
   /**
    * The inboxes this user may see as the server last described them, waiting up to
-   * `timeoutMs` for the first contact; null while this process has not reached the server.
+   * `timeoutMs` for the first contact; null while this cache has never reached the server.
    */
   async inboxSettings(timeoutMs: number): Promise<InboxInfo[] | null> {
     if (this.inboxes || this.closed || this.fatal) return this.inboxes
