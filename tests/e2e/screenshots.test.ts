@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedDemo } from '../../src/server/demo/seed'
+import { SignInPage } from './pages/sign-in-page'
 import { WorkspacePage } from './pages/workspace-page'
 import { startEnvironment, type E2eEnvironment } from './support/environment'
 
@@ -13,14 +14,16 @@ import { startEnvironment, type E2eEnvironment } from './support/environment'
 
 let env: E2eEnvironment
 let outDir: string
+let agent: { name: string; email: string }
 
 beforeAll(async () => {
   env = await startEnvironment({
     seed: async (server) => {
       const summary = await seedDemo(server, { seed: 7, customers: 120, now: Date.now() })
-      const agent = server.findUserByEmail(summary.agentEmail)
-      if (!agent) throw new Error('the demo agent is missing')
-      return agent
+      const user = server.findUserByEmail(summary.agentEmail)
+      if (!user) throw new Error('the demo agent is missing')
+      agent = user
+      return user
     },
   })
   outDir = process.env.THREADLINE_SCREENSHOTS === 'docs' ? resolve(import.meta.dirname, '../../docs/screenshots') : join(env.dir, 'shots')
@@ -81,5 +84,14 @@ describe('screenshots of the workspace on demo data', () => {
     await env.page.waitForTimeout(300)
     await env.page.screenshot({ path: join(outDir, 'palette.png') })
     await env.page.keyboard.press('Escape')
+  })
+
+  // Last: signing out revokes the session the other screenshots use.
+  it('the sign-in screen, after signing out', async () => {
+    const signIn = new SignInPage(env.page)
+    await signIn.signOutFromAccountMenu(agent.name)
+    await signIn.form.waitFor()
+    expect(await signIn.email.inputValue()).toBe(agent.email)
+    await env.page.screenshot({ path: join(outDir, 'sign-in.png') })
   })
 })
