@@ -191,7 +191,13 @@ export class SyncEngine {
   async signedInUser(timeoutMs: number): Promise<User | null> {
     const known = this.knownUser()
     if (known || this.closed || this.fatal) return known
-    await new Promise<void>((resolve) => {
+    await this.firstContact(timeoutMs)
+    return this.knownUser()
+  }
+
+  /** Resolves at the next whoami answer, or after `timeoutMs`, whichever comes first. */
+  private firstContact(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs)
       const waiters = this.userWaiters
       function done(): void {
@@ -201,7 +207,6 @@ export class SyncEngine {
       }
       waiters.add(done)
     })
-    return this.knownUser()
   }
 
   async close(): Promise<void> {
@@ -407,16 +412,7 @@ export class SyncEngine {
    */
   async inboxSettings(timeoutMs: number): Promise<InboxInfo[] | null> {
     if (this.inboxes || this.closed || this.fatal) return this.inboxes
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs)
-      const waiters = this.userWaiters
-      function done(): void {
-        clearTimeout(timer)
-        waiters.delete(done)
-        resolve()
-      }
-      waiters.add(done)
-    })
+    await this.firstContact(timeoutMs)
     return this.inboxes
   }
 
