@@ -114,6 +114,27 @@ const rpc = serveParent(
     },
 
     /**
+     * Resolve then reopen through the core's `conversation.setStatus` (cache write, outbox
+     * entry, the conversation's messages re-tagged in the search index), an open
+     * conversation of each sampled customer.
+     */
+    async triage(args: { customerIds: string[]; samples: number }) {
+      if (!core) throw new Error('sync first')
+      const c = core
+      const raw = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true })
+      const latest = raw.prepare("SELECT id FROM conversations WHERE customer_id = ? AND status = 'open' ORDER BY last_message_at DESC LIMIT 1").pluck()
+      const ids = args.customerIds.map((id) => latest.get(id) as string | undefined).filter((id): id is string => id !== undefined)
+      raw.close()
+      if (ids.length === 0) throw new Error('no conversations to triage')
+      // Pairs of resolve and reopen leave every conversation open, as the agent found it.
+      const n = args.samples - (args.samples % 2)
+      const times = await timeEach(n, (i) =>
+        c.handle('conversation.setStatus', { conversationId: ids[Math.floor(i / 2) % ids.length]!, status: i % 2 === 0 ? 'resolved' : 'open' }),
+      )
+      return summarize(times)
+    },
+
+    /**
      * The SQLite limit for the initial sync: every synced row re-inserted into a fresh cache
      * of the same schema with plain prepared statements, 500 rows per transaction (the
      * core's pull batch), parsing and re-serializing each row's JSON as the sync does.

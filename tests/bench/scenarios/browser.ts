@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { heavyThreadKey } from '../dataset'
+import { BENCH_DIR, heavyThreadKey } from '../dataset'
 import { requestJson } from '../http'
 import { latencyRow, valueRow } from '../report'
 import type { ChildHandle } from '../rpc'
@@ -47,12 +47,12 @@ export async function runBrowserScenarios(ctx: BenchContext): Promise<void> {
   const heavyRow = `${INBOX_ROW}[data-customer-id="${heavy.customerId}"]`
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   let host: ChildHandle | null = null
+  let page: Page | null = null
   try {
     const cold: number[] = []
     const hostStart: number[] = []
     const loaded: number[] = []
     const tabs: number[] = []
-    let page: Page | null = null
     for (let i = 0; i < size.hostStarts; i++) {
       await host?.stop()
       await page?.context().close()
@@ -111,6 +111,14 @@ export async function runBrowserScenarios(ctx: BenchContext): Promise<void> {
       valueRow('memory.renderer', 'renderer JS heap (CDP Runtime.getHeapUsage, after GC)', 'MB', heap.usedSize / MB, { atMost: 150 }),
       valueRow('memory.host', '  browser host process RSS (core + HTTP + IPC bridge)', 'MB', hostMemory.rss / MB, null),
     )
+  } catch (err) {
+    // What the page showed when a step gave up says more than the timeout does.
+    if (page) {
+      const shot = join(BENCH_DIR, 'browser-failure.png')
+      await page.screenshot({ path: shot }).catch(() => undefined)
+      throw new Error(`${err instanceof Error ? err.message : String(err)} (the page as it was: ${shot})`, { cause: err })
+    }
+    throw err
   } finally {
     await browser.close().catch(() => undefined)
     await host?.stop()

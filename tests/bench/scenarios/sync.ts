@@ -84,6 +84,10 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
       ctx.rows.push(notBuiltRow('search.local', 'full-text search over all messages, every filter combination', 'p95 ≤ 50 ms, max ≤ 250 ms', 'the client core has no search.query method yet'))
     }
 
+    ctx.log('triage in the core…')
+    const triage = await core.call<Summary>('triage', { customerIds: sampleCustomerIds, samples: options.size.samples })
+    ctx.rows.push(latencyRow('triage.core', '  triage action in the core (resolve / reopen: cache, outbox, search index)', triage, null))
+
     ctx.log('inbound webhook → online client cache…')
     const live = await liveArrival(ctx, core.onEvent.bind(core), (on) => core.call('watch', on))
     ctx.rows.push(latencyRow('live.one', 'inbound webhook → in an online client’s cache', live, { median: 10, p99: 50 }))

@@ -159,12 +159,12 @@ function CustomerView({ selection }: { selection: Selection }) {
               <Icon name="inbox" />
             </button>
             {conversation.status === 'resolved' || conversation.status === 'snoozed' ? (
-              <button type="button" className="button" onClick={reopen} disabled={setStatus.isPending}>
+              <button type="button" className="button" onClick={reopen}>
                 <Icon name="reopen" />
                 Reopen
               </button>
             ) : (
-              <button type="button" className="button button-success" onClick={resolve} disabled={setStatus.isPending} aria-keyshortcuts="e">
+              <button type="button" className="button button-success" onClick={resolve} aria-keyshortcuts="e">
                 <Icon name="resolve" />
                 Resolve
               </button>
