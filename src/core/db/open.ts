@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
@@ -48,7 +48,7 @@ export function openCache(dataDir: string, serverUrl: string | null, options: { 
     if (bulkLoadPending(db)) finishBulkLoad(db)
     const meta = getSyncMeta(db)
     if (!meta) {
-      initSyncMeta(db, { clientId: randomUUID(), serverUrl })
+      initSyncMeta(db, { clientId: newId(), serverUrl })
     } else if (serverUrl !== null && meta.serverUrl !== serverUrl) {
       startAfreshOrRefuse(db, `server ${meta.serverUrl ?? '(unknown)'}`, serverUrl)
     }
@@ -68,5 +68,5 @@ export function startAfreshOrRefuse(db: Database, owner: string, serverUrl: stri
         'sign in as that user on that server to send them, or delete the cache file to drop them.',
     )
   }
-  resetCache(db, { clientId: randomUUID(), serverUrl })
+  resetCache(db, { clientId: newId(), serverUrl })
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { IpcHandlers } from '../../shared/ipc'
 import { getCustomer, getEntity, inboxForNewConversation, listCustomerConversations } from '../db/queries'
 import { IpcError } from '../errors'
@@ -20,11 +20,11 @@ export function callHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'call.addNo
       if (!getCustomer(ctx.db, customerId)) throw new IpcError('not_found', `Customer ${customerId} is not in this device's cache.`)
       const conversations = listCustomerConversations(ctx.db, customerId)
       const voice = conversations.find((c) => c.channel === 'voice')
-      const conversationId = voice?.id ?? randomUUID()
+      const conversationId = voice?.id ?? newId()
       // A customer who never called gets a voice conversation in the inbox they last wrote to.
       const inbox = voice ? undefined : (conversations[0]?.inbox ?? inboxForNewConversation(ctx.db, { customerId, channel: 'voice' }))
       if (!voice && !inbox) throw new IpcError('bad_request', 'No inbox is known on this device to log the call in.')
-      const callId = randomUUID()
+      const callId = newId()
       const args = { callId, conversationId, customerId, ...(inbox ? { inbox } : {}), ...call }
       const row = enqueueAction(ctx.db, { name: 'logCall', args, conversationId, itemId: callId })
       ctx.emit('data.changed', { entities: ['call', 'conversation'], customerIds: [customerId] })

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { EntityName } from '../../shared/domain'
 import type { IpcHandlers } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -28,7 +28,7 @@ export function conversationHandlers(ctx: HandlerContext): Pick<IpcHandlers, Act
 
   return {
     'conversation.reply': ({ conversationId, ...rest }) => {
-      const messageId = randomUUID()
+      const messageId = newId()
       const mutationId = act('reply', conversationId, { messageId, conversationId, ...rest }, messageId, ['message', 'conversation'])
       return { messageId, mutationId }
     },
@@ -37,8 +37,8 @@ export function conversationHandlers(ctx: HandlerContext): Pick<IpcHandlers, Act
       if (channel === 'email' && !rest.subject) throw new IpcError('bad_request', 'A new email conversation needs a subject.')
       const inbox = inboxForNewConversation(ctx.db, { customerId, channel })
       if (!inbox) throw new IpcError('bad_request', `No ${channel} inbox is known on this device to start the conversation in.`)
-      const conversationId = randomUUID()
-      const messageId = randomUUID()
+      const conversationId = newId()
+      const messageId = newId()
       const args = { messageId, conversationId, customerId, channel, inbox, ...rest }
       // The conversation is created by applying the action, so it is not in the cache before.
       const row = enqueueAction(ctx.db, { name: 'reply', args, conversationId, itemId: messageId })
@@ -47,7 +47,7 @@ export function conversationHandlers(ctx: HandlerContext): Pick<IpcHandlers, Act
       return { conversationId, messageId, mutationId: row.mutationId }
     },
     'conversation.note': ({ conversationId, text }) => {
-      const noteId = randomUUID()
+      const noteId = newId()
       const mutationId = act('note', conversationId, { noteId, conversationId, text }, noteId, ['note'])
       return { noteId, mutationId }
     },

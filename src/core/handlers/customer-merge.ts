@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { Customer, TimelineEvent } from '../../shared/domain'
 import type { CustomerMergeItem, CustomerRelated, CustomerSuggestionItem, IpcHandlers } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -129,7 +129,7 @@ export function customerMergeHandlers(ctx: HandlerContext): Pick<IpcHandlers, Me
       const target = customerOrThrow(targetId)
       if (source.mergedInto) throw new IpcError('bad_request', `${source.name} is already merged into another customer.`)
       if (target.mergedInto) throw new IpcError('bad_request', `${target.name} is merged into another customer; merge into that one instead.`)
-      const mergeId = randomUUID()
+      const mergeId = newId()
       return { mergeId, mutationId: queue('mergeCustomers', { mergeId, sourceId, targetId }, [sourceId, targetId]) }
     },
     'customer.unmerge': ({ mergeId }) => ({ mutationId: queue('unmergeCustomers', { mergeId }, []) }),

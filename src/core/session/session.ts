@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import { hostname } from 'node:os'
 import type { Database } from 'better-sqlite3'
 import { EntityName, type User } from '../../shared/domain'
@@ -168,7 +168,7 @@ export class Session {
           `that never reached ${meta?.serverUrl ?? 'their server'}. Sign in as them to send those, or sign in anyway to discard them.`
         )
       }
-      resetCache(db, { clientId: randomUUID(), serverUrl })
+      resetCache(db, { clientId: newId(), serverUrl })
     }
     db.transaction(() => {
       setSyncUser(db, user.id)

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import { z } from 'zod'
 import { Role, type User } from '../../shared/domain'
 import { BadRequestError, parseOrThrow } from '../errors'
@@ -22,7 +22,7 @@ export function createUser(commit: Commit, input: NewUser, now = Date.now()): Us
   return commit((w) => {
     if (w.getUserByEmail(data.email)) throw new BadRequestError(`a user with email ${data.email} already exists`)
     const user: User = {
-      id: randomUUID(),
+      id: newId(),
       name: data.name,
       email: data.email,
       role: data.role,

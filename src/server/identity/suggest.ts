@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { TimelineEvent } from '../../shared/domain'
 import type { CustomerSuggestion, StoreReader, StoreWriter, SuggestionReason } from '../store/store'
 import type { Resolution } from './resolve'
@@ -84,7 +84,7 @@ export function recordSuggestions(
   const recorded: CustomerSuggestion[] = []
   for (const c of candidates) {
     const suggestion: CustomerSuggestion = {
-      id: randomUUID(),
+      id: newId(),
       customerId: at.customerId,
       candidateId: c.candidateId,
       reason: c.reason,
@@ -95,7 +95,7 @@ export function recordSuggestions(
     }
     if (!w.addCustomerSuggestion(suggestion)) continue
     const event: TimelineEvent = {
-      id: randomUUID(),
+      id: newId(),
       conversationId: at.conversationId,
       customerId: at.customerId,
       type: 'identity_suggested',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { Conversation, Message } from '../../shared/domain'
 import type { InboundAutoReply } from '../../shared/ingest'
 import type { StoreWriter } from '../store/store'
@@ -10,7 +10,7 @@ import type { StoreWriter } from '../store/store'
  */
 export function queueAutoReply(w: StoreWriter, conversation: Conversation, answering: Message, reply: InboundAutoReply, now: number): Message {
   const message: Message = {
-    id: randomUUID(),
+    id: newId(),
     conversationId: conversation.id,
     customerId: answering.customerId,
     channel: answering.channel,

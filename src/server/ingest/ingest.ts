@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { Call, Conversation, Customer, Message, TimelineEvent } from '../../shared/domain'
 import { InboundMessage, type IngestResult, type ParsedInboundMessage } from '../../shared/ingest'
 import { NotFoundError } from '../connectors/delivery'
@@ -63,7 +63,7 @@ function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, d
   let customer: Customer | null = resolution.customerId ? w.getCustomer(resolution.customerId) : null
   if (!customer) {
     customer = {
-      id: randomUUID(),
+      id: newId(),
       name: resolution.newCustomerName,
       labels: [],
       attributes: {},
@@ -76,7 +76,7 @@ function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, d
   }
   for (const c of resolution.newIdentities) {
     w.put('identity', {
-      id: randomUUID(),
+      id: newId(),
       customerId: customer.id,
       kind: c.kind,
       address: c.address,
@@ -93,7 +93,7 @@ function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, d
   let conversation: Conversation
   if (decision.kind === 'new') {
     conversation = {
-      id: randomUUID(),
+      id: newId(),
       customerId: customer.id,
       channel: item.channel,
       inbox: item.inbox,
@@ -122,7 +122,7 @@ function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, d
 
   if (item.channel === 'voice' && item.call) {
     const call: Call = {
-      id: randomUUID(),
+      id: newId(),
       conversationId: conversation.id,
       customerId: customer.id,
       direction: callDirection,
@@ -142,7 +142,7 @@ function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, d
   }
 
   const message: Message = {
-    id: randomUUID(),
+    id: newId(),
     conversationId: conversation.id,
     customerId: customer.id,
     channel: item.channel,
@@ -189,7 +189,7 @@ function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: n
   w.put('conversation', updated)
   if (reopen) {
     const event: TimelineEvent = {
-      id: randomUUID(),
+      id: newId(),
       conversationId: conversation.id,
       customerId: conversation.customerId,
       type: 'status_changed',

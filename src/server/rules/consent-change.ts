@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { ConsentKey, Customer } from '../../shared/domain'
 import type { StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
@@ -57,7 +57,7 @@ export function applyConsentChange(w: StoreWriter, change: ConsentChange): Custo
   }
   if (changed.length > 0) {
     w.put('event', {
-      id: randomUUID(),
+      id: newId(),
       conversationId: change.conversationId,
       customerId: customer.id,
       type: 'consent_changed',
@@ -72,7 +72,7 @@ export function applyConsentChange(w: StoreWriter, change: ConsentChange): Custo
   }
   if (superseded.length > 0) {
     w.put('event', {
-      id: randomUUID(),
+      id: newId(),
       conversationId: change.conversationId,
       customerId: customer.id,
       type: 'consent_superseded',

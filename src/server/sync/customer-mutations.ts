@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import type { ConsentKey, Conversation, Customer, TimelineEvent, User } from '../../shared/domain'
 import type { MutationArgs } from '../../shared/mutations'
 import type { MergeMoved, StoreWriter } from '../store/store'
@@ -114,7 +114,7 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
   }
   for (const conversation of conversations) {
     w.put('event', {
-      id: randomUUID(),
+      id: newId(),
       conversationId: conversation.id,
       customerId: target.id,
       type: 'customer_merged',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../shared/ids'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Message, Note, TimelineEvent, User } from '../../shared/domain'
 import { stripReplyPrefixes } from '../ingest/threading'
@@ -97,7 +97,7 @@ function visibleConversation({ w, user }: Ctx, conversationId: string): Conversa
 
 function event(ctx: Ctx, conversation: Conversation, type: TimelineEvent['type'], data: Record<string, unknown>): void {
   ctx.w.put('event', {
-    id: randomUUID(),
+    id: newId(),
     conversationId: conversation.id,
     customerId: conversation.customerId,
     type,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { newId } from '../../../shared/ids'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Channel, ConversationStatus, Id, Timestamp, type Conversation, type User } from '../../../shared/domain'
@@ -158,7 +158,7 @@ export const conversationRoutes =
       async (request, reply) => {
         const user = userOf(request)
         const conversation = visible(user, request.params.id)
-        const messageId = request.body.messageId ?? randomUUID()
+        const messageId = request.body.messageId ?? newId()
         act(user, 'reply', { ...request.body, messageId, conversationId: conversation.id })
         const message = store.getMessage(messageId)
         if (!message) throw new Error(`reply ${messageId} was applied but cannot be read back`)
@@ -182,7 +182,7 @@ export const conversationRoutes =
       async (request, reply) => {
         const user = userOf(request)
         const conversation = visible(user, request.params.id)
-        const noteId = request.body.noteId ?? randomUUID()
+        const noteId = request.body.noteId ?? newId()
         act(user, 'note', { ...request.body, noteId, conversationId: conversation.id })
         const note = store.getNote(noteId)
         if (!note) throw new Error(`note ${noteId} was applied but cannot be read back`)
