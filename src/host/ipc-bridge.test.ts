@@ -5,7 +5,8 @@ import { MessageChannel } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Core } from '../core/core'
 import { createCore } from '../core/index'
-import { IpcCallError, createIpcClient, serveIpc } from '../shared/ipc-bridge'
+import { serveIpc } from '../shared/ipc-bridge'
+import { IpcCallError, createIpcClient } from '../shared/ipc-client'
 
 /**
  * Both ends of the IPC protocol over a real MessagePort pair (the pipe Electron uses), with a

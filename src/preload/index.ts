@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type { IpcRequest, ThreadlineApi } from '../shared/ipc'
-import { createIpcClient } from '../shared/ipc-bridge'
+import { createIpcClient } from '../shared/ipc-client'
 
 /**
  * Exposes exactly one object, `window.threadline`: typed calls to the core and event

@@ -1,18 +1,19 @@
 import { z } from 'zod'
+import { CHANNELS, CONVERSATION_STATUSES } from './domain-values'
 
 /**
  * Domain entities shared by the sync server, the client cache and the renderer.
  * Timestamps are epoch milliseconds: they sort and index cheaply in SQLite and PostgreSQL.
  */
 
-export const CHANNELS = ['chat', 'email', 'sms', 'whatsapp', 'voice'] as const
+export { CHANNELS, CONVERSATION_STATUSES }
+
 export const Channel = z.enum(CHANNELS)
 export type Channel = z.infer<typeof Channel>
 
 export const IdentityKind = z.enum(['email', 'phone', 'whatsapp', 'chat'])
 export type IdentityKind = z.infer<typeof IdentityKind>
 
-export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const
 export const ConversationStatus = z.enum(CONVERSATION_STATUSES)
 export type ConversationStatus = z.infer<typeof ConversationStatus>
 

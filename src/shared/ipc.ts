@@ -21,6 +21,7 @@ import { AssignArgs, CustomerLabelArgs, LabelArgs, SetStatusArgs, type MutationN
 import { PASSWORD_MAX } from './sessions'
 import type { InboxInfo } from './inbox-settings'
 import type { TypingNotice } from './sync'
+import { IPC_METHODS, type IpcMethod } from './ipc-methods'
 
 /**
  * The one contract between the renderer and the client core. Each handler declares its
@@ -374,10 +375,9 @@ export const IPC_ARGS = {
   /** The conversation the agent has open (null: none), for other agents' collision view. */
   'presence.viewing': z.object({ conversationId: Id.nullable() }),
   'presence.typing': z.object({ conversationId: Id, typing: z.boolean() }),
-} as const
+} as const satisfies Record<IpcMethod, z.ZodType>
 
-export type IpcMethod = keyof typeof IPC_ARGS
-export const IPC_METHODS = Object.keys(IPC_ARGS) as IpcMethod[]
+export { IPC_METHODS, type IpcMethod }
 export type IpcArgs<M extends IpcMethod> = z.input<(typeof IPC_ARGS)[M]>
 export type IpcParsedArgs<M extends IpcMethod> = z.output<(typeof IPC_ARGS)[M]>
 

@@ -1,5 +1,5 @@
 import type { IpcRequest, ThreadlineApi } from '../../../shared/ipc'
-import { createIpcClient } from '../../../shared/ipc-bridge'
+import { createIpcClient } from '../../../shared/ipc-client'
 
 export type HostLinkState = 'connecting' | 'open' | 'closed' | 'refused'
 

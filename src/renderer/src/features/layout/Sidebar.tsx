@@ -1,4 +1,5 @@
-import { CONVERSATION_STATUSES, type Channel } from '../../../../shared/domain'
+import type { Channel } from '../../../../shared/domain'
+import { CONVERSATION_STATUSES } from '../../../../shared/domain-values'
 import type { InboxView } from '../../../../shared/ipc'
 import { useInboxCounts, useSession, type InboxFilter } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, initials } from '../../lib/format'

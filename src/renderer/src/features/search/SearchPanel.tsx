@@ -1,5 +1,6 @@
 import { useState, type KeyboardEvent } from 'react'
-import { CHANNELS, CONVERSATION_STATUSES, type Channel, type ConversationStatus } from '../../../../shared/domain'
+import type { Channel, ConversationStatus } from '../../../../shared/domain'
+import { CHANNELS, CONVERSATION_STATUSES } from '../../../../shared/domain-values'
 import type { IpcArgs, SearchHit, SearchKind } from '../../../../shared/ipc'
 import { useSearch, useSession, useUsers } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, avatarHue, fullTime, initials, relativeTime, useNow } from '../../lib/format'

@@ -1,0 +1,8 @@
+/**
+ * The value lists of the domain's enums, without zod: domain.ts builds its schemas from them,
+ * and the renderer's first chunk (sidebar, search filters) reads them without loading zod.
+ */
+
+export const CHANNELS = ['chat', 'email', 'sms', 'whatsapp', 'voice'] as const
+
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const

@@ -1,0 +1,46 @@
+/**
+ * The names of the IPC methods, without their argument schemas (ipc.ts): the calling side
+ * checks names against this list and so does not load zod into the renderer's first chunk.
+ */
+export const IPC_METHODS = [
+  'session.get',
+  'session.state',
+  'session.signIn',
+  'session.signOut',
+  'users.list',
+  'inbox.list',
+  'inbox.counts',
+  'search.query',
+  'conversation.markRead',
+  'conversation.markUnread',
+  'customer.get',
+  'customer.timeline',
+  'conversation.reply',
+  'conversation.start',
+  'conversation.note',
+  'conversation.assign',
+  'conversation.setStatus',
+  'conversation.label',
+  'call.addNote',
+  'call.log',
+  'outbox.list',
+  'outbox.retry',
+  'outbox.discard',
+  'sync.state',
+  'attachment.download',
+  'draft.get',
+  'draft.save',
+  'canned.list',
+  'inbox.settings',
+  'sync.retryNow',
+  'customer.related',
+  'customer.mergePreview',
+  'customer.merge',
+  'customer.unmerge',
+  'customer.label',
+  'customer.dismissSuggestion',
+  'presence.viewing',
+  'presence.typing',
+] as const
+
+export type IpcMethod = (typeof IPC_METHODS)[number]
