@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import { useInboxCounts, useLiveUpdates, type InboxFilter } from './api/queries'
+import { INITIAL_FILTER, useInboxCounts, useLiveUpdates, type InboxFilter } from './api/queries'
 import type { HostLink, HostLinkState } from './api/websocket-api'
 import { InboxList, type InboxNav, type Selection } from './features/inbox/InboxList'
 import { Sidebar } from './features/layout/Sidebar'
@@ -23,8 +23,6 @@ function useHostLinkState(link: HostLink | null): HostLinkState | null {
     () => (link ? link.state() : null),
   )
 }
-
-const INITIAL_FILTER: InboxFilter = { view: 'all', team: null, channel: null, status: 'open', sort: 'activity' }
 
 export function App({ hostLink }: { hostLink: HostLink | null }) {
   return (

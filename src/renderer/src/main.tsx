@@ -3,6 +3,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App, MissingToken } from './App'
 import { ApiProvider } from './api/context'
+import { prefetchFirstScreen } from './api/queries'
 import { connect } from './api/threadline'
 import './styles/app.css'
 
@@ -19,6 +20,7 @@ const queryClient = new QueryClient({
 
 const root = createRoot(document.getElementById('root') as HTMLElement)
 const connection = connect()
+if (connection.kind !== 'missing-token') prefetchFirstScreen(queryClient, connection.api)
 
 root.render(
   <StrictMode>

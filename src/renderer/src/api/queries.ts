@@ -1,7 +1,7 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query'
+import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import type { Channel, Conversation, ConversationStatus, EntityName } from '../../../shared/domain'
-import type { ConversationListItem, CustomerProfile, InboxSort, InboxView, IpcArgs, IpcEvents, SyncState } from '../../../shared/ipc'
+import type { ConversationListItem, CustomerProfile, InboxSort, InboxView, IpcArgs, IpcEvents, SyncState, ThreadlineApi } from '../../../shared/ipc'
 import { useApi } from './context'
 
 /** Every query the UI holds, keyed so a `data.changed` event can name what it touches. */
@@ -21,9 +21,11 @@ export const queryKeys = {
   search: (args: IpcArgs<'search.query'>) => ['search', args] as const,
 }
 
+const sessionQuery = (api: ThreadlineApi) =>
+  queryOptions({ queryKey: queryKeys.session, queryFn: () => api.call('session.get', {}), staleTime: Infinity })
+
 export function useSession() {
-  const api = useApi()
-  return useQuery({ queryKey: queryKeys.session, queryFn: () => api.call('session.get', {}), staleTime: Infinity })
+  return useQuery(sessionQuery(useApi()))
 }
 
 export function useUsers() {
@@ -48,10 +50,12 @@ function sortKey(item: ConversationListItem, sort: InboxSort): number {
   return sort === 'waiting' ? (item.waitingSince ?? NOT_WAITING) : item.lastMessageAt
 }
 
+/** The inbox a session opens on. */
+export const INITIAL_FILTER: InboxFilter = { view: 'all', team: null, channel: null, status: 'open', sort: 'activity' }
+
 /** The inbox in pages of 200, each continuing after the last row of the one before. */
-export function useInbox(filter: InboxFilter) {
-  const api = useApi()
-  const query = useInfiniteQuery({
+const inboxQuery = (api: ThreadlineApi, filter: InboxFilter) =>
+  infiniteQueryOptions({
     queryKey: queryKeys.inbox(filter),
     queryFn: ({ pageParam }) =>
       api.call('inbox.list', {
@@ -68,8 +72,10 @@ export function useInbox(filter: InboxFilter) {
       const last = page.at(-1)
       return page.length === INBOX_PAGE && last ? { key: sortKey(last, filter.sort), id: last.id } : null
     },
-    placeholderData: (previous) => previous,
   })
+
+export function useInbox(filter: InboxFilter) {
+  const query = useInfiniteQuery({ ...inboxQuery(useApi(), filter), placeholderData: (previous) => previous })
   const items = query.data?.pages.flat() ?? []
   return { ...query, items }
 }
@@ -86,13 +92,23 @@ export function useSearch(args: IpcArgs<'search.query'> | null) {
   })
 }
 
+const inboxCountsQuery = (api: ThreadlineApi, status: ConversationStatus | null) =>
+  queryOptions({ queryKey: queryKeys.inboxCounts(status), queryFn: () => api.call('inbox.counts', status ? { status } : {}) })
+
 export function useInboxCounts(status: ConversationStatus | null) {
-  const api = useApi()
-  return useQuery({
-    queryKey: queryKeys.inboxCounts(status),
-    queryFn: () => api.call('inbox.counts', status ? { status } : {}),
-    placeholderData: (previous) => previous,
-  })
+  return useQuery({ ...inboxCountsQuery(useApi(), status), placeholderData: (previous) => previous })
+}
+
+/**
+ * Asks the core for the first screen as soon as the page runs, alongside the session check,
+ * instead of after the workspace has mounted: the inbox, its counts and the signed-in agent.
+ * Signed out, these fail quietly and are dropped when the agent signs in.
+ */
+export function prefetchFirstScreen(client: QueryClient, api: ThreadlineApi): void {
+  void client.prefetchInfiniteQuery(inboxQuery(api, INITIAL_FILTER))
+  void client.prefetchQuery(inboxCountsQuery(api, INITIAL_FILTER.status))
+  void client.prefetchQuery(inboxCountsQuery(api, null))
+  void client.prefetchQuery(sessionQuery(api))
 }
 
 export function useMarkRead() {
