@@ -1,6 +1,4 @@
-import type { IpcResponse } from '../shared/ipc'
-
-export type IpcErrorCode = Extract<IpcResponse, { error: unknown }>['error']['code']
+import type { IpcErrorCode } from '../shared/ipc'
 
 /** An error the renderer can show as-is: `code` says whose fault it is, `message` what to do. */
 export class IpcError extends Error {

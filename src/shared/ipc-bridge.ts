@@ -1,5 +1,5 @@
-import { IpcRequest, type IpcEventMessage, type IpcResponse } from './ipc'
-import { messageOf, type IpcErrorCode } from './ipc-client'
+import { IpcRequest, type IpcErrorCode, type IpcEventMessage, type IpcResponse } from './ipc'
+import { messageOf } from './ipc-client'
 
 /**
  * The serving side of the one IPC message protocol, independent of the pipe that carries it

@@ -1,13 +1,11 @@
 import { IPC_METHODS } from './ipc-methods'
-import type { IpcEventMessage, IpcEventName, IpcRequest, IpcResponse, ThreadlineApi } from './ipc'
+import type { IpcErrorCode, IpcEventMessage, IpcEventName, IpcRequest, IpcResponse, ThreadlineApi } from './ipc'
 
 /**
  * The calling side of the IPC message protocol (the renderer, the preload), independent of
  * the pipe that carries it. It needs no schemas: the core validates every request it serves
  * (ipc-bridge.ts), so this module keeps zod out of the renderer's first chunk.
  */
-
-export type IpcErrorCode = 'bad_request' | 'not_found' | 'internal'
 
 /** What a call rejects with: the core's error code and message, readable as-is. */
 export class IpcCallError extends Error {

@@ -445,9 +445,8 @@ export type IpcEventName = keyof IpcEvents
 /** Wire messages, identical over MessagePort and WebSocket. */
 export const IpcRequest = z.object({ id: z.number().int(), method: z.string(), args: z.unknown() })
 export type IpcRequest = z.infer<typeof IpcRequest>
-export type IpcResponse =
-  | { id: number; result: unknown }
-  | { id: number; error: { code: 'bad_request' | 'not_found' | 'internal'; message: string } }
+export type IpcErrorCode = 'bad_request' | 'not_found' | 'internal'
+export type IpcResponse = { id: number; result: unknown } | { id: number; error: { code: IpcErrorCode; message: string } }
 export interface IpcEventMessage<E extends IpcEventName = IpcEventName> {
   event: E
   payload: IpcEvents[E]
