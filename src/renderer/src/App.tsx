@@ -15,6 +15,7 @@ import { SessionGate } from './features/sign-in/SessionGate'
 import { useSignOut } from './features/sign-in/session'
 import { SyncBanner } from './features/sync/SyncBanner'
 import { CustomerPane } from './features/timeline/CustomerPane'
+import { usePrefetchCustomer } from './features/timeline/use-timeline-pages'
 import { Icon } from './lib/icons'
 
 function useHostLinkState(link: HostLink | null): HostLinkState | null {
@@ -61,6 +62,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   const linkState = useHostLinkState(hostLink)
   const [filter, setFilter] = useState<InboxFilter>(INITIAL_FILTER)
   const [selection, setSelection] = useState<Selection | null>(null)
+  const prefetchCustomer = usePrefetchCustomer()
   const [searchText, setSearchText] = useState('')
   const [searchFilters, setSearchFilters] = useState<SearchFilters>(NO_FILTERS)
   const [dialog, setDialog] = useState<'palette' | 'shortcuts' | null>(null)
@@ -69,6 +71,11 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   const commands = useCommands()
   const signOut = useSignOut()
   const searching = searchText.trim().length > 0
+
+  function open(next: Selection): void {
+    prefetchCustomer(next.customerId)
+    setSelection(next)
+  }
 
   function showView(next: Partial<InboxFilter>): void {
     setSearchText('')
@@ -158,7 +165,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
       <Sidebar filter={filter} onChange={(f) => showView(f)} />
       <main className="workspace">
         <SyncBanner hostLink={linkState} />
-        <DesktopNotifications onOpen={setSelection} />
+        <DesktopNotifications onOpen={open} />
         <div className={selection ? 'panes panes-with-panel' : 'panes'}>
           <div className="inbox-column">
             <div className="search-box" role="search">
@@ -185,22 +192,22 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
               </kbd>
             </div>
             {searching ? (
-              <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={setSelection} />
+              <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={open} />
             ) : (
               <InboxList
                 filter={filter}
                 selected={selection}
-                onSelect={setSelection}
+                onSelect={open}
                 onSortChange={(sort) => setFilter({ ...filter, sort })}
                 navRef={inboxNav}
               />
             )}
           </div>
           <CustomerPane selection={selection} />
-          {selection && <CustomerPanel key={selection.customerId} customerId={selection.customerId} onOpen={setSelection} />}
+          {selection && <CustomerPanel key={selection.customerId} customerId={selection.customerId} onOpen={open} />}
         </div>
       </main>
-      {dialog === 'palette' && <CommandPalette actions={paletteActions} onOpen={setSelection} onClose={() => setDialog(null)} />}
+      {dialog === 'palette' && <CommandPalette actions={paletteActions} onOpen={open} onClose={() => setDialog(null)} />}
       {dialog === 'shortcuts' && <ShortcutsDialog onClose={() => setDialog(null)} />}
     </div>
   )

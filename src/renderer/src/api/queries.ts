@@ -119,13 +119,11 @@ export function useMarkRead() {
   })
 }
 
+export const customerQuery = (api: ThreadlineApi, customerId: string) =>
+  queryOptions({ queryKey: queryKeys.customer(customerId), queryFn: () => api.call('customer.get', { customerId }) })
+
 export function useCustomer(customerId: string | null) {
-  const api = useApi()
-  return useQuery({
-    queryKey: queryKeys.customer(customerId ?? ''),
-    queryFn: () => api.call('customer.get', { customerId: customerId ?? '' }),
-    enabled: customerId !== null,
-  })
+  return useQuery({ ...customerQuery(useApi(), customerId ?? ''), enabled: customerId !== null })
 }
 
 export function useSyncState() {
