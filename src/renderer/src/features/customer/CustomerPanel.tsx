@@ -177,11 +177,17 @@ function Attributes({ customer }: { customer: Customer }) {
   )
 }
 
+/** Past conversations listed before "Show all": a customer may have hundreds. */
+const RECENT_CONVERSATIONS = 10
+
 function PastConversations({ profile, onOpen }: { profile: CustomerProfile; onOpen(selection: Selection): void }) {
+  const [showAll, setShowAll] = useState(false)
+  const all = profile.conversations
+  const shown = showAll ? all : all.slice(0, RECENT_CONVERSATIONS)
   return (
-    <Section title={`Conversations (${profile.conversations.length})`}>
+    <Section title={`Conversations (${all.length})`}>
       <ul className="panel-list" aria-label="Past conversations">
-        {profile.conversations.map((c) => (
+        {shown.map((c) => (
           <li key={c.id}>
             <button type="button" className="panel-row panel-row-button" onClick={() => onOpen({ customerId: c.customerId, conversationId: c.id })}>
               <ChannelIcon channel={c.channel} />
@@ -191,6 +197,11 @@ function PastConversations({ profile, onOpen }: { profile: CustomerProfile; onOp
           </li>
         ))}
       </ul>
+      {shown.length < all.length && (
+        <button type="button" className="link-button" onClick={() => setShowAll(true)}>
+          Show all {all.length} conversations
+        </button>
+      )}
     </Section>
   )
 }

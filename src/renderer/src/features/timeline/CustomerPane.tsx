@@ -10,6 +10,7 @@ import { CustomerTyping } from '../presence/CustomerTyping'
 import { Presence } from '../presence/Presence'
 import { useRegisterCommands } from '../shortcuts/commands'
 import type { Selection } from '../inbox/InboxList'
+import { pickerConversations } from './conversation-picker'
 import { Timeline } from './Timeline'
 
 const IDENTITY_ICONS: Record<IdentityKind, IconName> = { email: 'email', phone: 'voice', whatsapp: 'whatsapp', chat: 'chat' }
@@ -112,14 +113,12 @@ function CustomerView({ selection }: { selection: Selection }) {
               <span className="visually-hidden">Conversation</span>
               <ChannelIcon channel={conversation.channel} />
               <select value={conversation.id} onChange={(e) => setChosenId(e.target.value)} aria-label="Conversation to act on">
-                {[...conversations]
-                  .sort((a, b) => b.lastMessageAt - a.lastMessageAt)
-                  .map((c) => (
-                    <option key={c.id} value={c.id}>
-                      {CHANNEL_LABELS[c.channel]} · {c.subject ?? shortDate(c.lastMessageAt)}
-                      {c.status === 'resolved' ? '' : ` (${STATUS_LABELS[c.status].toLowerCase()})`}
-                    </option>
-                  ))}
+                {pickerConversations(conversations, conversation.id).map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {CHANNEL_LABELS[c.channel]} · {c.subject ?? shortDate(c.lastMessageAt)}
+                    {c.status === 'resolved' ? '' : ` (${STATUS_LABELS[c.status].toLowerCase()})`}
+                  </option>
+                ))}
               </select>
             </label>
             <span className={`pill status-${conversation.status}`} data-testid="conversation-status">
