@@ -15,6 +15,7 @@ import { startEnvironment, type E2eEnvironment } from './support/environment'
  */
 
 const HOUR = 3_600_000
+const LONG_HISTORY = 12
 let env: E2eEnvironment
 let workspace: WorkspacePage
 let panel: CustomerPanelPage
@@ -62,6 +63,18 @@ beforeAll(async () => {
         text: 'My email is maya@example.test',
         sentAt: now - 2 * HOUR + 60_000,
       })
+      // A long-standing customer: more conversations than the panel lists at first.
+      for (let i = 0; i < LONG_HISTORY; i++) {
+        await server.ingest({
+          channel: 'email',
+          inbox: 'support@example.test',
+          externalId: `<order-${i}@mail.example.test>`,
+          from: { kind: 'email', address: 'ravi@example.test', name: 'Ravi Kapoor' },
+          subject: `Order ${7000 + i}`,
+          text: `A question about order ${7000 + i}.`,
+          sentAt: now - 48 * HOUR - i * HOUR,
+        })
+      }
       return agent
     },
   })
@@ -122,6 +135,25 @@ describe('customer panel', () => {
     await panel.addLabel('vip')
     await panel.labels().getByText('vip').waitFor()
     await expect.poll(async () => (await serverCustomer(chatCustomer.customerId)).labels).toEqual(['vip'])
+  })
+
+  it('lists the latest conversations of a long history first, and the rest on Show all', async () => {
+    await workspace.openCustomer('Ravi Kapoor')
+    try {
+      const past = panel.root.getByRole('list', { name: 'Past conversations' }).getByRole('listitem')
+      await expect.poll(() => past.count()).toBe(10)
+      expect(await past.first().innerText()).toContain('Order 7000')
+      await panel.root.getByRole('button', { name: `Show all ${LONG_HISTORY} conversations` }).click()
+      await expect.poll(() => past.count()).toBe(LONG_HISTORY)
+      expect(await past.last().innerText()).toContain(`Order ${7000 + LONG_HISTORY - 1}`)
+      // Opening an old one from the list makes it the conversation the actions apply to.
+      await past.last().getByRole('button').click()
+      const picker = env.page.getByRole('combobox', { name: 'Conversation to act on' })
+      await expect.poll(async () => (await picker.locator('option:checked').innerText()).trim()).toContain(`Order ${7000 + LONG_HISTORY - 1}`)
+    } finally {
+      // The tests below work in Maya's conversation.
+      await workspace.openCustomer('Maya L')
+    }
   })
 
   it('shows another agent viewing and typing in the open conversation', async () => {
