@@ -62,6 +62,9 @@ export async function startEnvironment(options: {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   })
   const page = await browser.newPage({ viewport: options.viewport ?? { width: 1440, height: 900 }, deviceScaleFactor: 1 })
+  // An uncaught error unmounts the whole app, and every later step only times out: say why.
+  page.on('pageerror', (error) => console.error('[page error]', error.message))
+  page.on('crash', () => console.error('[page crashed]'))
   let running = true
   const env: E2eEnvironment = {
     dir,

@@ -37,8 +37,9 @@ const DRAFT_SAVE_DELAY_MS = 400
 /** Asks the composer to open a picker; the editor's keys cannot reach React state directly. */
 const OPEN_PICKER = 'threadline:open-picker'
 
+/** Asks the composer around the editor to open a picker: the event bubbles up to its form. */
 function openPicker(dom: HTMLElement, picker: Exclude<Picker, null>): boolean {
-  dom.dispatchEvent(new CustomEvent(OPEN_PICKER, { detail: picker }))
+  dom.dispatchEvent(new CustomEvent(OPEN_PICKER, { detail: picker, bubbles: true }))
   return true
 }
 
@@ -231,13 +232,16 @@ export function Composer({
     draftTimer.current = setTimeout(write, DRAFT_SAVE_DELAY_MS)
   }
 
+  // Listened for on the form, which exists from the first render: the editor's own element
+  // only once TipTap has mounted its view, which may come after this component's effects.
+  const form = useRef<HTMLFormElement>(null)
   useEffect(() => {
-    const dom = editor?.view.dom
-    if (!dom) return
+    const element = form.current
+    if (!element) return
     const open = (e: Event) => setPicker((e as CustomEvent<Exclude<Picker, null>>).detail)
-    dom.addEventListener(OPEN_PICKER, open)
-    return () => dom.removeEventListener(OPEN_PICKER, open)
-  }, [editor])
+    element.addEventListener(OPEN_PICKER, open)
+    return () => element.removeEventListener(OPEN_PICKER, open)
+  }, [])
 
   useEffect(() => {
     if (!handleRef) return
@@ -321,6 +325,7 @@ export function Composer({
 
   return (
     <form
+      ref={form}
       className={`composer${effectiveMode === 'note' ? ' composer-note' : ''}`}
       aria-label="Composer"
       onSubmit={(e) => {
