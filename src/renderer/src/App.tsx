@@ -17,6 +17,7 @@ import { SyncBanner } from './features/sync/SyncBanner'
 import { CustomerPane } from './features/timeline/CustomerPane'
 import { usePrefetchCustomer } from './features/timeline/use-timeline-pages'
 import { Icon } from './lib/icons'
+import { PaneBoundary } from './lib/PaneBoundary'
 
 function useHostLinkState(link: HostLink | null): HostLinkState | null {
   return useSyncExternalStore(
@@ -192,19 +193,29 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
               </kbd>
             </div>
             {searching ? (
-              <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={open} />
+              <PaneBoundary label="Search">
+                <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={open} />
+              </PaneBoundary>
             ) : (
-              <InboxList
-                filter={filter}
-                selected={selection}
-                onSelect={open}
-                onSortChange={(sort) => setFilter({ ...filter, sort })}
-                navRef={inboxNav}
-              />
+              <PaneBoundary label="The inbox">
+                <InboxList
+                  filter={filter}
+                  selected={selection}
+                  onSelect={open}
+                  onSortChange={(sort) => setFilter({ ...filter, sort })}
+                  navRef={inboxNav}
+                />
+              </PaneBoundary>
             )}
           </div>
-          <CustomerPane selection={selection} />
-          {selection && <CustomerPanel key={selection.customerId} customerId={selection.customerId} onOpen={open} />}
+          <PaneBoundary key={selection?.conversationId ?? 'none'} label="This conversation">
+            <CustomerPane selection={selection} />
+          </PaneBoundary>
+          {selection && (
+            <PaneBoundary key={selection.customerId} label="The customer's details">
+              <CustomerPanel customerId={selection.customerId} onOpen={open} />
+            </PaneBoundary>
+          )}
         </div>
       </main>
       {dialog === 'palette' && <CommandPalette actions={paletteActions} onOpen={open} onClose={() => setDialog(null)} />}

@@ -1,4 +1,5 @@
 import { lazy, Suspense, type ComponentProps } from 'react'
+import { PaneBoundary } from '../../lib/PaneBoundary'
 import type { Composer as ComposerComponent } from './Composer'
 
 // The editor (TipTap and ProseMirror) is the larger part of the renderer's code: the inbox
@@ -13,8 +14,10 @@ export function preloadComposer(): void {
 
 export function LazyComposer(props: ComponentProps<typeof ComposerComponent>) {
   return (
-    <Suspense fallback={<div className="composer composer-loading" aria-busy="true" aria-label="Loading the composer" />}>
-      <Composer {...props} />
-    </Suspense>
+    <PaneBoundary label="The composer">
+      <Suspense fallback={<div className="composer composer-loading" aria-busy="true" aria-label="Loading the composer" />}>
+        <Composer {...props} />
+      </Suspense>
+    </PaneBoundary>
   )
 }
