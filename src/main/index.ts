@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain } from 'electron'
 import { CoreProcess, coreModulePath } from './core-process'
 import { loadConnectionSettings } from './settings'
-import { createMainWindow, installContentSecurityPolicy, rendererPaths } from './window'
+import { createMainWindow, rendererPaths, secureDefaultSession } from './window'
 
 const mainDir = dirname(fileURLToPath(import.meta.url))
 let core: CoreProcess | null = null
@@ -57,7 +57,7 @@ function startCore(): CoreProcess | null {
 
 void app.whenReady().then(() => {
   if (!isFirstInstance) return
-  installContentSecurityPolicy()
+  secureDefaultSession()
   core = startCore()
   if (!core) return
   const paths = rendererPaths(mainDir)

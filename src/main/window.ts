@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { BrowserWindow, session, shell } from 'electron'
+import { installPermissionPolicy } from './permissions'
 
 /** Same policy as the meta tag in src/renderer/index.html; sent as a header too. */
 export const CONTENT_SECURITY_POLICY = [
@@ -17,12 +18,14 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-export function installContentSecurityPolicy(): void {
+/** The window's session: the policy header on every response, and no permission beyond notifications. */
+export function secureDefaultSession(): void {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
     })
   })
+  installPermissionPolicy(session.defaultSession)
 }
 
 function openExternally(url: string): void {
