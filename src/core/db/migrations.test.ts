@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../tests/support/file-modes'
 import { conversation, customer, tempDir } from '../testing/fixtures'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
@@ -169,5 +170,29 @@ describe('cache ownership', () => {
     const own = openCache(dir.path, SERVER)
     expect(own.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(1)
     own.close()
+  })
+})
+
+describe('cache file permissions', () => {
+  it('creates the data folder and the cache readable by their owner only', () => {
+    const dataDir = join(dir.path, 'data')
+    const db = openCache(dataDir, SERVER)
+    try {
+      expect(modeOf(dataDir)).toBe('700')
+      expect(databaseFiles(join(dataDir, CACHE_FILE)).map(modeOf)).toEqual(['600', '600', '600'])
+    } finally {
+      db.close()
+    }
+  })
+
+  it('narrows a cache an older version left readable by everyone', () => {
+    const file = join(dir.path, CACHE_FILE)
+    const closeOld = leaveWorldReadableDatabase(file)
+    try {
+      openCache(dir.path, SERVER).close()
+      expect(databaseFiles(file).map(modeOf)).toEqual(['600', '600', '600'])
+    } finally {
+      closeOld()
+    }
   })
 })

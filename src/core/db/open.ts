@@ -1,5 +1,5 @@
 import { newId } from '../../shared/ids'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { migrate } from './migrations'
@@ -26,8 +26,9 @@ export class CacheOwnerError extends Error {
  * dropped or sent to the wrong server. With no server (signed out) the cache is kept as it is.
  */
 export function openCache(dataDir: string, serverUrl: string | null, options: { nativeBinding?: string | undefined } = {}): Database {
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, CACHE_FILE)
+  restrictToOwner(file)
   const db = new BetterSqlite3(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   try {
     db.pragma('journal_mode = WAL')
@@ -57,6 +58,17 @@ export function openCache(dataDir: string, serverUrl: string | null, options: { 
     db.close()
     throw err
   }
+}
+
+/**
+ * The cache holds customers' conversations: like session.json beside it, it is readable by
+ * its owner only. It is created 0600 before SQLite opens it (SQLite would make it 0644), and a
+ * cache left wider by an older version is narrowed, with its -wal and -shm files; new ones
+ * take the main file's mode.
+ */
+function restrictToOwner(file: string): void {
+  closeSync(openSync(file, 'a', 0o600))
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600)
 }
 
 /** The cache belongs to someone else (another server or user): wipe it, unless that loses actions. */

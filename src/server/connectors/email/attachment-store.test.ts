@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { modeOf } from '../../../../tests/support/file-modes'
 import { AttachmentStore } from './attachment-store'
 
 let dir: string
@@ -35,6 +36,17 @@ describe('AttachmentStore', () => {
       note: 'not stored: 2 MB is over the 10 bytes attachment limit; it is still in the mailbox',
     })
     expect(fs.readdirSync(dir)).toEqual([])
+  })
+
+  it('keeps its folder and files readable by their owner only, also a folder an older version made 0755', () => {
+    const created = path.join(dir, 'attachments')
+    const inCreated = new AttachmentStore(created, 1_000).save(Buffer.from('invoice'), { name: 'a.pdf', contentType: 'application/pdf', inbox: 'support' })
+    const existing = path.join(dir, 'older')
+    fs.mkdirSync(existing, { mode: 0o755 })
+    fs.chmodSync(existing, 0o755)
+    new AttachmentStore(existing, 1_000).save(Buffer.from('receipt'), { name: 'b.pdf', contentType: 'application/pdf', inbox: 'support' })
+    const sha = (inCreated.url as string).split('/').at(-1) as string
+    expect([modeOf(created), modeOf(path.join(created, sha)), modeOf(path.join(created, `${sha}.json`)), modeOf(existing)]).toEqual(['700', '600', '600', '700'])
   })
 
   it('opens nothing for an unknown or malformed hash', () => {

@@ -52,7 +52,9 @@ export class AttachmentStore {
       }
     }
     const sha256 = createHash('sha256').update(content).digest('hex')
-    fs.mkdirSync(this.dir, { recursive: true })
+    // Customers' files: the folder is the store's own, so one an older version made 0755 is narrowed too.
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+    fs.chmodSync(this.dir, 0o700)
     const file = path.join(this.dir, sha256)
     if (!fs.existsSync(file)) this.writeAtomically(file, content)
     const previous = this.readMeta(sha256)

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../../tests/support/file-modes'
 import { MIGRATIONS, NewerDatabaseError } from './migrations'
 import { openSqliteStore } from './sqlite-store'
 
@@ -71,5 +72,29 @@ describe('sqlite store', () => {
     expect(plan("SELECT * FROM messages WHERE channel = 'email' AND external_id = 'x'")).toMatch(/USING INDEX messages_external/)
     expect(plan("SELECT * FROM identities WHERE kind = 'email' AND address = 'x'")).toMatch(/USING INDEX sqlite_autoindex_identities/)
     db.close()
+  })
+})
+
+describe('sqlite store file permissions', () => {
+  it('creates the database folder and files readable by their owner only', () => {
+    const folder = path.join(dir, 'data')
+    const file = path.join(folder, 'server.sqlite')
+    const store = openSqliteStore(file)
+    try {
+      expect(modeOf(folder)).toBe('700')
+      expect(databaseFiles(file).map(modeOf)).toEqual(['600', '600', '600'])
+    } finally {
+      store.close()
+    }
+  })
+
+  it('narrows a database an older version left readable by everyone', () => {
+    const closeOld = leaveWorldReadableDatabase(dbPath)
+    try {
+      openSqliteStore(dbPath).close()
+      expect(databaseFiles(dbPath).map(modeOf)).toEqual(['600', '600', '600'])
+    } finally {
+      closeOld()
+    }
   })
 })

@@ -37,9 +37,21 @@ import type {
 import { migrate } from './migrations'
 import { fromRow, TABLES, toRow, upsertSql, type Row } from './rows'
 
+/**
+ * The store holds every customer's conversations: a folder it creates is 0700 and the file
+ * 0600, made so before SQLite opens it (SQLite would make it 0644). A store an older version
+ * left wider is narrowed, with its -wal and -shm files; new ones take the main file's mode.
+ * An existing folder keeps its mode: it may be one the store merely sits in.
+ */
+function restrictToOwner(dbPath: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true, mode: 0o700 })
+  fs.closeSync(fs.openSync(dbPath, 'a', 0o600))
+  for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) if (fs.existsSync(file)) fs.chmodSync(file, 0o600)
+}
+
 /** Opens (creating if needed) the SQLite store at `dbPath` and brings its schema up to date. */
 export function openSqliteStore(dbPath: string): Store {
-  if (dbPath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true })
+  if (dbPath !== ':memory:') restrictToOwner(dbPath)
   const db = new Database(dbPath)
   try {
     db.pragma('journal_mode = WAL')
