@@ -9,13 +9,14 @@ import { formatTable, machine, type Row } from './report'
 import { runBrowserScenarios } from './scenarios/browser'
 import type { BenchContext } from './scenarios/context'
 import { runFanoutScenario } from './scenarios/fanout'
+import { runHostileHtmlScenario } from './scenarios/hostile-html'
 import { runIngestScenario } from './scenarios/ingest'
 import { runRemoteScenarios } from './scenarios/remote'
 import { runCoreScenarios } from './scenarios/sync'
 import { parseBenchArgs } from './sizes'
 
 /**
- * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest]
+ * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest,hostile-html]
  * [--build-only] [--profile]`: builds or reuses the dataset, runs every scenario against the
  * real server, client core and renderer, prints the table and writes bench/results.json.
  * Targets are reported, never enforced: the exit code is non-zero only when a scenario broke.
@@ -85,6 +86,8 @@ try {
   await group('browser', () => runBrowserScenarios(ctx))
   await group('fanout', () => runFanoutScenario(ctx))
   await group('ingest', () => runIngestScenario(ctx))
+  // Last: on a server that sanitizes on its event loop, a hostile message may still be running when this ends.
+  await group('hostile-html', () => runHostileHtmlScenario(ctx))
 } finally {
   agent.destroy()
   await server.close()

@@ -25,10 +25,28 @@ export interface BenchSize {
   /** Page loads for the on-screen timeline and cold-start scenarios. */
   browserSamples: number
   hostStarts: number
+  hostileHtml: HostileHtmlSize
+}
+
+/**
+ * The security review's two emails: `<p>` + `bold` × `<b>` + `x</p>`, and `divs` nested
+ * `<div>`…`</div>`. Medium and full send them at the review's sizes; small sends shallower
+ * ones so that even a server that sanitizes on its event loop gets through in seconds.
+ */
+export interface HostileHtmlSize {
+  bold: number
+  divs: number
+  /** How long the steady REST and webhook load runs, and how long its late answers are waited for. */
+  loadMs: number
+  drainMs: number
+  /** How long one hostile message may take to be accepted before the rest are not sent. */
+  acceptTimeoutMs: number
 }
 
 export const SIZE_NAMES = ['small', 'medium', 'full'] as const
 export type SizeName = (typeof SIZE_NAMES)[number]
+
+const REVIEWED_HOSTILE_HTML: HostileHtmlSize = { bold: 120_000, divs: 200_000, loadMs: 30_000, drainMs: 600_000, acceptTimeoutMs: 300_000 }
 
 export const SIZES: Record<SizeName, BenchSize> = {
   small: {
@@ -44,6 +62,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     ingestConcurrency: 8,
     browserSamples: 4,
     hostStarts: 1,
+    hostileHtml: { bold: 50_000, divs: 100_000, loadMs: 8_000, drainMs: 20_000, acceptTimeoutMs: 15_000 },
   },
   medium: {
     name: 'medium',
@@ -58,6 +77,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     ingestConcurrency: 16,
     browserSamples: 10,
     hostStarts: 3,
+    hostileHtml: REVIEWED_HOSTILE_HTML,
   },
   full: {
     name: 'full',
@@ -72,6 +92,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     ingestConcurrency: 16,
     browserSamples: 15,
     hostStarts: 3,
+    hostileHtml: REVIEWED_HOSTILE_HTML,
   },
 }
 
