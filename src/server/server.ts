@@ -13,6 +13,7 @@ import { recordDelivery } from './connectors/delivery'
 import { OutboundDispatcher } from './connectors/dispatcher'
 import { createSandboxConnector } from './connectors/sandbox/sandbox'
 import { buildHttpApp } from './http/app'
+import { HtmlSanitizer } from './ingest/html-sanitizer'
 import { InboundService } from './ingest/inbound-service'
 import { sendRefusal } from './rules/send-policy'
 import { openSqliteStore } from './store/sqlite/sqlite-store'
@@ -47,6 +48,9 @@ export interface SyncServer {
 
 const VERSION = '0.1.0'
 
+/** Longer than any real mail takes to sanitize (milliseconds), short enough that a hostile one costs little. */
+const HTML_BUDGET_MS = 2_000
+
 /**
  * Starts the sync server: SQLite store, HTTP (REST + OpenAPI), socket.io sync and outbound
  * delivery. Defaults differ from `npm run server` where tests need it: port 0 (a free port)
@@ -64,7 +68,8 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
     error: (obj: object, msg: string) => app?.log.error(obj, msg),
   }
-  const inbound = new InboundService(store, feed, cfg.defaultCountry, log)
+  const sanitizer = new HtmlSanitizer({ budgetMs: HTML_BUDGET_MS }, log)
+  const inbound = new InboundService(store, feed, cfg.defaultCountry, sanitizer, log)
   const dispatcher = new OutboundDispatcher(store, feed, connectors, log, (message) =>
     sendRefusal(store, cfg.messagingRules, message),
   )
@@ -86,6 +91,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   } catch (err) {
     await socket?.close()
     await app?.close()
+    await sanitizer.close()
     store.close()
     throw err
   }
@@ -135,6 +141,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
         for (const c of connectors) await c.stop()
         await socket.close()
         await httpApp.close()
+        await sanitizer.close()
         store.close()
       })()
       return closing

@@ -126,6 +126,13 @@ export const Attachment = z.object({
 })
 export type Attachment = z.infer<typeof Attachment>
 
+/**
+ * Why an inbound message's HTML was not kept (larger, or nested deeper, than a mail client ever
+ * sends; the server will not spend longer on it): the text part is shown instead.
+ */
+export const HtmlOmitted = z.enum(['too_large', 'too_complex'])
+export type HtmlOmitted = z.infer<typeof HtmlOmitted>
+
 export const Message = z.object({
   id: Id,
   conversationId: Id,
@@ -139,6 +146,8 @@ export const Message = z.object({
   text: z.string(),
   /** Sanitized on the server before it is stored. */
   html: z.string().nullable(),
+  /** Set when the sender's HTML was dropped and only the text is kept. */
+  htmlOmitted: HtmlOmitted.nullish(),
   attachments: z.array(Attachment),
   /** Provider id (Message-ID, MessageSid, wamid…); unique per channel. */
   externalId: z.string().nullable(),

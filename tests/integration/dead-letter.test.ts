@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { HtmlSanitizer } from '../../src/server/ingest/html-sanitizer'
 import { InboundService } from '../../src/server/ingest/inbound-service'
 import { startServer, type ServerConfig, type SyncServer } from '../../src/server/server'
 import { openSqliteStore } from '../../src/server/store/sqlite/sqlite-store'
@@ -211,36 +212,38 @@ describe('dead letters', () => {
     }
   })
 
-  it('retries with growing delays while the failure lasts, then succeeds once', () => {
+  it('retries with growing delays while the failure lasts, then succeeds once', async () => {
     const dbPath = tempDb()
     const store = openSqliteStore(dbPath)
     const feed = new ChangeFeed(store)
     const warnings: object[] = []
     const log = { warn: (o: object) => warnings.push(o), error: () => {} }
-    const inbound = new InboundService(store, feed, 'US', log)
+    const sanitizer = new HtmlSanitizer({ budgetMs: 2_000 }, log)
+    const inbound = new InboundService(store, feed, 'US', sanitizer, log)
     const repair = breakMessageInserts(dbPath)
     try {
       const item = { channel: 'sms', inbox: 'sms-main', externalId: 'SMboom2', from: { kind: 'phone', address: '+12025550143' }, text: 'boom' }
-      expect(() => inbound.ingest(item)).toThrow(/will be retried/)
+      await expect(inbound.accept(item)).rejects.toThrow(/will be retried/)
       const t0 = Date.now()
       const [letter] = store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)
       expect(letter).toMatchObject({ attempts: 1 })
       const first = letter!.nextAttemptAt
-      expect(inbound.retryDue(first - 1)).toBe(0) // not due yet: nothing is tried
+      expect(await inbound.retryDue(first - 1)).toBe(0) // not due yet: nothing is tried
       expect(warnings).toHaveLength(0)
-      expect(inbound.retryDue(first)).toBe(0)
+      expect(await inbound.retryDue(first)).toBe(0)
       const second = store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)[0]!
-      expect(inbound.retryDue(second.nextAttemptAt)).toBe(0)
+      expect(await inbound.retryDue(second.nextAttemptAt)).toBe(0)
       const third = store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)[0]!
       expect(third.attempts).toBe(3)
       // Each wait is longer than the one before.
       expect(third.nextAttemptAt - second.nextAttemptAt).toBeGreaterThan(second.nextAttemptAt - first)
       expect(second.nextAttemptAt - first).toBeGreaterThan(first - t0 - 1)
       repair()
-      expect(inbound.retryDue(third.nextAttemptAt)).toBe(1)
+      expect(await inbound.retryDue(third.nextAttemptAt)).toBe(1)
       expect(store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)).toEqual([])
       expect(store.counts().messages).toBe(1)
     } finally {
+      await sanitizer.close()
       store.close()
     }
   })

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Message } from '../../src/shared/domain'
 import type { InboundMessage } from '../../src/shared/ingest'
 import { api, connectClient, startTestServer, userWithToken, waitFor, type TestServer } from './server-fixtures'
 
@@ -240,5 +241,64 @@ describe('outbound delivery', () => {
     const inboundReport = await api(t.server.url, 'POST', `/api/v1/messages/${inbound.itemId}/delivery`, { token, body: { status: 'read' } })
     expect(inboundReport.status).toBe(400)
     expect((await api(t.server.url, 'POST', '/api/v1/messages/nope/delivery', { token, body: { status: 'read' } })).status).toBe(404)
+  })
+})
+
+let hostileSeq = 0
+const htmlEmail = (html: string, text = ''): InboundMessage => ({
+  channel: 'email',
+  inbox: 'support',
+  externalId: `<hostile-${++hostileSeq}@mail>`,
+  from: { kind: 'email', address: `sender${hostileSeq}@example.com` },
+  subject: 'Formatting',
+  text,
+  html,
+})
+
+async function storedMessage(conversationId: string): Promise<Message> {
+  const res = await api(t.server.url, 'GET', `/api/v1/conversations/${conversationId}/messages`, { token })
+  expect(res.status).toBe(200)
+  const [message] = (res.body as { items: Message[] }).items
+  if (!message) throw new Error('the conversation has no message')
+  return message
+}
+
+describe('HTML that would take the server minutes to sanitize', () => {
+  it('keeps the words of 120,000 nested tags and says why the formatting is gone', async () => {
+    const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: htmlEmail('<p>' + '<b>'.repeat(120_000) + 'x</p>') })
+    expect(res.status).toBe(201)
+    const message = await storedMessage(res.body.conversationId)
+    expect(message).toMatchObject({ html: null, htmlOmitted: 'too_complex', text: 'x' })
+  })
+
+  it('keeps the text part of a body over the size limit', async () => {
+    const html = '<div>'.repeat(200_000) + 'deep' + '</div>'.repeat(200_000)
+    const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: htmlEmail(html, 'The plain version.') })
+    expect(res.status).toBe(201)
+    const message = await storedMessage(res.body.conversationId)
+    expect(message).toMatchObject({ html: null, htmlOmitted: 'too_large', text: 'The plain version.' })
+  })
+
+  it('answers other requests while a large body is being sanitized', async () => {
+    const cell = '<table><tr><td><div><span>Order <a href="https://shop.example/o/1">#1</a></span></div></td></tr></table>'
+    const html = cell.repeat(18_000)
+    const order: string[] = []
+    const hostile = api(t.server.url, 'POST', '/api/v1/inbound', { token, body: htmlEmail(html) }).then((r) => {
+      order.push('large email')
+      return r
+    })
+    // Sent once the large body is in: the server is then sanitizing it.
+    await new Promise((r) => setTimeout(r, 100))
+    const health = await api(t.server.url, 'GET', '/health', {}).then((r) => {
+      order.push('health')
+      return r
+    })
+    expect(health.status).toBe(200)
+    const stored = await hostile
+    expect(stored.status).toBe(201)
+    expect(order).toEqual(['health', 'large email'])
+    const message = await storedMessage(stored.body.conversationId)
+    expect(message.htmlOmitted ?? null).toBeNull()
+    expect(message.html).toContain('rel="noopener noreferrer nofollow"')
   })
 })

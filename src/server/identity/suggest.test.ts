@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { InboundMessage } from '../../shared/ingest'
-import { ingestInbound } from '../ingest/ingest'
+import { ingestInbound, prepareWithoutHtml } from '../ingest/ingest'
 import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import type { Store, TimelineEntry } from '../store/store'
 import { ChangeFeed } from '../sync/commit'
@@ -24,7 +24,7 @@ afterEach(() => {
 })
 
 const ingest = (item: Omit<InboundMessage, 'externalId'>) =>
-  ingestInbound({ externalId: `m-${++seq}`, ...item }, { commit: feed.commit, defaultCountry: 'US' })
+  ingestInbound(prepareWithoutHtml({ externalId: `m-${++seq}`, ...item }), { commit: feed.commit, defaultCountry: 'US' })
 
 const email = (address: string, name?: string): Omit<InboundMessage, 'externalId'> => ({
   channel: 'email',

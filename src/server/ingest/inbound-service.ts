@@ -3,7 +3,8 @@ import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError } from '../errors'
 import type { Store, StoreWriter } from '../store/store'
 import type { ChangeFeed } from '../sync/commit'
-import { ingestInbound } from './ingest'
+import type { HtmlSanitizer } from './html-sanitizer'
+import { ingestInbound, prepareInbound, type PreparedInbound } from './ingest'
 
 /** Accepted, but processing failed: the item is kept in the dead-letter table and retried. */
 export class DeferredIngestError extends Error {
@@ -28,6 +29,7 @@ const MAX_GROUP = 256
 
 interface Waiting {
   raw: unknown
+  item: PreparedInbound
   resolve(result: IngestResult): void
   reject(error: unknown): void
 }
@@ -46,27 +48,27 @@ export class InboundService {
     private readonly store: Store,
     private readonly feed: ChangeFeed,
     private readonly defaultCountry: string,
+    private readonly sanitizer: HtmlSanitizer,
     private readonly log: InboundLogger,
   ) {}
-
-  /** Ingests one item in its own transaction. */
-  ingest(raw: unknown): IngestResult {
-    try {
-      return ingestInbound(raw, { commit: this.feed.commit, defaultCountry: this.defaultCountry })
-    } catch (err) {
-      throw this.failure(raw, err)
-    }
-  }
 
   /**
    * Ingests one item together with the others that arrive in the same turn of the event loop:
    * one transaction (each item in its own savepoint) and one fan-out for the group. Webhooks
    * arrive concurrently, and a commit costs far more than an item, so under load this is what
-   * keeps up. Resolves once the item is durable; fails exactly as `ingest` does.
+   * keeps up. The item is parsed and its HTML sanitized first, outside the transaction. Resolves
+   * once the item is durable; refused input rejects with BadRequestError, a failure after
+   * acceptance with DeferredIngestError (the item is in the dead letters).
    */
-  accept(raw: unknown): Promise<IngestResult> {
+  async accept(raw: unknown): Promise<IngestResult> {
+    let item: PreparedInbound
+    try {
+      item = await prepareInbound(raw, this.sanitizer)
+    } catch (err) {
+      throw this.failure(raw, err)
+    }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ raw, resolve, reject })
+      this.waiting.push({ raw, item, resolve, reject })
       if (this.waiting.length === 1) setImmediate(() => this.flush())
     })
   }
@@ -78,7 +80,7 @@ export class InboundService {
     const options = { defaultCountry: this.defaultCountry }
     let outcomes
     try {
-      outcomes = this.feed.commitEach(group.map(({ raw }) => (w: StoreWriter) => ingestInbound(raw, { ...options, commit: (fn) => fn(w) })))
+      outcomes = this.feed.commitEach(group.map(({ item }) => (w: StoreWriter) => ingestInbound(item, { ...options, commit: (fn) => fn(w) })))
     } catch (err) {
       // The group's commit itself failed: none of it is stored, so each item is handled as failed.
       outcomes = group.map(() => ({ ok: false as const, error: err }))
@@ -108,7 +110,13 @@ export class InboundService {
   }
 
   startRetrying(intervalMs = RETRY_BASE_MS): void {
-    this.timer = setInterval(() => this.retryDue(), intervalMs)
+    let round: Promise<unknown> | null = null
+    this.timer = setInterval(() => {
+      // A round outlasting the interval is not overlapped by the next: each letter is tried once at a time.
+      round ??= this.retryDue()
+        .catch((err: unknown) => this.log.error({ err }, 'dead letter retry round failed'))
+        .finally(() => (round = null))
+    }, intervalMs)
     this.timer.unref()
   }
 
@@ -118,11 +126,12 @@ export class InboundService {
   }
 
   /** Retries the dead letters whose time has come; returns how many now succeeded. */
-  retryDue(now = Date.now()): number {
+  async retryDue(now = Date.now()): Promise<number> {
     let done = 0
     for (const letter of this.store.dueDeadLetters(now, 100)) {
       try {
-        ingestInbound(letter.payload, { commit: this.feed.commit, defaultCountry: this.defaultCountry })
+        const item = await prepareInbound(letter.payload, this.sanitizer)
+        ingestInbound(item, { commit: this.feed.commit, defaultCountry: this.defaultCountry })
         this.store.write((w) => w.deleteDeadLetter(letter.id))
         done++
       } catch (err) {

@@ -1,5 +1,5 @@
 import { newId } from '../../shared/ids'
-import type { Call, Conversation, Customer, Message, TimelineEvent } from '../../shared/domain'
+import type { Call, Conversation, Customer, HtmlOmitted, Message, TimelineEvent } from '../../shared/domain'
 import { InboundMessage, type IngestResult, type ParsedInboundMessage } from '../../shared/ingest'
 import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError, parseOrThrow } from '../errors'
@@ -10,13 +10,35 @@ import { applyConsentChange } from '../rules/consent-change'
 import type { StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { queueAutoReply } from './auto-reply'
-import { sanitizeHtml } from './sanitize-html'
+import type { HtmlSanitizer } from './html-sanitizer'
 import { threadInbound } from './threading'
 
 export interface IngestOptions {
   commit: Commit
   defaultCountry: string
   now?: () => number
+}
+
+/**
+ * An inbound item ready for its transaction: parsed, and its HTML already sanitized (or dropped,
+ * keeping the text) by the worker pool. Costly work happens here, never inside the transaction,
+ * which holds the single writer and, with better-sqlite3, the event loop.
+ */
+export type PreparedInbound = Omit<ParsedInboundMessage, 'html'> & {
+  readonly prepared: true
+  html: string | null
+  htmlOmitted: HtmlOmitted | null
+}
+
+/** Parses an inbound item (BadRequestError names what is wrong) and sanitizes its HTML off the event loop. */
+export async function prepareInbound(raw: unknown, sanitizer: HtmlSanitizer): Promise<PreparedInbound> {
+  const item = parseOrThrow(InboundMessage, raw, 'inbound message')
+  if (!item.html) return withoutHtml(item)
+  const html = await sanitizer.prepare(item.html)
+  if (html.omitted === null) return { ...item, prepared: true, html: html.html, htmlOmitted: null }
+  // A message whose HTML was its only content keeps the HTML's words.
+  const text = item.text.trim() ? item.text : html.text || '(the message had no readable text)'
+  return { ...item, prepared: true, text, html: null, htmlOmitted: html.omitted }
 }
 
 const CALL_PROGRESS = { ringing: 0, 'in-progress': 1, completed: 2 } as const
@@ -26,8 +48,18 @@ const CALL_PROGRESS = { ringing: 0, 'in-progress': 1, completed: 2 } as const
  * the conversation and customer updates, the consent change the item asks for, and their change
  * rows in ONE transaction. Fan-out happens in the commit, after the transaction is durable.
  */
-export function ingestInbound(raw: unknown, options: IngestOptions): IngestResult {
+/** An item that carries no HTML is ready as parsed: no worker is needed (calls, texts, chat). */
+export function prepareWithoutHtml(raw: unknown): PreparedInbound {
   const item = parseOrThrow(InboundMessage, raw, 'inbound message')
+  if (item.html) throw new Error('an item with HTML must be prepared by prepareInbound, which sanitizes it')
+  return withoutHtml(item)
+}
+
+function withoutHtml(item: ParsedInboundMessage): PreparedInbound {
+  return { ...item, prepared: true, html: null, htmlOmitted: null }
+}
+
+export function ingestInbound(item: PreparedInbound, options: IngestOptions): IngestResult {
   const now = (options.now ?? Date.now)()
   try {
     return options.commit((w) => ingestParsed(w, item, now, options.defaultCountry))
@@ -37,7 +69,7 @@ export function ingestInbound(raw: unknown, options: IngestOptions): IngestResul
   }
 }
 
-function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, defaultCountry: string): IngestResult {
+function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaultCountry: string): IngestResult {
   if (item.channel !== 'voice') {
     const original = w.messageByExternalId(item.channel, item.externalId)
     if (original) {
@@ -151,7 +183,8 @@ function ingestParsed(w: StoreWriter, item: ParsedInboundMessage, now: number, d
     authorName: resolution.sender.name ?? customer.name,
     subject: item.subject ?? null,
     text: item.text,
-    html: item.html ? sanitizeHtml(item.html) : null,
+    html: item.html,
+    htmlOmitted: item.htmlOmitted,
     attachments: item.attachments,
     externalId: item.externalId,
     deliveryStatus: 'received',
@@ -202,7 +235,7 @@ function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: n
 }
 
 /** A later webhook for a call already stored: fold it in, never moving the call backwards. */
-function updateCall(w: StoreWriter, item: ParsedInboundMessage, call: Call, conversation: Conversation, now: number): IngestResult {
+function updateCall(w: StoreWriter, item: PreparedInbound, call: Call, conversation: Conversation, now: number): IngestResult {
   const ids = { customerId: call.customerId, conversationId: conversation.id, itemId: call.id }
   const update = item.call
   if (!update) return { ...ids, duplicate: true }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sanitizeHtml } from './sanitize-html'
+import { HTML_LIMITS, nestingDepth, prepareHtml, sanitizeHtml, textOfHtml } from './sanitize-html'
 
 describe('sanitizeHtml', () => {
   it('keeps ordinary formatting', () => {
@@ -40,5 +40,44 @@ describe('sanitizeHtml', () => {
     expect(sanitizeHtml('<div class="gmail_signature evil">Sam</div><blockquote type="cite" class="x">old</blockquote>')).toBe(
       '<div class="gmail_signature">Sam</div><blockquote type="cite">old</blockquote>',
     )
+  })
+})
+
+describe('prepareHtml', () => {
+  it('sanitizes ordinary mail', () => {
+    expect(prepareHtml('<p>Hi<script>x</script></p>')).toEqual({ html: '<p>Hi</p>', omitted: null })
+  })
+
+  it('keeps only the words of a body nested deeper than any mail client writes', () => {
+    expect(prepareHtml('<p>' + '<b>'.repeat(120_000) + 'x</p>')).toEqual({ html: null, omitted: 'too_complex', text: 'x' })
+  })
+
+  it('keeps only the words of a body over the size limit', () => {
+    const html = '<p>a &amp; b</p>'.repeat(HTML_LIMITS.maxChars / 10)
+    const result = prepareHtml(html)
+    expect(result).toMatchObject({ html: null, omitted: 'too_large' })
+    expect(result.omitted && result.text.slice(0, 12)).toBe('a & b a & b ')
+  })
+})
+
+describe('nestingDepth', () => {
+  it('counts open elements, not void or self-closed ones', () => {
+    expect(nestingDepth('<div><p>a<br>b<img src="x"/><span/></p><p>c</p></div>')).toBe(2)
+    expect(nestingDepth('<table><tr><td><b>x</b></td></tr></table>')).toBe(4)
+  })
+
+  it('reads a body of unclosed angle brackets in one pass', () => {
+    expect(nestingDepth('<a'.repeat(1_000_000))).toBe(0)
+    expect(nestingDepth('<b>'.repeat(500_000))).toBe(500_000)
+  })
+})
+
+describe('textOfHtml', () => {
+  it('turns tags into spaces and decodes entities', () => {
+    expect(textOfHtml('<p>Fish &amp; chips</p><p>&#8364;5 &lt;each&gt;&nbsp;&#x263A;</p>')).toBe('Fish & chips €5 <each> ☺')
+  })
+
+  it('stops at the limit', () => {
+    expect(textOfHtml('<i>word</i> '.repeat(1_000), 20)).toBe('word word word word')
   })
 })

@@ -8,7 +8,7 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import type { Store } from '../store/store'
 import { ChangeFeed } from '../sync/commit'
 import { applyMutation } from '../sync/mutations'
-import { ingestInbound } from './ingest'
+import { ingestInbound, prepareWithoutHtml } from './ingest'
 import { normalizeSubject, stripReplyPrefixes, threadInbound } from './threading'
 
 let dir: string
@@ -25,7 +25,7 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-const ingest = (item: InboundMessage) => ingestInbound(item, { commit: feed.commit, defaultCountry: 'US' })
+const ingest = (item: InboundMessage) => ingestInbound(prepareWithoutHtml(item), { commit: feed.commit, defaultCountry: 'US' })
 const parse = (item: InboundMessage): ParsedInboundMessage => InboundSchema.parse(item)
 const ann = { kind: 'email' as const, address: 'ann@example.com', name: 'Ann' }
 

@@ -16,6 +16,9 @@ export interface ThreadingLookup {
   listConversations(filter: ConversationFilter): Page<Conversation>
 }
 
+/** What of an inbound item decides its conversation. */
+export type ThreadingItem = Pick<ParsedInboundMessage, 'channel' | 'inbox' | 'externalId' | 'subject' | 'inReplyTo' | 'references' | 'threadKey'>
+
 export type ThreadDecision =
   | { kind: 'existing'; conversation: Conversation }
   | { kind: 'new'; threadKey: string }
@@ -26,7 +29,7 @@ export type ThreadDecision =
  * Picks the conversation an inbound item belongs to. Pure: reads through `lookup`, writes
  * nothing, so every channel's rule is unit-tested on plain data.
  */
-export function threadInbound(item: ParsedInboundMessage, customerId: string, lookup: ThreadingLookup): ThreadDecision {
+export function threadInbound(item: ThreadingItem, customerId: string, lookup: ThreadingLookup): ThreadDecision {
   const existing = (conversation: Conversation | null): ThreadDecision | null =>
     conversation ? { kind: 'existing', conversation } : null
 
@@ -92,7 +95,7 @@ const SUBJECT_FALLBACK_LIMIT = 25
  * without those signs always starts a conversation: "Help" twice is not one thread.
  */
 function emailConversationBySubject(
-  item: ParsedInboundMessage,
+  item: ThreadingItem,
   hasReferences: boolean,
   customerId: string,
   lookup: ThreadingLookup,

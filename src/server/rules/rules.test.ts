@@ -6,7 +6,7 @@ import type { Message } from '../../shared/domain'
 import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import type { Store } from '../store/store'
 import { ChangeFeed } from '../sync/commit'
-import { ingestInbound } from '../ingest/ingest'
+import { ingestInbound, prepareWithoutHtml } from '../ingest/ingest'
 import { MessagingRules, type MessagingRulesInput } from './config'
 import { consentRefusal } from './consent'
 import { inQuietHours } from './quiet-hours'
@@ -54,7 +54,7 @@ describe('sendRefusal', () => {
 
   function setup(attributes: Record<string, string> = {}) {
     const r = ingestInbound(
-      { channel: 'email', inbox: 'support', externalId: '<a@x>', from: { kind: 'email', address: 'kim@example.com' }, text: 'hi' },
+      prepareWithoutHtml({ channel: 'email', inbox: 'support', externalId: '<a@x>', from: { kind: 'email', address: 'kim@example.com' }, text: 'hi' }),
       { commit: feed.commit, defaultCountry: 'US' },
     )
     feed.commit((w) => w.put('customer', { ...w.getCustomer(r.customerId)!, attributes }))

@@ -130,3 +130,11 @@ describe('logCall', () => {
     expect(store.getCall('k1')).toBeNull()
   })
 })
+
+describe('reply HTML', () => {
+  it('refuses a body nested deeper than any editor writes, before it is sanitized', () => {
+    const args = { messageId: 'deep', conversationId: 'mail', text: 'x', html: '<p>' + '<b>'.repeat(100_000) + 'x</p>' }
+    expect(run('all', 'reply', args)).toMatchObject({ outcome: 'rejected', error: expect.stringMatching(/nests more than 2000 elements/) })
+    expect(store.getMessage('deep')).toBeNull()
+  })
+})

@@ -4,7 +4,7 @@ import type { Call, Channel, Conversation, Message, Note, TimelineEvent, User } 
 import { stripReplyPrefixes } from '../ingest/threading'
 import { MUTATION_ARGS, type MutationArgs, type MutationName } from '../../shared/mutations'
 import type { MutationResult } from '../../shared/sync'
-import { sanitizeHtml } from '../ingest/sanitize-html'
+import { HTML_LIMITS, nestingDepth, sanitizeHtml } from '../ingest/sanitize-html'
 import type { StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeInbox } from './access'
 import type { Commit } from './commit'
@@ -190,6 +190,10 @@ function reply(ctx: Ctx, args: MutationArgs<'reply'>): Outcome {
     return existing.conversationId === conversation.id && existing.authorId === ctx.user.id
       ? { duplicate: true }
       : { rejected: `message id ${args.messageId} is already taken` }
+  }
+  // The reply is sanitized inside the transaction: a body nested deeper than any editor writes is refused first.
+  if (args.html && nestingDepth(args.html) > HTML_LIMITS.maxDepth) {
+    return { rejected: `the reply's HTML nests more than ${HTML_LIMITS.maxDepth} elements deep; send it as plain text` }
   }
   const subject = conversation.channel === 'email' ? (args.subject ?? defaultReplySubject(conversation.subject)) : null
   const message: Message = {

@@ -159,7 +159,8 @@ export function toInboundMessage(
     from: { kind: 'email', address: sender.address, ...(sender.name ? { name: sender.name.slice(0, 200) } : {}) },
     subject: mail.subject?.slice(0, 998),
     text,
-    html: html && html.length <= MAX_HTML ? html : undefined,
+    // Beyond what the item may carry, the start of it still tells the server to keep the text and say why.
+    html: html?.slice(0, MAX_HTML),
     attachments,
     inReplyTo: mail.inReplyTo?.slice(0, 998),
     references: keptReferences.map((r) => r.slice(0, 998)),

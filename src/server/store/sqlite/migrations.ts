@@ -278,6 +278,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 9,
+    name: 'why a message keeps only its text',
+    // A sender's HTML too large or too deeply nested to sanitize safely is dropped, and the timeline says so.
+    sql: `
+      ALTER TABLE messages ADD COLUMN html_omitted TEXT;
+    `,
+  },
 ]
 
 export class NewerDatabaseError extends Error {

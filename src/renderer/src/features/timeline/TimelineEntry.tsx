@@ -1,5 +1,5 @@
 import { useId, useMemo, useState, type CSSProperties, type KeyboardEvent } from 'react'
-import type { Attachment, Call, Message, Note, TimelineEvent } from '../../../../shared/domain'
+import type { Attachment, Call, HtmlOmitted, Message, Note, TimelineEvent } from '../../../../shared/domain'
 import type { OutboxState, TimelineItem } from '../../../../shared/ipc'
 import { useApi } from '../../api/context'
 import { useCallNote, useOutboxAction } from '../../api/queries'
@@ -109,6 +109,11 @@ function MessageBubble({ message, outbox, customerId }: { message: Message; outb
       <div className="message-body">
         {message.subject && message.channel === 'email' && <p className="message-subject">{message.subject}</p>}
         {message.html ? <EmailBody message={message} html={message.html} /> : <FoldedText text={message.text} />}
+        {message.htmlOmitted && (
+          <p className="html-omitted" data-testid="html-omitted">
+            {HTML_OMITTED[message.htmlOmitted]} Showing its text only.
+          </p>
+        )}
         {message.attachments.length > 0 && <Attachments attachments={message.attachments} />}
       </div>
       <OutboxProblem outbox={outbox} customerId={customerId} />
@@ -158,6 +163,11 @@ function FoldedText({ text }: { text: string }) {
  * The sanitized HTML in a frame with no scripts, no same origin and no forms (`sandbox=""`),
  * remote images replaced until the agent allows them for this message.
  */
+const HTML_OMITTED: Record<HtmlOmitted, string> = {
+  too_large: 'The original formatting was too large to display.',
+  too_complex: 'The original formatting was too complex to display safely.',
+}
+
 function EmailBody({ message, html }: { message: Message; html: string }) {
   const [allowRemote, setAllowRemote] = useState(false)
   const [showFolded, setShowFolded] = useState(false)
