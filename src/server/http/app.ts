@@ -14,6 +14,7 @@ import type { Store } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { requireToken } from './auth'
 import { registerErrorHandling } from './errors'
+import { loggedRequest } from './log-redaction'
 import { conversationRoutes } from './routes/conversations'
 import { customerRoutes } from './routes/customers'
 import { deadLetterRoutes } from './routes/dead-letters'
@@ -38,7 +39,7 @@ export const API_PREFIX = '/api/v1'
 /** The HTTP side: `/health`, `/openapi.json` and the token-protected REST API under /api/v1. */
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: deps.logLevel },
+    logger: { level: deps.logLevel, serializers: { req: loggedRequest } },
     // Restarting on the same port needs every socket gone when close() resolves.
     forceCloseConnections: true,
     bodyLimit: 10 * 1024 * 1024,

@@ -1,6 +1,7 @@
 import twilio from 'twilio'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errorBody } from '../../http/errors'
+import { redactedUrl } from '../../http/log-redaction'
 import type { ConnectorLogger } from '../connector'
 
 /**
@@ -53,7 +54,7 @@ export function verifiedForm(
   const contentType = request.headers['content-type'] ?? ''
   if (!contentType.toLowerCase().startsWith(FORM) || typeof request.body !== 'object' || request.body === null) {
     const reason = `${options.what} must be posted as ${FORM}`
-    options.log.warn({ url: request.url, contentType }, `${options.what} refused: ${reason}`)
+    options.log.warn({ url: redactedUrl(request.url), contentType }, `${options.what} refused: ${reason}`)
     void reply.status(415).send(errorBody('bad_request', reason))
     return null
   }
@@ -64,10 +65,10 @@ export function verifiedForm(
     typeof signature !== 'string' || signature === ''
       ? 'missing X-Twilio-Signature header'
       : !twilio.validateRequest(options.authToken, signature, url, params)
-        ? `X-Twilio-Signature does not match the request (signed URL expected: ${url})`
+        ? `X-Twilio-Signature does not match the request (signed URL expected: ${redactedUrl(url)})`
         : null
   if (reason) {
-    options.log.warn({ url: request.url, ip: request.ip }, `${options.what} refused: ${reason}`)
+    options.log.warn({ url: redactedUrl(request.url), ip: request.ip }, `${options.what} refused: ${reason}`)
     void reply.status(403).send(errorBody('forbidden', reason))
     return null
   }
@@ -76,6 +77,6 @@ export function verifiedForm(
 
 /** Answers 400 with the reason, and logs it. */
 export function refuseMalformed(request: FastifyRequest, reply: FastifyReply, log: ConnectorLogger, what: string, reason: string): FastifyReply {
-  log.warn({ url: request.url, reason }, `${what} refused: malformed payload`)
+  log.warn({ url: redactedUrl(request.url), reason }, `${what} refused: malformed payload`)
   return reply.status(400).send(errorBody('bad_request', `malformed ${what}: ${reason}`))
 }

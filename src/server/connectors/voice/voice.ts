@@ -4,6 +4,7 @@ import type { CallOutcome, Identity, Message } from '../../../shared/domain'
 import type { InboundMessage } from '../../../shared/ingest'
 import { BadRequestError } from '../../errors'
 import { errorBody } from '../../http/errors'
+import { redactedUrl } from '../../http/log-redaction'
 import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { Connector, ConnectorContext, ConnectorDefinition, InboxSettings } from '../connector'
@@ -58,7 +59,7 @@ const UNKNOWN_CALL = Symbol('unknown call')
 /** Answers 404 with the reason, so Twilio retries the callback once the call's own webhook is in. */
 function unknownCall(request: FastifyRequest, reply: FastifyReply, ctx: ConnectorContext, callSid: string): FastifyReply {
   const reason = `no call ${callSid} is known yet; a callback without From/To updates a call whose own webhook came first`
-  ctx.log.warn({ url: request.url, callSid }, `voice webhook refused: ${reason}`)
+  ctx.log.warn({ url: redactedUrl(request.url), callSid }, `voice webhook refused: ${reason}`)
   return reply.status(404).send(errorBody('not_found', reason))
 }
 

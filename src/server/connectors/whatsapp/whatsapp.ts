@@ -6,6 +6,7 @@ import type { InboundMessage } from '../../../shared/ingest'
 import { whatsappWindow, WHATSAPP_WINDOW_MS } from '../../../shared/whatsapp-window'
 import { BadRequestError } from '../../errors'
 import { errorBody } from '../../http/errors'
+import { redactedUrl } from '../../http/log-redaction'
 import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { StoreReader } from '../../store/store'
@@ -98,7 +99,7 @@ class WhatsAppConnector implements Connector {
   }
 
   private refuse(request: FastifyRequest, reply: FastifyReply, status: 400 | 401, reason: string): FastifyReply {
-    this.log(request).warn({ url: request.url, reason }, `WhatsApp webhook refused: ${reason}`)
+    this.log(request).warn({ url: redactedUrl(request.url), reason }, `WhatsApp webhook refused: ${reason}`)
     return reply.status(status).send(errorBody(status === 401 ? 'unauthorized' : 'bad_request', reason))
   }
 

@@ -74,7 +74,8 @@ export const sessionRoutes =
         const user = await checkCredentials(deps.store, email, password)
         if (!user) {
           await perEmail(request)
-          request.log.info({ email }, 'sign-in refused')
+          // The email typed is personal data (and sometimes a password typed in the wrong field): never logged.
+          request.log.info('sign-in refused: wrong email or password')
           return reply.status(401).send(errorBody('unauthorized', WRONG_CREDENTIALS))
         }
         const token = createToken(deps.commit, user.id, deviceName ?? 'signed in with password')
