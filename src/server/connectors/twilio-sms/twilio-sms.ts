@@ -7,8 +7,9 @@ import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { Connector, ConnectorContext, ConnectorDefinition, ConnectorLogger, InboxSettings } from '../connector'
 import type { DeliveryReport } from '../delivery'
+import { refuseMalformed } from '../refused-payload'
 import { smsKeyword } from './keywords'
-import { acceptForms, flattenForm, refuseMalformed, TWIML_EMPTY, verifiedForm } from './twilio-webhook'
+import { acceptForms, flattenForm, TWIML_EMPTY, verifiedForm } from './twilio-webhook'
 import { sendTwilioMessage } from './twilio-api'
 
 export const TwilioSmsSettings = z
@@ -66,11 +67,16 @@ const TWILIO_STATUS: Record<string, DeliveryReport['status'] | null> = {
   canceled: 'failed',
 }
 
-function mediaOf(params: Record<string, string>, count: number): Attachment[] {
+/** Twilio hosts media at https URLs; anything else cannot be fetched, or shown as a link. */
+const MediaUrl = z.url({ protocol: /^https?$/ })
+
+/** The message's media, or why one of its entries cannot be read. */
+function mediaOf(params: Record<string, string>, count: number): Attachment[] | string {
   const attachments: Attachment[] = []
   for (let i = 0; i < count; i++) {
     const url = params[`MediaUrl${i}`]
     if (!url) continue
+    if (!MediaUrl.safeParse(url).success) return `MediaUrl${i} must be an http(s) URL, not "${url}"`
     const name = new URL(url).pathname.split('/').filter(Boolean).at(-1) ?? `media-${i + 1}`
     // Twilio does not send sizes; the media stays at the provider, behind the account's credentials.
     attachments.push({ name, contentType: params[`MediaContentType${i}`] ?? 'application/octet-stream', size: 0, url })
@@ -118,15 +124,17 @@ class TwilioSmsConnector implements Connector {
       const params = verifiedForm(request, reply, { ...guard, log: ctx.log, what })
       if (!params) return reply
       const parsed = InboundSms.safeParse(flattenForm(params))
-      if (!parsed.success) return refuseMalformed(request, reply, ctx.log, what, z.prettifyError(parsed.error))
+      if (!parsed.success) return refuseMalformed(request, reply, ctx, what, z.prettifyError(parsed.error))
       const sms = parsed.data
       let from: string
       try {
         from = normalizeAddress('phone', sms.From, this.server.defaultCountry)
       } catch (err) {
-        if (err instanceof InvalidAddressError) return refuseMalformed(request, reply, ctx.log, what, `From: ${err.message}`)
+        if (err instanceof InvalidAddressError) return refuseMalformed(request, reply, ctx, what, `From: ${err.message}`)
         throw err
       }
+      const attachments = mediaOf(flattenForm(params), sms.NumMedia)
+      if (typeof attachments === 'string') return refuseMalformed(request, reply, ctx, what, attachments)
       const keyword = smsKeyword(sms.Body)
       const item: InboundMessage = {
         channel: 'sms',
@@ -134,7 +142,7 @@ class TwilioSmsConnector implements Connector {
         externalId: sms.MessageSid,
         from: { kind: 'phone', address: from },
         text: sms.Body,
-        attachments: mediaOf(flattenForm(params), sms.NumMedia),
+        attachments,
         // Twilio sends no time: the arrival is the best we know, and it travels with the item
         // into the dead letters, so a late retry still shows (and counts, for STOP) from then.
         sentAt: Date.now(),
@@ -146,7 +154,7 @@ class TwilioSmsConnector implements Connector {
       try {
         await ctx.ingest(item)
       } catch (err) {
-        if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx.log, what, err.message)
+        if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx, what, err.message)
         // Dead-lettered: stored and retried by the server, so Twilio is told it arrived.
         if (!(err instanceof DeferredIngestError)) throw err
       }
@@ -160,7 +168,7 @@ class TwilioSmsConnector implements Connector {
       const params = verifiedForm(request, reply, { ...guard, log: ctx.log, what })
       if (!params) return reply
       const parsed = StatusCallback.safeParse(flattenForm(params))
-      if (!parsed.success) return refuseMalformed(request, reply, ctx.log, what, z.prettifyError(parsed.error))
+      if (!parsed.success) return refuseMalformed(request, reply, ctx, what, z.prettifyError(parsed.error))
       const { MessageSid, MessageStatus, ErrorCode, ErrorMessage } = parsed.data
       const status = TWILIO_STATUS[MessageStatus.toLowerCase()]
       if (status === undefined) {

@@ -74,9 +74,3 @@ export function verifiedForm(
   }
   return params
 }
-
-/** Answers 400 with the reason, and logs it. */
-export function refuseMalformed(request: FastifyRequest, reply: FastifyReply, log: ConnectorLogger, what: string, reason: string): FastifyReply {
-  log.warn({ url: redactedUrl(request.url), reason }, `${what} refused: malformed payload`)
-  return reply.status(400).send(errorBody('bad_request', `malformed ${what}: ${reason}`))
-}

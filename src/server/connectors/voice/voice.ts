@@ -9,8 +9,9 @@ import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { Connector, ConnectorContext, ConnectorDefinition, InboxSettings } from '../connector'
 import { NotFoundError } from '../delivery'
+import { refuseMalformed } from '../refused-payload'
 import { webhookPath } from '../twilio-sms/twilio-sms'
-import { acceptForms, flattenForm, refuseMalformed, TWIML_EMPTY, verifiedForm } from '../twilio-sms/twilio-webhook'
+import { acceptForms, flattenForm, TWIML_EMPTY, verifiedForm } from '../twilio-sms/twilio-webhook'
 
 export const VoiceSettings = z.object({
   /** The Twilio (or compatible) account's auth token: it signs every call webhook. */
@@ -94,14 +95,14 @@ class VoiceConnector implements Connector {
     const params = verifiedForm(request, reply, { authToken: this.settings.authToken, publicUrl: this.server.publicUrl, log: ctx.log, what })
     if (!params) return reply
     const parsed = CallWebhook.safeParse(flattenForm(params))
-    if (!parsed.success) return refuseMalformed(request, reply, ctx.log, what, z.prettifyError(parsed.error))
+    if (!parsed.success) return refuseMalformed(request, reply, ctx, what, z.prettifyError(parsed.error))
     const item = this.toInbound(ctx, parsed.data)
-    if (typeof item === 'string') return refuseMalformed(request, reply, ctx.log, what, item)
+    if (typeof item === 'string') return refuseMalformed(request, reply, ctx, what, item)
     if (item === UNKNOWN_CALL) return unknownCall(request, reply, ctx, parsed.data.CallSid)
     try {
       await ctx.ingest(item)
     } catch (err) {
-      if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx.log, what, err.message)
+      if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx, what, err.message)
       // The call was not stored between our look-up and the ingest (its first webhook is dead-lettered).
       if (err instanceof NotFoundError) return unknownCall(request, reply, ctx, parsed.data.CallSid)
       // Dead-lettered: stored and retried by the server.

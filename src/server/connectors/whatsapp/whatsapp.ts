@@ -12,6 +12,7 @@ import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { StoreReader } from '../../store/store'
 import type { Connector, ConnectorContext, ConnectorDefinition, InboxSettings } from '../connector'
 import type { DeliveryReport } from '../delivery'
+import { refuseMalformed } from '../refused-payload'
 import { webhookPath } from '../twilio-sms/twilio-sms'
 import { graphUrl, sendWhatsApp } from './graph-api'
 import { contentOf, WhatsAppWebhook } from './payload'
@@ -98,9 +99,10 @@ class WhatsAppConnector implements Connector {
     return this.context?.log ?? request.log
   }
 
-  private refuse(request: FastifyRequest, reply: FastifyReply, status: 400 | 401, reason: string): FastifyReply {
+  /** Not signed by the app's secret: nothing of it is kept. */
+  private refuseUnsigned(request: FastifyRequest, reply: FastifyReply, reason: string): FastifyReply {
     this.log(request).warn({ url: redactedUrl(request.url), reason }, `WhatsApp webhook refused: ${reason}`)
-    return reply.status(status).send(errorBody(status === 401 ? 'unauthorized' : 'bad_request', reason))
+    return reply.status(401).send(errorBody('unauthorized', reason))
   }
 
   private async onWebhook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -108,15 +110,18 @@ class WhatsAppConnector implements Connector {
     if (!ctx) return reply.status(503).send(errorBody('internal', 'the WhatsApp connector is starting'))
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const problem = signatureProblem(raw, request.headers['x-hub-signature-256'], this.settings.appSecret)
-    if (problem) return this.refuse(request, reply, 401, problem)
+    if (problem) return this.refuseUnsigned(request, reply, problem)
+    const what = 'WhatsApp webhook'
+    const text = raw.toString('utf8')
     let json: unknown
     try {
-      json = JSON.parse(raw.toString('utf8'))
+      json = JSON.parse(text)
     } catch (err) {
-      return this.refuse(request, reply, 400, `malformed WhatsApp webhook: the body is not JSON (${(err as Error).message})`)
+      return refuseMalformed(request, reply, ctx, what, `the body is not JSON (${(err as Error).message})`, text)
     }
+    const malformed = (reason: string) => refuseMalformed(request, reply, ctx, what, reason, json)
     const parsed = WhatsAppWebhook.safeParse(json)
-    if (!parsed.success) return this.refuse(request, reply, 400, `malformed WhatsApp webhook: ${z.prettifyError(parsed.error)}`)
+    if (!parsed.success) return malformed(z.prettifyError(parsed.error))
 
     // Everything is checked before anything is stored, so a refused batch leaves no half behind.
     const items: InboundMessage[] = []
@@ -134,7 +139,7 @@ class WhatsAppConnector implements Connector {
           try {
             normalizeAddress('whatsapp', m.from, this.server.defaultCountry)
           } catch (err) {
-            if (err instanceof InvalidAddressError) return this.refuse(request, reply, 400, `malformed WhatsApp webhook: message ${m.id}: ${err.message}`)
+            if (err instanceof InvalidAddressError) return malformed(`message ${m.id}: ${err.message}`)
             throw err
           }
           const name = names.get(m.from)
@@ -160,7 +165,7 @@ class WhatsAppConnector implements Connector {
       try {
         await ctx.ingest(item)
       } catch (err) {
-        if (err instanceof BadRequestError) return this.refuse(request, reply, 400, `malformed WhatsApp webhook: message ${item.externalId}: ${err.message}`)
+        if (err instanceof BadRequestError) return malformed(`message ${item.externalId}: ${err.message}`)
         // Dead-lettered: stored and retried by the server.
         if (!(err instanceof DeferredIngestError)) throw err
       }

@@ -15,7 +15,10 @@ const DeadLetterOut = z
   })
   .meta({ id: 'DeadLetter' })
 
-/** Inbound items accepted but not yet processed: what supervisors watch when something is stuck. */
+/**
+ * Inbound items accepted but not yet processed, and signed webhooks refused as malformed: what
+ * supervisors watch when something is stuck or a provider sends what cannot be read.
+ */
 export const deadLetterRoutes =
   (store: StoreReader): FastifyPluginAsyncZod =>
   async (app) => {
@@ -24,7 +27,10 @@ export const deadLetterRoutes =
       {
         schema: {
           tags: ['channels'],
-          summary: 'Accepted inbound items whose processing failed and is being retried with backoff (supervisors only)',
+          summary: 'Inbound items whose processing failed, retried with backoff, and refused webhooks (supervisors only)',
+          description:
+            'Kind `inbound`: an accepted item, retried until it is stored. Kind `refused-webhook`: a signed provider payload ' +
+            'refused as malformed (400), kept as `{ url, body }` with the reason and never retried (nextAttemptAt is 2^53 - 1).',
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
           response: { 200: z.object({ items: z.array(DeadLetterOut) }), 401: ErrorBody, 403: ErrorBody },
         },
