@@ -103,6 +103,14 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     commit: feed.commit,
     log,
     agents: socket.presence,
+    notices: {
+      canSend: (inbox) => connectors.some((c) => c.inbox === inbox && c.sendNotice),
+      async send(inbox, notice) {
+        const connector = connectors.find((c) => c.inbox === inbox && c.sendNotice)
+        if (!connector?.sendNotice) throw new Error(`inbox "${inbox}" has no connector that sends email`)
+        await connector.sendNotice(notice)
+      },
+    },
     ingest: (item: InboundMessage) => inbound.accept(item),
     reportDelivery: (messageId, report) => {
       try {

@@ -55,8 +55,43 @@ export type ChatSession = z.infer<typeof ChatSession>
 
 export const JoinRequest = z.object({})
 
-/** Stores the pre-chat form for this visitor; the next message carries it to identity resolution. */
-export const IdentifyRequest = ChatContact
+/**
+ * A signed-in user of the embedding site, vouched for by the site's backend: `signature` is the
+ * hex HMAC-SHA256 of `${userId}\n${email}` under the inbox's identity secret. Unlike a typed
+ * email, it links the visitor to the customer who has that email.
+ */
+export const SignedIdentity = z.object({
+  userId: z.string().trim().min(1).max(200).refine((id) => !id.includes('\n'), 'userId must be one line'),
+  email: VisitorEmail,
+  name: VisitorName.optional(),
+  signature: z.string().regex(/^[0-9a-f]{64}$/i, 'signature must be 64 hex digits (HMAC-SHA256)'),
+})
+export type SignedIdentity = z.infer<typeof SignedIdentity>
+
+/**
+ * Stores the pre-chat form for this visitor; the next message carries it to identity resolution.
+ * A typed email or phone is only a claim until proven (a signed identity, or a code sent to it).
+ */
+export const IdentifyRequest = ChatContact.extend({ signedIdentity: SignedIdentity.optional() })
+export type IdentifyRequest = z.infer<typeof IdentifyRequest>
+
+export const IdentifyResponse = z.object({
+  ok: z.literal(true),
+  /** Whether the email is proven for this visitor: `unverified` links nobody until it is. */
+  email: z.enum(['none', 'verified', 'unverified']),
+  /** True when the inbox can prove the email by a one-time code (`send_code`, then `verify_code`). */
+  codeAvailable: z.boolean(),
+})
+export type IdentifyResponse = z.infer<typeof IdentifyResponse>
+
+/** Sends a one-time code to the email of the pre-chat form. */
+export const SendCodeRequest = z.object({})
+
+export const SendCodeResponse = z.object({ ok: z.literal(true), sentTo: z.string() })
+export type SendCodeResponse = z.infer<typeof SendCodeResponse>
+
+export const VerifyCodeRequest = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'the code is 6 digits') })
+export type VerifyCodeRequest = z.infer<typeof VerifyCodeRequest>
 
 export const SendRequest = z.object({
   /** Chosen by the widget: a retried send with the same id is stored once. */
@@ -85,7 +120,7 @@ export type OkResponse = z.infer<typeof OkResponse>
 
 export const ChatError = z.object({
   error: z.object({
-    code: z.enum(['bad_request', 'unauthorized', 'internal']),
+    code: z.enum(['bad_request', 'unauthorized', 'rate_limited', 'internal']),
     message: z.string(),
     /** The event whose payload was refused. */
     event: z.string().optional(),
@@ -103,7 +138,9 @@ export type Presence = z.infer<typeof Presence>
 
 export interface ChatClientToServerEvents {
   join: (req: z.input<typeof JoinRequest>, ack: (res: ChatAck<ChatSession>) => void) => void
-  identify: (req: ChatContact, ack: (res: ChatAck<OkResponse>) => void) => void
+  identify: (req: IdentifyRequest, ack: (res: ChatAck<IdentifyResponse>) => void) => void
+  send_code: (req: z.input<typeof SendCodeRequest>, ack: (res: ChatAck<SendCodeResponse>) => void) => void
+  verify_code: (req: VerifyCodeRequest, ack: (res: ChatAck<OkResponse>) => void) => void
   send: (req: SendRequest, ack: (res: ChatAck<SendResponse>) => void) => void
   typing: (req: TypingRequest, ack?: (res: ChatAck<OkResponse>) => void) => void
   offline: (req: OfflineMessageRequest, ack: (res: ChatAck<OkResponse>) => void) => void

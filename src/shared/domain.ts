@@ -84,6 +84,15 @@ export const Customer = z.object({
 })
 export type Customer = z.infer<typeof Customer>
 
+/**
+ * Why an address is not proven to be the customer's: typed into the web chat's pre-chat or
+ * offline form, or the From: of an email whose domain's DMARC check failed. Such an address never
+ * links a message to a customer who already has it; an agent, a one-time code or a signature
+ * from the embedding site proves it.
+ */
+export const UnverifiedReason = z.enum(['typed_in_chat', 'failed_dmarc'])
+export type UnverifiedReason = z.infer<typeof UnverifiedReason>
+
 export const Identity = z.object({
   id: Id,
   customerId: Id,
@@ -92,6 +101,8 @@ export const Identity = z.object({
   address: z.string(),
   displayName: z.string().nullable(),
   createdAt: Timestamp,
+  /** Set while the address is only claimed; absent or null: proven by its channel. */
+  unverified: UnverifiedReason.nullish(),
 })
 export type Identity = z.infer<typeof Identity>
 
@@ -148,6 +159,8 @@ export const Message = z.object({
   html: z.string().nullable(),
   /** Set when the sender's HTML was dropped and only the text is kept. */
   htmlOmitted: HtmlOmitted.nullish(),
+  /** Inbound only: set when the sender's address is not proven (an email failing DMARC). */
+  unverifiedSender: UnverifiedReason.nullish(),
   attachments: z.array(Attachment),
   /** Provider id (Message-ID, MessageSid, wamid…); unique per channel. */
   externalId: z.string().nullable(),

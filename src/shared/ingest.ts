@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Attachment, CallOutcome, Channel, ConsentKey, Direction, IdentityKind, Timestamp } from './domain'
+import { Attachment, CallOutcome, Channel, ConsentKey, Direction, IdentityKind, Timestamp, UnverifiedReason } from './domain'
 
 /**
  * A normalized inbound item of any channel: what connectors, the REST "API channel" and the
@@ -10,6 +10,8 @@ export const InboundContact = z.object({
   /** Raw address; the server normalizes it (email case, E.164 phone). */
   address: z.string().trim().min(1).max(320),
   name: z.string().trim().max(200).optional(),
+  /** Set when the address is only claimed: it is recorded, but never links the item to an existing customer. */
+  unverified: UnverifiedReason.optional(),
 })
 export type InboundContact = z.infer<typeof InboundContact>
 

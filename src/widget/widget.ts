@@ -7,15 +7,20 @@ import type {
   ChatMessage,
   ChatServerToClientEvents,
   ChatSession,
+  IdentifyResponse,
   OkResponse,
   Presence,
+  SendCodeResponse,
   SendResponse,
+  SignedIdentity,
 } from '../shared/chat'
 import { WIDGET_CSS } from './styles'
 
 /**
  * The embeddable web chat: one script tag,
  *   <script src="https://chat.example.com/widget.js" data-inbox="Website chat" async></script>
+ * A site that has signed its user in adds data-user-id, data-user-email, data-user-name and
+ * data-user-signature (its backend's HMAC of id and email), and the visitor is known at once.
  * Plain DOM in a shadow root (the page's CSS and ours never meet) and socket.io to the server.
  * The server validates every payload; the widget only renders what it is given.
  */
@@ -23,7 +28,7 @@ import { WIDGET_CSS } from './styles'
 declare const __CHAT_SOCKET_PATH__: string
 
 type ChatSocket = Socket<ChatServerToClientEvents, ChatClientToServerEvents>
-type View = 'prechat' | 'chat' | 'offline' | 'offline-sent'
+type View = 'prechat' | 'verify' | 'chat' | 'offline' | 'offline-sent'
 
 interface Saved {
   token?: string
@@ -96,9 +101,13 @@ class ChatWidget {
   private readonly composer: HTMLFormElement
   private readonly input = el('textarea', { 'data-part': 'input', rows: '2', placeholder: 'Write a message…', 'aria-label': 'Message' })
 
+  /** What the code step shows: the address the code went to. */
+  private codeSentTo = ''
+
   constructor(
     private readonly server: string,
     private readonly inbox: string,
+    private readonly signedIdentity: SignedIdentity | null,
   ) {
     this.storageKey = `threadline-chat:${server}:${inbox}`
     this.saved = this.load()
@@ -186,7 +195,8 @@ class ChatWidget {
       this.save()
       this.title.textContent = res.title
       this.hideNotice()
-      if (this.saved.contact) this.socket.emit('identify', this.saved.contact, () => undefined)
+      if (this.signedIdentity) this.socket.emit('identify', { ...this.saved.contact, signedIdentity: this.signedIdentity }, (r) => this.noticeIfError(r))
+      else if (this.saved.contact) this.socket.emit('identify', this.saved.contact, () => undefined)
       for (const m of res.history) this.append(m)
       this.setStatus(res.agentsOnline ? 'We are online' : 'We are away')
       if (this.view !== 'offline-sent') this.render(this.chooseView(res.agentsOnline))
@@ -197,7 +207,7 @@ class ChatWidget {
   private chooseView(agentsOnline: boolean): View {
     const talking = this.shown.size > 0 || this.pending.length > 0
     if (!agentsOnline && !talking) return 'offline'
-    if (this.session?.preChatForm && !this.saved.contact && !talking) return 'prechat'
+    if (this.session?.preChatForm && !this.saved.contact && !this.signedIdentity && !talking) return 'prechat'
     return 'chat'
   }
 
@@ -213,6 +223,8 @@ class ChatWidget {
       this.input.focus()
     } else if (view === 'prechat') {
       this.body.append(this.prechatForm())
+    } else if (view === 'verify') {
+      this.body.append(this.verifyForm())
     } else if (view === 'offline') {
       this.body.append(this.offlineForm())
     } else {
@@ -239,11 +251,50 @@ class ChatWidget {
       if (name.value.trim()) contact.name = name.value.trim()
       if (email.value.trim()) contact.email = email.value.trim()
       if (phone.value.trim()) contact.phone = phone.value.trim()
-      this.socket.emit('identify', contact, (res: ChatAck<OkResponse>) => {
+      this.socket.emit('identify', contact, (res: ChatAck<IdentifyResponse>) => {
         if (isError(res)) return this.showNotice(res.error.message)
         this.hideNotice()
         this.saved.contact = contact
         this.save()
+        if (res.email !== 'unverified' || !res.codeAvailable) return this.render('chat')
+        // A typed email finds earlier conversations only once proven: offer a code, which may be skipped.
+        this.socket.emit('send_code', {}, (sent: ChatAck<SendCodeResponse>) => {
+          if (isError(sent)) {
+            this.showNotice(sent.error.message)
+            return this.render('chat')
+          }
+          this.codeSentTo = sent.sentTo
+          this.render('verify')
+        })
+      })
+    })
+    return form
+  }
+
+  private verifyForm(): HTMLFormElement {
+    const code = el('input', { name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '6', 'aria-label': 'Code', placeholder: '123456' })
+    const skip = el('button', { type: 'button', 'data-part': 'skip' }, 'Skip')
+    const form = el(
+      'form',
+      { 'data-part': 'verify' },
+      el('p', {}, `We sent a code to ${this.codeSentTo}. Type it here so we can find your earlier conversations.`),
+      code,
+      el('button', { type: 'submit', 'data-part': 'verify-code' }, 'Confirm'),
+      skip,
+    )
+    skip.addEventListener('click', () => {
+      this.hideNotice()
+      this.render('chat')
+    })
+    form.addEventListener('submit', (e) => {
+      e.preventDefault()
+      this.socket.emit('verify_code', { code: code.value.trim() }, (res: ChatAck<OkResponse>) => {
+        if (isError(res)) {
+          code.value = ''
+          code.focus()
+          return this.showNotice(res.error.message)
+        }
+        this.hideNotice()
         this.render('chat')
       })
     })
@@ -386,6 +437,10 @@ class ChatWidget {
     this.status.textContent = text
   }
 
+  private noticeIfError(res: ChatAck<unknown>): void {
+    if (isError(res)) this.showNotice(res.error.message)
+  }
+
   private showNotice(text: string): void {
     this.notice.textContent = text
     this.notice.hidden = false
@@ -405,7 +460,10 @@ function boot(): void {
   }
   if (document.getElementById('threadline-chat')) return
   const server = new URL(script.src, document.baseURI).origin
-  const start = (): void => void new ChatWidget(server, inbox)
+  const { userId, userEmail, userName, userSignature } = script.dataset
+  const signed: SignedIdentity | null =
+    userId && userEmail && userSignature ? { userId, email: userEmail, signature: userSignature, ...(userName ? { name: userName } : {}) } : null
+  const start = (): void => void new ChatWidget(server, inbox, signed)
   if (document.body) start()
   else document.addEventListener('DOMContentLoaded', start, { once: true })
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, connectClient, startTestServer, userWithToken, type SyncClient, type TestServer } from '../integration/server-fixtures'
 import { eventually } from '../integration/support/eventually'
 import { postTwilioForm } from '../integration/support/fake-provider'
-import { startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from '../integration/support/mail-servers'
+import { emailConnector, startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from '../integration/support/mail-servers'
 import { CHROMIUM_ARGS, ChatWidgetPage, serveEmbeddingSite, type EmbeddingSite } from './pages/chat-widget-page'
 
 /**
@@ -61,12 +61,7 @@ beforeAll(async () => {
       {
         name: 'support',
         channel: 'email',
-        connector: {
-          type: 'imap-smtp',
-          imap: { host: dovecot.host, port: dovecot.port, secure: false, user: SUPPORT_EMAIL, password: 'imap-secret' },
-          smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: smtp.user, password: smtp.password },
-          from: { address: SUPPORT_EMAIL, name: 'Lamps & Co support' },
-        },
+        connector: emailConnector(dovecot, smtp, 'Lamps & Co support'),
       },
       {
         name: 'sms',

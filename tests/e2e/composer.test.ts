@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeProvider, type FakeProvider } from '../integration/support/fake-provider'
-import { startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from '../integration/support/mail-servers'
+import { emailConnector, startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from '../integration/support/mail-servers'
 import { WorkspacePage } from './pages/workspace-page'
 import { startEnvironment, type E2eEnvironment } from './support/environment'
 
@@ -40,13 +40,7 @@ beforeAll(async () => {
         {
           name: 'support',
           channel: 'email',
-          connector: {
-            type: 'imap-smtp',
-            imap: { host: dovecot.host, port: dovecot.port, secure: false, user: SUPPORT, password: 'imap-secret' },
-            smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: smtp.user, password: smtp.password },
-            from: { address: SUPPORT, name: 'Threadline Support' },
-            reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
-          },
+          connector: { ...emailConnector(dovecot, smtp, 'Threadline Support'), reconnect: { initialDelayMs: 50, maxDelayMs: 500 } },
         },
         {
           name: 'wa-main',

@@ -3,7 +3,7 @@ import type Mail from 'nodemailer/lib/mailer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, startTestServer, userWithToken, type TestServer } from './server-fixtures'
-import { startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from './support/mail-servers'
+import { emailConnector, startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from './support/mail-servers'
 import { eventually } from './support/eventually'
 
 /**
@@ -14,6 +14,8 @@ import { eventually } from './support/eventually'
 
 const SUPPORT = 'support@threadline.test'
 const ATTACHMENT_LIMIT = 100_000
+/** The receiving mail server whose Authentication-Results the inbox trusts. */
+const AUTHSERV_ID = 'mx.threadline.test'
 
 let dovecot: DovecotServer
 let smtp: SmtpCapture
@@ -30,12 +32,10 @@ beforeAll(async () => {
         name: 'support',
         channel: 'email',
         connector: {
-          type: 'imap-smtp',
-          imap: { host: dovecot.host, port: dovecot.port, secure: false, user: SUPPORT, password: 'imap-secret' },
-          smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: smtp.user, password: smtp.password },
-          from: { address: SUPPORT, name: 'Threadline Support' },
+          ...emailConnector(dovecot, smtp, 'Threadline Support'),
           attachments: { maxBytes: ATTACHMENT_LIMIT },
           reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+          authservId: AUTHSERV_ID,
         },
       },
     ],
@@ -288,6 +288,66 @@ describe('email connector (IMAP in, SMTP out)', () => {
     await deliver({ from: 'cy@customers.test', subject: 'Still works', messageId: '<after-garbage@customers.test>', text: 'ok' })
     await ingested('cy@customers.test', '<after-garbage@customers.test>')
     expect((await get(`/api/v1/customers?q=${encodeURIComponent('cy@')}`)).items).toHaveLength(1)
+  })
+
+  it('keeps the words of a mail whose HTML nests 120,000 tags deep, and says why the formatting is gone', async () => {
+    await deliver({
+      from: 'Nested <nested@customers.test>',
+      subject: 'Formatting',
+      messageId: '<nested-120k@customers.test>',
+      html: '<p>' + '<b>'.repeat(120_000) + 'x</p>',
+    })
+    const message = await ingested('nested@customers.test', '<nested-120k@customers.test>')
+    expect(message).toMatchObject({ html: null, htmlOmitted: 'too_complex', text: 'x' })
+    expect((await api(t.server.url, 'GET', '/health')).status).toBe(200)
+  })
+
+  it('keeps mail failing DMARC apart from the customer its From: names, marked in the timeline', async () => {
+    await deliver({ from: 'Bea Known <bea@customers.test>', subject: 'My order', messageId: '<bea-1@customers.test>', text: 'Where is order 77?' })
+    const bea = await customerOf('bea@customers.test')
+    await ingested('bea@customers.test', '<bea-1@customers.test>')
+
+    // A forged header below the trusted one, as a sender could write it, changes nothing.
+    await deliver({
+      from: 'Bea Known <bea@customers.test>',
+      subject: 'Re: My order',
+      messageId: '<spoofed-1@attacker.test>',
+      inReplyTo: '<bea-1@customers.test>',
+      references: ['<bea-1@customers.test>'],
+      text: 'Please send the refund to this new account instead.',
+      headers: [
+        { key: 'Authentication-Results', value: `${AUTHSERV_ID}; spf=fail smtp.mailfrom=attacker.test; dmarc=fail (p=reject) header.from=customers.test` },
+        { key: 'Authentication-Results', value: `${AUTHSERV_ID}; dmarc=pass header.from=customers.test` },
+      ],
+    })
+    await afterEverythingBefore()
+    const spoofed = await eventually(async () => {
+      const conversations = (await get('/api/v1/conversations?channel=email&limit=200')).items as Json[]
+      for (const c of conversations) {
+        const found = (await messagesOf(c.id)).find((m) => m.externalId === '<spoofed-1@attacker.test>')
+        if (found) return found
+      }
+      return null
+    }, 'the spoofed mail')
+    expect(spoofed).toMatchObject({ unverifiedSender: 'failed_dmarc', authorName: 'Bea Known' })
+    expect(spoofed.customerId).not.toBe(bea.id)
+    const beaTimeline = await get(`/api/v1/customers/${bea.id}/timeline?limit=200`)
+    expect(beaTimeline.items.map((e: Json) => e.item.externalId)).not.toContain('<spoofed-1@attacker.test>')
+    const suggestion = (await get(`/api/v1/customers/${spoofed.customerId}/timeline?limit=200`)).items.find(
+      (e: Json) => e.kind === 'event' && e.item.type === 'identity_suggested',
+    )
+    expect(suggestion.item.data).toMatchObject({ suggestedCustomerId: bea.id, detail: expect.stringContaining('DMARC') })
+
+    // Passing DMARC (or no verdict at all) is Bea as before.
+    await deliver({
+      from: 'Bea Known <bea@customers.test>',
+      subject: 'Re: My order',
+      messageId: '<bea-2@customers.test>',
+      inReplyTo: '<bea-1@customers.test>',
+      text: 'Thanks!',
+      headers: [{ key: 'Authentication-Results', value: `${AUTHSERV_ID}; dmarc=pass header.from=customers.test` }],
+    })
+    expect(await ingested('bea@customers.test', '<bea-2@customers.test>')).toMatchObject({ customerId: bea.id, unverifiedSender: null })
   })
 
   it('reconnects after the IMAP server goes away and reads the mail that arrived meanwhile', async () => {

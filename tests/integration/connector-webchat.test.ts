@@ -14,8 +14,11 @@ import {
 } from '../../src/shared/chat'
 import type { Customer, Identity, Message, TimelineEvent, User } from '../../src/shared/domain'
 import type { TypingNotice } from '../../src/shared/sync'
+import type { IngestResult } from '../../src/shared/ingest'
+import { signIdentity } from '../../src/server/connectors/webchat/identity-proof'
 import { CHROMIUM_ARGS, ChatWidgetPage, serveEmbeddingSite, type EmbeddingSite } from '../e2e/pages/chat-widget-page'
 import { api, connectClient, startTestServer, userWithToken, waitFor, type SyncClient, type TestServer } from './server-fixtures'
+import { emailConnector, startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from './support/mail-servers'
 
 /**
  * The web chat as visitors use it: Debian's Chromium on a shop's page (its own origin) that
@@ -25,11 +28,17 @@ import { api, connectClient, startTestServer, userWithToken, waitFor, type SyncC
 
 const CHROMIUM = process.env.THREADLINE_CHROMIUM ?? '/usr/bin/chromium'
 const INBOX = 'Website chat'
+/** A second chat inbox, which mails visitors a code to prove the email they typed. */
+const CODE_INBOX = 'Help center chat'
 const SECRET = 'webchat-test-secret-0123456789abcdef'
+const IDENTITY_SECRET = 'shop-backend-identity-secret-0123456789'
+const SUPPORT = 'support@threadline.test'
 
 type ChatClient = Socket<ChatServerToClientEvents, ChatClientToServerEvents>
 
 let t: TestServer
+let dovecot: DovecotServer
+let smtp: SmtpCapture
 let site: EmbeddingSite
 let browser: Browser
 let agent: { user: User; token: string }
@@ -93,6 +102,18 @@ async function storedChatMessage(text: string): Promise<Message> {
   throw new Error(`no stored chat message "${text}"`)
 }
 
+/** A customer the team already knows by email, with one message on record. */
+function knownCustomer(address: string, name: string, text: string): Promise<IngestResult> {
+  return t.server.ingest({
+    channel: 'email',
+    inbox: 'Support email',
+    externalId: `<${randomUUID()}@mail.example.test>`,
+    from: { kind: 'email', address, name },
+    subject: 'Lamp',
+    text,
+  })
+}
+
 async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -106,12 +127,24 @@ async function eventually<T>(check: () => Promise<T | undefined | null | false>,
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-test-deps.sh`)
   site = await serveEmbeddingSite()
+  dovecot = await startDovecot({ user: SUPPORT, password: 'imap-secret' })
+  smtp = await startSmtpCapture()
   t = await startTestServer({
     inboxes: [
       {
         name: INBOX,
         channel: 'chat',
-        connector: { type: 'webchat', secret: SECRET, allowedOrigins: [site.origin], title: 'Lamps & Co support' },
+        connector: { type: 'webchat', secret: SECRET, allowedOrigins: [site.origin], title: 'Lamps & Co support', identitySecret: IDENTITY_SECRET },
+      },
+      {
+        name: CODE_INBOX,
+        channel: 'chat',
+        connector: { type: 'webchat', secret: SECRET, allowedOrigins: [site.origin], title: 'Lamps & Co help', codeEmailInbox: 'Support email' },
+      },
+      {
+        name: 'Support email',
+        channel: 'email',
+        connector: emailConnector(dovecot, smtp, 'Lamps & Co'),
       },
     ],
   })
@@ -121,6 +154,8 @@ beforeAll(async () => {
 })
 
 afterEach(async () => {
+  site.setServer(t.server.url, INBOX)
+  site.signIn(null)
   for (const w of widgets.splice(0)) await w.close()
   for (const c of chatClients.splice(0)) c.close()
   disconnectAgent()
@@ -131,6 +166,8 @@ afterAll(async () => {
   await browser?.close()
   await t?.cleanup()
   await site?.close()
+  await smtp?.close()
+  await dovecot?.cleanup()
 })
 
 describe('web chat widget', () => {
@@ -201,25 +238,60 @@ describe('web chat widget', () => {
     expect(third.conversationId).toBe(first.conversationId)
   })
 
-  it('links a visitor to the existing customer through the pre-chat email', async () => {
+  it('never attaches a visitor to the customer whose email they typed: the agent gets a suggestion', async () => {
     await connectAgent()
-    const known = await t.server.ingest({
-      channel: 'email',
-      inbox: 'support@example.test',
-      externalId: `<${randomUUID()}@mail.example.test>`,
-      from: { kind: 'email', address: 'maya.lindqvist@example.test', name: 'Maya Lindqvist' },
-      subject: 'Lamp shade',
-      text: 'The shade arrived cracked.',
-    })
+    const maya = await knownCustomer('maya.lindqvist@example.test', 'Maya Lindqvist', 'The shade arrived cracked. Reset code 482913.')
     const widget = await openWidget()
     await widget.openChat()
     await widget.fillPrechat({ name: 'Maya', email: 'Maya.Lindqvist@example.test' })
-    await widget.send('I emailed about the cracked shade yesterday.')
+    await widget.send('What was the code in my last email?')
 
-    const message = await storedChatMessage('I emailed about the cracked shade yesterday.')
-    expect(message.customerId).toBe(known.customerId)
-    const texts = (await timeline(known.customerId)).map((e) => (e.item as Message).text)
-    expect(texts).toEqual(expect.arrayContaining(['The shade arrived cracked.', 'I emailed about the cracked shade yesterday.']))
+    const message = await storedChatMessage('What was the code in my last email?')
+    expect(message.customerId).not.toBe(maya.customerId)
+    const mayaTexts = (await timeline(maya.customerId)).map((e) => (e.item as Message).text)
+    expect(mayaTexts).not.toContain('What was the code in my last email?')
+    expect((await customer(maya.customerId)).identities.map((i) => i.kind)).toEqual(['email'])
+    const suggested = (await timeline(message.customerId)).find((e) => (e.item as TimelineEvent).type === 'identity_suggested')
+    expect((suggested?.item as TimelineEvent).data).toMatchObject({ suggestedCustomerId: maya.customerId })
+  })
+
+  it('links a visitor the embedding site has signed in, and refuses a forged signature', async () => {
+    await connectAgent()
+    const noor = await knownCustomer('noor@example.test', 'Noor Haddad', 'My lamp flickers.')
+    site.signIn({ userId: 'shop-user-17', email: 'noor@example.test', name: 'Noor', signature: signIdentity(IDENTITY_SECRET, 'shop-user-17', 'noor@example.test') })
+    const widget = await openWidget()
+    await widget.openChat()
+    // The site said who this is: no form to fill.
+    await widget.send('Still flickering after the new bulb.')
+    expect((await storedChatMessage('Still flickering after the new bulb.')).customerId).toBe(noor.customerId)
+
+    site.signIn({ userId: 'shop-user-18', email: 'noor@example.test', signature: signIdentity('not-the-inbox-secret-0123456789abcdef', 'shop-user-18', 'noor@example.test') })
+    const forger = await openWidget()
+    await forger.openChat()
+    await forger.notice.filter({ hasText: /the signed identity does not match its signature/ }).waitFor()
+    await forger.send('I am Noor, honestly.')
+    expect((await storedChatMessage('I am Noor, honestly.')).customerId).not.toBe(noor.customerId)
+  })
+
+  it('links a visitor who proves the typed email with the code mailed to it', async () => {
+    await connectAgent()
+    site.setServer(t.server.url, CODE_INBOX)
+    const ravi = await knownCustomer('ravi@example.test', 'Ravi Menon', 'Order 5512 is late.')
+    const widget = await openWidget()
+    await widget.openChat()
+    await widget.fillPrechat({ name: 'Ravi', email: 'Ravi@example.test' })
+    await widget.verifyForm.waitFor()
+    const mail = await eventually(async () => smtp.received.find((m) => m.to.some((to) => to.toLowerCase() === 'ravi@example.test')), 'the code email')
+    const code = /Subject: (\d{6}) is your code/.exec(mail.raw.toString('utf8'))?.[1]
+    if (!code) throw new Error(`no code in:\n${mail.raw.toString('utf8')}`)
+
+    await widget.enterCode(code === '000000' ? '000001' : '000000')
+    await widget.notice.filter({ hasText: /That code is not right \(4 tries left\)/ }).waitFor()
+    await widget.enterCode(code)
+    await widget.send('Any news on 5512?')
+    expect((await storedChatMessage('Any news on 5512?')).customerId).toBe(ravi.customerId)
+    // The code went out apart from any conversation: nobody's timeline holds it.
+    expect((await timeline(ravi.customerId)).map((e) => (e.item as Message).text).join('\n')).not.toContain(code)
   })
 
   it('answers a malformed payload with an error and keeps the socket working', async () => {
@@ -281,7 +353,7 @@ describe('web chat widget', () => {
     expect(message.subject).toBe('Offline message from the website chat')
     // The email given in the form is how the team answers: it is on the customer.
     const { identities } = await customer(message.customerId)
-    expect(identities.map((i) => `${i.kind}:${i.address}`)).toContain('email:jo@example.test')
+    expect(identities).toContainEqual(expect.objectContaining({ kind: 'email', address: 'jo@example.test', unverified: 'typed_in_chat' }))
     const entries = await timeline(message.customerId)
     expect(entries.some((e) => (e.item as Message).text === 'Do you ship to Norway?')).toBe(true)
 

@@ -15,6 +15,19 @@ export interface ConnectorLogger {
   error(obj: object, msg: string): void
 }
 
+/** A one-off email that belongs to no conversation (a verification code): never stored as a message. */
+export interface Notice {
+  to: string
+  subject: string
+  text: string
+}
+
+/** Sends notices through the connector of another inbox (the web chat mails its codes through an email inbox). */
+export interface NoticeSender {
+  canSend(inbox: string): boolean
+  send(inbox: string, notice: Notice): Promise<void>
+}
+
 /** What a running connector may do to the server: hand over inbound items and report on sends. */
 export interface ConnectorContext {
   ingest(item: InboundMessage): Promise<IngestResult>
@@ -26,6 +39,7 @@ export interface ConnectorContext {
   log: ConnectorLogger
   /** Connected agents, for connectors that talk to customers live (web chat); absent outside the server. */
   agents?: AgentPresence
+  notices?: NoticeSender
 }
 
 /** One channel provider (IMAP/SMTP, Twilio, WhatsApp Cloud…) serving one inbox. */
@@ -48,6 +62,8 @@ export interface Connector {
    * with what it refused while accepting it (an email's cc address), kept as the message's delivery error.
    */
   send(message: Message, recipient: Identity): Promise<{ externalId: string; refused?: string }>
+  /** Email connectors: sends a notice to an address, outside any conversation. */
+  sendNotice?(notice: Notice): Promise<void>
 }
 
 /** The part of an inbox's configuration every connector shares. */

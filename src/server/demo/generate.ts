@@ -236,8 +236,8 @@ function inboundItem(
       return {
         ...base,
         from: { kind: 'chat', address: person.visitorId, name: person.name },
-        // The pre-chat form asks for email and (optionally) phone: how the chat, email and
-        // phone channels of one person come together, or become a suggested merge.
+        // Signed in on the shop's site, so their email and phone are proven: how the chat,
+        // email and phone channels of one person come together, or become a suggested merge.
         alsoKnownAs: [
           { kind: 'email', address: person.email, name: person.name },
           ...(person.phone ? [{ kind: 'phone' as const, address: person.phone, name: person.name }] : []),

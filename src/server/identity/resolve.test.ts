@@ -41,7 +41,7 @@ describe('resolveIdentity', () => {
     customerWith('bob', [['phone', '+14155552671']])
     const r = resolveIdentity(store, { kind: 'whatsapp', address: '14155552671', name: 'Bob' }, [], 'US')
     expect(r.customerId).toBe('bob')
-    expect(r.newIdentities).toEqual([{ kind: 'whatsapp', address: '+14155552671', name: 'Bob' }])
+    expect(r.newIdentities).toEqual([{ kind: 'whatsapp', address: '+14155552671', name: 'Bob', unverified: null }])
   })
 
   it('links a new sender to the customer of an identity they disclosed', () => {
@@ -57,7 +57,7 @@ describe('resolveIdentity', () => {
     expect(named.newCustomerName).toBe('Dan Day')
     const unnamed = resolveIdentity(store, { kind: 'phone', address: '4155552671' }, [], 'US')
     expect(unnamed.newCustomerName).toBe('+14155552671')
-    expect(unnamed.newIdentities).toEqual([{ kind: 'phone', address: '+14155552671', name: null }])
+    expect(unnamed.newIdentities).toEqual([{ kind: 'phone', address: '+14155552671', name: null, unverified: null }])
   })
 
   it('never merges two existing customers: a disclosed identity of someone else stays theirs', () => {

@@ -1,4 +1,4 @@
-import type { Identity, IdentityKind } from '../../shared/domain'
+import type { Identity, IdentityKind, UnverifiedReason } from '../../shared/domain'
 import type { InboundContact } from '../../shared/ingest'
 import { InvalidAddressError, normalizeAddress } from './normalize'
 
@@ -6,6 +6,8 @@ export interface NormalizedContact {
   kind: IdentityKind
   address: string
   name: string | null
+  /** Only claimed: recorded, never used to find the customer. */
+  unverified: UnverifiedReason | null
 }
 
 /** What resolution needs to know about identities already stored. */
@@ -24,6 +26,11 @@ export interface Resolution {
   disclosed: NormalizedContact[]
   /** Contacts (the sender and disclosed ones) not stored yet, to attach to the customer. */
   newIdentities: NormalizedContact[]
+  /**
+   * Identities stored as claims that this item proves: they become the customer's, proven. A
+   * claim that was someone else's is how a visitor typing a stranger's email is undone.
+   */
+  proven: Identity[]
 }
 
 export function normalizeContact(contact: InboundContact, defaultCountry: string, path = 'address'): NormalizedContact {
@@ -32,6 +39,7 @@ export function normalizeContact(contact: InboundContact, defaultCountry: string
       kind: contact.kind,
       address: normalizeAddress(contact.kind, contact.address, defaultCountry),
       name: contact.name?.trim() || null,
+      unverified: contact.unverified ?? null,
     }
   } catch (err) {
     if (err instanceof InvalidAddressError) err.path = path
@@ -49,9 +57,20 @@ function findOwner(lookup: IdentityLookup, c: NormalizedContact): Identity | nul
   return twin ? lookup.findIdentity(twin, c.address) : null
 }
 
+/** The customer a proven contact belongs to: only a proven identity says who someone is. */
+function provenOwner(lookup: IdentityLookup, c: NormalizedContact): Identity | null {
+  if (c.unverified) return null
+  const exact = lookup.findIdentity(c.kind, c.address)
+  if (exact && !exact.unverified) return exact
+  const twin = TWIN[c.kind] ? lookup.findIdentity(TWIN[c.kind] as IdentityKind, c.address) : null
+  return twin && !twin.unverified ? twin : null
+}
+
 /**
  * Decides which customer an inbound sender is. The sender's own identity wins; a new sender is
  * linked through the identities they disclosed (alsoKnownAs) or their phone/WhatsApp twin.
+ * Only proven addresses link: a claimed one (typed into a chat form, an email failing DMARC)
+ * never attaches anything to the customer who has it, since anyone can type anyone's address.
  * Never merges two existing customers: a disclosed identity that belongs to someone else stays
  * with them.
  */
@@ -64,10 +83,10 @@ export function resolveIdentity(
   const sender = normalizeContact(from, defaultCountry, 'from.address')
   const disclosed = alsoKnownAs.map((c, i) => normalizeContact(c, defaultCountry, `alsoKnownAs.${i}.address`))
 
-  let customerId = findOwner(lookup, sender)?.customerId ?? null
+  let customerId = provenOwner(lookup, sender)?.customerId ?? null
   if (!customerId) {
     for (const c of disclosed) {
-      const owner = findOwner(lookup, c)
+      const owner = provenOwner(lookup, c)
       if (owner) {
         customerId = owner.customerId
         break
@@ -77,16 +96,21 @@ export function resolveIdentity(
 
   const seen = new Set<string>()
   const newIdentities: NormalizedContact[] = []
+  const proven: Identity[] = []
   for (const c of [sender, ...disclosed]) {
     const key = `${c.kind}\u0000${c.address}`
     if (seen.has(key)) continue
     seen.add(key)
-    if (lookup.findIdentity(c.kind, c.address)) continue
+    const stored = lookup.findIdentity(c.kind, c.address)
+    if (stored) {
+      if (stored.unverified && !c.unverified) proven.push(stored)
+      continue
+    }
     // A number whose phone/WhatsApp twin belongs to another customer stays theirs.
     const owner = findOwner(lookup, c)
     if (owner && owner.customerId !== customerId) continue
     newIdentities.push(c)
   }
 
-  return { customerId, newCustomerName: sender.name ?? sender.address, sender, disclosed, newIdentities }
+  return { customerId, newCustomerName: sender.name ?? sender.address, sender, disclosed, newIdentities, proven }
 }

@@ -117,3 +117,71 @@ describe('identity suggestions', () => {
     expect(suggestionEvents(first.customerId)).toEqual([])
   })
 })
+
+describe('claimed addresses', () => {
+  const chat = (visitor: string, claims: InboundMessage['alsoKnownAs']): Omit<InboundMessage, 'externalId'> => ({
+    channel: 'chat',
+    from: { kind: 'chat', address: visitor },
+    alsoKnownAs: claims,
+    text: 'hi, what was my reset code again?',
+    threadKey: `webchat:${visitor}`,
+  })
+
+  it('never attaches a visitor to the customer whose email they typed: the agent gets a suggestion', () => {
+    const maya = ingest(email('maya@example.test', 'Maya Lindqvist'))
+    const visitor = ingest(chat('visitor-9', [{ kind: 'email', address: 'Maya@example.test', unverified: 'typed_in_chat' }]))
+
+    expect(visitor.customerId).not.toBe(maya.customerId)
+    expect(store.identitiesOf(maya.customerId).map((i) => i.address)).toEqual(['maya@example.test'])
+    expect(store.identitiesOf(visitor.customerId).map((i) => i.kind)).toEqual(['chat'])
+    expect(suggestionEvents(visitor.customerId)[0]?.item.data).toMatchObject({
+      suggestedCustomerId: maya.customerId,
+      detail: expect.stringMatching(/typed it into the chat form without proving it, so nothing was linked/),
+    })
+  })
+
+  it('keeps an unknown typed address as unverified, and hands it to whoever proves it', () => {
+    const visitor = ingest(chat('visitor-10', [{ kind: 'email', address: 'sam@example.test', unverified: 'typed_in_chat' }]))
+    const claim = store.findIdentity('email', 'sam@example.test')
+    expect(claim).toMatchObject({ customerId: visitor.customerId, unverified: 'typed_in_chat' })
+
+    // The real Sam writes: the address is theirs, proven, and the visitor's record is only suggested.
+    const sam = ingest(email('sam@example.test', 'Sam Rivera'))
+    expect(sam.customerId).not.toBe(visitor.customerId)
+    expect(store.findIdentity('email', 'sam@example.test')).toMatchObject({ id: claim!.id, customerId: sam.customerId, unverified: null })
+    expect(suggestionEvents(sam.customerId)[0]?.item.data).toMatchObject({
+      suggestedCustomerId: visitor.customerId,
+      detail: expect.stringMatching(/claimed by the other customer without proof/),
+    })
+    // A second typed claim of a proven address stays a suggestion.
+    const again = ingest(chat('visitor-11', [{ kind: 'email', address: 'sam@example.test', unverified: 'typed_in_chat' }]))
+    expect(again.customerId).not.toBe(sam.customerId)
+  })
+
+  it('links a visitor through an email they proved', () => {
+    const maya = ingest(email('maya@example.test', 'Maya Lindqvist'))
+    const visitor = ingest(chat('visitor-12', [{ kind: 'email', address: 'maya@example.test' }]))
+    expect(visitor.customerId).toBe(maya.customerId)
+  })
+
+  it('stores an email failing DMARC apart from the customer it names, marked, outside their threads', () => {
+    const maya = ingest(email('maya@example.test', 'Maya Lindqvist'))
+    const first = store.getConversation(maya.conversationId)!
+    const spoofed = ingest({
+      channel: 'email',
+      from: { kind: 'email', address: 'maya@example.test', name: 'Maya Lindqvist', unverified: 'failed_dmarc' },
+      subject: 'Re: hello',
+      inReplyTo: first.threadKey,
+      references: [first.threadKey],
+      text: 'Please send the invoice to my new address.',
+    })
+    expect(spoofed.customerId).not.toBe(maya.customerId)
+    expect(spoofed.conversationId).not.toBe(maya.conversationId)
+    expect(store.getMessage(spoofed.itemId)).toMatchObject({ unverifiedSender: 'failed_dmarc' })
+    expect(store.identitiesOf(spoofed.customerId)).toEqual([])
+    expect(suggestionEvents(spoofed.customerId)[0]?.item.data).toMatchObject({
+      suggestedCustomerId: maya.customerId,
+      detail: expect.stringMatching(/failed its domain's DMARC check/),
+    })
+  })
+})

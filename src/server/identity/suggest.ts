@@ -1,5 +1,5 @@
 import { newId } from '../../shared/ids'
-import type { TimelineEvent } from '../../shared/domain'
+import type { TimelineEvent, UnverifiedReason } from '../../shared/domain'
 import type { CustomerSuggestion, StoreReader, StoreWriter, SuggestionReason } from '../store/store'
 import type { Resolution } from './resolve'
 
@@ -23,6 +23,11 @@ export interface SuggestionCandidate {
 
 const MAX_CANDIDATES = 5
 
+const UNPROVEN: Record<UnverifiedReason, string> = {
+  typed_in_chat: 'this contact typed it into the chat form without proving it',
+  failed_dmarc: "this email failed its domain's DMARC check",
+}
+
 function domainOf(email: string): string | null {
   const at = email.lastIndexOf('@')
   return at > 0 ? email.slice(at + 1) : null
@@ -32,24 +37,38 @@ function domainOf(email: string): string | null {
 export function findSuggestions(
   lookup: SuggestionLookup,
   customerId: string,
-  resolution: Pick<Resolution, 'sender' | 'disclosed' | 'newIdentities'>,
+  resolution: Pick<Resolution, 'sender' | 'disclosed' | 'newIdentities' | 'proven'>,
 ): SuggestionCandidate[] {
   const found = new Map<string, SuggestionCandidate>()
   const add = (c: SuggestionCandidate): void => {
     if (c.candidateId !== customerId && !found.has(c.candidateId)) found.set(c.candidateId, c)
   }
 
-  // A disclosed address (the chat pre-chat email) that already belongs to someone else: the
-  // sender's own identity decided who they are, so the other record is only a suggestion.
-  for (const c of resolution.disclosed) {
+  // A disclosed address (the chat pre-chat email), or a sender's address that is only claimed,
+  // that already belongs to someone else: it did not decide who the sender is, so the other
+  // record is only a suggestion.
+  const claimedSender = resolution.sender.unverified ? [resolution.sender] : []
+  for (const c of [...claimedSender, ...resolution.disclosed]) {
     const owner = lookup.findIdentity(c.kind, c.address)
     if (owner && owner.customerId !== customerId) {
       add({
         candidateId: owner.customerId,
         reason: 'disclosed_identity_of_other_customer',
-        detail: `${c.kind} ${c.address} was given by this contact and belongs to the other customer`,
+        detail: c.unverified
+          ? `${c.kind} ${c.address} belongs to the other customer; ${UNPROVEN[c.unverified]}, so nothing was linked`
+          : `${c.kind} ${c.address} was given by this contact and belongs to the other customer`,
       })
     }
+  }
+
+  // An address the other customer had only claimed, which this contact has now proven.
+  for (const claim of resolution.proven) {
+    if (claim.customerId === customerId) continue
+    add({
+      candidateId: claim.customerId,
+      reason: 'disclosed_identity_of_other_customer',
+      detail: `${claim.kind} ${claim.address} had been claimed by the other customer without proof; this contact proved it, so it is theirs now`,
+    })
   }
 
   // A new email address under a name we know at the same domain: likely a second mailbox.

@@ -114,12 +114,18 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
       address: c.address,
       displayName: c.name,
       createdAt: now,
+      unverified: c.unverified,
     })
   }
+  for (const claim of resolution.proven) w.put('identity', { ...claim, customerId: customer.id, unverified: null })
 
-  const decision = threadInbound(item, customer.id, w)
+  let decision = threadInbound(item, customer.id, w)
   if (decision.kind === 'call-update') {
     return updateCall(w, item, decision.call, decision.conversation, now)
+  }
+  // Thread headers are no proof either: a sender whose address is only claimed never writes into someone else's conversation.
+  if (resolution.sender.unverified && decision.kind === 'existing' && decision.conversation.customerId !== customer.id) {
+    decision = { kind: 'new', threadKey: item.externalId }
   }
 
   let conversation: Conversation
@@ -185,6 +191,7 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
     text: item.text,
     html: item.html,
     htmlOmitted: item.htmlOmitted,
+    unverifiedSender: resolution.sender.unverified,
     attachments: item.attachments,
     externalId: item.externalId,
     deliveryStatus: 'received',

@@ -22,14 +22,30 @@ export interface EmbeddingSite {
   origin: string
   /** Where the script tag points; set once the sync server runs. */
   setServer(url: string, inbox: string): void
+  /** The user the site has signed in, as its backend vouches for them on the script tag; null: nobody. */
+  signIn(user: SiteUser | null): void
   close(): Promise<void>
+}
+
+/** A signed-in user of the shop, with the signature its backend computed. */
+export interface SiteUser {
+  userId: string
+  email: string
+  name?: string
+  signature: string
 }
 
 /** A shop's page on its own origin, with the widget's script tag pointing at the sync server. */
 export async function serveEmbeddingSite(): Promise<EmbeddingSite> {
   let serverUrl = ''
   let inbox = ''
+  let user: SiteUser | null = null
   const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
+  const userAttributes = (): string =>
+    user
+      ? ` data-user-id="${attr(user.userId)}" data-user-email="${attr(user.email)}" data-user-signature="${attr(user.signature)}"` +
+        (user.name ? ` data-user-name="${attr(user.name)}"` : '')
+      : ''
   const site = http.createServer((req, res) => {
     if (req.url !== '/') {
       res.writeHead(404).end()
@@ -40,7 +56,7 @@ export async function serveEmbeddingSite(): Promise<EmbeddingSite> {
 <html><head><title>Lamps &amp; Co</title>
 <style>* { color: red !important; font-size: 40px !important; } button { display: none !important; }</style>
 </head><body><h1>Lamps &amp; Co</h1>
-<script src="${attr(serverUrl)}/widget.js" data-inbox="${attr(inbox)}" async></script>
+<script src="${attr(serverUrl)}/widget.js" data-inbox="${attr(inbox)}"${userAttributes()} async></script>
 </body></html>`)
   })
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
@@ -49,6 +65,9 @@ export async function serveEmbeddingSite(): Promise<EmbeddingSite> {
     setServer(url, name) {
       serverUrl = url
       inbox = name
+    },
+    signIn(next) {
+      user = next
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -101,6 +120,12 @@ export class ChatWidgetPage {
   get prechatForm(): Locator {
     return this.panel.locator('form[data-part="prechat"]')
   }
+  get verifyForm(): Locator {
+    return this.panel.locator('form[data-part="verify"]')
+  }
+  get notice(): Locator {
+    return this.panel.locator('[data-part="notice"]')
+  }
   get offlineForm(): Locator {
     return this.panel.locator('form[data-part="offline"]')
   }
@@ -113,12 +138,18 @@ export class ChatWidgetPage {
     await this.panel.waitFor()
   }
 
+  async enterCode(code: string): Promise<void> {
+    await this.verifyForm.getByLabel('Code').fill(code)
+    await this.verifyForm.locator('[data-part="verify-code"]').click()
+  }
+
   async fillPrechat(contact: { name?: string; email?: string; phone?: string }): Promise<void> {
     if (contact.name) await this.prechatForm.getByLabel('Your name').fill(contact.name)
     if (contact.email) await this.prechatForm.getByLabel('Your email').fill(contact.email)
     if (contact.phone) await this.prechatForm.getByLabel('Your phone').fill(contact.phone)
     await this.prechatForm.locator('[data-part="start"]').click()
-    await this.input.waitFor()
+    // Where the inbox can mail a code, a typed email is asked to be confirmed first.
+    await this.input.or(this.verifyForm).waitFor()
   }
 
   /** Sends and waits until the server has acknowledged it (the bubble carries the stored id). */

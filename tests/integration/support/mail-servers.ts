@@ -291,3 +291,13 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
+
+/** The `connector` settings of an `imap-smtp` inbox reading this Dovecot account and sending through this SMTP capture. */
+export function emailConnector(dovecot: DovecotServer, smtp: SmtpCapture, fromName: string) {
+  return {
+    type: 'imap-smtp',
+    imap: { host: dovecot.host, port: dovecot.port, secure: false, user: dovecot.account.user, password: dovecot.account.password },
+    smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: smtp.user, password: smtp.password },
+    from: { address: dovecot.account.user, name: fromName },
+  }
+}

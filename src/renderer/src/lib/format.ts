@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { Channel, ConversationStatus, DeliveryStatus } from '../../../shared/domain'
+import type { Channel, ConversationStatus, DeliveryStatus, UnverifiedReason } from '../../../shared/domain'
 
 export const CHANNEL_LABELS: Record<Channel, string> = {
   chat: 'Chat',
@@ -7,6 +7,12 @@ export const CHANNEL_LABELS: Record<Channel, string> = {
   sms: 'SMS',
   whatsapp: 'WhatsApp',
   voice: 'Phone',
+}
+
+/** Why an address is not proven, as an agent reads it next to the address or the message. */
+export const UNVERIFIED_LABELS: Record<UnverifiedReason, string> = {
+  typed_in_chat: 'Unverified: typed into the chat form',
+  failed_dmarc: "Unverified sender: this email failed its domain's DMARC check",
 }
 
 export const STATUS_LABELS: Record<ConversationStatus, string> = {

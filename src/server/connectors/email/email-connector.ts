@@ -8,6 +8,7 @@ import type { StoreReader } from '../../store/store'
 import type { Connector, ConnectorContext, ConnectorDefinition, ConnectorServerSettings, InboxSettings } from '../connector'
 import { registerAttachmentRoute } from './attachment-route'
 import { AttachmentStore } from './attachment-store'
+import { dmarcResult } from './authentication-results'
 import { ImapReceiver } from './imap-receiver'
 import { classifyMail, MalformedMailError, parseMail, senderAddress, toInboundMessage, type MailKind, type StoredPart } from './inbound-mail'
 import { quotedHistory, replyHeaders, SmtpSender } from './smtp-sender'
@@ -92,7 +93,8 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
       contentId: a.contentId ?? a.cid,
     }))
     try {
-      await ctx.ingest(toInboundMessage(mail, raw, { inbox: inbox.name, attachments, now: Date.now() }))
+      const dmarc = settings.authservId ? dmarcResult(mail, settings.authservId) : undefined
+      await ctx.ingest(toInboundMessage(mail, raw, { inbox: inbox.name, attachments, now: Date.now(), ...(dmarc ? { dmarc } : {}) }))
     } catch (err) {
       if (err instanceof MalformedMailError || err instanceof BadRequestError) {
         ctx.log.warn({ inbox: inbox.name, uid, messageId: mail.messageId, error: err.message }, 'email skipped: malformed (it stays in the mailbox)')
@@ -147,6 +149,11 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
       receiver = null
       sender = null
       context = null
+    },
+    async sendNotice(notice) {
+      running()
+      if (!sender) throw new Error(`connector ${name} is not running`)
+      await sender.sendNotice(notice)
     },
     async send(message: Message, recipient: Identity) {
       const ctx = running()

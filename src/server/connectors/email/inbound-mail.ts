@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import type { Attachment } from '../../../shared/domain'
 import type { InboundMessage } from '../../../shared/ingest'
+import type { DmarcResult } from './authentication-results'
 
 /** What an incoming mail is to the inbox: a customer writing, or a machine answering. */
 export type MailKind =
@@ -132,7 +133,7 @@ export interface StoredPart {
 export function toInboundMessage(
   mail: ParsedMail,
   raw: Buffer,
-  options: { inbox: string; attachments: StoredPart[]; now: number },
+  options: { inbox: string; attachments: StoredPart[]; now: number; dmarc?: DmarcResult },
 ): InboundMessage {
   const sender = senderAddress(mail)
   if (!sender) throw new MalformedMailError('it has no From address')
@@ -156,7 +157,13 @@ export function toInboundMessage(
     channel: 'email',
     inbox: options.inbox,
     externalId: (mail.messageId ?? fallbackMessageId(raw)).slice(0, 998),
-    from: { kind: 'email', address: sender.address, ...(sender.name ? { name: sender.name.slice(0, 200) } : {}) },
+    from: {
+      kind: 'email',
+      address: sender.address,
+      ...(sender.name ? { name: sender.name.slice(0, 200) } : {}),
+      // Anyone can write any From:; a domain's DMARC policy saying this mail is not theirs makes it a mere claim.
+      ...(options.dmarc === 'fail' ? { unverified: 'failed_dmarc' as const } : {}),
+    },
     subject: mail.subject?.slice(0, 998),
     text,
     // Beyond what the item may carry, the start of it still tells the server to keep the text and say why.

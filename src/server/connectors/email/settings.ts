@@ -43,6 +43,13 @@ export const EmailSettings = z.strictObject({
       maxBytes: z.number().int().positive().default(DEFAULT_ATTACHMENT_LIMIT),
     })
     .prefault({}),
+  /**
+   * The authserv-id your receiving mail server writes in the Authentication-Results header it
+   * adds (its host name, e.g. "mx.example.com"). With it, mail whose sender failed DMARC is
+   * marked and never linked to a known customer by its From: alone; headers naming any other
+   * authserv-id are ignored, since anyone can write one into a mail.
+   */
+  authservId: z.string().trim().min(1).max(255).optional(),
   /** Delay before reconnecting to IMAP after the server dropped the connection; doubles up to the max. */
   reconnect: z
     .strictObject({

@@ -3,6 +3,7 @@ import nodemailer, { type Transporter } from 'nodemailer'
 import type { Conversation, Identity, Message } from '../../../shared/domain'
 import { stripReplyPrefixes } from '../../ingest/threading'
 import type { EmailSettings } from './settings'
+import type { Notice } from '../connector'
 
 export interface ReplyHeaders {
   subject: string
@@ -138,6 +139,19 @@ export class SmtpSender {
     }
     if (rejected.length === 0) return { messageId }
     return { messageId, refusedCc: `the SMTP server refused cc ${describeRefusals(rejected, rejectedErrors)}; the mail went to the other recipients` }
+  }
+
+  /** A notice outside any conversation, marked automatic so that an autoresponder does not answer it. */
+  async sendNotice(notice: Notice): Promise<void> {
+    const info = await this.transport.sendMail({
+      from: this.from.name ? { name: this.from.name, address: this.from.address } : this.from.address,
+      to: notice.to,
+      subject: notice.subject,
+      text: notice.text,
+      messageId: `<${randomUUID()}@${this.domain}>`,
+      headers: { 'Auto-Submitted': 'auto-generated' },
+    })
+    if (((info.rejected ?? []) as unknown[]).length > 0) throw new Error(`the SMTP server refused ${notice.to}`)
   }
 
   close(): void {

@@ -4,19 +4,26 @@ import {
   ChatContact,
   IdentifyRequest,
   JoinRequest,
+  SendCodeRequest,
+  VerifyCodeRequest,
   OfflineMessageRequest,
   SendRequest,
   TypingRequest,
   type ChatError,
   type ChatMessage,
   type ChatSession,
+  type IdentifyResponse,
+  type OkResponse,
+  type SendCodeResponse,
 } from '../../../shared/chat'
 import type { Conversation, Identity, Message } from '../../../shared/domain'
 import type { InboundMessage } from '../../../shared/ingest'
+import { ConfigError } from '../../config'
 import { BadRequestError, parseOrThrow } from '../../errors'
 import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { Connector, ConnectorContext, ConnectorDefinition, ConnectorServerSettings, InboxSettings } from '../connector'
+import { EmailCodes, ProofError, verifySignedIdentity } from './identity-proof'
 import { hubFor, inboxRoom, releaseHub, visitorRoom, type ChatHub, type ChatInbox, type ChatSocket } from './hub'
 import { newVisitorId, signVisitorToken, verifyVisitorToken } from './visitor-token'
 import { widgetBundle } from './widget-bundle'
@@ -38,10 +45,18 @@ export const WebchatSettings = z.object({
   preChatForm: z.boolean().default(true),
   /** Messages of a conversation sent back to a returning visitor. */
   historyLimit: z.number().int().min(1).max(1000).default(200),
+  /**
+   * Verifies the identity the embedding site gives a signed-in user: its backend signs
+   * `${userId}\n${email}` with this secret (hex HMAC-SHA256). Without it, signed identities are refused.
+   */
+  identitySecret: z.string().min(32, 'identitySecret must be at least 32 characters').optional(),
+  /** An email inbox of this server that mails visitors a one-time code proving the email they typed. */
+  codeEmailInbox: z.string().trim().min(1).optional(),
 })
 export type WebchatSettings = z.output<typeof WebchatSettings>
 
 const THREAD_PREFIX = 'webchat:'
+const emailKey = (email: string): string => email.trim().toLowerCase()
 const threadKeyOf = (visitorId: string): string => `${THREAD_PREFIX}${visitorId}`
 const DELIVERY_ACK_TIMEOUT_MS = 10_000
 
@@ -66,6 +81,7 @@ class WebchatConnector implements Connector, ChatInbox {
   private httpServer: HttpServer | null = null
   private agentsWereOnline = false
   private readonly cleanups: (() => void)[] = []
+  private readonly codes = new EmailCodes()
 
   constructor(
     readonly inbox: string,
@@ -92,6 +108,10 @@ class WebchatConnector implements Connector, ChatInbox {
   async start(context: ConnectorContext): Promise<void> {
     // Build before accepting visitors, so a broken widget fails the server start, not a page view.
     await widgetBundle()
+    const codeInbox = this.settings.codeEmailInbox
+    if (codeInbox && !context.notices?.canSend(codeInbox)) {
+      throw new ConfigError(`inbox "${this.inbox}" (webchat): codeEmailInbox "${codeInbox}" is not an email inbox of this server`)
+    }
     this.context = context
     this.httpServer = context.httpServer
     this.hub = hubFor(context.httpServer, context.log)
@@ -166,6 +186,9 @@ class WebchatConnector implements Connector, ChatInbox {
           if (err instanceof BadRequestError) {
             context.log.warn({ inbox: this.inbox, visitorId, event, error: err.message }, 'chat payload refused')
             failure = chatError('bad_request', err.message, event)
+          } else if (err instanceof ProofError) {
+            context.log.warn({ inbox: this.inbox, visitorId, event, error: err.message }, 'chat proof refused')
+            failure = chatError(err.code, err.message, event)
           } else if (err instanceof DeferredIngestError) {
             failure = chatError('internal', 'the message was received but could not be stored yet; it will appear shortly', event)
           } else {
@@ -194,17 +217,50 @@ class WebchatConnector implements Connector, ChatInbox {
       return session
     })
 
-    on('identify', (payload) => {
-      const given = parseOrThrow(IdentifyRequest, payload, 'pre-chat form')
-      if (given.phone) {
+    on('identify', (payload): IdentifyResponse => {
+      const { signedIdentity, ...typed } = parseOrThrow(IdentifyRequest, payload, 'pre-chat form')
+      if (typed.phone) {
         try {
-          normalizeAddress('phone', given.phone, this.server.defaultCountry)
+          normalizeAddress('phone', typed.phone, this.server.defaultCountry)
         } catch (err) {
           if (err instanceof InvalidAddressError) throw new BadRequestError(`invalid pre-chat form: phone: ${err.message}`)
           throw err
         }
       }
-      contact = given
+      contact = typed
+      if (signedIdentity) {
+        const secret = this.settings.identitySecret
+        if (!secret) throw new BadRequestError('this chat does not accept signed identities (the inbox has no identitySecret)')
+        if (!verifySignedIdentity(secret, signedIdentity)) throw new BadRequestError('the signed identity does not match its signature')
+        contact = { ...typed, email: signedIdentity.email, ...(typed.name || signedIdentity.name ? { name: typed.name ?? signedIdentity.name } : {}) }
+        this.codes.prove(visitorId, emailKey(signedIdentity.email), Date.now())
+      }
+      return {
+        ok: true,
+        email: !contact.email ? 'none' : this.emailProven(visitorId, contact) ? 'verified' : 'unverified',
+        codeAvailable: this.settings.codeEmailInbox !== undefined,
+      }
+    })
+
+    on('send_code', async (payload): Promise<SendCodeResponse> => {
+      parseOrThrow(SendCodeRequest, payload ?? {}, 'code request')
+      const inbox = this.settings.codeEmailInbox
+      if (!inbox || !context.notices) throw new BadRequestError('this chat cannot send codes by email')
+      if (!contact.email) throw new BadRequestError('give your email address in the form first')
+      const code = this.codes.issue(visitorId, emailKey(contact.email), Date.now())
+      await context.notices.send(inbox, {
+        to: contact.email,
+        subject: `${code} is your code for ${this.settings.title}`,
+        text: `Your code is ${code}. Type it into the chat to confirm this email address. It expires in 10 minutes.\n\nIf you did not ask for it, you can ignore this email.`,
+      })
+      return { ok: true, sentTo: contact.email }
+    })
+
+    on('verify_code', (payload): OkResponse => {
+      const { code } = parseOrThrow(VerifyCodeRequest, payload, 'code')
+      const email = this.codes.verify(visitorId, code, Date.now())
+      context.log.info({ inbox: this.inbox, visitorId }, 'chat visitor proved their email with a code')
+      if (!contact.email || emailKey(contact.email) !== email) contact = { ...contact, email }
       return { ok: true }
     })
 
@@ -255,15 +311,16 @@ class WebchatConnector implements Connector, ChatInbox {
     const context = this.context
     if (!context) throw new Error('the web chat connector is not running')
     const named = contact.name ? { name: contact.name } : {}
+    // Typed addresses are claims: only an email the visitor proved links them to a known customer.
+    const emailClaim = this.emailProven(visitorId, contact) ? {} : { unverified: 'typed_in_chat' as const }
     const inbound: InboundMessage = {
       channel: 'chat',
       inbox: this.inbox,
       externalId: item.externalId,
       from: { kind: 'chat', address: visitorId, ...(contact.name ? { name: contact.name } : {}) },
-      // The pre-chat email is how a visitor is linked to the customer the team already knows.
       alsoKnownAs: [
-        ...(contact.email ? [{ kind: 'email' as const, address: contact.email, ...named }] : []),
-        ...(contact.phone ? [{ kind: 'phone' as const, address: contact.phone, ...named }] : []),
+        ...(contact.email ? [{ kind: 'email' as const, address: contact.email, ...named, ...emailClaim }] : []),
+        ...(contact.phone ? [{ kind: 'phone' as const, address: contact.phone, ...named, unverified: 'typed_in_chat' as const }] : []),
       ],
       threadKey: threadKeyOf(visitorId),
       text: item.text,
@@ -273,6 +330,10 @@ class WebchatConnector implements Connector, ChatInbox {
     const stored = context.store.getMessage(result.itemId)
     if (!stored) throw new Error(`ingested chat message ${result.itemId} is missing`)
     return toChatMessage(stored)
+  }
+
+  private emailProven(visitorId: string, contact: ChatContact): boolean {
+    return contact.email !== undefined && this.codes.isProven(visitorId, emailKey(contact.email), Date.now())
   }
 
   private history(visitorId: string): ChatMessage[] {

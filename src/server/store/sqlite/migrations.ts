@@ -286,6 +286,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN html_omitted TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'claimed addresses',
+    // An address typed into the chat form, or an email failing DMARC, is kept but marked, so it never links a customer alone.
+    sql: `
+      ALTER TABLE identities ADD COLUMN unverified TEXT;
+      ALTER TABLE messages ADD COLUMN unverified_sender TEXT;
+    `,
+  },
 ]
 
 export class NewerDatabaseError extends Error {

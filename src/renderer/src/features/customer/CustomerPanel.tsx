@@ -3,7 +3,7 @@ import { CONSENT_KEYS_ORDER } from './consent'
 import type { ConsentKey, Customer, IdentityKind } from '../../../../shared/domain'
 import type { CustomerMergeItem, CustomerProfile } from '../../../../shared/ipc'
 import { useCustomer, useOutboxAction } from '../../api/queries'
-import { CHANNEL_LABELS, STATUS_LABELS, fullTime } from '../../lib/format'
+import { CHANNEL_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, fullTime } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import type { Selection } from '../inbox/InboxList'
 import { MergeDialog } from './MergeDialog'
@@ -93,6 +93,11 @@ function Identities({ profile }: { profile: CustomerProfile }) {
               <Icon name={IDENTITY_ICONS[identity.kind]} size={14} />
               <span className="panel-row-main">{identity.address}</span>
               <span className="panel-muted">{IDENTITY_LABELS[identity.kind]}</span>
+              {identity.unverified && (
+                <span className="unverified-badge" title={UNVERIFIED_LABELS[identity.unverified]} data-testid="identity-unverified">
+                  Unverified
+                </span>
+              )}
             </li>
           ))}
         </ul>

@@ -3,7 +3,7 @@ import type { Attachment, Call, HtmlOmitted, Message, Note, TimelineEvent } from
 import type { OutboxState, TimelineItem } from '../../../../shared/ipc'
 import { useApi } from '../../api/context'
 import { useCallNote, useOutboxAction } from '../../api/queries'
-import { CHANNEL_LABELS, DELIVERY_LABELS, STATUS_LABELS, clockTime, duration, fullTime } from '../../lib/format'
+import { CHANNEL_LABELS, DELIVERY_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, clockTime, duration, fullTime } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import { emailDocument } from './email-html'
 import { splitQuoted } from './quoted-text'
@@ -105,6 +105,11 @@ function MessageBubble({ message, outbox, customerId }: { message: Message; outb
           {clockTime(message.sentAt)}
         </time>
         <DeliveryState message={message} outbox={outbox} />
+        {message.unverifiedSender && (
+          <span className="unverified-badge" title={UNVERIFIED_LABELS[message.unverifiedSender]} data-testid="sender-unverified">
+            Unverified sender
+          </span>
+        )}
       </header>
       <div className="message-body">
         {message.subject && message.channel === 'email' && <p className="message-subject">{message.subject}</p>}
@@ -409,8 +414,12 @@ function describeEvent(event: TimelineEvent, userNames: Map<string, string>): st
       const keyword = text('keyword') ?? 'A consent request'
       return `${keyword} arrived after a later choice of the customer's and was not applied`
     }
-    case 'identity_suggested':
-      return `${actor} noticed another customer record that may be the same person`
+    case 'identity_suggested': {
+      // The detail says why, e.g. that an address was only typed into the chat form and so linked nothing.
+      const other = text('suggestedCustomerName') ?? 'another customer record'
+      const detail = text('detail')
+      return `Possibly the same person as ${other}${detail ? `: ${detail}` : ''}`
+    }
     default:
       return `${actor} updated the conversation`
   }

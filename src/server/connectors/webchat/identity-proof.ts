@@ -1,0 +1,129 @@
+import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto'
+import type { SignedIdentity } from '../../../shared/chat'
+
+/**
+ * The two ways a chat visitor proves an email address: a signature from the embedding site's
+ * backend (the site has signed the user in), or a one-time code mailed to the address.
+ */
+
+/** The hex HMAC-SHA256 the embedding site's backend computes for a signed-in user. */
+export function signIdentity(secret: string, userId: string, email: string): string {
+  return createHmac('sha256', secret).update(`${userId}\n${email}`).digest('hex')
+}
+
+export function verifySignedIdentity(secret: string, identity: SignedIdentity): boolean {
+  const expected = Buffer.from(signIdentity(secret, identity.userId, identity.email), 'hex')
+  const given = Buffer.from(identity.signature, 'hex')
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+export class ProofError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'bad_request' | 'rate_limited',
+  ) {
+    super(message)
+    this.name = 'ProofError'
+  }
+}
+
+export interface EmailCodeLimits {
+  /** How long a code stays valid. */
+  ttlMs: number
+  /** Wrong guesses allowed for one code; then a new code is needed. */
+  attempts: number
+  /** Codes one visitor may ask for per window. */
+  perVisitor: number
+  /** Codes one address may receive per window, whoever asks: nobody can flood a mailbox. */
+  perAddress: number
+  windowMs: number
+  /** How long a proven email stays proven for the visitor (reloads, reconnects). */
+  provenForMs: number
+}
+
+export const EMAIL_CODE_LIMITS: EmailCodeLimits = {
+  ttlMs: 10 * 60_000,
+  attempts: 5,
+  perVisitor: 3,
+  perAddress: 5,
+  windowMs: 60 * 60_000,
+  provenForMs: 24 * 60 * 60_000,
+}
+
+interface PendingCode {
+  email: string
+  hash: Buffer
+  expiresAt: number
+  attemptsLeft: number
+}
+
+/** Most entries any of the maps below keeps: the oldest go first, so memory stays bounded under a flood of visitors. */
+const MAX_ENTRIES = 50_000
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > MAX_ENTRIES) map.delete(map.keys().next().value as K)
+}
+
+const hashCode = (visitorId: string, code: string): Buffer => createHash('sha256').update(`${visitorId}\n${code}`).digest()
+
+/**
+ * One-time codes per visitor, in memory: a restart only means asking for a new code. Codes are
+ * kept hashed, expire, allow a few guesses, and both the visitor and the address are rate
+ * limited. Emails a visitor proved stay proven for them a while, so a reload asks nothing again.
+ */
+export class EmailCodes {
+  private readonly pending = new Map<string, PendingCode>()
+  private readonly sent = new Map<string, number[]>()
+  private readonly proven = new Map<string, { email: string; until: number }>()
+
+  constructor(private readonly limits: EmailCodeLimits = EMAIL_CODE_LIMITS) {}
+
+  /** A new code for the visitor to prove `email` (lower-cased); throws ProofError when asked too often. */
+  issue(visitorId: string, email: string, now: number): string {
+    const byVisitor = this.recent(`visitor:${visitorId}`, now)
+    const byAddress = this.recent(`address:${email}`, now)
+    if (byVisitor.length >= this.limits.perVisitor) throw new ProofError('You asked for too many codes. Try again later.', 'rate_limited')
+    if (byAddress.length >= this.limits.perAddress) throw new ProofError('Too many codes were sent to this address. Try again later.', 'rate_limited')
+    remember(this.sent, `visitor:${visitorId}`, [...byVisitor, now])
+    remember(this.sent, `address:${email}`, [...byAddress, now])
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
+    remember(this.pending, visitorId, { email, hash: hashCode(visitorId, code), expiresAt: now + this.limits.ttlMs, attemptsLeft: this.limits.attempts })
+    return code
+  }
+
+  /** The email the code proves; throws ProofError for a wrong, expired or exhausted code. */
+  verify(visitorId: string, code: string, now: number): string {
+    const entry = this.pending.get(visitorId)
+    if (!entry || entry.expiresAt <= now) {
+      this.pending.delete(visitorId)
+      throw new ProofError('There is no valid code for this chat: ask for a new one.', 'bad_request')
+    }
+    if (!timingSafeEqual(entry.hash, hashCode(visitorId, code))) {
+      entry.attemptsLeft--
+      if (entry.attemptsLeft <= 0) {
+        this.pending.delete(visitorId)
+        throw new ProofError('That code is not right, and it cannot be tried again: ask for a new one.', 'bad_request')
+      }
+      throw new ProofError(`That code is not right (${entry.attemptsLeft} ${entry.attemptsLeft === 1 ? 'try' : 'tries'} left).`, 'bad_request')
+    }
+    this.pending.delete(visitorId)
+    this.prove(visitorId, entry.email, now)
+    return entry.email
+  }
+
+  prove(visitorId: string, email: string, now: number): void {
+    remember(this.proven, visitorId, { email, until: now + this.limits.provenForMs })
+  }
+
+  /** Whether the visitor has proven this email (lower-cased) lately. */
+  isProven(visitorId: string, email: string, now: number): boolean {
+    const entry = this.proven.get(visitorId)
+    return entry !== undefined && entry.email === email && entry.until > now
+  }
+
+  private recent(key: string, now: number): number[] {
+    return (this.sent.get(key) ?? []).filter((at) => at > now - this.limits.windowMs)
+  }
+}
