@@ -124,6 +124,8 @@ export const ChatError = z.object({
     message: z.string(),
     /** The event whose payload was refused. */
     event: z.string().optional(),
+    /** With `rate_limited`: when the same request will be accepted again. Nothing refused was stored. */
+    retryAfterSeconds: z.number().int().positive().optional(),
   }),
 })
 export type ChatError = z.infer<typeof ChatError>

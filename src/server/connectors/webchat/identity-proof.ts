@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto'
 import type { SignedIdentity } from '../../../shared/chat'
+import { admit, RateWindow, rememberBounded } from './rate-limit'
 
 /**
  * The two ways a chat visitor proves an email address: a signature from the embedding site's
@@ -17,11 +18,9 @@ export function verifySignedIdentity(secret: string, identity: SignedIdentity): 
   return given.length === expected.length && timingSafeEqual(given, expected)
 }
 
+/** A one-time code that proves nothing: wrong, expired or tried too often. */
 export class ProofError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'bad_request' | 'rate_limited',
-  ) {
+  constructor(message: string) {
     super(message)
     this.name = 'ProofError'
   }
@@ -57,15 +56,6 @@ interface PendingCode {
   attemptsLeft: number
 }
 
-/** Most entries any of the maps below keeps: the oldest go first, so memory stays bounded under a flood of visitors. */
-const MAX_ENTRIES = 50_000
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key)
-  map.set(key, value)
-  if (map.size > MAX_ENTRIES) map.delete(map.keys().next().value as K)
-}
-
 const hashCode = (visitorId: string, code: string): Buffer => createHash('sha256').update(`${visitorId}\n${code}`).digest()
 
 /**
@@ -75,21 +65,26 @@ const hashCode = (visitorId: string, code: string): Buffer => createHash('sha256
  */
 export class EmailCodes {
   private readonly pending = new Map<string, PendingCode>()
-  private readonly sent = new Map<string, number[]>()
   private readonly proven = new Map<string, { email: string; until: number }>()
+  private readonly sentToVisitor: RateWindow
+  private readonly sentToAddress: RateWindow
 
-  constructor(private readonly limits: EmailCodeLimits = EMAIL_CODE_LIMITS) {}
+  constructor(private readonly limits: EmailCodeLimits = EMAIL_CODE_LIMITS) {
+    this.sentToVisitor = new RateWindow(limits.perVisitor, limits.windowMs)
+    this.sentToAddress = new RateWindow(limits.perAddress, limits.windowMs)
+  }
 
-  /** A new code for the visitor to prove `email` (lower-cased); throws ProofError when asked too often. */
+  /** A new code for the visitor to prove `email` (lower-cased); throws RateLimitedError when asked too often. */
   issue(visitorId: string, email: string, now: number): string {
-    const byVisitor = this.recent(`visitor:${visitorId}`, now)
-    const byAddress = this.recent(`address:${email}`, now)
-    if (byVisitor.length >= this.limits.perVisitor) throw new ProofError('You asked for too many codes. Try again later.', 'rate_limited')
-    if (byAddress.length >= this.limits.perAddress) throw new ProofError('Too many codes were sent to this address. Try again later.', 'rate_limited')
-    remember(this.sent, `visitor:${visitorId}`, [...byVisitor, now])
-    remember(this.sent, `address:${email}`, [...byAddress, now])
+    admit(
+      [
+        { window: this.sentToVisitor, key: visitorId, refusal: 'You asked for too many codes' },
+        { window: this.sentToAddress, key: email, refusal: 'Too many codes were sent to this address' },
+      ],
+      now,
+    )
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
-    remember(this.pending, visitorId, { email, hash: hashCode(visitorId, code), expiresAt: now + this.limits.ttlMs, attemptsLeft: this.limits.attempts })
+    rememberBounded(this.pending, visitorId, { email, hash: hashCode(visitorId, code), expiresAt: now + this.limits.ttlMs, attemptsLeft: this.limits.attempts })
     return code
   }
 
@@ -98,15 +93,15 @@ export class EmailCodes {
     const entry = this.pending.get(visitorId)
     if (!entry || entry.expiresAt <= now) {
       this.pending.delete(visitorId)
-      throw new ProofError('There is no valid code for this chat: ask for a new one.', 'bad_request')
+      throw new ProofError('There is no valid code for this chat: ask for a new one.')
     }
     if (!timingSafeEqual(entry.hash, hashCode(visitorId, code))) {
       entry.attemptsLeft--
       if (entry.attemptsLeft <= 0) {
         this.pending.delete(visitorId)
-        throw new ProofError('That code is not right, and it cannot be tried again: ask for a new one.', 'bad_request')
+        throw new ProofError('That code is not right, and it cannot be tried again: ask for a new one.')
       }
-      throw new ProofError(`That code is not right (${entry.attemptsLeft} ${entry.attemptsLeft === 1 ? 'try' : 'tries'} left).`, 'bad_request')
+      throw new ProofError(`That code is not right (${entry.attemptsLeft} ${entry.attemptsLeft === 1 ? 'try' : 'tries'} left).`)
     }
     this.pending.delete(visitorId)
     this.prove(visitorId, entry.email, now)
@@ -114,16 +109,12 @@ export class EmailCodes {
   }
 
   prove(visitorId: string, email: string, now: number): void {
-    remember(this.proven, visitorId, { email, until: now + this.limits.provenForMs })
+    rememberBounded(this.proven, visitorId, { email, until: now + this.limits.provenForMs })
   }
 
   /** Whether the visitor has proven this email (lower-cased) lately. */
   isProven(visitorId: string, email: string, now: number): boolean {
     const entry = this.proven.get(visitorId)
     return entry !== undefined && entry.email === email && entry.until > now
-  }
-
-  private recent(key: string, now: number): number[] {
-    return (this.sent.get(key) ?? []).filter((at) => at > now - this.limits.windowMs)
   }
 }

@@ -24,6 +24,7 @@ import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { Connector, ConnectorContext, ConnectorDefinition, ConnectorServerSettings, InboxSettings } from '../connector'
 import { EmailCodes, ProofError, verifySignedIdentity } from './identity-proof'
+import { RateLimitedError } from './rate-limit'
 import { hubFor, inboxRoom, releaseHub, visitorRoom, type ChatHub, type ChatInbox, type ChatSocket } from './hub'
 import { newVisitorId, signVisitorToken, verifyVisitorToken } from './visitor-token'
 import { widgetBundle } from './widget-bundle'
@@ -64,8 +65,8 @@ interface AckingEmitter {
   emit(event: 'message', message: ChatMessage, ack: (err: Error | null) => void): void
 }
 
-const chatError = (code: ChatError['error']['code'], message: string, event?: string): ChatError => ({
-  error: { code, message, ...(event ? { event } : {}) },
+const chatError = (code: ChatError['error']['code'], message: string, event?: string, retryAfterSeconds?: number): ChatError => ({
+  error: { code, message, ...(event ? { event } : {}), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) },
 })
 
 function toChatMessage(m: Message): ChatMessage {
@@ -188,7 +189,10 @@ class WebchatConnector implements Connector, ChatInbox {
             failure = chatError('bad_request', err.message, event)
           } else if (err instanceof ProofError) {
             context.log.warn({ inbox: this.inbox, visitorId, event, error: err.message }, 'chat proof refused')
-            failure = chatError(err.code, err.message, event)
+            failure = chatError('bad_request', err.message, event)
+          } else if (err instanceof RateLimitedError) {
+            context.log.info({ inbox: this.inbox, visitorId, event, error: err.message }, 'chat event refused: rate limited')
+            failure = chatError('rate_limited', err.message, event, err.retryAfterSeconds)
           } else if (err instanceof DeferredIngestError) {
             failure = chatError('internal', 'the message was received but could not be stored yet; it will appear shortly', event)
           } else {
