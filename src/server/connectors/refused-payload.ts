@@ -14,19 +14,20 @@ export const NEVER_RETRIED = Number.MAX_SAFE_INTEGER
 
 /**
  * Refuses an authentic (signed) webhook whose content cannot be read: its payload is kept in the
- * dead letters with the reason, so nothing the provider sent is lost and supervisors can see
- * it, and the provider is answered 400 with the reason.
+ * dead letters with the reason, under the inbox whose webhook it came to, so nothing the provider
+ * sent is lost and the supervisors of that inbox can see it; the provider is answered 400 with the reason.
  */
 export function refuseMalformed(
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: Pick<ConnectorContext, 'log' | 'store'>,
+  inbox: string,
   what: string,
   reason: string,
   body: unknown = request.body,
 ): FastifyReply {
   const message = `malformed ${what}: ${reason}`
-  const deadLetterId = ctx.store.write((w) => w.addDeadLetter(REFUSED_WEBHOOK, { url: request.url, body }, message, NEVER_RETRIED)).result
+  const deadLetterId = ctx.store.write((w) => w.addDeadLetter(REFUSED_WEBHOOK, inbox, { url: request.url, body }, message, NEVER_RETRIED)).result
   ctx.log.warn({ url: redactedUrl(request.url), reason, deadLetterId }, `${what} refused: malformed payload`)
   return reply.status(400).send(errorBody('bad_request', message))
 }

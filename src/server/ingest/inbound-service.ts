@@ -1,4 +1,4 @@
-import type { IngestResult } from '../../shared/ingest'
+import { InboundMessage, type IngestResult } from '../../shared/ingest'
 import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError } from '../errors'
 import type { Store, StoreWriter } from '../store/store'
@@ -20,6 +20,16 @@ export class DeferredIngestError extends Error {
 export interface InboundLogger {
   warn(obj: object, msg: string): void
   error(obj: object, msg: string): void
+}
+
+/**
+ * The inbox an item names, read as the ingest reads it (absent: the default inbox), so that its
+ * dead letter is shown to those who may see that inbox; null when it names none that could be.
+ */
+function inboxOf(raw: unknown): string | null {
+  const named = typeof raw === 'object' && raw !== null ? (raw as { inbox?: unknown }).inbox : undefined
+  const parsed = InboundMessage.shape.inbox.safeParse(named)
+  return parsed.success ? parsed.data : null
 }
 
 const RETRY_BASE_MS = 5_000
@@ -104,7 +114,7 @@ export class InboundService {
   private failure(raw: unknown, err: unknown): unknown {
     if (err instanceof BadRequestError || err instanceof NotFoundError) return err
     const message = err instanceof Error ? err.message : String(err)
-    const id = this.store.write((w) => w.addDeadLetter('inbound', raw, message, Date.now() + RETRY_BASE_MS)).result
+    const id = this.store.write((w) => w.addDeadLetter('inbound', inboxOf(raw), raw, message, Date.now() + RETRY_BASE_MS)).result
     this.log.error({ err, deadLetterId: id }, 'ingest failed after acceptance; dead-lettered')
     return new DeferredIngestError(id, err)
   }

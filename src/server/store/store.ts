@@ -64,6 +64,8 @@ export interface OutboundItem {
 export interface DeadLetter {
   id: number
   kind: string
+  /** The inbox the payload arrived for; null when it cannot be told (only users who see every inbox see it). */
+  inbox: string | null
   payload: unknown
   error: string
   attempts: number
@@ -174,6 +176,8 @@ export interface StoreReader {
   counts(): Counts
   lastMutationId(clientId: string): number
   dueDeadLetters(now: number, limit: number): DeadLetter[]
+  /** Every letter, due or not, of the inboxes the scope allows, soonest retry first. */
+  deadLetters(scope: InboxScope, limit: number): DeadLetter[]
   /** Customers with this name (case-insensitive) and an email address at `domain`, except `exceptCustomerId`. */
   customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Customer[]
   /** Suggestions involving the customer, on either side, newest first. */
@@ -198,7 +202,7 @@ export interface StoreWriter extends StoreReader {
   deleteToken(tokenHash: string): boolean
   setPasswordHash(userId: string, hash: string): void
   setLastMutationId(clientId: string, userId: string, mutationId: number): void
-  addDeadLetter(kind: string, payload: unknown, error: string, nextAttemptAt: number): number
+  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number): number
   retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): void
   deleteDeadLetter(id: number): void
   /** False when the pair of customers already has a suggestion (either way round). */

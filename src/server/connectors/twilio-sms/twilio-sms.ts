@@ -124,17 +124,17 @@ class TwilioSmsConnector implements Connector {
       const params = verifiedForm(request, reply, { ...guard, log: ctx.log, what })
       if (!params) return reply
       const parsed = InboundSms.safeParse(flattenForm(params))
-      if (!parsed.success) return refuseMalformed(request, reply, ctx, what, z.prettifyError(parsed.error))
+      if (!parsed.success) return refuseMalformed(request, reply, ctx, this.inbox, what, z.prettifyError(parsed.error))
       const sms = parsed.data
       let from: string
       try {
         from = normalizeAddress('phone', sms.From, this.server.defaultCountry)
       } catch (err) {
-        if (err instanceof InvalidAddressError) return refuseMalformed(request, reply, ctx, what, `From: ${err.message}`)
+        if (err instanceof InvalidAddressError) return refuseMalformed(request, reply, ctx, this.inbox, what, `From: ${err.message}`)
         throw err
       }
       const attachments = mediaOf(flattenForm(params), sms.NumMedia)
-      if (typeof attachments === 'string') return refuseMalformed(request, reply, ctx, what, attachments)
+      if (typeof attachments === 'string') return refuseMalformed(request, reply, ctx, this.inbox, what, attachments)
       const keyword = smsKeyword(sms.Body)
       const item: InboundMessage = {
         channel: 'sms',
@@ -154,7 +154,7 @@ class TwilioSmsConnector implements Connector {
       try {
         await ctx.ingest(item)
       } catch (err) {
-        if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx, what, err.message)
+        if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx, this.inbox, what, err.message)
         // Dead-lettered: stored and retried by the server, so Twilio is told it arrived.
         if (!(err instanceof DeferredIngestError)) throw err
       }
@@ -168,7 +168,7 @@ class TwilioSmsConnector implements Connector {
       const params = verifiedForm(request, reply, { ...guard, log: ctx.log, what })
       if (!params) return reply
       const parsed = StatusCallback.safeParse(flattenForm(params))
-      if (!parsed.success) return refuseMalformed(request, reply, ctx, what, z.prettifyError(parsed.error))
+      if (!parsed.success) return refuseMalformed(request, reply, ctx, this.inbox, what, z.prettifyError(parsed.error))
       const { MessageSid, MessageStatus, ErrorCode, ErrorMessage } = parsed.data
       const status = TWILIO_STATUS[MessageStatus.toLowerCase()]
       if (status === undefined) {

@@ -95,14 +95,14 @@ class VoiceConnector implements Connector {
     const params = verifiedForm(request, reply, { authToken: this.settings.authToken, publicUrl: this.server.publicUrl, log: ctx.log, what })
     if (!params) return reply
     const parsed = CallWebhook.safeParse(flattenForm(params))
-    if (!parsed.success) return refuseMalformed(request, reply, ctx, what, z.prettifyError(parsed.error))
+    if (!parsed.success) return refuseMalformed(request, reply, ctx, this.inbox, what, z.prettifyError(parsed.error))
     const item = this.toInbound(ctx, parsed.data)
-    if (typeof item === 'string') return refuseMalformed(request, reply, ctx, what, item)
+    if (typeof item === 'string') return refuseMalformed(request, reply, ctx, this.inbox, what, item)
     if (item === UNKNOWN_CALL) return unknownCall(request, reply, ctx, parsed.data.CallSid)
     try {
       await ctx.ingest(item)
     } catch (err) {
-      if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx, what, err.message)
+      if (err instanceof BadRequestError) return refuseMalformed(request, reply, ctx, this.inbox, what, err.message)
       // The call was not stored between our look-up and the ingest (its first webhook is dead-lettered).
       if (err instanceof NotFoundError) return unknownCall(request, reply, ctx, parsed.data.CallSid)
       // Dead-lettered: stored and retried by the server.

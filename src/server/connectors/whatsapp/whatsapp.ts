@@ -117,9 +117,9 @@ class WhatsAppConnector implements Connector {
     try {
       json = JSON.parse(text)
     } catch (err) {
-      return refuseMalformed(request, reply, ctx, what, `the body is not JSON (${(err as Error).message})`, text)
+      return refuseMalformed(request, reply, ctx, this.inbox, what, `the body is not JSON (${(err as Error).message})`, text)
     }
-    const malformed = (reason: string) => refuseMalformed(request, reply, ctx, what, reason, json)
+    const malformed = (reason: string) => refuseMalformed(request, reply, ctx, this.inbox, what, reason, json)
     const parsed = WhatsAppWebhook.safeParse(json)
     if (!parsed.success) return malformed(z.prettifyError(parsed.error))
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { StoreReader } from '../../store/store'
+import { scopeOf } from '../../sync/access'
 import { userOf } from '../auth'
 import { ErrorBody, ForbiddenError } from '../errors'
 
@@ -8,6 +9,7 @@ const DeadLetterOut = z
   .object({
     id: z.number(),
     kind: z.string(),
+    inbox: z.string().nullable().describe('The inbox the payload arrived for; null when it cannot be told'),
     payload: z.unknown(),
     error: z.string(),
     attempts: z.number(),
@@ -30,15 +32,17 @@ export const deadLetterRoutes =
           summary: 'Inbound items whose processing failed, retried with backoff, and refused webhooks (supervisors only)',
           description:
             'Kind `inbound`: an accepted item, retried until it is stored. Kind `refused-webhook`: a signed provider payload ' +
-            'refused as malformed (400), kept as `{ url, body }` with the reason and never retried (nextAttemptAt is 2^53 - 1).',
+            'refused as malformed (400), kept as `{ url, body }` with the reason and never retried (nextAttemptAt is 2^53 - 1). ' +
+            'A supervisor sees the letters of the inboxes they may see; letters of no known inbox only a supervisor who sees every inbox.',
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
           response: { 200: z.object({ items: z.array(DeadLetterOut) }), 401: ErrorBody, 403: ErrorBody },
         },
       },
       async (request) => {
-        if (userOf(request).role !== 'supervisor') throw new ForbiddenError('dead letters are visible to supervisors only')
-        // Every letter, due or not, soonest retry first.
-        return { items: store.dueDeadLetters(Number.MAX_SAFE_INTEGER, request.query.limit) }
+        const user = userOf(request)
+        if (user.role !== 'supervisor') throw new ForbiddenError('dead letters are visible to supervisors only')
+        // Payloads hold customers' messages and addresses: a supervisor's inboxes bound them as they bound conversations.
+        return { items: store.deadLetters(scopeOf(user), request.query.limit) }
       },
     )
   }

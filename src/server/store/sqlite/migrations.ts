@@ -295,6 +295,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN unverified_sender TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'dead letters know their inbox',
+    // Supervisors see only the dead letters of inboxes they may see. An inbound item names its inbox
+    // ('default' when left out, as the ingest reads it); a refused webhook arrived on its inbox's
+    // path. What cannot be told stays NULL: only users who see every inbox see it.
+    sql: `
+      ALTER TABLE dead_letters ADD COLUMN inbox TEXT;
+      UPDATE dead_letters SET inbox = CASE
+          WHEN json_type(payload, '$.inbox') = 'text' THEN trim(json_extract(payload, '$.inbox'))
+          WHEN json_type(payload, '$.inbox') IS NULL THEN 'default'
+        END
+        WHERE kind = 'inbound' AND json_valid(payload) AND json_type(payload) = 'object';
+      UPDATE dead_letters SET inbox = segment
+        FROM (
+          SELECT letter_id, substr(rest, 1, instr(rest, '/') - 1) AS segment
+          FROM (
+            SELECT id AS letter_id, substr(json_extract(payload, '$.url'), 11) AS rest FROM dead_letters
+            WHERE kind = 'refused-webhook' AND json_valid(payload) AND json_extract(payload, '$.url') LIKE '/webhooks/%'
+          )
+        )
+        WHERE id = letter_id AND segment <> '' AND instr(segment, '%') = 0;
+    `,
+  },
 ]
 
 export class NewerDatabaseError extends Error {

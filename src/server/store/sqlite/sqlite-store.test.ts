@@ -4,7 +4,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../../tests/support/file-modes'
-import { MIGRATIONS, NewerDatabaseError } from './migrations'
+import { MIGRATIONS, migrate, NewerDatabaseError } from './migrations'
 import { openSqliteStore } from './sqlite-store'
 
 let dir: string
@@ -50,6 +50,21 @@ describe('sqlite store', () => {
     ).toThrow('boom')
     expect(store.getCustomer('c2')).toBeNull()
     expect(store.lastSeq()).toBe(1)
+    store.close()
+  })
+
+  it('files the dead letters of an older server under the inbox each can be told to belong to, and the rest under none', () => {
+    const db = new Database(dbPath)
+    migrate(db, dbPath, MIGRATIONS.filter((m) => m.version < 12))
+    const add = db.prepare("INSERT INTO dead_letters (kind, payload, error, attempts, next_attempt_at, created_at) VALUES (?, ?, 'failed', 1, 1, 1)")
+    add.run('inbound', JSON.stringify({ channel: 'sms', inbox: ' sms-main ', externalId: 'a' }))
+    add.run('inbound', JSON.stringify({ channel: 'email', externalId: 'b' }))
+    add.run('inbound', JSON.stringify({ channel: 'email', inbox: 42, externalId: 'c' }))
+    add.run('refused-webhook', JSON.stringify({ url: '/webhooks/wa-main/whatsapp?token=%20', body: '{not json' }))
+    add.run('refused-webhook', JSON.stringify({ url: '/webhooks/sms%20main/sms', body: {} }))
+    db.close()
+    const store = openSqliteStore(dbPath)
+    expect(store.deadLetters(null, 10).map((l) => l.inbox)).toEqual(['sms-main', 'default', null, 'wa-main', null])
     store.close()
   })
 

@@ -93,6 +93,26 @@ export class InvalidCursorError extends Error {
 const scopeClause = (inboxExpr: string): string => `(@scope IS NULL OR ${inboxExpr} IN (SELECT value FROM json_each(@scope)))`
 const scopeParam = (scope: InboxScope): string | null => (scope === null ? null : JSON.stringify(scope))
 
+interface DeadLetterRow {
+  id: number
+  kind: string
+  inbox: string | null
+  payload: string
+  error: string
+  attempts: number
+  next_attempt_at: number
+}
+
+const deadLetterOf = (r: DeadLetterRow): DeadLetter => ({
+  id: r.id,
+  kind: r.kind,
+  inbox: r.inbox,
+  payload: JSON.parse(r.payload) as unknown,
+  error: r.error,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+})
+
 class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>()
   private pending: StoredChange[] | null = null
@@ -230,10 +250,10 @@ class SqliteStore implements Store {
     ).run(clientId, userId, mutationId, Date.now())
   }
 
-  addDeadLetter(kind: string, payload: unknown, error: string, nextAttemptAt: number): number {
+  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number): number {
     const info = this.stmt(
-      'INSERT INTO dead_letters (kind, payload, error, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 1, ?, ?)',
-    ).run(kind, JSON.stringify(payload), error, nextAttemptAt, Date.now())
+      'INSERT INTO dead_letters (kind, inbox, payload, error, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+    ).run(kind, inbox, JSON.stringify(payload), error, nextAttemptAt, Date.now())
     return Number(info.lastInsertRowid)
   }
 
@@ -661,16 +681,15 @@ class SqliteStore implements Store {
   }
 
   dueDeadLetters(now: number, limit: number): DeadLetter[] {
-    const rows = this.stmt(
-      'SELECT * FROM dead_letters WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?',
-    ).all(now, limit) as { id: number; kind: string; payload: string; error: string; attempts: number; next_attempt_at: number }[]
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      payload: JSON.parse(r.payload) as unknown,
-      error: r.error,
-      attempts: r.attempts,
-      nextAttemptAt: r.next_attempt_at,
-    }))
+    return this.stmt('SELECT * FROM dead_letters WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?')
+      .all(now, limit)
+      .map((r) => deadLetterOf(r as DeadLetterRow))
+  }
+
+  deadLetters(scope: InboxScope, limit: number): DeadLetter[] {
+    // A letter of no known inbox fails the scope clause (NULL IN …), so only an unscoped reader sees it.
+    return this.stmt(`SELECT * FROM dead_letters WHERE ${scopeClause('inbox')} ORDER BY next_attempt_at, id LIMIT @limit`)
+      .all({ scope: scopeParam(scope), limit })
+      .map((r) => deadLetterOf(r as DeadLetterRow))
   }
 }
