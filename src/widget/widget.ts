@@ -4,6 +4,7 @@ import type {
   ChatAck,
   ChatClientToServerEvents,
   ChatContact,
+  ChatError,
   ChatMessage,
   ChatServerToClientEvents,
   ChatSession,
@@ -39,9 +40,13 @@ interface Pending {
   clientMessageId: string
   text: string
   element: HTMLElement
+  /** Refused as too many for now: sent again when the server said it would take it. */
+  held?: boolean
 }
 
 const SEND_TIMEOUT_MS = 10_000
+/** When a refusal for too many does not say how long to wait. */
+const DEFAULT_RETRY_SECONDS = 10
 const TYPING_IDLE_MS = 2_000
 /** Below the 6 s after which the agent's app drops a typing indicator it has not heard again. */
 const TYPING_REPEAT_MS = 3_000
@@ -86,6 +91,7 @@ class ChatWidget {
   private readonly shown = new Set<string>()
   private readonly pending: Pending[] = []
   private typingTimer: number | undefined
+  private retryTimer: number | undefined
   private agentTypingTimer: number | undefined
   private typing = false
   private typingSentAt = 0
@@ -153,7 +159,14 @@ class ChatWidget {
       auth: (cb) => cb({ inbox, ...(this.saved.token ? { token: this.saved.token } : {}) }),
     })
     this.socket.on('connect', () => this.join())
-    this.socket.on('connect_error', (err) => this.showNotice(`Chat unavailable: ${err.message}`))
+    this.socket.on('connect_error', (err) => {
+      this.showNotice(`Chat unavailable: ${err.message}`)
+      const refusal = (err as Error & { data?: ChatError['error'] }).data
+      // socket.io retries a lost connection by itself, never a refused handshake: a busy chat is tried again when it said.
+      if (refusal?.code === 'rate_limited' && !this.socket.active) {
+        window.setTimeout(() => this.socket.connect(), (refusal.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS) * 1000)
+      }
+    })
     this.socket.on('disconnect', () => this.setStatus('Reconnecting…'))
     this.socket.on('message', (m, ack) => {
       this.hideAgentTyping()
@@ -362,13 +375,22 @@ class ChatWidget {
         if (res.error.code === 'bad_request') {
           if (at >= 0) this.pending.splice(at, 1)
           item.element.dataset.state = 'failed'
+        } else if (res.error.code === 'rate_limited') {
+          item.held = true
+          this.retryPendingIn(res.error.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS)
         }
         return this.showNotice(res.error.message)
       }
       if (at >= 0) this.pending.splice(at, 1)
       item.element.remove()
       this.append(res.message)
+      if (item.held && !this.pending.some((p) => p.held)) this.hideNotice()
     })
+  }
+
+  private retryPendingIn(seconds: number): void {
+    window.clearTimeout(this.retryTimer)
+    this.retryTimer = window.setTimeout(() => this.flushPending(), seconds * 1000)
   }
 
   private flushPending(): void {
