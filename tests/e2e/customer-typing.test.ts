@@ -17,7 +17,7 @@ beforeAll(async () => {
     server: { inboxes: [{ name: INBOX, channel: 'chat', connector: { type: 'webchat', secret: 'e2e-typing-secret-0123456789abcdef', allowedOrigins: ['*'] } }] as never },
     seed: async (server) => server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' }),
   })
-  visitor = io(env.server.url, { path: CHAT_SOCKET_PATH, auth: { inbox: INBOX }, transports: ['websocket'], reconnection: false })
+  visitor = io(env.server.url, { path: CHAT_SOCKET_PATH, auth: { inbox: INBOX }, transports: ['websocket'], reconnection: false, extraHeaders: { origin: 'https://shop.example' } })
   await new Promise<void>((resolve, reject) => {
     visitor.once('connect', () => resolve())
     visitor.once('connect_error', reject)

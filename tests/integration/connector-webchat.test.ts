@@ -30,6 +30,12 @@ const CHROMIUM = process.env.THREADLINE_CHROMIUM ?? '/usr/bin/chromium'
 const INBOX = 'Website chat'
 /** A second chat inbox, which mails visitors a code to prove the email they typed. */
 const CODE_INBOX = 'Help center chat'
+/** Takes connections that send no Origin: a partner's server relaying its users' chats. */
+const SERVER_CLIENTS_INBOX = 'Partner relay chat'
+/** Inboxes with tight rate limits, each for the one test that fills them. */
+const BURST_INBOX = 'Burst chat'
+const CROWD_INBOX = 'Crowded chat'
+const TEAM_INBOX = 'Small team chat'
 const SECRET = 'webchat-test-secret-0123456789abcdef'
 const IDENTITY_SECRET = 'shop-backend-identity-secret-0123456789'
 const SUPPORT = 'support@threadline.test'
@@ -64,14 +70,15 @@ async function openWidget(): Promise<ChatWidgetPage> {
   return widget
 }
 
-/** A raw chat socket, as a script (not the widget) would open one. */
-async function chatClient(options: { origin?: string; auth?: Record<string, unknown> } = {}): Promise<ChatClient> {
+/** A raw chat socket, as the shop's page would open one; `origin: null` sends none, as a script outside a browser. */
+async function chatClient(options: { origin?: string | null; auth?: Record<string, unknown> } = {}): Promise<ChatClient> {
+  const origin = options.origin === undefined ? site.origin : options.origin
   const socket: ChatClient = io(t.server.url, {
     path: CHAT_SOCKET_PATH,
     auth: options.auth ?? { inbox: INBOX },
     transports: ['websocket'],
     reconnection: false,
-    ...(options.origin ? { extraHeaders: { origin: options.origin } } : {}),
+    ...(origin ? { extraHeaders: { origin } } : {}),
   })
   chatClients.push(socket)
   await new Promise<void>((resolve, reject) => {
@@ -79,6 +86,23 @@ async function chatClient(options: { origin?: string; auth?: Record<string, unkn
     socket.once('connect_error', (err) => reject(err))
   })
   return socket
+}
+
+/** Why the server turned a chat connection away, as socket.io hands it to the client. */
+async function refusedConnection(options: Parameters<typeof chatClient>[0]): Promise<Error & { data?: ChatError['error'] }> {
+  const refusal = await chatClient(options).then(
+    () => null,
+    (err: Error) => err,
+  )
+  if (!refusal) throw new Error('the connection was accepted')
+  return refusal
+}
+
+/** The texts of a conversation, oldest first, every stored copy. */
+async function conversationTexts(conversationId: string): Promise<string[]> {
+  const res = await api(t.server.url, 'GET', `/api/v1/conversations/${conversationId}/messages?limit=500`, { token: agent.token })
+  expect(res.status).toBe(200)
+  return (res.body.items as Message[]).map((m) => m.text)
 }
 
 async function timeline(customerId: string): Promise<{ kind: string; item: Message | TimelineEvent }[]> {
@@ -124,6 +148,11 @@ async function eventually<T>(check: () => Promise<T | undefined | null | false>,
   }
 }
 
+/** A web chat inbox for the shop's site, with the settings a test needs. */
+function chatInbox(name: string, settings: Record<string, unknown>) {
+  return { name, channel: 'chat' as const, connector: { type: 'webchat', secret: SECRET, allowedOrigins: [site.origin], ...settings } }
+}
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-test-deps.sh`)
   site = await serveEmbeddingSite()
@@ -146,6 +175,10 @@ beforeAll(async () => {
         channel: 'email',
         connector: emailConnector(dovecot, smtp, 'Lamps & Co'),
       },
+      chatInbox(SERVER_CLIENTS_INBOX, { allowServerClients: true }),
+      chatInbox(BURST_INBOX, { preChatForm: false, rateLimits: { visitorBurst: { max: 2, perSeconds: 3 } } }),
+      chatInbox(CROWD_INBOX, { rateLimits: { addressNewVisitors: { max: 4, perSeconds: 600 }, addressConnections: { max: 6, perSeconds: 600 } } }),
+      chatInbox(TEAM_INBOX, { rateLimits: { inboxMessages: { max: 3, perSeconds: 600 }, inboxNewVisitors: { max: 3, perSeconds: 600 } } }),
     ],
   })
   site.setServer(t.server.url, INBOX)
@@ -342,6 +375,19 @@ describe('web chat widget', () => {
     await expect(chatClient({ auth: { token: 7 } })).rejects.toThrow(/invalid chat handshake/)
   })
 
+  it('refuses a client that sends no Origin, unless the inbox allows server-side clients', async () => {
+    const refusal = await refusedConnection({ origin: null })
+    expect(refusal.message).toBe(
+      `the chat of inbox "${INBOX}" takes connections from web pages only: this one sent no Origin header (the inbox's allowServerClients setting lets such clients in)`,
+    )
+    expect(refusal.data).toMatchObject({ code: 'unauthorized' })
+
+    const relay = await chatClient({ origin: null, auth: { inbox: SERVER_CLIENTS_INBOX } })
+    await expect(relay.emitWithAck('join', {})).resolves.toMatchObject({ visitorId: expect.any(String) })
+    // Allowing server-side clients does not let in a page of another site.
+    await expect(chatClient({ origin: 'https://evil.example', auth: { inbox: SERVER_CLIENTS_INBOX } })).rejects.toThrow(/may not embed/)
+  })
+
   it('offers the offline form when no agent is connected, and switches back when one connects', async () => {
     const widget = await openWidget()
     await widget.openChat()
@@ -364,5 +410,114 @@ describe('web chat widget', () => {
     await connectAgent()
     await next.prechatForm.waitFor()
     await expect(next.status.textContent()).resolves.toBe('We are online')
+  })
+})
+
+describe('web chat rate limits', () => {
+  it('refuses a visitor’s burst past the limit with rate_limited, and stores every accepted message once', async () => {
+    const socket = await chatClient()
+    await socket.emitWithAck('join', {})
+    const sends = Array.from({ length: 15 }, (_, i) => ({ clientMessageId: randomUUID(), text: `flood ${i}` }))
+    const answers = await Promise.all(sends.map((send) => socket.emitWithAck('send', send) as Promise<ChatAck<SendResponse>>))
+
+    const accepted = answers.flatMap((a, i) => ('message' in a ? [sends[i]!] : []))
+    const refused = answers.flatMap((a) => ('error' in a ? [a.error] : []))
+    // The default: 10 messages per 10 seconds.
+    expect(accepted).toHaveLength(10)
+    expect(refused).toHaveLength(5)
+    for (const error of refused) {
+      expect(error).toMatchObject({ code: 'rate_limited', event: 'send' })
+      expect(error.message).toMatch(/^You are sending messages too fast; try again in (10|9) seconds\.$/)
+      expect(error.retryAfterSeconds).toBeGreaterThan(0)
+      expect(error.retryAfterSeconds).toBeLessThanOrEqual(10)
+    }
+
+    // A resend of an accepted message is answered with the stored one, though the visitor is over the limit…
+    const resent = (await socket.emitWithAck('send', accepted[0]!)) as ChatAck<SendResponse>
+    expect(resent).toMatchObject({ message: { text: accepted[0]!.text } })
+    // …and a refused one stays refused until the window has room.
+    const refusedSend = sends.find((s) => !accepted.includes(s))!
+    await expect(socket.emitWithAck('send', refusedSend)).resolves.toMatchObject({ error: { code: 'rate_limited' } })
+
+    const first = await storedChatMessage(accepted[0]!.text)
+    const stored = await conversationTexts(first.conversationId)
+    expect([...stored].sort()).toEqual(accepted.map((s) => s.text).sort())
+    expect(socket.connected).toBe(true)
+  })
+
+  it('refuses many new visitors from one address at the handshake, and makes no customer for visitors who never wrote', async () => {
+    const crowd: { socket: ChatClient; session: ChatSession }[] = []
+    for (let i = 0; i < 4; i++) {
+      const socket = await chatClient({ auth: { inbox: CROWD_INBOX } })
+      const session = (await socket.emitWithAck('join', {})) as ChatSession
+      await socket.emitWithAck('identify', { name: `Crowd visitor ${i}` })
+      await socket.emitWithAck('typing', { typing: true })
+      crowd.push({ socket, session })
+    }
+
+    const refusal = await refusedConnection({ auth: { inbox: CROWD_INBOX } })
+    expect(refusal.message).toBe('Too many new chats from your network; try again in 10 minutes.')
+    expect(refusal.data).toMatchObject({ code: 'rate_limited' })
+    expect(refusal.data?.retryAfterSeconds).toBeGreaterThan(590)
+
+    // A returning visitor is not new: their token still gets them in, until the address has connected too often.
+    const { token } = crowd[0]!.session
+    await chatClient({ auth: { inbox: CROWD_INBOX, token } })
+    await chatClient({ auth: { inbox: CROWD_INBOX, token } })
+    await expect(refusedConnection({ auth: { inbox: CROWD_INBOX, token } })).resolves.toMatchObject({
+      message: 'Too many chat connections from your network; try again in 10 minutes.',
+      data: { code: 'rate_limited' },
+    })
+
+    // Connecting, filling the form and typing made no customer; the first message makes one.
+    const search = async (q: string): Promise<Customer[]> =>
+      (await api(t.server.url, 'GET', `/api/v1/customers?q=${encodeURIComponent(q)}`, { token: agent.token })).body.items
+    await expect(search('Crowd visitor')).resolves.toEqual([])
+    await expect(crowd[0]!.socket.emitWithAck('send', { clientMessageId: randomUUID(), text: 'Do you sell shades?' })).resolves.toMatchObject({
+      message: { text: 'Do you sell shades?' },
+    })
+    expect((await search('Crowd visitor')).map((c) => c.name)).toEqual(['Crowd visitor 0'])
+  })
+
+  it('caps the messages and the new visitors of the whole inbox, whoever sends them', async () => {
+    const visitors: ChatClient[] = []
+    for (let i = 0; i < 3; i++) {
+      const socket = await chatClient({ auth: { inbox: TEAM_INBOX } })
+      await socket.emitWithAck('join', {})
+      visitors.push(socket)
+    }
+    await expect(refusedConnection({ auth: { inbox: TEAM_INBOX } })).resolves.toMatchObject({
+      message: 'The chat is too busy for new visitors right now; try again in 10 minutes.',
+      data: { code: 'rate_limited' },
+    })
+
+    const [a, b, c] = visitors as [ChatClient, ChatClient, ChatClient]
+    const send = (socket: ChatClient, text: string) => socket.emitWithAck('send', { clientMessageId: randomUUID(), text }) as Promise<ChatAck<SendResponse>>
+    await expect(send(a, 'team one')).resolves.toMatchObject({ message: { text: 'team one' } })
+    await expect(send(b, 'team two')).resolves.toMatchObject({ message: { text: 'team two' } })
+    await expect(send(a, 'team three')).resolves.toMatchObject({ message: { text: 'team three' } })
+    await expect(send(c, 'team four')).resolves.toMatchObject({
+      error: { code: 'rate_limited', message: 'The team is receiving too many messages right now; try again in 10 minutes.' },
+    })
+    await expect(storedChatMessage('team four')).rejects.toThrow(/no stored chat message/)
+  })
+
+  it('shows the widget’s visitor a refusal for sending too fast and sends the held message when allowed', async () => {
+    await connectAgent()
+    site.setServer(t.server.url, BURST_INBOX)
+    const widget = await openWidget()
+    await widget.openChat()
+    await widget.send('burst one')
+    await widget.send('burst two')
+    await widget.input.fill('burst three')
+    await widget.input.press('Enter')
+
+    await widget.notice.filter({ hasText: /^You are sending messages too fast; try again in [1-3] seconds?\.$/ }).waitFor()
+    await expect(widget.messages.filter({ hasText: 'burst three' }).getAttribute('data-state')).resolves.toBe('sending')
+    // Held, not dropped: it goes out once the window has room (2 messages per 3 seconds here).
+    await widget.messages.filter({ hasText: 'burst three' }).and(widget.panel.locator('li[data-id]')).waitFor({ timeout: 10_000 })
+    await expect(widget.notice.isHidden()).resolves.toBe(true)
+    const three = await storedChatMessage('burst three')
+    expect(await conversationTexts(three.conversationId)).toEqual(['burst one', 'burst two', 'burst three'])
   })
 })

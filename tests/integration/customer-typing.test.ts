@@ -39,7 +39,7 @@ describe('a chat visitor typing, relayed by the client core', () => {
     })
     await waitUntilSynced(core, t.server)
 
-    const socket: NonNullable<typeof visitor> = io(t.server.url, { path: CHAT_SOCKET_PATH, auth: { inbox: INBOX }, transports: ['websocket'], reconnection: false })
+    const socket: NonNullable<typeof visitor> = io(t.server.url, { path: CHAT_SOCKET_PATH, auth: { inbox: INBOX }, transports: ['websocket'], reconnection: false, extraHeaders: { origin: 'https://shop.example' } })
     visitor = socket
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve())

@@ -5,6 +5,7 @@ import {
   CHAT_SOCKET_PATH,
   ChatHandshake,
   type ChatClientToServerEvents,
+  type ChatError,
   type ChatServerToClientEvents,
 } from '../../../shared/chat'
 import type { ConnectorLogger } from '../connector'
@@ -17,13 +18,26 @@ export interface ChatSocketData {
 export type ChatServer = Server<ChatClientToServerEvents, ChatServerToClientEvents, Record<string, never>, ChatSocketData>
 export type ChatSocket = Socket<ChatClientToServerEvents, ChatServerToClientEvents, Record<string, never>, ChatSocketData>
 
+/** A client asking to connect, as the handshake shows it. */
+export interface ChatArrival {
+  /** The page's origin; browsers always send it, other clients need not. */
+  origin: string | undefined
+  /** The client's IP address as the socket sees it. */
+  address: string
+  /** The visitor token of an earlier visit. */
+  token: string | undefined
+}
+
+/** The visitor id of an admitted client, or why it was turned away. */
+export type Admission = { visitorId: string } | { refused: ChatError['error'] }
+
 /** One web chat inbox, as the hub sees it. */
 export interface ChatInbox {
   readonly inbox: string
-  /** Whether a page on `origin` may embed this inbox's widget; undefined: not a browser. */
-  allowsOrigin(origin: string | undefined): boolean
-  /** Proves (or mints) the visitor id of a new connection. */
-  visitorOf(token: string | undefined): string
+  /** Whether a page on `origin` may embed this inbox's widget. */
+  allowsOrigin(origin: string): boolean
+  /** Checks the client's origin and rate limits, and proves (or mints) its visitor id. */
+  admit(arrival: ChatArrival): Admission
   attach(socket: ChatSocket): void
 }
 
@@ -43,7 +57,8 @@ export class ChatHub {
       path: CHAT_SOCKET_PATH,
       serveClient: false,
       // Long-polling is cross-origin XHR from the embedding page; WebSockets carry Origin too and are checked below.
-      cors: { origin: (origin, cb) => cb(null, [...this.inboxes.values()].some((i) => i.allowsOrigin(origin))) },
+      // Without an Origin CORS has nothing to grant; whether such a client may connect is the handshake's call.
+      cors: { origin: (origin, cb) => cb(null, origin !== undefined && [...this.inboxes.values()].some((i) => i.allowsOrigin(origin))) },
       maxHttpBufferSize: 64 * 1024,
     })
     this.io.use((socket, next) => {
@@ -57,13 +72,19 @@ export class ChatHub {
         log.warn({ inbox: handshake.data.inbox }, 'chat handshake refused: unknown inbox')
         return next(new Error(`unknown chat inbox "${handshake.data.inbox}"`))
       }
-      const origin = socket.handshake.headers.origin
-      if (!inbox.allowsOrigin(origin)) {
-        log.warn({ inbox: inbox.inbox, origin }, 'chat handshake refused: origin not allowed')
-        return next(new Error(`origin ${origin} may not embed the chat of inbox "${inbox.inbox}"`))
+      const { origin } = socket.handshake.headers
+      const { address } = socket.handshake
+      const admission = inbox.admit({ origin, address, token: handshake.data.token })
+      if ('refused' in admission) {
+        const { code, message } = admission.refused
+        // A flood is refused many times over: warn about what looks like a misconfiguration, note the rest.
+        const at = code === 'rate_limited' ? log.info.bind(log) : log.warn.bind(log)
+        at({ inbox: inbox.inbox, origin, address, error: message }, `chat handshake refused: ${code}`)
+        // socket.io hands `data` to the client's connect_error, so the widget can tell when to try again.
+        return next(Object.assign(new Error(message), { data: admission.refused }))
       }
       socket.data.inbox = inbox.inbox
-      socket.data.visitorId = inbox.visitorOf(handshake.data.token)
+      socket.data.visitorId = admission.visitorId
       next()
     })
     this.io.on('connection', (socket: ChatSocket) => {

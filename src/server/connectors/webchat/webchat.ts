@@ -23,9 +23,10 @@ import { BadRequestError, parseOrThrow } from '../../errors'
 import { InvalidAddressError, normalizeAddress } from '../../identity/normalize'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { Connector, ConnectorContext, ConnectorDefinition, ConnectorServerSettings, InboxSettings } from '../connector'
+import { ChatLimits, WebchatRateLimits } from './chat-limits'
 import { EmailCodes, ProofError, verifySignedIdentity } from './identity-proof'
 import { RateLimitedError } from './rate-limit'
-import { hubFor, inboxRoom, releaseHub, visitorRoom, type ChatHub, type ChatInbox, type ChatSocket } from './hub'
+import { hubFor, inboxRoom, releaseHub, visitorRoom, type Admission, type ChatArrival, type ChatHub, type ChatInbox, type ChatSocket } from './hub'
 import { newVisitorId, signVisitorToken, verifyVisitorToken } from './visitor-token'
 import { widgetBundle } from './widget-bundle'
 
@@ -40,6 +41,12 @@ export const WebchatSettings = z.object({
   secret: z.string().min(32, 'secret must be at least 32 characters: it signs visitor tokens'),
   /** Origins of the sites that may embed this inbox's widget; "*" allows any site. */
   allowedOrigins: z.array(Origin).min(1, 'allowedOrigins must list at least one site origin (or "*")'),
+  /**
+   * Lets clients that send no Origin (scripts, a server relaying its users' chats) connect.
+   * Browsers always send one, so without this every such client is refused.
+   */
+  allowServerClients: z.boolean().default(false),
+  rateLimits: WebchatRateLimits.prefault({}),
   title: z.string().trim().min(1).max(100).default('Chat with us'),
   greeting: z.string().trim().max(500).nullable().default(null),
   /** Ask for name and email before the first message (both optional for the visitor). */
@@ -65,8 +72,15 @@ interface AckingEmitter {
   emit(event: 'message', message: ChatMessage, ack: (err: Error | null) => void): void
 }
 
-const chatError = (code: ChatError['error']['code'], message: string, event?: string, retryAfterSeconds?: number): ChatError => ({
-  error: { code, message, ...(event ? { event } : {}), ...(retryAfterSeconds ? { retryAfterSeconds } : {}) },
+const problem = (code: ChatError['error']['code'], message: string, event?: string, retryAfterSeconds?: number): ChatError['error'] => ({
+  code,
+  message,
+  ...(event ? { event } : {}),
+  ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+})
+const chatError = (...args: Parameters<typeof problem>): ChatError => ({ error: problem(...args) })
+const refused = (code: ChatError['error']['code'], message: string, retryAfterSeconds?: number): Admission => ({
+  refused: problem(code, message, undefined, retryAfterSeconds),
 })
 
 function toChatMessage(m: Message): ChatMessage {
@@ -83,6 +97,7 @@ class WebchatConnector implements Connector, ChatInbox {
   private agentsWereOnline = false
   private readonly cleanups: (() => void)[] = []
   private readonly codes = new EmailCodes()
+  private readonly limits: ChatLimits
 
   constructor(
     readonly inbox: string,
@@ -90,6 +105,7 @@ class WebchatConnector implements Connector, ChatInbox {
     private readonly server: ConnectorServerSettings,
   ) {
     this.name = `webchat:${inbox}`
+    this.limits = new ChatLimits(settings.rateLimits)
   }
 
   registerRoutes(app: import('fastify').FastifyInstance): void {
@@ -154,14 +170,28 @@ class WebchatConnector implements Connector, ChatInbox {
     return { externalId: `webchat-out:${message.id}` }
   }
 
-  allowsOrigin(origin: string | undefined): boolean {
-    // Browsers always send Origin on cross-site sockets; a client without one is not a page to protect.
-    if (origin === undefined) return true
+  allowsOrigin(origin: string): boolean {
     return this.settings.allowedOrigins.some((o) => o === '*' || o === origin)
   }
 
-  visitorOf(token: string | undefined): string {
-    return (token && verifyVisitorToken(this.settings.secret, this.inbox, token)) || newVisitorId()
+  admit({ origin, address, token }: ChatArrival): Admission {
+    if (origin === undefined && !this.settings.allowServerClients) {
+      return refused(
+        'unauthorized',
+        `the chat of inbox "${this.inbox}" takes connections from web pages only: this one sent no Origin header (the inbox's allowServerClients setting lets such clients in)`,
+      )
+    }
+    if (origin !== undefined && !this.allowsOrigin(origin)) {
+      return refused('unauthorized', `origin ${origin} may not embed the chat of inbox "${this.inbox}"`)
+    }
+    const returning = token ? verifyVisitorToken(this.settings.secret, this.inbox, token) : null
+    try {
+      this.limits.admitConnection(address, !returning, Date.now())
+    } catch (err) {
+      if (err instanceof RateLimitedError) return refused('rate_limited', err.message, err.retryAfterSeconds)
+      throw err
+    }
+    return { visitorId: returning || newVisitorId() }
   }
 
   attach(socket: ChatSocket): void {
@@ -314,6 +344,10 @@ class WebchatConnector implements Connector, ChatInbox {
   ): Promise<ChatMessage> {
     const context = this.context
     if (!context) throw new Error('the web chat connector is not running')
+    // A resend of a stored message (its acknowledgement was lost) is answered, never refused: nothing accepted is lost.
+    const stored = context.store.messageByExternalId('chat', item.externalId)
+    if (stored) return toChatMessage(stored)
+    this.limits.admitMessage(visitorId, Date.now())
     const named = contact.name ? { name: contact.name } : {}
     // Typed addresses are claims: only an email the visitor proved links them to a known customer.
     const emailClaim = this.emailProven(visitorId, contact) ? {} : { unverified: 'typed_in_chat' as const }
@@ -331,9 +365,9 @@ class WebchatConnector implements Connector, ChatInbox {
       ...(item.subject ? { subject: item.subject } : {}),
     }
     const result = await context.ingest(inbound)
-    const stored = context.store.getMessage(result.itemId)
-    if (!stored) throw new Error(`ingested chat message ${result.itemId} is missing`)
-    return toChatMessage(stored)
+    const message = context.store.getMessage(result.itemId)
+    if (!message) throw new Error(`ingested chat message ${result.itemId} is missing`)
+    return toChatMessage(message)
   }
 
   private emailProven(visitorId: string, contact: ChatContact): boolean {
