@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       publicUrl: null,
       inboxes: [],
       messagingRules: { promotionalRequiresOptIn: false, frequencyCaps: [], quietHours: null },
+      trustProxy: false,
     })
   })
 
@@ -42,6 +43,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THREADLINE_OUTBOUND: 'smtp' })).toThrow(ConfigError)
     const file = writeConfig({ defaultCountry: 'XX' })
     expect(() => loadConfig({}, file)).toThrow(/defaultCountry \(config file .*\): must be a two-letter country code/)
+  })
+
+  it("reads trustProxy as off, on, or the proxies' addresses, and names a value it cannot read", () => {
+    expect(loadConfig({ THREADLINE_TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(loadConfig({ THREADLINE_TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+    expect(loadConfig({ THREADLINE_TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,loopback' }).trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', 'loopback'])
+    expect(loadConfig({}, writeConfig({ trustProxy: ['::1', 'fd00::/8'] })).trustProxy).toEqual(['::1', 'fd00::/8'])
+    expect(() => loadConfig({ THREADLINE_TRUST_PROXY: 'yes' })).toThrow(/trustProxy \(env THREADLINE_TRUST_PROXY\): "yes": must be false, true, or the proxies' addresses/)
+    expect(() => loadConfig({}, writeConfig({ trustProxy: ['10.0.0.0/33'] }))).toThrow(/"10.0.0.0\/33": must be/)
   })
 
   it('refuses unknown keys and unreadable files instead of ignoring them', () => {

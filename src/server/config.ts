@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { isSupportedCountry } from 'libphonenumber-js'
@@ -8,6 +9,35 @@ import { ApprovedTemplate, type InboxInfo } from '../shared/inbox-settings'
 import { MessagingRules } from './rules/config'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Names proxy-addr knows for whole ranges, besides addresses and CIDR ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true
+  const [address = '', bits, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+
+/** A value from the environment (always a string) or a file (a string or a list) in the shape of the setting. */
+function readTrustProxy(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const text = value.trim()
+  if (text === 'true' || text === 'false') return text === 'true'
+  return text.split(',').map((entry) => entry.trim())
+}
+
+const TRUST_PROXY_VALUES = 'must be false, true, or the proxies\' addresses or CIDR ranges (e.g. "10.0.0.5, 10.1.0.0/16" or "loopback")'
+
+const TrustProxy = z.preprocess(
+  readTrustProxy,
+  z.union([z.boolean(), z.array(z.string().refine(isProxyAddress, { error: (issue) => `"${String(issue.input)}": ${TRUST_PROXY_VALUES}` })).min(1)], {
+    error: TRUST_PROXY_VALUES,
+  }),
+)
+export type TrustProxy = z.output<typeof TrustProxy>
 
 export const ServerConfig = z.object({
   /** SQLite database file; created with its folder when missing. */
@@ -54,6 +84,13 @@ export const ServerConfig = z.object({
     )
     .default([])
     .refine((list) => new Set(list.map((i) => i.name)).size === list.length, { message: 'inbox names must be unique' }),
+  /**
+   * Whether requests come through reverse proxies that name the client in X-Forwarded-For, and
+   * which: the client address is what sign-in throttling is keyed by. Off, every request behind
+   * a proxy seems to come from the proxy; on for a server anyone can reach directly, anyone can
+   * claim any address.
+   */
+  trustProxy: TrustProxy.default(false),
   /** Consent, frequency caps and quiet hours, enforced on every outbound send. */
   messagingRules: MessagingRules.prefault({}),
 })
@@ -79,6 +116,7 @@ const ENV_KEYS = {
   THREADLINE_OUTBOUND: 'outbound',
   THREADLINE_LOG_LEVEL: 'logLevel',
   THREADLINE_PUBLIC_URL: 'publicUrl',
+  THREADLINE_TRUST_PROXY: 'trustProxy',
 } as const satisfies Record<string, keyof ServerConfig>
 
 export const DEFAULT_DB_PATH = '.data/server.sqlite'

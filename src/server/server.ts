@@ -83,6 +83,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       connectors,
       logLevel: cfg.logLevel,
       version: VERSION,
+      trustProxy: cfg.trustProxy,
       // A signed-out token must stop receiving changes at once, not at its next request.
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
     })

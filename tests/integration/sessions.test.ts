@@ -1,7 +1,8 @@
 import fs from 'node:fs'
+import http from 'node:http'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SignInResponse, WRONG_CREDENTIALS } from '../../src/shared/sessions'
-import { SIGN_IN_LIMITS } from '../../src/server/http/routes/sessions'
+import { SIGN_IN_LIMITS } from '../../src/server/auth/sign-in-throttle'
 import { api, connectClient, connectError, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 
 /** Signing in with a password and out again, against the real server over HTTP and socket.io. */
@@ -23,6 +24,35 @@ async function agentWithPassword(name: string) {
 }
 
 const signIn = (body: unknown) => api(t.server.url, 'POST', '/api/v1/sessions', { body })
+
+// Two loopback addresses stand for two people's machines; Linux routes all of 127/8 to the loopback interface.
+const OWNER = '127.0.0.1'
+const STRANGER = '127.0.0.2'
+
+/** A sign-in sent from `localAddress`, optionally through a proxy that says it forwards for `forwardedFor`. */
+async function signInFrom(
+  from: { localAddress: string; forwardedFor?: string },
+  email: string,
+  password: string,
+  server: TestServer = t,
+): Promise<{ status: number; retryAfter: number; body: { error: { code: string; message: string } } }> {
+  const url = new URL('/api/v1/sessions', server.server.url)
+  const payload = JSON.stringify({ email, password })
+  const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+  if (from.forwardedFor) headers['x-forwarded-for'] = from.forwardedFor
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers, localAddress: from.localAddress }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after']), body: JSON.parse(text) }))
+    })
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+const sleepSeconds = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000))
 
 describe('POST /api/v1/sessions', () => {
   it('answers a new token for the right password, which the REST API and the sync socket accept', async () => {
@@ -61,24 +91,36 @@ describe('POST /api/v1/sessions', () => {
     expect(res.body.error.message).toMatch(/password/)
   })
 
-  it('locks an email out after repeated failures, even for the right password, without touching other emails', async () => {
+  it("slows a stranger's guesses at an email without stopping its owner signing in from another address", async () => {
     await agentWithPassword('Pat Login')
-    await agentWithPassword('Other Agent')
-    for (let i = 0; i < SIGN_IN_LIMITS.failuresPerEmail; i++) {
-      expect((await signIn({ email: 'pat.login@agents.test', password: `guess ${i}` })).status).toBe(401)
+    for (let i = 0; i < SIGN_IN_LIMITS.freePerPair; i++) {
+      expect((await signInFrom({ localAddress: STRANGER }, 'pat.login@agents.test', `guess ${i}`)).status).toBe(401)
     }
-    const locked = await fetch(`${t.server.url}/api/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'pat.login@agents.test', password: PASSWORD }),
-    })
-    expect(locked.status).toBe(429)
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect(((await locked.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+    const slowed = await signInFrom({ localAddress: STRANGER }, 'pat.login@agents.test', PASSWORD)
+    expect(slowed.status).toBe(429)
+    expect(slowed.retryAfter).toBe(1)
+    expect(slowed.body.error).toEqual({
       code: 'rate_limited',
-      message: expect.stringMatching(/too many failed sign-in attempts/),
+      message: 'too many failed sign-ins for this email from your address; try again in 1 second',
     })
-    expect((await signIn({ email: 'other.agent@agents.test', password: PASSWORD })).status).toBe(201)
+    expect((await signInFrom({ localAddress: OWNER }, 'pat.login@agents.test', PASSWORD)).status).toBe(201)
+  })
+
+  it('makes each further attempt wait longer, lets it through once Retry-After has passed, and starts afresh after a success', async () => {
+    await agentWithPassword('Pat Login')
+    const attempt = (password: string) => signInFrom({ localAddress: STRANGER }, 'pat.login@agents.test', password)
+    for (let i = 0; i < SIGN_IN_LIMITS.freePerPair; i++) expect((await attempt(`guess ${i}`)).status).toBe(401)
+    const first = await attempt('too soon')
+    expect(first).toMatchObject({ status: 429, retryAfter: 1 })
+    await sleepSeconds(first.retryAfter)
+    expect((await attempt('guess 3')).status).toBe(401)
+    const second = await attempt('too soon')
+    expect(second).toMatchObject({ status: 429, retryAfter: 2 })
+    expect(second.body.error.message).toMatch(/try again in 2 seconds$/)
+    await sleepSeconds(second.retryAfter)
+    expect((await attempt(PASSWORD)).status).toBe(201)
+    expect((await attempt('a typo')).status).toBe(401)
+    expect((await attempt('another typo')).status).toBe(401)
   })
 
   it('is described in the OpenAPI document', async () => {
@@ -108,5 +150,33 @@ describe('DELETE /api/v1/sessions/current', () => {
     // Signing out one device leaves the same user's other sessions alone.
     expect((await api(t.server.url, 'GET', '/api/v1/me', { token: other })).status).toBe(200)
     socket.close()
+  })
+})
+
+describe('the client address behind a reverse proxy (trustProxy)', () => {
+  /** A stranger guesses through the proxy, then the owner signs in through the same proxy. */
+  async function ownerAfterStrangerThroughProxy(server: TestServer): Promise<number> {
+    const agent = userWithToken(server.server, 'Pat Login')
+    await server.server.setPassword(agent.user.id, PASSWORD)
+    const viaProxy = (client: string) => ({ localAddress: OWNER, forwardedFor: client })
+    for (let i = 0; i < SIGN_IN_LIMITS.freePerPair; i++) {
+      expect((await signInFrom(viaProxy('198.51.100.7'), 'pat.login@agents.test', `guess ${i}`, server)).status).toBe(401)
+    }
+    return (await signInFrom(viaProxy('203.0.113.5'), 'pat.login@agents.test', PASSWORD, server)).status
+  }
+
+  it('throttles the address X-Forwarded-For names when the proxy is trusted', async () => {
+    const behindProxy = await startTestServer({ trustProxy: ['127.0.0.1'] })
+    try {
+      expect(await ownerAfterStrangerThroughProxy(behindProxy)).toBe(201)
+      const stranger = await signInFrom({ localAddress: OWNER, forwardedFor: '198.51.100.7' }, 'pat.login@agents.test', PASSWORD, behindProxy)
+      expect(stranger.status).toBe(429)
+    } finally {
+      await behindProxy.cleanup()
+    }
+  })
+
+  it("ignores X-Forwarded-For by default: every request through the proxy is the proxy's", async () => {
+    expect(await ownerAfterStrangerThroughProxy(t)).toBe(429)
   })
 })

@@ -8,6 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { TrustProxy } from '../config'
 import type { Connector } from '../connectors/connector'
 import type { InboundService } from '../ingest/inbound-service'
 import type { Store } from '../store/store'
@@ -30,6 +31,8 @@ export interface HttpDeps {
   inbound: InboundService
   logLevel: string
   version: string
+  /** Which reverse proxies' X-Forwarded-For names the client (the config's `trustProxy`); none when absent. */
+  trustProxy?: TrustProxy
   /** Told the hash of each token revoked by signing out, so live connections that used it can be closed. */
   onTokenRevoked?: (tokenHash: string) => void
 }
@@ -43,6 +46,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     // Restarting on the same port needs every socket gone when close() resolves.
     forceCloseConnections: true,
     bodyLimit: 10 * 1024 * 1024,
+    trustProxy: deps.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
