@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../../tests/support/file-modes'
 import { MIGRATIONS, migrate, NewerDatabaseError } from './migrations'
-import { openSqliteStore } from './sqlite-store'
+import { openSqliteDatabase, openSqliteStore } from './sqlite-store'
 
 let dir: string
 let dbPath: string
@@ -25,6 +25,14 @@ describe('sqlite store', () => {
     const db = new Database(dbPath)
     const rows = db.prepare('SELECT version FROM schema_migrations').all()
     expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    db.close()
+  })
+
+  it('syncs every commit to disk before it returns, so what the server acknowledged survives a power cut', () => {
+    const db = openSqliteDatabase(dbPath)
+    // 2 is FULL; NORMAL (1) in WAL mode syncs only at checkpoints.
+    expect(db.pragma('synchronous', { simple: true })).toBe(2)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     db.close()
   })

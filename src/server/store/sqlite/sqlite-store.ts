@@ -51,6 +51,11 @@ function restrictToOwner(dbPath: string): void {
 
 /** Opens (creating if needed) the SQLite store at `dbPath` and brings its schema up to date. */
 export function openSqliteStore(dbPath: string): Store {
+  return new SqliteStore(openSqliteDatabase(dbPath))
+}
+
+/** The connection a store runs on, set up as the store needs it. */
+export function openSqliteDatabase(dbPath: string): Database.Database {
   if (dbPath !== ':memory:') restrictToOwner(dbPath)
   const db = new Database(dbPath)
   try {
@@ -58,13 +63,17 @@ export function openSqliteStore(dbPath: string): Store {
     // Another process (the CLI) may write while the server runs; wait for it instead of failing.
     db.pragma('busy_timeout = 5000')
     db.pragma('foreign_keys = ON')
-    db.pragma('synchronous = NORMAL')
+    // A webhook, mutation or message is acknowledged once its transaction commits, so the commit
+    // must survive a power cut: with WAL, FULL syncs the log at every commit (NORMAL only at
+    // checkpoints, so the last commits acknowledged could be lost). The ingest's group commit
+    // shares one sync among the items arriving together.
+    db.pragma('synchronous = FULL')
     migrate(db, dbPath)
   } catch (err) {
     db.close()
     throw err
   }
-  return new SqliteStore(db)
+  return db
 }
 
 const encodeCursor = (parts: (string | number)[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url')
