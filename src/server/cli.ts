@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util'
+import { systemActor } from '../shared/actors'
 import { Role } from '../shared/domain'
+import { createIntegration, revokeIntegration } from './auth/integrations'
 import { readNewPassword } from './auth/password-input'
 import { checkNewPassword } from './auth/passwords'
-import { createToken, createUser, setPassword } from './auth/users'
-import { ConfigError, loadConfig } from './config'
+import { tokenLifetime } from './auth/tokens'
+import { createToken, createUser, listTokens, revokeTokenById, setPassword } from './auth/users'
+import { ConfigError, loadConfig, type ServerConfig } from './config'
 import { BadRequestError } from './errors'
 import { NewerDatabaseError } from './store/sqlite/migrations'
 import { openSqliteStore } from './store/sqlite/sqlite-store'
@@ -16,16 +19,50 @@ commands:
   user:create --name <name> --email <email> --role agent|supervisor [--team <team>] [--inboxes a,b] [--password]
   password:set --email <email>
   token:create --email <email> [--label <label>]
+  tokens:list [--email <email>]
+  token:revoke --id <token id>
   users:list
+  integration:create --name <name> --inboxes a,b
+  integrations:list
+  integration:revoke --id <integration id>
 
 --password and password:set ask for the password twice at a terminal, or read the first line
 of standard input when it is piped; it is stored as a salted scrypt hash.
+
+Tokens are printed once, when created; tokens:list shows their ids, never the tokens. A revoked
+token is refused at once, and a running server closes its sync connections within a second.
+Integration tokens post inbound items (POST /api/v1/inbound) to their inboxes only.
 
 The database is the server's (THREADLINE_DB, THREADLINE_CONFIG or --config <file>).`
 
 class UsageError extends Error {}
 
 type Values = Record<string, string | boolean | undefined>
+
+/** Everything a command's changes need: the store, the server's config, and the CLI as their actor. */
+interface CliContext {
+  store: Store
+  config: ServerConfig
+  feed: ChangeFeed
+}
+
+const CLI_ACTOR = systemActor('cli')
+
+const text = (v: Values, key: string): string | undefined => (typeof v[key] === 'string' ? v[key] : undefined)
+
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+const when = (at: number | null): string => (at === null ? 'never' : new Date(at).toISOString())
+
+/** One line per item (tab-separated fields), or what to do when there is none. */
+function printList<T>(items: readonly T[], whenEmpty: string, line: (item: T) => string): void {
+  if (items.length === 0) console.log(whenEmpty)
+  for (const item of items) console.log(line(item))
+}
 
 async function readPassword(prompt: string): Promise<string> {
   let password: string
@@ -48,25 +85,24 @@ const COMMANDS = {
       inboxes: { type: 'string' },
       password: { type: 'boolean' },
     },
-    async run(store: Store, v: Values): Promise<void> {
-      const text = (key: string): string | undefined => (typeof v[key] === 'string' ? v[key] : undefined)
-      const missing = ['name', 'email', 'role'].filter((k) => !text(k))
+    async run({ feed }: CliContext, v: Values): Promise<void> {
+      const missing = ['name', 'email', 'role'].filter((k) => !text(v, k))
       if (missing.length > 0) throw new UsageError(`user:create needs ${missing.map((m) => `--${m}`).join(', ')}`)
       const role = Role.safeParse(v.role)
-      if (!role.success) throw new UsageError(`--role must be agent or supervisor, not "${text('role')}"`)
-      const inboxList = text('inboxes')
-      const inboxes = inboxList === undefined ? null : inboxList.split(',').map((s) => s.trim()).filter(Boolean)
+      if (!role.success) throw new UsageError(`--role must be agent or supervisor, not "${text(v, 'role')}"`)
+      const inboxList = text(v, 'inboxes')
+      const inboxes = inboxList === undefined ? null : list(inboxList)
       // Asked before the user exists, so a refused password leaves nothing half made.
-      const password = v.password === true ? await readPassword(`Password for ${text('email')}`) : null
-      const feed = new ChangeFeed(store)
-      const user = createUser(feed.commit, {
-        name: text('name') ?? '',
-        email: text('email') ?? '',
+      const password = v.password === true ? await readPassword(`Password for ${text(v, 'email')}`) : null
+      const commit = feed.as(CLI_ACTOR)
+      const user = createUser(commit, {
+        name: text(v, 'name') ?? '',
+        email: text(v, 'email') ?? '',
         role: role.data,
-        team: text('team') ?? null,
+        team: text(v, 'team') ?? null,
         inboxes,
       })
-      if (password !== null) await setPassword(feed.commit, user.id, password)
+      if (password !== null) await setPassword(commit, user.id, password)
       console.log(
         `created ${user.role} ${user.name} <${user.email}> (id ${user.id}, inboxes: ${user.inboxes?.join(', ') ?? 'all'}` +
           `${password !== null ? ', can sign in with a password' : ''})`,
@@ -75,32 +111,85 @@ const COMMANDS = {
   },
   'password:set': {
     options: { email: { type: 'string' } },
-    async run(store: Store, v: Values): Promise<void> {
+    async run({ store, feed }: CliContext, v: Values): Promise<void> {
       if (typeof v.email !== 'string') throw new UsageError('password:set needs --email')
       const user = store.getUserByEmail(v.email)
       if (!user) throw new UsageError(`no user with email ${v.email} (create one with user:create)`)
-      await setPassword(new ChangeFeed(store).commit, user.id, await readPassword(`New password for ${user.email}`))
+      await setPassword(feed.as(CLI_ACTOR), user.id, await readPassword(`New password for ${user.email}`))
       console.log(`password set for ${user.email}; tokens already issued stay valid`)
     },
   },
   'token:create': {
     options: { email: { type: 'string' }, label: { type: 'string' } },
-    run(store: Store, v: Values): void {
+    run({ store, feed }: CliContext, v: Values): void {
       if (typeof v.email !== 'string') throw new UsageError('token:create needs --email')
       const user = store.getUserByEmail(v.email)
       if (!user) throw new UsageError(`no user with email ${v.email} (create one with user:create)`)
-      const token = createToken(new ChangeFeed(store).commit, user.id, typeof v.label === 'string' ? v.label : undefined)
+      const token = createToken(feed.as(CLI_ACTOR), user.id, text(v, 'label'))
       console.log(`token for ${user.email} (shown once, store it now):\n${token}`)
+    },
+  },
+  'tokens:list': {
+    options: { email: { type: 'string' } },
+    run({ store, config }: CliContext, v: Values): void {
+      const email = text(v, 'email')
+      const user = email === undefined ? null : store.getUserByEmail(email)
+      if (email !== undefined && !user) throw new UsageError(`no user with email ${email}`)
+      const tokens = listTokens(store, tokenLifetime(config), user?.id ?? null)
+      const now = Date.now()
+      printList(tokens, user ? `${user.email} has no tokens` : 'no tokens yet (create one with token:create)', (t) => {
+        const expires = t.expiresAt <= now ? `expired ${when(t.expiresAt)}` : `expires ${when(t.expiresAt)}`
+        return `${t.id}\t${t.userEmail}\t${t.label ?? '-'}\tcreated ${when(t.createdAt)}\tlast used ${when(t.lastUsedAt)}\t${expires}`
+      })
+    },
+  },
+  'token:revoke': {
+    options: { id: { type: 'string' } },
+    run({ feed }: CliContext, v: Values): void {
+      const id = text(v, 'id')
+      if (!id) throw new UsageError('token:revoke needs --id (see tokens:list)')
+      if (!revokeTokenById(feed.as(CLI_ACTOR), id)) throw new UsageError(`no token with id ${id} (see tokens:list)`)
+      console.log(`token ${id} revoked; a running server closes its connections within a second`)
+    },
+  },
+  'integration:create': {
+    options: { name: { type: 'string' }, inboxes: { type: 'string' } },
+    run({ feed }: CliContext, v: Values): void {
+      const missing = ['name', 'inboxes'].filter((k) => !text(v, k))
+      if (missing.length > 0) throw new UsageError(`integration:create needs ${missing.map((m) => `--${m}`).join(', ')}`)
+      const { integration, token } = createIntegration(feed.as(CLI_ACTOR), { name: text(v, 'name') ?? '', inboxes: list(text(v, 'inboxes') ?? '') })
+      console.log(
+        `created integration ${integration.name} (id ${integration.id}, inboxes: ${integration.inboxes.join(', ')}); ` +
+          `its token (shown once, store it now):\n${token}`,
+      )
+    },
+  },
+  'integrations:list': {
+    options: {},
+    run({ store }: CliContext): void {
+      printList(store.listIntegrations(), 'no integrations yet (create one with integration:create)', (i) => {
+        const state = i.revokedAt === null ? 'active' : `revoked ${when(i.revokedAt)}`
+        return `${i.id}\t${i.name}\tinboxes: ${i.inboxes.join(',')}\tcreated ${when(i.createdAt)}\tlast used ${when(i.lastUsedAt)}\t${state}`
+      })
+    },
+  },
+  'integration:revoke': {
+    options: { id: { type: 'string' } },
+    run({ feed }: CliContext, v: Values): void {
+      const id = text(v, 'id')
+      if (!id) throw new UsageError('integration:revoke needs --id (see integrations:list)')
+      if (!revokeIntegration(feed.as(CLI_ACTOR), id)) throw new UsageError(`no active integration with id ${id} (see integrations:list)`)
+      console.log(`integration ${id} revoked; its token is refused from now on`)
     },
   },
   'users:list': {
     options: {},
-    run(store: Store): void {
-      const users = store.listUsers()
-      if (users.length === 0) console.log('no users yet (create one with user:create)')
-      for (const u of users) {
-        console.log(`${u.email}\t${u.role}\t${u.name}\tteam: ${u.team ?? '-'}\tinboxes: ${u.inboxes?.join(',') ?? 'all'}`)
-      }
+    run({ store }: CliContext): void {
+      printList(
+        store.listUsers(),
+        'no users yet (create one with user:create)',
+        (u) => `${u.email}\t${u.role}\t${u.name}\tteam: ${u.team ?? '-'}\tinboxes: ${u.inboxes?.join(',') ?? 'all'}`,
+      )
     },
   },
 } as const
@@ -127,7 +216,7 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig(process.env, typeof values.config === 'string' ? values.config : undefined)
   const store = openSqliteStore(config.dbPath)
   try {
-    await spec.run(store, values)
+    await spec.run({ store, config, feed: new ChangeFeed(store) }, values)
   } finally {
     store.close()
   }

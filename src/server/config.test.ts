@@ -29,7 +29,14 @@ describe('loadConfig', () => {
       inboxes: [],
       messagingRules: { promotionalRequiresOptIn: false, frequencyCaps: [], quietHours: null },
       trustProxy: false,
+      tokenIdleDays: 30,
+      tokenMaxDays: 90,
     })
+  })
+
+  it('reads how long tokens last, in days, and refuses a lifetime that is not above zero', () => {
+    expect(loadConfig({ THREADLINE_TOKEN_IDLE_DAYS: '7', THREADLINE_TOKEN_MAX_DAYS: '0.5' })).toMatchObject({ tokenIdleDays: 7, tokenMaxDays: 0.5 })
+    expect(() => loadConfig({ THREADLINE_TOKEN_MAX_DAYS: '0' })).toThrow(/tokenMaxDays \(env THREADLINE_TOKEN_MAX_DAYS\): must be a number of days above 0/)
   })
 
   it('reads a config file (relative paths from its folder) and lets env vars override it', () => {

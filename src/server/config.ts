@@ -84,6 +84,10 @@ export const ServerConfig = z.object({
     )
     .default([])
     .refine((list) => new Set(list.map((i) => i.name)).size === list.length, { message: 'inbox names must be unique' }),
+  /** A user's API token is refused after this many days without use (a connected device counts as using it). */
+  tokenIdleDays: z.coerce.number().positive('must be a number of days above 0').default(30),
+  /** …and this many days after it was made, however much it is used: the device signs in again. */
+  tokenMaxDays: z.coerce.number().positive('must be a number of days above 0').default(90),
   /**
    * Whether requests come through reverse proxies that name the client in X-Forwarded-For, and
    * which: the client address is what sign-in throttling is keyed by. Off, every request behind
@@ -117,6 +121,8 @@ const ENV_KEYS = {
   THREADLINE_LOG_LEVEL: 'logLevel',
   THREADLINE_PUBLIC_URL: 'publicUrl',
   THREADLINE_TRUST_PROXY: 'trustProxy',
+  THREADLINE_TOKEN_IDLE_DAYS: 'tokenIdleDays',
+  THREADLINE_TOKEN_MAX_DAYS: 'tokenMaxDays',
 } as const satisfies Record<string, keyof ServerConfig>
 
 export const DEFAULT_DB_PATH = '.data/server.sqlite'

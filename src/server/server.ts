@@ -4,10 +4,14 @@ import type { Role, User } from '../shared/domain'
 import type { InboundMessage, IngestResult } from '../shared/ingest'
 import type { MutationName } from '../shared/mutations'
 import type { MutationResult } from '../shared/sync'
-import { tokenRoom } from './auth/tokens'
+import { connectorActor, systemActor, userActor, type Actor } from '../shared/actors'
+import type { IntegrationInfo, NewIntegration } from '../shared/tokens'
+import { createIntegration, revokeIntegration } from './auth/integrations'
+import { TokenAuth } from './auth/token-auth'
+import { tokenLifetime, tokenRoom } from './auth/tokens'
 import { createToken, createUser, setPassword } from './auth/users'
 import { publicInboxes, ServerConfig } from './config'
-import type { ConnectorContext } from './connectors/connector'
+import type { Connector, ConnectorContext } from './connectors/connector'
 import { createConfiguredConnectors } from './connectors/configured'
 import { recordDelivery } from './connectors/delivery'
 import { OutboundDispatcher } from './connectors/dispatcher'
@@ -27,7 +31,8 @@ export interface SyncServer {
   /** e.g. http://127.0.0.1:41234 */
   readonly url: string
   readonly port: number
-  ingest(item: InboundMessage): Promise<IngestResult>
+  /** Ingests as `actor` (default `system:server`: the server's own in-process callers, the demo, tests). */
+  ingest(item: InboundMessage, actor?: Actor): Promise<IngestResult>
   applyMutation(
     user: User,
     mutation: { name: MutationName; args: unknown },
@@ -38,6 +43,9 @@ export interface SyncServer {
   createUser(input: { name: string; email: string; role: Role; team?: string | null; inboxes?: string[] | null }): User
   /** The plaintext token, shown once; only its hash is stored. */
   createToken(userId: string, label?: string): string
+  /** An integration allowed to post inbound items to `inboxes`, with its token (shown once). */
+  createIntegration(input: NewIntegration): { integration: IntegrationInfo; token: string }
+  revokeIntegration(id: string): boolean
   /** Sets the password the user signs in with (stored as a salted scrypt hash). */
   setPassword(userId: string, password: string): Promise<void>
   hasPassword(userId: string): boolean
@@ -61,6 +69,9 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   const connectors = [...createConfiguredConnectors(cfg), ...(cfg.outbound === 'sandbox' ? [createSandboxConnector()] : [])]
   const store = openSqliteStore(cfg.dbPath)
   const feed = new ChangeFeed(store)
+  const auth = new TokenAuth(store, tokenLifetime(cfg))
+  /** The server's own changes: the in-process API (demo, tests) and the accounts it creates. */
+  const serverCommit = feed.as(systemActor('server'))
   let app: FastifyInstance | null = null
   // The HTTP app owns the logger, and the services the app serves need it: log through it lazily.
   const log = {
@@ -78,16 +89,17 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   try {
     app = await buildHttpApp({
       store,
-      commit: feed.commit,
+      feed,
+      auth,
       inbound,
       connectors,
       logLevel: cfg.logLevel,
       version: VERSION,
       trustProxy: cfg.trustProxy,
-      // A signed-out token must stop receiving changes at once, not at its next request.
+      // A revoked token must stop receiving changes at once, not at its next request.
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
     })
-    socket = attachSyncSocket(app.server, { store, feed, log, inboxes: publicInboxes(cfg) })
+    socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes: publicInboxes(cfg) })
     await app.listen({ host: cfg.host, port: cfg.port })
   } catch (err) {
     await socket?.close()
@@ -98,10 +110,10 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   }
   const httpApp = app
 
-  const context: ConnectorContext = {
+  const shared: Omit<ConnectorContext, 'commit' | 'ingest' | 'reportDelivery'> = {
     httpServer: httpApp.server,
     store,
-    commit: feed.commit,
+    auth,
     log,
     agents: socket.presence,
     notices: {
@@ -112,16 +124,25 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
         await connector.sendNotice(notice)
       },
     },
-    ingest: (item: InboundMessage) => inbound.accept(item),
-    reportDelivery: (messageId, report) => {
-      try {
-        recordDelivery(feed.commit, messageId, report)
-      } catch (err) {
-        log.error({ err, messageId }, 'recording a delivery report failed')
-      }
-    },
   }
-  for (const c of connectors) await c.start(context)
+  // Each connector's changes, and the items it hands over, are recorded as its own.
+  const contextOf = (connector: Connector): ConnectorContext => {
+    const actor = connectorActor(connector.name)
+    const commit = feed.as(actor)
+    return {
+      ...shared,
+      commit,
+      ingest: (item: InboundMessage) => inbound.accept(item, actor),
+      reportDelivery: (messageId, report) => {
+        try {
+          recordDelivery(commit, messageId, report)
+        } catch (err) {
+          log.error({ err, messageId }, 'recording a delivery report failed')
+        }
+      },
+    }
+  }
+  for (const c of connectors) await c.start(contextOf(c))
   dispatcher.start()
   inbound.startRetrying()
 
@@ -132,14 +153,16 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    ingest: (item) => inbound.accept(item),
+    ingest: (item, actor = systemActor('server')) => inbound.accept(item, actor),
     applyMutation: (user, mutation, origin, options) => {
       const at = options?.at
-      return applyMutation(feed.commit, user, mutation, origin, at === undefined ? Date.now : () => at)
+      return applyMutation(feed.as(userActor(user.id)), user, mutation, origin, at === undefined ? Date.now : () => at)
     },
-    createUser: (input) => createUser(feed.commit, input),
-    createToken: (userId, label) => createToken(feed.commit, userId, label),
-    setPassword: (userId, password) => setPassword(feed.commit, userId, password),
+    createUser: (input) => createUser(serverCommit, input),
+    createToken: (userId, label) => createToken(serverCommit, userId, label),
+    createIntegration: (input) => createIntegration(serverCommit, input),
+    revokeIntegration: (id) => revokeIntegration(serverCommit, id),
+    setPassword: (userId, password) => setPassword(serverCommit, userId, password),
     hasPassword: (userId) => store.passwordHashOf(userId) !== null,
     findUserByEmail: (email) => store.getUserByEmail(email),
     counts: () => store.counts(),

@@ -48,6 +48,7 @@ const ctx: BenchContext = {
   dataset,
   server,
   token: server.createToken(agentUser.id, 'benchmark'),
+  integrationToken: server.createIntegration({ name: 'benchmark', inboxes: ['Support email', 'Website chat'] }).token,
   agent,
   runDir,
   cacheDir: join(runDir, 'cache'),

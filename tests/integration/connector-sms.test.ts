@@ -227,7 +227,8 @@ describe('Twilio SMS connector', () => {
     expect(items.find((e) => e.kind === 'event')?.item).toMatchObject({
       type: 'consent_changed',
       conversationId: sms.id,
-      data: { channel: 'sms', keyword: 'STOP', changes: { promotional: false, sms: false } },
+      // The connector that carried the customer's STOP is named as who made the change.
+      data: { channel: 'sms', keyword: 'STOP', changes: { promotional: false, sms: false }, actor: 'connector:twilio-sms:sms-main' },
     })
 
     const smsReply = await reply(sms.id, 'Sorry to see you go')

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { signBody } from '../../src/server/connectors/whatsapp/signature'
 import type { ApprovedTemplate } from '../../src/shared/inbox-settings'
-import { api, connectClient, startTestServer, userWithToken, type TestServer } from './server-fixtures'
+import { api, connectClient, integrationWithToken, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
 import { startFakeProvider, type FakeProvider, type ProviderRoute } from './support/fake-provider'
 
@@ -194,7 +194,7 @@ describe('WhatsApp Cloud connector', () => {
 
   it('refuses every template from an inbox that lists none', async () => {
     const inbound = await api(t.server.url, 'POST', '/api/v1/inbound', {
-      token,
+      token: integrationWithToken(t.server, ['wa-empty']).token,
       body: { channel: 'whatsapp', inbox: 'wa-empty', externalId: 'wamid.E1', from: { kind: 'whatsapp', address: '+4915199999999' }, text: 'Hallo', sentAt: Date.now() - 30 * 60 * 60 * 1000 },
     })
     expect(inbound.status).toBe(201)

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import { connectorActor } from '../../src/shared/actors'
 import { HtmlSanitizer } from '../../src/server/ingest/html-sanitizer'
 import { InboundService } from '../../src/server/ingest/inbound-service'
 import { startServer, type ServerConfig, type SyncServer } from '../../src/server/server'
@@ -12,6 +13,7 @@ import { api, userWithToken } from './server-fixtures'
 import { eventually } from './support/eventually'
 import { postTwilioForm, startFakeProvider, twilioMessagesApi } from './support/fake-provider'
 
+const SMS_CONNECTOR = connectorActor('twilio-sms:sms-main')
 const PUBLIC_URL = 'https://threadline.example.test'
 const AUTH_TOKEN = 'robustness-auth-token'
 const SMS_PATH = '/webhooks/sms-main/sms'
@@ -223,7 +225,7 @@ describe('dead letters', () => {
     const repair = breakMessageInserts(dbPath)
     try {
       const item = { channel: 'sms', inbox: 'sms-main', externalId: 'SMboom2', from: { kind: 'phone', address: '+12025550143' }, text: 'boom' }
-      await expect(inbound.accept(item)).rejects.toThrow(/will be retried/)
+      await expect(inbound.accept(item, SMS_CONNECTOR)).rejects.toThrow(/will be retried/)
       const t0 = Date.now()
       const [letter] = store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)
       expect(letter).toMatchObject({ attempts: 1 })
@@ -242,6 +244,9 @@ describe('dead letters', () => {
       expect(await inbound.retryDue(third.nextAttemptAt)).toBe(1)
       expect(store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)).toEqual([])
       expect(store.counts().messages).toBe(1)
+      // The retry's changes are the connector's that handed the item over, not the retry loop's.
+      const actors = new Database(dbPath, { readonly: true }).prepare('SELECT DISTINCT actor FROM changes').pluck().all()
+      expect(actors).toEqual([SMS_CONNECTOR])
     } finally {
       await sanitizer.close()
       store.close()

@@ -4,7 +4,7 @@ import { createCore } from '../../src/core/index'
 import type { Message } from '../../src/shared/domain'
 import type { InboxInfo } from '../../src/shared/inbox-settings'
 import { DEMO_INBOX_CONFIG } from '../../src/server/demo/inboxes'
-import { api, connectClient, startTestServer, userWithToken, type TestServer } from './server-fixtures'
+import { api, connectClient, integrationWithToken, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
 
 /** The inboxes `npm start` configures: a provider-less WhatsApp inbox that keeps WhatsApp's template rules. */
@@ -38,7 +38,7 @@ describe('the demo inboxes', () => {
     expect(whoami.inboxes.find((i) => i.name === 'WhatsApp')?.templates.map((x) => x.name)).toEqual(['order_update', 'follow_up', 'appointment_reminder'])
 
     const inbound = await api(t.server.url, 'POST', '/api/v1/inbound', {
-      token,
+      token: integrationWithToken(t.server, ['WhatsApp']).token,
       body: { channel: 'whatsapp', inbox: 'WhatsApp', externalId: 'wamid.DEMO1', from: { kind: 'whatsapp', address: '+4915112340000', name: 'Lena Vogt' }, text: 'Hallo', sentAt: Date.now() - 30 * 3_600_000 },
     })
     expect(inbound.status).toBe(201)

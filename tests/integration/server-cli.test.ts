@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer } from '../../src/server/server'
-import { api } from './server-fixtures'
+import { api, connectClient } from './server-fixtures'
 
 const run = promisify(execFile)
 const root = path.resolve(import.meta.dirname, '../..')
@@ -72,5 +72,57 @@ describe('cli', () => {
     expect(duplicate.stderr).toMatch(/a user with email lee@example.com already exists/)
     const noUser = await cli('token:create', '--email', 'ghost@example.com')
     expect(noUser.stderr).toMatch(/no user with email ghost@example.com/)
+  })
+
+  it('lists tokens without showing them, and revokes one: a running server closes its connection', async () => {
+    expect((await cli('user:create', '--name', 'Tia Token', '--email', 'tia@example.com', '--role', 'agent')).code).toBe(0)
+    const created = await cli('token:create', '--email', 'tia@example.com', '--label', 'laptop')
+    const token = created.stdout.trim().split('\n').at(-1) ?? ''
+    const listed = await cli('tokens:list', '--email', 'tia@example.com')
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toMatch(/^\S+\ttia@example.com\tlaptop\tcreated \S+\tlast used never\texpires \S+$/m)
+    expect(listed.stdout).not.toContain(token)
+    const id = listed.stdout.split('\t')[0] ?? ''
+
+    const server = await startServer({ dbPath, logLevel: 'silent' })
+    try {
+      const { socket } = await connectClient(server.url, token)
+      const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve))
+      const revoked = await cli('token:revoke', '--id', id)
+      expect(revoked.code).toBe(0)
+      expect(await closed).toBe('io server disconnect')
+      expect((await api(server.url, 'GET', '/api/v1/me', { token })).status).toBe(401)
+      socket.close()
+    } finally {
+      await server.close()
+    }
+    expect((await cli('token:revoke', '--id', id)).stderr).toMatch(/no token with id/)
+    expect((await cli('token:revoke')).stderr).toMatch(/token:revoke needs --id/)
+  })
+
+  it('creates an integration scoped to inboxes, prints its token once, lists and revokes it', async () => {
+    const created = await cli('integration:create', '--name', 'Zapier', '--inboxes', 'SMS, Support email')
+    expect(created.code).toBe(0)
+    expect(created.stdout).toMatch(/created integration Zapier \(id \S+, inboxes: SMS, Support email\)/)
+    const token = created.stdout.trim().split('\n').at(-1) ?? ''
+    expect(token).toMatch(/^tli_/)
+    const listed = await cli('integrations:list')
+    expect(listed.stdout).toMatch(/\tZapier\tinboxes: SMS,Support email\tcreated \S+\tlast used never\tactive/)
+    expect(listed.stdout).not.toContain(token)
+    const id = listed.stdout.split('\n').find((l) => l.includes('Zapier'))?.split('\t')[0] ?? ''
+
+    const sms = { channel: 'sms', inbox: 'SMS', externalId: 'SM-cli', from: { kind: 'phone', address: '+14155550123' }, text: 'hi' }
+    const server = await startServer({ dbPath, logLevel: 'silent' })
+    try {
+      expect((await api(server.url, 'POST', '/api/v1/inbound', { token, body: sms })).status).toBe(201)
+      expect((await api(server.url, 'POST', '/api/v1/inbound', { token, body: { ...sms, inbox: 'Sales', externalId: 'SM-2' } })).status).toBe(403)
+      expect((await cli('integration:revoke', '--id', id)).code).toBe(0)
+      expect((await api(server.url, 'POST', '/api/v1/inbound', { token, body: { ...sms, externalId: 'SM-3' } })).status).toBe(401)
+    } finally {
+      await server.close()
+    }
+    expect((await cli('integrations:list')).stdout).toMatch(/\tZapier\t.*\trevoked /)
+    expect((await cli('integration:create', '--name', 'Nothing')).stderr).toMatch(/integration:create needs --inboxes/)
+    expect((await cli('integration:create', '--name', 'Blank', '--inboxes', ' , ')).stderr).toMatch(/at least one inbox/)
   })
 })

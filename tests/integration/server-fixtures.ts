@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { io, type Socket } from 'socket.io-client'
 import type { Role, User } from '../../src/shared/domain'
+import type { IntegrationInfo } from '../../src/shared/tokens'
 import { SOCKET_PATH, type ClientToServerEvents, type Poke, type ServerToClientEvents } from '../../src/shared/sync'
 import { startServer, type ServerConfig, type SyncServer } from '../../src/server/server'
 
@@ -44,6 +45,15 @@ export function userWithToken(
     inboxes: options.inboxes ?? null,
   })
   return { user, token: server.createToken(user.id) }
+}
+
+/** An integration that may post inbound items (POST /api/v1/inbound) to `inboxes`, with its token. */
+export function integrationWithToken(
+  server: SyncServer,
+  inboxes: string[],
+  name = 'Test integration',
+): { integration: IntegrationInfo; token: string } {
+  return server.createIntegration({ name, inboxes })
 }
 
 /** A connected sync client that records every poke it receives. */

@@ -1,14 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Message } from '../../src/shared/domain'
 import type { InboundMessage } from '../../src/shared/ingest'
-import { api, connectClient, startTestServer, userWithToken, waitFor, type TestServer } from './server-fixtures'
+import { api, connectClient, integrationWithToken, startTestServer, userWithToken, waitFor, type TestServer } from './server-fixtures'
 
 let t: TestServer
 let token: string
+/** What posts inbound items: an integration, as in production (an agent's token may not). */
+let integration: string
 
 beforeEach(async () => {
   t = await startTestServer()
   token = userWithToken(t.server, 'Alex').token
+  integration = integrationWithToken(t.server, ['support', 'default']).token
 })
 afterEach(async () => {
   await t.cleanup()
@@ -57,7 +60,7 @@ describe('ingest', () => {
     const again = await t.server.ingest(email('<kettle-1@mail>', { text: 'a retried webhook' }))
     expect(again).toEqual({ ...first, duplicate: true })
 
-    const viaRest = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: email('<kettle-1@mail>') })
+    const viaRest = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: email('<kettle-1@mail>') })
     expect(viaRest.status).toBe(200)
     expect(viaRest.body).toEqual({ ...first, duplicate: true })
     expect(t.server.counts()).toEqual(before)
@@ -69,10 +72,10 @@ describe('ingest', () => {
 
   it('answers 201 for a new item through the API channel and 200 for its retry', async () => {
     const item = email('<rest-1@mail>')
-    const created = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: item })
+    const created = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: item })
     expect(created.status).toBe(201)
     expect(created.body.duplicate).toBe(false)
-    const retried = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: item })
+    const retried = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: item })
     expect(retried.status).toBe(200)
     expect(retried.body).toEqual({ ...created.body, duplicate: true })
     expect(t.server.counts().messages).toBe(1)
@@ -116,7 +119,7 @@ describe('ingest', () => {
   it('refuses malformed items with a clear 400 and stores nothing', async () => {
     const before = t.server.counts()
     const missing = await api(t.server.url, 'POST', '/api/v1/inbound', {
-      token,
+      token: integration,
       body: { channel: 'sms', from: { kind: 'phone', address: '+14155552671' }, text: 'no external id' },
     })
     expect(missing.status).toBe(400)
@@ -124,20 +127,20 @@ describe('ingest', () => {
     expect(missing.body.error.issues).toContainEqual(expect.objectContaining({ path: 'body.externalId' }))
 
     const badPhone = await api(t.server.url, 'POST', '/api/v1/inbound', {
-      token,
+      token: integration,
       body: { channel: 'sms', externalId: 'SM-x', from: { kind: 'phone', address: '12' }, text: 'hi' },
     })
     expect(badPhone.status).toBe(400)
     expect(badPhone.body.error.message).toMatch(/invalid phone address "12"/)
 
     const voiceWithoutCall = await api(t.server.url, 'POST', '/api/v1/inbound', {
-      token,
+      token: integration,
       body: { channel: 'voice', externalId: 'CA-x', from: { kind: 'phone', address: '+14155552671' } },
     })
     expect(voiceWithoutCall.status).toBe(400)
     expect(voiceWithoutCall.body.error.message).toMatch(/voice items carry a call object/)
 
-    const notJson = await api(t.server.url, 'POST', '/api/v1/inbound', { token, rawBody: '{"channel": "sms",' })
+    const notJson = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, rawBody: '{"channel": "sms",' })
     expect(notJson.status).toBe(400)
 
     await expect(t.server.ingest({ channel: 'email', externalId: 'x', from: { kind: 'email', address: 'not-an-email' }, text: 'x' })).rejects.toThrow(
@@ -146,15 +149,16 @@ describe('ingest', () => {
     expect(t.server.counts()).toEqual(before)
   })
 
-  it('refuses items without a valid token, or for an inbox the token may not write to', async () => {
+  it('refuses items without a valid token, or for an inbox the integration may not post to', async () => {
     const anonymous = await api(t.server.url, 'POST', '/api/v1/inbound', { body: email('<anon@mail>') })
     expect(anonymous.status).toBe(401)
     expect(anonymous.body.error.message).toMatch(/missing API token/)
     const forged = await api(t.server.url, 'POST', '/api/v1/inbound', { token: 'tl_forged', body: email('<anon@mail>') })
     expect(forged.status).toBe(401)
-    const sales = userWithToken(t.server, 'Sam', { inboxes: ['sales'] })
+    const sales = integrationWithToken(t.server, ['sales'], 'Sales form')
     const wrongInbox = await api(t.server.url, 'POST', '/api/v1/inbound', { token: sales.token, body: email('<s@mail>') })
     expect(wrongInbox.status).toBe(403)
+    expect(wrongInbox.body.error.message).toBe('integration "Sales form" may not post to inbox "support" (its inboxes: sales)')
     expect(t.server.counts().messages).toBe(0)
   })
 
@@ -265,7 +269,7 @@ async function storedMessage(conversationId: string): Promise<Message> {
 
 describe('HTML that would take the server minutes to sanitize', () => {
   it('keeps the words of 120,000 nested tags and says why the formatting is gone', async () => {
-    const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: htmlEmail('<p>' + '<b>'.repeat(120_000) + 'x</p>') })
+    const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: htmlEmail('<p>' + '<b>'.repeat(120_000) + 'x</p>') })
     expect(res.status).toBe(201)
     const message = await storedMessage(res.body.conversationId)
     expect(message).toMatchObject({ html: null, htmlOmitted: 'too_complex', text: 'x' })
@@ -273,7 +277,7 @@ describe('HTML that would take the server minutes to sanitize', () => {
 
   it('keeps the text part of a body over the size limit', async () => {
     const html = '<div>'.repeat(200_000) + 'deep' + '</div>'.repeat(200_000)
-    const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: htmlEmail(html, 'The plain version.') })
+    const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: htmlEmail(html, 'The plain version.') })
     expect(res.status).toBe(201)
     const message = await storedMessage(res.body.conversationId)
     expect(message).toMatchObject({ html: null, htmlOmitted: 'too_large', text: 'The plain version.' })
@@ -283,7 +287,7 @@ describe('HTML that would take the server minutes to sanitize', () => {
     const cell = '<table><tr><td><div><span>Order <a href="https://shop.example/o/1">#1</a></span></div></td></tr></table>'
     const html = cell.repeat(18_000)
     const order: string[] = []
-    const hostile = api(t.server.url, 'POST', '/api/v1/inbound', { token, body: htmlEmail(html) }).then((r) => {
+    const hostile = api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: htmlEmail(html) }).then((r) => {
       order.push('large email')
       return r
     })

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type { StoredApiToken } from '../store/store'
 
-/** Plaintext tokens are shown once; only their SHA-256 is stored. */
-export function generateToken(): string {
-  return `tl_${randomBytes(32).toString('base64url')}`
+/** Plaintext tokens are shown once; only their SHA-256 is stored. Integration tokens say so in their prefix. */
+export function generateToken(prefix: 'tl' | 'tli' = 'tl'): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`
 }
 
 export function hashToken(token: string): string {
@@ -19,3 +20,31 @@ export function bearerToken(header: string | undefined): string | null {
 export function tokenRoom(tokenHash: string): string {
   return `token:${tokenHash}`
 }
+
+export const DAY_MS = 24 * 60 * 60_000
+
+/** How long a user's token is accepted: `idleMs` after its last use, and never past `maxMs` after it was made. */
+export interface TokenLifetime {
+  idleMs: number
+  maxMs: number
+}
+
+export function tokenLifetime(config: { tokenIdleDays: number; tokenMaxDays: number }): TokenLifetime {
+  return { idleMs: config.tokenIdleDays * DAY_MS, maxMs: config.tokenMaxDays * DAY_MS }
+}
+
+type TokenTimes = Pick<StoredApiToken, 'createdAt' | 'lastUsedAt'>
+
+/** When the token stops being accepted unless it is used before then. */
+export function tokenExpiresAt(token: TokenTimes, lifetime: TokenLifetime): number {
+  return Math.min(token.createdAt + lifetime.maxMs, (token.lastUsedAt ?? token.createdAt) + lifetime.idleMs)
+}
+
+export const isTokenLive = (token: TokenTimes, lifetime: TokenLifetime, now: number): boolean =>
+  now < tokenExpiresAt(token, lifetime)
+
+/** `last_used_at` is written at most this often per token, so using a token to read stays a read. */
+export const TOUCH_INTERVAL_MS = 60_000
+
+export const isDueForTouch = (lastUsedAt: number | null, now: number): boolean =>
+  lastUsedAt === null || now - lastUsedAt >= TOUCH_INTERVAL_MS

@@ -1,11 +1,12 @@
 import { newId } from '../../shared/ids'
 import { z } from 'zod'
 import { Role, type User } from '../../shared/domain'
+import type { ApiTokenInfo } from '../../shared/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
 import type { StoreReader } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { hashPassword, verifyPassword } from './passwords'
-import { generateToken, hashToken } from './tokens'
+import { generateToken, hashToken, tokenExpiresAt, type TokenLifetime } from './tokens'
 
 export const NewUser = z.object({
   name: z.string().trim().min(1, 'a user needs a name').max(200),
@@ -36,18 +37,13 @@ export function createUser(commit: Commit, input: NewUser, now = Date.now()): Us
 }
 
 /** Returns the plaintext token; it cannot be recovered later. */
-export function createToken(commit: Commit, userId: string, label?: string): string {
+export function createToken(commit: Commit, userId: string, label?: string, now = Date.now()): string {
   const token = generateToken()
   commit((w) => {
     if (!w.getUser(userId)) throw new BadRequestError(`unknown user ${userId}`)
-    w.insertToken(hashToken(token), userId, label ?? null)
+    w.insertToken({ id: newId(), tokenHash: hashToken(token), userId, label: label ?? null, createdAt: now })
   })
   return token
-}
-
-export function authenticate(store: StoreReader, token: string | null | undefined): User | null {
-  if (!token) return null
-  return store.userByTokenHash(hashToken(token))
 }
 
 /** Sets or replaces the user's password; only its salted scrypt hash is stored. */
@@ -71,4 +67,26 @@ export async function checkCredentials(store: StoreReader, email: string, passwo
 /** Forgets a token; false when it was not (or no longer) valid. */
 export function revokeToken(commit: Commit, token: string): boolean {
   return commit((w) => w.deleteToken(hashToken(token)))
+}
+
+/** Forgets the token with this id; its hash (to close its connections), or null when there is none. */
+export function revokeTokenById(commit: Commit, id: string): string | null {
+  return commit((w) => {
+    const token = w.getApiToken(id)
+    return token && w.deleteToken(token.tokenHash) ? token.tokenHash : null
+  })
+}
+
+/** What an administrator sees of each token (never the token): one user's, or everyone's. */
+export function listTokens(store: StoreReader, lifetime: TokenLifetime, userId: string | null): ApiTokenInfo[] {
+  const emails = new Map(store.listUsers().map((u) => [u.id, u.email]))
+  return store.listApiTokens(userId).map((t) => ({
+    id: t.id,
+    userId: t.userId,
+    userEmail: emails.get(t.userId) ?? '(removed user)',
+    label: t.label,
+    createdAt: t.createdAt,
+    lastUsedAt: t.lastUsedAt,
+    expiresAt: tokenExpiresAt(t, lifetime),
+  }))
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod'
 import type { Channel, Identity, Message } from '../../shared/domain'
 import type { ApprovedTemplate } from '../../shared/inbox-settings'
 import type { InboundMessage, IngestResult } from '../../shared/ingest'
+import type { TokenAuth } from '../auth/token-auth'
 import type { Store } from '../store/store'
 import type { Commit } from '../sync/commit'
 import type { AgentPresence } from '../sync/socket'
@@ -35,7 +36,10 @@ export interface ConnectorContext {
   /** The server's HTTP server, for connectors that speak their own socket protocol (web chat). */
   httpServer: HttpServer
   store: Store
+  /** Bound to this connector as the actor of its changes. */
   commit: Commit
+  /** Checks users' tokens, for connectors serving files to agents (email attachments). */
+  auth: TokenAuth
   log: ConnectorLogger
   /** Connected agents, for connectors that talk to customers live (web chat); absent outside the server. */
   agents?: AgentPresence

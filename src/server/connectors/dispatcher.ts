@@ -1,3 +1,4 @@
+import { connectorActor } from '../../shared/actors'
 import type { Channel, Message } from '../../shared/domain'
 import type { StoreReader, StoredChange } from '../store/store'
 import type { ChangeFeed } from '../sync/commit'
@@ -83,9 +84,11 @@ export class OutboundDispatcher {
     if (!message || message.deliveryStatus !== 'queued') return
     const connector = this.connectorFor(message.channel, this.store.getConversation(message.conversationId)?.inbox)
     if (!connector) return
+    // What the send did to the message is the connector's doing.
+    const commit = this.feed.as(connectorActor(connector.name))
     const recipient = this.store.recipientFor(message)
     if (!recipient) {
-      recordDelivery(this.feed.commit, messageId, {
+      recordDelivery(commit, messageId, {
         status: 'failed',
         error: `the customer has no ${message.channel} address to send to`,
       })
@@ -95,16 +98,16 @@ export class OutboundDispatcher {
     const refused = this.refusal(message)
     if (refused) {
       this.log.warn({ messageId, reason: refused }, 'outbound message refused by the messaging rules')
-      recordDelivery(this.feed.commit, messageId, { status: 'failed', error: refused })
+      recordDelivery(commit, messageId, { status: 'failed', error: refused })
       return
     }
     try {
       const { externalId, refused } = await connector.send(message, recipient)
-      recordDelivery(this.feed.commit, messageId, { status: 'sent', externalId, ...(refused ? { error: refused.slice(0, 2000) } : {}) })
+      recordDelivery(commit, messageId, { status: 'sent', externalId, ...(refused ? { error: refused.slice(0, 2000) } : {}) })
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err)
       this.log.warn({ messageId, error }, 'outbound message failed')
-      recordDelivery(this.feed.commit, messageId, { status: 'failed', error })
+      recordDelivery(commit, messageId, { status: 'failed', error })
     }
   }
 }

@@ -1,3 +1,4 @@
+import { systemActor } from '../../shared/actors'
 import type { User } from '../../shared/domain'
 import type { MutationName } from '../../shared/mutations'
 import type { SyncServer } from '../server'
@@ -26,7 +27,7 @@ export async function seedDemo(server: SyncServer, options: DemoOptions = {}): P
   for (const step of generateDemo(options)) {
     steps++
     if (step.kind === 'inbound') {
-      const result = await server.ingest(step.item)
+      const result = await server.ingest(step.item, systemActor('demo'))
       conversationOfThread.set(step.thread, result.conversationId)
       continue
     }

@@ -11,9 +11,10 @@ import { z } from 'zod'
 import type { TrustProxy } from '../config'
 import type { Connector } from '../connectors/connector'
 import type { InboundService } from '../ingest/inbound-service'
+import type { TokenAuth } from '../auth/token-auth'
 import type { Store } from '../store/store'
-import type { Commit } from '../sync/commit'
-import { requireToken } from './auth'
+import type { ChangeFeed } from '../sync/commit'
+import { requireCaller, requireToken } from './auth'
 import { registerErrorHandling } from './errors'
 import { loggedRequest } from './log-redaction'
 import { conversationRoutes } from './routes/conversations'
@@ -21,19 +22,21 @@ import { customerRoutes } from './routes/customers'
 import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
 import { sessionRoutes } from './routes/sessions'
+import { tokenRoutes } from './routes/tokens'
 import { userRoutes } from './routes/users'
 
 export interface HttpDeps {
   store: Store
   /** Connectors whose webhooks this app serves. */
   connectors: readonly Connector[]
-  commit: Commit
+  feed: ChangeFeed
+  auth: TokenAuth
   inbound: InboundService
   logLevel: string
   version: string
   /** Which reverse proxies' X-Forwarded-For names the client (the config's `trustProxy`); none when absent. */
   trustProxy?: TrustProxy
-  /** Told the hash of each token revoked by signing out, so live connections that used it can be closed. */
+  /** Told the hash of each token revoked (signed out, or by a supervisor), so live connections that used it can be closed. */
   onTokenRevoked?: (tokenHash: string) => void
 }
 
@@ -82,15 +85,27 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   // Signing in needs no token, so it sits beside the token-protected scope, not inside it.
-  await app.register(sessionRoutes({ store: deps.store, commit: deps.commit, onTokenRevoked: deps.onTokenRevoked }), { prefix: API_PREFIX })
+  await app.register(sessionRoutes({ store: deps.store, feed: deps.feed, auth: deps.auth, onTokenRevoked: deps.onTokenRevoked }), {
+    prefix: API_PREFIX,
+  })
   await app.register(
     async (api) => {
-      requireToken(api, deps.store)
+      requireToken(api, deps.auth)
       await api.register(userRoutes(deps.store))
       await api.register(customerRoutes(deps.store))
-      await api.register(conversationRoutes(deps.store, deps.commit))
-      await api.register(inboundRoutes(deps.store, deps.commit, deps.inbound))
+      await api.register(conversationRoutes(deps.store, deps.feed))
       await api.register(deadLetterRoutes(deps.store))
+      await api.register(
+        tokenRoutes({ store: deps.store, feed: deps.feed, lifetime: deps.auth.lifetime, onTokenRevoked: deps.onTokenRevoked }),
+      )
+    },
+    { prefix: API_PREFIX },
+  )
+  // The integration routes take integration tokens as well as users'; every other route refuses them.
+  await app.register(
+    async (channels) => {
+      requireCaller(channels, deps.auth)
+      await channels.register(inboundRoutes(deps.store, deps.feed, deps.inbound))
     },
     { prefix: API_PREFIX },
   )

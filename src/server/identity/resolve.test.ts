@@ -1,3 +1,4 @@
+import { systemActor } from '../../shared/actors'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -26,7 +27,7 @@ function customerWith(id: string, identities: [IdentityKind, string][]): void {
     for (const [kind, address] of identities) {
       w.put('identity', { id: `${id}-${kind}-${address}`, customerId: id, kind, address, displayName: null, createdAt: 1 })
     }
-  })
+  }, systemActor('test'))
 }
 
 describe('resolveIdentity', () => {

@@ -1,3 +1,4 @@
+import { systemActor } from '../../shared/actors'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,6 +8,8 @@ import { ingestInbound, prepareWithoutHtml } from '../ingest/ingest'
 import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import type { Store, TimelineEntry } from '../store/store'
 import { ChangeFeed } from '../sync/commit'
+
+const TEST_ACTOR = systemActor('test')
 
 let dir: string
 let store: Store
@@ -24,7 +27,7 @@ afterEach(() => {
 })
 
 const ingest = (item: Omit<InboundMessage, 'externalId'>) =>
-  ingestInbound(prepareWithoutHtml({ externalId: `m-${++seq}`, ...item }), { commit: feed.commit, defaultCountry: 'US' })
+  ingestInbound(prepareWithoutHtml({ externalId: `m-${++seq}`, ...item }), { commit: feed.as(TEST_ACTOR), actor: TEST_ACTOR, defaultCountry: 'US' })
 
 const email = (address: string, name?: string): Omit<InboundMessage, 'externalId'> => ({
   channel: 'email',

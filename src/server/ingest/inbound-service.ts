@@ -1,3 +1,4 @@
+import { systemActor, type Actor } from '../../shared/actors'
 import { InboundMessage, type IngestResult } from '../../shared/ingest'
 import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError } from '../errors'
@@ -40,6 +41,7 @@ const MAX_GROUP = 256
 interface Waiting {
   raw: unknown
   item: PreparedInbound
+  actor: Actor
   resolve(result: IngestResult): void
   reject(error: unknown): void
 }
@@ -68,17 +70,18 @@ export class InboundService {
    * arrive concurrently, and a commit costs far more than an item, so under load this is what
    * keeps up. The item is parsed and its HTML sanitized first, outside the transaction. Resolves
    * once the item is durable; refused input rejects with BadRequestError, a failure after
-   * acceptance with DeferredIngestError (the item is in the dead letters).
+   * acceptance with DeferredIngestError (the item is in the dead letters). What the item changes
+   * is recorded as made by `actor`, the connector or integration that handed it over.
    */
-  async accept(raw: unknown): Promise<IngestResult> {
+  async accept(raw: unknown, actor: Actor): Promise<IngestResult> {
     let item: PreparedInbound
     try {
       item = await prepareInbound(raw, this.sanitizer)
     } catch (err) {
-      throw this.failure(raw, err)
+      throw this.failure(raw, err, actor)
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ raw, item, resolve, reject })
+      this.waiting.push({ raw, item, actor, resolve, reject })
       if (this.waiting.length === 1) setImmediate(() => this.flush())
     })
   }
@@ -90,7 +93,9 @@ export class InboundService {
     const options = { defaultCountry: this.defaultCountry }
     let outcomes
     try {
-      outcomes = this.feed.commitEach(group.map(({ item }) => (w: StoreWriter) => ingestInbound(item, { ...options, commit: (fn) => fn(w) })))
+      outcomes = this.feed.commitEach(
+        group.map(({ item, actor }) => ({ actor, run: (w: StoreWriter) => ingestInbound(item, { ...options, actor, commit: (fn) => fn(w) }) })),
+      )
     } catch (err) {
       // The group's commit itself failed: none of it is stored, so each item is handled as failed.
       outcomes = group.map(() => ({ ok: false as const, error: err }))
@@ -99,7 +104,7 @@ export class InboundService {
       const outcome = outcomes[i]
       if (outcome?.ok) return entry.resolve(outcome.result)
       try {
-        entry.reject(this.failure(entry.raw, outcome ? outcome.error : new Error('no outcome')))
+        entry.reject(this.failure(entry.raw, outcome ? outcome.error : new Error('no outcome'), entry.actor))
       } catch (err) {
         entry.reject(err)
       }
@@ -111,10 +116,10 @@ export class InboundService {
    * stored yet, goes back as is (the sender fixes or retries it); anything else was accepted,
    * so it is kept in the dead letters and retried.
    */
-  private failure(raw: unknown, err: unknown): unknown {
+  private failure(raw: unknown, err: unknown, actor: Actor): unknown {
     if (err instanceof BadRequestError || err instanceof NotFoundError) return err
     const message = err instanceof Error ? err.message : String(err)
-    const id = this.store.write((w) => w.addDeadLetter('inbound', inboxOf(raw), raw, message, Date.now() + RETRY_BASE_MS)).result
+    const id = this.store.write((w) => w.addDeadLetter('inbound', inboxOf(raw), raw, message, Date.now() + RETRY_BASE_MS, actor)).result
     this.log.error({ err, deadLetterId: id }, 'ingest failed after acceptance; dead-lettered')
     return new DeferredIngestError(id, err)
   }
@@ -141,7 +146,9 @@ export class InboundService {
     for (const letter of this.store.dueDeadLetters(now, 100)) {
       try {
         const item = await prepareInbound(letter.payload, this.sanitizer)
-        ingestInbound(item, { commit: this.feed.commit, defaultCountry: this.defaultCountry })
+        // A letter older than actors cannot say who sent it; the retry says at least that it was one.
+        const actor = letter.actor ?? systemActor('dead-letter-retry')
+        ingestInbound(item, { commit: this.feed.as(actor), actor, defaultCountry: this.defaultCountry })
         this.store.write((w) => w.deleteDeadLetter(letter.id))
         done++
       } catch (err) {

@@ -1,4 +1,5 @@
 import { newId } from '../../shared/ids'
+import type { Actor } from '../../shared/actors'
 import type { Call, Conversation, Customer, HtmlOmitted, Message, TimelineEvent } from '../../shared/domain'
 import { InboundMessage, type IngestResult, type ParsedInboundMessage } from '../../shared/ingest'
 import { NotFoundError } from '../connectors/delivery'
@@ -14,7 +15,10 @@ import type { HtmlSanitizer } from './html-sanitizer'
 import { threadInbound } from './threading'
 
 export interface IngestOptions {
+  /** Bound to the actor that handed the item over (a connector or an integration). */
   commit: Commit
+  /** The same actor, named on the events the item causes (a consent change). */
+  actor: Actor
   defaultCountry: string
   now?: () => number
 }
@@ -62,14 +66,14 @@ function withoutHtml(item: ParsedInboundMessage): PreparedInbound {
 export function ingestInbound(item: PreparedInbound, options: IngestOptions): IngestResult {
   const now = (options.now ?? Date.now)()
   try {
-    return options.commit((w) => ingestParsed(w, item, now, options.defaultCountry))
+    return options.commit((w) => ingestParsed(w, item, now, options.defaultCountry, options.actor))
   } catch (err) {
     if (err instanceof InvalidAddressError) throw new BadRequestError(err.message, [{ path: err.path, message: err.message }])
     throw err
   }
 }
 
-function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaultCountry: string): IngestResult {
+function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaultCountry: string, actor: Actor): IngestResult {
   if (item.channel !== 'voice') {
     const original = w.messageByExternalId(item.channel, item.externalId)
     if (original) {
@@ -208,6 +212,7 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
       source: { channel: item.channel, ...(item.consent.keyword ? { keyword: item.consent.keyword } : {}), externalId: item.externalId, messageId: message.id },
       at: sentAt,
       now,
+      actor,
     })
   }
   if (item.autoReply) queueAutoReply(w, conversation, message, item.autoReply, now)

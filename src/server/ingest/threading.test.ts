@@ -1,3 +1,4 @@
+import { systemActor, userActor } from '../../shared/actors'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,6 +11,8 @@ import { ChangeFeed } from '../sync/commit'
 import { applyMutation } from '../sync/mutations'
 import { ingestInbound, prepareWithoutHtml } from './ingest'
 import { normalizeSubject, stripReplyPrefixes, threadInbound } from './threading'
+
+const TEST_ACTOR = systemActor('test')
 
 let dir: string
 let store: Store
@@ -25,17 +28,17 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-const ingest = (item: InboundMessage) => ingestInbound(prepareWithoutHtml(item), { commit: feed.commit, defaultCountry: 'US' })
+const ingest = (item: InboundMessage) => ingestInbound(prepareWithoutHtml(item), { commit: feed.as(TEST_ACTOR), actor: TEST_ACTOR, defaultCountry: 'US' })
 const parse = (item: InboundMessage): ParsedInboundMessage => InboundSchema.parse(item)
 const ann = { kind: 'email' as const, address: 'ann@example.com', name: 'Ann' }
 
 function resolve(conversationId: string): void {
-  const agent = feed.commit((w) => {
+  const agent = feed.as(TEST_ACTOR)((w) => {
     const user = { id: 'agent-1', name: 'Agent', email: 'agent@x.test', role: 'agent' as const, team: null, inboxes: null, createdAt: 1 }
     w.put('user', user)
     return user
   })
-  expect(applyMutation(feed.commit, agent, { name: 'setStatus', args: { conversationId, status: 'resolved' } }).outcome).toBe('applied')
+  expect(applyMutation(feed.as(userActor(agent.id)), agent, { name: 'setStatus', args: { conversationId, status: 'resolved' } }).outcome).toBe('applied')
 }
 
 describe('threadInbound', () => {

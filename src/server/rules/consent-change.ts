@@ -1,4 +1,6 @@
 import { newId } from '../../shared/ids'
+import { actorId, actorKind, type Actor } from '../../shared/actors'
+import { actorName } from '../auth/actor-names'
 import type { ConsentKey, Customer } from '../../shared/domain'
 import type { StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
@@ -10,6 +12,8 @@ export interface ConsentChange {
   changes: Partial<Record<ConsentKey, boolean>>
   /** Where it came from, for the timeline: e.g. { channel: 'sms', keyword: 'STOP', externalId }. */
   source: Record<string, unknown>
+  /** Who made the change: the connector or integration that carried the customer's request, or a user. */
+  actor: Actor
   /** When the customer asked (an SMS's arrival); a message stored late still counts from then. Defaults to `now`. */
   at?: number
   now?: number
@@ -55,15 +59,21 @@ export function applyConsentChange(w: StoreWriter, change: ConsentChange): Custo
     }
     w.put('customer', next)
   }
+  // The events name who made the change; a user also as actorId, which clients resolve offline.
+  const by = {
+    actorId: actorKind(change.actor) === 'user' ? actorId(change.actor) : null,
+    data: { actor: change.actor, actorName: actorName(w, change.actor) },
+  }
   if (changed.length > 0) {
     w.put('event', {
       id: newId(),
       conversationId: change.conversationId,
       customerId: customer.id,
       type: 'consent_changed',
-      actorId: null,
+      actorId: by.actorId,
       data: {
         ...change.source,
+        ...by.data,
         changes: Object.fromEntries(changed),
         previous: Object.fromEntries(changed.map(([key]) => [key, customer.consent[key] ?? null])),
       },
@@ -76,9 +86,10 @@ export function applyConsentChange(w: StoreWriter, change: ConsentChange): Custo
       conversationId: change.conversationId,
       customerId: customer.id,
       type: 'consent_superseded',
-      actorId: null,
+      actorId: by.actorId,
       data: {
         ...change.source,
+        ...by.data,
         requested: Object.fromEntries(superseded),
         requestedAt: at,
         // The later word that stands, per key.

@@ -1,3 +1,4 @@
+import { systemActor } from '../../shared/actors'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,6 +12,8 @@ import { MessagingRules, type MessagingRulesInput } from './config'
 import { consentRefusal } from './consent'
 import { inQuietHours } from './quiet-hours'
 import { sendRefusal } from './send-policy'
+
+const TEST_ACTOR = systemActor('test')
 
 describe('consent', () => {
   const none = { promotionalRequiresOptIn: false }
@@ -55,9 +58,9 @@ describe('sendRefusal', () => {
   function setup(attributes: Record<string, string> = {}) {
     const r = ingestInbound(
       prepareWithoutHtml({ channel: 'email', inbox: 'support', externalId: '<a@x>', from: { kind: 'email', address: 'kim@example.com' }, text: 'hi' }),
-      { commit: feed.commit, defaultCountry: 'US' },
+      { commit: feed.as(TEST_ACTOR), actor: TEST_ACTOR, defaultCountry: 'US' },
     )
-    feed.commit((w) => w.put('customer', { ...w.getCustomer(r.customerId)!, attributes }))
+    feed.as(TEST_ACTOR)((w) => w.put('customer', { ...w.getCustomer(r.customerId)!, attributes }))
     let n = 0
     const outbound = (purpose: 'promotional' | 'transactional', status: Message['deliveryStatus'], sentAt: number): Message => {
       const m: Message = {
@@ -65,7 +68,7 @@ describe('sendRefusal', () => {
         authorId: null, authorName: 'A', subject: null, text: 'x', html: null, attachments: [], externalId: null,
         deliveryStatus: status, deliveryError: null, sentAt, updatedAt: sentAt, purpose, template: null,
       }
-      feed.commit((w) => w.put('message', m))
+      feed.as(TEST_ACTOR)((w) => w.put('message', m))
       return m
     }
     return { outbound }

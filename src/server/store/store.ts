@@ -14,6 +14,8 @@ import type {
   User,
 } from '../../shared/domain'
 import type { Change, PullResponse } from '../../shared/sync'
+import type { Actor } from '../../shared/actors'
+import type { IntegrationInfo } from '../../shared/tokens'
 
 /**
  * The server's storage, independent of the database engine: SQLite now (store/sqlite), PostgreSQL
@@ -70,6 +72,18 @@ export interface DeadLetter {
   error: string
   attempts: number
   nextAttemptAt: number
+  /** Who handed the item over; its retry is recorded as theirs. Null in letters older than actors. */
+  actor: Actor | null
+}
+
+/** A user's API token as stored: its SHA-256, never the token. */
+export interface StoredApiToken {
+  id: string
+  tokenHash: string
+  userId: string
+  label: string | null
+  createdAt: number
+  lastUsedAt: number | null
 }
 
 /** A change as committed, with the inbox it belongs to (null: visible to everyone). */
@@ -142,6 +156,16 @@ export interface StoreReader {
   getUserByEmail(email: string): User | null
   listUsers(): User[]
   userByTokenHash(tokenHash: string): User | null
+  apiTokenByHash(tokenHash: string): StoredApiToken | null
+  /** The tokens among `tokenHashes` that still exist, in one read. */
+  apiTokensByHash(tokenHashes: readonly string[]): StoredApiToken[]
+  getApiToken(id: string): StoredApiToken | null
+  /** Every user's tokens (userId null) or one user's, newest first. */
+  listApiTokens(userId: string | null): StoredApiToken[]
+  /** Revoked integrations too: the caller decides what a revoked one may do. */
+  integrationByTokenHash(tokenHash: string): IntegrationInfo | null
+  getIntegration(id: string): IntegrationInfo | null
+  listIntegrations(): IntegrationInfo[]
   /** The user's scrypt password hash, or null when they have none (token-only users). */
   passwordHashOf(userId: string): string | null
 
@@ -196,13 +220,17 @@ export interface StoreReader {
 export interface StoreWriter extends StoreReader {
   /** Inserts or replaces the entity and appends its change row; returns the change. */
   put<E extends EntityName>(entity: E, data: EntityTypes[E]): StoredChange
-  insertToken(tokenHash: string, userId: string, label: string | null): void
+  insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): void
   touchToken(tokenHash: string, at: number): void
+  insertIntegration(integration: IntegrationInfo, tokenHash: string): void
+  /** False when there is no such integration or it was already revoked. */
+  revokeIntegration(id: string, at: number): boolean
+  touchIntegration(id: string, at: number): void
   /** False when no such token exists (already revoked). */
   deleteToken(tokenHash: string): boolean
   setPasswordHash(userId: string, hash: string): void
   setLastMutationId(clientId: string, userId: string, mutationId: number): void
-  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number): number
+  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number, actor?: Actor | null): number
   retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): void
   deleteDeadLetter(id: number): void
   /** False when the pair of customers already has a suggestion (either way round). */
@@ -218,16 +246,22 @@ export interface StoreWriter extends StoreReader {
 export interface Store extends StoreReader {
   /**
    * Runs `fn` in one transaction. Every entity write and its change row commit together or not
-   * at all; the changes written are returned after commit so the caller can fan them out.
+   * at all; the changes written are returned after commit so the caller can fan them out. Each
+   * change row records `actor`; a write without one may only touch rows outside the change log.
    */
-  write<T>(fn: (w: StoreWriter) => T): { result: T; changes: StoredChange[] }
+  write<T>(fn: (w: StoreWriter) => T, actor?: Actor): { result: T; changes: StoredChange[] }
   /**
-   * Group commit: runs each of `fns` in its own savepoint inside ONE transaction. A function that
-   * throws is rolled back alone and reported in its outcome; the others commit together, and the
-   * changes returned are theirs, in order.
+   * Group commit: runs each write in its own savepoint inside ONE transaction, its changes
+   * recorded as its actor's. A write that throws is rolled back alone and reported in its
+   * outcome; the others commit together, and the changes returned are theirs, in order.
    */
-  writeEach<T>(fns: readonly ((w: StoreWriter) => T)[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] }
+  writeEach<T>(writes: readonly ActorWrite<T>[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] }
   close(): void
 }
 
 export type WriteOutcome<T> = { ok: true; result: T } | { ok: false; error: unknown }
+
+export interface ActorWrite<T> {
+  actor: Actor
+  run: (w: StoreWriter) => T
+}

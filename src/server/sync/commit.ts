@@ -1,4 +1,5 @@
-import type { Store, StoreWriter, StoredChange, WriteOutcome } from '../store/store'
+import type { Actor } from '../../shared/actors'
+import type { ActorWrite, Store, StoreWriter, StoredChange, WriteOutcome } from '../store/store'
 
 /** Runs one transaction and, after it commits, hands its changes to every listener. */
 export type Commit = <T>(fn: (w: StoreWriter) => T) => T
@@ -14,15 +15,21 @@ export class ChangeFeed {
 
   constructor(private readonly store: Store) {}
 
-  readonly commit: Commit = (fn) => {
-    const { result, changes } = this.store.write(fn)
-    this.publish(changes)
-    return result
+  /**
+   * A commit whose changes are recorded as made by `actor`. Whoever starts the work (a socket
+   * for its user, a route for its caller, a connector) binds it, so the code below never guesses.
+   */
+  as(actor: Actor): Commit {
+    return (fn) => {
+      const { result, changes } = this.store.write(fn, actor)
+      this.publish(changes)
+      return result
+    }
   }
 
-  /** Group commit (see Store.writeEach): one transaction, one fan-out, an outcome per function. */
-  commitEach<T>(fns: readonly ((w: StoreWriter) => T)[]): WriteOutcome<T>[] {
-    const { outcomes, changes } = this.store.writeEach(fns)
+  /** Group commit (see Store.writeEach): one transaction, one fan-out, an outcome per write. */
+  commitEach<T>(writes: readonly ActorWrite<T>[]): WriteOutcome<T>[] {
+    const { outcomes, changes } = this.store.writeEach(writes)
     this.publish(changes)
     return outcomes
   }

@@ -1,3 +1,4 @@
+import { systemActor, userActor } from '../../shared/actors'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -9,6 +10,8 @@ import type { Store } from '../store/store'
 import { ChangeFeed } from './commit'
 import { applyMutation } from './mutations'
 
+const TEST_ACTOR = systemActor('test')
+
 /** Starting conversations, email subject and cc, and logged calls, against a real SQLite store. */
 
 let dir: string
@@ -18,7 +21,7 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-composer-unit-'))
   store = openSqliteStore(path.join(dir, 'server.sqlite'))
   feed = new ChangeFeed(store)
-  feed.commit((w) => {
+  feed.as(TEST_ACTOR)((w) => {
     w.put('user', user('all', null))
     w.put('user', user('sms-only', ['SMS']))
     w.put('customer', { id: 'cu', name: 'Maya', labels: [], attributes: {}, consent: {}, createdAt: 1, updatedAt: 1, lastActivityAt: 1 })
@@ -45,7 +48,7 @@ function conversation(id: string, channel: Conversation['channel'], inbox: strin
 
 let mutationId = 0
 const run = (who: string, name: MutationName, args: unknown) =>
-  applyMutation(feed.commit, store.getUser(who)!, { name, args }, { clientId: 'c1', mutationId: ++mutationId })
+  applyMutation(feed.as(userActor(who)), store.getUser(who)!, { name, args }, { clientId: 'c1', mutationId: ++mutationId })
 
 describe('reply starting a conversation', () => {
   it('opens it in the customer’s most recent inbox on the channel, with the message, once', () => {

@@ -1,3 +1,4 @@
+import { systemActor, userActor } from '../../shared/actors'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,6 +9,8 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import { changeConsent } from '../rules/consent-change'
 import { applyMutation } from './mutations'
 import { ChangeFeed } from './commit'
+
+const TEST_ACTOR = systemActor('test')
 
 /** Merge, undo, labels and dismissals against a real SQLite store. */
 
@@ -38,7 +41,7 @@ const customer = (id: string, over: Partial<Customer> = {}): Customer => ({
 })
 
 function seed(): void {
-  feed.commit((w) => {
+  feed.as(TEST_ACTOR)((w) => {
     w.put('user', user('all', null))
     w.put('user', user('sms-only', ['SMS']))
     w.put('customer', customer('src', { labels: ['vip'], attributes: { plan: 'pro', city: 'Oslo' }, consent: { promotional: false, sms: true } }))
@@ -68,7 +71,7 @@ function seed(): void {
 }
 
 const run = (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'customerLabel', args: unknown) =>
-  applyMutation(feed.commit, store.getUser(who)!, { name, args })
+  applyMutation(feed.as(userActor(who)), store.getUser(who)!, { name, args })
 
 describe('merge on the server', () => {
   it('refuses an agent who cannot see all of the source’s conversations, and changes nothing', () => {
@@ -117,13 +120,13 @@ describe('consent across a merge and its undo', () => {
   }
   const seedConsent = () => {
     seed()
-    feed.commit((w) => {
+    feed.as(TEST_ACTOR)((w) => {
       w.put('customer', { ...w.getCustomer('dst')!, ...before.dst })
       w.put('customer', { ...w.getCustomer('src')!, ...before.src })
     })
   }
   const lateRequest = (changes: Record<string, boolean>, at: number) =>
-    changeConsent(feed.commit, { customerId: 'dst', conversationId: 'v-dst', changes, source: { channel: 'sms', keyword: 'late' }, at, now: 1_000 })
+    changeConsent(feed.as(TEST_ACTOR), { customerId: 'dst', conversationId: 'v-dst', changes, source: { channel: 'sms', keyword: 'late' }, at, now: 1_000, actor: TEST_ACTOR })
 
   it('keeps the later answer of the two records per key with its time, and an opt-out whenever the order is unknown', () => {
     seedConsent()

@@ -18,8 +18,9 @@ import {
   type SocketError,
   type TypingNotice,
 } from '../../shared/sync'
+import { userActor } from '../../shared/actors'
+import type { TokenAuth } from '../auth/token-auth'
 import { hashToken, tokenRoom } from '../auth/tokens'
-import { authenticate } from '../auth/users'
 import { BadRequestError, parseOrThrow } from '../errors'
 import type { Store, StoredChange } from '../store/store'
 import { canSeeInbox, scopeOf } from './access'
@@ -28,6 +29,8 @@ import { applyMutation } from './mutations'
 
 interface SocketData {
   user: User
+  /** The hash of the token the socket connected with: checked on every request and by the sweep. */
+  tokenHash: string
   /** The conversation this agent has open, and the one they are typing in: ephemeral presence. */
   viewing?: string | null
   typingIn?: string | null
@@ -69,6 +72,17 @@ export interface SyncSocketServer {
 
 const error = (code: SocketError['error']['code'], message: string): SocketError => ({ error: { code, message } })
 
+/**
+ * How often the tokens of live connections are checked against the database. Pokes are pushed
+ * without any request from the client, so a check made only when a client pulls or pushes would
+ * never notice a socket that just listens: its token revoked by the CLI (another process, which
+ * cannot reach this one's sockets), its user removed, or its token expired while connected. One
+ * query per sweep covers every connection; requests are checked too, on the same rule.
+ */
+export const TOKEN_SWEEP_MS = 1_000
+
+const REFUSED_TOKEN = 'this token is no longer accepted (revoked, expired, or its user removed): sign in again'
+
 const visibleTo = (user: User, change: StoredChange): boolean => change.inbox === null || canSeeInbox(user, change.inbox)
 
 const strip = ({ inbox: _inbox, ...change }: StoredChange): Change => change
@@ -94,9 +108,16 @@ function setUser(socket: SyncSocket, user: User): void {
  */
 export function attachSyncSocket(
   httpServer: HttpServer,
-  deps: { store: Store; feed: ChangeFeed; log: SyncSocketLogger; inboxes?: readonly InboxInfo[] },
+  deps: {
+    store: Store
+    feed: ChangeFeed
+    auth: TokenAuth
+    log: SyncSocketLogger
+    inboxes?: readonly InboxInfo[]
+    tokenSweepMs?: number
+  },
 ): SyncSocketServer {
-  const { store, feed, log, inboxes = [] } = deps
+  const { store, feed, auth, log, inboxes = [] } = deps
   const io: SyncSocketServer['io'] = new Server(httpServer, { path: SOCKET_PATH, serveClient: false })
   const presenceListeners = new Set<() => void>()
   const typingListeners = new Set<(event: AgentTypingEvent) => void>()
@@ -105,13 +126,27 @@ export function attachSyncSocket(
   }
 
   io.use((socket, next) => {
-    const auth = HandshakeAuth.safeParse(socket.handshake.auth)
-    const user = auth.success ? authenticate(store, auth.data.token) : null
-    if (!user || !auth.success) return next(new Error('unauthorized'))
-    socket.data.user = user
-    void socket.join(tokenRoom(hashToken(auth.data.token)))
+    const handshake = HandshakeAuth.safeParse(socket.handshake.auth)
+    if (!handshake.success) return next(new Error('unauthorized'))
+    const tokenHash = hashToken(handshake.data.token)
+    const accepted = auth.userByHash(tokenHash)
+    if (!accepted.ok) return next(new Error('unauthorized'))
+    socket.data.user = accepted.user
+    socket.data.tokenHash = tokenHash
+    void socket.join(tokenRoom(tokenHash))
     next()
   })
+
+  const sweep = setInterval(() => {
+    const hashes = new Set<string>()
+    for (const s of io.of('/').sockets.values()) hashes.add(s.data.tokenHash)
+    try {
+      for (const tokenHash of auth.rejected([...hashes])) io.in(tokenRoom(tokenHash)).disconnectSockets(true)
+    } catch (err) {
+      log.error({ err }, 'checking the tokens of live connections failed')
+    }
+  }, deps.tokenSweepMs ?? TOKEN_SWEEP_MS)
+  sweep.unref()
 
   /** Tells everyone who may see the conversation who is viewing or typing in it now. */
   const announcePresence = (conversationId: string | null | undefined): void => {
@@ -143,20 +178,22 @@ export function attachSyncSocket(
     })
 
     /**
-     * Every handler: payload parsed with the shared schema, user re-read (its inboxes may
-     * have changed), errors answered in the ack — the socket stays connected either way.
+     * Every handler: token and user re-read (revoked, expired, removed, or the inboxes changed),
+     * payload parsed with the shared schema, errors answered in the ack — the socket stays
+     * connected unless its token is no longer accepted.
      */
     const handle = <T>(event: string, run: (user: User, payload: unknown) => T) => {
       return (...args: unknown[]): void => {
         const ack = args.at(-1)
         if (typeof ack !== 'function') return
         const payload = args.length > 1 ? args[0] : undefined
-        const user = store.getUser(socket.data.user.id)
-        if (!user) {
-          ack(error('unauthorized', 'this user no longer exists'))
+        const accepted = auth.userByHash(socket.data.tokenHash)
+        if (!accepted.ok) {
+          ack(error('unauthorized', REFUSED_TOKEN))
           socket.disconnect(true)
           return
         }
+        const { user } = accepted
         setUser(socket, user)
         try {
           ack(run(user, payload))
@@ -180,7 +217,7 @@ export function attachSyncSocket(
       handle('push', (user, payload) => {
         const req = parseOrThrow(PushRequest, payload, 'push request')
         const results = req.mutations.map((m) =>
-          applyMutation(feed.commit, user, { name: m.name, args: m.args }, { clientId: req.clientId, mutationId: m.id }),
+          applyMutation(feed.as(userActor(user.id)), user, { name: m.name, args: m.args }, { clientId: req.clientId, mutationId: m.id }),
         )
         return { results }
       }),
@@ -282,6 +319,7 @@ export function attachSyncSocket(
     io,
     presence,
     async close() {
+      clearInterval(sweep)
       presenceListeners.clear()
       typingListeners.clear()
       unsubscribe()

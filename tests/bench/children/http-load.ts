@@ -9,6 +9,7 @@ import { serveParent } from '../rpc'
 
 interface LoadArgs {
   url: string
+  /** An integration's token: inbound items are posted by integrations. */
   token: string
   count: number
   concurrency: number
@@ -19,7 +20,10 @@ interface LoadArgs {
 
 interface SteadyArgs {
   url: string
+  /** The agent's token, for the REST reads. */
   token: string
+  /** An integration's token, for the inbound posts. */
+  integrationToken: string
   /** Requests are started for this long, one every `intervalMs`, taking turns over the kinds. */
   ms: number
   intervalMs: number
@@ -121,7 +125,7 @@ serveParent({
       const t = performance.now()
       pending.set(i, { kind, started: t })
       const request =
-        kind === 'webhook' ? send(agent, 'POST', urls.webhook, args.token, plainInbound(args.runId, i, args.senders)) : send(agent, 'GET', urls[kind], args.token)
+        kind === 'webhook' ? send(agent, 'POST', urls.webhook, args.integrationToken, plainInbound(args.runId, i, args.senders)) : send(agent, 'GET', urls[kind], args.token)
       answered.push(
         request.then(
           (status) => {

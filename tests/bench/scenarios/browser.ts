@@ -35,7 +35,7 @@ export async function runBrowserScenarios(ctx: BenchContext): Promise<void> {
   const { heavy } = ctx.dataset
   // The inbox list is virtualized: only rows near the top are in the DOM. A new message puts
   // the long-timeline customer's open conversation first, where the agent would click it.
-  const bump = await requestJson(ctx.agent, 'POST', new URL('/api/v1/inbound', ctx.server.url), ctx.token, {
+  const bump = await requestJson(ctx.agent, 'POST', new URL('/api/v1/inbound', ctx.server.url), ctx.integrationToken, {
     channel: 'chat',
     inbox: 'Website chat',
     externalId: `bench-heavy-bump-${Date.now()}`,

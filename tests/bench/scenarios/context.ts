@@ -13,6 +13,8 @@ export interface BenchContext {
   server: SyncServer
   /** API token of the demo agent the client core signs in as. */
   token: string
+  /** Token of an integration that posts inbound items to the demo inboxes (agents' tokens may not). */
+  integrationToken: string
   agent: http.Agent
   /** Scratch folder of this run (server copy, caches, renderer build). */
   runDir: string

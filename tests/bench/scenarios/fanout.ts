@@ -18,7 +18,7 @@ export async function runFanoutScenario(ctx: BenchContext): Promise<void> {
       const marker = `Fan-out ${runId} ${i}: hello everyone`
       await clients.call('expect', marker)
       const t0 = epochNow()
-      const res = await requestJson(ctx.agent, 'POST', url, ctx.token, {
+      const res = await requestJson(ctx.agent, 'POST', url, ctx.integrationToken, {
         channel: 'chat',
         inbox: 'Website chat',
         externalId: `bench-fanout-${runId}-${i}`,

@@ -69,7 +69,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 async function accept(ctx: BenchContext, agent: http.Agent, runId: string, hostile: Hostile, timeoutMs: number): Promise<Accepted> {
   const started = performance.now()
-  const post = requestJson(agent, 'POST', new URL('/api/v1/inbound', ctx.server.url), ctx.token, {
+  const post = requestJson(agent, 'POST', new URL('/api/v1/inbound', ctx.server.url), ctx.integrationToken, {
     channel: 'email',
     inbox: 'Support email',
     externalId: `<bench-hostile-${runId}-${hostile.id}@example.test>`,
@@ -113,7 +113,7 @@ export async function runHostileHtmlScenario(ctx: BenchContext): Promise<void> {
   const load = child(ctx, 'http-load')
   // Its own agent, destroyed at the end, so a hostile post that overran cannot hold a socket the later reads need.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-  const steadyArgs = { url: ctx.server.url, token: ctx.token, intervalMs: INTERVAL_MS, senders: 50 }
+  const steadyArgs = { url: ctx.server.url, token: ctx.token, integrationToken: ctx.integrationToken, intervalMs: INTERVAL_MS, senders: 50 }
   try {
     // Unmeasured: warms the JIT, the statement caches and the keep-alive sockets.
     await load.call('steady', { ...steadyArgs, ms: 1_000, drainMs: 5_000, runId: `warm${runId}` })

@@ -8,10 +8,10 @@ export async function runIngestScenario(ctx: BenchContext): Promise<void> {
   const load = child(ctx, 'http-load')
   try {
     // A short unmeasured burst warms the JIT and the statement caches.
-    await load.call('run', { url: ctx.server.url, token: ctx.token, count: 200, concurrency: size.ingestConcurrency, runId: `warm${Date.now()}`, senders: 100 })
+    await load.call('run', { url: ctx.server.url, token: ctx.integrationToken, count: 200, concurrency: size.ingestConcurrency, runId: `warm${Date.now()}`, senders: 100 })
     const result = await load.call<{ ms: number; latencies: number[]; statuses: Record<string, number> }>(
       'run',
-      { url: ctx.server.url, token: ctx.token, count: size.ingestRequests, concurrency: size.ingestConcurrency, runId: Date.now().toString(36), senders: 2_000 },
+      { url: ctx.server.url, token: ctx.integrationToken, count: size.ingestRequests, concurrency: size.ingestConcurrency, runId: Date.now().toString(36), senders: 2_000 },
       1_800_000,
     )
     const created = result.statuses['201'] ?? 0

@@ -129,7 +129,7 @@ async function liveArrival(
       const sender = i % 50
       arrivals.length = 0
       const t0 = epochNow()
-      const res = await requestJson(ctx.agent, 'POST', url, ctx.token, {
+      const res = await requestJson(ctx.agent, 'POST', url, ctx.integrationToken, {
         channel: 'email',
         inbox: 'Support email',
         externalId: `<bench-live-${runId}-${i}@example.test>`,

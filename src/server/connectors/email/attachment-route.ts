@@ -3,10 +3,10 @@ import type { Server } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { TokenAuth } from '../../auth/token-auth'
 import { bearerToken } from '../../auth/tokens'
-import { authenticate } from '../../auth/users'
+import { refuseToken } from '../../http/auth'
 import { errorBody } from '../../http/errors'
-import type { StoreReader } from '../../store/store'
 import { canSeeInbox } from '../../sync/access'
 import { ATTACHMENT_ROUTE_PREFIX, type AttachmentStore } from './attachment-store'
 
@@ -19,7 +19,7 @@ const served = new WeakSet<Server>()
  * inbox that received it. Always a download (never rendered inline by a browser), since the
  * bytes are whatever a stranger mailed in.
  */
-export function registerAttachmentRoute(app: FastifyInstance, files: AttachmentStore, store: () => StoreReader | null): void {
+export function registerAttachmentRoute(app: FastifyInstance, files: AttachmentStore, auth: () => TokenAuth | null): void {
   if (served.has(app.server)) return
   served.add(app.server)
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -32,14 +32,12 @@ export function registerAttachmentRoute(app: FastifyInstance, files: AttachmentS
       },
     },
     async (request, reply) => {
-    const reader = store()
-    if (!reader) return reply.status(503).send(errorBody('internal', 'the email connector is not running yet'))
+    const tokens = auth()
+    if (!tokens) return reply.status(503).send(errorBody('internal', 'the email connector is not running yet'))
     const token = bearerToken(request.headers.authorization)
-    const user = authenticate(reader, token)
-    if (!user) {
-      const message = token ? 'invalid API token' : 'missing API token: send "Authorization: Bearer <token>"'
-      return reply.status(401).header('www-authenticate', 'Bearer').send(errorBody('unauthorized', message))
-    }
+    const accepted = tokens.user(token)
+    if (!accepted.ok) return refuseToken(reply, token, accepted.reason)
+    const { user } = accepted
     const stored = files.open(request.params.sha256)
     // Someone who cannot see any inbox holding the file learns nothing, not even that it exists.
     if (!stored || !stored.meta.inboxes.some((inbox) => canSeeInbox(user, inbox))) {

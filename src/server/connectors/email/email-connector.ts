@@ -127,7 +127,7 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
     inbox: inbox.name,
     channels: ['email'],
     registerRoutes(app) {
-      registerAttachmentRoute(app, files, () => context?.store ?? null)
+      registerAttachmentRoute(app, files, () => context?.auth ?? null)
     },
     async start(ctx) {
       context = ctx

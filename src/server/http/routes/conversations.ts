@@ -1,4 +1,5 @@
 import { newId } from '../../../shared/ids'
+import { userActor } from '../../../shared/actors'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Channel, ConversationStatus, Id, Timestamp, type Conversation, type User } from '../../../shared/domain'
@@ -7,14 +8,14 @@ import { NotFoundError } from '../../connectors/delivery'
 import { BadRequestError } from '../../errors'
 import type { StoreReader } from '../../store/store'
 import { canSeeConversation, scopeOf } from '../../sync/access'
-import type { Commit } from '../../sync/commit'
+import type { ChangeFeed } from '../../sync/commit'
 import { applyInTransaction, applyMutation } from '../../sync/mutations'
 import { userOf } from '../auth'
 import { ErrorBody, ForbiddenError } from '../errors'
 import { ConversationOut, IdParams, Limit, MessageOut, NoteOut, pageOf } from '../schemas'
 
 export const conversationRoutes =
-  (store: StoreReader, commit: Commit): FastifyPluginAsyncZod =>
+  (store: StoreReader, feed: ChangeFeed): FastifyPluginAsyncZod =>
   async (app) => {
     const tags = ['conversations']
 
@@ -29,7 +30,7 @@ export const conversationRoutes =
 
     /** Runs one agent action through the same code as the socket's push. */
     const act = (user: User, name: MutationName, args: unknown): void => {
-      const result = applyMutation(commit, user, { name, args })
+      const result = applyMutation(feed.as(userActor(user.id)), user, { name, args })
       if (result.outcome === 'rejected') throw new BadRequestError(result.error ?? `${name} was rejected`)
     }
 
@@ -105,7 +106,7 @@ export const conversationRoutes =
         const body = request.body
         const now = Date.now()
         // Status and assignee change together or not at all.
-        commit((w) => {
+        feed.as(userActor(user.id))((w) => {
           const steps: { name: MutationName; args: unknown }[] = []
           if (body.status !== undefined) {
             steps.push({ name: 'setStatus', args: { conversationId: current.id, status: body.status, snoozedUntil: body.snoozedUntil } })

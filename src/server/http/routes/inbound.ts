@@ -4,14 +4,17 @@ import { InboundMessage, IngestResult } from '../../../shared/ingest'
 import { DeliveryReport, recordDelivery } from '../../connectors/delivery'
 import { DeferredIngestError, type InboundService } from '../../ingest/inbound-service'
 import type { StoreReader } from '../../store/store'
-import { canSeeInbox } from '../../sync/access'
-import type { Commit } from '../../sync/commit'
-import { userOf } from '../auth'
+import type { ChangeFeed } from '../../sync/commit'
+import { actorOf, callerMayUseInbox, callerOf } from '../auth'
 import { ErrorBody, ForbiddenError } from '../errors'
 import { IdentityOut, IdParams, Limit, MessageOut } from '../schemas'
 
+/**
+ * The integration routes. Inbound items are what customers sent, so only integrations post them:
+ * a user's token could otherwise forge a customer's message or consent.
+ */
 export const inboundRoutes =
-  (store: StoreReader, commit: Commit, inbound: InboundService): FastifyPluginAsyncZod =>
+  (store: StoreReader, feed: ChangeFeed, inbound: InboundService): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/inbound',
@@ -20,6 +23,9 @@ export const inboundRoutes =
           tags: ['channels'],
           summary: 'The API channel: ingest a normalized inbound item of any channel',
           description:
+            'For integrations only: authenticate with an integration token (`npm run cli -- integration:create`), which may ' +
+            'post to the inboxes it was given; a user\'s token gets 403, and so does an inbox outside the integration\'s. ' +
+            'Everything the item changes (a consent change it carries included) is recorded as made by the integration. ' +
             'Deduplicated by (channel, externalId): a retry answers 200 with the original ids and `duplicate: true`. ' +
             '202 means the item is stored for retry after an internal failure.',
           body: InboundMessage,
@@ -34,12 +40,21 @@ export const inboundRoutes =
         },
       },
       async (request, reply) => {
-        const user = userOf(request)
-        if (!canSeeInbox(user, request.body.inbox)) {
-          throw new ForbiddenError(`you cannot write to inbox "${request.body.inbox}"`)
+        const caller = callerOf(request)
+        if (caller.kind === 'user') {
+          throw new ForbiddenError(
+            `a ${caller.user.role}'s token cannot post inbound messages: they are what customers sent, so only an ` +
+              'integration token may post them (an administrator creates one with `npm run cli -- integration:create`)',
+          )
+        }
+        const { integration } = caller
+        if (!callerMayUseInbox(caller, request.body.inbox)) {
+          throw new ForbiddenError(
+            `integration "${integration.name}" may not post to inbox "${request.body.inbox}" (its inboxes: ${integration.inboxes.join(', ')})`,
+          )
         }
         try {
-          const result = await inbound.accept(request.body)
+          const result = await inbound.accept(request.body, actorOf(caller))
           return reply.status(result.duplicate ? 200 : 201).send(result)
         } catch (err) {
           if (!(err instanceof DeferredIngestError)) throw err
@@ -54,6 +69,7 @@ export const inboundRoutes =
         schema: {
           tags: ['channels'],
           summary: 'Outbound messages waiting to be sent, with their recipient (for integrations when outbound is "none")',
+          description: "An integration token sees the messages of its inboxes, a user's token those of the user's.",
           querystring: z.object({ limit: Limit }),
           response: {
             200: z.object({ items: z.array(z.object({ message: MessageOut, recipient: IdentityOut.nullable() })) }),
@@ -62,12 +78,12 @@ export const inboundRoutes =
         },
       },
       async (request) => {
-        const user = userOf(request)
+        const caller = callerOf(request)
         const items = store
           .queuedOutbound(request.query.limit)
           .filter((o) => {
             const c = store.getConversation(o.message.conversationId)
-            return c !== null && canSeeInbox(user, c.inbox)
+            return c !== null && callerMayUseInbox(caller, c.inbox)
           })
         return { items }
       },
@@ -79,19 +95,20 @@ export const inboundRoutes =
         schema: {
           tags: ['channels'],
           summary: 'Report the delivery state of an outbound message (sent, delivered, read, failed)',
+          description: 'With an integration token for the message\'s inbox, or a user\'s token; the report is recorded as theirs.',
           params: IdParams,
           body: DeliveryReport,
           response: { 200: MessageOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
         },
       },
       async (request) => {
-        const user = userOf(request)
+        const caller = callerOf(request)
         const message = store.getMessage(request.params.id)
         const conversation = message ? store.getConversation(message.conversationId) : null
-        if (conversation && !canSeeInbox(user, conversation.inbox)) {
+        if (conversation && !callerMayUseInbox(caller, conversation.inbox)) {
           throw new ForbiddenError(`message ${request.params.id} is in inbox "${conversation.inbox}", which you cannot access`)
         }
-        return recordDelivery(commit, request.params.id, request.body)
+        return recordDelivery(feed.as(actorOf(caller)), request.params.id, request.body)
       },
     )
   }

@@ -5,14 +5,17 @@ import { SignInRequest, SignInResponse, WRONG_CREDENTIALS } from '../../../share
 import { SignInThrottle, type SignInVerdict, type ThrottleScope } from '../../auth/sign-in-throttle'
 import { bearerToken, hashToken } from '../../auth/tokens'
 import { checkCredentials, createToken, revokeToken } from '../../auth/users'
+import { userActor } from '../../../shared/actors'
+import type { TokenAuth } from '../../auth/token-auth'
 import type { StoreReader } from '../../store/store'
-import type { Commit } from '../../sync/commit'
-import { requireToken } from '../auth'
+import type { ChangeFeed } from '../../sync/commit'
+import { requireToken, userOf } from '../auth'
 import { ErrorBody, errorBody } from '../errors'
 
 export interface SessionRouteDeps {
   store: StoreReader
-  commit: Commit
+  feed: ChangeFeed
+  auth: TokenAuth
   /** Told the hash of each revoked token, so live connections that used it can be closed. */
   onTokenRevoked?: (tokenHash: string) => void
   /** Slows password guessing; the client address is the request's (see the server's `trustProxy`). */
@@ -70,14 +73,14 @@ export const sessionRoutes =
           return reply.status(401).send(errorBody('unauthorized', WRONG_CREDENTIALS))
         }
         throttle.succeeded(email, request.ip)
-        const token = createToken(deps.commit, user.id, deviceName ?? 'signed in with password')
+        const token = createToken(deps.feed.as(userActor(user.id)), user.id, deviceName ?? 'signed in with password')
         request.log.info({ userId: user.id }, 'signed in')
         return reply.status(201).send({ token, user })
       },
     )
 
     await app.register(async (authed) => {
-      requireToken(authed, deps.store)
+      requireToken(authed, deps.auth)
       authed.delete(
         '/sessions/current',
         {
@@ -89,7 +92,7 @@ export const sessionRoutes =
         },
         async (request, reply) => {
           const token = bearerToken(request.headers.authorization)
-          if (token && revokeToken(deps.commit, token)) deps.onTokenRevoked?.(hashToken(token))
+          if (token && revokeToken(deps.feed.as(userActor(userOf(request).id)), token)) deps.onTokenRevoked?.(hashToken(token))
           return reply.status(204).send(null)
         },
       )

@@ -296,6 +296,30 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 11,
+    name: 'who made each change; integrations; token ids',
+    // Every change names its actor (user, connector, integration or system); older rows cannot
+    // tell and stay NULL. A dead letter keeps the actor of the item, so its retry is still theirs.
+    // Tokens get an id an administrator can name them by without ever seeing the token or its hash.
+    // Integrations are kept when revoked: the changes they made keep naming them.
+    sql: `
+      ALTER TABLE changes ADD COLUMN actor TEXT;
+      ALTER TABLE dead_letters ADD COLUMN actor TEXT;
+      ALTER TABLE api_tokens ADD COLUMN id TEXT;
+      UPDATE api_tokens SET id = lower(hex(randomblob(16)));
+      CREATE UNIQUE INDEX api_tokens_id ON api_tokens(id);
+      CREATE TABLE integrations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        inboxes TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+    `,
+  },
+  {
     version: 12,
     name: 'dead letters know their inbox',
     // Supervisors see only the dead letters of inboxes they may see. An inbound item names its inbox

@@ -4,8 +4,11 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../../tests/support/file-modes'
+import { connectorActor, integrationActor, systemActor } from '../../../shared/actors'
 import { MIGRATIONS, migrate, NewerDatabaseError } from './migrations'
 import { openSqliteDatabase, openSqliteStore } from './sqlite-store'
+
+const ACTOR = systemActor('test')
 
 let dir: string
 let dbPath: string
@@ -48,13 +51,13 @@ describe('sqlite store', () => {
 
   it('writes an entity and its change row in one transaction, or neither', () => {
     const store = openSqliteStore(dbPath)
-    const { changes } = store.write((w) => w.put('customer', customer('c1')))
+    const { changes } = store.write((w) => w.put('customer', customer('c1')), ACTOR)
     expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null }])
     expect(() =>
       store.write((w) => {
         w.put('customer', customer('c2'))
         throw new Error('boom')
-      }),
+      }, ACTOR),
     ).toThrow('boom')
     expect(store.getCustomer('c2')).toBeNull()
     expect(store.lastSeq()).toBe(1)
@@ -78,9 +81,27 @@ describe('sqlite store', () => {
 
   it('refuses an entity that does not match its shared schema', () => {
     const store = openSqliteStore(dbPath)
-    expect(() => store.write((w) => w.put('customer', { ...customer('c1'), name: 42 as unknown as string }))).toThrow()
+    expect(() => store.write((w) => w.put('customer', { ...customer('c1'), name: 42 as unknown as string }), ACTOR)).toThrow()
     expect(store.counts().customers).toBe(0)
     store.close()
+  })
+
+  it('records who made each change, and refuses a change nobody can be named for', () => {
+    const store = openSqliteStore(dbPath)
+    store.write((w) => w.put('customer', customer('c1')), ACTOR)
+    store.writeEach([
+      { actor: integrationActor('zap'), run: (w) => w.put('customer', customer('c2')) },
+      { actor: connectorActor('twilio-sms:SMS'), run: (w) => w.put('customer', customer('c3')) },
+    ])
+    expect(() => store.write((w) => w.put('customer', customer('c4')))).toThrow(/without an actor/)
+    store.close()
+    const db = new Database(dbPath, { readonly: true })
+    expect(db.prepare('SELECT entity_id, actor FROM changes ORDER BY seq').all()).toEqual([
+      { entity_id: 'c1', actor: ACTOR },
+      { entity_id: 'c2', actor: 'integration:zap' },
+      { entity_id: 'c3', actor: 'connector:twilio-sms:SMS' },
+    ])
+    db.close()
   })
 
   it('serves the hot reads from indexes', () => {

@@ -17,7 +17,10 @@ import {
   type User,
 } from '../../../shared/domain'
 import type { Change, PullResponse } from '../../../shared/sync'
+import type { Actor } from '../../../shared/actors'
+import type { IntegrationInfo } from '../../../shared/tokens'
 import type {
+  ActorWrite,
   ConversationFilter,
   ConversationItems,
   Counts,
@@ -30,6 +33,7 @@ import type {
   Page,
   Store,
   StoreWriter,
+  StoredApiToken,
   StoredChange,
   TimelineEntry,
   WriteOutcome,
@@ -110,6 +114,7 @@ interface DeadLetterRow {
   error: string
   attempts: number
   next_attempt_at: number
+  actor: string | null
 }
 
 const deadLetterOf = (r: DeadLetterRow): DeadLetter => ({
@@ -120,11 +125,50 @@ const deadLetterOf = (r: DeadLetterRow): DeadLetter => ({
   error: r.error,
   attempts: r.attempts,
   nextAttemptAt: r.next_attempt_at,
+  actor: r.actor as Actor | null,
+})
+
+interface ApiTokenRow {
+  id: string
+  token_hash: string
+  user_id: string
+  label: string | null
+  created_at: number
+  last_used_at: number | null
+}
+
+const apiTokenOf = (r: ApiTokenRow): StoredApiToken => ({
+  id: r.id,
+  tokenHash: r.token_hash,
+  userId: r.user_id,
+  label: r.label,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+})
+
+interface IntegrationRow {
+  id: string
+  name: string
+  inboxes: string
+  created_at: number
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+const integrationOf = (r: IntegrationRow): IntegrationInfo => ({
+  id: r.id,
+  name: r.name,
+  inboxes: JSON.parse(r.inboxes) as string[],
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
 })
 
 class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>()
   private pending: StoredChange[] | null = null
+  /** Who the changes of the write in progress are recorded as made by. */
+  private actor: Actor | null = null
   // Writes are methods of this class too, but callers only reach them through write().
   private readonly writer: StoreWriter = this
 
@@ -153,29 +197,32 @@ class SqliteStore implements Store {
     return this.one(entity, `SELECT * FROM ${TABLES[entity]} WHERE id = ?`, [id])
   }
 
-  write<T>(fn: (w: StoreWriter) => T): { result: T; changes: StoredChange[] } {
+  write<T>(fn: (w: StoreWriter) => T, actor?: Actor): { result: T; changes: StoredChange[] } {
     if (this.pending) throw new Error('store.write() cannot be nested')
     const changes: StoredChange[] = []
     this.pending = changes
+    this.actor = actor ?? null
     try {
       const result = this.db.transaction(() => fn(this.writer))()
       return { result, changes }
     } finally {
       this.pending = null
+      this.actor = null
     }
   }
 
-  writeEach<T>(fns: readonly ((w: StoreWriter) => T)[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] } {
+  writeEach<T>(writes: readonly ActorWrite<T>[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] } {
     if (this.pending) throw new Error('store.writeEach() cannot be nested')
     const changes: StoredChange[] = []
     this.pending = changes
     try {
       const outcomes = this.db.transaction(() =>
-        fns.map((fn): WriteOutcome<T> => {
+        writes.map(({ actor, run }): WriteOutcome<T> => {
           const mark = changes.length
+          this.actor = actor
           try {
             // A nested better-sqlite3 transaction is a savepoint: a throw undoes this function alone.
-            return { ok: true, result: this.db.transaction(() => fn(this.writer))() }
+            return { ok: true, result: this.db.transaction(() => run(this.writer))() }
           } catch (error) {
             changes.length = mark
             return { ok: false, error }
@@ -185,6 +232,7 @@ class SqliteStore implements Store {
       return { outcomes, changes }
     } finally {
       this.pending = null
+      this.actor = null
     }
   }
 
@@ -198,12 +246,14 @@ class SqliteStore implements Store {
     if (!this.pending) throw new Error('store.put() outside store.write()')
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
+    // A change nobody can be named for is a server bug: refused before it is written.
+    if (!this.actor) throw new Error(`store.put(${entity}) in a write without an actor`)
     this.stmt(upsertSql(entity)).run(toRow(entity, valid))
     const inbox = this.inboxOf(entity, valid)
     const json = JSON.stringify(valid)
     const info = this.stmt(
-      'INSERT INTO changes (entity, entity_id, op, data, inbox, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ).run(entity, valid.id, 'upsert', json, inbox, Date.now())
+      'INSERT INTO changes (entity, entity_id, op, data, inbox, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(entity, valid.id, 'upsert', json, inbox, this.actor, Date.now())
     const change: StoredChange = {
       seq: Number(info.lastInsertRowid),
       entity,
@@ -228,13 +278,36 @@ class SqliteStore implements Store {
     return null
   }
 
-  insertToken(tokenHash: string, userId: string, label: string | null): void {
-    this.stmt('INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)').run(
-      tokenHash,
-      userId,
-      label,
-      Date.now(),
+  insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): void {
+    this.stmt('INSERT INTO api_tokens (id, token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      token.id,
+      token.tokenHash,
+      token.userId,
+      token.label,
+      token.createdAt,
     )
+  }
+
+  insertIntegration(integration: IntegrationInfo, tokenHash: string): void {
+    this.stmt(
+      `INSERT INTO integrations (id, name, inboxes, token_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      integration.id,
+      integration.name,
+      JSON.stringify(integration.inboxes),
+      tokenHash,
+      integration.createdAt,
+      integration.lastUsedAt,
+      integration.revokedAt,
+    )
+  }
+
+  revokeIntegration(id: string, at: number): boolean {
+    return this.stmt('UPDATE integrations SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
+  }
+
+  touchIntegration(id: string, at: number): void {
+    this.stmt('UPDATE integrations SET last_used_at = ? WHERE id = ?').run(at, id)
   }
 
   touchToken(tokenHash: string, at: number): void {
@@ -259,10 +332,10 @@ class SqliteStore implements Store {
     ).run(clientId, userId, mutationId, Date.now())
   }
 
-  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number): number {
+  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number, actor: Actor | null = null): number {
     const info = this.stmt(
-      'INSERT INTO dead_letters (kind, inbox, payload, error, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
-    ).run(kind, inbox, JSON.stringify(payload), error, nextAttemptAt, Date.now())
+      'INSERT INTO dead_letters (kind, inbox, payload, error, attempts, next_attempt_at, actor, created_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)',
+    ).run(kind, inbox, JSON.stringify(payload), error, nextAttemptAt, actor, Date.now())
     return Number(info.lastInsertRowid)
   }
 
@@ -385,6 +458,44 @@ class SqliteStore implements Store {
       'SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?',
       [tokenHash],
     )
+  }
+
+  apiTokenByHash(tokenHash: string): StoredApiToken | null {
+    const row = this.stmt('SELECT * FROM api_tokens WHERE token_hash = ?').get(tokenHash) as ApiTokenRow | undefined
+    return row ? apiTokenOf(row) : null
+  }
+
+  apiTokensByHash(tokenHashes: readonly string[]): StoredApiToken[] {
+    return this.stmt('SELECT * FROM api_tokens WHERE token_hash IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(tokenHashes))
+      .map((r) => apiTokenOf(r as ApiTokenRow))
+  }
+
+  getApiToken(id: string): StoredApiToken | null {
+    const row = this.stmt('SELECT * FROM api_tokens WHERE id = ?').get(id) as ApiTokenRow | undefined
+    return row ? apiTokenOf(row) : null
+  }
+
+  listApiTokens(userId: string | null): StoredApiToken[] {
+    return this.stmt('SELECT * FROM api_tokens WHERE @userId IS NULL OR user_id = @userId ORDER BY created_at DESC, id')
+      .all({ userId })
+      .map((r) => apiTokenOf(r as ApiTokenRow))
+  }
+
+  integrationByTokenHash(tokenHash: string): IntegrationInfo | null {
+    const row = this.stmt('SELECT * FROM integrations WHERE token_hash = ?').get(tokenHash) as IntegrationRow | undefined
+    return row ? integrationOf(row) : null
+  }
+
+  getIntegration(id: string): IntegrationInfo | null {
+    const row = this.stmt('SELECT * FROM integrations WHERE id = ?').get(id) as IntegrationRow | undefined
+    return row ? integrationOf(row) : null
+  }
+
+  listIntegrations(): IntegrationInfo[] {
+    return this.stmt('SELECT * FROM integrations ORDER BY created_at, id')
+      .all()
+      .map((r) => integrationOf(r as IntegrationRow))
   }
 
   passwordHashOf(userId: string): string | null {

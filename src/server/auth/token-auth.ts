@@ -1,0 +1,62 @@
+import type { User } from '../../shared/domain'
+import type { IntegrationInfo } from '../../shared/tokens'
+import type { Store, StoredApiToken } from '../store/store'
+import { hashToken, isDueForTouch, isTokenLive, type TokenLifetime } from './tokens'
+
+export type UserAuth =
+  | { ok: true; user: User; token: StoredApiToken }
+  | { ok: false; reason: 'unknown' | 'expired' }
+
+/**
+ * Decides whether a token is accepted, for the REST API and the sync socket alike: a user's
+ * token while it is neither idle too long nor too old and its user exists; an integration's
+ * until it is revoked. Marks each token used, at most once a minute.
+ */
+export class TokenAuth {
+  constructor(
+    private readonly store: Store,
+    readonly lifetime: TokenLifetime,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  user(token: string | null | undefined): UserAuth {
+    return token ? this.userByHash(hashToken(token)) : { ok: false, reason: 'unknown' }
+  }
+
+  userByHash(tokenHash: string): UserAuth {
+    const now = this.clock()
+    const token = this.store.apiTokenByHash(tokenHash)
+    if (!token) return { ok: false, reason: 'unknown' }
+    if (!isTokenLive(token, this.lifetime, now)) return { ok: false, reason: 'expired' }
+    const user = this.store.getUser(token.userId)
+    if (!user) return { ok: false, reason: 'unknown' }
+    if (isDueForTouch(token.lastUsedAt, now)) this.store.write((w) => w.touchToken(tokenHash, now))
+    return { ok: true, user, token }
+  }
+
+  /** The integration a token belongs to, or null when unknown or revoked. */
+  integration(token: string | null | undefined): IntegrationInfo | null {
+    if (!token) return null
+    const integration = this.store.integrationByTokenHash(hashToken(token))
+    if (!integration || integration.revokedAt !== null) return null
+    const now = this.clock()
+    if (isDueForTouch(integration.lastUsedAt, now)) this.store.write((w) => w.touchIntegration(integration.id, now))
+    return integration
+  }
+
+  /**
+   * Of the tokens held by live connections, those no longer accepted (revoked, expired, user
+   * removed, possibly by another process such as the CLI); the others are marked used, since a
+   * connected device is a device in use.
+   */
+  rejected(tokenHashes: readonly string[]): string[] {
+    if (tokenHashes.length === 0) return []
+    const now = this.clock()
+    const found = new Map(this.store.apiTokensByHash(tokenHashes).map((t) => [t.tokenHash, t]))
+    const live = [...found.values()].filter((t) => isTokenLive(t, this.lifetime, now) && this.store.getUser(t.userId))
+    const stale = live.filter((t) => isDueForTouch(t.lastUsedAt, now))
+    if (stale.length > 0) this.store.write((w) => stale.forEach((t) => w.touchToken(t.tokenHash, now)))
+    const accepted = new Set(live.map((t) => t.tokenHash))
+    return tokenHashes.filter((h) => !accepted.has(h))
+  }
+}
