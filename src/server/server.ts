@@ -9,7 +9,7 @@ import type { IntegrationInfo, NewIntegration } from '../shared/tokens'
 import { createIntegration, revokeIntegration } from './auth/integrations'
 import { TokenAuth } from './auth/token-auth'
 import { tokenLifetime, tokenRoom } from './auth/tokens'
-import { createToken, createUser, setPassword } from './auth/users'
+import { createToken, createUser, setPassword, updateUserAccess, type UserAccess } from './auth/users'
 import { publicInboxes, ServerConfig } from './config'
 import type { Connector, ConnectorContext } from './connectors/connector'
 import { createConfiguredConnectors } from './connectors/configured'
@@ -41,6 +41,7 @@ export interface SyncServer {
     options?: { at?: number },
   ): MutationResult
   createUser(input: { name: string; email: string; role: Role; team?: string | null; inboxes?: string[] | null }): User
+  updateUserAccess(userId: string, access: UserAccess): User
   /** The plaintext token, shown once; only its hash is stored. */
   createToken(userId: string, label?: string): string
   /** An integration allowed to post inbound items to `inboxes`, with its token (shown once). */
@@ -159,6 +160,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       return applyMutation(feed.as(userActor(user.id)), user, mutation, origin, at === undefined ? Date.now : () => at)
     },
     createUser: (input) => createUser(serverCommit, input),
+    updateUserAccess: (userId, access) => updateUserAccess(serverCommit, userId, access),
     createToken: (userId, label) => createToken(serverCommit, userId, label),
     createIntegration: (input) => createIntegration(serverCommit, input),
     revokeIntegration: (id) => revokeIntegration(serverCommit, id),

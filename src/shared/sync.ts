@@ -81,7 +81,8 @@ export type PushResponse = z.infer<typeof PushResponse>
 
 /** Every acknowledgement is either the response or an error the client can show. */
 export const SocketError = z.object({
-  error: z.object({ code: z.enum(['bad_request', 'unauthorized', 'internal']), message: z.string() }),
+  /** `scope_changed`: the user's inboxes changed; the server disconnects, and the client starts its cache over. */
+  error: z.object({ code: z.enum(['bad_request', 'unauthorized', 'scope_changed', 'internal']), message: z.string() }),
 })
 export type SocketError = z.infer<typeof SocketError>
 export type Ack<T> = T | SocketError

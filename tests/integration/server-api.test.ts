@@ -219,8 +219,9 @@ describe('socket sync', () => {
     const ids = new Set(changes.map((c) => c.id))
     expect(ids.has(sales.conversationId) && ids.has(sales.itemId)).toBe(true)
     expect(ids.has(support.conversationId) || ids.has(support.itemId)).toBe(false)
-    // Customers, identities and users are shared by everyone.
-    expect(ids.has(support.customerId)).toBe(true)
+    // A customer is seen through their conversations; users are shared by everyone.
+    expect(ids.has(sales.customerId)).toBe(true)
+    expect(ids.has(support.customerId)).toBe(false)
     expect(ids.has(alex.user.id)).toBe(true)
 
     const hidden = await t.server.ingest(sms(3, 'support'))

@@ -324,6 +324,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'the inbox settings of the last whoami, for starting offline',
     up: (db) => db.exec('ALTER TABLE sync_meta ADD COLUMN inboxes_json TEXT'),
   },
+  {
+    version: 9,
+    name: 'the inboxes the cache was filled for',
+    // When the user's inboxes change, the cache is refilled: it holds rows they may no longer see.
+    up: (db) => db.exec('ALTER TABLE sync_meta ADD COLUMN scope_json TEXT'),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

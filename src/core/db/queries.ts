@@ -89,6 +89,32 @@ export function resetCache(db: Database, args: { clientId: string; serverUrl: st
   })()
 }
 
+/**
+ * The inboxes the cached rows were synced for (null: all of them); undefined when never
+ * recorded (a cache from before it was), which is taken to match.
+ */
+export function getSyncedScope(db: Database): string[] | null | undefined {
+  const row = stmt(db, 'SELECT scope_json FROM sync_meta WHERE id = 1').get() as { scope_json: string | null } | undefined
+  if (!row?.scope_json) return undefined
+  const parsed = z.array(z.string()).nullable().safeParse(JSON.parse(row.scope_json))
+  return parsed.success ? parsed.data : undefined
+}
+
+export function setSyncedScope(db: Database, inboxes: readonly string[] | null): void {
+  stmt(db, 'UPDATE sync_meta SET scope_json = ? WHERE id = 1').run(JSON.stringify(inboxes === null ? null : [...inboxes].sort()))
+}
+
+/**
+ * Forgets every synced row and the cursor, keeping the outbox and this device's own state
+ * (drafts, read markers): the next pull fills the cache afresh.
+ */
+export function forgetSyncedRows(db: Database): void {
+  db.transaction(() => {
+    for (const table of Object.values(TABLES)) stmt(db, `DELETE FROM ${table}`).run()
+    stmt(db, 'UPDATE sync_meta SET cursor = 0 WHERE id = 1').run()
+  })()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entities
 

@@ -23,13 +23,16 @@ import {
   countOutbox,
   deleteOutbox,
   failOutbox,
+  forgetSyncedRows,
   getConversation,
   getEntity,
   getSavedInboxes,
+  getSyncedScope,
   getSyncMeta,
   getUser,
   listPendingOutbox,
   saveInboxes,
+  setSyncedScope,
   setSyncUser,
   upsertServerEntity,
   type OutboxRow,
@@ -394,6 +397,10 @@ export class SyncEngine {
           throw new SyncRequestError('wrong_owner', (err as Error).message)
         }
       }
+      // Access changed since the cache was filled: start it over under the new scope.
+      const scope = getSyncedScope(db)
+      if (scope !== undefined && !sameScope(scope, user.inboxes)) forgetSyncedRows(db)
+      setSyncedScope(db, user.inboxes)
       setSyncUser(db, user.id)
       saveInboxes(db, inboxes)
       // Only until the change log delivers the row: the cache must not run ahead of its cursor.
@@ -556,4 +563,10 @@ export class SyncEngine {
     this.lastEmitted = key
     this.options.onState(state)
   }
+}
+
+function sameScope(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === null || b === null) return a === b
+  const sorted = [...b].sort()
+  return a.length === b.length && [...a].sort().every((inbox, i) => inbox === sorted[i])
 }

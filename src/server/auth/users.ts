@@ -90,3 +90,31 @@ export function listTokens(store: StoreReader, lifetime: TokenLifetime, userId: 
     expiresAt: tokenExpiresAt(t, lifetime),
   }))
 }
+
+export const UserAccess = z.object({
+  role: Role.optional(),
+  team: z.string().trim().min(1).max(100).nullable().optional(),
+  /** null: every inbox. */
+  inboxes: z.array(z.string().trim().min(1).max(200)).nullable().optional(),
+})
+export type UserAccess = z.input<typeof UserAccess>
+
+/**
+ * Changes what a user may see or do. Their connected clients are disconnected by the sync socket
+ * when their inboxes change, and start their cache over under the new scope.
+ */
+export function updateUserAccess(commit: Commit, userId: string, input: UserAccess): User {
+  const patch = parseOrThrow(UserAccess, input, 'user access')
+  return commit((w) => {
+    const user = w.getUser(userId)
+    if (!user) throw new BadRequestError(`unknown user ${userId}`)
+    const updated: User = {
+      ...user,
+      ...(patch.role !== undefined ? { role: patch.role } : {}),
+      ...(patch.team !== undefined ? { team: patch.team } : {}),
+      ...(patch.inboxes !== undefined ? { inboxes: patch.inboxes } : {}),
+    }
+    w.put('user', updated)
+    return updated
+  })
+}

@@ -48,6 +48,8 @@ export interface ConversationFilter {
 export interface CustomerSearch {
   /** Matches the name, or part of an identity address. */
   query?: string
+  /** Only customers with a conversation in these inboxes (null: every customer). */
+  scope: InboxScope
   limit: number
   offset: number
 }
@@ -86,8 +88,12 @@ export interface StoredApiToken {
   lastUsedAt: number | null
 }
 
-/** A change as committed, with the inbox it belongs to (null: visible to everyone). */
-export type StoredChange = Change & { inbox: string | null }
+/**
+ * A change as committed, with who may see it: the inbox it belongs to, or for a customer's own
+ * rows (customer, identity) the customer, seen by whoever may see one of their conversations.
+ * Both null: visible to everyone (users).
+ */
+export type StoredChange = Change & { inbox: string | null; customerId: string | null }
 
 export interface Counts {
   customers: number
@@ -171,6 +177,8 @@ export interface StoreReader {
 
   getCustomer(id: string): Customer | null
   searchCustomers(search: CustomerSearch): Customer[]
+  /** Whether a reader limited to `scope` may see the customer: they have a conversation in one of its inboxes. */
+  customerVisible(customerId: string, scope: InboxScope): boolean
   identitiesOf(customerId: string): Identity[]
   findIdentity(kind: IdentityKind, address: string): Identity | null
 

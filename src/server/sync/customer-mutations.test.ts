@@ -76,11 +76,29 @@ const run = (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'custome
 describe('merge on the server', () => {
   it('refuses an agent who cannot see all of the source’s conversations, and changes nothing', () => {
     seed()
+    // The agent sees the source through an SMS conversation, but not its email one.
+    feed.as(TEST_ACTOR)((w) => w.put('conversation', { ...store.getConversation('v-dst')!, id: 'v-src-sms', customerId: 'src', threadKey: 'v-src-sms' }))
     const before = store.lastSeq()
     const result = run('sms-only', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
     expect(result).toMatchObject({ outcome: 'rejected', error: expect.stringMatching(/inboxes you cannot access/) })
     expect(store.lastSeq()).toBe(before)
     expect(store.getCustomer('src')?.mergedInto ?? null).toBeNull()
+  })
+
+  it('refuses to label or merge a customer the agent cannot see at all, as if unknown', () => {
+    seed()
+    const before = store.lastSeq()
+    expect(run('sms-only', 'customerLabel', { customerId: 'src', add: ['vip'], remove: [] })).toMatchObject({
+      outcome: 'rejected',
+      error: 'unknown customer src',
+    })
+    expect(run('sms-only', 'mergeCustomers', { mergeId: 'm1', sourceId: 'dst', targetId: 'src' })).toMatchObject({
+      outcome: 'rejected',
+      error: 'unknown customer src',
+    })
+    expect(store.lastSeq()).toBe(before)
+    // The customer they can see is theirs to label.
+    expect(run('sms-only', 'customerLabel', { customerId: 'dst', add: ['vip'], remove: [] }).outcome).toBe('applied')
   })
 
   it('combines the profiles (withdrawn consent wins) and the undo restores both', () => {

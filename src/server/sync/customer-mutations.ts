@@ -2,7 +2,7 @@ import { newId } from '../../shared/ids'
 import type { ConsentKey, Conversation, Customer, TimelineEvent, User } from '../../shared/domain'
 import type { MutationArgs } from '../../shared/mutations'
 import type { MergeMoved, StoreWriter } from '../store/store'
-import { canSeeConversation } from './access'
+import { canSeeConversation, canSeeCustomer } from './access'
 import { mergedConsent, unmergedConsent } from './merge-consent'
 
 /** Why a mutation cannot apply, that it was applied before, or null when it applied now. */
@@ -14,12 +14,15 @@ export interface CustomerCtx {
   now: number
 }
 
-function customerOrReject(w: StoreWriter, id: string): Customer | { rejected: string } {
-  return w.getCustomer(id) ?? { rejected: `unknown customer ${id}` }
+/** The customer, when the user may see them; one refusal for unknown and out of reach, so ids reveal nothing. */
+function customerOrReject({ w, user }: Pick<CustomerCtx, 'w' | 'user'>, id: string): Customer | { rejected: string } {
+  const customer = w.getCustomer(id)
+  return customer && canSeeCustomer(w, user, id) ? customer : { rejected: `unknown customer ${id}` }
 }
 
-export function customerLabel({ w, now }: CustomerCtx, args: MutationArgs<'customerLabel'>): CustomerOutcome {
-  const customer = customerOrReject(w, args.customerId)
+export function customerLabel(ctx: CustomerCtx, args: MutationArgs<'customerLabel'>): CustomerOutcome {
+  const { w, now } = ctx
+  const customer = customerOrReject(ctx, args.customerId)
   if ('rejected' in customer) return customer
   const labels = customer.labels.filter((l) => !args.remove.includes(l))
   for (const l of args.add) if (!labels.includes(l)) labels.push(l)
@@ -28,9 +31,9 @@ export function customerLabel({ w, now }: CustomerCtx, args: MutationArgs<'custo
   return null
 }
 
-export function dismissSuggestion({ w }: CustomerCtx, args: MutationArgs<'dismissSuggestion'>): CustomerOutcome {
+export function dismissSuggestion({ w, user }: CustomerCtx, args: MutationArgs<'dismissSuggestion'>): CustomerOutcome {
   const suggestion = w.getCustomerSuggestion(args.suggestionId)
-  if (!suggestion) return { rejected: `unknown suggestion ${args.suggestionId}` }
+  if (!suggestion || !canSeeCustomer(w, user, suggestion.customerId)) return { rejected: `unknown suggestion ${args.suggestionId}` }
   if (suggestion.status !== 'open') return null
   w.setSuggestionStatus(suggestion.id, 'dismissed')
   // The suggestion reaches clients only through its events, so they carry the decision.
@@ -65,9 +68,9 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
       ? { duplicate: true }
       : { rejected: `merge id ${args.mergeId} is already taken` }
   }
-  const source = customerOrReject(w, args.sourceId)
+  const source = customerOrReject(ctx, args.sourceId)
   if ('rejected' in source) return source
-  const target = customerOrReject(w, args.targetId)
+  const target = customerOrReject(ctx, args.targetId)
   if ('rejected' in target) return target
   if (source.mergedInto) return { rejected: `${source.name} is already merged into another customer` }
   if (target.mergedInto) return { rejected: `${target.name} is merged into another customer; merge into that one instead` }
@@ -153,9 +156,10 @@ export function unmergeCustomers(ctx: CustomerCtx, args: MutationArgs<'unmergeCu
   const merge = w.getCustomerMerge(args.mergeId)
   if (!merge) return { rejected: `unknown merge ${args.mergeId}` }
   if (merge.undoneAt !== null) return { duplicate: true }
-  const source = customerOrReject(w, merge.sourceId)
-  if ('rejected' in source) return source
-  const target = customerOrReject(w, merge.targetId)
+  // The source has no conversations left to be seen through: the target, which holds them, decides.
+  const source = w.getCustomer(merge.sourceId)
+  if (!source) return { rejected: `unknown customer ${merge.sourceId}` }
+  const target = customerOrReject(ctx, merge.targetId)
   if ('rejected' in target) return target
   if (target.mergedInto) return { rejected: `${target.name} has since been merged into another customer; undo that merge first` }
   const conversations = merge.moved.conversationIds

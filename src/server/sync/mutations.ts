@@ -6,7 +6,7 @@ import { MUTATION_ARGS, type MutationArgs, type MutationName } from '../../share
 import type { MutationResult } from '../../shared/sync'
 import { HTML_LIMITS, nestingDepth, sanitizeHtml } from '../ingest/sanitize-html'
 import type { StoreWriter } from '../store/store'
-import { canSeeConversation, canSeeInbox } from './access'
+import { canSeeConversation, canSeeCustomer, canSeeInbox } from './access'
 import type { Commit } from './commit'
 import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers } from './customer-mutations'
 
@@ -129,7 +129,7 @@ function startedConversation(ctx: Ctx, start: NewConversation): Conversation | {
     return visibleConversation(ctx, existing.id)
   }
   const customer = ctx.w.getCustomer(start.customerId)
-  if (!customer) return { rejected: `unknown customer ${start.customerId}` }
+  if (!customer || !canSeeCustomer(ctx.w, ctx.user, customer.id)) return { rejected: `unknown customer ${start.customerId}` }
   const theirs = ctx.w.conversationsOf(customer.id).sort((a, b) => b.lastMessageAt - a.lastMessageAt)
   const inbox = start.inbox ?? theirs.find((c) => c.channel === start.channel)?.inbox ?? (start.channel === 'voice' ? theirs[0]?.inbox : undefined)
   if (!inbox) return { rejected: `${customer.name} has no ${start.channel} conversation to take the inbox from: name the inbox` }

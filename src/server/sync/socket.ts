@@ -23,7 +23,7 @@ import type { TokenAuth } from '../auth/token-auth'
 import { hashToken, tokenRoom } from '../auth/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
 import type { Store, StoredChange } from '../store/store'
-import { canSeeInbox, scopeOf } from './access'
+import { canSeeChange, canSeeInbox, scopeOf } from './access'
 import type { ChangeFeed } from './commit'
 import { applyMutation } from './mutations'
 
@@ -83,9 +83,7 @@ export const TOKEN_SWEEP_MS = 1_000
 
 const REFUSED_TOKEN = 'this token is no longer accepted (revoked, expired, or its user removed): sign in again'
 
-const visibleTo = (user: User, change: StoredChange): boolean => change.inbox === null || canSeeInbox(user, change.inbox)
-
-const strip = ({ inbox: _inbox, ...change }: StoredChange): Change => change
+const strip = ({ inbox: _inbox, customerId: _customerId, ...change }: StoredChange): Change => change
 
 /**
  * Sockets whose users see the same inboxes share a room, so each commit's poke is filtered and
@@ -194,6 +192,12 @@ export function attachSyncSocket(
           return
         }
         const { user } = accepted
+        // Changed elsewhere (the CLI) since this socket last looked: the client starts over, as on a live change.
+        if (scopeRoom(user) !== scopeRoom(socket.data.user)) {
+          ack(error('scope_changed', 'your inboxes changed; reconnecting to sync what you may see now'))
+          socket.disconnect(true)
+          return
+        }
         setUser(socket, user)
         try {
           ack(run(user, payload))
@@ -276,10 +280,17 @@ export function attachSyncSocket(
     const last = changes.at(-1)
     if (!first || !last) return
     const sockets = io.of('/').sockets
-    // A user whose inboxes changed in this commit is moved to the right room before the poke.
+    // A user whose inboxes changed is disconnected: their cache holds rows they may no longer see
+    // and lacks history they now may, which only a fresh pull under the new scope puts right
+    // (the client starts one when it reconnects and finds its scope changed).
     for (const change of changes) {
       if (change.entity !== 'user' || !change.data) continue
-      for (const socket of sockets.values()) if (socket.data.user.id === change.id) setUser(socket, change.data as User)
+      const user = change.data as User
+      for (const socket of sockets.values()) {
+        if (socket.data.user.id !== change.id) continue
+        if (scopeRoom(socket.data.user) === scopeRoom(user)) setUser(socket, user)
+        else socket.disconnect(true)
+      }
     }
     for (const [room, members] of io.of('/').adapter.rooms) {
       if (!room.startsWith('scope:')) continue
@@ -290,7 +301,7 @@ export function attachSyncSocket(
       const poke: Poke = {
         after: first.seq - 1,
         cursor: last.seq,
-        changes: changes.filter((c) => visibleTo(user, c)).map(strip),
+        changes: changes.filter((c) => canSeeChange(store, user, c)).map(strip),
       }
       io.to(room).emit('poke', poke)
     }

@@ -1,11 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { NotFoundError } from '../../connectors/delivery'
-import type { StoreReader } from '../../store/store'
+import type { Customer } from '../../../shared/domain'
+import type { InboxScope, StoreReader } from '../../store/store'
 import { scopeOf } from '../../sync/access'
 import { userOf } from '../auth'
 import { ErrorBody } from '../errors'
 import { ConversationOut, CustomerOut, IdParams, IdentityOut, Limit, pageOf, TimelineEntryOut } from '../schemas'
+
+/** The customer, if the reader may see them; one answer for unknown and out of reach, so ids reveal nothing. */
+function visibleCustomer(store: StoreReader, id: string, scope: InboxScope): Customer {
+  const customer = store.getCustomer(id)
+  if (!customer || !store.customerVisible(id, scope)) throw new NotFoundError(`unknown customer ${id}`)
+  return customer
+}
 
 export const customerRoutes =
   (store: StoreReader): FastifyPluginAsyncZod =>
@@ -27,7 +35,12 @@ export const customerRoutes =
         },
       },
       async (request) => ({
-        items: store.searchCustomers({ query: request.query.q, limit: request.query.limit, offset: request.query.offset }),
+        items: store.searchCustomers({
+          query: request.query.q,
+          scope: scopeOf(userOf(request)),
+          limit: request.query.limit,
+          offset: request.query.offset,
+        }),
       }),
     )
 
@@ -46,9 +59,9 @@ export const customerRoutes =
         },
       },
       async (request) => {
-        const customer = store.getCustomer(request.params.id)
-        if (!customer) throw new NotFoundError(`unknown customer ${request.params.id}`)
-        const conversations = store.listConversations({ customerId: customer.id, scope: scopeOf(userOf(request)), limit: 500 })
+        const scope = scopeOf(userOf(request))
+        const customer = visibleCustomer(store, request.params.id, scope)
+        const conversations = store.listConversations({ customerId: customer.id, scope, limit: 500 })
         return { customer, identities: store.identitiesOf(customer.id), conversations: conversations.items }
       },
     )
@@ -65,8 +78,9 @@ export const customerRoutes =
         },
       },
       async (request) => {
-        if (!store.getCustomer(request.params.id)) throw new NotFoundError(`unknown customer ${request.params.id}`)
-        return store.timeline(request.params.id, scopeOf(userOf(request)), request.query.limit, request.query.before)
+        const scope = scopeOf(userOf(request))
+        visibleCustomer(store, request.params.id, scope)
+        return store.timeline(request.params.id, scope, request.query.limit, request.query.before)
       },
     )
   }

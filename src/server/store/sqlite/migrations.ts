@@ -343,6 +343,18 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE id = letter_id AND segment <> '' AND instr(segment, '%') = 0;
     `,
   },
+  {
+    version: 13,
+    name: 'customers seen through their conversations',
+    // A customer's rows reach only the users who may see one of the customer's conversations, so
+    // each change of a customer or identity names the customer, and pulls look up where they write.
+    sql: `
+      ALTER TABLE changes ADD COLUMN customer_id TEXT;
+      UPDATE changes SET customer_id = entity_id WHERE entity = 'customer';
+      UPDATE changes SET customer_id = json_extract(data, '$.customerId') WHERE entity = 'identity';
+      CREATE INDEX conversations_customer_inbox ON conversations(customer_id, inbox);
+    `,
+  },
 ]
 
 export class NewerDatabaseError extends Error {

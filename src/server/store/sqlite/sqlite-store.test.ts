@@ -52,7 +52,7 @@ describe('sqlite store', () => {
   it('writes an entity and its change row in one transaction, or neither', () => {
     const store = openSqliteStore(dbPath)
     const { changes } = store.write((w) => w.put('customer', customer('c1')), ACTOR)
-    expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null }])
+    expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null, customerId: 'c1' }])
     expect(() =>
       store.write((w) => {
         w.put('customer', customer('c2'))

@@ -104,6 +104,12 @@ export class InvalidCursorError extends Error {
 
 /** Access filter on a table with a conversation inbox column reachable as `inboxExpr`. */
 const scopeClause = (inboxExpr: string): string => `(@scope IS NULL OR ${inboxExpr} IN (SELECT value FROM json_each(@scope)))`
+
+/** A customer, reachable as `customerExpr`, has a conversation the reader may see. */
+const customerScopeClause = (customerExpr: string): string =>
+  `(@scope IS NULL OR EXISTS (SELECT 1 FROM conversations sc WHERE sc.customer_id = ${customerExpr} AND sc.inbox IN (SELECT value FROM json_each(@scope))))`
+
+const CUSTOMER_IN_SCOPE = customerScopeClause('customers.id')
 const scopeParam = (scope: InboxScope): string | null => (scope === null ? null : JSON.stringify(scope))
 
 interface DeadLetterRow {
@@ -246,14 +252,23 @@ class SqliteStore implements Store {
     if (!this.pending) throw new Error('store.put() outside store.write()')
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
+    const revealsCustomer = entity === 'conversation' && this.opensInboxToCustomer(valid as Conversation)
+    this.stmt(upsertSql(entity)).run(toRow(entity, valid))
+    const change = this.recordChange(entity, valid)
+    if (revealsCustomer) this.revealCustomer((valid as Conversation).customerId)
+    return change
+  }
+
+  private recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E]): StoredChange {
+    const pending = this.pending
+    if (!pending) throw new Error('store.put() outside store.write()')
     // A change nobody can be named for is a server bug: refused before it is written.
     if (!this.actor) throw new Error(`store.put(${entity}) in a write without an actor`)
-    this.stmt(upsertSql(entity)).run(toRow(entity, valid))
     const inbox = this.inboxOf(entity, valid)
-    const json = JSON.stringify(valid)
+    const customerId = entity === 'customer' ? valid.id : entity === 'identity' ? (valid as Identity).customerId : null
     const info = this.stmt(
-      'INSERT INTO changes (entity, entity_id, op, data, inbox, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(entity, valid.id, 'upsert', json, inbox, this.actor, Date.now())
+      'INSERT INTO changes (entity, entity_id, op, data, inbox, customer_id, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(entity, valid.id, 'upsert', JSON.stringify(valid), inbox, customerId, this.actor, Date.now())
     const change: StoredChange = {
       seq: Number(info.lastInsertRowid),
       entity,
@@ -261,9 +276,43 @@ class SqliteStore implements Store {
       op: 'upsert',
       data: valid as unknown as Record<string, unknown>,
       inbox,
+      customerId,
     }
-    this.pending.push(change)
+    pending.push(change)
     return change
+  }
+
+  /**
+   * Whether this write gives the customer their first conversation in an inbox (a new
+   * conversation, or one moved by a merge or to another inbox). Readers of that inbox skipped
+   * the customer's earlier rows, which they could not see then.
+   */
+  private opensInboxToCustomer(conversation: Conversation): boolean {
+    const before = this.stmt('SELECT customer_id, inbox FROM conversations WHERE id = ?').get(conversation.id) as
+      | { customer_id: string; inbox: string }
+      | undefined
+    if (before && before.customer_id === conversation.customerId && before.inbox === conversation.inbox) return false
+    return (
+      this.stmt('SELECT 1 FROM conversations WHERE customer_id = ? AND inbox = ? AND id != ? LIMIT 1').get(
+        conversation.customerId,
+        conversation.inbox,
+        conversation.id,
+      ) === undefined
+    )
+  }
+
+  /**
+   * Logs the customer's rows again, so that readers who may see them now receive them. A row
+   * already logged in this transaction needs nothing: no reader's cursor has passed it, and by
+   * the time it is read the conversation that makes it visible is committed too.
+   */
+  private revealCustomer(customerId: string): void {
+    const logged = new Set((this.pending ?? []).map((c) => `${c.entity}:${c.id}`))
+    const customer = this.byId('customer', customerId)
+    if (customer && !logged.has(`customer:${customer.id}`)) this.recordChange('customer', customer)
+    for (const identity of this.identitiesOf(customerId)) {
+      if (!logged.has(`identity:${identity.id}`)) this.recordChange('identity', identity)
+    }
   }
 
   private inboxOf(entity: EntityName, data: EntityTypes[EntityName]): string | null {
@@ -514,18 +563,20 @@ class SqliteStore implements Store {
    * into C), so the customer that stands is reached by following merged_into by primary key.
    */
   searchCustomers(search: CustomerSearch): Customer[] {
+    const scope = scopeParam(search.scope)
     if (!search.query) {
       return this.many(
         'customer',
-        'SELECT * FROM customers WHERE merged_into IS NULL ORDER BY last_activity_at DESC, id LIMIT ? OFFSET ?',
-        [search.limit, search.offset],
+        `SELECT * FROM customers WHERE merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
+         ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
+        { scope, limit: search.limit, offset: search.offset },
       )
     }
     const like = `%${search.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
     return this.many(
       'customer',
       `SELECT * FROM customers
-       WHERE merged_into IS NULL
+       WHERE merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
          AND (name LIKE @like ESCAPE '\\'
            OR id IN (SELECT customer_id FROM identities WHERE address LIKE @like ESCAPE '\\')
            OR id IN (
@@ -538,8 +589,13 @@ class SqliteStore implements Store {
              )
              SELECT id FROM survivor))
        ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
-      { like, limit: search.limit, offset: search.offset },
+      { like, scope, limit: search.limit, offset: search.offset },
     )
+  }
+
+  customerVisible(customerId: string, scope: InboxScope): boolean {
+    if (scope === null) return true
+    return this.stmt(`SELECT 1 FROM customers WHERE id = @id AND ${CUSTOMER_IN_SCOPE}`).get({ id: customerId, scope: scopeParam(scope) }) !== undefined
   }
 
   identitiesOf(customerId: string): Identity[] {
@@ -710,7 +766,9 @@ class SqliteStore implements Store {
   private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope): PullResponse {
     const rows = this.stmt(
       `SELECT seq, entity, entity_id, op, data FROM changes
-       WHERE seq > @after AND (inbox IS NULL OR ${scopeClause('inbox')})
+       WHERE seq > @after
+         AND (inbox IS NOT NULL AND ${scopeClause('inbox')}
+           OR inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')}))
        ORDER BY seq LIMIT @limit`,
     ).all({ after, limit: limit + 1, scope: scopeParam(scope) }) as {
       seq: number
