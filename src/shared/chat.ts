@@ -57,12 +57,14 @@ export const JoinRequest = z.object({})
 
 /**
  * A signed-in user of the embedding site, vouched for by the site's backend: `signature` is the
- * hex HMAC-SHA256 of `${userId}\n${email}` under the inbox's identity secret. Unlike a typed
- * email, it links the visitor to the customer who has that email.
+ * hex HMAC-SHA256 of `${userId}\n${email}` (or `${userId}\n${email}\n${phone}` when the site
+ * knows the phone too) under the inbox's identity secret. Unlike a typed email or phone, it
+ * links the visitor to the customer who has them.
  */
 export const SignedIdentity = z.object({
   userId: z.string().trim().min(1).max(200).refine((id) => !id.includes('\n'), 'userId must be one line'),
   email: VisitorEmail,
+  phone: z.string().trim().min(3).max(40).optional(),
   name: VisitorName.optional(),
   signature: z.string().regex(/^[0-9a-f]{64}$/i, 'signature must be 64 hex digits (HMAC-SHA256)'),
 })

@@ -20,8 +20,9 @@ import { WIDGET_CSS } from './styles'
 /**
  * The embeddable web chat: one script tag,
  *   <script src="https://chat.example.com/widget.js" data-inbox="Website chat" async></script>
- * A site that has signed its user in adds data-user-id, data-user-email, data-user-name and
- * data-user-signature (its backend's HMAC of id and email), and the visitor is known at once.
+ * A site that has signed its user in adds data-user-id, data-user-email, data-user-name,
+ * data-user-phone and data-user-signature (its backend's HMAC of id, email and phone), and the
+ * visitor is known at once.
  * Plain DOM in a shadow root (the page's CSS and ours never meet) and socket.io to the server.
  * The server validates every payload; the widget only renders what it is given.
  */
@@ -482,9 +483,11 @@ function boot(): void {
   }
   if (document.getElementById('threadline-chat')) return
   const server = new URL(script.src, document.baseURI).origin
-  const { userId, userEmail, userName, userSignature } = script.dataset
+  const { userId, userEmail, userName, userPhone, userSignature } = script.dataset
   const signed: SignedIdentity | null =
-    userId && userEmail && userSignature ? { userId, email: userEmail, signature: userSignature, ...(userName ? { name: userName } : {}) } : null
+    userId && userEmail && userSignature
+      ? { userId, email: userEmail, signature: userSignature, ...(userName ? { name: userName } : {}), ...(userPhone ? { phone: userPhone } : {}) }
+      : null
   const start = (): void => void new ChatWidget(server, inbox, signed)
   if (document.body) start()
   else document.addEventListener('DOMContentLoaded', start, { once: true })

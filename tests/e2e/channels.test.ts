@@ -7,6 +7,7 @@ import { eventually } from '../integration/support/eventually'
 import { postTwilioForm } from '../integration/support/fake-provider'
 import { emailConnector, startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from '../integration/support/mail-servers'
 import { CHROMIUM_ARGS, ChatWidgetPage, serveEmbeddingSite, type EmbeddingSite } from './pages/chat-widget-page'
+import { signIdentity } from '../../src/server/connectors/webchat/identity-proof'
 
 /**
  * One customer, four channels, one timeline. Maya chats in the widget on the shop's page
@@ -22,6 +23,8 @@ const TWILIO_TOKEN = 'twilio-auth-token-for-the-e2e-test'
 const SUPPORT_EMAIL = 'support@threadline.test'
 const SUPPORT_NUMBER = '+15005550006'
 const MAYA = { name: 'Maya Lindqvist', email: 'maya.lindqvist@example.test', phone: '(202) 555-0143' }
+/** Shared by the shop's backend and the chat inbox: the shop vouches for its signed-in customers. */
+const IDENTITY_SECRET = 'lamps-and-co-backend-identity-secret-0123'
 
 let site: EmbeddingSite
 let dovecot: DovecotServer
@@ -56,7 +59,7 @@ beforeAll(async () => {
       {
         name: 'Website chat',
         channel: 'chat',
-        connector: { type: 'webchat', secret: 'e2e-webchat-secret-0123456789abcdef', allowedOrigins: [site.origin] },
+        connector: { type: 'webchat', secret: 'e2e-webchat-secret-0123456789abcdef', allowedOrigins: [site.origin], identitySecret: IDENTITY_SECRET },
       },
       {
         name: 'support',
@@ -89,10 +92,10 @@ afterAll(async () => {
 
 describe('one customer across four channels', () => {
   it('chat, then email, then SMS, then a call: one customer, one timeline, in order', async () => {
-    // 1. Chat: the pre-chat form tells us who she is.
+    // 1. Chat: she is signed in on the shop's site, which vouches for her email and phone.
+    site.signIn({ userId: 'shop-4411', ...MAYA, signature: signIdentity(IDENTITY_SECRET, 'shop-4411', MAYA.email, MAYA.phone) })
     const widget = await ChatWidgetPage.open(browser, site)
     await widget.openChat()
-    await widget.fillPrechat(MAYA)
     await widget.send('Hi, my lamp from order #4411 arrived with a cracked shade.')
     const customer = await eventually(
       async () => (await get(`/api/v1/customers?q=${encodeURIComponent(MAYA.email)}`)).items[0],

@@ -32,6 +32,7 @@ export interface SiteUser {
   userId: string
   email: string
   name?: string
+  phone?: string
   signature: string
 }
 
@@ -44,7 +45,8 @@ export async function serveEmbeddingSite(): Promise<EmbeddingSite> {
   const userAttributes = (): string =>
     user
       ? ` data-user-id="${attr(user.userId)}" data-user-email="${attr(user.email)}" data-user-signature="${attr(user.signature)}"` +
-        (user.name ? ` data-user-name="${attr(user.name)}"` : '')
+        (user.name ? ` data-user-name="${attr(user.name)}"` : '') +
+        (user.phone ? ` data-user-phone="${attr(user.phone)}"` : '')
       : ''
   const site = http.createServer((req, res) => {
     if (req.url !== '/') {

@@ -12,6 +12,13 @@ describe('signed identity', () => {
     expect(verifySignedIdentity(SECRET, { userId: 'u-1', email: 'bob@example.test', signature })).toBe(false)
     expect(verifySignedIdentity(`${SECRET}x`, { userId: 'u-1', email: 'ann@example.test', signature })).toBe(false)
   })
+
+  it('covers the phone when the site vouches for one', () => {
+    const signature = signIdentity(SECRET, 'u-1', 'ann@example.test', '+14155550100')
+    expect(verifySignedIdentity(SECRET, { userId: 'u-1', email: 'ann@example.test', phone: '+14155550100', signature })).toBe(true)
+    expect(verifySignedIdentity(SECRET, { userId: 'u-1', email: 'ann@example.test', phone: '+14155550199', signature })).toBe(false)
+    expect(verifySignedIdentity(SECRET, { userId: 'u-1', email: 'ann@example.test', signature })).toBe(false)
+  })
 })
 
 describe('EmailCodes', () => {

@@ -8,12 +8,12 @@ import { admit, RateWindow, rememberBounded } from './rate-limit'
  */
 
 /** The hex HMAC-SHA256 the embedding site's backend computes for a signed-in user. */
-export function signIdentity(secret: string, userId: string, email: string): string {
-  return createHmac('sha256', secret).update(`${userId}\n${email}`).digest('hex')
+export function signIdentity(secret: string, userId: string, email: string, phone?: string): string {
+  return createHmac('sha256', secret).update(phone === undefined ? `${userId}\n${email}` : `${userId}\n${email}\n${phone}`).digest('hex')
 }
 
 export function verifySignedIdentity(secret: string, identity: SignedIdentity): boolean {
-  const expected = Buffer.from(signIdentity(secret, identity.userId, identity.email), 'hex')
+  const expected = Buffer.from(signIdentity(secret, identity.userId, identity.email, identity.phone), 'hex')
   const given = Buffer.from(identity.signature, 'hex')
   return given.length === expected.length && timingSafeEqual(given, expected)
 }

@@ -199,6 +199,8 @@ class WebchatConnector implements Connector, ChatInbox {
     if (!context) return void socket.disconnect(true)
     const { visitorId } = socket.data
     let contact: ChatContact = {}
+    /** The phone the embedding site vouched for on this connection, if any. */
+    let signedPhone: string | null = null
     void socket.join([visitorRoom(visitorId), inboxRoom(this.inbox)])
 
     /**
@@ -262,11 +264,15 @@ class WebchatConnector implements Connector, ChatInbox {
         }
       }
       contact = typed
+      signedPhone = null
       if (signedIdentity) {
         const secret = this.settings.identitySecret
         if (!secret) throw new BadRequestError('this chat does not accept signed identities (the inbox has no identitySecret)')
         if (!verifySignedIdentity(secret, signedIdentity)) throw new BadRequestError('the signed identity does not match its signature')
-        contact = { ...typed, email: signedIdentity.email, ...(typed.name || signedIdentity.name ? { name: typed.name ?? signedIdentity.name } : {}) }
+        const name = typed.name ?? signedIdentity.name
+        const phone = signedIdentity.phone ?? typed.phone
+        contact = { ...typed, email: signedIdentity.email, ...(name ? { name } : {}), ...(phone ? { phone } : {}) }
+        signedPhone = signedIdentity.phone ?? null
         this.codes.prove(visitorId, emailKey(signedIdentity.email), Date.now())
       }
       return {
@@ -300,7 +306,7 @@ class WebchatConnector implements Connector, ChatInbox {
 
     on('send', async (payload) => {
       const req = parseOrThrow(SendRequest, payload, 'chat message')
-      const message = await this.ingest(visitorId, contact, {
+      const message = await this.ingest(visitorId, contact, signedPhone, {
         externalId: `${THREAD_PREFIX}${visitorId}:${req.clientMessageId}`,
         text: req.text,
       })
@@ -312,7 +318,7 @@ class WebchatConnector implements Connector, ChatInbox {
     on('offline', async (payload) => {
       const req = parseOrThrow(OfflineMessageRequest, payload, 'offline message')
       contact = { ...contact, email: req.email, ...(req.name ? { name: req.name } : {}) }
-      await this.ingest(visitorId, contact, {
+      await this.ingest(visitorId, contact, signedPhone, {
         externalId: `${THREAD_PREFIX}${visitorId}:${req.clientMessageId}`,
         text: req.text,
         subject: 'Offline message from the website chat',
@@ -340,6 +346,7 @@ class WebchatConnector implements Connector, ChatInbox {
   private async ingest(
     visitorId: string,
     contact: ChatContact,
+    signedPhone: string | null,
     item: { externalId: string; text: string; subject?: string },
   ): Promise<ChatMessage> {
     const context = this.context
@@ -349,8 +356,10 @@ class WebchatConnector implements Connector, ChatInbox {
     if (stored) return toChatMessage(stored)
     this.limits.admitMessage(visitorId, Date.now())
     const named = contact.name ? { name: contact.name } : {}
-    // Typed addresses are claims: only an email the visitor proved links them to a known customer.
-    const emailClaim = this.emailProven(visitorId, contact) ? {} : { unverified: 'typed_in_chat' as const }
+    // Typed addresses are claims: only what the visitor proved links them to a known customer.
+    const claim = { unverified: 'typed_in_chat' as const }
+    const emailClaim = this.emailProven(visitorId, contact) ? {} : claim
+    const phoneClaim = contact.phone !== undefined && contact.phone === signedPhone ? {} : claim
     const inbound: InboundMessage = {
       channel: 'chat',
       inbox: this.inbox,
@@ -358,7 +367,7 @@ class WebchatConnector implements Connector, ChatInbox {
       from: { kind: 'chat', address: visitorId, ...(contact.name ? { name: contact.name } : {}) },
       alsoKnownAs: [
         ...(contact.email ? [{ kind: 'email' as const, address: contact.email, ...named, ...emailClaim }] : []),
-        ...(contact.phone ? [{ kind: 'phone' as const, address: contact.phone, ...named, unverified: 'typed_in_chat' as const }] : []),
+        ...(contact.phone ? [{ kind: 'phone' as const, address: contact.phone, ...named, ...phoneClaim }] : []),
       ],
       threadKey: threadKeyOf(visitorId),
       text: item.text,
