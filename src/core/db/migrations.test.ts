@@ -173,6 +173,19 @@ describe('cache ownership', () => {
   })
 })
 
+describe('cache durability', () => {
+  it('syncs every commit to disk, so an action shown from the outbox survives a power cut', () => {
+    const db = openCache(join(dir.path, 'durable'), SERVER)
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+      // 2 is FULL: NORMAL (1) may lose the last commits in WAL mode when the power goes.
+      expect(db.pragma('synchronous', { simple: true })).toBe(2)
+    } finally {
+      db.close()
+    }
+  })
+})
+
 describe('cache file permissions', () => {
   it('creates the data folder and the cache readable by their owner only', () => {
     const dataDir = join(dir.path, 'data')

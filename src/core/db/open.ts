@@ -32,8 +32,10 @@ export function openCache(dataDir: string, serverUrl: string | null, options: { 
   const db = new BetterSqlite3(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   try {
     db.pragma('journal_mode = WAL')
-    // In WAL mode NORMAL still survives a killed process; only a power cut may lose the last commit.
-    db.pragma('synchronous = NORMAL')
+    // An action is shown once its outbox row commits, so that commit must survive a power cut
+    // too, not only a killed process (NORMAL's promise in WAL mode). Sync batches commit in large
+    // transactions, so the extra sync per commit costs little.
+    db.pragma('synchronous = FULL')
     db.pragma('busy_timeout = 5000')
     // The indexes are keyed by random UUIDs, so a sync touches pages all over the file: the
     // default 2 MB page cache re-reads most of them for every batch. Pages are allocated only
