@@ -3,33 +3,13 @@ import { NEVER_RETRIED, REFUSED_WEBHOOK } from '../../src/server/connectors/refu
 import { signBody } from '../../src/server/connectors/whatsapp/signature'
 import { api, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { postTwilioForm } from './support/fake-provider'
-
-const PUBLIC_URL = 'https://threadline.example.test'
-const TWILIO_TOKEN = 'twilio-auth-token-for-tests'
-const APP_SECRET = 'whatsapp-app-secret-for-tests'
-const PATHS = {
-  sms: '/webhooks/sms-main/sms',
-  smsStatus: '/webhooks/sms-main/sms/status',
-  voice: '/webhooks/calls/voice',
-  whatsapp: '/webhooks/wa-main/whatsapp',
-}
+import { APP_SECRET, TWILIO_TOKEN, WEBHOOK_PATHS as PATHS, WEBHOOK_PUBLIC_URL as PUBLIC_URL, webhookInboxes } from './support/webhook-inboxes'
 
 let t: TestServer
 let supervisor: string
 
 beforeEach(async () => {
-  t = await startTestServer({
-    publicUrl: PUBLIC_URL,
-    inboxes: [
-      { name: 'sms-main', channel: 'sms', connector: { type: 'twilio-sms', accountSid: 'AC1', authToken: TWILIO_TOKEN, from: '+15005550006' } },
-      { name: 'calls', channel: 'voice', connector: { type: 'voice', authToken: TWILIO_TOKEN } },
-      {
-        name: 'wa-main',
-        channel: 'whatsapp',
-        connector: { type: 'whatsapp-cloud', phoneNumberId: '106540352242922', accessToken: 'a', appSecret: APP_SECRET, verifyToken: 'v' },
-      },
-    ],
-  })
+  t = await startTestServer(webhookInboxes())
   supervisor = userWithToken(t.server, 'Sam', { role: 'supervisor' }).token
 })
 afterEach(async () => {

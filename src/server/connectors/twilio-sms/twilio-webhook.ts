@@ -13,12 +13,16 @@ export type FormParams = Record<string, string | string[]>
 
 const FORM = 'application/x-www-form-urlencoded'
 
+/**
+ * The posted fields by name. Collected in a Map: on a plain object, a field named like a member
+ * of every object (`constructor`, `toString`, `__proto__`) would read that member as already
+ * posted, or set the object's prototype, and the parameters would no longer be what was signed.
+ */
 export function parseForm(body: string): FormParams {
-  const out: FormParams = {}
-  for (const [key, value] of new URLSearchParams(body)) {
-    const seen = out[key]
-    out[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]
-  }
+  const fields = new Map<string, string[]>()
+  for (const [key, value] of new URLSearchParams(body)) fields.set(key, [...(fields.get(key) ?? []), value])
+  const out: FormParams = Object.create(null)
+  for (const [key, values] of fields) out[key] = values.length === 1 ? values[0]! : values
   return out
 }
 
