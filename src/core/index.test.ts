@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { IpcEventMessage, SyncState, TimelinePage } from '../shared/ipc'
 import type { Core } from './core'
@@ -7,17 +6,7 @@ import { setSyncUser } from './db/queries'
 import { IpcError } from './errors'
 import { createCore } from './index'
 import { applyBatch } from './sync/apply'
-import { changes, conversation, customer, message, note, tempDir, user } from './testing/fixtures'
-
-/** A loopback port nobody listens on: the core runs offline against it. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (typeof address !== 'object' || !address) throw new Error('no port')
-  return address.port
-}
+import { changes, closedPort, conversation, customer, message, note, tempDir, user } from './testing/fixtures'
 
 const alice = customer('c1', { name: 'Alice Martin' })
 const bob = customer('c2', { name: 'Bob Stone' })

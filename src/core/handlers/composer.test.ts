@@ -1,19 +1,8 @@
-import { createServer } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CannedResponse, ComposerDraft } from '../../shared/ipc'
 import type { Core } from '../core'
 import { createCore } from '../index'
-import { tempDir } from '../testing/fixtures'
-
-/** A loopback port nobody listens on: drafts and canned responses are local, so offline is enough. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (typeof address !== 'object' || !address) throw new Error('no port')
-  return address.port
-}
+import { closedPort, tempDir } from '../testing/fixtures'
 
 let dir: ReturnType<typeof tempDir>
 let core: Core

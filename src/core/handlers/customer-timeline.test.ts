@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import type { Database } from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EntityName, EntityTypes } from '../../shared/domain'
@@ -8,17 +7,7 @@ import { openCache } from '../db/open'
 import { TIMELINE_AFTER_SQL, TIMELINE_SQL } from '../db/queries'
 import { createCore } from '../index'
 import { applyBatch } from '../sync/apply'
-import { changes, conversation, customer, message, note, tempDir } from '../testing/fixtures'
-
-/** A loopback port nobody listens on: the core runs offline against it. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (typeof address !== 'object' || !address) throw new Error('no port')
-  return address.port
-}
+import { changes, closedPort, conversation, customer, message, note, tempDir } from '../testing/fixtures'
 
 const MINUTE = 60_000
 const START = Date.UTC(2026, 0, 1)

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Conversation, Customer, EntityName, EntityTypes, Message, Note, User } from '../../shared/domain'
@@ -9,6 +10,16 @@ import type { EntityChange } from '../../shared/sync'
 export function tempDir(prefix = 'threadline-core-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix))
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+/** A loopback port nobody listens on: a core pointed at it runs offline. */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (typeof address !== 'object' || !address) throw new Error('no port')
+  return address.port
 }
 
 export function user(id: string, over: Partial<User> = {}): User {
