@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.data/**', '.electron-native/**', 'bench/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.data/**', '.electron-native/**', 'bench/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

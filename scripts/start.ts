@@ -9,12 +9,16 @@ import { seedDemo } from '../src/server/demo/seed'
 import { startServer, type SyncServer } from '../src/server/server'
 
 /**
- * `npm start`: the whole product on one machine. Builds the app, runs the sync server with
- * the demo dataset, then opens the desktop app — or, where Electron's runtime is missing,
- * the browser host.
+ * `npm start`: the whole product on one machine. Runs the sync server with the demo dataset,
+ * then opens the desktop app — or, where Electron's runtime is missing, the browser host.
+ *
+ * It runs as JavaScript, out/start/main.js, with the server it starts bundled in: `npm start`
+ * runs `npm run build` first, every time. The build takes a few seconds, works on a fresh clone,
+ * and a stale bundle can never be shown.
  */
 
-const root = resolve(import.meta.dirname, '..')
+/** Two folders up from out/start/. */
+const root = resolve(import.meta.dirname, '../..')
 const require = createRequire(import.meta.url)
 const SERVER_PORT = Number(process.env.THREADLINE_PORT ?? 4100)
 const DATA_DIR = join(root, '.data')
@@ -29,13 +33,6 @@ function log(message: string): void {
 function hasDisplay(): boolean {
   if (process.platform !== 'linux') return true
   return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
-}
-
-/** Always rebuilds: about two seconds, and a stale bundle can never be shown. */
-function buildApp(): void {
-  log('building the app…')
-  const result = spawnSync(join(root, 'node_modules/.bin/electron-vite'), ['build'], { cwd: root, stdio: 'inherit' })
-  if (result.status !== 0) throw new Error('the build failed (see above)')
 }
 
 function electronBinary(): string | null {
@@ -148,8 +145,6 @@ function openInBrowser(url: string): void {
 }
 
 async function main(): Promise<void> {
-  buildApp()
-
   mkdirSync(DATA_DIR, { recursive: true })
   const server: SyncServer = await startServer({
     dbPath: join(DATA_DIR, 'server.sqlite'),
