@@ -1,13 +1,23 @@
 import { parseArgs } from 'node:util'
 import { systemActor } from '../shared/actors'
-import { Role } from '../shared/domain'
+import { Role, type User } from '../shared/domain'
 import { createIntegration, revokeIntegration } from './auth/integrations'
 import { readNewPassword } from './auth/password-input'
 import { checkNewPassword } from './auth/passwords'
 import { tokenLifetime } from './auth/tokens'
-import { createToken, createUser, listTokens, revokeTokenById, setPassword } from './auth/users'
+import {
+  createToken,
+  createUser,
+  deactivateUser,
+  listTokens,
+  reactivateUser,
+  revokeTokenById,
+  setPassword,
+  updateUserAccess,
+  type UserAccess,
+} from './auth/users'
 import { ConfigError, loadConfig, type ServerConfig } from './config'
-import { BadRequestError } from './errors'
+import { BadRequestError, ConflictError } from './errors'
 import { NewerDatabaseError } from './store/sqlite/migrations'
 import { openSqliteStore } from './store/sqlite/sqlite-store'
 import type { Store } from './store/store'
@@ -16,7 +26,9 @@ import { ChangeFeed } from './sync/commit'
 const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
-  user:create --name <name> --email <email> --role agent|supervisor [--team <team>] [--inboxes a,b] [--password]
+  user:create --name <name> --email <email> --role agent|supervisor|admin [--team <team>] [--inboxes a,b] [--password]
+  user:update --email <email> [--name <name>] [--role agent|supervisor|admin] [--team <team> | --no-team]
+              [--inboxes a,b | --all-inboxes] [--deactivate | --reactivate]
   password:set --email <email>
   token:create --email <email> [--label <label>]
   tokens:list [--email <email>]
@@ -32,6 +44,11 @@ of standard input when it is piped; it is stored as a salted scrypt hash.
 Tokens are printed once, when created; tokens:list shows their ids, never the tokens. A revoked
 token is refused at once, and a running server closes its sync connections within a second.
 Integration tokens post inbound items (POST /api/v1/inbound) to their inboxes only.
+
+Agents work the conversations of their inboxes; supervisors also see their dead letters; admins
+also manage users, tokens and integrations (here, or in the app's Administration screen). A
+deactivated user's tokens are revoked and they cannot sign in until reactivated. The last
+active admin cannot be demoted or deactivated.
 
 The database is the server's (THREADLINE_DB, THREADLINE_CONFIG or --config <file>).`
 
@@ -55,6 +72,24 @@ const list = (value: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+
+function parseRole(v: Values): Role {
+  const role = Role.safeParse(v.role)
+  if (!role.success) throw new UsageError(`--role must be ${Role.options.join(', ')}, not "${text(v, 'role')}"`)
+  return role.data
+}
+
+/** A user by --email, or what to do when there is none. */
+function userByEmail(store: Store, v: Values, command: string) {
+  const email = text(v, 'email')
+  if (!email) throw new UsageError(`${command} needs --email`)
+  const user = store.getUserByEmail(email)
+  if (!user) throw new UsageError(`no user with email ${email} (create one with user:create)`)
+  return user
+}
+
+const describeUser = (u: User): string =>
+  `${u.role} ${u.name} <${u.email}> (team: ${u.team ?? '-'}, inboxes: ${u.inboxes?.join(', ') ?? 'all'}${u.deactivatedAt ? ', deactivated' : ''})`
 
 const when = (at: number | null): string => (at === null ? 'never' : new Date(at).toISOString())
 
@@ -88,8 +123,7 @@ const COMMANDS = {
     async run({ feed }: CliContext, v: Values): Promise<void> {
       const missing = ['name', 'email', 'role'].filter((k) => !text(v, k))
       if (missing.length > 0) throw new UsageError(`user:create needs ${missing.map((m) => `--${m}`).join(', ')}`)
-      const role = Role.safeParse(v.role)
-      if (!role.success) throw new UsageError(`--role must be agent or supervisor, not "${text(v, 'role')}"`)
+      const role = parseRole(v)
       const inboxList = text(v, 'inboxes')
       const inboxes = inboxList === undefined ? null : list(inboxList)
       // Asked before the user exists, so a refused password leaves nothing half made.
@@ -98,7 +132,7 @@ const COMMANDS = {
       const user = createUser(commit, {
         name: text(v, 'name') ?? '',
         email: text(v, 'email') ?? '',
-        role: role.data,
+        role,
         team: text(v, 'team') ?? null,
         inboxes,
       })
@@ -109,12 +143,45 @@ const COMMANDS = {
       )
     },
   },
+  'user:update': {
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      team: { type: 'string' },
+      'no-team': { type: 'boolean' },
+      inboxes: { type: 'string' },
+      'all-inboxes': { type: 'boolean' },
+      deactivate: { type: 'boolean' },
+      reactivate: { type: 'boolean' },
+    },
+    run({ store, feed }: CliContext, v: Values): void {
+      const user = userByEmail(store, v, 'user:update')
+      for (const [a, b] of [['team', 'no-team'], ['inboxes', 'all-inboxes'], ['deactivate', 'reactivate']] as const) {
+        if (v[a] !== undefined && v[b] !== undefined) throw new UsageError(`give --${a} or --${b}, not both`)
+      }
+      const inboxList = text(v, 'inboxes')
+      const change: UserAccess = {
+        ...(text(v, 'name') !== undefined ? { name: text(v, 'name') } : {}),
+        ...(v.role !== undefined ? { role: parseRole(v) } : {}),
+        ...(v['no-team'] === true ? { team: null } : text(v, 'team') !== undefined ? { team: text(v, 'team') } : {}),
+        ...(v['all-inboxes'] === true ? { inboxes: null } : inboxList !== undefined ? { inboxes: list(inboxList) } : {}),
+      }
+      const activity = v.deactivate === true ? 'deactivate' : v.reactivate === true ? 'reactivate' : null
+      if (Object.keys(change).length === 0 && !activity) {
+        throw new UsageError('user:update needs something to change: --name, --role, --team, --no-team, --inboxes, --all-inboxes, --deactivate or --reactivate')
+      }
+      const commit = feed.as(CLI_ACTOR)
+      let updated = Object.keys(change).length > 0 ? updateUserAccess(commit, user.id, change) : user
+      if (activity === 'deactivate') updated = deactivateUser(commit, user.id).user
+      if (activity === 'reactivate') updated = reactivateUser(commit, user.id)
+      console.log(`updated ${describeUser(updated)}${activity === 'deactivate' ? '; their tokens are revoked' : ''}`)
+    },
+  },
   'password:set': {
     options: { email: { type: 'string' } },
     async run({ store, feed }: CliContext, v: Values): Promise<void> {
-      if (typeof v.email !== 'string') throw new UsageError('password:set needs --email')
-      const user = store.getUserByEmail(v.email)
-      if (!user) throw new UsageError(`no user with email ${v.email} (create one with user:create)`)
+      const user = userByEmail(store, v, 'password:set')
       await setPassword(feed.as(CLI_ACTOR), user.id, await readPassword(`New password for ${user.email}`))
       console.log(`password set for ${user.email}; tokens already issued stay valid`)
     },
@@ -122,9 +189,7 @@ const COMMANDS = {
   'token:create': {
     options: { email: { type: 'string' }, label: { type: 'string' } },
     run({ store, feed }: CliContext, v: Values): void {
-      if (typeof v.email !== 'string') throw new UsageError('token:create needs --email')
-      const user = store.getUserByEmail(v.email)
-      if (!user) throw new UsageError(`no user with email ${v.email} (create one with user:create)`)
+      const user = userByEmail(store, v, 'token:create')
       const token = createToken(feed.as(CLI_ACTOR), user.id, text(v, 'label'))
       console.log(`token for ${user.email} (shown once, store it now):\n${token}`)
     },
@@ -188,7 +253,9 @@ const COMMANDS = {
       printList(
         store.listUsers(),
         'no users yet (create one with user:create)',
-        (u) => `${u.email}\t${u.role}\t${u.name}\tteam: ${u.team ?? '-'}\tinboxes: ${u.inboxes?.join(',') ?? 'all'}`,
+        (u) =>
+          `${u.email}\t${u.role}\t${u.name}\tteam: ${u.team ?? '-'}\tinboxes: ${u.inboxes?.join(',') ?? 'all'}` +
+          `${u.deactivatedAt ? `\tdeactivated ${when(u.deactivatedAt)}` : ''}`,
       )
     },
   },
@@ -229,7 +296,7 @@ try {
     console.error(`error: ${err.message}\n\n${USAGE}`)
     process.exit(2)
   }
-  if (err instanceof BadRequestError || err instanceof ConfigError || err instanceof NewerDatabaseError) {
+  if (err instanceof BadRequestError || err instanceof ConflictError || err instanceof ConfigError || err instanceof NewerDatabaseError) {
     console.error(`error: ${err.message}`)
     process.exit(1)
   }

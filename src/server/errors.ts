@@ -23,3 +23,11 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   if (!result.success) throw BadRequestError.fromZod(what, result.error)
   return result.data
 }
+
+/** A request that is well formed but cannot be done in the present state (e.g. removing the last admin): REST answers 409. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConflictError'
+  }
+}

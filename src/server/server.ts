@@ -86,6 +86,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     sendRefusal(store, cfg.messagingRules, message),
   )
 
+  const inboxes = publicInboxes(cfg)
   let socket: ReturnType<typeof attachSyncSocket> | null = null
   try {
     app = await buildHttpApp({
@@ -97,10 +98,11 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       logLevel: cfg.logLevel,
       version: VERSION,
       trustProxy: cfg.trustProxy,
+      inboxes,
       // A revoked token must stop receiving changes at once, not at its next request.
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
     })
-    socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes: publicInboxes(cfg) })
+    socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes })
     await app.listen({ host: cfg.host, port: cfg.port })
   } catch (err) {
     await socket?.close()

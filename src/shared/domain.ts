@@ -24,7 +24,8 @@ export type Direction = z.infer<typeof Direction>
 export const DeliveryStatus = z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed'])
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>
 
-export const Role = z.enum(['agent', 'supervisor'])
+/** Agents work their inboxes; supervisors also watch them (dead letters); admins also administer. See roles.ts. */
+export const Role = z.enum(['agent', 'supervisor', 'admin'])
 export type Role = z.infer<typeof Role>
 
 export const ConsentPurpose = z.enum(['transactional', 'promotional'])
@@ -61,6 +62,8 @@ export const User = z.object({
   /** Inboxes this user may see; null means every inbox. */
   inboxes: z.array(z.string()).nullable(),
   createdAt: Timestamp,
+  /** Set while an admin has deactivated the user: no tokens, no sign-in; kept so their past work still names them. */
+  deactivatedAt: Timestamp.nullish(),
 })
 export type User = z.infer<typeof User>
 

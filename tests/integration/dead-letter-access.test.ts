@@ -95,6 +95,6 @@ describe('GET /api/v1/dead-letters', () => {
     const { token } = userWithToken(t.server, 'Agent North', { inboxes: ['sms-north'] })
     const res = await api(t.server.url, 'GET', '/api/v1/dead-letters', { token })
     expect(res.status).toBe(403)
-    expect(res.body.error.message).toMatch(/supervisors only/)
+    expect(res.body.error.message).toMatch(/visible to supervisors and admins only/)
   })
 })

@@ -59,9 +59,9 @@ describe('cli', () => {
   })
 
   it('explains what is wrong with a command', async () => {
-    const role = await cli('user:create', '--name', 'X', '--email', 'x@example.com', '--role', 'admin')
+    const role = await cli('user:create', '--name', 'X', '--email', 'x@example.com', '--role', 'owner')
     expect(role.code).toBe(2)
-    expect(role.stderr).toMatch(/--role must be agent or supervisor, not "admin"/)
+    expect(role.stderr).toMatch(/--role must be agent, supervisor, admin, not "owner"/)
     const missing = await cli('user:create', '--name', 'X')
     expect(missing.stderr).toMatch(/user:create needs --email, --role/)
     const unknown = await cli('users:purge')
@@ -72,6 +72,30 @@ describe('cli', () => {
     expect(duplicate.stderr).toMatch(/a user with email lee@example.com already exists/)
     const noUser = await cli('token:create', '--email', 'ghost@example.com')
     expect(noUser.stderr).toMatch(/no user with email ghost@example.com/)
+  })
+
+  it('makes admins, changes users, and never leaves the server without an active admin', async () => {
+    expect((await cli('user:create', '--name', 'Ada Admin', '--email', 'ada@example.com', '--role', 'admin')).stdout).toMatch(/created admin Ada Admin/)
+    expect((await cli('user:create', '--name', 'Abe Agent', '--email', 'abe@example.com', '--role', 'agent')).code).toBe(0)
+    const changed = await cli('user:update', '--email', 'abe@example.com', '--role', 'supervisor', '--team', 'Billing', '--inboxes', 'SMS,Email')
+    expect(changed.stdout).toMatch(/updated supervisor Abe Agent <abe@example.com> \(team: Billing, inboxes: SMS, Email\)/)
+
+    const demote = await cli('user:update', '--email', 'ada@example.com', '--role', 'agent')
+    expect(demote.code).toBe(1)
+    expect(demote.stderr).toMatch(/ada@example.com is the last active admin: make another user an admin first/)
+    expect((await cli('user:update', '--email', 'ada@example.com', '--deactivate')).stderr).toMatch(/last active admin/)
+
+    expect((await cli('token:create', '--email', 'abe@example.com')).code).toBe(0)
+    const deactivated = await cli('user:update', '--email', 'abe@example.com', '--deactivate')
+    expect(deactivated.stdout).toMatch(/updated supervisor Abe Agent .*deactivated\); their tokens are revoked/)
+    expect((await cli('tokens:list', '--email', 'abe@example.com')).stdout).toMatch(/abe@example.com has no tokens/)
+    const refused = await cli('token:create', '--email', 'abe@example.com')
+    expect(refused.stderr).toMatch(/abe@example.com is deactivated: reactivate them before giving them a token/)
+    expect((await cli('users:list')).stdout).toMatch(/abe@example.com\tsupervisor\tAbe Agent\tteam: Billing\tinboxes: SMS,Email\tdeactivated /)
+    expect((await cli('user:update', '--email', 'abe@example.com', '--reactivate', '--all-inboxes', '--no-team')).stdout).toMatch(
+      /updated supervisor Abe Agent <abe@example.com> \(team: -, inboxes: all\)/,
+    )
+    expect((await cli('user:update', '--email', 'abe@example.com')).stderr).toMatch(/user:update needs something to change/)
   })
 
   it('lists tokens without showing them, and revokes one: a running server closes its connection', async () => {

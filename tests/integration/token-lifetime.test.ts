@@ -126,11 +126,11 @@ describe('a live connection', () => {
     lou.socket.close()
   })
 
-  it('is closed at once when a supervisor revokes its token over REST', async () => {
+  it('is closed at once when an admin revokes its token over REST', async () => {
     const s = await start()
     const lou = await connectedAgent(s)
-    const boss = userWithToken(s.server, 'Sue Pervisor', { role: 'supervisor' })
-    const other = userWithToken(s.server, 'Other Agent')
+    const boss = userWithToken(s.server, 'Ada Admin', { role: 'admin' })
+    const other = userWithToken(s.server, 'Sue Pervisor', { role: 'supervisor' })
 
     const listed = await api(s.server.url, 'GET', `/api/v1/tokens?email=${encodeURIComponent(lou.user.email)}`, { token: boss.token })
     expect(listed.status).toBe(200)

@@ -65,7 +65,7 @@ export async function requestSession(serverUrl: string, request: SignInRequest):
   const error = ErrorReply.safeParse(body)
   if (error.success) {
     const { message } = error.data.error
-    if (res.status === 401) return { reason: 'wrong_credentials', message: `${message[0]?.toUpperCase() ?? ''}${message.slice(1)}.` }
+    if (res.status === 401 || res.status === 403) return { reason: 'wrong_credentials', message: `${message[0]?.toUpperCase() ?? ''}${message.slice(1)}.` }
     if (res.status === 429) return { reason: 'rate_limited', message: `${message[0]?.toUpperCase() ?? ''}${message.slice(1)}.` }
     if (res.status === 400) return { reason: 'invalid', message }
     if (res.status === 404 && (await isThreadline(serverUrl))) {

@@ -1,4 +1,5 @@
 import type { User } from '../../shared/domain'
+import { isActive } from '../../shared/roles'
 import type { IntegrationInfo } from '../../shared/tokens'
 import type { Store, StoredApiToken } from '../store/store'
 import { hashToken, isDueForTouch, isTokenLive, type TokenLifetime } from './tokens'
@@ -29,7 +30,8 @@ export class TokenAuth {
     if (!token) return { ok: false, reason: 'unknown' }
     if (!isTokenLive(token, this.lifetime, now)) return { ok: false, reason: 'expired' }
     const user = this.store.getUser(token.userId)
-    if (!user) return { ok: false, reason: 'unknown' }
+    // Deactivating deletes the user's tokens; this also covers a token made behind the server's back.
+    if (!user || !isActive(user)) return { ok: false, reason: 'unknown' }
     if (isDueForTouch(token.lastUsedAt, now)) this.store.write((w) => w.touchToken(tokenHash, now))
     return { ok: true, user, token }
   }
@@ -46,14 +48,17 @@ export class TokenAuth {
 
   /**
    * Of the tokens held by live connections, those no longer accepted (revoked, expired, user
-   * removed, possibly by another process such as the CLI); the others are marked used, since a
+   * removed or deactivated, possibly by another process such as the CLI); the others are marked used, since a
    * connected device is a device in use.
    */
   rejected(tokenHashes: readonly string[]): string[] {
     if (tokenHashes.length === 0) return []
     const now = this.clock()
     const found = new Map(this.store.apiTokensByHash(tokenHashes).map((t) => [t.tokenHash, t]))
-    const live = [...found.values()].filter((t) => isTokenLive(t, this.lifetime, now) && this.store.getUser(t.userId))
+    const live = [...found.values()].filter((t) => {
+      const user = isTokenLive(t, this.lifetime, now) ? this.store.getUser(t.userId) : null
+      return user !== null && isActive(user)
+    })
     const stale = live.filter((t) => isDueForTouch(t.lastUsedAt, now))
     if (stale.length > 0) this.store.write((w) => stale.forEach((t) => w.touchToken(t.tokenHash, now)))
     const accepted = new Set(live.map((t) => t.tokenHash))

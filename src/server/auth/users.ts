@@ -1,21 +1,15 @@
+import { NewUser, UserAccess } from '../../shared/admin'
+import type { User } from '../../shared/domain'
 import { newId } from '../../shared/ids'
-import { z } from 'zod'
-import { Role, type User } from '../../shared/domain'
+import { isActive, isAdmin } from '../../shared/roles'
 import type { ApiTokenInfo } from '../../shared/tokens'
-import { BadRequestError, parseOrThrow } from '../errors'
-import type { StoreReader } from '../store/store'
+import { BadRequestError, ConflictError, parseOrThrow } from '../errors'
+import type { StoreReader, StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { hashPassword, verifyPassword } from './passwords'
 import { generateToken, hashToken, tokenExpiresAt, type TokenLifetime } from './tokens'
 
-export const NewUser = z.object({
-  name: z.string().trim().min(1, 'a user needs a name').max(200),
-  email: z.email().trim().toLowerCase(),
-  role: Role,
-  team: z.string().trim().min(1).max(100).nullable().optional(),
-  inboxes: z.array(z.string().trim().min(1).max(200)).nullable().optional(),
-})
-export type NewUser = z.input<typeof NewUser>
+export { NewUser, UserAccess }
 
 /** Users are in the change log (visible to every client) so assignee names resolve offline. */
 export function createUser(commit: Commit, input: NewUser, now = Date.now()): User {
@@ -30,6 +24,7 @@ export function createUser(commit: Commit, input: NewUser, now = Date.now()): Us
       team: data.team ?? null,
       inboxes: data.inboxes ?? null,
       createdAt: now,
+      deactivatedAt: null,
     }
     w.put('user', user)
     return user
@@ -40,7 +35,9 @@ export function createUser(commit: Commit, input: NewUser, now = Date.now()): Us
 export function createToken(commit: Commit, userId: string, label?: string, now = Date.now()): string {
   const token = generateToken()
   commit((w) => {
-    if (!w.getUser(userId)) throw new BadRequestError(`unknown user ${userId}`)
+    const user = w.getUser(userId)
+    if (!user) throw new BadRequestError(`unknown user ${userId}`)
+    if (!isActive(user)) throw new ConflictError(`${user.email} is deactivated: reactivate them before giving them a token`)
     w.insertToken({ id: newId(), tokenHash: hashToken(token), userId, label: label ?? null, createdAt: now })
   })
   return token
@@ -60,7 +57,7 @@ export async function checkCredentials(store: StoreReader, email: string, passwo
   const user = store.getUserByEmail(email)
   const ok = await verifyPassword(password, user ? store.passwordHashOf(user.id) : null)
   if (!ok || !user) return null
-  // The user may have been removed while the hash was being derived.
+  // The user may have been removed or deactivated while the hash was being derived.
   return store.getUser(user.id)
 }
 
@@ -91,30 +88,57 @@ export function listTokens(store: StoreReader, lifetime: TokenLifetime, userId: 
   }))
 }
 
-export const UserAccess = z.object({
-  role: Role.optional(),
-  team: z.string().trim().min(1).max(100).nullable().optional(),
-  /** null: every inbox. */
-  inboxes: z.array(z.string().trim().min(1).max(200)).nullable().optional(),
-})
-export type UserAccess = z.input<typeof UserAccess>
+/** Refuses a change that would leave no active admin to administer the server. */
+function keepAnAdmin(w: StoreReader, before: User, after: User): void {
+  const wasAdmin = isAdmin(before) && isActive(before)
+  if (!wasAdmin || (isAdmin(after) && isActive(after))) return
+  const others = w.listUsers().filter((u) => u.id !== before.id && isAdmin(u) && isActive(u))
+  if (others.length === 0) {
+    throw new ConflictError(`${before.email} is the last active admin: make another user an admin first`)
+  }
+}
+
+function changeUser(w: StoreWriter, userId: string, change: (user: User) => User): User {
+  const user = w.getUser(userId)
+  if (!user) throw new BadRequestError(`unknown user ${userId}`)
+  const updated = change(user)
+  keepAnAdmin(w, user, updated)
+  w.put('user', updated)
+  return updated
+}
 
 /**
- * Changes what a user may see or do. Their connected clients are disconnected by the sync socket
- * when their inboxes change, and start their cache over under the new scope.
+ * Changes a user's name, role, team or inboxes. Their connected clients are disconnected by the
+ * sync socket when their inboxes change, and start their cache over under the new scope.
  */
 export function updateUserAccess(commit: Commit, userId: string, input: UserAccess): User {
-  const patch = parseOrThrow(UserAccess, input, 'user access')
-  return commit((w) => {
-    const user = w.getUser(userId)
-    if (!user) throw new BadRequestError(`unknown user ${userId}`)
-    const updated: User = {
+  const patch = parseOrThrow(UserAccess, input, 'user change')
+  return commit((w) =>
+    changeUser(w, userId, (user) => ({
       ...user,
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.role !== undefined ? { role: patch.role } : {}),
       ...(patch.team !== undefined ? { team: patch.team } : {}),
       ...(patch.inboxes !== undefined ? { inboxes: patch.inboxes } : {}),
-    }
-    w.put('user', updated)
-    return updated
+    })),
+  )
+}
+
+/**
+ * Deactivates a user: every token of theirs is revoked and they cannot sign in or be given a
+ * token until reactivated. The user stays in the change log, marked, so clients still name them
+ * on past work. Returns the user and the hashes of the revoked tokens (to close their connections).
+ */
+export function deactivateUser(commit: Commit, userId: string, now = Date.now()): { user: User; revokedTokenHashes: string[] } {
+  return commit((w) => {
+    const user = changeUser(w, userId, (u) => ({ ...u, deactivatedAt: u.deactivatedAt ?? now }))
+    const revokedTokenHashes = w.listApiTokens(userId).map((t) => t.tokenHash)
+    for (const hash of revokedTokenHashes) w.deleteToken(hash)
+    return { user, revokedTokenHashes }
   })
+}
+
+/** Lets a deactivated user sign in again (with the password they had); tokens revoked stay revoked. */
+export function reactivateUser(commit: Commit, userId: string): User {
+  return commit((w) => changeUser(w, userId, (u) => ({ ...u, deactivatedAt: null })))
 }

@@ -11,16 +11,19 @@ import { z } from 'zod'
 import type { TrustProxy } from '../config'
 import type { Connector } from '../connectors/connector'
 import type { InboundService } from '../ingest/inbound-service'
+import type { InboxInfo } from '../../shared/inbox-settings'
 import type { TokenAuth } from '../auth/token-auth'
 import type { Store } from '../store/store'
 import type { ChangeFeed } from '../sync/commit'
 import { requireCaller, requireToken } from './auth'
 import { registerErrorHandling } from './errors'
 import { loggedRequest } from './log-redaction'
+import { adminRoutes } from './routes/admin'
 import { conversationRoutes } from './routes/conversations'
 import { customerRoutes } from './routes/customers'
 import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
+import { integrationRoutes } from './routes/integrations'
 import { sessionRoutes } from './routes/sessions'
 import { tokenRoutes } from './routes/tokens'
 import { userRoutes } from './routes/users'
@@ -36,7 +39,9 @@ export interface HttpDeps {
   version: string
   /** Which reverse proxies' X-Forwarded-For names the client (the config's `trustProxy`); none when absent. */
   trustProxy?: TrustProxy
-  /** Told the hash of each token revoked (signed out, or by a supervisor), so live connections that used it can be closed. */
+  /** Every configured inbox (no connector settings), for admins granting access. */
+  inboxes?: readonly InboxInfo[]
+  /** Told the hash of each token revoked (signed out, by an admin, or by a deactivation), so live connections that used it can be closed. */
   onTokenRevoked?: (tokenHash: string) => void
 }
 
@@ -98,6 +103,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       await api.register(
         tokenRoutes({ store: deps.store, feed: deps.feed, lifetime: deps.auth.lifetime, onTokenRevoked: deps.onTokenRevoked }),
       )
+      await api.register(adminRoutes({ store: deps.store, feed: deps.feed, inboxes: deps.inboxes ?? [], onTokenRevoked: deps.onTokenRevoked }))
+      await api.register(integrationRoutes({ store: deps.store, feed: deps.feed }))
     },
     { prefix: API_PREFIX },
   )

@@ -1,14 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { integrationActor, userActor, type Actor } from '../../shared/actors'
-import type { User } from '../../shared/domain'
+import type { Role, User } from '../../shared/domain'
+import { hasRole } from '../../shared/roles'
 import type { IntegrationInfo } from '../../shared/tokens'
 import { integrationMayPostTo } from '../auth/integrations'
 import type { TokenAuth } from '../auth/token-auth'
 import { bearerToken } from '../auth/tokens'
 import { canSeeInbox } from '../sync/access'
-import { errorBody } from './errors'
+import { errorBody, ForbiddenError } from './errors'
 
-/** Who made a request: a user (agent or supervisor) or an integration. */
+/** Who made a request: a user (agent, supervisor or admin) or an integration. */
 export type Caller = { kind: 'user'; user: User } | { kind: 'integration'; integration: IntegrationInfo }
 
 const callers = new WeakMap<FastifyRequest, Caller>()
@@ -67,6 +68,13 @@ export function requireToken(app: FastifyInstance, auth: TokenAuth): void {
 /** The integration routes: a user's token or an integration's; each route decides what either may do. */
 export function requireCaller(app: FastifyInstance, auth: TokenAuth): void {
   authenticateRequest(app, auth, 'allow')
+}
+
+/** Refuses (403, saying why) every route of `app` to users whose role is below `role`; call after `requireToken`. */
+export function requireRole(app: FastifyInstance, role: Role, refusal: string): void {
+  app.addHook('preHandler', async (request) => {
+    if (!hasRole(userOf(request), role)) throw new ForbiddenError(refusal)
+  })
 }
 
 /** The actor a caller's changes are recorded as. */

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { NotFoundError } from '../connectors/delivery'
-import { BadRequestError } from '../errors'
+import { BadRequestError, ConflictError } from '../errors'
 import { InvalidCursorError } from '../store/sqlite/sqlite-store'
 
 export const ErrorBody = z
@@ -44,6 +44,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(400).send(errorBody('bad_request', err.message, issues))
     }
     if (err instanceof ForbiddenError) return reply.status(403).send(errorBody('forbidden', err.message))
+    if (err instanceof ConflictError) return reply.status(409).send(errorBody('conflict', err.message))
     if (err instanceof NotFoundError) return reply.status(404).send(errorBody('not_found', err.message))
     if (isResponseSerializationError(err)) {
       request.log.error({ err, issues: err.cause.issues }, 'response did not match its schema')

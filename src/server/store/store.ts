@@ -161,6 +161,8 @@ export interface StoreReader {
   getUser(id: string): User | null
   getUserByEmail(email: string): User | null
   listUsers(): User[]
+  /** Every team named on a user or a conversation, sorted. */
+  teamsInUse(): string[]
   userByTokenHash(tokenHash: string): User | null
   apiTokenByHash(tokenHash: string): StoredApiToken | null
   /** The tokens among `tokenHashes` that still exist, in one read. */

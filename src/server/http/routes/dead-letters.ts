@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { hasRole } from '../../../shared/roles'
 import type { StoreReader } from '../../store/store'
 import { scopeOf } from '../../sync/access'
 import { userOf } from '../auth'
@@ -29,7 +30,7 @@ export const deadLetterRoutes =
       {
         schema: {
           tags: ['channels'],
-          summary: 'Inbound items whose processing failed, retried with backoff, and refused webhooks (supervisors only)',
+          summary: 'Inbound items whose processing failed, retried with backoff, and refused webhooks (supervisors and admins)',
           description:
             'Kind `inbound`: an accepted item, retried until it is stored. Kind `refused-webhook`: a signed provider payload ' +
             'refused as malformed (400), kept as `{ url, body }` with the reason and never retried (nextAttemptAt is 2^53 - 1). ' +
@@ -40,7 +41,7 @@ export const deadLetterRoutes =
       },
       async (request) => {
         const user = userOf(request)
-        if (user.role !== 'supervisor') throw new ForbiddenError('dead letters are visible to supervisors only')
+        if (!hasRole(user, 'supervisor')) throw new ForbiddenError('dead letters are visible to supervisors and admins only')
         // Payloads hold customers' messages and addresses: a supervisor's inboxes bound them as they bound conversations.
         return { items: store.deadLetters(scopeOf(user), request.query.limit) }
       },

@@ -6,6 +6,7 @@ import { SignInThrottle, type SignInVerdict, type ThrottleScope } from '../../au
 import { bearerToken, hashToken } from '../../auth/tokens'
 import { checkCredentials, createToken, revokeToken } from '../../auth/users'
 import { userActor } from '../../../shared/actors'
+import { isActive } from '../../../shared/roles'
 import type { TokenAuth } from '../../auth/token-auth'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
@@ -55,10 +56,11 @@ export const sessionRoutes =
             'A wrong email or password gets 401 with the same message either way. Nothing is locked: after a few failures for ' +
             'one email from one client address, each further attempt from there must wait (1 s, then doubling, up to 5 minutes) ' +
             'and is answered 429 with Retry-After until then; a success starts afresh. Many addresses guessing at one email, ' +
-            'or one address guessing at many, are slowed the same way, except where that email signed in before.',
+            'or one address guessing at many, are slowed the same way, except where that email signed in before. ' +
+            'A deactivated user with the right password gets 403.',
           security: [],
           body: SignInRequest,
-          response: { 201: SignInResponse, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+          response: { 201: SignInResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody },
         },
       },
       async (request, reply) => {
@@ -73,6 +75,11 @@ export const sessionRoutes =
           return reply.status(401).send(errorBody('unauthorized', WRONG_CREDENTIALS))
         }
         throttle.succeeded(email, request.ip)
+        // Told only to whoever knows the password, so it reveals nothing a stranger could use.
+        if (!isActive(user)) {
+          request.log.info({ userId: user.id }, 'sign-in refused: user deactivated')
+          return reply.status(403).send(errorBody('forbidden', 'this account has been deactivated: ask an administrator to reactivate it'))
+        }
         const token = createToken(deps.feed.as(userActor(user.id)), user.id, deviceName ?? 'signed in with password')
         request.log.info({ userId: user.id }, 'signed in')
         return reply.status(201).send({ token, user })

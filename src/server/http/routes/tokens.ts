@@ -7,8 +7,8 @@ import { listTokens, revokeTokenById } from '../../auth/users'
 import { NotFoundError } from '../../connectors/delivery'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
-import { userOf } from '../auth'
-import { ErrorBody, ForbiddenError } from '../errors'
+import { requireRole, userOf } from '../auth'
+import { ErrorBody } from '../errors'
 import { IdParams } from '../schemas'
 
 export interface TokenRouteDeps {
@@ -21,20 +21,18 @@ export interface TokenRouteDeps {
 
 const TokenOut = ApiTokenInfo.meta({ id: 'ApiToken' })
 
-/** Supervisors list and revoke users' tokens (they stand in for an administrator role). */
+/** Admins list and revoke users' tokens. */
 export const tokenRoutes =
   (deps: TokenRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    app.addHook('preHandler', async (request) => {
-      if (userOf(request).role !== 'supervisor') throw new ForbiddenError('only supervisors may list and revoke API tokens')
-    })
+    requireRole(app, 'admin', 'only admins may list and revoke API tokens')
 
     app.get(
       '/tokens',
       {
         schema: {
           tags: ['tokens'],
-          summary: "Users' API tokens: label, created, last used, expires (supervisors only; never the token)",
+          summary: "Users' API tokens: label, created, last used, expires (admins only; never the token)",
           querystring: z.object({ email: z.string().trim().min(1).optional().describe('Only the tokens of the user with this email') }),
           response: { 200: z.object({ items: z.array(TokenOut) }), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
         },
@@ -52,7 +50,7 @@ export const tokenRoutes =
       {
         schema: {
           tags: ['tokens'],
-          summary: 'Revoke a token by its id (supervisors only): REST refuses it and its sync connections are closed at once',
+          summary: 'Revoke a token by its id (admins only): REST refuses it and its sync connections are closed at once',
           params: IdParams,
           response: { 204: z.null().describe('Revoked'), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
         },

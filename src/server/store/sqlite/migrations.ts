@@ -9,6 +9,11 @@ export interface Migration {
   version: number
   name: string
   sql: string
+  /**
+   * Rebuilds a table others reference: foreign keys are off while it runs (dropping the old
+   * table would otherwise cascade to its dependants) and checked before it commits.
+   */
+  rebuildsReferencedTable?: boolean
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -355,6 +360,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_customer_inbox ON conversations(customer_id, inbox);
     `,
   },
+  {
+    version: 14,
+    name: 'admins and deactivated users',
+    // The role check gains 'admin', which SQLite can only change by rebuilding the table.
+    // A deactivated user keeps their row (their past changes name them) but may hold no token.
+    rebuildsReferencedTable: true,
+    sql: `
+      CREATE TABLE users_v14 (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+        team TEXT,
+        inboxes TEXT,
+        created_at INTEGER NOT NULL,
+        deactivated_at INTEGER
+      ) STRICT;
+      INSERT INTO users_v14 (id, name, email, role, team, inboxes, created_at)
+        SELECT id, name, email, role, team, inboxes, created_at FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_v14 RENAME TO users;
+    `,
+  },
 ]
 
 export class NewerDatabaseError extends Error {
@@ -382,9 +410,18 @@ export function migrate(db: Database.Database, path: string, migrations: readonl
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
   for (const m of migrations) {
     if (applied.has(m.version)) continue
-    db.transaction(() => {
-      db.exec(m.sql)
-      record.run(m.version, m.name, Date.now())
-    })()
+    // The pragma is a no-op inside a transaction, so it is switched around it.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1
+    if (m.rebuildsReferencedTable && foreignKeys) db.pragma('foreign_keys = OFF')
+    try {
+      db.transaction(() => {
+        db.exec(m.sql)
+        const broken = m.rebuildsReferencedTable ? (db.pragma('foreign_key_check') as unknown[]) : []
+        if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) left ${broken.length} broken foreign key(s)`)
+        record.run(m.version, m.name, Date.now())
+      })()
+    } finally {
+      if (m.rebuildsReferencedTable && foreignKeys) db.pragma('foreign_keys = ON')
+    }
   }
 }

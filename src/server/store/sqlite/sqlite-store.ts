@@ -501,6 +501,13 @@ class SqliteStore implements Store {
     return this.many('user', 'SELECT * FROM users ORDER BY name, id', [])
   }
 
+  teamsInUse(): string[] {
+    const rows = this.stmt(
+      'SELECT team FROM users WHERE team IS NOT NULL UNION SELECT team FROM conversations WHERE team IS NOT NULL ORDER BY 1',
+    ).all() as { team: string }[]
+    return rows.map((r) => r.team)
+  }
+
   userByTokenHash(tokenHash: string): User | null {
     return this.one(
       'user',
