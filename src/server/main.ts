@@ -1,5 +1,4 @@
 import { ConfigError, loadConfig, parseServerArgs } from './config'
-import { seedDemo } from './demo/seed'
 import { startServer } from './server'
 import { NewerDatabaseError } from './store/sqlite/migrations'
 
@@ -29,6 +28,8 @@ async function main(): Promise<void> {
   const demo = args.demo || process.env.THREADLINE_DEMO === '1'
   if (demo && server.counts().customers === 0) {
     console.log('Seeding the demo dataset…')
+    // Loaded only here: the demo generator carries faker, which a production server never needs.
+    const { seedDemo } = await import('./demo/seed')
     const summary = await seedDemo(server, { seed: 1, customers: 200 })
     console.log(`Demo data ready (${summary.steps} steps); sign in as ${summary.agentEmail}`)
   }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
+import { htmlWorkerFile } from '../assets'
 import { textOfHtml, type PreparedHtml } from './sanitize-html'
 
 export interface HtmlSanitizerOptions {
@@ -11,8 +11,6 @@ export interface HtmlSanitizerOptions {
 export interface HtmlSanitizerLogger {
   warn(obj: object, msg: string): void
 }
-
-const WORKER = fileURLToPath(new URL('./html-worker.mjs', import.meta.url))
 
 /**
  * Sanitizes senders' HTML in worker threads, never on the event loop: one hostile body must not
@@ -27,7 +25,7 @@ export class HtmlSanitizer {
     private readonly log: HtmlSanitizerLogger,
   ) {
     this.pool = new Piscina({
-      filename: WORKER,
+      filename: htmlWorkerFile,
       minThreads: 1,
       // One core stays with the event loop.
       maxThreads: Math.max(1, availableParallelism() - 1),

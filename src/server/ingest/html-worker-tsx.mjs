@@ -1,10 +1,8 @@
-// Worker thread of the HTML sanitizer pool (html-sanitizer.ts). Plain JavaScript so that any
-// Node can start it; it loads the TypeScript sanitizer through tsx, which the server runs on.
+// The HTML sanitizer's worker when the server runs from its TypeScript sources (tests, the
+// benchmark): a worker thread does not inherit the parent's loader, so this plain module loads
+// html-worker.ts through tsx. The built server runs out/server/html-worker.js instead.
 import { tsImport } from 'tsx/esm/api'
 
-const { prepareHtml } = await tsImport('./sanitize-html.ts', import.meta.url)
+const { default: prepare } = await tsImport('./html-worker.ts', import.meta.url)
 
-/** @param {{ html: string }} task */
-export default function prepare(task) {
-  return prepareHtml(task.html)
-}
+export default prepare
