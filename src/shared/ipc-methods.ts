@@ -39,6 +39,7 @@ export const IPC_METHODS = [
   'customer.unmerge',
   'customer.label',
   'customer.dismissSuggestion',
+  'customer.verifyIdentity',
   'presence.viewing',
   'presence.typing',
 ] as const

@@ -17,7 +17,7 @@ import {
   Timestamp,
   User,
 } from './domain'
-import { AssignArgs, CustomerLabelArgs, LabelArgs, SetStatusArgs, type MutationName } from './mutations'
+import { AssignArgs, CustomerLabelArgs, LabelArgs, SetStatusArgs, VerifyIdentityArgs, type MutationName } from './mutations'
 import { PASSWORD_MAX } from './sessions'
 import type { InboxInfo } from './inbox-settings'
 import type { TypingNotice } from './sync'
@@ -372,6 +372,7 @@ export const IPC_ARGS = {
   'customer.unmerge': z.object({ mergeId: Id }),
   'customer.label': CustomerLabelArgs,
   'customer.dismissSuggestion': z.object({ suggestionId: Id }),
+  'customer.verifyIdentity': VerifyIdentityArgs,
   /** The conversation the agent has open (null: none), for other agents' collision view. */
   'presence.viewing': z.object({ conversationId: Id.nullable() }),
   'presence.typing': z.object({ conversationId: Id, typing: z.boolean() }),
@@ -420,6 +421,7 @@ export interface IpcResults {
   'customer.unmerge': { mutationId: number }
   'customer.label': { mutationId: number }
   'customer.dismissSuggestion': { mutationId: number }
+  'customer.verifyIdentity': { mutationId: number }
   'presence.viewing': { ok: true }
   'presence.typing': { ok: true }
 }

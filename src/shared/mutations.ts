@@ -101,6 +101,8 @@ export const MergeCustomersArgs = z
 export const UnmergeCustomersArgs = z.object({ mergeId: Id })
 /** The agent decided two customers suggested as one person are not. */
 export const DismissSuggestionArgs = z.object({ suggestionId: Id })
+/** The agent vouches for an address the customer only claimed (they checked it with the customer). */
+export const VerifyIdentityArgs = z.object({ identityId: Id })
 
 export const MUTATION_ARGS = {
   reply: ReplyArgs,
@@ -114,6 +116,7 @@ export const MUTATION_ARGS = {
   mergeCustomers: MergeCustomersArgs,
   unmergeCustomers: UnmergeCustomersArgs,
   dismissSuggestion: DismissSuggestionArgs,
+  verifyIdentity: VerifyIdentityArgs,
 } as const
 
 export type MutationName = keyof typeof MUTATION_ARGS
@@ -130,6 +133,7 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({ id: z.number().int().positive(), name: z.literal('mergeCustomers'), args: MergeCustomersArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('unmergeCustomers'), args: UnmergeCustomersArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('dismissSuggestion'), args: DismissSuggestionArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('verifyIdentity'), args: VerifyIdentityArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('logCall'), args: LogCallArgs }),
 ])
 export type Mutation = z.output<typeof Mutation>

@@ -5,6 +5,7 @@ import type { MutationName } from '../../shared/mutations'
 import {
   countConversationItems,
   getCustomer,
+  getEntity,
   listCustomerConversations,
   listCustomerEvents,
   listIdentities,
@@ -21,6 +22,7 @@ type Methods =
   | 'customer.unmerge'
   | 'customer.label'
   | 'customer.dismissSuggestion'
+  | 'customer.verifyIdentity'
 
 /**
  * Customer-level actions. They are not applied optimistically: a merge re-homes whole
@@ -138,5 +140,10 @@ export function customerMergeHandlers(ctx: HandlerContext): Pick<IpcHandlers, Me
       return { mutationId: queue('customerLabel', args, [args.customerId]) }
     },
     'customer.dismissSuggestion': ({ suggestionId }) => ({ mutationId: queue('dismissSuggestion', { suggestionId }, []) }),
+    'customer.verifyIdentity': ({ identityId }) => {
+      const identity = getEntity(ctx.db, 'identity', identityId)?.current
+      if (!identity) throw new IpcError('not_found', `Address ${identityId} is not in this device's cache.`)
+      return { mutationId: queue('verifyIdentity', { identityId }, [identity.customerId]) }
+    },
   }
 }

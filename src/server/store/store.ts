@@ -182,6 +182,7 @@ export interface StoreReader {
   /** Whether a reader limited to `scope` may see the customer: they have a conversation in one of its inboxes. */
   customerVisible(customerId: string, scope: InboxScope): boolean
   identitiesOf(customerId: string): Identity[]
+  getIdentity(id: string): Identity | null
   findIdentity(kind: IdentityKind, address: string): Identity | null
 
   getConversation(id: string): Conversation | null

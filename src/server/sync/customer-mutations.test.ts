@@ -70,7 +70,7 @@ function seed(): void {
   })
 }
 
-const run = (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'customerLabel', args: unknown) =>
+const run = (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'customerLabel' | 'verifyIdentity', args: unknown) =>
   applyMutation(feed.as(userActor(who)), store.getUser(who)!, { name, args })
 
 describe('merge on the server', () => {
@@ -181,5 +181,26 @@ describe('consent across a merge and its undo', () => {
       consent: { ...before.src.consent, transactional: false },
       consentChangedAt: { ...before.src.consentChangedAt, transactional: 500 },
     })
+  })
+})
+
+describe('vouching for a claimed address', () => {
+  const claimBy = (customerId: string) =>
+    feed.as(systemActor('test'))((w) =>
+      w.put('identity', { id: 'i-claim', customerId, kind: 'email', address: 'typed@x.test', displayName: null, createdAt: 1, unverified: 'typed_in_chat' }),
+    )
+
+  it('proves the address once an agent who may see the customer vouches for it', () => {
+    seed()
+    claimBy('dst')
+    expect(run('sms-only', 'verifyIdentity', { identityId: 'i-claim' }).outcome).toBe('applied')
+    expect(store.getIdentity('i-claim')).toMatchObject({ customerId: 'dst', unverified: null })
+  })
+
+  it('refuses an agent who cannot see the customer, as if the address were unknown', () => {
+    seed()
+    claimBy('src')
+    expect(run('sms-only', 'verifyIdentity', { identityId: 'i-claim' })).toMatchObject({ outcome: 'rejected', error: 'unknown identity i-claim' })
+    expect(store.getIdentity('i-claim')).toMatchObject({ unverified: 'typed_in_chat' })
   })
 })

@@ -31,6 +31,15 @@ export function customerLabel(ctx: CustomerCtx, args: MutationArgs<'customerLabe
   return null
 }
 
+/** An agent who checked a claimed address with the customer proves it for everyone: it links from now on. */
+export function verifyIdentity({ w, user }: CustomerCtx, args: MutationArgs<'verifyIdentity'>): CustomerOutcome {
+  const identity = w.getIdentity(args.identityId)
+  if (!identity || !canSeeCustomer(w, user, identity.customerId)) return { rejected: `unknown identity ${args.identityId}` }
+  if (!identity.unverified) return null
+  w.put('identity', { ...identity, unverified: null })
+  return null
+}
+
 export function dismissSuggestion({ w, user }: CustomerCtx, args: MutationArgs<'dismissSuggestion'>): CustomerOutcome {
   const suggestion = w.getCustomerSuggestion(args.suggestionId)
   if (!suggestion || !canSeeCustomer(w, user, suggestion.customerId)) return { rejected: `unknown suggestion ${args.suggestionId}` }

@@ -8,7 +8,7 @@ import { HTML_LIMITS, nestingDepth, sanitizeHtml } from '../ingest/sanitize-html
 import type { StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeCustomer, canSeeInbox } from './access'
 import type { Commit } from './commit'
-import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers } from './customer-mutations'
+import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers, verifyIdentity } from './customer-mutations'
 
 export interface MutationOrigin {
   clientId: string
@@ -81,6 +81,8 @@ export function applyInTransaction(
       return mergeCustomers(ctx, parsed.data as MutationArgs<'mergeCustomers'>)
     case 'unmergeCustomers':
       return unmergeCustomers(ctx, parsed.data as MutationArgs<'unmergeCustomers'>)
+    case 'verifyIdentity':
+      return verifyIdentity(ctx, parsed.data as MutationArgs<'verifyIdentity'>)
     case 'dismissSuggestion':
       return dismissSuggestion(ctx, parsed.data as MutationArgs<'dismissSuggestion'>)
   }

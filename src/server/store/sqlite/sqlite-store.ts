@@ -609,6 +609,10 @@ class SqliteStore implements Store {
     return this.many('identity', 'SELECT * FROM identities WHERE customer_id = ? ORDER BY created_at, id', [customerId])
   }
 
+  getIdentity(id: string): Identity | null {
+    return this.byId('identity', id)
+  }
+
   findIdentity(kind: IdentityKind, address: string): Identity | null {
     return this.one('identity', 'SELECT * FROM identities WHERE kind = ? AND address = ?', [kind, address])
   }

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { CONSENT_KEYS_ORDER } from './consent'
-import type { ConsentKey, Customer, IdentityKind } from '../../../../shared/domain'
+import type { ConsentKey, Customer, Identity, IdentityKind, UnverifiedReason } from '../../../../shared/domain'
 import type { CustomerMergeItem, CustomerProfile } from '../../../../shared/ipc'
 import { useCustomer, useOutboxAction } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, fullTime } from '../../lib/format'
@@ -93,11 +93,7 @@ function Identities({ profile }: { profile: CustomerProfile }) {
               <Icon name={IDENTITY_ICONS[identity.kind]} size={14} />
               <span className="panel-row-main">{identity.address}</span>
               <span className="panel-muted">{IDENTITY_LABELS[identity.kind]}</span>
-              {identity.unverified && (
-                <span className="unverified-badge" title={UNVERIFIED_LABELS[identity.unverified]} data-testid="identity-unverified">
-                  Unverified
-                </span>
-              )}
+              {identity.unverified && <UnverifiedIdentity identity={identity} reason={identity.unverified} />}
             </li>
           ))}
         </ul>
@@ -122,6 +118,27 @@ function Consent({ customer }: { customer: Customer }) {
         })}
       </dl>
     </Section>
+  )
+}
+
+/** A claimed address: marked, and an agent who has checked it with the customer can vouch for it. */
+function UnverifiedIdentity({ identity, reason }: { identity: Identity; reason: UnverifiedReason }) {
+  const verify = useCustomerAction('customer.verifyIdentity', [identity.customerId])
+  return (
+    <>
+      <span className="unverified-badge" title={UNVERIFIED_LABELS[reason]} data-testid="identity-unverified">
+        Unverified
+      </span>
+      <button
+        type="button"
+        className="link-button"
+        disabled={verify.isPending}
+        title="You have confirmed with the customer that this address is theirs; it will then link their messages"
+        onClick={() => verify.mutate({ identityId: identity.id })}
+      >
+        Verify
+      </button>
+    </>
   )
 }
 

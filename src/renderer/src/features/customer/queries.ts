@@ -43,7 +43,7 @@ export function useMergePreview(sourceId: string | null, targetId: string | null
   })
 }
 
-type CustomerMethod = 'customer.merge' | 'customer.unmerge' | 'customer.label' | 'customer.dismissSuggestion'
+type CustomerMethod = 'customer.merge' | 'customer.unmerge' | 'customer.label' | 'customer.dismissSuggestion' | 'customer.verifyIdentity'
 
 /** Customer-level actions: queued in the core's outbox; the server's changes bring the result. */
 export function useCustomerAction<M extends CustomerMethod>(method: M, customerIds: string[]) {

@@ -373,8 +373,9 @@ function CallNotes({ call, customerId }: { call: Call; customerId: string }) {
 
 function describeEvent(event: TimelineEvent, userNames: Map<string, string>): string {
   const data = event.data
-  const actor = event.actorId ? (userNames.get(event.actorId) ?? 'An agent') : 'Threadline'
   const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null)
+  // Not an agent: an integration or connector names itself in the event (e.g. "Zapier").
+  const actor = event.actorId ? (userNames.get(event.actorId) ?? 'An agent') : (text('actorName') ?? 'Threadline')
   switch (event.type) {
     case 'assigned': {
       const assigneeId = text('assigneeId') ?? text('to')
