@@ -70,9 +70,12 @@ export function requireCaller(app: FastifyInstance, auth: TokenAuth): void {
   authenticateRequest(app, auth, 'allow')
 }
 
-/** Refuses (403, saying why) every route of `app` to users whose role is below `role`; call after `requireToken`. */
+/**
+ * Refuses (403, saying why) every route of `app` to users whose role is below `role`; call after
+ * `requireToken`. Checked before the body is validated, so a refusal never depends on what was sent.
+ */
 export function requireRole(app: FastifyInstance, role: Role, refusal: string): void {
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preValidation', async (request) => {
     if (!hasRole(userOf(request), role)) throw new ForbiddenError(refusal)
   })
 }

@@ -38,15 +38,20 @@ export const inboundRoutes =
             403: ErrorBody,
           },
         },
+        // Before the body is read, so a user is told why whatever they sent.
+        preValidation: async (request) => {
+          const caller = callerOf(request)
+          if (caller.kind === 'user') {
+            throw new ForbiddenError(
+              `a ${caller.user.role}'s token cannot post inbound messages: they are what customers sent, so only an ` +
+                'integration token may post them (an admin creates one in the Administration screen or with `npm run cli -- integration:create`)',
+            )
+          }
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request)
-        if (caller.kind === 'user') {
-          throw new ForbiddenError(
-            `a ${caller.user.role}'s token cannot post inbound messages: they are what customers sent, so only an ` +
-              'integration token may post them (an administrator creates one with `npm run cli -- integration:create`)',
-          )
-        }
+        if (caller.kind === 'user') throw new Error('a user reached the inbound route past its preValidation check')
         const { integration } = caller
         if (!callerMayUseInbox(caller, request.body.inbox)) {
           throw new ForbiddenError(
