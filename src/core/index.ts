@@ -3,6 +3,7 @@ import { IPC_ARGS, type IpcEventMessage, type IpcEventName, type IpcEvents, type
 import type { Core, CoreOptions } from './core'
 import { openCache } from './db/open'
 import { IpcError } from './errors'
+import { adminHandlers } from './handlers/admin'
 import { composerHandlers } from './handlers/composer'
 import { callHandlers } from './handlers/call'
 import { conversationHandlers } from './handlers/conversation'
@@ -83,6 +84,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     searchHandlers(ctx),
     callHandlers(ctx),
     composerHandlers(ctx),
+    adminHandlers(ctx),
   ])
   let closed = false
   session.start()

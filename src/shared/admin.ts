@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Id, Role } from './domain'
+import { Role } from './domain'
 import { InboxInfo } from './inbox-settings'
 
 /** What an admin (REST, the desktop admin screen, the CLI) sends to create and change users. */
@@ -26,8 +26,6 @@ export const UserAccess = z.object({
   inboxes: InboxAccess.optional(),
 })
 export type UserAccess = z.input<typeof UserAccess>
-
-export const UserIdArgs = z.object({ userId: Id })
 
 /** What the admin screen chooses from: the teams named on users or conversations, and the server's inboxes. */
 export const AdminDirectory = z.object({

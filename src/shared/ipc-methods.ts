@@ -42,6 +42,16 @@ export const IPC_METHODS = [
   'customer.verifyIdentity',
   'presence.viewing',
   'presence.typing',
+  'admin.users',
+  'admin.directory',
+  'admin.createUser',
+  'admin.updateUser',
+  'admin.setActive',
+  'admin.tokens',
+  'admin.revokeToken',
+  'admin.integrations',
+  'admin.createIntegration',
+  'admin.revokeIntegration',
 ] as const
 
 export type IpcMethod = (typeof IPC_METHODS)[number]

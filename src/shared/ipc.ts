@@ -21,6 +21,8 @@ import { AssignArgs, CustomerLabelArgs, LabelArgs, SetStatusArgs, VerifyIdentity
 import { PASSWORD_MAX } from './sessions'
 import type { InboxInfo } from './inbox-settings'
 import type { TypingNotice } from './sync'
+import { NewUser, UserAccess, type AdminDirectory } from './admin'
+import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './tokens'
 import { IPC_METHODS, type IpcMethod } from './ipc-methods'
 
 /**
@@ -376,6 +378,18 @@ export const IPC_ARGS = {
   /** The conversation the agent has open (null: none), for other agents' collision view. */
   'presence.viewing': z.object({ conversationId: Id.nullable() }),
   'presence.typing': z.object({ conversationId: Id, typing: z.boolean() }),
+  /** Administration (admins only) goes straight to the server's REST API: it needs a connection. */
+  'admin.users': z.object({}),
+  'admin.directory': z.object({}),
+  'admin.createUser': NewUser,
+  'admin.updateUser': z.object({ userId: Id, change: UserAccess }),
+  /** Deactivating revokes every token of the user; reactivating lets them sign in again. */
+  'admin.setActive': z.object({ userId: Id, active: z.boolean() }),
+  'admin.tokens': z.object({ email: z.string().trim().min(1).max(320).optional() }),
+  'admin.revokeToken': z.object({ tokenId: Id }),
+  'admin.integrations': z.object({}),
+  'admin.createIntegration': NewIntegration,
+  'admin.revokeIntegration': z.object({ integrationId: Id }),
 } as const satisfies Record<IpcMethod, z.ZodType>
 
 export { IPC_METHODS, type IpcMethod }
@@ -424,6 +438,17 @@ export interface IpcResults {
   'customer.verifyIdentity': { mutationId: number }
   'presence.viewing': { ok: true }
   'presence.typing': { ok: true }
+  'admin.users': User[]
+  'admin.directory': AdminDirectory
+  'admin.createUser': User
+  'admin.updateUser': User
+  'admin.setActive': User
+  'admin.tokens': ApiTokenInfo[]
+  'admin.revokeToken': { ok: true }
+  'admin.integrations': IntegrationInfo[]
+  /** The integration's token is in this answer only: the screen shows it once. */
+  'admin.createIntegration': { integration: IntegrationInfo; token: string }
+  'admin.revokeIntegration': { ok: true }
 }
 
 export type IpcHandlers = {

@@ -82,7 +82,7 @@ describe('cli', () => {
 
     const demote = await cli('user:update', '--email', 'ada@example.com', '--role', 'agent')
     expect(demote.code).toBe(1)
-    expect(demote.stderr).toMatch(/ada@example.com is the last active admin: make another user an admin first/)
+    expect(demote.stderr).toMatch(/Ada Admin is the last active admin: make another user an admin before demoting or deactivating them/)
     expect((await cli('user:update', '--email', 'ada@example.com', '--deactivate')).stderr).toMatch(/last active admin/)
 
     expect((await cli('token:create', '--email', 'abe@example.com')).code).toBe(0)

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import { INITIAL_FILTER, useInboxCounts, useLiveUpdates, type InboxFilter } from './api/queries'
+import { INITIAL_FILTER, useInboxCounts, useLiveUpdates, useSession, type InboxFilter } from './api/queries'
+import { isAdmin } from '../../shared/roles'
+import { AdminScreen } from './features/admin/AdminScreen'
 import type { HostLink, HostLinkState } from './api/websocket-api'
 import { InboxList, type InboxNav, type Selection } from './features/inbox/InboxList'
 import { Sidebar } from './features/layout/Sidebar'
@@ -71,6 +73,9 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   const searchInput = useRef<HTMLInputElement>(null)
   const commands = useCommands()
   const signOut = useSignOut()
+  const session = useSession()
+  const admin = session.data ? isAdmin(session.data.user) : false
+  const [administering, setAdministering] = useState(false)
   const searching = searchText.trim().length > 0
 
   function open(next: Selection): void {
@@ -79,6 +84,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   }
 
   function showView(next: Partial<InboxFilter>): void {
+    setAdministering(false)
     setSearchText('')
     setFilter({ ...filter, view: 'all', team: null, channel: null, ...next })
     setTimeout(() => inboxNav.current?.focus())
@@ -98,6 +104,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
     { id: 'all', label: 'Go to All conversations', icon: 'inbox', run: () => showView({ view: 'all' }) },
     { id: 'search', label: 'Search messages, notes and customers', icon: 'search', hint: '/', run: () => searchInput.current?.focus() },
     { id: 'shortcuts', label: 'Show keyboard shortcuts', icon: 'help', hint: '?', run: () => setDialog('shortcuts') },
+    ...(admin ? [{ id: 'admin', label: 'Administration: users, tokens, integrations', icon: 'user' as const, run: () => setAdministering(true) }] : []),
     { id: 'sign-out', label: 'Sign out', icon: 'user', run: () => signOut.mutate() },
   ]
 
@@ -163,60 +170,66 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
 
   return (
     <div className="app">
-      <Sidebar filter={filter} onChange={(f) => showView(f)} />
+      <Sidebar filter={filter} onChange={(f) => showView(f)} onAdminister={admin ? () => setAdministering(true) : undefined} />
       <main className="workspace">
         <SyncBanner hostLink={linkState} />
         <DesktopNotifications onOpen={open} />
-        <div className={selection ? 'panes panes-with-panel' : 'panes'}>
-          <div className="inbox-column">
-            <div className="search-box" role="search">
-              <Icon name="search" />
-              <input
-                ref={searchInput}
-                type="search"
-                aria-label="Search messages, notes and customers"
-                placeholder="Search messages, notes, customers…"
-                value={searchText}
-                onChange={(e) => setSearchText(e.target.value)}
-                onKeyDown={(e) => {
-                  if (e.key === 'Escape') {
-                    setSearchText('')
-                    inboxNav.current?.focus()
-                  } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
-                    e.preventDefault()
-                    document.querySelector<HTMLElement>('.search-results')?.focus()
-                  }
-                }}
-              />
-              <kbd className="search-kbd" aria-hidden="true">
-                /
-              </kbd>
-            </div>
-            {searching ? (
-              <PaneBoundary label="Search">
-                <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={open} />
-              </PaneBoundary>
-            ) : (
-              <PaneBoundary label="The inbox">
-                <InboxList
-                  filter={filter}
-                  selected={selection}
-                  onSelect={open}
-                  onSortChange={(sort) => setFilter({ ...filter, sort })}
-                  navRef={inboxNav}
+        {administering && admin ? (
+          <PaneBoundary label="Administration">
+            <AdminScreen onClose={() => setAdministering(false)} />
+          </PaneBoundary>
+        ) : (
+          <div className={selection ? 'panes panes-with-panel' : 'panes'}>
+            <div className="inbox-column">
+              <div className="search-box" role="search">
+                <Icon name="search" />
+                <input
+                  ref={searchInput}
+                  type="search"
+                  aria-label="Search messages, notes and customers"
+                  placeholder="Search messages, notes, customers…"
+                  value={searchText}
+                  onChange={(e) => setSearchText(e.target.value)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') {
+                      setSearchText('')
+                      inboxNav.current?.focus()
+                    } else if (e.key === 'ArrowDown' || e.key === 'Enter') {
+                      e.preventDefault()
+                      document.querySelector<HTMLElement>('.search-results')?.focus()
+                    }
+                  }}
                 />
+                <kbd className="search-kbd" aria-hidden="true">
+                  /
+                </kbd>
+              </div>
+              {searching ? (
+                <PaneBoundary label="Search">
+                  <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={open} />
+                </PaneBoundary>
+              ) : (
+                <PaneBoundary label="The inbox">
+                  <InboxList
+                    filter={filter}
+                    selected={selection}
+                    onSelect={open}
+                    onSortChange={(sort) => setFilter({ ...filter, sort })}
+                    navRef={inboxNav}
+                  />
+                </PaneBoundary>
+              )}
+            </div>
+            <PaneBoundary key={selection?.conversationId ?? 'none'} label="This conversation">
+              <CustomerPane selection={selection} />
+            </PaneBoundary>
+            {selection && (
+              <PaneBoundary key={selection.customerId} label="The customer's details">
+                <CustomerPanel customerId={selection.customerId} onOpen={open} />
               </PaneBoundary>
             )}
           </div>
-          <PaneBoundary key={selection?.conversationId ?? 'none'} label="This conversation">
-            <CustomerPane selection={selection} />
-          </PaneBoundary>
-          {selection && (
-            <PaneBoundary key={selection.customerId} label="The customer's details">
-              <CustomerPanel customerId={selection.customerId} onOpen={open} />
-            </PaneBoundary>
-          )}
-        </div>
+        )}
       </main>
       {dialog === 'palette' && <CommandPalette actions={paletteActions} onOpen={open} onClose={() => setDialog(null)} />}
       {dialog === 'shortcuts' && <ShortcutsDialog onClose={() => setDialog(null)} />}

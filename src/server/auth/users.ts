@@ -94,7 +94,7 @@ function keepAnAdmin(w: StoreReader, before: User, after: User): void {
   if (!wasAdmin || (isAdmin(after) && isActive(after))) return
   const others = w.listUsers().filter((u) => u.id !== before.id && isAdmin(u) && isActive(u))
   if (others.length === 0) {
-    throw new ConflictError(`${before.email} is the last active admin: make another user an admin first`)
+    throw new ConflictError(`${before.name} is the last active admin: make another user an admin before demoting or deactivating them`)
   }
 }
 

@@ -27,7 +27,16 @@ function Count({ value }: { value: number | undefined }) {
   return <span className="nav-count">{value.toLocaleString()}</span>
 }
 
-export function Sidebar({ filter, onChange }: { filter: InboxFilter; onChange(filter: InboxFilter): void }) {
+export function Sidebar({
+  filter,
+  onChange,
+  onAdminister,
+}: {
+  filter: InboxFilter
+  onChange(filter: InboxFilter): void
+  /** Opens the administration screen; only given to admins. */
+  onAdminister?: () => void
+}) {
   const session = useSession()
   const counts = useInboxCounts(filter.status)
   const user = session.data?.user
@@ -133,7 +142,7 @@ export function Sidebar({ filter, onChange }: { filter: InboxFilter; onChange(fi
 
       <div className="sidebar-footer">
         <SyncIndicator />
-        {user && <AccountMenu user={user} />}
+        {user && <AccountMenu user={user} onAdminister={onAdminister} />}
       </div>
     </nav>
   )

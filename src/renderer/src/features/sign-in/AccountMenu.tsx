@@ -4,8 +4,8 @@ import { initials } from '../../lib/format'
 import { useSignOut } from './session'
 import './sign-in.css'
 
-/** Who is signed in, and the way out. */
-export function AccountMenu({ user }: { user: User }) {
+/** Who is signed in, the way to the administration screen (admins), and the way out. */
+export function AccountMenu({ user, onAdminister }: { user: User; onAdminister?: () => void }) {
   const [open, setOpen] = useState(false)
   const signOut = useSignOut()
   const root = useRef<HTMLDivElement>(null)
@@ -45,6 +45,19 @@ export function AccountMenu({ user }: { user: User }) {
       {open && (
         <div className="account-menu" role="menu" aria-label="Account">
           <p className="account-email">{user.email}</p>
+          {onAdminister && (
+            <button
+              type="button"
+              role="menuitem"
+              className="account-item"
+              onClick={() => {
+                setOpen(false)
+                onAdminister()
+              }}
+            >
+              Administration
+            </button>
+          )}
           <button type="button" role="menuitem" className="account-item" disabled={signOut.isPending} onClick={() => signOut.mutate()}>
             {signOut.isPending ? 'Signing out…' : 'Sign out'}
           </button>

@@ -1,0 +1,51 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { IpcArgs, IpcMethod } from '../../../../shared/ipc'
+import { useApi } from '../../api/context'
+import { queryKeys } from '../../api/queries'
+
+/** Administration reads straight from the server (online only), so nothing here is cached past the screen. */
+const adminKeys = {
+  all: ['admin'] as const,
+  users: ['admin', 'users'] as const,
+  directory: ['admin', 'directory'] as const,
+  tokens: (email: string) => ['admin', 'tokens', email] as const,
+  integrations: ['admin', 'integrations'] as const,
+}
+
+export function useAdminUsers() {
+  const api = useApi()
+  return useQuery({ queryKey: adminKeys.users, queryFn: () => api.call('admin.users', {}) })
+}
+
+export function useAdminDirectory() {
+  const api = useApi()
+  return useQuery({ queryKey: adminKeys.directory, queryFn: () => api.call('admin.directory', {}) })
+}
+
+export function useUserTokens(email: string) {
+  const api = useApi()
+  return useQuery({ queryKey: adminKeys.tokens(email), queryFn: () => api.call('admin.tokens', { email }) })
+}
+
+export function useIntegrations() {
+  const api = useApi()
+  return useQuery({ queryKey: adminKeys.integrations, queryFn: () => api.call('admin.integrations', {}) })
+}
+
+type AdminChange = Extract<
+  IpcMethod,
+  'admin.createUser' | 'admin.updateUser' | 'admin.setActive' | 'admin.revokeToken' | 'admin.createIntegration' | 'admin.revokeIntegration'
+>
+
+/** Any administrative change; afterwards every admin list is read again, and so is the shared users list the inbox shows. */
+export function useAdminChange<M extends AdminChange>(method: M) {
+  const api = useApi()
+  const client = useQueryClient()
+  return useMutation({
+    mutationFn: (args: IpcArgs<M>) => api.call(method, args),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: adminKeys.all })
+      void client.invalidateQueries({ queryKey: queryKeys.users })
+    },
+  })
+}

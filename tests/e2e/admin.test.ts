@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AdminPage } from './pages/admin-page'
+import { SignInPage } from './pages/sign-in-page'
+import { WorkspacePage } from './pages/workspace-page'
+import { startEnvironment, type E2eEnvironment } from './support/environment'
+
+/**
+ * An admin changes an agent's inbox access and revokes one of the agent's tokens from the
+ * administration screen; the agent, signed in afterwards, finds no such screen.
+ */
+
+const PASSWORD = 'lamp-shade-4411'
+let env: E2eEnvironment
+let rosaId: string
+
+beforeAll(async () => {
+  env = await startEnvironment({
+    signedOut: true,
+    server: {
+      inboxes: [
+        { name: 'SMS', channel: 'sms', connector: { type: 'sandbox' } },
+        { name: 'Support email', channel: 'email', connector: { type: 'sandbox' } },
+      ],
+    },
+    async seed(server) {
+      const admin = server.createUser({ name: 'Ada Admin', email: 'ada@example.test', role: 'admin' })
+      await server.setPassword(admin.id, PASSWORD)
+      const rosa = server.createUser({ name: 'Rosa Diaz', email: 'rosa@example.test', role: 'agent', team: 'Support', inboxes: ['SMS'] })
+      await server.setPassword(rosa.id, PASSWORD)
+      rosaId = rosa.id
+      return admin
+    },
+  })
+}, 180_000)
+
+afterAll(async () => {
+  await env?.close()
+})
+
+describe('administration', () => {
+  it("lets an admin change an agent's inbox access and revoke their token, and shows no such screen to the agent", async () => {
+    const signIn = new SignInPage(env.page)
+    const workspace = new WorkspacePage(env.page)
+    const admin = new AdminPage(env.page)
+    const laptop = env.server.createToken(rosaId, 'Rosa laptop')
+    await env.page.goto(env.host.url)
+    await signIn.signIn({ serverUrl: env.server.url, email: 'ada@example.test', password: PASSWORD })
+    await workspace.inbox.waitFor()
+
+    const menu = admin.menuItem('Ada Admin')
+    await menu.open()
+    await menu.item.click()
+    await admin.row('rosa@example.test').waitFor()
+    expect(await admin.row('rosa@example.test').innerText()).toMatch(/Rosa Diaz\s+rosa@example.test\s+agent\s+Support\s+SMS\s+Active/)
+
+    await admin.setInboxes('Rosa Diaz', { 'Support email': true })
+    await expect.poll(() => admin.row('rosa@example.test').innerText()).toMatch(/SMS, Support email/)
+    expect(env.server.findUserByEmail('rosa@example.test')?.inboxes).toEqual(['SMS', 'Support email'])
+
+    await admin.screen.getByRole('button', { name: 'Tokens of Rosa Diaz' }).click()
+    const tokens = admin.tokens('Rosa Diaz')
+    await tokens.getByRole('button', { name: 'Revoke Rosa laptop token' }).click()
+    await tokens.getByText('Rosa Diaz has no tokens').waitFor()
+    const me = await fetch(`${env.server.url}/api/v1/me`, { headers: { authorization: `Bearer ${laptop}` } })
+    expect(me.status).toBe(401)
+    await tokens.getByRole('button', { name: 'Close' }).click()
+
+    // The last admin cannot demote themselves: the screen says why.
+    await admin.screen.getByRole('button', { name: 'Deactivate Ada Admin' }).click()
+    await expect.poll(() => admin.screen.getByRole('alert').innerText()).toBe('Ada Admin is the last active admin: make another user an admin before demoting or deactivating them.')
+
+    await signIn.signOutFromAccountMenu('Ada Admin')
+    await signIn.signIn({ email: 'rosa@example.test', password: PASSWORD })
+    await workspace.inbox.waitFor()
+    const rosaMenu = admin.menuItem('Rosa Diaz')
+    await rosaMenu.open()
+    await env.page.getByRole('menuitem', { name: 'Sign out' }).waitFor()
+    expect(await rosaMenu.item.count()).toBe(0)
+    await env.page.keyboard.press('Escape')
+    await workspace.openPalette()
+    await env.page.keyboard.type('Administration')
+    expect(await env.page.getByRole('dialog', { name: 'Command palette' }).getByText('Administration: users').count()).toBe(0)
+  })
+})
