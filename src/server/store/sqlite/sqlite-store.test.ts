@@ -79,6 +79,25 @@ describe('sqlite store', () => {
     store.close()
   })
 
+  it('keeps every user, token and password of an older server when the users table is rebuilt for admins', () => {
+    const db = new Database(dbPath)
+    db.pragma('foreign_keys = ON')
+    migrate(db, dbPath, MIGRATIONS.filter((m) => m.version < 14))
+    db.prepare("INSERT INTO users (id, name, email, role, team, inboxes, created_at) VALUES ('u1', 'Ann', 'ann@x.test', 'supervisor', 'Support', '[\"SMS\"]', 1)").run()
+    db.prepare("INSERT INTO api_tokens (id, token_hash, user_id, label, created_at) VALUES ('t1', 'hash-1', 'u1', 'laptop', 1)").run()
+    db.prepare("INSERT INTO user_passwords (user_id, hash, updated_at) VALUES ('u1', 'scrypt-hash', 1)").run()
+    db.close()
+
+    const store = openSqliteStore(dbPath)
+    expect(store.getUser('u1')).toMatchObject({ name: 'Ann', role: 'supervisor', team: 'Support', inboxes: ['SMS'] })
+    expect(store.userByTokenHash('hash-1')?.id).toBe('u1')
+    expect(store.passwordHashOf('u1')).toBe('scrypt-hash')
+    store.close()
+    const check = new Database(dbPath, { readonly: true })
+    expect(check.pragma('foreign_key_check')).toEqual([])
+    check.close()
+  })
+
   it('refuses an entity that does not match its shared schema', () => {
     const store = openSqliteStore(dbPath)
     expect(() => store.write((w) => w.put('customer', { ...customer('c1'), name: 42 as unknown as string }), ACTOR)).toThrow()
