@@ -84,7 +84,7 @@ describe('dead letters', () => {
     ])
     const forAgent = await api(server.url, 'GET', '/api/v1/dead-letters', { token: agent })
     expect(forAgent.status).toBe(403)
-    expect(forAgent.body.error.message).toMatch(/supervisors only/)
+    expect(forAgent.body.error.message).toMatch(/supervisors and admins only/)
 
     repair()
     await eventually(async () => server.counts().messages === 1, 'the dead letter to be retried', 20_000)
