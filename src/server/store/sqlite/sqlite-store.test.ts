@@ -98,6 +98,29 @@ describe('sqlite store', () => {
     check.close()
   })
 
+  it('takes the write lock when a write begins, so another process writing meanwhile cannot make it fail', () => {
+    const store = openSqliteStore(dbPath)
+    const other = new Database(dbPath)
+    other.pragma('busy_timeout = 0')
+    let otherWrote: boolean | null = null
+    store.write((w) => {
+      // Read first, as the ingest does, then let another process (the CLI) try to write.
+      w.getCustomer('c1')
+      try {
+        other.prepare("INSERT INTO users (id, name, email, role, created_at) VALUES ('u-cli', 'Cli', 'cli@x.test', 'agent', 1)").run()
+        otherWrote = true
+      } catch {
+        otherWrote = false
+      }
+      w.put('customer', customer('c1'))
+    }, ACTOR)
+    // The other writer waited its turn (here: gave up at once) instead of breaking this write.
+    expect(otherWrote).toBe(false)
+    expect(store.getCustomer('c1')).not.toBeNull()
+    other.close()
+    store.close()
+  })
+
   it('refuses an entity that does not match its shared schema', () => {
     const store = openSqliteStore(dbPath)
     expect(() => store.write((w) => w.put('customer', { ...customer('c1'), name: 42 as unknown as string }), ACTOR)).toThrow()

@@ -209,7 +209,10 @@ class SqliteStore implements Store {
     this.pending = changes
     this.actor = actor ?? null
     try {
-      const result = this.db.transaction(() => fn(this.writer))()
+      // IMMEDIATE takes the write lock first, waiting out another writer (the CLI) for the busy
+      // timeout: a deferred transaction that read first is refused at once when it turns to
+      // writing after the other one committed.
+      const result = this.db.transaction(() => fn(this.writer)).immediate()
       return { result, changes }
     } finally {
       this.pending = null
@@ -234,7 +237,7 @@ class SqliteStore implements Store {
             return { ok: false, error }
           }
         }),
-      )()
+      ).immediate()
       return { outcomes, changes }
     } finally {
       this.pending = null
