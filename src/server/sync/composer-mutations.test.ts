@@ -141,3 +141,15 @@ describe('reply HTML', () => {
     expect(store.getMessage('deep')).toBeNull()
   })
 })
+
+describe('assigning', () => {
+  it('refuses a deactivated user as the assignee', () => {
+    const gone = { ...user('gone', null), deactivatedAt: 5 }
+    feed.as(TEST_ACTOR)((w) => w.put('user', gone))
+    expect(run('all', 'assign', { conversationId: 'mail', assigneeId: 'gone' })).toMatchObject({
+      outcome: 'rejected',
+      error: 'gone is deactivated and cannot be assigned conversations',
+    })
+    expect(run('all', 'assign', { conversationId: 'mail', assigneeId: 'all' }).outcome).toBe('applied')
+  })
+})

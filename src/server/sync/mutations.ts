@@ -257,6 +257,7 @@ function assign(ctx: Ctx, args: MutationArgs<'assign'>): Outcome {
   if (args.assigneeId !== null) {
     const assignee = ctx.w.getUser(args.assigneeId)
     if (!assignee) return { rejected: `unknown user ${args.assigneeId}` }
+    if (assignee.deactivatedAt) return { rejected: `${assignee.name} is deactivated and cannot be assigned conversations` }
     if (!canSeeInbox(assignee, conversation.inbox)) {
       return { rejected: `${assignee.name} cannot access inbox "${conversation.inbox}"` }
     }

@@ -97,7 +97,7 @@ export function AssignDialog({
   const all: AssignOption[] = [
     ...(me ? [{ key: `u:${me.id}`, label: `${me.name} (me)`, detail: me.team ?? 'Agent', assigneeId: me.id }] : []),
     ...(users.data ?? [])
-      .filter((u) => u.id !== me?.id)
+      .filter((u) => u.id !== me?.id && !u.deactivatedAt)
       .map((u) => ({ key: `u:${u.id}`, label: u.name, detail: `${u.role}${u.team ? ` · ${u.team}` : ''}`, assigneeId: u.id })),
     ...[...teams].sort().map((team) => ({ key: `t:${team}`, label: `Team ${team}`, detail: 'Anyone in the team', assigneeId: null, team })),
     { key: 'none', label: 'Unassign', detail: 'Back to the unassigned queue', assigneeId: null, team: null },

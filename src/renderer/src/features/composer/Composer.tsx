@@ -303,7 +303,7 @@ export function Composer({
 
   const cannedOptions: PickerOption[] = (canned.data ?? []).map((c) => ({ id: c.id, label: `/${c.shortcut} · ${c.title}`, detail: c.body }))
   const agentOptions: PickerOption[] = (users ?? [])
-    .filter((u) => u.id !== session?.user.id)
+    .filter((u) => u.id !== session?.user.id && !u.deactivatedAt)
     .map((u) => ({ id: u.id, label: u.name, detail: u.team ? `Team ${u.team}` : u.email }))
 
   function insertCanned(picked: PickerOption): void {
