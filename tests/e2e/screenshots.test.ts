@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedDemo } from '../../src/server/demo/seed'
+import { AdminPage } from './pages/admin-page'
 import { SignInPage } from './pages/sign-in-page'
 import { WorkspacePage } from './pages/workspace-page'
 import { startEnvironment, type E2eEnvironment } from './support/environment'
@@ -93,5 +94,22 @@ describe('screenshots of the workspace on demo data', () => {
     await signIn.form.waitFor()
     expect(await signIn.email.inputValue()).toBe(agent.email)
     await env.page.screenshot({ path: join(outDir, 'sign-in.png') })
+  })
+
+  it('the administration screen, signed in as the demo admin', async () => {
+    const dana = env.server.findUserByEmail('dana@threadline.demo')
+    if (!dana || dana.role !== 'admin') throw new Error('the demo has no admin')
+    await env.server.setPassword(dana.id, 'threadline-demo')
+    const signIn = new SignInPage(env.page)
+    await signIn.email.fill(dana.email)
+    await signIn.signIn({ password: 'threadline-demo' })
+    const admin = new AdminPage(env.page)
+    const menu = admin.menuItem(dana.name)
+    await menu.open()
+    await menu.item.click()
+    await admin.row('alex@threadline.demo').waitFor()
+    await env.page.waitForTimeout(300)
+    await env.page.screenshot({ path: join(outDir, 'admin.png') })
+    expect(await admin.users.locator('tr[data-user]').count()).toBeGreaterThanOrEqual(6)
   })
 })

@@ -54,7 +54,7 @@ export const DEMO_AGENTS: DemoAgent[] = [
   { name: 'Tom Becker', email: 'tom@threadline.demo', role: 'agent', team: 'Support' },
   { name: 'Lucía Romero', email: 'lucia@threadline.demo', role: 'agent', team: 'Billing' },
   { name: 'Kenji Watanabe', email: 'kenji@threadline.demo', role: 'agent', team: 'Billing' },
-  { name: 'Dana Whitfield', email: 'dana@threadline.demo', role: 'supervisor', team: null },
+  { name: 'Dana Whitfield', email: 'dana@threadline.demo', role: 'admin', team: null },
 ]
 
 /** The agent the desktop app signs in as when started with the demo. */
