@@ -52,13 +52,14 @@ export function customerMergeHandlers(ctx: HandlerContext): Pick<IpcHandlers, Me
       if (d.status !== undefined && d.status !== 'open') continue
       if (items.has(d.suggestionId)) continue
       const candidate = getCustomer(ctx.db, d.suggestedCustomerId)
-      // A candidate merged away since is no longer a separate record to merge.
-      if (candidate?.mergedInto) continue
+      // Not in the cache: in inboxes this user may not see, so nothing they could merge. A
+      // candidate merged away since is no longer a separate record to merge.
+      if (!candidate || candidate.mergedInto) continue
       items.set(d.suggestionId, {
         suggestionId: d.suggestionId,
         conversationId: e.conversationId,
         candidateId: d.suggestedCustomerId,
-        candidateName: candidate?.name ?? (typeof d.suggestedCustomerName === 'string' ? d.suggestedCustomerName : 'Unknown customer'),
+        candidateName: candidate.name,
         candidate,
         detail: typeof d.detail === 'string' ? d.detail : '',
         at: e.createdAt,

@@ -122,7 +122,6 @@ export function recordSuggestions(
       data: {
         suggestionId: suggestion.id,
         suggestedCustomerId: c.candidateId,
-        suggestedCustomerName: w.getCustomer(c.candidateId)?.name ?? null,
         reason: c.reason,
         detail: c.detail,
       },

@@ -416,10 +416,10 @@ function describeEvent(event: TimelineEvent, userNames: Map<string, string>): st
       return `${keyword} arrived after a later choice of the customer's and was not applied`
     }
     case 'identity_suggested': {
-      // The detail says why, e.g. that an address was only typed into the chat form and so linked nothing.
-      const other = text('suggestedCustomerName') ?? 'another customer record'
+      // The detail says why, e.g. that an address was only typed into the chat form and so linked
+      // nothing. The other record is not named: it may be in inboxes this agent may not see.
       const detail = text('detail')
-      return `Possibly the same person as ${other}${detail ? `: ${detail}` : ''}`
+      return `Possibly the same person as another customer record${detail ? `: ${detail}` : ''}`
     }
     default:
       return `${actor} updated the conversation`
