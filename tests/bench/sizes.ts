@@ -29,8 +29,8 @@ export interface BenchSize {
 }
 
 /**
- * The security review's two emails: `<p>` + `bold` × `<b>` + `x</p>`, and `divs` nested
- * `<div>`…`</div>`. Medium and full send them at the review's sizes; small sends shallower
+ * Two pathological emails: `<p>` + `bold` × `<b>` + `x</p>`, and `divs` nested
+ * `<div>`…`</div>`. Medium and full send them at full size (120,000 and 200,000); small sends shallower
  * ones so that even a server that sanitizes on its event loop gets through in seconds.
  */
 export interface HostileHtmlSize {

@@ -6,7 +6,7 @@ import { summarize } from '../stats'
 import { child, type BenchContext } from './context'
 
 /**
- * Pathological HTML email against everyone else's requests: while the security review's deeply
+ * Pathological HTML email against everyone else's requests: while deeply
  * nested bodies arrive at POST /api/v1/inbound, a steady stream of /health, REST reads and plain
  * webhook posts from another process measures how long the server leaves them waiting.
  */
