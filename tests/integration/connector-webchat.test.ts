@@ -10,6 +10,7 @@ import {
   type ChatError,
   type ChatServerToClientEvents,
   type ChatSession,
+  type OkResponse,
   type SendResponse,
 } from '../../src/shared/chat'
 import type { Customer, Identity, Message, TimelineEvent, User } from '../../src/shared/domain'
@@ -442,6 +443,24 @@ describe('web chat rate limits', () => {
     const first = await storedChatMessage(accepted[0]!.text)
     const stored = await conversationTexts(first.conversationId)
     expect([...stored].sort()).toEqual(accepted.map((s) => s.text).sort())
+    expect(socket.connected).toBe(true)
+  })
+
+  it('caps a visitor’s events of every kind, so a flood of typing notices stops short of the agents', async () => {
+    await connectAgent()
+    const socket = await chatClient()
+    await socket.emitWithAck('join', {})
+    await socket.emitWithAck('send', { clientMessageId: randomUUID(), text: 'typing a lot' })
+    const typingBefore = typingSeen.length
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => socket.emitWithAck('typing', { typing: i % 2 === 0 }) as Promise<ChatAck<OkResponse>>),
+    )
+    const refused = answers.filter((a) => 'error' in a)
+    // The default: 60 events per 10 seconds, the join and the message included.
+    expect(answers.length - refused.length).toBe(58)
+    expect(refused[0]).toMatchObject({ error: { code: 'rate_limited', event: 'typing' } })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(typingSeen.length - typingBefore).toBeLessThanOrEqual(58)
     expect(socket.connected).toBe(true)
   })
 

@@ -54,7 +54,7 @@ beforeAll(async () => {
           allowedOrigins: [SITE],
           identitySecret: 'shop-backend-identity-secret-0123456789',
           // Every fuzzed send may be accepted: refusals here come from the payload, not the pace.
-          rateLimits: { visitorBurst: { max: 10_000, perSeconds: 1 }, visitorMessages: { max: 10_000, perSeconds: 1 }, inboxMessages: { max: 10_000, perSeconds: 1 } },
+          rateLimits: { visitorEvents: { max: 10_000, perSeconds: 1 }, visitorBurst: { max: 10_000, perSeconds: 1 }, visitorMessages: { max: 10_000, perSeconds: 1 }, inboxMessages: { max: 10_000, perSeconds: 1 } },
         },
       },
     ],

@@ -16,6 +16,7 @@ describe('WebchatRateLimits', () => {
   it('fills in every limit not given, and refuses a limit that cannot work or is misspelt', () => {
     const limits = WebchatRateLimits.parse({ visitorBurst: { max: 3, perSeconds: 5 } })
     expect(limits).toEqual({
+      visitorEvents: { max: 60, perSeconds: 10 },
       visitorBurst: { max: 3, perSeconds: 5 },
       visitorMessages: { max: 60, perSeconds: 60 },
       addressConnections: { max: 120, perSeconds: 60 },
@@ -40,5 +41,13 @@ describe('ChatLimits', () => {
     limits.admitConnection('198.51.100.2', true, 4)
     limits.admitConnection('198.51.100.1', false, 5)
     expect(() => limits.admitConnection('198.51.100.1', false, 6)).toThrow(/^Too many chat connections from your network/)
+  })
+
+  it('caps every kind of event of one visitor, so typing notices cannot flood the agents', () => {
+    const limits = new ChatLimits(WebchatRateLimits.parse({}))
+    for (let i = 0; i < 60; i++) limits.admitEvent('v1', i)
+    expect(() => limits.admitEvent('v1', 100)).toThrow(/^You are doing that too often; try again in \d+ seconds?\.$/)
+    limits.admitEvent('v2', 100)
+    limits.admitEvent('v1', 10_001)
   })
 })

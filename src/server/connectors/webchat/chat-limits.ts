@@ -12,6 +12,8 @@ const Rate = (max: number, perSeconds: number) =>
 
 /** How much one web chat inbox takes in; each is at most `max` per `perSeconds`, over a sliding window. */
 export const WebchatRateLimits = z.strictObject({
+  /** Socket events of one visitor of any kind (typing, the form, codes, messages): typing reaches every agent of the inbox. */
+  visitorEvents: Rate(60, 10),
   /** Messages one visitor may send in a burst (all their tabs together). */
   visitorBurst: Rate(10, 10),
   /** Messages one visitor may send over a longer stretch. */
@@ -52,6 +54,7 @@ export class ChatLimits {
   constructor(limits: WebchatRateLimits) {
     const window = (rate: { max: number; perSeconds: number }): RateWindow => new RateWindow(rate.max, rate.perSeconds * 1000)
     this.windows = {
+      visitorEvents: window(limits.visitorEvents),
       visitorBurst: window(limits.visitorBurst),
       visitorMessages: window(limits.visitorMessages),
       addressConnections: window(limits.addressConnections),
@@ -77,6 +80,11 @@ export class ChatLimits {
       ],
       now,
     )
+  }
+
+  /** Any socket event of the visitor, before it is handled. */
+  admitEvent(visitorId: string, now: number): void {
+    admit([{ window: this.windows.visitorEvents, key: visitorId, refusal: 'You are doing that too often' }], now)
   }
 
   /** A message the visitor has not sent before (a resend of a stored one is never counted). */

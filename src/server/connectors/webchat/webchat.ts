@@ -213,6 +213,7 @@ class WebchatConnector implements Connector, ChatInbox {
         const payload = args.length > (ack ? 1 : 0) ? args[0] : undefined
         let response: unknown
         try {
+          this.limits.admitEvent(visitorId, Date.now())
           response = await run(payload)
         } catch (err) {
           let failure: ChatError
