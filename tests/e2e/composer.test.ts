@@ -121,6 +121,21 @@ describe('composer', () => {
     expect(await editor('Reply to the customer').innerText()).toContain('Alex Morgan')
   })
 
+  it('will not send a reply that still holds a placeholder, and names it', async () => {
+    const send = env.page.getByRole('form', { name: 'Composer' }).getByRole('button', { name: 'Send' })
+    const placeholder = ' {{order.id}}'
+    await editor('Reply to the customer').click()
+    await env.page.keyboard.press('Control+End')
+    await env.page.keyboard.type(placeholder)
+    const warning = env.page.getByTestId('unfilled-placeholders')
+    await warning.waitFor()
+    expect(await warning.innerText()).toContain('Replace {{order.id}} before sending')
+    expect(await send.isDisabled()).toBe(true)
+    for (let i = 0; i < placeholder.length; i++) await env.page.keyboard.press('Backspace')
+    await warning.waitFor({ state: 'detached' })
+    expect(await send.isDisabled()).toBe(false)
+  })
+
   it('keeps a draft per conversation and restores it after switching', async () => {
     await workspace.openCustomer('Jonas Berg')
     await workspace.openCustomer('Maya Lindqvist')

@@ -11,7 +11,7 @@ import { CHANNEL_LABELS, useNow } from '../../lib/format'
 import { ChannelIcon, Icon } from '../../lib/icons'
 import { smsSegments } from '../../lib/sms'
 import { useTimelinePages } from '../timeline/use-timeline-pages'
-import { fillCannedVariables } from './canned'
+import { fillCannedVariables, unfilledPlaceholders } from './canned'
 import { defaultSubject, invalidCc, parseCc, parseDuration } from './composer-fields'
 import { InsertPicker, type PickerOption } from './InsertPicker'
 import { defaultReplyChannel, replyChannels, type ReplyChannel, type ReplyChannelOption } from './reply-channels'
@@ -149,12 +149,14 @@ export function Composer({
   const ccList = parseCc(ccText)
   const badCc = isEmail ? invalidCc(ccList) : null
   const duration = parseDuration(callDuration)
+  // A placeholder left in a reply (a canned response's value the app did not have) must not reach the customer.
+  const unfilled = effectiveMode === 'reply' && !templatesOnly ? unfilledPlaceholders(plainText) : []
   const ready =
     effectiveMode === 'call'
       ? duration !== null
       : effectiveMode === 'reply' && templatesOnly
         ? approved !== null && outboundTemplate !== null && templateProblem(templateInbox ?? '', approved, outboundTemplate) === null
-        : !empty && !(isEmail && (shownSubject.trim() === '' || badCc !== null))
+        : !empty && unfilled.length === 0 && !(isEmail && (shownSubject.trim() === '' || badCc !== null))
 
   const draftTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const pendingDraft = useRef<(() => void) | null>(null)
@@ -311,7 +313,7 @@ export function Composer({
     const text = fillCannedVariables(body, {
       customer: { name: profile?.customer.name ?? null },
       agent: { name: session?.user.name ?? null },
-      conversation: { subject: (target ?? conversation).subject },
+      conversation: { subject: (target ?? conversation).subject, inbox: (target ?? conversation).inbox },
     })
     setPicker(null)
     editor?.chain().focus().insertContent(paragraphs(text)).run()
@@ -463,6 +465,10 @@ export function Composer({
         {action.error ? (
           <span className="composer-error" role="alert">
             {action.error.message}
+          </span>
+        ) : unfilled.length > 0 ? (
+          <span className="composer-error" role="alert" data-testid="unfilled-placeholders">
+            Replace {unfilled.join(', ')} before sending: there is no value for {unfilled.length === 1 ? 'it' : 'them'}
           </span>
         ) : (
           <span className="composer-hint">
