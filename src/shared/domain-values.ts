@@ -6,3 +6,6 @@
 export const CHANNELS = ['chat', 'email', 'sms', 'whatsapp', 'voice'] as const
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const
+
+/** The longest search text: longer pasted text is searched by its first this-many characters. */
+export const SEARCH_TEXT_MAX = 500

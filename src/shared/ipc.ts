@@ -19,6 +19,7 @@ import {
 } from './domain'
 import { AssignArgs, CustomerLabelArgs, LabelArgs, SetStatusArgs, VerifyIdentityArgs, type MutationName } from './mutations'
 import { PASSWORD_MAX } from './sessions'
+import { SEARCH_TEXT_MAX } from './domain-values'
 import type { InboxInfo } from './inbox-settings'
 import type { TypingNotice } from './sync'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
@@ -294,7 +295,7 @@ export const IPC_ARGS = {
   'inbox.counts': z.object({ status: ConversationStatus.optional() }),
   'search.query': z
     .object({
-      text: z.string().trim().min(1, 'type something to search for').max(500),
+      text: z.string().trim().min(1, 'type something to search for').max(SEARCH_TEXT_MAX, `a search can be at most ${SEARCH_TEXT_MAX} characters long`),
       kinds: z.array(SearchKind).max(3).optional(),
       channel: Channel.optional(),
       status: ConversationStatus.optional(),

@@ -1,6 +1,6 @@
 import { useState, type KeyboardEvent } from 'react'
 import type { Channel, ConversationStatus } from '../../../../shared/domain'
-import { CHANNELS, CONVERSATION_STATUSES } from '../../../../shared/domain-values'
+import { CHANNELS, CONVERSATION_STATUSES, SEARCH_TEXT_MAX } from '../../../../shared/domain-values'
 import type { IpcArgs, SearchHit, SearchKind } from '../../../../shared/ipc'
 import { useSearch, useSession, useUsers } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, avatarHue, fullTime, initials, relativeTime, useNow } from '../../lib/format'
@@ -30,7 +30,8 @@ export function searchArgs(text: string, filters: SearchFilters, meId: string | 
   const to = filters.to ? new Date(`${filters.to}T00:00`).getTime() + DAY : undefined
   const assigneeId = filters.assignee === 'me' ? meId : filters.assignee === 'none' ? null : filters.assignee
   return {
-    text,
+    // Pasted text longer than a search may be is searched by its start, not refused.
+    text: text.trim().slice(0, SEARCH_TEXT_MAX),
     limit: 60,
     ...(filters.kind !== 'all' ? { kinds: [filters.kind] } : {}),
     ...(filters.channel ? { channel: filters.channel } : {}),
