@@ -130,7 +130,7 @@ describe('core handlers on a cache that cannot reach its server', () => {
   it('reports being offline with the reason, and still knows who is signed in', async () => {
     await expect.poll(async () => ((await core.handle('sync.state', {})) as SyncState).status, { timeout: 5_000 }).toBe('offline')
     const state = (await core.handle('sync.state', {})) as SyncState
-    expect(state.lastError).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+/)
+    expect(state.lastError).toMatch(/^Cannot reach the server at http:\/\/127\.0\.0\.1:\d+: it may be down, or this computer offline\. Retrying\.$/)
     expect(events.some((e) => e.event === 'sync.state' && (e.payload as SyncState).status === 'offline')).toBe(true)
     expect(await core.handle('session.get', {})).toMatchObject({ user: { id: 'u1', name: 'Dana Agent' } })
     expect(((await core.handle('users.list', {})) as { name: string }[]).map((u) => u.name)).toEqual(['Dana Agent', 'Eli Agent'])

@@ -318,7 +318,8 @@ export class SyncEngine {
       return
     }
     this.status = 'offline'
-    this.lastError = `cannot reach ${this.options.serverUrl}: ${err.message}`
+    // socket.io's own words ("websocket error", "xhr poll error") mean nothing to an agent.
+    this.lastError = `Cannot reach the server at ${this.options.serverUrl}: it may be down, or this computer offline. Retrying.`
     this.emitState()
     if (!this.socket.active) this.scheduleReconnect()
   }
