@@ -211,9 +211,10 @@ describe('composer', () => {
     expect(await call.first().innerText()).toContain('1m 30s')
   })
 
-  it('mentions an agent in an internal note', async () => {
+  it('mentions an agent in an internal note, which offers no channel', async () => {
     await env.page.getByRole('tab', { name: 'Internal note' }).click()
     await editor('Internal note').click()
+    expect(await env.page.getByRole('radiogroup', { name: 'Reply channel' }).count()).toBe(0)
     await env.page.keyboard.type('Please check the refund ')
     await env.page.keyboard.press('@')
     const picker = env.page.getByRole('dialog', { name: 'Mention an agent' })

@@ -357,7 +357,8 @@ export function Composer({
           Canned…
         </button>
       </div>
-      {options.length > 0 && effectiveMode !== 'call' && (
+      {/* A note goes to the team, not down a channel: only a reply picks one. */}
+      {options.length > 0 && effectiveMode === 'reply' && (
         <div className="reply-channels" role="radiogroup" aria-label="Reply channel">
           {options.map((o) => (
             <label key={o.channel} className={`reply-channel${o.enabled ? '' : ' is-disabled'}`} data-channel={o.channel} title={o.reason ?? undefined}>
