@@ -6,7 +6,7 @@ import { useCallNote, useOutboxAction } from '../../api/queries'
 import { CHANNEL_LABELS, DELIVERY_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, clockTime, duration, fullTime } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import { emailDocument } from './email-html'
-import { splitQuoted } from './quoted-text'
+import { clipLongText, splitQuoted } from './quoted-text'
 
 interface EntryProps {
   entry: TimelineItem
@@ -147,10 +147,21 @@ function NoteCard({ note, outbox, customerId }: { note: Note; outbox: OutboxStat
 /** Plain text with quoted history and the signature behind a "…" toggle. */
 function FoldedText({ text }: { text: string }) {
   const [open, setOpen] = useState(false)
+  const [whole, setWhole] = useState(false)
   const { body, folded } = useMemo(() => splitQuoted(text), [text])
+  const long = useMemo(() => clipLongText(body), [body])
   return (
     <>
-      <p className="message-text">{body}</p>
+      {long && !whole ? (
+        <>
+          <p className="message-text">{long.start}…</p>
+          <button type="button" className="link-button" onClick={() => setWhole(true)}>
+            Show more ({long.hiddenChars.toLocaleString()} more characters)
+          </button>
+        </>
+      ) : (
+        <p className="message-text">{body}</p>
+      )}
       {folded !== null && (
         <>
           <button type="button" className="fold-toggle" aria-expanded={open} onClick={() => setOpen(!open)} title={open ? 'Hide quoted text' : 'Show quoted text'}>
@@ -164,15 +175,15 @@ function FoldedText({ text }: { text: string }) {
   )
 }
 
-/**
- * The sanitized HTML in a frame with no scripts, no same origin and no forms (`sandbox=""`),
- * remote images replaced until the agent allows them for this message.
- */
 const HTML_OMITTED: Record<HtmlOmitted, string> = {
   too_large: 'The original formatting was too large to display.',
   too_complex: 'The original formatting was too complex to display safely.',
 }
 
+/**
+ * The sanitized HTML in a frame with no scripts, no same origin and no forms (`sandbox=""`),
+ * remote images replaced until the agent allows them for this message.
+ */
 function EmailBody({ message, html }: { message: Message; html: string }) {
   const [allowRemote, setAllowRemote] = useState(false)
   const [showFolded, setShowFolded] = useState(false)

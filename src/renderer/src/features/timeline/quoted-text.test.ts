@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { splitQuoted } from './quoted-text'
+import { clipLongText, LONG_TEXT_CHARS, splitQuoted } from './quoted-text'
 
 describe('splitQuoted', () => {
   it('folds a Gmail-style attribution and the quote under it', () => {
@@ -39,5 +39,25 @@ describe('splitQuoted', () => {
     // A date and "wrote" in the middle of a sentence is not an attribution.
     expect(splitQuoted('On Monday 3 March I wrote: please cancel.').folded).toBeNull()
     expect(splitQuoted('Price -- final offer').folded).toBeNull()
+  })
+})
+
+describe('clipLongText', () => {
+  it('shows a short message whole', () => {
+    expect(clipLongText('Where is my order?')).toBeNull()
+    expect(clipLongText('x'.repeat(LONG_TEXT_CHARS))).toBeNull()
+  })
+
+  it('cuts a long one at a word break before the limit and counts what it hides', () => {
+    const text = 'lorem ipsum '.repeat(2_000)
+    const clip = clipLongText(text)
+    expect(clip).not.toBeNull()
+    expect(clip!.start.length).toBeLessThanOrEqual(LONG_TEXT_CHARS)
+    expect(clip!.start.endsWith('ipsum') || clip!.start.endsWith('lorem')).toBe(true)
+    expect(clip!.start.length + clip!.hiddenChars).toBe(text.length)
+  })
+
+  it('cuts a text without spaces at the limit', () => {
+    expect(clipLongText('y'.repeat(20_000))).toEqual({ start: 'y'.repeat(LONG_TEXT_CHARS), hiddenChars: 20_000 - LONG_TEXT_CHARS })
   })
 })

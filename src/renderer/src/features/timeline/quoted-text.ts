@@ -37,3 +37,17 @@ function foldStart(lines: string[]): number | null {
   }
   return null
 }
+
+/** Beyond this a message opens collapsed: one pasted log must not push the whole story off screen. */
+export const LONG_TEXT_CHARS = 3_000
+
+/**
+ * The start of a text too long to show at once, cut at the last word break before the limit,
+ * and how much is hidden; null when the text is short enough to show whole.
+ */
+export function clipLongText(text: string, limit = LONG_TEXT_CHARS): { start: string; hiddenChars: number } | null {
+  if (text.length <= limit) return null
+  const lastBreak = text.slice(0, limit).search(/\s\S*$/)
+  const start = text.slice(0, lastBreak > limit / 2 ? lastBreak : limit).trimEnd()
+  return { start, hiddenChars: text.length - start.length }
+}
