@@ -7,5 +7,8 @@ export const CHANNELS = ['chat', 'email', 'sms', 'whatsapp', 'voice'] as const
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const
 
+/** Agents work their inboxes; supervisors also watch them (dead letters); admins also administer. See roles.ts. */
+export const ROLES = ['agent', 'supervisor', 'admin'] as const
+
 /** The longest search text: longer pasted text is searched by its first this-many characters. */
 export const SEARCH_TEXT_MAX = 500

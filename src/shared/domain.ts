@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CHANNELS, CONVERSATION_STATUSES } from './domain-values'
+import { CHANNELS, CONVERSATION_STATUSES, ROLES } from './domain-values'
 
 /**
  * Domain entities shared by the sync server, the client cache and the renderer.
@@ -24,8 +24,7 @@ export type Direction = z.infer<typeof Direction>
 export const DeliveryStatus = z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed'])
 export type DeliveryStatus = z.infer<typeof DeliveryStatus>
 
-/** Agents work their inboxes; supervisors also watch them (dead letters); admins also administer. See roles.ts. */
-export const Role = z.enum(['agent', 'supervisor', 'admin'])
+export const Role = z.enum(ROLES)
 export type Role = z.infer<typeof Role>
 
 export const ConsentPurpose = z.enum(['transactional', 'promotional'])

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { INITIAL_FILTER, useInboxCounts, useLiveUpdates, useSession, type InboxFilter } from './api/queries'
 import { isAdmin } from '../../shared/roles'
-import { AdminScreen } from './features/admin/AdminScreen'
+import { LazyAdminScreen } from './features/admin/LazyAdminScreen'
 import type { HostLink, HostLinkState } from './api/websocket-api'
 import { InboxList, type InboxNav, type Selection } from './features/inbox/InboxList'
 import { Sidebar } from './features/layout/Sidebar'
@@ -176,7 +176,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
         <DesktopNotifications onOpen={open} />
         {administering && admin ? (
           <PaneBoundary label="Administration">
-            <AdminScreen onClose={() => setAdministering(false)} />
+            <LazyAdminScreen onClose={() => setAdministering(false)} />
           </PaneBoundary>
         ) : (
           <div className={selection ? 'panes panes-with-panel' : 'panes'}>

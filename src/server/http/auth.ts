@@ -7,6 +7,7 @@ import { integrationMayPostTo } from '../auth/integrations'
 import type { TokenAuth } from '../auth/token-auth'
 import { bearerToken } from '../auth/tokens'
 import { canSeeInbox } from '../sync/access'
+import type { ChangeFeed, Commit } from '../sync/commit'
 import { errorBody, ForbiddenError } from './errors'
 
 /** Who made a request: a user (agent, supervisor or admin) or an integration. */
@@ -83,6 +84,9 @@ export function requireRole(app: FastifyInstance, role: Role, refusal: string): 
 /** The actor a caller's changes are recorded as. */
 export const actorOf = (caller: Caller): Actor =>
   caller.kind === 'user' ? userActor(caller.user.id) : integrationActor(caller.integration.id)
+
+/** A commit recorded as made by the caller of this request. */
+export const commitOf = (feed: ChangeFeed, request: FastifyRequest): Commit => feed.as(actorOf(callerOf(request)))
 
 /** Whether the caller may read or write the inbox: a user's inboxes, or the integration's. */
 export const callerMayUseInbox = (caller: Caller, inbox: string): boolean =>

@@ -29,7 +29,6 @@ export interface IngestOptions {
  * which holds the single writer and, with better-sqlite3, the event loop.
  */
 export type PreparedInbound = Omit<ParsedInboundMessage, 'html'> & {
-  readonly prepared: true
   html: string | null
   htmlOmitted: HtmlOmitted | null
 }
@@ -39,10 +38,21 @@ export async function prepareInbound(raw: unknown, sanitizer: HtmlSanitizer): Pr
   const item = parseOrThrow(InboundMessage, raw, 'inbound message')
   if (!item.html) return withoutHtml(item)
   const html = await sanitizer.prepare(item.html)
-  if (html.omitted === null) return { ...item, prepared: true, html: html.html, htmlOmitted: null }
+  if (html.omitted === null) return { ...item, html: html.html, htmlOmitted: null }
   // A message whose HTML was its only content keeps the HTML's words.
   const text = item.text.trim() ? item.text : html.text || '(the message had no readable text)'
-  return { ...item, prepared: true, text, html: null, htmlOmitted: html.omitted }
+  return { ...item, text, html: null, htmlOmitted: html.omitted }
+}
+
+/** An item that carries no HTML is ready as parsed: no worker is needed (calls, texts, chat). */
+export function prepareWithoutHtml(raw: unknown): PreparedInbound {
+  const item = parseOrThrow(InboundMessage, raw, 'inbound message')
+  if (item.html) throw new Error('an item with HTML must be prepared by prepareInbound, which sanitizes it')
+  return withoutHtml(item)
+}
+
+function withoutHtml(item: ParsedInboundMessage): PreparedInbound {
+  return { ...item, html: null, htmlOmitted: null }
 }
 
 const CALL_PROGRESS = { ringing: 0, 'in-progress': 1, completed: 2 } as const
@@ -52,17 +62,6 @@ const CALL_PROGRESS = { ringing: 0, 'in-progress': 1, completed: 2 } as const
  * the conversation and customer updates, the consent change the item asks for, and their change
  * rows in ONE transaction. Fan-out happens in the commit, after the transaction is durable.
  */
-/** An item that carries no HTML is ready as parsed: no worker is needed (calls, texts, chat). */
-export function prepareWithoutHtml(raw: unknown): PreparedInbound {
-  const item = parseOrThrow(InboundMessage, raw, 'inbound message')
-  if (item.html) throw new Error('an item with HTML must be prepared by prepareInbound, which sanitizes it')
-  return withoutHtml(item)
-}
-
-function withoutHtml(item: ParsedInboundMessage): PreparedInbound {
-  return { ...item, prepared: true, html: null, htmlOmitted: null }
-}
-
 export function ingestInbound(item: PreparedInbound, options: IngestOptions): IngestResult {
   const now = (options.now ?? Date.now)()
   try {

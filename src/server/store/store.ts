@@ -163,7 +163,6 @@ export interface StoreReader {
   listUsers(): User[]
   /** Every team named on a user or a conversation, sorted. */
   teamsInUse(): string[]
-  userByTokenHash(tokenHash: string): User | null
   apiTokenByHash(tokenHash: string): StoredApiToken | null
   /** The tokens among `tokenHashes` that still exist, in one read. */
   apiTokensByHash(tokenHashes: readonly string[]): StoredApiToken[]

@@ -22,7 +22,7 @@ import { userActor } from '../../shared/actors'
 import type { TokenAuth } from '../auth/token-auth'
 import { hashToken, tokenRoom } from '../auth/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
-import type { Store, StoredChange } from '../store/store'
+import type { InboxScope, Store, StoredChange } from '../store/store'
 import { canSeeChange, canSeeInbox, scopeOf } from './access'
 import type { ChangeFeed } from './commit'
 import { applyMutation } from './mutations'
@@ -297,11 +297,22 @@ export function attachSyncSocket(
       const [anyone] = members
       const user = anyone === undefined ? undefined : sockets.get(anyone)?.data.user
       if (!user) continue
+      // A customer's row and identities usually travel together: each customer is looked up once per room.
+      const seen = new Map<string, boolean>()
+      const visibility = {
+        customerVisible: (customerId: string, scope: InboxScope): boolean => {
+          const known = seen.get(customerId)
+          if (known !== undefined) return known
+          const visible = store.customerVisible(customerId, scope)
+          seen.set(customerId, visible)
+          return visible
+        },
+      }
       // Sent even when nothing is visible, so the client's cursor follows the log without a pull.
       const poke: Poke = {
         after: first.seq - 1,
         cursor: last.seq,
-        changes: changes.filter((c) => canSeeChange(store, user, c)).map(strip),
+        changes: changes.filter((c) => canSeeChange(visibility, user, c)).map(strip),
       }
       io.to(room).emit('poke', poke)
     }

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { userActor } from '../../../shared/actors'
 import { AdminDirectory, NewUser, UserAccess } from '../../../shared/admin'
 import type { InboxInfo } from '../../../shared/inbox-settings'
 import { createUser, deactivateUser, reactivateUser, updateUserAccess } from '../../auth/users'
 import { NotFoundError } from '../../connectors/delivery'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
-import { requireRole, userOf } from '../auth'
+import { commitOf, requireRole, userOf } from '../auth'
 import { ErrorBody } from '../errors'
 import { IdParams, UserOut } from '../schemas'
 
@@ -30,7 +29,6 @@ export const adminRoutes =
   (deps: AdminRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     requireRole(app, 'admin', 'only admins may manage users, teams and inbox access')
-    const commitFor = (request: Parameters<typeof userOf>[0]) => deps.feed.as(userActor(userOf(request).id))
     const existing = (id: string) => {
       if (!deps.store.getUser(id)) throw new NotFoundError(`no user with id ${id}`)
       return id
@@ -46,7 +44,7 @@ export const adminRoutes =
           response: { 201: UserOut, ...Refusals },
         },
       },
-      async (request, reply) => reply.status(201).send(createUser(commitFor(request), request.body)),
+      async (request, reply) => reply.status(201).send(createUser(commitOf(deps.feed, request), request.body)),
     )
 
     app.patch(
@@ -63,7 +61,7 @@ export const adminRoutes =
           response: { 200: UserOut, ...Refusals },
         },
       },
-      async (request) => updateUserAccess(commitFor(request), existing(request.params.id), request.body),
+      async (request) => updateUserAccess(commitOf(deps.feed, request), existing(request.params.id), request.body),
     )
 
     app.post(
@@ -78,7 +76,7 @@ export const adminRoutes =
         },
       },
       async (request) => {
-        const { user, revokedTokenHashes } = deactivateUser(commitFor(request), existing(request.params.id))
+        const { user, revokedTokenHashes } = deactivateUser(commitOf(deps.feed, request), existing(request.params.id))
         request.log.info({ userId: user.id, by: userOf(request).id, tokens: revokedTokenHashes.length }, 'user deactivated')
         for (const hash of revokedTokenHashes) deps.onTokenRevoked?.(hash)
         return user
@@ -95,7 +93,7 @@ export const adminRoutes =
           response: { 200: UserOut, ...Refusals },
         },
       },
-      async (request) => reactivateUser(commitFor(request), existing(request.params.id)),
+      async (request) => reactivateUser(commitOf(deps.feed, request), existing(request.params.id)),
     )
 
     app.get(

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { userActor } from '../../../shared/actors'
 import { IntegrationInfo, NewIntegration } from '../../../shared/tokens'
 import { createIntegration, revokeIntegration } from '../../auth/integrations'
 import { NotFoundError } from '../../connectors/delivery'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
-import { requireRole, userOf } from '../auth'
+import { commitOf, requireRole, userOf } from '../auth'
 import { ErrorBody } from '../errors'
 import { IdParams } from '../schemas'
 
@@ -46,7 +45,7 @@ export const integrationRoutes =
         },
       },
       async (request, reply) => {
-        const created = createIntegration(deps.feed.as(userActor(userOf(request).id)), request.body)
+        const created = createIntegration(commitOf(deps.feed, request), request.body)
         request.log.info({ integrationId: created.integration.id, by: userOf(request).id }, 'integration created')
         return reply.status(201).send(created)
       },
@@ -63,7 +62,7 @@ export const integrationRoutes =
         },
       },
       async (request, reply) => {
-        if (!revokeIntegration(deps.feed.as(userActor(userOf(request).id)), request.params.id)) {
+        if (!revokeIntegration(commitOf(deps.feed, request), request.params.id)) {
           throw new NotFoundError(`no active integration with id ${request.params.id}`)
         }
         request.log.info({ integrationId: request.params.id, by: userOf(request).id }, 'integration revoked')

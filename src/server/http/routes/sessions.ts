@@ -10,7 +10,7 @@ import { isActive } from '../../../shared/roles'
 import type { TokenAuth } from '../../auth/token-auth'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
-import { requireToken, userOf } from '../auth'
+import { commitOf, requireToken } from '../auth'
 import { ErrorBody, errorBody } from '../errors'
 
 export interface SessionRouteDeps {
@@ -99,7 +99,7 @@ export const sessionRoutes =
         },
         async (request, reply) => {
           const token = bearerToken(request.headers.authorization)
-          if (token && revokeToken(deps.feed.as(userActor(userOf(request).id)), token)) deps.onTokenRevoked?.(hashToken(token))
+          if (token && revokeToken(commitOf(deps.feed, request), token)) deps.onTokenRevoked?.(hashToken(token))
           return reply.status(204).send(null)
         },
       )

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { userActor } from '../../../shared/actors'
 import { ApiTokenInfo } from '../../../shared/tokens'
 import type { TokenLifetime } from '../../auth/tokens'
 import { listTokens, revokeTokenById } from '../../auth/users'
 import { NotFoundError } from '../../connectors/delivery'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
-import { requireRole, userOf } from '../auth'
+import { commitOf, requireRole, userOf } from '../auth'
 import { ErrorBody } from '../errors'
 import { IdParams } from '../schemas'
 
@@ -56,7 +55,7 @@ export const tokenRoutes =
         },
       },
       async (request, reply) => {
-        const tokenHash = revokeTokenById(deps.feed.as(userActor(userOf(request).id)), request.params.id)
+        const tokenHash = revokeTokenById(commitOf(deps.feed, request), request.params.id)
         if (!tokenHash) throw new NotFoundError(`no token with id ${request.params.id} (already revoked?)`)
         request.log.info({ tokenId: request.params.id, by: userOf(request).id }, 'token revoked')
         deps.onTokenRevoked?.(tokenHash)

@@ -45,7 +45,14 @@ describe('hot server queries read through indexes', () => {
     ['threading: conversation by thread key', (s) => s.conversationByThreadKey('chat', 'k1')],
     ['threading: conversation by the external ids an email replies to', (s) => s.conversationByMessageExternalId('email', ['<a@x>', '<b@x>'])],
     ['voice: call by provider id', (s) => s.callByExternalId('CA123')],
-    ['every REST request and socket handshake: user by token hash', (s) => s.userByTokenHash('0'.repeat(64))],
+    ['every REST request and socket handshake: token by hash, and the live connections’ tokens in one read', (s) => {
+      s.apiTokenByHash('0'.repeat(64))
+      s.apiTokensByHash(['0'.repeat(64), '1'.repeat(64)])
+    }],
+    ['customer visibility: search, profile and each change fanned out to a scoped room', (s) => {
+      s.customerVisible('c1', ['Support email'])
+      s.searchCustomers({ scope: ['Support email'], limit: 20, offset: 0 })
+    }],
     ['customer profile: identities and conversations', (s) => {
       s.identitiesOf('c1')
       s.listConversations({ customerId: 'c1', scope: null, limit: 500 })

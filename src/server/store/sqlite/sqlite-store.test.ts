@@ -90,7 +90,7 @@ describe('sqlite store', () => {
 
     const store = openSqliteStore(dbPath)
     expect(store.getUser('u1')).toMatchObject({ name: 'Ann', role: 'supervisor', team: 'Support', inboxes: ['SMS'] })
-    expect(store.userByTokenHash('hash-1')?.id).toBe('u1')
+    expect(store.apiTokenByHash('hash-1')?.userId).toBe('u1')
     expect(store.passwordHashOf('u1')).toBe('scrypt-hash')
     store.close()
     const check = new Database(dbPath, { readonly: true })

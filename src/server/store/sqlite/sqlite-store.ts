@@ -310,11 +310,12 @@ class SqliteStore implements Store {
    * the time it is read the conversation that makes it visible is committed too.
    */
   private revealCustomer(customerId: string): void {
-    const logged = new Set((this.pending ?? []).map((c) => `${c.entity}:${c.id}`))
+    // The customer's own rows carry their id (customer and identity changes alike).
+    const logged = new Set((this.pending ?? []).filter((c) => c.customerId === customerId).map((c) => c.id))
     const customer = this.byId('customer', customerId)
-    if (customer && !logged.has(`customer:${customer.id}`)) this.recordChange('customer', customer)
+    if (customer && !logged.has(customer.id)) this.recordChange('customer', customer)
     for (const identity of this.identitiesOf(customerId)) {
-      if (!logged.has(`identity:${identity.id}`)) this.recordChange('identity', identity)
+      if (!logged.has(identity.id)) this.recordChange('identity', identity)
     }
   }
 
@@ -509,14 +510,6 @@ class SqliteStore implements Store {
       'SELECT team FROM users WHERE team IS NOT NULL UNION SELECT team FROM conversations WHERE team IS NOT NULL ORDER BY 1',
     ).all() as { team: string }[]
     return rows.map((r) => r.team)
-  }
-
-  userByTokenHash(tokenHash: string): User | null {
-    return this.one(
-      'user',
-      'SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?',
-      [tokenHash],
-    )
   }
 
   apiTokenByHash(tokenHash: string): StoredApiToken | null {

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { AdminDirectory } from '../../../../shared/admin'
-import { Role, type User } from '../../../../shared/domain'
+import type { Role, User } from '../../../../shared/domain'
+import { ROLES } from '../../../../shared/domain-values'
 import { Dialog } from '../../lib/Dialog'
 import { InboxPicker } from './InboxPicker'
 import { Refusal } from './parts'
@@ -41,8 +42,8 @@ export function UserDialog({ user, directory, onClose }: { user: User | null; di
         )}
         <label className="field">
           <span>Role</span>
-          <select value={role} onChange={(e) => setRole(Role.parse(e.target.value))}>
-            {Role.options.map((r) => (
+          <select value={role} onChange={(e) => setRole(ROLES.find((r) => r === e.target.value) ?? role)}>
+            {ROLES.map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>
