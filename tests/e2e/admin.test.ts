@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AdminPage } from './pages/admin-page'
 import { SignInPage } from './pages/sign-in-page'
@@ -38,6 +40,16 @@ afterAll(async () => {
 })
 
 describe('administration', () => {
+  it('is not in the code every agent loads at start, and neither is the schema library', () => {
+    // Every agent waits for the first chunk; only admins, rarely, open this screen.
+    const html = readFileSync(join(env.dir, 'out/renderer/index.html'), 'utf8')
+    const entry = /<script type="module"[^>]*src="\.\/([^"]+)"/.exec(html)?.[1]
+    if (!entry) throw new Error(`no entry script in:\n${html}`)
+    const code = readFileSync(join(env.dir, 'out/renderer', entry), 'utf8')
+    expect(code).not.toContain('New user')
+    expect(code).not.toContain('ZodError')
+  })
+
   it("lets an admin change an agent's inbox access and revoke their token, and shows no such screen to the agent", async () => {
     const signIn = new SignInPage(env.page)
     const workspace = new WorkspacePage(env.page)
