@@ -39,19 +39,19 @@ export interface SyncServer {
     origin?: { clientId: string; mutationId: number },
     /** `at`: when the action happened (the demo generator replays a history); defaults to now. */
     options?: { at?: number },
-  ): MutationResult
-  createUser(input: { name: string; email: string; role: Role; team?: string | null; inboxes?: string[] | null }): User
-  updateUserAccess(userId: string, access: UserAccess): User
+  ): Promise<MutationResult>
+  createUser(input: { name: string; email: string; role: Role; team?: string | null; inboxes?: string[] | null }): Promise<User>
+  updateUserAccess(userId: string, access: UserAccess): Promise<User>
   /** The plaintext token, shown once; only its hash is stored. */
-  createToken(userId: string, label?: string): string
+  createToken(userId: string, label?: string): Promise<string>
   /** An integration allowed to post inbound items to `inboxes`, with its token (shown once). */
-  createIntegration(input: NewIntegration): { integration: IntegrationInfo; token: string }
-  revokeIntegration(id: string): boolean
+  createIntegration(input: NewIntegration): Promise<{ integration: IntegrationInfo; token: string }>
+  revokeIntegration(id: string): Promise<boolean>
   /** Sets the password the user signs in with (stored as a salted scrypt hash). */
   setPassword(userId: string, password: string): Promise<void>
-  hasPassword(userId: string): boolean
-  findUserByEmail(email: string): User | null
-  counts(): { customers: number; conversations: number; messages: number; lastSeq: number }
+  hasPassword(userId: string): Promise<boolean>
+  findUserByEmail(email: string): Promise<User | null>
+  counts(): Promise<{ customers: number; conversations: number; messages: number; lastSeq: number }>
   close(): Promise<void>
 }
 
@@ -108,7 +108,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     await socket?.close()
     await app?.close()
     await sanitizer.close()
-    store.close()
+    await store.close()
     throw err
   }
   const httpApp = app
@@ -136,9 +136,9 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       ...shared,
       commit,
       ingest: (item: InboundMessage) => inbound.accept(item, actor),
-      reportDelivery: (messageId, report) => {
+      reportDelivery: async (messageId, report) => {
         try {
-          recordDelivery(commit, messageId, report)
+          await recordDelivery(commit, messageId, report)
         } catch (err) {
           log.error({ err, messageId }, 'recording a delivery report failed')
         }
@@ -167,7 +167,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     createIntegration: (input) => createIntegration(serverCommit, input),
     revokeIntegration: (id) => revokeIntegration(serverCommit, id),
     setPassword: (userId, password) => setPassword(serverCommit, userId, password),
-    hasPassword: (userId) => store.passwordHashOf(userId) !== null,
+    hasPassword: async (userId) => (await store.passwordHashOf(userId)) !== null,
     findUserByEmail: (email) => store.getUserByEmail(email),
     counts: () => store.counts(),
     close() {
@@ -178,7 +178,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
         await socket.close()
         await httpApp.close()
         await sanitizer.close()
-        store.close()
+        await store.close()
       })()
       return closing
     },

@@ -32,7 +32,8 @@ export interface NoticeSender {
 /** What a running connector may do to the server: hand over inbound items and report on sends. */
 export interface ConnectorContext {
   ingest(item: InboundMessage): Promise<IngestResult>
-  reportDelivery(messageId: string, report: DeliveryReport): void
+  /** Records a provider's report on a send; never throws (a failure is logged). */
+  reportDelivery(messageId: string, report: DeliveryReport): Promise<void>
   /** The server's HTTP server, for connectors that speak their own socket protocol (web chat). */
   httpServer: HttpServer
   store: Store

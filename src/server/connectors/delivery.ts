@@ -24,14 +24,14 @@ export class NotFoundError extends Error {
  * Records a delivery update of an outbound message. Providers report out of order (a late
  * "sent" after "delivered"), so a message never moves backwards; a late report is a no-op.
  */
-export function recordDelivery(commit: Commit, messageId: string, report: DeliveryReport, now = Date.now()): Message {
-  return commit((w) => {
-    const message = w.getMessage(messageId)
+export function recordDelivery(commit: Commit, messageId: string, report: DeliveryReport, now = Date.now()): Promise<Message> {
+  return commit(async (w) => {
+    const message = await w.getMessage(messageId)
     if (!message) throw new NotFoundError(`unknown message ${messageId}`)
     if (message.direction !== 'outbound') throw new BadRequestError(`message ${messageId} is inbound; only outbound messages have a delivery state`)
     const externalId = report.externalId ?? message.externalId
     if (externalId !== message.externalId && externalId) {
-      const other = w.messageByExternalId(message.channel, externalId)
+      const other = await w.messageByExternalId(message.channel, externalId)
       if (other && other.id !== message.id) {
         throw new BadRequestError(`external id ${externalId} already belongs to message ${other.id}`)
       }
@@ -46,7 +46,7 @@ export function recordDelivery(commit: Commit, messageId: string, report: Delive
       deliveryError: report.status === 'failed' ? (report.error ?? 'delivery failed') : (report.error ?? message.deliveryError),
       updatedAt: now,
     }
-    w.put('message', next)
+    await w.put('message', next)
     return next
   })
 }

@@ -28,13 +28,12 @@ export class OutboundDispatcher {
     private readonly connectors: readonly Connector[],
     private readonly log: DispatcherLogger,
     /** The messaging rules (consent, caps, quiet hours): why a message may not go, or null. */
-    private readonly refusal: (message: Message) => string | null = () => null,
+    private readonly refusal: (message: Message) => Promise<string | null> = async () => null,
   ) {}
 
   start(): void {
     this.unsubscribe = this.feed.subscribe((changes) => this.onChanges(changes))
-    // Replies queued before a restart are still owed a send.
-    for (const { message } of this.store.queuedOutbound(10_000)) this.enqueue(message.id)
+    this.running = this.resume()
   }
 
   async stop(): Promise<void> {
@@ -60,54 +59,70 @@ export class OutboundDispatcher {
     if (this.stopped || this.queued.has(messageId)) return
     this.queued.add(messageId)
     this.queue.push(messageId)
-    this.running ??= this.drain().finally(() => {
-      this.running = null
-    })
+    this.running ??= this.drain()
+  }
+
+  /** Replies queued before a restart are still owed a send, ahead of any queued while they are read. */
+  private async resume(): Promise<void> {
+    try {
+      const owed = (await this.store.queuedOutbound(10_000)).map(({ message }) => message.id).filter((id) => !this.queued.has(id))
+      for (const id of owed) this.queued.add(id)
+      this.queue.unshift(...owed)
+    } catch (err) {
+      this.log.error({ err }, 'reading the queued outbound messages failed')
+    }
+    await this.drain()
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped) {
-      const id = this.queue.shift()
-      if (id === undefined) return
-      try {
-        await this.send(id)
-      } catch (err) {
-        this.log.error({ err, messageId: id }, 'outbound send failed unexpectedly')
-      } finally {
-        this.queued.delete(id)
+    try {
+      while (!this.stopped) {
+        const id = this.queue.shift()
+        if (id === undefined) return
+        try {
+          await this.send(id)
+        } catch (err) {
+          this.log.error({ err, messageId: id }, 'outbound send failed unexpectedly')
+        } finally {
+          this.queued.delete(id)
+        }
       }
+    } finally {
+      // Cleared the moment the queue runs dry, so a message enqueued right after starts a new drain.
+      this.running = null
     }
   }
 
   private async send(messageId: string): Promise<void> {
-    const message = this.store.getMessage(messageId)
+    const message = await this.store.getMessage(messageId)
     if (!message || message.deliveryStatus !== 'queued') return
-    const connector = this.connectorFor(message.channel, this.store.getConversation(message.conversationId)?.inbox)
+    const conversation = await this.store.getConversation(message.conversationId)
+    const connector = this.connectorFor(message.channel, conversation?.inbox)
     if (!connector) return
     // What the send did to the message is the connector's doing.
     const commit = this.feed.as(connectorActor(connector.name))
-    const recipient = this.store.recipientFor(message)
+    const recipient = await this.store.recipientFor(message)
     if (!recipient) {
-      recordDelivery(commit, messageId, {
+      await recordDelivery(commit, messageId, {
         status: 'failed',
         error: `the customer has no ${message.channel} address to send to`,
       })
       return
     }
     // Checked at send time, not when the reply was written: consent may have changed since.
-    const refused = this.refusal(message)
+    const refused = await this.refusal(message)
     if (refused) {
       this.log.warn({ messageId, reason: refused }, 'outbound message refused by the messaging rules')
-      recordDelivery(commit, messageId, { status: 'failed', error: refused })
+      await recordDelivery(commit, messageId, { status: 'failed', error: refused })
       return
     }
     try {
       const { externalId, refused } = await connector.send(message, recipient)
-      recordDelivery(commit, messageId, { status: 'sent', externalId, ...(refused ? { error: refused.slice(0, 2000) } : {}) })
+      await recordDelivery(commit, messageId, { status: 'sent', externalId, ...(refused ? { error: refused.slice(0, 2000) } : {}) })
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err)
       this.log.warn({ messageId, error }, 'outbound message failed')
-      recordDelivery(commit, messageId, { status: 'failed', error })
+      await recordDelivery(commit, messageId, { status: 'failed', error })
     }
   }
 }

@@ -17,7 +17,7 @@ export const NEVER_RETRIED = Number.MAX_SAFE_INTEGER
  * dead letters with the reason, under the inbox whose webhook it came to, so nothing the provider
  * sent is lost and the supervisors of that inbox can see it; the provider is answered 400 with the reason.
  */
-export function refuseMalformed(
+export async function refuseMalformed(
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: Pick<ConnectorContext, 'log' | 'store'>,
@@ -25,9 +25,9 @@ export function refuseMalformed(
   what: string,
   reason: string,
   body: unknown = request.body,
-): FastifyReply {
+): Promise<FastifyReply> {
   const message = `malformed ${what}: ${reason}`
-  const deadLetterId = ctx.store.write((w) => w.addDeadLetter(REFUSED_WEBHOOK, inbox, { url: request.url, body }, message, NEVER_RETRIED)).result
+  const deadLetterId = (await ctx.store.write((w) => w.addDeadLetter(REFUSED_WEBHOOK, inbox, { url: request.url, body }, message, NEVER_RETRIED))).result
   ctx.log.warn({ url: redactedUrl(request.url), reason, deadLetterId }, `${what} refused: malformed payload`)
   return reply.status(400).send(errorBody('bad_request', message))
 }

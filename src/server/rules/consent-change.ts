@@ -23,7 +23,7 @@ export interface ConsentChange {
  * Updates the customer's consent and records a `consent_changed` event in the same
  * transaction. Nothing is written when the customer's consent already says so.
  */
-export function changeConsent(commit: Commit, change: ConsentChange): Customer | null {
+export function changeConsent(commit: Commit, change: ConsentChange): Promise<Customer | null> {
   return commit((w) => applyConsentChange(w, change))
 }
 
@@ -35,10 +35,10 @@ export function changeConsent(commit: Commit, change: ConsentChange): Customer |
  * STOP retried from the dead letters after a later START) is not applied; a
  * `consent_superseded` event records that it came and why it changed nothing.
  */
-export function applyConsentChange(w: StoreWriter, change: ConsentChange): Customer | null {
+export async function applyConsentChange(w: StoreWriter, change: ConsentChange): Promise<Customer | null> {
   const now = change.now ?? Date.now()
   const at = change.at ?? now
-  const customer = w.getCustomer(change.customerId)
+  const customer = await w.getCustomer(change.customerId)
   if (!customer) return null
   const lastAt = customer.consentChangedAt ?? {}
   const entries = Object.entries(change.changes) as [ConsentKey, boolean][]
@@ -57,15 +57,15 @@ export function applyConsentChange(w: StoreWriter, change: ConsentChange): Custo
       consentChangedAt: { ...lastAt, ...Object.fromEntries(current.map(([key]) => [key, at])) },
       updatedAt: now,
     }
-    w.put('customer', next)
+    await w.put('customer', next)
   }
   // The events name who made the change; a user also as actorId, which clients resolve offline.
   const by = {
     actorId: actorKind(change.actor) === 'user' ? actorId(change.actor) : null,
-    data: { actor: change.actor, actorName: actorName(w, change.actor) },
+    data: { actor: change.actor, actorName: await actorName(w, change.actor) },
   }
   if (changed.length > 0) {
-    w.put('event', {
+    await w.put('event', {
       id: newId(),
       conversationId: change.conversationId,
       customerId: customer.id,
@@ -81,7 +81,7 @@ export function applyConsentChange(w: StoreWriter, change: ConsentChange): Custo
     })
   }
   if (superseded.length > 0) {
-    w.put('event', {
+    await w.put('event', {
       id: newId(),
       conversationId: change.conversationId,
       customerId: customer.id,

@@ -12,11 +12,11 @@ const SENT = new Set<Message['deliveryStatus']>(['sent', 'delivered', 'read'])
  * customer's timeline newest first and stops at the window's start, so the cost is the
  * number of items inside the window.
  */
-export function sendsInWindow(store: StoreReader, customerId: string, cap: FrequencyCap, since: number, except: string): number {
+export async function sendsInWindow(store: StoreReader, customerId: string, cap: FrequencyCap, since: number, except: string): Promise<number> {
   let count = 0
   let before: string | undefined
   for (;;) {
-    const page = store.timeline(customerId, null, PAGE, before)
+    const page = await store.timeline(customerId, null, PAGE, before)
     for (const entry of page.items) {
       if (entry.at < since) return count
       if (entry.kind !== 'message') continue

@@ -50,54 +50,54 @@ describe('sendRefusal', () => {
     store = openSqliteStore(path.join(dir, 'server.sqlite'))
     feed = new ChangeFeed(store)
   })
-  afterEach(() => {
-    store.close()
+  afterEach(async () => {
+    await store.close()
     fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  function setup(attributes: Record<string, string> = {}) {
-    const r = ingestInbound(
+  async function setup(attributes: Record<string, string> = {}) {
+    const r = await ingestInbound(
       prepareWithoutHtml({ channel: 'email', inbox: 'support', externalId: '<a@x>', from: { kind: 'email', address: 'kim@example.com' }, text: 'hi' }),
       { commit: feed.as(TEST_ACTOR), actor: TEST_ACTOR, defaultCountry: 'US' },
     )
-    feed.as(TEST_ACTOR)((w) => w.put('customer', { ...w.getCustomer(r.customerId)!, attributes }))
+    await feed.as(TEST_ACTOR)(async (w) => w.put('customer', { ...(await w.getCustomer(r.customerId))!, attributes }))
     let n = 0
-    const outbound = (purpose: 'promotional' | 'transactional', status: Message['deliveryStatus'], sentAt: number): Message => {
+    const outbound = async (purpose: 'promotional' | 'transactional', status: Message['deliveryStatus'], sentAt: number): Promise<Message> => {
       const m: Message = {
         id: `m${++n}`, conversationId: r.conversationId, customerId: r.customerId, channel: 'email', direction: 'outbound',
         authorId: null, authorName: 'A', subject: null, text: 'x', html: null, attachments: [], externalId: null,
         deliveryStatus: status, deliveryError: null, sentAt, updatedAt: sentAt, purpose, template: null,
       }
-      feed.as(TEST_ACTOR)((w) => w.put('message', m))
+      await feed.as(TEST_ACTOR)((w) => w.put('message', m))
       return m
     }
     return { outbound }
   }
   const rules = (input: MessagingRulesInput) => MessagingRules.parse(input)
 
-  it('caps promotional sends per rolling window, counting only messages that went out', () => {
+  it('caps promotional sends per rolling window, counting only messages that went out', async () => {
     const now = Date.parse('2025-03-01T12:00:00Z')
-    const { outbound } = setup()
+    const { outbound } = await setup()
     const cap = rules({ frequencyCaps: [{ max: 2, windowHours: 24 }] })
-    outbound('promotional', 'delivered', now - 2 * 3600_000)
-    outbound('promotional', 'failed', now - 3600_000)
-    outbound('transactional', 'sent', now - 3600_000)
-    outbound('promotional', 'sent', now - 30 * 3600_000) // outside the window
-    const next = outbound('promotional', 'queued', now)
-    expect(sendRefusal(store, cap, next, now)).toBeNull()
-    outbound('promotional', 'read', now - 60_000)
-    expect(sendRefusal(store, cap, next, now)).toMatch(/frequency cap reached \(2 promotional messages in the last 24 h; at most 2\)/)
-    expect(sendRefusal(store, cap, outbound('transactional', 'queued', now), now)).toBeNull()
+    await outbound('promotional', 'delivered', now - 2 * 3600_000)
+    await outbound('promotional', 'failed', now - 3600_000)
+    await outbound('transactional', 'sent', now - 3600_000)
+    await outbound('promotional', 'sent', now - 30 * 3600_000) // outside the window
+    const next = await outbound('promotional', 'queued', now)
+    expect(await sendRefusal(store, cap, next, now)).toBeNull()
+    await outbound('promotional', 'read', now - 60_000)
+    expect(await sendRefusal(store, cap, next, now)).toMatch(/frequency cap reached \(2 promotional messages in the last 24 h; at most 2\)/)
+    expect(await sendRefusal(store, cap, await outbound('transactional', 'queued', now), now)).toBeNull()
   })
 
-  it('holds back promotional sends in quiet hours of the customer’s own time zone', () => {
-    const { outbound } = setup({ timezone: 'America/New_York' })
+  it('holds back promotional sends in quiet hours of the customer’s own time zone', async () => {
+    const { outbound } = await setup({ timezone: 'America/New_York' })
     const quiet = rules({ quietHours: { start: '21:00', end: '08:00', timeZone: 'UTC' } })
     const at = Date.parse('2025-03-01T03:00:00Z') // 22:00 in New York, 03:00 UTC
-    expect(sendRefusal(store, quiet, outbound('promotional', 'queued', at), at)).toMatch(/quiet hours \(21:00–08:00 America\/New_York\)/)
-    expect(sendRefusal(store, quiet, outbound('transactional', 'queued', at), at)).toBeNull()
+    expect(await sendRefusal(store, quiet, await outbound('promotional', 'queued', at), at)).toMatch(/quiet hours \(21:00–08:00 America\/New_York\)/)
+    expect(await sendRefusal(store, quiet, await outbound('transactional', 'queued', at), at)).toBeNull()
     const noon = Date.parse('2025-03-01T17:00:00Z')
-    expect(sendRefusal(store, quiet, outbound('promotional', 'queued', noon), noon)).toBeNull()
+    expect(await sendRefusal(store, quiet, await outbound('promotional', 'queued', noon), noon)).toBeNull()
   })
 
   it('refuses bad configuration with a clear message', () => {

@@ -12,8 +12,8 @@ const HOUR_MS = 60 * 60_000
  * consent per purpose and channel, frequency caps, quiet hours. Returns why the message may
  * not be sent, or null. Agent replies are transactional unless marked otherwise.
  */
-export function sendRefusal(store: StoreReader, rules: MessagingRules, message: Message, now: number = Date.now()): string | null {
-  const customer = store.getCustomer(message.customerId)
+export async function sendRefusal(store: StoreReader, rules: MessagingRules, message: Message, now: number = Date.now()): Promise<string | null> {
+  const customer = await store.getCustomer(message.customerId)
   if (!customer) return `unknown customer ${message.customerId}`
   const purpose = message.purpose ?? 'transactional'
   const consent = consentRefusal(customer, message.channel, purpose, rules)
@@ -30,7 +30,7 @@ export function sendRefusal(store: StoreReader, rules: MessagingRules, message: 
   for (const cap of rules.frequencyCaps) {
     if (!cap.purposes.includes(purpose)) continue
     if (cap.channels && !cap.channels.includes(message.channel)) continue
-    const sent = sendsInWindow(store, customer.id, cap, now - cap.windowHours * HOUR_MS, message.id)
+    const sent = await sendsInWindow(store, customer.id, cap, now - cap.windowHours * HOUR_MS, message.id)
     if (sent >= cap.max) {
       const where = cap.channels ? ` on ${cap.channels.join('/')}` : ''
       return `not sent: frequency cap reached (${sent} ${cap.purposes.join('/')} messages${where} in the last ${cap.windowHours} h; at most ${cap.max})`

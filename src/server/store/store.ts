@@ -18,9 +18,9 @@ import type { Actor } from '../../shared/actors'
 import type { IntegrationInfo } from '../../shared/tokens'
 
 /**
- * The server's storage, independent of the database engine: SQLite now (store/sqlite), PostgreSQL
- * later. All SQL lives behind this interface. Calls are synchronous because the embedded engine
- * is; a networked engine will need an async twin of this interface.
+ * The server's storage, independent of the database engine: SQLite (store/sqlite) by default.
+ * All SQL lives behind this interface. Every call is asynchronous, because a networked engine
+ * answers over a socket; the embedded one answers at once.
  */
 
 /** Which inboxes a reader may see; null means all of them. */
@@ -158,99 +158,99 @@ export interface ConversationItems {
 }
 
 export interface StoreReader {
-  getUser(id: string): User | null
-  getUserByEmail(email: string): User | null
-  listUsers(): User[]
+  getUser(id: string): Promise<User | null>
+  getUserByEmail(email: string): Promise<User | null>
+  listUsers(): Promise<User[]>
   /** Every team named on a user or a conversation, sorted. */
-  teamsInUse(): string[]
-  apiTokenByHash(tokenHash: string): StoredApiToken | null
+  teamsInUse(): Promise<string[]>
+  apiTokenByHash(tokenHash: string): Promise<StoredApiToken | null>
   /** The tokens among `tokenHashes` that still exist, in one read. */
-  apiTokensByHash(tokenHashes: readonly string[]): StoredApiToken[]
-  getApiToken(id: string): StoredApiToken | null
+  apiTokensByHash(tokenHashes: readonly string[]): Promise<StoredApiToken[]>
+  getApiToken(id: string): Promise<StoredApiToken | null>
   /** Every user's tokens (userId null) or one user's, newest first. */
-  listApiTokens(userId: string | null): StoredApiToken[]
+  listApiTokens(userId: string | null): Promise<StoredApiToken[]>
   /** Revoked integrations too: the caller decides what a revoked one may do. */
-  integrationByTokenHash(tokenHash: string): IntegrationInfo | null
-  getIntegration(id: string): IntegrationInfo | null
-  listIntegrations(): IntegrationInfo[]
+  integrationByTokenHash(tokenHash: string): Promise<IntegrationInfo | null>
+  getIntegration(id: string): Promise<IntegrationInfo | null>
+  listIntegrations(): Promise<IntegrationInfo[]>
   /** The user's scrypt password hash, or null when they have none (token-only users). */
-  passwordHashOf(userId: string): string | null
+  passwordHashOf(userId: string): Promise<string | null>
 
-  getCustomer(id: string): Customer | null
-  searchCustomers(search: CustomerSearch): Customer[]
+  getCustomer(id: string): Promise<Customer | null>
+  searchCustomers(search: CustomerSearch): Promise<Customer[]>
   /** Whether a reader limited to `scope` may see the customer: they have a conversation in one of its inboxes. */
-  customerVisible(customerId: string, scope: InboxScope): boolean
-  identitiesOf(customerId: string): Identity[]
-  getIdentity(id: string): Identity | null
-  findIdentity(kind: IdentityKind, address: string): Identity | null
+  customerVisible(customerId: string, scope: InboxScope): Promise<boolean>
+  identitiesOf(customerId: string): Promise<Identity[]>
+  getIdentity(id: string): Promise<Identity | null>
+  findIdentity(kind: IdentityKind, address: string): Promise<Identity | null>
 
-  getConversation(id: string): Conversation | null
-  listConversations(filter: ConversationFilter): Page<Conversation>
-  conversationByThreadKey(channel: Channel, threadKey: string): Conversation | null
+  getConversation(id: string): Promise<Conversation | null>
+  listConversations(filter: ConversationFilter): Promise<Page<Conversation>>
+  conversationByThreadKey(channel: Channel, threadKey: string): Promise<Conversation | null>
   /** The conversation holding a message of this channel whose external id is one of `externalIds`. */
-  conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Conversation | null
+  conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null>
   /** The customer's most recent conversation on this channel (and inbox) that is not resolved. */
-  latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Conversation | null
+  latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null>
 
-  getMessage(id: string): Message | null
-  messageByExternalId(channel: Channel, externalId: string): Message | null
-  listMessages(conversationId: string, limit: number, after?: string): Page<Message>
-  getNote(id: string): Note | null
-  getCall(id: string): Call | null
-  callByExternalId(externalId: string): Call | null
+  getMessage(id: string): Promise<Message | null>
+  messageByExternalId(channel: Channel, externalId: string): Promise<Message | null>
+  listMessages(conversationId: string, limit: number, after?: string): Promise<Page<Message>>
+  getNote(id: string): Promise<Note | null>
+  getCall(id: string): Promise<Call | null>
+  callByExternalId(externalId: string): Promise<Call | null>
   /** Newest first, across the conversations the scope allows. */
-  timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Page<TimelineEntry>
-  queuedOutbound(limit: number): OutboundItem[]
+  timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Promise<Page<TimelineEntry>>
+  queuedOutbound(limit: number): Promise<OutboundItem[]>
   /** The identity an outbound message goes to: the customer's address on the message's channel. */
-  recipientFor(message: Message): Identity | null
+  recipientFor(message: Message): Promise<Identity | null>
 
   /** Changes after `after` the scope may see, in seq order. */
-  changesAfter(after: number, limit: number, scope: InboxScope): PullResponse
-  lastSeq(): number
-  counts(): Counts
-  lastMutationId(clientId: string): number
-  dueDeadLetters(now: number, limit: number): DeadLetter[]
+  changesAfter(after: number, limit: number, scope: InboxScope): Promise<PullResponse>
+  lastSeq(): Promise<number>
+  counts(): Promise<Counts>
+  lastMutationId(clientId: string): Promise<number>
+  dueDeadLetters(now: number, limit: number): Promise<DeadLetter[]>
   /** Every letter, due or not, of the inboxes the scope allows, soonest retry first. */
-  deadLetters(scope: InboxScope, limit: number): DeadLetter[]
+  deadLetters(scope: InboxScope, limit: number): Promise<DeadLetter[]>
   /** Customers with this name (case-insensitive) and an email address at `domain`, except `exceptCustomerId`. */
-  customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Customer[]
+  customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Promise<Customer[]>
   /** Suggestions involving the customer, on either side, newest first. */
-  customerSuggestions(customerId: string): CustomerSuggestion[]
-  getCustomerSuggestion(id: string): CustomerSuggestion | null
+  customerSuggestions(customerId: string): Promise<CustomerSuggestion[]>
+  getCustomerSuggestion(id: string): Promise<CustomerSuggestion | null>
   /** The identity_suggested events that announced this suggestion. */
-  suggestionEvents(suggestionId: string): TimelineEvent[]
+  suggestionEvents(suggestionId: string): Promise<TimelineEvent[]>
   /** Every conversation of the customer, whatever the inbox. */
-  conversationsOf(customerId: string): Conversation[]
-  conversationItems(conversationId: string): ConversationItems
-  getCustomerMerge(id: string): CustomerMerge | null
+  conversationsOf(customerId: string): Promise<Conversation[]>
+  conversationItems(conversationId: string): Promise<ConversationItems>
+  getCustomerMerge(id: string): Promise<CustomerMerge | null>
   /** A connector's saved resume point (JSON), or null; server-internal, never synced. */
-  getConnectorState(connector: string, key: string): unknown
+  getConnectorState(connector: string, key: string): Promise<unknown>
 }
 
 export interface StoreWriter extends StoreReader {
   /** Inserts or replaces the entity and appends its change row; returns the change. */
-  put<E extends EntityName>(entity: E, data: EntityTypes[E]): StoredChange
-  insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): void
-  touchToken(tokenHash: string, at: number): void
-  insertIntegration(integration: IntegrationInfo, tokenHash: string): void
+  put<E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange>
+  insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): Promise<void>
+  touchToken(tokenHash: string, at: number): Promise<void>
+  insertIntegration(integration: IntegrationInfo, tokenHash: string): Promise<void>
   /** False when there is no such integration or it was already revoked. */
-  revokeIntegration(id: string, at: number): boolean
-  touchIntegration(id: string, at: number): void
+  revokeIntegration(id: string, at: number): Promise<boolean>
+  touchIntegration(id: string, at: number): Promise<void>
   /** False when no such token exists (already revoked). */
-  deleteToken(tokenHash: string): boolean
-  setPasswordHash(userId: string, hash: string): void
-  setLastMutationId(clientId: string, userId: string, mutationId: number): void
-  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number, actor?: Actor | null): number
-  retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): void
-  deleteDeadLetter(id: number): void
+  deleteToken(tokenHash: string): Promise<boolean>
+  setPasswordHash(userId: string, hash: string): Promise<void>
+  setLastMutationId(clientId: string, userId: string, mutationId: number): Promise<void>
+  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number, actor?: Actor | null): Promise<number>
+  retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): Promise<void>
+  deleteDeadLetter(id: number): Promise<void>
   /** False when the pair of customers already has a suggestion (either way round). */
-  addCustomerSuggestion(suggestion: CustomerSuggestion): boolean
-  setConnectorState(connector: string, key: string, value: unknown): void
-  setSuggestionStatus(id: string, status: CustomerSuggestion['status']): void
+  addCustomerSuggestion(suggestion: CustomerSuggestion): Promise<boolean>
+  setConnectorState(connector: string, key: string, value: unknown): Promise<void>
+  setSuggestionStatus(id: string, status: CustomerSuggestion['status']): Promise<void>
   /** Marks every open suggestion between the two customers (either way round) with `status`. */
-  settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): CustomerSuggestion[]
-  addCustomerMerge(merge: CustomerMerge): void
-  markMergeUndone(id: string, at: number): void
+  settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): Promise<CustomerSuggestion[]>
+  addCustomerMerge(merge: CustomerMerge): Promise<void>
+  markMergeUndone(id: string, at: number): Promise<void>
 }
 
 export interface Store extends StoreReader {
@@ -258,20 +258,28 @@ export interface Store extends StoreReader {
    * Runs `fn` in one transaction. Every entity write and its change row commit together or not
    * at all; the changes written are returned after commit so the caller can fan them out. Each
    * change row records `actor`; a write without one may only touch rows outside the change log.
+   * Writes run one at a time: `fn` must do only store work through `w` (never await the network,
+   * never call `write` again: it would wait for itself), and reads through the store itself see
+   * only what is committed.
    */
-  write<T>(fn: (w: StoreWriter) => T, actor?: Actor): { result: T; changes: StoredChange[] }
+  write<T>(fn: (w: StoreWriter) => Promise<T>, actor?: Actor): Promise<{ result: T; changes: StoredChange[] }>
   /**
    * Group commit: runs each write in its own savepoint inside ONE transaction, its changes
    * recorded as its actor's. A write that throws is rolled back alone and reported in its
    * outcome; the others commit together, and the changes returned are theirs, in order.
    */
-  writeEach<T>(writes: readonly ActorWrite<T>[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] }
-  close(): void
+  writeEach<T>(writes: readonly ActorWrite<T>[]): Promise<{ outcomes: WriteOutcome<T>[]; changes: StoredChange[] }>
+  /**
+   * `listener` hears each transaction's changes right after it commits, in commit order, before
+   * the next write begins (the change feed subscribes here).
+   */
+  onCommit(listener: (changes: StoredChange[]) => void): void
+  close(): Promise<void>
 }
 
 export type WriteOutcome<T> = { ok: true; result: T } | { ok: false; error: unknown }
 
 export interface ActorWrite<T> {
   actor: Actor
-  run: (w: StoreWriter) => T
+  run: (w: StoreWriter) => Promise<T>
 }

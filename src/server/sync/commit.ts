@@ -2,40 +2,36 @@ import type { Actor } from '../../shared/actors'
 import type { ActorWrite, Store, StoreWriter, StoredChange, WriteOutcome } from '../store/store'
 
 /** Runs one transaction and, after it commits, hands its changes to every listener. */
-export type Commit = <T>(fn: (w: StoreWriter) => T) => T
+export type Commit = <T>(fn: (w: StoreWriter) => Promise<T>) => Promise<T>
 
 export type ChangeListener = (changes: StoredChange[]) => void
 
 /**
  * The only way server code writes: listeners (socket pokes, outbound delivery) hear about a
- * change strictly after it is durable, and in commit order.
+ * change strictly after it is durable, and in commit order (the store announces each commit
+ * before the next write begins).
  */
 export class ChangeFeed {
   private readonly listeners = new Set<ChangeListener>()
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    store.onCommit((changes) => this.publish(changes))
+  }
 
   /**
    * A commit whose changes are recorded as made by `actor`. Whoever starts the work (a socket
    * for its user, a route for its caller, a connector) binds it, so the code below never guesses.
    */
   as(actor: Actor): Commit {
-    return (fn) => {
-      const { result, changes } = this.store.write(fn, actor)
-      this.publish(changes)
-      return result
-    }
+    return async (fn) => (await this.store.write(fn, actor)).result
   }
 
   /** Group commit (see Store.writeEach): one transaction, one fan-out, an outcome per write. */
-  commitEach<T>(writes: readonly ActorWrite<T>[]): WriteOutcome<T>[] {
-    const { outcomes, changes } = this.store.writeEach(writes)
-    this.publish(changes)
-    return outcomes
+  async commitEach<T>(writes: readonly ActorWrite<T>[]): Promise<WriteOutcome<T>[]> {
+    return (await this.store.writeEach(writes)).outcomes
   }
 
   private publish(changes: StoredChange[]): void {
-    if (changes.length === 0) return
     for (const listener of this.listeners) {
       try {
         listener(changes)

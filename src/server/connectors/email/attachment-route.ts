@@ -35,7 +35,7 @@ export function registerAttachmentRoute(app: FastifyInstance, files: AttachmentS
     const tokens = auth()
     if (!tokens) return reply.status(503).send(errorBody('internal', 'the email connector is not running yet'))
     const token = bearerToken(request.headers.authorization)
-    const accepted = tokens.user(token)
+    const accepted = await tokens.user(token)
     if (!accepted.ok) return refuseToken(reply, token, accepted.reason)
     const { user } = accepted
     const stored = files.open(request.params.sha256)

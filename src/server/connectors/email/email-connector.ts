@@ -20,11 +20,11 @@ export const EMAIL_CONNECTOR_TYPE = 'imap-smtp'
 export const attachmentsDir = (dataDir: string): string => path.join(dataDir, 'attachments')
 
 /** Every message of a conversation, oldest first. */
-function conversationMessages(store: StoreReader, conversationId: string): Message[] {
+async function conversationMessages(store: StoreReader, conversationId: string): Promise<Message[]> {
   const all: Message[] = []
   let after: string | undefined
   do {
-    const page = store.listMessages(conversationId, 500, after)
+    const page = await store.listMessages(conversationId, 500, after)
     all.push(...page.items)
     after = page.next ?? undefined
   } while (after)
@@ -107,13 +107,13 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
   }
 
   /** A bounce of one of our replies marks that reply failed, with the server's reason. */
-  function handleBounce(mail: ParsedMail, bounce: Extract<MailKind, { kind: 'bounce' }>, uid: number): void {
+  async function handleBounce(mail: ParsedMail, bounce: Extract<MailKind, { kind: 'bounce' }>, uid: number): Promise<void> {
     const ctx = running()
     const failed: string[] = []
     for (const id of bounce.bouncedMessageIds) {
-      const original = ctx.store.messageByExternalId('email', id)
+      const original = await ctx.store.messageByExternalId('email', id)
       if (!original || original.direction !== 'outbound') continue
-      ctx.reportDelivery(original.id, { status: 'failed', error: `bounced: ${bounce.diagnostic ?? bounce.reason}`.slice(0, 2000) })
+      await ctx.reportDelivery(original.id, { status: 'failed', error: `bounced: ${bounce.diagnostic ?? bounce.reason}`.slice(0, 2000) })
       failed.push(original.id)
     }
     ctx.log.info(
@@ -158,9 +158,9 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
     async send(message: Message, recipient: Identity) {
       const ctx = running()
       if (!sender) throw new Error(`connector ${name} is not running`)
-      const conversation = ctx.store.getConversation(message.conversationId)
+      const conversation = await ctx.store.getConversation(message.conversationId)
       if (!conversation) throw new Error(`message ${message.id} belongs to unknown conversation ${message.conversationId}`)
-      const thread = conversationMessages(ctx.store, conversation.id)
+      const thread = await conversationMessages(ctx.store, conversation.id)
       const headers = replyHeaders(conversation, thread, message)
       const sent = await sender.send(message, recipient, headers, quotedHistory(thread, message))
       return { externalId: sent.messageId, ...(sent.refusedCc ? { refused: sent.refusedCc } : {}) }

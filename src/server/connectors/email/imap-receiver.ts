@@ -154,7 +154,7 @@ export class ImapReceiver {
     const box = client.mailbox
     if (!box) throw new Error('no mailbox is open')
     const uidValidity = box.uidValidity.toString()
-    const saved = MailboxCursor.safeParse(this.options.store.getConnectorState(this.options.stateOwner, this.stateKey))
+    const saved = MailboxCursor.safeParse(await this.options.store.getConnectorState(this.options.stateOwner, this.stateKey))
     if (saved.success && saved.data.uidValidity === uidValidity) {
       let lastUid = saved.data.lastUid
       // "n:*" always matches the newest message, even when its UID is below n: filter.
@@ -163,7 +163,7 @@ export class ImapReceiver {
         if (this.stopped) return
         await this.fetchAndHandle(client, uid)
         lastUid = uid
-        this.saveCursor({ uidValidity, lastUid })
+        await this.saveCursor({ uidValidity, lastUid })
       }
       return
     }
@@ -179,7 +179,7 @@ export class ImapReceiver {
       if (this.stopped) return
       await this.fetchAndHandle(client, uid)
     }
-    this.saveCursor({ uidValidity, lastUid: Math.max(baseline, unseen.at(-1) ?? 0) })
+    await this.saveCursor({ uidValidity, lastUid: Math.max(baseline, unseen.at(-1) ?? 0) })
   }
 
   private async fetchAndHandle(client: ImapFlow, uid: number): Promise<void> {
@@ -188,10 +188,10 @@ export class ImapReceiver {
     if (message && message.source) await this.options.handle(message.source, uid)
   }
 
-  private saveCursor(cursor: MailboxCursor): void {
-    const saved = MailboxCursor.safeParse(this.options.store.getConnectorState(this.options.stateOwner, this.stateKey))
+  private async saveCursor(cursor: MailboxCursor): Promise<void> {
+    const saved = MailboxCursor.safeParse(await this.options.store.getConnectorState(this.options.stateOwner, this.stateKey))
     if (saved.success && saved.data.uidValidity === cursor.uidValidity && saved.data.lastUid === cursor.lastUid) return
-    this.options.store.write((w) => w.setConnectorState(this.options.stateOwner, this.stateKey, cursor))
+    await this.options.store.write((w) => w.setConnectorState(this.options.stateOwner, this.stateKey, cursor))
   }
 }
 

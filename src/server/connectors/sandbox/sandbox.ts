@@ -15,6 +15,8 @@ export function createSandboxConnector(options: { deliveryDelayMs?: number; inbo
   const inbox = options.inbox
   let context: ConnectorContext | null = null
   const timers = new Set<NodeJS.Timeout>()
+  /** Reports being recorded: stop waits for them, so none writes after the connector stopped. */
+  const reporting = new Set<Promise<void>>()
   return {
     name: inbox ? `sandbox:${inbox.name}` : 'sandbox',
     inbox: inbox?.name ?? null,
@@ -26,6 +28,7 @@ export function createSandboxConnector(options: { deliveryDelayMs?: number; inbo
       for (const t of timers) clearTimeout(t)
       timers.clear()
       context = null
+      await Promise.all(reporting)
     },
     async send(message: Message, _recipient: Identity) {
       if (inbox && message.template) {
@@ -35,7 +38,10 @@ export function createSandboxConnector(options: { deliveryDelayMs?: number; inbo
       const externalId = `sandbox-${randomUUID()}`
       const timer = setTimeout(() => {
         timers.delete(timer)
-        context?.reportDelivery(message.id, { status: 'delivered' })
+        const report = context?.reportDelivery(message.id, { status: 'delivered' })
+        if (!report) return
+        reporting.add(report)
+        void report.finally(() => reporting.delete(report))
       }, delay)
       timers.add(timer)
       return { externalId }

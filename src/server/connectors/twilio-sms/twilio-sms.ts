@@ -175,7 +175,7 @@ class TwilioSmsConnector implements Connector {
         ctx.log.warn({ MessageSid, MessageStatus }, 'SMS status callback with an unknown status; ignored')
         return reply.status(204).send()
       }
-      const messageId = this.messageFor(ctx, (request.query as Record<string, unknown>).messageId, MessageSid)
+      const messageId = await this.messageFor(ctx, (request.query as Record<string, unknown>).messageId, MessageSid)
       if (!messageId) {
         ctx.log.info({ MessageSid, MessageStatus }, 'SMS status callback for a message Threadline did not send; ignored')
         return reply.status(204).send()
@@ -185,7 +185,7 @@ class TwilioSmsConnector implements Connector {
           status === 'failed'
             ? `SMS ${MessageStatus.toLowerCase()}${ErrorCode ? ` (Twilio error ${ErrorCode}${ErrorMessage ? `: ${ErrorMessage}` : ''})` : ''}`
             : undefined
-        ctx.reportDelivery(messageId, { status, externalId: MessageSid, ...(error ? { error } : {}) })
+        await ctx.reportDelivery(messageId, { status, externalId: MessageSid, ...(error ? { error } : {}) })
       }
       return reply.status(204).send()
     })
@@ -195,12 +195,12 @@ class TwilioSmsConnector implements Connector {
    * The message a status callback is about: the id our send put in the callback URL (the
    * callback can arrive before the send's own result is recorded), else the provider's id.
    */
-  private messageFor(ctx: ConnectorContext, queryId: unknown, sid: string): string | null {
+  private async messageFor(ctx: ConnectorContext, queryId: unknown, sid: string): Promise<string | null> {
     if (typeof queryId === 'string') {
-      const m = ctx.store.getMessage(queryId)
+      const m = await ctx.store.getMessage(queryId)
       if (m && m.channel === 'sms' && m.direction === 'outbound' && (m.externalId === null || m.externalId === sid)) return m.id
     }
-    return ctx.store.messageByExternalId('sms', sid)?.id ?? null
+    return (await ctx.store.messageByExternalId('sms', sid))?.id ?? null
   }
 
   async start(context: ConnectorContext): Promise<void> {

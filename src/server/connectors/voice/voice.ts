@@ -96,7 +96,7 @@ class VoiceConnector implements Connector {
     if (!params) return reply
     const parsed = CallWebhook.safeParse(flattenForm(params))
     if (!parsed.success) return refuseMalformed(request, reply, ctx, this.inbox, what, z.prettifyError(parsed.error))
-    const item = this.toInbound(ctx, parsed.data)
+    const item = await this.toInbound(ctx, parsed.data)
     if (typeof item === 'string') return refuseMalformed(request, reply, ctx, this.inbox, what, item)
     if (item === UNKNOWN_CALL) return unknownCall(request, reply, ctx, parsed.data.CallSid)
     try {
@@ -112,8 +112,8 @@ class VoiceConnector implements Connector {
   }
 
   /** The webhook as a normalized call item, UNKNOWN_CALL, or why it cannot be one. */
-  private toInbound(ctx: ConnectorContext, hook: CallWebhook): InboundMessage | typeof UNKNOWN_CALL | string {
-    const stored = ctx.store.callByExternalId(hook.CallSid)
+  private async toInbound(ctx: ConnectorContext, hook: CallWebhook): Promise<InboundMessage | typeof UNKNOWN_CALL | string> {
+    const stored = await ctx.store.callByExternalId(hook.CallSid)
     const namesNobody = hook.From === undefined && hook.To === undefined
     // Twilio's recording and transcription callbacks carry the CallSid only: they can only
     // update a call whose own webhook came first.

@@ -137,7 +137,13 @@ class WebchatConnector implements Connector, ChatInbox {
     if (agents) {
       this.agentsWereOnline = agents.onlineCount(this.inbox) > 0
       this.cleanups.push(agents.onChange(() => this.presenceChanged()))
-      this.cleanups.push(agents.onAgentTyping((e) => this.agentTyping(e.conversationId, e.user.name, e.typing)))
+      this.cleanups.push(
+        agents.onAgentTyping((e) => {
+          this.agentTyping(e.conversationId, e.user.name, e.typing).catch((err: unknown) =>
+            context.log.error({ err, inbox: this.inbox, conversationId: e.conversationId }, 'relaying an agent typing notice failed'),
+          )
+        }),
+      )
     }
   }
 
@@ -152,7 +158,7 @@ class WebchatConnector implements Connector, ChatInbox {
   async send(message: Message, _recipient: Identity): Promise<{ externalId: string }> {
     const { hub, context } = this
     if (!hub || !context) throw new Error('the web chat connector is not running')
-    const visitorId = this.visitorOfConversation(context.store.getConversation(message.conversationId))
+    const visitorId = this.visitorOfConversation(await context.store.getConversation(message.conversationId))
     if (!visitorId) throw new Error(`conversation ${message.conversationId} is not a web chat of inbox "${this.inbox}"`)
     const room = visitorRoom(visitorId)
     const chatMessage = toChatMessage(message)
@@ -164,7 +170,7 @@ class WebchatConnector implements Connector, ChatInbox {
       timed.emit('message', chatMessage, (err: Error | null) => {
         if (err || delivered) return
         delivered = true
-        context.reportDelivery(message.id, { status: 'delivered' })
+        void context.reportDelivery(message.id, { status: 'delivered' })
       })
     }
     return { externalId: `webchat-out:${message.id}` }
@@ -240,7 +246,7 @@ class WebchatConnector implements Connector, ChatInbox {
       })
     }
 
-    on('join', (payload) => {
+    on('join', async (payload) => {
       parseOrThrow(JoinRequest, payload ?? {}, 'join request')
       const session: ChatSession = {
         token: signVisitorToken(this.settings.secret, this.inbox, visitorId),
@@ -249,7 +255,7 @@ class WebchatConnector implements Connector, ChatInbox {
         greeting: this.settings.greeting,
         preChatForm: this.settings.preChatForm,
         agentsOnline: this.agentsOnline(),
-        history: this.history(visitorId),
+        history: await this.history(visitorId),
       }
       return session
     })
@@ -327,12 +333,12 @@ class WebchatConnector implements Connector, ChatInbox {
       return { ok: true }
     })
 
-    on('typing', (payload) => {
+    on('typing', async (payload) => {
       const req = parseOrThrow(TypingRequest, payload, 'typing notice')
-      const conversation = context.store.conversationByThreadKey('chat', threadKeyOf(visitorId))
+      const conversation = await context.store.conversationByThreadKey('chat', threadKeyOf(visitorId))
       // Before the first message there is no conversation for an agent to watch.
       if (conversation && conversation.inbox === this.inbox) {
-        const name = contact.name ?? context.store.getCustomer(conversation.customerId)?.name ?? 'Visitor'
+        const name = contact.name ?? (await context.store.getCustomer(conversation.customerId))?.name ?? 'Visitor'
         context.agents?.notifyCustomerTyping(this.inbox, {
           conversationId: conversation.id,
           customerId: conversation.customerId,
@@ -353,7 +359,7 @@ class WebchatConnector implements Connector, ChatInbox {
     const context = this.context
     if (!context) throw new Error('the web chat connector is not running')
     // A resend of a stored message (its acknowledgement was lost) is answered, never refused: nothing accepted is lost.
-    const stored = context.store.messageByExternalId('chat', item.externalId)
+    const stored = await context.store.messageByExternalId('chat', item.externalId)
     if (stored) return toChatMessage(stored)
     this.limits.admitMessage(visitorId, Date.now())
     const named = contact.name ? { name: contact.name } : {}
@@ -375,7 +381,7 @@ class WebchatConnector implements Connector, ChatInbox {
       ...(item.subject ? { subject: item.subject } : {}),
     }
     const result = await context.ingest(inbound)
-    const message = context.store.getMessage(result.itemId)
+    const message = await context.store.getMessage(result.itemId)
     if (!message) throw new Error(`ingested chat message ${result.itemId} is missing`)
     return toChatMessage(message)
   }
@@ -384,14 +390,14 @@ class WebchatConnector implements Connector, ChatInbox {
     return contact.email !== undefined && this.codes.isProven(visitorId, emailKey(contact.email), Date.now())
   }
 
-  private history(visitorId: string): ChatMessage[] {
+  private async history(visitorId: string): Promise<ChatMessage[]> {
     const store = this.context?.store
-    const conversation = store?.conversationByThreadKey('chat', threadKeyOf(visitorId))
+    const conversation = await store?.conversationByThreadKey('chat', threadKeyOf(visitorId))
     if (!store || !conversation || conversation.inbox !== this.inbox) return []
     const messages: ChatMessage[] = []
     let after: string | undefined
     do {
-      const page = store.listMessages(conversation.id, 500, after)
+      const page = await store.listMessages(conversation.id, 500, after)
       for (const m of page.items) {
         // A reply still queued arrives live when it is sent; a failed one never reached the visitor.
         if (m.direction === 'outbound' && (m.deliveryStatus === 'queued' || m.deliveryStatus === 'failed')) continue
@@ -419,8 +425,8 @@ class WebchatConnector implements Connector, ChatInbox {
     this.hub?.io.to(inboxRoom(this.inbox)).emit('presence', { agentsOnline: online })
   }
 
-  private agentTyping(conversationId: string, name: string, typing: boolean): void {
-    const visitorId = this.visitorOfConversation(this.context?.store.getConversation(conversationId) ?? null)
+  private async agentTyping(conversationId: string, name: string, typing: boolean): Promise<void> {
+    const visitorId = this.visitorOfConversation((await this.context?.store.getConversation(conversationId)) ?? null)
     if (visitorId) this.hub?.io.to(visitorRoom(visitorId)).emit('typing', { typing, name })
   }
 }

@@ -39,17 +39,17 @@ const PAGE = 200
  * When the customer last wrote to this WhatsApp number, looking back no further than the
  * window: the timeline is read newest first and the scan stops at the window's start.
  */
-export function lastInboundAt(store: StoreReader, customerId: string, inbox: string, now: number): number | null {
+export async function lastInboundAt(store: StoreReader, customerId: string, inbox: string, now: number): Promise<number | null> {
   const since = now - WHATSAPP_WINDOW_MS
   const inboxOf = new Map<string, string | undefined>()
   let before: string | undefined
   for (;;) {
-    const page = store.timeline(customerId, null, PAGE, before)
+    const page = await store.timeline(customerId, null, PAGE, before)
     for (const entry of page.items) {
       if (entry.at < since) return null
       if (entry.kind !== 'message' || entry.item.channel !== 'whatsapp' || entry.item.direction !== 'inbound') continue
       const conversationId = entry.item.conversationId
-      if (!inboxOf.has(conversationId)) inboxOf.set(conversationId, store.getConversation(conversationId)?.inbox)
+      if (!inboxOf.has(conversationId)) inboxOf.set(conversationId, (await store.getConversation(conversationId))?.inbox)
       if (inboxOf.get(conversationId) === inbox) return entry.item.sentAt
     }
     if (!page.next) return null
@@ -171,12 +171,12 @@ class WhatsAppConnector implements Connector {
       }
     }
     for (const { wamid, report } of statuses) {
-      const message = ctx.store.messageByExternalId('whatsapp', wamid)
+      const message = await ctx.store.messageByExternalId('whatsapp', wamid)
       if (!message) {
         ctx.log.info({ wamid, status: report.status }, 'WhatsApp status for a message Threadline did not send; ignored')
         continue
       }
-      ctx.reportDelivery(message.id, report)
+      await ctx.reportDelivery(message.id, report)
     }
     return reply.status(200).send({ ok: true })
   }
@@ -200,7 +200,7 @@ class WhatsAppConnector implements Connector {
     const ctx = this.context
     if (!ctx) throw new Error('the WhatsApp connector is not running')
     const now = Date.now()
-    const last = lastInboundAt(ctx.store, message.customerId, this.inbox, now)
+    const last = await lastInboundAt(ctx.store, message.customerId, this.inbox, now)
     const window = whatsappWindow(last, now)
     if (!window.open) {
       throw new Error(

@@ -32,6 +32,7 @@ import type {
   OutboundItem,
   Page,
   Store,
+  StoreReader,
   StoreWriter,
   StoredApiToken,
   StoredChange,
@@ -55,7 +56,16 @@ function restrictToOwner(dbPath: string): void {
 
 /** Opens (creating if needed) the SQLite store at `dbPath` and brings its schema up to date. */
 export function openSqliteStore(dbPath: string): Store {
-  return new SqliteStore(openSqliteDatabase(dbPath))
+  if (dbPath === ':memory:') {
+    throw new Error('the SQLite store needs a database file: its reads and writes use two connections to it')
+  }
+  const writeDb = openSqliteDatabase(dbPath)
+  try {
+    return new SqliteStore(writeDb, openSqliteDatabase(dbPath))
+  } catch (err) {
+    writeDb.close()
+    throw err
+  }
 }
 
 /** The connection a store runs on, set up as the store needs it. */
@@ -170,18 +180,14 @@ const integrationOf = (r: IntegrationRow): IntegrationInfo => ({
   revokedAt: r.revoked_at,
 })
 
-class SqliteStore implements Store {
+/** The reads, on whichever connection the class is given. */
+class SqliteReads implements StoreReader {
   private readonly statements = new Map<string, Database.Statement>()
-  private pending: StoredChange[] | null = null
-  /** Who the changes of the write in progress are recorded as made by. */
-  private actor: Actor | null = null
-  // Writes are methods of this class too, but callers only reach them through write().
-  private readonly writer: StoreWriter = this
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(protected readonly db: Database.Database) {}
 
   /** Prepared statements are cached by their SQL text. */
-  private stmt(sql: string): Database.Statement {
+  protected stmt(sql: string): Database.Statement {
     let s = this.statements.get(sql)
     if (!s) {
       s = this.db.prepare(sql)
@@ -190,68 +196,495 @@ class SqliteStore implements Store {
     return s
   }
 
-  private one<E extends EntityName>(entity: E, sql: string, params: unknown): EntityTypes[E] | null {
+  protected one<E extends EntityName>(entity: E, sql: string, params: unknown): EntityTypes[E] | null {
     const row = this.stmt(sql).get(params as never) as Row | undefined
     return row ? fromRow(entity, row) : null
   }
 
-  private many<E extends EntityName>(entity: E, sql: string, params: unknown): EntityTypes[E][] {
+  protected many<E extends EntityName>(entity: E, sql: string, params: unknown): EntityTypes[E][] {
     return (this.stmt(sql).all(params as never) as Row[]).map((r) => fromRow(entity, r))
   }
 
-  private byId<E extends EntityName>(entity: E, id: string): EntityTypes[E] | null {
+  protected byId<E extends EntityName>(entity: E, id: string): EntityTypes[E] | null {
     return this.one(entity, `SELECT * FROM ${TABLES[entity]} WHERE id = ?`, [id])
   }
 
-  write<T>(fn: (w: StoreWriter) => T, actor?: Actor): { result: T; changes: StoredChange[] } {
-    if (this.pending) throw new Error('store.write() cannot be nested')
-    const changes: StoredChange[] = []
-    this.pending = changes
-    this.actor = actor ?? null
-    try {
-      // IMMEDIATE takes the write lock first, waiting out another writer (the CLI) for the busy
-      // timeout: a deferred transaction that read first is refused at once when it turns to
-      // writing after the other one committed.
-      const result = this.db.transaction(() => fn(this.writer)).immediate()
-      return { result, changes }
-    } finally {
-      this.pending = null
-      this.actor = null
+
+  async getCustomerSuggestion(id: string): Promise<CustomerSuggestion | null> {
+    const row = this.stmt('SELECT customer_id, candidate_id FROM customer_suggestions WHERE id = ?').get(id) as
+      | { customer_id: string }
+      | undefined
+    if (!row) return null
+    return this.suggestionRows(row.customer_id).find((s) => s.id === id) ?? null
+  }
+
+  async suggestionEvents(suggestionId: string): Promise<TimelineEvent[]> {
+    return this.many(
+      'event',
+      `SELECT e.* FROM events e JOIN customer_suggestions s ON s.conversation_id = e.conversation_id
+       WHERE s.id = @id AND e.type = 'identity_suggested' AND e.data ->> '$.suggestionId' = @id`,
+      { id: suggestionId },
+    )
+  }
+
+  async conversationsOf(customerId: string): Promise<Conversation[]> {
+    return this.many('conversation', 'SELECT * FROM conversations WHERE customer_id = ? ORDER BY created_at, id', [customerId])
+  }
+
+  async conversationItems(conversationId: string): Promise<ConversationItems> {
+    const all = <E extends 'message' | 'note' | 'call' | 'event'>(entity: E, table: string): EntityTypes[E][] =>
+      this.many(entity, `SELECT * FROM ${table} WHERE conversation_id = ? ORDER BY id`, [conversationId])
+    return {
+      messages: all('message', 'messages'),
+      notes: all('note', 'notes'),
+      calls: all('call', 'calls'),
+      events: all('event', 'events'),
     }
   }
 
-  writeEach<T>(writes: readonly ActorWrite<T>[]): { outcomes: WriteOutcome<T>[]; changes: StoredChange[] } {
-    if (this.pending) throw new Error('store.writeEach() cannot be nested')
-    const changes: StoredChange[] = []
-    this.pending = changes
-    try {
-      const outcomes = this.db.transaction(() =>
-        writes.map(({ actor, run }): WriteOutcome<T> => {
-          const mark = changes.length
-          this.actor = actor
-          try {
-            // A nested better-sqlite3 transaction is a savepoint: a throw undoes this function alone.
-            return { ok: true, result: this.db.transaction(() => run(this.writer))() }
-          } catch (error) {
-            changes.length = mark
-            return { ok: false, error }
-          }
-        }),
-      ).immediate()
-      return { outcomes, changes }
-    } finally {
-      this.pending = null
-      this.actor = null
+  async getCustomerMerge(id: string): Promise<CustomerMerge | null> {
+    const r = this.stmt('SELECT * FROM customer_merges WHERE id = ?').get(id) as
+      | { id: string; source_id: string; target_id: string; moved: string; merged_by: string; merged_at: number; undone_at: number | null }
+      | undefined
+    if (!r) return null
+    return {
+      id: r.id,
+      sourceId: r.source_id,
+      targetId: r.target_id,
+      moved: JSON.parse(r.moved) as CustomerMerge['moved'],
+      mergedBy: r.merged_by,
+      mergedAt: r.merged_at,
+      undoneAt: r.undone_at,
     }
   }
 
-  close(): void {
-    this.db.close()
+  async getUser(id: string): Promise<User | null> {
+    return this.byId('user', id)
   }
 
-  // ---- writes (only reachable through write()) ----
+  async getUserByEmail(email: string): Promise<User | null> {
+    return this.one('user', 'SELECT * FROM users WHERE email = ?', [email.trim().toLowerCase()])
+  }
 
-  put<E extends EntityName>(entity: E, data: EntityTypes[E]): StoredChange {
+  async listUsers(): Promise<User[]> {
+    return this.many('user', 'SELECT * FROM users ORDER BY name, id', [])
+  }
+
+  async teamsInUse(): Promise<string[]> {
+    const rows = this.stmt(
+      'SELECT team FROM users WHERE team IS NOT NULL UNION SELECT team FROM conversations WHERE team IS NOT NULL ORDER BY 1',
+    ).all() as { team: string }[]
+    return rows.map((r) => r.team)
+  }
+
+  async apiTokenByHash(tokenHash: string): Promise<StoredApiToken | null> {
+    const row = this.stmt('SELECT * FROM api_tokens WHERE token_hash = ?').get(tokenHash) as ApiTokenRow | undefined
+    return row ? apiTokenOf(row) : null
+  }
+
+  async apiTokensByHash(tokenHashes: readonly string[]): Promise<StoredApiToken[]> {
+    return this.stmt('SELECT * FROM api_tokens WHERE token_hash IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(tokenHashes))
+      .map((r) => apiTokenOf(r as ApiTokenRow))
+  }
+
+  async getApiToken(id: string): Promise<StoredApiToken | null> {
+    const row = this.stmt('SELECT * FROM api_tokens WHERE id = ?').get(id) as ApiTokenRow | undefined
+    return row ? apiTokenOf(row) : null
+  }
+
+  async listApiTokens(userId: string | null): Promise<StoredApiToken[]> {
+    return this.stmt('SELECT * FROM api_tokens WHERE @userId IS NULL OR user_id = @userId ORDER BY created_at DESC, id')
+      .all({ userId })
+      .map((r) => apiTokenOf(r as ApiTokenRow))
+  }
+
+  async integrationByTokenHash(tokenHash: string): Promise<IntegrationInfo | null> {
+    const row = this.stmt('SELECT * FROM integrations WHERE token_hash = ?').get(tokenHash) as IntegrationRow | undefined
+    return row ? integrationOf(row) : null
+  }
+
+  async getIntegration(id: string): Promise<IntegrationInfo | null> {
+    const row = this.stmt('SELECT * FROM integrations WHERE id = ?').get(id) as IntegrationRow | undefined
+    return row ? integrationOf(row) : null
+  }
+
+  async listIntegrations(): Promise<IntegrationInfo[]> {
+    return this.stmt('SELECT * FROM integrations ORDER BY created_at, id')
+      .all()
+      .map((r) => integrationOf(r as IntegrationRow))
+  }
+
+  async passwordHashOf(userId: string): Promise<string | null> {
+    const row = this.stmt('SELECT hash FROM user_passwords WHERE user_id = ?').get(userId) as { hash: string } | undefined
+    return row?.hash ?? null
+  }
+
+  async getCustomer(id: string): Promise<Customer | null> {
+    return this.byId('customer', id)
+  }
+
+  /**
+   * Customers merged into another are not listed: a match on one (its old name) stands for the
+   * customer it was merged into, once. The merged-away names are found through the merges
+   * (few rows) rather than by reading every customer, and merges can chain (A into B, then B
+   * into C), so the customer that stands is reached by following merged_into by primary key.
+   */
+  async searchCustomers(search: CustomerSearch): Promise<Customer[]> {
+    const scope = scopeParam(search.scope)
+    if (!search.query) {
+      return this.many(
+        'customer',
+        `SELECT * FROM customers WHERE merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
+         ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
+        { scope, limit: search.limit, offset: search.offset },
+      )
+    }
+    const like = `%${search.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    return this.many(
+      'customer',
+      `SELECT * FROM customers
+       WHERE merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
+         AND (name LIKE @like ESCAPE '\\'
+           OR id IN (SELECT customer_id FROM identities WHERE address LIKE @like ESCAPE '\\')
+           OR id IN (
+             WITH RECURSIVE survivor(id) AS (
+               SELECT m.target_id FROM customer_merges m
+                 JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
+                WHERE s.name LIKE @like ESCAPE '\\'
+               UNION
+               SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
+             )
+             SELECT id FROM survivor))
+       ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
+      { like, scope, limit: search.limit, offset: search.offset },
+    )
+  }
+
+  async customerVisible(customerId: string, scope: InboxScope): Promise<boolean> {
+    if (scope === null) return true
+    return this.stmt(`SELECT 1 FROM customers WHERE id = @id AND ${CUSTOMER_IN_SCOPE}`).get({ id: customerId, scope: scopeParam(scope) }) !== undefined
+  }
+
+  async identitiesOf(customerId: string): Promise<Identity[]> {
+    return this.identityRows(customerId)
+  }
+
+  protected identityRows(customerId: string): Identity[] {
+    return this.many('identity', 'SELECT * FROM identities WHERE customer_id = ? ORDER BY created_at, id', [customerId])
+  }
+
+  async getIdentity(id: string): Promise<Identity | null> {
+    return this.byId('identity', id)
+  }
+
+  async findIdentity(kind: IdentityKind, address: string): Promise<Identity | null> {
+    return this.one('identity', 'SELECT * FROM identities WHERE kind = ? AND address = ?', [kind, address])
+  }
+
+  async getConversation(id: string): Promise<Conversation | null> {
+    return this.byId('conversation', id)
+  }
+
+  async listConversations(f: ConversationFilter): Promise<Page<Conversation>> {
+    const where: string[] = [scopeClause('inbox')]
+    const params: Record<string, unknown> = { scope: scopeParam(f.scope), limit: f.limit + 1 }
+    const filter = (column: string, key: string, value: unknown): void => {
+      if (value === undefined) return
+      where.push(`${column} = @${key}`)
+      params[key] = value
+    }
+    filter('status', 'status', f.status)
+    filter('inbox', 'inbox', f.inbox)
+    filter('channel', 'channel', f.channel)
+    filter('customer_id', 'customerId', f.customerId)
+    if (f.assigneeId === null) where.push('assignee_id IS NULL')
+    else filter('assignee_id', 'assigneeId', f.assigneeId)
+    const after = decodeCursor(f.after)
+    if (after) {
+      where.push('(last_message_at < @at OR (last_message_at = @at AND id > @id))')
+      params.at = after[0]
+      params.id = after[1]
+    }
+    const rows = this.many(
+      'conversation',
+      `SELECT * FROM conversations WHERE ${where.join(' AND ')} ORDER BY last_message_at DESC, id LIMIT @limit`,
+      params,
+    )
+    const items = rows.slice(0, f.limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > f.limit && last ? encodeCursor([last.lastMessageAt, last.id]) : null }
+  }
+
+  async conversationByThreadKey(channel: Channel, threadKey: string): Promise<Conversation | null> {
+    return this.one(
+      'conversation',
+      'SELECT * FROM conversations WHERE channel = ? AND thread_key = ? ORDER BY created_at DESC LIMIT 1',
+      [channel, threadKey],
+    )
+  }
+
+  async conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null> {
+    if (externalIds.length === 0) return null
+    return this.one(
+      'conversation',
+      `SELECT c.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.channel = ? AND m.external_id IN (SELECT value FROM json_each(?))
+       ORDER BY m.sent_at DESC LIMIT 1`,
+      [channel, JSON.stringify(externalIds)],
+    )
+  }
+
+  async latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null> {
+    return this.one(
+      'conversation',
+      `SELECT * FROM conversations
+       WHERE customer_id = @customerId AND channel = @channel AND status != 'resolved'
+         AND (@inbox IS NULL OR inbox = @inbox)
+       ORDER BY last_message_at DESC, rowid DESC LIMIT 1`, // two in one millisecond: the newer one
+      { customerId, channel, inbox },
+    )
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    return this.byId('message', id)
+  }
+
+  async messageByExternalId(channel: Channel, externalId: string): Promise<Message | null> {
+    return this.one('message', 'SELECT * FROM messages WHERE channel = ? AND external_id = ?', [channel, externalId])
+  }
+
+  async listMessages(conversationId: string, limit: number, after?: string): Promise<Page<Message>> {
+    const cursor = decodeCursor(after)
+    const rows = this.many(
+      'message',
+      `SELECT * FROM messages WHERE conversation_id = @conversationId
+         AND (@at IS NULL OR sent_at > @at OR (sent_at = @at AND id > @id))
+       ORDER BY sent_at, id LIMIT @limit`,
+      { conversationId, at: cursor?.[0] ?? null, id: cursor?.[1] ?? null, limit: limit + 1 },
+    )
+    const items = rows.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > limit && last ? encodeCursor([last.sentAt, last.id]) : null }
+  }
+
+  async getNote(id: string): Promise<Note | null> {
+    return this.byId('note', id)
+  }
+
+  async getCall(id: string): Promise<Call | null> {
+    return this.byId('call', id)
+  }
+
+  async callByExternalId(externalId: string): Promise<Call | null> {
+    return this.one('call', 'SELECT * FROM calls WHERE external_id = ?', [externalId])
+  }
+
+  async timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Promise<Page<TimelineEntry>> {
+    const cursor = decodeCursor(before)
+    const params = {
+      customerId,
+      scope: scopeParam(scope),
+      at: cursor?.[0] ?? null,
+      id: cursor?.[1] ?? null,
+      limit: limit + 1,
+    }
+    const query = (table: string, at: string): string =>
+      `SELECT t.* FROM ${table} t JOIN conversations c ON c.id = t.conversation_id
+       WHERE t.customer_id = @customerId AND ${scopeClause('c.inbox')}
+         AND (@at IS NULL OR t.${at} < @at OR (t.${at} = @at AND t.id < @id))
+       ORDER BY t.${at} DESC, t.id DESC LIMIT @limit`
+    const entries: TimelineEntry[] = [
+      ...this.many('message', query('messages', 'sent_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'message', at: item.sentAt, item }),
+      ),
+      ...this.many('note', query('notes', 'created_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'note', at: item.createdAt, item }),
+      ),
+      ...this.many('call', query('calls', 'started_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'call', at: item.startedAt, item }),
+      ),
+      ...this.many('event', query('events', 'created_at'), params).map(
+        (item): TimelineEntry => ({ kind: 'event', at: item.createdAt, item }),
+      ),
+    ]
+    entries.sort((a, b) => b.at - a.at || (a.item.id < b.item.id ? 1 : a.item.id > b.item.id ? -1 : 0))
+    const items = entries.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: entries.length > limit && last ? encodeCursor([last.at, last.item.id]) : null }
+  }
+
+  async queuedOutbound(limit: number): Promise<OutboundItem[]> {
+    const messages = this.many(
+      'message',
+      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT ?`,
+      [limit],
+    )
+    return messages.map((message) => ({ message, recipient: this.recipientOf(message) }))
+  }
+
+  async recipientFor(message: Message): Promise<Identity | null> {
+    return this.recipientOf(message)
+  }
+
+  /** The identity an outbound message goes to: the customer's address on the message's channel. */
+  private recipientOf(message: Message): Identity | null {
+    const kind: IdentityKind = message.channel === 'sms' || message.channel === 'voice' ? 'phone' : message.channel
+    return this.one(
+      'identity',
+      'SELECT * FROM identities WHERE customer_id = ? AND kind = ? ORDER BY created_at DESC, id LIMIT 1',
+      [message.customerId, kind],
+    )
+  }
+
+  async changesAfter(after: number, limit: number, scope: InboxScope): Promise<PullResponse> {
+    // One read snapshot: another process (the CLI) committing between the page query and the
+    // newest-seq query would otherwise be skipped by the cursor.
+    return this.db.transaction(() => this.changesAfterInSnapshot(after, limit, scope))()
+  }
+
+  private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope): PullResponse {
+    const rows = this.stmt(
+      `SELECT seq, entity, entity_id, op, data FROM changes
+       WHERE seq > @after
+         AND (inbox IS NOT NULL AND ${scopeClause('inbox')}
+           OR inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')}))
+       ORDER BY seq LIMIT @limit`,
+    ).all({ after, limit: limit + 1, scope: scopeParam(scope) }) as {
+      seq: number
+      entity: EntityName
+      entity_id: string
+      op: 'upsert' | 'delete'
+      data: string | null
+    }[]
+    const hasMore = rows.length > limit
+    const changes: Change[] = rows.slice(0, limit).map((r) => ({
+      seq: r.seq,
+      entity: r.entity,
+      id: r.entity_id,
+      op: r.op,
+      data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+    }))
+    // Without more rows, everything up to the newest seq was scanned, including changes this
+    // scope may not see, so the cursor moves past them too.
+    const cursor = hasMore ? (changes.at(-1)?.seq ?? after) : Math.max(after, this.newestSeq())
+    return { changes, cursor, hasMore }
+  }
+
+  async lastSeq(): Promise<number> {
+    return this.newestSeq()
+  }
+
+  private newestSeq(): number {
+    const row = this.stmt('SELECT MAX(seq) AS seq FROM changes').get() as { seq: number | null }
+    return row.seq ?? 0
+  }
+
+  async counts(): Promise<Counts> {
+    const count = (table: string): number =>
+      (this.stmt(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+    return {
+      customers: count('customers'),
+      conversations: count('conversations'),
+      messages: count('messages'),
+      lastSeq: this.newestSeq(),
+    }
+  }
+
+  async lastMutationId(clientId: string): Promise<number> {
+    const row = this.stmt('SELECT last_mutation_id FROM client_mutations WHERE client_id = ?').get(clientId) as
+      | { last_mutation_id: number }
+      | undefined
+    return row?.last_mutation_id ?? 0
+  }
+
+  async getConnectorState(connector: string, key: string): Promise<unknown> {
+    const row = this.stmt('SELECT value FROM connector_state WHERE connector = ? AND key = ?').get(connector, key) as
+      | { value: string }
+      | undefined
+    return row ? (JSON.parse(row.value) as unknown) : null
+  }
+
+  async customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Promise<Customer[]> {
+    const pattern = `%@${domain.replace(/[\\%_]/g, (c) => `\\${c}`)}`
+    return this.many(
+      'customer',
+      `SELECT c.* FROM customers c
+       WHERE c.name = @name COLLATE NOCASE AND c.id != @except
+         AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.id AND i.kind = 'email' AND i.address LIKE @pattern ESCAPE '\\')
+       ORDER BY c.last_activity_at DESC, c.id LIMIT @limit`,
+      { name, except: exceptCustomerId, pattern, limit },
+    )
+  }
+
+  async customerSuggestions(customerId: string): Promise<CustomerSuggestion[]> {
+    return this.suggestionRows(customerId)
+  }
+
+  protected suggestionRows(customerId: string): CustomerSuggestion[] {
+    const rows = this.stmt(
+      `SELECT * FROM customer_suggestions WHERE customer_id = @id OR candidate_id = @id ORDER BY created_at DESC, id`,
+    ).all({ id: customerId }) as {
+      id: string
+      customer_id: string
+      candidate_id: string
+      reason: CustomerSuggestion['reason']
+      detail: string
+      conversation_id: string
+      status: CustomerSuggestion['status']
+      created_at: number
+    }[]
+    return rows.map((r) => ({
+      id: r.id,
+      customerId: r.customer_id,
+      candidateId: r.candidate_id,
+      reason: r.reason,
+      detail: r.detail,
+      conversationId: r.conversation_id,
+      status: r.status,
+      createdAt: r.created_at,
+    }))
+  }
+
+  async dueDeadLetters(now: number, limit: number): Promise<DeadLetter[]> {
+    return this.stmt('SELECT * FROM dead_letters WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?')
+      .all(now, limit)
+      .map((r) => deadLetterOf(r as DeadLetterRow))
+  }
+
+  async deadLetters(scope: InboxScope, limit: number): Promise<DeadLetter[]> {
+    // A letter of no known inbox fails the scope clause (NULL IN …), so only an unscoped reader sees it.
+    return this.stmt(`SELECT * FROM dead_letters WHERE ${scopeClause('inbox')} ORDER BY next_attempt_at, id LIMIT @limit`)
+      .all({ scope: scopeParam(scope), limit })
+      .map((r) => deadLetterOf(r as DeadLetterRow))
+  }
+}
+
+/**
+ * The writes, on the write connection: reached only through SqliteStore.write(), which holds the
+ * transaction open around them, so reads through it see the transaction's own rows.
+ */
+class SqliteWrites extends SqliteReads implements StoreWriter {
+  private pending: StoredChange[] | null = null
+  /** Who the changes of the write in progress are recorded as made by. */
+  private actor: Actor | null = null
+
+  /** Starts collecting a transaction's changes. */
+  begin(changes: StoredChange[]): void {
+    this.pending = changes
+  }
+
+  /** Records the changes that follow as `actor`'s. */
+  actAs(actor: Actor | null): void {
+    this.actor = actor
+  }
+
+  end(): void {
+    this.pending = null
+    this.actor = null
+  }
+
+  async put<E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> {
     if (!this.pending) throw new Error('store.put() outside store.write()')
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
@@ -314,7 +747,7 @@ class SqliteStore implements Store {
     const logged = new Set((this.pending ?? []).filter((c) => c.customerId === customerId).map((c) => c.id))
     const customer = this.byId('customer', customerId)
     if (customer && !logged.has(customer.id)) this.recordChange('customer', customer)
-    for (const identity of this.identitiesOf(customerId)) {
+    for (const identity of this.identityRows(customerId)) {
       if (!logged.has(identity.id)) this.recordChange('identity', identity)
     }
   }
@@ -331,7 +764,7 @@ class SqliteStore implements Store {
     return null
   }
 
-  insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): void {
+  async insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): Promise<void> {
     this.stmt('INSERT INTO api_tokens (id, token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?, ?)').run(
       token.id,
       token.tokenHash,
@@ -341,7 +774,7 @@ class SqliteStore implements Store {
     )
   }
 
-  insertIntegration(integration: IntegrationInfo, tokenHash: string): void {
+  async insertIntegration(integration: IntegrationInfo, tokenHash: string): Promise<void> {
     this.stmt(
       `INSERT INTO integrations (id, name, inboxes, token_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -355,44 +788,44 @@ class SqliteStore implements Store {
     )
   }
 
-  revokeIntegration(id: string, at: number): boolean {
+  async revokeIntegration(id: string, at: number): Promise<boolean> {
     return this.stmt('UPDATE integrations SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
   }
 
-  touchIntegration(id: string, at: number): void {
+  async touchIntegration(id: string, at: number): Promise<void> {
     this.stmt('UPDATE integrations SET last_used_at = ? WHERE id = ?').run(at, id)
   }
 
-  touchToken(tokenHash: string, at: number): void {
+  async touchToken(tokenHash: string, at: number): Promise<void> {
     this.stmt('UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?').run(at, tokenHash)
   }
 
-  deleteToken(tokenHash: string): boolean {
+  async deleteToken(tokenHash: string): Promise<boolean> {
     return this.stmt('DELETE FROM api_tokens WHERE token_hash = ?').run(tokenHash).changes > 0
   }
 
-  setPasswordHash(userId: string, hash: string): void {
+  async setPasswordHash(userId: string, hash: string): Promise<void> {
     this.stmt(
       `INSERT INTO user_passwords (user_id, hash, updated_at) VALUES (?, ?, ?)
        ON CONFLICT(user_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`,
     ).run(userId, hash, Date.now())
   }
 
-  setLastMutationId(clientId: string, userId: string, mutationId: number): void {
+  async setLastMutationId(clientId: string, userId: string, mutationId: number): Promise<void> {
     this.stmt(
       `INSERT INTO client_mutations (client_id, user_id, last_mutation_id, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT(client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, updated_at = excluded.updated_at`,
     ).run(clientId, userId, mutationId, Date.now())
   }
 
-  addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number, actor: Actor | null = null): number {
+  async addDeadLetter(kind: string, inbox: string | null, payload: unknown, error: string, nextAttemptAt: number, actor: Actor | null = null): Promise<number> {
     const info = this.stmt(
       'INSERT INTO dead_letters (kind, inbox, payload, error, attempts, next_attempt_at, actor, created_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)',
     ).run(kind, inbox, JSON.stringify(payload), error, nextAttemptAt, actor, Date.now())
     return Number(info.lastInsertRowid)
   }
 
-  retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): void {
+  async retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): Promise<void> {
     this.stmt('UPDATE dead_letters SET attempts = attempts + 1, error = ?, next_attempt_at = ? WHERE id = ?').run(
       error,
       nextAttemptAt,
@@ -400,11 +833,11 @@ class SqliteStore implements Store {
     )
   }
 
-  deleteDeadLetter(id: number): void {
+  async deleteDeadLetter(id: number): Promise<void> {
     this.stmt('DELETE FROM dead_letters WHERE id = ?').run(id)
   }
 
-  addCustomerSuggestion(s: CustomerSuggestion): boolean {
+  async addCustomerSuggestion(s: CustomerSuggestion): Promise<boolean> {
     const info = this.stmt(
       `INSERT OR IGNORE INTO customer_suggestions
          (id, customer_id, candidate_id, reason, detail, conversation_id, status, created_at)
@@ -413,468 +846,131 @@ class SqliteStore implements Store {
     return info.changes === 1
   }
 
-  setConnectorState(connector: string, key: string, value: unknown): void {
+  async setConnectorState(connector: string, key: string, value: unknown): Promise<void> {
     this.stmt(
       `INSERT INTO connector_state (connector, key, value, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT(connector, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     ).run(connector, key, JSON.stringify(value), Date.now())
   }
 
-  setSuggestionStatus(id: string, status: CustomerSuggestion['status']): void {
+  async setSuggestionStatus(id: string, status: CustomerSuggestion['status']): Promise<void> {
     this.stmt('UPDATE customer_suggestions SET status = ? WHERE id = ?').run(status, id)
   }
 
-  settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): CustomerSuggestion[] {
-    const open = this.customerSuggestions(a).filter(
+  async settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): Promise<CustomerSuggestion[]> {
+    const open = this.suggestionRows(a).filter(
       (s) => s.status === 'open' && (s.customerId === b || s.candidateId === b),
     )
-    for (const s of open) this.setSuggestionStatus(s.id, status)
+    for (const s of open) this.stmt('UPDATE customer_suggestions SET status = ? WHERE id = ?').run(status, s.id)
     return open.map((s) => ({ ...s, status }))
   }
 
-  addCustomerMerge(m: CustomerMerge): void {
+  async addCustomerMerge(m: CustomerMerge): Promise<void> {
     this.stmt(
       `INSERT INTO customer_merges (id, source_id, target_id, moved, merged_by, merged_at, undone_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(m.id, m.sourceId, m.targetId, JSON.stringify(m.moved), m.mergedBy, m.mergedAt, m.undoneAt)
   }
 
-  markMergeUndone(id: string, at: number): void {
+  async markMergeUndone(id: string, at: number): Promise<void> {
     this.stmt('UPDATE customer_merges SET undone_at = ? WHERE id = ?').run(at, id)
   }
 
-  // ---- reads ----
+}
 
-  getCustomerSuggestion(id: string): CustomerSuggestion | null {
-    const row = this.stmt('SELECT customer_id, candidate_id FROM customer_suggestions WHERE id = ?').get(id) as
-      | { customer_id: string }
-      | undefined
-    if (!row) return null
-    return this.customerSuggestions(row.customer_id).find((s) => s.id === id) ?? null
+/**
+ * SQLite behind the store interface. Writes go through one connection, one transaction at a time;
+ * reads go through a second connection, so a read that arrives while a write's transaction is
+ * open sees what is committed, never the write's rows in progress (WAL lets both run at once).
+ */
+class SqliteStore extends SqliteReads implements Store {
+  private readonly writer: SqliteWrites
+  /** Settles when the write in progress (and every write queued before) has finished. */
+  private queue: Promise<unknown> = Promise.resolve()
+  private commitListener: ((changes: StoredChange[]) => void) | null = null
+
+  constructor(
+    private readonly writeDb: Database.Database,
+    readDb: Database.Database,
+  ) {
+    super(readDb)
+    this.writer = new SqliteWrites(writeDb)
   }
 
-  suggestionEvents(suggestionId: string): TimelineEvent[] {
-    return this.many(
-      'event',
-      `SELECT e.* FROM events e JOIN customer_suggestions s ON s.conversation_id = e.conversation_id
-       WHERE s.id = @id AND e.type = 'identity_suggested' AND e.data ->> '$.suggestionId' = @id`,
-      { id: suggestionId },
-    )
+  onCommit(listener: (changes: StoredChange[]) => void): void {
+    this.commitListener = listener
   }
 
-  conversationsOf(customerId: string): Conversation[] {
-    return this.many('conversation', 'SELECT * FROM conversations WHERE customer_id = ? ORDER BY created_at, id', [customerId])
+  /** Runs `fn` once every write queued before it has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn)
+    this.queue = run.catch(() => undefined)
+    return run
   }
 
-  conversationItems(conversationId: string): ConversationItems {
-    const all = <E extends 'message' | 'note' | 'call' | 'event'>(entity: E, table: string): EntityTypes[E][] =>
-      this.many(entity, `SELECT * FROM ${table} WHERE conversation_id = ? ORDER BY id`, [conversationId])
-    return {
-      messages: all('message', 'messages'),
-      notes: all('note', 'notes'),
-      calls: all('call', 'calls'),
-      events: all('event', 'events'),
+  write<T>(fn: (w: StoreWriter) => Promise<T>, actor?: Actor): Promise<{ result: T; changes: StoredChange[] }> {
+    return this.exclusive(async () => {
+      const changes: StoredChange[] = []
+      const result = await this.transaction(changes, async () => {
+        this.writer.actAs(actor ?? null)
+        return fn(this.writer)
+      })
+      return { result, changes }
+    })
+  }
+
+  writeEach<T>(writes: readonly ActorWrite<T>[]): Promise<{ outcomes: WriteOutcome<T>[]; changes: StoredChange[] }> {
+    return this.exclusive(async () => {
+      const changes: StoredChange[] = []
+      const outcomes = await this.transaction(changes, async () => {
+        const outcomes: WriteOutcome<T>[] = []
+        for (const { actor, run } of writes) {
+          const mark = changes.length
+          this.writer.actAs(actor)
+          // A savepoint per write: a throw undoes this write alone.
+          this.writeDb.exec('SAVEPOINT item')
+          try {
+            const result = await run(this.writer)
+            this.writeDb.exec('RELEASE item')
+            outcomes.push({ ok: true, result })
+          } catch (error) {
+            this.writeDb.exec('ROLLBACK TO item')
+            this.writeDb.exec('RELEASE item')
+            changes.length = mark
+            outcomes.push({ ok: false, error })
+          }
+        }
+        return outcomes
+      })
+      return { outcomes, changes }
+    })
+  }
+
+  /** One transaction around `fn`, its changes collected in `changes` and announced after commit. */
+  private async transaction<T>(changes: StoredChange[], fn: () => Promise<T>): Promise<T> {
+    // IMMEDIATE takes the write lock first, waiting out another writer (the CLI) for the busy
+    // timeout: a deferred transaction that read first is refused at once when it turns to
+    // writing after the other one committed.
+    this.writeDb.exec('BEGIN IMMEDIATE')
+    this.writer.begin(changes)
+    try {
+      const result = await fn()
+      this.writeDb.exec('COMMIT')
+      if (changes.length > 0) this.commitListener?.(changes)
+      return result
+    } catch (err) {
+      // SQLite may already have rolled back (a full disk, say); then there is nothing to undo.
+      if (this.writeDb.inTransaction) this.writeDb.exec('ROLLBACK')
+      throw err
+    } finally {
+      this.writer.end()
     }
   }
 
-  getCustomerMerge(id: string): CustomerMerge | null {
-    const r = this.stmt('SELECT * FROM customer_merges WHERE id = ?').get(id) as
-      | { id: string; source_id: string; target_id: string; moved: string; merged_by: string; merged_at: number; undone_at: number | null }
-      | undefined
-    if (!r) return null
-    return {
-      id: r.id,
-      sourceId: r.source_id,
-      targetId: r.target_id,
-      moved: JSON.parse(r.moved) as CustomerMerge['moved'],
-      mergedBy: r.merged_by,
-      mergedAt: r.merged_at,
-      undoneAt: r.undone_at,
-    }
-  }
-
-  getUser(id: string): User | null {
-    return this.byId('user', id)
-  }
-
-  getUserByEmail(email: string): User | null {
-    return this.one('user', 'SELECT * FROM users WHERE email = ?', [email.trim().toLowerCase()])
-  }
-
-  listUsers(): User[] {
-    return this.many('user', 'SELECT * FROM users ORDER BY name, id', [])
-  }
-
-  teamsInUse(): string[] {
-    const rows = this.stmt(
-      'SELECT team FROM users WHERE team IS NOT NULL UNION SELECT team FROM conversations WHERE team IS NOT NULL ORDER BY 1',
-    ).all() as { team: string }[]
-    return rows.map((r) => r.team)
-  }
-
-  apiTokenByHash(tokenHash: string): StoredApiToken | null {
-    const row = this.stmt('SELECT * FROM api_tokens WHERE token_hash = ?').get(tokenHash) as ApiTokenRow | undefined
-    return row ? apiTokenOf(row) : null
-  }
-
-  apiTokensByHash(tokenHashes: readonly string[]): StoredApiToken[] {
-    return this.stmt('SELECT * FROM api_tokens WHERE token_hash IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(tokenHashes))
-      .map((r) => apiTokenOf(r as ApiTokenRow))
-  }
-
-  getApiToken(id: string): StoredApiToken | null {
-    const row = this.stmt('SELECT * FROM api_tokens WHERE id = ?').get(id) as ApiTokenRow | undefined
-    return row ? apiTokenOf(row) : null
-  }
-
-  listApiTokens(userId: string | null): StoredApiToken[] {
-    return this.stmt('SELECT * FROM api_tokens WHERE @userId IS NULL OR user_id = @userId ORDER BY created_at DESC, id')
-      .all({ userId })
-      .map((r) => apiTokenOf(r as ApiTokenRow))
-  }
-
-  integrationByTokenHash(tokenHash: string): IntegrationInfo | null {
-    const row = this.stmt('SELECT * FROM integrations WHERE token_hash = ?').get(tokenHash) as IntegrationRow | undefined
-    return row ? integrationOf(row) : null
-  }
-
-  getIntegration(id: string): IntegrationInfo | null {
-    const row = this.stmt('SELECT * FROM integrations WHERE id = ?').get(id) as IntegrationRow | undefined
-    return row ? integrationOf(row) : null
-  }
-
-  listIntegrations(): IntegrationInfo[] {
-    return this.stmt('SELECT * FROM integrations ORDER BY created_at, id')
-      .all()
-      .map((r) => integrationOf(r as IntegrationRow))
-  }
-
-  passwordHashOf(userId: string): string | null {
-    const row = this.stmt('SELECT hash FROM user_passwords WHERE user_id = ?').get(userId) as { hash: string } | undefined
-    return row?.hash ?? null
-  }
-
-  getCustomer(id: string): Customer | null {
-    return this.byId('customer', id)
-  }
-
-  /**
-   * Customers merged into another are not listed: a match on one (its old name) stands for the
-   * customer it was merged into, once. The merged-away names are found through the merges
-   * (few rows) rather than by reading every customer, and merges can chain (A into B, then B
-   * into C), so the customer that stands is reached by following merged_into by primary key.
-   */
-  searchCustomers(search: CustomerSearch): Customer[] {
-    const scope = scopeParam(search.scope)
-    if (!search.query) {
-      return this.many(
-        'customer',
-        `SELECT * FROM customers WHERE merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
-         ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
-        { scope, limit: search.limit, offset: search.offset },
-      )
-    }
-    const like = `%${search.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    return this.many(
-      'customer',
-      `SELECT * FROM customers
-       WHERE merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
-         AND (name LIKE @like ESCAPE '\\'
-           OR id IN (SELECT customer_id FROM identities WHERE address LIKE @like ESCAPE '\\')
-           OR id IN (
-             WITH RECURSIVE survivor(id) AS (
-               SELECT m.target_id FROM customer_merges m
-                 JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
-                WHERE s.name LIKE @like ESCAPE '\\'
-               UNION
-               SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
-             )
-             SELECT id FROM survivor))
-       ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
-      { like, scope, limit: search.limit, offset: search.offset },
-    )
-  }
-
-  customerVisible(customerId: string, scope: InboxScope): boolean {
-    if (scope === null) return true
-    return this.stmt(`SELECT 1 FROM customers WHERE id = @id AND ${CUSTOMER_IN_SCOPE}`).get({ id: customerId, scope: scopeParam(scope) }) !== undefined
-  }
-
-  identitiesOf(customerId: string): Identity[] {
-    return this.many('identity', 'SELECT * FROM identities WHERE customer_id = ? ORDER BY created_at, id', [customerId])
-  }
-
-  getIdentity(id: string): Identity | null {
-    return this.byId('identity', id)
-  }
-
-  findIdentity(kind: IdentityKind, address: string): Identity | null {
-    return this.one('identity', 'SELECT * FROM identities WHERE kind = ? AND address = ?', [kind, address])
-  }
-
-  getConversation(id: string): Conversation | null {
-    return this.byId('conversation', id)
-  }
-
-  listConversations(f: ConversationFilter): Page<Conversation> {
-    const where: string[] = [scopeClause('inbox')]
-    const params: Record<string, unknown> = { scope: scopeParam(f.scope), limit: f.limit + 1 }
-    const filter = (column: string, key: string, value: unknown): void => {
-      if (value === undefined) return
-      where.push(`${column} = @${key}`)
-      params[key] = value
-    }
-    filter('status', 'status', f.status)
-    filter('inbox', 'inbox', f.inbox)
-    filter('channel', 'channel', f.channel)
-    filter('customer_id', 'customerId', f.customerId)
-    if (f.assigneeId === null) where.push('assignee_id IS NULL')
-    else filter('assignee_id', 'assigneeId', f.assigneeId)
-    const after = decodeCursor(f.after)
-    if (after) {
-      where.push('(last_message_at < @at OR (last_message_at = @at AND id > @id))')
-      params.at = after[0]
-      params.id = after[1]
-    }
-    const rows = this.many(
-      'conversation',
-      `SELECT * FROM conversations WHERE ${where.join(' AND ')} ORDER BY last_message_at DESC, id LIMIT @limit`,
-      params,
-    )
-    const items = rows.slice(0, f.limit)
-    const last = items.at(-1)
-    return { items, next: rows.length > f.limit && last ? encodeCursor([last.lastMessageAt, last.id]) : null }
-  }
-
-  conversationByThreadKey(channel: Channel, threadKey: string): Conversation | null {
-    return this.one(
-      'conversation',
-      'SELECT * FROM conversations WHERE channel = ? AND thread_key = ? ORDER BY created_at DESC LIMIT 1',
-      [channel, threadKey],
-    )
-  }
-
-  conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Conversation | null {
-    if (externalIds.length === 0) return null
-    return this.one(
-      'conversation',
-      `SELECT c.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
-       WHERE m.channel = ? AND m.external_id IN (SELECT value FROM json_each(?))
-       ORDER BY m.sent_at DESC LIMIT 1`,
-      [channel, JSON.stringify(externalIds)],
-    )
-  }
-
-  latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Conversation | null {
-    return this.one(
-      'conversation',
-      `SELECT * FROM conversations
-       WHERE customer_id = @customerId AND channel = @channel AND status != 'resolved'
-         AND (@inbox IS NULL OR inbox = @inbox)
-       ORDER BY last_message_at DESC, rowid DESC LIMIT 1`, // two in one millisecond: the newer one
-      { customerId, channel, inbox },
-    )
-  }
-
-  getMessage(id: string): Message | null {
-    return this.byId('message', id)
-  }
-
-  messageByExternalId(channel: Channel, externalId: string): Message | null {
-    return this.one('message', 'SELECT * FROM messages WHERE channel = ? AND external_id = ?', [channel, externalId])
-  }
-
-  listMessages(conversationId: string, limit: number, after?: string): Page<Message> {
-    const cursor = decodeCursor(after)
-    const rows = this.many(
-      'message',
-      `SELECT * FROM messages WHERE conversation_id = @conversationId
-         AND (@at IS NULL OR sent_at > @at OR (sent_at = @at AND id > @id))
-       ORDER BY sent_at, id LIMIT @limit`,
-      { conversationId, at: cursor?.[0] ?? null, id: cursor?.[1] ?? null, limit: limit + 1 },
-    )
-    const items = rows.slice(0, limit)
-    const last = items.at(-1)
-    return { items, next: rows.length > limit && last ? encodeCursor([last.sentAt, last.id]) : null }
-  }
-
-  getNote(id: string): Note | null {
-    return this.byId('note', id)
-  }
-
-  getCall(id: string): Call | null {
-    return this.byId('call', id)
-  }
-
-  callByExternalId(externalId: string): Call | null {
-    return this.one('call', 'SELECT * FROM calls WHERE external_id = ?', [externalId])
-  }
-
-  timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Page<TimelineEntry> {
-    const cursor = decodeCursor(before)
-    const params = {
-      customerId,
-      scope: scopeParam(scope),
-      at: cursor?.[0] ?? null,
-      id: cursor?.[1] ?? null,
-      limit: limit + 1,
-    }
-    const query = (table: string, at: string): string =>
-      `SELECT t.* FROM ${table} t JOIN conversations c ON c.id = t.conversation_id
-       WHERE t.customer_id = @customerId AND ${scopeClause('c.inbox')}
-         AND (@at IS NULL OR t.${at} < @at OR (t.${at} = @at AND t.id < @id))
-       ORDER BY t.${at} DESC, t.id DESC LIMIT @limit`
-    const entries: TimelineEntry[] = [
-      ...this.many('message', query('messages', 'sent_at'), params).map(
-        (item): TimelineEntry => ({ kind: 'message', at: item.sentAt, item }),
-      ),
-      ...this.many('note', query('notes', 'created_at'), params).map(
-        (item): TimelineEntry => ({ kind: 'note', at: item.createdAt, item }),
-      ),
-      ...this.many('call', query('calls', 'started_at'), params).map(
-        (item): TimelineEntry => ({ kind: 'call', at: item.startedAt, item }),
-      ),
-      ...this.many('event', query('events', 'created_at'), params).map(
-        (item): TimelineEntry => ({ kind: 'event', at: item.createdAt, item }),
-      ),
-    ]
-    entries.sort((a, b) => b.at - a.at || (a.item.id < b.item.id ? 1 : a.item.id > b.item.id ? -1 : 0))
-    const items = entries.slice(0, limit)
-    const last = items.at(-1)
-    return { items, next: entries.length > limit && last ? encodeCursor([last.at, last.item.id]) : null }
-  }
-
-  queuedOutbound(limit: number): OutboundItem[] {
-    const messages = this.many(
-      'message',
-      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT ?`,
-      [limit],
-    )
-    return messages.map((message) => ({ message, recipient: this.recipientFor(message) }))
-  }
-
-  /** The identity an outbound message goes to: the customer's address on the message's channel. */
-  recipientFor(message: Message): Identity | null {
-    const kind: IdentityKind = message.channel === 'sms' || message.channel === 'voice' ? 'phone' : message.channel
-    return this.one(
-      'identity',
-      'SELECT * FROM identities WHERE customer_id = ? AND kind = ? ORDER BY created_at DESC, id LIMIT 1',
-      [message.customerId, kind],
-    )
-  }
-
-  changesAfter(after: number, limit: number, scope: InboxScope): PullResponse {
-    // One read snapshot: another process (the CLI) committing between the page query and the
-    // newest-seq query would otherwise be skipped by the cursor.
-    return this.db.transaction(() => this.changesAfterInSnapshot(after, limit, scope))()
-  }
-
-  private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope): PullResponse {
-    const rows = this.stmt(
-      `SELECT seq, entity, entity_id, op, data FROM changes
-       WHERE seq > @after
-         AND (inbox IS NOT NULL AND ${scopeClause('inbox')}
-           OR inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')}))
-       ORDER BY seq LIMIT @limit`,
-    ).all({ after, limit: limit + 1, scope: scopeParam(scope) }) as {
-      seq: number
-      entity: EntityName
-      entity_id: string
-      op: 'upsert' | 'delete'
-      data: string | null
-    }[]
-    const hasMore = rows.length > limit
-    const changes: Change[] = rows.slice(0, limit).map((r) => ({
-      seq: r.seq,
-      entity: r.entity,
-      id: r.entity_id,
-      op: r.op,
-      data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
-    }))
-    // Without more rows, everything up to the newest seq was scanned, including changes this
-    // scope may not see, so the cursor moves past them too.
-    const cursor = hasMore ? (changes.at(-1)?.seq ?? after) : Math.max(after, this.lastSeq())
-    return { changes, cursor, hasMore }
-  }
-
-  lastSeq(): number {
-    const row = this.stmt('SELECT MAX(seq) AS seq FROM changes').get() as { seq: number | null }
-    return row.seq ?? 0
-  }
-
-  counts(): Counts {
-    const count = (table: string): number =>
-      (this.stmt(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
-    return {
-      customers: count('customers'),
-      conversations: count('conversations'),
-      messages: count('messages'),
-      lastSeq: this.lastSeq(),
-    }
-  }
-
-  lastMutationId(clientId: string): number {
-    const row = this.stmt('SELECT last_mutation_id FROM client_mutations WHERE client_id = ?').get(clientId) as
-      | { last_mutation_id: number }
-      | undefined
-    return row?.last_mutation_id ?? 0
-  }
-
-  getConnectorState(connector: string, key: string): unknown {
-    const row = this.stmt('SELECT value FROM connector_state WHERE connector = ? AND key = ?').get(connector, key) as
-      | { value: string }
-      | undefined
-    return row ? (JSON.parse(row.value) as unknown) : null
-  }
-
-  customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Customer[] {
-    const pattern = `%@${domain.replace(/[\\%_]/g, (c) => `\\${c}`)}`
-    return this.many(
-      'customer',
-      `SELECT c.* FROM customers c
-       WHERE c.name = @name COLLATE NOCASE AND c.id != @except
-         AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.id AND i.kind = 'email' AND i.address LIKE @pattern ESCAPE '\\')
-       ORDER BY c.last_activity_at DESC, c.id LIMIT @limit`,
-      { name, except: exceptCustomerId, pattern, limit },
-    )
-  }
-
-  customerSuggestions(customerId: string): CustomerSuggestion[] {
-    const rows = this.stmt(
-      `SELECT * FROM customer_suggestions WHERE customer_id = @id OR candidate_id = @id ORDER BY created_at DESC, id`,
-    ).all({ id: customerId }) as {
-      id: string
-      customer_id: string
-      candidate_id: string
-      reason: CustomerSuggestion['reason']
-      detail: string
-      conversation_id: string
-      status: CustomerSuggestion['status']
-      created_at: number
-    }[]
-    return rows.map((r) => ({
-      id: r.id,
-      customerId: r.customer_id,
-      candidateId: r.candidate_id,
-      reason: r.reason,
-      detail: r.detail,
-      conversationId: r.conversation_id,
-      status: r.status,
-      createdAt: r.created_at,
-    }))
-  }
-
-  dueDeadLetters(now: number, limit: number): DeadLetter[] {
-    return this.stmt('SELECT * FROM dead_letters WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?')
-      .all(now, limit)
-      .map((r) => deadLetterOf(r as DeadLetterRow))
-  }
-
-  deadLetters(scope: InboxScope, limit: number): DeadLetter[] {
-    // A letter of no known inbox fails the scope clause (NULL IN …), so only an unscoped reader sees it.
-    return this.stmt(`SELECT * FROM dead_letters WHERE ${scopeClause('inbox')} ORDER BY next_attempt_at, id LIMIT @limit`)
-      .all({ scope: scopeParam(scope), limit })
-      .map((r) => deadLetterOf(r as DeadLetterRow))
+  async close(): Promise<void> {
+    // Writes already queued finish first.
+    await this.queue
+    this.writeDb.close()
+    this.db.close()
   }
 }
