@@ -66,8 +66,10 @@ async function build(size: BenchSize, seed: number, dir: string, log: (line: str
   try {
     log(`building the ${size.name} dataset (seed ${seed}, ${size.customers.toLocaleString('en')} generated customers) in ${dir}`)
     const progress = setInterval(() => {
-      const c = server.counts()
-      log(`  … ${c.messages.toLocaleString('en')} messages, ${c.conversations.toLocaleString('en')} conversations after ${((performance.now() - started) / 1000).toFixed(0)} s`)
+      void server.counts().then(
+        (c) => log(`  … ${c.messages.toLocaleString('en')} messages, ${c.conversations.toLocaleString('en')} conversations after ${((performance.now() - started) / 1000).toFixed(0)} s`),
+        () => {},
+      )
     }, 30_000)
     let demo
     try {
@@ -85,7 +87,7 @@ async function build(size: BenchSize, seed: number, dir: string, log: (line: str
     const heavyStart = performance.now()
     const heavy = await seedHeavyCustomer(server, size.heavyMessages)
     const heavyMs = performance.now() - heavyStart
-    const counts = server.counts()
+    const counts = await server.counts()
     await server.close()
     const ms = performance.now() - started
     const dataset: Dataset = {
@@ -125,15 +127,15 @@ async function build(size: BenchSize, seed: number, dir: string, log: (line: str
  * conversation is the most recent activity of the whole dataset, so it heads the inbox.
  */
 async function seedHeavyCustomer(server: SyncServer, messages: number): Promise<Dataset['heavy']> {
-  const agent = server.findUserByEmail(DEMO_AGENT_EMAIL)
+  const agent = await server.findUserByEmail(DEMO_AGENT_EMAIL)
   if (!agent) throw new Error(`the demo agent ${DEMO_AGENT_EMAIL} is missing`)
   const span = 180 * 86_400_000
   const first = HISTORY_END - 60_000 - span
   const step = Math.floor(span / messages)
   let customerId = ''
   let conversationId = ''
-  const act = (user: User, name: 'assign' | 'setStatus' | 'reply', args: unknown, at: number): void => {
-    const result = server.applyMutation(user, { name, args }, undefined, { at })
+  const act = async (user: User, name: 'assign' | 'setStatus' | 'reply', args: unknown, at: number): Promise<void> => {
+    const result = await server.applyMutation(user, { name, args }, undefined, { at })
     if (result.outcome === 'rejected') throw new Error(`heavy customer: ${name} was rejected: ${result.error}`)
   }
   for (let i = 0; i < messages; i++) {
@@ -141,7 +143,7 @@ async function seedHeavyCustomer(server: SyncServer, messages: number): Promise<
     const thread = Math.floor(i / HEAVY_CONVERSATION)
     const last = i === messages - 1
     if (i % 4 === 3 && conversationId && !last) {
-      act(agent, 'reply', { messageId: `bench-heavy-reply-${i}`, conversationId, text: `Reply ${i}: thanks, we are on it.` }, at)
+      await act(agent, 'reply', { messageId: `bench-heavy-reply-${i}`, conversationId, text: `Reply ${i}: thanks, we are on it.` }, at)
     } else {
       const result = await server.ingest({
         channel: 'chat',
@@ -155,12 +157,12 @@ async function seedHeavyCustomer(server: SyncServer, messages: number): Promise<
       })
       if (result.conversationId !== conversationId) {
         conversationId = result.conversationId
-        act(agent, 'assign', { conversationId, assigneeId: agent.id, team: agent.team }, at + 1)
+        await act(agent, 'assign', { conversationId, assigneeId: agent.id, team: agent.team }, at + 1)
       }
       customerId = result.customerId
     }
     const closesThread = (i + 1) % HEAVY_CONVERSATION === 0 && !last
-    if (closesThread) act(agent, 'setStatus', { conversationId, status: 'resolved' }, at + 2)
+    if (closesThread) await act(agent, 'setStatus', { conversationId, status: 'resolved' }, at + 2)
   }
   return { customerId, name: HEAVY_NAME, messages, openConversationId: conversationId }
 }

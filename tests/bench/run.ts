@@ -40,15 +40,15 @@ const runDir = mkdtempSync(join(tmpdir(), 'threadline-bench-'))
 const dbPath = join(runDir, 'server.sqlite')
 copyFileSync(dataset.serverDb, dbPath)
 const server = await startServer({ dbPath, logLevel: 'warn', outbound: 'none', host: '127.0.0.1', port: 0 })
-const agentUser = server.findUserByEmail(dataset.agentEmail)
+const agentUser = await server.findUserByEmail(dataset.agentEmail)
 if (!agentUser) throw new Error(`the dataset has no user ${dataset.agentEmail}`)
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
 const ctx: BenchContext = {
   options,
   dataset,
   server,
-  token: server.createToken(agentUser.id, 'benchmark'),
-  integrationToken: server.createIntegration({ name: 'benchmark', inboxes: ['Support email', 'Website chat'] }).token,
+  token: await server.createToken(agentUser.id, 'benchmark'),
+  integrationToken: (await server.createIntegration({ name: 'benchmark', inboxes: ['Support email', 'Website chat'] })).token,
   agent,
   runDir,
   cacheDir: join(runDir, 'cache'),

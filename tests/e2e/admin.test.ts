@@ -25,9 +25,9 @@ beforeAll(async () => {
       ],
     },
     async seed(server) {
-      const admin = server.createUser({ name: 'Ada Admin', email: 'ada@example.test', role: 'admin' })
+      const admin = await server.createUser({ name: 'Ada Admin', email: 'ada@example.test', role: 'admin' })
       await server.setPassword(admin.id, PASSWORD)
-      const rosa = server.createUser({ name: 'Rosa Diaz', email: 'rosa@example.test', role: 'agent', team: 'Support', inboxes: ['SMS'] })
+      const rosa = await server.createUser({ name: 'Rosa Diaz', email: 'rosa@example.test', role: 'agent', team: 'Support', inboxes: ['SMS'] })
       await server.setPassword(rosa.id, PASSWORD)
       rosaId = rosa.id
       return admin
@@ -54,7 +54,7 @@ describe('administration', () => {
     const signIn = new SignInPage(env.page)
     const workspace = new WorkspacePage(env.page)
     const admin = new AdminPage(env.page)
-    const laptop = env.server.createToken(rosaId, 'Rosa laptop')
+    const laptop = await env.server.createToken(rosaId, 'Rosa laptop')
     await env.page.goto(env.host.url)
     await signIn.signIn({ serverUrl: env.server.url, email: 'ada@example.test', password: PASSWORD })
     await workspace.inbox.waitFor()
@@ -67,7 +67,7 @@ describe('administration', () => {
 
     await admin.setInboxes('Rosa Diaz', { 'Support email': true })
     await expect.poll(() => admin.row('rosa@example.test').innerText()).toMatch(/SMS, Support email/)
-    expect(env.server.findUserByEmail('rosa@example.test')?.inboxes).toEqual(['SMS', 'Support email'])
+    expect((await env.server.findUserByEmail('rosa@example.test'))?.inboxes).toEqual(['SMS', 'Support email'])
 
     await admin.screen.getByRole('button', { name: 'Tokens of Rosa Diaz' }).click()
     const tokens = admin.tokens('Rosa Diaz')

@@ -14,7 +14,7 @@ let customerId = ''
 beforeAll(async () => {
   env = await startEnvironment({
     seed: async (server) => {
-      const agent = server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
+      const agent = await server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
       const call = await server.ingest({
         channel: 'voice',
         inbox: '+14155550100',

@@ -75,7 +75,7 @@ beforeAll(async () => {
     ],
   })
   site.setServer(t.server.url, 'Website chat')
-  token = userWithToken(t.server, 'Alex Morgan').token
+  token = (await userWithToken(t.server, 'Alex Morgan')).token
   // An agent has the app open, so the widget offers a live chat rather than the offline form.
   agentApp = (await connectClient(t.server.url, token)).socket
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })

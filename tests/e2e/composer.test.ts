@@ -55,8 +55,8 @@ beforeAll(async () => {
       ] as never,
     },
     seed: async (server) => {
-      const agent = server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
-      server.createUser({ name: 'Priya Shah', email: 'priya@example.test', role: 'agent', team: 'Billing' })
+      const agent = await server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
+      await server.createUser({ name: 'Priya Shah', email: 'priya@example.test', role: 'agent', team: 'Billing' })
       await server.ingest({
         channel: 'email',
         inbox: 'support@example.test',
@@ -83,7 +83,7 @@ beforeAll(async () => {
   })
     .compile()
     .build()
-  await dovecot.deliver(mail)
+  dovecot.deliver(mail)
   workspace = new WorkspacePage(env.page)
   await workspace.open(env.host.url)
   await workspace.inboxRow('Maya Lindqvist').first().waitFor({ timeout: 60_000 })

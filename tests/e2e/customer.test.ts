@@ -32,7 +32,7 @@ async function serverCustomer(id: string): Promise<Customer> {
 beforeAll(async () => {
   env = await startEnvironment({
     seed: async (server) => {
-      const agent = server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
+      const agent = await server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
       const now = Date.now()
       emailCustomer = await server.ingest({
         channel: 'email',
@@ -157,8 +157,8 @@ describe('customer panel', () => {
   })
 
   it('shows another agent viewing and typing in the open conversation', async () => {
-    const sam = env.server.createUser({ name: 'Sam Lee', email: 'sam@example.test', role: 'agent' })
-    const socket = io(env.server.url, { path: SOCKET_PATH, auth: { token: env.server.createToken(sam.id) }, transports: ['websocket'], reconnection: false })
+    const sam = await env.server.createUser({ name: 'Sam Lee', email: 'sam@example.test', role: 'agent' })
+    const socket = io(env.server.url, { path: SOCKET_PATH, auth: { token: await env.server.createToken(sam.id) }, transports: ['websocket'], reconnection: false })
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve())
@@ -177,7 +177,7 @@ describe('customer panel', () => {
 
   it('notifies one live message, summarizes a catch-up after going offline, and offers Retry now', async () => {
     for (const conversationId of [chatCustomer.conversationId, emailCustomer.conversationId]) {
-      const result = env.server.applyMutation(env.server.findUserByEmail('alex@example.test')!, {
+      const result = await env.server.applyMutation((await env.server.findUserByEmail('alex@example.test'))!, {
         name: 'assign',
         args: { conversationId, assigneeId: env.agent.id },
       })

@@ -11,7 +11,7 @@ let env: E2eEnvironment
 beforeAll(async () => {
   env = await startEnvironment({
     seed: async (server) => {
-      const agent = server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
+      const agent = await server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
       await server.ingest({ channel: 'sms', inbox: 'SMS', externalId: 'SM-log', from: { kind: 'phone', address: '+46701234567', name: 'Maya Lindqvist' }, text: LOG })
       return agent
     },

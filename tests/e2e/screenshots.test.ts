@@ -21,7 +21,7 @@ beforeAll(async () => {
   env = await startEnvironment({
     seed: async (server) => {
       const summary = await seedDemo(server, { seed: 7, customers: 120, now: Date.now() })
-      const user = server.findUserByEmail(summary.agentEmail)
+      const user = await server.findUserByEmail(summary.agentEmail)
       if (!user) throw new Error('the demo agent is missing')
       agent = user
       return user
@@ -97,7 +97,7 @@ describe('screenshots of the workspace on demo data', () => {
   })
 
   it('the administration screen, signed in as the demo admin', async () => {
-    const dana = env.server.findUserByEmail('dana@threadline.demo')
+    const dana = await env.server.findUserByEmail('dana@threadline.demo')
     if (!dana || dana.role !== 'admin') throw new Error('the demo has no admin')
     await env.server.setPassword(dana.id, 'threadline-demo')
     const signIn = new SignInPage(env.page)

@@ -33,7 +33,7 @@ beforeAll(async () => {
   env = await startEnvironment({
     signedOut: true,
     async seed(server) {
-      const agent = server.createUser({ name: 'Rosa Diaz', email: 'rosa@example.test', role: 'agent', team: 'Support' })
+      const agent = await server.createUser({ name: 'Rosa Diaz', email: 'rosa@example.test', role: 'agent', team: 'Support' })
       await server.setPassword(agent.id, PASSWORD)
       await server.ingest({
         channel: 'sms',

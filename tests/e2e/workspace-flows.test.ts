@@ -26,8 +26,8 @@ const serverConversation = (conversationId: string) => serverGet<Conversation>(`
 beforeAll(async () => {
   env = await startEnvironment({
     seed: async (server) => {
-      const agent = server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
-      server.createUser({ name: 'Priya Shah', email: 'priya@example.test', role: 'agent', team: 'Billing' })
+      const agent = await server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
+      await server.createUser({ name: 'Priya Shah', email: 'priya@example.test', role: 'agent', team: 'Billing' })
       const now = Date.now()
       const email = 'maya.lindqvist@example.test'
       ingested.email = await server.ingest({

@@ -36,7 +36,7 @@ beforeAll(async () => {
   env = await startEnvironment({
     viewport: { width: 1400, height: 900 },
     async seed(server) {
-      const agent = server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
+      const agent = await server.createUser({ name: 'Alex Morgan', email: 'alex@example.test', role: 'agent', team: 'Support' })
       const now = Date.now()
       const email = 'maya.lindqvist@example.test'
       const phone = '+46701234567'

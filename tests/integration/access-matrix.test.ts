@@ -89,16 +89,16 @@ let revokedToken: string
 
 beforeAll(async () => {
   t = await startTestServer()
-  for (const role of ['agent', 'supervisor', 'admin'] as const) users[role] = userWithToken(t.server, `Matrix ${role}`, { role }).user
-  integrationToken = integrationWithToken(t.server, ['SMS']).token
-  expiredToken = t.server.createToken(users.agent.id)
+  for (const role of ['agent', 'supervisor', 'admin'] as const) users[role] = (await userWithToken(t.server, `Matrix ${role}`, { role })).user
+  integrationToken = (await integrationWithToken(t.server, ['SMS'])).token
+  expiredToken = await t.server.createToken(users.agent.id)
   const db = new Database(t.dbPath)
   try {
     db.prepare('UPDATE api_tokens SET created_at = 0, last_used_at = 0 WHERE token_hash = ?').run(hashToken(expiredToken))
   } finally {
     db.close()
   }
-  revokedToken = t.server.createToken(users.agent.id)
+  revokedToken = await t.server.createToken(users.agent.id)
   expect((await api(t.server.url, 'DELETE', '/api/v1/sessions/current', { token: revokedToken })).status).toBe(204)
 })
 
@@ -107,7 +107,7 @@ afterAll(async () => {
 })
 
 /** A token for the caller; users get a fresh one per request, since signing out revokes the token it is called with. */
-function tokenOf(caller: Caller): string | undefined {
+async function tokenOf(caller: Caller): Promise<string | undefined> {
   switch (caller) {
     case 'none':
       return undefined
@@ -137,7 +137,7 @@ describe('access matrix', () => {
     const url = path.replace(/\{id\}/g, 'no-such-id')
     const outcomes: Record<string, Outcome | number> = {}
     for (const caller of CALLERS) {
-      const res = await api(t.server.url, method, url, { token: tokenOf(caller), body: row.body })
+      const res = await api(t.server.url, method, url, { token: await tokenOf(caller), body: row.body })
       outcomes[caller] = outcomeOf(res.status)
     }
     expect(outcomes).toEqual(Object.fromEntries(CALLERS.map((c) => [c, expected(row.access, c)])))
@@ -146,7 +146,7 @@ describe('access matrix', () => {
   it('lets every role use every sync event, and refuses everyone else at the handshake', async () => {
     const outcomes: Record<string, string> = {}
     for (const caller of CALLERS) {
-      const token = tokenOf(caller)
+      const token = await tokenOf(caller)
       const refused = await connectError(t.server.url, token === undefined ? {} : { token })
       if (refused !== null) {
         for (const event of Object.keys(SOCKET_EVENTS)) outcomes[`${event} ${caller}`] = refused

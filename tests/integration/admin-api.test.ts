@@ -26,7 +26,7 @@ beforeAll(async () => {
       { name: 'Support email', channel: 'email', connector: { type: 'sandbox' } },
     ],
   })
-  const made = userWithToken(t.server, 'Ada Admin', { role: 'admin' })
+  const made = await userWithToken(t.server, 'Ada Admin', { role: 'admin' })
   admin = { id: made.user.id, token: made.token }
 })
 
@@ -44,7 +44,7 @@ describe('administration over REST', () => {
       'a user with email rita@example.test already exists',
     )
 
-    const token = t.server.createToken(created.body.id)
+    const token = await t.server.createToken(created.body.id)
     const { socket } = await connectClient(t.server.url, token)
     const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve))
     const changed = await call('PATCH', `/api/v1/users/${created.body.id}`, { inboxes: ['SMS', 'Support email'], role: 'supervisor' })
@@ -57,7 +57,7 @@ describe('administration over REST', () => {
   })
 
   it('deactivates a user: tokens revoked, connections closed, sign-in refused, and no new token until reactivated', async () => {
-    const dee = userWithToken(t.server, 'Dee Activated')
+    const dee = await userWithToken(t.server, 'Dee Activated')
     await t.server.setPassword(dee.user.id, 'correct-horse-9')
     const { socket } = await connectClient(t.server.url, dee.token)
     const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve))
@@ -70,7 +70,7 @@ describe('administration over REST', () => {
     expect((await call('GET', `/api/v1/tokens?email=${encodeURIComponent(dee.user.email)}`)).body.items).toEqual([])
     const signIn = await api(t.server.url, 'POST', '/api/v1/sessions', { body: { email: dee.user.email, password: 'correct-horse-9' } })
     expect(signIn).toMatchObject({ status: 403, body: { error: { message: 'this account has been deactivated: ask an administrator to reactivate it' } } })
-    expect(() => t.server.createToken(dee.user.id)).toThrow(/is deactivated: reactivate them before giving them a token/)
+    await expect(t.server.createToken(dee.user.id)).rejects.toThrow(/is deactivated: reactivate them before giving them a token/)
     expect(lastActorOf(dee.user.id)).toBe(`user:${admin.id}`)
 
     expect((await call('POST', `/api/v1/users/${dee.user.id}/reactivate`)).body.deactivatedAt).toBeNull()
@@ -82,7 +82,7 @@ describe('administration over REST', () => {
     expect(demote).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: 'Ada Admin is the last active admin: make another user an admin before demoting or deactivating them' } } })
     expect((await call('POST', `/api/v1/users/${admin.id}/deactivate`)).status).toBe(409)
 
-    const second = userWithToken(t.server, 'Bo Admin', { role: 'admin' })
+    const second = await userWithToken(t.server, 'Bo Admin', { role: 'admin' })
     expect((await call('PATCH', `/api/v1/users/${admin.id}`, { role: 'supervisor' }, second.token)).status).toBe(200)
     expect((await call('PATCH', `/api/v1/users/${admin.id}`, { role: 'admin' }, second.token)).status).toBe(200)
   })

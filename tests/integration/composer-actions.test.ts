@@ -39,7 +39,7 @@ afterEach(async () => {
 
 describe('composer actions that start conversations', () => {
   it('are shown offline at once and land on the server, in the customer’s inbox, once it is back', async () => {
-    const agent = agentWithToken(server, 'Alex Morgan')
+    const agent = await agentWithToken(server, 'Alex Morgan')
     const dataDir = join(dir.path, 'client')
     core = await createCore({ dataDir, serverUrl: server.url, token: agent.token })
     await waitUntilSynced(core, server)

@@ -40,7 +40,7 @@ beforeAll(async () => {
       },
     ],
   })
-  token = userWithToken(t.server, 'Alex').token
+  token = (await userWithToken(t.server, 'Alex')).token
 })
 
 afterAll(async () => {
@@ -134,7 +134,7 @@ describe('email connector (IMAP in, SMTP out)', () => {
     expect(download.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''invoice.pdf")
     expect(Buffer.from(await download.arrayBuffer()).equals(invoice)).toBe(true)
     expect((await fetch(`${t.server.url}${pdf.url}`)).status).toBe(401)
-    const other = userWithToken(t.server, 'Billing Only', { inboxes: ['billing'] }).token
+    const other = (await userWithToken(t.server, 'Billing Only', { inboxes: ['billing'] })).token
     expect((await fetch(`${t.server.url}${pdf.url}`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(404)
     expect((await fetch(`${t.server.url}/api/v1/attachments/..%2Fserver.sqlite`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(400)
   })
@@ -366,7 +366,7 @@ describe('email connector (IMAP in, SMTP out)', () => {
 
   it('after a server restart, picks up the mail that arrived while it was stopped', async () => {
     const dbPath = t.dbPath
-    const before = t.server.counts()
+    const before = await t.server.counts()
     await t.server.close()
     await deliver({ from: 'eve@customers.test', subject: 'While restarting', messageId: '<restart-1@customers.test>', text: 'hi' })
     const { startServer } = await import('../../src/server/server')
@@ -399,7 +399,7 @@ describe('email connector (IMAP in, SMTP out)', () => {
       },
     }
     await ingested('eve@customers.test', '<restart-1@customers.test>')
-    expect(restarted.counts()).toMatchObject({ customers: before.customers + 1, messages: before.messages + 1 })
+    expect(await restarted.counts()).toMatchObject({ customers: before.customers + 1, messages: before.messages + 1 })
   })
 })
 

@@ -37,7 +37,7 @@ beforeEach(async () => {
       },
     ],
   })
-  token = userWithToken(t.server, 'Alex').token
+  token = (await userWithToken(t.server, 'Alex')).token
 })
 afterEach(async () => {
   await t.cleanup()
@@ -109,10 +109,10 @@ describe('Twilio SMS connector', () => {
   it('ingests a provider retry of the same MessageSid once', async () => {
     const params = inbound('Is the shop open on Sunday?')
     expect((await post(SMS_PATH, params)).status).toBe(200)
-    const before = t.server.counts()
+    const before = await t.server.counts()
     expect((await post(SMS_PATH, params)).status).toBe(200)
     expect((await post(SMS_PATH, { ...params, Body: 'a retry carries the same sid' })).status).toBe(200)
-    expect(t.server.counts()).toEqual(before)
+    expect(await t.server.counts()).toEqual(before)
     expect(before.messages).toBe(1)
   })
 
@@ -131,7 +131,7 @@ describe('Twilio SMS connector', () => {
     expect(tampered.status).toBe(403)
     const otherToken = await postTwilioForm(t.server.url, PUBLIC_URL, SMS_PATH, params, 'someone-elses-token')
     expect(otherToken.status).toBe(403)
-    expect(t.server.counts().messages).toBe(0)
+    expect((await t.server.counts()).messages).toBe(0)
   })
 
   it('answers a signed but malformed payload with 400 and the reason', async () => {
@@ -147,7 +147,7 @@ describe('Twilio SMS connector', () => {
 
     const json = await fetch(t.server.url + SMS_PATH, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     expect(json.status).toBe(415)
-    expect(t.server.counts().messages).toBe(0)
+    expect((await t.server.counts()).messages).toBe(0)
   })
 
   it('sends a reply through the REST API and follows status callbacks to delivered, never backwards', async () => {
@@ -261,7 +261,7 @@ describe('Twilio SMS connector', () => {
     let profile = await customerByPhone('+12025550143')
     expect(profile.customer.consent).toEqual({ promotional: false, sms: false })
     expect(await consentEvents(profile.customer.id)).toHaveLength(1)
-    expect(t.server.counts().messages).toBe(1)
+    expect((await t.server.counts()).messages).toBe(1)
 
     await post(SMS_PATH, inbound('START'))
     expect((await post(SMS_PATH, stop)).status).toBe(200)
@@ -294,7 +294,7 @@ describe('Twilio SMS connector', () => {
     })
     profile = await customerByPhone('+12025550143')
     expect(profile.customer.consent).toEqual({ promotional: true, sms: true })
-    expect(t.server.counts().messages).toBe(2)
+    expect((await t.server.counts()).messages).toBe(2)
     const events = await consentEvents()
     expect(events).toHaveLength(2)
     expect(events).toEqual(

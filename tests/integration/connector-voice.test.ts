@@ -19,7 +19,7 @@ beforeEach(async () => {
     outbound: 'none',
     inboxes: [{ name: 'phone', channel: 'voice', connector: { type: 'voice', authToken: AUTH_TOKEN } }],
   })
-  const created = userWithToken(t.server, 'Alex')
+  const created = await userWithToken(t.server, 'Alex')
   token = created.token
   agent = created.user
 })
@@ -70,7 +70,7 @@ describe('voice connector', () => {
       transcript: 'Hi, about my invoice',
       direction: 'inbound',
     })
-    expect(t.server.counts().conversations).toBe(1)
+    expect((await t.server.counts()).conversations).toBe(1)
   })
 
   it('folds real recording and transcription callbacks (CallSid only, no From/To) into the stored call, and answers 404 before the call is known', async () => {
@@ -86,7 +86,7 @@ describe('voice connector', () => {
     const early = await post(`${VOICE}/recording`, recording)
     expect(early.status).toBe(404)
     expect(JSON.parse(early.body).error.message).toMatch(/no call CA700 is known yet/)
-    expect(t.server.counts()).toMatchObject({ customers: 0, conversations: 0 })
+    expect(await t.server.counts()).toMatchObject({ customers: 0, conversations: 0 })
 
     await post(VOICE, call('CA700', 'ringing'))
     await post(`${VOICE}/status`, call('CA700', 'completed', { CallDuration: '52' }))
@@ -114,7 +114,7 @@ describe('voice connector', () => {
       recordingUrl: recording.RecordingUrl,
       transcript: 'Please call me about the delivery',
     })
-    expect(t.server.counts()).toMatchObject({ customers: 1, conversations: 1 })
+    expect(await t.server.counts()).toMatchObject({ customers: 1, conversations: 1 })
   })
 
   it('gives a call reported straight from initiated/ringing to its end an outcome from CallStatus', async () => {
@@ -139,14 +139,14 @@ describe('voice connector', () => {
   it('ingests provider retries once and never moves a call backwards', async () => {
     await post(VOICE, call('CA200', 'ringing'))
     await post(`${VOICE}/status`, call('CA200', 'completed', { CallDuration: '30' }))
-    const before = t.server.counts()
+    const before = await t.server.counts()
     const { calls: first } = await callsOf('+442071838750')
     expect((await post(`${VOICE}/status`, call('CA200', 'completed', { CallDuration: '30' }))).status).toBe(204)
     expect((await post(VOICE, call('CA200', 'ringing'))).status).toBe(200)
     const { calls } = await callsOf('+442071838750')
     expect(calls).toEqual(first)
     expect(calls[0]).toMatchObject({ status: 'completed', durationSeconds: 30 })
-    expect(t.server.counts()).toEqual(before)
+    expect(await t.server.counts()).toEqual(before)
   })
 
   it('records a missed call with a recording as a voicemail the team has to answer', async () => {
@@ -177,7 +177,7 @@ describe('voice connector', () => {
     expect(bySid.get('CA600')).toMatchObject({ direction: 'outbound', status: 'completed', outcome: 'answered', durationSeconds: 95 })
     expect(bySid.get('CA601')).toMatchObject({ direction: 'outbound', status: 'completed', outcome: 'missed' })
     // Our own number never became a customer.
-    expect(t.server.counts().customers).toBe(1)
+    expect((await t.server.counts()).customers).toBe(1)
     const profile = await api(t.server.url, 'GET', `/api/v1/customers/${customerId}`, { token })
     expect(profile.body.conversations.map((c: { waitingSince: number | null }) => c.waitingSince)).toEqual([null, null])
   })
@@ -194,7 +194,7 @@ describe('voice connector', () => {
     const noSid = await post(VOICE, { From: '+442071838750', CallStatus: 'ringing' })
     expect(noSid.status).toBe(400)
     expect(JSON.parse(noSid.body).error.message).toMatch(/CallSid/)
-    expect(t.server.counts()).toMatchObject({ customers: 0, conversations: 0 })
+    expect(await t.server.counts()).toMatchObject({ customers: 0, conversations: 0 })
   })
 
   it('lets an agent attach notes to the call, and refuses a written reply on a call with the reason', async () => {
@@ -202,10 +202,10 @@ describe('voice connector', () => {
     await post(`${VOICE}/status`, call('CA500', 'completed', { CallDuration: '60' }))
     const { calls } = await callsOf('+442071838750')
     const callId = calls[0]?.id as string
-    const result = t.server.applyMutation(agent, { name: 'callNote', args: { callId, notes: 'Promised a refund by Friday' } }, { clientId: 'c1', mutationId: 1 })
+    const result = await t.server.applyMutation(agent, { name: 'callNote', args: { callId, notes: 'Promised a refund by Friday' } }, { clientId: 'c1', mutationId: 1 })
     expect(result).toEqual({ id: 1, outcome: 'applied' })
     expect((await callsOf('+442071838750')).calls[0]).toMatchObject({ notes: 'Promised a refund by Friday' })
-    const unknown = t.server.applyMutation(agent, { name: 'callNote', args: { callId: 'nope', notes: 'x' } }, { clientId: 'c1', mutationId: 2 })
+    const unknown = await t.server.applyMutation(agent, { name: 'callNote', args: { callId: 'nope', notes: 'x' } }, { clientId: 'c1', mutationId: 2 })
     expect(unknown).toMatchObject({ outcome: 'rejected', error: 'unknown call nope' })
 
     const conversationId = calls[0]?.conversationId as string

@@ -183,7 +183,7 @@ beforeAll(async () => {
     ],
   })
   site.setServer(t.server.url, INBOX)
-  agent = userWithToken(t.server, 'Alex Morgan')
+  agent = await userWithToken(t.server, 'Alex Morgan')
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 })
 
@@ -248,7 +248,7 @@ describe('web chat widget', () => {
 
     // The agent replies: it appears live, and the visitor's tab acknowledging it marks it delivered.
     const replyId = randomUUID()
-    const result = t.server.applyMutation(agent.user, {
+    const result = await t.server.applyMutation(agent.user, {
       name: 'reply',
       args: { messageId: replyId, conversationId: first.conversationId, text: 'It left our warehouse this morning.' },
     })

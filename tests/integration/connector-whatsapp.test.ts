@@ -49,7 +49,7 @@ beforeEach(async () => {
       { name: 'wa-empty', channel: 'whatsapp', connector: { type: 'whatsapp-cloud', phoneNumberId: '2', accessToken: 'a', appSecret: 's', verifyToken: 'v', graphApiBaseUrl: provider.url } },
     ],
   })
-  token = userWithToken(t.server, 'Alex').token
+  token = (await userWithToken(t.server, 'Alex')).token
 })
 afterEach(async () => {
   await t.cleanup()
@@ -128,7 +128,7 @@ describe('WhatsApp Cloud connector', () => {
     const wrongShape = await post({ object: 'page', entry: [] })
     expect(wrongShape.status).toBe(400)
     expect(JSON.parse(wrongShape.body).error.message).toMatch(/malformed WhatsApp webhook/)
-    expect(t.server.counts().messages).toBe(0)
+    expect((await t.server.counts()).messages).toBe(0)
   })
 
   it('sends a reply inside the window and follows status events sent → delivered → read', async () => {
@@ -194,7 +194,7 @@ describe('WhatsApp Cloud connector', () => {
 
   it('refuses every template from an inbox that lists none', async () => {
     const inbound = await api(t.server.url, 'POST', '/api/v1/inbound', {
-      token: integrationWithToken(t.server, ['wa-empty']).token,
+      token: (await integrationWithToken(t.server, ['wa-empty'])).token,
       body: { channel: 'whatsapp', inbox: 'wa-empty', externalId: 'wamid.E1', from: { kind: 'whatsapp', address: '+4915199999999' }, text: 'Hallo', sentAt: Date.now() - 30 * 60 * 60 * 1000 },
     })
     expect(inbound.status).toBe(201)
@@ -213,7 +213,7 @@ describe('WhatsApp Cloud connector', () => {
     const raw = JSON.stringify(whoami)
     for (const secret of [ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, PHONE_ID]) expect(raw).not.toContain(secret)
     socket.close()
-    const other = userWithToken(t.server, 'Sam', { inboxes: ['wa-empty'] })
+    const other = await userWithToken(t.server, 'Sam', { inboxes: ['wa-empty'] })
     const { socket: limited } = await connectClient(t.server.url, other.token)
     expect(((await limited.emitWithAck('whoami', {})) as { inboxes: { name: string }[] }).inboxes.map((i) => i.name)).toEqual(['wa-empty'])
     limited.close()

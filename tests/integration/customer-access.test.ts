@@ -70,7 +70,7 @@ describe('customers by inbox access', () => {
   beforeEach(async () => {
     emailOnly = await t.server.ingest(emailFrom('dana@example.test', 'Dana Email', 1))
     texter = await t.server.ingest(smsFrom('+14155550101', 2))
-    smsAgent = userWithToken(t.server, 'Sol Sms', { inboxes: ['SMS'] })
+    smsAgent = await userWithToken(t.server, 'Sol Sms', { inboxes: ['SMS'] })
   })
 
   it('lists, searches and opens only the customers who wrote to the agent’s inboxes', async () => {
@@ -84,7 +84,7 @@ describe('customers by inbox access', () => {
       expect(JSON.stringify(res.body)).not.toContain('dana@example.test')
     }
     // Someone who sees every inbox sees both.
-    const all = userWithToken(t.server, 'Ada All')
+    const all = await userWithToken(t.server, 'Ada All')
     expect((await api(t.server.url, 'GET', '/api/v1/customers?q=dana', { token: all.token })).body.items).toHaveLength(1)
   })
 
@@ -127,14 +127,14 @@ describe('customers by inbox access', () => {
   })
 
   it('empties the rows an agent may no longer see from their cache when their inboxes shrink', async () => {
-    const agent = userWithToken(t.server, 'Kim Shrinks')
+    const agent = await userWithToken(t.server, 'Kim Shrinks')
     const core = await createCore({ dataDir, serverUrl: t.server.url, token: agent.token })
     cores.push(core)
     await waitUntilSynced(core, t.server)
     const has = (id: string) => readCache(dataDir).current.has(`customer:${id}`)
     expect(has(emailOnly.customerId) && has(texter.customerId)).toBe(true)
 
-    t.server.updateUserAccess(agent.user.id, { inboxes: ['SMS'] })
+    await t.server.updateUserAccess(agent.user.id, { inboxes: ['SMS'] })
     await waitFor(() => {
       const cache = readCache(dataDir)
       return !cache.current.has(`customer:${emailOnly.customerId}`) && cache.current.has(`customer:${texter.customerId}`) && cache.cursor > 0
@@ -144,7 +144,7 @@ describe('customers by inbox access', () => {
     expect([...cache.current.values()].some((row) => JSON.stringify(row).includes('dana@example.test'))).toBe(false)
 
     // Granted again, the history comes back.
-    t.server.updateUserAccess(agent.user.id, { inboxes: null })
+    await t.server.updateUserAccess(agent.user.id, { inboxes: null })
     await waitFor(() => readCache(dataDir).current.has(`message:${emailOnly.itemId}`), 'the email history to return', 20_000)
   })
 })

@@ -31,7 +31,7 @@ afterEach(async () => {
 
 describe('a chat visitor typing, relayed by the client core', () => {
   it('emits customer.typing to the renderer when the visitor starts and stops typing', async () => {
-    const agent = userWithToken(t.server, 'Alex Morgan')
+    const agent = await userWithToken(t.server, 'Alex Morgan')
     core = await createCore({ dataDir: join(t.dir, 'alex'), serverUrl: t.server.url, token: agent.token })
     const heard: IpcEvents['customer.typing'][] = []
     core.subscribe((m: IpcEventMessage) => {

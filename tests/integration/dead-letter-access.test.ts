@@ -57,7 +57,7 @@ async function fillDeadLetters(): Promise<void> {
 }
 
 async function lettersSeenBy(inboxes: string[] | null): Promise<{ kind: string; inbox: string | null; payload: unknown }[]> {
-  const { token } = userWithToken(t.server, `Supervisor ${inboxes === null ? 'all' : inboxes.join(' ') || 'none'}`, { role: 'supervisor', inboxes })
+  const { token } = await userWithToken(t.server, `Supervisor ${inboxes === null ? 'all' : inboxes.join(' ') || 'none'}`, { role: 'supervisor', inboxes })
   const res = await api(t.server.url, 'GET', '/api/v1/dead-letters?limit=1000', { token })
   expect(res.status).toBe(200)
   return res.body.items
@@ -92,7 +92,7 @@ describe('GET /api/v1/dead-letters', () => {
 
   it('still refuses agents, whatever their inboxes', async () => {
     await fillDeadLetters()
-    const { token } = userWithToken(t.server, 'Agent North', { inboxes: ['sms-north'] })
+    const { token } = await userWithToken(t.server, 'Agent North', { inboxes: ['sms-north'] })
     const res = await api(t.server.url, 'GET', '/api/v1/dead-letters', { token })
     expect(res.status).toBe(403)
     expect(res.body.error.message).toMatch(/visible to supervisors and admins only/)

@@ -68,14 +68,14 @@ describe('dead letters', () => {
   it('keeps an accepted webhook whose processing fails, shows it to supervisors, and ingests it on retry', async () => {
     const dbPath = tempDb()
     const server = await start(dbPath)
-    const supervisor = userWithToken(server, 'Sam', { role: 'supervisor' }).token
-    const agent = userWithToken(server, 'Alex').token
+    const supervisor = (await userWithToken(server, 'Sam', { role: 'supervisor' })).token
+    const agent = (await userWithToken(server, 'Alex')).token
     const repair = breakMessageInserts(dbPath)
 
     const res = await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, sms('SMboom1', 'boom'), AUTH_TOKEN)
     // Accepted: it is durable in the dead-letter table, so Twilio must not be told to give up.
     expect(res.status).toBe(200)
-    expect(server.counts().messages).toBe(0)
+    expect((await server.counts()).messages).toBe(0)
 
     const letters = await api(server.url, 'GET', '/api/v1/dead-letters', { token: supervisor })
     expect(letters.status).toBe(200)
@@ -87,17 +87,17 @@ describe('dead letters', () => {
     expect(forAgent.body.error.message).toMatch(/supervisors and admins only/)
 
     repair()
-    await eventually(async () => server.counts().messages === 1, 'the dead letter to be retried', 20_000)
+    await eventually(async () => (await server.counts()).messages === 1, 'the dead letter to be retried', 20_000)
     expect((await api(server.url, 'GET', '/api/v1/dead-letters', { token: supervisor })).body.items).toEqual([])
     // Twilio retrying the original webhook now changes nothing.
     await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, sms('SMboom1', 'boom'), AUTH_TOKEN)
-    expect(server.counts().messages).toBe(1)
+    expect((await server.counts()).messages).toBe(1)
   })
 
   it('applies an SMS STOP that was dead-lettered when its retry stores it, and a provider retry of it changes nothing more', async () => {
     const dbPath = tempDb()
     const server = await start(dbPath)
-    const supervisor = userWithToken(server, 'Sam', { role: 'supervisor' }).token
+    const supervisor = (await userWithToken(server, 'Sam', { role: 'supervisor' })).token
     expect((await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, sms('SMhello', 'Hello'), AUTH_TOKEN)).status).toBe(200)
     const found = await api(server.url, 'GET', '/api/v1/customers?q=%2B12025550143', { token: supervisor })
     const customerId = found.body.items[0].id as string
@@ -111,12 +111,12 @@ describe('dead letters', () => {
     const repair = breakMessageInserts(dbPath, 'STOP')
     expect((await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, sms('SMstop1', 'STOP'), AUTH_TOKEN)).status).toBe(200)
     // The failed transaction took the consent change down with the message: neither is half there.
-    expect(server.counts().messages).toBe(1)
+    expect((await server.counts()).messages).toBe(1)
     expect((await profile()).customer.consent).toEqual({})
     expect(await consentEvents()).toEqual([])
 
     repair()
-    await eventually(async () => server.counts().messages === 2, 'the dead-lettered STOP to be retried', 20_000)
+    await eventually(async () => (await server.counts()).messages === 2, 'the dead-lettered STOP to be retried', 20_000)
     expect((await profile()).customer.consent).toEqual({ promotional: false, sms: false })
     const [event, ...more] = await consentEvents()
     expect(more).toEqual([])
@@ -125,9 +125,9 @@ describe('dead letters', () => {
     // The customer opts back in; Twilio's late retry of the old STOP must not opt them out again.
     await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, sms('SMstart1', 'START'), AUTH_TOKEN)
     expect((await profile()).customer.consent).toEqual({ promotional: true, sms: true })
-    const before = server.counts()
+    const before = await server.counts()
     expect((await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, sms('SMstop1', 'STOP'), AUTH_TOKEN)).status).toBe(200)
-    expect(server.counts()).toEqual(before)
+    expect(await server.counts()).toEqual(before)
     expect((await profile()).customer.consent).toEqual({ promotional: true, sms: true })
     expect(await consentEvents()).toHaveLength(2)
   })
@@ -135,7 +135,7 @@ describe('dead letters', () => {
   it('keeps a dead-lettered STOP at its arrival time, and does not let it override a later START when retried', async () => {
     const dbPath = tempDb()
     const server = await start(dbPath)
-    const supervisor = userWithToken(server, 'Sam', { role: 'supervisor' }).token
+    const supervisor = (await userWithToken(server, 'Sam', { role: 'supervisor' })).token
     await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, sms('SMhi2', 'Hi'), AUTH_TOKEN)
     const customerId = (await api(server.url, 'GET', '/api/v1/customers?q=%2B12025550143', { token: supervisor })).body.items[0].id as string
     const timeline = async () =>
@@ -154,7 +154,7 @@ describe('dead letters', () => {
     expect((await profile()).customer.consent).toEqual({ promotional: true, sms: true })
 
     repair()
-    await eventually(async () => server.counts().messages === 3, 'the dead-lettered STOP to be retried', 20_000)
+    await eventually(async () => (await server.counts()).messages === 3, 'the dead-lettered STOP to be retried', 20_000)
     const retriedAt = Date.now()
     // Their latest word stands.
     expect((await profile()).customer.consent).toEqual({ promotional: true, sms: true })
@@ -181,12 +181,12 @@ describe('dead letters', () => {
     try {
       const dbPath = tempDb()
       const server = await start(dbPath, provider.url)
-      const supervisor = userWithToken(server, 'Sam', { role: 'supervisor' }).token
+      const supervisor = (await userWithToken(server, 'Sam', { role: 'supervisor' })).token
       const helpTexts = () => provider.requests.filter((r) => new URLSearchParams(r.body).get('Body')?.startsWith('Reply STOP to unsubscribe'))
       const repair = breakMessageInserts(dbPath, 'HELP')
       const help = sms('SMhelp1', 'HELP')
       expect((await postTwilioForm(server.url, PUBLIC_URL, SMS_PATH, help, AUTH_TOKEN)).status).toBe(200)
-      expect(server.counts().messages).toBe(0)
+      expect((await server.counts()).messages).toBe(0)
       const [letter] = (await api(server.url, 'GET', '/api/v1/dead-letters', { token: supervisor })).body.items
       expect(helpTexts()).toHaveLength(0)
 
@@ -227,29 +227,29 @@ describe('dead letters', () => {
       const item = { channel: 'sms', inbox: 'sms-main', externalId: 'SMboom2', from: { kind: 'phone', address: '+12025550143' }, text: 'boom' }
       await expect(inbound.accept(item, SMS_CONNECTOR)).rejects.toThrow(/will be retried/)
       const t0 = Date.now()
-      const [letter] = store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)
+      const [letter] = await store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)
       expect(letter).toMatchObject({ attempts: 1 })
       const first = letter!.nextAttemptAt
       expect(await inbound.retryDue(first - 1)).toBe(0) // not due yet: nothing is tried
       expect(warnings).toHaveLength(0)
       expect(await inbound.retryDue(first)).toBe(0)
-      const second = store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)[0]!
+      const second = (await store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10))[0]!
       expect(await inbound.retryDue(second.nextAttemptAt)).toBe(0)
-      const third = store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)[0]!
+      const third = (await store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10))[0]!
       expect(third.attempts).toBe(3)
       // Each wait is longer than the one before.
       expect(third.nextAttemptAt - second.nextAttemptAt).toBeGreaterThan(second.nextAttemptAt - first)
       expect(second.nextAttemptAt - first).toBeGreaterThan(first - t0 - 1)
       repair()
       expect(await inbound.retryDue(third.nextAttemptAt)).toBe(1)
-      expect(store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)).toEqual([])
-      expect(store.counts().messages).toBe(1)
+      expect(await store.dueDeadLetters(Number.MAX_SAFE_INTEGER, 10)).toEqual([])
+      expect((await store.counts()).messages).toBe(1)
       // The retry's changes are the connector's that handed the item over, not the retry loop's.
       const actors = new Database(dbPath, { readonly: true }).prepare('SELECT DISTINCT actor FROM changes').pluck().all()
       expect(actors).toEqual([SMS_CONNECTOR])
     } finally {
       await sanitizer.close()
-      store.close()
+      await store.close()
     }
   })
 })
@@ -275,13 +275,13 @@ describe('restart mid-ingest', () => {
 
     const second = await start(dbPath)
     // Every acknowledged webhook survived the restart.
-    expect(second.counts().messages).toBeGreaterThanOrEqual(acknowledged.length)
+    expect((await second.counts()).messages).toBeGreaterThanOrEqual(acknowledged.length)
     // Twilio retries what it got no answer for; a retry of an acknowledged one changes nothing.
     for (const params of all) {
       expect((await postTwilioForm(second.url, PUBLIC_URL, SMS_PATH, params, AUTH_TOKEN)).status).toBe(200)
     }
-    expect(second.counts()).toMatchObject({ messages: all.length, customers: 1, conversations: 1 })
-    const token = userWithToken(second, 'Sam', { role: 'supervisor' }).token
+    expect(await second.counts()).toMatchObject({ messages: all.length, customers: 1, conversations: 1 })
+    const token = (await userWithToken(second, 'Sam', { role: 'supervisor' })).token
     const found = await api(second.url, 'GET', '/api/v1/customers?q=%2B12025550143', { token })
     const conversation = (await api(second.url, 'GET', `/api/v1/customers/${found.body.items[0].id}`, { token })).body.conversations[0]
     const messages = await api(second.url, 'GET', `/api/v1/conversations/${conversation.id}/messages?limit=100`, { token })

@@ -14,7 +14,7 @@ let token: string
 
 beforeEach(async () => {
   t = await startTestServer({ inboxes: DEMO_INBOX_CONFIG })
-  token = userWithToken(t.server, 'Alex').token
+  token = (await userWithToken(t.server, 'Alex')).token
 })
 afterEach(async () => {
   await t.cleanup()
@@ -38,7 +38,7 @@ describe('the demo inboxes', () => {
     expect(whoami.inboxes.find((i) => i.name === 'WhatsApp')?.templates.map((x) => x.name)).toEqual(['order_update', 'follow_up', 'appointment_reminder'])
 
     const inbound = await api(t.server.url, 'POST', '/api/v1/inbound', {
-      token: integrationWithToken(t.server, ['WhatsApp']).token,
+      token: (await integrationWithToken(t.server, ['WhatsApp'])).token,
       body: { channel: 'whatsapp', inbox: 'WhatsApp', externalId: 'wamid.DEMO1', from: { kind: 'whatsapp', address: '+4915112340000', name: 'Lena Vogt' }, text: 'Hallo', sentAt: Date.now() - 30 * 3_600_000 },
     })
     expect(inbound.status).toBe(201)

@@ -60,7 +60,7 @@ beforeAll(async () => {
     ],
   })
   known = await t.server.ingest({ channel: 'chat', inbox: CHAT_INBOX, externalId: 'known-1', from: { kind: 'chat', address: 'visitor-known', name: 'Lena' }, text: 'hello' })
-  agent = (await connectClient(t.server.url, userWithToken(t.server, 'Alex', { role: 'supervisor' }).token)).socket
+  agent = (await connectClient(t.server.url, (await userWithToken(t.server, 'Alex', { role: 'supervisor' })).token)).socket
   chat = io(t.server.url, { path: CHAT_SOCKET_PATH, auth: { inbox: CHAT_INBOX }, transports: ['websocket'], reconnection: false, extraHeaders: { origin: SITE } })
   await new Promise<void>((resolve, reject) => {
     chat.once('connect', () => resolve())
@@ -89,7 +89,7 @@ const anything = fc.oneof(
 const storedId = fc.constantFrom('conversationId', 'customerId', 'itemId' as const).map((key) => known[key])
 const someId = () => fc.oneof(storedId, fc.constantFrom('nope', ''), text(140))
 
-type Counts = ReturnType<TestServer['server']['counts']>
+type Counts = Awaited<ReturnType<TestServer['server']['counts']>>
 
 /**
  * Emits one fuzzed event and checks its acknowledgement: the event's response or an error of the
@@ -103,13 +103,13 @@ async function checkEmit(
   shapes: { response: z.ZodType; error: z.ZodType },
   accepted: (response: unknown) => boolean = () => false,
 ): Promise<void> {
-  const before: Counts = t.server.counts()
+  const before: Counts = await t.server.counts()
   const ack = await untyped(socket).timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args)
   const isError = shapes.error.safeParse(ack).success
   if (!isError) expect(shapes.response.safeParse(ack).success, JSON.stringify(ack)).toBe(true)
   else expect((ack as SocketError).error.code, JSON.stringify(ack)).not.toBe('internal')
   expect(socket.connected).toBe(true)
-  if (isError || !accepted(ack)) expect(t.server.counts()).toEqual(before)
+  if (isError || !accepted(ack)) expect(await t.server.counts()).toEqual(before)
 }
 
 /** Mostly a valid value, so that fuzzing reaches past the schema into the handler; else anything. */
@@ -187,11 +187,11 @@ describe('fuzzed sync socket', () => {
   it('ignores events it does not know and stays connected', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES, 'poke', 'presence', 'join'), text(20)), anything, async (event, payload) => {
-        const before = t.server.counts()
+        const before = await t.server.counts()
         untyped(agent).emit(event, payload, () => {})
         const whoami = await untyped(agent).timeout(ACK_TIMEOUT_MS).emitWithAck('whoami', {})
         expect(WhoamiResponse.safeParse(whoami).success).toBe(true)
-        expect(t.server.counts()).toEqual(before)
+        expect(await t.server.counts()).toEqual(before)
       }),
       { numRuns: RUNS },
     )
@@ -264,14 +264,14 @@ describe('fuzzed web chat socket', () => {
     try {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom('identify', 'send', 'verify_code', 'offline'), fc.oneof(fc.constant(7), fc.constant(null), fc.jsonValue({ maxDepth: 0 })), async (event, payload) => {
-          const before = t.server.counts()
+          const before = await t.server.counts()
           const seen = problems.length
           untyped(chat).emit(event, payload)
           const deadline = Date.now() + ACK_TIMEOUT_MS
           while (problems.length === seen && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
           expect(ChatError.safeParse(problems.at(-1)).success, JSON.stringify(problems.at(-1))).toBe(true)
           expect(chat.connected).toBe(true)
-          expect(t.server.counts()).toEqual(before)
+          expect(await t.server.counts()).toEqual(before)
         }),
         { numRuns: 50 },
       )

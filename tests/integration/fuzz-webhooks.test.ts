@@ -27,8 +27,8 @@ let agentToken: string
 
 beforeAll(async () => {
   t = await startTestServer(webhookInboxes())
-  integrationToken = integrationWithToken(t.server, ['default', 'sms-main', 'calls', 'wa-main']).token
-  agentToken = userWithToken(t.server, 'Alex').token
+  integrationToken = (await integrationWithToken(t.server, ['default', 'sms-main', 'calls', 'wa-main'])).token
+  agentToken = (await userWithToken(t.server, 'Alex')).token
 })
 afterAll(async () => {
   await t?.cleanup()
@@ -112,7 +112,7 @@ const twilioEntries = fc
 type Signing = 'signed' | 'unsigned' | 'forged'
 const signing = fc.constantFrom<Signing>('signed', 'signed', 'unsigned', 'forged')
 
-type Counts = ReturnType<TestServer['server']['counts']>
+type Counts = Awaited<ReturnType<TestServer['server']['counts']>>
 /** What a refused request must leave as it was: customers, conversations and messages. */
 const stored = ({ customers, conversations, messages }: Counts) => ({ customers, conversations, messages })
 
@@ -127,14 +127,14 @@ async function expectStillServing(): Promise<void> {
  * included, when it was unsigned: it may not come from the provider).
  */
 async function checkPost(post: () => Promise<Response>, signed: boolean): Promise<void> {
-  const before = t.server.counts()
+  const before = await t.server.counts()
   const res = await post()
   const body = await res.text()
   expect(res.status, body).toBeLessThan(500)
   // What the provider signed is never refused as forged, whatever it holds.
   if (signed) expect([401, 403], body).not.toContain(res.status)
   await expectStillServing()
-  const after = t.server.counts()
+  const after = await t.server.counts()
   if (!signed) expect(after).toEqual(before)
   else if (res.status >= 400) expect(stored(after)).toEqual(stored(before))
 }

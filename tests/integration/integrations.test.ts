@@ -49,8 +49,8 @@ function actorsOf(entityId: string): string[] {
 
 describe('POST /api/v1/inbound', () => {
   it("refuses agents' and supervisors' tokens with 403 and a clear reason, and changes nothing", async () => {
-    const agent = userWithToken(t.server, 'Alex')
-    const supervisor = userWithToken(t.server, 'Sam Boss', { role: 'supervisor' })
+    const agent = await userWithToken(t.server, 'Alex')
+    const supervisor = await userWithToken(t.server, 'Sam Boss', { role: 'supervisor' })
     for (const [role, token] of [
       ['agent', agent.token],
       ['supervisor', supervisor.token],
@@ -62,12 +62,12 @@ describe('POST /api/v1/inbound', () => {
         message: expect.stringMatching(new RegExp(`^a ${role}'s token cannot post inbound messages: .*integration:create`)),
       })
     }
-    expect(t.server.counts()).toMatchObject({ customers: 0, messages: 0 })
+    expect(await t.server.counts()).toMatchObject({ customers: 0, messages: 0 })
   })
 
   it("stores an integration's item and consent change as the integration's, in the change log and on the consent event", async () => {
-    const { integration, token } = integrationWithToken(t.server, ['SMS', 'Support email'], 'Zapier')
-    const agent = userWithToken(t.server, 'Alex')
+    const { integration, token } = await integrationWithToken(t.server, ['SMS', 'Support email'], 'Zapier')
+    const agent = await userWithToken(t.server, 'Alex')
     const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: forgedOptIn('SM-1') })
     expect(res.status).toBe(201)
 
@@ -87,25 +87,25 @@ describe('POST /api/v1/inbound', () => {
   })
 
   it("refuses an inbox outside the integration's, naming the ones it has", async () => {
-    const { token } = integrationWithToken(t.server, ['Support email'], 'Mailer')
+    const { token } = await integrationWithToken(t.server, ['Support email'], 'Mailer')
     const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: forgedOptIn('SM-2') })
     expect(res.status).toBe(403)
     expect(res.body.error.message).toBe('integration "Mailer" may not post to inbox "SMS" (its inboxes: Support email)')
-    expect(t.server.counts().messages).toBe(0)
+    expect((await t.server.counts()).messages).toBe(0)
   })
 
   it('refuses a revoked integration token with 401', async () => {
-    const { integration, token } = integrationWithToken(t.server, ['SMS'])
-    expect(t.server.revokeIntegration(integration.id)).toBe(true)
+    const { integration, token } = await integrationWithToken(t.server, ['SMS'])
+    expect(await t.server.revokeIntegration(integration.id)).toBe(true)
     const res = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: forgedOptIn('SM-3') })
     expect(res.status).toBe(401)
-    expect(t.server.revokeIntegration(integration.id)).toBe(false)
+    expect(await t.server.revokeIntegration(integration.id)).toBe(false)
   })
 })
 
 describe('an integration token', () => {
   it('is refused on every route that is not an integration route, and by the sync socket', async () => {
-    const { token } = integrationWithToken(t.server, ['SMS'])
+    const { token } = await integrationWithToken(t.server, ['SMS'])
     const created = await api(t.server.url, 'POST', '/api/v1/inbound', { token, body: forgedOptIn('SM-4') })
     const { customerId, conversationId } = created.body
     const userRoutes: [string, string, unknown?][] = [
@@ -135,8 +135,8 @@ describe('an integration token', () => {
 
 describe('the change log', () => {
   it("records an agent's action as the agent's, whether pushed over the socket or sent over REST", async () => {
-    const { token: integration } = integrationWithToken(t.server, ['SMS'])
-    const agent = userWithToken(t.server, 'Alex')
+    const { token: integration } = await integrationWithToken(t.server, ['SMS'])
+    const agent = await userWithToken(t.server, 'Alex')
     const { conversationId } = (await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: forgedOptIn('SM-5') })).body
     const note = await api(t.server.url, 'POST', `/api/v1/conversations/${conversationId}/notes`, { token: agent.token, body: { text: 'via REST' } })
     expect(note.status).toBe(201)

@@ -10,7 +10,7 @@ let supervisor: string
 
 beforeEach(async () => {
   t = await startTestServer(webhookInboxes())
-  supervisor = userWithToken(t.server, 'Sam', { role: 'supervisor' }).token
+  supervisor = (await userWithToken(t.server, 'Sam', { role: 'supervisor' })).token
 })
 afterEach(async () => {
   await t.cleanup()
@@ -42,7 +42,7 @@ describe('signed webhooks with malformed content', () => {
     expect(res.status).toBe(400)
     expect(JSON.parse(res.body).error).toEqual({ code: 'bad_request', message: 'malformed SMS webhook: MediaUrl0 must be an http(s) URL, not "not a url"' })
     expect(await deadLetters()).toEqual([refused(PATHS.sms, params, /MediaUrl0/)])
-    expect(t.server.counts().messages).toBe(0)
+    expect((await t.server.counts()).messages).toBe(0)
   })
 
   it('refuses SMS media at a URL that is not http(s), which an agent could otherwise open as a link', async () => {

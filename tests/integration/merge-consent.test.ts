@@ -5,11 +5,11 @@ import { api, startTestServer, userWithToken, type TestServer } from './server-f
 /** Consent across a merge and its undo, through the real server: ingest, mutations, REST and sends. */
 
 let t: TestServer
-let agent: ReturnType<typeof userWithToken>
+let agent: Awaited<ReturnType<typeof userWithToken>>
 
 beforeEach(async () => {
   t = await startTestServer({ outbound: 'sandbox' })
-  agent = userWithToken(t.server, 'Ann Merger')
+  agent = await userWithToken(t.server, 'Ann Merger')
 })
 afterEach(async () => {
   await t.cleanup()
@@ -64,7 +64,7 @@ describe('merging customers who answered differently about consent', () => {
     expect(before.target).toEqual({ consent: { promotional: true }, consentChangedAt: { promotional: t0 } })
 
     const mergeId = 'merge-priya'
-    expect(t.server.applyMutation(agent.user, { name: 'mergeCustomers', args: { mergeId, sourceId: source, targetId: target } }).outcome).toBe('applied')
+    expect((await t.server.applyMutation(agent.user, { name: 'mergeCustomers', args: { mergeId, sourceId: source, targetId: target } })).outcome).toBe('applied')
     expect(await consentOf(target)).toEqual({
       consent: { promotional: false, sms: false },
       consentChangedAt: { promotional: t0 + 20_000, sms: t0 + 20_000 },
@@ -86,7 +86,7 @@ describe('merging customers who answered differently about consent', () => {
       deliveryError: 'not sent: the customer has opted out of promotional messages',
     })
 
-    expect(t.server.applyMutation(agent.user, { name: 'unmergeCustomers', args: { mergeId } }).outcome).toBe('applied')
+    expect((await t.server.applyMutation(agent.user, { name: 'unmergeCustomers', args: { mergeId } })).outcome).toBe('applied')
     expect(await consentOf(target)).toEqual(before.target)
     expect(await consentOf(source)).toEqual(before.source)
     expect(await promotionalReply(email.conversationId)).toMatchObject({ deliveryStatus: expect.stringMatching(/^(sent|delivered)$/), deliveryError: null })

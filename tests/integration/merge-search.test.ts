@@ -5,16 +5,16 @@ import { api, startTestServer, userWithToken, type TestServer } from './server-f
 
 let t: TestServer
 let token: string
-let merge: (sourceId: string, targetId: string, mergeId: string) => void
-let unmerge: (mergeId: string) => void
+let merge: (sourceId: string, targetId: string, mergeId: string) => Promise<void>
+let unmerge: (mergeId: string) => Promise<void>
 
 beforeEach(async () => {
   t = await startTestServer()
-  const agent = userWithToken(t.server, 'Ann Merger')
+  const agent = await userWithToken(t.server, 'Ann Merger')
   token = agent.token
-  merge = (sourceId, targetId, mergeId) =>
-    expect(t.server.applyMutation(agent.user, { name: 'mergeCustomers', args: { mergeId, sourceId, targetId } }).outcome).toBe('applied')
-  unmerge = (mergeId) => expect(t.server.applyMutation(agent.user, { name: 'unmergeCustomers', args: { mergeId } }).outcome).toBe('applied')
+  merge = async (sourceId, targetId, mergeId) =>
+    expect((await t.server.applyMutation(agent.user, { name: 'mergeCustomers', args: { mergeId, sourceId, targetId } })).outcome).toBe('applied')
+  unmerge = async (mergeId) => expect((await t.server.applyMutation(agent.user, { name: 'unmergeCustomers', args: { mergeId } })).outcome).toBe('applied')
 })
 afterEach(async () => {
   await t.cleanup()
@@ -40,7 +40,7 @@ describe('customer search and merges', () => {
     const other = await customer('Omar Haddad', 'omar@example.com')
     expect(await search('mobile')).toEqual([texter])
 
-    merge(texter, priya, 'm-1')
+    await merge(texter, priya, 'm-1')
     // Only the merged-away record carries this name: the search finds who it became.
     expect(await search('mobile')).toEqual([priya])
     // Both records match: still one row.
@@ -49,7 +49,7 @@ describe('customer search and merges', () => {
     expect(await search('+1415555')).toEqual([priya])
     expect((await search()).sort()).toEqual([priya, other].sort())
 
-    unmerge('m-1')
+    await unmerge('m-1')
     expect(await search('mobile')).toEqual([texter])
     expect((await search('Shah')).sort()).toEqual([priya, texter].sort())
   })
@@ -58,8 +58,8 @@ describe('customer search and merges', () => {
     const a = await customer('Ada Chain', 'ada@example.com')
     const b = await customer('Bea Link', 'bea@example.com')
     const c = await customer('Cy End', 'cy@example.com')
-    merge(a, b, 'm-ab')
-    merge(b, c, 'm-bc')
+    await merge(a, b, 'm-ab')
+    await merge(b, c, 'm-bc')
     expect(await search('Ada')).toEqual([c])
     expect(await search('Bea')).toEqual([c])
     expect(await search('ada@')).toEqual([c])

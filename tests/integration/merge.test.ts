@@ -62,8 +62,8 @@ describe('merging two customers and undoing it', () => {
     const target = email.customerId
     const source = sms.customerId
 
-    const ann = agentWithToken(server, 'Ann Merger')
-    const ben = agentWithToken(server, 'Ben Watcher')
+    const ann = await agentWithToken(server, 'Ann Merger')
+    const ben = await agentWithToken(server, 'Ben Watcher')
     const a = await createCore({ dataDir: join(dir.path, 'ann'), serverUrl: server.url, token: ann.token })
     const b = await createCore({ dataDir: join(dir.path, 'ben'), serverUrl: server.url, token: ben.token })
     cores.push(a, b)
@@ -126,7 +126,7 @@ describe('merging two customers and undoing it', () => {
       expect(await timelineTexts(core, target)).toEqual(['email: invoice question', 'email: where is my order?'])
     }
     // Undoing twice changes nothing; merging again is possible.
-    expect(server.applyMutation(ann.user, { name: 'unmergeCustomers', args: { mergeId } }).outcome).toBe('duplicate')
+    expect((await server.applyMutation(ann.user, { name: 'unmergeCustomers', args: { mergeId } })).outcome).toBe('duplicate')
 
     // Both caches hold exactly what the server's change log says.
     await waitForQuietServer(server)
@@ -147,14 +147,14 @@ describe('merging two customers and undoing it', () => {
     const one = await server.ingest({ channel: 'sms', externalId: 'SM-a', from: { kind: 'phone', address: '+14155550121' }, text: 'a' })
     const two = await server.ingest({ channel: 'sms', externalId: 'SM-b', from: { kind: 'phone', address: '+14155550122' }, text: 'b' })
     const three = await server.ingest({ channel: 'sms', externalId: 'SM-c', from: { kind: 'phone', address: '+14155550123' }, text: 'c' })
-    const ann = agentWithToken(server, 'Ann Merger')
+    const ann = await agentWithToken(server, 'Ann Merger')
     const merge = (sourceId: string, targetId: string, mergeId: string) =>
       server.applyMutation(ann.user, { name: 'mergeCustomers', args: { mergeId, sourceId, targetId } })
-    expect(merge(one.customerId, two.customerId, 'm-1').outcome).toBe('applied')
-    const again = merge(one.customerId, three.customerId, 'm-2')
+    expect((await merge(one.customerId, two.customerId, 'm-1')).outcome).toBe('applied')
+    const again = await merge(one.customerId, three.customerId, 'm-2')
     expect(again.outcome).toBe('rejected')
     expect(again.error).toMatch(/already merged/)
-    const intoMerged = merge(three.customerId, one.customerId, 'm-3')
+    const intoMerged = await merge(three.customerId, one.customerId, 'm-3')
     expect(intoMerged.error).toMatch(/merge into that one instead/)
 
     const a = await createCore({ dataDir: join(dir.path, 'ann'), serverUrl: server.url, token: ann.token })
@@ -182,8 +182,8 @@ describe('merging two customers and undoing it', () => {
       alsoKnownAs: [{ kind: 'email', address: 'ola@example.com' }],
       text: 'my email is ola@example.com',
     })
-    const ann = agentWithToken(server, 'Ann Merger')
-    const ben = agentWithToken(server, 'Ben Watcher')
+    const ann = await agentWithToken(server, 'Ann Merger')
+    const ben = await agentWithToken(server, 'Ben Watcher')
     const a = await createCore({ dataDir: join(dir.path, 'ann'), serverUrl: server.url, token: ann.token })
     const b = await createCore({ dataDir: join(dir.path, 'ben'), serverUrl: server.url, token: ben.token })
     cores.push(a, b)

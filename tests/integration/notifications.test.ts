@@ -34,13 +34,13 @@ const sms = (n: number, phone: string) => ({
 
 describe('inbound notifications from the client core', () => {
   it('announces live messages one by one and a reconnect catch-up as one batch, only for the agent’s own conversations', async () => {
-    const me = agentWithToken(server, 'Ann Owner')
+    const me = await agentWithToken(server, 'Ann Owner')
     const phones = ['+14155550141', '+14155550142', '+14155550143', '+14155550144']
     const conversations: string[] = []
     for (const [i, phone] of phones.entries()) conversations.push((await server.ingest(sms(i, phone))).conversationId)
     // Three conversations are Ann's; the fourth belongs to nobody and must stay quiet.
     for (const conversationId of conversations.slice(0, 3)) {
-      expect(server.applyMutation(me.user, { name: 'assign', args: { conversationId, assigneeId: me.user.id } }).outcome).toBe('applied')
+      expect((await server.applyMutation(me.user, { name: 'assign', args: { conversationId, assigneeId: me.user.id } })).outcome).toBe('applied')
     }
 
     core = await createCore({ dataDir: join(dir.path, 'ann'), serverUrl: server.url, token: me.token, batchSize: 2 })

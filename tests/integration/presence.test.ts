@@ -39,8 +39,8 @@ describe('collision presence over the sync socket', () => {
   it('tells other agents who is viewing and typing, and forgets an agent who leaves or disconnects', async () => {
     const { conversationId } = await server.ingest({ channel: 'sms', externalId: 'SM-p1', from: { kind: 'phone', address: '+14155550130' }, text: 'hi' })
     const other = await server.ingest({ channel: 'sms', externalId: 'SM-p2', from: { kind: 'phone', address: '+14155550131' }, text: 'hey' })
-    const priya = agentWithToken(server, 'Priya Rao')
-    const sam = agentWithToken(server, 'Sam Lee')
+    const priya = await agentWithToken(server, 'Priya Rao')
+    const sam = await agentWithToken(server, 'Sam Lee')
     const p = await client(priya.token)
     const s = await client(sam.token)
 
@@ -70,8 +70,8 @@ describe('collision presence over the sync socket', () => {
 
   it('the client core relays presence to the renderer, leaving the agent out', async () => {
     const { conversationId } = await server.ingest({ channel: 'sms', externalId: 'SM-p3', from: { kind: 'phone', address: '+14155550132' }, text: 'hi' })
-    const priya = agentWithToken(server, 'Priya Rao')
-    const sam = agentWithToken(server, 'Sam Lee')
+    const priya = await agentWithToken(server, 'Priya Rao')
+    const sam = await agentWithToken(server, 'Sam Lee')
     const core = await createCore({ dataDir: join(dir.path, 'sam'), serverUrl: server.url, token: sam.token })
     cores.push(core)
     const heard: IpcEvents['presence.changed'][] = []

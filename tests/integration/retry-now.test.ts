@@ -22,7 +22,7 @@ afterEach(async () => {
 
 describe('sync.retryNow', () => {
   it('reconnects at once instead of waiting out a grown reconnect backoff', async () => {
-    const ann = agentWithToken(server, 'Ann Retry')
+    const ann = await agentWithToken(server, 'Ann Retry')
     core = await createCore({ dataDir: join(dir.path, 'ann'), serverUrl: server.url, token: ann.token })
     await waitUntilSynced(core, server)
     const port = server.port

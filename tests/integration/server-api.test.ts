@@ -11,7 +11,7 @@ const sockets: SyncClient[] = []
 
 beforeEach(async () => {
   t = await startTestServer()
-  alex = userWithToken(t.server, 'Alex')
+  alex = await userWithToken(t.server, 'Alex')
 })
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.close()
@@ -106,7 +106,7 @@ describe('REST API', () => {
   })
 
   it('applies agent writes through the same mutations as the socket, with events in the timeline', async () => {
-    const robin = userWithToken(t.server, 'Robin')
+    const robin = await userWithToken(t.server, 'Robin')
     const r = await t.server.ingest(sms(1))
     const patched = await api(t.server.url, 'PATCH', `/api/v1/conversations/${r.conversationId}`, {
       token: alex.token,
@@ -125,8 +125,8 @@ describe('REST API', () => {
 
   it('answers malformed, unknown and forbidden writes with 400/404/403 and changes nothing', async () => {
     const r = await t.server.ingest(sms(1, 'support'))
-    const sam = userWithToken(t.server, 'Sam', { inboxes: ['sales'] })
-    const seq = t.server.counts().lastSeq
+    const sam = await userWithToken(t.server, 'Sam', { inboxes: ['sales'] })
+    const seq = (await t.server.counts()).lastSeq
     const route = `/api/v1/conversations/${r.conversationId}`
 
     const badStatus = await api(t.server.url, 'PATCH', route, { token: alex.token, body: { status: 'closed' } })
@@ -155,7 +155,7 @@ describe('REST API', () => {
     expect(forbidden.body.error.message).toMatch(/inbox "support"/)
     expect((await api(t.server.url, 'GET', '/api/v1/nothing-here', { token: alex.token })).body.error.code).toBe('not_found')
 
-    expect(t.server.counts().lastSeq).toBe(seq)
+    expect((await t.server.counts()).lastSeq).toBe(seq)
     expect((await api(t.server.url, 'GET', route, { token: alex.token })).body.status).toBe('open')
   })
 })
@@ -170,7 +170,7 @@ describe('socket sync', () => {
   it('answers malformed payloads with bad_request, changes nothing, and keeps the socket usable', async () => {
     const r = await t.server.ingest(sms(1))
     const { socket } = await client(alex.token)
-    const seq = t.server.counts().lastSeq
+    const seq = (await t.server.counts()).lastSeq
 
     const badPull = await socket.emitWithAck('pull', { after: 'yesterday' } as never)
     expect(badPull).toEqual({ error: { code: 'bad_request', message: expect.stringMatching(/invalid pull request: after/) } })
@@ -186,7 +186,7 @@ describe('socket sync', () => {
       mutations: [{ id: 1, name: 'delete_everything', args: {} } as never],
     })
     expect(unknownMutation).toMatchObject({ error: { code: 'bad_request' } })
-    expect(t.server.counts().lastSeq).toBe(seq)
+    expect((await t.server.counts()).lastSeq).toBe(seq)
 
     expect(socket.connected).toBe(true)
     const pull = (await socket.emitWithAck('pull', { after: 0 })) as PullResponse
@@ -199,7 +199,7 @@ describe('socket sync', () => {
     for (let n = 0; n < 12; n++) await t.server.ingest(sms(n))
     const { socket } = await client(alex.token)
     const { changes, cursor, pages } = await pullAll(socket, 5)
-    const lastSeq = t.server.counts().lastSeq
+    const lastSeq = (await t.server.counts()).lastSeq
     expect(cursor).toBe(lastSeq)
     expect(changes.map((c) => c.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1))
     expect(pages).toBe(Math.ceil(lastSeq / 5) + (lastSeq % 5 === 0 ? 1 : 0))
@@ -208,14 +208,14 @@ describe('socket sync', () => {
   })
 
   it("sends each user only the changes of the inboxes they may see, and moves their cursor past the rest", async () => {
-    const sam = userWithToken(t.server, 'Sam', { inboxes: ['sales'] })
+    const sam = await userWithToken(t.server, 'Sam', { inboxes: ['sales'] })
     const support = await t.server.ingest(sms(1, 'support'))
     const sales = await t.server.ingest(sms(2, 'sales'))
     const { socket, pokes } = await client(sam.token)
     const everything = await client(alex.token)
 
     const { changes, cursor } = await pullAll(socket, 3)
-    expect(cursor).toBe(t.server.counts().lastSeq)
+    expect(cursor).toBe((await t.server.counts()).lastSeq)
     const ids = new Set(changes.map((c) => c.id))
     expect(ids.has(sales.conversationId) && ids.has(sales.itemId)).toBe(true)
     expect(ids.has(support.conversationId) || ids.has(support.itemId)).toBe(false)
@@ -225,7 +225,10 @@ describe('socket sync', () => {
     expect(ids.has(alex.user.id)).toBe(true)
 
     const hidden = await t.server.ingest(sms(3, 'support'))
-    const poke = await waitFor(() => pokes.find((p) => p.cursor === t.server.counts().lastSeq), 'a poke for the support message')
+    const poke = await waitFor(async () => {
+      const { lastSeq } = await t.server.counts()
+      return pokes.find((p) => p.cursor === lastSeq)
+    }, 'a poke for the support message')
     expect(poke.after).toBe(cursor)
     expect(poke.changes.map((c) => c.id)).not.toContain(hidden.itemId)
     expect(poke.changes.map((c) => c.id)).not.toContain(hidden.conversationId)
@@ -259,7 +262,7 @@ describe('socket sync', () => {
         { id: 3, outcome: 'rejected', error: 'unknown conversation no-such-conversation' },
       ],
     })
-    const counts = t.server.counts()
+    const counts = await t.server.counts()
     // The acknowledgement was "lost": the client sends the same batch again.
     expect(await socket.emitWithAck('push', push)).toEqual({
       results: [
@@ -268,8 +271,8 @@ describe('socket sync', () => {
         { id: 3, outcome: 'duplicate' },
       ],
     })
-    expect(t.server.counts()).toEqual({ ...counts, lastSeq: t.server.counts().lastSeq })
-    expect(t.server.counts().messages).toBe(2)
+    expect(await t.server.counts()).toEqual({ ...counts, lastSeq: (await t.server.counts()).lastSeq })
+    expect((await t.server.counts()).messages).toBe(2)
     const messages = await api(t.server.url, 'GET', `/api/v1/conversations/${r.conversationId}/messages`, { token: alex.token })
     expect(messages.body.items.filter((m: { id: string }) => m.id === 'm-1')).toHaveLength(1)
     const conversation = await api(t.server.url, 'GET', `/api/v1/conversations/${r.conversationId}`, { token: alex.token })
@@ -301,6 +304,6 @@ describe('socket sync', () => {
     const next = await pullAll(again.socket, 100, first.cursor)
     expect(next.changes.length).toBeGreaterThan(0)
     expect(next.changes.every((c) => c.seq > first.cursor)).toBe(true)
-    expect(next.cursor).toBe(restarted.counts().lastSeq)
+    expect(next.cursor).toBe((await restarted.counts()).lastSeq)
   })
 })

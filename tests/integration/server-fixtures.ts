@@ -33,18 +33,18 @@ export async function startTestServer(config: Partial<ServerConfig> = {}): Promi
   }
 }
 
-export function userWithToken(
+export async function userWithToken(
   server: SyncServer,
   name: string,
   options: { role?: Role; inboxes?: string[] | null } = {},
-): { user: User; token: string } {
-  const user = server.createUser({
+): Promise<{ user: User; token: string }> {
+  const user = await server.createUser({
     name,
     email: `${name.toLowerCase().replace(/\s+/g, '.')}@agents.test`,
     role: options.role ?? 'agent',
     inboxes: options.inboxes ?? null,
   })
-  return { user, token: server.createToken(user.id) }
+  return { user, token: await server.createToken(user.id) }
 }
 
 /** An integration that may post inbound items (POST /api/v1/inbound) to `inboxes`, with its token. */
@@ -52,7 +52,7 @@ export function integrationWithToken(
   server: SyncServer,
   inboxes: string[],
   name = 'Test integration',
-): { integration: IntegrationInfo; token: string } {
+): Promise<{ integration: IntegrationInfo; token: string }> {
   return server.createIntegration({ name, inboxes })
 }
 
@@ -109,10 +109,14 @@ export async function api<T = Json>(
   return { status: res.status, body: text ? JSON.parse(text) : null }
 }
 
-export async function waitFor<T>(check: () => T | undefined | null | false, what: string, timeoutMs = 5_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const value = check()
+    const value = await check()
     if (value) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))

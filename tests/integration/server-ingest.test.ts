@@ -10,8 +10,8 @@ let integration: string
 
 beforeEach(async () => {
   t = await startTestServer()
-  token = userWithToken(t.server, 'Alex').token
-  integration = integrationWithToken(t.server, ['support', 'default']).token
+  token = (await userWithToken(t.server, 'Alex')).token
+  integration = (await integrationWithToken(t.server, ['support', 'default'])).token
 })
 afterEach(async () => {
   await t.cleanup()
@@ -42,7 +42,7 @@ describe('ingest', () => {
     expect(stored.every((r) => r !== null && !r.duplicate)).toBe(true)
     expect(results[12]).toEqual({ status: 'fulfilled', value: { ...stored[0], duplicate: true } })
     expect(results[13]).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/call me maybe/) } })
-    expect(t.server.counts()).toMatchObject({ customers: 12, conversations: 12, messages: 12 })
+    expect(await t.server.counts()).toMatchObject({ customers: 12, conversations: 12, messages: 12 })
 
     const ids = new Set(stored.map((r) => r!.itemId))
     await waitFor(() => {
@@ -54,7 +54,7 @@ describe('ingest', () => {
 
   it('stores the same inbound message once, however often it is delivered (direct and REST)', async () => {
     const first = await t.server.ingest(email('<kettle-1@mail>'))
-    const before = t.server.counts()
+    const before = await t.server.counts()
     expect(before).toMatchObject({ customers: 1, conversations: 1, messages: 1 })
 
     const again = await t.server.ingest(email('<kettle-1@mail>', { text: 'a retried webhook' }))
@@ -63,7 +63,7 @@ describe('ingest', () => {
     const viaRest = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: email('<kettle-1@mail>') })
     expect(viaRest.status).toBe(200)
     expect(viaRest.body).toEqual({ ...first, duplicate: true })
-    expect(t.server.counts()).toEqual(before)
+    expect(await t.server.counts()).toEqual(before)
 
     const messages = await api(t.server.url, 'GET', `/api/v1/conversations/${first.conversationId}/messages`, { token })
     expect(messages.body.items).toHaveLength(1)
@@ -78,7 +78,7 @@ describe('ingest', () => {
     const retried = await api(t.server.url, 'POST', '/api/v1/inbound', { token: integration, body: item })
     expect(retried.status).toBe(200)
     expect(retried.body).toEqual({ ...created.body, duplicate: true })
-    expect(t.server.counts().messages).toBe(1)
+    expect((await t.server.counts()).messages).toBe(1)
   })
 
   it('recognizes the customer across channels by normalized address and links disclosed identities', async () => {
@@ -117,7 +117,7 @@ describe('ingest', () => {
   })
 
   it('refuses malformed items with a clear 400 and stores nothing', async () => {
-    const before = t.server.counts()
+    const before = await t.server.counts()
     const missing = await api(t.server.url, 'POST', '/api/v1/inbound', {
       token: integration,
       body: { channel: 'sms', from: { kind: 'phone', address: '+14155552671' }, text: 'no external id' },
@@ -146,7 +146,7 @@ describe('ingest', () => {
     await expect(t.server.ingest({ channel: 'email', externalId: 'x', from: { kind: 'email', address: 'not-an-email' }, text: 'x' })).rejects.toThrow(
       /invalid email address "not-an-email"/,
     )
-    expect(t.server.counts()).toEqual(before)
+    expect(await t.server.counts()).toEqual(before)
   })
 
   it('refuses items without a valid token, or for an inbox the integration may not post to', async () => {
@@ -155,21 +155,21 @@ describe('ingest', () => {
     expect(anonymous.body.error.message).toMatch(/missing API token/)
     const forged = await api(t.server.url, 'POST', '/api/v1/inbound', { token: 'tl_forged', body: email('<anon@mail>') })
     expect(forged.status).toBe(401)
-    const sales = integrationWithToken(t.server, ['sales'], 'Sales form')
+    const sales = await integrationWithToken(t.server, ['sales'], 'Sales form')
     const wrongInbox = await api(t.server.url, 'POST', '/api/v1/inbound', { token: sales.token, body: email('<s@mail>') })
     expect(wrongInbox.status).toBe(403)
     expect(wrongInbox.body.error.message).toBe('integration "Sales form" may not post to inbox "support" (its inboxes: sales)')
-    expect(t.server.counts().messages).toBe(0)
+    expect((await t.server.counts()).messages).toBe(0)
   })
 
   it('pokes a connected client right after an ingest with the new changes', async () => {
     const { socket, pokes } = await connectClient(t.server.url, token)
     try {
-      const seqBefore = t.server.counts().lastSeq
+      const seqBefore = (await t.server.counts()).lastSeq
       const result = await t.server.ingest(email('<live@mail>'))
       const poke = await waitFor(() => pokes.find((p) => p.changes.some((c) => c.id === result.itemId)), 'a poke with the message')
       expect(poke.after).toBe(seqBefore)
-      expect(poke.cursor).toBe(t.server.counts().lastSeq)
+      expect(poke.cursor).toBe((await t.server.counts()).lastSeq)
       expect(poke.changes.map((c) => c.entity)).toEqual(['customer', 'identity', 'conversation', 'message'])
       expect(poke.changes.at(-1)?.data).toMatchObject({ id: result.itemId, direction: 'inbound', deliveryStatus: 'received' })
     } finally {
@@ -224,7 +224,7 @@ describe('outbound delivery', () => {
   it('outbound "none": replies stay queued for an integration, which reports delivery over REST', async () => {
     await t.cleanup()
     t = await startTestServer({ outbound: 'none' })
-    token = userWithToken(t.server, 'Alex').token
+    token = (await userWithToken(t.server, 'Alex')).token
     const inbound = await t.server.ingest(email('<n@mail>'))
     await api(t.server.url, 'POST', `/api/v1/conversations/${inbound.conversationId}/reply`, { token, body: { text: 'On it', messageId: 'r-2' } })
     await new Promise((r) => setTimeout(r, 150))

@@ -18,7 +18,7 @@ afterEach(async () => {
 })
 
 async function agentWithPassword(name: string) {
-  const agent = userWithToken(t.server, name)
+  const agent = await userWithToken(t.server, name)
   await t.server.setPassword(agent.user.id, PASSWORD)
   return agent.user
 }
@@ -73,7 +73,7 @@ describe('POST /api/v1/sessions', () => {
 
   it('gives one generic 401 for a wrong password, an unknown email and a user without a password', async () => {
     await agentWithPassword('Pat Login')
-    userWithToken(t.server, 'Tok Only')
+    await userWithToken(t.server, 'Tok Only')
     const answers = await Promise.all([
       signIn({ email: 'pat.login@agents.test', password: 'wrong password' }),
       signIn({ email: 'nobody@agents.test', password: PASSWORD }),
@@ -156,7 +156,7 @@ describe('DELETE /api/v1/sessions/current', () => {
 describe('the client address behind a reverse proxy (trustProxy)', () => {
   /** A stranger guesses through the proxy, then the owner signs in through the same proxy. */
   async function ownerAfterStrangerThroughProxy(server: TestServer): Promise<number> {
-    const agent = userWithToken(server.server, 'Pat Login')
+    const agent = await userWithToken(server.server, 'Pat Login')
     await server.server.setPassword(agent.user.id, PASSWORD)
     const viaProxy = (client: string) => ({ localAddress: OWNER, forwardedFor: client })
     for (let i = 0; i < SIGN_IN_LIMITS.freePerPair; i++) {

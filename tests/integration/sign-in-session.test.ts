@@ -40,7 +40,7 @@ afterEach(async () => {
 })
 
 async function withPassword(name: string) {
-  const { user } = agentWithToken(server, name)
+  const { user } = await agentWithToken(server, name)
   await server.setPassword(user.id, PASSWORD)
   return user
 }
@@ -94,8 +94,8 @@ describe('signing in from the core', () => {
     await server.close()
     await c.handle('conversation.note', { conversationId: target.id, text: 'Written before the revocation' })
     const store = openSqliteStore(dbPath)
-    store.write((w) => w.deleteToken(hashToken(token)))
-    store.close()
+    await store.write((w) => w.deleteToken(hashToken(token)))
+    await store.close()
     server = await startTestServer(dbPath, port)
 
     const refused = await waitFor('the sign-in screen', async () => {

@@ -35,8 +35,8 @@ afterEach(async () => {
 
 describe('two clients acting on the same conversations at once', () => {
   it('both converge to the server state, with every action applied once', async () => {
-    const ann = agentWithToken(server, 'Ann Concurrent')
-    const ben = agentWithToken(server, 'Ben Concurrent')
+    const ann = await agentWithToken(server, 'Ann Concurrent')
+    const ben = await agentWithToken(server, 'Ben Concurrent')
     const a = await createCore({ dataDir: join(dir.path, 'ann'), serverUrl: server.url, token: ann.token, batchSize: 40 })
     const b = await createCore({ dataDir: join(dir.path, 'ben'), serverUrl: server.url, token: ben.token, batchSize: 40 })
     cores.push(a, b)
@@ -44,7 +44,7 @@ describe('two clients acting on the same conversations at once', () => {
 
     const targets = ((await a.handle('inbox.list', { limit: 6 })) as ConversationListItem[]).map((c) => c.id)
     expect(targets).toHaveLength(6)
-    const messagesBefore = server.counts().messages
+    const messagesBefore = (await server.counts()).messages
 
     const actAs = async (core: Core, who: { user: { id: string } }, tag: string): Promise<string[]> => {
       const replies: string[] = []
@@ -79,14 +79,14 @@ describe('two clients acting on the same conversations at once', () => {
     await Promise.all([waitUntilSynced(a, server), waitUntilSynced(b, server)])
 
     // Each reply reached the server once; the late writer's five messages are there too.
-    expect(server.counts().messages).toBe(messagesBefore + annReplies!.length + benReplies!.length + 5)
+    expect((await server.counts()).messages).toBe(messagesBefore + annReplies!.length + benReplies!.length + 5)
 
     const truth = materialize(await pullChangeLog(server.url, ann.token))
     const annCache = readCache(join(dir.path, 'ann'))
     const benCache = readCache(join(dir.path, 'ben'))
     for (const cache of [annCache, benCache]) {
       expect(cache.outbox).toEqual({ pending: 0, failed: 0 })
-      expect(cache.cursor).toBe(server.counts().lastSeq)
+      expect(cache.cursor).toBe((await server.counts()).lastSeq)
       expect(cache.server).toEqual(truth)
       expect(cache.current).toEqual(truth)
     }

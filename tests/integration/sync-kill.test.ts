@@ -49,7 +49,7 @@ function exited(proc: ChildProcess): Promise<NodeJS.Signals | number | null> {
 describe('a client process killed with SIGKILL while applying batches', () => {
   it('leaves cache and cursor consistent, and a restarted core finishes the sync', async () => {
     // The agent exists before the history, so its own row is among the first changes.
-    const agent = agentWithToken(server, 'Kim Killed')
+    const agent = await agentWithToken(server, 'Kim Killed')
     await seedDemo(server, { seed: 5, customers: 60, conversationsPerCustomer: 3, messagesPerConversation: 4, now: Date.UTC(2025, 0, 15) })
     // Outbound delivery reports keep landing for a moment after the seed.
     const total = await waitForQuietServer(server)

@@ -43,7 +43,7 @@ afterEach(async () => {
 
 describe('actions taken while the server is down', () => {
   it('are queued, shown pending, survive a client restart and reach the server exactly once', async () => {
-    const agent = agentWithToken(server, 'Olive Offline')
+    const agent = await agentWithToken(server, 'Olive Offline')
     const dataDir = join(dir.path, 'client')
     const open = () => createCore({ dataDir, serverUrl: server.url, token: agent.token, batchSize: 50 })
     core = await open()
@@ -52,7 +52,7 @@ describe('actions taken while the server is down', () => {
     const inbox = (await core.handle('inbox.list', { status: 'resolved' })) as ConversationListItem[]
     const target = inbox[0]
     if (!target) throw new Error('the demo data has no resolved conversation')
-    const before = server.counts()
+    const before = await server.counts()
     await server.close()
     await waitFor('the client to notice', async () => (await syncState(core!)).status === 'offline')
 
@@ -86,7 +86,7 @@ describe('actions taken while the server is down', () => {
     await waitForQuietServer(server)
     await waitUntilSynced(core, server)
 
-    const after = server.counts()
+    const after = await server.counts()
     expect(after.messages).toBe(before.messages + 1)
     expect(after.conversations).toBe(before.conversations)
 
@@ -120,7 +120,7 @@ describe('actions taken while the server is down', () => {
     server = await startTestServer(dbPath, port)
     core = await open()
     await waitUntilSynced(core, server)
-    expect(server.counts().messages).toBe(after.messages)
+    expect((await server.counts()).messages).toBe(after.messages)
     expect(countByEntity(materialize(await pullChangeLog(server.url, agent.token)))).toEqual(countByEntity(serverState))
   })
 })

@@ -38,7 +38,7 @@ afterEach(async () => {
 
 describe('the server restarted in the middle of a large pull', () => {
   it('the client resumes from its cursor: nothing lost, nothing duplicated', async () => {
-    const agent = agentWithToken(server, 'Rita Restart')
+    const agent = await agentWithToken(server, 'Rita Restart')
     const dbPath = join(dir.path, 'server.sqlite')
     const port = server.port
     const total = await waitForQuietServer(server)
@@ -70,11 +70,11 @@ describe('the server restarted in the middle of a large pull', () => {
 
     const truth = materialize(await pullChangeLog(server.url, agent.token))
     const cache = readCache(dataDir)
-    expect(cache.cursor).toBe(server.counts().lastSeq)
+    expect(cache.cursor).toBe((await server.counts()).lastSeq)
     expect(cache.server).toEqual(truth)
     expect(cache.current).toEqual(truth)
     const counts = countByEntity(cache.server)
-    const server_ = server.counts()
+    const server_ = await server.counts()
     expect({ customers: counts.customer, conversations: counts.conversation, messages: counts.message }).toEqual({
       customers: server_.customers,
       conversations: server_.conversations,

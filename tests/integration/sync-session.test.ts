@@ -48,7 +48,7 @@ afterEach(async () => {
 
 describe('who is signed in', () => {
   it('a fresh cache learns its user from the server', async () => {
-    const agent = agentWithToken(server, 'Sam Session')
+    const agent = await agentWithToken(server, 'Sam Session')
     const core = await open(join(dir.path, 'c'), agent.token)
     const session = (await core.handle('session.get', {})) as Session
     expect(session).toEqual({ user: expect.objectContaining({ id: agent.user.id, name: 'Sam Session' }), serverUrl: server.url })
@@ -73,8 +73,8 @@ describe('who is signed in', () => {
   })
 
   it("another user's cache is started afresh, or refused while it holds their unsent actions", async () => {
-    const ann = agentWithToken(server, 'Ann Owner')
-    const ben = agentWithToken(server, 'Ben Other')
+    const ann = await agentWithToken(server, 'Ann Owner')
+    const ben = await agentWithToken(server, 'Ben Other')
     const dataDir = join(dir.path, 'shared-device')
 
     let core = await open(dataDir, ann.token)
@@ -109,7 +109,7 @@ describe('who is signed in', () => {
 
 describe('an action the server refuses', () => {
   it('is kept as failed with the reason, can be retried, and discarding undoes it', async () => {
-    const agent = agentWithToken(server, 'Fay Failed')
+    const agent = await agentWithToken(server, 'Fay Failed')
     const core = await open(join(dir.path, 'c'), agent.token)
     await waitUntilSynced(core, server)
     const target = ((await core.handle('inbox.list', {})) as ConversationListItem[])[0]!

@@ -46,7 +46,7 @@ async function expectRefused(server: TestServer, token: string): Promise<void> {
 describe('token expiry', () => {
   it('refuses a token unused for longer than tokenIdleDays, over REST and on the socket', async () => {
     const s = await start({ tokenIdleDays: 30 })
-    const { token } = userWithToken(s.server, 'Idle Ida')
+    const { token } = await userWithToken(s.server, 'Idle Ida')
     const now = Date.now()
     setTokenTimes(s, token, { createdAt: now - 40 * DAY_MS, lastUsedAt: now - 29 * DAY_MS })
     expect((await api(s.server.url, 'GET', '/api/v1/me', { token })).status).toBe(200)
@@ -56,7 +56,7 @@ describe('token expiry', () => {
 
   it('refuses a token older than tokenMaxDays however recently it was used', async () => {
     const s = await start({ tokenMaxDays: 90 })
-    const { token } = userWithToken(s.server, 'Old Olga')
+    const { token } = await userWithToken(s.server, 'Old Olga')
     const now = Date.now()
     setTokenTimes(s, token, { createdAt: now - 91 * DAY_MS, lastUsedAt: now - 60_000 })
     await expectRefused(s, token)
@@ -64,7 +64,7 @@ describe('token expiry', () => {
 
   it('disconnects a live socket whose token reaches its absolute limit while connected', async () => {
     const s = await start({ tokenMaxDays: 1.5 / (24 * 60 * 60) })
-    const { token } = userWithToken(s.server, 'Brief Bo')
+    const { token } = await userWithToken(s.server, 'Brief Bo')
     const { socket } = await connectClient(s.server.url, token)
     const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve))
     expect(reason).toBe('io server disconnect')
@@ -73,7 +73,7 @@ describe('token expiry', () => {
 
   it('notes when a token was last used at most once a minute, so reads stay reads', async () => {
     const s = await start()
-    const { token } = userWithToken(s.server, 'Busy Ben')
+    const { token } = await userWithToken(s.server, 'Busy Ben')
     expect(lastUsedAt(s, token)).toBeNull()
     await api(s.server.url, 'GET', '/api/v1/me', { token })
     const first = lastUsedAt(s, token)
@@ -90,7 +90,7 @@ describe('token expiry', () => {
 
 describe('a live connection', () => {
   async function connectedAgent(s: TestServer) {
-    const agent = userWithToken(s.server, 'Live Lou')
+    const agent = await userWithToken(s.server, 'Live Lou')
     const client = await connectClient(s.server.url, agent.token)
     const disconnected = new Promise<string>((resolve) => client.socket.once('disconnect', resolve))
     return { ...agent, ...client, disconnected }
@@ -129,8 +129,8 @@ describe('a live connection', () => {
   it('is closed at once when an admin revokes its token over REST', async () => {
     const s = await start()
     const lou = await connectedAgent(s)
-    const boss = userWithToken(s.server, 'Ada Admin', { role: 'admin' })
-    const other = userWithToken(s.server, 'Sue Pervisor', { role: 'supervisor' })
+    const boss = await userWithToken(s.server, 'Ada Admin', { role: 'admin' })
+    const other = await userWithToken(s.server, 'Sue Pervisor', { role: 'supervisor' })
 
     const listed = await api(s.server.url, 'GET', `/api/v1/tokens?email=${encodeURIComponent(lou.user.email)}`, { token: boss.token })
     expect(listed.status).toBe(200)

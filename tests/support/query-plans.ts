@@ -12,8 +12,13 @@ export interface Executed {
   params: unknown[]
 }
 
-/** Every SELECT `run` executes, on any connection, with the parameters it was given. */
-export function executedBy(run: () => void): Executed[] {
+/**
+ * Every SELECT `run` executes, on any connection, with the parameters it was given. When `run`
+ * returns a promise (the server store is asynchronous), capture lasts until it settles.
+ */
+export function executedBy(run: () => Promise<unknown>): Promise<Executed[]>
+export function executedBy(run: () => void): Executed[]
+export function executedBy(run: () => unknown): Executed[] | Promise<Executed[]> {
   const probe = new Database(':memory:')
   const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<Method, (...args: unknown[]) => unknown>
   probe.close()
@@ -27,12 +32,20 @@ export function executedBy(run: () => void): Executed[] {
       return original.apply(this, params)
     }
   }
-  try {
-    run()
-  } finally {
+  const restore = (): void => {
     for (const [method, original] of originals) proto[method] = original
   }
-  return seen.filter((e) => /^\s*SELECT/i.test(e.sql))
+  const selects = (): Executed[] => seen.filter((e) => /^\s*SELECT/i.test(e.sql))
+  let result: unknown
+  try {
+    result = run()
+  } catch (err) {
+    restore()
+    throw err
+  }
+  if (result instanceof Promise) return result.finally(restore).then(selects)
+  restore()
+  return selects()
 }
 
 /**

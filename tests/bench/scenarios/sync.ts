@@ -31,7 +31,7 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
   const core = child(ctx, 'core-client')
   try {
     await core.call('memory')
-    const target = server.counts().lastSeq
+    const target = (await server.counts()).lastSeq
     ctx.log(`initial sync of ${dataset.counts.messages.toLocaleString('en')} messages (${target.toLocaleString('en')} changes) into an empty cache…`)
     const sync = await core.call<{ ms: number; batches: number; batchGaps: Summary; rss: number }>(
       'sync',

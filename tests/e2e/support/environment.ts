@@ -54,7 +54,7 @@ export async function startEnvironment(options: {
   let server = await startServer({ outbound: 'sandbox', ...options.server, dbPath, port: 0, host: '127.0.0.1' })
   const port = server.port
   const agent = await options.seed(server)
-  const token = server.createToken(agent.id)
+  const token = await server.createToken(agent.id)
   const core = options.signedOut ? { dataDir: join(dir, 'client') } : { dataDir: join(dir, 'client'), serverUrl: server.url, token }
   const host = await startHost({ core, rendererDir, port: 0 })
   const browser = await chromium.launch({

@@ -26,10 +26,10 @@ export function startTestServer(dbPath: string, port = 0): Promise<SyncServer> {
 }
 
 /** An agent who sees every inbox, with a fresh API token. */
-export function agentWithToken(server: SyncServer, name: string, role: Role = 'agent'): { user: User; token: string } {
+export async function agentWithToken(server: SyncServer, name: string, role: Role = 'agent'): Promise<{ user: User; token: string }> {
   const email = `${name.toLowerCase().replace(/\W+/g, '.')}@example.test`
-  const user = server.findUserByEmail(email) ?? server.createUser({ name, email, role, inboxes: null })
-  return { user, token: server.createToken(user.id, 'sync test') }
+  const user = (await server.findUserByEmail(email)) ?? (await server.createUser({ name, email, role, inboxes: null }))
+  return { user, token: await server.createToken(user.id, 'sync test') }
 }
 
 type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>
@@ -147,7 +147,7 @@ export async function waitUntilSynced(core: Core, server: SyncServer, timeoutMs 
     'the client to catch up with the server',
     async () => {
       const state = await syncState(core)
-      const done = state.status === 'online' && state.pending === 0 && state.cursor === server.counts().lastSeq
+      const done = state.status === 'online' && state.pending === 0 && state.cursor === (await server.counts()).lastSeq
       return done ? state : false
     },
     timeoutMs,
@@ -156,10 +156,10 @@ export async function waitUntilSynced(core: Core, server: SyncServer, timeoutMs 
 
 /** Waits for the server's log to stop growing (outbound delivery reports land after commits). */
 export async function waitForQuietServer(server: SyncServer, quietMs = 300): Promise<number> {
-  let last = server.counts().lastSeq
+  let last = (await server.counts()).lastSeq
   let since = Date.now()
-  return waitFor('the server to go quiet', () => {
-    const now = server.counts().lastSeq
+  return waitFor('the server to go quiet', async () => {
+    const now = (await server.counts()).lastSeq
     if (now !== last) {
       last = now
       since = Date.now()
