@@ -34,4 +34,15 @@ export default tseslint.config(
     files: ['src/core/**/*.ts', 'src/server/**/*.ts', 'src/host/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
   },
+  {
+    // The server's store answers asynchronously: a store call nobody awaits would lose its error,
+    // and a promise tested for truth is always true.
+    files: ['src/server/**/*.ts', 'src/host/**/*.ts', 'scripts/**/*.ts', 'tests/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
 )

@@ -155,17 +155,17 @@ async function main(): Promise<void> {
   log(`sync server on ${server.url}`)
 
   let agentEmail = DEMO_AGENT_EMAIL
-  if (server.counts().customers === 0) {
+  if ((await server.counts()).customers === 0) {
     log('seeding the demo dataset (first start only)…')
     agentEmail = (await seedDemo(server, { seed: 1, customers: 200 })).agentEmail
   }
-  const agent = server.findUserByEmail(agentEmail)
+  const agent = await server.findUserByEmail(agentEmail)
   if (!agent) throw new Error(`the demo agent ${agentEmail} is missing from ${join(DATA_DIR, 'server.sqlite')}`)
-  const token = server.createToken(agent.id, 'npm start')
+  const token = await server.createToken(agent.id, 'npm start')
   // Only where none is set yet: a password changed with `npm run cli -- password:set` stays.
   for (const demo of DEMO_AGENTS) {
-    const user = server.findUserByEmail(demo.email)
-    if (user && !server.hasPassword(user.id)) await server.setPassword(user.id, DEMO_PASSWORD)
+    const user = await server.findUserByEmail(demo.email)
+    if (user && !(await server.hasPassword(user.id))) await server.setPassword(user.id, DEMO_PASSWORD)
   }
   const signInHelp = () =>
     `  To sign in by hand (after signing out, or from a second client): server ${server.url}\n` +

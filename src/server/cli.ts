@@ -80,10 +80,10 @@ function parseRole(v: Values): Role {
 }
 
 /** A user by --email, or what to do when there is none. */
-function userByEmail(store: Store, v: Values, command: string) {
+async function userByEmail(store: Store, v: Values, command: string): Promise<User> {
   const email = text(v, 'email')
   if (!email) throw new UsageError(`${command} needs --email`)
-  const user = store.getUserByEmail(email)
+  const user = await store.getUserByEmail(email)
   if (!user) throw new UsageError(`no user with email ${email} (create one with user:create)`)
   return user
 }
@@ -129,7 +129,7 @@ const COMMANDS = {
       // Asked before the user exists, so a refused password leaves nothing half made.
       const password = v.password === true ? await readPassword(`Password for ${text(v, 'email')}`) : null
       const commit = feed.as(CLI_ACTOR)
-      const user = createUser(commit, {
+      const user = await createUser(commit, {
         name: text(v, 'name') ?? '',
         email: text(v, 'email') ?? '',
         role,
@@ -155,8 +155,8 @@ const COMMANDS = {
       deactivate: { type: 'boolean' },
       reactivate: { type: 'boolean' },
     },
-    run({ store, feed }: CliContext, v: Values): void {
-      const user = userByEmail(store, v, 'user:update')
+    async run({ store, feed }: CliContext, v: Values): Promise<void> {
+      const user = await userByEmail(store, v, 'user:update')
       for (const [a, b] of [['team', 'no-team'], ['inboxes', 'all-inboxes'], ['deactivate', 'reactivate']] as const) {
         if (v[a] !== undefined && v[b] !== undefined) throw new UsageError(`give --${a} or --${b}, not both`)
       }
@@ -172,35 +172,35 @@ const COMMANDS = {
         throw new UsageError('user:update needs something to change: --name, --role, --team, --no-team, --inboxes, --all-inboxes, --deactivate or --reactivate')
       }
       const commit = feed.as(CLI_ACTOR)
-      let updated = Object.keys(change).length > 0 ? updateUserAccess(commit, user.id, change) : user
-      if (activity === 'deactivate') updated = deactivateUser(commit, user.id).user
-      if (activity === 'reactivate') updated = reactivateUser(commit, user.id)
+      let updated = Object.keys(change).length > 0 ? await updateUserAccess(commit, user.id, change) : user
+      if (activity === 'deactivate') updated = (await deactivateUser(commit, user.id)).user
+      if (activity === 'reactivate') updated = await reactivateUser(commit, user.id)
       console.log(`updated ${describeUser(updated)}${activity === 'deactivate' ? '; their tokens are revoked' : ''}`)
     },
   },
   'password:set': {
     options: { email: { type: 'string' } },
     async run({ store, feed }: CliContext, v: Values): Promise<void> {
-      const user = userByEmail(store, v, 'password:set')
+      const user = await userByEmail(store, v, 'password:set')
       await setPassword(feed.as(CLI_ACTOR), user.id, await readPassword(`New password for ${user.email}`))
       console.log(`password set for ${user.email}; tokens already issued stay valid`)
     },
   },
   'token:create': {
     options: { email: { type: 'string' }, label: { type: 'string' } },
-    run({ store, feed }: CliContext, v: Values): void {
-      const user = userByEmail(store, v, 'token:create')
-      const token = createToken(feed.as(CLI_ACTOR), user.id, text(v, 'label'))
+    async run({ store, feed }: CliContext, v: Values): Promise<void> {
+      const user = await userByEmail(store, v, 'token:create')
+      const token = await createToken(feed.as(CLI_ACTOR), user.id, text(v, 'label'))
       console.log(`token for ${user.email} (shown once, store it now):\n${token}`)
     },
   },
   'tokens:list': {
     options: { email: { type: 'string' } },
-    run({ store, config }: CliContext, v: Values): void {
+    async run({ store, config }: CliContext, v: Values): Promise<void> {
       const email = text(v, 'email')
-      const user = email === undefined ? null : store.getUserByEmail(email)
+      const user = email === undefined ? null : await store.getUserByEmail(email)
       if (email !== undefined && !user) throw new UsageError(`no user with email ${email}`)
-      const tokens = listTokens(store, tokenLifetime(config), user?.id ?? null)
+      const tokens = await listTokens(store, tokenLifetime(config), user?.id ?? null)
       const now = Date.now()
       printList(tokens, user ? `${user.email} has no tokens` : 'no tokens yet (create one with token:create)', (t) => {
         const expires = t.expiresAt <= now ? `expired ${when(t.expiresAt)}` : `expires ${when(t.expiresAt)}`
@@ -210,19 +210,19 @@ const COMMANDS = {
   },
   'token:revoke': {
     options: { id: { type: 'string' } },
-    run({ feed }: CliContext, v: Values): void {
+    async run({ feed }: CliContext, v: Values): Promise<void> {
       const id = text(v, 'id')
       if (!id) throw new UsageError('token:revoke needs --id (see tokens:list)')
-      if (!revokeTokenById(feed.as(CLI_ACTOR), id)) throw new UsageError(`no token with id ${id} (see tokens:list)`)
+      if (!(await revokeTokenById(feed.as(CLI_ACTOR), id))) throw new UsageError(`no token with id ${id} (see tokens:list)`)
       console.log(`token ${id} revoked; a running server closes its connections within a second`)
     },
   },
   'integration:create': {
     options: { name: { type: 'string' }, inboxes: { type: 'string' } },
-    run({ feed }: CliContext, v: Values): void {
+    async run({ feed }: CliContext, v: Values): Promise<void> {
       const missing = ['name', 'inboxes'].filter((k) => !text(v, k))
       if (missing.length > 0) throw new UsageError(`integration:create needs ${missing.map((m) => `--${m}`).join(', ')}`)
-      const { integration, token } = createIntegration(feed.as(CLI_ACTOR), { name: text(v, 'name') ?? '', inboxes: list(text(v, 'inboxes') ?? '') })
+      const { integration, token } = await createIntegration(feed.as(CLI_ACTOR), { name: text(v, 'name') ?? '', inboxes: list(text(v, 'inboxes') ?? '') })
       console.log(
         `created integration ${integration.name} (id ${integration.id}, inboxes: ${integration.inboxes.join(', ')}); ` +
           `its token (shown once, store it now):\n${token}`,
@@ -231,8 +231,8 @@ const COMMANDS = {
   },
   'integrations:list': {
     options: {},
-    run({ store }: CliContext): void {
-      printList(store.listIntegrations(), 'no integrations yet (create one with integration:create)', (i) => {
+    async run({ store }: CliContext): Promise<void> {
+      printList(await store.listIntegrations(), 'no integrations yet (create one with integration:create)', (i) => {
         const state = i.revokedAt === null ? 'active' : `revoked ${when(i.revokedAt)}`
         return `${i.id}\t${i.name}\tinboxes: ${i.inboxes.join(',')}\tcreated ${when(i.createdAt)}\tlast used ${when(i.lastUsedAt)}\t${state}`
       })
@@ -240,18 +240,18 @@ const COMMANDS = {
   },
   'integration:revoke': {
     options: { id: { type: 'string' } },
-    run({ feed }: CliContext, v: Values): void {
+    async run({ feed }: CliContext, v: Values): Promise<void> {
       const id = text(v, 'id')
       if (!id) throw new UsageError('integration:revoke needs --id (see integrations:list)')
-      if (!revokeIntegration(feed.as(CLI_ACTOR), id)) throw new UsageError(`no active integration with id ${id} (see integrations:list)`)
+      if (!(await revokeIntegration(feed.as(CLI_ACTOR), id))) throw new UsageError(`no active integration with id ${id} (see integrations:list)`)
       console.log(`integration ${id} revoked; its token is refused from now on`)
     },
   },
   'users:list': {
     options: {},
-    run({ store }: CliContext): void {
+    async run({ store }: CliContext): Promise<void> {
       printList(
-        store.listUsers(),
+        await store.listUsers(),
         'no users yet (create one with user:create)',
         (u) =>
           `${u.email}\t${u.role}\t${u.name}\tteam: ${u.team ?? '-'}\tinboxes: ${u.inboxes?.join(',') ?? 'all'}` +
@@ -285,7 +285,7 @@ async function run(argv: string[]): Promise<void> {
   try {
     await spec.run({ store, config, feed: new ChangeFeed(store) }, values)
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

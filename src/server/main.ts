@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'))
 
   const demo = args.demo || process.env.THREADLINE_DEMO === '1'
-  if (demo && server.counts().customers === 0) {
+  if (demo && (await server.counts()).customers === 0) {
     console.log('Seeding the demo dataset…')
     // Loaded only here: the demo generator carries faker, which a production server never needs.
     const { seedDemo } = await import('./demo/seed')

@@ -11,7 +11,11 @@ import { generateToken, hashToken } from './tokens'
  */
 
 /** Returns the plaintext token with the integration; the token cannot be recovered later. */
-export function createIntegration(commit: Commit, input: NewIntegration, now = Date.now()): { integration: IntegrationInfo; token: string } {
+export async function createIntegration(
+  commit: Commit,
+  input: NewIntegration,
+  now = Date.now(),
+): Promise<{ integration: IntegrationInfo; token: string }> {
   const data = parseOrThrow(NewIntegration, input, 'integration')
   const token = generateToken('tli')
   const integration: IntegrationInfo = {
@@ -22,12 +26,12 @@ export function createIntegration(commit: Commit, input: NewIntegration, now = D
     lastUsedAt: null,
     revokedAt: null,
   }
-  commit((w) => w.insertIntegration(integration, hashToken(token)))
+  await commit((w) => w.insertIntegration(integration, hashToken(token)))
   return { integration, token }
 }
 
 /** False when there is no such integration or it was revoked already. */
-export function revokeIntegration(commit: Commit, id: string, now = Date.now()): boolean {
+export function revokeIntegration(commit: Commit, id: string, now = Date.now()): Promise<boolean> {
   return commit((w) => w.revokeIntegration(id, now))
 }
 

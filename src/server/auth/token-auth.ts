@@ -20,29 +20,29 @@ export class TokenAuth {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  user(token: string | null | undefined): UserAuth {
+  async user(token: string | null | undefined): Promise<UserAuth> {
     return token ? this.userByHash(hashToken(token)) : { ok: false, reason: 'unknown' }
   }
 
-  userByHash(tokenHash: string): UserAuth {
+  async userByHash(tokenHash: string): Promise<UserAuth> {
     const now = this.clock()
-    const token = this.store.apiTokenByHash(tokenHash)
+    const token = await this.store.apiTokenByHash(tokenHash)
     if (!token) return { ok: false, reason: 'unknown' }
     if (!isTokenLive(token, this.lifetime, now)) return { ok: false, reason: 'expired' }
-    const user = this.store.getUser(token.userId)
+    const user = await this.store.getUser(token.userId)
     // Deactivating deletes the user's tokens; this also covers a token made behind the server's back.
     if (!user || !isActive(user)) return { ok: false, reason: 'unknown' }
-    if (isDueForTouch(token.lastUsedAt, now)) this.store.write((w) => w.touchToken(tokenHash, now))
+    if (isDueForTouch(token.lastUsedAt, now)) await this.store.write((w) => w.touchToken(tokenHash, now))
     return { ok: true, user, token }
   }
 
   /** The integration a token belongs to, or null when unknown or revoked. */
-  integration(token: string | null | undefined): IntegrationInfo | null {
+  async integration(token: string | null | undefined): Promise<IntegrationInfo | null> {
     if (!token) return null
-    const integration = this.store.integrationByTokenHash(hashToken(token))
+    const integration = await this.store.integrationByTokenHash(hashToken(token))
     if (!integration || integration.revokedAt !== null) return null
     const now = this.clock()
-    if (isDueForTouch(integration.lastUsedAt, now)) this.store.write((w) => w.touchIntegration(integration.id, now))
+    if (isDueForTouch(integration.lastUsedAt, now)) await this.store.write((w) => w.touchIntegration(integration.id, now))
     return integration
   }
 
@@ -51,16 +51,20 @@ export class TokenAuth {
    * removed or deactivated, possibly by another process such as the CLI); the others are marked used, since a
    * connected device is a device in use.
    */
-  rejected(tokenHashes: readonly string[]): string[] {
+  async rejected(tokenHashes: readonly string[]): Promise<string[]> {
     if (tokenHashes.length === 0) return []
     const now = this.clock()
-    const found = new Map(this.store.apiTokensByHash(tokenHashes).map((t) => [t.tokenHash, t]))
-    const live = [...found.values()].filter((t) => {
-      const user = isTokenLive(t, this.lifetime, now) ? this.store.getUser(t.userId) : null
-      return user !== null && isActive(user)
-    })
+    const live: StoredApiToken[] = []
+    for (const t of await this.store.apiTokensByHash(tokenHashes)) {
+      const user = isTokenLive(t, this.lifetime, now) ? await this.store.getUser(t.userId) : null
+      if (user !== null && isActive(user)) live.push(t)
+    }
     const stale = live.filter((t) => isDueForTouch(t.lastUsedAt, now))
-    if (stale.length > 0) this.store.write((w) => stale.forEach((t) => w.touchToken(t.tokenHash, now)))
+    if (stale.length > 0) {
+      await this.store.write(async (w) => {
+        for (const t of stale) await w.touchToken(t.tokenHash, now)
+      })
+    }
     const accepted = new Set(live.map((t) => t.tokenHash))
     return tokenHashes.filter((h) => !accepted.has(h))
   }

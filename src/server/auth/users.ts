@@ -12,10 +12,10 @@ import { generateToken, hashToken, tokenExpiresAt, type TokenLifetime } from './
 export { NewUser, UserAccess }
 
 /** Users are in the change log (visible to every client) so assignee names resolve offline. */
-export function createUser(commit: Commit, input: NewUser, now = Date.now()): User {
+export async function createUser(commit: Commit, input: NewUser, now = Date.now()): Promise<User> {
   const data = parseOrThrow(NewUser, input, 'user')
-  return commit((w) => {
-    if (w.getUserByEmail(data.email)) throw new BadRequestError(`a user with email ${data.email} already exists`)
+  return commit(async (w) => {
+    if (await w.getUserByEmail(data.email)) throw new BadRequestError(`a user with email ${data.email} already exists`)
     const user: User = {
       id: newId(),
       name: data.name,
@@ -26,19 +26,19 @@ export function createUser(commit: Commit, input: NewUser, now = Date.now()): Us
       createdAt: now,
       deactivatedAt: null,
     }
-    w.put('user', user)
+    await w.put('user', user)
     return user
   })
 }
 
 /** Returns the plaintext token; it cannot be recovered later. */
-export function createToken(commit: Commit, userId: string, label?: string, now = Date.now()): string {
+export async function createToken(commit: Commit, userId: string, label?: string, now = Date.now()): Promise<string> {
   const token = generateToken()
-  commit((w) => {
-    const user = w.getUser(userId)
+  await commit(async (w) => {
+    const user = await w.getUser(userId)
     if (!user) throw new BadRequestError(`unknown user ${userId}`)
     if (!isActive(user)) throw new ConflictError(`${user.email} is deactivated: reactivate them before giving them a token`)
-    w.insertToken({ id: newId(), tokenHash: hashToken(token), userId, label: label ?? null, createdAt: now })
+    await w.insertToken({ id: newId(), tokenHash: hashToken(token), userId, label: label ?? null, createdAt: now })
   })
   return token
 }
@@ -46,38 +46,38 @@ export function createToken(commit: Commit, userId: string, label?: string, now 
 /** Sets or replaces the user's password; only its salted scrypt hash is stored. */
 export async function setPassword(commit: Commit, userId: string, password: string): Promise<void> {
   const hash = await hashPassword(password)
-  commit((w) => {
-    if (!w.getUser(userId)) throw new BadRequestError(`unknown user ${userId}`)
-    w.setPasswordHash(userId, hash)
+  await commit(async (w) => {
+    if (!(await w.getUser(userId))) throw new BadRequestError(`unknown user ${userId}`)
+    await w.setPasswordHash(userId, hash)
   })
 }
 
 /** The user whose email and password these are, or null for any mismatch (unknown email, no password, wrong password). */
 export async function checkCredentials(store: StoreReader, email: string, password: string): Promise<User | null> {
-  const user = store.getUserByEmail(email)
-  const ok = await verifyPassword(password, user ? store.passwordHashOf(user.id) : null)
+  const user = await store.getUserByEmail(email)
+  const ok = await verifyPassword(password, user ? await store.passwordHashOf(user.id) : null)
   if (!ok || !user) return null
   // The user may have been removed or deactivated while the hash was being derived.
   return store.getUser(user.id)
 }
 
 /** Forgets a token; false when it was not (or no longer) valid. */
-export function revokeToken(commit: Commit, token: string): boolean {
+export function revokeToken(commit: Commit, token: string): Promise<boolean> {
   return commit((w) => w.deleteToken(hashToken(token)))
 }
 
 /** Forgets the token with this id; its hash (to close its connections), or null when there is none. */
-export function revokeTokenById(commit: Commit, id: string): string | null {
-  return commit((w) => {
-    const token = w.getApiToken(id)
-    return token && w.deleteToken(token.tokenHash) ? token.tokenHash : null
+export function revokeTokenById(commit: Commit, id: string): Promise<string | null> {
+  return commit(async (w) => {
+    const token = await w.getApiToken(id)
+    return token && (await w.deleteToken(token.tokenHash)) ? token.tokenHash : null
   })
 }
 
 /** What an administrator sees of each token (never the token): one user's, or everyone's. */
-export function listTokens(store: StoreReader, lifetime: TokenLifetime, userId: string | null): ApiTokenInfo[] {
-  const emails = new Map(store.listUsers().map((u) => [u.id, u.email]))
-  return store.listApiTokens(userId).map((t) => ({
+export async function listTokens(store: StoreReader, lifetime: TokenLifetime, userId: string | null): Promise<ApiTokenInfo[]> {
+  const emails = new Map((await store.listUsers()).map((u) => [u.id, u.email]))
+  return (await store.listApiTokens(userId)).map((t) => ({
     id: t.id,
     userId: t.userId,
     userEmail: emails.get(t.userId) ?? '(removed user)',
@@ -89,21 +89,21 @@ export function listTokens(store: StoreReader, lifetime: TokenLifetime, userId: 
 }
 
 /** Refuses a change that would leave no active admin to administer the server. */
-function keepAnAdmin(w: StoreReader, before: User, after: User): void {
+async function keepAnAdmin(w: StoreReader, before: User, after: User): Promise<void> {
   const wasAdmin = isAdmin(before) && isActive(before)
   if (!wasAdmin || (isAdmin(after) && isActive(after))) return
-  const others = w.listUsers().filter((u) => u.id !== before.id && isAdmin(u) && isActive(u))
+  const others = (await w.listUsers()).filter((u) => u.id !== before.id && isAdmin(u) && isActive(u))
   if (others.length === 0) {
     throw new ConflictError(`${before.name} is the last active admin: make another user an admin before demoting or deactivating them`)
   }
 }
 
-function changeUser(w: StoreWriter, userId: string, change: (user: User) => User): User {
-  const user = w.getUser(userId)
+async function changeUser(w: StoreWriter, userId: string, change: (user: User) => User): Promise<User> {
+  const user = await w.getUser(userId)
   if (!user) throw new BadRequestError(`unknown user ${userId}`)
   const updated = change(user)
-  keepAnAdmin(w, user, updated)
-  w.put('user', updated)
+  await keepAnAdmin(w, user, updated)
+  await w.put('user', updated)
   return updated
 }
 
@@ -111,7 +111,7 @@ function changeUser(w: StoreWriter, userId: string, change: (user: User) => User
  * Changes a user's name, role, team or inboxes. Their connected clients are disconnected by the
  * sync socket when their inboxes change, and start their cache over under the new scope.
  */
-export function updateUserAccess(commit: Commit, userId: string, input: UserAccess): User {
+export function updateUserAccess(commit: Commit, userId: string, input: UserAccess): Promise<User> {
   const patch = parseOrThrow(UserAccess, input, 'user change')
   return commit((w) =>
     changeUser(w, userId, (user) => ({
@@ -129,16 +129,20 @@ export function updateUserAccess(commit: Commit, userId: string, input: UserAcce
  * token until reactivated. The user stays in the change log, marked, so clients still name them
  * on past work. Returns the user and the hashes of the revoked tokens (to close their connections).
  */
-export function deactivateUser(commit: Commit, userId: string, now = Date.now()): { user: User; revokedTokenHashes: string[] } {
-  return commit((w) => {
-    const user = changeUser(w, userId, (u) => ({ ...u, deactivatedAt: u.deactivatedAt ?? now }))
-    const revokedTokenHashes = w.listApiTokens(userId).map((t) => t.tokenHash)
-    for (const hash of revokedTokenHashes) w.deleteToken(hash)
+export function deactivateUser(
+  commit: Commit,
+  userId: string,
+  now = Date.now(),
+): Promise<{ user: User; revokedTokenHashes: string[] }> {
+  return commit(async (w) => {
+    const user = await changeUser(w, userId, (u) => ({ ...u, deactivatedAt: u.deactivatedAt ?? now }))
+    const revokedTokenHashes = (await w.listApiTokens(userId)).map((t) => t.tokenHash)
+    for (const hash of revokedTokenHashes) await w.deleteToken(hash)
     return { user, revokedTokenHashes }
   })
 }
 
 /** Lets a deactivated user sign in again (with the password they had); tokens revoked stay revoked. */
-export function reactivateUser(commit: Commit, userId: string): User {
+export function reactivateUser(commit: Commit, userId: string): Promise<User> {
   return commit((w) => changeUser(w, userId, (u) => ({ ...u, deactivatedAt: null })))
 }

@@ -18,7 +18,7 @@ export interface DemoSummary {
 export async function seedDemo(server: SyncServer, options: DemoOptions = {}): Promise<DemoSummary> {
   const users = new Map<string, User>()
   for (const agent of DEMO_AGENTS) {
-    users.set(agent.email, server.findUserByEmail(agent.email) ?? server.createUser({ ...agent, inboxes: null }))
+    users.set(agent.email, (await server.findUserByEmail(agent.email)) ?? (await server.createUser({ ...agent, inboxes: null })))
   }
   const conversationOfThread = new Map<string, string>()
   const actionsOfThread = new Map<string, number>()
@@ -37,7 +37,7 @@ export async function seedDemo(server: SyncServer, options: DemoOptions = {}): P
     const n = (actionsOfThread.get(step.thread) ?? 0) + 1
     actionsOfThread.set(step.thread, n)
     const mutation = toMutation(step.action, conversationId, `demo-${step.thread}-${n}`, users)
-    const result = server.applyMutation(user, mutation, undefined, { at: step.at })
+    const result = await server.applyMutation(user, mutation, undefined, { at: step.at })
     if (result.outcome === 'rejected') throw new Error(`demo step ${steps} was rejected: ${result.error}`)
   }
   return { agentEmail: DEMO_AGENT_EMAIL, steps }

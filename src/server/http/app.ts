@@ -85,7 +85,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
         response: { 200: z.object({ status: z.literal('ok'), lastSeq: z.number() }) },
       },
     },
-    async () => ({ status: 'ok' as const, lastSeq: deps.store.lastSeq() }),
+    async () => ({ status: 'ok' as const, lastSeq: await deps.store.lastSeq() }),
   )
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 

@@ -45,12 +45,12 @@ export function refuseToken(reply: FastifyReply, token: string | null, reason: '
 function authenticateRequest(app: FastifyInstance, auth: TokenAuth, integrations: 'allow' | 'refuse'): void {
   app.addHook('onRequest', async (request, reply) => {
     const token = bearerToken(request.headers.authorization)
-    const user = auth.user(token)
+    const user = await auth.user(token)
     if (user.ok) {
       callers.set(request, { kind: 'user', user: user.user })
       return
     }
-    const integration = user.reason === 'unknown' ? auth.integration(token) : null
+    const integration = user.reason === 'unknown' ? await auth.integration(token) : null
     if (!integration) return refuseToken(reply, token, user.reason)
     if (integrations === 'refuse') {
       return reply

@@ -1,5 +1,6 @@
 import type { Identity, IdentityKind, UnverifiedReason } from '../../shared/domain'
 import type { InboundContact } from '../../shared/ingest'
+import type { StoreReader } from '../store/store'
 import { InvalidAddressError, normalizeAddress } from './normalize'
 
 export interface NormalizedContact {
@@ -11,9 +12,7 @@ export interface NormalizedContact {
 }
 
 /** What resolution needs to know about identities already stored. */
-export interface IdentityLookup {
-  findIdentity(kind: IdentityKind, address: string): Identity | null
-}
+export type IdentityLookup = Pick<StoreReader, 'findIdentity'>
 
 export interface Resolution {
   /** The existing customer, or null when a new customer must be created. */
@@ -50,19 +49,19 @@ export function normalizeContact(contact: InboundContact, defaultCountry: string
 /** Phone and WhatsApp share E.164 numbers: the same number is the same person. */
 const TWIN: Partial<Record<IdentityKind, IdentityKind>> = { phone: 'whatsapp', whatsapp: 'phone' }
 
-function findOwner(lookup: IdentityLookup, c: NormalizedContact): Identity | null {
-  const exact = lookup.findIdentity(c.kind, c.address)
+async function findOwner(lookup: IdentityLookup, c: NormalizedContact): Promise<Identity | null> {
+  const exact = await lookup.findIdentity(c.kind, c.address)
   if (exact) return exact
   const twin = TWIN[c.kind]
   return twin ? lookup.findIdentity(twin, c.address) : null
 }
 
 /** The customer a proven contact belongs to: only a proven identity says who someone is. */
-function provenOwner(lookup: IdentityLookup, c: NormalizedContact): Identity | null {
+async function provenOwner(lookup: IdentityLookup, c: NormalizedContact): Promise<Identity | null> {
   if (c.unverified) return null
-  const exact = lookup.findIdentity(c.kind, c.address)
+  const exact = await lookup.findIdentity(c.kind, c.address)
   if (exact && !exact.unverified) return exact
-  const twin = TWIN[c.kind] ? lookup.findIdentity(TWIN[c.kind] as IdentityKind, c.address) : null
+  const twin = TWIN[c.kind] ? await lookup.findIdentity(TWIN[c.kind] as IdentityKind, c.address) : null
   return twin && !twin.unverified ? twin : null
 }
 
@@ -74,19 +73,19 @@ function provenOwner(lookup: IdentityLookup, c: NormalizedContact): Identity | n
  * Never merges two existing customers: a disclosed identity that belongs to someone else stays
  * with them.
  */
-export function resolveIdentity(
+export async function resolveIdentity(
   lookup: IdentityLookup,
   from: InboundContact,
   alsoKnownAs: readonly InboundContact[],
   defaultCountry: string,
-): Resolution {
+): Promise<Resolution> {
   const sender = normalizeContact(from, defaultCountry, 'from.address')
   const disclosed = alsoKnownAs.map((c, i) => normalizeContact(c, defaultCountry, `alsoKnownAs.${i}.address`))
 
-  let customerId = provenOwner(lookup, sender)?.customerId ?? null
+  let customerId = (await provenOwner(lookup, sender))?.customerId ?? null
   if (!customerId) {
     for (const c of disclosed) {
-      const owner = provenOwner(lookup, c)
+      const owner = await provenOwner(lookup, c)
       if (owner) {
         customerId = owner.customerId
         break
@@ -101,13 +100,13 @@ export function resolveIdentity(
     const key = `${c.kind}\u0000${c.address}`
     if (seen.has(key)) continue
     seen.add(key)
-    const stored = lookup.findIdentity(c.kind, c.address)
+    const stored = await lookup.findIdentity(c.kind, c.address)
     if (stored) {
       if (stored.unverified && !c.unverified) proven.push(stored)
       continue
     }
     // A number whose phone/WhatsApp twin belongs to another customer stays theirs.
-    const owner = findOwner(lookup, c)
+    const owner = await findOwner(lookup, c)
     if (owner && owner.customerId !== customerId) continue
     newIdentities.push(c)
   }

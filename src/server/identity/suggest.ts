@@ -34,11 +34,11 @@ function domainOf(email: string): string | null {
 }
 
 /** Customers other than `customerId` who are probably the same person as this inbound sender. */
-export function findSuggestions(
+export async function findSuggestions(
   lookup: SuggestionLookup,
   customerId: string,
   resolution: Pick<Resolution, 'sender' | 'disclosed' | 'newIdentities' | 'proven'>,
-): SuggestionCandidate[] {
+): Promise<SuggestionCandidate[]> {
   const found = new Map<string, SuggestionCandidate>()
   const add = (c: SuggestionCandidate): void => {
     if (c.candidateId !== customerId && !found.has(c.candidateId)) found.set(c.candidateId, c)
@@ -49,7 +49,7 @@ export function findSuggestions(
   // record is only a suggestion.
   const claimedSender = resolution.sender.unverified ? [resolution.sender] : []
   for (const c of [...claimedSender, ...resolution.disclosed]) {
-    const owner = lookup.findIdentity(c.kind, c.address)
+    const owner = await lookup.findIdentity(c.kind, c.address)
     if (owner && owner.customerId !== customerId) {
       add({
         candidateId: owner.customerId,
@@ -78,7 +78,7 @@ export function findSuggestions(
       if (c.kind !== 'email') continue
       const domain = domainOf(c.address)
       if (!domain) continue
-      for (const other of lookup.customersNamedWithEmailDomain(name, domain, customerId, MAX_CANDIDATES)) {
+      for (const other of await lookup.customersNamedWithEmailDomain(name, domain, customerId, MAX_CANDIDATES)) {
         add({
           candidateId: other.id,
           reason: 'same_name_and_email_domain',
@@ -94,12 +94,12 @@ export function findSuggestions(
  * Records each candidate once per pair of customers, with an `identity_suggested` event on the
  * conversation the evidence arrived in, inside the caller's ingest transaction.
  */
-export function recordSuggestions(
+export async function recordSuggestions(
   w: StoreWriter,
   at: { customerId: string; conversationId: string },
   candidates: readonly SuggestionCandidate[],
   now: number,
-): CustomerSuggestion[] {
+): Promise<CustomerSuggestion[]> {
   const recorded: CustomerSuggestion[] = []
   for (const c of candidates) {
     const suggestion: CustomerSuggestion = {
@@ -112,7 +112,7 @@ export function recordSuggestions(
       status: 'open',
       createdAt: now,
     }
-    if (!w.addCustomerSuggestion(suggestion)) continue
+    if (!await w.addCustomerSuggestion(suggestion)) continue
     const event: TimelineEvent = {
       id: newId(),
       conversationId: at.conversationId,
@@ -127,7 +127,7 @@ export function recordSuggestions(
       },
       createdAt: now,
     }
-    w.put('event', event)
+    await w.put('event', event)
     recorded.push(suggestion)
   }
   return recorded

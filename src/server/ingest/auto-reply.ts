@@ -8,7 +8,7 @@ import type { StoreWriter } from '../store/store'
  * sends it after the transaction commits and its delivery shows in the timeline. It does not
  * count as an answer from the team, so the conversation still waits for an agent.
  */
-export function queueAutoReply(w: StoreWriter, conversation: Conversation, answering: Message, reply: InboundAutoReply, now: number): Message {
+export async function queueAutoReply(w: StoreWriter, conversation: Conversation, answering: Message, reply: InboundAutoReply, now: number): Promise<Message> {
   const message: Message = {
     id: newId(),
     conversationId: conversation.id,
@@ -30,8 +30,8 @@ export function queueAutoReply(w: StoreWriter, conversation: Conversation, answe
     purpose: 'transactional',
     template: null,
   }
-  w.put('message', message)
-  const current = w.getConversation(conversation.id) ?? conversation
-  w.put('conversation', { ...current, lastMessageAt: Math.max(current.lastMessageAt, message.sentAt), updatedAt: now })
+  await w.put('message', message)
+  const current = await w.getConversation(conversation.id) ?? conversation
+  await w.put('conversation', { ...current, lastMessageAt: Math.max(current.lastMessageAt, message.sentAt), updatedAt: now })
   return message
 }

@@ -2,7 +2,7 @@ import { systemActor, type Actor } from '../../shared/actors'
 import { InboundMessage, type IngestResult } from '../../shared/ingest'
 import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError } from '../errors'
-import type { Store, StoreWriter } from '../store/store'
+import type { Store, StoreWriter, WriteOutcome } from '../store/store'
 import type { ChangeFeed } from '../sync/commit'
 import type { HtmlSanitizer } from './html-sanitizer'
 import { ingestInbound, prepareInbound, type PreparedInbound } from './ingest'
@@ -78,37 +78,40 @@ export class InboundService {
     try {
       item = await prepareInbound(raw, this.sanitizer)
     } catch (err) {
-      throw this.failure(raw, err, actor)
+      throw await this.failure(raw, err, actor)
     }
     return new Promise((resolve, reject) => {
       this.waiting.push({ raw, item, actor, resolve, reject })
-      if (this.waiting.length === 1) setImmediate(() => this.flush())
+      if (this.waiting.length === 1) setImmediate(() => void this.flush())
     })
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     const group = this.waiting.splice(0, MAX_GROUP)
-    if (this.waiting.length > 0) setImmediate(() => this.flush())
+    if (this.waiting.length > 0) setImmediate(() => void this.flush())
     if (group.length === 0) return
     const options = { defaultCountry: this.defaultCountry }
-    let outcomes
+    let outcomes: WriteOutcome<IngestResult>[]
     try {
-      outcomes = this.feed.commitEach(
+      outcomes = await this.feed.commitEach(
         group.map(({ item, actor }) => ({ actor, run: (w: StoreWriter) => ingestInbound(item, { ...options, actor, commit: (fn) => fn(w) }) })),
       )
     } catch (err) {
       // The group's commit itself failed: none of it is stored, so each item is handled as failed.
       outcomes = group.map(() => ({ ok: false as const, error: err }))
     }
-    group.forEach((entry, i) => {
+    for (const [i, entry] of group.entries()) {
       const outcome = outcomes[i]
-      if (outcome?.ok) return entry.resolve(outcome.result)
+      if (outcome?.ok) {
+        entry.resolve(outcome.result)
+        continue
+      }
       try {
-        entry.reject(this.failure(entry.raw, outcome ? outcome.error : new Error('no outcome'), entry.actor))
+        entry.reject(await this.failure(entry.raw, outcome ? outcome.error : new Error('no outcome'), entry.actor))
       } catch (err) {
         entry.reject(err)
       }
-    })
+    }
   }
 
   /**
@@ -116,10 +119,12 @@ export class InboundService {
    * stored yet, goes back as is (the sender fixes or retries it); anything else was accepted,
    * so it is kept in the dead letters and retried.
    */
-  private failure(raw: unknown, err: unknown, actor: Actor): unknown {
+  private async failure(raw: unknown, err: unknown, actor: Actor): Promise<unknown> {
     if (err instanceof BadRequestError || err instanceof NotFoundError) return err
     const message = err instanceof Error ? err.message : String(err)
-    const id = this.store.write((w) => w.addDeadLetter('inbound', inboxOf(raw), raw, message, Date.now() + RETRY_BASE_MS, actor)).result
+    const { result: id } = await this.store.write((w) =>
+      w.addDeadLetter('inbound', inboxOf(raw), raw, message, Date.now() + RETRY_BASE_MS, actor),
+    )
     this.log.error({ err, deadLetterId: id }, 'ingest failed after acceptance; dead-lettered')
     return new DeferredIngestError(id, err)
   }
@@ -143,18 +148,18 @@ export class InboundService {
   /** Retries the dead letters whose time has come; returns how many now succeeded. */
   async retryDue(now = Date.now()): Promise<number> {
     let done = 0
-    for (const letter of this.store.dueDeadLetters(now, 100)) {
+    for (const letter of await this.store.dueDeadLetters(now, 100)) {
       try {
         const item = await prepareInbound(letter.payload, this.sanitizer)
         // A letter older than actors cannot say who sent it; the retry says at least that it was one.
         const actor = letter.actor ?? systemActor('dead-letter-retry')
-        ingestInbound(item, { commit: this.feed.as(actor), actor, defaultCountry: this.defaultCountry })
-        this.store.write((w) => w.deleteDeadLetter(letter.id))
+        await ingestInbound(item, { commit: this.feed.as(actor), actor, defaultCountry: this.defaultCountry })
+        await this.store.write((w) => w.deleteDeadLetter(letter.id))
         done++
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
         const delay = Math.min(RETRY_BASE_MS * 2 ** letter.attempts, RETRY_MAX_MS)
-        this.store.write((w) => w.retryDeadLetterLater(letter.id, message, now + delay))
+        await this.store.write((w) => w.retryDeadLetterLater(letter.id, message, now + delay))
         this.log.warn({ deadLetterId: letter.id, attempts: letter.attempts + 1, error: message }, 'dead letter retry failed')
       }
     }

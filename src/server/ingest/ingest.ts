@@ -62,19 +62,19 @@ const CALL_PROGRESS = { ringing: 0, 'in-progress': 1, completed: 2 } as const
  * the conversation and customer updates, the consent change the item asks for, and their change
  * rows in ONE transaction. Fan-out happens in the commit, after the transaction is durable.
  */
-export function ingestInbound(item: PreparedInbound, options: IngestOptions): IngestResult {
+export async function ingestInbound(item: PreparedInbound, options: IngestOptions): Promise<IngestResult> {
   const now = (options.now ?? Date.now)()
   try {
-    return options.commit((w) => ingestParsed(w, item, now, options.defaultCountry, options.actor))
+    return await options.commit((w) => ingestParsed(w, item, now, options.defaultCountry, options.actor))
   } catch (err) {
     if (err instanceof InvalidAddressError) throw new BadRequestError(err.message, [{ path: err.path, message: err.message }])
     throw err
   }
 }
 
-function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaultCountry: string, actor: Actor): IngestResult {
+async function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaultCountry: string, actor: Actor): Promise<IngestResult> {
   if (item.channel !== 'voice') {
-    const original = w.messageByExternalId(item.channel, item.externalId)
+    const original = await w.messageByExternalId(item.channel, item.externalId)
     if (original) {
       return { customerId: original.customerId, conversationId: original.conversationId, itemId: original.id, duplicate: true }
     }
@@ -83,8 +83,8 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
   if (item.channel === 'voice') {
     // A later webhook of a stored call belongs to that call, whoever it names (recording and
     // transcription callbacks name nobody).
-    const call = w.callByExternalId(item.externalId)
-    const conversation = call ? w.getConversation(call.conversationId) : null
+    const call = await w.callByExternalId(item.externalId)
+    const conversation = call ? await w.getConversation(call.conversationId) : null
     if (call && conversation) return updateCall(w, item, call, conversation, now)
   }
   const from = item.from
@@ -94,8 +94,8 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
   const callDirection = item.call?.direction ?? 'inbound'
   // A customer waits for an answer after writing, or after calling us and reaching nobody.
   const waiting = item.channel !== 'voice' || (callDirection === 'inbound' && missedOrVoicemail(item.call?.outcome))
-  const resolution = resolveIdentity(w, from, item.alsoKnownAs, defaultCountry)
-  let customer: Customer | null = resolution.customerId ? w.getCustomer(resolution.customerId) : null
+  const resolution = await resolveIdentity(w, from, item.alsoKnownAs, defaultCountry)
+  let customer: Customer | null = resolution.customerId ? await w.getCustomer(resolution.customerId) : null
   if (!customer) {
     customer = {
       id: newId(),
@@ -107,10 +107,10 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
       updatedAt: now,
       lastActivityAt: sentAt,
     }
-    w.put('customer', customer)
+    await w.put('customer', customer)
   }
   for (const c of resolution.newIdentities) {
-    w.put('identity', {
+    await w.put('identity', {
       id: newId(),
       customerId: customer.id,
       kind: c.kind,
@@ -120,9 +120,9 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
       unverified: c.unverified,
     })
   }
-  for (const claim of resolution.proven) w.put('identity', { ...claim, customerId: customer.id, unverified: null })
+  for (const claim of resolution.proven) await w.put('identity', { ...claim, customerId: customer.id, unverified: null })
 
-  let decision = threadInbound(item, customer.id, w)
+  let decision = await threadInbound(item, customer.id, w)
   if (decision.kind === 'call-update') {
     return updateCall(w, item, decision.call, decision.conversation, now)
   }
@@ -150,16 +150,16 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
       createdAt: now,
       updatedAt: now,
     }
-    w.put('conversation', conversation)
+    await w.put('conversation', conversation)
   } else {
     conversation = decision.conversation
-    touchConversation(w, conversation, sentAt, waiting, now)
+    await touchConversation(w, conversation, sentAt, waiting, now)
   }
   if (customer.lastActivityAt < sentAt) {
-    w.put('customer', { ...customer, lastActivityAt: Math.max(customer.lastActivityAt, sentAt), updatedAt: now })
+    await w.put('customer', { ...customer, lastActivityAt: Math.max(customer.lastActivityAt, sentAt), updatedAt: now })
   }
   // Probable matches that are not exact are only suggested to the agent, never merged.
-  recordSuggestions(w, { customerId: customer.id, conversationId: conversation.id }, findSuggestions(w, customer.id, resolution), now)
+  await recordSuggestions(w, { customerId: customer.id, conversationId: conversation.id }, await findSuggestions(w, customer.id, resolution), now)
 
   if (item.channel === 'voice' && item.call) {
     const call: Call = {
@@ -178,7 +178,7 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
       startedAt: sentAt,
       updatedAt: now,
     }
-    w.put('call', call)
+    await w.put('call', call)
     return { customerId: customer.id, conversationId: conversation.id, itemId: call.id, duplicate: false }
   }
 
@@ -202,9 +202,9 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
     sentAt,
     updatedAt: now,
   }
-  w.put('message', message)
+  await w.put('message', message)
   if (item.consent) {
-    applyConsentChange(w, {
+    await applyConsentChange(w, {
       customerId: customer.id,
       conversationId: conversation.id,
       changes: item.consent.changes,
@@ -214,12 +214,12 @@ function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaul
       actor,
     })
   }
-  if (item.autoReply) queueAutoReply(w, conversation, message, item.autoReply, now)
+  if (item.autoReply) await queueAutoReply(w, conversation, message, item.autoReply, now)
   return { customerId: customer.id, conversationId: conversation.id, itemId: message.id, duplicate: false }
 }
 
 /** New customer activity: later last-message time, waiting for an answer, reopened if it was closed. */
-function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: number, waiting: boolean, now: number): void {
+async function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: number, waiting: boolean, now: number): Promise<void> {
   const reopen = conversation.status !== 'open'
   const updated: Conversation = {
     ...conversation,
@@ -230,7 +230,7 @@ function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: n
     waitingSince: waiting ? (conversation.waitingSince ?? sentAt) : conversation.waitingSince,
     updatedAt: now,
   }
-  w.put('conversation', updated)
+  await w.put('conversation', updated)
   if (reopen) {
     const event: TimelineEvent = {
       id: newId(),
@@ -241,12 +241,12 @@ function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: n
       data: { from: conversation.status, to: 'open', reason: 'customer_replied' },
       createdAt: now,
     }
-    w.put('event', event)
+    await w.put('event', event)
   }
 }
 
 /** A later webhook for a call already stored: fold it in, never moving the call backwards. */
-function updateCall(w: StoreWriter, item: PreparedInbound, call: Call, conversation: Conversation, now: number): IngestResult {
+async function updateCall(w: StoreWriter, item: PreparedInbound, call: Call, conversation: Conversation, now: number): Promise<IngestResult> {
   const ids = { customerId: call.customerId, conversationId: conversation.id, itemId: call.id }
   const update = item.call
   if (!update) return { ...ids, duplicate: true }
@@ -261,9 +261,9 @@ function updateCall(w: StoreWriter, item: PreparedInbound, call: Call, conversat
   }
   const changed = (Object.keys(next) as (keyof Call)[]).some((k) => next[k] !== call[k])
   if (!changed) return { ...ids, duplicate: true }
-  w.put('call', { ...next, updatedAt: now })
+  await w.put('call', { ...next, updatedAt: now })
   if (call.direction === 'inbound' && next.outcome !== call.outcome && missedOrVoicemail(next.outcome)) {
-    touchConversation(w, conversation, call.startedAt, true, now)
+    await touchConversation(w, conversation, call.startedAt, true, now)
   }
   return { ...ids, duplicate: false }
 }

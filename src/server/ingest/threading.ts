@@ -1,20 +1,17 @@
 import type { Call, Conversation } from '../../shared/domain'
 import type { ParsedInboundMessage } from '../../shared/ingest'
-import type { ConversationFilter, Page } from '../store/store'
+import type { StoreReader } from '../store/store'
 
 /** What threading needs to know about stored conversations. */
-export interface ThreadingLookup {
-  conversationByMessageExternalId(channel: 'email', externalIds: readonly string[]): Conversation | null
-  conversationByThreadKey(channel: ParsedInboundMessage['channel'], threadKey: string): Conversation | null
-  latestUnresolvedConversation(
-    customerId: string,
-    channel: ParsedInboundMessage['channel'],
-    inbox: string | null,
-  ): Conversation | null
-  callByExternalId(externalId: string): Call | null
-  getConversation(id: string): Conversation | null
-  listConversations(filter: ConversationFilter): Page<Conversation>
-}
+export type ThreadingLookup = Pick<
+  StoreReader,
+  | 'conversationByMessageExternalId'
+  | 'conversationByThreadKey'
+  | 'latestUnresolvedConversation'
+  | 'callByExternalId'
+  | 'getConversation'
+  | 'listConversations'
+>
 
 /** What of an inbound item decides its conversation. */
 export type ThreadingItem = Pick<ParsedInboundMessage, 'channel' | 'inbox' | 'externalId' | 'subject' | 'inReplyTo' | 'references' | 'threadKey'>
@@ -29,7 +26,7 @@ export type ThreadDecision =
  * Picks the conversation an inbound item belongs to. Pure: reads through `lookup`, writes
  * nothing, so every channel's rule is unit-tested on plain data.
  */
-export function threadInbound(item: ThreadingItem, customerId: string, lookup: ThreadingLookup): ThreadDecision {
+export async function threadInbound(item: ThreadingItem, customerId: string, lookup: ThreadingLookup): Promise<ThreadDecision> {
   const existing = (conversation: Conversation | null): ThreadDecision | null =>
     conversation ? { kind: 'existing', conversation } : null
 
@@ -38,10 +35,10 @@ export function threadInbound(item: ThreadingItem, customerId: string, lookup: T
       const referenced = [item.inReplyTo, ...item.references].filter((id): id is string => !!id)
       const root = item.references[0] ?? item.inReplyTo ?? item.externalId
       return (
-        existing(lookup.conversationByMessageExternalId('email', referenced)) ??
+        existing(await lookup.conversationByMessageExternalId('email', referenced)) ??
         // A reply whose parent we never stored may still name the thread's root.
-        (referenced.length > 0 ? existing(lookup.conversationByThreadKey('email', root)) : null) ??
-        existing(emailConversationBySubject(item, referenced.length > 0, customerId, lookup)) ?? {
+        (referenced.length > 0 ? existing(await lookup.conversationByThreadKey('email', root)) : null) ??
+        existing(await emailConversationBySubject(item, referenced.length > 0, customerId, lookup)) ?? {
           kind: 'new',
           threadKey: root,
         }
@@ -49,22 +46,22 @@ export function threadInbound(item: ThreadingItem, customerId: string, lookup: T
     }
     case 'chat': {
       if (item.threadKey) {
-        return existing(lookup.conversationByThreadKey('chat', item.threadKey)) ?? { kind: 'new', threadKey: item.threadKey }
+        return existing(await lookup.conversationByThreadKey('chat', item.threadKey)) ?? { kind: 'new', threadKey: item.threadKey }
       }
-      return existing(lookup.latestUnresolvedConversation(customerId, 'chat', null)) ?? {
+      return existing(await lookup.latestUnresolvedConversation(customerId, 'chat', null)) ?? {
         kind: 'new',
         threadKey: item.externalId,
       }
     }
     case 'sms':
     case 'whatsapp':
-      return existing(lookup.latestUnresolvedConversation(customerId, item.channel, item.inbox)) ?? {
+      return existing(await lookup.latestUnresolvedConversation(customerId, item.channel, item.inbox)) ?? {
         kind: 'new',
         threadKey: `${item.channel}:${item.inbox}:${customerId}:${item.externalId}`,
       }
     case 'voice': {
-      const call = lookup.callByExternalId(item.externalId)
-      const conversation = call ? lookup.getConversation(call.conversationId) : null
+      const call = await lookup.callByExternalId(item.externalId)
+      const conversation = call ? await lookup.getConversation(call.conversationId) : null
       if (call && conversation) return { kind: 'call-update', conversation, call }
       return { kind: 'new', threadKey: item.externalId }
     }
@@ -94,16 +91,16 @@ const SUBJECT_FALLBACK_LIMIT = 25
  * customer's most recent conversation in the same inbox with the same subject. A first message
  * without those signs always starts a conversation: "Help" twice is not one thread.
  */
-function emailConversationBySubject(
+async function emailConversationBySubject(
   item: ThreadingItem,
   hasReferences: boolean,
   customerId: string,
   lookup: ThreadingLookup,
-): Conversation | null {
+): Promise<Conversation | null> {
   const subject = item.subject ?? ''
   const normalized = normalizeSubject(subject)
   if (!normalized || (!hasReferences && !REPLY_PREFIXES.test(subject))) return null
-  const recent = lookup.listConversations({
+  const recent = await lookup.listConversations({
     customerId,
     channel: 'email',
     inbox: item.inbox,

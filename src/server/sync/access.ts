@@ -9,11 +9,30 @@ export const canSeeInbox = (user: User, inbox: string): boolean => user.inboxes 
 export const canSeeConversation = (user: User, conversation: Conversation): boolean => canSeeInbox(user, conversation.inbox)
 
 /** A customer is seen through their conversations: a user who may see none of them may not see the customer. */
-export const canSeeCustomer = (store: Pick<StoreReader, 'customerVisible'>, user: User, customerId: string): boolean =>
+export const canSeeCustomer = (store: Pick<StoreReader, 'customerVisible'>, user: User, customerId: string): Promise<boolean> =>
   store.customerVisible(customerId, scopeOf(user))
 
-/** Whether a committed change reaches this user (the same rule as the pull's filter in the store). */
-export function canSeeChange(store: Pick<StoreReader, 'customerVisible'>, user: User, change: StoredChange): boolean {
+/**
+ * Whether a committed change reaches this user (the same rule as the pull's filter in the store).
+ * `visibleCustomers` holds the customers of `changes` the user may see (see visibleCustomersOf).
+ */
+export function canSeeChange(user: User, change: StoredChange, visibleCustomers: ReadonlySet<string>): boolean {
   if (change.inbox !== null) return canSeeInbox(user, change.inbox)
-  return change.customerId === null || canSeeCustomer(store, user, change.customerId)
+  return change.customerId === null || visibleCustomers.has(change.customerId)
+}
+
+/** Of the customers whose own rows (customer, identity) are among `changes`, those the user may see: one read per customer. */
+export async function visibleCustomersOf(
+  store: Pick<StoreReader, 'customerVisible'>,
+  user: User,
+  changes: readonly StoredChange[],
+): Promise<Set<string>> {
+  const visible = new Set<string>()
+  const asked = new Set<string>()
+  for (const change of changes) {
+    if (change.inbox !== null || change.customerId === null || asked.has(change.customerId)) continue
+    asked.add(change.customerId)
+    if (await canSeeCustomer(store, user, change.customerId)) visible.add(change.customerId)
+  }
+  return visible
 }

@@ -17,13 +17,13 @@ const TEST_ACTOR = systemActor('test')
 let dir: string
 let store: Store
 let feed: ChangeFeed
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-merge-unit-'))
   store = openSqliteStore(path.join(dir, 'server.sqlite'))
   feed = new ChangeFeed(store)
 })
-afterEach(() => {
-  store.close()
+afterEach(async () => {
+  await store.close()
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -40,15 +40,15 @@ const customer = (id: string, over: Partial<Customer> = {}): Customer => ({
   ...over,
 })
 
-function seed(): void {
-  feed.as(TEST_ACTOR)((w) => {
-    w.put('user', user('all', null))
-    w.put('user', user('sms-only', ['SMS']))
-    w.put('customer', customer('src', { labels: ['vip'], attributes: { plan: 'pro', city: 'Oslo' }, consent: { promotional: false, sms: true } }))
-    w.put('customer', customer('dst', { labels: ['b2b'], attributes: { plan: 'basic' }, consent: { promotional: true } }))
-    w.put('identity', { id: 'i-src', customerId: 'src', kind: 'email', address: 'a@x.test', displayName: null, createdAt: 1 })
+async function seed(): Promise<void> {
+  await feed.as(TEST_ACTOR)(async (w) => {
+    await w.put('user', user('all', null))
+    await w.put('user', user('sms-only', ['SMS']))
+    await w.put('customer', customer('src', { labels: ['vip'], attributes: { plan: 'pro', city: 'Oslo' }, consent: { promotional: false, sms: true } }))
+    await w.put('customer', customer('dst', { labels: ['b2b'], attributes: { plan: 'basic' }, consent: { promotional: true } }))
+    await w.put('identity', { id: 'i-src', customerId: 'src', kind: 'email', address: 'a@x.test', displayName: null, createdAt: 1 })
     for (const [id, customerId, inbox] of [['v-src', 'src', 'Support'], ['v-dst', 'dst', 'SMS']] as const) {
-      w.put('conversation', {
+      await w.put('conversation', {
         id,
         customerId,
         channel: 'email',
@@ -66,69 +66,69 @@ function seed(): void {
         updatedAt: 1,
       })
     }
-    w.put('note', { id: 'n1', conversationId: 'v-src', customerId: 'src', authorId: 'all', authorName: 'all', text: 'hi', createdAt: 2 })
+    await w.put('note', { id: 'n1', conversationId: 'v-src', customerId: 'src', authorId: 'all', authorName: 'all', text: 'hi', createdAt: 2 })
   })
 }
 
-const run = (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'customerLabel' | 'verifyIdentity', args: unknown) =>
-  applyMutation(feed.as(userActor(who)), store.getUser(who)!, { name, args })
+const run = async (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'customerLabel' | 'verifyIdentity', args: unknown) =>
+  applyMutation(feed.as(userActor(who)), (await store.getUser(who))!, { name, args })
 
 describe('merge on the server', () => {
-  it('refuses an agent who cannot see all of the source’s conversations, and changes nothing', () => {
-    seed()
+  it('refuses an agent who cannot see all of the source’s conversations, and changes nothing', async () => {
+    await seed()
     // The agent sees the source through an SMS conversation, but not its email one.
-    feed.as(TEST_ACTOR)((w) => w.put('conversation', { ...store.getConversation('v-dst')!, id: 'v-src-sms', customerId: 'src', threadKey: 'v-src-sms' }))
-    const before = store.lastSeq()
-    const result = run('sms-only', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
+    await feed.as(TEST_ACTOR)(async (w) => w.put('conversation', { ...(await store.getConversation('v-dst'))!, id: 'v-src-sms', customerId: 'src', threadKey: 'v-src-sms' }))
+    const before = await store.lastSeq()
+    const result = await run('sms-only', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
     expect(result).toMatchObject({ outcome: 'rejected', error: expect.stringMatching(/inboxes you cannot access/) })
-    expect(store.lastSeq()).toBe(before)
-    expect(store.getCustomer('src')?.mergedInto ?? null).toBeNull()
+    expect(await store.lastSeq()).toBe(before)
+    expect((await store.getCustomer('src'))?.mergedInto ?? null).toBeNull()
   })
 
-  it('refuses to label or merge a customer the agent cannot see at all, as if unknown', () => {
-    seed()
-    const before = store.lastSeq()
-    expect(run('sms-only', 'customerLabel', { customerId: 'src', add: ['vip'], remove: [] })).toMatchObject({
+  it('refuses to label or merge a customer the agent cannot see at all, as if unknown', async () => {
+    await seed()
+    const before = await store.lastSeq()
+    expect(await run('sms-only', 'customerLabel', { customerId: 'src', add: ['vip'], remove: [] })).toMatchObject({
       outcome: 'rejected',
       error: 'unknown customer src',
     })
-    expect(run('sms-only', 'mergeCustomers', { mergeId: 'm1', sourceId: 'dst', targetId: 'src' })).toMatchObject({
+    expect(await run('sms-only', 'mergeCustomers', { mergeId: 'm1', sourceId: 'dst', targetId: 'src' })).toMatchObject({
       outcome: 'rejected',
       error: 'unknown customer src',
     })
-    expect(store.lastSeq()).toBe(before)
+    expect(await store.lastSeq()).toBe(before)
     // The customer they can see is theirs to label.
-    expect(run('sms-only', 'customerLabel', { customerId: 'dst', add: ['vip'], remove: [] }).outcome).toBe('applied')
+    expect((await run('sms-only', 'customerLabel', { customerId: 'dst', add: ['vip'], remove: [] })).outcome).toBe('applied')
   })
 
-  it('combines the profiles (withdrawn consent wins) and the undo restores both', () => {
-    seed()
-    expect(run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' }).outcome).toBe('applied')
-    const merged = store.getCustomer('dst')!
+  it('combines the profiles (withdrawn consent wins) and the undo restores both', async () => {
+    await seed()
+    expect((await run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })).outcome).toBe('applied')
+    const merged = (await store.getCustomer('dst'))!
     expect(merged.labels).toEqual(['b2b', 'vip'])
     expect(merged.attributes).toEqual({ plan: 'basic', city: 'Oslo' })
     expect(merged.consent).toEqual({ promotional: false, sms: true })
-    expect(store.getNote('n1')?.customerId).toBe('dst')
-    expect(store.timeline('dst', null, 10).items.map((i) => i.kind).sort()).toEqual(['event', 'note'])
+    expect((await store.getNote('n1'))?.customerId).toBe('dst')
+    expect((await store.timeline('dst', null, 10)).items.map((i) => i.kind).sort()).toEqual(['event', 'note'])
 
     // An agent adds a label after the merge: the undo keeps it.
-    expect(run('all', 'customerLabel', { customerId: 'dst', add: ['followup'] }).outcome).toBe('applied')
-    expect(run('all', 'unmergeCustomers', { mergeId: 'm1' }).outcome).toBe('applied')
-    const restored = store.getCustomer('dst')!
+    expect((await run('all', 'customerLabel', { customerId: 'dst', add: ['followup'] })).outcome).toBe('applied')
+    expect((await run('all', 'unmergeCustomers', { mergeId: 'm1' })).outcome).toBe('applied')
+    const restored = (await store.getCustomer('dst'))!
     expect(restored.labels).toEqual(['b2b', 'followup'])
     expect(restored.attributes).toEqual({ plan: 'basic' })
     expect(restored.consent).toEqual({ promotional: true })
-    expect(store.getCustomer('src')?.mergedInto).toBeNull()
-    expect(store.identitiesOf('src').map((i) => i.id)).toEqual(['i-src'])
-    expect(store.getNote('n1')?.customerId).toBe('src')
-    const mergeEvent = store.timeline('src', null, 10).items.find((i) => i.kind === 'event')
+    expect((await store.getCustomer('src'))?.mergedInto).toBeNull()
+    expect((await store.identitiesOf('src')).map((i) => i.id)).toEqual(['i-src'])
+    expect((await store.getNote('n1'))?.customerId).toBe('src')
+    const mergeEvent = (await store.timeline('src', null, 10)).items.find((i) => i.kind === 'event')
     expect(mergeEvent?.item).toMatchObject({ type: 'customer_merged', data: { mergeId: 'm1', undoneBy: 'all' } })
   })
 })
 
 describe('consent across a merge and its undo', () => {
-  const consentOf = (id: string) => {
-    const c = store.getCustomer(id)!
+  const consentOf = async (id: string) => {
+    const c = (await store.getCustomer(id))!
     return { consent: c.consent, consentChangedAt: c.consentChangedAt ?? null }
   }
   const before = {
@@ -136,48 +136,48 @@ describe('consent across a merge and its undo', () => {
     dst: { consent: { promotional: true, sms: false, transactional: false, whatsapp: true }, consentChangedAt: { promotional: 100, sms: 300, transactional: 100, whatsapp: 50 } },
     src: { consent: { promotional: false, sms: true, transactional: true, email: false, whatsapp: false }, consentChangedAt: { promotional: 200, sms: 100, transactional: 200, email: 150 } },
   }
-  const seedConsent = () => {
-    seed()
-    feed.as(TEST_ACTOR)((w) => {
-      w.put('customer', { ...w.getCustomer('dst')!, ...before.dst })
-      w.put('customer', { ...w.getCustomer('src')!, ...before.src })
+  const seedConsent = async () => {
+    await seed()
+    await feed.as(TEST_ACTOR)(async (w) => {
+      await w.put('customer', { ...(await w.getCustomer('dst'))!, ...before.dst })
+      await w.put('customer', { ...(await w.getCustomer('src'))!, ...before.src })
     })
   }
   const lateRequest = (changes: Record<string, boolean>, at: number) =>
     changeConsent(feed.as(TEST_ACTOR), { customerId: 'dst', conversationId: 'v-dst', changes, source: { channel: 'sms', keyword: 'late' }, at, now: 1_000, actor: TEST_ACTOR })
 
-  it('keeps the later answer of the two records per key with its time, and an opt-out whenever the order is unknown', () => {
-    seedConsent()
-    expect(run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' }).outcome).toBe('applied')
-    expect(consentOf('dst')).toEqual({
+  it('keeps the later answer of the two records per key with its time, and an opt-out whenever the order is unknown', async () => {
+    await seedConsent()
+    expect((await run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })).outcome).toBe('applied')
+    expect(await consentOf('dst')).toEqual({
       consent: { promotional: false, sms: false, transactional: true, email: false, whatsapp: false },
       consentChangedAt: { promotional: 200, sms: 300, transactional: 200, email: 150, whatsapp: 50 },
     })
     // A START the customer sent before their STOP, stored only now (a dead-letter retry), does not opt them back in.
-    lateRequest({ promotional: true, sms: true }, 150)
-    expect(store.getCustomer('dst')?.consent).toMatchObject({ promotional: false, sms: false })
+    await lateRequest({ promotional: true, sms: true }, 150)
+    expect((await store.getCustomer('dst'))?.consent).toMatchObject({ promotional: false, sms: false })
   })
 
-  it('restores both records’ consent and its times exactly on undo', () => {
-    seedConsent()
-    run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
+  it('restores both records’ consent and its times exactly on undo', async () => {
+    await seedConsent()
+    await run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
     // A late request that changes nothing (older than the answers that stand) leaves the undo exact.
-    lateRequest({ promotional: true }, 150)
-    expect(run('all', 'unmergeCustomers', { mergeId: 'm1' }).outcome).toBe('applied')
-    expect(consentOf('dst')).toEqual(before.dst)
-    expect(consentOf('src')).toEqual(before.src)
+    await lateRequest({ promotional: true }, 150)
+    expect((await run('all', 'unmergeCustomers', { mergeId: 'm1' })).outcome).toBe('applied')
+    expect(await consentOf('dst')).toEqual(before.dst)
+    expect(await consentOf('src')).toEqual(before.src)
   })
 
-  it('keeps an answer given after the merge on undo, and an opt-out given since on both records', () => {
-    seedConsent()
-    run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
-    lateRequest({ transactional: false }, 500)
-    run('all', 'unmergeCustomers', { mergeId: 'm1' })
-    expect(consentOf('dst')).toEqual({
+  it('keeps an answer given after the merge on undo, and an opt-out given since on both records', async () => {
+    await seedConsent()
+    await run('all', 'mergeCustomers', { mergeId: 'm1', sourceId: 'src', targetId: 'dst' })
+    await lateRequest({ transactional: false }, 500)
+    await run('all', 'unmergeCustomers', { mergeId: 'm1' })
+    expect(await consentOf('dst')).toEqual({
       consent: { ...before.dst.consent, transactional: false },
       consentChangedAt: { ...before.dst.consentChangedAt, transactional: 500 },
     })
-    expect(consentOf('src')).toEqual({
+    expect(await consentOf('src')).toEqual({
       consent: { ...before.src.consent, transactional: false },
       consentChangedAt: { ...before.src.consentChangedAt, transactional: 500 },
     })
@@ -190,17 +190,17 @@ describe('vouching for a claimed address', () => {
       w.put('identity', { id: 'i-claim', customerId, kind: 'email', address: 'typed@x.test', displayName: null, createdAt: 1, unverified: 'typed_in_chat' }),
     )
 
-  it('proves the address once an agent who may see the customer vouches for it', () => {
-    seed()
-    claimBy('dst')
-    expect(run('sms-only', 'verifyIdentity', { identityId: 'i-claim' }).outcome).toBe('applied')
-    expect(store.getIdentity('i-claim')).toMatchObject({ customerId: 'dst', unverified: null })
+  it('proves the address once an agent who may see the customer vouches for it', async () => {
+    await seed()
+    await claimBy('dst')
+    expect((await run('sms-only', 'verifyIdentity', { identityId: 'i-claim' })).outcome).toBe('applied')
+    expect(await store.getIdentity('i-claim')).toMatchObject({ customerId: 'dst', unverified: null })
   })
 
-  it('refuses an agent who cannot see the customer, as if the address were unknown', () => {
-    seed()
-    claimBy('src')
-    expect(run('sms-only', 'verifyIdentity', { identityId: 'i-claim' })).toMatchObject({ outcome: 'rejected', error: 'unknown identity i-claim' })
-    expect(store.getIdentity('i-claim')).toMatchObject({ unverified: 'typed_in_chat' })
+  it('refuses an agent who cannot see the customer, as if the address were unknown', async () => {
+    await seed()
+    await claimBy('src')
+    expect(await run('sms-only', 'verifyIdentity', { identityId: 'i-claim' })).toMatchObject({ outcome: 'rejected', error: 'unknown identity i-claim' })
+    expect(await store.getIdentity('i-claim')).toMatchObject({ unverified: 'typed_in_chat' })
   })
 })

@@ -15,38 +15,38 @@ export interface CustomerCtx {
 }
 
 /** The customer, when the user may see them; one refusal for unknown and out of reach, so ids reveal nothing. */
-function customerOrReject({ w, user }: Pick<CustomerCtx, 'w' | 'user'>, id: string): Customer | { rejected: string } {
-  const customer = w.getCustomer(id)
-  return customer && canSeeCustomer(w, user, id) ? customer : { rejected: `unknown customer ${id}` }
+async function customerOrReject({ w, user }: Pick<CustomerCtx, 'w' | 'user'>, id: string): Promise<Customer | { rejected: string }> {
+  const customer = await w.getCustomer(id)
+  return customer && await canSeeCustomer(w, user, id) ? customer : { rejected: `unknown customer ${id}` }
 }
 
-export function customerLabel(ctx: CustomerCtx, args: MutationArgs<'customerLabel'>): CustomerOutcome {
+export async function customerLabel(ctx: CustomerCtx, args: MutationArgs<'customerLabel'>): Promise<CustomerOutcome> {
   const { w, now } = ctx
-  const customer = customerOrReject(ctx, args.customerId)
+  const customer = await customerOrReject(ctx, args.customerId)
   if ('rejected' in customer) return customer
   const labels = customer.labels.filter((l) => !args.remove.includes(l))
   for (const l of args.add) if (!labels.includes(l)) labels.push(l)
   if (labels.length === customer.labels.length && labels.every((l, i) => customer.labels[i] === l)) return null
-  w.put('customer', { ...customer, labels, updatedAt: now })
+  await w.put('customer', { ...customer, labels, updatedAt: now })
   return null
 }
 
 /** An agent who checked a claimed address with the customer proves it for everyone: it links from now on. */
-export function verifyIdentity({ w, user }: CustomerCtx, args: MutationArgs<'verifyIdentity'>): CustomerOutcome {
-  const identity = w.getIdentity(args.identityId)
-  if (!identity || !canSeeCustomer(w, user, identity.customerId)) return { rejected: `unknown identity ${args.identityId}` }
+export async function verifyIdentity({ w, user }: CustomerCtx, args: MutationArgs<'verifyIdentity'>): Promise<CustomerOutcome> {
+  const identity = await w.getIdentity(args.identityId)
+  if (!identity || !await canSeeCustomer(w, user, identity.customerId)) return { rejected: `unknown identity ${args.identityId}` }
   if (!identity.unverified) return null
-  w.put('identity', { ...identity, unverified: null })
+  await w.put('identity', { ...identity, unverified: null })
   return null
 }
 
-export function dismissSuggestion({ w, user }: CustomerCtx, args: MutationArgs<'dismissSuggestion'>): CustomerOutcome {
-  const suggestion = w.getCustomerSuggestion(args.suggestionId)
-  if (!suggestion || !canSeeCustomer(w, user, suggestion.customerId)) return { rejected: `unknown suggestion ${args.suggestionId}` }
+export async function dismissSuggestion({ w, user }: CustomerCtx, args: MutationArgs<'dismissSuggestion'>): Promise<CustomerOutcome> {
+  const suggestion = await w.getCustomerSuggestion(args.suggestionId)
+  if (!suggestion || !await canSeeCustomer(w, user, suggestion.customerId)) return { rejected: `unknown suggestion ${args.suggestionId}` }
   if (suggestion.status !== 'open') return null
-  w.setSuggestionStatus(suggestion.id, 'dismissed')
+  await w.setSuggestionStatus(suggestion.id, 'dismissed')
   // The suggestion reaches clients only through its events, so they carry the decision.
-  for (const event of w.suggestionEvents(suggestion.id)) w.put('event', { ...event, data: { ...event.data, status: 'dismissed' } })
+  for (const event of await w.suggestionEvents(suggestion.id)) await w.put('event', { ...event, data: { ...event.data, status: 'dismissed' } })
   return null
 }
 
@@ -54,41 +54,41 @@ export function dismissSuggestion({ w, user }: CustomerCtx, args: MutationArgs<'
  * Re-homes a conversation and everything in it: every item carries its customer id, and the
  * timelines (server and caches) read items by customer.
  */
-function moveConversation(
+async function moveConversation(
   w: StoreWriter,
   conversation: Conversation,
   customerId: string,
   now: number,
   patchEvent: (e: TimelineEvent) => TimelineEvent = (e) => e,
-): void {
-  w.put('conversation', { ...conversation, customerId, updatedAt: now })
-  const items = w.conversationItems(conversation.id)
-  for (const m of items.messages) w.put('message', { ...m, customerId })
-  for (const n of items.notes) w.put('note', { ...n, customerId })
-  for (const c of items.calls) w.put('call', { ...c, customerId })
-  for (const e of items.events) w.put('event', patchEvent({ ...e, customerId }))
+): Promise<void> {
+  await w.put('conversation', { ...conversation, customerId, updatedAt: now })
+  const items = await w.conversationItems(conversation.id)
+  for (const m of items.messages) await w.put('message', { ...m, customerId })
+  for (const n of items.notes) await w.put('note', { ...n, customerId })
+  for (const c of items.calls) await w.put('call', { ...c, customerId })
+  for (const e of items.events) await w.put('event', patchEvent({ ...e, customerId }))
 }
 
-export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustomers'>): CustomerOutcome {
+export async function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustomers'>): Promise<CustomerOutcome> {
   const { w, user, now } = ctx
-  const existing = w.getCustomerMerge(args.mergeId)
+  const existing = await w.getCustomerMerge(args.mergeId)
   if (existing) {
     return existing.sourceId === args.sourceId && existing.targetId === args.targetId
       ? { duplicate: true }
       : { rejected: `merge id ${args.mergeId} is already taken` }
   }
-  const source = customerOrReject(ctx, args.sourceId)
+  const source = await customerOrReject(ctx, args.sourceId)
   if ('rejected' in source) return source
-  const target = customerOrReject(ctx, args.targetId)
+  const target = await customerOrReject(ctx, args.targetId)
   if ('rejected' in target) return target
   if (source.mergedInto) return { rejected: `${source.name} is already merged into another customer` }
   if (target.mergedInto) return { rejected: `${target.name} is merged into another customer; merge into that one instead` }
-  const conversations = w.conversationsOf(source.id)
+  const conversations = await w.conversationsOf(source.id)
   const hidden = conversations.filter((c) => !canSeeConversation(user, c))
   if (hidden.length > 0) {
     return { rejected: `${source.name} has ${hidden.length} conversation(s) in inboxes you cannot access; a supervisor can merge them` }
   }
-  const identities = w.identitiesOf(source.id)
+  const identities = await w.identitiesOf(source.id)
 
   // The target keeps its own profile and gains only what it did not have. Consent is the
   // person's latest word per key across both records (see mergedConsent).
@@ -110,9 +110,9 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
     targetConsent: { before: consentBefore, after: consentAfter },
   }
 
-  for (const identity of identities) w.put('identity', { ...identity, customerId: target.id })
-  for (const conversation of conversations) moveConversation(w, conversation, target.id, now)
-  w.put('customer', {
+  for (const identity of identities) await w.put('identity', { ...identity, customerId: target.id })
+  for (const conversation of conversations) await moveConversation(w, conversation, target.id, now)
+  await w.put('customer', {
     ...target,
     labels,
     attributes,
@@ -120,12 +120,12 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
     lastActivityAt: Math.max(target.lastActivityAt, source.lastActivityAt),
     updatedAt: now,
   })
-  w.put('customer', { ...source, mergedInto: target.id, updatedAt: now })
-  for (const s of w.settleSuggestionsBetween(source.id, target.id, 'accepted')) {
-    for (const event of w.suggestionEvents(s.id)) w.put('event', { ...event, data: { ...event.data, status: 'accepted' } })
+  await w.put('customer', { ...source, mergedInto: target.id, updatedAt: now })
+  for (const s of await w.settleSuggestionsBetween(source.id, target.id, 'accepted')) {
+    for (const event of await w.suggestionEvents(s.id)) await w.put('event', { ...event, data: { ...event.data, status: 'accepted' } })
   }
   for (const conversation of conversations) {
-    w.put('event', {
+    await w.put('event', {
       id: newId(),
       conversationId: conversation.id,
       customerId: target.id,
@@ -143,7 +143,7 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
       createdAt: now,
     })
   }
-  w.addCustomerMerge({
+  await w.addCustomerMerge({
     id: args.mergeId,
     sourceId: source.id,
     targetId: target.id,
@@ -160,30 +160,32 @@ export function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'mergeCustom
  * those conversations since), and the profile fields the target gained, unless an agent has
  * changed them after the merge. Conversations and identities the target got later stay.
  */
-export function unmergeCustomers(ctx: CustomerCtx, args: MutationArgs<'unmergeCustomers'>): CustomerOutcome {
+export async function unmergeCustomers(ctx: CustomerCtx, args: MutationArgs<'unmergeCustomers'>): Promise<CustomerOutcome> {
   const { w, user, now } = ctx
-  const merge = w.getCustomerMerge(args.mergeId)
+  const merge = await w.getCustomerMerge(args.mergeId)
   if (!merge) return { rejected: `unknown merge ${args.mergeId}` }
   if (merge.undoneAt !== null) return { duplicate: true }
   // The source has no conversations left to be seen through: the target, which holds them, decides.
-  const source = w.getCustomer(merge.sourceId)
+  const source = await w.getCustomer(merge.sourceId)
   if (!source) return { rejected: `unknown customer ${merge.sourceId}` }
-  const target = customerOrReject(ctx, merge.targetId)
+  const target = await customerOrReject(ctx, merge.targetId)
   if ('rejected' in target) return target
   if (target.mergedInto) return { rejected: `${target.name} has since been merged into another customer; undo that merge first` }
-  const conversations = merge.moved.conversationIds
-    .map((id) => w.getConversation(id))
-    .filter((c): c is Conversation => c !== null && c.customerId === target.id)
+  const conversations: Conversation[] = []
+  for (const id of merge.moved.conversationIds) {
+    const conversation = await w.getConversation(id)
+    if (conversation !== null && conversation.customerId === target.id) conversations.push(conversation)
+  }
   const hidden = conversations.filter((c) => !canSeeConversation(user, c))
   if (hidden.length > 0) {
     return { rejected: `the merge moved ${hidden.length} conversation(s) in inboxes you cannot access; a supervisor can undo it` }
   }
   const movedIdentities = new Set(merge.moved.identityIds)
-  for (const identity of w.identitiesOf(target.id)) {
-    if (movedIdentities.has(identity.id)) w.put('identity', { ...identity, customerId: source.id })
+  for (const identity of await w.identitiesOf(target.id)) {
+    if (movedIdentities.has(identity.id)) await w.put('identity', { ...identity, customerId: source.id })
   }
   for (const conversation of conversations) {
-    moveConversation(w, conversation, source.id, now, (e) =>
+    await moveConversation(w, conversation, source.id, now, (e) =>
       e.type === 'customer_merged' && e.data.mergeId === merge.id ? { ...e, data: { ...e.data, undoneAt: now, undoneBy: user.id } } : e,
     )
   }
@@ -193,9 +195,9 @@ export function unmergeCustomers(ctx: CustomerCtx, args: MutationArgs<'unmergeCu
   const consent = merge.moved.targetConsent
     ? unmergedConsent({ target, source }, merge.moved.targetConsent)
     : { target: legacyUnmergedConsent(target, source, merge.moved.consent), source }
-  w.put('customer', { ...target, labels: target.labels.filter((l) => !gained.has(l)), attributes, ...consent.target, updatedAt: now })
-  w.put('customer', { ...source, ...consent.source, mergedInto: null, updatedAt: now })
-  w.markMergeUndone(merge.id, now)
+  await w.put('customer', { ...target, labels: target.labels.filter((l) => !gained.has(l)), attributes, ...consent.target, updatedAt: now })
+  await w.put('customer', { ...source, ...consent.source, mergedInto: null, updatedAt: now })
+  await w.markMergeUndone(merge.id, now)
   return null
 }
 

@@ -36,12 +36,12 @@ export function applyMutation(
   mutation: { name: MutationName; args: unknown },
   origin?: MutationOrigin,
   now: () => number = Date.now,
-): MutationResult {
+): Promise<MutationResult> {
   const id = origin?.mutationId ?? 0
-  return commit((w): MutationResult => {
-    if (origin && origin.mutationId <= w.lastMutationId(origin.clientId)) return { id, outcome: 'duplicate' }
-    const outcome = applyInTransaction(w, user, mutation, now())
-    if (origin) w.setLastMutationId(origin.clientId, user.id, origin.mutationId)
+  return commit(async (w): Promise<MutationResult> => {
+    if (origin && origin.mutationId <= await w.lastMutationId(origin.clientId)) return { id, outcome: 'duplicate' }
+    const outcome = await applyInTransaction(w, user, mutation, now())
+    if (origin) await w.setLastMutationId(origin.clientId, user.id, origin.mutationId)
     if (outcome === null) return { id, outcome: 'applied' }
     if ('duplicate' in outcome) return { id, outcome: 'duplicate' }
     return { id, outcome: 'rejected', error: outcome.rejected }
@@ -49,12 +49,12 @@ export function applyMutation(
 }
 
 /** Applies a mutation inside a transaction the caller owns (REST combines several in one). */
-export function applyInTransaction(
+export async function applyInTransaction(
   w: StoreWriter,
   user: User,
   mutation: { name: MutationName; args: unknown },
   now: number,
-): Outcome {
+): Promise<Outcome> {
   const schema = MUTATION_ARGS[mutation.name] as z.ZodType | undefined
   if (!schema) return { rejected: `unknown mutation "${String(mutation.name)}"` }
   const parsed = schema.safeParse(mutation.args)
@@ -88,8 +88,8 @@ export function applyInTransaction(
   }
 }
 
-function visibleConversation({ w, user }: Ctx, conversationId: string): Conversation | { rejected: string } {
-  const conversation = w.getConversation(conversationId)
+async function visibleConversation({ w, user }: Ctx, conversationId: string): Promise<Conversation | { rejected: string }> {
+  const conversation = await w.getConversation(conversationId)
   if (!conversation) return { rejected: `unknown conversation ${conversationId}` }
   if (!canSeeConversation(user, conversation)) {
     return { rejected: `conversation ${conversationId} is in inbox "${conversation.inbox}", which you cannot access` }
@@ -97,8 +97,8 @@ function visibleConversation({ w, user }: Ctx, conversationId: string): Conversa
   return conversation
 }
 
-function event(ctx: Ctx, conversation: Conversation, type: TimelineEvent['type'], data: Record<string, unknown>): void {
-  ctx.w.put('event', {
+async function event(ctx: Ctx, conversation: Conversation, type: TimelineEvent['type'], data: Record<string, unknown>): Promise<void> {
+  await ctx.w.put('event', {
     id: newId(),
     conversationId: conversation.id,
     customerId: conversation.customerId,
@@ -122,17 +122,17 @@ interface NewConversation {
  * existing one when a retry of the same start finds it. Written in the caller's transaction,
  * so the conversation never exists without the message or call that started it.
  */
-function startedConversation(ctx: Ctx, start: NewConversation): Conversation | { rejected: string } {
-  const existing = ctx.w.getConversation(start.conversationId)
+async function startedConversation(ctx: Ctx, start: NewConversation): Promise<Conversation | { rejected: string }> {
+  const existing = await ctx.w.getConversation(start.conversationId)
   if (existing) {
     if (existing.customerId !== start.customerId || existing.channel !== start.channel) {
       return { rejected: `conversation id ${start.conversationId} is already taken` }
     }
     return visibleConversation(ctx, existing.id)
   }
-  const customer = ctx.w.getCustomer(start.customerId)
-  if (!customer || !canSeeCustomer(ctx.w, ctx.user, customer.id)) return { rejected: `unknown customer ${start.customerId}` }
-  const theirs = ctx.w.conversationsOf(customer.id).sort((a, b) => b.lastMessageAt - a.lastMessageAt)
+  const customer = await ctx.w.getCustomer(start.customerId)
+  if (!customer || !await canSeeCustomer(ctx.w, ctx.user, customer.id)) return { rejected: `unknown customer ${start.customerId}` }
+  const theirs = (await ctx.w.conversationsOf(customer.id)).sort((a, b) => b.lastMessageAt - a.lastMessageAt)
   const inbox = start.inbox ?? theirs.find((c) => c.channel === start.channel)?.inbox ?? (start.channel === 'voice' ? theirs[0]?.inbox : undefined)
   if (!inbox) return { rejected: `${customer.name} has no ${start.channel} conversation to take the inbox from: name the inbox` }
   if (!canSeeInbox(ctx.user, inbox)) return { rejected: `you cannot access inbox "${inbox}"` }
@@ -155,7 +155,7 @@ function startedConversation(ctx: Ctx, start: NewConversation): Conversation | {
     createdAt: ctx.now,
     updatedAt: ctx.now,
   }
-  ctx.w.put('conversation', conversation)
+  await ctx.w.put('conversation', conversation)
   return conversation
 }
 
@@ -164,16 +164,16 @@ function defaultReplySubject(subject: string | null): string | null {
   return /^re:/i.test(subject) ? subject : `Re: ${subject}`
 }
 
-function reply(ctx: Ctx, args: MutationArgs<'reply'>): Outcome {
+async function reply(ctx: Ctx, args: MutationArgs<'reply'>): Promise<Outcome> {
   let conversation: Conversation | { rejected: string }
   if (args.channel) {
     if (!args.customerId) return { rejected: 'starting a conversation needs the customerId' }
     if (args.channel === 'voice') return { rejected: 'a call cannot be replied to in writing; log the call instead' }
     if (args.channel === 'chat') return { rejected: 'a chat conversation starts when the visitor writes: there is nobody to answer yet' }
-    if (args.channel === 'email' && !args.subject && !ctx.w.getConversation(args.conversationId)) {
+    if (args.channel === 'email' && !args.subject && !await ctx.w.getConversation(args.conversationId)) {
       return { rejected: 'a new email conversation needs a subject' }
     }
-    conversation = startedConversation(ctx, {
+    conversation = await startedConversation(ctx, {
       conversationId: args.conversationId,
       customerId: args.customerId,
       channel: args.channel,
@@ -181,13 +181,13 @@ function reply(ctx: Ctx, args: MutationArgs<'reply'>): Outcome {
       subject: args.subject ? stripReplyPrefixes(args.subject) || args.subject : null,
     })
   } else {
-    conversation = visibleConversation(ctx, args.conversationId)
+    conversation = await visibleConversation(ctx, args.conversationId)
   }
   if ('rejected' in conversation) return conversation
   if (conversation.channel !== 'email' && (args.subject !== undefined || args.cc !== undefined)) {
     return { rejected: `a subject and cc are for email; this is a ${conversation.channel} conversation` }
   }
-  const existing = ctx.w.getMessage(args.messageId)
+  const existing = await ctx.w.getMessage(args.messageId)
   if (existing) {
     return existing.conversationId === conversation.id && existing.authorId === ctx.user.id
       ? { duplicate: true }
@@ -219,8 +219,8 @@ function reply(ctx: Ctx, args: MutationArgs<'reply'>): Outcome {
     template: args.template ?? null,
     cc: args.cc && args.cc.length > 0 ? args.cc : null,
   }
-  ctx.w.put('message', message)
-  ctx.w.put('conversation', {
+  await ctx.w.put('message', message)
+  await ctx.w.put('conversation', {
     ...conversation,
     lastMessageAt: Math.max(conversation.lastMessageAt, ctx.now),
     waitingSince: null,
@@ -229,10 +229,10 @@ function reply(ctx: Ctx, args: MutationArgs<'reply'>): Outcome {
   return null
 }
 
-function note(ctx: Ctx, args: MutationArgs<'note'>): Outcome {
-  const conversation = visibleConversation(ctx, args.conversationId)
+async function note(ctx: Ctx, args: MutationArgs<'note'>): Promise<Outcome> {
+  const conversation = await visibleConversation(ctx, args.conversationId)
   if ('rejected' in conversation) return conversation
-  const existing = ctx.w.getNote(args.noteId)
+  const existing = await ctx.w.getNote(args.noteId)
   if (existing) {
     return existing.conversationId === conversation.id && existing.authorId === ctx.user.id
       ? { duplicate: true }
@@ -247,15 +247,15 @@ function note(ctx: Ctx, args: MutationArgs<'note'>): Outcome {
     text: args.text,
     createdAt: ctx.now,
   }
-  ctx.w.put('note', note)
+  await ctx.w.put('note', note)
   return null
 }
 
-function assign(ctx: Ctx, args: MutationArgs<'assign'>): Outcome {
-  const conversation = visibleConversation(ctx, args.conversationId)
+async function assign(ctx: Ctx, args: MutationArgs<'assign'>): Promise<Outcome> {
+  const conversation = await visibleConversation(ctx, args.conversationId)
   if ('rejected' in conversation) return conversation
   if (args.assigneeId !== null) {
-    const assignee = ctx.w.getUser(args.assigneeId)
+    const assignee = await ctx.w.getUser(args.assigneeId)
     if (!assignee) return { rejected: `unknown user ${args.assigneeId}` }
     if (assignee.deactivatedAt) return { rejected: `${assignee.name} is deactivated and cannot be assigned conversations` }
     if (!canSeeInbox(assignee, conversation.inbox)) {
@@ -264,8 +264,8 @@ function assign(ctx: Ctx, args: MutationArgs<'assign'>): Outcome {
   }
   const team = args.team === undefined ? conversation.team : args.team
   if (conversation.assigneeId === args.assigneeId && conversation.team === team) return null
-  ctx.w.put('conversation', { ...conversation, assigneeId: args.assigneeId, team, updatedAt: ctx.now })
-  event(ctx, conversation, 'assigned', {
+  await ctx.w.put('conversation', { ...conversation, assigneeId: args.assigneeId, team, updatedAt: ctx.now })
+  await event(ctx, conversation, 'assigned', {
     from: conversation.assigneeId,
     to: args.assigneeId,
     fromTeam: conversation.team,
@@ -274,12 +274,12 @@ function assign(ctx: Ctx, args: MutationArgs<'assign'>): Outcome {
   return null
 }
 
-function setStatus(ctx: Ctx, args: MutationArgs<'setStatus'>): Outcome {
-  const conversation = visibleConversation(ctx, args.conversationId)
+async function setStatus(ctx: Ctx, args: MutationArgs<'setStatus'>): Promise<Outcome> {
+  const conversation = await visibleConversation(ctx, args.conversationId)
   if ('rejected' in conversation) return conversation
   const snoozedUntil = args.status === 'snoozed' ? (args.snoozedUntil ?? null) : null
   if (conversation.status === args.status && conversation.snoozedUntil === snoozedUntil) return null
-  ctx.w.put('conversation', {
+  await ctx.w.put('conversation', {
     ...conversation,
     status: args.status,
     snoozedUntil,
@@ -287,12 +287,12 @@ function setStatus(ctx: Ctx, args: MutationArgs<'setStatus'>): Outcome {
     waitingSince: args.status === 'resolved' ? null : conversation.waitingSince,
     updatedAt: ctx.now,
   })
-  event(ctx, conversation, 'status_changed', { from: conversation.status, to: args.status, snoozedUntil })
+  await event(ctx, conversation, 'status_changed', { from: conversation.status, to: args.status, snoozedUntil })
   return null
 }
 
-function label(ctx: Ctx, args: MutationArgs<'label'>): Outcome {
-  const conversation = visibleConversation(ctx, args.conversationId)
+async function label(ctx: Ctx, args: MutationArgs<'label'>): Promise<Outcome> {
+  const conversation = await visibleConversation(ctx, args.conversationId)
   if ('rejected' in conversation) return conversation
   const before = new Set(conversation.labels)
   const after = new Set(conversation.labels)
@@ -301,30 +301,30 @@ function label(ctx: Ctx, args: MutationArgs<'label'>): Outcome {
   const added = [...after].filter((l) => !before.has(l))
   const removed = [...before].filter((l) => !after.has(l))
   if (added.length === 0 && removed.length === 0) return null
-  ctx.w.put('conversation', { ...conversation, labels: [...after], updatedAt: ctx.now })
-  event(ctx, conversation, 'labels_changed', { added, removed })
+  await ctx.w.put('conversation', { ...conversation, labels: [...after], updatedAt: ctx.now })
+  await event(ctx, conversation, 'labels_changed', { added, removed })
   return null
 }
 
-function callNote(ctx: Ctx, args: MutationArgs<'callNote'>): Outcome {
-  const call = ctx.w.getCall(args.callId)
+async function callNote(ctx: Ctx, args: MutationArgs<'callNote'>): Promise<Outcome> {
+  const call = await ctx.w.getCall(args.callId)
   if (!call) return { rejected: `unknown call ${args.callId}` }
-  const conversation = visibleConversation(ctx, call.conversationId)
+  const conversation = await visibleConversation(ctx, call.conversationId)
   if ('rejected' in conversation) return conversation
   const notes = args.notes.trim() === '' ? null : args.notes
   if (call.notes === notes) return null
-  ctx.w.put('call', { ...call, notes, updatedAt: ctx.now })
+  await ctx.w.put('call', { ...call, notes, updatedAt: ctx.now })
   return null
 }
 
-function logCall(ctx: Ctx, args: MutationArgs<'logCall'>): Outcome {
-  const existing = ctx.w.getCall(args.callId)
+async function logCall(ctx: Ctx, args: MutationArgs<'logCall'>): Promise<Outcome> {
+  const existing = await ctx.w.getCall(args.callId)
   if (existing) {
     return existing.conversationId === args.conversationId && existing.agentId === ctx.user.id
       ? { duplicate: true }
       : { rejected: `call id ${args.callId} is already taken` }
   }
-  const conversation = startedConversation(ctx, {
+  const conversation = await startedConversation(ctx, {
     conversationId: args.conversationId,
     customerId: args.customerId,
     channel: 'voice',
@@ -350,7 +350,7 @@ function logCall(ctx: Ctx, args: MutationArgs<'logCall'>): Outcome {
     startedAt: Math.max(0, ctx.now - args.durationSeconds * 1000),
     updatedAt: ctx.now,
   }
-  ctx.w.put('call', call)
-  ctx.w.put('conversation', { ...conversation, lastMessageAt: Math.max(conversation.lastMessageAt, ctx.now), updatedAt: ctx.now })
+  await ctx.w.put('call', call)
+  await ctx.w.put('conversation', { ...conversation, lastMessageAt: Math.max(conversation.lastMessageAt, ctx.now), updatedAt: ctx.now })
   return null
 }

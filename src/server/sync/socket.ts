@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http'
 import { Server, type Socket } from 'socket.io'
-import type { User } from '../../shared/domain'
+import type { Conversation, User } from '../../shared/domain'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import {
   ConversationTypingRequest,
@@ -22,9 +22,10 @@ import { userActor } from '../../shared/actors'
 import type { TokenAuth } from '../auth/token-auth'
 import { hashToken, tokenRoom } from '../auth/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
-import type { InboxScope, Store, StoredChange } from '../store/store'
-import { canSeeChange, canSeeInbox, scopeOf } from './access'
+import type { Store, StoredChange } from '../store/store'
+import { canSeeChange, canSeeInbox, scopeOf, visibleCustomersOf } from './access'
 import type { ChangeFeed } from './commit'
+import type { MutationResult } from '../../shared/sync'
 import { applyMutation } from './mutations'
 
 interface SocketData {
@@ -127,30 +128,50 @@ export function attachSyncSocket(
     const handshake = HandshakeAuth.safeParse(socket.handshake.auth)
     if (!handshake.success) return next(new Error('unauthorized'))
     const tokenHash = hashToken(handshake.data.token)
-    const accepted = auth.userByHash(tokenHash)
-    if (!accepted.ok) return next(new Error('unauthorized'))
-    socket.data.user = accepted.user
-    socket.data.tokenHash = tokenHash
-    void socket.join(tokenRoom(tokenHash))
-    next()
+    auth.userByHash(tokenHash).then(
+      (accepted) => {
+        if (!accepted.ok) return next(new Error('unauthorized'))
+        socket.data.user = accepted.user
+        socket.data.tokenHash = tokenHash
+        void socket.join(tokenRoom(tokenHash))
+        next()
+      },
+      (err: unknown) => {
+        log.error({ err }, 'checking a connecting token failed')
+        next(new Error('unauthorized'))
+      },
+    )
   })
 
+  let sweeping = false
   const sweep = setInterval(() => {
+    // A sweep slower than the interval (a busy store) is not stacked on by the next one.
+    if (sweeping) return
+    sweeping = true
     const hashes = new Set<string>()
     for (const s of io.of('/').sockets.values()) hashes.add(s.data.tokenHash)
-    try {
-      for (const tokenHash of auth.rejected([...hashes])) io.in(tokenRoom(tokenHash)).disconnectSockets(true)
-    } catch (err) {
-      log.error({ err }, 'checking the tokens of live connections failed')
-    }
+    auth
+      .rejected([...hashes])
+      .then((rejected) => {
+        for (const tokenHash of rejected) io.in(tokenRoom(tokenHash)).disconnectSockets(true)
+      })
+      .catch((err: unknown) => log.error({ err }, 'checking the tokens of live connections failed'))
+      .finally(() => {
+        sweeping = false
+      })
   }, deps.tokenSweepMs ?? TOKEN_SWEEP_MS)
   sweep.unref()
 
   /** Tells everyone who may see the conversation who is viewing or typing in it now. */
   const announcePresence = (conversationId: string | null | undefined): void => {
     if (!conversationId) return
-    const conversation = store.getConversation(conversationId)
-    if (!conversation) return
+    store.getConversation(conversationId).then(
+      (conversation) => conversation && presenceIn(conversation),
+      (err: unknown) => log.error({ err, conversationId }, 'announcing presence failed'),
+    )
+  }
+  const presenceIn = (conversation: Conversation): void => {
+    const conversationId = conversation.id
     const users = new Map<string, PresenceNotice['users'][number]>()
     for (const s of io.of('/').sockets.values()) {
       const typing = s.data.typingIn === conversationId
@@ -178,14 +199,26 @@ export function attachSyncSocket(
     /**
      * Every handler: token and user re-read (revoked, expired, removed, or the inboxes changed),
      * payload parsed with the shared schema, errors answered in the ack — the socket stays
-     * connected unless its token is no longer accepted.
+     * connected unless its token is no longer accepted. A socket's requests are handled one at a
+     * time, in the order they came: a push must not overtake the one its client sent before it.
      */
-    const handle = <T>(event: string, run: (user: User, payload: unknown) => T) => {
+    let turn: Promise<void> = Promise.resolve()
+    const handle = <T>(event: string, run: (user: User, payload: unknown) => T | Promise<T>) => {
       return (...args: unknown[]): void => {
         const ack = args.at(-1)
         if (typeof ack !== 'function') return
         const payload = args.length > 1 ? args[0] : undefined
-        const accepted = auth.userByHash(socket.data.tokenHash)
+        turn = turn.then(() => respond(event, run, payload, ack as (answer: unknown) => void))
+      }
+    }
+    const respond = async <T>(
+      event: string,
+      run: (user: User, payload: unknown) => T | Promise<T>,
+      payload: unknown,
+      ack: (answer: unknown) => void,
+    ): Promise<void> => {
+      try {
+        const accepted = await auth.userByHash(socket.data.tokenHash)
         if (!accepted.ok) {
           ack(error('unauthorized', REFUSED_TOKEN))
           socket.disconnect(true)
@@ -199,13 +232,11 @@ export function attachSyncSocket(
           return
         }
         setUser(socket, user)
-        try {
-          ack(run(user, payload))
-        } catch (err) {
-          if (err instanceof BadRequestError) return ack(error('bad_request', err.message))
-          log.error({ err, event }, 'sync request failed')
-          ack(error('internal', 'the server failed to handle this request; it was not applied'))
-        }
+        ack(await run(user, payload))
+      } catch (err) {
+        if (err instanceof BadRequestError) return ack(error('bad_request', err.message))
+        log.error({ err, event }, 'sync request failed')
+        ack(error('internal', 'the server failed to handle this request; it was not applied'))
       }
     }
 
@@ -218,19 +249,21 @@ export function attachSyncSocket(
     )
     socket.on(
       'push',
-      handle('push', (user, payload) => {
+      handle('push', async (user, payload) => {
         const req = parseOrThrow(PushRequest, payload, 'push request')
-        const results = req.mutations.map((m) =>
-          applyMutation(feed.as(userActor(user.id)), user, { name: m.name, args: m.args }, { clientId: req.clientId, mutationId: m.id }),
-        )
+        const commit = feed.as(userActor(user.id))
+        const results: MutationResult[] = []
+        for (const m of req.mutations) {
+          results.push(await applyMutation(commit, user, { name: m.name, args: m.args }, { clientId: req.clientId, mutationId: m.id }))
+        }
         return { results }
       }),
     )
     socket.on(
       'typing',
-      handle('typing', (user, payload) => {
+      handle('typing', async (user, payload) => {
         const req = parseOrThrow(ConversationTypingRequest, payload, 'typing notice')
-        const conversation = store.getConversation(req.conversationId)
+        const conversation = await store.getConversation(req.conversationId)
         if (!conversation || !canSeeInbox(user, conversation.inbox)) {
           throw new BadRequestError(`unknown conversation ${req.conversationId}`)
         }
@@ -244,10 +277,10 @@ export function attachSyncSocket(
     )
     socket.on(
       'viewing',
-      handle('viewing', (user, payload) => {
+      handle('viewing', async (user, payload) => {
         const req = parseOrThrow(ViewingRequest, payload, 'viewing notice')
         if (req.conversationId !== null) {
-          const conversation = store.getConversation(req.conversationId)
+          const conversation = await store.getConversation(req.conversationId)
           if (!conversation || !canSeeInbox(user, conversation.inbox)) {
             throw new BadRequestError(`unknown conversation ${req.conversationId}`)
           }
@@ -275,6 +308,8 @@ export function attachSyncSocket(
     )
   })
 
+  /** Pokes go out one commit at a time, in commit order, each after the one before. */
+  let fanout: Promise<void> = Promise.resolve()
   const unsubscribe = feed.subscribe((changes) => {
     const first = changes[0]
     const last = changes.at(-1)
@@ -292,31 +327,24 @@ export function attachSyncSocket(
         else socket.disconnect(true)
       }
     }
+    fanout = fanout
+      .then(() => poke(first.seq - 1, last.seq, changes))
+      .catch((err: unknown) => log.error({ err, seq: last.seq }, 'poking clients failed; they catch up at their next pull'))
+  })
+
+  const poke = async (after: number, cursor: number, changes: StoredChange[]): Promise<void> => {
+    const sockets = io.of('/').sockets
     for (const [room, members] of io.of('/').adapter.rooms) {
       if (!room.startsWith('scope:')) continue
       const [anyone] = members
       const user = anyone === undefined ? undefined : sockets.get(anyone)?.data.user
       if (!user) continue
-      // A customer's row and identities usually travel together: each customer is looked up once per room.
-      const seen = new Map<string, boolean>()
-      const visibility = {
-        customerVisible: (customerId: string, scope: InboxScope): boolean => {
-          const known = seen.get(customerId)
-          if (known !== undefined) return known
-          const visible = store.customerVisible(customerId, scope)
-          seen.set(customerId, visible)
-          return visible
-        },
-      }
+      const visibleCustomers = await visibleCustomersOf(store, user, changes)
       // Sent even when nothing is visible, so the client's cursor follows the log without a pull.
-      const poke: Poke = {
-        after: first.seq - 1,
-        cursor: last.seq,
-        changes: changes.filter((c) => canSeeChange(visibility, user, c)).map(strip),
-      }
+      const poke: Poke = { after, cursor, changes: changes.filter((c) => canSeeChange(user, c, visibleCustomers)).map(strip) }
       io.to(room).emit('poke', poke)
     }
-  })
+  }
 
   const presence: AgentPresence = {
     onlineCount(inbox) {

@@ -29,8 +29,8 @@ export const adminRoutes =
   (deps: AdminRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     requireRole(app, 'admin', 'only admins may manage users, teams and inbox access')
-    const existing = (id: string) => {
-      if (!deps.store.getUser(id)) throw new NotFoundError(`no user with id ${id}`)
+    const existing = async (id: string): Promise<string> => {
+      if (!(await deps.store.getUser(id))) throw new NotFoundError(`no user with id ${id}`)
       return id
     }
 
@@ -44,7 +44,7 @@ export const adminRoutes =
           response: { 201: UserOut, ...Refusals },
         },
       },
-      async (request, reply) => reply.status(201).send(createUser(commitOf(deps.feed, request), request.body)),
+      async (request, reply) => reply.status(201).send(await createUser(commitOf(deps.feed, request), request.body)),
     )
 
     app.patch(
@@ -61,7 +61,7 @@ export const adminRoutes =
           response: { 200: UserOut, ...Refusals },
         },
       },
-      async (request) => updateUserAccess(commitOf(deps.feed, request), existing(request.params.id), request.body),
+      async (request) => updateUserAccess(commitOf(deps.feed, request), await existing(request.params.id), request.body),
     )
 
     app.post(
@@ -76,7 +76,7 @@ export const adminRoutes =
         },
       },
       async (request) => {
-        const { user, revokedTokenHashes } = deactivateUser(commitOf(deps.feed, request), existing(request.params.id))
+        const { user, revokedTokenHashes } = await deactivateUser(commitOf(deps.feed, request), await existing(request.params.id))
         request.log.info({ userId: user.id, by: userOf(request).id, tokens: revokedTokenHashes.length }, 'user deactivated')
         for (const hash of revokedTokenHashes) deps.onTokenRevoked?.(hash)
         return user
@@ -93,7 +93,7 @@ export const adminRoutes =
           response: { 200: UserOut, ...Refusals },
         },
       },
-      async (request) => reactivateUser(commitOf(deps.feed, request), existing(request.params.id)),
+      async (request) => reactivateUser(commitOf(deps.feed, request), await existing(request.params.id)),
     )
 
     app.get(
@@ -105,6 +105,6 @@ export const adminRoutes =
           response: { 200: AdminDirectory.meta({ id: 'AdminDirectory' }), 401: ErrorBody, 403: ErrorBody },
         },
       },
-      async () => ({ teams: deps.store.teamsInUse(), inboxes: deps.inboxes.map((i) => ({ name: i.name, channel: i.channel })) }),
+      async () => ({ teams: await deps.store.teamsInUse(), inboxes: deps.inboxes.map((i) => ({ name: i.name, channel: i.channel })) }),
     )
   }

@@ -19,8 +19,8 @@ export const conversationRoutes =
   async (app) => {
     const tags = ['conversations']
 
-    const visible = (user: User, id: string): Conversation => {
-      const conversation = store.getConversation(id)
+    const visible = async (user: User, id: string): Promise<Conversation> => {
+      const conversation = await store.getConversation(id)
       if (!conversation) throw new NotFoundError(`unknown conversation ${id}`)
       if (!canSeeConversation(user, conversation)) {
         throw new ForbiddenError(`conversation ${id} is in inbox "${conversation.inbox}", which you cannot access`)
@@ -29,8 +29,8 @@ export const conversationRoutes =
     }
 
     /** Runs one agent action through the same code as the socket's push. */
-    const act = (user: User, name: MutationName, args: unknown): void => {
-      const result = applyMutation(feed.as(userActor(user.id)), user, { name, args })
+    const act = async (user: User, name: MutationName, args: unknown): Promise<void> => {
+      const result = await applyMutation(feed.as(userActor(user.id)), user, { name, args })
       if (result.outcome === 'rejected') throw new BadRequestError(result.error ?? `${name} was rejected`)
     }
 
@@ -102,11 +102,11 @@ export const conversationRoutes =
       },
       async (request) => {
         const user = userOf(request)
-        const current = visible(user, request.params.id)
+        const current = await visible(user, request.params.id)
         const body = request.body
         const now = Date.now()
         // Status and assignee change together or not at all.
-        feed.as(userActor(user.id))((w) => {
+        await feed.as(userActor(user.id))(async (w) => {
           const steps: { name: MutationName; args: unknown }[] = []
           if (body.status !== undefined) {
             steps.push({ name: 'setStatus', args: { conversationId: current.id, status: body.status, snoozedUntil: body.snoozedUntil } })
@@ -118,7 +118,7 @@ export const conversationRoutes =
             })
           }
           for (const step of steps) {
-            const outcome = applyInTransaction(w, user, step, now)
+            const outcome = await applyInTransaction(w, user, step, now)
             if (outcome && 'rejected' in outcome) throw new BadRequestError(outcome.rejected)
           }
         })
@@ -138,7 +138,7 @@ export const conversationRoutes =
         },
       },
       async (request) => {
-        visible(userOf(request), request.params.id)
+        await visible(userOf(request), request.params.id)
         return store.listMessages(request.params.id, request.query.limit, request.query.after)
       },
     )
@@ -158,10 +158,10 @@ export const conversationRoutes =
       },
       async (request, reply) => {
         const user = userOf(request)
-        const conversation = visible(user, request.params.id)
+        const conversation = await visible(user, request.params.id)
         const messageId = request.body.messageId ?? newId()
-        act(user, 'reply', { ...request.body, messageId, conversationId: conversation.id })
-        const message = store.getMessage(messageId)
+        await act(user, 'reply', { ...request.body, messageId, conversationId: conversation.id })
+        const message = await store.getMessage(messageId)
         if (!message) throw new Error(`reply ${messageId} was applied but cannot be read back`)
         return reply.status(201).send(message)
       },
@@ -182,10 +182,10 @@ export const conversationRoutes =
       },
       async (request, reply) => {
         const user = userOf(request)
-        const conversation = visible(user, request.params.id)
+        const conversation = await visible(user, request.params.id)
         const noteId = request.body.noteId ?? newId()
-        act(user, 'note', { ...request.body, noteId, conversationId: conversation.id })
-        const note = store.getNote(noteId)
+        await act(user, 'note', { ...request.body, noteId, conversationId: conversation.id })
+        const note = await store.getNote(noteId)
         if (!note) throw new Error(`note ${noteId} was applied but cannot be read back`)
         return reply.status(201).send(note)
       },

@@ -9,9 +9,9 @@ import { ErrorBody } from '../errors'
 import { ConversationOut, CustomerOut, IdParams, IdentityOut, Limit, pageOf, TimelineEntryOut } from '../schemas'
 
 /** The customer, if the reader may see them; one answer for unknown and out of reach, so ids reveal nothing. */
-function visibleCustomer(store: StoreReader, id: string, scope: InboxScope): Customer {
-  const customer = store.getCustomer(id)
-  if (!customer || !store.customerVisible(id, scope)) throw new NotFoundError(`unknown customer ${id}`)
+async function visibleCustomer(store: StoreReader, id: string, scope: InboxScope): Promise<Customer> {
+  const customer = await store.getCustomer(id)
+  if (!customer || !(await store.customerVisible(id, scope))) throw new NotFoundError(`unknown customer ${id}`)
   return customer
 }
 
@@ -35,7 +35,7 @@ export const customerRoutes =
         },
       },
       async (request) => ({
-        items: store.searchCustomers({
+        items: await store.searchCustomers({
           query: request.query.q,
           scope: scopeOf(userOf(request)),
           limit: request.query.limit,
@@ -60,9 +60,9 @@ export const customerRoutes =
       },
       async (request) => {
         const scope = scopeOf(userOf(request))
-        const customer = visibleCustomer(store, request.params.id, scope)
-        const conversations = store.listConversations({ customerId: customer.id, scope, limit: 500 })
-        return { customer, identities: store.identitiesOf(customer.id), conversations: conversations.items }
+        const customer = await visibleCustomer(store, request.params.id, scope)
+        const conversations = await store.listConversations({ customerId: customer.id, scope, limit: 500 })
+        return { customer, identities: await store.identitiesOf(customer.id), conversations: conversations.items }
       },
     )
 
@@ -79,7 +79,7 @@ export const customerRoutes =
       },
       async (request) => {
         const scope = scopeOf(userOf(request))
-        visibleCustomer(store, request.params.id, scope)
+        await visibleCustomer(store, request.params.id, scope)
         return store.timeline(request.params.id, scope, request.query.limit, request.query.before)
       },
     )

@@ -43,7 +43,7 @@ export const deadLetterRoutes =
         const user = userOf(request)
         if (!hasRole(user, 'supervisor')) throw new ForbiddenError('dead letters are visible to supervisors and admins only')
         // Payloads hold customers' messages and addresses: a supervisor's inboxes bound them as they bound conversations.
-        return { items: store.deadLetters(scopeOf(user), request.query.limit) }
+        return { items: await store.deadLetters(scopeOf(user), request.query.limit) }
       },
     )
   }

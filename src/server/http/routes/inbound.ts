@@ -84,12 +84,11 @@ export const inboundRoutes =
       },
       async (request) => {
         const caller = callerOf(request)
-        const items = store
-          .queuedOutbound(request.query.limit)
-          .filter((o) => {
-            const c = store.getConversation(o.message.conversationId)
-            return c !== null && callerMayUseInbox(caller, c.inbox)
-          })
+        const items = []
+        for (const item of await store.queuedOutbound(request.query.limit)) {
+          const c = await store.getConversation(item.message.conversationId)
+          if (c !== null && callerMayUseInbox(caller, c.inbox)) items.push(item)
+        }
         return { items }
       },
     )
@@ -108,8 +107,8 @@ export const inboundRoutes =
       },
       async (request) => {
         const caller = callerOf(request)
-        const message = store.getMessage(request.params.id)
-        const conversation = message ? store.getConversation(message.conversationId) : null
+        const message = await store.getMessage(request.params.id)
+        const conversation = message ? await store.getConversation(message.conversationId) : null
         if (conversation && !callerMayUseInbox(caller, conversation.inbox)) {
           throw new ForbiddenError(`message ${request.params.id} is in inbox "${conversation.inbox}", which you cannot access`)
         }

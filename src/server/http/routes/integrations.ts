@@ -26,7 +26,7 @@ export const integrationRoutes =
           response: { 200: z.object({ items: z.array(IntegrationOut) }), 401: ErrorBody, 403: ErrorBody },
         },
       },
-      async () => ({ items: deps.store.listIntegrations() }),
+      async () => ({ items: await deps.store.listIntegrations() }),
     )
 
     app.post(
@@ -45,7 +45,7 @@ export const integrationRoutes =
         },
       },
       async (request, reply) => {
-        const created = createIntegration(commitOf(deps.feed, request), request.body)
+        const created = await createIntegration(commitOf(deps.feed, request), request.body)
         request.log.info({ integrationId: created.integration.id, by: userOf(request).id }, 'integration created')
         return reply.status(201).send(created)
       },
@@ -62,7 +62,7 @@ export const integrationRoutes =
         },
       },
       async (request, reply) => {
-        if (!revokeIntegration(commitOf(deps.feed, request), request.params.id)) {
+        if (!(await revokeIntegration(commitOf(deps.feed, request), request.params.id))) {
           throw new NotFoundError(`no active integration with id ${request.params.id}`)
         }
         request.log.info({ integrationId: request.params.id, by: userOf(request).id }, 'integration revoked')

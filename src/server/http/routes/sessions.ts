@@ -80,7 +80,7 @@ export const sessionRoutes =
           request.log.info({ userId: user.id }, 'sign-in refused: user deactivated')
           return reply.status(403).send(errorBody('forbidden', 'this account has been deactivated: ask an administrator to reactivate it'))
         }
-        const token = createToken(deps.feed.as(userActor(user.id)), user.id, deviceName ?? 'signed in with password')
+        const token = await createToken(deps.feed.as(userActor(user.id)), user.id, deviceName ?? 'signed in with password')
         request.log.info({ userId: user.id }, 'signed in')
         return reply.status(201).send({ token, user })
       },
@@ -99,7 +99,7 @@ export const sessionRoutes =
         },
         async (request, reply) => {
           const token = bearerToken(request.headers.authorization)
-          if (token && revokeToken(commitOf(deps.feed, request), token)) deps.onTokenRevoked?.(hashToken(token))
+          if (token && (await revokeToken(commitOf(deps.feed, request), token))) deps.onTokenRevoked?.(hashToken(token))
           return reply.status(204).send(null)
         },
       )

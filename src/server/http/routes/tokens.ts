@@ -38,9 +38,9 @@ export const tokenRoutes =
       },
       async (request) => {
         const { email } = request.query
-        const user = email === undefined ? null : deps.store.getUserByEmail(email)
+        const user = email === undefined ? null : await deps.store.getUserByEmail(email)
         if (email !== undefined && !user) throw new NotFoundError(`no user with email ${email}`)
-        return { items: listTokens(deps.store, deps.lifetime, user?.id ?? null) }
+        return { items: await listTokens(deps.store, deps.lifetime, user?.id ?? null) }
       },
     )
 
@@ -55,7 +55,7 @@ export const tokenRoutes =
         },
       },
       async (request, reply) => {
-        const tokenHash = revokeTokenById(commitOf(deps.feed, request), request.params.id)
+        const tokenHash = await revokeTokenById(commitOf(deps.feed, request), request.params.id)
         if (!tokenHash) throw new NotFoundError(`no token with id ${request.params.id} (already revoked?)`)
         request.log.info({ tokenId: request.params.id, by: userOf(request).id }, 'token revoked')
         deps.onTokenRevoked?.(tokenHash)

@@ -22,6 +22,6 @@ export const userRoutes =
           response: { 200: z.object({ items: z.array(UserOut) }), 401: ErrorBody },
         },
       },
-      async () => ({ items: store.listUsers() }),
+      async () => ({ items: await store.listUsers() }),
     )
   }
