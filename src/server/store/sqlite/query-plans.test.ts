@@ -26,52 +26,52 @@ beforeEach(() => {
   store = openSqliteStore(dbPath)
   db = new Database(dbPath, { readonly: true })
 })
-afterEach(() => {
+afterEach(async () => {
   db.close()
-  store.close()
+  await store.close()
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
 describe('hot server queries read through indexes', () => {
-  const cases: [string, (s: Store) => unknown][] = [
-    ['customer timeline (REST), first page and next page', (s) => {
-      const page = s.timeline('c1', null, 50)
-      s.timeline('c1', ['Support email'], 50, page.next ?? Buffer.from(JSON.stringify([1, 'x'])).toString('base64url'))
+  const cases: [string, (s: Store) => Promise<unknown>][] = [
+    ['customer timeline (REST), first page and next page', async (s) => {
+      const page = await s.timeline('c1', null, 50)
+      await s.timeline('c1', ['Support email'], 50, page.next ?? Buffer.from(JSON.stringify([1, 'x'])).toString('base64url'))
     }],
-    ['threading: latest unresolved conversation of a customer on a channel', (s) => {
-      s.latestUnresolvedConversation('c1', 'email', 'Support email')
-      s.latestUnresolvedConversation('c1', 'sms', null)
+    ['threading: latest unresolved conversation of a customer on a channel', async (s) => {
+      await s.latestUnresolvedConversation('c1', 'email', 'Support email')
+      await s.latestUnresolvedConversation('c1', 'sms', null)
     }],
     ['threading: conversation by thread key', (s) => s.conversationByThreadKey('chat', 'k1')],
     ['threading: conversation by the external ids an email replies to', (s) => s.conversationByMessageExternalId('email', ['<a@x>', '<b@x>'])],
     ['voice: call by provider id', (s) => s.callByExternalId('CA123')],
-    ['every REST request and socket handshake: token by hash, and the live connections’ tokens in one read', (s) => {
-      s.apiTokenByHash('0'.repeat(64))
-      s.apiTokensByHash(['0'.repeat(64), '1'.repeat(64)])
+    ['every REST request and socket handshake: token by hash, and the live connections’ tokens in one read', async (s) => {
+      await s.apiTokenByHash('0'.repeat(64))
+      await s.apiTokensByHash(['0'.repeat(64), '1'.repeat(64)])
     }],
-    ['customer visibility: search, profile and each change fanned out to a scoped room', (s) => {
-      s.customerVisible('c1', ['Support email'])
-      s.searchCustomers({ scope: ['Support email'], limit: 20, offset: 0 })
+    ['customer visibility: search, profile and each change fanned out to a scoped room', async (s) => {
+      await s.customerVisible('c1', ['Support email'])
+      await s.searchCustomers({ scope: ['Support email'], limit: 20, offset: 0 })
     }],
-    ['customer profile: identities and conversations', (s) => {
-      s.identitiesOf('c1')
-      s.listConversations({ customerId: 'c1', scope: null, limit: 500 })
+    ['customer profile: identities and conversations', async (s) => {
+      await s.identitiesOf('c1')
+      await s.listConversations({ customerId: 'c1', scope: null, limit: 500 })
     }],
     ['outbound: recipient of a reply', (s) => s.recipientFor({ customerId: 'c1', channel: 'sms' } as Message)],
     ['identity suggestions: same name at the same email domain', (s) => s.customersNamedWithEmailDomain('Ann Lee', 'example.com', 'c1', 5)],
-    ['merge: a customer’s conversations and every item of one', (s) => {
-      s.conversationsOf('c1')
-      s.conversationItems('v1')
+    ['merge: a customer’s conversations and every item of one', async (s) => {
+      await s.conversationsOf('c1')
+      await s.conversationItems('v1')
     }],
-    ['merge and dismiss: the merge record, the suggestion and its events', (s) => {
-      s.getCustomerMerge('m1')
-      s.getCustomerSuggestion('s1')
-      s.suggestionEvents('s1')
+    ['merge and dismiss: the merge record, the suggestion and its events', async (s) => {
+      await s.getCustomerMerge('m1')
+      await s.getCustomerSuggestion('s1')
+      await s.suggestionEvents('s1')
     }],
   ]
   for (const [name, call] of cases) {
-    it(name, () => {
-      const executed = executedBy(() => call(store))
+    it(name, async () => {
+      const executed = await executedBy(() => call(store))
       expect(executed.length).toBeGreaterThan(0)
       expect(tableScans(db, executed)).toEqual([])
     })
