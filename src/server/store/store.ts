@@ -271,7 +271,7 @@ export interface Store extends StoreReader {
   writeEach<T>(writes: readonly ActorWrite<T>[]): Promise<{ outcomes: WriteOutcome<T>[]; changes: StoredChange[] }>
   /**
    * `listener` hears each transaction's changes right after it commits, in commit order, before
-   * the next write begins (the change feed subscribes here).
+   * the next write begins. There is one listener, the change feed: a second call replaces it.
    */
   onCommit(listener: (changes: StoredChange[]) => void): void
   close(): Promise<void>
