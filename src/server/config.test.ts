@@ -20,6 +20,7 @@ describe('loadConfig', () => {
   it('uses defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
       dbPath: '.data/server.sqlite',
+      databaseUrl: null,
       host: '127.0.0.1',
       port: 4100,
       defaultCountry: 'US',
@@ -32,6 +33,13 @@ describe('loadConfig', () => {
       tokenIdleDays: 30,
       tokenMaxDays: 90,
     })
+  })
+
+  it('takes the PostgreSQL URL from DATABASE_URL and refuses one that is not postgres://', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://threadline@db.internal:5432/threadline' })).toMatchObject({
+      databaseUrl: 'postgres://threadline@db.internal:5432/threadline',
+    })
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/threadline' })).toThrow(/databaseUrl \(env DATABASE_URL\): must be a postgres:\/\/ or postgresql:\/\/ URL/)
   })
 
   it('reads how long tokens last, in days, and refuses a lifetime that is not above zero', () => {

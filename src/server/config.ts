@@ -40,8 +40,18 @@ const TrustProxy = z.preprocess(
 export type TrustProxy = z.output<typeof TrustProxy>
 
 export const ServerConfig = z.object({
-  /** SQLite database file; created with its folder when missing. */
+  /**
+   * SQLite database file, created with its folder when missing; the folder also holds the files
+   * connectors keep (email attachments), with PostgreSQL too.
+   */
   dbPath: z.string().trim().min(1, 'dbPath must name a file'),
+  /** A PostgreSQL connection URL (postgres://user@host:5432/db): the store lives there instead of in the SQLite file. */
+  databaseUrl: z
+    .string()
+    .trim()
+    .refine((url) => /^postgres(ql)?:\/\/.+/.test(url), { message: 'must be a postgres:// or postgresql:// URL' })
+    .nullable()
+    .default(null),
   host: z.string().trim().min(1).default('127.0.0.1'),
   /** 0 picks a free port (tests). */
   port: z.coerce.number().int().min(0).max(65535).default(4100),
@@ -114,6 +124,7 @@ export class ConfigError extends Error {
 
 const ENV_KEYS = {
   THREADLINE_DB: 'dbPath',
+  DATABASE_URL: 'databaseUrl',
   THREADLINE_HOST: 'host',
   THREADLINE_PORT: 'port',
   THREADLINE_DEFAULT_COUNTRY: 'defaultCountry',
@@ -151,7 +162,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   // A relative dbPath in a file means relative to that file, not to wherever the server was started.
   const config = parsed as Record<string, unknown>
-  if (typeof config.dbPath === 'string' && config.dbPath !== ':memory:' && !path.isAbsolute(config.dbPath)) {
+  if (typeof config.dbPath === 'string' && !path.isAbsolute(config.dbPath)) {
     config.dbPath = path.resolve(path.dirname(file), config.dbPath)
   }
   return config

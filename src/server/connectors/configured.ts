@@ -23,7 +23,7 @@ export function createConfiguredConnectors(config: ServerConfig): Connector[] {
     return definition.create({ name: inbox.name, channel: inbox.channel, templates: inbox.templates ?? [] }, settings.data, {
       defaultCountry: config.defaultCountry,
       publicUrl: config.publicUrl,
-      dataDir: config.dbPath === ':memory:' ? undefined : path.dirname(path.resolve(config.dbPath)),
+      dataDir: path.dirname(path.resolve(config.dbPath)),
     })
   })
 }

@@ -83,8 +83,8 @@ export interface InboxSettings {
 export interface ConnectorServerSettings {
   defaultCountry: string
   publicUrl: string | null
-  /** The folder holding the server's database, where connectors keep files (email attachments); absent for an in-memory database. */
-  dataDir?: string
+  /** The folder of the server's `dbPath`, where connectors keep files (email attachments). */
+  dataDir: string
 }
 
 /**

@@ -1,7 +1,6 @@
 import path from 'node:path'
 import type { ParsedMail } from 'mailparser'
 import type { Identity, Message } from '../../../shared/domain'
-import { ConfigError } from '../../config'
 import { BadRequestError } from '../../errors'
 import { DeferredIngestError } from '../../ingest/inbound-service'
 import type { StoreReader } from '../../store/store'
@@ -37,9 +36,6 @@ async function conversationMessages(store: StoreReader, conversationId: string):
  * attachments stored beside the database.
  */
 export function createEmailConnector(inbox: InboxSettings, settings: EmailSettings, server: ConnectorServerSettings): Connector {
-  if (!server.dataDir) {
-    throw new ConfigError(`inbox "${inbox.name}" (${EMAIL_CONNECTOR_TYPE}): attachments are stored beside the database, so it needs a database file, not :memory:`)
-  }
   const name = `${EMAIL_CONNECTOR_TYPE}:${inbox.name}`
   const files = new AttachmentStore(attachmentsDir(server.dataDir), settings.attachments.maxBytes)
   let context: ConnectorContext | null = null
