@@ -1,4 +1,8 @@
 import type Database from 'better-sqlite3'
+import { NewerDatabaseError } from '../errors'
+
+// Where callers found it before the PostgreSQL store; both engines throw this one class.
+export { NewerDatabaseError }
 
 /**
  * Numbered migrations. Each runs once, in order, in its own transaction, and is recorded in
@@ -384,16 +388,6 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ]
-
-export class NewerDatabaseError extends Error {
-  constructor(path: string, found: number, known: number) {
-    super(
-      `The database ${path} is at schema version ${found}, but this server only knows versions up to ${known}. ` +
-        'It was written by a newer Threadline server; upgrade the server or point it at another database.',
-    )
-    this.name = 'NewerDatabaseError'
-  }
-}
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

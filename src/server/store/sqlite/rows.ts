@@ -1,73 +1,17 @@
-import { ENTITY_SCHEMAS, type EntityName, type EntityTypes } from '../../../shared/domain'
+import type { EntityName } from '../../../shared/domain'
+import { columnsOf, TABLES } from '../rows'
 
-/**
- * How each entity maps onto its table: one column per field (snake_case), with arrays and
- * records stored as JSON text. Derived from the shared zod schemas so a field added there
- * fails loudly here (the column is missing) instead of being dropped silently.
- */
-export const TABLES: Record<EntityName, string> = {
-  user: 'users',
-  customer: 'customers',
-  identity: 'identities',
-  conversation: 'conversations',
-  message: 'messages',
-  note: 'notes',
-  call: 'calls',
-  event: 'events',
-}
+const UPSERTS = new Map<EntityName, string>()
 
-const JSON_FIELDS: Record<EntityName, readonly string[]> = {
-  user: ['inboxes'],
-  customer: ['labels', 'attributes', 'consent', 'consentChangedAt'],
-  identity: [],
-  conversation: ['labels'],
-  message: ['attachments', 'template', 'cc'],
-  note: [],
-  call: [],
-  event: ['data'],
-}
-
-export interface ColumnSpec {
-  field: string
-  column: string
-  json: boolean
-}
-
-const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-
-export function columnsOf(entity: EntityName): ColumnSpec[] {
-  const fields = Object.keys(ENTITY_SCHEMAS[entity].shape)
-  return fields.map((field) => ({ field, column: snake(field), json: JSON_FIELDS[entity].includes(field) }))
-}
-
-const COLUMNS = Object.fromEntries(
-  (Object.keys(TABLES) as EntityName[]).map((e) => [e, columnsOf(e)]),
-) as Record<EntityName, ColumnSpec[]>
-
-export type Row = Record<string, unknown>
-
-export function toRow<E extends EntityName>(entity: E, data: EntityTypes[E]): Row {
-  const row: Row = {}
-  const source = data as unknown as Record<string, unknown>
-  for (const c of COLUMNS[entity]) {
-    const v = source[c.field]
-    row[c.column] = c.json ? (v === null || v === undefined ? null : JSON.stringify(v)) : (v ?? null)
-  }
-  return row
-}
-
-export function fromRow<E extends EntityName>(entity: E, row: Row): EntityTypes[E] {
-  const out: Record<string, unknown> = {}
-  for (const c of COLUMNS[entity]) {
-    const v = row[c.column]
-    out[c.field] = c.json && typeof v === 'string' ? JSON.parse(v) : v
-  }
-  return out as unknown as EntityTypes[E]
-}
-
+/** SQLite's upsert of an entity row, its named parameters the columns toRow() fills. */
 export function upsertSql(entity: EntityName): string {
-  const cols = COLUMNS[entity].map((c) => c.column)
-  const updates = cols.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`)
-  return `INSERT INTO ${TABLES[entity]} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})
+  let sql = UPSERTS.get(entity)
+  if (!sql) {
+    const cols = columnsOf(entity).map((c) => c.column)
+    const updates = cols.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`)
+    sql = `INSERT INTO ${TABLES[entity]} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})
     ON CONFLICT(id) DO UPDATE SET ${updates.join(', ')}`
+    UPSERTS.set(entity, sql)
+  }
+  return sql
 }

@@ -39,8 +39,13 @@ import type {
   TimelineEntry,
   WriteOutcome,
 } from '../store'
+import { decodeCursor, encodeCursor } from '../cursor'
+import { fromRow, TABLES, toRow, type Row } from '../rows'
 import { migrate } from './migrations'
-import { fromRow, TABLES, toRow, upsertSql, type Row } from './rows'
+import { upsertSql } from './rows'
+
+// Where callers found it before the PostgreSQL store; both engines throw this one class.
+export { InvalidCursorError } from '../errors'
 
 /**
  * The store holds every customer's conversations: a folder it creates is 0700 and the file
@@ -88,28 +93,6 @@ export function openSqliteDatabase(dbPath: string): Database.Database {
     throw err
   }
   return db
-}
-
-const encodeCursor = (parts: (string | number)[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url')
-
-function decodeCursor(cursor: string | undefined): [number, string] | null {
-  if (!cursor) return null
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
-      return [parsed[0], parsed[1]]
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new InvalidCursorError()
-}
-
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('invalid page cursor: pass back the `next` value of a previous page unchanged')
-    this.name = 'InvalidCursorError'
-  }
 }
 
 /** Access filter on a table with a conversation inbox column reachable as `inboxExpr`. */

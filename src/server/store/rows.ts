@@ -1,0 +1,71 @@
+import { ENTITY_SCHEMAS, type EntityName, type EntityTypes } from '../../shared/domain'
+
+/**
+ * How each entity maps onto its table, in every engine: one column per field (snake_case), with
+ * arrays and records stored as JSON. Derived from the shared zod schemas so a field added there
+ * fails loudly here (the column is missing) instead of being dropped silently.
+ */
+export const TABLES: Record<EntityName, string> = {
+  user: 'users',
+  customer: 'customers',
+  identity: 'identities',
+  conversation: 'conversations',
+  message: 'messages',
+  note: 'notes',
+  call: 'calls',
+  event: 'events',
+}
+
+export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
+  user: ['inboxes'],
+  customer: ['labels', 'attributes', 'consent', 'consentChangedAt'],
+  identity: [],
+  conversation: ['labels'],
+  message: ['attachments', 'template', 'cc'],
+  note: [],
+  call: [],
+  event: ['data'],
+}
+
+export interface ColumnSpec {
+  field: string
+  column: string
+  json: boolean
+}
+
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+
+export function columnsOf(entity: EntityName): ColumnSpec[] {
+  const fields = Object.keys(ENTITY_SCHEMAS[entity].shape)
+  return fields.map((field) => ({ field, column: snake(field), json: JSON_FIELDS[entity].includes(field) }))
+}
+
+const COLUMNS = Object.fromEntries(
+  (Object.keys(TABLES) as EntityName[]).map((e) => [e, columnsOf(e)]),
+) as Record<EntityName, ColumnSpec[]>
+
+export type Row = Record<string, unknown>
+
+/** The row to write: JSON fields as JSON text, which SQLite stores as is and PostgreSQL reads as jsonb. */
+export function toRow<E extends EntityName>(entity: E, data: EntityTypes[E]): Row {
+  const row: Row = {}
+  const source = data as unknown as Record<string, unknown>
+  for (const c of COLUMNS[entity]) {
+    const v = source[c.field]
+    row[c.column] = c.json ? (v === null || v === undefined ? null : JSON.stringify(v)) : (v ?? null)
+  }
+  return row
+}
+
+/**
+ * The entity a row holds. A JSON field arrives as text from SQLite and already parsed from
+ * PostgreSQL (jsonb); every JSON field is an array or an object, so only text is parsed.
+ */
+export function fromRow<E extends EntityName>(entity: E, row: Row): EntityTypes[E] {
+  const out: Record<string, unknown> = {}
+  for (const c of COLUMNS[entity]) {
+    const v = row[c.column]
+    out[c.field] = c.json && typeof v === 'string' ? JSON.parse(v) : v
+  }
+  return out as unknown as EntityTypes[E]
+}
