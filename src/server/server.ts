@@ -19,6 +19,7 @@ import { createSandboxConnector } from './connectors/sandbox/sandbox'
 import { buildHttpApp } from './http/app'
 import { HtmlSanitizer } from './ingest/html-sanitizer'
 import { InboundService } from './ingest/inbound-service'
+import { ServerMetrics } from './ops/metrics'
 import { sendRefusal } from './rules/send-policy'
 import { openSqliteStore } from './store/sqlite/sqlite-store'
 import { ChangeFeed } from './sync/commit'
@@ -81,8 +82,9 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     error: (obj: object, msg: string) => app?.log.error(obj, msg),
   }
   const sanitizer = new HtmlSanitizer({ budgetMs: HTML_BUDGET_MS }, log)
-  const inbound = new InboundService(store, feed, cfg.defaultCountry, sanitizer, log)
-  const dispatcher = new OutboundDispatcher(store, feed, connectors, log, (message) =>
+  const metrics = new ServerMetrics()
+  const inbound = new InboundService(store, feed, cfg.defaultCountry, sanitizer, log, metrics)
+  const dispatcher = new OutboundDispatcher(store, feed, connectors, log, metrics, (message) =>
     sendRefusal(store, cfg.messagingRules, message),
   )
 
@@ -94,6 +96,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       feed,
       auth,
       inbound,
+      metrics,
       connectors,
       logLevel: cfg.logLevel,
       version: VERSION,
@@ -102,7 +105,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       // A revoked token must stop receiving changes at once, not at its next request.
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
     })
-    socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes })
+    socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes, metrics })
     await app.listen({ host: cfg.host, port: cfg.port })
   } catch (err) {
     await socket?.close()

@@ -30,6 +30,7 @@ interface Row {
 
 const ROUTES: Record<string, Row> = {
   'GET /health': { access: 'public' },
+  'GET /ready': { access: 'public' },
   'POST /api/v1/sessions': { access: 'public', body: {} },
   'DELETE /api/v1/sessions/current': { access: 'agent' },
   'GET /api/v1/me': { access: 'agent' },

@@ -1,5 +1,6 @@
 import { connectorActor } from '../../shared/actors'
 import type { Channel, Message } from '../../shared/domain'
+import type { ServerMetrics } from '../ops/metrics'
 import type { StoreReader, StoredChange } from '../store/store'
 import type { ChangeFeed } from '../sync/commit'
 import type { Connector } from './connector'
@@ -27,6 +28,7 @@ export class OutboundDispatcher {
     private readonly feed: ChangeFeed,
     private readonly connectors: readonly Connector[],
     private readonly log: DispatcherLogger,
+    private readonly metrics: ServerMetrics,
     /** The messaging rules (consent, caps, quiet hours): why a message may not go, or null. */
     private readonly refusal: (message: Message) => Promise<string | null> = async () => null,
   ) {}
@@ -59,6 +61,7 @@ export class OutboundDispatcher {
     if (this.stopped || this.queued.has(messageId)) return
     this.queued.add(messageId)
     this.queue.push(messageId)
+    this.metrics.outboundQueue.set(this.queued.size)
     this.running ??= this.drain()
   }
 
@@ -68,6 +71,7 @@ export class OutboundDispatcher {
       const owed = (await this.store.queuedOutbound(10_000)).map(({ message }) => message.id).filter((id) => !this.queued.has(id))
       for (const id of owed) this.queued.add(id)
       this.queue.unshift(...owed)
+      this.metrics.outboundQueue.set(this.queued.size)
     } catch (err) {
       this.log.error({ err }, 'reading the queued outbound messages failed')
     }
@@ -85,6 +89,7 @@ export class OutboundDispatcher {
           this.log.error({ err, messageId: id }, 'outbound send failed unexpectedly')
         } finally {
           this.queued.delete(id)
+          this.metrics.outboundQueue.set(this.queued.size)
         }
       }
     } finally {

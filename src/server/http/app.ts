@@ -7,10 +7,10 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import type { TrustProxy } from '../config'
 import type { Connector } from '../connectors/connector'
 import type { InboundService } from '../ingest/inbound-service'
+import type { ServerMetrics } from '../ops/metrics'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import type { TokenAuth } from '../auth/token-auth'
 import type { Store } from '../store/store'
@@ -24,6 +24,7 @@ import { customerRoutes } from './routes/customers'
 import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
 import { integrationRoutes } from './routes/integrations'
+import { opsRoutes } from './routes/ops'
 import { sessionRoutes } from './routes/sessions'
 import { tokenRoutes } from './routes/tokens'
 import { userRoutes } from './routes/users'
@@ -35,6 +36,7 @@ export interface HttpDeps {
   feed: ChangeFeed
   auth: TokenAuth
   inbound: InboundService
+  metrics: ServerMetrics
   logLevel: string
   version: string
   /** Which reverse proxies' X-Forwarded-For names the client (the config's `trustProxy`); none when absent. */
@@ -47,7 +49,7 @@ export interface HttpDeps {
 
 export const API_PREFIX = '/api/v1'
 
-/** The HTTP side: `/health`, `/openapi.json` and the token-protected REST API under /api/v1. */
+/** The HTTP side: `/health`, `/ready`, `/metrics`, `/openapi.json` and the token-protected REST API under /api/v1. */
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: deps.logLevel, serializers: { req: loggedRequest } },
@@ -75,18 +77,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
   })
 
-  app.get(
-    '/health',
-    {
-      schema: {
-        tags: ['meta'],
-        summary: 'Liveness and the newest change seq (no token needed)',
-        security: [],
-        response: { 200: z.object({ status: z.literal('ok'), lastSeq: z.number() }) },
-      },
-    },
-    async () => ({ status: 'ok' as const, lastSeq: await deps.store.lastSeq() }),
-  )
+  await app.register(opsRoutes({ store: deps.store, metrics: deps.metrics }))
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   // Signing in needs no token, so it sits beside the token-protected scope, not inside it.

@@ -4,6 +4,7 @@ import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError } from '../errors'
 import type { Store, StoreWriter, WriteOutcome } from '../store/store'
 import type { ChangeFeed } from '../sync/commit'
+import { secondsSince, type ServerMetrics } from '../ops/metrics'
 import type { HtmlSanitizer } from './html-sanitizer'
 import { ingestInbound, prepareInbound, type PreparedInbound } from './ingest'
 
@@ -62,6 +63,7 @@ export class InboundService {
     private readonly defaultCountry: string,
     private readonly sanitizer: HtmlSanitizer,
     private readonly log: InboundLogger,
+    private readonly metrics: ServerMetrics,
   ) {}
 
   /**
@@ -74,6 +76,19 @@ export class InboundService {
    * is recorded as made by `actor`, the connector or integration that handed it over.
    */
   async accept(raw: unknown, actor: Actor): Promise<IngestResult> {
+    const started = performance.now()
+    try {
+      const result = await this.ingest(raw, actor)
+      this.metrics.ingested.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' })
+      if (!result.duplicate) this.metrics.ingestSeconds.observe(secondsSince(started))
+      return result
+    } catch (err) {
+      this.metrics.ingested.inc({ outcome: err instanceof DeferredIngestError ? 'dead_lettered' : 'refused' })
+      throw err
+    }
+  }
+
+  private async ingest(raw: unknown, actor: Actor): Promise<IngestResult> {
     let item: PreparedInbound
     try {
       item = await prepareInbound(raw, this.sanitizer)
@@ -125,6 +140,7 @@ export class InboundService {
     const { result: id } = await this.store.write((w) =>
       w.addDeadLetter('inbound', inboxOf(raw), raw, message, Date.now() + RETRY_BASE_MS, actor),
     )
+    this.metrics.deadLettered.inc({ kind: 'inbound' })
     this.log.error({ err, deadLetterId: id }, 'ingest failed after acceptance; dead-lettered')
     return new DeferredIngestError(id, err)
   }

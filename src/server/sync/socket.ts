@@ -24,6 +24,7 @@ import { hashToken, tokenRoom } from '../auth/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
 import type { Store, StoredChange } from '../store/store'
 import { canSeeChange, canSeeInbox, scopeOf, visibleCustomersOf } from './access'
+import { secondsSince, type ServerMetrics } from '../ops/metrics'
 import type { ChangeFeed } from './commit'
 import type { MutationResult } from '../../shared/sync'
 import { applyMutation } from './mutations'
@@ -114,11 +115,14 @@ export function attachSyncSocket(
     log: SyncSocketLogger
     inboxes?: readonly InboxInfo[]
     tokenSweepMs?: number
+    metrics: ServerMetrics
   },
 ): SyncSocketServer {
-  const { store, feed, auth, log, inboxes = [] } = deps
+  const { store, feed, auth, log, inboxes = [], metrics } = deps
   const io: SyncSocketServer['io'] = new Server(httpServer, { path: SOCKET_PATH, serveClient: false })
   const presenceListeners = new Set<() => void>()
+  /** Every socket's request being handled (or waiting its turn): a closing server lets them finish. */
+  const turns = new Set<Promise<void>>()
   const typingListeners = new Set<(event: AgentTypingEvent) => void>()
   const presenceChanged = (): void => {
     for (const listener of presenceListeners) listener()
@@ -186,8 +190,10 @@ export function attachSyncSocket(
   io.on('connection', (socket: SyncSocket) => {
     log.info({ userId: socket.data.user.id, socketId: socket.id }, 'sync client connected')
     setUser(socket, socket.data.user)
+    metrics.syncClients.inc()
     presenceChanged()
     socket.on('disconnect', () => {
+      metrics.syncClients.dec()
       presenceChanged()
       const { viewing, typingIn } = socket.data
       socket.data.viewing = null
@@ -208,7 +214,10 @@ export function attachSyncSocket(
         const ack = args.at(-1)
         if (typeof ack !== 'function') return
         const payload = args.length > 1 ? args[0] : undefined
-        turn = turn.then(() => respond(event, run, payload, ack as (answer: unknown) => void))
+        const next = turn.then(() => respond(event, run, payload, ack as (answer: unknown) => void))
+        turn = next
+        turns.add(next)
+        void next.finally(() => turns.delete(next))
       }
     }
     const respond = async <T>(
@@ -242,9 +251,12 @@ export function attachSyncSocket(
 
     socket.on(
       'pull',
-      handle('pull', (user, payload) => {
+      handle('pull', async (user, payload) => {
         const req = parseOrThrow(PullRequest, payload, 'pull request')
-        return store.changesAfter(req.after, req.limit, scopeOf(user))
+        const started = performance.now()
+        const page = await store.changesAfter(req.after, req.limit, scopeOf(user))
+        metrics.pullSeconds.observe(secondsSince(started))
+        return page
       }),
     )
     socket.on(
@@ -327,8 +339,10 @@ export function attachSyncSocket(
         else socket.disconnect(true)
       }
     }
+    const committed = performance.now()
     fanout = fanout
       .then(() => poke(first.seq - 1, last.seq, changes))
+      .then(() => metrics.fanoutSeconds.observe(secondsSince(committed)))
       .catch((err: unknown) => log.error({ err, seq: last.seq }, 'poking clients failed; they catch up at their next pull'))
   })
 
@@ -373,6 +387,10 @@ export function attachSyncSocket(
       presenceListeners.clear()
       typingListeners.clear()
       unsubscribe()
+      // Pokes of what is already committed go out, and requests being handled finish (their
+      // writes commit; a client that misses the answer retries, and a push retried is deduplicated).
+      await fanout
+      await Promise.allSettled([...turns])
       io.disconnectSockets(true)
       // Closes engine.io's own connections (long-polling ones included) without closing the
       // HTTP server, which Fastify owns and closes itself.

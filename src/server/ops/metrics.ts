@@ -1,0 +1,75 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/** Seconds: from sub-millisecond commits to a client waiting on a slow node. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+/**
+ * The server's Prometheus metrics, one registry per server (tests run several in one process).
+ * Counts and timings only: no label carries a name, an address or a message.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry()
+
+  readonly syncClients = new Gauge({
+    name: 'threadline_sync_clients',
+    help: 'Sync clients connected to this node',
+    registers: [this.registry],
+  })
+
+  readonly ingested = new Counter({
+    name: 'threadline_ingest_items_total',
+    help: 'Inbound items handed to this node, by outcome (stored, duplicate, refused, dead_lettered)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  })
+
+  readonly ingestSeconds = new Histogram({
+    name: 'threadline_ingest_seconds',
+    help: 'From an inbound item handed over to its transaction committed (stored items only)',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  })
+
+  readonly fanoutSeconds = new Histogram({
+    name: 'threadline_fanout_seconds',
+    help: "From a transaction committed to every connected client's poke sent",
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  })
+
+  readonly pullSeconds = new Histogram({
+    name: 'threadline_pull_seconds',
+    help: 'Time to answer one sync pull batch',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  })
+
+  readonly deadLettered = new Counter({
+    name: 'threadline_dead_letters_total',
+    help: 'Items this node put in the dead letters: inbound items that failed after acceptance, and refused webhooks',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  })
+
+  readonly outboundQueue = new Gauge({
+    name: 'threadline_outbound_queue',
+    help: 'Outbound messages waiting for this node to hand them to their provider',
+    registers: [this.registry],
+  })
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'threadline_' })
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics()
+  }
+
+  get contentType(): string {
+    return this.registry.contentType
+  }
+}
+
+/** Seconds since `start` (a performance.now() reading), for a histogram. */
+export const secondsSince = (start: number): number => (performance.now() - start) / 1000
