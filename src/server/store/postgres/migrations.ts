@@ -1,0 +1,338 @@
+import type pg from 'pg'
+import { NewerDatabaseError } from '../errors'
+
+/**
+ * PostgreSQL's numbered migrations, kept apart from SQLite's: the engines' histories differ
+ * (version 1 here is SQLite's schema after all its migrations), so their version numbers are
+ * their own. The rules are SQLite's: each runs once, in order, in its own transaction, and is
+ * recorded in `schema_migrations`; a database recording a version this code does not know was
+ * written by a newer server and is refused rather than guessed at.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/**
+ * Every text column compares and sorts byte by byte, as SQLite's default BINARY collation
+ * does, whatever the database's own collation: pages are cut at `id > cursor` and a timeline
+ * merges tables by id in JavaScript, so a locale's order would skip or repeat rows. lower()
+ * and ILIKE under "C" fold ASCII letters only, exactly as SQLite's NOCASE and LIKE do.
+ */
+const TEXT = 'TEXT COLLATE "C"'
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema (SQLite version 14)',
+    sql: `
+      -- Trigram indexes serve the customer search's ILIKE '%…%' on names and addresses.
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+      CREATE TABLE users (
+        id ${TEXT} PRIMARY KEY,
+        name ${TEXT} NOT NULL,
+        email ${TEXT} NOT NULL UNIQUE,
+        role ${TEXT} NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+        team ${TEXT},
+        inboxes JSONB,
+        created_at BIGINT NOT NULL,
+        deactivated_at BIGINT
+      );
+
+      CREATE TABLE api_tokens (
+        token_hash ${TEXT} PRIMARY KEY,
+        id ${TEXT} NOT NULL UNIQUE,
+        user_id ${TEXT} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        label ${TEXT},
+        created_at BIGINT NOT NULL,
+        last_used_at BIGINT
+      );
+      CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+      CREATE TABLE user_passwords (
+        user_id ${TEXT} PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        hash ${TEXT} NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE integrations (
+        id ${TEXT} PRIMARY KEY,
+        name ${TEXT} NOT NULL,
+        inboxes JSONB NOT NULL,
+        token_hash ${TEXT} NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        last_used_at BIGINT,
+        revoked_at BIGINT
+      );
+
+      CREATE TABLE customers (
+        id ${TEXT} PRIMARY KEY,
+        name ${TEXT} NOT NULL,
+        labels JSONB NOT NULL,
+        attributes JSONB NOT NULL,
+        consent JSONB NOT NULL,
+        consent_changed_at JSONB,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        last_activity_at BIGINT NOT NULL,
+        merged_into ${TEXT}
+      );
+      -- SQLite's customers(name COLLATE NOCASE): the same-name-and-domain suggestion compares lower(name).
+      CREATE INDEX customers_name ON customers (lower(name));
+      CREATE INDEX customers_name_trgm ON customers USING gin (name gin_trgm_ops);
+      CREATE INDEX customers_activity ON customers (last_activity_at DESC, id);
+
+      CREATE TABLE identities (
+        id ${TEXT} PRIMARY KEY,
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        kind ${TEXT} NOT NULL,
+        address ${TEXT} NOT NULL,
+        display_name ${TEXT},
+        created_at BIGINT NOT NULL,
+        unverified ${TEXT},
+        UNIQUE (kind, address)
+      );
+      CREATE INDEX identities_customer ON identities (customer_id);
+      CREATE INDEX identities_address ON identities (address);
+      CREATE INDEX identities_address_trgm ON identities USING gin (address gin_trgm_ops);
+
+      CREATE TABLE conversations (
+        id ${TEXT} PRIMARY KEY,
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        channel ${TEXT} NOT NULL,
+        inbox ${TEXT} NOT NULL,
+        subject ${TEXT},
+        status ${TEXT} NOT NULL,
+        snoozed_until BIGINT,
+        assignee_id ${TEXT},
+        team ${TEXT},
+        thread_key ${TEXT} NOT NULL,
+        labels JSONB NOT NULL,
+        last_message_at BIGINT NOT NULL,
+        waiting_since BIGINT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        -- The order rows were first inserted, as SQLite's rowid: the tie-break between two
+        -- conversations of one millisecond. Never written by the store; an upsert keeps it.
+        row_order BIGINT GENERATED ALWAYS AS IDENTITY
+      );
+      CREATE INDEX conversations_inbox_status ON conversations (inbox, status, last_message_at DESC);
+      CREATE INDEX conversations_status ON conversations (status, last_message_at DESC);
+      CREATE INDEX conversations_customer ON conversations (customer_id, channel, status, last_message_at DESC);
+      CREATE INDEX conversations_customer_inbox ON conversations (customer_id, inbox);
+      CREATE INDEX conversations_thread ON conversations (channel, thread_key);
+
+      CREATE TABLE messages (
+        id ${TEXT} PRIMARY KEY,
+        conversation_id ${TEXT} NOT NULL REFERENCES conversations(id),
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        channel ${TEXT} NOT NULL,
+        direction ${TEXT} NOT NULL,
+        author_id ${TEXT},
+        author_name ${TEXT} NOT NULL,
+        subject ${TEXT},
+        text ${TEXT} NOT NULL,
+        html ${TEXT},
+        html_omitted ${TEXT},
+        unverified_sender ${TEXT},
+        attachments JSONB NOT NULL,
+        external_id ${TEXT},
+        delivery_status ${TEXT} NOT NULL,
+        delivery_error ${TEXT},
+        sent_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        purpose ${TEXT},
+        template JSONB,
+        cc JSONB
+      );
+      -- NULL external ids (agent replies not yet sent) do not collide: NULLs are distinct, as in SQLite.
+      CREATE UNIQUE INDEX messages_external ON messages (channel, external_id);
+      CREATE INDEX messages_conversation ON messages (conversation_id, sent_at, id);
+      CREATE INDEX messages_customer ON messages (customer_id, sent_at, id);
+      CREATE INDEX messages_delivery ON messages (delivery_status, direction);
+
+      CREATE TABLE notes (
+        id ${TEXT} PRIMARY KEY,
+        conversation_id ${TEXT} NOT NULL REFERENCES conversations(id),
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        author_id ${TEXT} NOT NULL,
+        author_name ${TEXT} NOT NULL,
+        text ${TEXT} NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX notes_customer ON notes (customer_id, created_at, id);
+      CREATE INDEX notes_conversation ON notes (conversation_id);
+
+      CREATE TABLE calls (
+        id ${TEXT} PRIMARY KEY,
+        conversation_id ${TEXT} NOT NULL REFERENCES conversations(id),
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        direction ${TEXT} NOT NULL,
+        status ${TEXT} NOT NULL,
+        outcome ${TEXT},
+        duration_seconds BIGINT,
+        recording_url ${TEXT},
+        transcript ${TEXT},
+        notes ${TEXT},
+        agent_id ${TEXT},
+        external_id ${TEXT} UNIQUE,
+        started_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX calls_customer ON calls (customer_id, started_at, id);
+      CREATE INDEX calls_conversation ON calls (conversation_id);
+
+      CREATE TABLE events (
+        id ${TEXT} PRIMARY KEY,
+        conversation_id ${TEXT} NOT NULL REFERENCES conversations(id),
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        type ${TEXT} NOT NULL,
+        actor_id ${TEXT},
+        data JSONB NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX events_customer ON events (customer_id, created_at, id);
+      CREATE INDEX events_conversation ON events (conversation_id);
+
+      -- The sync log. Each seq comes from change_counter, never from a sequence: see postgres-store.ts.
+      CREATE TABLE changes (
+        seq BIGINT PRIMARY KEY,
+        entity ${TEXT} NOT NULL,
+        entity_id ${TEXT} NOT NULL,
+        op ${TEXT} NOT NULL CHECK (op IN ('upsert', 'delete')),
+        -- json, not jsonb: written once, read back whole, never searched; the text stays as the
+        -- server wrote it (key order included) and costs no conversion on the hottest insert.
+        data JSON,
+        -- The conversation's inbox, for access filtering; NULL = visible to everyone.
+        inbox ${TEXT},
+        -- A customer's own rows (customer, identity): visible to whoever sees one of their conversations.
+        customer_id ${TEXT},
+        actor ${TEXT},
+        created_at BIGINT NOT NULL
+      );
+      -- The newest seq handed out. Every writing transaction locks this one row first and holds
+      -- it to commit, so seqs commit in order and never repeat (a rolled-back seq is reused, as
+      -- no reader ever saw it).
+      CREATE TABLE change_counter (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq BIGINT NOT NULL
+      );
+      INSERT INTO change_counter (id, seq) VALUES (1, 0);
+
+      CREATE TABLE client_mutations (
+        client_id ${TEXT} PRIMARY KEY,
+        user_id ${TEXT} NOT NULL,
+        last_mutation_id BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE dead_letters (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind ${TEXT} NOT NULL,
+        inbox ${TEXT},
+        -- json, not jsonb: a failed item is retried exactly as it arrived.
+        payload JSON NOT NULL,
+        error ${TEXT} NOT NULL,
+        attempts BIGINT NOT NULL,
+        next_attempt_at BIGINT NOT NULL,
+        actor ${TEXT},
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX dead_letters_due ON dead_letters (next_attempt_at);
+
+      -- Where a connector resumes after a restart. Server-internal: never synced, no change rows.
+      CREATE TABLE connector_state (
+        connector ${TEXT} NOT NULL,
+        key ${TEXT} NOT NULL,
+        value JSONB NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (connector, key)
+      );
+
+      CREATE TABLE customer_suggestions (
+        id ${TEXT} PRIMARY KEY,
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        candidate_id ${TEXT} NOT NULL REFERENCES customers(id),
+        reason ${TEXT} NOT NULL,
+        detail ${TEXT} NOT NULL,
+        conversation_id ${TEXT} NOT NULL REFERENCES conversations(id),
+        status ${TEXT} NOT NULL CHECK (status IN ('open', 'accepted', 'dismissed')),
+        created_at BIGINT NOT NULL,
+        CHECK (customer_id != candidate_id)
+      );
+      -- One suggestion per pair of customers, whichever of the two it was noticed on.
+      CREATE UNIQUE INDEX customer_suggestions_pair
+        ON customer_suggestions (LEAST(customer_id, candidate_id), GREATEST(customer_id, candidate_id));
+      CREATE INDEX customer_suggestions_candidate ON customer_suggestions (candidate_id);
+
+      -- A merge keeps the source customer (marked merged_into) and records exactly what it moved.
+      CREATE TABLE customer_merges (
+        id ${TEXT} PRIMARY KEY,
+        source_id ${TEXT} NOT NULL REFERENCES customers(id),
+        target_id ${TEXT} NOT NULL REFERENCES customers(id),
+        moved JSONB NOT NULL,
+        merged_by ${TEXT} NOT NULL,
+        merged_at BIGINT NOT NULL,
+        undone_at BIGINT,
+        CHECK (source_id != target_id)
+      );
+      CREATE INDEX customer_merges_target ON customer_merges (target_id);
+      CREATE INDEX customer_merges_source ON customer_merges (source_id);
+    `,
+  },
+]
+
+/**
+ * The key of the advisory lock migrators take (any fixed number: advisory locks are per
+ * database). Two servers starting at once against one database would otherwise both see a
+ * version missing and both apply it; the second waits, then finds it recorded.
+ */
+const MIGRATION_LOCK = 7_305_119_442
+
+/**
+ * Brings the database's schema up to date, one migration per transaction, each under the
+ * advisory lock (released at its commit). `database` names it in errors, without a password.
+ */
+export async function migrate(pool: pg.Pool, database: string, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
+  const known = migrations.at(-1)?.version ?? 0
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    for (;;) {
+      await client.query('BEGIN')
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK])
+        await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+          version INTEGER PRIMARY KEY,
+          name TEXT NOT NULL,
+          applied_at BIGINT NOT NULL
+        )`)
+        const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations')
+        const applied = new Set(rows.map((r) => r.version))
+        const newest = Math.max(0, ...applied)
+        if (newest > known) throw new NewerDatabaseError(database, newest, known)
+        const next = migrations.find((m) => !applied.has(m.version))
+        if (next) {
+          await client.query(next.sql)
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            next.version,
+            next.name,
+            Date.now(),
+          ])
+        }
+        await client.query('COMMIT')
+        if (!next) return
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackFailed: unknown) => {
+          broken = rollbackFailed as Error
+        })
+        throw err
+      }
+    }
+  } finally {
+    // A connection whose rollback failed is in no state to be reused.
+    client.release(broken)
+  }
+}
