@@ -1,0 +1,1110 @@
+import pg from 'pg'
+import {
+  ENTITY_SCHEMAS,
+  type Call,
+  type Channel,
+  type Conversation,
+  type Customer,
+  type EntityName,
+  type EntityTypes,
+  type Identity,
+  type IdentityKind,
+  type Message,
+  type Note,
+  type TimelineEvent,
+  type User,
+} from '../../../shared/domain'
+import type { Change, PullResponse } from '../../../shared/sync'
+import type { Actor } from '../../../shared/actors'
+import type { IntegrationInfo } from '../../../shared/tokens'
+import { ConfigError } from '../../config'
+import type {
+  ActorWrite,
+  ConversationFilter,
+  ConversationItems,
+  Counts,
+  CustomerMerge,
+  CustomerSearch,
+  CustomerSuggestion,
+  DeadLetter,
+  InboxScope,
+  OutboundItem,
+  Page,
+  Store,
+  StoreReader,
+  StoreWriter,
+  StoredApiToken,
+  StoredChange,
+  TimelineEntry,
+  WriteOutcome,
+} from '../store'
+import { decodeCursor, encodeCursor } from '../cursor'
+import { columnsOf, fromRow, TABLES, toRow, type ColumnSpec, type Row } from '../rows'
+import { migrate } from './migrations'
+import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-codec'
+
+/**
+ * PostgreSQL behind the store interface, for several server nodes on one database. It answers
+ * exactly as the SQLite store does (sqlite/sqlite-store.ts is the reference for every query's
+ * meaning, order and tie-break); where SQL differs, the comment says how it is kept the same.
+ *
+ * The change log's order. A change's seq is not taken from a sequence: PostgreSQL hands out
+ * sequence values in call order but transactions become visible in commit order, so a writer
+ * could commit seq 8 while another still holds seq 7, and a client that pulled `seq > 6` then
+ * holds cursor 8 and never sees 7. Instead every writing transaction, on every node, first
+ * locks the one row of `change_counter` and keeps it locked until it commits; each change row
+ * takes the next value of that row. Writers therefore commit one after another in seq order,
+ * and a reader only ever sees a gap-free prefix of the log. The same lock gives PostgreSQL
+ * SQLite's one-writer-at-a-time semantics, which the ingest's read-then-write steps (dedupe by
+ * external id, identity lookups) rely on: under READ COMMITTED, each statement after the lock
+ * sees every write committed before it.
+ */
+
+/** A connection or the pool: where a query runs. */
+interface Queryable {
+  query<R extends pg.QueryResultRow = Row>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
+}
+
+/**
+ * The pool's own type parsers (the process-wide ones stay untouched): BIGINT columns (times in
+ * milliseconds, seqs, counts) come back as numbers, as SQLite returns them; every value the
+ * store keeps is far below 2^53. Text and JSON come back with U+0000 restored (text-codec.ts).
+ */
+function storeTypes(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides()
+  types.setTypeParser(pg.types.builtins.INT8, Number)
+  types.setTypeParser(pg.types.builtins.TEXT, decodeText)
+  types.setTypeParser(pg.types.builtins.JSON, parseJson)
+  types.setTypeParser(pg.types.builtins.JSONB, parseJson)
+  return types
+}
+
+/** Runs a query with its parameters encoded as PostgreSQL may hold them (text-codec.ts). */
+function query<R extends pg.QueryResultRow = Row>(db: Queryable, sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
+  return db.query<R>(sql, params.map(encodeParam))
+}
+
+/** host:port/database of a connection URL, for messages: never its password. */
+export function describeDatabase(connectionString: string): string {
+  try {
+    const url = new URL(connectionString)
+    const host = url.searchParams.get('host') ?? (url.hostname || 'localhost')
+    return `${host}:${url.port || '5432'}${url.pathname || '/'}`
+  } catch {
+    return 'the configured PostgreSQL database'
+  }
+}
+
+/**
+ * PostgreSQL could not be reached (down, wrong host or port, refused credentials, no such
+ * database). A ConfigError: the server and the CLI print its message and stop, without a stack.
+ */
+export class DatabaseUnreachableError extends ConfigError {
+  constructor(database: string, cause: unknown) {
+    super(`cannot connect to PostgreSQL at ${database} (DATABASE_URL): ${reasonOf(cause)}`)
+    this.name = 'DatabaseUnreachableError'
+    this.cause = cause
+  }
+}
+
+/** A connection error in words: Node's AggregateError (every address refused) has no message of its own. */
+function reasonOf(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return reasonOf(err.errors[0])
+  if (err instanceof Error) return err.message || (err as NodeJS.ErrnoException).code || err.name
+  return String(err)
+}
+
+/** Opens the store on the PostgreSQL database at `connectionString` and brings its schema up to date. */
+export async function openPostgresStore(connectionString: string): Promise<Store> {
+  const database = describeDatabase(connectionString)
+  const pool = new pg.Pool({
+    connectionString,
+    types: storeTypes(),
+    application_name: 'threadline-server',
+    // A database that does not answer fails a request after this long instead of holding it forever.
+    connectionTimeoutMillis: 10_000,
+  })
+  // An idle connection that breaks (the database restarted) is dropped and replaced on next use;
+  // without a listener its error would end the whole process.
+  pool.on('error', (err) => console.error(`PostgreSQL ${database}: an idle connection failed:`, err.message))
+  try {
+    try {
+      // Reached once up front, so that a database that cannot be reached says so in words.
+      const client = await pool.connect()
+      client.release()
+    } catch (err) {
+      throw new DatabaseUnreachableError(database, err)
+    }
+    await migrate(pool, database)
+  } catch (err) {
+    await pool.end()
+    throw err
+  }
+  return new PostgresStore(pool)
+}
+
+/** Access filter on a table with a conversation inbox column reachable as `inboxExpr`; `scope` is a text[] parameter. */
+const scopeClause = (inboxExpr: string, scope: string): string => `(${scope}::text[] IS NULL OR ${inboxExpr} = ANY(${scope}::text[]))`
+
+/** A customer, reachable as `customerExpr`, has a conversation the reader may see. */
+const customerScopeClause = (customerExpr: string, scope: string): string =>
+  `(${scope}::text[] IS NULL OR EXISTS (SELECT 1 FROM conversations sc WHERE sc.customer_id = ${customerExpr} AND sc.inbox = ANY(${scope}::text[])))`
+
+/** LIKE's wildcards and escape character in `text`, escaped with a backslash. */
+const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** The upsert of each entity: its columns in toRow()'s order, numbered parameters. */
+const UPSERTS = Object.fromEntries(
+  (Object.keys(TABLES) as EntityName[]).map((entity) => {
+    const columns = columnsOf(entity)
+    const names = columns.map((c) => c.column)
+    const updates = names.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`)
+    const sql = `INSERT INTO ${TABLES[entity]} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})
+      ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`
+    return [entity, { sql, columns }]
+  }),
+) as Record<EntityName, { sql: string; columns: ColumnSpec[] }>
+
+interface DeadLetterRow {
+  id: number
+  kind: string
+  inbox: string | null
+  payload: unknown
+  error: string
+  attempts: number
+  next_attempt_at: number
+  actor: string | null
+}
+
+const deadLetterOf = (r: DeadLetterRow): DeadLetter => ({
+  id: r.id,
+  kind: r.kind,
+  inbox: r.inbox,
+  payload: r.payload,
+  error: r.error,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  actor: r.actor as Actor | null,
+})
+
+interface ApiTokenRow {
+  id: string
+  token_hash: string
+  user_id: string
+  label: string | null
+  created_at: number
+  last_used_at: number | null
+}
+
+const apiTokenOf = (r: ApiTokenRow): StoredApiToken => ({
+  id: r.id,
+  tokenHash: r.token_hash,
+  userId: r.user_id,
+  label: r.label,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+})
+
+interface IntegrationRow {
+  id: string
+  name: string
+  inboxes: string[]
+  created_at: number
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+const integrationOf = (r: IntegrationRow): IntegrationInfo => ({
+  id: r.id,
+  name: r.name,
+  inboxes: r.inboxes,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+})
+
+interface SuggestionRow {
+  id: string
+  customer_id: string
+  candidate_id: string
+  reason: CustomerSuggestion['reason']
+  detail: string
+  conversation_id: string
+  status: CustomerSuggestion['status']
+  created_at: number
+}
+
+const suggestionOf = (r: SuggestionRow): CustomerSuggestion => ({
+  id: r.id,
+  customerId: r.customer_id,
+  candidateId: r.candidate_id,
+  reason: r.reason,
+  detail: r.detail,
+  conversationId: r.conversation_id,
+  status: r.status,
+  createdAt: r.created_at,
+})
+
+/** The identity kind an outbound message on `channel` goes to. */
+const recipientKind = (channel: Channel): IdentityKind => (channel === 'sms' || channel === 'voice' ? 'phone' : channel)
+
+/** The reads, on whichever connection (or the pool) the class is given. */
+class PostgresReads implements StoreReader {
+  constructor(private readonly db: Queryable) {}
+
+  protected async rows<R extends pg.QueryResultRow = Row>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await query<R>(this.db, sql, params)).rows
+  }
+
+  protected async run(sql: string, params: unknown[] = []): Promise<number> {
+    return (await query(this.db, sql, params)).rowCount ?? 0
+  }
+
+  /**
+   * Runs `fn` on one consistent view of the database. Inside a write the writer's own
+   * connection is that view: the change counter it holds keeps every other writer out.
+   */
+  protected snapshot<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
+    return fn(this.db)
+  }
+
+  protected async one<E extends EntityName>(entity: E, sql: string, params: unknown[]): Promise<EntityTypes[E] | null> {
+    const [row] = await this.rows(sql, params)
+    return row ? fromRow(entity, row) : null
+  }
+
+  protected async many<E extends EntityName>(entity: E, sql: string, params: unknown[]): Promise<EntityTypes[E][]> {
+    return (await this.rows(sql, params)).map((r) => fromRow(entity, r))
+  }
+
+  protected byId<E extends EntityName>(entity: E, id: string): Promise<EntityTypes[E] | null> {
+    return this.one(entity, `SELECT * FROM ${TABLES[entity]} WHERE id = $1`, [id])
+  }
+
+  async getCustomerSuggestion(id: string): Promise<CustomerSuggestion | null> {
+    const [row] = await this.rows<SuggestionRow>('SELECT * FROM customer_suggestions WHERE id = $1', [id])
+    return row ? suggestionOf(row) : null
+  }
+
+  async suggestionEvents(suggestionId: string): Promise<TimelineEvent[]> {
+    return this.many(
+      'event',
+      `SELECT e.* FROM events e JOIN customer_suggestions s ON s.conversation_id = e.conversation_id
+       WHERE s.id = $1 AND e.type = 'identity_suggested' AND e.data ->> 'suggestionId' = $1`,
+      [suggestionId],
+    )
+  }
+
+  async conversationsOf(customerId: string): Promise<Conversation[]> {
+    return this.many('conversation', 'SELECT * FROM conversations WHERE customer_id = $1 ORDER BY created_at, id', [customerId])
+  }
+
+  async conversationItems(conversationId: string): Promise<ConversationItems> {
+    const all = <E extends 'message' | 'note' | 'call' | 'event'>(entity: E, table: string): Promise<EntityTypes[E][]> =>
+      this.many(entity, `SELECT * FROM ${table} WHERE conversation_id = $1 ORDER BY id`, [conversationId])
+    const [messages, notes, calls, events] = await Promise.all([
+      all('message', 'messages'),
+      all('note', 'notes'),
+      all('call', 'calls'),
+      all('event', 'events'),
+    ])
+    return { messages, notes, calls, events }
+  }
+
+  async getCustomerMerge(id: string): Promise<CustomerMerge | null> {
+    const [r] = await this.rows<{
+      id: string
+      source_id: string
+      target_id: string
+      moved: CustomerMerge['moved']
+      merged_by: string
+      merged_at: number
+      undone_at: number | null
+    }>('SELECT * FROM customer_merges WHERE id = $1', [id])
+    if (!r) return null
+    return {
+      id: r.id,
+      sourceId: r.source_id,
+      targetId: r.target_id,
+      moved: r.moved,
+      mergedBy: r.merged_by,
+      mergedAt: r.merged_at,
+      undoneAt: r.undone_at,
+    }
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    return this.byId('user', id)
+  }
+
+  async getUserByEmail(email: string): Promise<User | null> {
+    return this.one('user', 'SELECT * FROM users WHERE email = $1', [email.trim().toLowerCase()])
+  }
+
+  async listUsers(): Promise<User[]> {
+    return this.many('user', 'SELECT * FROM users ORDER BY name, id', [])
+  }
+
+  async teamsInUse(): Promise<string[]> {
+    const rows = await this.rows<{ team: string }>(
+      'SELECT team FROM users WHERE team IS NOT NULL UNION SELECT team FROM conversations WHERE team IS NOT NULL ORDER BY 1',
+    )
+    return rows.map((r) => r.team)
+  }
+
+  async apiTokenByHash(tokenHash: string): Promise<StoredApiToken | null> {
+    const [row] = await this.rows<ApiTokenRow>('SELECT * FROM api_tokens WHERE token_hash = $1', [tokenHash])
+    return row ? apiTokenOf(row) : null
+  }
+
+  async apiTokensByHash(tokenHashes: readonly string[]): Promise<StoredApiToken[]> {
+    const rows = await this.rows<ApiTokenRow>('SELECT * FROM api_tokens WHERE token_hash = ANY($1::text[])', [tokenHashes])
+    return rows.map(apiTokenOf)
+  }
+
+  async getApiToken(id: string): Promise<StoredApiToken | null> {
+    const [row] = await this.rows<ApiTokenRow>('SELECT * FROM api_tokens WHERE id = $1', [id])
+    return row ? apiTokenOf(row) : null
+  }
+
+  async listApiTokens(userId: string | null): Promise<StoredApiToken[]> {
+    const rows = await this.rows<ApiTokenRow>(
+      'SELECT * FROM api_tokens WHERE $1::text IS NULL OR user_id = $1 ORDER BY created_at DESC, id',
+      [userId],
+    )
+    return rows.map(apiTokenOf)
+  }
+
+  async integrationByTokenHash(tokenHash: string): Promise<IntegrationInfo | null> {
+    const [row] = await this.rows<IntegrationRow>('SELECT * FROM integrations WHERE token_hash = $1', [tokenHash])
+    return row ? integrationOf(row) : null
+  }
+
+  async getIntegration(id: string): Promise<IntegrationInfo | null> {
+    const [row] = await this.rows<IntegrationRow>('SELECT * FROM integrations WHERE id = $1', [id])
+    return row ? integrationOf(row) : null
+  }
+
+  async listIntegrations(): Promise<IntegrationInfo[]> {
+    return (await this.rows<IntegrationRow>('SELECT * FROM integrations ORDER BY created_at, id')).map(integrationOf)
+  }
+
+  async passwordHashOf(userId: string): Promise<string | null> {
+    const [row] = await this.rows<{ hash: string }>('SELECT hash FROM user_passwords WHERE user_id = $1', [userId])
+    return row?.hash ?? null
+  }
+
+  async getCustomer(id: string): Promise<Customer | null> {
+    return this.byId('customer', id)
+  }
+
+  /**
+   * As SQLite's: customers merged into another are not listed, a match on one (its old name)
+   * stands for the customer it was finally merged into, once. ILIKE under the columns' "C"
+   * collation folds ASCII letters only, as SQLite's LIKE does; trigram indexes serve it.
+   */
+  async searchCustomers(search: CustomerSearch): Promise<Customer[]> {
+    if (!search.query) {
+      return this.many(
+        'customer',
+        `SELECT * FROM customers WHERE merged_into IS NULL AND ${customerScopeClause('customers.id', '$1')}
+         ORDER BY last_activity_at DESC, id LIMIT $2 OFFSET $3`,
+        [search.scope, search.limit, search.offset],
+      )
+    }
+    return this.many(
+      'customer',
+      `SELECT * FROM customers
+       WHERE merged_into IS NULL AND ${customerScopeClause('customers.id', '$1')}
+         AND (name ILIKE $4 ESCAPE '\\'
+           OR id IN (SELECT customer_id FROM identities WHERE address ILIKE $4 ESCAPE '\\')
+           OR id IN (
+             WITH RECURSIVE survivor(id) AS (
+               SELECT m.target_id FROM customer_merges m
+                 JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
+                WHERE s.name ILIKE $4 ESCAPE '\\'
+               UNION
+               SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
+             )
+             SELECT id FROM survivor))
+       ORDER BY last_activity_at DESC, id LIMIT $2 OFFSET $3`,
+      [search.scope, search.limit, search.offset, `%${escapeLike(search.query)}%`],
+    )
+  }
+
+  async customerVisible(customerId: string, scope: InboxScope): Promise<boolean> {
+    if (scope === null) return true
+    const rows = await this.rows(`SELECT 1 FROM customers WHERE id = $1 AND ${customerScopeClause('customers.id', '$2')}`, [
+      customerId,
+      scope,
+    ])
+    return rows.length > 0
+  }
+
+  async identitiesOf(customerId: string): Promise<Identity[]> {
+    return this.identityRows(customerId)
+  }
+
+  protected identityRows(customerId: string): Promise<Identity[]> {
+    return this.many('identity', 'SELECT * FROM identities WHERE customer_id = $1 ORDER BY created_at, id', [customerId])
+  }
+
+  async getIdentity(id: string): Promise<Identity | null> {
+    return this.byId('identity', id)
+  }
+
+  async findIdentity(kind: IdentityKind, address: string): Promise<Identity | null> {
+    return this.one('identity', 'SELECT * FROM identities WHERE kind = $1 AND address = $2', [kind, address])
+  }
+
+  async getConversation(id: string): Promise<Conversation | null> {
+    return this.byId('conversation', id)
+  }
+
+  async listConversations(f: ConversationFilter): Promise<Page<Conversation>> {
+    const params: unknown[] = [f.scope, f.limit + 1]
+    const param = (value: unknown): string => `$${params.push(value)}`
+    const where: string[] = [scopeClause('inbox', '$1')]
+    const filter = (column: string, value: unknown): void => {
+      if (value !== undefined) where.push(`${column} = ${param(value)}`)
+    }
+    filter('status', f.status)
+    filter('inbox', f.inbox)
+    filter('channel', f.channel)
+    filter('customer_id', f.customerId)
+    if (f.assigneeId === null) where.push('assignee_id IS NULL')
+    else filter('assignee_id', f.assigneeId)
+    const after = decodeCursor(f.after)
+    if (after) {
+      const at = param(after[0])
+      const id = param(after[1])
+      where.push(`(last_message_at < ${at} OR (last_message_at = ${at} AND id > ${id}))`)
+    }
+    const rows = await this.many(
+      'conversation',
+      `SELECT * FROM conversations WHERE ${where.join(' AND ')} ORDER BY last_message_at DESC, id LIMIT $2`,
+      params,
+    )
+    const items = rows.slice(0, f.limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > f.limit && last ? encodeCursor([last.lastMessageAt, last.id]) : null }
+  }
+
+  async conversationByThreadKey(channel: Channel, threadKey: string): Promise<Conversation | null> {
+    // Two of one millisecond: the first inserted, as SQLite's stable sort over its index's rowid order returns.
+    return this.one(
+      'conversation',
+      'SELECT * FROM conversations WHERE channel = $1 AND thread_key = $2 ORDER BY created_at DESC, row_order LIMIT 1',
+      [channel, threadKey],
+    )
+  }
+
+  async conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null> {
+    if (externalIds.length === 0) return null
+    // Two messages of one millisecond: the smaller external id, the order SQLite walks its IN list in.
+    return this.one(
+      'conversation',
+      `SELECT c.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE m.channel = $1 AND m.external_id = ANY($2::text[])
+       ORDER BY m.sent_at DESC, m.external_id LIMIT 1`,
+      [channel, externalIds],
+    )
+  }
+
+  async latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null> {
+    return this.one(
+      'conversation',
+      `SELECT * FROM conversations
+       WHERE customer_id = $1 AND channel = $2 AND status != 'resolved'
+         AND ($3::text IS NULL OR inbox = $3)
+       ORDER BY last_message_at DESC, row_order DESC LIMIT 1`, // two in one millisecond: the newer one (SQLite: rowid)
+      [customerId, channel, inbox],
+    )
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    return this.byId('message', id)
+  }
+
+  async messageByExternalId(channel: Channel, externalId: string): Promise<Message | null> {
+    return this.one('message', 'SELECT * FROM messages WHERE channel = $1 AND external_id = $2', [channel, externalId])
+  }
+
+  async listMessages(conversationId: string, limit: number, after?: string): Promise<Page<Message>> {
+    const cursor = decodeCursor(after)
+    const rows = await this.many(
+      'message',
+      `SELECT * FROM messages WHERE conversation_id = $1
+         AND ($2::bigint IS NULL OR sent_at > $2 OR (sent_at = $2 AND id > $3::text))
+       ORDER BY sent_at, id LIMIT $4`,
+      [conversationId, cursor?.[0] ?? null, cursor?.[1] ?? null, limit + 1],
+    )
+    const items = rows.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > limit && last ? encodeCursor([last.sentAt, last.id]) : null }
+  }
+
+  async getNote(id: string): Promise<Note | null> {
+    return this.byId('note', id)
+  }
+
+  async getCall(id: string): Promise<Call | null> {
+    return this.byId('call', id)
+  }
+
+  async callByExternalId(externalId: string): Promise<Call | null> {
+    return this.one('call', 'SELECT * FROM calls WHERE external_id = $1', [externalId])
+  }
+
+  async timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Promise<Page<TimelineEntry>> {
+    const cursor = decodeCursor(before)
+    const params = [customerId, scope, cursor?.[0] ?? null, cursor?.[1] ?? null, limit + 1]
+    const query = (table: string, at: string): string =>
+      `SELECT t.* FROM ${table} t JOIN conversations c ON c.id = t.conversation_id
+       WHERE t.customer_id = $1 AND ${scopeClause('c.inbox', '$2')}
+         AND ($3::bigint IS NULL OR t.${at} < $3 OR (t.${at} = $3 AND t.id < $4::text))
+       ORDER BY t.${at} DESC, t.id DESC LIMIT $5`
+    const [messages, notes, calls, events] = await Promise.all([
+      this.many('message', query('messages', 'sent_at'), params),
+      this.many('note', query('notes', 'created_at'), params),
+      this.many('call', query('calls', 'started_at'), params),
+      this.many('event', query('events', 'created_at'), params),
+    ])
+    const entries: TimelineEntry[] = [
+      ...messages.map((item): TimelineEntry => ({ kind: 'message', at: item.sentAt, item })),
+      ...notes.map((item): TimelineEntry => ({ kind: 'note', at: item.createdAt, item })),
+      ...calls.map((item): TimelineEntry => ({ kind: 'call', at: item.startedAt, item })),
+      ...events.map((item): TimelineEntry => ({ kind: 'event', at: item.createdAt, item })),
+    ]
+    // Ids compare as the "C" collation orders them in SQL, so the merge agrees with each table's page.
+    entries.sort((a, b) => b.at - a.at || (a.item.id < b.item.id ? 1 : a.item.id > b.item.id ? -1 : 0))
+    const items = entries.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: entries.length > limit && last ? encodeCursor([last.at, last.item.id]) : null }
+  }
+
+  async queuedOutbound(limit: number): Promise<OutboundItem[]> {
+    const messages = await this.many(
+      'message',
+      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT $1`,
+      [limit],
+    )
+    if (messages.length === 0) return []
+    // Every recipient in one query (a round trip per message would cost more than the messages).
+    const customers = messages.map((m) => m.customerId)
+    const kinds = messages.map((m) => recipientKind(m.channel))
+    const recipients = await this.many(
+      'identity',
+      `SELECT DISTINCT ON (i.customer_id, i.kind) i.* FROM identities i
+       JOIN unnest($1::text[], $2::text[]) AS wanted(customer_id, kind) ON i.customer_id = wanted.customer_id AND i.kind = wanted.kind
+       ORDER BY i.customer_id, i.kind, i.created_at DESC, i.id`,
+      [customers, kinds],
+    )
+    const byKey = new Map(recipients.map((r) => [`${r.customerId}\u0000${r.kind}`, r]))
+    return messages.map((message) => ({
+      message,
+      recipient: byKey.get(`${message.customerId}\u0000${recipientKind(message.channel)}`) ?? null,
+    }))
+  }
+
+  async recipientFor(message: Message): Promise<Identity | null> {
+    return this.one(
+      'identity',
+      'SELECT * FROM identities WHERE customer_id = $1 AND kind = $2 ORDER BY created_at DESC, id LIMIT 1',
+      [message.customerId, recipientKind(message.channel)],
+    )
+  }
+
+  async changesAfter(after: number, limit: number, scope: InboxScope): Promise<PullResponse> {
+    // One snapshot: a write committing between the page query and the newest-seq query would
+    // otherwise move the cursor past changes this page did not hold.
+    return this.snapshot(async (db) => {
+      const { rows } = await query<{
+        seq: number
+        entity: EntityName
+        entity_id: string
+        op: 'upsert' | 'delete'
+        data: Record<string, unknown> | null
+      }>(
+        db,
+        `SELECT seq, entity, entity_id, op, data FROM changes
+         WHERE seq > $1
+           AND (inbox IS NOT NULL AND ${scopeClause('inbox', '$3')}
+             OR inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')}))
+         ORDER BY seq LIMIT $2`,
+        [after, limit + 1, scope],
+      )
+      const hasMore = rows.length > limit
+      const changes: Change[] = rows.slice(0, limit).map((r) => ({ seq: r.seq, entity: r.entity, id: r.entity_id, op: r.op, data: r.data }))
+      // Without more rows, everything up to the newest seq was scanned, including changes this
+      // scope may not see, so the cursor moves past them too.
+      const cursor = hasMore ? (changes.at(-1)?.seq ?? after) : Math.max(after, await newestSeq(db))
+      return { changes, cursor, hasMore }
+    })
+  }
+
+  async lastSeq(): Promise<number> {
+    return newestSeq(this.db)
+  }
+
+  async counts(): Promise<Counts> {
+    const [row] = await this.rows<Counts>(
+      `SELECT (SELECT COUNT(*) FROM customers) AS customers,
+              (SELECT COUNT(*) FROM conversations) AS conversations,
+              (SELECT COUNT(*) FROM messages) AS messages,
+              (SELECT COALESCE(MAX(seq), 0) FROM changes) AS "lastSeq"`,
+    )
+    return row!
+  }
+
+  async lastMutationId(clientId: string): Promise<number> {
+    const [row] = await this.rows<{ last_mutation_id: number }>(
+      'SELECT last_mutation_id FROM client_mutations WHERE client_id = $1',
+      [clientId],
+    )
+    return row?.last_mutation_id ?? 0
+  }
+
+  async getConnectorState(connector: string, key: string): Promise<unknown> {
+    const [row] = await this.rows<{ value: unknown }>('SELECT value FROM connector_state WHERE connector = $1 AND key = $2', [
+      connector,
+      key,
+    ])
+    return row ? row.value : null
+  }
+
+  async customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Promise<Customer[]> {
+    // SQLite's `name = @name COLLATE NOCASE`: lower() on both sides, ASCII only under "C" (the
+    // parameter is given that collation, or the database's own would fold more than SQLite does).
+    return this.many(
+      'customer',
+      `SELECT c.* FROM customers c
+       WHERE lower(c.name) = lower($1::text COLLATE "C") AND c.id != $2
+         AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.id AND i.kind = 'email' AND i.address ILIKE $3 ESCAPE '\\')
+       ORDER BY c.last_activity_at DESC, c.id LIMIT $4`,
+      [name, exceptCustomerId, `%@${escapeLike(domain)}`, limit],
+    )
+  }
+
+  async customerSuggestions(customerId: string): Promise<CustomerSuggestion[]> {
+    return this.suggestionRows(customerId)
+  }
+
+  protected async suggestionRows(customerId: string): Promise<CustomerSuggestion[]> {
+    const rows = await this.rows<SuggestionRow>(
+      'SELECT * FROM customer_suggestions WHERE customer_id = $1 OR candidate_id = $1 ORDER BY created_at DESC, id',
+      [customerId],
+    )
+    return rows.map(suggestionOf)
+  }
+
+  async dueDeadLetters(now: number, limit: number): Promise<DeadLetter[]> {
+    const rows = await this.rows<DeadLetterRow>(
+      'SELECT * FROM dead_letters WHERE next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2',
+      [now, limit],
+    )
+    return rows.map(deadLetterOf)
+  }
+
+  async deadLetters(scope: InboxScope, limit: number): Promise<DeadLetter[]> {
+    // A letter of no known inbox fails the scope clause (NULL = ANY …), so only an unscoped reader sees it.
+    const rows = await this.rows<DeadLetterRow>(
+      `SELECT * FROM dead_letters WHERE ${scopeClause('inbox', '$1')} ORDER BY next_attempt_at, id LIMIT $2`,
+      [scope, limit],
+    )
+    return rows.map(deadLetterOf)
+  }
+}
+
+async function newestSeq(db: Queryable): Promise<number> {
+  const { rows } = await query<{ seq: number | null }>(db, 'SELECT MAX(seq) AS seq FROM changes')
+  return rows[0]?.seq ?? 0
+}
+
+/**
+ * The writes of one transaction, on its connection: reads through it see the transaction's own
+ * rows. Made by PostgresStore for each write() or writeEach() and unusable once it ends.
+ */
+class PostgresWrites extends PostgresReads implements StoreWriter {
+  /** Who the changes of the write in progress are recorded as made by. */
+  private actor: Actor | null = null
+  private ended = false
+
+  constructor(
+    client: Queryable,
+    /** The transaction's changes, in seq order. */
+    private readonly pending: StoredChange[],
+  ) {
+    super(client)
+  }
+
+  /** Records the changes that follow as `actor`'s. */
+  actAs(actor: Actor | null): void {
+    this.actor = actor
+  }
+
+  /** After commit or rollback: the connection goes back to the pool, so nothing may run on it. */
+  end(): void {
+    this.ended = true
+    this.actor = null
+  }
+
+  protected override rows<R extends pg.QueryResultRow = Row>(sql: string, params?: unknown[]): Promise<R[]> {
+    if (this.ended) return Promise.reject(new Error('store writer used outside store.write()'))
+    return super.rows<R>(sql, params)
+  }
+
+  protected override run(sql: string, params?: unknown[]): Promise<number> {
+    if (this.ended) return Promise.reject(new Error('store writer used outside store.write()'))
+    return super.run(sql, params)
+  }
+
+  async put<E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> {
+    if (this.ended) throw new Error('store.put() outside store.write()')
+    // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
+    const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
+    const revealsCustomer = entity === 'conversation' && (await this.opensInboxToCustomer(valid as Conversation))
+    const { sql, columns } = UPSERTS[entity]
+    const row = toRow(entity, valid)
+    await this.run(
+      sql,
+      columns.map((c) => (c.json && typeof row[c.column] === 'string' ? new JsonText(row[c.column] as string) : row[c.column])),
+    )
+    const change = await this.recordChange(entity, valid)
+    if (revealsCustomer) await this.revealCustomer((valid as Conversation).customerId)
+    return change
+  }
+
+  private async recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E]): Promise<StoredChange> {
+    // A change nobody can be named for is a server bug: refused before it is written.
+    if (!this.actor) throw new Error(`store.put(${entity}) in a write without an actor`)
+    const actor = this.actor
+    const inbox = await this.inboxOf(entity, valid)
+    const customerId = entity === 'customer' ? valid.id : entity === 'identity' ? (valid as Identity).customerId : null
+    // The next seq from the counter this transaction locked when it began (see the top of the file).
+    const [row] = await this.rows<{ seq: number }>(
+      `WITH next AS (UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq)
+       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at)
+       SELECT next.seq, $1::text, $2::text, 'upsert', $3::json, $4::text, $5::text, $6::text, $7::bigint FROM next
+       RETURNING seq`,
+      [entity, valid.id, jsonParam(valid), inbox, customerId, actor, Date.now()],
+    )
+    if (!row) throw new Error('the change counter row is missing: the database was not migrated by this server')
+    const change: StoredChange = {
+      seq: row.seq,
+      entity,
+      id: valid.id,
+      op: 'upsert',
+      data: valid as unknown as Record<string, unknown>,
+      inbox,
+      customerId,
+    }
+    this.pending.push(change)
+    return change
+  }
+
+  /**
+   * Whether this write gives the customer their first conversation in an inbox (a new
+   * conversation, or one moved by a merge or to another inbox). Readers of that inbox skipped
+   * the customer's earlier rows, which they could not see then.
+   */
+  private async opensInboxToCustomer(conversation: Conversation): Promise<boolean> {
+    const [before] = await this.rows<{ customer_id: string; inbox: string }>(
+      'SELECT customer_id, inbox FROM conversations WHERE id = $1',
+      [conversation.id],
+    )
+    if (before && before.customer_id === conversation.customerId && before.inbox === conversation.inbox) return false
+    const others = await this.rows('SELECT 1 FROM conversations WHERE customer_id = $1 AND inbox = $2 AND id != $3 LIMIT 1', [
+      conversation.customerId,
+      conversation.inbox,
+      conversation.id,
+    ])
+    return others.length === 0
+  }
+
+  /**
+   * Logs the customer's rows again, so that readers who may see them now receive them. A row
+   * already logged in this transaction needs nothing: no reader's cursor has passed it, and by
+   * the time it is read the conversation that makes it visible is committed too.
+   */
+  private async revealCustomer(customerId: string): Promise<void> {
+    // The customer's own rows carry their id (customer and identity changes alike).
+    const logged = new Set(this.pending.filter((c) => c.customerId === customerId).map((c) => c.id))
+    const customer = await this.byId('customer', customerId)
+    if (customer && !logged.has(customer.id)) await this.recordChange('customer', customer)
+    for (const identity of await this.identityRows(customerId)) {
+      if (!logged.has(identity.id)) await this.recordChange('identity', identity)
+    }
+  }
+
+  private async inboxOf(entity: EntityName, data: EntityTypes[EntityName]): Promise<string | null> {
+    if (entity === 'conversation') return (data as Conversation).inbox
+    if ('conversationId' in data) {
+      const [row] = await this.rows<{ inbox: string }>('SELECT inbox FROM conversations WHERE id = $1', [data.conversationId])
+      if (!row) throw new Error(`${entity} ${data.id} refers to unknown conversation ${data.conversationId}`)
+      return row.inbox
+    }
+    return null
+  }
+
+  async insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): Promise<void> {
+    await this.run('INSERT INTO api_tokens (id, token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      token.id,
+      token.tokenHash,
+      token.userId,
+      token.label,
+      token.createdAt,
+    ])
+  }
+
+  async insertIntegration(integration: IntegrationInfo, tokenHash: string): Promise<void> {
+    await this.run(
+      `INSERT INTO integrations (id, name, inboxes, token_hash, created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        integration.id,
+        integration.name,
+        jsonParam(integration.inboxes),
+        tokenHash,
+        integration.createdAt,
+        integration.lastUsedAt,
+        integration.revokedAt,
+      ],
+    )
+  }
+
+  async revokeIntegration(id: string, at: number): Promise<boolean> {
+    return (await this.run('UPDATE integrations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id])) > 0
+  }
+
+  async touchIntegration(id: string, at: number): Promise<void> {
+    await this.run('UPDATE integrations SET last_used_at = $1 WHERE id = $2', [at, id])
+  }
+
+  async touchToken(tokenHash: string, at: number): Promise<void> {
+    await this.run('UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2', [at, tokenHash])
+  }
+
+  async deleteToken(tokenHash: string): Promise<boolean> {
+    return (await this.run('DELETE FROM api_tokens WHERE token_hash = $1', [tokenHash])) > 0
+  }
+
+  async setPasswordHash(userId: string, hash: string): Promise<void> {
+    await this.run(
+      `INSERT INTO user_passwords (user_id, hash, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at`,
+      [userId, hash, Date.now()],
+    )
+  }
+
+  async setLastMutationId(clientId: string, userId: string, mutationId: number): Promise<void> {
+    await this.run(
+      `INSERT INTO client_mutations (client_id, user_id, last_mutation_id, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = EXCLUDED.last_mutation_id, updated_at = EXCLUDED.updated_at`,
+      [clientId, userId, mutationId, Date.now()],
+    )
+  }
+
+  async addDeadLetter(
+    kind: string,
+    inbox: string | null,
+    payload: unknown,
+    error: string,
+    nextAttemptAt: number,
+    actor: Actor | null = null,
+  ): Promise<number> {
+    const [row] = await this.rows<{ id: number }>(
+      `INSERT INTO dead_letters (kind, inbox, payload, error, attempts, next_attempt_at, actor, created_at)
+       VALUES ($1, $2, $3, $4, 1, $5, $6, $7) RETURNING id`,
+      [kind, inbox, jsonParam(payload), error, nextAttemptAt, actor, Date.now()],
+    )
+    return row!.id
+  }
+
+  async retryDeadLetterLater(id: number, error: string, nextAttemptAt: number): Promise<void> {
+    await this.run('UPDATE dead_letters SET attempts = attempts + 1, error = $1, next_attempt_at = $2 WHERE id = $3', [
+      error,
+      nextAttemptAt,
+      id,
+    ])
+  }
+
+  async deleteDeadLetter(id: number): Promise<void> {
+    await this.run('DELETE FROM dead_letters WHERE id = $1', [id])
+  }
+
+  async addCustomerSuggestion(s: CustomerSuggestion): Promise<boolean> {
+    // SQLite's INSERT OR IGNORE also skips a row failing a CHECK: a customer paired with
+    // themselves is refused the same way, and ON CONFLICT covers the pair and the id.
+    if (s.customerId === s.candidateId) return false
+    const inserted = await this.run(
+      `INSERT INTO customer_suggestions (id, customer_id, candidate_id, reason, detail, conversation_id, status, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      [s.id, s.customerId, s.candidateId, s.reason, s.detail, s.conversationId, s.status, s.createdAt],
+    )
+    return inserted === 1
+  }
+
+  async setConnectorState(connector: string, key: string, value: unknown): Promise<void> {
+    await this.run(
+      `INSERT INTO connector_state (connector, key, value, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (connector, key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+      [connector, key, jsonParam(value), Date.now()],
+    )
+  }
+
+  async setSuggestionStatus(id: string, status: CustomerSuggestion['status']): Promise<void> {
+    await this.run('UPDATE customer_suggestions SET status = $1 WHERE id = $2', [status, id])
+  }
+
+  async settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): Promise<CustomerSuggestion[]> {
+    const open = (await this.suggestionRows(a)).filter((s) => s.status === 'open' && (s.customerId === b || s.candidateId === b))
+    for (const s of open) await this.run('UPDATE customer_suggestions SET status = $1 WHERE id = $2', [status, s.id])
+    return open.map((s) => ({ ...s, status }))
+  }
+
+  async addCustomerMerge(m: CustomerMerge): Promise<void> {
+    await this.run(
+      `INSERT INTO customer_merges (id, source_id, target_id, moved, merged_by, merged_at, undone_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [m.id, m.sourceId, m.targetId, jsonParam(m.moved), m.mergedBy, m.mergedAt, m.undoneAt],
+    )
+  }
+
+  async markMergeUndone(id: string, at: number): Promise<void> {
+    await this.run('UPDATE customer_merges SET undone_at = $1 WHERE id = $2', [at, id])
+  }
+}
+
+/**
+ * The store on a pool: reads outside a write run on any pooled connection (autocommit, so they
+ * see what is committed); each write takes a connection of its own for its transaction.
+ */
+class PostgresStore extends PostgresReads implements Store {
+  /** Settles when the write in progress (and every write queued before) has finished. */
+  private queue: Promise<unknown> = Promise.resolve()
+  private commitListener: ((changes: StoredChange[]) => void) | null = null
+
+  constructor(private readonly pool: pg.Pool) {
+    super(pool)
+  }
+
+  protected override async snapshot<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      try {
+        const result = await fn(client)
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        broken = await rollback(client)
+        throw err
+      }
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  onCommit(listener: (changes: StoredChange[]) => void): void {
+    this.commitListener = listener
+  }
+
+  /**
+   * Runs `fn` once every write this node queued before it has finished. The counter lock already
+   * orders writers across nodes; the queue keeps this node's commits and their announcements in
+   * one order, and spares the pool a connection per waiting writer.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  write<T>(fn: (w: StoreWriter) => Promise<T>, actor?: Actor): Promise<{ result: T; changes: StoredChange[] }> {
+    return this.exclusive(async () => {
+      const changes: StoredChange[] = []
+      const result = await this.transaction(changes, async (writer) => {
+        writer.actAs(actor ?? null)
+        return fn(writer)
+      })
+      return { result, changes }
+    })
+  }
+
+  writeEach<T>(writes: readonly ActorWrite<T>[]): Promise<{ outcomes: WriteOutcome<T>[]; changes: StoredChange[] }> {
+    return this.exclusive(async () => {
+      const changes: StoredChange[] = []
+      const outcomes = await this.transaction(changes, async (writer, client) => {
+        const outcomes: WriteOutcome<T>[] = []
+        for (const { actor, run } of writes) {
+          const mark = changes.length
+          writer.actAs(actor)
+          // A savepoint per write: a throw undoes this write alone (its seqs too, so they are taken again).
+          await client.query('SAVEPOINT item')
+          try {
+            const result = await run(writer)
+            await client.query('RELEASE SAVEPOINT item')
+            outcomes.push({ ok: true, result })
+          } catch (error) {
+            await client.query('ROLLBACK TO SAVEPOINT item')
+            await client.query('RELEASE SAVEPOINT item')
+            changes.length = mark
+            outcomes.push({ ok: false, error })
+          }
+        }
+        return outcomes
+      })
+      return { outcomes, changes }
+    })
+  }
+
+  /**
+   * One transaction around `fn` on a connection of its own: BEGIN, then at once the change
+   * counter's lock (before any read, so every read after it sees all earlier writers' commits),
+   * then `fn`, COMMIT, and the changes announced once the connection is back in the pool.
+   */
+  private async transaction<T>(
+    changes: StoredChange[],
+    fn: (writer: PostgresWrites, client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
+    const client = await this.pool.connect()
+    const writer = new PostgresWrites(client, changes)
+    let broken: Error | undefined
+    let result: T
+    try {
+      await client.query('BEGIN')
+      try {
+        await client.query('SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE')
+        result = await fn(writer, client)
+        const commit = await client.query('COMMIT')
+        // A transaction a failed statement aborted answers COMMIT by rolling back, without an error.
+        if (commit.command !== 'COMMIT') throw new Error('the write was rolled back: a statement in it failed')
+      } catch (err) {
+        broken = await rollback(client)
+        throw err
+      }
+    } finally {
+      writer.end()
+      client.release(broken)
+    }
+    if (changes.length > 0) this.commitListener?.(changes)
+    return result
+  }
+
+  async close(): Promise<void> {
+    // Writes already queued finish first.
+    await this.queue
+    await this.pool.end()
+  }
+}
+
+/** Rolls back; returns the error when even that failed, so the connection is discarded, not reused. */
+async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await client.query('ROLLBACK')
+    return undefined
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err))
+  }
+}
