@@ -18,8 +18,8 @@ import {
 } from './auth/users'
 import { ConfigError, loadConfig, type ServerConfig } from './config'
 import { BadRequestError, ConflictError } from './errors'
-import { NewerDatabaseError } from './store/sqlite/migrations'
-import { openSqliteStore } from './store/sqlite/sqlite-store'
+import { NewerDatabaseError } from './store/errors'
+import { openStore } from './store/open-store'
 import type { Store } from './store/store'
 import { ChangeFeed } from './sync/commit'
 
@@ -50,7 +50,7 @@ also manage users, tokens and integrations (here, or in the app's Administration
 deactivated user's tokens are revoked and they cannot sign in until reactivated. The last
 active admin cannot be demoted or deactivated.
 
-The database is the server's (THREADLINE_DB, THREADLINE_CONFIG or --config <file>).`
+The database is the server's (THREADLINE_DB or DATABASE_URL, THREADLINE_CONFIG or --config <file>).`
 
 class UsageError extends Error {}
 
@@ -281,7 +281,7 @@ async function run(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message)
   }
   const config = loadConfig(process.env, typeof values.config === 'string' ? values.config : undefined)
-  const store = openSqliteStore(config.dbPath)
+  const store = await openStore(config)
   try {
     await spec.run({ store, config, feed: new ChangeFeed(store) }, values)
   } finally {
