@@ -4,9 +4,8 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../../tests/support/file-modes'
-import { connectorActor, integrationActor, systemActor } from '../../../shared/actors'
+import { systemActor } from '../../../shared/actors'
 import { MIGRATIONS, migrate, NewerDatabaseError } from './migrations'
-import type { Store, StoreWriter, StoredChange } from '../store'
 import { openSqliteDatabase, openSqliteStore } from './sqlite-store'
 
 const ACTOR = systemActor('test')
@@ -22,6 +21,10 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 const customer = (id: string) => ({ id, name: id, labels: [], attributes: {}, consent: {}, createdAt: 1, updatedAt: 1, lastActivityAt: 1 })
 
+/**
+ * What only the SQLite store has: its file, its migrations, its busy timeout. The store's
+ * contract, the same on every engine, is tested in ../store.test.ts.
+ */
 describe('sqlite store', () => {
   it('records its migrations and opens again without re-running them', async () => {
     await openSqliteStore(dbPath).close()
@@ -48,21 +51,6 @@ describe('sqlite store', () => {
     db.close()
     expect(() => openSqliteStore(dbPath)).toThrow(NewerDatabaseError)
     expect(() => openSqliteStore(dbPath)).toThrow(/schema version 999.*only knows versions up to \d+/)
-  })
-
-  it('writes an entity and its change row in one transaction, or neither', async () => {
-    const store = openSqliteStore(dbPath)
-    const { changes } = await store.write((w) => w.put('customer', customer('c1')), ACTOR)
-    expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null, customerId: 'c1' }])
-    await expect(
-      store.write(async (w) => {
-        await w.put('customer', customer('c2'))
-        throw new Error('boom')
-      }, ACTOR),
-    ).rejects.toThrow('boom')
-    expect(await store.getCustomer('c2')).toBeNull()
-    expect(await store.lastSeq()).toBe(1)
-    await store.close()
   })
 
   it('files the dead letters of an older server under the inbox each can be told to belong to, and the rest under none', async () => {
@@ -99,6 +87,10 @@ describe('sqlite store', () => {
     check.close()
   })
 
+  it('refuses an in-memory database with a clear error: reads and writes need two connections to one file', () => {
+    expect(() => openSqliteStore(':memory:')).toThrow(/needs a database file/)
+  })
+
   it('takes the write lock when a write begins, so another process writing meanwhile cannot make it fail', async () => {
     const store = openSqliteStore(dbPath)
     const other = new Database(dbPath)
@@ -122,31 +114,6 @@ describe('sqlite store', () => {
     await store.close()
   })
 
-  it('refuses an entity that does not match its shared schema', async () => {
-    const store = openSqliteStore(dbPath)
-    await expect(store.write((w) => w.put('customer', { ...customer('c1'), name: 42 as unknown as string }), ACTOR)).rejects.toThrow()
-    expect((await store.counts()).customers).toBe(0)
-    await store.close()
-  })
-
-  it('records who made each change, and refuses a change nobody can be named for', async () => {
-    const store = openSqliteStore(dbPath)
-    await store.write((w) => w.put('customer', customer('c1')), ACTOR)
-    await store.writeEach([
-      { actor: integrationActor('zap'), run: (w) => w.put('customer', customer('c2')) },
-      { actor: connectorActor('twilio-sms:SMS'), run: (w) => w.put('customer', customer('c3')) },
-    ])
-    await expect(store.write((w) => w.put('customer', customer('c4')))).rejects.toThrow(/without an actor/)
-    await store.close()
-    const db = new Database(dbPath, { readonly: true })
-    expect(db.prepare('SELECT entity_id, actor FROM changes ORDER BY seq').all()).toEqual([
-      { entity_id: 'c1', actor: ACTOR },
-      { entity_id: 'c2', actor: 'integration:zap' },
-      { entity_id: 'c3', actor: 'connector:twilio-sms:SMS' },
-    ])
-    db.close()
-  })
-
   it('serves the hot reads from indexes', async () => {
     await openSqliteStore(dbPath).close()
     const db = new Database(dbPath, { readonly: true })
@@ -159,161 +126,6 @@ describe('sqlite store', () => {
     expect(plan("SELECT * FROM messages WHERE channel = 'email' AND external_id = 'x'")).toMatch(/USING INDEX messages_external/)
     expect(plan("SELECT * FROM identities WHERE kind = 'email' AND address = 'x'")).toMatch(/USING INDEX sqlite_autoindex_identities/)
     db.close()
-  })
-})
-
-describe('sqlite store writes and reads', () => {
-  let store: Store
-  beforeEach(() => {
-    store = openSqliteStore(dbPath)
-  })
-  afterEach(() => store.close())
-
-  /** Lets other work run while a write's callback is still going, as a slow callback would. */
-  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 20))
-
-  it('refuses an in-memory database with a clear error: reads and writes need two connections to one file', () => {
-    expect(() => openSqliteStore(':memory:')).toThrow(/needs a database file/)
-  })
-
-  it('runs two writes started at once one after the other, both committed, their change seqs in call order', async () => {
-    const log: string[] = []
-    const first = store.write(async (w) => {
-      log.push('first begins')
-      await pause()
-      const change = await w.put('customer', customer('c1'))
-      log.push('first ends')
-      return change.seq
-    }, ACTOR)
-    const second = store.write(async (w) => {
-      log.push('second begins')
-      const change = await w.put('customer', customer('c2'))
-      log.push('second ends')
-      return change.seq
-    }, ACTOR)
-    const [a, b] = await Promise.all([first, second])
-    // The second did not start while the first was paused.
-    expect(log).toEqual(['first begins', 'first ends', 'second begins', 'second ends'])
-    expect(a.changes.map((c) => [c.id, c.seq])).toEqual([['c1', a.result]])
-    expect(b.changes.map((c) => [c.id, c.seq])).toEqual([['c2', b.result]])
-    expect(a.result).toBeLessThan(b.result)
-    expect((await store.changesAfter(0, 10, null)).changes.map((c) => c.id)).toEqual(['c1', 'c2'])
-    expect(await store.getCustomer('c1')).not.toBeNull()
-    expect(await store.getCustomer('c2')).not.toBeNull()
-  })
-
-  it('shows a read through the store only what is committed, while the write sees its own rows', async () => {
-    let putDone!: () => void
-    const put = new Promise<void>((r) => (putDone = r))
-    let seenInside: unknown = null
-    const writing = store.write(async (w) => {
-      await w.put('customer', customer('c1'))
-      seenInside = await w.getCustomer('c1')
-      putDone()
-      // The write is still open while the test reads through the store.
-      await pause()
-    }, ACTOR)
-    await put
-    expect(seenInside).toMatchObject(customer('c1'))
-    expect(await store.getCustomer('c1')).toBeNull()
-    expect(await store.lastSeq()).toBe(0)
-    expect((await store.counts()).customers).toBe(0)
-    await writing
-    expect(await store.getCustomer('c1')).toMatchObject(customer('c1'))
-    expect(await store.lastSeq()).toBe(1)
-  })
-
-  it('leaves nothing behind when a write’s callback throws, and the next write works', async () => {
-    await expect(
-      store.write(async (w) => {
-        await w.put('customer', customer('c1'))
-        await w.addDeadLetter('inbound', 'sms-main', { externalId: 'x' }, 'failed', 1)
-        await w.setConnectorState('imap', 'inbox', { uid: 7 })
-        await pause()
-        throw new Error('boom')
-      }, ACTOR),
-    ).rejects.toThrow('boom')
-    expect(await store.getCustomer('c1')).toBeNull()
-    expect(await store.lastSeq()).toBe(0)
-    expect(await store.deadLetters(null, 10)).toEqual([])
-    expect(await store.getConnectorState('imap', 'inbox')).toBeNull()
-
-    const { changes } = await store.write((w) => w.put('customer', customer('c2')), ACTOR)
-    expect(changes.map((c) => c.id)).toEqual(['c2'])
-    expect(await store.getCustomer('c2')).toMatchObject(customer('c2'))
-    expect((await store.changesAfter(0, 10, null)).changes.map((c) => c.id)).toEqual(['c2'])
-  })
-
-  it('rolls back a writeEach run that throws alone, and commits the others', async () => {
-    const boom = new Error('boom')
-    const { outcomes, changes } = await store.writeEach<string>([
-      { actor: ACTOR, run: async (w) => (await w.put('customer', customer('c1'))).id },
-      {
-        actor: ACTOR,
-        run: async (w) => {
-          await w.put('customer', customer('c2'))
-          await w.addDeadLetter('inbound', null, {}, 'failed', 1)
-          await pause()
-          throw boom
-        },
-      },
-      { actor: integrationActor('zap'), run: async (w) => (await w.put('customer', customer('c3'))).id },
-    ])
-    expect(outcomes).toEqual([
-      { ok: true, result: 'c1' },
-      { ok: false, error: boom },
-      { ok: true, result: 'c3' },
-    ])
-    expect(changes.map((c) => c.id)).toEqual(['c1', 'c3'])
-    expect(changes[0]!.seq).toBeLessThan(changes[1]!.seq)
-    expect(await store.getCustomer('c1')).not.toBeNull()
-    expect(await store.getCustomer('c2')).toBeNull()
-    expect(await store.getCustomer('c3')).not.toBeNull()
-    expect(await store.deadLetters(null, 10)).toEqual([])
-    expect((await store.changesAfter(0, 10, null)).changes.map((c) => c.id)).toEqual(['c1', 'c3'])
-    expect(await store.lastSeq()).toBe(changes[1]!.seq)
-  })
-
-  it('tells its commit listener each transaction’s changes in commit order, before the next write begins', async () => {
-    const log: string[] = []
-    const heard: StoredChange[][] = []
-    store.onCommit((changes) => {
-      heard.push(changes)
-      log.push(`heard ${changes.map((c) => c.id).join(' ')}`)
-    })
-    const put = (id: string) => async (w: StoreWriter) => {
-      log.push(`begin ${id}`)
-      await pause()
-      return w.put('customer', customer(id))
-    }
-    const results = await Promise.allSettled([
-      store.write(put('c1'), ACTOR),
-      store.write(async (w) => {
-        await put('x')(w)
-        throw new Error('never committed')
-      }, ACTOR),
-      store.write(put('c2'), ACTOR),
-      store.writeEach([
-        { actor: ACTOR, run: put('c3') },
-        { actor: ACTOR, run: put('c4') },
-      ]),
-    ])
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
-    expect(heard.map((changes) => changes.map((c) => c.id))).toEqual([['c1'], ['c2'], ['c3', 'c4']])
-    const seqs = heard.flat().map((c) => c.seq)
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
-    expect(log).toEqual(['begin c1', 'heard c1', 'begin x', 'begin c2', 'heard c2', 'begin c3', 'begin c4', 'heard c3 c4'])
-  })
-
-  it('lets the writes already queued finish before it closes', async () => {
-    const writing = store.write(async (w) => {
-      await pause()
-      return w.put('customer', customer('c1'))
-    }, ACTOR)
-    await store.close()
-    await expect(writing).resolves.toMatchObject({ changes: [{ id: 'c1' }] })
-    store = openSqliteStore(dbPath)
-    expect(await store.getCustomer('c1')).toMatchObject(customer('c1'))
   })
 })
 
