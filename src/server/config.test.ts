@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       dbPath: '.data/server.sqlite',
       databaseUrl: null,
+      redisUrl: null,
       host: '127.0.0.1',
       port: 4100,
       defaultCountry: 'US',
@@ -40,6 +41,11 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://threadline@db.internal:5432/threadline',
     })
     expect(() => loadConfig({ DATABASE_URL: 'mysql://db/threadline' })).toThrow(/databaseUrl \(env DATABASE_URL\): must be a postgres:\/\/ or postgresql:\/\/ URL/)
+  })
+
+  it('takes the Redis URL from REDIS_URL and refuses one that is not redis://', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://cache.internal:6379' })).toMatchObject({ redisUrl: 'redis://cache.internal:6379' })
+    expect(() => loadConfig({ REDIS_URL: 'http://cache' })).toThrow(/redisUrl \(env REDIS_URL\): must be a redis:\/\/ or rediss:\/\/ URL/)
   })
 
   it('reads how long tokens last, in days, and refuses a lifetime that is not above zero', () => {

@@ -52,6 +52,13 @@ export const ServerConfig = z.object({
     .refine((url) => /^postgres(ql)?:\/\/.+/.test(url), { message: 'must be a postgres:// or postgresql:// URL' })
     .nullable()
     .default(null),
+  /** A Redis URL (redis://host:6379): nodes sharing one PostgreSQL tell each other about commits through it. */
+  redisUrl: z
+    .string()
+    .trim()
+    .refine((url) => /^rediss?:\/\/.+/.test(url), { message: 'must be a redis:// or rediss:// URL' })
+    .nullable()
+    .default(null),
   host: z.string().trim().min(1).default('127.0.0.1'),
   /** 0 picks a free port (tests). */
   port: z.coerce.number().int().min(0).max(65535).default(4100),
@@ -125,6 +132,7 @@ export class ConfigError extends Error {
 const ENV_KEYS = {
   THREADLINE_DB: 'dbPath',
   DATABASE_URL: 'databaseUrl',
+  REDIS_URL: 'redisUrl',
   THREADLINE_HOST: 'host',
   THREADLINE_PORT: 'port',
   THREADLINE_DEFAULT_COUNTRY: 'defaultCountry',

@@ -21,9 +21,10 @@ import { HtmlSanitizer } from './ingest/html-sanitizer'
 import { InboundService } from './ingest/inbound-service'
 import { ServerMetrics } from './ops/metrics'
 import { sendRefusal } from './rules/send-policy'
-import { openSqliteStore } from './store/sqlite/sqlite-store'
+import { openStore } from './store/open-store'
 import { ChangeFeed } from './sync/commit'
 import { applyMutation } from './sync/mutations'
+import { attachClusterFanout, type ClusterFanout } from './sync/cluster'
 import { attachSyncSocket } from './sync/socket'
 
 export type { ServerConfig } from './config'
@@ -62,14 +63,14 @@ const VERSION = '0.1.0'
 const HTML_BUDGET_MS = 2_000
 
 /**
- * Starts the sync server: SQLite store, HTTP (REST + OpenAPI), socket.io sync and outbound
- * delivery. Defaults differ from `npm run server` where tests need it: port 0 (a free port)
- * and log level `warn`.
+ * Starts the sync server: the store (SQLite, or PostgreSQL when databaseUrl is set), HTTP (REST +
+ * OpenAPI), socket.io sync and outbound delivery. Defaults differ from `npm run server` where
+ * tests need it: port 0 (a free port) and log level `warn`.
  */
 export async function startServer(config: Partial<ServerConfig> & { dbPath: string }): Promise<SyncServer> {
   const cfg = ServerConfig.parse({ port: 0, logLevel: 'warn', ...config })
   const connectors = [...createConfiguredConnectors(cfg), ...(cfg.outbound === 'sandbox' ? [createSandboxConnector()] : [])]
-  const store = openSqliteStore(cfg.dbPath)
+  const store = await openStore(cfg)
   const feed = new ChangeFeed(store)
   const auth = new TokenAuth(store, tokenLifetime(cfg))
   /** The server's own changes: the in-process API (demo, tests) and the accounts it creates. */
@@ -90,6 +91,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
 
   const inboxes = publicInboxes(cfg)
   let socket: ReturnType<typeof attachSyncSocket> | null = null
+  let cluster: ClusterFanout | null = null
   try {
     app = await buildHttpApp({
       store,
@@ -97,6 +99,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       auth,
       inbound,
       metrics,
+      redis: cfg.redisUrl ? { ping: () => (cluster ? cluster.ping() : Promise.reject(new Error('redis is not connected yet'))) } : undefined,
       connectors,
       logLevel: cfg.logLevel,
       version: VERSION,
@@ -106,8 +109,10 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
     })
     socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes, metrics })
+    if (cfg.redisUrl) cluster = await attachClusterFanout({ redisUrl: cfg.redisUrl, io: socket.io, feed, log })
     await app.listen({ host: cfg.host, port: cfg.port })
   } catch (err) {
+    await cluster?.close()
     await socket?.close()
     await app?.close()
     await sanitizer.close()
@@ -180,6 +185,8 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
         for (const c of connectors) await c.stop()
         await socket.close()
         await httpApp.close()
+        // Last of the three: the commits of requests finishing above still tell the other nodes.
+        await cluster?.close()
         await sanitizer.close()
         await store.close()
       })()

@@ -24,7 +24,7 @@ import { customerRoutes } from './routes/customers'
 import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
 import { integrationRoutes } from './routes/integrations'
-import { opsRoutes } from './routes/ops'
+import { opsRoutes, type OpsRouteDeps } from './routes/ops'
 import { sessionRoutes } from './routes/sessions'
 import { tokenRoutes } from './routes/tokens'
 import { userRoutes } from './routes/users'
@@ -37,6 +37,8 @@ export interface HttpDeps {
   auth: TokenAuth
   inbound: InboundService
   metrics: ServerMetrics
+  /** Redis, when nodes share live updates through it: /ready asks it too. */
+  redis?: OpsRouteDeps['redis']
   logLevel: string
   version: string
   /** Which reverse proxies' X-Forwarded-For names the client (the config's `trustProxy`); none when absent. */
@@ -77,7 +79,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
   })
 
-  await app.register(opsRoutes({ store: deps.store, metrics: deps.metrics }))
+  await app.register(opsRoutes({ store: deps.store, metrics: deps.metrics, redis: deps.redis }))
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   // Signing in needs no token, so it sits beside the token-protected scope, not inside it.

@@ -9,6 +9,8 @@ const READY_TIMEOUT_MS = 2_000
 export interface OpsRouteDeps {
   store: Pick<StoreReader, 'lastSeq'>
   metrics: ServerMetrics
+  /** Set when nodes share live updates through Redis: then Redis must answer too. */
+  redis?: { ping(): Promise<void> }
 }
 
 /** Answers with what `check` resolves to, or refuses once `ms` pass: a stuck database must not hang the probe. */
@@ -50,7 +52,7 @@ export const opsRoutes =
       {
         schema: {
           tags: ['meta'],
-          summary: 'Readiness: the database answers (no token needed); 503 with the reason when it does not',
+          summary: 'Readiness: the database (and Redis, when configured) answer (no token needed); 503 with the reasons when not',
           security: [],
           response: {
             200: z.object({ status: z.literal('ready'), lastSeq: z.number() }),
@@ -59,13 +61,14 @@ export const opsRoutes =
         },
       },
       async (request, reply) => {
-        try {
-          return { status: 'ready' as const, lastSeq: await within(deps.store.lastSeq(), READY_TIMEOUT_MS, 'the database') }
-        } catch (err) {
-          const problem = err instanceof Error ? err.message : String(err)
-          request.log.warn({ problem }, 'not ready')
-          return reply.status(503).send({ status: 'unavailable' as const, problems: [problem] })
-        }
+        const [database, redis] = await Promise.allSettled([
+          within(deps.store.lastSeq(), READY_TIMEOUT_MS, 'the database'),
+          deps.redis ? within(deps.redis.ping(), READY_TIMEOUT_MS, 'redis') : Promise.resolve(),
+        ])
+        if (database.status === 'fulfilled' && redis.status === 'fulfilled') return { status: 'ready' as const, lastSeq: database.value }
+        const problems = [database, redis].flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []))
+        request.log.warn({ problems }, 'not ready')
+        return reply.status(503).send({ status: 'unavailable' as const, problems })
       },
     )
 

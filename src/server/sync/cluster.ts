@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { z } from 'zod'
+import type { Poke } from '../../shared/sync'
+import type { ChangeFeed } from './commit'
+import type { ConnectorLogger } from '../connectors/connector'
+import type { SyncSocketServer } from './socket'
+
+const CHANNEL = 'threadline:commits'
+
+/** What a node tells the others after each commit: how far the change log now reaches. */
+const CommitNotice = z.object({ node: z.string(), seq: z.number().int().nonnegative() })
+
+export interface ClusterFanout {
+  /** Whether Redis answers, for /ready. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Several nodes behind one load balancer share live updates through Redis. A node that commits
+ * publishes "now at seq N"; every other node nudges its own clients with a poke that carries no
+ * change and moves no cursor (after = cursor = N), which makes any client behind N pull from the
+ * database by its cursor. The database stays the only source of changes, so a notice lost with
+ * Redis or with a dying node costs latency, never data: the next notice or the client's next pull
+ * catches up.
+ */
+export async function attachClusterFanout(options: {
+  redisUrl: string
+  io: SyncSocketServer['io']
+  feed: ChangeFeed
+  log: Pick<ConnectorLogger, 'warn'>
+}): Promise<ClusterFanout> {
+  const { io, feed, log } = options
+  const node = randomUUID()
+  // A subscribed connection may only subscribe, so publishing takes a second one.
+  const connect = (role: string): Redis =>
+    new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectionName: `threadline-${role}` })
+  const publisher = connect('publisher')
+  const subscriber = connect('subscriber')
+  for (const [role, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
+    // ioredis reconnects by itself; an error event only needs to be seen, not to crash the node.
+    client.on('error', (err: unknown) => log.warn({ err, role }, 'redis connection error; reconnecting'))
+  }
+  try {
+    await Promise.all([publisher.connect(), subscriber.connect()])
+    await subscriber.subscribe(CHANNEL)
+  } catch (err) {
+    publisher.disconnect()
+    subscriber.disconnect()
+    throw new Error(`cannot reach Redis at ${redactedUrl(options.redisUrl)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  }
+
+  subscriber.on('message', (channel: string, text: string) => {
+    if (channel !== CHANNEL) return
+    let notice: z.infer<typeof CommitNotice>
+    try {
+      notice = CommitNotice.parse(JSON.parse(text))
+    } catch (err) {
+      log.warn({ err }, 'ignored a malformed commit notice from redis')
+      return
+    }
+    if (notice.node === node) return
+    const nudge: Poke = { after: notice.seq, cursor: notice.seq, changes: [] }
+    io.emit('poke', nudge)
+  })
+
+  const unsubscribe = feed.subscribe((changes) => {
+    const last = changes.at(-1)
+    if (!last) return
+    publisher
+      .publish(CHANNEL, JSON.stringify({ node, seq: last.seq }))
+      .catch((err: unknown) => log.warn({ err, seq: last.seq }, 'telling the other nodes about a commit failed; their clients catch up at their next pull'))
+  })
+
+  return {
+    async ping() {
+      await publisher.ping()
+    },
+    async close() {
+      unsubscribe()
+      await Promise.allSettled([subscriber.quit(), publisher.quit()])
+    },
+  }
+}
+
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'the configured REDIS_URL'
+  }
+}
