@@ -85,7 +85,7 @@ function query<R extends pg.QueryResultRow = Row>(db: Queryable, sql: string, pa
 }
 
 /** host:port/database of a connection URL, for messages: never its password. */
-export function describeDatabase(connectionString: string): string {
+function describeDatabase(connectionString: string): string {
   try {
     const url = new URL(connectionString)
     const host = url.searchParams.get('host') ?? (url.hostname || 'localhost')
@@ -123,6 +123,11 @@ export async function openPostgresStore(connectionString: string): Promise<Store
     application_name: 'threadline-server',
     // A database that does not answer fails a request after this long instead of holding it forever.
     connectionTimeoutMillis: 10_000,
+    // A write holds the change counter, and so every writer of every node, until it ends: a node
+    // cut off mid-write must not keep it. Keepalives notice a vanished peer; the database ends a
+    // transaction left idle this long (a write does only store work, it is never idle for long).
+    keepAlive: true,
+    idle_in_transaction_session_timeout: 60_000,
   })
   // An idle connection that breaks (the database restarted) is dropped and replaced on next use;
   // without a listener its error would end the whole process.
