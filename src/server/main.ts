@@ -1,13 +1,13 @@
 import { ConfigError, loadConfig, parseServerArgs } from './config'
 import { startServer } from './server'
-import { NewerDatabaseError } from './store/sqlite/migrations'
+import { NewerDatabaseError } from './store/errors'
 
 /** `npm run server [-- --config file.json] [-- --demo]`: the sync server as a process. */
 async function main(): Promise<void> {
   const args = parseServerArgs(process.argv.slice(2))
   const config = loadConfig(process.env, args.configFile)
   const server = await startServer(config)
-  console.log(`Threadline sync server listening on ${server.url} (database ${config.dbPath})`)
+  console.log(`Threadline sync server listening on ${server.url} (${config.databaseUrl ? `PostgreSQL ${databaseLabel(config.databaseUrl)}` : `database ${config.dbPath}`})`)
 
   let stopping = false
   const stop = (signal: string): void => {
@@ -43,3 +43,9 @@ main().catch((err: unknown) => {
   }
   process.exit(1)
 })
+
+/** Host, port and database of a PostgreSQL URL, never its password. */
+function databaseLabel(url: string): string {
+  const parsed = new URL(url)
+  return `${parsed.host}${parsed.pathname}`
+}

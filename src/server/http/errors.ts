@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { z } from 'zod'
 import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError, ConflictError } from '../errors'
-import { InvalidCursorError } from '../store/sqlite/sqlite-store'
+import { InvalidCursorError } from '../store/errors'
 
 export const ErrorBody = z
   .object({

@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3'
 import { NewerDatabaseError } from '../errors'
 
 // Where callers found it before the PostgreSQL store; both engines throw this one class.
-export { NewerDatabaseError }
 
 /**
  * Numbered migrations. Each runs once, in order, in its own transaction, and is recorded in

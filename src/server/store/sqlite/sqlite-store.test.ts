@@ -5,7 +5,8 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../../tests/support/file-modes'
 import { systemActor } from '../../../shared/actors'
-import { MIGRATIONS, migrate, NewerDatabaseError } from './migrations'
+import { NewerDatabaseError } from '../errors'
+import { MIGRATIONS, migrate } from './migrations'
 import { openSqliteDatabase, openSqliteStore } from './sqlite-store'
 
 const ACTOR = systemActor('test')

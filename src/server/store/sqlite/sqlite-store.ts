@@ -45,7 +45,6 @@ import { migrate } from './migrations'
 import { upsertSql } from './rows'
 
 // Where callers found it before the PostgreSQL store; both engines throw this one class.
-export { InvalidCursorError } from '../errors'
 
 /**
  * The store holds every customer's conversations: a folder it creates is 0700 and the file
