@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       dbPath: '.data/server.sqlite',
       databaseUrl: null,
       redisUrl: null,
+      leaseRetryMs: 2000,
       host: '127.0.0.1',
       port: 4100,
       defaultCountry: 'US',
@@ -46,6 +47,11 @@ describe('loadConfig', () => {
   it('takes the Redis URL from REDIS_URL and refuses one that is not redis://', () => {
     expect(loadConfig({ REDIS_URL: 'redis://cache.internal:6379' })).toMatchObject({ redisUrl: 'redis://cache.internal:6379' })
     expect(() => loadConfig({ REDIS_URL: 'http://cache' })).toThrow(/redisUrl \(env REDIS_URL\): must be a redis:\/\/ or rediss:\/\/ URL/)
+  })
+
+  it('reads how often a node asks for a lease it does not hold, in milliseconds', () => {
+    expect(loadConfig({ THREADLINE_LEASE_RETRY_MS: '250' })).toMatchObject({ leaseRetryMs: 250 })
+    expect(() => loadConfig({ THREADLINE_LEASE_RETRY_MS: '0' })).toThrow(/leaseRetryMs \(env THREADLINE_LEASE_RETRY_MS\): must be at least 10/)
   })
 
   it('reads how long tokens last, in days, and refuses a lifetime that is not above zero', () => {

@@ -59,6 +59,12 @@ export const ServerConfig = z.object({
     .refine((url) => /^rediss?:\/\/.+/.test(url), { message: 'must be a redis:// or rediss:// URL' })
     .nullable()
     .default(null),
+  /**
+   * With PostgreSQL, work run by one node at a time (IMAP receiving, outbound sending, dead-letter
+   * retries) is held by a lock; a node without it asks again this often (ms), so this bounds how
+   * long a takeover waits after the owner dies.
+   */
+  leaseRetryMs: z.coerce.number().int().min(10, 'must be at least 10 (milliseconds)').max(600_000).default(2_000),
   host: z.string().trim().min(1).default('127.0.0.1'),
   /** 0 picks a free port (tests). */
   port: z.coerce.number().int().min(0).max(65535).default(4100),
@@ -133,6 +139,7 @@ const ENV_KEYS = {
   THREADLINE_DB: 'dbPath',
   DATABASE_URL: 'databaseUrl',
   REDIS_URL: 'redisUrl',
+  THREADLINE_LEASE_RETRY_MS: 'leaseRetryMs',
   THREADLINE_HOST: 'host',
   THREADLINE_PORT: 'port',
   THREADLINE_DEFAULT_COUNTRY: 'defaultCountry',

@@ -19,6 +19,7 @@ import { createSandboxConnector } from './connectors/sandbox/sandbox'
 import { buildHttpApp } from './http/app'
 import { HtmlSanitizer } from './ingest/html-sanitizer'
 import { InboundService } from './ingest/inbound-service'
+import { createLeases } from './ops/leases'
 import { ServerMetrics } from './ops/metrics'
 import { sendRefusal } from './rules/send-policy'
 import { openStore } from './store/open-store'
@@ -120,6 +121,8 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     throw err
   }
   const httpApp = app
+  // Work one node of the cluster does at a time; with SQLite (one node) every lease is granted at once.
+  const leases = createLeases({ databaseUrl: cfg.databaseUrl, retryMs: cfg.leaseRetryMs, log, metrics })
 
   const shared: Omit<ConnectorContext, 'commit' | 'ingest' | 'reportDelivery'> = {
     httpServer: httpApp.server,
@@ -127,6 +130,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     auth,
     log,
     agents: socket.presence,
+    leases,
     notices: {
       canSend: (inbox) => connectors.some((c) => c.inbox === inbox && c.sendNotice),
       async send(inbox, notice) {
@@ -154,8 +158,11 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     }
   }
   for (const c of connectors) await c.start(contextOf(c))
-  dispatcher.start()
-  inbound.startRetrying()
+  // Sending from two nodes would send twice: the owner of `outbound` sends every reply, and hears
+  // of replies committed on other nodes through Redis.
+  const releaseOutbound = leases.hold('outbound', { start: async () => dispatcher.start(), stop: () => dispatcher.stop() })
+  cluster?.onRemoteCommit(() => dispatcher.rescan())
+  const releaseDeadLetters = leases.hold('dead-letters', { start: async () => inbound.startRetrying(), stop: () => inbound.stop() })
 
   const port = (httpApp.server.address() as AddressInfo).port
   const urlHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host
@@ -180,9 +187,11 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     counts: () => store.counts(),
     close() {
       closing ??= (async () => {
-        inbound.stop()
-        await dispatcher.stop()
+        await releaseDeadLetters()
+        await releaseOutbound()
         for (const c of connectors) await c.stop()
+        // Each work's lease was given up as it stopped (another node takes it over now); this ends the lock session.
+        await leases.close()
         await socket.close()
         await httpApp.close()
         // Last of the three: the commits of requests finishing above still tell the other nodes.

@@ -5,6 +5,7 @@ import type { Channel, Identity, Message } from '../../shared/domain'
 import type { ApprovedTemplate } from '../../shared/inbox-settings'
 import type { InboundMessage, IngestResult } from '../../shared/ingest'
 import type { TokenAuth } from '../auth/token-auth'
+import type { Leases } from '../ops/leases'
 import type { Store } from '../store/store'
 import type { Commit } from '../sync/commit'
 import type { AgentPresence } from '../sync/socket'
@@ -45,6 +46,11 @@ export interface ConnectorContext {
   /** Connected agents, for connectors that talk to customers live (web chat); absent outside the server. */
   agents?: AgentPresence
   notices?: NoticeSender
+  /**
+   * Work that must run on one node of the cluster at a time (polling a mailbox) runs while the
+   * connector holds its lease; absent outside the server, where the connector runs it at once.
+   */
+  leases?: Pick<Leases, 'hold'>
 }
 
 /** One channel provider (IMAP/SMTP, Twilio, WhatsApp Cloud…) serving one inbox. */

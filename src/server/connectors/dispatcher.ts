@@ -20,7 +20,10 @@ export class OutboundDispatcher {
   private readonly queue: string[] = []
   private readonly queued = new Set<string>()
   private running: Promise<void> | null = null
-  private stopped = false
+  private scanning: Promise<void> | null = null
+  private scanAgain = false
+  /** Until start(): nothing is sent. */
+  private stopped = true
   private unsubscribe: (() => void) | null = null
 
   constructor(
@@ -33,15 +36,50 @@ export class OutboundDispatcher {
     private readonly refusal: (message: Message) => Promise<string | null> = async () => null,
   ) {}
 
+  /**
+   * Sends from now on: what is queued already, then what this node commits. Run by one node of
+   * the cluster at a time (the `outbound` lease), which also hears of the others' commits through
+   * rescan(). Started again after stop(), it reads the queue afresh.
+   */
   start(): void {
+    this.stopped = false
     this.unsubscribe = this.feed.subscribe((changes) => this.onChanges(changes))
     this.running = this.resume()
   }
 
+  /** Resolves once the send in hand (if any) is recorded; what is still queued waits for the next start. */
   async stop(): Promise<void> {
     this.stopped = true
     this.unsubscribe?.()
-    await this.running
+    this.unsubscribe = null
+    await Promise.all([this.running, this.scanning])
+    this.queue.length = 0
+    this.queued.clear()
+    this.metrics.outboundQueue.set(0)
+  }
+
+  /**
+   * Another node committed: it may have queued a reply only this node (the sender) will send.
+   * Reads the queued messages again; at most one read runs, and one more is queued behind it.
+   */
+  rescan(): void {
+    if (this.stopped) return
+    if (this.scanning) {
+      this.scanAgain = true
+      return
+    }
+    this.scanning = (async () => {
+      try {
+        do {
+          this.scanAgain = false
+          for (const id of await this.owed()) this.enqueue(id)
+        } while (this.scanAgain && !this.stopped)
+      } catch (err) {
+        this.log.error({ err }, 'reading the queued outbound messages failed')
+      } finally {
+        this.scanning = null
+      }
+    })()
   }
 
   /** The inbox's own connector, else one serving every inbox of that channel. */
@@ -65,10 +103,19 @@ export class OutboundDispatcher {
     this.running ??= this.drain()
   }
 
-  /** Replies queued before a restart are still owed a send, ahead of any queued while they are read. */
+  /** Queued messages not in hand yet, of channels some connector here sends (the others wait for an integration). */
+  private async owed(): Promise<string[]> {
+    const channels = new Set(this.connectors.flatMap((c) => c.channels))
+    return (await this.store.queuedOutbound(10_000))
+      .map(({ message }) => message)
+      .filter((m) => channels.has(m.channel) && !this.queued.has(m.id))
+      .map((m) => m.id)
+  }
+
+  /** Replies queued before a restart (or a takeover) are still owed a send, ahead of any queued while they are read. */
   private async resume(): Promise<void> {
     try {
-      const owed = (await this.store.queuedOutbound(10_000)).map(({ message }) => message.id).filter((id) => !this.queued.has(id))
+      const owed = (await this.owed()).filter((id) => !this.queued.has(id))
       for (const id of owed) this.queued.add(id)
       this.queue.unshift(...owed)
       this.metrics.outboundQueue.set(this.queued.size)

@@ -55,6 +55,7 @@ interface Waiting {
  */
 export class InboundService {
   private timer: NodeJS.Timeout | null = null
+  private round: Promise<unknown> | null = null
   private waiting: Waiting[] = []
 
   constructor(
@@ -145,20 +146,23 @@ export class InboundService {
     return new DeferredIngestError(id, err)
   }
 
+  /** Retries due dead letters every interval. Run by one node of the cluster at a time (the `dead-letters` lease). */
   startRetrying(intervalMs = RETRY_BASE_MS): void {
-    let round: Promise<unknown> | null = null
+    if (this.timer) return
     this.timer = setInterval(() => {
       // A round outlasting the interval is not overlapped by the next: each letter is tried once at a time.
-      round ??= this.retryDue()
+      this.round ??= this.retryDue()
         .catch((err: unknown) => this.log.error({ err }, 'dead letter retry round failed'))
-        .finally(() => (round = null))
+        .finally(() => (this.round = null))
     }, intervalMs)
     this.timer.unref()
   }
 
-  stop(): void {
+  /** Stops retrying; resolves once the round in hand (if any) is over, so no letter is being retried. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    await this.round
   }
 
   /** Retries the dead letters whose time has come; returns how many now succeeded. */

@@ -57,6 +57,13 @@ export class ServerMetrics {
     registers: [this.registry],
   })
 
+  readonly leasesHeld = new Gauge({
+    name: 'threadline_leases_held',
+    help: 'Work run by one node of the cluster at a time (the IMAP receivers, outbound sending, dead-letter retries): 1 while this node holds it',
+    labelNames: ['work'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'threadline_' })
   }

@@ -14,6 +14,11 @@ const CommitNotice = z.object({ node: z.string(), seq: z.number().int().nonnegat
 export interface ClusterFanout {
   /** Whether Redis answers, for /ready. */
   ping(): Promise<void>
+  /**
+   * Calls `listener` with the seq of each commit another node announces (the outbound sender
+   * reads the queue again: a reply committed elsewhere is its to send). Returns the unsubscribe.
+   */
+  onRemoteCommit(listener: (seq: number) => void): () => void
   close(): Promise<void>
 }
 
@@ -51,6 +56,7 @@ export async function attachClusterFanout(options: {
     throw new Error(`cannot reach Redis at ${redactedUrl(options.redisUrl)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
 
+  const remoteListeners = new Set<(seq: number) => void>()
   subscriber.on('message', (channel: string, text: string) => {
     if (channel !== CHANNEL) return
     let notice: z.infer<typeof CommitNotice>
@@ -63,6 +69,13 @@ export async function attachClusterFanout(options: {
     if (notice.node === node) return
     const nudge: Poke = { after: notice.seq, cursor: notice.seq, changes: [] }
     io.emit('poke', nudge)
+    for (const listener of remoteListeners) {
+      try {
+        listener(notice.seq)
+      } catch (err) {
+        log.warn({ err, seq: notice.seq }, 'a listener of remote commits failed')
+      }
+    }
   })
 
   const unsubscribe = feed.subscribe((changes) => {
@@ -77,8 +90,13 @@ export async function attachClusterFanout(options: {
     async ping() {
       await publisher.ping()
     },
+    onRemoteCommit(listener) {
+      remoteListeners.add(listener)
+      return () => remoteListeners.delete(listener)
+    },
     async close() {
       unsubscribe()
+      remoteListeners.clear()
       await Promise.allSettled([subscriber.quit(), publisher.quit()])
     },
   }

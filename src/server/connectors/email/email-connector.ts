@@ -40,6 +40,7 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
   const files = new AttachmentStore(attachmentsDir(server.dataDir), settings.attachments.maxBytes)
   let context: ConnectorContext | null = null
   let receiver: ImapReceiver | null = null
+  let releaseMailbox: (() => Promise<void>) | null = null
   let sender: SmtpSender | null = null
 
   const running = (): ConnectorContext => {
@@ -136,10 +137,23 @@ export function createEmailConnector(inbox: InboxSettings, settings: EmailSettin
         log: ctx.log,
         handle: handleMail,
       })
-      // Not awaited: an unreachable mail server must not keep the rest of the server from starting.
-      receiver.start()
+      const mailbox = receiver
+      if (ctx.leases) {
+        // Two nodes reading one mailbox would both ingest (and race on the cursor): one node at a
+        // time reads it. The cursor is in the store, so whichever node wins it next carries on
+        // where the last one stopped.
+        releaseMailbox = ctx.leases.hold(`imap:${inbox.name}`, {
+          start: async () => mailbox.start(),
+          stop: () => mailbox.stop(),
+        })
+      } else {
+        // Not awaited: an unreachable mail server must not keep the rest of the server from starting.
+        mailbox.start()
+      }
     },
     async stop() {
+      await releaseMailbox?.()
+      releaseMailbox = null
       await receiver?.stop()
       sender?.close()
       receiver = null
