@@ -18,6 +18,7 @@ import {
 } from './auth/users'
 import { ConfigError, loadConfig, type ServerConfig } from './config'
 import { BadRequestError, ConflictError } from './errors'
+import { copySqliteToPostgres, StoreCopyError } from './store/copy-store'
 import { NewerDatabaseError } from './store/errors'
 import { openStore } from './store/open-store'
 import type { Store } from './store/store'
@@ -37,6 +38,7 @@ commands:
   integration:create --name <name> --inboxes a,b
   integrations:list
   integration:revoke --id <integration id>
+  store:copy --from <server.sqlite>
 
 --password and password:set ask for the password twice at a terminal, or read the first line
 of standard input when it is piped; it is stored as a salted scrypt hash.
@@ -50,7 +52,10 @@ also manage users, tokens and integrations (here, or in the app's Administration
 deactivated user's tokens are revoked and they cannot sign in until reactivated. The last
 active admin cannot be demoted or deactivated.
 
-The database is the server's (THREADLINE_DB or DATABASE_URL, THREADLINE_CONFIG or --config <file>).`
+The database is the server's (THREADLINE_DB or DATABASE_URL, THREADLINE_CONFIG or --config <file>).
+
+store:copy copies the SQLite store file into the empty PostgreSQL database at DATABASE_URL, in
+one transaction (see docs/deploy.md); stop the server first.`
 
 class UsageError extends Error {}
 
@@ -247,6 +252,24 @@ const COMMANDS = {
       console.log(`integration ${id} revoked; its token is refused from now on`)
     },
   },
+  'store:copy': {
+    options: { from: { type: 'string' } },
+    // Reads one store and writes another: the command opens both itself.
+    opensStore: false,
+    async run({ config }: Pick<CliContext, 'config'>, v: Values): Promise<void> {
+      const from = text(v, 'from')
+      if (!from) throw new UsageError('store:copy needs --from <path of the SQLite store file>')
+      if (!config.databaseUrl) {
+        throw new UsageError('store:copy copies into the PostgreSQL database at DATABASE_URL (or databaseUrl in the config file); set it')
+      }
+      const result = await copySqliteToPostgres({ from, to: config.databaseUrl, progress: (line) => console.error(line) })
+      const seconds = result.ms / 1000
+      console.log(
+        `copied ${result.rows} rows in ${result.tables.length} tables from ${from} in ${seconds.toFixed(1)} s ` +
+          `(${Math.round(result.rows / Math.max(seconds, 0.001))} rows/s); the change log ends at seq ${result.lastSeq}`,
+      )
+    },
+  },
   'users:list': {
     options: {},
     async run({ store }: CliContext): Promise<void> {
@@ -281,6 +304,10 @@ async function run(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message)
   }
   const config = loadConfig(process.env, typeof values.config === 'string' ? values.config : undefined)
+  if ('opensStore' in spec) {
+    await spec.run({ config }, values)
+    return
+  }
   const store = await openStore(config)
   try {
     await spec.run({ store, config, feed: new ChangeFeed(store) }, values)
@@ -296,7 +323,13 @@ try {
     console.error(`error: ${err.message}\n\n${USAGE}`)
     process.exit(2)
   }
-  if (err instanceof BadRequestError || err instanceof ConflictError || err instanceof ConfigError || err instanceof NewerDatabaseError) {
+  if (
+    err instanceof BadRequestError ||
+    err instanceof ConflictError ||
+    err instanceof ConfigError ||
+    err instanceof NewerDatabaseError ||
+    err instanceof StoreCopyError
+  ) {
     console.error(`error: ${err.message}`)
     process.exit(1)
   }
