@@ -85,6 +85,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   }
   const sanitizer = new HtmlSanitizer({ budgetMs: HTML_BUDGET_MS }, log)
   const metrics = new ServerMetrics()
+  metrics.measureOutboundLag(async () => (await store.queuedOutbound(1))[0]?.message.sentAt ?? null)
   const inbound = new InboundService(store, feed, cfg.defaultCountry, sanitizer, log, metrics)
   const dispatcher = new OutboundDispatcher(store, feed, connectors, log, metrics, (message) =>
     sendRefusal(store, cfg.messagingRules, message),

@@ -56,6 +56,24 @@ describe('operations', () => {
     await eventually(async () => (await sample('threadline_sync_clients')) === 0, 'the client counted gone')
   })
 
+  it('reports how long the oldest queued outbound message has waited', async () => {
+    // No connector sends SMS here: the reply waits for an integration to fetch it.
+    const quiet = await startTestServer({ inboxes: [], outbound: 'none' })
+    try {
+      const metricsOf = async (): Promise<string> => (await fetch(`${quiet.server.url}/metrics`)).text()
+      expect(await metricsOf()).toMatch(/^threadline_outbound_lag_seconds 0$/m)
+      const agent = await quiet.server.createUser({ name: 'Lag Agent', email: 'lag@agents.test', role: 'agent' })
+      const { conversationId } = await quiet.server.ingest({ channel: 'sms', inbox: 'API', externalId: 'lag-1', from: { kind: 'phone', address: '+14155550177' }, text: 'Hello?' })
+      const sent = await quiet.server.applyMutation(agent, { name: 'reply', args: { conversationId, messageId: '018f0000-0000-7000-8000-0000000000a1', text: 'On it' } }, undefined, { at: Date.now() - 90_000 })
+      expect(sent.outcome).toBe('applied')
+      const lag = Number(/^threadline_outbound_lag_seconds (\S+)$/m.exec(await metricsOf())?.[1])
+      expect(lag).toBeGreaterThanOrEqual(90)
+      expect(lag).toBeLessThan(120)
+    } finally {
+      await quiet.cleanup()
+    }
+  })
+
   it('names no customer in its metrics', async () => {
     const text = await (await fetch(`${t.server.url}/metrics`)).text()
     expect(text).not.toContain('+14155550101')

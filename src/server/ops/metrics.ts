@@ -64,8 +64,26 @@ export class ServerMetrics {
     registers: [this.registry],
   })
 
+  /** Reads when the oldest queued outbound message was written (null: none queued); set by the server. */
+  private oldestQueuedAt: (() => Promise<number | null>) | null = null
+
+  readonly outboundLag = new Gauge({
+    name: 'threadline_outbound_lag_seconds',
+    help: 'Age of the oldest outbound message still queued in the database (0 when none): how far sending is behind, whichever node sends',
+    registers: [this.registry],
+    collect: async () => {
+      const oldest = await this.oldestQueuedAt?.()
+      this.outboundLag.set(oldest == null ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
+    },
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'threadline_' })
+  }
+
+  /** Where the outbound lag is read from at each scrape. */
+  measureOutboundLag(oldestQueuedAt: () => Promise<number | null>): void {
+    this.oldestQueuedAt = oldestQueuedAt
   }
 
   /** The Prometheus text exposition of every metric. */
