@@ -307,13 +307,13 @@ class PostgresReads implements StoreReader {
   async conversationItems(conversationId: string): Promise<ConversationItems> {
     const all = <E extends 'message' | 'note' | 'call' | 'event'>(entity: E, table: string): Promise<EntityTypes[E][]> =>
       this.many(entity, `SELECT * FROM ${table} WHERE conversation_id = $1 ORDER BY id`, [conversationId])
-    const [messages, notes, calls, events] = await Promise.all([
-      all('message', 'messages'),
-      all('note', 'notes'),
-      all('call', 'calls'),
-      all('event', 'events'),
-    ])
-    return { messages, notes, calls, events }
+    // One after another: inside a write they share the transaction's one connection.
+    return {
+      messages: await all('message', 'messages'),
+      notes: await all('note', 'notes'),
+      calls: await all('call', 'calls'),
+      events: await all('event', 'events'),
+    }
   }
 
   async getCustomerMerge(id: string): Promise<CustomerMerge | null> {
@@ -569,12 +569,11 @@ class PostgresReads implements StoreReader {
        WHERE t.customer_id = $1 AND ${scopeClause('c.inbox', '$2')}
          AND ($3::bigint IS NULL OR t.${at} < $3 OR (t.${at} = $3 AND t.id < $4::text))
        ORDER BY t.${at} DESC, t.id DESC LIMIT $5`
-    const [messages, notes, calls, events] = await Promise.all([
-      this.many('message', query('messages', 'sent_at'), params),
-      this.many('note', query('notes', 'created_at'), params),
-      this.many('call', query('calls', 'started_at'), params),
-      this.many('event', query('events', 'created_at'), params),
-    ])
+    // One after another: inside a write they share the transaction's one connection.
+    const messages = await this.many('message', query('messages', 'sent_at'), params)
+    const notes = await this.many('note', query('notes', 'created_at'), params)
+    const calls = await this.many('call', query('calls', 'started_at'), params)
+    const events = await this.many('event', query('events', 'created_at'), params)
     const entries: TimelineEntry[] = [
       ...messages.map((item): TimelineEntry => ({ kind: 'message', at: item.sentAt, item })),
       ...notes.map((item): TimelineEntry => ({ kind: 'note', at: item.createdAt, item })),
