@@ -71,22 +71,13 @@ async function build(size: BenchSize, seed: number, dir: string, log: (line: str
         () => {},
       )
     }, 30_000)
-    let demo
+    let seeded
     try {
-      demo = await seedDemo(server, {
-        seed,
-        customers: size.customers,
-        conversationsPerCustomer: size.conversationsPerCustomer,
-        messagesPerConversation: size.messagesPerConversation,
-        now: HISTORY_END - 10 * 60_000,
-      })
+      seeded = await seedDataset(server, size, seed)
     } finally {
       clearInterval(progress)
     }
-    const demoMs = performance.now() - started
-    const heavyStart = performance.now()
-    const heavy = await seedHeavyCustomer(server, size.heavyMessages)
-    const heavyMs = performance.now() - heavyStart
+    const { demo, demoMs, heavy, heavyMs } = seeded
     const counts = await server.counts()
     await server.close()
     const ms = performance.now() - started
@@ -119,6 +110,30 @@ async function build(size: BenchSize, seed: number, dir: string, log: (line: str
     await server.close()
     throw err
   }
+}
+
+/**
+ * The dataset's recipe fed through `server` (any store: the PostgreSQL scenarios replay it into
+ * PostgreSQL when no copy of the SQLite store can be made). Entity ids are new on each replay;
+ * the counts are the same.
+ */
+export async function seedDataset(
+  server: SyncServer,
+  size: BenchSize,
+  seed: number,
+): Promise<{ demo: { steps: number }; demoMs: number; heavy: Dataset['heavy']; heavyMs: number }> {
+  const started = performance.now()
+  const demo = await seedDemo(server, {
+    seed,
+    customers: size.customers,
+    conversationsPerCustomer: size.conversationsPerCustomer,
+    messagesPerConversation: size.messagesPerConversation,
+    now: HISTORY_END - 10 * 60_000,
+  })
+  const demoMs = performance.now() - started
+  const heavyStart = performance.now()
+  const heavy = await seedHeavyCustomer(server, size.heavyMessages)
+  return { demo, demoMs, heavy, heavyMs: performance.now() - heavyStart }
 }
 
 /**

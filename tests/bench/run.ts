@@ -11,12 +11,13 @@ import type { BenchContext } from './scenarios/context'
 import { runFanoutScenario } from './scenarios/fanout'
 import { runHostileHtmlScenario } from './scenarios/hostile-html'
 import { runIngestScenario } from './scenarios/ingest'
+import { placeBesideSqlite, runPostgresScenarios } from './scenarios/postgres'
 import { runRemoteScenarios } from './scenarios/remote'
 import { runCoreScenarios } from './scenarios/sync'
 import { parseBenchArgs } from './sizes'
 
 /**
- * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest,hostile-html]
+ * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest,postgres,hostile-html]
  * [--build-only] [--profile]`: builds or reuses the dataset, runs every scenario against the
  * real server, client core and renderer, prints the table and writes bench/results.json.
  * Targets are reported, never enforced: the exit code is non-zero only when a scenario broke.
@@ -87,6 +88,8 @@ try {
   await group('browser', () => runBrowserScenarios(ctx))
   await group('fanout', () => runFanoutScenario(ctx))
   await group('ingest', () => runIngestScenario(ctx))
+  // Its own server nodes (child processes) on fresh PostgreSQL databases; the SQLite server idles meanwhile.
+  await group('postgres', () => runPostgresScenarios(ctx))
   // Last: on a server that sanitizes on its event loop, a hostile message may still be running when this ends.
   await group('hostile-html', () => runHostileHtmlScenario(ctx))
 } finally {
@@ -95,7 +98,7 @@ try {
   rmSync(runDir, { recursive: true, force: true })
 }
 
-const rows: Row[] = ctx.rows
+const rows: Row[] = placeBesideSqlite(ctx.rows)
 const results = {
   size: options.size.name,
   seed: options.seed,

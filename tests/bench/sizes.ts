@@ -26,6 +26,8 @@ export interface BenchSize {
   browserSamples: number
   hostStarts: number
   hostileHtml: HostileHtmlSize
+  /** Sync clients following node B of the two-node PostgreSQL cluster, and webhooks posted to node A. */
+  pgLive: { clients: number; samples: number }
 }
 
 /**
@@ -63,6 +65,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     browserSamples: 4,
     hostStarts: 1,
     hostileHtml: { bold: 50_000, divs: 100_000, loadMs: 8_000, drainMs: 20_000, acceptTimeoutMs: 15_000 },
+    pgLive: { clients: 50, samples: 30 },
   },
   medium: {
     name: 'medium',
@@ -78,6 +81,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     browserSamples: 10,
     hostStarts: 3,
     hostileHtml: REVIEWED_HOSTILE_HTML,
+    pgLive: { clients: 200, samples: 100 },
   },
   full: {
     name: 'full',
@@ -93,6 +97,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     browserSamples: 15,
     hostStarts: 3,
     hostileHtml: REVIEWED_HOSTILE_HTML,
+    pgLive: { clients: 200, samples: 200 },
   },
 }
 

@@ -9,6 +9,12 @@ import { serveParent } from '../rpc'
 
 interface LoadArgs {
   url: string
+  /**
+   * Several nodes of one cluster instead of `url`: the in-flight requests are dealt out over them,
+   * each keep-alive connection staying with one node as behind a load balancer (worker k posts to
+   * urls[k % urls.length]).
+   */
+  urls?: string[]
   /** An integration's token: inbound items are posted by integrations. */
   token: string
   count: number
@@ -79,26 +85,30 @@ const count = (statuses: Record<string, number>, status: number | string): void 
 serveParent({
   /** Closed loop: `concurrency` inbound posts in flight, `count` in all, each timed from write to the whole response. */
   async run(args: LoadArgs) {
-    const url = new URL('/api/v1/inbound', args.url)
+    const urls = (args.urls?.length ? args.urls : [args.url]).map((u) => new URL('/api/v1/inbound', u))
     const agent = new http.Agent({ keepAlive: true, maxSockets: args.concurrency })
     const latencies: number[] = []
     const statuses: Record<string, number> = {}
+    /** Requests answered 201 by each of `urls`. */
+    const createdBy = urls.map(() => 0)
     let next = 0
     const started = performance.now()
-    const worker = async (): Promise<void> => {
+    const worker = async (_: unknown, k: number): Promise<void> => {
+      const node = k % urls.length
       for (;;) {
         const i = next++
         if (i >= args.count) return
         const t = performance.now()
-        const status = await send(agent, 'POST', url, args.token, plainInbound(args.runId, i, args.senders))
+        const status = await send(agent, 'POST', urls[node]!, args.token, plainInbound(args.runId, i, args.senders))
         latencies.push(performance.now() - t)
         count(statuses, status)
+        if (status === 201) createdBy[node]!++
       }
     }
     await Promise.all(Array.from({ length: args.concurrency }, worker))
     const ms = performance.now() - started
     agent.destroy()
-    return { ms, latencies, statuses }
+    return { ms, latencies, statuses, createdBy }
   },
 
   /**

@@ -29,7 +29,7 @@ export interface BenchContext {
 const CHILDREN = resolve(import.meta.dirname, '../children')
 export const PROFILE_DIR = resolve(import.meta.dirname, '../../../bench/profiles')
 
-export function child(ctx: BenchContext, name: 'core-client' | 'host' | 'socket-clients' | 'http-load'): ChildHandle {
+export function child(ctx: BenchContext, name: 'core-client' | 'host' | 'socket-clients' | 'http-load' | 'server-node'): ChildHandle {
   return startChild(join(CHILDREN, `${name}.ts`), {
     // One folder per part: node writes one profile per thread (tsx's loader thread too).
     execArgv: ctx.options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [],
