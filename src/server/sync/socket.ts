@@ -12,6 +12,7 @@ import {
   ViewingRequest,
   type Change,
   type ClientToServerEvents,
+  type MutationResult,
   type PresenceNotice,
   type Poke,
   type ServerToClientEvents,
@@ -22,11 +23,10 @@ import { userActor } from '../../shared/actors'
 import type { TokenAuth } from '../auth/token-auth'
 import { hashToken, tokenRoom } from '../auth/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
+import { secondsSince, type ServerMetrics } from '../ops/metrics'
 import type { Store, StoredChange } from '../store/store'
 import { canSeeChange, canSeeInbox, scopeOf, visibleCustomersOf } from './access'
-import { secondsSince, type ServerMetrics } from '../ops/metrics'
 import type { ChangeFeed } from './commit'
-import type { MutationResult } from '../../shared/sync'
 import { applyMutation } from './mutations'
 
 interface SocketData {
