@@ -111,7 +111,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
     })
     socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes, metrics })
-    if (cfg.redisUrl) cluster = await attachClusterFanout({ redisUrl: cfg.redisUrl, io: socket.io, feed, log })
+    if (cfg.redisUrl) cluster = await attachClusterFanout({ redisUrl: cfg.redisUrl, sockets: socket, feed, log })
     await app.listen({ host: cfg.host, port: cfg.port })
   } catch (err) {
     await cluster?.close()

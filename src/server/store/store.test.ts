@@ -1328,6 +1328,19 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       return [ids(page.changes), page.cursor, page.hasMore]
     }
 
+    it('reads every change after a seq with who may see it, for a node fanning out another node\'s commits', async () => {
+      await seedLog()
+      const since = await store.changesSince(3, 4)
+      expect(since.map((c) => [c.seq, c.id, c.inbox, c.customerId])).toEqual([
+        [4, 'ca', 'A', null],
+        [5, 'ma', 'A', null],
+        [6, 'bob', null, 'bob'],
+        [7, 'bob-phone', null, 'bob'],
+      ])
+      expect(since[0]).toMatchObject({ entity: 'conversation', op: 'upsert', data: conversation('ca', 'alice', 'A') })
+      expect(await store.changesSince(10, 100)).toEqual([])
+    })
+
     it('gives every change to a reader of every inbox, in seq order, whole', async () => {
       await seedLog()
       const page = await store.changesAfter(0, 100, null)

@@ -206,6 +206,8 @@ export interface StoreReader {
 
   /** Changes after `after` the scope may see, in seq order. */
   changesAfter(after: number, limit: number, scope: InboxScope): Promise<PullResponse>
+  /** Every change after `after`, in seq order, with who may see it (for a node fanning out what another node committed). */
+  changesSince(after: number, limit: number): Promise<StoredChange[]>
   lastSeq(): Promise<number>
   counts(): Promise<Counts>
   lastMutationId(clientId: string): Promise<number>

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { z } from 'zod'
-import type { Poke } from '../../shared/sync'
 import type { ChangeFeed } from './commit'
 import type { ConnectorLogger } from '../connectors/connector'
 import type { SyncSocketServer } from './socket'
@@ -24,19 +23,18 @@ export interface ClusterFanout {
 
 /**
  * Several nodes behind one load balancer share live updates through Redis. A node that commits
- * publishes "now at seq N"; every other node nudges its own clients with a poke that carries no
- * change and moves no cursor (after = cursor = N), which makes any client behind N pull from the
- * database by its cursor. The database stays the only source of changes, so a notice lost with
- * Redis or with a dying node costs latency, never data: the next notice or the client's next pull
- * catches up.
+ * publishes "now at seq N"; every other node reads the changes up to N from the database once and
+ * pokes its own clients with them, as with its own commits (see SyncSocketServer.catchUp). The
+ * database stays the only source of changes, so a notice lost with Redis or with a dying node
+ * costs latency, never data: the next notice or the client's next pull catches up.
  */
 export async function attachClusterFanout(options: {
   redisUrl: string
-  io: SyncSocketServer['io']
+  sockets: Pick<SyncSocketServer, 'catchUp'>
   feed: ChangeFeed
   log: Pick<ConnectorLogger, 'warn'>
 }): Promise<ClusterFanout> {
-  const { io, feed, log } = options
+  const { sockets, feed, log } = options
   const node = randomUUID()
   // A subscribed connection may only subscribe, so publishing takes a second one.
   const connect = (role: string): Redis =>
@@ -67,8 +65,7 @@ export async function attachClusterFanout(options: {
       return
     }
     if (notice.node === node) return
-    const nudge: Poke = { after: notice.seq, cursor: notice.seq, changes: [] }
-    io.emit('poke', nudge)
+    sockets.catchUp(notice.seq)
     for (const listener of remoteListeners) {
       try {
         listener(notice.seq)

@@ -69,8 +69,16 @@ export interface AgentPresence {
 export interface SyncSocketServer {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
   readonly presence: AgentPresence
+  /**
+   * Another node committed up to `seq`: this node reads those changes once and pokes its clients
+   * with them, as it does with its own (each client would otherwise pull for itself).
+   */
+  catchUp(seq: number): void
   close(): Promise<void>
 }
+
+/** A node further behind than this nudges its clients to pull for themselves instead of reading the gap for them. */
+const CATCH_UP_MAX_CHANGES = 1_000
 
 const error = (code: SocketError['error']['code'], message: string): SocketError => ({ error: { code, message } })
 
@@ -346,7 +354,15 @@ export function attachSyncSocket(
       .catch((err: unknown) => log.error({ err, seq: last.seq }, 'poking clients failed; they catch up at their next pull'))
   })
 
+  /** The newest seq this node has poked its clients about. */
+  let fanned = 0
+  // Starts from the log's end: a first notice from another node then reads only what is new.
+  store.lastSeq().then(
+    (seq) => (fanned = Math.max(fanned, seq)),
+    (err: unknown) => log.error({ err }, 'reading the newest change seq failed'),
+  )
   const poke = async (after: number, cursor: number, changes: StoredChange[]): Promise<void> => {
+    fanned = Math.max(fanned, cursor)
     const sockets = io.of('/').sockets
     for (const [room, members] of io.of('/').adapter.rooms) {
       if (!room.startsWith('scope:')) continue
@@ -379,9 +395,30 @@ export function attachSyncSocket(
     },
   }
 
+  const catchUp = async (seq: number): Promise<void> => {
+    if (seq <= fanned) return
+    const changes = seq - fanned > CATCH_UP_MAX_CHANGES ? [] : await store.changesSince(fanned, seq - fanned)
+    const last = changes.at(-1)
+    if (!last) {
+      // Too far behind to read for everyone (or nothing found): a poke that carries nothing and
+      // moves no cursor makes every client behind `seq` pull by its own cursor.
+      fanned = seq
+      io.emit('poke', { after: seq, cursor: seq, changes: [] })
+      return
+    }
+    await poke(fanned, last.seq, changes)
+  }
+
   return {
     io,
     presence,
+    catchUp(seq) {
+      const started = performance.now()
+      fanout = fanout
+        .then(() => catchUp(seq))
+        .then(() => metrics.fanoutSeconds.observe(secondsSince(started)))
+        .catch((err: unknown) => log.error({ err, seq }, "poking clients about another node's commit failed; they catch up at their next pull"))
+    },
     async close() {
       clearInterval(sweep)
       presenceListeners.clear()

@@ -647,6 +647,22 @@ class PostgresReads implements StoreReader {
     })
   }
 
+  async changesSince(after: number, limit: number): Promise<StoredChange[]> {
+    const { rows } = await query<{
+      seq: number
+      entity: EntityName
+      entity_id: string
+      op: 'upsert' | 'delete'
+      data: Record<string, unknown> | null
+      inbox: string | null
+      customer_id: string | null
+    }>(this.db, 'SELECT seq, entity, entity_id, op, data, inbox, customer_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2', [
+      after,
+      limit,
+    ])
+    return rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entity_id, op: r.op, data: r.data, inbox: r.inbox, customerId: r.customer_id }))
+  }
+
   async lastSeq(): Promise<number> {
     return newestSeq(this.db)
   }

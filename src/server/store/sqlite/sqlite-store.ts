@@ -553,6 +553,29 @@ class SqliteReads implements StoreReader {
     return { changes, cursor, hasMore }
   }
 
+  async changesSince(after: number, limit: number): Promise<StoredChange[]> {
+    const rows = this.stmt(
+      'SELECT seq, entity, entity_id, op, data, inbox, customer_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+    ).all(after, limit) as {
+      seq: number
+      entity: EntityName
+      entity_id: string
+      op: 'upsert' | 'delete'
+      data: string | null
+      inbox: string | null
+      customer_id: string | null
+    }[]
+    return rows.map((r) => ({
+      seq: r.seq,
+      entity: r.entity,
+      id: r.entity_id,
+      op: r.op,
+      data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
+      inbox: r.inbox,
+      customerId: r.customer_id,
+    }))
+  }
+
   async lastSeq(): Promise<number> {
     return this.newestSeq()
   }
