@@ -42,7 +42,11 @@ export class HtmlSanitizer {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.close({ force: true })
+  async close(): Promise<void> {
+    // A worker stopped while it is still loading its modules can abort the whole process (a V8
+    // check in Node's ES module loader). One empty task first: it ends once the pool's worker is
+    // loaded (a body in hand finishes or runs out of its budget before it).
+    await this.pool.run({ html: '' }).catch(() => undefined)
+    await this.pool.close({ force: true })
   }
 }
