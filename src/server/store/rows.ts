@@ -1,4 +1,5 @@
 import { ENTITY_SCHEMAS, type EntityName, type EntityTypes } from '../../shared/domain'
+import type { StoredApiToken } from './store'
 
 /**
  * How each entity maps onto its table, in every engine: one column per field (snake_case), with
@@ -69,3 +70,22 @@ export function fromRow<E extends EntityName>(entity: E, row: Row): EntityTypes[
   }
   return out as unknown as EntityTypes[E]
 }
+
+/** An `api_tokens` row as both engines return it. */
+export interface ApiTokenRow {
+  id: string
+  token_hash: string
+  user_id: string
+  label: string | null
+  created_at: number
+  last_used_at: number | null
+}
+
+export const apiTokenOf = (r: ApiTokenRow): StoredApiToken => ({
+  id: r.id,
+  tokenHash: r.token_hash,
+  userId: r.user_id,
+  label: r.label,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+})

@@ -40,7 +40,7 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { fromRow, TABLES, toRow, type Row } from '../rows'
+import { apiTokenOf, fromRow, TABLES, toRow, type ApiTokenRow, type Row } from '../rows'
 import { migrate } from './migrations'
 import { upsertSql } from './rows'
 
@@ -124,24 +124,6 @@ const deadLetterOf = (r: DeadLetterRow): DeadLetter => ({
   attempts: r.attempts,
   nextAttemptAt: r.next_attempt_at,
   actor: r.actor as Actor | null,
-})
-
-interface ApiTokenRow {
-  id: string
-  token_hash: string
-  user_id: string
-  label: string | null
-  created_at: number
-  last_used_at: number | null
-}
-
-const apiTokenOf = (r: ApiTokenRow): StoredApiToken => ({
-  id: r.id,
-  tokenHash: r.token_hash,
-  userId: r.user_id,
-  label: r.label,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
 })
 
 interface IntegrationRow {
