@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../tests/support/file-modes'
-import { conversation, customer, tempDir } from '../testing/fixtures'
+import { conversation, customer, note, tempDir } from '../testing/fixtures'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
 import { getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
@@ -102,6 +102,46 @@ describe('cache migrations', () => {
     expect(getEntity(db, 'message', 'r1')?.server).toBeNull()
     expect(searchIndex(db, { query: '"parcel"*', limit: 10, status: 'resolved', channel: 'email' }).map((r) => r.refId)).toEqual(['r1', 'm1'])
     expect(searchIndex(db, { query: '"parcel"*', limit: 10, status: 'open' })).toEqual([])
+    db.close()
+  })
+
+  it('upgrades a version 9 cache: conversations gain priority and what they continue, notes their mentions', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v9', MIGRATIONS.slice(0, 9))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url) VALUES (1, 9, 'client-1', ?)`).run(SERVER)
+    const { priority: _p, previousConversationId: _c, ...old } = conversation('v1', 'c1', { channel: 'sms' })
+    const insertConversation = raw.prepare(
+      `INSERT INTO conversations (id, customer_id, status, assignee_id, last_message_at, channel, json, server_json) VALUES (?, 'c1', 'open', NULL, 1, 'sms', ?, ?)`,
+    )
+    // v1: synced; v2: an optimistic change over the server's copy; v3: only local; v4: already holds the fields.
+    insertConversation.run('v1', JSON.stringify(old), null)
+    insertConversation.run('v2', JSON.stringify({ ...old, id: 'v2', status: 'resolved' }), JSON.stringify({ ...old, id: 'v2' }))
+    insertConversation.run('v3', JSON.stringify({ ...old, id: 'v3' }), 'null')
+    insertConversation.run('v4', JSON.stringify({ ...old, id: 'v4', priority: 'urgent', previousConversationId: 'v1' }), null)
+    const { mentions: _m, ...oldNote } = note('n1', conversation('v1', 'c1'), 5)
+    raw.prepare(`INSERT INTO notes (id, conversation_id, customer_id, at, json, server_json) VALUES ('n1', 'v1', 'c1', 5, ?, NULL)`).run(JSON.stringify(oldNote))
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(getEntity(db, 'conversation', 'v1')).toEqual({ current: { ...old, priority: 'normal', previousConversationId: null }, server: { ...old, priority: 'normal', previousConversationId: null } })
+    expect(getEntity(db, 'conversation', 'v2')).toEqual({
+      current: { ...old, id: 'v2', status: 'resolved', priority: 'normal', previousConversationId: null },
+      server: { ...old, id: 'v2', priority: 'normal', previousConversationId: null },
+    })
+    expect(getEntity(db, 'conversation', 'v3')).toEqual({ current: { ...old, id: 'v3', priority: 'normal', previousConversationId: null }, server: null })
+    expect(getEntity(db, 'conversation', 'v4')?.current).toMatchObject({ priority: 'urgent', previousConversationId: 'v1' })
+    expect(getEntity(db, 'note', 'n1')?.current).toEqual({ ...oldNote, mentions: [] })
+    // The column holds the rank, and later writes keep it.
+    expect(db.prepare('SELECT id, priority FROM conversations ORDER BY id').all()).toEqual([
+      { id: 'v1', priority: 1 },
+      { id: 'v2', priority: 1 },
+      { id: 'v3', priority: 1 },
+      { id: 'v4', priority: 3 },
+    ])
+    upsertServerEntity(db, 'conversation', conversation('v5', 'c1', { priority: 'high' }))
+    expect(db.prepare(`SELECT priority FROM conversations WHERE id = 'v5'`).pluck().get()).toBe(2)
+    expect(db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE status = 'open' ORDER BY priority DESC, last_message_at DESC, id DESC`).all())
+      .toEqual([expect.objectContaining({ detail: expect.stringContaining('idx_conversations_status_priority_activity') })])
     db.close()
   })
 

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3'
+import { PRIORITIES } from '../../shared/domain-values'
+import type { Priority } from '../../shared/domain'
 import { SUSPENDED_INDEXES_TABLE } from './bulk-load'
 import { createSearchIndex } from './search-index'
 
@@ -12,6 +14,9 @@ export interface Migration {
   name: string
   up: (db: Database) => void
 }
+
+/** The `priority` column's value per priority: its rank in PRIORITIES, lowest first. */
+export const PRIORITY_RANK = Object.fromEntries(PRIORITIES.map((p, i) => [p, i])) as Record<Priority, number>
 
 /** The wait_order of a conversation nobody is waiting on: after every real timestamp. */
 export const NOT_WAITING = Number.MAX_SAFE_INTEGER
@@ -329,6 +334,30 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'the inboxes the cache was filled for',
     // When the user's inboxes change, the cache is refilled: it holds rows they may no longer see.
     up: (db) => db.exec('ALTER TABLE sync_meta ADD COLUMN scope_json TEXT'),
+  },
+  {
+    version: 10,
+    name: 'conversations across channels: priority and the conversation continued; note mentions',
+    up: (db) => {
+      // Rows cached before the server knew these fields read as the server now sends them (its
+      // own migration rewrote the change log the same way), so every row parses as one shape.
+      // json_insert adds a field only where it is missing: a row that already has one keeps it.
+      const fill = (table: string, fields: string) => {
+        for (const column of ['json', 'server_json']) {
+          db.exec(`UPDATE ${table} SET ${column} = json_insert(${column}, ${fields}) WHERE ${column} IS NOT NULL AND ${column} <> 'null'`)
+        }
+      }
+      fill('conversations', `'$.priority', 'normal', '$.previousConversationId', NULL`)
+      fill('notes', `'$.mentions', json('[]')`)
+      // priority holds the rank in PRIORITIES (0 low … 3 urgent), not the name, so "most urgent
+      // first" is a descending walk of an index rather than a sort by a CASE.
+      db.exec(`
+        ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT ${PRIORITY_RANK.normal};
+        UPDATE conversations SET priority = CASE json ->> '$.priority' ${PRIORITIES.map((p, i) => `WHEN '${p}' THEN ${i}`).join(' ')} ELSE ${PRIORITY_RANK.normal} END;
+        CREATE INDEX idx_conversations_priority_activity ON conversations (priority, last_message_at, id);
+        CREATE INDEX idx_conversations_status_priority_activity ON conversations (status, priority, last_message_at, id);
+      `)
+    },
   },
 ]
 

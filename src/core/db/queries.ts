@@ -4,7 +4,7 @@ import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Id
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
-import { NOT_WAITING } from './migrations'
+import { NOT_WAITING, PRIORITY_RANK } from './migrations'
 import { keyAtOrAfter, keyAtOrBefore, tagPhrase } from './search-index'
 
 /**
@@ -145,6 +145,8 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
     channel: c.channel,
     team: c.team,
     wait_order: c.waitingSince ?? NOT_WAITING,
+    // The rank, so the inbox can list the most urgent first from an index (migration 10).
+    priority: PRIORITY_RANK[c.priority],
   }),
   message: (m: Message) => ({ conversation_id: m.conversationId, customer_id: m.customerId, at: m.sentAt }),
   note: (n: Note) => ({ conversation_id: n.conversationId, customer_id: n.customerId, at: n.createdAt }),
