@@ -1,7 +1,8 @@
 import type { Channel, ConversationStatus } from '../../shared/domain'
 import type { HighlightedText, IpcHandlers, SearchHit } from '../../shared/ipc'
-import { ftsQuery, MATCH_END, MATCH_START, searchIndex } from '../db/queries'
+import { ftsQuery, listIdentities, MATCH_END, MATCH_START, searchIndex } from '../db/queries'
 import type { HandlerContext } from './context'
+import { customerSnippet } from './customer-snippet'
 
 /** Splits FTS5's marked-up output into plain and matched runs, so no markup reaches the UI. */
 export function toHighlighted(marked: string): HighlightedText {
@@ -38,7 +39,8 @@ export function searchHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'search.q
           status: row.status as ConversationStatus | null,
           at: row.at,
           title: toHighlighted(row.title),
-          snippet: toHighlighted(row.body),
+          // The index holds a customer's addresses as search tokens (phones also by their last digits), not as text to read.
+          snippet: row.kind === 'customer' ? customerSnippet(listIdentities(ctx.db, row.customerId), args.text) : toHighlighted(row.body),
         }),
       )
     },

@@ -4,6 +4,7 @@ import { useSearch } from '../../api/queries'
 import { Dialog } from '../../lib/Dialog'
 import { CHANNEL_LABELS } from '../../lib/format'
 import { Icon } from '../../lib/icons'
+import { Highlighted } from '../search/Highlighted'
 import { useCustomerAction, useMergePreview } from './queries'
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
@@ -42,8 +43,12 @@ export function MergeDialog({ customer, otherId, onClose }: { customer: Customer
                 <li key={hit.customerId}>
                   <button type="button" className="panel-row panel-row-button" onClick={() => setOther(hit.customerId)}>
                     <Icon name="user" size={14} />
-                    <span className="panel-row-main">{hit.customerName}</span>
-                    <span className="panel-muted">{hit.snippet.map((p) => p.text).join('')}</span>
+                    <span className="panel-row-main">
+                      <Highlighted parts={hit.title} />
+                    </span>
+                    <span className="panel-muted">
+                      <Highlighted parts={hit.snippet} />
+                    </span>
                   </button>
                 </li>
               ))}

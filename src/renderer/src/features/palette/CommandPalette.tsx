@@ -103,7 +103,10 @@ export function CommandPalette({
                       {initials(option.hit.customerName)}
                     </span>
                     <span className="palette-label">
-                      <Highlighted parts={option.hit.title} />
+                      {/* One line: the label stacks its children, and the name's matched and unmatched runs are several. */}
+                      <span className="palette-name">
+                        <Highlighted parts={option.hit.title} />
+                      </span>
                       <span className="palette-sub">
                         <Highlighted parts={option.hit.snippet} />
                       </span>
