@@ -1,6 +1,7 @@
 import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import type { Channel, Conversation, ConversationStatus, EntityName } from '../../../shared/domain'
+import { SEARCH_TEXT_MAX } from '../../../shared/domain-values'
 import type { ConversationListItem, CustomerProfile, InboxSort, InboxView, IpcArgs, IpcEvents, SyncState, ThreadlineApi } from '../../../shared/ipc'
 import { useApi } from './context'
 
@@ -81,12 +82,14 @@ export function useInbox(filter: InboxFilter) {
 }
 
 /** Searches the local cache: answers the same online and offline. */
-export function useSearch(args: IpcArgs<'search.query'> | null) {
+export function useSearch(typed: IpcArgs<'search.query'> | null) {
   const api = useApi()
+  // Pasted text longer than a search may be is searched by its start, wherever it was typed.
+  const args = typed && { ...typed, text: typed.text.trim().slice(0, SEARCH_TEXT_MAX) }
   return useQuery({
     queryKey: queryKeys.search(args ?? { text: '' }),
     queryFn: () => api.call('search.query', args ?? { text: '' }),
-    enabled: args !== null && args.text.trim().length > 0,
+    enabled: args !== null && args.text.length > 0,
     placeholderData: (previous) => previous,
     staleTime: 5_000,
   })
