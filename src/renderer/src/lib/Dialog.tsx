@@ -1,4 +1,4 @@
-import { useId, useLayoutEffect, useRef, type ReactNode } from 'react'
+import { useId, useLayoutEffect, useRef, type CSSProperties, type ReactNode } from 'react'
 
 /**
  * A modal dialog: labelled, focus moved in and kept in, Escape or a click outside closes it,
@@ -10,12 +10,15 @@ export function Dialog({
   children,
   className,
   hideTitle = false,
+  style,
 }: {
   title: string
   onClose(): void
   children: ReactNode
   className?: string
   hideTitle?: boolean
+  /** Places the dialog somewhere other than the top middle, e.g. beside a caret. */
+  style?: CSSProperties
 }) {
   const titleId = useId()
   const panel = useRef<HTMLDivElement>(null)
@@ -74,6 +77,7 @@ export function Dialog({
         aria-modal="true"
         aria-labelledby={titleId}
         tabIndex={-1}
+        style={style}
         onKeyDown={onKeyDown}
       >
         <h2 id={titleId} className={hideTitle ? 'visually-hidden' : 'dialog-title'}>

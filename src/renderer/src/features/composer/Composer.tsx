@@ -13,7 +13,7 @@ import { smsSegments } from '../../lib/sms'
 import { useTimelinePages } from '../timeline/use-timeline-pages'
 import { fillCannedVariables, unfilledPlaceholders } from './canned'
 import { defaultSubject, invalidCc, parseCc, parseDuration } from './composer-fields'
-import { InsertPicker, type PickerOption } from './InsertPicker'
+import { InsertPicker, type CaretBox, type PickerOption } from './InsertPicker'
 import { defaultReplyChannel, replyChannels, type ReplyChannel, type ReplyChannelOption } from './reply-channels'
 import { chosenTemplate, TemplateFields } from './TemplateFields'
 
@@ -29,7 +29,9 @@ function SegmentCounter({ text }: { text: string }) {
 type Mode = 'reply' | 'note' | 'call'
 
 const CALL_OUTCOMES: CallOutcome[] = ['answered', 'missed', 'voicemail', 'failed']
-type Picker = 'canned' | 'mention' | null
+type PickerKind = 'canned' | 'mention'
+/** The picker open, and for a mention the caret it belongs to (viewport coordinates). */
+type Picker = { kind: PickerKind; caret: CaretBox | null } | null
 
 /** How long typing must pause before the draft is written to the cache. */
 const DRAFT_SAVE_DELAY_MS = 400
@@ -38,9 +40,16 @@ const DRAFT_SAVE_DELAY_MS = 400
 const OPEN_PICKER = 'threadline:open-picker'
 
 /** Asks the composer around the editor to open a picker: the event bubbles up to its form. */
-function openPicker(dom: HTMLElement, picker: Exclude<Picker, null>): boolean {
+function openPicker(dom: HTMLElement, picker: NonNullable<Picker>): boolean {
   dom.dispatchEvent(new CustomEvent(OPEN_PICKER, { detail: picker, bubbles: true }))
   return true
+}
+
+/** What the reply or note held while the agent writes call notes, so neither takes over the other. */
+interface SetAside {
+  mode: Mode
+  doc: JSONContent
+  text: string
 }
 
 const ComposerKeys = Extension.create({
@@ -58,11 +67,14 @@ const ComposerKeys = Extension.create({
         document.querySelector<HTMLElement>('.inbox-list')?.focus()
         return true
       },
-      'Mod-Shift-k': () => openPicker(this.editor.view.dom, 'canned'),
+      'Mod-Shift-k': () => openPicker(this.editor.view.dom, { kind: 'canned', caret: null }),
       // "/" at the start of a line opens the canned responses; anywhere else it is a slash.
-      '/': () => this.editor.state.selection.$from.parentOffset === 0 && openPicker(this.editor.view.dom, 'canned'),
+      '/': () => this.editor.state.selection.$from.parentOffset === 0 && openPicker(this.editor.view.dom, { kind: 'canned', caret: null }),
       // "@" mentions an agent in an internal note; in a reply to the customer it is just "@".
-      '@': () => this.editor.view.dom.classList.contains('is-note') && openPicker(this.editor.view.dom, 'mention'),
+      // The list opens where the name will go, as a mention list does in any editor.
+      '@': () =>
+        this.editor.view.dom.classList.contains('is-note') &&
+        openPicker(this.editor.view.dom, { kind: 'mention', caret: this.editor.view.coordsAtPos(this.editor.state.selection.from) }),
     }
   },
 })
@@ -161,6 +173,8 @@ export function Composer({
   const draftTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const pendingDraft = useRef<(() => void) | null>(null)
   const restored = useRef(false)
+  // Call notes are not the reply: whichever the agent is not writing waits here.
+  const setAside = useRef<SetAside | null>(null)
 
   const editor = useEditor({
     extensions: [StarterKit.configure({ heading: false, codeBlock: false, horizontalRule: false, link: { openOnClick: false } }), ComposerKeys],
@@ -179,6 +193,25 @@ export function Composer({
   useEffect(() => {
     editor?.setOptions({ editorProps: { attributes: editorAttributes(effectiveMode) } })
   }, [editor, effectiveMode])
+
+  /** Shows what the editor now holds in the placeholder, the send button and the SMS counter. */
+  function editorChanged(): void {
+    const text = editor?.getText({ blockSeparator: '\n' }) ?? ''
+    setEmpty(text.trim().length === 0)
+    setPlainText(text)
+  }
+
+  /** Changes mode; going into or out of a call swaps the editor's text with what was set aside. */
+  function switchMode(next: Mode): void {
+    if (editor && (effectiveMode === 'call') !== (next === 'call')) {
+      const current: SetAside = { mode: effectiveMode, doc: editor.getJSON(), text: editor.getText({ blockSeparator: '\n' }) }
+      editor.commands.setContent(setAside.current?.doc ?? '', { emitUpdate: false })
+      setAside.current = current
+      editorChanged()
+    }
+    setMode(next)
+    scheduleDraft({ mode: next })
+  }
 
   // Restores the draft once, then writes changes back; a pending write goes out on unmount
   // so switching conversations mid-sentence loses nothing.
@@ -216,8 +249,10 @@ export function Composer({
     const write = () => {
       pendingDraft.current = null
       draftTimer.current = null
-      const text = editor.getText({ blockSeparator: '\n' }).trim()
       const { mode: m, pickedChannel: c, subject: subj, ccText: cc, templateChoice: t } = draftState.current
+      // While a call is logged the draft stays the reply or note set aside; with none, the call notes are kept as a note.
+      const aside = m === 'call' && setAside.current?.text.trim() ? setAside.current : null
+      const text = (aside?.text ?? editor.getText({ blockSeparator: '\n' })).trim()
       const fields = {
         ...(c ? { channel: c } : {}),
         ...(subj !== null ? { subject: subj } : {}),
@@ -226,7 +261,8 @@ export function Composer({
       }
       const keep = text !== '' || subj !== null || cc.trim() !== '' || t !== null
       // A call being logged keeps its notes as a note draft.
-      const draft: ComposerDraft | null = keep ? { mode: m === 'call' ? 'note' : m, doc: editor.getJSON(), ...fields } : null
+      const draftMode = aside ? aside.mode : m
+      const draft: ComposerDraft | null = keep ? { mode: draftMode === 'call' ? 'note' : draftMode, doc: aside?.doc ?? editor.getJSON(), ...fields } : null
       void api.call('draft.save', { conversationId: conversation.id, draft })
     }
     pendingDraft.current = write
@@ -240,7 +276,7 @@ export function Composer({
   useEffect(() => {
     const element = form.current
     if (!element) return
-    const open = (e: Event) => setPicker((e as CustomEvent<Exclude<Picker, null>>).detail)
+    const open = (e: Event) => setPicker((e as CustomEvent<NonNullable<Picker>>).detail)
     element.addEventListener(OPEN_PICKER, open)
     return () => element.removeEventListener(OPEN_PICKER, open)
   }, [])
@@ -249,7 +285,7 @@ export function Composer({
     if (!handleRef) return
     handleRef.current = {
       focus: (next) => {
-        setMode(next)
+        switchMode(next)
         editor?.commands.focus('end')
       },
     }
@@ -260,6 +296,14 @@ export function Composer({
 
   function sent(): void {
     if (!editor) return
+    if (effectiveMode === 'call') {
+      // The reply or note set aside is still to be written: only the call is done.
+      editor.commands.clearContent(false)
+      editorChanged()
+      setCallDuration('')
+      scheduleDraft()
+      return
+    }
     editor.commands.clearContent(true)
     if (draftTimer.current) clearTimeout(draftTimer.current)
     pendingDraft.current = null
@@ -321,8 +365,13 @@ export function Composer({
 
   function insertMention(picked: PickerOption | null): void {
     setPicker(null)
+    if (!editor) return
     // Mentions are stored as plain "@Name" text; without a pick the "@" the agent typed stays.
-    editor?.chain().focus().insertContent(picked ? `@${picked.label} ` : '@').run()
+    // A text node keeps the space as typed, and none is added where one already follows.
+    const { from } = editor.state.selection
+    const spaceFollows = /^\s/.test(editor.state.doc.textBetween(from, Math.min(from + 1, editor.state.doc.content.size), '\n'))
+    const text = picked ? `@${picked.label}${spaceFollows ? '' : ' '}` : '@'
+    editor.chain().focus().insertContent({ type: 'text', text }).run()
   }
 
   return (
@@ -342,18 +391,18 @@ export function Composer({
           aria-selected={effectiveMode === 'reply'}
           className="composer-tab"
           disabled={!canReply}
-          onClick={() => setMode('reply')}
+          onClick={() => switchMode('reply')}
         >
           {starting ? 'New conversation' : 'Reply'}
           {canReply && channel ? ` by ${CHANNEL_LABELS[channel]}` : ''}
         </button>
-        <button type="button" role="tab" aria-selected={effectiveMode === 'note'} className="composer-tab" onClick={() => setMode('note')}>
+        <button type="button" role="tab" aria-selected={effectiveMode === 'note'} className="composer-tab" onClick={() => switchMode('note')}>
           Internal note
         </button>
-        <button type="button" role="tab" aria-selected={effectiveMode === 'call'} className="composer-tab" onClick={() => setMode('call')}>
+        <button type="button" role="tab" aria-selected={effectiveMode === 'call'} className="composer-tab" onClick={() => switchMode('call')}>
           Log call
         </button>
-        <button type="button" className="composer-tab composer-canned" onClick={() => setPicker('canned')} title="Canned responses (/ at line start, Ctrl+Shift+K)">
+        <button type="button" className="composer-tab composer-canned" onClick={() => setPicker({ kind: 'canned', caret: null })} title="Canned responses (/ at line start, Ctrl+Shift+K)">
           Canned…
         </button>
       </div>
@@ -370,8 +419,8 @@ export function Composer({
                 disabled={!o.enabled}
                 onChange={() => {
                   setPickedChannel(o.channel)
-                  setMode('reply')
-                  scheduleDraft({ mode: 'reply', pickedChannel: o.channel })
+                  scheduleDraft({ pickedChannel: o.channel })
+                  switchMode('reply')
                 }}
               />
               <ChannelIcon channel={o.channel} />
@@ -482,8 +531,10 @@ export function Composer({
           {effectiveMode === 'note' ? 'Add note' : effectiveMode === 'call' ? 'Log call' : 'Send'}
         </button>
       </div>
-      {picker === 'canned' && <InsertPicker title="Canned responses" options={cannedOptions} onPick={insertCanned} onClose={() => setPicker(null)} />}
-      {picker === 'mention' && <InsertPicker title="Mention an agent" options={agentOptions} onPick={insertMention} onClose={() => insertMention(null)} />}
+      {picker?.kind === 'canned' && <InsertPicker title="Canned responses" options={cannedOptions} onPick={insertCanned} onClose={() => setPicker(null)} />}
+      {picker?.kind === 'mention' && (
+        <InsertPicker title="Mention an agent" options={agentOptions} caret={picker.caret} onPick={insertMention} onClose={() => insertMention(null)} />
+      )}
     </form>
   )
 }

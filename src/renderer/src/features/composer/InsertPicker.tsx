@@ -1,10 +1,33 @@
-import { useMemo, useState } from 'react'
+import { useMemo, useState, type CSSProperties } from 'react'
 import { Dialog } from '../../lib/Dialog'
 
 export interface PickerOption {
   id: string
   label: string
   detail: string
+}
+
+/** Where the caret is on screen, as ProseMirror's coordsAtPos gives it. */
+export interface CaretBox {
+  left: number
+  top: number
+  bottom: number
+}
+
+/** Room kept between the caret and the list, and between the list and the window's edge. */
+const GAP = 6
+const ANCHORED_WIDTH = 320
+
+/**
+ * The list beside the caret: below it when there is room, otherwise above (the composer sits
+ * at the bottom of the window), and never past the window's edges.
+ */
+export function anchoredStyle(caret: CaretBox, viewport: { width: number; height: number }): CSSProperties {
+  const width = Math.min(ANCHORED_WIDTH, viewport.width - 2 * GAP)
+  const left = Math.max(GAP, Math.min(caret.left, viewport.width - width - GAP))
+  const below = caret.bottom < viewport.height / 2
+  const vertical = below ? { top: caret.bottom + GAP, maxHeight: viewport.height - caret.bottom - 2 * GAP } : { bottom: viewport.height - caret.top + GAP, maxHeight: caret.top - 2 * GAP }
+  return { position: 'fixed', left, width, ...vertical }
 }
 
 /**
@@ -15,12 +38,15 @@ export function InsertPicker({
   title,
   options,
   initialQuery = '',
+  caret = null,
   onPick,
   onClose,
 }: {
   title: string
   options: PickerOption[]
   initialQuery?: string
+  /** Opens beside this caret instead of in the middle of the window. */
+  caret?: CaretBox | null
   onPick(option: PickerOption): void
   onClose(): void
 }) {
@@ -33,7 +59,12 @@ export function InsertPicker({
   const current = shown[Math.min(active, shown.length - 1)]
 
   return (
-    <Dialog title={title} onClose={onClose} className="insert-picker">
+    <Dialog
+      title={title}
+      onClose={onClose}
+      className="insert-picker"
+      style={caret ? anchoredStyle(caret, { width: window.innerWidth, height: window.innerHeight }) : undefined}
+    >
       <input
         type="search"
         className="insert-picker-filter"

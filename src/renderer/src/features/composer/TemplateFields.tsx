@@ -1,5 +1,6 @@
 import { fillTemplate, type ApprovedTemplate } from '../../../../shared/inbox-settings'
 import type { TemplateDraft } from '../../../../shared/ipc'
+import { parameterContext } from './composer-fields'
 
 const keyOf = (t: { name: string; language: string }): string => JSON.stringify([t.name, t.language])
 
@@ -25,6 +26,7 @@ export function TemplateFields({
 }) {
   const picked = approved ? chosenTemplate(approved, choice) : null
   const parameters = picked ? Array.from({ length: picked.parameterCount }, (_, i) => choice?.parameters[i] ?? '') : []
+  const hints = picked ? parameters.map((_, i) => parameterContext(picked.body, i + 1) ?? undefined) : []
   return (
     <div className="composer-fields" role="group" aria-label="WhatsApp template">
       <span className="composer-hint">Outside the 24-hour window WhatsApp accepts only an approved template.</span>
@@ -59,10 +61,12 @@ export function TemplateFields({
           {picked &&
             parameters.map((value, i) => (
               <label key={i} className="composer-field">
-                <span>{`{{${i + 1}}}`}</span>
+                <span>{`Parameter ${i + 1} ({{${i + 1}}})`}</span>
                 <input
                   value={value}
-                  aria-label={`Parameter ${i + 1}`}
+                  // The words around the parameter say what it is for ("Hi {{1}}, your order…").
+                  placeholder={hints[i]}
+                  title={hints[i]}
                   maxLength={1024}
                   aria-invalid={value.trim() === ''}
                   onChange={(e) => onChange({ name: picked.name, language: picked.language, parameters: parameters.map((p, j) => (j === i ? e.target.value : p)) })}

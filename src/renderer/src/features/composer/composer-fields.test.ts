@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultSubject, invalidCc, parseCc, parseDuration } from './composer-fields'
+import { defaultSubject, invalidCc, parameterContext, parseCc, parseDuration } from './composer-fields'
 
 describe('composer fields', () => {
   it('defaults the subject to Re: the conversation subject, without stacking', () => {
@@ -23,5 +23,15 @@ describe('composer fields', () => {
     expect(parseDuration('1:75')).toBeNull()
     expect(parseDuration('abc')).toBeNull()
     expect(parseDuration('')).toBeNull()
+  })
+
+  it('shows a WhatsApp template parameter with the template text around it', () => {
+    const body = 'Hi {{1}}, your order {{2}} is on its way and should reach you within two working days.'
+    expect(parameterContext(body, 1)).toBe('Hi {{1}}, your order {{2}} is on its way and…')
+    expect(parameterContext(body, 2)).toBe('Hi {{1}}, your order {{2}} is on its way and should reach you…')
+    expect(parameterContext('Hi {{1}}, your order {{2}} is on its way.', 1)).toBe('Hi {{1}}, your order {{2}} is on its way.')
+    expect(parameterContext(`${'Thank you for shopping with us today, '.repeat(2)}{{1}}`, 1)).toBe('…Thank you for shopping with us today, {{1}}')
+    expect(parameterContext('Your code is {{1}}', 1)).toBe('Your code is {{1}}')
+    expect(parameterContext('No parameters here', 1)).toBeNull()
   })
 })
