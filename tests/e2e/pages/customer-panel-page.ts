@@ -30,8 +30,12 @@ export class CustomerPanelPage {
     await dialog.waitFor({ state: 'detached' })
   }
 
+  /** Asks to undo the merge and confirms in the dialog that follows. */
   async undoMerge(): Promise<void> {
     await this.root.getByTestId('merge-record').getByRole('button', { name: 'Undo merge' }).click()
+    const confirm = this.page.getByRole('dialog', { name: /^Undo the merge of/ })
+    await confirm.getByRole('button', { name: 'Undo merge' }).click()
+    await confirm.waitFor({ state: 'detached' })
   }
 
   mergeRecord(): Locator {

@@ -4,6 +4,7 @@ import type { ConsentKey, Customer, Identity, IdentityKind, UnverifiedReason } f
 import type { CustomerMergeItem, CustomerProfile } from '../../../../shared/ipc'
 import { useCustomer, useOutboxAction } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, fullTime } from '../../lib/format'
+import { Dialog } from '../../lib/Dialog'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import type { Selection } from '../inbox/InboxList'
 import { MergeDialog } from './MergeDialog'
@@ -296,6 +297,7 @@ function Related({ customer, onMerge }: { customer: Customer; onMerge(otherId: s
 
 function MergeRecord({ merge, customerIds }: { merge: CustomerMergeItem; customerIds: string[] }) {
   const unmerge = useCustomerAction('customer.unmerge', customerIds)
+  const [confirming, setConfirming] = useState(false)
   return (
     <div className="merge-record" data-testid="merge-record">
       <p>
@@ -304,11 +306,38 @@ function MergeRecord({ merge, customerIds }: { merge: CustomerMergeItem; custome
           ({merge.identities} identit{merge.identities === 1 ? 'y' : 'ies'}, {merge.conversations} conversation{merge.conversations === 1 ? '' : 's'}, {fullTime(merge.at)})
         </span>
       </p>
-      <button type="button" className="button button-small" disabled={unmerge.isPending} onClick={() => unmerge.mutate({ mergeId: merge.mergeId })}>
+      <button type="button" className="button button-small" disabled={unmerge.isPending} onClick={() => setConfirming(true)}>
         <Icon name="undo" size={14} />
         Undo merge
       </button>
       {unmerge.error && <p className="inline-error">{unmerge.error.message}</p>}
+      {/* Splitting a customer again moves conversations under agents' feet: asked once more, as the merge was. */}
+      {confirming && (
+        <Dialog title={`Undo the merge of ${merge.sourceName} into ${merge.targetName}?`} onClose={() => setConfirming(false)} className="merge-dialog">
+          <div className="merge-preview">
+            <p>
+              {merge.sourceName} becomes a customer of their own again, with the identities and conversations the merge moved (and
+              whatever has arrived in those conversations since). Changes made to {merge.targetName} after the merge stay.
+            </p>
+          </div>
+          <div className="dialog-actions">
+            <button type="button" className="button" onClick={() => setConfirming(false)} data-autofocus>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => {
+                setConfirming(false)
+                unmerge.mutate({ mergeId: merge.mergeId })
+              }}
+            >
+              <Icon name="undo" size={14} />
+              Undo merge
+            </button>
+          </div>
+        </Dialog>
+      )}
     </div>
   )
 }

@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'react'
-import type { Conversation, IdentityKind } from '../../../../shared/domain'
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import type { Conversation } from '../../../../shared/domain'
 import { useAssign, useCustomer, useMarkRead, useSession, useSetStatus, useUsers } from '../../api/queries'
-import { CHANNEL_LABELS, STATUS_LABELS, avatarHue, fullTime, initials, shortDate } from '../../lib/format'
-import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
+import { STATUS_LABELS, avatarHue, fullTime, initials } from '../../lib/format'
+import { ChannelIcon, Icon } from '../../lib/icons'
 import { ActionState, AssignDialog, LabelEditor, SnoozeDialog } from '../actions/ConversationActions'
 import type { ComposerHandle } from '../composer/Composer'
 import { LazyComposer } from '../composer/LazyComposer'
@@ -10,11 +10,10 @@ import { CustomerTyping } from '../presence/CustomerTyping'
 import { Presence } from '../presence/Presence'
 import { useRegisterCommands } from '../shortcuts/commands'
 import type { Selection } from '../inbox/InboxList'
-import { pickerConversations } from './conversation-picker'
+import { DetailsSlot, DetailsToggle } from '../layout/DetailsDrawer'
+import type { DetailsDrawer } from '../layout/use-details-drawer'
+import { pickerConversations, pickerLabels } from './conversation-picker'
 import { Timeline } from './Timeline'
-
-const IDENTITY_ICONS: Record<IdentityKind, IconName> = { email: 'email', phone: 'voice', whatsapp: 'whatsapp', chat: 'chat' }
-const IDENTITY_LABELS: Record<IdentityKind, string> = { email: 'Email', phone: 'Phone', whatsapp: 'WhatsApp', chat: 'Chat visitor' }
 
 /**
  * The conversation the header's actions work on: the one the agent opened, else the
@@ -27,7 +26,14 @@ function defaultConversation(conversations: Conversation[], opened: string): Con
   return clicked ?? byRecency.find((c) => c.channel !== 'voice') ?? byRecency[0]
 }
 
-export function CustomerPane({ selection }: { selection: Selection | null }) {
+interface PaneProps {
+  selection: Selection | null
+  /** The customer's details: a column beside the conversation, or a drawer over its timeline. */
+  panel: ReactNode
+  details: DetailsDrawer
+}
+
+export function CustomerPane({ selection, panel, details }: PaneProps) {
   if (!selection) {
     return (
       <section className="customer-pane customer-empty" aria-label="Customer timeline">
@@ -39,16 +45,17 @@ export function CustomerPane({ selection }: { selection: Selection | null }) {
     )
   }
   // Keyed by conversation so opening another one starts from its own state.
-  return <CustomerView key={selection.conversationId} selection={selection} />
+  return <CustomerView key={selection.conversationId} selection={selection} panel={panel} details={details} />
 }
 
-function CustomerView({ selection }: { selection: Selection }) {
+function CustomerView({ selection, panel, details }: PaneProps & { selection: Selection }) {
   const profile = useCustomer(selection.customerId)
   const session = useSession()
   const [chosenId, setChosenId] = useState<string | null>(null)
   const [dialog, setDialog] = useState<'assign' | 'snooze' | null>(null)
   const composer = useRef<ComposerHandle | null>(null)
   const conversations = useMemo(() => profile.data?.conversations ?? [], [profile.data])
+  const labels = useMemo(() => pickerLabels(conversations), [conversations])
   const conversation =
     conversations.find((c) => c.id === chosenId) ?? defaultConversation(conversations, selection.conversationId)
   const setStatus = useSetStatus(selection.customerId)
@@ -85,108 +92,115 @@ function CustomerView({ selection }: { selection: Selection }) {
       : 'Unassigned'
 
   return (
-    <section className="customer-pane" aria-label="Customer timeline">
+    <section className={`customer-pane${details.open ? ' details-open' : ''}`} aria-label="Customer timeline">
       <header className="customer-header">
-        <div className="customer-identity">
+        <div className="header-row">
           {customer && (
-            <span className="avatar avatar-lg" style={{ ['--hue' as string]: avatarHue(customer.id) }} aria-hidden="true">
+            <span className="avatar" style={{ ['--hue' as string]: avatarHue(customer.id) }} aria-hidden="true">
               {initials(customer.name)}
             </span>
           )}
-          <div>
-            <h2 className="customer-title">{customer?.name ?? '…'}</h2>
-            <p className="customer-addresses">
-              {profile.data?.identities.map((identity) => (
-                <span key={identity.id} className="identity" title={IDENTITY_LABELS[identity.kind]}>
-                  <Icon name={IDENTITY_ICONS[identity.kind]} size={12} />
-                  {identity.address}
-                </span>
-              ))}
-            </p>
-          </div>
-        </div>
-        {conversation && <Presence conversationId={conversation.id} />}
-        <CustomerTyping customerId={selection.customerId} />
-        {conversation && (
-          <div className="conversation-bar" role="toolbar" aria-label="Conversation actions">
+          <h2 className="customer-title" title={profile.data?.identities.map((i) => i.address).join('\n')}>
+            {customer?.name ?? '…'}
+          </h2>
+          {conversation && (
             <label className="conversation-picker">
               <span className="visually-hidden">Conversation</span>
               <ChannelIcon channel={conversation.channel} />
               <select value={conversation.id} onChange={(e) => setChosenId(e.target.value)} aria-label="Conversation to act on">
                 {pickerConversations(conversations, conversation.id).map((c) => (
                   <option key={c.id} value={c.id}>
-                    {CHANNEL_LABELS[c.channel]} · {c.subject ?? shortDate(c.lastMessageAt)}
-                    {c.status === 'resolved' ? '' : ` (${STATUS_LABELS[c.status].toLowerCase()})`}
+                    {labels.get(c.id)}
                   </option>
                 ))}
               </select>
             </label>
+          )}
+          {conversation && (
             <span className={`pill status-${conversation.status}`} data-testid="conversation-status">
               {STATUS_LABELS[conversation.status]}
             </span>
-            {conversation.status === 'snoozed' && conversation.snoozedUntil !== null && (
-              <span className="snoozed-until">until {fullTime(conversation.snoozedUntil)}</span>
-            )}
-            <button type="button" className="button" onClick={() => setDialog('assign')} aria-label={`Assignee: ${assigneeName}. Change`} aria-keyshortcuts="a">
-              <Icon name="user" />
-              {assigneeName}
-            </button>
-            {me && conversation.assigneeId !== me.id && (
+          )}
+          {conversation?.status === 'snoozed' && conversation.snoozedUntil !== null && (
+            <span className="snoozed-until">until {fullTime(conversation.snoozedUntil)}</span>
+          )}
+          <span className="header-aside">
+            {conversation && <Presence conversationId={conversation.id} />}
+            <CustomerTyping customerId={selection.customerId} />
+            <DetailsToggle details={details} />
+          </span>
+        </div>
+        {conversation && (
+          <div className="header-row">
+            <div className="conversation-bar" role="toolbar" aria-label="Conversation actions">
+              <button type="button" className="button" onClick={() => setDialog('assign')} aria-label={`Assignee: ${assigneeName}. Change`} aria-keyshortcuts="a">
+                <Icon name="user" />
+                {assigneeName}
+              </button>
+              {me && conversation.assigneeId !== me.id && (
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => assign.mutate({ conversationId: conversation.id, assigneeId: me.id })}
+                  disabled={assign.isPending}
+                >
+                  Assign to me
+                </button>
+              )}
+              {conversation.status !== 'resolved' && conversation.status !== 'snoozed' && (
+                <button type="button" className="button" onClick={() => setDialog('snooze')} aria-label="Snooze" aria-keyshortcuts="s" title="Snooze (S)">
+                  <Icon name="clock" />
+                  <span className="button-label">Snooze</span>
+                </button>
+              )}
               <button
                 type="button"
-                className="button"
-                onClick={() => assign.mutate({ conversationId: conversation.id, assigneeId: me.id })}
-                disabled={assign.isPending}
+                className="button button-quiet button-icon"
+                onClick={() => opened && markRead({ conversationId: opened.id, unread: true })}
+                aria-label="Mark unread"
+                title="Mark unread (U)"
+                aria-keyshortcuts="u"
               >
-                Assign to me
+                <Icon name="inbox" />
               </button>
-            )}
-            {conversation.status !== 'resolved' && conversation.status !== 'snoozed' && (
-              <button type="button" className="button" onClick={() => setDialog('snooze')} aria-keyshortcuts="s">
-                <Icon name="clock" />
-                Snooze
-              </button>
-            )}
-            <button
-              type="button"
-              className="button button-quiet button-icon"
-              onClick={() => opened && markRead({ conversationId: opened.id, unread: true })}
-              aria-label="Mark unread"
-              title="Mark unread (U)"
-              aria-keyshortcuts="u"
-            >
-              <Icon name="inbox" />
-            </button>
-            {conversation.status === 'resolved' || conversation.status === 'snoozed' ? (
-              <button type="button" className="button" onClick={reopen}>
-                <Icon name="reopen" />
-                Reopen
-              </button>
-            ) : (
-              <button type="button" className="button button-success" onClick={resolve} aria-keyshortcuts="e">
-                <Icon name="resolve" />
-                Resolve
-              </button>
-            )}
-            <ActionState conversationId={conversation.id} customerId={selection.customerId} />
+              {conversation.status === 'resolved' || conversation.status === 'snoozed' ? (
+                <button type="button" className="button" onClick={reopen}>
+                  <Icon name="reopen" />
+                  Reopen
+                </button>
+              ) : (
+                <button type="button" className="button button-success" onClick={resolve} aria-keyshortcuts="e" title="Resolve (E)">
+                  <Icon name="resolve" />
+                  Resolve
+                </button>
+              )}
+              <ActionState conversationId={conversation.id} customerId={selection.customerId} />
+            </div>
+            <LabelEditor conversation={conversation} />
           </div>
         )}
-        {conversation && <LabelEditor conversation={conversation} />}
       </header>
-      {actionError && (
-        <p className="inline-error" role="alert">
-          {actionError.message}
-        </p>
-      )}
-      {profile.isError && (
-        <p className="inline-error" role="alert">
-          Could not load this customer: {profile.error.message}
-        </p>
-      )}
-      <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} />
-      {conversation && (
-        <LazyComposer key={conversation.id} customerId={selection.customerId} conversation={conversation} handleRef={composer} />
-      )}
+      <div className="pane-alerts">
+        {actionError && (
+          <p className="inline-error" role="alert">
+            {actionError.message}
+          </p>
+        )}
+        {profile.isError && (
+          <p className="inline-error" role="alert">
+            Could not load this customer: {profile.error.message}
+          </p>
+        )}
+      </div>
+      <div className="pane-timeline">
+        <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} />
+      </div>
+      <div className="pane-composer">
+        {conversation && (
+          <LazyComposer key={conversation.id} customerId={selection.customerId} conversation={conversation} handleRef={composer} />
+        )}
+      </div>
+      <DetailsSlot details={details}>{panel}</DetailsSlot>
       {dialog === 'assign' && conversation && <AssignDialog conversation={conversation} me={me} onClose={() => setDialog(null)} />}
       {dialog === 'snooze' && conversation && (
         <SnoozeDialog

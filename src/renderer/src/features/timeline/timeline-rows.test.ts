@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Conversation, Message } from '../../../../shared/domain'
+import type { Conversation, Message, TimelineEvent } from '../../../../shared/domain'
 import type { TimelineItem } from '../../../../shared/ipc'
 import { timelineRows } from './timeline-rows'
 
@@ -27,5 +27,20 @@ describe('timelineRows', () => {
 
   it('names no conversation it does not know, rather than failing', () => {
     expect(timelineRows([msg('a', 'gone', 1)], [])[1]).toMatchObject({ type: 'thread', conversation: null })
+  })
+
+  it('shows a merge that moved several conversations as one line', () => {
+    const merged = (id: string, conversationId: string, mergeId: string): TimelineItem => ({
+      kind: 'event',
+      at: day(2, 12),
+      item: { id, conversationId, type: 'customer_merged', data: { mergeId } } as unknown as TimelineEvent,
+      outbox: null,
+    })
+    const rows = timelineRows(
+      [msg('a', 'email', day(2, 9)), merged('e1', 'email', 'merge-1'), merged('e2', 'sms', 'merge-1'), merged('e3', 'chat', 'merge-1'), merged('e4', 'sms', 'merge-2')],
+      [conv('email', 'email'), conv('sms', 'sms'), conv('chat', 'chat')],
+    )
+    expect(rows.filter((r) => r.type === 'item').map((r) => r.entry.item.id)).toEqual(['a', 'e1', 'e4'])
+    expect(rows.filter((r) => r.type === 'thread').map((r) => r.conversationId)).toEqual(['email', 'sms'])
   })
 })

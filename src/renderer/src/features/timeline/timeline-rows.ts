@@ -14,11 +14,28 @@ export type TimelineRow =
 
 export const itemKey = (entry: TimelineItem): string => `${entry.kind}:${entry.item.id}`
 
+/**
+ * The merge a "customers merged" event records. A merge writes one event into every
+ * conversation it moves, so each travels back with its conversation on an undo; the customer's
+ * timeline says it once.
+ */
+function mergeIdOf(entry: TimelineItem): string | null {
+  if (entry.kind !== 'event' || entry.item.type !== 'customer_merged') return null
+  const id = entry.item.data.mergeId
+  return typeof id === 'string' ? id : null
+}
+
 export function timelineRows(items: readonly TimelineItem[], conversations: readonly Conversation[]): TimelineRow[] {
   const byId = new Map(conversations.map((c) => [c.id, c]))
   const rows: TimelineRow[] = []
+  const mergesShown = new Set<string>()
   let previous: TimelineItem | undefined
   for (const entry of items) {
+    const mergeId = mergeIdOf(entry)
+    if (mergeId !== null) {
+      if (mergesShown.has(mergeId)) continue
+      mergesShown.add(mergeId)
+    }
     const newDay = !previous || dayKey(previous.at) !== dayKey(entry.at)
     if (newDay) rows.push({ type: 'day', key: `day:${dayKey(entry.at)}`, at: entry.at })
     if (newDay || previous?.item.conversationId !== entry.item.conversationId) {
