@@ -75,6 +75,16 @@ export const ServerConfig = z.object({
     .toUpperCase()
     .refine((c) => isSupportedCountry(c), { message: 'must be a two-letter country code, e.g. US or GB' })
     .default('US'),
+  /**
+   * A customer's message on another channel joins their unresolved conversation when it was
+   * active within this many hours ("switched from chat to SMS"); otherwise it starts its own.
+   */
+  channelSwitchWindowHours: z.coerce.number().min(0).max(24 * 365, 'must be at most a year (8760 hours)').default(72),
+  /**
+   * A customer writing again into a resolved conversation reopens it within this many hours of
+   * its last message; later, a new conversation starts, linked to the resolved one.
+   */
+  reopenWindowHours: z.coerce.number().min(0).max(24 * 365, 'must be at most a year (8760 hours)').default(168),
   /** `sandbox`: replies are accepted and reported delivered locally; `none`: they stay queued for an integration. */
   outbound: z.enum(['sandbox', 'none']).default('none'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -143,6 +153,8 @@ const ENV_KEYS = {
   THREADLINE_HOST: 'host',
   THREADLINE_PORT: 'port',
   THREADLINE_DEFAULT_COUNTRY: 'defaultCountry',
+  THREADLINE_CHANNEL_SWITCH_WINDOW_HOURS: 'channelSwitchWindowHours',
+  THREADLINE_REOPEN_WINDOW_HOURS: 'reopenWindowHours',
   THREADLINE_OUTBOUND: 'outbound',
   THREADLINE_LOG_LEVEL: 'logLevel',
   THREADLINE_PUBLIC_URL: 'publicUrl',

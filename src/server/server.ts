@@ -86,7 +86,8 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   const sanitizer = new HtmlSanitizer({ budgetMs: HTML_BUDGET_MS }, log)
   const metrics = new ServerMetrics()
   metrics.measureOutboundLag(async () => (await store.queuedOutbound(1))[0]?.message.sentAt ?? null)
-  const inbound = new InboundService(store, feed, cfg.defaultCountry, sanitizer, log, metrics)
+  const windows = { switchMs: cfg.channelSwitchWindowHours * 3_600_000, reopenMs: cfg.reopenWindowHours * 3_600_000 }
+  const inbound = new InboundService(store, feed, cfg.defaultCountry, windows, sanitizer, log, metrics)
   const dispatcher = new OutboundDispatcher(store, feed, connectors, log, metrics, (message) =>
     sendRefusal(store, cfg.messagingRules, message),
   )

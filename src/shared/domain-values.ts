@@ -7,6 +7,9 @@ export const CHANNELS = ['chat', 'email', 'sms', 'whatsapp', 'voice'] as const
 
 export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const
 
+/** Lowest first: sorting by priority puts urgent on top when read backwards. */
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
+
 /** Agents work their inboxes; supervisors also watch them (dead letters); admins also administer. See roles.ts. */
 export const ROLES = ['agent', 'supervisor', 'admin'] as const
 

@@ -1,12 +1,12 @@
 import { z } from 'zod'
-import { CHANNELS, CONVERSATION_STATUSES, ROLES } from './domain-values'
+import { CHANNELS, CONVERSATION_STATUSES, PRIORITIES, ROLES } from './domain-values'
 
 /**
  * Domain entities shared by the sync server, the client cache and the renderer.
  * Timestamps are epoch milliseconds: they sort and index cheaply in SQLite and PostgreSQL.
  */
 
-export { CHANNELS, CONVERSATION_STATUSES }
+export { CHANNELS, CONVERSATION_STATUSES, PRIORITIES }
 
 export const Channel = z.enum(CHANNELS)
 export type Channel = z.infer<typeof Channel>
@@ -16,6 +16,9 @@ export type IdentityKind = z.infer<typeof IdentityKind>
 
 export const ConversationStatus = z.enum(CONVERSATION_STATUSES)
 export type ConversationStatus = z.infer<typeof ConversationStatus>
+
+export const Priority = z.enum(PRIORITIES)
+export type Priority = z.infer<typeof Priority>
 
 export const Direction = z.enum(['inbound', 'outbound'])
 export type Direction = z.infer<typeof Direction>
@@ -108,19 +111,30 @@ export const Identity = z.object({
 })
 export type Identity = z.infer<typeof Identity>
 
+/**
+ * One matter of a customer's: it may hold messages and calls on several channels, as the
+ * customer moves from chat to SMS to email. What routes a later item of each channel into it
+ * (email thread, chat session, SMS or WhatsApp number and the inbox it uses) is kept per channel
+ * on the server (store: conversation threads).
+ */
 export const Conversation = z.object({
   id: Id,
   customerId: Id,
+  /** The channel the customer last used in it (where it started, until they switch). */
   channel: Channel,
+  /** The inbox it started in, which decides who may see it. */
   inbox: z.string(),
   subject: z.string().nullable(),
   status: ConversationStatus,
   snoozedUntil: Timestamp.nullable(),
   assigneeId: Id.nullable(),
   team: z.string().nullable(),
-  /** Channel-specific key that routes later inbound items into this conversation. */
+  /** The key that routed its first item, on the channel it started on. */
   threadKey: z.string(),
   labels: z.array(Label),
+  priority: Priority,
+  /** The resolved conversation this one continues: the customer came back after it could no longer be reopened. */
+  previousConversationId: Id.nullable(),
   lastMessageAt: Timestamp,
   /** When the customer last wrote and has not been answered since; null when answered. */
   waitingSince: Timestamp.nullable(),
@@ -186,6 +200,8 @@ export const Note = z.object({
   authorId: Id,
   authorName: z.string(),
   text: z.string(),
+  /** Users the note names with @, who see it in their Mentions. */
+  mentions: z.array(Id),
   createdAt: Timestamp,
 })
 export type Note = z.infer<typeof Note>
@@ -222,6 +238,11 @@ export const EventType = z.enum([
   'consent_superseded',
   /** Another customer is probably the same person; `data` names them and why (never merged silently). */
   'identity_suggested',
+  /** The customer wrote on another channel than before in this conversation: `data` is { from, to }. */
+  'channel_switched',
+  /** An agent moved messages or calls out of or into this conversation; `data` says which, where, and whether it was undone. */
+  'items_moved',
+  'priority_changed',
 ])
 export type EventType = z.infer<typeof EventType>
 

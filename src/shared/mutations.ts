@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CallOutcome, Channel, ConsentPurpose, ConversationStatus, Direction, Id, Label, OutboundTemplate, Timestamp } from './domain'
+import { CallOutcome, Channel, ConsentPurpose, ConversationStatus, Direction, Id, Label, OutboundTemplate, Priority, Timestamp } from './domain'
 
 /**
  * Agent actions. The client writes each to its outbox with a client mutation id before the
@@ -17,13 +17,18 @@ export const ReplyArgs = z.object({
   /** Send an approved template instead of free text (WhatsApp outside the 24-hour window). */
   template: OutboundTemplate.optional(),
   /**
-   * Starts a conversation on this channel: `conversationId` then names the new conversation
-   * (chosen by the client, like `messageId`) and `customerId` says whose it is.
+   * The channel to send on; by default the one the customer last used in the conversation. A
+   * conversation holds every channel: an SMS reply from a phone conversation stays in it. When
+   * `conversationId` is not taken yet, the reply starts that conversation (its id chosen by the
+   * client, like `messageId`) for `customerId`.
    */
   channel: Channel.optional(),
-  /** Required with `channel` (checked where the mutation applies: a refinement would stop `.omit` here). */
+  /** Required when the reply starts a conversation (checked where the mutation applies: a refinement would stop `.omit` here). */
   customerId: Id.optional(),
-  /** The new conversation's inbox; by default the customer's most recent inbox on the channel. */
+  /**
+   * The inbox to send from (the SMS number, the email address); by default the one this
+   * conversation last used on the channel, else the customer's most recent one on it.
+   */
   inbox: z.string().trim().min(1).max(200).optional(),
   /** Email only: the subject to send under (by default "Re: " and the conversation's subject). */
   subject: z.string().trim().min(1, 'the subject is empty').max(998).optional(),
@@ -34,6 +39,8 @@ export const NoteArgs = z.object({
   noteId: Id,
   conversationId: Id,
   text: z.string().trim().min(1, 'a note needs text').max(100_000),
+  /** Users named with @ in the text; each must be able to see the conversation. */
+  mentions: z.array(Id).max(50, 'a note can mention at most 50 people').default([]),
 })
 export const AssignArgs = z.object({
   conversationId: Id,
@@ -57,6 +64,31 @@ export const LabelArgs = z
     remove: z.array(Label).max(50).default([]),
   })
   .refine((a) => a.add.length + a.remove.length > 0, { message: 'add or remove at least one label' })
+export const SetPriorityArgs = z.object({
+  conversationId: Id,
+  priority: Priority,
+})
+/**
+ * Moves messages and calls of one conversation into another of the same customer's, or splits
+ * them out into a new one (`split`: `toConversationId` then names it, chosen by the client).
+ * `moveId` is chosen by the client too, so it can offer the undo at once.
+ */
+export const MoveItemsArgs = z
+  .object({
+    moveId: Id,
+    fromConversationId: Id,
+    toConversationId: Id,
+    split: z.boolean().default(false),
+    messageIds: z.array(Id).max(1000).default([]),
+    callIds: z.array(Id).max(1000).default([]),
+  })
+  .refine((a) => a.messageIds.length + a.callIds.length > 0, { message: 'choose at least one message or call to move' })
+  .refine((a) => a.fromConversationId !== a.toConversationId, {
+    message: 'the messages are already in that conversation',
+    path: ['toConversationId'],
+  })
+/** Moves back exactly what that move moved (what is still where it was put). */
+export const UndoMoveArgs = z.object({ moveId: Id })
 /** The agent's notes on a call record; replaces the previous notes. */
 export const CallNoteArgs = z.object({
   callId: Id,
@@ -110,6 +142,9 @@ export const MUTATION_ARGS = {
   assign: AssignArgs,
   setStatus: SetStatusArgs,
   label: LabelArgs,
+  setPriority: SetPriorityArgs,
+  moveItems: MoveItemsArgs,
+  undoMove: UndoMoveArgs,
   callNote: CallNoteArgs,
   logCall: LogCallArgs,
   customerLabel: CustomerLabelArgs,
@@ -135,5 +170,8 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({ id: z.number().int().positive(), name: z.literal('dismissSuggestion'), args: DismissSuggestionArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('verifyIdentity'), args: VerifyIdentityArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('logCall'), args: LogCallArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('setPriority'), args: SetPriorityArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('moveItems'), args: MoveItemsArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('undoMove'), args: UndoMoveArgs }),
 ])
 export type Mutation = z.output<typeof Mutation>

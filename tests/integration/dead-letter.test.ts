@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { connectorActor } from '../../src/shared/actors'
 import { HtmlSanitizer } from '../../src/server/ingest/html-sanitizer'
 import { InboundService } from '../../src/server/ingest/inbound-service'
+import { DEFAULT_MATTER_WINDOWS } from '../../src/server/ingest/threading'
 import { ServerMetrics } from '../../src/server/ops/metrics'
 import { startServer, type ServerConfig, type SyncServer } from '../../src/server/server'
 import { openSqliteStore } from '../../src/server/store/sqlite/sqlite-store'
@@ -222,7 +223,7 @@ describe('dead letters', () => {
     const warnings: object[] = []
     const log = { warn: (o: object) => warnings.push(o), error: () => {} }
     const sanitizer = new HtmlSanitizer({ budgetMs: 2_000 }, log)
-    const inbound = new InboundService(store, feed, 'US', sanitizer, log, new ServerMetrics())
+    const inbound = new InboundService(store, feed, 'US', DEFAULT_MATTER_WINDOWS, sanitizer, log, new ServerMetrics())
     const repair = breakMessageInserts(dbPath)
     try {
       const item = { channel: 'sms', inbox: 'sms-main', externalId: 'SMboom2', from: { kind: 'phone', address: '+12025550143' }, text: 'boom' }

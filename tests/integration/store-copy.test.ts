@@ -177,8 +177,9 @@ async function answers(store: Store): Promise<Record<string, unknown>> {
     out[`timeline sms ${customer.id}`] = await fullTimeline(store, customer.id, ['SMS'])
     out[`identities ${customer.id}`] = await store.identitiesOf(customer.id)
     out[`suggestions ${customer.id}`] = await store.customerSuggestions(customer.id)
+    out[`latest ${customer.id}`] = await store.latestUnresolvedConversation(customer.id)
     for (const channel of ['email', 'sms', 'whatsapp'] as const) {
-      out[`latest ${channel} ${customer.id}`] = await store.latestUnresolvedConversation(customer.id, channel, null)
+      out[`latest ${channel} ${customer.id}`] = await store.latestConversationOnChannel(customer.id, channel, null)
     }
   }
   return out
@@ -250,7 +251,7 @@ describe('store:copy from SQLite to PostgreSQL', () => {
       expect(letterId).toBe(maxLetter + 1)
       // The new SMS thread resumed by the customer's next message is the newest in row order too.
       const customer = (await store.searchCustomers({ query: 'After Copy', scope: null, limit: 1, offset: 0 }))[0]!
-      expect(await store.latestUnresolvedConversation(customer.id, 'sms', null)).not.toBeNull()
+      expect(await store.latestConversationOnChannel(customer.id, 'sms', null)).not.toBeNull()
     } finally {
       await store.close()
     }

@@ -43,6 +43,8 @@ export function conversation(id: string, customerId: string, over: Partial<Conve
     team: null,
     threadKey: `thread-${id}`,
     labels: [],
+    priority: 'normal',
+    previousConversationId: null,
     lastMessageAt: 1,
     waitingSince: null,
     createdAt: 1,
@@ -74,7 +76,7 @@ export function message(id: string, conv: Conversation, sentAt: number, over: Pa
 }
 
 export function note(id: string, conv: Conversation, createdAt: number, over: Partial<Note> = {}): Note {
-  return { id, conversationId: conv.id, customerId: conv.customerId, authorId: 'u1', authorName: 'Agent u1', text: `note ${id}`, createdAt, ...over }
+  return { id, conversationId: conv.id, customerId: conv.customerId, authorId: 'u1', authorName: 'Agent u1', text: `note ${id}`, mentions: [], createdAt, ...over }
 }
 
 /** Numbers upserts consecutively from `firstSeq`, as the server's change log would. */

@@ -149,7 +149,9 @@ export class OutboundDispatcher {
     const message = await this.store.getMessage(messageId)
     if (!message || message.deliveryStatus !== 'queued') return
     const conversation = await this.store.getConversation(message.conversationId)
-    const connector = this.connectorFor(message.channel, conversation?.inbox)
+    // A conversation holds several channels: the reply leaves from the inbox it last used on this one.
+    const thread = (await this.store.conversationThreads(message.conversationId)).find((t) => t.channel === message.channel)
+    const connector = this.connectorFor(message.channel, thread?.inbox ?? conversation?.inbox)
     if (!connector) return
     // What the send did to the message is the connector's doing.
     const commit = this.feed.as(connectorActor(connector.name))

@@ -7,6 +7,7 @@ import type { ChangeFeed } from '../sync/commit'
 import { secondsSince, type ServerMetrics } from '../ops/metrics'
 import type { HtmlSanitizer } from './html-sanitizer'
 import { ingestInbound, prepareInbound, type PreparedInbound } from './ingest'
+import type { MatterWindows } from './threading'
 
 /** Accepted, but processing failed: the item is kept in the dead-letter table and retried. */
 export class DeferredIngestError extends Error {
@@ -62,6 +63,7 @@ export class InboundService {
     private readonly store: Store,
     private readonly feed: ChangeFeed,
     private readonly defaultCountry: string,
+    private readonly windows: MatterWindows,
     private readonly sanitizer: HtmlSanitizer,
     private readonly log: InboundLogger,
     private readonly metrics: ServerMetrics,
@@ -106,7 +108,7 @@ export class InboundService {
     const group = this.waiting.splice(0, MAX_GROUP)
     if (this.waiting.length > 0) setImmediate(() => void this.flush())
     if (group.length === 0) return
-    const options = { defaultCountry: this.defaultCountry }
+    const options = { defaultCountry: this.defaultCountry, windows: this.windows }
     let outcomes: WriteOutcome<IngestResult>[]
     try {
       outcomes = await this.feed.commitEach(
@@ -173,7 +175,7 @@ export class InboundService {
         const item = await prepareInbound(letter.payload, this.sanitizer)
         // A letter older than actors cannot say who sent it; the retry says at least that it was one.
         const actor = letter.actor ?? systemActor('dead-letter-retry')
-        await ingestInbound(item, { commit: this.feed.as(actor), actor, defaultCountry: this.defaultCountry })
+        await ingestInbound(item, { commit: this.feed.as(actor), actor, defaultCountry: this.defaultCountry, windows: this.windows })
         await this.store.write((w) => w.deleteDeadLetter(letter.id))
         done++
       } catch (err) {

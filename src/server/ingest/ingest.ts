@@ -12,7 +12,7 @@ import type { StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { queueAutoReply } from './auto-reply'
 import type { HtmlSanitizer } from './html-sanitizer'
-import { threadInbound } from './threading'
+import { DEFAULT_MATTER_WINDOWS, threadInbound, type MatterWindows } from './threading'
 
 export interface IngestOptions {
   /** Bound to the actor that handed the item over (a connector or an integration). */
@@ -20,6 +20,8 @@ export interface IngestOptions {
   /** The same actor, named on the events the item causes (a consent change). */
   actor: Actor
   defaultCountry: string
+  /** How long conversations keep taking a customer's messages; the defaults when absent. */
+  windows?: MatterWindows
   now?: () => number
 }
 
@@ -65,14 +67,22 @@ const CALL_PROGRESS = { ringing: 0, 'in-progress': 1, completed: 2 } as const
 export async function ingestInbound(item: PreparedInbound, options: IngestOptions): Promise<IngestResult> {
   const now = (options.now ?? Date.now)()
   try {
-    return await options.commit((w) => ingestParsed(w, item, now, options.defaultCountry, options.actor))
+    const windows = options.windows ?? DEFAULT_MATTER_WINDOWS
+    return await options.commit((w) => ingestParsed(w, item, now, options.defaultCountry, windows, options.actor))
   } catch (err) {
     if (err instanceof InvalidAddressError) throw new BadRequestError(err.message, [{ path: err.path, message: err.message }])
     throw err
   }
 }
 
-async function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, defaultCountry: string, actor: Actor): Promise<IngestResult> {
+async function ingestParsed(
+  w: StoreWriter,
+  item: PreparedInbound,
+  now: number,
+  defaultCountry: string,
+  windows: MatterWindows,
+  actor: Actor,
+): Promise<IngestResult> {
   if (item.channel !== 'voice') {
     const original = await w.messageByExternalId(item.channel, item.externalId)
     if (original) {
@@ -122,13 +132,13 @@ async function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, 
   }
   for (const claim of resolution.proven) await w.put('identity', { ...claim, customerId: customer.id, unverified: null })
 
-  let decision = await threadInbound(item, customer.id, w)
+  let decision = await threadInbound(item, customer.id, sentAt, windows, w)
   if (decision.kind === 'call-update') {
     return updateCall(w, item, decision.call, decision.conversation, now)
   }
   // Thread headers are no proof either: a sender whose address is only claimed never writes into someone else's conversation.
   if (resolution.sender.unverified && decision.kind === 'existing' && decision.conversation.customerId !== customer.id) {
-    decision = { kind: 'new', threadKey: item.externalId }
+    decision = { kind: 'new', threadKey: item.externalId, previous: null }
   }
 
   let conversation: Conversation
@@ -145,6 +155,8 @@ async function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, 
       team: null,
       threadKey: decision.threadKey,
       labels: [],
+      priority: 'normal',
+      previousConversationId: decision.previous?.id ?? null,
       lastMessageAt: sentAt,
       waitingSince: waiting ? sentAt : null,
       createdAt: now,
@@ -152,9 +164,9 @@ async function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, 
     }
     await w.put('conversation', conversation)
   } else {
-    conversation = decision.conversation
-    await touchConversation(w, conversation, sentAt, waiting, now)
+    conversation = await touchConversation(w, decision.conversation, sentAt, waiting, now, item.channel)
   }
+  await w.putThread({ channel: item.channel, threadKey: decision.threadKey, conversationId: conversation.id, inbox: item.inbox, lastAt: sentAt })
   if (customer.lastActivityAt < sentAt) {
     await w.put('customer', { ...customer, lastActivityAt: Math.max(customer.lastActivityAt, sentAt), updatedAt: now })
   }
@@ -218,31 +230,35 @@ async function ingestParsed(w: StoreWriter, item: PreparedInbound, now: number, 
   return { customerId: customer.id, conversationId: conversation.id, itemId: message.id, duplicate: false }
 }
 
-/** New customer activity: later last-message time, waiting for an answer, reopened if it was closed. */
-async function touchConversation(w: StoreWriter, conversation: Conversation, sentAt: number, waiting: boolean, now: number): Promise<void> {
+/**
+ * New customer activity: later last-message time, waiting for an answer, reopened if it was
+ * closed, and — when they wrote on another channel than last time — a "switched" event, which
+ * the timeline shows and reports count.
+ */
+async function touchConversation(
+  w: StoreWriter,
+  conversation: Conversation,
+  sentAt: number,
+  waiting: boolean,
+  now: number,
+  channel: Conversation['channel'] = conversation.channel,
+): Promise<Conversation> {
   const reopen = conversation.status !== 'open'
   const updated: Conversation = {
     ...conversation,
+    channel,
     status: 'open',
     snoozedUntil: null,
-    subject: conversation.subject,
     lastMessageAt: Math.max(conversation.lastMessageAt, sentAt),
     waitingSince: waiting ? (conversation.waitingSince ?? sentAt) : conversation.waitingSince,
     updatedAt: now,
   }
   await w.put('conversation', updated)
-  if (reopen) {
-    const event: TimelineEvent = {
-      id: newId(),
-      conversationId: conversation.id,
-      customerId: conversation.customerId,
-      type: 'status_changed',
-      actorId: null,
-      data: { from: conversation.status, to: 'open', reason: 'customer_replied' },
-      createdAt: now,
-    }
-    await w.put('event', event)
-  }
+  const event = (type: TimelineEvent['type'], data: Record<string, unknown>): Promise<unknown> =>
+    w.put('event', { id: newId(), conversationId: conversation.id, customerId: conversation.customerId, type, actorId: null, data, createdAt: now })
+  if (channel !== conversation.channel) await event('channel_switched', { from: conversation.channel, to: channel })
+  if (reopen) await event('status_changed', { from: conversation.status, to: 'open', reason: 'customer_replied' })
+  return updated
 }
 
 /** A later webhook for a call already stored: fold it in, never moving the call backwards. */

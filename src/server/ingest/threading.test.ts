@@ -10,7 +10,7 @@ import type { Store } from '../store/store'
 import { ChangeFeed } from '../sync/commit'
 import { applyMutation } from '../sync/mutations'
 import { ingestInbound, prepareWithoutHtml } from './ingest'
-import { normalizeSubject, stripReplyPrefixes, threadInbound } from './threading'
+import { DEFAULT_MATTER_WINDOWS, normalizeSubject, stripReplyPrefixes, threadInbound, type ThreadingItem } from './threading'
 
 const TEST_ACTOR = systemActor('test')
 
@@ -29,6 +29,9 @@ afterEach(async () => {
 })
 
 const ingest = (item: InboundMessage) => ingestInbound(prepareWithoutHtml(item), { commit: feed.as(TEST_ACTOR), actor: TEST_ACTOR, defaultCountry: 'US' })
+const HOUR = 3_600_000
+/** Where the item would go now, with the default windows. */
+const decide = (item: ThreadingItem, customerId: string, at = Date.now()) => threadInbound(item, customerId, at, DEFAULT_MATTER_WINDOWS, store)
 const parse = (item: InboundMessage): ParsedInboundMessage => InboundSchema.parse(item)
 const ann = { kind: 'email' as const, address: 'ann@example.com', name: 'Ann' }
 
@@ -46,18 +49,19 @@ describe('threadInbound', () => {
   it('email: a reply joins the conversation holding the message it references', async () => {
     const first = await ingest({ channel: 'email', externalId: '<root@mail>', from: ann, subject: 'Order', text: 'Where is it?' })
     const reply = parse({ channel: 'email', externalId: '<r2@mail>', from: ann, text: 'Any news?', inReplyTo: '<root@mail>', references: ['<root@mail>'] })
-    const decision = await threadInbound(reply, first.customerId, store)
+    const decision = await decide(reply, first.customerId)
     expect(decision).toMatchObject({ kind: 'existing', conversation: { id: first.conversationId } })
   })
 
   it('email: a message referencing nothing known starts a thread keyed by its root Message-ID', async () => {
     const { customerId } = await ingest({ channel: 'email', externalId: '<a@mail>', from: ann, text: 'one' })
-    expect(await threadInbound(parse({ channel: 'email', externalId: '<b@mail>', from: ann, text: 'two' }), customerId, store)).toEqual({
+    expect(await decide(parse({ channel: 'email', externalId: '<b@mail>', from: ann, text: 'two' }), customerId)).toEqual({
       kind: 'new',
       threadKey: '<b@mail>',
+      previous: null,
     })
     const orphanReply = parse({ channel: 'email', externalId: '<c@mail>', from: ann, text: 'three', references: ['<lost-root@mail>', '<lost@mail>'] })
-    expect(await threadInbound(orphanReply, customerId, store)).toEqual({ kind: 'new', threadKey: '<lost-root@mail>' })
+    expect(await decide(orphanReply, customerId)).toEqual({ kind: 'new', threadKey: '<lost-root@mail>', previous: null })
   })
 
   it('email: a new message from the same customer without references is a new conversation', async () => {
@@ -104,25 +108,68 @@ describe('threadInbound', () => {
     expect((await ingest({ channel: 'chat', externalId: 'c2', from: visitor, text: 'still me', threadKey: 'session-1' })).conversationId).toBe(s1.conversationId)
     const s2 = await ingest({ channel: 'chat', externalId: 'c3', from: visitor, text: 'new tab', threadKey: 'session-2' })
     expect(s2.conversationId).not.toBe(s1.conversationId)
-    const keyless = await threadInbound(parse({ channel: 'chat', externalId: 'c4', from: visitor, text: '?' }), s1.customerId, store)
+    const keyless = await decide(parse({ channel: 'chat', externalId: 'c4', from: visitor, text: '?' }), s1.customerId)
     expect(keyless).toMatchObject({ kind: 'existing', conversation: { id: s2.conversationId } })
   })
 
-  it('sms/whatsapp: continue the latest unresolved conversation on that channel and inbox, else start one', async () => {
+  it('sms/whatsapp: continue the conversation that last used the number, reopen it while recent, and start one after', async () => {
     const phone = { kind: 'phone' as const, address: '+14155552671' }
-    const a = await ingest({ channel: 'sms', inbox: '+18005550100', externalId: 'SM1', from: phone, text: 'hi' })
-    expect((await ingest({ channel: 'sms', inbox: '+18005550100', externalId: 'SM2', from: phone, text: 'again' })).conversationId).toBe(a.conversationId)
-    // Another inbox, another channel: separate conversations, same customer.
-    const otherInbox = await ingest({ channel: 'sms', inbox: '+18005550199', externalId: 'SM3', from: phone, text: 'hi' })
-    const wa = await ingest({ channel: 'whatsapp', inbox: '+18005550100', externalId: 'wamid.1', from: { kind: 'whatsapp', address: '14155552671' }, text: 'hi' })
-    expect(new Set([a.conversationId, otherInbox.conversationId, wa.conversationId]).size).toBe(3)
-    expect(wa.customerId).toBe(a.customerId)
+    const t0 = Date.UTC(2026, 0, 5, 9)
+    const a = await ingest({ channel: 'sms', inbox: '+18005550100', externalId: 'SM1', from: phone, text: 'hi', sentAt: t0 })
+    expect((await ingest({ channel: 'sms', inbox: '+18005550100', externalId: 'SM2', from: phone, text: 'again', sentAt: t0 + HOUR })).conversationId).toBe(a.conversationId)
+    // WhatsApp an hour later is the same matter.
+    const wa = await ingest({ channel: 'whatsapp', inbox: '+18005550100', externalId: 'wamid.1', from: { kind: 'whatsapp', address: '14155552671' }, text: 'hi', sentAt: t0 + 2 * HOUR })
+    expect(wa.conversationId).toBe(a.conversationId)
     await resolve(a.conversationId)
-    const afterResolve = await threadInbound(parse({ channel: 'sms', inbox: '+18005550100', externalId: 'SM4', from: phone, text: 'new issue' }), a.customerId, store)
-    expect(afterResolve.kind).toBe('new')
+    const sms = (text: string, at: number, id: string) => parse({ channel: 'sms', inbox: '+18005550100', externalId: id, from: phone, text, sentAt: at })
+    // Resolved: a day later it reopens; two weeks later a new conversation continues it.
+    expect(await decide(sms('one more thing', t0 + 26 * HOUR, 'SM4'), a.customerId, t0 + 26 * HOUR)).toMatchObject({ kind: 'existing', conversation: { id: a.conversationId } })
+    expect(await decide(sms('new issue', t0 + 14 * 24 * HOUR, 'SM5'), a.customerId, t0 + 14 * 24 * HOUR)).toMatchObject({
+      kind: 'new',
+      previous: { id: a.conversationId },
+    })
+    const later = await ingest({ channel: 'sms', inbox: '+18005550100', externalId: 'SM5', from: phone, text: 'new issue', sentAt: t0 + 14 * 24 * HOUR })
+    expect(await store.getConversation(later.conversationId)).toMatchObject({ status: 'open', previousConversationId: a.conversationId })
+    expect(await store.getConversation(a.conversationId)).toMatchObject({ status: 'resolved' })
   })
 
-  it('voice: each call is its own conversation; a lifecycle update of the same call updates it', async () => {
+  it('a message on another channel joins the open conversation active within the window, with a "switched" event', async () => {
+    const t0 = Date.UTC(2026, 0, 5, 9)
+    const visitor = { kind: 'chat' as const, address: 'visitor-7' }
+    const chat = await ingest({
+      channel: 'chat', externalId: 'ch1', from: visitor, text: 'my parcel is late', threadKey: 'session-7', sentAt: t0,
+      alsoKnownAs: [{ kind: 'phone', address: '+14155550123' }],
+    })
+    const sms = await ingest({ channel: 'sms', inbox: 'SMS', externalId: 'SMx', from: { kind: 'phone', address: '+14155550123' }, text: 'texting instead', sentAt: t0 + 5 * HOUR })
+    expect(sms).toMatchObject({ customerId: chat.customerId, conversationId: chat.conversationId })
+    expect(await store.getConversation(chat.conversationId)).toMatchObject({ channel: 'sms', status: 'open' })
+    const events = (await store.conversationItems(chat.conversationId)).events
+    expect(events.map((e) => [e.type, e.data])).toContainEqual(['channel_switched', { from: 'chat', to: 'sms' }])
+    // The SMS number now routes here; four days after the last message, another channel starts its own conversation.
+    expect((await store.latestConversationOnChannel(chat.customerId, 'sms', 'SMS'))?.id).toBe(chat.conversationId)
+    const late = await decide(parse({ channel: 'whatsapp', inbox: 'WA', externalId: 'w9', from: { kind: 'whatsapp', address: '+14155550123' }, text: 'hi' }), chat.customerId, t0 + 5 * HOUR + 73 * HOUR)
+    expect(late).toMatchObject({ kind: 'new', previous: null })
+  })
+
+  it('an SMS reply from a phone conversation stays in it, and the customer’s SMS answer joins it', async () => {
+    const caller = { kind: 'phone' as const, address: '+14155552671' }
+    const old = await ingest({ channel: 'sms', inbox: 'SMS', externalId: 'SM-old', from: caller, text: 'old question', sentAt: Date.now() - 30 * 24 * HOUR })
+    await resolve(old.conversationId)
+    const call = await ingest({ channel: 'voice', inbox: 'Phone', externalId: 'CA9', from: caller, call: { status: 'completed', outcome: 'missed' } })
+    expect(call.conversationId).not.toBe(old.conversationId)
+    const agent = (await store.getUser('agent-1'))!
+    const sent = await applyMutation(feed.as(userActor(agent.id)), agent, {
+      name: 'reply',
+      args: { messageId: 'r1', conversationId: call.conversationId, channel: 'sms', text: 'Sorry we missed you — how can we help?' },
+    })
+    expect(sent.outcome).toBe('applied')
+    expect(await store.getMessage('r1')).toMatchObject({ conversationId: call.conversationId, channel: 'sms' })
+    expect(await store.getConversation(old.conversationId)).toMatchObject({ status: 'resolved' })
+    const answer = await ingest({ channel: 'sms', inbox: 'SMS', externalId: 'SM-new', from: caller, text: 'my invoice is wrong' })
+    expect(answer.conversationId).toBe(call.conversationId)
+  })
+
+  it('voice: a lifecycle update of a stored call updates it; a second call joins the open matter', async () => {
     const caller = { kind: 'phone' as const, address: '+14155552671' }
     const ringing = await ingest({ channel: 'voice', externalId: 'CA1', from: caller, call: { status: 'ringing' } })
     const done = await ingest({ channel: 'voice', externalId: 'CA1', from: caller, call: { status: 'completed', outcome: 'answered', durationSeconds: 95 } })
@@ -132,7 +179,8 @@ describe('threadInbound', () => {
     expect((await ingest({ channel: 'voice', externalId: 'CA1', from: caller, call: { status: 'ringing' } })).duplicate).toBe(true)
     expect((await store.getCall(ringing.itemId))?.status).toBe('completed')
     const second = await ingest({ channel: 'voice', externalId: 'CA2', from: caller, call: { status: 'ringing' } })
-    expect(second.conversationId).not.toBe(ringing.conversationId)
+    expect(second.conversationId).toBe(ringing.conversationId)
+    expect(second.itemId).not.toBe(ringing.itemId)
   })
 
   it('a new inbound threaded into a resolved conversation reopens it and records why', async () => {

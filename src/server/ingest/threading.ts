@@ -8,6 +8,8 @@ export type ThreadingLookup = Pick<
   | 'conversationByMessageExternalId'
   | 'conversationByThreadKey'
   | 'latestUnresolvedConversation'
+  | 'latestConversationOnChannel'
+  | 'conversationThreads'
   | 'callByExternalId'
   | 'getConversation'
   | 'listConversations'
@@ -16,56 +18,126 @@ export type ThreadingLookup = Pick<
 /** What of an inbound item decides its conversation. */
 export type ThreadingItem = Pick<ParsedInboundMessage, 'channel' | 'inbox' | 'externalId' | 'subject' | 'inReplyTo' | 'references' | 'threadKey'>
 
+/** How long a conversation keeps taking a customer's messages, in milliseconds (server config, in hours there). */
+export interface MatterWindows {
+  /** A message on another channel joins the customer's unresolved conversation when it was active this recently. */
+  switchMs: number
+  /** A message for a resolved conversation reopens it within this long of its last activity; later, a new one starts, linked to it. */
+  reopenMs: number
+}
+
+const HOUR = 60 * 60 * 1000
+export const DEFAULT_MATTER_WINDOWS: MatterWindows = { switchMs: 72 * HOUR, reopenMs: 7 * 24 * HOUR }
+
 export type ThreadDecision =
-  | { kind: 'existing'; conversation: Conversation }
-  | { kind: 'new'; threadKey: string }
+  /** Joins this conversation (reopening it when resolved); `threadKey` routes the channel's later items to it. */
+  | { kind: 'existing'; conversation: Conversation; threadKey: string }
+  /** Starts a conversation, continuing `previous` when the customer came back to one too old to reopen. */
+  | { kind: 'new'; threadKey: string; previous: Conversation | null }
   /** A lifecycle update of a call already stored: update that call, in its conversation. */
   | { kind: 'call-update'; conversation: Conversation; call: Call }
 
 /**
- * Picks the conversation an inbound item belongs to. Pure: reads through `lookup`, writes
- * nothing, so every channel's rule is unit-tested on plain data.
+ * The key that routes an item's later siblings: an email thread's root, a chat session, or —
+ * for SMS and WhatsApp, which have no threads — the customer's number in the inbox, which
+ * routes to one conversation at a time (the one that last used it).
  */
-export async function threadInbound(item: ThreadingItem, customerId: string, lookup: ThreadingLookup): Promise<ThreadDecision> {
-  const existing = (conversation: Conversation | null): ThreadDecision | null =>
-    conversation ? { kind: 'existing', conversation } : null
-
+export function threadKeyOf(item: ThreadingItem, customerId: string): string {
   switch (item.channel) {
-    case 'email': {
-      const referenced = [item.inReplyTo, ...item.references].filter((id): id is string => !!id)
-      const root = item.references[0] ?? item.inReplyTo ?? item.externalId
-      return (
-        existing(await lookup.conversationByMessageExternalId('email', referenced)) ??
-        // A reply whose parent we never stored may still name the thread's root.
-        (referenced.length > 0 ? existing(await lookup.conversationByThreadKey('email', root)) : null) ??
-        existing(await emailConversationBySubject(item, referenced.length > 0, customerId, lookup)) ?? {
-          kind: 'new',
-          threadKey: root,
-        }
-      )
-    }
-    case 'chat': {
-      if (item.threadKey) {
-        return existing(await lookup.conversationByThreadKey('chat', item.threadKey)) ?? { kind: 'new', threadKey: item.threadKey }
-      }
-      return existing(await lookup.latestUnresolvedConversation(customerId, 'chat', null)) ?? {
-        kind: 'new',
-        threadKey: item.externalId,
-      }
-    }
+    case 'email':
+      return item.references[0] ?? item.inReplyTo ?? item.externalId
+    case 'chat':
+      return item.threadKey ?? item.externalId
     case 'sms':
     case 'whatsapp':
-      return existing(await lookup.latestUnresolvedConversation(customerId, item.channel, item.inbox)) ?? {
-        kind: 'new',
-        threadKey: `${item.channel}:${item.inbox}:${customerId}:${item.externalId}`,
-      }
-    case 'voice': {
-      const call = await lookup.callByExternalId(item.externalId)
-      const conversation = call ? await lookup.getConversation(call.conversationId) : null
-      if (call && conversation) return { kind: 'call-update', conversation, call }
-      return { kind: 'new', threadKey: item.externalId }
-    }
+      return streamKey(item.channel, item.inbox, customerId)
+    case 'voice':
+      return item.externalId
   }
+}
+
+export const streamKey = (channel: 'sms' | 'whatsapp', inbox: string, customerId: string): string => `${channel}:${inbox}:${customerId}`
+
+/** Email threads and keyed chat sessions: a new one is a new matter, even for a customer with one open. */
+const startsThreads = (item: ThreadingItem): boolean => item.channel === 'email' || (item.channel === 'chat' && !!item.threadKey)
+
+/**
+ * Picks the conversation an inbound item belongs to — the customer's matter, across channels.
+ * Pure: reads through `lookup`, writes nothing, so every rule is unit-tested on plain data.
+ *  1. What the channel names (an email's thread headers, a chat session) wins while that
+ *     conversation is unresolved, or resolved within the reopen window.
+ *  2. Otherwise the customer's current matter: the most recently active of their unresolved
+ *     conversation holding this channel (SMS, WhatsApp, chat) and their unresolved conversation
+ *     active within the switch window — unless the item starts a new thread on a channel that
+ *     conversation already threads (a second email subject is a second matter).
+ *  3. Otherwise a resolved conversation of the channel within the reopen window reopens.
+ *  4. Otherwise a new conversation, linked to the resolved one the customer came back to.
+ */
+export async function threadInbound(
+  item: ThreadingItem,
+  customerId: string,
+  at: number,
+  windows: MatterWindows,
+  lookup: ThreadingLookup,
+): Promise<ThreadDecision> {
+  const threadKey = threadKeyOf(item, customerId)
+  const join = (conversation: Conversation): ThreadDecision => ({ kind: 'existing', conversation, threadKey })
+  const within = (c: Conversation, ms: number): boolean => at - c.lastMessageAt <= ms
+  const unresolved = (c: Conversation): boolean => c.status !== 'resolved'
+
+  if (item.channel === 'voice') {
+    const call = await lookup.callByExternalId(item.externalId)
+    const conversation = call ? await lookup.getConversation(call.conversationId) : null
+    if (call && conversation) return { kind: 'call-update', conversation, call }
+  }
+
+  const named = await namedConversation(item, customerId, lookup)
+  if (named && (unresolved(named) || within(named, windows.reopenMs))) return join(named)
+  const holding = named ? null : await conversationHoldingChannel(item, customerId, lookup)
+
+  const candidates: Conversation[] = []
+  if (holding && unresolved(holding)) candidates.push(holding)
+  const current = await lookup.latestUnresolvedConversation(customerId)
+  if (current && within(current, windows.switchMs) && !(startsThreads(item) && (await threadsChannel(current, item, lookup)))) {
+    candidates.push(current)
+  }
+  const latest = candidates.sort((a, b) => b.lastMessageAt - a.lastMessageAt)[0]
+  if (latest) return join(latest)
+
+  if (holding && within(holding, windows.reopenMs)) return join(holding)
+  return { kind: 'new', threadKey, previous: named ?? holding }
+}
+
+/** The conversation the item's own headers or session name, if any. */
+async function namedConversation(item: ThreadingItem, customerId: string, lookup: ThreadingLookup): Promise<Conversation | null> {
+  if (item.channel === 'email') {
+    const referenced = [item.inReplyTo, ...item.references].filter((id): id is string => !!id)
+    return (
+      (await lookup.conversationByMessageExternalId('email', referenced)) ??
+      // A reply whose parent we never stored may still name the thread's root.
+      (referenced.length > 0 ? await lookup.conversationByThreadKey('email', threadKeyOf(item, customerId)) : null) ??
+      (await emailConversationBySubject(item, referenced.length > 0, customerId, lookup))
+    )
+  }
+  if (item.channel === 'chat' && item.threadKey) return lookup.conversationByThreadKey('chat', item.threadKey)
+  return null
+}
+
+/** For channels without threads: the customer's latest conversation that has used the channel (in this inbox). */
+async function conversationHoldingChannel(item: ThreadingItem, customerId: string, lookup: ThreadingLookup): Promise<Conversation | null> {
+  switch (item.channel) {
+    case 'sms':
+    case 'whatsapp':
+      return lookup.latestConversationOnChannel(customerId, item.channel, item.inbox)
+    case 'chat':
+      return item.threadKey ? null : lookup.latestConversationOnChannel(customerId, 'chat', null)
+    default:
+      return null
+  }
+}
+
+async function threadsChannel(conversation: Conversation, item: ThreadingItem, lookup: ThreadingLookup): Promise<boolean> {
+  return (await lookup.conversationThreads(conversation.id)).some((t) => t.channel === item.channel)
 }
 
 // Re:, Fwd:, Fw: and their common translations (AW/WG German, SV Nordic, Antw Dutch, Rif Italian,

@@ -27,6 +27,7 @@ export const COPIED_TABLES = [
   'customers',
   'identities',
   'conversations',
+  'conversation_threads',
   'messages',
   'notes',
   'calls',

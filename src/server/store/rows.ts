@@ -1,5 +1,5 @@
 import { ENTITY_SCHEMAS, type EntityName, type EntityTypes } from '../../shared/domain'
-import type { StoredApiToken } from './store'
+import type { ConversationThread, StoredApiToken } from './store'
 
 /**
  * How each entity maps onto its table, in every engine: one column per field (snake_case), with
@@ -23,7 +23,7 @@ export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
   identity: [],
   conversation: ['labels'],
   message: ['attachments', 'template', 'cc'],
-  note: [],
+  note: ['mentions'],
   call: [],
   event: ['data'],
 }
@@ -88,4 +88,21 @@ export const apiTokenOf = (r: ApiTokenRow): StoredApiToken => ({
   label: r.label,
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at,
+})
+
+/** A `conversation_threads` row as both engines return it. */
+export interface ThreadRow {
+  channel: ConversationThread['channel']
+  thread_key: string
+  conversation_id: string
+  inbox: string
+  last_at: number
+}
+
+export const threadOf = (r: ThreadRow): ConversationThread => ({
+  channel: r.channel,
+  threadKey: r.thread_key,
+  conversationId: r.conversation_id,
+  inbox: r.inbox,
+  lastAt: Number(r.last_at),
 })

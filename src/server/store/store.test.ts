@@ -63,6 +63,8 @@ const conversation = (id: string, customerId: string, inbox: string, over: Parti
   team: null,
   threadKey: `thread-${id}`,
   labels: [],
+  priority: 'normal',
+  previousConversationId: null,
   lastMessageAt: 1,
   waitingSince: null,
   createdAt: 1,
@@ -97,6 +99,7 @@ const note = (id: string, conv: Conversation, over: Partial<Note> = {}): Note =>
   authorId: 'u1',
   authorName: 'Agent',
   text: `note ${id}`,
+  mentions: [],
   createdAt: 1,
   ...over,
 })
@@ -248,6 +251,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
         await w.put('customer', customer('c1', { name: 'Fresh Person', lastActivityAt: T }))
         await w.put('identity', identity('i1', 'c1', 'email', 'fresh@x.test'))
         await w.put('conversation', conv)
+        await w.putThread({ channel: 'email', threadKey: 'thread-conv1', conversationId: conv.id, inbox: 'A', lastAt: T })
         await w.put('message', message('m1', conv, { externalId: 'ext-1' }))
         await w.setConnectorState('imap', 'inbox', { uid: 3 })
         await w.addDeadLetter('inbound', 'A', {}, 'failed', 1)
@@ -255,7 +259,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
           search: ids(await w.searchCustomers({ query: 'fresh', scope: ['A'], limit: 10, offset: 0 })),
           identity: (await w.findIdentity('email', 'fresh@x.test'))?.id,
           conversations: ids((await w.listConversations({ scope: ['A'], limit: 10 })).items),
-          latest: (await w.latestUnresolvedConversation('c1', 'email', 'A'))?.id,
+          latest: (await w.latestUnresolvedConversation('c1'))?.id,
           thread: (await w.conversationByThreadKey('email', 'thread-conv1'))?.id,
           message: (await w.messageByExternalId('email', 'ext-1'))?.id,
           timeline: entryIds((await w.timeline('c1', ['A'], 10)).items),
@@ -650,8 +654,11 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(await store.getCall('nope')).toBeNull()
       expect(await store.callByExternalId('nope')).toBeNull()
       expect(await store.conversationByThreadKey('email', 'nope')).toBeNull()
+      expect(await store.getEvent('nope')).toBeNull()
+      expect(await store.conversationThreads('nope')).toEqual([])
+      expect(await store.latestConversationOnChannel('nope', 'sms', null)).toBeNull()
       expect(await store.conversationByMessageExternalId('email', ['nope'])).toBeNull()
-      expect(await store.latestUnresolvedConversation('nope', 'email', null)).toBeNull()
+      expect(await store.latestUnresolvedConversation('nope')).toBeNull()
       expect(await store.apiTokenByHash('nope')).toBeNull()
       expect(await store.getApiToken('nope')).toBeNull()
       expect(await store.integrationByTokenHash('nope')).toBeNull()
@@ -977,19 +984,6 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       await expect(store.timeline('alice', null, 2, foreignCursor)).rejects.toThrow(InvalidCursorError)
     })
 
-    it('finds a conversation by thread key, the newest of several', async () => {
-      await seed(
-        store,
-        ['customer', customer('alice')],
-        ['conversation', conversation('old', 'alice', 'A', { channel: 'sms', threadKey: '+15550001', createdAt: T })],
-        ['conversation', conversation('new', 'alice', 'A', { channel: 'sms', threadKey: '+15550001', createdAt: T + 5 })],
-        ['conversation', conversation('other', 'alice', 'A', { channel: 'whatsapp', threadKey: '+15550001', createdAt: T + 9 })],
-      )
-      expect((await store.conversationByThreadKey('sms', '+15550001'))?.id).toBe('new')
-      expect((await store.conversationByThreadKey('whatsapp', '+15550001'))?.id).toBe('other')
-      expect(await store.conversationByThreadKey('email', '+15550001')).toBeNull()
-    })
-
     it('finds the conversation of the newest message among several external ids', async () => {
       await seed(
         store,
@@ -1010,7 +1004,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(await store.conversationByMessageExternalId('email', [])).toBeNull()
     })
 
-    it('finds a customer’s latest unresolved conversation on a channel, in an inbox or any', async () => {
+    it('finds a customer’s latest unresolved conversation, of any channel', async () => {
       await seed(
         store,
         ['customer', customer('alice')],
@@ -1019,21 +1013,47 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
         ['conversation', conversation('older', 'alice', 'A', { lastMessageAt: T + 1 })],
         ['conversation', conversation('in-b', 'alice', 'B', { status: 'pending', lastMessageAt: T + 5 })],
         ['conversation', conversation('sms', 'alice', 'A', { channel: 'sms', lastMessageAt: T + 8 })],
-        ['conversation', conversation('bobs', 'bob', 'A', { lastMessageAt: T + 7 })],
+        ['conversation', conversation('bobs', 'bob', 'A', { lastMessageAt: T + 10 })],
       )
-      expect((await store.latestUnresolvedConversation('alice', 'email', null))?.id).toBe('in-b')
-      expect((await store.latestUnresolvedConversation('alice', 'email', 'A'))?.id).toBe('older')
-      expect(await store.latestUnresolvedConversation('alice', 'sms', 'B')).toBeNull()
-      expect(await store.latestUnresolvedConversation('alice', 'chat', null)).toBeNull()
+      expect((await store.latestUnresolvedConversation('alice'))?.id).toBe('sms')
+      expect(await store.latestUnresolvedConversation('carol')).toBeNull()
+    })
+
+    it('routes a thread key to the conversation that took it last, and finds the latest conversation holding a channel', async () => {
+      await seed(
+        store,
+        ['customer', customer('alice')],
+        ['conversation', conversation('old', 'alice', 'A', { status: 'resolved', lastMessageAt: T + 1 })],
+        ['conversation', conversation('new', 'alice', 'A', { channel: 'chat', lastMessageAt: T + 5 })],
+        ['conversation', conversation('mail', 'alice', 'B', { lastMessageAt: T + 9 })],
+      )
+      await store.write(async (w) => {
+        await w.putThread({ channel: 'sms', threadKey: 'sms:A:alice', conversationId: 'old', inbox: 'SMS 1', lastAt: T + 1 })
+        await w.putThread({ channel: 'sms', threadKey: 'sms:B:alice', conversationId: 'old', inbox: 'SMS 2', lastAt: T + 1 })
+        await w.putThread({ channel: 'email', threadKey: '<root@x>', conversationId: 'mail', inbox: 'B', lastAt: T + 9 })
+      }, ACTOR)
+      expect((await store.latestConversationOnChannel('alice', 'sms', null))?.id).toBe('old')
+      expect((await store.conversationByThreadKey('sms', 'sms:A:alice'))?.id).toBe('old')
+      // The agent answers by SMS from the chat conversation: the number now routes there.
+      await store.write((w) => w.putThread({ channel: 'sms', threadKey: 'sms:A:alice', conversationId: 'new', inbox: 'SMS 1', lastAt: T + 6 }), ACTOR)
+      expect((await store.conversationByThreadKey('sms', 'sms:A:alice'))?.id).toBe('new')
+      expect((await store.latestConversationOnChannel('alice', 'sms', 'SMS 1'))?.id).toBe('new')
+      expect((await store.latestConversationOnChannel('alice', 'sms', 'SMS 2'))?.id).toBe('old')
+      expect((await store.latestConversationOnChannel('alice', 'email', null))?.id).toBe('mail')
+      expect(await store.latestConversationOnChannel('alice', 'whatsapp', null)).toBeNull()
+      expect((await store.conversationThreads('old')).map((t) => [t.channel, t.inbox])).toEqual([['sms', 'SMS 2']])
+      // An older use never moves a thread's time backwards.
+      await store.write((w) => w.putThread({ channel: 'sms', threadKey: 'sms:A:alice', conversationId: 'new', inbox: 'SMS 1', lastAt: T }), ACTOR)
+      expect((await store.conversationThreads('new'))[0]).toMatchObject({ threadKey: 'sms:A:alice', lastAt: T + 6 })
     })
 
     it('takes the conversation created later when two have the same last message time, even after the earlier one is updated', async () => {
       await seed(store, ['customer', customer('alice')])
       await seed(store, ['conversation', conversation('zz-first', 'alice', 'A', { lastMessageAt: T })])
       await seed(store, ['conversation', conversation('aa-second', 'alice', 'A', { lastMessageAt: T })])
-      expect((await store.latestUnresolvedConversation('alice', 'email', 'A'))?.id).toBe('aa-second')
+      expect((await store.latestUnresolvedConversation('alice'))?.id).toBe('aa-second')
       await seed(store, ['conversation', conversation('zz-first', 'alice', 'A', { lastMessageAt: T, subject: 'edited' })])
-      expect((await store.latestUnresolvedConversation('alice', 'email', 'A'))?.id).toBe('aa-second')
+      expect((await store.latestUnresolvedConversation('alice'))?.id).toBe('aa-second')
     })
 
     it('lists every conversation of a customer oldest first, and all the items of one', async () => {

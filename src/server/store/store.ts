@@ -149,6 +149,20 @@ export interface CustomerMerge {
   undoneAt: number | null
 }
 
+/**
+ * What routes one channel's items into a conversation — the email thread's root, the chat
+ * session, the SMS or WhatsApp conversation with a number — and the inbox it uses there.
+ * Server-internal: a key routes to one conversation at a time, the one that last took it.
+ */
+export interface ConversationThread {
+  channel: Channel
+  threadKey: string
+  conversationId: string
+  inbox: string
+  /** When the conversation last used this thread: a reply goes out on the latest of a channel. */
+  lastAt: number
+}
+
 /** Every item of one conversation: what moves with it when its customer changes. */
 export interface ConversationItems {
   messages: Message[]
@@ -186,11 +200,17 @@ export interface StoreReader {
 
   getConversation(id: string): Promise<Conversation | null>
   listConversations(filter: ConversationFilter): Promise<Page<Conversation>>
+  /** The conversation the thread key routes to now. */
   conversationByThreadKey(channel: Channel, threadKey: string): Promise<Conversation | null>
   /** The conversation holding a message of this channel whose external id is one of `externalIds`. */
   conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null>
-  /** The customer's most recent conversation on this channel (and inbox) that is not resolved. */
-  latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null>
+  /** The customer's most recently active conversation, of any channel, that is not resolved. */
+  latestUnresolvedConversation(customerId: string): Promise<Conversation | null>
+  /** The customer's most recently active conversation, resolved or not, holding a thread on this channel (and inbox). */
+  latestConversationOnChannel(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null>
+  /** The conversation's threads, the most recently used first. */
+  conversationThreads(conversationId: string): Promise<ConversationThread[]>
+  getEvent(id: string): Promise<TimelineEvent | null>
 
   getMessage(id: string): Promise<Message | null>
   messageByExternalId(channel: Channel, externalId: string): Promise<Message | null>
@@ -253,6 +273,8 @@ export interface StoreWriter extends StoreReader {
   settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): Promise<CustomerSuggestion[]>
   addCustomerMerge(merge: CustomerMerge): Promise<void>
   markMergeUndone(id: string, at: number): Promise<void>
+  /** Routes the thread key to the conversation (taking it from any other), and records its inbox and use. */
+  putThread(thread: ConversationThread): Promise<void>
 }
 
 export interface Store extends StoreReader {

@@ -29,6 +29,8 @@ beforeEach(async () => {
     await w.put('identity', { id: 'i2', customerId: 'cu', kind: 'phone', address: '+15550001111', displayName: null, createdAt: 1 })
     await w.put('conversation', conversation('mail', 'email', 'Support', 'Order 5', 10))
     await w.put('conversation', conversation('old-sms', 'sms', 'SMS', null, 5))
+    await w.putThread({ channel: 'email', threadKey: '<order5@x.test>', conversationId: 'mail', inbox: 'Support', lastAt: 10 })
+    await w.putThread({ channel: 'sms', threadKey: 'sms:SMS:cu', conversationId: 'old-sms', inbox: 'SMS', lastAt: 5 })
   })
 })
 afterEach(async () => {
@@ -42,7 +44,7 @@ function user(id: string, inboxes: string[] | null): User {
 function conversation(id: string, channel: Conversation['channel'], inbox: string, subject: string | null, at: number): Conversation {
   return {
     id, customerId: 'cu', channel, inbox, subject, status: 'resolved', snoozedUntil: null, assigneeId: null, team: null,
-    threadKey: id, labels: [], lastMessageAt: at, waitingSince: null, createdAt: at, updatedAt: at,
+    threadKey: id, labels: [], priority: 'normal', previousConversationId: null, lastMessageAt: at, waitingSince: null, createdAt: at, updatedAt: at,
   }
 }
 
@@ -74,14 +76,18 @@ describe('reply starting a conversation', () => {
     expect(refused).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('cannot access inbox "WhatsApp"') })
   })
 
-  it('refuses chat (nobody is there to answer), a taken id, and a new email without a subject', async () => {
+  it('refuses chat (nobody is there to answer), another customer’s id, and a new email without a subject', async () => {
     expect(await run('all', 'reply', { messageId: 'm4', conversationId: 'c-chat', channel: 'chat', customerId: 'cu', inbox: 'Chat', text: 'hi' })).toMatchObject({
       outcome: 'rejected',
       error: expect.stringContaining('visitor writes'),
     })
-    expect(await run('all', 'reply', { messageId: 'm5', conversationId: 'mail', channel: 'sms', customerId: 'cu', text: 'hi' })).toMatchObject({
+    expect(await run('all', 'reply', { messageId: 'm5', conversationId: 'mail', channel: 'sms', customerId: 'someone-else', text: 'hi' })).toMatchObject({
       outcome: 'rejected',
       error: 'conversation id mail is already taken',
+    })
+    expect(await run('all', 'reply', { messageId: 'm5b', conversationId: 'mail', channel: 'chat', text: 'hi' })).toMatchObject({
+      outcome: 'rejected',
+      error: expect.stringContaining('has not written by chat in this conversation'),
     })
     expect(await run('all', 'reply', { messageId: 'm6', conversationId: 'new-mail', channel: 'email', customerId: 'cu', text: 'hi' })).toMatchObject({
       outcome: 'rejected',
@@ -91,6 +97,17 @@ describe('reply starting a conversation', () => {
     expect(ok.outcome).toBe('applied')
     expect(await store.getConversation('new-mail')).toMatchObject({ inbox: 'Support', subject: 'Your refund' })
     expect((await store.getMessage('m7'))?.subject).toBe('Your refund')
+  })
+})
+
+describe('reply on another channel', () => {
+  it('stays in the conversation on screen, leaves from the customer’s inbox on that channel, and takes the number over', async () => {
+    expect(await run('all', 'reply', { messageId: 's1', conversationId: 'mail', channel: 'sms', text: 'Texting you the label' })).toMatchObject({ outcome: 'applied' })
+    expect(await store.getMessage('s1')).toMatchObject({ conversationId: 'mail', channel: 'sms', subject: null })
+    expect((await store.conversationThreads('mail')).map((t) => [t.channel, t.inbox])).toEqual([['sms', 'SMS'], ['email', 'Support']])
+    // Her answer by SMS comes back here, not to the old SMS conversation.
+    expect((await store.latestConversationOnChannel('cu', 'sms', 'SMS'))?.id).toBe('mail')
+    expect(await store.getConversation('mail')).toMatchObject({ channel: 'email' })
   })
 })
 
@@ -127,10 +144,11 @@ describe('logCall', () => {
     expect((await store.conversationsOf('cu')).filter((c) => c.channel === 'voice')).toHaveLength(1)
   })
 
-  it('refuses a bad outcome and logging into a conversation of another channel', async () => {
+  it('refuses a bad outcome, and logs a call into the conversation on screen whatever its channel', async () => {
     expect(await run('all', 'logCall', { ...call, outcome: 'hung up' })).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('invalid logCall') })
-    expect(await run('all', 'logCall', { ...call, conversationId: 'mail' })).toMatchObject({ outcome: 'rejected', error: 'conversation id mail is already taken' })
     expect(await store.getCall('k1')).toBeNull()
+    expect(await run('all', 'logCall', { ...call, conversationId: 'mail' })).toMatchObject({ outcome: 'applied' })
+    expect(await store.getCall('k1')).toMatchObject({ conversationId: 'mail' })
   })
 })
 

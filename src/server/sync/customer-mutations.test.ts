@@ -60,13 +60,15 @@ async function seed(): Promise<void> {
         team: null,
         threadKey: id,
         labels: [],
+        priority: 'normal',
+        previousConversationId: null,
         lastMessageAt: 1,
         waitingSince: null,
         createdAt: 1,
         updatedAt: 1,
       })
     }
-    await w.put('note', { id: 'n1', conversationId: 'v-src', customerId: 'src', authorId: 'all', authorName: 'all', text: 'hi', createdAt: 2 })
+    await w.put('note', { id: 'n1', conversationId: 'v-src', customerId: 'src', authorId: 'all', authorName: 'all', text: 'hi', mentions: [], createdAt: 2 })
   })
 }
 

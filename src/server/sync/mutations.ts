@@ -1,13 +1,14 @@
 import { newId } from '../../shared/ids'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Message, Note, TimelineEvent, User } from '../../shared/domain'
-import { stripReplyPrefixes } from '../ingest/threading'
+import { streamKey, stripReplyPrefixes } from '../ingest/threading'
 import { MUTATION_ARGS, type MutationArgs, type MutationName } from '../../shared/mutations'
 import type { MutationResult } from '../../shared/sync'
 import { HTML_LIMITS, nestingDepth, sanitizeHtml } from '../ingest/sanitize-html'
 import type { StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeCustomer, canSeeInbox } from './access'
 import type { Commit } from './commit'
+import { moveItems, undoMove } from './conversation-moves'
 import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers, verifyIdentity } from './customer-mutations'
 
 export interface MutationOrigin {
@@ -71,6 +72,12 @@ export async function applyInTransaction(
       return setStatus(ctx, parsed.data as MutationArgs<'setStatus'>)
     case 'label':
       return label(ctx, parsed.data as MutationArgs<'label'>)
+    case 'setPriority':
+      return setPriority(ctx, parsed.data as MutationArgs<'setPriority'>)
+    case 'moveItems':
+      return moveItems(ctx, parsed.data as MutationArgs<'moveItems'>)
+    case 'undoMove':
+      return undoMove(ctx, parsed.data as MutationArgs<'undoMove'>)
     case 'callNote':
       return callNote(ctx, parsed.data as MutationArgs<'callNote'>)
     case 'logCall':
@@ -125,17 +132,13 @@ interface NewConversation {
 async function startedConversation(ctx: Ctx, start: NewConversation): Promise<Conversation | { rejected: string }> {
   const existing = await ctx.w.getConversation(start.conversationId)
   if (existing) {
-    if (existing.customerId !== start.customerId || existing.channel !== start.channel) {
-      return { rejected: `conversation id ${start.conversationId} is already taken` }
-    }
+    if (existing.customerId !== start.customerId) return { rejected: `conversation id ${start.conversationId} is already taken` }
     return visibleConversation(ctx, existing.id)
   }
   const customer = await ctx.w.getCustomer(start.customerId)
   if (!customer || !await canSeeCustomer(ctx.w, ctx.user, customer.id)) return { rejected: `unknown customer ${start.customerId}` }
-  const theirs = (await ctx.w.conversationsOf(customer.id)).sort((a, b) => b.lastMessageAt - a.lastMessageAt)
-  const inbox = start.inbox ?? theirs.find((c) => c.channel === start.channel)?.inbox ?? (start.channel === 'voice' ? theirs[0]?.inbox : undefined)
-  if (!inbox) return { rejected: `${customer.name} has no ${start.channel} conversation to take the inbox from: name the inbox` }
-  if (!canSeeInbox(ctx.user, inbox)) return { rejected: `you cannot access inbox "${inbox}"` }
+  const inbox = await sendingInbox(ctx, customer.id, customer.name, null, start.channel, start.inbox)
+  if (typeof inbox !== 'string') return inbox
   const conversation: Conversation = {
     id: start.conversationId,
     customerId: customer.id,
@@ -146,10 +149,10 @@ async function startedConversation(ctx: Ctx, start: NewConversation): Promise<Co
     snoozedUntil: null,
     assigneeId: ctx.user.id,
     team: ctx.user.team,
-    // Unique to this conversation; the customer's answer threads by In-Reply-To (email) or as
-    // the latest unresolved conversation on the channel (SMS, WhatsApp).
     threadKey: `${start.channel}:${inbox}:${customer.id}:agent:${start.conversationId}`,
     labels: [],
+    priority: 'normal',
+    previousConversationId: null,
     lastMessageAt: ctx.now,
     waitingSince: null,
     createdAt: ctx.now,
@@ -159,20 +162,84 @@ async function startedConversation(ctx: Ctx, start: NewConversation): Promise<Co
   return conversation
 }
 
+/**
+ * The inbox a send on `channel` goes out from: the one named (if the agent may use it), else
+ * the one this conversation last used on the channel, else the one the customer's latest
+ * conversation on the channel used. A phone call is logged in the conversation's own inbox.
+ */
+async function sendingInbox(
+  ctx: Ctx,
+  customerId: string,
+  customerName: string,
+  conversation: Conversation | null,
+  channel: Channel,
+  named: string | undefined,
+): Promise<string | { rejected: string }> {
+  const latestOn = async (c: Conversation | null): Promise<string | undefined> =>
+    c ? (await ctx.w.conversationThreads(c.id)).find((t) => t.channel === channel)?.inbox : undefined
+  const inbox =
+    named ??
+    (channel === 'voice' ? conversation?.inbox : undefined) ??
+    (await latestOn(conversation)) ??
+    (await latestOn(await ctx.w.latestConversationOnChannel(customerId, channel, null))) ??
+    (channel === 'voice' ? (await ctx.w.conversationsOf(customerId)).sort((a, b) => b.lastMessageAt - a.lastMessageAt)[0]?.inbox : undefined)
+  if (!inbox) return { rejected: `${customerName} has no ${channel} conversation to take the inbox from: name the inbox` }
+  if (!canSeeInbox(ctx.user, inbox)) return { rejected: `you cannot access inbox "${inbox}"` }
+  return inbox
+}
+
+const NO_CHAT_HERE = 'the customer has not written by chat in this conversation: there is nobody to answer there'
+
+/**
+ * Makes the conversation the one the customer's answer on `channel` comes back to: an SMS or
+ * WhatsApp number routes to the conversation that last wrote from it, an email reply threads by
+ * its headers, a chat answers the visitor of the conversation's own chat session.
+ */
+async function takeThread(
+  ctx: Ctx,
+  conversation: Conversation,
+  channel: Exclude<Channel, 'voice'>,
+  inbox: string,
+  messageId: string,
+): Promise<{ rejected: string } | null> {
+  const own = (await ctx.w.conversationThreads(conversation.id)).find((t) => t.channel === channel && t.inbox === inbox)
+  let threadKey: string
+  switch (channel) {
+    case 'sms':
+    case 'whatsapp':
+      threadKey = streamKey(channel, inbox, conversation.customerId)
+      break
+    case 'chat':
+      if (!own) return { rejected: NO_CHAT_HERE }
+      threadKey = own.threadKey
+      break
+    case 'email':
+      threadKey = own?.threadKey ?? `email:${inbox}:agent:${messageId}`
+      break
+  }
+  await ctx.w.putThread({ channel, threadKey, conversationId: conversation.id, inbox, lastAt: ctx.now })
+  return null
+}
+
 function defaultReplySubject(subject: string | null): string | null {
   if (!subject) return null
   return /^re:/i.test(subject) ? subject : `Re: ${subject}`
 }
 
 async function reply(ctx: Ctx, args: MutationArgs<'reply'>): Promise<Outcome> {
+  if (args.channel === 'voice') return { rejected: 'a call cannot be replied to in writing; log the call instead' }
   let conversation: Conversation | { rejected: string }
-  if (args.channel) {
-    if (!args.customerId) return { rejected: 'starting a conversation needs the customerId' }
-    if (args.channel === 'voice') return { rejected: 'a call cannot be replied to in writing; log the call instead' }
-    if (args.channel === 'chat') return { rejected: 'a chat conversation starts when the visitor writes: there is nobody to answer yet' }
-    if (args.channel === 'email' && !args.subject && !await ctx.w.getConversation(args.conversationId)) {
-      return { rejected: 'a new email conversation needs a subject' }
+  const known = await ctx.w.getConversation(args.conversationId)
+  if (known) {
+    conversation = await visibleConversation(ctx, known.id)
+    if (!('rejected' in conversation) && args.customerId && args.customerId !== conversation.customerId) {
+      return { rejected: `conversation id ${args.conversationId} is already taken` }
     }
+  } else {
+    if (!args.channel) return { rejected: `unknown conversation ${args.conversationId}` }
+    if (!args.customerId) return { rejected: 'starting a conversation needs the customerId' }
+    if (args.channel === 'chat') return { rejected: 'a chat conversation starts when the visitor writes: there is nobody to answer yet' }
+    if (args.channel === 'email' && !args.subject) return { rejected: 'a new email conversation needs a subject' }
     conversation = await startedConversation(ctx, {
       conversationId: args.conversationId,
       customerId: args.customerId,
@@ -180,12 +247,12 @@ async function reply(ctx: Ctx, args: MutationArgs<'reply'>): Promise<Outcome> {
       inbox: args.inbox,
       subject: args.subject ? stripReplyPrefixes(args.subject) || args.subject : null,
     })
-  } else {
-    conversation = await visibleConversation(ctx, args.conversationId)
   }
   if ('rejected' in conversation) return conversation
-  if (conversation.channel !== 'email' && (args.subject !== undefined || args.cc !== undefined)) {
-    return { rejected: `a subject and cc are for email; this is a ${conversation.channel} conversation` }
+  const channel = args.channel ?? conversation.channel
+  if (channel === 'voice') return { rejected: 'this conversation was last on the phone: choose the channel to reply on' }
+  if (channel !== 'email' && (args.subject !== undefined || args.cc !== undefined)) {
+    return { rejected: `a subject and cc are for email; this reply goes by ${channel}` }
   }
   const existing = await ctx.w.getMessage(args.messageId)
   if (existing) {
@@ -197,12 +264,18 @@ async function reply(ctx: Ctx, args: MutationArgs<'reply'>): Promise<Outcome> {
   if (args.html && nestingDepth(args.html) > HTML_LIMITS.maxDepth) {
     return { rejected: `the reply's HTML nests more than ${HTML_LIMITS.maxDepth} elements deep; send it as plain text` }
   }
-  const subject = conversation.channel === 'email' ? (args.subject ?? defaultReplySubject(conversation.subject)) : null
+  if (channel === 'chat' && !(await ctx.w.conversationThreads(conversation.id)).some((t) => t.channel === 'chat')) return { rejected: NO_CHAT_HERE }
+  const customer = await ctx.w.getCustomer(conversation.customerId)
+  const inbox = await sendingInbox(ctx, conversation.customerId, customer?.name ?? 'The customer', conversation, channel, args.inbox)
+  if (typeof inbox !== 'string') return inbox
+  const taken = await takeThread(ctx, conversation, channel, inbox, args.messageId)
+  if (taken) return taken
+  const subject = channel === 'email' ? (args.subject ?? defaultReplySubject(conversation.subject)) : null
   const message: Message = {
     id: args.messageId,
     conversationId: conversation.id,
     customerId: conversation.customerId,
-    channel: conversation.channel,
+    channel,
     direction: 'outbound',
     authorId: ctx.user.id,
     authorName: ctx.user.name,
@@ -238,6 +311,12 @@ async function note(ctx: Ctx, args: MutationArgs<'note'>): Promise<Outcome> {
       ? { duplicate: true }
       : { rejected: `note id ${args.noteId} is already taken` }
   }
+  const mentions = [...new Set(args.mentions)]
+  for (const id of mentions) {
+    const mentioned = await ctx.w.getUser(id)
+    if (!mentioned || mentioned.deactivatedAt) return { rejected: `unknown or deactivated user ${id} cannot be mentioned` }
+    if (!canSeeInbox(mentioned, conversation.inbox)) return { rejected: `${mentioned.name} cannot access inbox "${conversation.inbox}" and would not see the note` }
+  }
   const note: Note = {
     id: args.noteId,
     conversationId: conversation.id,
@@ -245,6 +324,7 @@ async function note(ctx: Ctx, args: MutationArgs<'note'>): Promise<Outcome> {
     authorId: ctx.user.id,
     authorName: ctx.user.name,
     text: args.text,
+    mentions,
     createdAt: ctx.now,
   }
   await ctx.w.put('note', note)
@@ -306,6 +386,15 @@ async function label(ctx: Ctx, args: MutationArgs<'label'>): Promise<Outcome> {
   return null
 }
 
+async function setPriority(ctx: Ctx, args: MutationArgs<'setPriority'>): Promise<Outcome> {
+  const conversation = await visibleConversation(ctx, args.conversationId)
+  if ('rejected' in conversation) return conversation
+  if (conversation.priority === args.priority) return null
+  await ctx.w.put('conversation', { ...conversation, priority: args.priority, updatedAt: ctx.now })
+  await event(ctx, conversation, 'priority_changed', { from: conversation.priority, to: args.priority })
+  return null
+}
+
 async function callNote(ctx: Ctx, args: MutationArgs<'callNote'>): Promise<Outcome> {
   const call = await ctx.w.getCall(args.callId)
   if (!call) return { rejected: `unknown call ${args.callId}` }
@@ -332,7 +421,6 @@ async function logCall(ctx: Ctx, args: MutationArgs<'logCall'>): Promise<Outcome
     subject: null,
   })
   if ('rejected' in conversation) return conversation
-  if (conversation.channel !== 'voice') return { rejected: `a call is logged in a voice conversation; this is a ${conversation.channel} conversation` }
   const call: Call = {
     id: args.callId,
     conversationId: conversation.id,

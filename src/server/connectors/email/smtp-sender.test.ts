@@ -6,7 +6,7 @@ import { quotedHistory, replyHeaders, SmtpSender } from './smtp-sender'
 
 const conversation = (subject: string | null, threadKey = '<root@c.test>'): Conversation => ({
   id: 'c1', customerId: 'cu1', channel: 'email', inbox: 'support', subject, status: 'open', snoozedUntil: null,
-  assigneeId: null, team: null, threadKey, labels: [], lastMessageAt: 1, waitingSince: null, createdAt: 1, updatedAt: 1,
+  assigneeId: null, team: null, threadKey, labels: [], priority: 'normal', previousConversationId: null, lastMessageAt: 1, waitingSince: null, createdAt: 1, updatedAt: 1,
 })
 
 let n = 0

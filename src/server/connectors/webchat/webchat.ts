@@ -158,7 +158,7 @@ class WebchatConnector implements Connector, ChatInbox {
   async send(message: Message, _recipient: Identity): Promise<{ externalId: string }> {
     const { hub, context } = this
     if (!hub || !context) throw new Error('the web chat connector is not running')
-    const visitorId = this.visitorOfConversation(await context.store.getConversation(message.conversationId))
+    const visitorId = await this.visitorOfConversation(message.conversationId)
     if (!visitorId) throw new Error(`conversation ${message.conversationId} is not a web chat of inbox "${this.inbox}"`)
     const room = visitorRoom(visitorId)
     const chatMessage = toChatMessage(message)
@@ -335,9 +335,9 @@ class WebchatConnector implements Connector, ChatInbox {
 
     on('typing', async (payload) => {
       const req = parseOrThrow(TypingRequest, payload, 'typing notice')
-      const conversation = await context.store.conversationByThreadKey('chat', threadKeyOf(visitorId))
+      const conversation = await this.conversationOfVisitor(visitorId)
       // Before the first message there is no conversation for an agent to watch.
-      if (conversation && conversation.inbox === this.inbox) {
+      if (conversation) {
         const name = contact.name ?? (await context.store.getCustomer(conversation.customerId))?.name ?? 'Visitor'
         context.agents?.notifyCustomerTyping(this.inbox, {
           conversationId: conversation.id,
@@ -392,13 +392,15 @@ class WebchatConnector implements Connector, ChatInbox {
 
   private async history(visitorId: string): Promise<ChatMessage[]> {
     const store = this.context?.store
-    const conversation = await store?.conversationByThreadKey('chat', threadKeyOf(visitorId))
-    if (!store || !conversation || conversation.inbox !== this.inbox) return []
+    const conversation = await this.conversationOfVisitor(visitorId)
+    if (!store || !conversation) return []
     const messages: ChatMessage[] = []
     let after: string | undefined
     do {
       const page = await store.listMessages(conversation.id, 500, after)
       for (const m of page.items) {
+        // The conversation may hold the customer's email and SMS too: the widget shows its chat.
+        if (m.channel !== 'chat') continue
         // A reply still queued arrives live when it is sent; a failed one never reached the visitor.
         if (m.direction === 'outbound' && (m.deliveryStatus === 'queued' || m.deliveryStatus === 'failed')) continue
         messages.push(toChatMessage(m))
@@ -408,9 +410,21 @@ class WebchatConnector implements Connector, ChatInbox {
     return messages.slice(-this.settings.historyLimit)
   }
 
-  private visitorOfConversation(conversation: Conversation | null): string | null {
-    if (!conversation || conversation.channel !== 'chat' || conversation.inbox !== this.inbox) return null
-    return conversation.threadKey.startsWith(THREAD_PREFIX) ? conversation.threadKey.slice(THREAD_PREFIX.length) : null
+  /** The conversation the visitor's chat session in this inbox routes to now, if they have written. */
+  private async conversationOfVisitor(visitorId: string): Promise<Conversation | null> {
+    const store = this.context?.store
+    if (!store) return null
+    const conversation = await store.conversationByThreadKey('chat', threadKeyOf(visitorId))
+    if (!conversation) return null
+    const threads = await store.conversationThreads(conversation.id)
+    return threads.some((t) => t.channel === 'chat' && t.threadKey === threadKeyOf(visitorId) && t.inbox === this.inbox) ? conversation : null
+  }
+
+  /** The visitor of this inbox whose chat session the conversation holds (its latest, when several). */
+  private async visitorOfConversation(conversationId: string): Promise<string | null> {
+    const threads = (await this.context?.store.conversationThreads(conversationId)) ?? []
+    const chat = threads.find((t) => t.channel === 'chat' && t.inbox === this.inbox && t.threadKey.startsWith(THREAD_PREFIX))
+    return chat ? chat.threadKey.slice(THREAD_PREFIX.length) : null
   }
 
   private agentsOnline(): boolean {
@@ -426,7 +440,7 @@ class WebchatConnector implements Connector, ChatInbox {
   }
 
   private async agentTyping(conversationId: string, name: string, typing: boolean): Promise<void> {
-    const visitorId = this.visitorOfConversation((await this.context?.store.getConversation(conversationId)) ?? null)
+    const visitorId = await this.visitorOfConversation(conversationId)
     if (visitorId) this.hub?.io.to(visitorRoom(visitorId)).emit('typing', { typing, name })
   }
 }

@@ -282,6 +282,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX customer_merges_source ON customer_merges (source_id);
     `,
   },
+  {
+    version: 2,
+    name: 'conversations across channels, priority, mentions (SQLite version 15)',
+    // As SQLite's version 15: per-channel threads in their own table, the newer conversation
+    // keeping a key two had; earlier changes gain the new fields' values.
+    sql: `
+      ALTER TABLE conversations ADD COLUMN priority ${TEXT} NOT NULL DEFAULT 'normal';
+      ALTER TABLE conversations ADD COLUMN previous_conversation_id ${TEXT};
+      ALTER TABLE notes ADD COLUMN mentions JSONB NOT NULL DEFAULT '[]';
+      CREATE TABLE conversation_threads (
+        channel ${TEXT} NOT NULL,
+        thread_key ${TEXT} NOT NULL,
+        conversation_id ${TEXT} NOT NULL REFERENCES conversations(id),
+        inbox ${TEXT} NOT NULL,
+        last_at BIGINT NOT NULL,
+        PRIMARY KEY (channel, thread_key)
+      );
+      CREATE INDEX conversation_threads_conversation ON conversation_threads (conversation_id, channel, last_at);
+      INSERT INTO conversation_threads (channel, thread_key, conversation_id, inbox, last_at)
+        SELECT DISTINCT ON (channel, thread_key) channel, thread_key, id, inbox, last_message_at
+        FROM conversations ORDER BY channel, thread_key, created_at DESC, row_order DESC;
+      CREATE INDEX conversations_customer_activity ON conversations (customer_id, last_message_at DESC);
+      UPDATE changes SET data = (data::jsonb || '{"priority": "normal", "previousConversationId": null}'::jsonb)::json
+        WHERE entity = 'conversation' AND data IS NOT NULL;
+      UPDATE changes SET data = (data::jsonb || '{"mentions": []}'::jsonb)::json WHERE entity = 'note' AND data IS NOT NULL;
+    `,
+  },
 ]
 
 /**

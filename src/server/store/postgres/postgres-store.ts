@@ -22,6 +22,7 @@ import type {
   ActorWrite,
   ConversationFilter,
   ConversationItems,
+  ConversationThread,
   Counts,
   CustomerMerge,
   CustomerSearch,
@@ -39,7 +40,7 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { apiTokenOf, columnsOf, fromRow, TABLES, toRow, type ApiTokenRow, type ColumnSpec, type Row } from '../rows'
+import { apiTokenOf, columnsOf, fromRow, TABLES, threadOf, toRow, type ApiTokenRow, type ColumnSpec, type Row, type ThreadRow } from '../rows'
 import { migrate } from './migrations'
 import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-codec'
 
@@ -478,12 +479,36 @@ class PostgresReads implements StoreReader {
   }
 
   async conversationByThreadKey(channel: Channel, threadKey: string): Promise<Conversation | null> {
-    // Two of one millisecond: the first inserted, as SQLite's stable sort over its index's rowid order returns.
     return this.one(
       'conversation',
-      'SELECT * FROM conversations WHERE channel = $1 AND thread_key = $2 ORDER BY created_at DESC, row_order LIMIT 1',
+      `SELECT c.* FROM conversation_threads t JOIN conversations c ON c.id = t.conversation_id
+       WHERE t.channel = $1 AND t.thread_key = $2`,
       [channel, threadKey],
     )
+  }
+
+  async conversationThreads(conversationId: string): Promise<ConversationThread[]> {
+    const rows = await this.rows<ThreadRow>(
+      'SELECT * FROM conversation_threads WHERE conversation_id = $1 ORDER BY last_at DESC, thread_key',
+      [conversationId],
+    )
+    return rows.map(threadOf)
+  }
+
+  async latestConversationOnChannel(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null> {
+    return this.one(
+      'conversation',
+      `SELECT c.* FROM conversations c
+       WHERE c.customer_id = $1 AND EXISTS (
+         SELECT 1 FROM conversation_threads t
+         WHERE t.conversation_id = c.id AND t.channel = $2 AND ($3::text IS NULL OR t.inbox = $3))
+       ORDER BY c.last_message_at DESC, c.row_order DESC LIMIT 1`, // two in one millisecond: the newer one (SQLite: rowid)
+      [customerId, channel, inbox],
+    )
+  }
+
+  async getEvent(id: string): Promise<TimelineEvent | null> {
+    return this.byId('event', id)
   }
 
   async conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null> {
@@ -498,14 +523,13 @@ class PostgresReads implements StoreReader {
     )
   }
 
-  async latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null> {
+  async latestUnresolvedConversation(customerId: string): Promise<Conversation | null> {
     return this.one(
       'conversation',
       `SELECT * FROM conversations
-       WHERE customer_id = $1 AND channel = $2 AND status != 'resolved'
-         AND ($3::text IS NULL OR inbox = $3)
+       WHERE customer_id = $1 AND status != 'resolved'
        ORDER BY last_message_at DESC, row_order DESC LIMIT 1`, // two in one millisecond: the newer one (SQLite: rowid)
-      [customerId, channel, inbox],
+      [customerId],
     )
   }
 
@@ -969,6 +993,16 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
       `INSERT INTO customer_merges (id, source_id, target_id, moved, merged_by, merged_at, undone_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [m.id, m.sourceId, m.targetId, jsonParam(m.moved), m.mergedBy, m.mergedAt, m.undoneAt],
+    )
+  }
+
+  async putThread(t: ConversationThread): Promise<void> {
+    await this.run(
+      `INSERT INTO conversation_threads (channel, thread_key, conversation_id, inbox, last_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (channel, thread_key) DO UPDATE SET
+         conversation_id = excluded.conversation_id, inbox = excluded.inbox,
+         last_at = greatest(conversation_threads.last_at, excluded.last_at)`,
+      [t.channel, t.threadKey, t.conversationId, t.inbox, t.lastAt],
     )
   }
 

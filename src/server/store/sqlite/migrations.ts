@@ -386,6 +386,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users_v14 RENAME TO users;
     `,
   },
+  {
+    version: 15,
+    name: 'conversations across channels, priority, mentions',
+    // A conversation holds every channel the customer uses for one matter: what routes each
+    // channel's items into it moves to a table of threads, one row per (channel, key). Where two
+    // conversations had one key, the newer one kept receiving; it keeps the key. Earlier changes
+    // gain the new fields' values, so a client filling its cache from the log sees whole rows.
+    sql: `
+      ALTER TABLE conversations ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal';
+      ALTER TABLE conversations ADD COLUMN previous_conversation_id TEXT;
+      ALTER TABLE notes ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE conversation_threads (
+        channel TEXT NOT NULL,
+        thread_key TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        inbox TEXT NOT NULL,
+        last_at INTEGER NOT NULL,
+        PRIMARY KEY (channel, thread_key)
+      ) STRICT;
+      CREATE INDEX conversation_threads_conversation ON conversation_threads(conversation_id, channel, last_at);
+      INSERT INTO conversation_threads (channel, thread_key, conversation_id, inbox, last_at)
+        SELECT channel, thread_key, id, inbox, last_message_at FROM conversations WHERE true ORDER BY created_at, rowid
+        ON CONFLICT (channel, thread_key) DO UPDATE SET
+          conversation_id = excluded.conversation_id, inbox = excluded.inbox, last_at = excluded.last_at;
+      CREATE INDEX conversations_customer_activity ON conversations(customer_id, last_message_at DESC);
+      UPDATE changes SET data = json_set(data, '$.priority', 'normal', '$.previousConversationId', NULL)
+        WHERE entity = 'conversation' AND data IS NOT NULL;
+      UPDATE changes SET data = json_set(data, '$.mentions', json('[]')) WHERE entity = 'note' AND data IS NOT NULL;
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

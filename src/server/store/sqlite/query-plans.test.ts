@@ -38,9 +38,11 @@ describe('hot server queries read through indexes', () => {
       const page = await s.timeline('c1', null, 50)
       await s.timeline('c1', ['Support email'], 50, page.next ?? Buffer.from(JSON.stringify([1, 'x'])).toString('base64url'))
     }],
-    ['threading: latest unresolved conversation of a customer on a channel', async (s) => {
-      await s.latestUnresolvedConversation('c1', 'email', 'Support email')
-      await s.latestUnresolvedConversation('c1', 'sms', null)
+    ['threading: the customer’s latest unresolved conversation, and their latest on a channel', async (s) => {
+      await s.latestUnresolvedConversation('c1')
+      await s.latestConversationOnChannel('c1', 'sms', 'SMS')
+      await s.latestConversationOnChannel('c1', 'chat', null)
+      await s.conversationThreads('v1')
     }],
     ['threading: conversation by thread key', (s) => s.conversationByThreadKey('chat', 'k1')],
     ['threading: conversation by the external ids an email replies to', (s) => s.conversationByMessageExternalId('email', ['<a@x>', '<b@x>'])],

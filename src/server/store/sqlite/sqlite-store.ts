@@ -23,6 +23,7 @@ import type {
   ActorWrite,
   ConversationFilter,
   ConversationItems,
+  ConversationThread,
   Counts,
   CustomerMerge,
   CustomerSuggestion,
@@ -40,7 +41,7 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { apiTokenOf, fromRow, TABLES, toRow, type ApiTokenRow, type Row } from '../rows'
+import { apiTokenOf, fromRow, TABLES, threadOf, toRow, type ApiTokenRow, type Row, type ThreadRow } from '../rows'
 import { migrate } from './migrations'
 import { upsertSql } from './rows'
 
@@ -383,9 +384,33 @@ class SqliteReads implements StoreReader {
   async conversationByThreadKey(channel: Channel, threadKey: string): Promise<Conversation | null> {
     return this.one(
       'conversation',
-      'SELECT * FROM conversations WHERE channel = ? AND thread_key = ? ORDER BY created_at DESC LIMIT 1',
+      `SELECT c.* FROM conversation_threads t JOIN conversations c ON c.id = t.conversation_id
+       WHERE t.channel = ? AND t.thread_key = ?`,
       [channel, threadKey],
     )
+  }
+
+  async conversationThreads(conversationId: string): Promise<ConversationThread[]> {
+    const rows = this.stmt(
+      'SELECT * FROM conversation_threads WHERE conversation_id = ? ORDER BY last_at DESC, thread_key',
+    ).all(conversationId) as ThreadRow[]
+    return rows.map(threadOf)
+  }
+
+  async latestConversationOnChannel(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null> {
+    return this.one(
+      'conversation',
+      `SELECT c.* FROM conversations c
+       WHERE c.customer_id = @customerId AND EXISTS (
+         SELECT 1 FROM conversation_threads t
+         WHERE t.conversation_id = c.id AND t.channel = @channel AND (@inbox IS NULL OR t.inbox = @inbox))
+       ORDER BY c.last_message_at DESC, c.rowid DESC LIMIT 1`, // two in one millisecond: the newer one
+      { customerId, channel, inbox },
+    )
+  }
+
+  async getEvent(id: string): Promise<TimelineEvent | null> {
+    return this.byId('event', id)
   }
 
   async conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null> {
@@ -399,14 +424,13 @@ class SqliteReads implements StoreReader {
     )
   }
 
-  async latestUnresolvedConversation(customerId: string, channel: Channel, inbox: string | null): Promise<Conversation | null> {
+  async latestUnresolvedConversation(customerId: string): Promise<Conversation | null> {
     return this.one(
       'conversation',
       `SELECT * FROM conversations
-       WHERE customer_id = @customerId AND channel = @channel AND status != 'resolved'
-         AND (@inbox IS NULL OR inbox = @inbox)
+       WHERE customer_id = ? AND status != 'resolved'
        ORDER BY last_message_at DESC, rowid DESC LIMIT 1`, // two in one millisecond: the newer one
-      { customerId, channel, inbox },
+      [customerId],
     )
   }
 
@@ -857,6 +881,14 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
       `INSERT INTO customer_merges (id, source_id, target_id, moved, merged_by, merged_at, undone_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(m.id, m.sourceId, m.targetId, JSON.stringify(m.moved), m.mergedBy, m.mergedAt, m.undoneAt)
+  }
+
+  async putThread(t: ConversationThread): Promise<void> {
+    this.stmt(
+      `INSERT INTO conversation_threads (channel, thread_key, conversation_id, inbox, last_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (channel, thread_key) DO UPDATE SET
+         conversation_id = excluded.conversation_id, inbox = excluded.inbox, last_at = max(last_at, excluded.last_at)`,
+    ).run(t.channel, t.threadKey, t.conversationId, t.inbox, t.lastAt)
   }
 
   async markMergeUndone(id: string, at: number): Promise<void> {
