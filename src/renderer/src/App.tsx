@@ -5,6 +5,7 @@ import { LazyAdminScreen } from './features/admin/LazyAdminScreen'
 import type { HostLink, HostLinkState } from './api/websocket-api'
 import { InboxList, type InboxNav, type Selection } from './features/inbox/InboxList'
 import { Sidebar } from './features/layout/Sidebar'
+import { useDetailsDrawer } from './features/layout/use-details-drawer'
 import { CommandPalette, type PaletteAction } from './features/palette/CommandPalette'
 import { NO_FILTERS, SearchPanel, type SearchFilters } from './features/search/SearchPanel'
 import { preloadComposer } from './features/composer/LazyComposer'
@@ -76,6 +77,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   const session = useSession()
   const admin = session.data ? isAdmin(session.data.user) : false
   const [administering, setAdministering] = useState(false)
+  const details = useDetailsDrawer()
   const searching = searchText.trim().length > 0
 
   function open(next: Selection): void {
@@ -162,11 +164,15 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
           return act(commands.current.snooze)
         case 'u':
           return act(commands.current.markUnread)
+        case 'i':
+          return details.narrow ? act(details.toggle) : undefined
+        case 'Escape':
+          return details.open ? act(details.close) : undefined
       }
     }
     window.addEventListener('keydown', onKeyDown)
     return () => window.removeEventListener('keydown', onKeyDown)
-  }, [dialog, commands])
+  }, [dialog, commands, details])
 
   return (
     <div className="app">
@@ -179,7 +185,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
             <LazyAdminScreen onClose={() => setAdministering(false)} />
           </PaneBoundary>
         ) : (
-          <div className={selection ? 'panes panes-with-panel' : 'panes'}>
+          <div className="panes">
             <div className="inbox-column">
               <div className="search-box" role="search">
                 <Icon name="search" />
@@ -221,13 +227,18 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
               )}
             </div>
             <PaneBoundary key={selection?.conversationId ?? 'none'} label="This conversation">
-              <CustomerPane selection={selection} />
+              <CustomerPane
+                selection={selection}
+                details={details}
+                panel={
+                  selection && (
+                    <PaneBoundary key={selection.customerId} label="The customer's details">
+                      <CustomerPanel customerId={selection.customerId} onOpen={open} />
+                    </PaneBoundary>
+                  )
+                }
+              />
             </PaneBoundary>
-            {selection && (
-              <PaneBoundary key={selection.customerId} label="The customer's details">
-                <CustomerPanel customerId={selection.customerId} onOpen={open} />
-              </PaneBoundary>
-            )}
           </div>
         )}
       </main>

@@ -274,8 +274,9 @@ export function LabelEditor({ conversation }: { conversation: Conversation }) {
             }}
           />
         ) : (
-          <button type="button" className="label-add" onClick={() => setAdding(true)}>
-            + Label
+          <button type="button" className="label-add" onClick={() => setAdding(true)} aria-label="Add a label" title="Add a label">
+            <Icon name="tag" size={12} />
+            <span className="button-label">Label</span>
           </button>
         )}
       </li>

@@ -11,6 +11,7 @@ export const SHORTCUTS: { keys: string[]; action: string; group: 'Navigate' | 'C
   { keys: ['e'], action: 'Resolve', group: 'Conversation' },
   { keys: ['s'], action: 'Snooze…', group: 'Conversation' },
   { keys: ['u'], action: 'Mark unread', group: 'Conversation' },
+  { keys: ['i'], action: 'Show or hide the customer details (in a narrow window)', group: 'Conversation' },
   { keys: ['Ctrl', 'Enter'], action: 'Send the reply or note', group: 'Conversation' },
   { keys: ['?'], action: 'Show these shortcuts', group: 'General' },
   { keys: ['Esc'], action: 'Close a dialog, leave search or the composer', group: 'General' },
