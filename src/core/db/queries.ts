@@ -814,6 +814,13 @@ export function countConversationItems(db: Database, conversationIds: readonly s
   return { messages: count('messages'), notes: count('notes'), calls: count('calls') }
 }
 
+/** A conversation's messages and calls, oldest first: what its activity and wait are read from. */
+export function listConversationItems(db: Database, conversationId: string): { messages: Message[]; calls: Call[] } {
+  const rows = (table: string) =>
+    (stmt(db, `SELECT json FROM ${table} WHERE conversation_id = ? ORDER BY at, id`).all(conversationId) as { json: string }[]).map((r) => JSON.parse(r.json) as unknown)
+  return { messages: rows('messages') as Message[], calls: rows('calls') as Call[] }
+}
+
 /** Queued or refused actions of these kinds, oldest first. */
 export function listOutboxByName(db: Database, names: readonly MutationName[]): OutboxRow[] {
   return (

@@ -14,13 +14,14 @@ import {
   writeLocalEntity,
   type OutboxRow,
 } from '../db/queries'
+import { applyMoveItems, applyUndoMove, rowsOfMove } from './local-moves'
 
 /**
  * Agent actions on the cache side: queued in the outbox and applied optimistically in the
  * same transaction, so what the agent sees and what will be sent can never disagree.
  */
 
-interface Author {
+export interface Author {
   id: string | null
   name: string
 }
@@ -80,6 +81,8 @@ function startLocally(db: Database, row: OutboxRow, author: Author): Conversatio
     team: author.id ? (getUser(db, author.id)?.team ?? null) : null,
     threadKey: `${start.channel}:${start.inbox}:${start.customerId}:agent:${row.conversationId}`,
     labels: [],
+    priority: 'normal',
+    previousConversationId: null,
     lastMessageAt: row.createdAt,
     waitingSince: null,
     createdAt: row.createdAt,
@@ -99,15 +102,17 @@ export function applyLocally(db: Database, row: OutboxRow, author: Author = loca
       const args = parsedArgs('reply', row.args)
       // Once the server's row has arrived it is the truth (delivery status, its timestamps).
       if (getEntity(db, 'message', args.messageId)?.server) return
+      // The channel chosen in the composer, inside the conversation on screen (as the server does).
+      const channel = args.channel ?? conversation.channel
       const message: Message = {
         id: args.messageId,
         conversationId: conversation.id,
         customerId: conversation.customerId,
-        channel: conversation.channel,
+        channel,
         direction: 'outbound',
         authorId: author.id,
         authorName: author.name,
-        subject: conversation.channel === 'email' ? (args.subject ?? replySubject(conversation.subject)) : null,
+        subject: channel === 'email' ? (args.subject ?? replySubject(conversation.subject)) : null,
         text: args.text,
         html: args.html ?? null,
         attachments: [],
@@ -133,6 +138,7 @@ export function applyLocally(db: Database, row: OutboxRow, author: Author = loca
         authorId: author.id ?? 'me',
         authorName: author.name,
         text: args.text,
+        mentions: args.mentions,
         createdAt: at,
       }
       writeLocalEntity(db, 'note', note)
@@ -188,6 +194,17 @@ export function applyLocally(db: Database, row: OutboxRow, author: Author = loca
       writeConversation(db, conversation, { lastMessageAt: Math.max(conversation.lastMessageAt, at) }, at)
       return
     }
+    case 'setPriority': {
+      const args = parsedArgs('setPriority', row.args)
+      writeConversation(db, conversation, { priority: args.priority }, at)
+      return
+    }
+    case 'moveItems':
+      applyMoveItems(db, parsedArgs('moveItems', row.args), author, at)
+      return
+    case 'undoMove':
+      applyUndoMove(db, parsedArgs('undoMove', row.args), author, at)
+      return
     case 'callNote': {
       const args = parsedArgs('callNote', row.args)
       const call = getEntity(db, 'call', args.callId)?.current
@@ -230,10 +247,13 @@ export function discardAction(db: Database, mutationId: number): OutboxRow | nul
   return db.transaction(() => {
     const row = getOutbox(db, mutationId)
     if (!row) return null
+    // A move touches two conversations and every item it moved; read what it moved before its row goes.
+    const moved = row.name === 'moveItems' || row.name === 'undoMove' ? rowsOfMove(db, row) : []
     deleteOutbox(db, mutationId)
     restoreServerEntity(db, 'conversation', row.conversationId)
     if (row.itemId) restoreServerEntity(db, row.name === 'note' ? 'note' : row.name === 'callNote' || row.name === 'logCall' ? 'call' : 'message', row.itemId)
-    rebase(db, [row.conversationId])
+    for (const { entity, id } of moved) restoreServerEntity(db, entity, id)
+    rebase(db, [row.conversationId, ...moved.filter((m) => m.entity === 'conversation').map((m) => m.id)])
     return row
   })()
 }
