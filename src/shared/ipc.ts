@@ -13,12 +13,21 @@ import {
   Message,
   Note,
   OutboundTemplate,
-  Priority,
   TimelineEvent,
   Timestamp,
   User,
 } from './domain'
-import { AssignArgs, CustomerLabelArgs, LabelArgs, NoteArgs, SetPriorityArgs, SetStatusArgs, VerifyIdentityArgs, type MutationName } from './mutations'
+import {
+  AssignArgs,
+  CustomerLabelArgs,
+  LabelArgs,
+  MoveItemsArgs,
+  SetPriorityArgs,
+  SetStatusArgs,
+  UndoMoveArgs,
+  VerifyIdentityArgs,
+  type MutationName,
+} from './mutations'
 import { PASSWORD_MAX } from './sessions'
 import { SEARCH_TEXT_MAX } from './domain-values'
 import type { InboxInfo } from './inbox-settings'
@@ -53,11 +62,8 @@ export interface OutboxEntry extends OutboxState {
 
 export type InboxView = 'all' | 'mine' | 'unassigned'
 
-/**
- * `activity`: latest first; `waiting`: the customer who has waited longest for an answer first;
- * `priority`: urgent first, each priority latest first.
- */
-export const InboxSort = z.enum(['activity', 'waiting', 'priority'])
+/** `activity`: latest first; `waiting`: the customer who has waited longest for an answer first. */
+export const InboxSort = z.enum(['activity', 'waiting'])
 export type InboxSort = z.infer<typeof InboxSort>
 
 /** Conversations per sidebar entry, under the status filter the agent chose. */
@@ -90,52 +96,6 @@ export interface SearchHit {
   title: HighlightedText
   /** The best-matching part of the text (or a customer's addresses), highlighted. */
   snippet: HighlightedText
-}
-
-/**
- * One step over many conversations (the inbox's bulk actions): the fields of the one-conversation
- * action without its conversation. The core checks each against that action's own rules
- * (mutations.ts: snoozing needs a time, a label change needs a label).
- */
-export const BulkAction = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('assign'), ...AssignArgs.omit({ conversationId: true }).shape }),
-  z.object({ kind: z.literal('setStatus'), status: SetStatusArgs.shape.status, snoozedUntil: SetStatusArgs.shape.snoozedUntil }),
-  z.object({ kind: z.literal('label'), add: LabelArgs.shape.add, remove: LabelArgs.shape.remove }),
-  z.object({ kind: z.literal('setPriority'), ...SetPriorityArgs.omit({ conversationId: true }).shape }),
-])
-export type BulkAction = z.infer<typeof BulkAction>
-
-/** How many conversations one bulk step may touch. */
-export const BULK_MAX = 1_000
-
-export interface BulkResult {
-  /** Pass to `conversations.bulkUndo` to put every conversation back as it was. */
-  bulkId: string
-  /** The conversations the step changed (those already as asked are left alone). */
-  changed: number
-}
-
-/** A note that names the signed-in agent with @, for their Mentions view. */
-export interface MentionItem {
-  noteId: string
-  conversationId: string
-  customerId: string
-  customerName: string
-  authorName: string
-  text: string
-  createdAt: number
-  unread: boolean
-}
-
-export interface MentionList {
-  items: MentionItem[]
-  /** Unread mentions of the agent in the whole cache, not just the listed ones. */
-  unread: number
-}
-
-/** New notes that mention the agent, after they reached the cache by sync. */
-export interface MentionsArrived {
-  items: MentionItem[]
 }
 
 export interface ConversationListItem extends Conversation {
@@ -318,185 +278,16 @@ const ReplyExtras = {
   template: OutboundTemplate.optional(),
 }
 
-
-  customerName: string
-  preview: string
-  assigneeName: string | null
-  pending: boolean
-  /** Something happened since the agent last opened it, or they marked it unread. */
-  unread: boolean
+/** Messages and calls the agent picked in one conversation's timeline, to move or split out. */
+const PickedItems = {
+  fromConversationId: MoveItemsArgs.shape.fromConversationId,
+  messageIds: MoveItemsArgs.shape.messageIds,
+  callIds: MoveItemsArgs.shape.callIds,
 }
-
-export type TimelineItem =
-  | { kind: 'message'; at: number; item: Message; outbox: OutboxState | null }
-  | { kind: 'note'; at: number; item: Note; outbox: OutboxState | null }
-  | { kind: 'call'; at: number; item: Call; outbox: null }
-  | { kind: 'event'; at: number; item: TimelineEvent; outbox: null }
-
-export interface TimelinePage {
-  items: TimelineItem[]
-  /** Pass as `before` to load the page of older items; null when there are none. */
-  before: { at: number; id: string } | null
-  /** Pass as `after` to load the page of newer items; null when this page reaches the latest. */
-  after?: { at: number; id: string } | null
-}
-
-export interface CustomerProfile {
-  customer: Customer
-  identities: Identity[]
-  conversations: Conversation[]
-}
-
-/** A probable duplicate of the customer (an `identity_suggested` event) awaiting an agent's decision. */
-export interface CustomerSuggestionItem {
-  suggestionId: string
-  /** The conversation the evidence arrived in. */
-  conversationId: string
-  candidateId: string
-  candidateName: string
-  /** Null when the candidate is not in this device's cache. */
-  candidate: Customer | null
-  detail: string
-  at: number
-}
-
-/** A merge into (or out of) the customer that can still be undone. */
-export interface CustomerMergeItem {
-  mergeId: string
-  sourceId: string
-  sourceName: string
-  targetId: string
-  targetName: string
-  identities: number
-  conversations: number
-  at: number
-}
-
-/** What a merge of `source` into `target` would move, read from this device's cache. */
-export interface MergePreview {
-  source: Customer
-  target: Customer
-  identities: Identity[]
-  conversations: Conversation[]
-  messages: number
-  notes: number
-  calls: number
-}
-
-export interface CustomerRelated {
-  suggestions: CustomerSuggestionItem[]
-  merges: CustomerMergeItem[]
-  /** Merges and undos this agent queued that the server has not applied yet (shown as pending). */
-  pending: { mutationId: number; name: 'mergeCustomers' | 'unmergeCustomers'; state: 'pending' | 'failed'; error: string | null }[]
-}
-
-/** New inbound messages in the agent's own conversations, after they reached the cache. */
-export interface InboundArrived {
-  items: { messageId: string; conversationId: string; customerId: string; customerName: string; channel: Channel; preview: string }[]
-  /** True when they came in one catch-up (a pull after reconnecting): show one summary, not one per message. */
-  batched: boolean
-}
-
-/** Another agent viewing or typing in a conversation (ephemeral, never stored). */
-export interface PresenceEntry {
-  userId: string
-  name: string
-  typing: boolean
-}
-
-export const SyncStatus = z.enum(['connecting', 'syncing', 'online', 'offline'])
-export type SyncStatus = z.infer<typeof SyncStatus>
-
-export interface SyncState {
-  status: SyncStatus
-  /** Actions waiting to reach the server. */
-  pending: number
-  /** Actions the server refused; they wait for a retry or a discard. */
-  failed: number
-  cursor: number
-  lastError: string | null
-  lastSyncedAt: number | null
-  /** While syncing: changes received so far in this catch-up, for a progress line. */
-  received?: number
-}
-
-export interface Session {
-  user: User
-  serverUrl: string
-}
-
-/** Whether the core has a server and token to sync with; the token itself never leaves the core. */
-export type SessionState =
-  | { status: 'signed-in'; serverUrl: string; user: User | null }
-  | {
-      status: 'signed-out'
-      /** Last server and email used on this device, to fill in the sign-in form. */
-      serverUrl: string | null
-      email: string | null
-      /** Why the agent was signed out when it was not their own doing (token refused), else null. */
-      reason: string | null
-      /** Actions still queued in the cache; they are sent when the same user signs in again. */
-      pendingActions: number
-    }
-
-export type SignInFailureReason =
-  | 'unreachable'
-  | 'not_threadline'
-  | 'wrong_credentials'
-  | 'rate_limited'
-  | 'invalid'
-  /** Another user's unsent actions are in the cache: signing in as someone else would drop them. */
-  | 'other_users_actions'
-
-export type SignInResult = { ok: true; session: SessionState } | { ok: false; reason: SignInFailureReason; message: string }
-
-const Cursor = z.object({ at: Timestamp, id: Id })
-
-/** An approved WhatsApp template picked in the composer, with its parameters as typed so far. */
-export const TemplateDraft = z.object({
-  name: z.string().max(512),
-  language: z.string().max(15),
-  parameters: z.array(z.string().max(1024)).max(50),
-})
-export type TemplateDraft = z.infer<typeof TemplateDraft>
-
-/** What the composer was holding for one conversation, kept in the cache until sent. */
-export const ComposerDraft = z.object({
-  mode: z.enum(['reply', 'note']),
-  /** The editor's document (TipTap JSON), restored as it was. */
-  doc: z.unknown(),
-  /** The reply channel the agent picked, when it was not the default. */
-  channel: Channel.optional(),
-  /** The email subject as the agent edited it (absent: the conversation's default). */
-  subject: z.string().max(1_000).optional(),
-  /** The cc field as typed, unparsed: a half-typed address is restored as it was. */
-  cc: z.string().max(2_000).optional(),
-  template: TemplateDraft.optional(),
-})
-export type ComposerDraft = z.infer<typeof ComposerDraft>
-
-/** A saved reply; `{{customer.name}}`, `{{agent.name}}` and `{{conversation.subject}}` are filled in on insert. */
-export interface CannedResponse {
-  id: string
-  title: string
-  /** Typed after "/" to find it. */
-  shortcut: string
-  body: string
-}
-
-export interface DownloadedAttachment {
-  name: string
-  contentType: string
-  /** The file's bytes, base64: the IPC channel carries JSON. */
-  base64: string
-}
-
-/** What a reply may carry beyond its text: email's subject and copies, WhatsApp's template. */
-const ReplyExtras = {
-  subject: z.string().trim().min(1, 'the subject is empty').max(998).optional(),
-  cc: z.array(z.email('cc needs email addresses')).max(50).optional(),
-  template: OutboundTemplate.optional(),
-}
+const somethingPicked = [
+  (a: { messageIds: string[]; callIds: string[] }) => a.messageIds.length + a.callIds.length > 0,
+  { message: 'choose at least one message or call to move' },
+] as const
 
 export const IPC_ARGS = {
   'session.get': z.object({}),
@@ -519,11 +310,8 @@ export const IPC_ARGS = {
     team: z.string().min(1).max(100).optional(),
     channel: Channel.optional(),
     sort: InboxSort.default('activity'),
-    /**
-     * Continue after this row: `key` is lastMessageAt (activity, priority) or waitingSince
-     * (waiting) of the last row shown, and under the priority sort `priority` is its priority.
-     */
-    after: z.object({ key: z.number().int(), id: Id, priority: Priority.optional() }).optional(),
+    /** Continue after this row: `key` is lastMessageAt (activity) or waitingSince (waiting) of the last row shown. */
+    after: z.object({ key: z.number().int(), id: Id }).optional(),
   }),
   'inbox.counts': z.object({ status: ConversationStatus.optional() }),
   'search.query': z
@@ -561,6 +349,8 @@ export const IPC_ARGS = {
   'conversation.reply': z.object({
     conversationId: Id,
     text: z.string().trim().min(1, 'a reply needs text').max(100_000),
+    /** Send on this channel, inside this conversation (by default the one the customer last used in it). */
+    channel: Channel.exclude(['voice']).optional(),
     ...ReplyExtras,
   }),
   /** Writes to the customer on a channel where they have no conversation yet; the conversation starts with it. */
@@ -570,22 +360,19 @@ export const IPC_ARGS = {
     text: z.string().trim().min(1, 'a message needs text').max(100_000),
     ...ReplyExtras,
   }),
-  'conversation.note': NoteArgs.omit({ noteId: true }),
+  'conversation.note': z.object({ conversationId: Id, text: z.string().trim().min(1, 'a note needs text').max(100_000) }),
   'conversation.assign': AssignArgs,
   'conversation.setStatus': SetStatusArgs,
   'conversation.label': LabelArgs,
+  /** Moves the picked items into another of the customer's conversations; undone with `conversation.undoMove`. */
+  'conversation.moveItems': z
+    .object({ ...PickedItems, toConversationId: MoveItemsArgs.shape.toConversationId })
+    .refine(...somethingPicked)
+    .refine((a) => a.fromConversationId !== a.toConversationId, { message: 'the messages are already in that conversation', path: ['toConversationId'] }),
+  /** Moves the picked items into a new conversation that continues this one. */
+  'conversation.split': z.object(PickedItems).refine(...somethingPicked),
+  'conversation.undoMove': UndoMoveArgs,
   'conversation.setPriority': SetPriorityArgs,
-  /** One action on many conversations, queued and shown in one step (one undo). */
-  'conversations.bulk': z.object({
-    conversationIds: z.array(Id).min(1, 'choose at least one conversation').max(BULK_MAX, `at most ${BULK_MAX} conversations at once`),
-    action: BulkAction,
-  }),
-  /** Puts each conversation of a bulk step back as it was before the step (queued like any action). */
-  'conversations.bulkUndo': z.object({ bulkId: Id }),
-  /** Notes naming the signed-in agent, newest first. */
-  'mentions.list': z.object({ limit: z.number().int().positive().max(500).default(100) }),
-  /** Marks these mentions read; without `noteIds`, every mention. Kept on this device only. */
-  'mentions.markRead': z.object({ noteIds: z.array(Id).max(1_000).optional() }),
   /** The agent's notes on a call record (replaces earlier notes; empty clears them). */
   'call.addNote': z.object({ callId: Id, notes: z.string().max(100_000) }),
   /** A call the agent had, logged by hand into the customer's latest voice conversation (or a new one). */
@@ -660,11 +447,12 @@ export interface IpcResults {
   'conversation.assign': { mutationId: number }
   'conversation.setStatus': { mutationId: number }
   'conversation.label': { mutationId: number }
+  /** `moveId` undoes it. */
+  'conversation.moveItems': { moveId: string; mutationId: number }
+  /** `conversationId` is the new conversation; `moveId` undoes the split. */
+  'conversation.split': { moveId: string; conversationId: string; mutationId: number }
+  'conversation.undoMove': { mutationId: number }
   'conversation.setPriority': { mutationId: number }
-  'conversations.bulk': BulkResult
-  'conversations.bulkUndo': { changed: number }
-  'mentions.list': MentionList
-  'mentions.markRead': { ok: true }
   'call.addNote': { mutationId: number }
   'call.log': { callId: string; conversationId: string; mutationId: number }
   'conversation.start': { conversationId: string; messageId: string; mutationId: number }
@@ -713,7 +501,6 @@ export interface IpcEvents {
   /** Entities touched by a committed batch or a local action; the UI refetches what shows them. */
   'data.changed': { entities: EntityName[]; customerIds: string[] }
   'inbound.arrived': InboundArrived
-  'mentions.arrived': MentionsArrived
   /** Who else is in a conversation right now; an empty list when nobody is. */
   'presence.changed': { conversationId: string; others: PresenceEntry[] }
   /** A conversation's customer (a chat visitor) started or stopped typing; ephemeral, never stored. */
