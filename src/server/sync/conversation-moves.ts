@@ -1,4 +1,5 @@
 import type { Call, Conversation, Message, TimelineEvent } from '../../shared/domain'
+import { settledActivity } from '../../shared/conversation-activity'
 import type { MutationArgs } from '../../shared/mutations'
 import type { StoreWriter } from '../store/store'
 import { canSeeConversation } from './access'
@@ -152,16 +153,8 @@ async function relocate(
 /** The conversation's last activity and whether the customer waits, recomputed from its items. */
 async function settle(w: StoreWriter, conversation: Conversation, now: number): Promise<Settled> {
   const items = await w.conversationItems(conversation.id)
-  const messages = [...items.messages].sort((a, b) => a.sentAt - b.sentAt)
-  const times = [...messages.map((m) => m.sentAt), ...items.calls.map((c) => c.startedAt)]
-  const lastAnswer = messages.filter((m) => m.direction === 'outbound').at(-1)?.sentAt ?? -1
-  const waitingSince = messages.find((m) => m.direction === 'inbound' && m.sentAt > lastAnswer)?.sentAt ?? null
-  const next: Conversation = {
-    ...conversation,
-    lastMessageAt: times.length > 0 ? Math.max(...times) : conversation.createdAt,
-    waitingSince: conversation.status === 'resolved' ? null : waitingSince,
-    updatedAt: now,
-  }
+  const { lastMessageAt, waitingSince, empty } = settledActivity(conversation, items.messages, items.calls)
+  const next: Conversation = { ...conversation, lastMessageAt, waitingSince, updatedAt: now }
   await w.put('conversation', next)
-  return { conversation: next, empty: times.length === 0 }
+  return { conversation: next, empty }
 }
