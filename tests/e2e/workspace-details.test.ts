@@ -148,7 +148,8 @@ describe('finding customers', () => {
   })
 
   it('searches a pasted 5,000-character text by its start, in the palette and in the search panel', async () => {
-    const essay = `blender ${'x'.repeat(4_992)}`
+    // Every word of a search must match: the pasted words are ones the message holds.
+    const essay = 'blender '.repeat(625)
     expect(essay).toHaveLength(5_000)
     await workspace.openPalette()
     const palette = env.page.getByRole('dialog', { name: 'Command palette' })
