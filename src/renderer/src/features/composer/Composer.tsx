@@ -6,7 +6,7 @@ import type { CallOutcome, Channel, Conversation, Direction } from '../../../../
 import { fillTemplate, templateProblem } from '../../../../shared/inbox-settings'
 import type { ComposerDraft, TemplateDraft } from '../../../../shared/ipc'
 import { useApi } from '../../api/context'
-import { queryKeys, useCustomer, useLogCall, useNote, useReply, useSession, useStartConversation, useUsers } from '../../api/queries'
+import { queryKeys, useCustomer, useLogCall, useNote, useReply, useSession, useUsers } from '../../api/queries'
 import { CHANNEL_LABELS, useNow } from '../../lib/format'
 import { ChannelIcon, Icon } from '../../lib/icons'
 import { smsSegments } from '../../lib/sms'
@@ -106,7 +106,6 @@ export function Composer({
   const [plainText, setPlainText] = useState('')
   const [picker, setPicker] = useState<Picker>(null)
   const reply = useReply(customerId)
-  const start = useStartConversation(customerId)
   const note = useNote(customerId)
   const logCall = useLogCall(customerId)
   // null: the default subject of the conversation the reply goes to.
@@ -124,32 +123,26 @@ export function Composer({
   const inboxes = useQuery({ queryKey: queryKeys.inboxSettings, queryFn: () => api.call('inbox.settings', {}), staleTime: 60_000 })
   const now = useNow(60_000)
 
-  // The customer's latest inbound message per channel, from the timeline page already loaded.
+  // The customer's latest inbound message per channel in this conversation, from the timeline
+  // page already loaded: the WhatsApp window runs from their last WhatsApp message in it.
   const lastInbound = useMemo(() => {
     const at: Partial<Record<Channel, number>> = {}
     for (const entry of latest.items) {
-      if (entry.kind !== 'message' || entry.item.direction !== 'inbound') continue
+      if (entry.kind !== 'message' || entry.item.direction !== 'inbound' || entry.item.conversationId !== conversation.id) continue
       at[entry.item.channel] = Math.max(at[entry.item.channel] ?? 0, entry.at)
     }
     return at
-  }, [latest.items])
-  const options: ReplyChannelOption[] = useMemo(() => {
-    if (!profile) return []
-    // A channel without a conversation yet takes a reply that starts one (chat stays disabled: no visitor to answer).
-    return replyChannels(profile, lastInbound, now).map((o) => (o.enabled && !o.conversation ? { ...o, reason: o.reason ?? 'Starts a new conversation' } : o))
-  }, [profile, lastInbound, now])
-  const openedChannel = options.find((o) => o.channel === conversation.channel && o.enabled)?.channel ?? null
-  // The conversation the agent opened takes the reply; where it cannot (a call, an opt-out),
-  // the channel the customer last wrote on does.
-  const channel: ReplyChannel | null = pickedChannel ?? openedChannel ?? defaultReplyChannel(options, lastInbound)
+  }, [latest.items, conversation.id])
+  const options: ReplyChannelOption[] = useMemo(() => (profile ? replyChannels(profile, conversation, lastInbound, now) : []), [profile, conversation, lastInbound, now])
+  // The reply stays in the conversation on screen, by the channel picked or the one the customer last used in it.
+  const channel: ReplyChannel | null = pickedChannel ?? defaultReplyChannel(options, conversation, lastInbound)
   const option = options.find((o) => o.channel === channel) ?? null
-  const target = channel === conversation.channel ? conversation : (option?.conversation ?? null)
   const canReply = !!option?.enabled && channel !== null
-  const starting = canReply && target === null
   const templatesOnly = canReply && !!option?.templatesOnly
-  // A new WhatsApp conversation takes the inbox of the only WhatsApp inbox there is.
+  // The server sends WhatsApp from the inbox this conversation last used on it, else the customer's latest one.
   const whatsappInboxes = (inboxes.data ?? []).filter((i) => i.channel === 'whatsapp')
-  const templateInbox = target?.inbox ?? (whatsappInboxes.length === 1 ? whatsappInboxes[0]!.name : null)
+  const latestWhatsApp = conversation.channel === 'whatsapp' ? conversation : profile?.conversations.filter((c) => c.channel === 'whatsapp').sort((a, b) => b.lastMessageAt - a.lastMessageAt)[0]
+  const templateInbox = latestWhatsApp?.inbox ?? (whatsappInboxes.length === 1 ? whatsappInboxes[0]!.name : null)
   const approved = inboxes.data === undefined || inboxes.data === null ? null : (inboxes.data.find((i) => i.name === templateInbox)?.templates ?? [])
   const template = approved ? chosenTemplate(approved, templateChoice) : null
   const outboundTemplate = template
@@ -157,7 +150,7 @@ export function Composer({
     : null
   const effectiveMode: Mode = canReply || mode !== 'reply' ? mode : 'note'
   const isEmail = effectiveMode === 'reply' && channel === 'email'
-  const shownSubject = subject ?? (starting ? '' : defaultSubject((target ?? conversation).subject))
+  const shownSubject = subject ?? defaultSubject(conversation.subject)
   const ccList = parseCc(ccText)
   const badCc = isEmail ? invalidCc(ccList) : null
   const duration = parseDuration(callDuration)
@@ -291,7 +284,7 @@ export function Composer({
     }
   })
 
-  const action = effectiveMode === 'call' ? logCall : effectiveMode === 'note' ? note : starting ? start : reply
+  const action = effectiveMode === 'call' ? logCall : effectiveMode === 'note' ? note : reply
   const sending = action.isPending
 
   function sent(): void {
@@ -339,12 +332,7 @@ export function Composer({
       ...(outgoing ? { template: outgoing } : {}),
       ...(isEmail ? { subject: shownSubject.trim(), ...(ccList.length > 0 ? { cc: ccList } : {}) } : {}),
     }
-    if (starting) {
-      if (channel === 'chat') return
-      start.mutate({ customerId, channel, text: body, ...extras }, done)
-    } else if (target) {
-      reply.mutate({ conversationId: target.id, text: body, ...extras }, done)
-    }
+    reply.mutate({ conversationId: conversation.id, channel, text: body, ...extras }, done)
   }
 
   const cannedOptions: PickerOption[] = (canned.data ?? []).map((c) => ({ id: c.id, label: `/${c.shortcut} · ${c.title}`, detail: c.body }))
@@ -357,7 +345,7 @@ export function Composer({
     const text = fillCannedVariables(body, {
       customer: { name: profile?.customer.name ?? null },
       agent: { name: session?.user.name ?? null },
-      conversation: { subject: (target ?? conversation).subject, inbox: (target ?? conversation).inbox },
+      conversation: { subject: conversation.subject, inbox: conversation.inbox },
     })
     setPicker(null)
     editor?.chain().focus().insertContent(paragraphs(text)).run()
@@ -393,7 +381,7 @@ export function Composer({
           disabled={!canReply}
           onClick={() => switchMode('reply')}
         >
-          {starting ? 'New conversation' : 'Reply'}
+          Reply
           {canReply && channel ? ` by ${CHANNEL_LABELS[channel]}` : ''}
         </button>
         <button type="button" role="tab" aria-selected={effectiveMode === 'note'} className="composer-tab" onClick={() => switchMode('note')}>
@@ -440,7 +428,7 @@ export function Composer({
                 setSubject(e.target.value)
                 scheduleDraft({ subject: e.target.value })
               }}
-              placeholder={starting ? 'Subject of the new email' : ''}
+              placeholder={conversation.subject ? '' : 'Subject of the email'}
               maxLength={998}
             />
           </label>
@@ -506,7 +494,7 @@ export function Composer({
             {effectiveMode === 'call'
               ? 'Notes on the call (optional)…'
               : effectiveMode === 'reply' && channel
-                ? `Write ${starting ? 'a message' : 'a reply'} to send by ${CHANNEL_LABELS[channel]}… (/ for canned responses)`
+                ? `Write a reply to send by ${CHANNEL_LABELS[channel]}… (/ for canned responses)`
                 : 'Write a note only your team can see… (@ to mention)'}
           </span>
         )}

@@ -17,9 +17,7 @@ const MISSING: Record<ReplyChannel, string> = {
 
 export interface ReplyChannelOption {
   channel: ReplyChannel
-  /** The customer's latest conversation on the channel, which a reply continues; null: a new one starts. */
-  conversation: Conversation | null
-  /** The address a new conversation goes to (the customer's identity on the channel). */
+  /** The address the reply goes to (the customer's identity on the channel). */
   address: string | null
   enabled: boolean
   /** Why the channel cannot be used, shown beside it. */
@@ -29,20 +27,27 @@ export interface ReplyChannelOption {
 }
 
 /**
- * Where a reply can go, with the reason for each channel that cannot take one. `lastInbound`
- * is the customer's latest inbound message time per channel, as far as the cache knows.
+ * The channels a reply inside `conversation` can go by, with the reason for each that cannot
+ * take one: a conversation is the customer's matter on every channel, so an SMS reply from a
+ * phone conversation stays in it. `lastInbound` is the customer's latest inbound message time
+ * per channel in this conversation, as far as the cache knows.
  */
-export function replyChannels(profile: CustomerProfile, lastInbound: Partial<Record<Channel, number>>, now: number): ReplyChannelOption[] {
+export function replyChannels(
+  profile: CustomerProfile,
+  conversation: Conversation,
+  lastInbound: Partial<Record<Channel, number>>,
+  now: number,
+): ReplyChannelOption[] {
   const consent = profile.customer.consent
   return REPLY_CHANNELS.map((channel) => {
     const identity = profile.identities.find((i) => i.kind === IDENTITY_FOR[channel]) ?? (channel === 'whatsapp' ? profile.identities.find((i) => i.kind === 'phone' && hasWhatsApp(profile, i.address)) : undefined)
-    const conversation = [...profile.conversations].filter((c) => c.channel === channel).sort((a, b) => b.lastMessageAt - a.lastMessageAt)[0] ?? null
-    const base = { channel, conversation, address: identity?.address ?? null, templatesOnly: false }
-    if (!identity && !conversation) return { ...base, enabled: false, reason: MISSING[channel] }
+    const usedHere = conversation.channel === channel || lastInbound[channel] !== undefined
+    const base = { channel, address: identity?.address ?? null, templatesOnly: false }
+    if (!identity && !usedHere) return { ...base, enabled: false, reason: MISSING[channel] }
     if (consent[channel] === false) return { ...base, enabled: false, reason: `Opted out of ${CHANNEL_LABELS[channel]}` }
     if (consent.transactional === false) return { ...base, enabled: false, reason: 'Opted out of all messages' }
-    // A chat reply reaches the visitor only inside their session: without one there is nobody to answer.
-    if (channel === 'chat' && !conversation) return { ...base, enabled: false, reason: 'No chat session to answer' }
+    // A chat reply reaches the visitor only inside this conversation's own chat session.
+    if (channel === 'chat' && !usedHere) return { ...base, enabled: false, reason: 'No chat session in this conversation' }
     if (channel === 'whatsapp' && !whatsappWindow(lastInbound.whatsapp ?? null, now).open) {
       return { ...base, enabled: true, templatesOnly: true, reason: 'Outside the 24-hour window: templates only' }
     }
@@ -54,8 +59,17 @@ function hasWhatsApp(profile: CustomerProfile, address: string): boolean {
   return profile.identities.some((i) => i.kind === 'whatsapp' && i.address === address)
 }
 
-/** The channel the latest inbound message came by, if the customer can still be answered there. */
-export function defaultReplyChannel(options: ReplyChannelOption[], lastInbound: Partial<Record<Channel, number>>): ReplyChannel | null {
+/**
+ * The channel the customer last used in the conversation; after a call (or an opt-out there),
+ * the one they last wrote on in it, else the first that can take a free-form reply.
+ */
+export function defaultReplyChannel(
+  options: ReplyChannelOption[],
+  conversation: Conversation,
+  lastInbound: Partial<Record<Channel, number>>,
+): ReplyChannel | null {
+  const latestUsed = options.find((o) => o.channel === conversation.channel && o.enabled)
+  if (latestUsed) return latestUsed.channel
   const usable = options.filter((o) => o.enabled && !o.templatesOnly)
   const latest = [...usable].sort((a, b) => (lastInbound[b.channel] ?? -1) - (lastInbound[a.channel] ?? -1))[0]
   return latest?.channel ?? options.find((o) => o.enabled)?.channel ?? null
