@@ -4,6 +4,7 @@ import type { Core, CoreOptions } from './core'
 import { openCache } from './db/open'
 import { IpcError } from './errors'
 import { adminHandlers } from './handlers/admin'
+import { bulkHandlers } from './handlers/bulk'
 import { composerHandlers } from './handlers/composer'
 import { callHandlers } from './handlers/call'
 import { conversationHandlers } from './handlers/conversation'
@@ -12,6 +13,7 @@ import { customerHandlers } from './handlers/customer'
 import { customerMergeHandlers } from './handlers/customer-merge'
 import { presenceHandlers } from './handlers/presence'
 import { inboxHandlers } from './handlers/inbox'
+import { mentionHandlers } from './handlers/mentions'
 import { outboxHandlers } from './handlers/outbox'
 import { searchHandlers } from './handlers/search'
 import { joinHandlers } from './handlers/registry'
@@ -55,6 +57,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       onState: (state) => emit('sync.state', state),
       onChanged: (touched) => emit('data.changed', touched),
       onInbound: (arrived) => emit('inbound.arrived', arrived),
+      onMentions: (arrived) => emit('mentions.arrived', arrived),
       onPresence: (presence) => emit('presence.changed', presence),
       onCustomerTyping: (notice) => emit('customer.typing', notice),
     },
@@ -80,6 +83,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     customerMergeHandlers(ctx),
     presenceHandlers(ctx),
     conversationHandlers(ctx),
+    bulkHandlers(ctx),
+    mentionHandlers(ctx),
     outboxHandlers(ctx),
     searchHandlers(ctx),
     callHandlers(ctx),

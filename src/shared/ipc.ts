@@ -13,6 +13,7 @@ import {
   Message,
   Note,
   OutboundTemplate,
+  Priority,
   TimelineEvent,
   Timestamp,
   User,
@@ -22,6 +23,7 @@ import {
   CustomerLabelArgs,
   LabelArgs,
   MoveItemsArgs,
+  NoteArgs,
   SetPriorityArgs,
   SetStatusArgs,
   UndoMoveArgs,
@@ -62,8 +64,11 @@ export interface OutboxEntry extends OutboxState {
 
 export type InboxView = 'all' | 'mine' | 'unassigned'
 
-/** `activity`: latest first; `waiting`: the customer who has waited longest for an answer first. */
-export const InboxSort = z.enum(['activity', 'waiting'])
+/**
+ * `activity`: latest first; `waiting`: the customer who has waited longest for an answer first;
+ * `priority`: urgent first, each priority latest first.
+ */
+export const InboxSort = z.enum(['activity', 'waiting', 'priority'])
 export type InboxSort = z.infer<typeof InboxSort>
 
 /** Conversations per sidebar entry, under the status filter the agent chose. */
@@ -96,6 +101,52 @@ export interface SearchHit {
   title: HighlightedText
   /** The best-matching part of the text (or a customer's addresses), highlighted. */
   snippet: HighlightedText
+}
+
+/**
+ * One step over many conversations (the inbox's bulk actions): the fields of the one-conversation
+ * action without its conversation. The core checks each against that action's own rules
+ * (mutations.ts: snoozing needs a time, a label change needs a label).
+ */
+export const BulkAction = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('assign'), ...AssignArgs.omit({ conversationId: true }).shape }),
+  z.object({ kind: z.literal('setStatus'), status: SetStatusArgs.shape.status, snoozedUntil: SetStatusArgs.shape.snoozedUntil }),
+  z.object({ kind: z.literal('label'), add: LabelArgs.shape.add, remove: LabelArgs.shape.remove }),
+  z.object({ kind: z.literal('setPriority'), ...SetPriorityArgs.omit({ conversationId: true }).shape }),
+])
+export type BulkAction = z.infer<typeof BulkAction>
+
+/** How many conversations one bulk step may touch. */
+export const BULK_MAX = 1_000
+
+export interface BulkResult {
+  /** Pass to `conversations.bulkUndo` to put every conversation back as it was. */
+  bulkId: string
+  /** The conversations the step changed (those already as asked are left alone). */
+  changed: number
+}
+
+/** A note that names the signed-in agent with @, for their Mentions view. */
+export interface MentionItem {
+  noteId: string
+  conversationId: string
+  customerId: string
+  customerName: string
+  authorName: string
+  text: string
+  createdAt: number
+  unread: boolean
+}
+
+export interface MentionList {
+  items: MentionItem[]
+  /** Unread mentions of the agent in the whole cache, not just the listed ones. */
+  unread: number
+}
+
+/** New notes that mention the agent, after they reached the cache by sync. */
+export interface MentionsArrived {
+  items: MentionItem[]
 }
 
 export interface ConversationListItem extends Conversation {
@@ -310,8 +361,11 @@ export const IPC_ARGS = {
     team: z.string().min(1).max(100).optional(),
     channel: Channel.optional(),
     sort: InboxSort.default('activity'),
-    /** Continue after this row: `key` is lastMessageAt (activity) or waitingSince (waiting) of the last row shown. */
-    after: z.object({ key: z.number().int(), id: Id }).optional(),
+    /**
+     * Continue after this row: `key` is lastMessageAt (activity, priority) or waitingSince
+     * (waiting) of the last row shown, and under the priority sort `priority` is its priority.
+     */
+    after: z.object({ key: z.number().int(), id: Id, priority: Priority.optional() }).optional(),
   }),
   'inbox.counts': z.object({ status: ConversationStatus.optional() }),
   'search.query': z
@@ -360,7 +414,7 @@ export const IPC_ARGS = {
     text: z.string().trim().min(1, 'a message needs text').max(100_000),
     ...ReplyExtras,
   }),
-  'conversation.note': z.object({ conversationId: Id, text: z.string().trim().min(1, 'a note needs text').max(100_000) }),
+  'conversation.note': NoteArgs.omit({ noteId: true }),
   'conversation.assign': AssignArgs,
   'conversation.setStatus': SetStatusArgs,
   'conversation.label': LabelArgs,
@@ -373,6 +427,17 @@ export const IPC_ARGS = {
   'conversation.split': z.object(PickedItems).refine(...somethingPicked),
   'conversation.undoMove': UndoMoveArgs,
   'conversation.setPriority': SetPriorityArgs,
+  /** One action on many conversations, queued and shown in one step (one undo). */
+  'conversations.bulk': z.object({
+    conversationIds: z.array(Id).min(1, 'choose at least one conversation').max(BULK_MAX, `at most ${BULK_MAX} conversations at once`),
+    action: BulkAction,
+  }),
+  /** Puts each conversation of a bulk step back as it was before the step (queued like any action). */
+  'conversations.bulkUndo': z.object({ bulkId: Id }),
+  /** Notes naming the signed-in agent, newest first. */
+  'mentions.list': z.object({ limit: z.number().int().positive().max(500).default(100) }),
+  /** Marks these mentions read; without `noteIds`, every mention. Kept on this device only. */
+  'mentions.markRead': z.object({ noteIds: z.array(Id).max(1_000).optional() }),
   /** The agent's notes on a call record (replaces earlier notes; empty clears them). */
   'call.addNote': z.object({ callId: Id, notes: z.string().max(100_000) }),
   /** A call the agent had, logged by hand into the customer's latest voice conversation (or a new one). */
@@ -453,6 +518,10 @@ export interface IpcResults {
   'conversation.split': { moveId: string; conversationId: string; mutationId: number }
   'conversation.undoMove': { mutationId: number }
   'conversation.setPriority': { mutationId: number }
+  'conversations.bulk': BulkResult
+  'conversations.bulkUndo': { changed: number }
+  'mentions.list': MentionList
+  'mentions.markRead': { ok: true }
   'call.addNote': { mutationId: number }
   'call.log': { callId: string; conversationId: string; mutationId: number }
   'conversation.start': { conversationId: string; messageId: string; mutationId: number }
@@ -501,6 +570,7 @@ export interface IpcEvents {
   /** Entities touched by a committed batch or a local action; the UI refetches what shows them. */
   'data.changed': { entities: EntityName[]; customerIds: string[] }
   'inbound.arrived': InboundArrived
+  'mentions.arrived': MentionsArrived
   /** Who else is in a conversation right now; an empty list when nobody is. */
   'presence.changed': { conversationId: string; others: PresenceEntry[] }
   /** A conversation's customer (a chat visitor) started or stopped typing; ephemeral, never stored. */

@@ -5,7 +5,7 @@ import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../test
 import { conversation, customer, note, tempDir } from '../testing/fixtures'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
-import { getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
+import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
 
 let dir: ReturnType<typeof tempDir>
 beforeEach(() => {
@@ -30,7 +30,7 @@ describe('cache migrations', () => {
     expect(ours.map((t) => t.name).sort()).toEqual(
       [
         'calls', 'canned_responses', 'conversation_counts', 'conversations', 'customers', 'drafts', 'events', 'identities', 'messages', 'notes', 'outbox',
-        'read_markers', 'schema_migrations', 'search_keys', 'suspended_indexes', 'sync_meta', 'users',
+        'mention_reads', 'note_mentions', 'read_markers', 'schema_migrations', 'search_keys', 'suspended_indexes', 'sync_meta', 'users',
       ].sort(),
     )
     expect(ours.filter((t) => t.strict !== 1)).toEqual([])
@@ -142,6 +142,25 @@ describe('cache migrations', () => {
     expect(db.prepare(`SELECT priority FROM conversations WHERE id = 'v5'`).pluck().get()).toBe(2)
     expect(db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE status = 'open' ORDER BY priority DESC, last_message_at DESC, id DESC`).all())
       .toEqual([expect.objectContaining({ detail: expect.stringContaining('idx_conversations_status_priority_activity') })])
+    db.close()
+  })
+
+  it('upgrades a version 10 cache: the mentions its notes already hold are listed, unread', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v10', MIGRATIONS.slice(0, 10))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    const v1 = conversation('v1', 'c1')
+    const insertNote = raw.prepare(`INSERT INTO notes (id, conversation_id, customer_id, at, json, server_json) VALUES (?, 'v1', 'c1', ?, ?, NULL)`)
+    insertNote.run('n1', 5, JSON.stringify(note('n1', v1, 5, { mentions: ['me', 'u2'] })))
+    insertNote.run('n2', 6, JSON.stringify(note('n2', v1, 6)))
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(db.prepare('SELECT user_id, at, note_id FROM note_mentions ORDER BY user_id').all()).toEqual([
+      { user_id: 'me', at: 5, note_id: 'n1' },
+      { user_id: 'u2', at: 5, note_id: 'n1' },
+    ])
+    expect(countUnreadMentions(db, 'me')).toBe(1)
     db.close()
   })
 

@@ -145,6 +145,38 @@ const CONVERSATION_COUNTS_SCHEMA = `
   SELECT status, channel, team, assignee_id, count(*) FROM conversations GROUP BY status, channel, team, assignee_id;
 `
 
+/**
+ * The Mentions view reads the agent's mentions newest first through one index instead of
+ * opening every note's JSON: note_mentions holds a row per (note, person named), kept in the
+ * note's own transaction by triggers. mention_reads is local to this device, like read_markers.
+ */
+const MENTION_ROWS = `INSERT OR IGNORE INTO note_mentions (user_id, at, note_id)
+    SELECT value, new.at, new.id FROM json_each(new.json, '$.mentions') WHERE type = 'text';`
+
+const MENTIONS_SCHEMA = `
+  CREATE TABLE note_mentions (
+    user_id TEXT NOT NULL, at INTEGER NOT NULL, note_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, at, note_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX idx_note_mentions_note ON note_mentions (note_id);
+
+  CREATE TRIGGER note_mentions_insert AFTER INSERT ON notes BEGIN
+    ${MENTION_ROWS}
+  END;
+  CREATE TRIGGER note_mentions_update AFTER UPDATE OF json, at ON notes BEGIN
+    DELETE FROM note_mentions WHERE note_id = old.id;
+    ${MENTION_ROWS}
+  END;
+  CREATE TRIGGER note_mentions_delete AFTER DELETE ON notes BEGIN
+    DELETE FROM note_mentions WHERE note_id = old.id;
+  END;
+
+  INSERT OR IGNORE INTO note_mentions (user_id, at, note_id)
+    SELECT j.value, n.at, n.id FROM notes n, json_each(n.json, '$.mentions') j WHERE j.type = 'text';
+
+  CREATE TABLE mention_reads (note_id TEXT PRIMARY KEY, read_at INTEGER NOT NULL) STRICT;
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -358,6 +390,11 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX idx_conversations_status_priority_activity ON conversations (status, priority, last_message_at, id);
       `)
     },
+  },
+  {
+    version: 11,
+    name: 'mentions: who each note names, kept by triggers; which mentions this agent has read',
+    up: (db) => db.exec(MENTIONS_SCHEMA),
   },
 ]
 

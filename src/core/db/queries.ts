@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
-import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, TimelineEvent, User } from '../../shared/domain'
+import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, TimelineEvent, User } from '../../shared/domain'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -119,7 +119,7 @@ export function forgetSyncedRows(db: Database): void {
 // Entities
 
 /** What this device keeps about the agent's own reading and writing; never synced. */
-const LOCAL_TABLES = ['read_markers', 'drafts']
+const LOCAL_TABLES = ['read_markers', 'drafts', 'mention_reads']
 
 const TABLES: { [E in EntityName]: string } = {
   user: 'users',
@@ -334,6 +334,8 @@ export interface InboxScope {
 export interface InboxCursor {
   key: number
   id: string
+  /** Under the priority sort: the last row's priority. */
+  priority?: Priority | undefined
 }
 
 function scopeWhere(scope: { view: InboxView; hasTeam: boolean; hasChannel: boolean; hasStatus: boolean }): string[] {
@@ -365,8 +367,22 @@ export function inboxListSql(args: {
 }): string {
   const where = scopeWhere({ view: args.view, hasTeam: args.hasTeam ?? false, hasChannel: args.hasChannel ?? false, hasStatus: args.hasStatus })
   const waiting = args.sort === 'waiting'
+  const byPriority = args.sort === 'priority'
   // Keyset paging on the sort key: a page costs the same at row 100,000 as at row 0.
-  if (args.hasCursor) where.push(waiting ? '(c.wait_order, c.id) > (@afterKey, @afterId)' : '(c.last_message_at, c.id) < (@afterKey, @afterId)')
+  if (args.hasCursor) {
+    where.push(
+      waiting
+        ? '(c.wait_order, c.id) > (@afterKey, @afterId)'
+        : byPriority
+          ? '(c.priority, c.last_message_at, c.id) < (@afterRank, @afterKey, @afterId)'
+          : '(c.last_message_at, c.id) < (@afterKey, @afterId)',
+    )
+  }
+  const order = waiting
+    ? 'c.wait_order ASC, c.id ASC'
+    : byPriority
+      ? 'c.priority DESC, c.last_message_at DESC, c.id DESC'
+      : 'c.last_message_at DESC, c.id DESC'
   return `
     SELECT c.json AS json,
       cu.name AS customer_name,
@@ -380,7 +396,7 @@ export function inboxListSql(args: {
     LEFT JOIN users u ON u.id = c.assignee_id
     LEFT JOIN read_markers r ON r.conversation_id = c.id
     ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-    ORDER BY ${waiting ? 'c.wait_order ASC, c.id ASC' : 'c.last_message_at DESC, c.id DESC'}
+    ORDER BY ${order}
     LIMIT @limit`
 }
 
@@ -405,6 +421,7 @@ export function listInbox(
   if (args.after !== undefined) {
     params.afterKey = args.after.key
     params.afterId = args.after.id
+    if (args.sort === 'priority') params.afterRank = PRIORITY_RANK[args.after.priority ?? 'normal']
   }
   const rows = stmt(db, sql).all(params) as {
     json: string
@@ -492,6 +509,49 @@ export function markUnread(db: Database, conversationId: string): void {
     `INSERT INTO read_markers (conversation_id, read_at, marked_unread) VALUES (?, 0, 1)
      ON CONFLICT (conversation_id) DO UPDATE SET marked_unread = 1`,
   ).run(conversationId)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mentions
+
+export interface MentionRow {
+  note: Note
+  customerName: string | null
+  unread: boolean
+}
+
+/** Notes naming `userId`, newest first, through note_mentions' (user_id, at) key. */
+export function listMentions(db: Database, args: { userId: string; limit: number }): MentionRow[] {
+  const rows = stmt(
+    db,
+    `SELECT n.json AS json, cu.name AS customer_name, r.note_id IS NULL AS unread
+     FROM note_mentions m
+     JOIN notes n ON n.id = m.note_id
+     LEFT JOIN customers cu ON cu.id = n.customer_id
+     LEFT JOIN mention_reads r ON r.note_id = m.note_id
+     WHERE m.user_id = @userId
+     ORDER BY m.at DESC, m.note_id DESC
+     LIMIT @limit`,
+  ).all(args) as { json: string; customer_name: string | null; unread: number }[]
+  return rows.map((r) => ({ note: JSON.parse(r.json) as Note, customerName: r.customer_name, unread: r.unread === 1 }))
+}
+
+export function countUnreadMentions(db: Database, userId: string): number {
+  return (
+    stmt(
+      db,
+      `SELECT count(*) AS n FROM note_mentions m
+       WHERE m.user_id = ? AND NOT EXISTS (SELECT 1 FROM mention_reads r WHERE r.note_id = m.note_id)`,
+    ).get(userId) as { n: number }
+  ).n
+}
+
+/** Marks mentions of `userId` read: these notes, or (null) every one. */
+export function markMentionsRead(db: Database, args: { userId: string; noteIds: readonly string[] | null; readAt: number }): void {
+  const sql = `INSERT OR IGNORE INTO mention_reads (note_id, read_at)
+    SELECT m.note_id, @readAt FROM note_mentions m WHERE m.user_id = @userId`
+  if (args.noteIds === null) stmt(db, sql).run({ userId: args.userId, readAt: args.readAt })
+  else stmt(db, `${sql} AND m.note_id IN (SELECT value FROM json_each(@ids))`).run({ userId: args.userId, readAt: args.readAt, ids: JSON.stringify(args.noteIds) })
 }
 
 // ---------------------------------------------------------------------------------------------

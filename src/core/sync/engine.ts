@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Database } from 'better-sqlite3'
 import type { User } from '../../shared/domain'
 import type { InboxInfo } from '../../shared/inbox-settings'
-import type { InboundArrived, PresenceEntry, SyncState, SyncStatus } from '../../shared/ipc'
+import type { InboundArrived, MentionsArrived, PresenceEntry, SyncState, SyncStatus } from '../../shared/ipc'
 import {
   parseChange,
   Poke,
@@ -40,7 +40,7 @@ import {
 import { beginBulkLoad, finishBulkLoad } from '../db/bulk-load'
 import { startAfreshOrRefuse } from '../db/open'
 import { applyBatch, type Touched } from './apply'
-import { InboundAnnouncer, newInboundMessages, ownInbound } from './inbound-notify'
+import { arrivedMentions, InboundAnnouncer, newInboundMessages, newMentions, ownInbound } from './inbound-notify'
 
 export interface SyncEngineOptions {
   db: Database
@@ -51,6 +51,8 @@ export interface SyncEngineOptions {
   onChanged: (touched: Touched) => void
   /** New inbound messages in the agent's own conversations (one announcement per catch-up). */
   onInbound?: (arrived: InboundArrived) => void
+  /** New notes naming the signed-in agent, as they arrive (never those of the first sync). */
+  onMentions?: (arrived: MentionsArrived) => void
   /** Who else is viewing or typing in a conversation (the signed-in agent left out). */
   onPresence?: (presence: { conversationId: string; others: PresenceEntry[] }) => void
   /** A conversation's customer (a chat visitor) typing or stopping. */
@@ -470,10 +472,13 @@ export class SyncEngine {
   private apply(after: number, cursor: number, changes: EntityChange[]): void {
     this.received += changes.length
     // The first sync announces nothing, so it need not look for arrivals either.
+    const userId = getSyncMeta(this.options.db)?.userId ?? null
     const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []
+    const mentioning = this.inbound.listening ? newMentions(this.options.db, changes, userId) : []
     const touched = applyBatch(this.options.db, { after, cursor, changes })
     // Only after the commit: an announced message is always in the cache.
-    this.inbound.add(ownInbound(this.options.db, arriving, getSyncMeta(this.options.db)?.userId ?? null))
+    this.inbound.add(ownInbound(this.options.db, arriving, userId))
+    if (mentioning.length > 0) this.options.onMentions?.({ items: arrivedMentions(this.options.db, mentioning) })
     if (touched.entities.length > 0) this.options.onChanged(touched)
     this.emitState()
   }

@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3'
-import type { Message } from '../../shared/domain'
-import type { InboundArrived } from '../../shared/ipc'
+import type { Message, Note } from '../../shared/domain'
+import type { InboundArrived, MentionItem } from '../../shared/ipc'
 import type { EntityChange } from '../../shared/sync'
-import { getConversation, getCustomer, getEntity } from '../db/queries'
+import { getConversation, getCustomer, getEntity, type MentionRow } from '../db/queries'
 
 /** Inbound messages in a batch that this cache has never held: read BEFORE the batch is applied. */
 export function newInboundMessages(db: Database, changes: readonly EntityChange[]): Message[] {
@@ -35,6 +35,40 @@ export function ownInbound(db: Database, messages: readonly Message[], userId: s
     })
   }
   return items
+}
+
+/** Notes in a batch that name `userId`, written by someone else, that this cache has never held: read BEFORE the batch is applied. */
+export function newMentions(db: Database, changes: readonly EntityChange[], userId: string | null): Note[] {
+  if (!userId) return []
+  const found: Note[] = []
+  for (const change of changes) {
+    if (change.entity !== 'note' || change.op !== 'upsert' || change.data === null) continue
+    const note = change.data as Note
+    if (note.authorId === userId || !note.mentions.includes(userId) || getEntity(db, 'note', note.id)) continue
+    found.push(note)
+  }
+  return found
+}
+
+const MENTION_PREVIEW_CHARS = 200
+
+export function mentionItem(row: MentionRow): MentionItem {
+  const text = row.note.text.replace(/\s+/g, ' ').trim()
+  return {
+    noteId: row.note.id,
+    conversationId: row.note.conversationId,
+    customerId: row.note.customerId,
+    customerName: row.customerName ?? 'Unknown customer',
+    authorName: row.note.authorName,
+    text: text.length > MENTION_PREVIEW_CHARS ? `${text.slice(0, MENTION_PREVIEW_CHARS - 1)}…` : text,
+    createdAt: row.note.createdAt,
+    unread: row.unread,
+  }
+}
+
+/** Those notes as the Mentions view lists them: read AFTER the batch is applied, so their customer is there. */
+export function arrivedMentions(db: Database, notes: readonly Note[]): MentionItem[] {
+  return notes.map((note) => mentionItem({ note, customerName: getCustomer(db, note.customerId)?.name ?? null, unread: true }))
 }
 
 /**
