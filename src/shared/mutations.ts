@@ -73,15 +73,15 @@ export const SetPriorityArgs = z.object({
  * them out into a new one (`split`: `toConversationId` then names it, chosen by the client).
  * `moveId` is chosen by the client too, so it can offer the undo at once.
  */
-export const MoveItemsArgs = z
-  .object({
-    moveId: Id,
-    fromConversationId: Id,
-    toConversationId: Id,
-    split: z.boolean().default(false),
-    messageIds: z.array(Id).max(1000).default([]),
-    callIds: z.array(Id).max(1000).default([]),
-  })
+export const MoveItemsFields = z.object({
+  moveId: Id,
+  fromConversationId: Id,
+  toConversationId: Id,
+  split: z.boolean().default(false),
+  messageIds: z.array(Id).max(1000).default([]),
+  callIds: z.array(Id).max(1000).default([]),
+})
+export const MoveItemsArgs = MoveItemsFields
   .refine((a) => a.messageIds.length + a.callIds.length > 0, { message: 'choose at least one message or call to move' })
   .refine((a) => a.fromConversationId !== a.toConversationId, {
     message: 'the messages are already in that conversation',

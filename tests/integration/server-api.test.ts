@@ -63,6 +63,8 @@ describe('REST API', () => {
       '/api/v1/conversations/{id}/messages',
       '/api/v1/conversations/{id}/reply',
       '/api/v1/conversations/{id}/notes',
+      '/api/v1/conversations/{id}/moves',
+      '/api/v1/moves/{id}/undo',
       '/api/v1/inbound',
       '/api/v1/messages/{id}/delivery',
     ]) {
@@ -121,6 +123,28 @@ describe('REST API', () => {
     expect(timeline.body.items.map((i: { kind: string; item: { type?: string } }) => i.item.type ?? i.kind).sort()).toEqual(
       ['assigned', 'message', 'note', 'status_changed'],
     )
+  })
+
+  it('sets a priority, splits a message into a new conversation and undoes it', async () => {
+    const first = await t.server.ingest({ ...sms(40), text: 'my order is late' })
+    const second = await t.server.ingest({ ...sms(40), externalId: 'SM-split-2', text: 'and my address changed' })
+    expect(second.conversationId).toBe(first.conversationId)
+    const route = `/api/v1/conversations/${first.conversationId}`
+    const urgent = await api(t.server.url, 'PATCH', route, { token: alex.token, body: { priority: 'urgent' } })
+    expect(urgent).toMatchObject({ status: 200, body: { priority: 'urgent' } })
+    const badPriority = await api(t.server.url, 'PATCH', route, { token: alex.token, body: { priority: 'asap' } })
+    expect(badPriority.status).toBe(400)
+    const split = await api(t.server.url, 'POST', `${route}/moves`, { token: alex.token, body: { split: true, messageIds: [second.itemId] } })
+    expect(split.status).toBe(201)
+    expect(split.body.to).toMatchObject({ previousConversationId: first.conversationId, priority: 'urgent', status: 'open' })
+    const movedTo = await api(t.server.url, 'GET', `/api/v1/conversations/${split.body.to.id}/messages`, { token: alex.token })
+    expect(movedTo.body.items.map((m: { id: string }) => m.id)).toEqual([second.itemId])
+    const nowhere = await api(t.server.url, 'POST', `${route}/moves`, { token: alex.token, body: { messageIds: [first.itemId] } })
+    expect(nowhere).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('toConversationId') } } })
+    const undo = await api(t.server.url, 'POST', `/api/v1/moves/${split.body.moveId}/undo`, { token: alex.token })
+    expect(undo.status).toBe(204)
+    const back = await api(t.server.url, 'GET', `${route}/messages`, { token: alex.token })
+    expect(back.body.items.map((m: { id: string }) => m.id).sort()).toEqual([first.itemId, second.itemId].sort())
   })
 
   it('answers malformed, unknown and forbidden writes with 400/404/403 and changes nothing', async () => {

@@ -2,8 +2,8 @@ import { newId } from '../../../shared/ids'
 import { userActor } from '../../../shared/actors'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Channel, ConversationStatus, Id, Timestamp, type Conversation, type User } from '../../../shared/domain'
-import { ReplyArgs, NoteArgs, type MutationName } from '../../../shared/mutations'
+import { Channel, ConversationStatus, Id, Priority, Timestamp, type Conversation, type User } from '../../../shared/domain'
+import { MoveItemsFields, NoteArgs, ReplyArgs, type MutationName } from '../../../shared/mutations'
 import { NotFoundError } from '../../connectors/delivery'
 import { BadRequestError } from '../../errors'
 import type { StoreReader } from '../../store/store'
@@ -85,7 +85,7 @@ export const conversationRoutes =
       {
         schema: {
           tags,
-          summary: 'Change the status and/or the assignee of a conversation',
+          summary: 'Change the status, the assignee and/or the priority of a conversation',
           params: IdParams,
           body: z
             .object({
@@ -93,9 +93,10 @@ export const conversationRoutes =
               snoozedUntil: Timestamp.nullable().optional(),
               assigneeId: Id.nullable().optional(),
               team: z.string().max(100).nullable().optional(),
+              priority: Priority.optional(),
             })
-            .refine((b) => b.status !== undefined || b.assigneeId !== undefined || b.team !== undefined, {
-              message: 'set at least one of status, assigneeId, team',
+            .refine((b) => b.status !== undefined || b.assigneeId !== undefined || b.team !== undefined || b.priority !== undefined, {
+              message: 'set at least one of status, assigneeId, team, priority',
             }),
           response: { 200: ConversationOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
         },
@@ -105,7 +106,7 @@ export const conversationRoutes =
         const current = await visible(user, request.params.id)
         const body = request.body
         const now = Date.now()
-        // Status and assignee change together or not at all.
+        // Status, assignee and priority change together or not at all.
         await feed.as(userActor(user.id))(async (w) => {
           const steps: { name: MutationName; args: unknown }[] = []
           if (body.status !== undefined) {
@@ -117,6 +118,7 @@ export const conversationRoutes =
               args: { conversationId: current.id, assigneeId: body.assigneeId === undefined ? current.assigneeId : body.assigneeId, team: body.team },
             })
           }
+          if (body.priority !== undefined) steps.push({ name: 'setPriority', args: { conversationId: current.id, priority: body.priority } })
           for (const step of steps) {
             const outcome = await applyInTransaction(w, user, step, now)
             if (outcome && 'rejected' in outcome) throw new BadRequestError(outcome.rejected)
@@ -148,7 +150,7 @@ export const conversationRoutes =
       {
         schema: {
           tags,
-          summary: 'Reply to the customer on the conversation’s channel (queued for delivery)',
+          summary: 'Reply to the customer on any channel from this conversation (by default the one they last used; queued for delivery)',
           params: IdParams,
           body: ReplyArgs.omit({ conversationId: true, messageId: true }).extend({
             messageId: Id.optional().describe('Your id for the message, to make retries safe; generated when absent'),
@@ -188,6 +190,50 @@ export const conversationRoutes =
         const note = await store.getNote(noteId)
         if (!note) throw new Error(`note ${noteId} was applied but cannot be read back`)
         return reply.status(201).send(note)
+      },
+    )
+
+    const MovedOut = z.object({ moveId: Id, from: ConversationOut, to: ConversationOut })
+
+    app.post(
+      '/conversations/:id/moves',
+      {
+        schema: {
+          tags,
+          summary: 'Move messages and calls into another conversation of the same customer, or split them into a new one',
+          params: IdParams,
+          body: MoveItemsFields.omit({ fromConversationId: true, moveId: true, toConversationId: true })
+            .extend({
+              moveId: Id.optional().describe('Your id for the move, to make retries safe and to undo it; generated when absent'),
+              toConversationId: Id.optional().describe('The conversation to move into; with `split`, the new conversation’s id (generated when absent)'),
+            }),
+          response: { 201: MovedOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        const user = userOf(request)
+        const from = await visible(user, request.params.id)
+        const { moveId = newId(), toConversationId, ...rest } = request.body
+        if (!toConversationId && !rest.split) throw new BadRequestError('name the conversation to move into (toConversationId), or split')
+        const to = toConversationId ?? newId()
+        await act(user, 'moveItems', { ...rest, moveId, fromConversationId: from.id, toConversationId: to })
+        return reply.status(201).send({ moveId, from: await visible(user, from.id), to: await visible(user, to) })
+      },
+    )
+
+    app.post(
+      '/moves/:id/undo',
+      {
+        schema: {
+          tags,
+          summary: 'Move back what a move or split moved (what is still where it put it)',
+          params: IdParams,
+          response: { 204: z.null(), 400: ErrorBody, 401: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        await act(userOf(request), 'undoMove', { moveId: request.params.id })
+        return reply.status(204).send(null)
       },
     )
   }

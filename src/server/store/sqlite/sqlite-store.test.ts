@@ -88,6 +88,33 @@ describe('sqlite store', () => {
     check.close()
   })
 
+  it('gives an older server’s conversations their threads and its change log the new fields', async () => {
+    const db = new Database(dbPath)
+    migrate(db, dbPath, MIGRATIONS.filter((m) => m.version < 15))
+    db.prepare("INSERT INTO customers (id, name, labels, attributes, consent, created_at, updated_at, last_activity_at) VALUES ('cu', 'Ann', '[]', '{}', '{}', 1, 1, 1)").run()
+    const conversation = db.prepare(
+      `INSERT INTO conversations (id, customer_id, channel, inbox, subject, status, thread_key, labels, last_message_at, created_at, updated_at)
+       VALUES (?, 'cu', 'sms', 'SMS', NULL, ?, 'sms:SMS:cu:SM1', '[]', ?, ?, ?)`,
+    )
+    // Two conversations once shared a key: the newer one kept receiving, so it keeps it.
+    conversation.run('older', 'resolved', 5, 1, 1)
+    conversation.run('newer', 'open', 9, 2, 2)
+    db.prepare("INSERT INTO changes (seq, entity, entity_id, op, data, inbox, created_at) VALUES (1, 'conversation', 'newer', 'upsert', ?, 'SMS', 1)").run(JSON.stringify({ id: 'newer', status: 'open' }))
+    db.prepare("INSERT INTO changes (seq, entity, entity_id, op, data, inbox, created_at) VALUES (2, 'note', 'n1', 'upsert', ?, 'SMS', 1)").run(JSON.stringify({ id: 'n1', text: 'hi' }))
+    db.close()
+
+    const store = openSqliteStore(dbPath)
+    expect((await store.conversationByThreadKey('sms', 'sms:SMS:cu:SM1'))?.id).toBe('newer')
+    expect(await store.getConversation('older')).toMatchObject({ priority: 'normal', previousConversationId: null })
+    expect((await store.latestConversationOnChannel('cu', 'sms', 'SMS'))?.id).toBe('newer')
+    const { changes } = await store.changesAfter(0, 10, null)
+    expect(changes.map((c) => c.data)).toEqual([
+      { id: 'newer', status: 'open', priority: 'normal', previousConversationId: null },
+      { id: 'n1', text: 'hi', mentions: [] },
+    ])
+    await store.close()
+  })
+
   it('refuses an in-memory database with a clear error: reads and writes need two connections to one file', () => {
     expect(() => openSqliteStore(':memory:')).toThrow(/needs a database file/)
   })
