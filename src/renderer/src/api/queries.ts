@@ -182,7 +182,10 @@ function useAction<
     | 'conversation.setStatus'
     | 'conversation.label'
     | 'call.log'
-    | 'call.addNote',
+    | 'call.addNote'
+    | 'conversation.moveItems'
+    | 'conversation.split'
+    | 'conversation.undoMove',
 >(
   method: M,
   customerId: string | null,
@@ -231,6 +234,9 @@ export const useSetStatus = (customerId: string | null) =>
     patch: { status, snoozedUntil: status === 'snoozed' ? (snoozedUntil ?? null) : null },
   }))
 export const useLabel = (customerId: string | null) => useAction('conversation.label', customerId)
+export const useMoveItems = (customerId: string | null) => useAction('conversation.moveItems', customerId)
+export const useSplit = (customerId: string | null) => useAction('conversation.split', customerId)
+export const useUndoMove = (customerId: string | null) => useAction('conversation.undoMove', customerId)
 
 /** Actions on one conversation still waiting for the server, or refused by it. */
 export function useOutbox(conversationId: string | null) {

@@ -11,6 +11,8 @@ const ACTION_LABELS: Partial<Record<OutboxEntry['name'], string>> = {
   assign: 'Assignment',
   setStatus: 'Status change',
   label: 'Labels',
+  moveItems: 'Move of messages',
+  undoMove: 'Undo of a move',
 }
 
 /**

@@ -193,7 +193,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
         )}
       </div>
       <div className="pane-timeline">
-        <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} />
+        <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} onOpenConversation={setChosenId} />
       </div>
       <div className="pane-composer">
         {conversation && (

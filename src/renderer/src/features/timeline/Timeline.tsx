@@ -1,9 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import type { Conversation } from '../../../../shared/domain'
+import type { TimelineItem } from '../../../../shared/ipc'
 import { useUsers } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, dayLabel, useNow } from '../../lib/format'
 import { ChannelIcon, Icon } from '../../lib/icons'
+import { pickerLabels } from './conversation-picker'
+import { ItemSelection, NOTHING_PICKED, togglePicked, type PickedItems } from './ItemSelection'
 import { TimelineEntry } from './TimelineEntry'
 import { timelineRows, type TimelineRow } from './timeline-rows'
 import { useTimelinePages } from './use-timeline-pages'
@@ -33,12 +36,18 @@ export function Timeline({
   customerId,
   conversations,
   highlightConversationId,
+  onOpenConversation,
 }: {
   customerId: string
   conversations: Conversation[]
   highlightConversationId: string | null
+  /** Makes another of the customer's conversations the one on screen (the one a split started, the one this continues). */
+  onOpenConversation?: (conversationId: string) => void
 }) {
   const [until, setUntil] = useState<number | null>(null)
+  const [selecting, setSelecting] = useState(false)
+  const [picked, setPicked] = useState<PickedItems>(NOTHING_PICKED)
+  const conversationLabels = useMemo(() => pickerLabels(conversations), [conversations])
   const timeline = useTimelinePages(customerId, until)
   const users = useUsers()
   const now = useNow(60_000)
@@ -151,13 +160,35 @@ export function Timeline({
             Back to latest
           </button>
         )}
+        <button
+          type="button"
+          className="button button-quiet"
+          aria-pressed={selecting}
+          onClick={() => {
+            setSelecting(!selecting)
+            setPicked(NOTHING_PICKED)
+          }}
+          title="Tick messages and calls to split them into a new conversation or move them to another"
+        >
+          {selecting ? 'Done selecting' : 'Select messages'}
+        </button>
         {(isFetchingNextPage || isFetchingPreviousPage) && (
           <span className="timeline-loading" role="status">
             Loading…
           </span>
         )}
       </div>
-      <div className="timeline-scroller" ref={scroller} data-testid="timeline-scroller">
+      <ItemSelection
+        customerId={customerId}
+        conversations={conversations}
+        picked={picked}
+        onClear={() => {
+          setPicked(NOTHING_PICKED)
+          setSelecting(false)
+        }}
+        onOpenConversation={onOpenConversation}
+      />
+      <div className={`timeline-scroller${selecting ? ' is-selecting' : ''}`} ref={scroller} data-testid="timeline-scroller">
         {hasNextPage && (
           <div className="load-older">
             <button type="button" className="button button-quiet" onClick={() => void fetchNextPage()} disabled={isFetchingNextPage}>
@@ -195,7 +226,7 @@ export function Timeline({
     if (row.type === 'thread') {
       return (
         <li key={row.key} className="thread-header" data-row="thread" data-index={index} ref={measure} style={style} data-conversation-id={row.conversationId}>
-          <ThreadHeader conversation={row.conversation} />
+          <ThreadHeader conversation={row.conversation} labels={conversationLabels} onOpenConversation={onOpenConversation} />
         </li>
       )
     }
@@ -206,14 +237,41 @@ export function Timeline({
         customerId={customerId}
         userNames={userNames}
         dimmed={highlightConversationId !== null && row.entry.item.conversationId !== highlightConversationId}
+        conversationLabels={conversationLabels}
+        pick={pickOf(row.entry)}
         rowProps={{ 'data-index': index, ref: measure, style }}
       />
     )
   }
+
+  /** Messages and calls get a tick box (shown on hover, always while selecting); notes and events stay where they are. */
+  function pickOf(entry: TimelineItem): { checked: boolean; onToggle: () => void } | undefined {
+    if (entry.kind !== 'message' && entry.kind !== 'call') return undefined
+    // An item the server has not taken yet cannot be moved there: it has no row to move.
+    if (entry.outbox) return undefined
+    const item = { kind: entry.kind, id: entry.item.id, conversationId: entry.item.conversationId }
+    const ids = entry.kind === 'message' ? picked.messageIds : picked.callIds
+    return {
+      checked: picked.conversationId === item.conversationId && ids.includes(item.id),
+      onToggle: () => {
+        setSelecting(true)
+        setPicked((p) => togglePicked(p, item))
+      },
+    }
+  }
 }
 
-function ThreadHeader({ conversation }: { conversation: Conversation | null }) {
+function ThreadHeader({
+  conversation,
+  labels,
+  onOpenConversation,
+}: {
+  conversation: Conversation | null
+  labels: Map<string, string>
+  onOpenConversation: ((conversationId: string) => void) | undefined
+}) {
   if (!conversation) return <span className="thread-title">Earlier conversation</span>
+  const previous = conversation.previousConversationId
   const what = conversation.channel === 'voice' ? 'Call' : conversation.channel === 'chat' ? 'Chat session' : conversation.channel === 'sms' ? 'SMS' : CHANNEL_LABELS[conversation.channel]
   return (
     <>
@@ -221,6 +279,14 @@ function ThreadHeader({ conversation }: { conversation: Conversation | null }) {
       <span className="thread-title">{conversation.subject ?? what}</span>
       <span className="thread-inbox">{conversation.subject ? `${what} · ${conversation.inbox}` : conversation.inbox}</span>
       <span className={`pill status-${conversation.status}`}>{STATUS_LABELS[conversation.status]}</span>
+      {previous && (
+        <span className="thread-continues" data-testid="thread-continues">
+          Continues{' '}
+          <button type="button" className="link-button" onClick={() => onOpenConversation?.(previous)} disabled={!onOpenConversation}>
+            {labels.get(previous) ?? 'an earlier conversation'}
+          </button>
+        </span>
+      )}
     </>
   )
 }

@@ -6,6 +6,7 @@ import { useCallNote, useOutboxAction } from '../../api/queries'
 import { CHANNEL_LABELS, DELIVERY_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, clockTime, duration, fullTime } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import { emailDocument } from './email-html'
+import { describeMove, describeSwitch } from './moved-items'
 import { clipLongText, splitQuoted } from './quoted-text'
 
 interface EntryProps {
@@ -14,21 +15,35 @@ interface EntryProps {
   userNames: Map<string, string>
   /** Items of other conversations than the one the composer targets are toned down a little. */
   dimmed: boolean
+  /** The picker's label of each of the customer's conversations, for lines that name another one. */
+  conversationLabels: Map<string, string>
+  /** A message's or call's tick box, to move it to another conversation. */
+  pick?: { checked: boolean; onToggle: () => void } | undefined
   /** Placement and measuring by the virtualized list. */
   rowProps?: { 'data-index': number; ref: (el: Element | null) => void; style: CSSProperties }
 }
 
-export function TimelineEntry({ entry, customerId, userNames, dimmed, rowProps }: EntryProps) {
+export function TimelineEntry({ entry, customerId, userNames, dimmed, conversationLabels, pick, rowProps }: EntryProps) {
   const common = {
     ...rowProps,
     'data-kind': entry.kind,
     'data-conversation-id': entry.item.conversationId,
-    className: dimmed ? 'is-dimmed' : undefined,
+    className: [dimmed ? 'is-dimmed' : '', pick ? 'is-pickable' : '', pick?.checked ? 'is-picked' : ''].filter(Boolean).join(' ') || undefined,
   }
+  const pickBox = pick && (
+    <input
+      type="checkbox"
+      className="item-pick"
+      checked={pick.checked}
+      onChange={pick.onToggle}
+      aria-label={`Select this ${entry.kind === 'call' ? 'call' : 'message'} to move it`}
+    />
+  )
   switch (entry.kind) {
     case 'message':
       return (
         <li {...common} data-channel={entry.item.channel} data-direction={entry.item.direction} data-delivery={entry.item.deliveryStatus}>
+          {pickBox}
           <MessageBubble message={entry.item} outbox={entry.outbox} customerId={customerId} />
         </li>
       )
@@ -41,13 +56,14 @@ export function TimelineEntry({ entry, customerId, userNames, dimmed, rowProps }
     case 'call':
       return (
         <li {...common} data-channel="voice" data-direction={entry.item.direction}>
+          {pickBox}
           <CallCard call={entry.item} customerId={customerId} userNames={userNames} />
         </li>
       )
     case 'event':
       return (
-        <li {...common}>
-          <EventLine event={entry.item} userNames={userNames} />
+        <li {...common} data-event-type={entry.item.type}>
+          <EventLine event={entry.item} userNames={userNames} conversationLabels={conversationLabels} />
         </li>
       )
   }
@@ -382,7 +398,7 @@ function CallNotes({ call, customerId }: { call: Call; customerId: string }) {
   )
 }
 
-function describeEvent(event: TimelineEvent, userNames: Map<string, string>): string {
+function describeEvent(event: TimelineEvent, userNames: Map<string, string>, conversationLabels: Map<string, string>): string {
   const data = event.data
   const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null)
   // Not an agent: an integration or connector names itself in the event (e.g. "Zapier").
@@ -432,6 +448,14 @@ function describeEvent(event: TimelineEvent, userNames: Map<string, string>): st
       const detail = text('detail')
       return `Possibly the same person as another customer record${detail ? `: ${detail}` : ''}`
     }
+    case 'channel_switched':
+      return describeSwitch(data)
+    case 'items_moved':
+      return describeMove(data, (id) => conversationLabels.get(id) ?? null)
+    case 'priority_changed': {
+      const to = text('to')
+      return to ? `${actor} set the priority to ${to}` : `${actor} changed the priority`
+    }
     default:
       return `${actor} updated the conversation`
   }
@@ -447,10 +471,11 @@ function consentList(value: unknown): string | null {
   return parts.filter(Boolean).join('; ') || null
 }
 
-function EventLine({ event, userNames }: { event: TimelineEvent; userNames: Map<string, string> }) {
+function EventLine({ event, userNames, conversationLabels }: { event: TimelineEvent; userNames: Map<string, string>; conversationLabels: Map<string, string> }) {
   return (
-    <p className="event-line">
-      <span>{describeEvent(event, userNames)}</span>
+    <p className={`event-line${event.type === 'channel_switched' ? ' event-switch' : ''}`}>
+      {event.type === 'channel_switched' && <Icon name="sync" size={12} />}
+      <span>{describeEvent(event, userNames, conversationLabels)}</span>
       <time dateTime={new Date(event.createdAt).toISOString()} title={fullTime(event.createdAt)}>
         {clockTime(event.createdAt)}
       </time>
