@@ -124,4 +124,18 @@ describe('one conversation across channels', () => {
     expect(await serverMessages(splitId)).toEqual([])
     await env.page.getByText(/^Moved back \(undone\)/).first().waitFor({ timeout: 10_000 })
   })
+
+  it('moves a message to another of her conversations while offline, and the server takes the move on reconnecting', async () => {
+    await env.stopServer()
+    const reply = workspace.message('Your lamp ships tomorrow morning.')
+    await reply.getByRole('checkbox', { name: 'Select this message to move it' }).check()
+    const selection = env.page.getByRole('toolbar', { name: 'Selected messages' })
+    await selection.getByRole('combobox', { name: 'Move to…' }).selectOption(smsConversationId)
+    await expect.poll(() => reply.getAttribute('data-conversation-id'), { timeout: 10_000 }).toBe(smsConversationId)
+    expect(await env.page.getByTestId('move-toast').innerText()).toMatch(/Moved 1 message to SMS/)
+
+    await env.startServer()
+    await eventually(async () => (await serverMessages(smsConversationId)).some((m) => m.text === 'Your lamp ships tomorrow morning.'), 'the move on the server', 30_000)
+    expect((await serverMessages(phoneConversationId)).map((m) => m.text)).not.toContain('Your lamp ships tomorrow morning.')
+  })
 })
