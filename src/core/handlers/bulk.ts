@@ -4,18 +4,19 @@ import type { BulkAction, IpcHandlers } from '../../shared/ipc'
 import { MUTATION_ARGS } from '../../shared/mutations'
 import { getConversation } from '../db/queries'
 import { IpcError } from '../errors'
-import { enqueueAction, type QueuedAction } from '../sync/outbox'
+import { enqueueActions, type QueuedAction } from '../sync/outbox'
 import type { HandlerContext } from './context'
 
 /** The action on one conversation, and the one that puts it back; null when it is already as asked. */
 interface Step {
   forward: QueuedAction
   back: QueuedAction
+  customerId: string
 }
 
 const sameLabels = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((l) => b.includes(l))
 
-function stepFor(c: Conversation, action: BulkAction): Step | null {
+function stepFor(c: Conversation, action: BulkAction): Omit<Step, 'customerId'> | null {
   const conversationId = c.id
   const queued = (name: QueuedAction['name'], args: object): QueuedAction => ({ name, args: { conversationId, ...args }, conversationId, itemId: null })
   switch (action.kind) {
@@ -51,20 +52,13 @@ function stepFor(c: Conversation, action: BulkAction): Step | null {
 const KEPT_UNDOS = 20
 
 export function bulkHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'conversations.bulk' | 'conversations.bulkUndo'> {
-  const undos = new Map<string, QueuedAction[]>()
+  const undos = new Map<string, Step[]>()
 
   /** Queues every action in ONE transaction: the step is shown and sent whole or not at all. */
-  function enqueueAll(actions: readonly QueuedAction[]): void {
+  function enqueueAll(actions: readonly QueuedAction[], customerIds: Iterable<string>): void {
     if (actions.length === 0) return
-    const customerIds = new Set<string>()
-    ctx.db.transaction(() => {
-      for (const action of actions) {
-        enqueueAction(ctx.db, action)
-        const customerId = getConversation(ctx.db, action.conversationId)?.customerId
-        if (customerId) customerIds.add(customerId)
-      }
-    })()
-    ctx.emit('data.changed', { entities: ['conversation'], customerIds: [...customerIds] })
+    enqueueActions(ctx.db, actions)
+    ctx.emit('data.changed', { entities: ['conversation'], customerIds: [...new Set(customerIds)] })
     ctx.engine.schedulePush()
   }
 
@@ -75,7 +69,7 @@ export function bulkHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'conversati
         const conversation = getConversation(ctx.db, id)
         if (!conversation) throw new IpcError('not_found', `Conversation ${id} is not in this device's cache.`)
         const step = stepFor(conversation, action)
-        if (step) steps.push(step)
+        if (step) steps.push({ ...step, customerId: conversation.customerId })
       }
       const first = steps[0]
       if (first) {
@@ -83,9 +77,12 @@ export function bulkHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'conversati
         const checked = MUTATION_ARGS[first.forward.name].safeParse(first.forward.args)
         if (!checked.success) throw new IpcError('bad_request', checked.error.issues.map((i) => i.message).join('; '))
       }
-      enqueueAll(steps.map((s) => s.forward))
+      enqueueAll(
+        steps.map((s) => s.forward),
+        steps.map((s) => s.customerId),
+      )
       const bulkId = newId()
-      undos.set(bulkId, steps.map((s) => s.back))
+      undos.set(bulkId, steps)
       for (const old of undos.keys()) {
         if (undos.size <= KEPT_UNDOS) break
         undos.delete(old)
@@ -93,12 +90,15 @@ export function bulkHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'conversati
       return { bulkId, changed: steps.length }
     },
     'conversations.bulkUndo': ({ bulkId }) => {
-      const back = undos.get(bulkId)
-      if (!back) throw new IpcError('not_found', 'That step can no longer be undone.')
+      const steps = undos.get(bulkId)
+      if (!steps) throw new IpcError('not_found', 'That step can no longer be undone.')
       undos.delete(bulkId)
       // A conversation that has left the cache since (moved out of the agent's inboxes) cannot be put back from here.
-      const present = back.filter((a) => getConversation(ctx.db, a.conversationId) !== null)
-      enqueueAll(present)
+      const present = steps.filter((s) => getConversation(ctx.db, s.back.conversationId) !== null)
+      enqueueAll(
+        present.map((s) => s.back),
+        present.map((s) => s.customerId),
+      )
       return { changed: present.length }
     },
   }

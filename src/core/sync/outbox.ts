@@ -242,6 +242,22 @@ export function enqueueAction(db: Database, action: QueuedAction, now: number = 
   })()
 }
 
+/**
+ * Queues many actions and shows them, in ONE transaction (a bulk step): all of them or none.
+ * The rows are applied as written instead of read back, with the author looked up once.
+ */
+export function enqueueActions(db: Database, actions: readonly QueuedAction[], now: number = Date.now()): OutboxRow[] {
+  return db.transaction(() => {
+    const author = localAuthor(db)
+    return actions.map((action) => {
+      const mutationId = insertOutbox(db, { ...action, createdAt: now })
+      const row: OutboxRow = { ...action, mutationId, state: 'pending', error: null, createdAt: now }
+      applyLocally(db, row, author)
+      return row
+    })
+  })()
+}
+
 /** Undoes an action that has not reached the server: its rows go back to the server's copy. */
 export function discardAction(db: Database, mutationId: number): OutboxRow | null {
   return db.transaction(() => {

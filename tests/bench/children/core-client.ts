@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { createCore, CACHE_FILE, type Core } from '../../../src/core/index'
 import { openCache } from '../../../src/core/db/open'
+import { PRIORITY_RANK } from '../../../src/core/db/migrations'
 import { inboxListSql, TIMELINE_SQL } from '../../../src/core/db/queries'
+import type { Priority } from '../../../src/shared/domain'
 import { IPC_METHODS, type InboxView, type SyncState } from '../../../src/shared/ipc'
 import { serveParent } from '../rpc'
 import { epochNow, summarize, timeEach, type Summary } from '../stats'
@@ -135,6 +137,57 @@ const rpc = serveParent(
     },
 
     /**
+     * One bulk step over `size` conversations through `conversations.bulk`, then its undo, in
+     * turns: resolving (cache, outbox and search index of each, in one transaction) and setting
+     * a priority. Each step waits for the server to take the previous one, as an agent would.
+     */
+    async bulk(args: { size: number; samples: number }) {
+      if (!core) throw new Error('sync first')
+      const c = core
+      const raw = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true })
+      const ids = raw
+        .prepare("SELECT id FROM conversations WHERE status <> 'resolved' ORDER BY last_message_at DESC, id DESC LIMIT ?")
+        .pluck()
+        .all(args.size) as string[]
+      raw.close()
+      if (ids.length === 0) throw new Error('no unresolved conversations for a bulk step')
+      const drained = () =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`the outbox did not drain (state ${JSON.stringify(lastState)})`)), 60_000)
+          const check = () => {
+            if (lastState && lastState.pending === 0) {
+              clearTimeout(timer)
+              stateWaiters.delete(check)
+              resolve()
+            }
+          }
+          stateWaiters.add(check)
+          check()
+        })
+      const times = { resolve: [] as number[], priority: [] as number[], undo: [] as number[] }
+      let changed = 0
+      const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
+        const t = performance.now()
+        const result = await fn()
+        into.push(performance.now() - t)
+        await drained()
+        return result
+      }
+      for (let i = 0; i < args.samples; i++) {
+        const resolved = await timed(times.resolve, () =>
+          c.handle('conversations.bulk', { conversationIds: ids, action: { kind: 'setStatus', status: 'resolved' } }) as Promise<{ bulkId: string; changed: number }>,
+        )
+        changed = resolved.changed
+        await timed(times.undo, () => c.handle('conversations.bulkUndo', { bulkId: resolved.bulkId }))
+        const urgent = await timed(times.priority, () =>
+          c.handle('conversations.bulk', { conversationIds: ids, action: { kind: 'setPriority', priority: 'urgent' } }) as Promise<{ bulkId: string }>,
+        )
+        await timed(times.undo, () => c.handle('conversations.bulkUndo', { bulkId: urgent.bulkId }))
+      }
+      return { conversations: changed, resolve: summarize(times.resolve), priority: summarize(times.priority), undo: summarize(times.undo) }
+    },
+
+    /**
      * The SQLite limit for the initial sync: every synced row re-inserted into a fresh cache
      * of the same schema with plain prepared statements, 500 rows per transaction (the
      * core's pull batch), parsing and re-serializing each row's JSON as the sync does.
@@ -159,6 +212,8 @@ const rpc = serveParent(
               // As the sync stores it: no second copy while the server's row is the one shown.
               if (col === 'server_json') return null
               if (col === 'at') return data.sentAt ?? data.startedAt ?? data.createdAt
+              // The column keeps the priority's rank, as the core's upsert writes it.
+              if (col === 'priority') return PRIORITY_RANK[data.priority as Priority]
               const v = data[col.replace(/_(\w)/g, (_, ch: string) => ch.toUpperCase())]
               return v === undefined ? null : v
             })

@@ -8,6 +8,8 @@ import { epochNow, summarize, type Summary } from '../stats'
 import { child, type BenchContext } from './context'
 
 const MB = 2 ** 20
+/** The issue's target: a bulk action on 500 conversations within 200 ms in the core. */
+const BULK_SIZE = 500
 
 interface ReadResults {
   counts: Summary | null
@@ -87,6 +89,19 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     ctx.log('triage in the core…')
     const triage = await core.call<Summary>('triage', { customerIds: sampleCustomerIds, samples: options.size.samples })
     ctx.rows.push(latencyRow('triage.core', '  triage action in the core (resolve / reopen: cache, outbox, search index)', triage, null))
+
+    ctx.log(`bulk steps on ${BULK_SIZE} conversations in the core…`)
+    const bulk = await core.call<{ conversations: number; resolve: Summary; priority: Summary; undo: Summary }>(
+      'bulk',
+      { size: BULK_SIZE, samples: Math.min(options.size.samples, 20) },
+      600_000,
+    )
+    const bulkNote = `${bulk.conversations} conversations a step`
+    ctx.rows.push(
+      latencyRow('bulk.resolve', `  bulk resolve of ${BULK_SIZE} conversations in the core (one transaction: cache, outbox, search index)`, bulk.resolve, { median: 200 }, bulkNote),
+      latencyRow('bulk.priority', `  bulk priority change of ${BULK_SIZE} conversations in the core`, bulk.priority, { median: 200 }, bulkNote),
+      latencyRow('bulk.undo', '  undo of a bulk step (each conversation back to its own value)', bulk.undo, { median: 200 }, bulkNote),
+    )
 
     ctx.log('inbound webhook → online client cache…')
     const live = await liveArrival(ctx, core.onEvent.bind(core), (on) => core.call('watch', on))
