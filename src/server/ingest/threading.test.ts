@@ -151,6 +151,20 @@ describe('threadInbound', () => {
     expect(late).toMatchObject({ kind: 'new', previous: null })
   })
 
+  it('never joins a conversation that someone who sees the message’s inbox could not see', async () => {
+    await feed.as(TEST_ACTOR)((w) => w.put('user', { id: 'sms-team', name: 'Sam', email: 'sam@x.test', role: 'agent', team: null, inboxes: ['SMS'], createdAt: 1 }))
+    const phone = { kind: 'phone' as const, address: '+14155550188' }
+    const call = await ingest({ channel: 'voice', inbox: 'Phone', externalId: 'CA-a', from: phone, call: { status: 'completed', outcome: 'missed' } })
+    const text = await ingest({ channel: 'sms', inbox: 'SMS', externalId: 'SM-a', from: phone, text: 'call me back' })
+    // Sam works the SMS inbox only: the text stays where he sees it.
+    expect(text.conversationId).not.toBe(call.conversationId)
+    expect(await store.getConversation(text.conversationId)).toMatchObject({ inbox: 'SMS', channel: 'sms' })
+    // Once Sam may see the phone inbox too, nobody loses sight of anything: the next call joins the texts.
+    await feed.as(TEST_ACTOR)(async (w) => w.put('user', { ...(await w.getUser('sms-team'))!, inboxes: ['SMS', 'Phone'] }))
+    const call2 = await ingest({ channel: 'voice', inbox: 'Phone', externalId: 'CA-b', from: phone, call: { status: 'completed', outcome: 'missed' } })
+    expect(call2.conversationId).toBe(text.conversationId)
+  })
+
   it('an SMS reply from a phone conversation stays in it, and the customer’s SMS answer joins it', async () => {
     const caller = { kind: 'phone' as const, address: '+14155552671' }
     const old = await ingest({ channel: 'sms', inbox: 'SMS', externalId: 'SM-old', from: caller, text: 'old question', sentAt: Date.now() - 30 * 24 * HOUR })

@@ -1,6 +1,7 @@
 import type { Call, Conversation } from '../../shared/domain'
 import type { ParsedInboundMessage } from '../../shared/ingest'
 import type { StoreReader } from '../store/store'
+import { canSeeInbox } from '../sync/access'
 
 /** What threading needs to know about stored conversations. */
 export type ThreadingLookup = Pick<
@@ -13,6 +14,7 @@ export type ThreadingLookup = Pick<
   | 'callByExternalId'
   | 'getConversation'
   | 'listConversations'
+  | 'listUsers'
 >
 
 /** What of an inbound item decides its conversation. */
@@ -64,6 +66,7 @@ const startsThreads = (item: ThreadingItem): boolean => item.channel === 'email'
 /**
  * Picks the conversation an inbound item belongs to — the customer's matter, across channels.
  * Pure: reads through `lookup`, writes nothing, so every rule is unit-tested on plain data.
+ * Only a conversation everyone seeing the item's inbox can see is joined.
  *  1. What the channel names (an email's thread headers, a chat session) wins while that
  *     conversation is unresolved, or resolved within the reopen window.
  *  2. Otherwise the customer's current matter: the most recently active of their unresolved
@@ -91,13 +94,18 @@ export async function threadInbound(
     if (call && conversation) return { kind: 'call-update', conversation, call }
   }
 
-  const named = await namedConversation(item, customerId, lookup)
+  // A conversation in an inbox that someone seeing this item's inbox cannot see would hide the
+  // item from them: such a conversation is never joined.
+  const reachable = audienceCheck(item.inbox, lookup)
+  const eligible = async (c: Conversation | null): Promise<Conversation | null> => (c && (await reachable(c.inbox)) ? c : null)
+
+  const named = await eligible(await namedConversation(item, customerId, lookup))
   if (named && (unresolved(named) || within(named, windows.reopenMs))) return join(named)
-  const holding = named ? null : await conversationHoldingChannel(item, customerId, lookup)
+  const holding = named ? null : await eligible(await conversationHoldingChannel(item, customerId, lookup))
 
   const candidates: Conversation[] = []
   if (holding && unresolved(holding)) candidates.push(holding)
-  const current = await lookup.latestUnresolvedConversation(customerId)
+  const current = await eligible(await lookup.latestUnresolvedConversation(customerId))
   if (current && within(current, windows.switchMs) && !(startsThreads(item) && (await threadsChannel(current, item, lookup)))) {
     candidates.push(current)
   }
@@ -106,6 +114,19 @@ export async function threadInbound(
 
   if (holding && within(holding, windows.reopenMs)) return join(holding)
   return { kind: 'new', threadKey, previous: named ?? holding }
+}
+
+/**
+ * Whether everyone who may see `from` may also see a given inbox. Users are read once, and only
+ * when a conversation in another inbox comes up.
+ */
+function audienceCheck(from: string, lookup: ThreadingLookup): (inbox: string) => Promise<boolean> {
+  let users: Awaited<ReturnType<ThreadingLookup['listUsers']>> | null = null
+  return async (inbox) => {
+    if (inbox === from) return true
+    users ??= await lookup.listUsers()
+    return users.every((u) => u.deactivatedAt || !canSeeInbox(u, from) || canSeeInbox(u, inbox))
+  }
 }
 
 /** The conversation the item's own headers or session name, if any. */
