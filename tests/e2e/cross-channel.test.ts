@@ -120,6 +120,7 @@ describe('one conversation across channels', () => {
 
     await toast.getByRole('button', { name: 'Undo' }).click()
     await expect.poll(() => inbound.getAttribute('data-conversation-id'), { timeout: 10_000 }).toBe(phoneConversationId)
+    await expect.poll(() => picker.inputValue(), { timeout: 10_000 }).toBe(phoneConversationId)
     await eventually(async () => (await serverMessages(phoneConversationId)).some((m) => m.externalId === 'SM-cross-2'), 'the undone split on the server')
     expect(await serverMessages(splitId)).toEqual([])
     await env.page.getByText(/^Moved back \(undone\)/).first().waitFor({ timeout: 10_000 })

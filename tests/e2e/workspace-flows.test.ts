@@ -80,7 +80,9 @@ afterAll(async () => {
 
 describe('agent workspace flows', () => {
   it('lists views with counts and unread markers, and narrows by channel', async () => {
-    expect(await workspace.inboxCount()).toBe(4)
+    // Maya's SMS came within 72 hours of her email, so it joined that conversation: three, not four.
+    expect(ingested.sms.conversationId).toBe(ingested.email.conversationId)
+    expect(await workspace.inboxCount()).toBe(3)
     // Never opened and waiting for an answer: unread.
     expect(await workspace.inboxRow('Oskar Nilsson').getAttribute('data-unread')).toBe('true')
     await workspace.showView('Chat')
@@ -163,9 +165,9 @@ describe('agent workspace flows', () => {
 
     await env.startServer()
     await expect.poll(() => workspace.deliveryState(text), { timeout: 40_000 }).toBe('Delivered')
-    // The search hit opened her email conversation, so the reply went out by email.
+    // The search hit opened her conversation, where she last wrote by SMS, so the reply went out by SMS inside it.
     const delivered = (await serverMessages(ingested.email.conversationId)).filter((m) => m.text === text)
     expect(delivered).toHaveLength(1)
-    expect(delivered[0]).toMatchObject({ direction: 'outbound', channel: 'email', deliveryStatus: 'delivered' })
+    expect(delivered[0]).toMatchObject({ direction: 'outbound', channel: 'sms', deliveryStatus: 'delivered' })
   })
 })

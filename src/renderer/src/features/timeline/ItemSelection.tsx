@@ -28,6 +28,8 @@ const UNDO_MS = 12_000
 interface Done {
   moveId: string
   said: string
+  /** After a split the new conversation is on screen; its undo brings back the one the items came from. */
+  backTo: string | null
 }
 
 /**
@@ -67,7 +69,7 @@ export function ItemSelection({
   function splitOut(): void {
     split.mutate(args, {
       onSuccess: ({ moveId, conversationId }) => {
-        setDone({ moveId, said: `Split ${count} into a new conversation` })
+        setDone({ moveId, said: `Split ${count} into a new conversation`, backTo: picked.conversationId })
         onClear()
         onOpenConversation?.(conversationId)
       },
@@ -78,7 +80,7 @@ export function ItemSelection({
       { ...args, toConversationId },
       {
         onSuccess: ({ moveId }) => {
-          setDone({ moveId, said: `Moved ${count} to ${labels.get(toConversationId) ?? 'another conversation'}` })
+          setDone({ moveId, said: `Moved ${count} to ${labels.get(toConversationId) ?? 'another conversation'}`, backTo: null })
           onClear()
         },
       },
@@ -126,6 +128,7 @@ export function ItemSelection({
             className="link-button"
             onClick={() => {
               undo.mutate({ moveId: done.moveId })
+              if (done.backTo) onOpenConversation?.(done.backTo)
               setDone(null)
             }}
           >
