@@ -10,6 +10,8 @@ import { CommandPalette, type PaletteAction } from './features/palette/CommandPa
 import { NO_FILTERS, SearchPanel, type SearchFilters } from './features/search/SearchPanel'
 import { preloadComposer } from './features/composer/LazyComposer'
 import { CustomerPanel } from './features/customer/CustomerPanel'
+import { PRIORITY_CHOICES, PRIORITY_LABELS } from './features/inbox/priority'
+import { MentionsPanel } from './features/mentions/MentionsPanel'
 import { DesktopNotifications } from './features/notifications/DesktopNotifications'
 import { CommandsProvider, useCommands } from './features/shortcuts/commands'
 import { isTyping } from './features/shortcuts/shortcuts'
@@ -77,6 +79,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   const session = useSession()
   const admin = session.data ? isAdmin(session.data.user) : false
   const [administering, setAdministering] = useState(false)
+  const [mentionsOpen, setMentionsOpen] = useState(false)
   const details = useDetailsDrawer()
   const searching = searchText.trim().length > 0
 
@@ -87,6 +90,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
 
   function showView(next: Partial<InboxFilter>): void {
     setAdministering(false)
+    setMentionsOpen(false)
     setSearchText('')
     setFilter({ ...filter, view: 'all', team: null, channel: null, ...next })
     setTimeout(() => inboxNav.current?.focus())
@@ -101,14 +105,28 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
     { id: 'reopen', label: 'Reopen', icon: 'reopen', run: () => commands.current.reopen?.() },
     { id: 'snooze', label: 'Snooze…', icon: 'clock', hint: 'S', run: () => commands.current.snooze?.() },
     { id: 'unread', label: 'Mark unread', icon: 'inbox', hint: 'U', run: () => commands.current.markUnread?.() },
+    ...PRIORITY_CHOICES.map((priority) => ({
+      id: `priority-${priority}`,
+      label: `Set priority: ${PRIORITY_LABELS[priority]}`,
+      icon: 'alert' as const,
+      run: () => commands.current.setPriority?.(priority),
+    })),
+    { id: 'sort-priority', label: 'Sort the inbox by priority', icon: 'inbox', run: () => showView({ ...filter, sort: 'priority' }) },
     { id: 'mine', label: 'Go to Assigned to me', icon: 'user', run: () => showView({ view: 'mine' }) },
     { id: 'unassigned', label: 'Go to Unassigned', icon: 'unassigned', run: () => showView({ view: 'unassigned' }) },
     { id: 'all', label: 'Go to All conversations', icon: 'inbox', run: () => showView({ view: 'all' }) },
+    { id: 'mentions', label: 'Go to Mentions', icon: 'note', run: () => showMentions() },
     { id: 'search', label: 'Search messages, notes and customers', icon: 'search', hint: '/', run: () => searchInput.current?.focus() },
     { id: 'shortcuts', label: 'Show keyboard shortcuts', icon: 'help', hint: '?', run: () => setDialog('shortcuts') },
     ...(admin ? [{ id: 'admin', label: 'Administration: users, tokens, integrations', icon: 'user' as const, run: () => setAdministering(true) }] : []),
     { id: 'sign-out', label: 'Sign out', icon: 'user', run: () => signOut.mutate() },
   ]
+
+  function showMentions(): void {
+    setAdministering(false)
+    setSearchText('')
+    setMentionsOpen(true)
+  }
 
   // Shortcuts listen on the window, but never while the agent types or a dialog is open.
   const pendingG = useRef(false)
@@ -176,7 +194,13 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
 
   return (
     <div className="app">
-      <Sidebar filter={filter} onChange={(f) => showView(f)} onAdminister={admin ? () => setAdministering(true) : undefined} />
+      <Sidebar
+        filter={filter}
+        onChange={(f) => showView(f)}
+        onAdminister={admin ? () => setAdministering(true) : undefined}
+        mentionsOpen={mentionsOpen}
+        onMentions={showMentions}
+      />
       <main className="workspace">
         <SyncBanner hostLink={linkState} />
         <DesktopNotifications onOpen={open} />
@@ -213,6 +237,10 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
               {searching ? (
                 <PaneBoundary label="Search">
                   <SearchPanel text={searchText.trim()} filters={searchFilters} onFiltersChange={setSearchFilters} onOpen={open} />
+                </PaneBoundary>
+              ) : mentionsOpen ? (
+                <PaneBoundary label="Mentions">
+                  <MentionsPanel onOpen={open} />
                 </PaneBoundary>
               ) : (
                 <PaneBoundary label="The inbox">

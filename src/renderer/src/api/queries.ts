@@ -68,10 +68,11 @@ const inboxQuery = (api: ThreadlineApi, filter: InboxFilter) =>
         ...(filter.channel ? { channel: filter.channel } : {}),
         ...(pageParam ? { after: pageParam } : {}),
       }),
-    initialPageParam: null as { key: number; id: string } | null,
+    initialPageParam: null as IpcArgs<'inbox.list'>['after'] | null,
     getNextPageParam: (page) => {
       const last = page.at(-1)
-      return page.length === INBOX_PAGE && last ? { key: sortKey(last, filter.sort), id: last.id } : null
+      if (page.length !== INBOX_PAGE || !last) return null
+      return { key: sortKey(last, filter.sort), id: last.id, ...(filter.sort === 'priority' ? { priority: last.priority } : {}) }
     },
   })
 

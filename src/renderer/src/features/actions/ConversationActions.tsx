@@ -1,16 +1,19 @@
 import { useEffect, useState } from 'react'
-import type { Conversation, User } from '../../../../shared/domain'
+import type { Conversation, Priority, User } from '../../../../shared/domain'
 import type { OutboxEntry } from '../../../../shared/ipc'
 import { useAssign, useInboxCounts, useLabel, useOutbox, useOutboxAction, useUsers } from '../../api/queries'
 import { Dialog } from '../../lib/Dialog'
 import { fullTime, initials } from '../../lib/format'
 import { Icon } from '../../lib/icons'
 import { useListbox } from '../../lib/use-listbox'
+import { PRIORITY_CHOICES, PRIORITY_LABELS } from '../inbox/priority'
+import { useSetPriority } from '../inbox/queries'
 
 const ACTION_LABELS: Partial<Record<OutboxEntry['name'], string>> = {
   assign: 'Assignment',
   setStatus: 'Status change',
   label: 'Labels',
+  setPriority: 'Priority',
   moveItems: 'Move of messages',
   undoMove: 'Undo of a move',
 }
@@ -231,6 +234,27 @@ export function SnoozeDialog({ onSnooze, onClose }: { onSnooze(until: number): v
         )}
       </form>
     </Dialog>
+  )
+}
+
+/** The conversation's priority, most urgent first in the list. */
+export function PriorityMenu({ conversation }: { conversation: Conversation }) {
+  const setPriority = useSetPriority()
+  return (
+    <label className={`sort-picker priority-menu priority-${conversation.priority}`}>
+      <span className="visually-hidden">Priority</span>
+      <select
+        aria-label="Priority"
+        value={conversation.priority}
+        onChange={(e) => setPriority.mutate({ conversationId: conversation.id, priority: e.target.value as Priority })}
+      >
+        {PRIORITY_CHOICES.map((p) => (
+          <option key={p} value={p}>
+            {PRIORITY_LABELS[p]} priority
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
 

@@ -14,6 +14,7 @@ import { useTimelinePages } from '../timeline/use-timeline-pages'
 import { fillCannedVariables, unfilledPlaceholders } from './canned'
 import { defaultSubject, invalidCc, parseCc, parseDuration } from './composer-fields'
 import { InsertPicker, type CaretBox, type PickerOption } from './InsertPicker'
+import { mentionedIds } from './mentions'
 import { defaultReplyChannel, replyChannels, type ReplyChannel, type ReplyChannelOption } from './reply-channels'
 import { chosenTemplate, TemplateFields } from './TemplateFields'
 
@@ -320,7 +321,9 @@ export function Composer({
       return
     }
     if (effectiveMode === 'note') {
-      if (text) note.mutate({ conversationId: conversation.id, text }, done)
+      // The agents picked with @ (never the author: the picker does not offer them).
+      const mentions = mentionedIds(text, (users ?? []).filter((u) => u.id !== session?.user.id && !u.deactivatedAt))
+      if (text) note.mutate({ conversationId: conversation.id, text, mentions }, done)
       return
     }
     if (!channel) return

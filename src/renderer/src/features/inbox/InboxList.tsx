@@ -1,10 +1,14 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useRef, type KeyboardEvent, type RefObject } from 'react'
+import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type RefObject } from 'react'
 import type { ConversationListItem, InboxSort } from '../../../../shared/ipc'
 import { useInbox, useInboxCounts, type InboxFilter } from '../../api/queries'
 import { STATUS_LABELS, avatarHue, elapsed, fullTime, initials, relativeTime, useNow } from '../../lib/format'
 import { ChannelIcon } from '../../lib/icons'
 import { filterTitle } from '../layout/Sidebar'
+import { BulkBar } from './BulkBar'
+import { PRIORITY_LABELS } from './priority'
+import { keepListed, NO_SELECTION, toggleRow, type ListSelection } from './selection'
+import './inbox-triage.css'
 
 export interface Selection {
   customerId: string
@@ -17,12 +21,28 @@ export interface InboxNav {
   focus(): void
 }
 
-/** Fixed row height: a fixed size keeps 100k rows cheap to lay out and scroll. */
+/** Fixed row heights: a fixed size keeps 100k rows cheap to lay out and scroll. */
 const ROW_HEIGHT = 88
+const COMPACT_ROW_HEIGHT = 36
+
+type Density = 'comfortable' | 'compact'
+/** This device remembers the agent's choice; it is about their screen, not their account. */
+const DENSITY_KEY = 'threadline.inbox.density'
+
+function useDensity(): [Density, (d: Density) => void] {
+  const [density, setDensity] = useState<Density>(() => (localStorage.getItem(DENSITY_KEY) === 'compact' ? 'compact' : 'comfortable'))
+  return [
+    density,
+    (next) => {
+      localStorage.setItem(DENSITY_KEY, next)
+      setDensity(next)
+    },
+  ]
+}
 /** Start loading the next page this many rows before the end is reached. */
 const PREFETCH_ROWS = 40
 
-const SORT_LABELS: Record<InboxSort, string> = { activity: 'Latest activity', waiting: 'Longest waiting' }
+const SORT_LABELS: Record<InboxSort, string> = { activity: 'Latest activity', waiting: 'Longest waiting', priority: 'Priority' }
 
 export function InboxList({
   filter,
@@ -42,6 +62,15 @@ export function InboxList({
   const now = useNow()
   const listRef = useRef<HTMLDivElement>(null)
   const items = inbox.items
+  const [density, setDensity] = useDensity()
+  const rowHeight = density === 'compact' ? COMPACT_ROW_HEIGHT : ROW_HEIGHT
+  // Checked rows, for one action on all of them; a different list starts with none.
+  const filterKey = JSON.stringify(filter)
+  const [checked, setChecked] = useState<{ key: string; selection: ListSelection }>({ key: filterKey, selection: NO_SELECTION })
+  const order = items.map((c) => c.id)
+  const selection = checked.key === filterKey ? keepListed(checked.selection, order) : NO_SELECTION
+  const toggle = (id: string, range: boolean) => setChecked({ key: filterKey, selection: toggleRow(selection, order, id, range) })
+  const clearChecked = () => setChecked({ key: filterKey, selection: NO_SELECTION })
   const selectedIndex = items.findIndex((c) => c.id === selected?.conversationId)
   const total = filter.team
     ? counts.data?.teams.find((t) => t.team === filter.team)?.count
@@ -52,9 +81,10 @@ export function InboxList({
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => listRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 10,
   })
+  useEffect(() => virtualizer.measure(), [virtualizer, rowHeight])
   const virtualItems = virtualizer.getVirtualItems()
   const lastVisible = virtualItems.at(-1)?.index ?? 0
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = inbox
@@ -83,6 +113,14 @@ export function InboxList({
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
     if (items.length === 0) return
+    // x checks the focused row, as in a mail client; shift-x checks up to it.
+    if (event.key === 'x' || event.key === 'X') {
+      const focused = items[selectedIndex]
+      if (!focused) return
+      event.preventDefault()
+      toggle(focused.id, event.shiftKey)
+      return
+    }
     let next: number | null = null
     if (event.key === 'ArrowDown') next = selectedIndex + 1
     else if (event.key === 'ArrowUp') next = Math.max(0, selectedIndex - 1)
@@ -106,6 +144,16 @@ export function InboxList({
             {filter.status ? STATUS_LABELS[filter.status] : 'Any status'} · {(total ?? items.length).toLocaleString()}
           </span>
         </div>
+        <div className="inbox-header-tools">
+        <button
+          type="button"
+          className="button button-small button-quiet density-toggle"
+          aria-pressed={density === 'compact'}
+          title="One line per conversation"
+          onClick={() => setDensity(density === 'compact' ? 'comfortable' : 'compact')}
+        >
+          Compact
+        </button>
         <label className="sort-picker">
           <span className="visually-hidden">Sort conversations</span>
           <select value={filter.sort} onChange={(e) => onSortChange(e.target.value as InboxSort)} aria-label="Sort conversations">
@@ -116,7 +164,9 @@ export function InboxList({
             ))}
           </select>
         </label>
+        </div>
       </header>
+      <BulkBar selectedIds={[...selection.ids]} onDone={clearChecked} onClear={clearChecked} />
       {inbox.isError && (
         <p className="inline-error" role="alert">
           Could not load the inbox: {inbox.error.message}
@@ -129,9 +179,10 @@ export function InboxList({
       )}
       <div
         ref={listRef}
-        className="inbox-list"
+        className={`inbox-list${density === 'compact' ? ' is-compact' : ''}`}
         role="listbox"
         aria-label="Conversations"
+        aria-multiselectable={selection.ids.size > 0 || undefined}
         aria-activedescendant={selected && selectedIndex !== -1 ? `conv-${selected.conversationId}` : undefined}
         tabIndex={0}
         onKeyDown={onKeyDown}
@@ -148,7 +199,10 @@ export function InboxList({
                 setSize={total ?? items.length}
                 top={row.start}
                 now={now}
+                compact={density === 'compact'}
                 selected={item.id === selected?.conversationId}
+                checked={selection.ids.has(item.id)}
+                onCheck={(range) => toggle(item.id, range)}
                 onSelect={() => onSelect({ customerId: item.customerId, conversationId: item.id })}
               />
             )
@@ -165,7 +219,10 @@ function InboxRow({
   setSize,
   top,
   now,
+  compact,
   selected,
+  checked,
+  onCheck,
   onSelect,
 }: {
   item: ConversationListItem
@@ -173,24 +230,65 @@ function InboxRow({
   setSize: number
   top: number
   now: number
+  compact: boolean
   selected: boolean
+  checked: boolean
+  onCheck(range: boolean): void
   onSelect(): void
 }) {
   const waiting = item.waitingSince !== null && item.status !== 'resolved'
+  const preview = item.subject && item.channel === 'email' ? `${item.subject} — ${item.preview}` : item.preview
+  const checkbox = (
+    <input
+      type="checkbox"
+      className="row-check"
+      checked={checked}
+      aria-label={`Select the conversation with ${item.customerName}`}
+      // The row's own click opens the conversation; the box only checks it.
+      onClick={(e: MouseEvent<HTMLInputElement>) => {
+        e.stopPropagation()
+        onCheck(e.shiftKey)
+      }}
+      onChange={() => undefined}
+    />
+  )
+  const priority = item.priority !== 'normal' && (
+    <span className={`pill priority-${item.priority}`} data-testid="row-priority">
+      {PRIORITY_LABELS[item.priority]}
+    </span>
+  )
+  const rowProps = {
+    id: `conv-${item.id}`,
+    role: 'option',
+    'aria-selected': selected,
+    'aria-posinset': index + 1,
+    'aria-setsize': setSize,
+    'data-index': index,
+    'data-customer-id': item.customerId,
+    'data-unread': item.unread,
+    className: `inbox-row${compact ? ' is-compact' : ''}${selected ? ' is-selected' : ''}${item.unread ? ' is-unread' : ''}${checked ? ' is-checked' : ''}`,
+    style: { transform: `translateY(${top}px)` },
+    onClick: onSelect,
+  }
+  if (compact) {
+    return (
+      <div {...rowProps}>
+        {checkbox}
+        <ChannelIcon channel={item.channel} />
+        <span className="customer-name">{item.customerName}</span>
+        {item.unread && <span className="visually-hidden">, unread</span>}
+        <span className="preview-text">{preview}</span>
+        {priority}
+        <span className={`pill status-${item.status}`}>{STATUS_LABELS[item.status]}</span>
+        <time className="row-time" dateTime={new Date(item.lastMessageAt).toISOString()} title={fullTime(item.lastMessageAt)}>
+          {relativeTime(item.lastMessageAt, now)}
+        </time>
+      </div>
+    )
+  }
   return (
-    <div
-      id={`conv-${item.id}`}
-      role="option"
-      aria-selected={selected}
-      aria-posinset={index + 1}
-      aria-setsize={setSize}
-      data-index={index}
-      data-customer-id={item.customerId}
-      data-unread={item.unread}
-      className={`inbox-row${selected ? ' is-selected' : ''}${item.unread ? ' is-unread' : ''}`}
-      style={{ transform: `translateY(${top}px)` }}
-      onClick={onSelect}
-    >
+    <div {...rowProps}>
+      {checkbox}
       <span className="avatar" style={{ ['--hue' as string]: avatarHue(item.customerId) }} aria-hidden="true">
         {initials(item.customerName)}
       </span>
@@ -204,10 +302,11 @@ function InboxRow({
         </div>
         <div className="inbox-row-preview">
           <ChannelIcon channel={item.channel} />
-          <span className="preview-text">{item.subject && item.channel === 'email' ? `${item.subject} — ${item.preview}` : item.preview}</span>
+          <span className="preview-text">{preview}</span>
         </div>
         <div className="inbox-row-meta">
           <span className={`pill status-${item.status}`}>{STATUS_LABELS[item.status]}</span>
+          {priority}
           {waiting && item.waitingSince !== null && (
             <span className="waiting" title={`Waiting since ${fullTime(item.waitingSince)}`}>
               waiting {elapsed(item.waitingSince, now)}

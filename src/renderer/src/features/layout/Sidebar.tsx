@@ -4,6 +4,7 @@ import type { InboxView } from '../../../../shared/ipc'
 import { useInboxCounts, useSession, type InboxFilter } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, initials } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
+import { useMentions } from '../mentions/queries'
 import { AccountMenu } from '../sign-in/AccountMenu'
 import { SyncIndicator } from '../sync/SyncIndicator'
 
@@ -31,16 +32,22 @@ export function Sidebar({
   filter,
   onChange,
   onAdminister,
+  mentionsOpen,
+  onMentions,
 }: {
   filter: InboxFilter
   onChange(filter: InboxFilter): void
+  /** The Mentions view is shown instead of a conversation list. */
+  mentionsOpen: boolean
+  onMentions(): void
   /** Opens the administration screen; only given to admins. */
   onAdminister?: () => void
 }) {
   const session = useSession()
   const counts = useInboxCounts(filter.status)
+  const mentionsUnread = useMentions().data?.unread ?? 0
   const user = session.data?.user
-  const scoped = filter.team !== null || filter.channel !== null
+  const scoped = mentionsOpen || filter.team !== null || filter.channel !== null
   const pick = (next: Partial<InboxFilter>) => onChange({ ...filter, view: 'all', team: null, channel: null, ...next })
 
   return (
@@ -74,6 +81,19 @@ export function Sidebar({
               </button>
             </li>
           ))}
+          <li>
+            <button type="button" className="nav-item" aria-current={mentionsOpen ? 'page' : undefined} onClick={onMentions}>
+              <span className="nav-at" aria-hidden="true">
+                @
+              </span>
+              <span className="nav-label">Mentions</span>
+              {mentionsUnread > 0 && (
+                <span className="nav-unread" title="Unread mentions of you" data-testid="mentions-count">
+                  {mentionsUnread.toLocaleString()}
+                </span>
+              )}
+            </button>
+          </li>
         </ul>
       </div>
 
@@ -86,7 +106,7 @@ export function Sidebar({
                 <button
                   type="button"
                   className="nav-item"
-                  aria-current={filter.team === team ? 'page' : undefined}
+                  aria-current={!mentionsOpen && filter.team === team ? 'page' : undefined}
                   onClick={() => pick({ team })}
                 >
                   <span className="team-mark" aria-hidden="true">
@@ -109,7 +129,7 @@ export function Sidebar({
               <button
                 type="button"
                 className="nav-item"
-                aria-current={filter.channel === channel ? 'page' : undefined}
+                aria-current={!mentionsOpen && filter.channel === channel ? 'page' : undefined}
                 onClick={() => pick({ channel })}
               >
                 <ChannelIcon channel={channel} />

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import { useApi } from '../../api/context'
 import type { Selection } from '../inbox/InboxList'
 import { Icon } from '../../lib/icons'
-import { describeArrival } from './summary'
+import { describeArrival, describeMentions, type NotificationText } from './summary'
 
 const DISMISSED_KEY = 'threadline.notifications.prompt-dismissed'
 
@@ -22,8 +22,7 @@ export function DesktopNotifications({ onOpen }: { onOpen(selection: Selection):
 
   useEffect(() => {
     if (permission !== 'granted') return
-    return api.on('inbound.arrived', (arrived) => {
-      const text = describeArrival(arrived)
+    function show(text: NotificationText | null): void {
       if (!text) return
       const notification = new Notification(text.title, { body: text.body, tag: text.tag })
       notification.onclick = () => {
@@ -31,14 +30,20 @@ export function DesktopNotifications({ onOpen }: { onOpen(selection: Selection):
         if (text.open) onOpen(text.open)
         notification.close()
       }
-    })
+    }
+    const offInbound = api.on('inbound.arrived', (arrived) => show(describeArrival(arrived)))
+    const offMentions = api.on('mentions.arrived', (arrived) => show(describeMentions(arrived)))
+    return () => {
+      offInbound()
+      offMentions()
+    }
   }, [api, permission, onOpen])
 
   if (permission !== 'default' || dismissed) return null
   return (
     <div className="banner banner-info notification-prompt" role="region" aria-label="Desktop notifications">
       <Icon name="bell" />
-      <span>Get a desktop notification when a customer writes in one of your conversations.</span>
+      <span>Get a desktop notification when a customer writes in one of your conversations or a teammate mentions you.</span>
       <button type="button" className="button button-small" onClick={() => void Notification.requestPermission().then(setPermission)}>
         Turn on notifications
       </button>

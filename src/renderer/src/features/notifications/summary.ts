@@ -1,4 +1,4 @@
-import type { InboundArrived } from '../../../../shared/ipc'
+import type { InboundArrived, MentionsArrived } from '../../../../shared/ipc'
 
 export interface NotificationText {
   title: string
@@ -34,5 +34,26 @@ export function describeArrival(arrived: InboundArrived): NotificationText | nul
     body: `From ${who}`,
     open: conversations.size === 1 ? { customerId: first.customerId, conversationId: first.conversationId } : null,
     tag: 'inbound-summary',
+  }
+}
+
+/** New notes naming the agent: who wrote and what for one, a count for several. */
+export function describeMentions(arrived: MentionsArrived): NotificationText | null {
+  const first = arrived.items[0]
+  if (!first) return null
+  if (arrived.items.length === 1) {
+    return {
+      title: `${first.authorName} mentioned you · ${first.customerName}`,
+      body: first.text,
+      open: { customerId: first.customerId, conversationId: first.conversationId },
+      tag: `mention:${first.noteId}`,
+    }
+  }
+  const authors = [...new Set(arrived.items.map((i) => i.authorName))]
+  return {
+    title: `${plural(arrived.items.length, 'new mention')} of you`,
+    body: `From ${authors.slice(0, 3).join(', ')}${authors.length > 3 ? ' and others' : ''}`,
+    open: null,
+    tag: 'mention-summary',
   }
 }

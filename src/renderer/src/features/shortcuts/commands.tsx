@@ -1,4 +1,5 @@
 import { createContext, useContext, useEffect, useRef, type ReactNode, type RefObject } from 'react'
+import type { Priority } from '../../../../shared/domain'
 
 /**
  * What the keyboard and the command palette can ask the open conversation to do. The
@@ -13,6 +14,7 @@ export interface ConversationCommands {
   reopen(): void
   markUnread(): void
   snooze(): void
+  setPriority(priority: Priority): void
 }
 
 const CommandsContext = createContext<RefObject<Partial<ConversationCommands>> | null>(null)

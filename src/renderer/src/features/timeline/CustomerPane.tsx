@@ -3,7 +3,8 @@ import type { Conversation } from '../../../../shared/domain'
 import { useAssign, useCustomer, useMarkRead, useSession, useSetStatus, useUsers } from '../../api/queries'
 import { STATUS_LABELS, avatarHue, fullTime, initials } from '../../lib/format'
 import { ChannelIcon, Icon } from '../../lib/icons'
-import { ActionState, AssignDialog, LabelEditor, SnoozeDialog } from '../actions/ConversationActions'
+import { ActionState, AssignDialog, LabelEditor, PriorityMenu, SnoozeDialog } from '../actions/ConversationActions'
+import { useSetPriority } from '../inbox/queries'
 import type { ComposerHandle } from '../composer/Composer'
 import { LazyComposer } from '../composer/LazyComposer'
 import { CustomerTyping } from '../presence/CustomerTyping'
@@ -60,6 +61,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
     conversations.find((c) => c.id === chosenId) ?? defaultConversation(conversations, selection.conversationId)
   const setStatus = useSetStatus(selection.customerId)
   const assign = useAssign(selection.customerId)
+  const setPriority = useSetPriority()
   const me = session.data?.user
   const customer = profile.data?.customer
   const actionError = setStatus.error ?? assign.error
@@ -82,6 +84,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
     reopen,
     snooze: () => setDialog('snooze'),
     markUnread: () => opened && markRead({ conversationId: opened.id, unread: true }),
+    setPriority: (priority) => conversation && setPriority.mutate({ conversationId: conversation.id, priority }),
   })
   const assigneeName = conversation?.assigneeId
     ? conversation.assigneeId === me?.id
@@ -174,6 +177,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
                   Resolve
                 </button>
               )}
+              <PriorityMenu conversation={conversation} />
               <ActionState conversationId={conversation.id} customerId={selection.customerId} />
             </div>
             <LabelEditor conversation={conversation} />
