@@ -136,7 +136,9 @@ export function Composer({
   }, [latest.items, conversation.id])
   const options: ReplyChannelOption[] = useMemo(() => (profile ? replyChannels(profile, conversation, lastInbound, now) : []), [profile, conversation, lastInbound, now])
   // The reply stays in the conversation on screen, by the channel picked or the one the customer last used in it.
-  const channel: ReplyChannel | null = pickedChannel ?? defaultReplyChannel(options, conversation, lastInbound)
+  // A draft's channel that can no longer take a reply (an opt-out since) gives way to that default.
+  const picked = options.find((o) => o.channel === pickedChannel && o.enabled)?.channel
+  const channel: ReplyChannel | null = picked ?? defaultReplyChannel(options, conversation, lastInbound)
   const option = options.find((o) => o.channel === channel) ?? null
   const canReply = !!option?.enabled && channel !== null
   const templatesOnly = canReply && !!option?.templatesOnly
