@@ -220,8 +220,10 @@ describe('Twilio SMS connector', () => {
     expect((await post(SMS_PATH, inbound('Stop'))).status).toBe(200)
     let profile = await customerByPhone('+12025550143')
     expect(profile.customer.consent).toEqual({ promotional: false, sms: false })
-    const sms = profile.conversations.find((c: { channel: string }) => c.channel === 'sms')
-    const email = profile.conversations.find((c: { channel: string }) => c.channel === 'email')
+    // The email joined the open SMS conversation (one matter); replies choose their channel in it.
+    expect(profile.conversations).toHaveLength(1)
+    const sms = profile.conversations[0]
+    const email = sms
     let items = await timelineOf(profile.customer.id)
     expect(items.some((e) => e.kind === 'message' && e.item.text === 'Stop')).toBe(true)
     expect(items.find((e) => e.kind === 'event')?.item).toMatchObject({
@@ -231,9 +233,9 @@ describe('Twilio SMS connector', () => {
       data: { channel: 'sms', keyword: 'STOP', changes: { promotional: false, sms: false }, actor: 'connector:twilio-sms:sms-main' },
     })
 
-    const smsReply = await reply(sms.id, 'Sorry to see you go')
-    const promo = await reply(email.id, '20% off this week', { purpose: 'promotional' })
-    const transactional = await reply(email.id, 'Your order has shipped')
+    const smsReply = await reply(sms.id, 'Sorry to see you go', { channel: 'sms' })
+    const promo = await reply(email.id, '20% off this week', { channel: 'email', purpose: 'promotional' })
+    const transactional = await reply(email.id, 'Your order has shipped', { channel: 'email' })
     await eventually(async () => (await messageState(email.id, transactional))?.deliveryStatus === 'delivered', 'the transactional email')
     expect(await messageState(sms.id, smsReply)).toMatchObject({ deliveryStatus: 'failed', deliveryError: 'not sent: the customer has opted out of sms messages' })
     expect(await messageState(email.id, promo)).toMatchObject({
@@ -247,7 +249,7 @@ describe('Twilio SMS connector', () => {
     expect(profile.customer.consent).toEqual({ promotional: true, sms: true })
     items = await timelineOf(profile.customer.id)
     expect(items.filter((e) => e.kind === 'event' && e.item.type === 'consent_changed')).toHaveLength(2)
-    const again = await reply(sms.id, 'Welcome back')
+    const again = await reply(sms.id, 'Welcome back', { channel: 'sms' })
     await eventually(async () => (await messageState(sms.id, again))?.deliveryStatus === 'sent', 'the SMS after START')
     expect(provider.requests).toHaveLength(1)
   })

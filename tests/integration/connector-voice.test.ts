@@ -2,7 +2,6 @@ import twilio from 'twilio'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { User } from '../../src/shared/domain'
 import { api, startTestServer, userWithToken, type TestServer } from './server-fixtures'
-import { eventually } from './support/eventually'
 import { postTwilioForm } from './support/fake-provider'
 
 const PUBLIC_URL = 'https://threadline.example.test/base'
@@ -179,7 +178,9 @@ describe('voice connector', () => {
     // Our own number never became a customer.
     expect((await t.server.counts()).customers).toBe(1)
     const profile = await api(t.server.url, 'GET', `/api/v1/customers/${customerId}`, { token })
-    expect(profile.body.conversations.map((c: { waitingSince: number | null }) => c.waitingSince)).toEqual([null, null])
+    // The second call came within the hour: the same matter, one conversation, and nobody waits.
+    expect(profile.body.conversations.map((c: { waitingSince: number | null }) => c.waitingSince)).toEqual([null])
+    expect(new Set(calls.map((c) => c.conversationId)).size).toBe(1)
   })
 
   it('refuses bad signatures with 403 and malformed payloads with 400, storing nothing', async () => {
@@ -209,13 +210,12 @@ describe('voice connector', () => {
     expect(unknown).toMatchObject({ outcome: 'rejected', error: 'unknown call nope' })
 
     const conversationId = calls[0]?.conversationId as string
+    // A written reply needs a written channel: refused with the reason, nothing queued.
     const sent = await api(t.server.url, 'POST', `/api/v1/conversations/${conversationId}/reply`, { token, body: { text: 'thanks for calling' } })
-    expect(sent.status).toBe(201)
-    const failed = await eventually(async () => {
-      const res = await api(t.server.url, 'GET', `/api/v1/conversations/${conversationId}/messages`, { token })
-      const m = res.body.items.find((i: { id: string }) => i.id === sent.body.id)
-      return m?.deliveryStatus === 'failed' ? m : null
-    }, 'the reply on a call to fail')
-    expect(failed.deliveryError).toMatch(/a phone call cannot carry a written reply/)
+    expect(sent).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/last on the phone: choose the channel/) } } })
+    const onVoice = await api(t.server.url, 'POST', `/api/v1/conversations/${conversationId}/reply`, { token, body: { text: 'hi', channel: 'voice' } })
+    expect(onVoice).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/log the call instead/) } } })
+    const messages = await api(t.server.url, 'GET', `/api/v1/conversations/${conversationId}/messages`, { token })
+    expect(messages.body.items).toEqual([])
   })
 })

@@ -96,6 +96,8 @@ describe('merging two customers and undoing it', () => {
       text: 'sms: hello again',
     })
     expect(later.customerId).toBe(target)
+    // The agent settles the SMS; a new email then starts a matter of its own.
+    expect((await server.applyMutation(ann.user, { name: 'setStatus', args: { conversationId: sms.conversationId, status: 'resolved' } })).outcome).toBe('applied')
     // And something that reaches the target on its own after the merge must stay with it on undo.
     const billing = await server.ingest({
       channel: 'email',

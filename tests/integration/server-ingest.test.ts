@@ -103,7 +103,11 @@ describe('ingest', () => {
       'chat:visitor-77',
       'email:jane@example.com',
     ])
-    expect(profile.body.conversations.map((c: { channel: string }) => c.channel).sort()).toEqual(['chat', 'email'])
+    // Her chat joined her open email conversation: one matter, last on chat, holding both channels.
+    expect(profile.body.conversations.map((c: { id: string; channel: string }) => [c.id, c.channel])).toEqual([[mail.conversationId, 'chat']])
+    expect(chat.conversationId).toBe(mail.conversationId)
+    const messages = await api(t.server.url, 'GET', `/api/v1/conversations/${mail.conversationId}/messages`, { token })
+    expect(messages.body.items.map((m: { channel: string }) => m.channel)).toEqual(['email', 'chat'])
   })
 
   it('stores HTML only after removing scripts, event handlers and javascript: links', async () => {

@@ -42,7 +42,9 @@ describe('two clients acting on the same conversations at once', () => {
     cores.push(a, b)
     await Promise.all([waitUntilSynced(a, server), waitUntilSynced(b, server)])
 
-    const targets = ((await a.handle('inbox.list', { limit: 6 })) as ConversationListItem[]).map((c) => c.id)
+    // Written replies: conversations last on the phone need a channel chosen, which this test does not do.
+    const listed = (await a.handle('inbox.list', { limit: 30 })) as ConversationListItem[]
+    const targets = listed.filter((c) => c.channel !== 'voice').slice(0, 6).map((c) => c.id)
     expect(targets).toHaveLength(6)
     const messagesBefore = (await server.counts()).messages
 
