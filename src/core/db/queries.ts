@@ -874,6 +874,11 @@ export function countConversationItems(db: Database, conversationIds: readonly s
   return { messages: count('messages'), notes: count('notes'), calls: count('calls') }
 }
 
+/** Whether the cache holds any message of the customer's on the channel: the server then knows an inbox to send from. */
+export function customerUsedChannel(db: Database, customerId: string, channel: Channel): boolean {
+  return stmt(db, `SELECT 1 FROM messages WHERE customer_id = ? AND json ->> '$.channel' = ? LIMIT 1`).get(customerId, channel) !== undefined
+}
+
 /** A conversation's messages and calls, oldest first: what its activity and wait are read from. */
 export function listConversationItems(db: Database, conversationId: string): { messages: Message[]; calls: Call[] } {
   const rows = (table: string) =>

@@ -1,8 +1,8 @@
 import { newId } from '../../shared/ids'
-import type { EntityName } from '../../shared/domain'
+import type { Channel, EntityName } from '../../shared/domain'
 import type { IpcHandlers } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
-import { getConversation, getCustomer, getEntity, inboxForNewConversation } from '../db/queries'
+import { customerUsedChannel, getConversation, getCustomer, getEntity, inboxForNewConversation } from '../db/queries'
 import { IpcError } from '../errors'
 import { findMove } from '../sync/local-moves'
 import { enqueueAction } from '../sync/outbox'
@@ -43,10 +43,22 @@ export function conversationHandlers(ctx: HandlerContext): Pick<IpcHandlers, Act
   }
   const MOVED: EntityName[] = ['conversation', 'message', 'call', 'event']
 
+  /**
+   * The server sends on a channel from the inbox the customer last used on it; for a customer
+   * who never wrote on it (a caller answered by SMS) it needs one named, as a new conversation does.
+   */
+  function inboxForFirstUse(conversationId: string, channel: Channel): string | undefined {
+    const conversation = getConversation(ctx.db, conversationId)
+    if (!conversation || customerUsedChannel(ctx.db, conversation.customerId, channel)) return undefined
+    return inboxForNewConversation(ctx.db, { customerId: conversation.customerId, channel }) ?? undefined
+  }
+
   return {
     'conversation.reply': ({ conversationId, ...rest }) => {
       const messageId = newId()
-      const mutationId = act('reply', conversationId, { messageId, conversationId, ...rest }, messageId, ['message', 'conversation'])
+      const inbox = rest.channel ? inboxForFirstUse(conversationId, rest.channel) : undefined
+      const args = { messageId, conversationId, ...rest, ...(inbox ? { inbox } : {}) }
+      const mutationId = act('reply', conversationId, args, messageId, ['message', 'conversation'])
       return { messageId, mutationId }
     },
     'conversation.start': ({ customerId, channel, ...rest }) => {

@@ -166,5 +166,15 @@ describe('priority and replies on another channel, before the server has them', 
     expect(current('message', messageId)).toMatchObject({ conversationId: voice.id, channel: 'sms', subject: null, direction: 'outbound' })
     const [row] = listOutboxByName(db, ['reply'])
     expect(row?.args).toMatchObject({ conversationId: voice.id, channel: 'sms' })
+    // She has texted before: the server sends from the number she used, so none is named.
+    expect(row?.args).not.toHaveProperty('inbox')
+  })
+
+  it('names the newest inbox of the channel for a customer who never used it', async () => {
+    const caller = conversation('v-caller', 'c2', { channel: 'voice', inbox: 'phone-line' })
+    sync([['conversation', caller]])
+    await handlers['conversation.reply']({ conversationId: caller.id, channel: 'sms', text: 'We will text you the tracking link' })
+    const [row] = listOutboxByName(db, ['reply'])
+    expect(row?.args).toMatchObject({ conversationId: caller.id, channel: 'sms', inbox: phone.inbox })
   })
 })
