@@ -182,6 +182,9 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
           return act(commands.current.snooze)
         case 'u':
           return act(commands.current.markUnread)
+        case 'x':
+        case 'X':
+          return act(() => inboxNav.current?.check(event.shiftKey))
         case 'i':
           return details.narrow ? act(details.toggle) : undefined
         case 'Escape':

@@ -19,6 +19,8 @@ export interface Selection {
 export interface InboxNav {
   move(delta: number): void
   focus(): void
+  /** Checks or unchecks the open conversation's row; `range`: every row from the last one checked. */
+  check(range: boolean): void
 }
 
 /** Fixed row heights: a fixed size keeps 100k rows cheap to lay out and scroll. */
@@ -108,19 +110,17 @@ export function InboxList({
 
   useEffect(() => {
     if (!navRef) return
-    navRef.current = { move, focus: () => listRef.current?.focus() }
+    navRef.current = { move, focus: () => listRef.current?.focus(), check: checkOpen }
   })
+
+  // x checks the open row, as in a mail client; shift-x checks up to it.
+  function checkOpen(range: boolean): void {
+    const open = items[selectedIndex]
+    if (open) toggle(open.id, range)
+  }
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
     if (items.length === 0) return
-    // x checks the focused row, as in a mail client; shift-x checks up to it.
-    if (event.key === 'x' || event.key === 'X') {
-      const focused = items[selectedIndex]
-      if (!focused) return
-      event.preventDefault()
-      toggle(focused.id, event.shiftKey)
-      return
-    }
     let next: number | null = null
     if (event.key === 'ArrowDown') next = selectedIndex + 1
     else if (event.key === 'ArrowUp') next = Math.max(0, selectedIndex - 1)

@@ -5,6 +5,7 @@ export const SHORTCUTS: { keys: string[]; action: string; group: 'Navigate' | 'C
   { keys: ['/'], action: 'Search', group: 'Navigate' },
   { keys: ['Ctrl', 'K'], action: 'Command palette: jump to a customer, conversation or action', group: 'Navigate' },
   { keys: ['g', 'i'], action: 'Go to the inbox list', group: 'Navigate' },
+  { keys: ['x'], action: 'Check the open conversation for a bulk action (Shift-x: the range from the last one)', group: 'Navigate' },
   { keys: ['r'], action: 'Reply', group: 'Conversation' },
   { keys: ['n'], action: 'Internal note', group: 'Conversation' },
   { keys: ['a'], action: 'Assign…', group: 'Conversation' },
