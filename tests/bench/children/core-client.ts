@@ -138,19 +138,21 @@ const rpc = serveParent(
 
     /**
      * One bulk step over `size` conversations through `conversations.bulk`, then its undo, in
-     * turns: resolving (cache, outbox and search index of each, in one transaction) and setting
-     * a priority. Each step waits for the server to take the previous one, as an agent would.
+     * turns: a status change (cache, outbox, and every message of each re-tagged in the search
+     * index, in one transaction) and a priority change. Pending is the status asked for, so that
+     * every conversation of the step changes whatever the dataset's mix of statuses; the undo
+     * puts each back to its own. Each step waits for the server to take the previous one.
      */
     async bulk(args: { size: number; samples: number }) {
       if (!core) throw new Error('sync first')
       const c = core
       const raw = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true })
       const ids = raw
-        .prepare("SELECT id FROM conversations WHERE status <> 'resolved' ORDER BY last_message_at DESC, id DESC LIMIT ?")
+        .prepare("SELECT id FROM conversations WHERE status <> 'pending' ORDER BY last_message_at DESC, id DESC LIMIT ?")
         .pluck()
         .all(args.size) as string[]
       raw.close()
-      if (ids.length === 0) throw new Error('no unresolved conversations for a bulk step')
+      if (ids.length === 0) throw new Error('no conversations for a bulk step')
       const drained = () =>
         new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`the outbox did not drain (state ${JSON.stringify(lastState)})`)), 60_000)
@@ -164,7 +166,7 @@ const rpc = serveParent(
           stateWaiters.add(check)
           check()
         })
-      const times = { resolve: [] as number[], priority: [] as number[], undo: [] as number[] }
+      const times = { status: [] as number[], priority: [] as number[], undo: [] as number[] }
       let changed = 0
       const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
         const t = performance.now()
@@ -174,17 +176,17 @@ const rpc = serveParent(
         return result
       }
       for (let i = 0; i < args.samples; i++) {
-        const resolved = await timed(times.resolve, () =>
-          c.handle('conversations.bulk', { conversationIds: ids, action: { kind: 'setStatus', status: 'resolved' } }) as Promise<{ bulkId: string; changed: number }>,
+        const status = await timed(times.status, () =>
+          c.handle('conversations.bulk', { conversationIds: ids, action: { kind: 'setStatus', status: 'pending' } }) as Promise<{ bulkId: string; changed: number }>,
         )
-        changed = resolved.changed
-        await timed(times.undo, () => c.handle('conversations.bulkUndo', { bulkId: resolved.bulkId }))
+        changed = status.changed
+        await timed(times.undo, () => c.handle('conversations.bulkUndo', { bulkId: status.bulkId }))
         const urgent = await timed(times.priority, () =>
           c.handle('conversations.bulk', { conversationIds: ids, action: { kind: 'setPriority', priority: 'urgent' } }) as Promise<{ bulkId: string }>,
         )
         await timed(times.undo, () => c.handle('conversations.bulkUndo', { bulkId: urgent.bulkId }))
       }
-      return { conversations: changed, resolve: summarize(times.resolve), priority: summarize(times.priority), undo: summarize(times.undo) }
+      return { conversations: changed, status: summarize(times.status), priority: summarize(times.priority), undo: summarize(times.undo) }
     },
 
     /**

@@ -91,14 +91,14 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     ctx.rows.push(latencyRow('triage.core', '  triage action in the core (resolve / reopen: cache, outbox, search index)', triage, null))
 
     ctx.log(`bulk steps on ${BULK_SIZE} conversations in the core…`)
-    const bulk = await core.call<{ conversations: number; resolve: Summary; priority: Summary; undo: Summary }>(
+    const bulk = await core.call<{ conversations: number; status: Summary; priority: Summary; undo: Summary }>(
       'bulk',
       { size: BULK_SIZE, samples: Math.min(options.size.samples, 20) },
       600_000,
     )
     const bulkNote = `${bulk.conversations} conversations a step`
     ctx.rows.push(
-      latencyRow('bulk.resolve', `  bulk resolve of ${BULK_SIZE} conversations in the core (one transaction: cache, outbox, search index)`, bulk.resolve, { median: 200 }, bulkNote),
+      latencyRow('bulk.status', `  bulk status change of ${BULK_SIZE} conversations in the core (one transaction: cache, outbox, search index)`, bulk.status, { median: 200 }, bulkNote),
       latencyRow('bulk.priority', `  bulk priority change of ${BULK_SIZE} conversations in the core`, bulk.priority, { median: 200 }, bulkNote),
       latencyRow('bulk.undo', '  undo of a bulk step (each conversation back to its own value)', bulk.undo, { median: 200 }, bulkNote),
     )
