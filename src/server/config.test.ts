@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 4100,
       defaultCountry: 'US',
+      channelSwitchWindowHours: 72,
+      reopenWindowHours: 168,
       outbound: 'none',
       logLevel: 'info',
       publicUrl: null,
@@ -35,6 +37,15 @@ describe('loadConfig', () => {
       tokenIdleDays: 30,
       tokenMaxDays: 90,
     })
+  })
+
+  it('reads the conversation windows in hours from the environment, and refuses nonsense with the setting named', () => {
+    expect(loadConfig({ THREADLINE_CHANNEL_SWITCH_WINDOW_HOURS: '24', THREADLINE_REOPEN_WINDOW_HOURS: '0' })).toMatchObject({
+      channelSwitchWindowHours: 24,
+      reopenWindowHours: 0,
+    })
+    expect(() => loadConfig({ THREADLINE_REOPEN_WINDOW_HOURS: 'a week' })).toThrow(/reopenWindowHours \(env THREADLINE_REOPEN_WINDOW_HOURS\)/)
+    expect(() => loadConfig({ THREADLINE_CHANNEL_SWITCH_WINDOW_HOURS: '100000' })).toThrow(/at most a year/)
   })
 
   it('takes the PostgreSQL URL from DATABASE_URL and refuses one that is not postgres://', () => {

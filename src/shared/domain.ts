@@ -258,6 +258,38 @@ export const TimelineEvent = z.object({
 })
 export type TimelineEvent = z.infer<typeof TimelineEvent>
 
+/**
+ * What a saved view of the inbox shows: every field narrows it, and a list matches any of its
+ * values. `assignee` is a user id, 'me' (whoever opens the view) or 'unassigned'.
+ */
+export const ViewFilters = z.object({
+  status: z.array(ConversationStatus).max(CONVERSATION_STATUSES.length).optional(),
+  assignee: z.union([z.literal('me'), z.literal('unassigned'), Id]).optional(),
+  labels: z.array(Label).max(20).optional(),
+  priorities: z.array(Priority).max(PRIORITIES.length).optional(),
+  channels: z.array(Channel).max(CHANNELS.length).optional(),
+  inboxes: z.array(z.string().min(1).max(200)).max(50).optional(),
+  teams: z.array(z.string().min(1).max(100)).max(50).optional(),
+  /** Only conversations whose customer has waited at least this long for an answer. */
+  waitingMinutes: z.number().int().positive().max(60 * 24 * 365).optional(),
+})
+export type ViewFilters = z.infer<typeof ViewFilters>
+
+/** A filter of the inbox an agent saved, for themselves or shared with their team. */
+export const SavedView = z.object({
+  id: Id,
+  name: z.string().trim().min(1).max(80),
+  ownerId: Id,
+  /** Shared with this team (its members see it in their sidebar); null: only the owner sees it. */
+  team: z.string().nullable(),
+  filters: ViewFilters,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  /** Set when its owner deleted it: kept as a row so every cache learns it is gone. */
+  deletedAt: Timestamp.nullable(),
+})
+export type SavedView = z.infer<typeof SavedView>
+
 export const ENTITY_SCHEMAS = {
   user: User,
   customer: Customer,
@@ -267,6 +299,7 @@ export const ENTITY_SCHEMAS = {
   note: Note,
   call: Call,
   event: TimelineEvent,
+  savedView: SavedView,
 } as const
 
 export type EntityName = keyof typeof ENTITY_SCHEMAS
@@ -281,4 +314,5 @@ export interface EntityTypes {
   note: Note
   call: Call
   event: TimelineEvent
+  savedView: SavedView
 }

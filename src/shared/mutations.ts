@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CallOutcome, Channel, ConsentPurpose, ConversationStatus, Direction, Id, Label, OutboundTemplate, Priority, Timestamp } from './domain'
+import { CallOutcome, Channel, ConsentPurpose, ConversationStatus, Direction, Id, Label, OutboundTemplate, Priority, Timestamp, ViewFilters } from './domain'
 
 /**
  * Agent actions. The client writes each to its outbox with a client mutation id before the
@@ -89,6 +89,15 @@ export const MoveItemsArgs = MoveItemsFields
   })
 /** Moves back exactly what that move moved (what is still where it was put). */
 export const UndoMoveArgs = z.object({ moveId: Id })
+/** Creates or changes a saved view of the inbox (only its owner may change it). */
+export const SaveViewArgs = z.object({
+  viewId: Id,
+  name: z.string().trim().min(1, 'a view needs a name').max(80, 'a view name can be at most 80 characters'),
+  /** Share it with this team (the owner's own; supervisors and admins may name any), or null for the owner alone. */
+  team: z.string().trim().min(1).max(100).nullable().default(null),
+  filters: ViewFilters,
+})
+export const DeleteViewArgs = z.object({ viewId: Id })
 /** The agent's notes on a call record; replaces the previous notes. */
 export const CallNoteArgs = z.object({
   callId: Id,
@@ -145,6 +154,8 @@ export const MUTATION_ARGS = {
   setPriority: SetPriorityArgs,
   moveItems: MoveItemsArgs,
   undoMove: UndoMoveArgs,
+  saveView: SaveViewArgs,
+  deleteView: DeleteViewArgs,
   callNote: CallNoteArgs,
   logCall: LogCallArgs,
   customerLabel: CustomerLabelArgs,
@@ -173,5 +184,7 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({ id: z.number().int().positive(), name: z.literal('setPriority'), args: SetPriorityArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('moveItems'), args: MoveItemsArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('undoMove'), args: UndoMoveArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('saveView'), args: SaveViewArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('deleteView'), args: DeleteViewArgs }),
 ])
 export type Mutation = z.output<typeof Mutation>

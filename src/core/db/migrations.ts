@@ -396,6 +396,15 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'mentions: who each note names, kept by triggers; which mentions this agent has read',
     up: (db) => db.exec(MENTIONS_SCHEMA),
   },
+  {
+    version: 12,
+    name: 'saved views of the inbox',
+    up: (db) =>
+      db.exec(`CREATE TABLE saved_views (
+        id TEXT PRIMARY KEY, owner_id TEXT NOT NULL,
+        json TEXT NOT NULL, server_json TEXT
+      ) STRICT`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

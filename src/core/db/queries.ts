@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
-import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, TimelineEvent, User } from '../../shared/domain'
+import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, TimelineEvent, User } from '../../shared/domain'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -130,6 +130,7 @@ const TABLES: { [E in EntityName]: string } = {
   note: 'notes',
   call: 'calls',
   event: 'events',
+  savedView: 'saved_views',
 }
 
 /** The indexed columns of each entity table, taken from the entity. */
@@ -152,6 +153,7 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
   note: (n: Note) => ({ conversation_id: n.conversationId, customer_id: n.customerId, at: n.createdAt }),
   call: (c: Call) => ({ conversation_id: c.conversationId, customer_id: c.customerId, at: c.startedAt }),
   event: (e: TimelineEvent) => ({ conversation_id: e.conversationId, customer_id: e.customerId, at: e.createdAt }),
+  savedView: (v: SavedView) => ({ owner_id: v.ownerId }),
 }
 
 function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {

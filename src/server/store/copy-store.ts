@@ -38,6 +38,7 @@ export const COPIED_TABLES = [
   'connector_state',
   'customer_suggestions',
   'customer_merges',
+  'saved_views',
 ] as const
 
 /** SQLite's own tables and the migration record, which each engine keeps for itself. */

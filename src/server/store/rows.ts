@@ -15,6 +15,7 @@ export const TABLES: Record<EntityName, string> = {
   note: 'notes',
   call: 'calls',
   event: 'events',
+  savedView: 'saved_views',
 }
 
 export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
@@ -26,6 +27,7 @@ export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
   note: ['mentions'],
   call: [],
   event: ['data'],
+  savedView: ['filters'],
 }
 
 export interface ColumnSpec {

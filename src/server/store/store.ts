@@ -10,6 +10,7 @@ import type {
   IdentityKind,
   Message,
   Note,
+  SavedView,
   TimelineEvent,
   User,
 } from '../../shared/domain'
@@ -217,6 +218,7 @@ export interface StoreReader {
   listMessages(conversationId: string, limit: number, after?: string): Promise<Page<Message>>
   getNote(id: string): Promise<Note | null>
   getCall(id: string): Promise<Call | null>
+  getSavedView(id: string): Promise<SavedView | null>
   callByExternalId(externalId: string): Promise<Call | null>
   /** Newest first, across the conversations the scope allows. */
   timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Promise<Page<TimelineEntry>>

@@ -9,6 +9,7 @@ import type { StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeCustomer, canSeeInbox } from './access'
 import type { Commit } from './commit'
 import { moveItems, undoMove } from './conversation-moves'
+import { deleteView, saveView } from './view-mutations'
 import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers, verifyIdentity } from './customer-mutations'
 
 export interface MutationOrigin {
@@ -78,6 +79,10 @@ export async function applyInTransaction(
       return moveItems(ctx, parsed.data as MutationArgs<'moveItems'>)
     case 'undoMove':
       return undoMove(ctx, parsed.data as MutationArgs<'undoMove'>)
+    case 'saveView':
+      return saveView(ctx, parsed.data as MutationArgs<'saveView'>)
+    case 'deleteView':
+      return deleteView(ctx, parsed.data as MutationArgs<'deleteView'>)
     case 'callNote':
       return callNote(ctx, parsed.data as MutationArgs<'callNote'>)
     case 'logCall':

@@ -309,6 +309,22 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE changes SET data = (data::jsonb || '{"mentions": []}'::jsonb)::json WHERE entity = 'note' AND data IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'saved views of the inbox (SQLite version 16)',
+    sql: `
+      CREATE TABLE saved_views (
+        id ${TEXT} PRIMARY KEY,
+        name ${TEXT} NOT NULL,
+        owner_id ${TEXT} NOT NULL REFERENCES users(id),
+        team ${TEXT},
+        filters JSONB NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        deleted_at BIGINT
+      );
+    `,
+  },
 ]
 
 /**

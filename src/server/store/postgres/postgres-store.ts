@@ -11,6 +11,7 @@ import {
   type IdentityKind,
   type Message,
   type Note,
+  type SavedView,
   type TimelineEvent,
   type User,
 } from '../../../shared/domain'
@@ -557,6 +558,10 @@ class PostgresReads implements StoreReader {
 
   async getNote(id: string): Promise<Note | null> {
     return this.byId('note', id)
+  }
+
+  async getSavedView(id: string): Promise<SavedView | null> {
+    return this.byId('savedView', id)
   }
 
   async getCall(id: string): Promise<Call | null> {

@@ -416,6 +416,22 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE changes SET data = json_set(data, '$.mentions', json('[]')) WHERE entity = 'note' AND data IS NOT NULL;
     `,
   },
+  {
+    version: 16,
+    name: 'saved views of the inbox',
+    sql: `
+      CREATE TABLE saved_views (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        owner_id TEXT NOT NULL REFERENCES users(id),
+        team TEXT,
+        filters TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        deleted_at INTEGER
+      ) STRICT;
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

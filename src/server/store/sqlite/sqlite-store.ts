@@ -3,6 +3,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import {
   ENTITY_SCHEMAS,
+  type SavedView,
   type TimelineEvent,
   type Call,
   type Channel,
@@ -458,6 +459,10 @@ class SqliteReads implements StoreReader {
 
   async getNote(id: string): Promise<Note | null> {
     return this.byId('note', id)
+  }
+
+  async getSavedView(id: string): Promise<SavedView | null> {
+    return this.byId('savedView', id)
   }
 
   async getCall(id: string): Promise<Call | null> {
