@@ -143,6 +143,8 @@ describe('inbox bulk actions, priority, density and mentions', () => {
     expect(await mention.innerText()).toContain('Alex Morgan: Could you call them back, @Priya Shah please?')
     await mention.click()
     await priyaPage.locator('.customer-title').filter({ hasText: 'Dev Shah' }).waitFor()
+    // The conversation opens at the note.
+    await priyaPage.getByTestId('timeline').locator('li[data-kind="note"]').filter({ hasText: '@Priya Shah please?' }).waitFor()
     await expect.poll(() => count.count()).toBe(0)
   })
 })

@@ -13,6 +13,8 @@ import './inbox-triage.css'
 export interface Selection {
   customerId: string
   conversationId: string
+  /** An item to bring into view in the timeline (a note that mentions the agent) and when it was written. */
+  focus?: { itemId: string; at: number }
 }
 
 /** Lets the workspace's keyboard shortcuts move through the list. */

@@ -42,7 +42,7 @@ export function MentionsPanel({ onOpen }: { onOpen(selection: Selection): void }
               data-unread={m.unread}
               onClick={() => {
                 if (m.unread) markRead.mutate([m.noteId])
-                onOpen({ customerId: m.customerId, conversationId: m.conversationId })
+                onOpen({ customerId: m.customerId, conversationId: m.conversationId, focus: { itemId: m.noteId, at: m.createdAt } })
               }}
             >
               <span className="avatar avatar-sm" style={{ ['--hue' as string]: avatarHue(m.customerId) }} aria-hidden="true">

@@ -197,7 +197,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
         )}
       </div>
       <div className="pane-timeline">
-        <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} onOpenConversation={setChosenId} />
+        <Timeline customerId={selection.customerId} conversations={conversations} highlightConversationId={conversation?.id ?? null} onOpenConversation={setChosenId} focus={selection.focus ?? null} />
       </div>
       <div className="pane-composer">
         {conversation && (

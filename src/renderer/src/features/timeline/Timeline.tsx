@@ -37,14 +37,17 @@ export function Timeline({
   conversations,
   highlightConversationId,
   onOpenConversation,
+  focus = null,
 }: {
   customerId: string
   conversations: Conversation[]
   highlightConversationId: string | null
   /** Makes another of the customer's conversations the one on screen (the one a split started, the one this continues). */
   onOpenConversation?: (conversationId: string) => void
+  /** Opens the timeline at this item (a mention opened from the Mentions view) instead of at the latest. */
+  focus?: { itemId: string; at: number } | null
 }) {
-  const [until, setUntil] = useState<number | null>(null)
+  const [until, setUntil] = useState<number | null>(() => (focus ? endOfDay(new Date(focus.at).toLocaleDateString('en-CA')) : null))
   const [selecting, setSelecting] = useState(false)
   const [picked, setPicked] = useState<PickedItems>(NOTHING_PICKED)
   const conversationLabels = useMemo(() => pickerLabels(conversations), [conversations])
@@ -100,6 +103,15 @@ export function Timeline({
     if (index >= 0) virtualizer.scrollToIndex(Math.max(0, index - 2), { align: 'start' })
     else virtualizer.scrollToIndex(rows.length - 1, { align: 'end' })
   }, [rows, until, virtualizer])
+
+  // An item opened from elsewhere is brought to the middle once its page is in, after the day's jump.
+  const focused = useRef<string | null>(null)
+  const focusIndex = focus ? rows.findIndex((r) => r.type === 'item' && r.entry.item.id === focus.itemId) : -1
+  useEffect(() => {
+    if (!focus || focusIndex < 0 || focused.current === focus.itemId) return
+    focused.current = focus.itemId
+    requestAnimationFrame(() => virtualizer.scrollToIndex(focusIndex, { align: 'center' }))
+  }, [focus, focusIndex, virtualizer])
 
   // Measured heights differ from the estimates; while pinned, the bottom stays in view.
   const totalSize = virtualizer.getTotalSize()
