@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { settledActivity } from '../../shared/conversation-activity'
 import type { Call, Conversation, EntityName, Message, TimelineEvent } from '../../shared/domain'
 import { MUTATION_ARGS, type MutationArgs } from '../../shared/mutations'
 import { getConversation, getEntity, getUser, listConversationItems, listOutboxByName, writeLocalEntity, type OutboxRow } from '../db/queries'
@@ -133,20 +134,13 @@ function relocate(db: Database, from: Conversation, to: Conversation, messages: 
   return { source: settle(db, from, at), target: settle(db, to, at) }
 }
 
-/** The conversation's last activity and whether the customer waits, from what it now holds. */
+/** The conversation's last activity and whether the customer waits, from what it now holds (as the server sets them). */
 function settle(db: Database, conversation: Conversation, at: number): Settled {
   const { messages, calls } = listConversationItems(db, conversation.id)
-  const times = [...messages.map((m) => m.sentAt), ...calls.map((c) => c.startedAt)]
-  const lastAnswer = messages.filter((m) => m.direction === 'outbound').at(-1)?.sentAt ?? -1
-  const waitingSince = messages.find((m) => m.direction === 'inbound' && m.sentAt > lastAnswer)?.sentAt ?? null
-  const next: Conversation = {
-    ...conversation,
-    lastMessageAt: times.length > 0 ? Math.max(...times) : conversation.createdAt,
-    waitingSince: conversation.status === 'resolved' ? null : waitingSince,
-    updatedAt: Math.max(conversation.updatedAt, at),
-  }
+  const { lastMessageAt, waitingSince, empty } = settledActivity(conversation, messages, calls)
+  const next: Conversation = { ...conversation, lastMessageAt, waitingSince, updatedAt: Math.max(conversation.updatedAt, at) }
   writeLocalEntity(db, 'conversation', next)
-  return { conversation: next, empty: times.length === 0 }
+  return { conversation: next, empty }
 }
 
 function movedEvent(db: Database, id: string, conversation: Conversation, data: Record<string, unknown>, author: Author, at: number): void {
