@@ -14,16 +14,20 @@ import {
   Note,
   OutboundTemplate,
   Priority,
+  SavedView,
   TimelineEvent,
   Timestamp,
   User,
+  ViewFilters,
 } from './domain'
 import {
   AssignArgs,
   CustomerLabelArgs,
+  DeleteViewArgs,
   LabelArgs,
   MoveItemsArgs,
   NoteArgs,
+  SaveViewArgs,
   SetPriorityArgs,
   SetStatusArgs,
   UndoMoveArgs,
@@ -147,6 +151,14 @@ export interface MentionList {
 /** New notes that mention the agent, after they reached the cache by sync. */
 export interface MentionsArrived {
   items: MentionItem[]
+}
+
+/** A saved view as the sidebar lists it. */
+export interface SavedViewItem extends SavedView {
+  /** The signed-in agent owns it, so may change or delete it. */
+  mine: boolean
+  /** Its latest save or delete while the server has not taken it; a refusal carries the server's reason. */
+  outbox: OutboxState | null
 }
 
 export interface ConversationListItem extends Conversation {
@@ -366,8 +378,19 @@ export const IPC_ARGS = {
      * (waiting) of the last row shown, and under the priority sort `priority` is its priority.
      */
     after: z.object({ key: z.number().int(), id: Id, priority: Priority.optional() }).optional(),
+    /** Lists what this saved view matches (narrowed further by the fields above). */
+    savedView: Id.optional(),
+    /** Lists what these filters match, as a saved view would (narrowed further by the fields above). */
+    filters: ViewFilters.optional(),
   }),
   'inbox.counts': z.object({ status: ConversationStatus.optional() }),
+  /** The agent's own saved views and those shared with their team, by name. */
+  'views.list': z.object({}),
+  /** Creates a view (without `viewId`) or changes one of the agent's own; queued and shown at once. */
+  'views.save': SaveViewArgs.extend({ viewId: Id.optional() }),
+  'views.delete': DeleteViewArgs,
+  /** How many conversations of the cache each listed view matches, by view id. */
+  'views.counts': z.object({}),
   'search.query': z
     .object({
       text: z.string().trim().min(1, 'type something to search for').max(SEARCH_TEXT_MAX, `a search can be at most ${SEARCH_TEXT_MAX} characters long`),
@@ -443,6 +466,8 @@ export const IPC_ARGS = {
   /** A call the agent had, logged by hand into the customer's latest voice conversation (or a new one). */
   'call.log': z.object({
     customerId: Id,
+    /** The conversation on screen, which the call joins; without it, the customer's latest phone conversation, or a new one. */
+    conversationId: Id.optional(),
     direction: Direction,
     outcome: CallOutcome,
     durationSeconds: z.number().int().nonnegative().max(7 * 24 * 3600),
@@ -502,6 +527,10 @@ export interface IpcResults {
   'users.list': User[]
   'inbox.list': ConversationListItem[]
   'inbox.counts': InboxCounts
+  'views.list': SavedViewItem[]
+  'views.save': { viewId: string; mutationId: number }
+  'views.delete': { mutationId: number }
+  'views.counts': Record<string, number>
   'search.query': SearchHit[]
   'conversation.markRead': { ok: true }
   'conversation.markUnread': { ok: true }

@@ -197,7 +197,7 @@ describe('composer', () => {
     expect(ours).not.toContain('wrote:')
   })
 
-  it('logs a call into a new voice conversation, shown in the timeline at once', async () => {
+  it('logs a call into the conversation on screen, shown in the timeline at once', async () => {
     const composer = env.page.getByRole('form', { name: 'Composer' })
     await env.page.getByRole('tab', { name: 'Log call' }).click()
     await composer.getByLabel('Outcome').selectOption('voicemail')

@@ -16,14 +16,15 @@ export function callHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'call.addNo
       ctx.engine.schedulePush()
       return { mutationId: row.mutationId }
     },
-    'call.log': ({ customerId, ...call }) => {
+    'call.log': ({ customerId, conversationId: onScreen, ...call }) => {
       if (!getCustomer(ctx.db, customerId)) throw new IpcError('not_found', `Customer ${customerId} is not in this device's cache.`)
       const conversations = listCustomerConversations(ctx.db, customerId)
-      const voice = conversations.find((c) => c.channel === 'voice')
-      const conversationId = voice?.id ?? newId()
+      // A conversation holds every channel: the call belongs to the matter on screen.
+      const home = conversations.find((c) => c.id === onScreen) ?? conversations.find((c) => c.channel === 'voice')
+      const conversationId = home?.id ?? newId()
       // A customer who never called gets a voice conversation in the inbox they last wrote to.
-      const inbox = voice ? undefined : (conversations[0]?.inbox ?? inboxForNewConversation(ctx.db, { customerId, channel: 'voice' }))
-      if (!voice && !inbox) throw new IpcError('bad_request', 'No inbox is known on this device to log the call in.')
+      const inbox = home ? undefined : (conversations[0]?.inbox ?? inboxForNewConversation(ctx.db, { customerId, channel: 'voice' }))
+      if (!home && !inbox) throw new IpcError('bad_request', 'No inbox is known on this device to log the call in.')
       const callId = newId()
       const args = { callId, conversationId, customerId, ...(inbox ? { inbox } : {}), ...call }
       const row = enqueueAction(ctx.db, { name: 'logCall', args, conversationId, itemId: callId })

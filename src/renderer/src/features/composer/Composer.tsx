@@ -319,7 +319,7 @@ export function Composer({
     const done = { onSuccess: sent }
     if (effectiveMode === 'call') {
       if (duration === null) return
-      logCall.mutate({ customerId, direction: callDirection, outcome: callOutcome, durationSeconds: duration, notes: text }, done)
+      logCall.mutate({ customerId, conversationId: conversation.id, direction: callDirection, outcome: callOutcome, durationSeconds: duration, notes: text }, done)
       return
     }
     if (effectiveMode === 'note') {
