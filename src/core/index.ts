@@ -14,6 +14,7 @@ import { customerMergeHandlers } from './handlers/customer-merge'
 import { presenceHandlers } from './handlers/presence'
 import { inboxHandlers } from './handlers/inbox'
 import { mentionHandlers } from './handlers/mentions'
+import { viewHandlers } from './handlers/views'
 import { outboxHandlers } from './handlers/outbox'
 import { searchHandlers } from './handlers/search'
 import { joinHandlers } from './handlers/registry'
@@ -85,6 +86,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     conversationHandlers(ctx),
     bulkHandlers(ctx),
     mentionHandlers(ctx),
+    viewHandlers(ctx),
     outboxHandlers(ctx),
     searchHandlers(ctx),
     callHandlers(ctx),

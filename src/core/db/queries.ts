@@ -366,8 +366,11 @@ export function inboxListSql(args: {
   hasChannel?: boolean
   sort?: InboxSort
   hasCursor?: boolean
+  /** More conditions on `c` (a saved view's filters). */
+  narrow?: readonly string[]
 }): string {
   const where = scopeWhere({ view: args.view, hasTeam: args.hasTeam ?? false, hasChannel: args.hasChannel ?? false, hasStatus: args.hasStatus })
+  if (args.narrow) where.push(...args.narrow)
   const waiting = args.sort === 'waiting'
   const byPriority = args.sort === 'priority'
   // Keyset paging on the sort key: a page costs the same at row 100,000 as at row 0.
@@ -404,7 +407,14 @@ export function inboxListSql(args: {
 
 export function listInbox(
   db: Database,
-  args: InboxScope & { userId: string | null; limit: number; sort?: InboxSort | undefined; after?: InboxCursor | undefined },
+  args: InboxScope & {
+    userId: string | null
+    limit: number
+    sort?: InboxSort | undefined
+    after?: InboxCursor | undefined
+    /** A saved view's filters as SQL (view-queries.ts). */
+    narrow?: { where: readonly string[]; params: Record<string, unknown> } | undefined
+  },
 ): InboxRow[] {
   if (args.view === 'mine' && !args.userId) return []
   const sql = inboxListSql({
@@ -414,8 +424,9 @@ export function listInbox(
     hasChannel: args.channel !== undefined,
     sort: args.sort ?? 'activity',
     hasCursor: args.after !== undefined,
+    ...(args.narrow ? { narrow: args.narrow.where } : {}),
   })
-  const params: Record<string, unknown> = { limit: args.limit }
+  const params: Record<string, unknown> = { limit: args.limit, ...args.narrow?.params }
   if (args.view === 'mine') params.userId = args.userId
   if (args.status !== undefined) params.status = args.status
   if (args.team !== undefined) params.team = args.team

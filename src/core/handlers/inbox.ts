@@ -1,6 +1,7 @@
-import type { Channel } from '../../shared/domain'
+import type { Channel, ViewFilters } from '../../shared/domain'
 import type { ConversationListItem, IpcHandlers } from '../../shared/ipc'
-import { getConversation, getSyncMeta, inboxCounts, listInbox, markRead, markUnread, type InboxRow } from '../db/queries'
+import { getConversation, getEntity, getSyncMeta, inboxCounts, listInbox, markRead, markUnread, type InboxRow } from '../db/queries'
+import { viewFilterSql } from '../db/view-queries'
 import { IpcError } from '../errors'
 import type { HandlerContext } from './context'
 
@@ -24,9 +25,17 @@ export function inboxHandlers(ctx: HandlerContext): Pick<IpcHandlers, InboxMetho
     if (!conversation) throw new IpcError('not_found', `Conversation ${conversationId} is not in this device's cache.`)
     return conversation
   }
+  function savedViewFilters(viewId: string): ViewFilters {
+    const view = getEntity(ctx.db, 'savedView', viewId)?.current
+    if (!view || view.deletedAt !== null) throw new IpcError('not_found', `View ${viewId} is not in this device's cache (it may have been deleted).`)
+    return view.filters
+  }
   return {
-    'inbox.list': (args) => {
-      const rows = listInbox(ctx.db, { ...args, userId: userId() })
+    'inbox.list': ({ savedView, filters, ...args }) => {
+      const me = userId()
+      const viewFilters = savedView !== undefined ? savedViewFilters(savedView) : filters
+      const narrow = viewFilters ? viewFilterSql(viewFilters, { userId: me, now: Date.now() }) : undefined
+      const rows = listInbox(ctx.db, { ...args, userId: me, narrow })
       return rows.map(
         (row): ConversationListItem => ({
           ...row.conversation,

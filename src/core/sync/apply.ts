@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import type { EntityName } from '../../shared/domain'
 import type { EntityChange } from '../../shared/sync'
 import { deleteEntity, getEntity, getSyncMeta, setCursor, upsertServerEntity } from '../db/queries'
+import { rebaseViews } from './local-views'
 import { rebase } from './outbox'
 
 export interface Touched {
@@ -103,6 +104,7 @@ export function applyBatch(
       else upsertServerEntity(db, change.entity, change.data)
     }
     rebase(db, conversationIds)
+    if (entities.has('savedView')) rebaseViews(db, getSyncMeta(db)?.userId ?? null)
     setCursor(db, { cursor: Math.max(current, batch.cursor), syncedAt: now })
     return { entities: [...entities], customerIds: [...customerIds] }
   })()

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { Call, Channel, Conversation, Message, Note } from '../../shared/domain'
+import type { Call, Channel, Conversation, EntityName, Message, Note } from '../../shared/domain'
 import { MUTATION_ARGS, type MutationArgs, type MutationName } from '../../shared/mutations'
 import {
   deleteOutbox,
@@ -15,6 +15,7 @@ import {
   type OutboxRow,
 } from '../db/queries'
 import { applyMoveItems, applyUndoMove, rowsOfMove } from './local-moves'
+import { applyViewLocally, isViewAction, rebaseViews } from './local-views'
 
 /**
  * Agent actions on the cache side: queued in the outbox and applied optimistically in the
@@ -93,6 +94,8 @@ function startLocally(db: Database, row: OutboxRow, author: Author): Conversatio
 }
 
 export function applyLocally(db: Database, row: OutboxRow, author: Author = localAuthor(db)): void {
+  // A saved view belongs to no conversation: its row is the view itself.
+  if (isViewAction(row)) return applyViewLocally(db, row, author.id)
   const conversation = getConversation(db, row.conversationId) ?? startLocally(db, row, author)
   // Without the conversation there is nothing to show the action on; it still goes out.
   if (!conversation) return
@@ -258,6 +261,12 @@ export function enqueueActions(db: Database, actions: readonly QueuedAction[], n
   })()
 }
 
+/** The kind of row an action's `itemId` names. */
+function itemEntity(row: OutboxRow): EntityName {
+  if (isViewAction(row)) return 'savedView'
+  return row.name === 'note' ? 'note' : row.name === 'callNote' || row.name === 'logCall' ? 'call' : 'message'
+}
+
 /** Undoes an action that has not reached the server: its rows go back to the server's copy. */
 export function discardAction(db: Database, mutationId: number): OutboxRow | null {
   return db.transaction(() => {
@@ -267,9 +276,11 @@ export function discardAction(db: Database, mutationId: number): OutboxRow | nul
     const moved = row.name === 'moveItems' || row.name === 'undoMove' ? rowsOfMove(db, row) : []
     deleteOutbox(db, mutationId)
     restoreServerEntity(db, 'conversation', row.conversationId)
-    if (row.itemId) restoreServerEntity(db, row.name === 'note' ? 'note' : row.name === 'callNote' || row.name === 'logCall' ? 'call' : 'message', row.itemId)
+    if (row.itemId) restoreServerEntity(db, itemEntity(row), row.itemId)
     for (const { entity, id } of moved) restoreServerEntity(db, entity, id)
     rebase(db, [row.conversationId, ...moved.filter((m) => m.entity === 'conversation').map((m) => m.id)])
+    // Another queued save of the same view still shows over the server's copy.
+    if (isViewAction(row)) rebaseViews(db, getSyncMeta(db)?.userId ?? null)
     return row
   })()
 }

@@ -1,0 +1,95 @@
+import type { Database, Statement } from 'better-sqlite3'
+import type { SavedView, ViewFilters } from '../../shared/domain'
+import { NOT_WAITING, PRIORITY_RANK } from './migrations'
+
+/**
+ * Saved views of the inbox in the cache: which views the agent sees, and a view's filters as
+ * SQL over the conversations table (alias `c`), for the inbox list and the sidebar counts.
+ */
+
+/** Conditions to AND into a query over `conversations c`, with their named parameters. */
+export interface FilterSql {
+  where: string[]
+  params: Record<string, unknown>
+}
+
+/** Who opens the view and when: 'me' names the agent, a waiting time counts back from now. */
+export interface FilterContext {
+  userId: string | null
+  now: number
+}
+
+const NOTHING: FilterSql = { where: ['0'], params: {} }
+
+/** A list filter with nothing picked leaves that field free, as the dialog's empty choice means. */
+const picked = <T>(list: readonly T[] | undefined): list is readonly T[] => list !== undefined && list.length > 0
+
+/**
+ * The SQL of one view's filters. Lists are bound as one JSON array each, so a statement is
+ * prepared once per combination of fields used, not per number of values; status, assignee,
+ * priority, channel, team and waiting time use the indexed columns, labels and inbox the row's json.
+ */
+export function viewFilterSql(filters: ViewFilters, ctx: FilterContext): FilterSql {
+  const where: string[] = []
+  const params: Record<string, unknown> = {}
+  const inList = (column: string, name: string, values: readonly (string | number)[]) => {
+    where.push(`${column} IN (SELECT value FROM json_each(@${name}))`)
+    params[name] = JSON.stringify(values)
+  }
+  if (picked(filters.status)) inList('c.status', 'vf_status', filters.status)
+  if (filters.assignee === 'unassigned') {
+    where.push('c.assignee_id IS NULL')
+  } else if (filters.assignee !== undefined) {
+    const assignee = filters.assignee === 'me' ? ctx.userId : filters.assignee
+    // Signed out, 'me' is nobody: the view is empty rather than everyone's.
+    if (assignee === null) return NOTHING
+    where.push('c.assignee_id = @vf_assignee')
+    params.vf_assignee = assignee
+  }
+  if (picked(filters.priorities)) inList('c.priority', 'vf_priorities', filters.priorities.map((p) => PRIORITY_RANK[p]))
+  if (picked(filters.channels)) inList('c.channel', 'vf_channels', filters.channels)
+  if (picked(filters.teams)) inList('c.team', 'vf_teams', filters.teams)
+  if (picked(filters.inboxes)) inList("c.json ->> '$.inbox'", 'vf_inboxes', filters.inboxes)
+  if (picked(filters.labels)) {
+    where.push("EXISTS (SELECT 1 FROM json_each(c.json, '$.labels') l WHERE l.value IN (SELECT value FROM json_each(@vf_labels)))")
+    params.vf_labels = JSON.stringify(filters.labels)
+  }
+  if (filters.waitingMinutes !== undefined) {
+    // Nobody waits on a resolved conversation, whatever its row still says until the server's copy arrives.
+    where.push(`c.wait_order <= @vf_waitingSince AND c.wait_order < ${NOT_WAITING} AND c.status <> 'resolved'`)
+    params.vf_waitingSince = ctx.now - filters.waitingMinutes * 60_000
+  }
+  return { where, params }
+}
+
+const statements = new WeakMap<Database, Map<string, Statement>>()
+
+function prepared(db: Database, sql: string): Statement {
+  let byDb = statements.get(db)
+  if (!byDb) statements.set(db, (byDb = new Map()))
+  let statement = byDb.get(sql)
+  if (!statement) byDb.set(sql, (statement = db.prepare(sql)))
+  return statement
+}
+
+/** How many conversations in the cache a view's filters match. */
+export function countMatching(db: Database, filters: ViewFilters, ctx: FilterContext): number {
+  const { where, params } = viewFilterSql(filters, ctx)
+  const sql = `SELECT count(*) AS n FROM conversations c${where.length ? ' WHERE ' + where.join(' AND ') : ''}`
+  return (prepared(db, sql).get(params) as { n: number }).n
+}
+
+/**
+ * The views the agent sees: their own and those shared with their team, not deleted, by name.
+ * The cache holds every view the server sent; who sees which is decided here.
+ */
+export function listVisibleViews(db: Database, args: { userId: string | null; team: string | null }): SavedView[] {
+  if (args.userId === null) return []
+  const rows = prepared(
+    db,
+    `SELECT json FROM saved_views
+      WHERE (owner_id = @userId OR (@team IS NOT NULL AND json ->> '$.team' = @team)) AND json ->> '$.deletedAt' IS NULL
+      ORDER BY json ->> '$.name' COLLATE NOCASE, id`,
+  ).all({ userId: args.userId, team: args.team }) as { json: string }[]
+  return rows.map((r) => JSON.parse(r.json) as SavedView)
+}
