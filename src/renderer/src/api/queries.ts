@@ -41,6 +41,8 @@ export interface InboxFilter {
   channel: Channel | null
   status: ConversationStatus | null
   sort: InboxSort
+  /** A saved view the list shows instead of a scope (its filters, narrowed by the status above). */
+  savedView?: string | null
 }
 
 const INBOX_PAGE = 200
@@ -66,6 +68,7 @@ const inboxQuery = (api: ThreadlineApi, filter: InboxFilter) =>
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.team ? { team: filter.team } : {}),
         ...(filter.channel ? { channel: filter.channel } : {}),
+        ...(filter.savedView ? { savedView: filter.savedView } : {}),
         ...(pageParam ? { after: pageParam } : {}),
       }),
     initialPageParam: null as IpcArgs<'inbox.list'>['after'] | null,

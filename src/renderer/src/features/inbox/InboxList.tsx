@@ -5,6 +5,7 @@ import { useInbox, useInboxCounts, type InboxFilter } from '../../api/queries'
 import { STATUS_LABELS, avatarHue, elapsed, fullTime, initials, relativeTime, useNow } from '../../lib/format'
 import { ChannelIcon } from '../../lib/icons'
 import { filterTitle } from '../layout/Sidebar'
+import { useSavedViewCounts, useSavedViews } from '../views/queries'
 import { BulkBar } from './BulkBar'
 import { PRIORITY_LABELS } from './priority'
 import { keepListed, NO_SELECTION, toggleRow, type ListSelection } from './selection'
@@ -76,11 +77,19 @@ export function InboxList({
   const toggle = (id: string, range: boolean) => setChecked({ key: filterKey, selection: toggleRow(selection, order, id, range) })
   const clearChecked = () => setChecked({ key: filterKey, selection: NO_SELECTION })
   const selectedIndex = items.findIndex((c) => c.id === selected?.conversationId)
-  const total = filter.team
-    ? counts.data?.teams.find((t) => t.team === filter.team)?.count
-    : filter.channel
-      ? counts.data?.channels.find((c) => c.channel === filter.channel)?.count
-      : counts.data?.views[filter.view]
+  const savedViews = useSavedViews()
+  const savedViewCounts = useSavedViewCounts()
+  const openView = filter.savedView ? savedViews.data?.find((v) => v.id === filter.savedView) : undefined
+  const total = filter.savedView
+    ? // The view's count covers all its statuses; narrowed by one, the list says what it holds.
+      filter.status === null
+      ? savedViewCounts.data?.[filter.savedView]
+      : undefined
+    : filter.team
+      ? counts.data?.teams.find((t) => t.team === filter.team)?.count
+      : filter.channel
+        ? counts.data?.channels.find((c) => c.channel === filter.channel)?.count
+        : counts.data?.views[filter.view]
 
   const virtualizer = useVirtualizer({
     count: items.length,
@@ -140,7 +149,7 @@ export function InboxList({
       <header className="pane-header">
         <div className="pane-heading">
           <h1 id="inbox-title" className="pane-title">
-            {filterTitle(filter)}
+            {filter.savedView ? (openView?.name ?? 'Saved view') : filterTitle(filter)}
           </h1>
           <span className="pane-count" data-testid="inbox-count">
             {filter.status ? STATUS_LABELS[filter.status] : 'Any status'} · {(total ?? items.length).toLocaleString()}

@@ -7,6 +7,7 @@ import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import { useMentions } from '../mentions/queries'
 import { AccountMenu } from '../sign-in/AccountMenu'
 import { SyncIndicator } from '../sync/SyncIndicator'
+import { ViewsSection } from '../views/ViewsSection'
 
 export type { InboxFilter } from '../../api/queries'
 
@@ -47,8 +48,12 @@ export function Sidebar({
   const counts = useInboxCounts(filter.status)
   const mentionsUnread = useMentions().data?.unread ?? 0
   const user = session.data?.user
-  const scoped = mentionsOpen || filter.team !== null || filter.channel !== null
-  const pick = (next: Partial<InboxFilter>) => onChange({ ...filter, view: 'all', team: null, channel: null, ...next })
+  const savedView = mentionsOpen ? null : (filter.savedView ?? null)
+  const scoped = mentionsOpen || filter.team !== null || filter.channel !== null || savedView !== null
+  const pick = (next: Partial<InboxFilter>) => onChange({ ...filter, view: 'all', team: null, channel: null, savedView: null, ...next })
+  // A view has its own statuses: it opens on all of them, and the Status list then narrows it.
+  const openView = (viewId: string) => pick({ savedView: viewId, status: null })
+  const leaveView = () => onChange({ ...filter, savedView: null })
 
   return (
     <nav className="sidebar" aria-label="Inbox views">
@@ -96,6 +101,8 @@ export function Sidebar({
           </li>
         </ul>
       </div>
+
+      <ViewsSection filter={filter} current={savedView} onOpen={openView} onGone={leaveView} />
 
       {(counts.data?.teams.length ?? 0) > 0 && (
         <div className="nav-section">
