@@ -27,6 +27,7 @@ import {
   LabelArgs,
   MoveItemsArgs,
   NoteArgs,
+  ReplyArgs,
   SaveViewArgs,
   SetPriorityArgs,
   SetStatusArgs,
@@ -430,11 +431,13 @@ export const IPC_ARGS = {
     channel: Channel.exclude(['voice']).optional(),
     ...ReplyExtras,
   }),
-  /** Writes to the customer on a channel where they have no conversation yet; the conversation starts with it. */
+  /** Starts a conversation with the customer apart from the ones they have (a new matter, or a first message on a channel); it starts with this message. */
   'conversation.start': z.object({
     customerId: Id,
     channel: z.enum(['email', 'sms', 'whatsapp']),
     text: z.string().trim().min(1, 'a message needs text').max(100_000),
+    /** The inbox it goes out from; without it, the one the customer's latest conversation on the channel used. */
+    inbox: ReplyArgs.shape.inbox,
     ...ReplyExtras,
   }),
   'conversation.note': NoteArgs.omit({ noteId: true }),

@@ -85,4 +85,18 @@ describe('composer actions that start conversations', () => {
     const conversations = ((await core.handle('customer.get', { customerId })) as CustomerProfile).conversations
     expect(conversations.map((c) => c.channel).sort()).toEqual(['sms', 'sms', 'voice'])
   })
+
+  it('start from the inbox the agent names, even on a channel this device has no conversation on', async () => {
+    const agent = await agentWithToken(server, 'Alex Morgan')
+    core = await createCore({ dataDir: join(dir.path, 'client'), serverUrl: server.url, token: agent.token })
+    await waitUntilSynced(core, server)
+    const started = (await core.handle('conversation.start', { customerId, channel: 'email', inbox: 'Orders', subject: 'Your replacement kettle', text: 'It ships today.' })) as {
+      conversationId: string
+    }
+    const profile = (await core.handle('customer.get', { customerId })) as CustomerProfile
+    expect(profile.conversations.find((c) => c.id === started.conversationId)).toMatchObject({ channel: 'email', inbox: 'Orders', subject: 'Your replacement kettle' })
+    await waitUntilSynced(core, server)
+    const onServer = materialize(await pullChangeLog(server.url, agent.token))
+    expect(onServer.get(`conversation:${started.conversationId}`)).toMatchObject({ channel: 'email', inbox: 'Orders', subject: 'Your replacement kettle', customerId })
+  })
 })

@@ -61,10 +61,10 @@ export function conversationHandlers(ctx: HandlerContext): Pick<IpcHandlers, Act
       const mutationId = act('reply', conversationId, args, messageId, ['message', 'conversation'])
       return { messageId, mutationId }
     },
-    'conversation.start': ({ customerId, channel, ...rest }) => {
+    'conversation.start': ({ customerId, channel, inbox: named, ...rest }) => {
       if (!getCustomer(ctx.db, customerId)) throw new IpcError('not_found', `Customer ${customerId} is not in this device's cache.`)
       if (channel === 'email' && !rest.subject) throw new IpcError('bad_request', 'A new email conversation needs a subject.')
-      const inbox = inboxForNewConversation(ctx.db, { customerId, channel })
+      const inbox = named ?? inboxForNewConversation(ctx.db, { customerId, channel })
       if (!inbox) throw new IpcError('bad_request', `No ${channel} inbox is known on this device to start the conversation in.`)
       const conversationId = newId()
       const messageId = newId()
