@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Conversation, Customer, Identity } from '../../../../shared/domain'
 import type { CustomerProfile } from '../../../../shared/ipc'
-import { defaultReplyChannel, replyChannels } from './reply-channels'
+import { defaultReplyChannel, replyChannels, startChannels } from './reply-channels'
 
 const HOUR = 3_600_000
 const now = 100 * HOUR
@@ -73,5 +73,22 @@ describe('defaultReplyChannel', () => {
     const phone = conversation('p1', 'voice', 15)
     expect(defaultReplyChannel(replyChannels(p, phone, {}, now), phone, { email: 20 * HOUR, sms: 40 * HOUR })).toBe('sms')
     expect(defaultReplyChannel(replyChannels(p, phone, {}, now), phone, {})).toBe('email')
+  })
+})
+
+describe('startChannels', () => {
+  it('offers the channels the customer can be reached on, never the web chat, with the same opt-outs as a reply', () => {
+    const p = profile({ customer: customer({ sms: false }), identities: [identity('email', 'maya@example.test'), identity('phone', '+46701234567'), identity('chat', 'visitor-1')] })
+    expect(startChannels(p, { chat: now - HOUR }, now).map((o) => [o.channel, o.enabled, o.reason])).toEqual([
+      ['email', true, null],
+      ['sms', false, 'Opted out of SMS'],
+      ['whatsapp', false, 'No WhatsApp number on file'],
+    ])
+  })
+
+  it("runs WhatsApp's window from the customer's last WhatsApp message in any conversation", () => {
+    const p = profile({ identities: [identity('whatsapp', '+46701234567')] })
+    expect(startChannels(p, {}, now).find((o) => o.channel === 'whatsapp')).toMatchObject({ enabled: true, templatesOnly: true })
+    expect(startChannels(p, { whatsapp: now - HOUR }, now).find((o) => o.channel === 'whatsapp')).toMatchObject({ enabled: true, templatesOnly: false })
   })
 })

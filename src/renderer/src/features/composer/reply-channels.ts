@@ -1,5 +1,5 @@
 import type { Channel, Conversation, IdentityKind } from '../../../../shared/domain'
-import type { CustomerProfile } from '../../../../shared/ipc'
+import type { CustomerProfile, IpcArgs } from '../../../../shared/ipc'
 import { whatsappWindow } from '../../../../shared/whatsapp-window'
 import { CHANNEL_LABELS } from '../../lib/format'
 
@@ -30,18 +30,19 @@ export interface ReplyChannelOption {
  * The channels a reply inside `conversation` can go by, with the reason for each that cannot
  * take one: a conversation is the customer's matter on every channel, so an SMS reply from a
  * phone conversation stays in it. `lastInbound` is the customer's latest inbound message time
- * per channel in this conversation, as far as the cache knows.
+ * per channel in this conversation, as far as the cache knows. Without a conversation (one
+ * about to start), only the customer's identities and what they wrote anywhere count.
  */
 export function replyChannels(
   profile: CustomerProfile,
-  conversation: Conversation,
+  conversation: Conversation | null,
   lastInbound: Partial<Record<Channel, number>>,
   now: number,
 ): ReplyChannelOption[] {
   const consent = profile.customer.consent
   return REPLY_CHANNELS.map((channel) => {
     const identity = profile.identities.find((i) => i.kind === IDENTITY_FOR[channel]) ?? (channel === 'whatsapp' ? profile.identities.find((i) => i.kind === 'phone' && hasWhatsApp(profile, i.address)) : undefined)
-    const usedHere = conversation.channel === channel || lastInbound[channel] !== undefined
+    const usedHere = conversation?.channel === channel || lastInbound[channel] !== undefined
     const base = { channel, address: identity?.address ?? null, templatesOnly: false }
     if (!identity && !usedHere) return { ...base, enabled: false, reason: MISSING[channel] }
     if (consent[channel] === false) return { ...base, enabled: false, reason: `Opted out of ${CHANNEL_LABELS[channel]}` }
@@ -53,6 +54,23 @@ export function replyChannels(
     }
     return { ...base, enabled: true, reason: null }
   })
+}
+
+export type StartChannel = IpcArgs<'conversation.start'>['channel']
+export interface StartChannelOption extends ReplyChannelOption {
+  channel: StartChannel
+}
+
+const startable = (o: ReplyChannelOption): o is StartChannelOption => o.channel !== 'chat'
+
+/**
+ * The channels a new conversation with the customer can start on: the same reach, opt-outs and
+ * WhatsApp window as a reply, less the web chat, which only the visitor can open.
+ * `lastInbound` is the customer's latest inbound message time per channel in any conversation:
+ * WhatsApp's window belongs to the customer's number, not to one conversation.
+ */
+export function startChannels(profile: CustomerProfile, lastInbound: Partial<Record<Channel, number>>, now: number): StartChannelOption[] {
+  return replyChannels(profile, null, lastInbound, now).filter(startable)
 }
 
 function hasWhatsApp(profile: CustomerProfile, address: string): boolean {

@@ -15,6 +15,8 @@ export interface ConversationCommands {
   markUnread(): void
   snooze(): void
   setPriority(priority: Priority): void
+  /** Opens the dialog that starts another conversation with the customer on screen. */
+  newConversation(): void
 }
 
 const CommandsContext = createContext<RefObject<Partial<ConversationCommands>> | null>(null)

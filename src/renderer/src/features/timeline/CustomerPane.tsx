@@ -7,6 +7,7 @@ import { ActionState, AssignDialog, LabelEditor, PriorityMenu, SnoozeDialog } fr
 import { useSetPriority } from '../inbox/queries'
 import type { ComposerHandle } from '../composer/Composer'
 import { LazyComposer } from '../composer/LazyComposer'
+import { NewConversationDialog } from '../composer/NewConversationDialog'
 import { CustomerTyping } from '../presence/CustomerTyping'
 import { Presence } from '../presence/Presence'
 import { useRegisterCommands } from '../shortcuts/commands'
@@ -53,7 +54,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
   const profile = useCustomer(selection.customerId)
   const session = useSession()
   const [chosenId, setChosenId] = useState<string | null>(null)
-  const [dialog, setDialog] = useState<'assign' | 'snooze' | null>(null)
+  const [dialog, setDialog] = useState<'assign' | 'snooze' | 'new' | null>(null)
   const composer = useRef<ComposerHandle | null>(null)
   const conversations = useMemo(() => profile.data?.conversations ?? [], [profile.data])
   const labels = useMemo(() => pickerLabels(conversations), [conversations])
@@ -85,6 +86,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
     snooze: () => setDialog('snooze'),
     markUnread: () => opened && markRead({ conversationId: opened.id, unread: true }),
     setPriority: (priority) => conversation && setPriority.mutate({ conversationId: conversation.id, priority }),
+    newConversation: () => setDialog('new'),
   })
   const assigneeName = conversation?.assigneeId
     ? conversation.assigneeId === me?.id
@@ -119,6 +121,16 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
               </select>
             </label>
           )}
+          <button
+            type="button"
+            className="button button-quiet button-icon new-conversation-button"
+            onClick={() => setDialog('new')}
+            aria-label="New conversation"
+            title="New conversation with this customer"
+            disabled={!customer}
+          >
+            <Icon name="plus" />
+          </button>
           {conversation && (
             <span className={`pill status-${conversation.status}`} data-testid="conversation-status">
               {STATUS_LABELS[conversation.status]}
@@ -206,6 +218,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
       </div>
       <DetailsSlot details={details}>{panel}</DetailsSlot>
       {dialog === 'assign' && conversation && <AssignDialog conversation={conversation} me={me} onClose={() => setDialog(null)} />}
+      {dialog === 'new' && <NewConversationDialog customerId={selection.customerId} onClose={() => setDialog(null)} onStarted={setChosenId} />}
       {dialog === 'snooze' && conversation && (
         <SnoozeDialog
           onClose={() => setDialog(null)}
