@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { IPC_ARGS, type IpcEventMessage, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcMethod } from '../shared/ipc'
 import type { Core, CoreOptions } from './core'
+import { SearchRetagger } from './db/search-retagger'
 import { openCache } from './db/open'
 import { IpcError } from './errors'
 import { adminHandlers } from './handlers/admin'
@@ -38,7 +39,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const given = options.token && options.serverUrl ? { serverUrl: options.serverUrl, token: options.token } : null
   const db = openCache(options.dataDir, Session.initialServer({ dataDir: options.dataDir, given }), { nativeBinding: options.nativeBinding })
   const listeners = new Set<(message: IpcEventMessage) => void>()
+  const retagger = new SearchRetagger(db)
   function emit<E extends IpcEventName>(event: E, payload: IpcEvents[E]): void {
+    // Whatever changed the cache may have queued conversations for re-tagging.
+    if (event === 'data.changed') retagger.poke()
     for (const listener of [...listeners]) {
       try {
         listener({ event, payload } as IpcEventMessage)
@@ -120,6 +124,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async close() {
       if (closed) return
       closed = true
+      retagger.stop()
       await session.close()
       listeners.clear()
       db.close()

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { PRIORITIES } from '../../shared/domain-values'
 import type { Priority } from '../../shared/domain'
 import { SUSPENDED_INDEXES_TABLE } from './bulk-load'
-import { createSearchIndex } from './search-index'
+import { CONVERSATION_RETAG_TRIGGER, createSearchIndex, SEARCH_RETAG_TABLE, searchIndexSuspended } from './search-index'
 
 /**
  * Numbered cache migrations. Each runs once, in its own transaction together with the row
@@ -404,6 +404,15 @@ export const MIGRATIONS: readonly Migration[] = [
         id TEXT PRIMARY KEY, owner_id TEXT NOT NULL,
         json TEXT NOT NULL, server_json TEXT
       ) STRICT`),
+  },
+  {
+    version: 13,
+    name: 'a conversation whose status, channel or assignee changed is re-tagged in the search index after the step, not during it',
+    up: (db) => {
+      db.exec(SEARCH_RETAG_TABLE)
+      // A suspended index gets every trigger when it is rebuilt; only a live one swaps this one.
+      if (!searchIndexSuspended(db)) db.exec(`DROP TRIGGER IF EXISTS search_conversations_update; ${CONVERSATION_RETAG_TRIGGER}`)
+    },
   },
 ]
 

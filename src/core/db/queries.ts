@@ -5,7 +5,7 @@ import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
 import { NOT_WAITING, PRIORITY_RANK } from './migrations'
-import { keyAtOrAfter, keyAtOrBefore, tagPhrase } from './search-index'
+import { keyAtOrAfter, keyAtOrBefore, retagQueued, tagPhrase } from './search-index'
 
 /**
  * Every SQL statement of the client cache lives here, as plain functions of (db, args).
@@ -830,6 +830,8 @@ export function searchSql(f: { hasFrom: boolean; hasTo: boolean }): string {
 
 /** The newest matches that pass the filters, with their highlighted title and snippet. */
 export function searchIndex(db: Database, args: SearchFilters & { query: string; limit: number }): SearchRow[] {
+  // Conversations re-tagged lazily (search-index.ts) are brought up to date first: a filter never reads a stale tag.
+  retagQueued(db)
   const match = searchMatch(args.query, args)
   if (match === null) return []
   const sql = searchSql({ hasFrom: args.from !== undefined, hasTo: args.to !== undefined })

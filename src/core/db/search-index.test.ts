@@ -8,6 +8,7 @@ import { enqueueAction } from '../sync/outbox'
 import { changes, conversation, customer, message, note, tempDir, user } from '../testing/fixtures'
 import { beginBulkLoad, bulkLoadPending, finishBulkLoad } from './bulk-load'
 import { openCache } from './open'
+import { retagQueued, TAG } from './search-index'
 import { getSyncMeta, setSyncUser } from './queries'
 
 const SERVER = 'http://127.0.0.1:4100'
@@ -77,6 +78,32 @@ describe('search order and filters', () => {
     enqueueAction(db, { name: 'setStatus', args: { conversationId: 'v2', status: 'resolved' }, conversationId: 'v2', itemId: null })
     expect(ids(search('parcel', { status: 'resolved' }))).toEqual(['m-new', 'n1', 'm-mid', 'm-old'])
     expect(ids(search('parcel', { status: 'open' }))).toEqual([])
+  })
+
+  it('queues a conversation whose tags changed and re-tags it in chunks, the queue emptied by any search', () => {
+    seed()
+    const queued = () => (db.prepare('SELECT conversation_id AS id FROM search_retag ORDER BY 1').all() as { id: string }[]).map((r) => r.id)
+    const tagged = (status: string) =>
+      (db.prepare('SELECT ref_id FROM search_index WHERE search_index MATCH ? ORDER BY 1').all(`"${TAG}s${status}"`) as { ref_id: string }[]).map((r) => r.ref_id)
+    applyBatch(db, {
+      after: 10,
+      cursor: 12,
+      changes: changes(11, [
+        ['conversation', { ...email, status: 'resolved' }],
+        ['conversation', { ...sms, status: 'pending' }],
+      ]),
+    })
+    // The step itself wrote no message again: the old tags stand until the re-tag.
+    expect(queued()).toEqual(['v1', 'v2'])
+    expect(tagged('resolved')).toEqual([])
+    expect(retagQueued(db, 1)).toBe(1)
+    expect(retagQueued(db, 1)).toBe(0)
+    expect(tagged('resolved')).toEqual(['m-mid', 'm-old', 'n1'])
+    expect(tagged('pending')).toEqual(['m-new'])
+    applyBatch(db, { after: 12, cursor: 13, changes: changes(13, [['conversation', { ...email, status: 'open' }]]) })
+    expect(queued()).toEqual(['v1'])
+    expect(ids(search('parcel', { status: 'open' }))).toEqual(['n1', 'm-mid', 'm-old'])
+    expect(queued()).toEqual([])
   })
 
   it('a message edited to another time moves in the order', () => {

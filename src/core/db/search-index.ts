@@ -12,8 +12,11 @@ import type { Database } from 'better-sqlite3'
  *   tokens in the `tags` column, so FTS5 intersects them with the words before any row is
  *   read. Tags start with a private-use character: FTS5's tokenizer keeps it in the token,
  *   and typed text never contains one (see `ftsQuery`), so a search can never match a tag.
- * - Triggers keep everything in step, including a conversation's status, channel or
- *   assignee changing (its messages and notes are re-tagged).
+ * - Triggers keep everything in step. A conversation whose status, channel or assignee
+ *   changes is queued in `search_retag` rather than re-tagged at once: re-tagging writes every
+ *   message and note of it again, which would make a step on 500 conversations take seconds.
+ *   The queue is worked through while the app is idle (`retagQueued`), and emptied before every
+ *   search, so a search never filters by a stale tag.
  *
  * An initial sync into an empty cache suspends the triggers (`suspendSearchIndex`) and builds
  * the index once at the end (`rebuildSearchIndex`; see bulk-load.ts). The missing triggers are
@@ -128,15 +131,24 @@ const reindexCustomer = (id: string): string => `
     DELETE FROM search_index WHERE rowid = (SELECT k.key ${CUSTOMER_DOCS.bySource} WHERE cu.id = ${id});
     ${insertDocs(CUSTOMER_DOCS, `cu.id = ${id}`)}`
 
-/** A conversation's messages and notes, re-tagged: its channel, status or assignee changed, or it came or went. */
-const reindexConversation = (id: string): string =>
+/** Messages and notes re-tagged, of the conversations `ids` selects: a channel, status or assignee changed, or a conversation came or went. */
+const reindexConversations = (ids: string): string =>
   [MESSAGE_DOCS, NOTE_DOCS]
     .map(
       (docs) => `
-    DELETE FROM search_index WHERE rowid IN (SELECT k.key ${docs.bySource} WHERE ${docs.alias}.conversation_id = ${id});
-    ${insertDocs(docs, `${docs.alias}.conversation_id = ${id}`)}`,
+    DELETE FROM search_index WHERE rowid IN (SELECT k.key ${docs.bySource} WHERE ${docs.alias}.conversation_id IN (${ids}));
+    ${insertDocs(docs, `${docs.alias}.conversation_id IN (${ids})`)}`,
     )
     .join('')
+const reindexConversation = (id: string): string => reindexConversations(`SELECT ${id}`)
+
+/** The trigger queueing a conversation whose tags changed; a migration puts it in place of the one that re-tagged at once. */
+export const CONVERSATION_RETAG_TRIGGER = `
+  CREATE TRIGGER search_conversations_update AFTER UPDATE ON conversations
+  WHEN old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.assignee_id IS NOT new.assignee_id BEGIN
+    -- Not INSERT OR IGNORE: an upsert that fires this trigger imposes its own conflict handling on it.
+    INSERT INTO search_retag (conversation_id) SELECT new.id WHERE NOT EXISTS (SELECT 1 FROM search_retag WHERE conversation_id = new.id);
+  END;`
 
 const TRIGGERS = `
   ${rowTriggers({
@@ -168,9 +180,7 @@ const TRIGGERS = `
 
   CREATE TRIGGER search_conversations_insert AFTER INSERT ON conversations BEGIN${reindexConversation('new.id')}
   END;
-  CREATE TRIGGER search_conversations_update AFTER UPDATE ON conversations
-  WHEN old.status IS NOT new.status OR old.channel IS NOT new.channel OR old.assignee_id IS NOT new.assignee_id BEGIN${reindexConversation('new.id')}
-  END;
+  ${CONVERSATION_RETAG_TRIGGER}
   CREATE TRIGGER search_conversations_delete AFTER DELETE ON conversations BEGIN${reindexConversation('old.id')}
   END;
 `
@@ -181,6 +191,9 @@ const TRIGGER_NAMES = [...TRIGGERS.matchAll(/CREATE TRIGGER (\w+)/g)].map((m) =>
 export const REBUILD_READS = [MESSAGE_DOCS, NOTE_DOCS, CUSTOMER_DOCS].map(
   (docs) => `${docs.select} ${docs.byKey} WHERE k.src % 4 = ${docs.kind} ORDER BY k.key`,
 )
+
+/** Conversations whose messages and notes still carry their old filter tags. */
+export const SEARCH_RETAG_TABLE = 'CREATE TABLE IF NOT EXISTS search_retag (conversation_id TEXT PRIMARY KEY) STRICT;'
 
 /** The tables; the index starts suspended (no triggers) until `rebuildSearchIndex` fills it. */
 export const SEARCH_TABLES = `
@@ -193,6 +206,7 @@ export const SEARCH_TABLES = `
   );
   CREATE TABLE search_keys (src INTEGER PRIMARY KEY, key INTEGER NOT NULL) STRICT;
   CREATE UNIQUE INDEX idx_search_keys_key ON search_keys (key);
+  ${SEARCH_RETAG_TABLE}
 `
 
 /**
@@ -201,7 +215,7 @@ export const SEARCH_TABLES = `
  */
 export function createSearchIndex(db: Database): void {
   for (const name of TRIGGER_NAMES) db.exec(`DROP TRIGGER IF EXISTS ${name}`)
-  db.exec('DROP TABLE IF EXISTS search_index; DROP TABLE IF EXISTS search_keys')
+  db.exec('DROP TABLE IF EXISTS search_index; DROP TABLE IF EXISTS search_keys; DROP TABLE IF EXISTS search_retag')
   db.exec(SEARCH_TABLES)
   rebuildSearchIndex(db)
 }
@@ -213,7 +227,7 @@ export function searchIndexSuspended(db: Database): boolean {
 
 function dropTriggersAndEntries(db: Database): void {
   for (const name of TRIGGER_NAMES) db.exec(`DROP TRIGGER IF EXISTS ${name}`)
-  db.exec('DELETE FROM search_keys; DELETE FROM search_index;')
+  db.exec('DELETE FROM search_keys; DELETE FROM search_index; DELETE FROM search_retag;')
 }
 
 /** Stops maintaining the index and empties it: for filling an empty cache, followed by a rebuild. */
@@ -244,6 +258,27 @@ export function rebuildSearchIndex(db: Database): void {
     }
     for (const read of REBUILD_READS) db.exec(`INSERT INTO search_index (${COLUMNS}) ${read}`)
     db.exec(TRIGGERS)
+  })()
+}
+
+/**
+ * Re-tags the messages and notes of up to `limit` queued conversations, in one transaction;
+ * returns how many are still queued. Without a limit, empties the queue (before a search).
+ */
+export function retagQueued(db: Database, limit = Number.MAX_SAFE_INTEGER): number {
+  return db.transaction(() => {
+    const ids = (db.prepare('SELECT conversation_id AS id FROM search_retag LIMIT ?').all(limit) as { id: string }[]).map((r) => r.id)
+    if (ids.length === 0) return 0
+    // A suspended index is rebuilt whole, with the current tags; the queue is then moot.
+    if (!searchIndexSuspended(db)) {
+      db.prepare('CREATE TEMP TABLE IF NOT EXISTS retag_batch (conversation_id TEXT PRIMARY KEY)').run()
+      db.prepare('DELETE FROM temp.retag_batch').run()
+      const add = db.prepare('INSERT INTO temp.retag_batch (conversation_id) VALUES (?)')
+      for (const id of ids) add.run(id)
+      db.exec(reindexConversations('SELECT conversation_id FROM temp.retag_batch'))
+    }
+    db.prepare('DELETE FROM search_retag WHERE conversation_id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids))
+    return (db.prepare('SELECT count(*) AS n FROM search_retag').get() as { n: number }).n
   })()
 }
 
