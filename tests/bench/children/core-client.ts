@@ -6,7 +6,7 @@ import { createCore, CACHE_FILE, type Core } from '../../../src/core/index'
 import { openCache } from '../../../src/core/db/open'
 import { PRIORITY_RANK } from '../../../src/core/db/migrations'
 import { inboxListSql, TIMELINE_SQL } from '../../../src/core/db/queries'
-import type { Priority } from '../../../src/shared/domain'
+import type { Priority, ViewFilters } from '../../../src/shared/domain'
 import { IPC_METHODS, type InboxView, type SyncState } from '../../../src/shared/ipc'
 import { serveParent } from '../rpc'
 import { epochNow, summarize, timeEach, type Summary } from '../stats'
@@ -187,6 +187,36 @@ const rpc = serveParent(
         await timed(times.undo, () => c.handle('conversations.bulkUndo', { bulkId: urgent.bulkId }))
       }
       return { conversations: changed, status: summarize(times.status), priority: summarize(times.priority), undo: summarize(times.undo) }
+    },
+
+    /**
+     * The sidebar's saved views: ten views saved through `views.save` (filters of every kind,
+     * indexed columns and json alike), then `views.counts` timed, which counts every one of them
+     * over the whole cache each time the inbox changes.
+     */
+    async viewCounts(args: { samples: number }) {
+      if (!core) throw new Error('sync first')
+      const c = core
+      const raw = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true })
+      const team = (raw.prepare('SELECT team FROM conversations WHERE team IS NOT NULL LIMIT 1').pluck().get() as string | undefined) ?? 'Support'
+      const inbox = (raw.prepare("SELECT json ->> '$.inbox' FROM conversations LIMIT 1").pluck().get() as string | undefined) ?? 'Support email'
+      raw.close()
+      const views: ViewFilters[] = [
+        { status: ['open'], priorities: ['urgent'], waitingMinutes: 30 },
+        { status: ['open'], assignee: 'me' },
+        { status: ['open', 'pending'], assignee: 'unassigned' },
+        { labels: ['refund', 'vip'] },
+        { channels: ['sms', 'whatsapp'], status: ['pending'] },
+        { teams: [team], priorities: ['high', 'urgent'] },
+        { inboxes: [inbox], status: ['open'] },
+        { waitingMinutes: 60 },
+        { channels: ['email', 'chat'], status: ['open', 'snoozed'] },
+        { priorities: ['low'], status: ['resolved'] },
+      ]
+      for (const [i, filters] of views.entries()) await c.handle('views.save', { name: `Bench view ${i + 1}`, team: null, filters })
+      const counted = (await c.handle('views.counts', {})) as Record<string, number>
+      const times = await timeEach(args.samples, () => c.handle('views.counts', {}))
+      return { views: Object.keys(counted).length, matched: Object.values(counted).reduce((a, b) => a + b, 0), summary: summarize(times) }
     },
 
     /**

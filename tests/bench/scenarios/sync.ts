@@ -10,6 +10,8 @@ import { child, type BenchContext } from './context'
 const MB = 2 ** 20
 /** The issue's target: a bulk action on 500 conversations within 200 ms in the core. */
 const BULK_SIZE = 500
+/** How many saved views the sidebar counts in the benchmark (core-client.ts viewCounts). */
+const VIEW_COUNT = 10
 
 interface ReadResults {
   counts: Summary | null
@@ -101,6 +103,18 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
       latencyRow('bulk.status', `  bulk status change of ${BULK_SIZE} conversations in the core (one transaction: cache, outbox, search index)`, bulk.status, { median: 200 }, bulkNote),
       latencyRow('bulk.priority', `  bulk priority change of ${BULK_SIZE} conversations in the core`, bulk.priority, { median: 200 }, bulkNote),
       latencyRow('bulk.undo', '  undo of a bulk step (each conversation back to its own value)', bulk.undo, { median: 200 }, bulkNote),
+    )
+
+    ctx.log('saved view counts in the core…')
+    const viewCounts = await core.call<{ views: number; matched: number; summary: Summary }>('viewCounts', { samples: options.size.samples }, 600_000)
+    ctx.rows.push(
+      latencyRow(
+        'views.counts',
+        `  counts of ${VIEW_COUNT} saved views over ${dataset.counts.conversations.toLocaleString('en')} conversations (views.counts, refreshed with the sidebar)`,
+        viewCounts.summary,
+        null,
+        `${viewCounts.views} views matching ${viewCounts.matched.toLocaleString('en')} conversations in all`,
+      ),
     )
 
     ctx.log('inbound webhook → online client cache…')
