@@ -105,6 +105,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
     { id: 'reopen', label: 'Reopen', icon: 'reopen', run: () => commands.current.reopen?.() },
     { id: 'snooze', label: 'Snooze…', icon: 'clock', hint: 'S', run: () => commands.current.snooze?.() },
     { id: 'unread', label: 'Mark unread', icon: 'inbox', hint: 'U', run: () => commands.current.markUnread?.() },
+    { id: 'new-conversation', label: 'New conversation with this customer…', icon: 'send', run: () => commands.current.newConversation?.() },
     ...PRIORITY_CHOICES.map((priority) => ({
       id: `priority-${priority}`,
       label: `Set priority: ${PRIORITY_LABELS[priority]}`,
