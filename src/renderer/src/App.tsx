@@ -92,7 +92,7 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
     setAdministering(false)
     setMentionsOpen(false)
     setSearchText('')
-    setFilter({ ...filter, view: 'all', team: null, channel: null, ...next })
+    setFilter({ ...filter, view: 'all', team: null, channel: null, savedView: null, ...next })
     setTimeout(() => inboxNav.current?.focus())
   }
 
