@@ -241,7 +241,8 @@ export function SnoozeDialog({ onSnooze, onClose }: { onSnooze(until: number): v
 export function PriorityMenu({ conversation }: { conversation: Conversation }) {
   const setPriority = useSetPriority()
   return (
-    <label className={`sort-picker priority-menu priority-${conversation.priority}`}>
+    <label className={`sort-picker priority-menu priority-${conversation.priority}`} title="Priority">
+      <Icon name="flag" />
       <span className="visually-hidden">Priority</span>
       <select
         aria-label="Priority"
@@ -250,7 +251,7 @@ export function PriorityMenu({ conversation }: { conversation: Conversation }) {
       >
         {PRIORITY_CHOICES.map((p) => (
           <option key={p} value={p}>
-            {PRIORITY_LABELS[p]} priority
+            {PRIORITY_LABELS[p]}
           </option>
         ))}
       </select>

@@ -156,25 +156,25 @@ export function InboxList({
           </span>
         </div>
         <div className="inbox-header-tools">
-        <button
-          type="button"
-          className="button button-small button-quiet density-toggle"
-          aria-pressed={density === 'compact'}
-          title="One line per conversation"
-          onClick={() => setDensity(density === 'compact' ? 'comfortable' : 'compact')}
-        >
-          Compact
-        </button>
-        <label className="sort-picker">
-          <span className="visually-hidden">Sort conversations</span>
-          <select value={filter.sort} onChange={(e) => onSortChange(e.target.value as InboxSort)} aria-label="Sort conversations">
-            {Object.entries(SORT_LABELS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+          <button
+            type="button"
+            className="button button-small button-quiet density-toggle"
+            aria-pressed={density === 'compact'}
+            title="One line per conversation"
+            onClick={() => setDensity(density === 'compact' ? 'comfortable' : 'compact')}
+          >
+            Compact
+          </button>
+          <label className="sort-picker">
+            <span className="visually-hidden">Sort conversations</span>
+            <select value={filter.sort} onChange={(e) => onSortChange(e.target.value as InboxSort)} aria-label="Sort conversations">
+              {Object.entries(SORT_LABELS).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
       </header>
       <BulkBar selectedIds={[...selection.ids]} onDone={clearChecked} onClear={clearChecked} />

@@ -158,8 +158,11 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
                   className="button"
                   onClick={() => assign.mutate({ conversationId: conversation.id, assigneeId: me.id })}
                   disabled={assign.isPending}
+                  aria-label="Assign to me"
+                  title="Assign to me"
                 >
-                  Assign to me
+                  <Icon name="userPlus" />
+                  <span className="button-label">Assign to me</span>
                 </button>
               )}
               {conversation.status !== 'resolved' && conversation.status !== 'snoozed' && (
@@ -179,14 +182,14 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
                 <Icon name="inbox" />
               </button>
               {conversation.status === 'resolved' || conversation.status === 'snoozed' ? (
-                <button type="button" className="button" onClick={reopen}>
+                <button type="button" className="button" onClick={reopen} aria-label="Reopen" title="Reopen">
                   <Icon name="reopen" />
-                  Reopen
+                  <span className="button-label">Reopen</span>
                 </button>
               ) : (
-                <button type="button" className="button button-success" onClick={resolve} aria-keyshortcuts="e" title="Resolve (E)">
+                <button type="button" className="button button-success" onClick={resolve} aria-label="Resolve" aria-keyshortcuts="e" title="Resolve (E)">
                   <Icon name="resolve" />
-                  Resolve
+                  <span className="button-label">Resolve</span>
                 </button>
               )}
               <PriorityMenu conversation={conversation} />
