@@ -1,4 +1,4 @@
-import { ENTITY_SCHEMAS, type EntityName, type EntityTypes } from '../../shared/domain'
+import { ENTITY_SCHEMAS, type EntityName, type EntityTypes, type SavedView } from '../../shared/domain'
 import type { ConversationThread, StoredApiToken } from './store'
 
 /**
@@ -108,3 +108,18 @@ export const threadOf = (r: ThreadRow): ConversationThread => ({
   inbox: r.inbox,
   lastAt: Number(r.last_at),
 })
+
+/** Who a row that belongs to people rather than an inbox reaches: a user, or every member of a team. */
+export const audienceToken = {
+  user: (id: string): string => `user:${id}`,
+  team: (name: string): string => `team:${name}`,
+}
+
+/**
+ * A saved view reaches its owner and the team it is shared with — and, on the change that
+ * moves it away from a team, that team too, so its members' caches learn it is no longer theirs.
+ */
+export function savedViewAudience(view: SavedView, previousTeam: string | null): string[] {
+  const teams = new Set([view.team, previousTeam].filter((t): t is string => t !== null))
+  return [audienceToken.user(view.ownerId), ...[...teams].map(audienceToken.team)]
+}

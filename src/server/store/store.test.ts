@@ -177,7 +177,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
   describe('writes', () => {
     it('writes an entity and its change row in one transaction, or neither', async () => {
       const { changes } = await store.write((w) => w.put('customer', customer('c1')), ACTOR)
-      expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null, customerId: 'c1' }])
+      expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null, customerId: 'c1', audience: null }])
       await expect(
         store.write(async (w) => {
           await w.put('customer', customer('c2'))
@@ -1045,6 +1045,27 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       // An older use never moves a thread's time backwards.
       await store.write((w) => w.putThread({ channel: 'sms', threadKey: 'sms:A:alice', conversationId: 'new', inbox: 'SMS 1', lastAt: T }), ACTOR)
       expect((await store.conversationThreads('new'))[0]).toMatchObject({ threadKey: 'sms:A:alice', lastAt: T + 6 })
+    })
+
+    it('sends a saved view only to readers holding one of its audience tokens, in the pull and the live feed alike', async () => {
+      await seed(store, ['user', user('ann', { team: 'Billing' })])
+      const view = { id: 'v1', name: 'Mine', ownerId: 'ann', team: null, filters: { priorities: ['urgent' as const] }, createdAt: T, updatedAt: T, deletedAt: null }
+      await seed(store, ['savedView', view])
+      await seed(store, ['savedView', { ...view, team: 'Billing', updatedAt: T + 1 }])
+      await seed(store, ['savedView', { ...view, team: null, updatedAt: T + 2 }])
+      const names = async (viewer: string[]) =>
+        (await store.changesAfter(0, 100, null, viewer)).changes.filter((c) => c.entity === 'savedView').map((c) => (c.data as { team: string | null }).team)
+      expect(await names(['user:ann'])).toEqual([null, 'Billing', null])
+      // A Billing member hears of the sharing and of its end; someone else of nothing.
+      expect(await names(['user:bill', 'team:Billing'])).toEqual(['Billing', null])
+      expect(await names(['user:sue', 'team:Support'])).toEqual([])
+      expect(await names([])).toEqual([])
+      expect((await store.changesSince(0, 100)).filter((c) => c.entity === 'savedView').map((c) => c.audience)).toEqual([
+        ['user:ann'],
+        ['user:ann', 'team:Billing'],
+        ['user:ann', 'team:Billing'],
+      ])
+      expect(await store.getSavedView('v1')).toMatchObject({ team: null, filters: { priorities: ['urgent'] } })
     })
 
     it('takes the conversation created later when two have the same last message time, even after the earlier one is updated', async () => {

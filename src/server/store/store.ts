@@ -94,7 +94,12 @@ export interface StoredApiToken {
  * rows (customer, identity) the customer, seen by whoever may see one of their conversations.
  * Both null: visible to everyone (users).
  */
-export type StoredChange = Change & { inbox: string | null; customerId: string | null }
+/**
+ * A committed change with what decides who receives it: the conversation's inbox, the customer
+ * whose own row it is, or — for rows that belong to people rather than inboxes (a saved view) —
+ * the audience tokens of rows.ts, of which a reader must hold one.
+ */
+export type StoredChange = Change & { inbox: string | null; customerId: string | null; audience?: readonly string[] | null }
 
 export interface Counts {
   customers: number
@@ -227,7 +232,8 @@ export interface StoreReader {
   recipientFor(message: Message): Promise<Identity | null>
 
   /** Changes after `after` the scope may see, in seq order. */
-  changesAfter(after: number, limit: number, scope: InboxScope): Promise<PullResponse>
+  /** Changes `scope` may see; a change with an audience only when `viewer` (audience tokens of the reader) holds one of it. */
+  changesAfter(after: number, limit: number, scope: InboxScope, viewer?: readonly string[]): Promise<PullResponse>
   /** Every change after `after`, in seq order, with who may see it (for a node fanning out what another node committed). */
   changesSince(after: number, limit: number): Promise<StoredChange[]>
   lastSeq(): Promise<number>

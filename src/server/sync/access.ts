@@ -1,8 +1,12 @@
 import type { Conversation, User } from '../../shared/domain'
+import { audienceToken } from '../store/rows'
 import type { InboxScope, StoreReader, StoredChange } from '../store/store'
 
 /** Which inboxes a user may see: supervisors and agents alike are limited only by `inboxes`. */
 export const scopeOf = (user: User): InboxScope => user.inboxes
+
+/** The audience tokens (store/rows.ts) a user holds: themselves, and their team. */
+export const viewerTokens = (user: User): string[] => [audienceToken.user(user.id), ...(user.team ? [audienceToken.team(user.team)] : [])]
 
 export const canSeeInbox = (user: User, inbox: string): boolean => user.inboxes === null || user.inboxes.includes(inbox)
 
@@ -17,6 +21,7 @@ export const canSeeCustomer = (store: Pick<StoreReader, 'customerVisible'>, user
  * `visibleCustomers` holds the customers of `changes` the user may see (see visibleCustomersOf).
  */
 export function canSeeChange(user: User, change: StoredChange, visibleCustomers: ReadonlySet<string>): boolean {
+  if (change.audience) return viewerTokens(user).some((t) => change.audience?.includes(t))
   if (change.inbox !== null) return canSeeInbox(user, change.inbox)
   return change.customerId === null || visibleCustomers.has(change.customerId)
 }

@@ -25,7 +25,7 @@ import { hashToken, tokenRoom } from '../auth/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
 import { secondsSince, type ServerMetrics } from '../ops/metrics'
 import type { Store, StoredChange } from '../store/store'
-import { canSeeChange, canSeeInbox, scopeOf, visibleCustomersOf } from './access'
+import { canSeeChange, canSeeInbox, scopeOf, viewerTokens, visibleCustomersOf } from './access'
 import type { ChangeFeed } from './commit'
 import { applyMutation } from './mutations'
 
@@ -262,7 +262,7 @@ export function attachSyncSocket(
       handle('pull', async (user, payload) => {
         const req = parseOrThrow(PullRequest, payload, 'pull request')
         const started = performance.now()
-        const page = await store.changesAfter(req.after, req.limit, scopeOf(user))
+        const page = await store.changesAfter(req.after, req.limit, scopeOf(user), viewerTokens(user))
         metrics.pullSeconds.observe(secondsSince(started))
         return page
       }),

@@ -9,6 +9,7 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import type { Store } from '../store/store'
 import { ChangeFeed } from './commit'
 import { applyMutation } from './mutations'
+import { canSeeChange, scopeOf, viewerTokens } from './access'
 
 /** Saved views of the inbox, saved, shared and deleted through the mutations, against a real SQLite store. */
 
@@ -32,6 +33,13 @@ afterEach(async () => {
 })
 
 const run = async (who: string, name: MutationName, args: unknown) => applyMutation(feed.as(userActor(who)), (await store.getUser(who))!, { name, args })
+/** The saved-view changes a user's pull receives, as "id name". */
+async function viewsReaching(who: string): Promise<string[]> {
+  const reader = (await store.getUser(who))!
+  const { changes } = await store.changesAfter(0, 1000, scopeOf(reader), viewerTokens(reader))
+  return changes.filter((c) => c.entity === 'savedView').map((c) => `${c.id} ${String(c.data?.name)}`)
+}
+
 const urgentWaiting = { status: ['open'], priorities: ['high', 'urgent'], waitingMinutes: 30, assignee: 'me' }
 
 it('saves a view for its owner, shares it with their team, renames it and deletes it for every cache', async () => {
@@ -42,13 +50,36 @@ it('saves a view for its owner, shares it with their team, renames it and delete
   // Another agent can neither change nor delete it; everyone's cache hears of it.
   expect(await run('ben', 'saveView', { viewId: 'v1', name: 'mine now', filters: {} })).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('someone else’s') })
   expect(await run('ben', 'deleteView', { viewId: 'v1' })).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('someone else’s') })
-  expect((await store.changesAfter(0, 100, ['SMS'])).changes.filter((c) => c.entity === 'savedView')).toHaveLength(2)
+  expect(await viewsReaching('ben')).toEqual([])
 
   expect(await run('ann', 'deleteView', { viewId: 'v1' })).toMatchObject({ outcome: 'applied' })
   expect((await store.getSavedView('v1'))?.deletedAt).toEqual(expect.any(Number))
   expect(await run('ann', 'deleteView', { viewId: 'v1' })).toMatchObject({ outcome: 'duplicate' })
   expect(await run('ann', 'saveView', { viewId: 'v1', name: 'back', filters: {} })).toMatchObject({ outcome: 'rejected', error: expect.stringContaining('was deleted') })
   expect(await run('ann', 'deleteView', { viewId: 'nope' })).toMatchObject({ outcome: 'rejected', error: 'unknown view nope' })
+})
+
+it('syncs a view only to its owner and the team it is shared with, and tells a team it leaves', async () => {
+  await feed.as(systemActor('test'))(async (w) => {
+    await w.put('user', user('bill', 'agent', 'Billing'))
+  })
+  expect(await run('ann', 'saveView', { viewId: 'p1', name: 'Mine', filters: {} })).toMatchObject({ outcome: 'applied' })
+  expect(await viewsReaching('ann')).toEqual(['p1 Mine'])
+  expect(await viewsReaching('bill')).toEqual([])
+  expect(await viewsReaching('sue')).toEqual([])
+  expect(await run('ann', 'saveView', { viewId: 'p1', name: 'Ours', team: 'Billing', filters: {} })).toMatchObject({ outcome: 'applied' })
+  expect(await viewsReaching('bill')).toEqual(['p1 Ours'])
+  // Taken back: Bill's cache hears of it (the view is no longer shared), then nothing more.
+  expect(await run('ann', 'saveView', { viewId: 'p1', name: 'Mine again', team: null, filters: {} })).toMatchObject({ outcome: 'applied' })
+  expect(await viewsReaching('bill')).toEqual(['p1 Ours', 'p1 Mine again'])
+  expect(await run('ann', 'saveView', { viewId: 'p1', name: 'Private', team: null, filters: {} })).toMatchObject({ outcome: 'applied' })
+  expect(await viewsReaching('bill')).toEqual(['p1 Ours', 'p1 Mine again'])
+  expect(await viewsReaching('ann')).toHaveLength(4)
+  // The live path uses the same rule as the pull.
+  const latest = (await store.changesSince(0, 100)).filter((c) => c.entity === 'savedView').at(-1)!
+  expect(canSeeChange((await store.getUser('ann'))!, latest, new Set())).toBe(true)
+  expect(canSeeChange((await store.getUser('bill'))!, latest, new Set())).toBe(false)
+  expect(canSeeChange((await store.getUser('sue'))!, latest, new Set())).toBe(false)
 })
 
 it('shares only with the agent’s own team, while a supervisor may share with any', async () => {

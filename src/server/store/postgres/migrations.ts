@@ -323,6 +323,8 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at BIGINT NOT NULL,
         deleted_at BIGINT
       );
+      -- A saved view's changes reach its owner and its team only: the tokens of store/rows.ts, as JSON.
+      ALTER TABLE changes ADD COLUMN audience TEXT;
     `,
   },
 ]

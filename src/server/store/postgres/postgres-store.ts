@@ -41,7 +41,7 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { apiTokenOf, columnsOf, fromRow, TABLES, threadOf, toRow, type ApiTokenRow, type ColumnSpec, type Row, type ThreadRow } from '../rows'
+import { apiTokenOf, columnsOf, fromRow, savedViewAudience, TABLES, threadOf, toRow, type ApiTokenRow, type ColumnSpec, type Row, type ThreadRow } from '../rows'
 import { migrate } from './migrations'
 import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-codec'
 
@@ -630,7 +630,7 @@ class PostgresReads implements StoreReader {
     )
   }
 
-  async changesAfter(after: number, limit: number, scope: InboxScope): Promise<PullResponse> {
+  async changesAfter(after: number, limit: number, scope: InboxScope, viewer: readonly string[] = []): Promise<PullResponse> {
     // One snapshot: a write committing between the page query and the newest-seq query would
     // otherwise move the cursor past changes this page did not hold.
     return this.snapshot(async (db) => {
@@ -644,10 +644,11 @@ class PostgresReads implements StoreReader {
         db,
         `SELECT seq, entity, entity_id, op, data FROM changes
          WHERE seq > $1
-           AND (inbox IS NOT NULL AND ${scopeClause('inbox', '$3')}
-             OR inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')}))
+           AND (audience IS NOT NULL AND audience::jsonb ?| $4::text[]
+             OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox', '$3')}
+             OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')}))
          ORDER BY seq LIMIT $2`,
-        [after, limit + 1, scope],
+        [after, limit + 1, scope, viewer],
       )
       const hasMore = rows.length > limit
       const changes: Change[] = rows.slice(0, limit).map((r) => ({ seq: r.seq, entity: r.entity, id: r.entity_id, op: r.op, data: r.data }))
@@ -667,11 +668,21 @@ class PostgresReads implements StoreReader {
       data: Record<string, unknown> | null
       inbox: string | null
       customer_id: string | null
-    }>(this.db, 'SELECT seq, entity, entity_id, op, data, inbox, customer_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2', [
+      audience: string | null
+    }>(this.db, 'SELECT seq, entity, entity_id, op, data, inbox, customer_id, audience FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2', [
       after,
       limit,
     ])
-    return rows.map((r) => ({ seq: r.seq, entity: r.entity, id: r.entity_id, op: r.op, data: r.data, inbox: r.inbox, customerId: r.customer_id }))
+    return rows.map((r) => ({
+      seq: r.seq,
+      entity: r.entity,
+      id: r.entity_id,
+      op: r.op,
+      data: r.data,
+      inbox: r.inbox,
+      customerId: r.customer_id,
+      audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]),
+    }))
   }
 
   async lastSeq(): Promise<number> {
@@ -795,18 +806,25 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
     const revealsCustomer = entity === 'conversation' && (await this.opensInboxToCustomer(valid as Conversation))
+    const audience = entity === 'savedView' ? savedViewAudience(valid as SavedView, await this.savedViewTeam(valid.id)) : null
     const { sql, columns } = UPSERTS[entity]
     const row = toRow(entity, valid)
     await this.run(
       sql,
       columns.map((c) => (c.json && typeof row[c.column] === 'string' ? new JsonText(row[c.column] as string) : row[c.column])),
     )
-    const change = await this.recordChange(entity, valid)
+    const change = await this.recordChange(entity, valid, audience)
     if (revealsCustomer) await this.revealCustomer((valid as Conversation).customerId)
     return change
   }
 
-  private async recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E]): Promise<StoredChange> {
+  /** The team a stored saved view is shared with now, before a write changes it. */
+  private async savedViewTeam(id: string): Promise<string | null> {
+    const [row] = await this.rows<{ team: string | null }>('SELECT team FROM saved_views WHERE id = $1', [id])
+    return row?.team ?? null
+  }
+
+  private async recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E], audience: readonly string[] | null = null): Promise<StoredChange> {
     // A change nobody can be named for is a server bug: refused before it is written.
     if (!this.actor) throw new Error(`store.put(${entity}) in a write without an actor`)
     const actor = this.actor
@@ -815,10 +833,10 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     // The next seq from the counter this transaction locked when it began (see the top of the file).
     const [row] = await this.rows<{ seq: number }>(
       `WITH next AS (UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq)
-       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at)
-       SELECT next.seq, $1::text, $2::text, 'upsert', $3::json, $4::text, $5::text, $6::text, $7::bigint FROM next
+       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at, audience)
+       SELECT next.seq, $1::text, $2::text, 'upsert', $3::json, $4::text, $5::text, $6::text, $7::bigint, $8::text FROM next
        RETURNING seq`,
-      [entity, valid.id, jsonParam(valid), inbox, customerId, actor, Date.now()],
+      [entity, valid.id, jsonParam(valid), inbox, customerId, actor, Date.now(), audience ? JSON.stringify(audience) : null],
     )
     if (!row) throw new Error('the change counter row is missing: the database was not migrated by this server')
     const change: StoredChange = {
@@ -829,6 +847,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
       data: valid as unknown as Record<string, unknown>,
       inbox,
       customerId,
+      audience,
     }
     this.pending.push(change)
     return change

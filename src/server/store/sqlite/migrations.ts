@@ -430,6 +430,8 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at INTEGER NOT NULL,
         deleted_at INTEGER
       ) STRICT;
+      -- A saved view's changes reach its owner and its team only: the tokens of store/rows.ts, as JSON.
+      ALTER TABLE changes ADD COLUMN audience TEXT;
     `,
   },
 ]

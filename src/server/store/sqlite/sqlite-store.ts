@@ -42,7 +42,7 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { apiTokenOf, fromRow, TABLES, threadOf, toRow, type ApiTokenRow, type Row, type ThreadRow } from '../rows'
+import { apiTokenOf, fromRow, savedViewAudience, TABLES, threadOf, toRow, type ApiTokenRow, type Row, type ThreadRow } from '../rows'
 import { migrate } from './migrations'
 import { upsertSql } from './rows'
 
@@ -530,20 +530,21 @@ class SqliteReads implements StoreReader {
     )
   }
 
-  async changesAfter(after: number, limit: number, scope: InboxScope): Promise<PullResponse> {
+  async changesAfter(after: number, limit: number, scope: InboxScope, viewer: readonly string[] = []): Promise<PullResponse> {
     // One read snapshot: another process (the CLI) committing between the page query and the
     // newest-seq query would otherwise be skipped by the cursor.
-    return this.db.transaction(() => this.changesAfterInSnapshot(after, limit, scope))()
+    return this.db.transaction(() => this.changesAfterInSnapshot(after, limit, scope, viewer))()
   }
 
-  private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope): PullResponse {
+  private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope, viewer: readonly string[]): PullResponse {
     const rows = this.stmt(
       `SELECT seq, entity, entity_id, op, data FROM changes
        WHERE seq > @after
-         AND (inbox IS NOT NULL AND ${scopeClause('inbox')}
-           OR inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')}))
+         AND (audience IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(audience) a WHERE a.value IN (SELECT value FROM json_each(@viewer)))
+           OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox')}
+           OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')}))
        ORDER BY seq LIMIT @limit`,
-    ).all({ after, limit: limit + 1, scope: scopeParam(scope) }) as {
+    ).all({ after, limit: limit + 1, scope: scopeParam(scope), viewer: JSON.stringify(viewer) }) as {
       seq: number
       entity: EntityName
       entity_id: string
@@ -566,7 +567,7 @@ class SqliteReads implements StoreReader {
 
   async changesSince(after: number, limit: number): Promise<StoredChange[]> {
     const rows = this.stmt(
-      'SELECT seq, entity, entity_id, op, data, inbox, customer_id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, entity, entity_id, op, data, inbox, customer_id, audience FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
     ).all(after, limit) as {
       seq: number
       entity: EntityName
@@ -575,6 +576,7 @@ class SqliteReads implements StoreReader {
       data: string | null
       inbox: string | null
       customer_id: string | null
+      audience: string | null
     }[]
     return rows.map((r) => ({
       seq: r.seq,
@@ -584,6 +586,7 @@ class SqliteReads implements StoreReader {
       data: r.data === null ? null : (JSON.parse(r.data) as Record<string, unknown>),
       inbox: r.inbox,
       customerId: r.customer_id,
+      audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]),
     }))
   }
 
@@ -705,13 +708,19 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
     const revealsCustomer = entity === 'conversation' && this.opensInboxToCustomer(valid as Conversation)
+    const audience = entity === 'savedView' ? savedViewAudience(valid as SavedView, this.savedViewTeam(valid.id)) : null
     this.stmt(upsertSql(entity)).run(toRow(entity, valid))
-    const change = this.recordChange(entity, valid)
+    const change = this.recordChange(entity, valid, audience)
     if (revealsCustomer) this.revealCustomer((valid as Conversation).customerId)
     return change
   }
 
-  private recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E]): StoredChange {
+  /** The team a stored saved view is shared with now, before a write changes it. */
+  private savedViewTeam(id: string): string | null {
+    return (this.stmt('SELECT team FROM saved_views WHERE id = ?').get(id) as { team: string | null } | undefined)?.team ?? null
+  }
+
+  private recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E], audience: readonly string[] | null = null): StoredChange {
     const pending = this.pending
     if (!pending) throw new Error('store.put() outside store.write()')
     // A change nobody can be named for is a server bug: refused before it is written.
@@ -719,8 +728,8 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
     const inbox = this.inboxOf(entity, valid)
     const customerId = entity === 'customer' ? valid.id : entity === 'identity' ? (valid as Identity).customerId : null
     const info = this.stmt(
-      'INSERT INTO changes (entity, entity_id, op, data, inbox, customer_id, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(entity, valid.id, 'upsert', JSON.stringify(valid), inbox, customerId, this.actor, Date.now())
+      'INSERT INTO changes (entity, entity_id, op, data, inbox, customer_id, audience, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(entity, valid.id, 'upsert', JSON.stringify(valid), inbox, customerId, audience ? JSON.stringify(audience) : null, this.actor, Date.now())
     const change: StoredChange = {
       seq: Number(info.lastInsertRowid),
       entity,
@@ -729,6 +738,7 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
       data: valid as unknown as Record<string, unknown>,
       inbox,
       customerId,
+      audience,
     }
     pending.push(change)
     return change
