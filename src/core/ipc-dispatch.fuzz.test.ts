@@ -38,6 +38,9 @@ const READ_ONLY = [
   'canned.list',
   'customer.related',
   'customer.mergePreview',
+  'views.list',
+  'views.counts',
+  'mentions.list',
 ] as const satisfies readonly IpcMethod[]
 
 let dir: ReturnType<typeof tempDir>
