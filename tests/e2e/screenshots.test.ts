@@ -81,7 +81,7 @@ describe('screenshots of the workspace on demo data', () => {
     const workspace = new WorkspacePage(env.page)
     await workspace.openPalette()
     await env.page.keyboard.type('res')
-    await env.page.getByRole('option').nth(2).waitFor()
+    await env.page.getByRole('dialog', { name: 'Command palette' }).getByRole('option').nth(2).waitFor()
     await env.page.waitForTimeout(300)
     await env.page.screenshot({ path: join(outDir, 'palette.png') })
     await env.page.keyboard.press('Escape')
