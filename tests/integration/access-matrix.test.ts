@@ -49,6 +49,8 @@ const ROUTES: Record<string, Row> = {
   'GET /api/v1/conversations/{id}/messages': { access: 'agent' },
   'POST /api/v1/conversations/{id}/reply': { access: 'agent', body: {} },
   'POST /api/v1/conversations/{id}/notes': { access: 'agent', body: {} },
+  'POST /api/v1/conversations/{id}/moves': { access: 'agent', body: {} },
+  'POST /api/v1/moves/{id}/undo': { access: 'agent' },
   'GET /api/v1/dead-letters': { access: 'supervisor' },
   'GET /api/v1/tokens': { access: 'admin' },
   'DELETE /api/v1/tokens/{id}': { access: 'admin' },
