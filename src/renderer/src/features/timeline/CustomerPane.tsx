@@ -7,7 +7,7 @@ import { ActionState, AssignDialog, LabelEditor, PriorityMenu, SnoozeDialog } fr
 import { useSetPriority } from '../inbox/queries'
 import type { ComposerHandle } from '../composer/Composer'
 import { LazyComposer } from '../composer/LazyComposer'
-import { NewConversationDialog } from '../composer/NewConversationDialog'
+import { LazyNewConversationDialog } from '../composer/LazyNewConversationDialog'
 import { CustomerTyping } from '../presence/CustomerTyping'
 import { Presence } from '../presence/Presence'
 import { useRegisterCommands } from '../shortcuts/commands'
@@ -221,7 +221,7 @@ function CustomerView({ selection, panel, details }: PaneProps & { selection: Se
       </div>
       <DetailsSlot details={details}>{panel}</DetailsSlot>
       {dialog === 'assign' && conversation && <AssignDialog conversation={conversation} me={me} onClose={() => setDialog(null)} />}
-      {dialog === 'new' && <NewConversationDialog customerId={selection.customerId} onClose={() => setDialog(null)} onStarted={setChosenId} />}
+      {dialog === 'new' && <LazyNewConversationDialog customerId={selection.customerId} onClose={() => setDialog(null)} onStarted={setChosenId} />}
       {dialog === 'snooze' && conversation && (
         <SnoozeDialog
           onClose={() => setDialog(null)}
