@@ -167,6 +167,8 @@ describe('finding customers', () => {
 
 describe('composer', () => {
   it('starts call notes empty and keeps the reply for later', async () => {
+    // From a known view: the tests before may have left the inbox on another one.
+    await workspace.showView('All conversations')
     await workspace.openCustomer('Zoe Ebert')
     await editor('Reply to the customer').click()
     await env.page.keyboard.type('Your refund was sent today.')
