@@ -5,7 +5,7 @@ import { streamKey, stripReplyPrefixes } from '../ingest/threading'
 import { MUTATION_ARGS, type MutationArgs, type MutationName } from '../../shared/mutations'
 import type { MutationResult } from '../../shared/sync'
 import { HTML_LIMITS, nestingDepth, sanitizeHtml } from '../ingest/sanitize-html'
-import type { StoreWriter } from '../store/store'
+import type { ConversationThread, StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeCustomer, canSeeInbox } from './access'
 import type { Commit } from './commit'
 import { moveItems, undoMove } from './conversation-moves'
@@ -100,11 +100,15 @@ export async function applyInTransaction(
   }
 }
 
-async function visibleConversation({ w, user }: Ctx, conversationId: string): Promise<Conversation | { rejected: string }> {
-  const conversation = await w.getConversation(conversationId)
+async function visibleConversation(ctx: Ctx, conversationId: string): Promise<Conversation | { rejected: string }> {
+  const conversation = await ctx.w.getConversation(conversationId)
   if (!conversation) return { rejected: `unknown conversation ${conversationId}` }
+  return visible(ctx, conversation)
+}
+
+function visible({ user }: Ctx, conversation: Conversation): Conversation | { rejected: string } {
   if (!canSeeConversation(user, conversation)) {
-    return { rejected: `conversation ${conversationId} is in inbox "${conversation.inbox}", which you cannot access` }
+    return { rejected: `conversation ${conversation.id} is in inbox "${conversation.inbox}", which you cannot access` }
   }
   return conversation
 }
@@ -142,7 +146,7 @@ async function startedConversation(ctx: Ctx, start: NewConversation): Promise<Co
   }
   const customer = await ctx.w.getCustomer(start.customerId)
   if (!customer || !await canSeeCustomer(ctx.w, ctx.user, customer.id)) return { rejected: `unknown customer ${start.customerId}` }
-  const inbox = await sendingInbox(ctx, customer.id, customer.name, null, start.channel, start.inbox)
+  const inbox = await sendingInbox(ctx, customer.id, [], start.channel, start.inbox)
   if (typeof inbox !== 'string') return inbox
   const conversation: Conversation = {
     id: start.conversationId,
@@ -169,26 +173,33 @@ async function startedConversation(ctx: Ctx, start: NewConversation): Promise<Co
 
 /**
  * The inbox a send on `channel` goes out from: the one named (if the agent may use it), else
- * the one this conversation last used on the channel, else the one the customer's latest
- * conversation on the channel used. A phone call is logged in the conversation's own inbox.
+ * the one the conversation last used on the channel (`threads`, its threads, latest first), else
+ * the one the customer's latest conversation on the channel used. A phone call is logged in the
+ * conversation's own inbox, or the customer's latest.
  */
 async function sendingInbox(
   ctx: Ctx,
   customerId: string,
-  customerName: string,
-  conversation: Conversation | null,
+  threads: readonly ConversationThread[],
   channel: Channel,
   named: string | undefined,
+  conversation: Conversation | null = null,
 ): Promise<string | { rejected: string }> {
-  const latestOn = async (c: Conversation | null): Promise<string | undefined> =>
-    c ? (await ctx.w.conversationThreads(c.id)).find((t) => t.channel === channel)?.inbox : undefined
+  const onChannel = (ts: readonly ConversationThread[]): string | undefined => ts.find((t) => t.channel === channel)?.inbox
+  const latestElsewhere = async (): Promise<string | undefined> => {
+    const latest = await ctx.w.latestConversationOnChannel(customerId, channel, null)
+    return latest ? onChannel(await ctx.w.conversationThreads(latest.id)) : undefined
+  }
   const inbox =
     named ??
     (channel === 'voice' ? conversation?.inbox : undefined) ??
-    (await latestOn(conversation)) ??
-    (await latestOn(await ctx.w.latestConversationOnChannel(customerId, channel, null))) ??
+    onChannel(threads) ??
+    (await latestElsewhere()) ??
     (channel === 'voice' ? (await ctx.w.conversationsOf(customerId)).sort((a, b) => b.lastMessageAt - a.lastMessageAt)[0]?.inbox : undefined)
-  if (!inbox) return { rejected: `${customerName} has no ${channel} conversation to take the inbox from: name the inbox` }
+  if (!inbox) {
+    const name = (await ctx.w.getCustomer(customerId))?.name ?? 'The customer'
+    return { rejected: `${name} has no ${channel} conversation to take the inbox from: name the inbox` }
+  }
   if (!canSeeInbox(ctx.user, inbox)) return { rejected: `you cannot access inbox "${inbox}"` }
   return inbox
 }
@@ -203,11 +214,12 @@ const NO_CHAT_HERE = 'the customer has not written by chat in this conversation:
 async function takeThread(
   ctx: Ctx,
   conversation: Conversation,
+  threads: readonly ConversationThread[],
   channel: Exclude<Channel, 'voice'>,
   inbox: string,
   messageId: string,
 ): Promise<{ rejected: string } | null> {
-  const own = (await ctx.w.conversationThreads(conversation.id)).find((t) => t.channel === channel && t.inbox === inbox)
+  const own = threads.find((t) => t.channel === channel && t.inbox === inbox)
   let threadKey: string
   switch (channel) {
     case 'sms':
@@ -236,7 +248,7 @@ async function reply(ctx: Ctx, args: MutationArgs<'reply'>): Promise<Outcome> {
   let conversation: Conversation | { rejected: string }
   const known = await ctx.w.getConversation(args.conversationId)
   if (known) {
-    conversation = await visibleConversation(ctx, known.id)
+    conversation = visible(ctx, known)
     if (!('rejected' in conversation) && args.customerId && args.customerId !== conversation.customerId) {
       return { rejected: `conversation id ${args.conversationId} is already taken` }
     }
@@ -269,11 +281,11 @@ async function reply(ctx: Ctx, args: MutationArgs<'reply'>): Promise<Outcome> {
   if (args.html && nestingDepth(args.html) > HTML_LIMITS.maxDepth) {
     return { rejected: `the reply's HTML nests more than ${HTML_LIMITS.maxDepth} elements deep; send it as plain text` }
   }
-  if (channel === 'chat' && !(await ctx.w.conversationThreads(conversation.id)).some((t) => t.channel === 'chat')) return { rejected: NO_CHAT_HERE }
-  const customer = await ctx.w.getCustomer(conversation.customerId)
-  const inbox = await sendingInbox(ctx, conversation.customerId, customer?.name ?? 'The customer', conversation, channel, args.inbox)
+  const threads = await ctx.w.conversationThreads(conversation.id)
+  if (channel === 'chat' && !threads.some((t) => t.channel === 'chat')) return { rejected: NO_CHAT_HERE }
+  const inbox = await sendingInbox(ctx, conversation.customerId, threads, channel, args.inbox, conversation)
   if (typeof inbox !== 'string') return inbox
-  const taken = await takeThread(ctx, conversation, channel, inbox, args.messageId)
+  const taken = await takeThread(ctx, conversation, threads, channel, inbox, args.messageId)
   if (taken) return taken
   const subject = channel === 'email' ? (args.subject ?? defaultReplySubject(conversation.subject)) : null
   const message: Message = {
