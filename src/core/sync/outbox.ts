@@ -236,13 +236,9 @@ export interface QueuedAction {
 
 /** Queues an action and shows it at once, in one transaction. Returns its mutation id. */
 export function enqueueAction(db: Database, action: QueuedAction, now: number = Date.now()): OutboxRow {
-  return db.transaction(() => {
-    const mutationId = insertOutbox(db, { ...action, createdAt: now })
-    const row = getOutbox(db, mutationId)
-    if (!row) throw new Error(`outbox row ${mutationId} vanished inside its own transaction`)
-    applyLocally(db, row)
-    return row
-  })()
+  const [row] = enqueueActions(db, [action], now)
+  if (!row) throw new Error('an action was queued without its outbox row')
+  return row
 }
 
 /**
