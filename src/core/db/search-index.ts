@@ -267,17 +267,13 @@ export function rebuildSearchIndex(db: Database): void {
  */
 export function retagQueued(db: Database, limit = Number.MAX_SAFE_INTEGER): number {
   return db.transaction(() => {
-    const ids = (db.prepare('SELECT conversation_id AS id FROM search_retag LIMIT ?').all(limit) as { id: string }[]).map((r) => r.id)
-    if (ids.length === 0) return 0
+    if (db.prepare('SELECT 1 FROM search_retag LIMIT 1').get() === undefined) return 0
+    // The batch in a table of its own: the re-tag is one statement per kind over all of it.
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS retag_batch (conversation_id TEXT PRIMARY KEY); DELETE FROM temp.retag_batch;')
+    db.prepare('INSERT INTO temp.retag_batch SELECT conversation_id FROM search_retag LIMIT ?').run(limit)
     // A suspended index is rebuilt whole, with the current tags; the queue is then moot.
-    if (!searchIndexSuspended(db)) {
-      db.prepare('CREATE TEMP TABLE IF NOT EXISTS retag_batch (conversation_id TEXT PRIMARY KEY)').run()
-      db.prepare('DELETE FROM temp.retag_batch').run()
-      const add = db.prepare('INSERT INTO temp.retag_batch (conversation_id) VALUES (?)')
-      for (const id of ids) add.run(id)
-      db.exec(reindexConversations('SELECT conversation_id FROM temp.retag_batch'))
-    }
-    db.prepare('DELETE FROM search_retag WHERE conversation_id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids))
+    if (!searchIndexSuspended(db)) db.exec(reindexConversations('SELECT conversation_id FROM temp.retag_batch'))
+    db.exec('DELETE FROM search_retag WHERE conversation_id IN (SELECT conversation_id FROM temp.retag_batch)')
     return (db.prepare('SELECT count(*) AS n FROM search_retag').get() as { n: number }).n
   })()
 }
