@@ -1,0 +1,57 @@
+import type { Channel, Summary, SummaryFact, SummaryKind } from './domain'
+
+/**
+ * What every summarizer (the embedded one, a model) reads and writes, and the rules that do not
+ * depend on which one wrote a summary: its id, its length, when it is stale.
+ */
+
+/** A story is read in ten seconds: at most this many words. */
+export const STORY_MAX_WORDS = 80
+
+/** One summary per thing summarized: a newer version replaces the older one under the same id. */
+export function summaryId(kind: SummaryKind, subjectId: string): string {
+  const prefix = kind === 'customer_story' ? 'story' : kind === 'wrap_up' ? 'wrapup' : 'callsum'
+  return `${prefix}:${subjectId}`
+}
+
+/** One item of a customer's history as a summarizer reads it: a message, a call (transcript and notes) or a note. */
+export interface SummaryItem {
+  id: string
+  kind: 'message' | 'call' | 'note'
+  conversationId: string
+  channel: Channel
+  /** Who said it: the customer, or the company (an agent, a rule, a note). */
+  author: 'customer' | 'agent'
+  /** When it was sent, started or written (epoch ms). */
+  at: number
+  text: string
+}
+
+/** The state of the conversations a story covers, for its last sentence ("open, waiting since…"). */
+export interface StoryContext {
+  /** Conversations not resolved, newest first. */
+  open: { id: string; status: 'open' | 'pending' | 'snoozed'; channel: Channel; subject: string | null }[]
+  /** How many conversations the customer has in all. */
+  conversationCount: number
+}
+
+/** What a summarizer returns, before it becomes a stored Summary. */
+export interface SummaryDraft {
+  text: string
+  facts: SummaryFact[]
+}
+
+/** Words as a reader counts them. */
+export const wordCount = (text: string): number => text.split(/\s+/).filter(Boolean).length
+
+/** How far a summary is behind its subject: the items newer than the last one it covers. */
+export interface Staleness {
+  newItems: number
+  /** When the newest of them arrived; null when the summary is current. */
+  newestAt: number | null
+}
+
+export const isStale = (s: Staleness): boolean => s.newItems > 0
+
+/** Whether a summary's facts still point at items the reader can open. */
+export const citedIds = (summary: Pick<Summary, 'facts'>): Set<string> => new Set(summary.facts.flatMap((f) => f.sourceIds))
