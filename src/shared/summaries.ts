@@ -55,3 +55,26 @@ export const isStale = (s: Staleness): boolean => s.newItems > 0
 
 /** Whether a summary's facts still point at items the reader can open. */
 export const citedIds = (summary: Pick<Summary, 'facts'>): Set<string> => new Set(summary.facts.flatMap((f) => f.sourceIds))
+
+/** A day's use of the configured model (UTC day, YYYY-MM-DD), shown to supervisors. */
+export interface SummaryUsage {
+  requests: number
+  promptTokens: number
+  completionTokens: number
+  failures: number
+  /** Summaries the embedded summarizer wrote because the model failed, was not allowed, or hit its limit. */
+  fallbacks: number
+}
+
+/** An agent's thumbs up or down on one version of a summary. */
+export interface SummaryFeedback {
+  summaryId: string
+  userId: string
+  /** The version judged: a regenerated summary is judged afresh. */
+  generatedAt: number
+  rating: 'up' | 'down'
+  provider: 'embedded' | 'model'
+  model: string | null
+  summaryText: string
+  createdAt: number
+}
