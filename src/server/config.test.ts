@@ -36,6 +36,14 @@ describe('loadConfig', () => {
       trustProxy: false,
       tokenIdleDays: 30,
       tokenMaxDays: 90,
+      summaryModelUrl: null,
+      summaryModel: null,
+      summaryModelKey: null,
+      summaryModelTimeoutMs: 20_000,
+      summaryModelRetries: 2,
+      summaryModelConcurrency: 2,
+      summaryModelDailyLimit: 2000,
+      summaryTokenBudget: 12_000,
     })
   })
 
@@ -90,6 +98,62 @@ describe('loadConfig', () => {
     expect(loadConfig({}, writeConfig({ trustProxy: ['::1', 'fd00::/8'] })).trustProxy).toEqual(['::1', 'fd00::/8'])
     expect(() => loadConfig({ THREADLINE_TRUST_PROXY: 'yes' })).toThrow(/trustProxy \(env THREADLINE_TRUST_PROXY\): "yes": must be false, true, or the proxies' addresses/)
     expect(() => loadConfig({}, writeConfig({ trustProxy: ['10.0.0.0/33'] }))).toThrow(/"10.0.0.0\/33": must be/)
+  })
+
+  it('reads the summary model and its limits from the environment', () => {
+    const config = loadConfig({
+      THREADLINE_SUMMARY_MODEL_URL: 'http://127.0.0.1:11434/v1',
+      THREADLINE_SUMMARY_MODEL: 'llama3.1',
+      THREADLINE_SUMMARY_MODEL_KEY: 'sk-test',
+      THREADLINE_SUMMARY_MODEL_TIMEOUT_MS: '5000',
+      THREADLINE_SUMMARY_MODEL_RETRIES: '0',
+      THREADLINE_SUMMARY_MODEL_CONCURRENCY: '4',
+      THREADLINE_SUMMARY_MODEL_DAILY_LIMIT: '100',
+      THREADLINE_SUMMARY_TOKEN_BUDGET: '4000',
+    })
+    expect(config).toMatchObject({
+      summaryModelUrl: 'http://127.0.0.1:11434/v1',
+      summaryModel: 'llama3.1',
+      summaryModelKey: 'sk-test',
+      summaryModelTimeoutMs: 5000,
+      summaryModelRetries: 0,
+      summaryModelConcurrency: 4,
+      summaryModelDailyLimit: 100,
+      summaryTokenBudget: 4000,
+    })
+  })
+
+  it('refuses a summary model URL without a model name, a URL that is not http, and limits out of range', () => {
+    expect(() => loadConfig({ THREADLINE_SUMMARY_MODEL_URL: 'http://127.0.0.1:11434/v1' })).toThrow(
+      /summaryModelUrl \(env THREADLINE_SUMMARY_MODEL_URL\): a summary model URL needs the model's name too: set summaryModel \(THREADLINE_SUMMARY_MODEL\)/,
+    )
+    expect(() => loadConfig({}, writeConfig({ summaryModelUrl: 'http://gpu.internal:8000/v1' }))).toThrow(/summaryModelUrl \(config file .*\): a summary model URL needs/)
+    expect(() => loadConfig({ THREADLINE_SUMMARY_MODEL_URL: 'localhost:11434', THREADLINE_SUMMARY_MODEL: 'm' })).toThrow(/must be an http:\/\/ or https:\/\/ URL/)
+    expect(() => loadConfig({ THREADLINE_SUMMARY_MODEL_CONCURRENCY: '0' })).toThrow(/summaryModelConcurrency \(env THREADLINE_SUMMARY_MODEL_CONCURRENCY\)/)
+    expect(() => loadConfig({ THREADLINE_SUMMARY_MODEL_TIMEOUT_MS: '10' })).toThrow(/summaryModelTimeoutMs .*: must be at least 100/)
+    expect(() => loadConfig({ THREADLINE_SUMMARY_TOKEN_BUDGET: 'lots' })).toThrow(/summaryTokenBudget \(env THREADLINE_SUMMARY_TOKEN_BUDGET\)/)
+  })
+
+  it('never shows the model key in an error', () => {
+    expect(() => loadConfig({ THREADLINE_SUMMARY_MODEL_URL: 'ftp://x', THREADLINE_SUMMARY_MODEL_KEY: 'sk-secret-123' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('sk-secret-123') }),
+    )
+  })
+
+  it('reads which inboxes are never sent to a model', () => {
+    const file = writeConfig({
+      inboxes: [
+        { name: 'Legal', channel: 'email', connector: { type: 'imap' }, neverSendToModel: true },
+        { name: 'Support', channel: 'email', connector: { type: 'imap' } },
+      ],
+    })
+    expect(loadConfig({}, file).inboxes.map((i) => [i.name, i.neverSendToModel])).toEqual([
+      ['Legal', true],
+      ['Support', undefined],
+    ])
+    expect(() => loadConfig({}, writeConfig({ inboxes: [{ name: 'Legal', channel: 'email', connector: { type: 'imap' }, neverSendToModel: 'yes' }] }))).toThrow(
+      /inboxes \(config file/,
+    )
   })
 
   it('refuses unknown keys and unreadable files instead of ignoring them', () => {

@@ -103,6 +103,8 @@ export const ServerConfig = z.object({
            * connector's settings they are no secret: agents' clients receive them for the composer.
            */
           templates: z.array(ApprovedTemplate).max(500).optional(),
+          /** Never send this inbox's messages to a summary model: the embedded summarizer summarizes them on the server. */
+          neverSendToModel: z.boolean().optional(),
         })
         .superRefine((inbox, ctx) => {
           if (!inbox.templates) return
@@ -130,6 +132,39 @@ export const ServerConfig = z.object({
   trustProxy: TrustProxy.default(false),
   /** Consent, frequency caps and quiet hours, enforced on every outbound send. */
   messagingRules: MessagingRules.prefault({}),
+  /**
+   * An OpenAI-compatible chat-completions endpoint that writes AI summaries (OpenAI, Ollama,
+   * llama.cpp server, vLLM), its base URL such as http://127.0.0.1:11434/v1; null: the embedded
+   * summarizer writes them all, and nothing leaves the server.
+   */
+  summaryModelUrl: z
+    .string()
+    .trim()
+    .refine((url) => /^https?:\/\/.+/.test(url), { message: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:11434/v1' })
+    .nullable()
+    .default(null),
+  /** The model's name at that endpoint (llama3.1, gpt-4o-mini…). */
+  summaryModel: z.string().trim().min(1).max(200).nullable().default(null),
+  /** Sent as a Bearer token; a secret, never logged. */
+  summaryModelKey: z.string().trim().min(1).nullable().default(null),
+  /** How long one request to the model may take before it counts as timed out (ms). */
+  summaryModelTimeoutMs: z.coerce.number().int().min(100, 'must be at least 100 (milliseconds)').max(600_000).default(20_000),
+  /** Tries after the first when the model times out, cannot be reached, is busy (429) or fails (5xx). */
+  summaryModelRetries: z.coerce.number().int().min(0).max(10).default(2),
+  /** Requests to the model in flight at once; the rest wait. */
+  summaryModelConcurrency: z.coerce.number().int().min(1).max(64).default(2),
+  /** Requests to the model per UTC day; past it the embedded summarizer answers until midnight. */
+  summaryModelDailyLimit: z.coerce.number().int().min(0).default(2000),
+  /** The most a request's prompt may be, in tokens (~4 characters each): older items are left out past it. */
+  summaryTokenBudget: z.coerce.number().int().min(500, 'must be at least 500 (tokens)').max(1_000_000).default(12_000),
+}).superRefine((config, ctx) => {
+  if (config.summaryModelUrl && !config.summaryModel) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['summaryModelUrl'],
+      message: 'a summary model URL needs the model\'s name too: set summaryModel (THREADLINE_SUMMARY_MODEL), e.g. llama3.1 or gpt-4o-mini',
+    })
+  }
 })
 export type ServerConfig = z.output<typeof ServerConfig>
 
@@ -161,6 +196,14 @@ const ENV_KEYS = {
   THREADLINE_TRUST_PROXY: 'trustProxy',
   THREADLINE_TOKEN_IDLE_DAYS: 'tokenIdleDays',
   THREADLINE_TOKEN_MAX_DAYS: 'tokenMaxDays',
+  THREADLINE_SUMMARY_MODEL_URL: 'summaryModelUrl',
+  THREADLINE_SUMMARY_MODEL: 'summaryModel',
+  THREADLINE_SUMMARY_MODEL_KEY: 'summaryModelKey',
+  THREADLINE_SUMMARY_MODEL_TIMEOUT_MS: 'summaryModelTimeoutMs',
+  THREADLINE_SUMMARY_MODEL_RETRIES: 'summaryModelRetries',
+  THREADLINE_SUMMARY_MODEL_CONCURRENCY: 'summaryModelConcurrency',
+  THREADLINE_SUMMARY_MODEL_DAILY_LIMIT: 'summaryModelDailyLimit',
+  THREADLINE_SUMMARY_TOKEN_BUDGET: 'summaryTokenBudget',
 } as const satisfies Record<string, keyof ServerConfig>
 
 export const DEFAULT_DB_PATH = '.data/server.sqlite'
