@@ -290,6 +290,67 @@ export const SavedView = z.object({
 })
 export type SavedView = z.infer<typeof SavedView>
 
+export const SummaryKind = z.enum([
+  /** The customer's whole story across conversations and channels: one per customer. */
+  'customer_story',
+  /** One conversation's, written when it is resolved. */
+  'wrap_up',
+  /** One call's, from its transcript and the agent's notes, written when it ends. */
+  'call',
+])
+export type SummaryKind = z.infer<typeof SummaryKind>
+
+export const FactKind = z.enum(['request', 'promise', 'identifier', 'amount', 'date', 'preference', 'open_question', 'sentiment'])
+export type FactKind = z.infer<typeof FactKind>
+
+/** One thing a summary states, with the items (messages, calls, notes) that say so. */
+export const SummaryFact = z.object({
+  kind: FactKind,
+  /** The fact in a short sentence, shown on its chip's tooltip and read by agents. */
+  text: z.string().min(1).max(400),
+  /** For identifiers, amounts and dates: the value itself, exactly as it occurs in the cited items. */
+  value: z.string().min(1).max(120).nullish(),
+  /** The items it comes from; every one of them says it. */
+  sourceIds: z.array(Id).min(1).max(20),
+})
+export type SummaryFact = z.infer<typeof SummaryFact>
+
+export const SummaryProvider = z.enum(['embedded', 'model'])
+export type SummaryProvider = z.infer<typeof SummaryProvider>
+
+/**
+ * A summary: a customer's story, a conversation's wrap-up or a call's. Its id says what it
+ * summarizes (summaryId in shared/summaries.ts), so a newer version replaces the older one.
+ */
+export const Summary = z.object({
+  id: Id,
+  kind: SummaryKind,
+  customerId: Id,
+  /** The conversation a wrap-up or a call summary belongs to; null for a customer story. */
+  conversationId: Id.nullable(),
+  /** The call a call summary is about. */
+  callId: Id.nullable(),
+  /** At most 80 words for a story: the ask, what was done or promised, what is open, the status. */
+  text: z.string().max(2000),
+  facts: z.array(SummaryFact).max(60),
+  provider: SummaryProvider,
+  /** The model's name when a model wrote it. */
+  model: z.string().max(200).nullable(),
+  /** Why the embedded summarizer answered although a model is configured (timed out, refused, not allowed for an inbox). */
+  fallbackReason: z.string().max(500).nullable(),
+  /** The newest item it covers and its time: an item after it makes the summary stale. */
+  coversItemId: Id.nullable(),
+  coversThrough: Timestamp,
+  /** How many items (messages, calls, notes) it read. */
+  itemCount: z.number().int().nonnegative(),
+  /** The inboxes of the items it read: it reaches only those who may see every one of them. */
+  inboxes: z.array(z.string()),
+  generatedAt: Timestamp,
+  /** Written by this device's core from its cache (offline, or from what this agent may see); never by the server. */
+  updatedOnDevice: z.boolean().nullish(),
+})
+export type Summary = z.infer<typeof Summary>
+
 export const ENTITY_SCHEMAS = {
   user: User,
   customer: Customer,
@@ -300,6 +361,7 @@ export const ENTITY_SCHEMAS = {
   call: Call,
   event: TimelineEvent,
   savedView: SavedView,
+  summary: Summary,
 } as const
 
 export type EntityName = keyof typeof ENTITY_SCHEMAS
@@ -315,4 +377,5 @@ export interface EntityTypes {
   call: Call
   event: TimelineEvent
   savedView: SavedView
+  summary: Summary
 }

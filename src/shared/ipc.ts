@@ -15,6 +15,7 @@ import {
   OutboundTemplate,
   Priority,
   SavedView,
+  Summary,
   TimelineEvent,
   Timestamp,
   User,
@@ -27,6 +28,8 @@ import {
   LabelArgs,
   MoveItemsArgs,
   NoteArgs,
+  RateSummaryArgs,
+  RegenerateSummaryArgs,
   ReplyArgs,
   SaveViewArgs,
   SetPriorityArgs,
@@ -38,6 +41,7 @@ import {
 import { PASSWORD_MAX } from './sessions'
 import { SEARCH_TEXT_MAX } from './domain-values'
 import type { InboxInfo } from './inbox-settings'
+import type { Staleness } from './summaries'
 import type { TypingNotice } from './sync'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
 import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './tokens'
@@ -176,6 +180,8 @@ export type TimelineItem =
   | { kind: 'note'; at: number; item: Note; outbox: OutboxState | null }
   | { kind: 'call'; at: number; item: Call; outbox: null }
   | { kind: 'event'; at: number; item: TimelineEvent; outbox: null }
+  /** A conversation's wrap-up or a call's summary, where the conversation ended or the call did. */
+  | { kind: 'summary'; at: number; item: Summary; outbox: null }
 
 export interface TimelinePage {
   items: TimelineItem[]
@@ -232,6 +238,21 @@ export interface CustomerRelated {
   merges: CustomerMergeItem[]
   /** Merges and undos this agent queued that the server has not applied yet (shown as pending). */
   pending: { mutationId: number; name: 'mergeCustomers' | 'unmergeCustomers'; state: 'pending' | 'failed'; error: string | null }[]
+}
+
+/** A summary as the customer pane shows it: how far behind it is, and what this agent did with it. */
+export interface SummaryView extends Summary {
+  /** Items of its subject newer than the last one it covers ("3 new messages since 10:42"). */
+  staleness: Staleness
+  /** This agent's rating of this version, if any. */
+  myRating: 'up' | 'down' | null
+}
+
+export interface CustomerSummaries {
+  /** Null when neither the server nor this device has written one yet. */
+  story: SummaryView | null
+  /** A regeneration this agent asked for that the server has not answered yet, or its refusal. */
+  regenerating: OutboxState | null
 }
 
 /** New inbound messages in the agent's own conversations, after they reached the cache. */
@@ -501,6 +522,9 @@ export const IPC_ARGS = {
   'customer.label': CustomerLabelArgs,
   'customer.dismissSuggestion': z.object({ suggestionId: Id }),
   'customer.verifyIdentity': VerifyIdentityArgs,
+  'summaries.ofCustomer': z.object({ customerId: Id }),
+  'summaries.regenerate': RegenerateSummaryArgs,
+  'summaries.rate': RateSummaryArgs,
   /** The conversation the agent has open (null: none), for other agents' collision view. */
   'presence.viewing': z.object({ conversationId: Id.nullable() }),
   'presence.typing': z.object({ conversationId: Id, typing: z.boolean() }),
@@ -576,6 +600,10 @@ export interface IpcResults {
   'customer.label': { mutationId: number }
   'customer.dismissSuggestion': { mutationId: number }
   'customer.verifyIdentity': { mutationId: number }
+  'summaries.ofCustomer': CustomerSummaries
+  /** `local`: offline, this device rewrote the story from its cache (no mutation is queued). */
+  'summaries.regenerate': { mutationId: number } | { local: true }
+  'summaries.rate': { mutationId: number }
   'presence.viewing': { ok: true }
   'presence.typing': { ok: true }
   'admin.users': User[]

@@ -144,6 +144,10 @@ export const UnmergeCustomersArgs = z.object({ mergeId: Id })
 export const DismissSuggestionArgs = z.object({ suggestionId: Id })
 /** The agent vouches for an address the customer only claimed (they checked it with the customer). */
 export const VerifyIdentityArgs = z.object({ identityId: Id })
+/** Writes the customer's story afresh now rather than after the next message (rate-limited per customer). */
+export const RegenerateSummaryArgs = z.object({ customerId: Id })
+/** An agent's judgement of one version of a summary (`generatedAt` names the version), kept for evaluating summarizers. */
+export const RateSummaryArgs = z.object({ summaryId: Id, generatedAt: Timestamp, rating: z.enum(['up', 'down']) })
 
 export const MUTATION_ARGS = {
   reply: ReplyArgs,
@@ -163,6 +167,8 @@ export const MUTATION_ARGS = {
   unmergeCustomers: UnmergeCustomersArgs,
   dismissSuggestion: DismissSuggestionArgs,
   verifyIdentity: VerifyIdentityArgs,
+  regenerateSummary: RegenerateSummaryArgs,
+  rateSummary: RateSummaryArgs,
 } as const
 
 export type MutationName = keyof typeof MUTATION_ARGS
@@ -186,5 +192,7 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({ id: z.number().int().positive(), name: z.literal('undoMove'), args: UndoMoveArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('saveView'), args: SaveViewArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('deleteView'), args: DeleteViewArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('regenerateSummary'), args: RegenerateSummaryArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('rateSummary'), args: RateSummaryArgs }),
 ])
 export type Mutation = z.output<typeof Mutation>

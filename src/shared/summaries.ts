@@ -78,3 +78,6 @@ export interface SummaryFeedback {
   summaryText: string
   createdAt: number
 }
+
+/** An agent may ask for a customer's story afresh at most this often (a model call costs money). */
+export const REGENERATE_COOLDOWN_MS = 30_000

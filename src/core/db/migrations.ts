@@ -414,6 +414,21 @@ export const MIGRATIONS: readonly Migration[] = [
       if (!searchIndexSuspended(db)) db.exec(`DROP TRIGGER IF EXISTS search_conversations_update; ${CONVERSATION_RETAG_TRIGGER}`)
     },
   },
+  {
+    version: 14,
+    name: 'summaries, and this agent\'s ratings of them',
+    up: (db) =>
+      db.exec(`CREATE TABLE summaries (
+        id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER,
+        json TEXT NOT NULL, server_json TEXT
+      ) STRICT;
+      -- The story is read by customer; wrap-ups and call summaries through the timeline's (customer, at, id) order.
+      CREATE INDEX idx_summaries_timeline ON summaries (customer_id, at, id);
+      CREATE TABLE summary_ratings (
+        summary_id TEXT NOT NULL, generated_at INTEGER NOT NULL, rating TEXT NOT NULL,
+        PRIMARY KEY (summary_id, generated_at)
+      ) STRICT`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

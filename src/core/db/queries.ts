@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
-import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, TimelineEvent, User } from '../../shared/domain'
+import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -119,7 +119,7 @@ export function forgetSyncedRows(db: Database): void {
 // Entities
 
 /** What this device keeps about the agent's own reading and writing; never synced. */
-const LOCAL_TABLES = ['read_markers', 'drafts', 'mention_reads']
+const LOCAL_TABLES = ['read_markers', 'drafts', 'mention_reads', 'summary_ratings']
 
 const TABLES: { [E in EntityName]: string } = {
   user: 'users',
@@ -131,6 +131,7 @@ const TABLES: { [E in EntityName]: string } = {
   call: 'calls',
   event: 'events',
   savedView: 'saved_views',
+  summary: 'summaries',
 }
 
 /** The indexed columns of each entity table, taken from the entity. */
@@ -154,6 +155,8 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
   call: (c: Call) => ({ conversation_id: c.conversationId, customer_id: c.customerId, at: c.startedAt }),
   event: (e: TimelineEvent) => ({ conversation_id: e.conversationId, customer_id: e.customerId, at: e.createdAt }),
   savedView: (v: SavedView) => ({ owner_id: v.ownerId }),
+  // A wrap-up or a call summary takes its place in the timeline where what it covers ends; a story has none (null `at`).
+  summary: (s: Summary) => ({ customer_id: s.customerId, kind: s.kind, at: s.kind === 'customer_story' ? null : s.coversThrough }),
 }
 
 function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {
@@ -570,7 +573,7 @@ export function markMentionsRead(db: Database, args: { userId: string; noteIds: 
 // ---------------------------------------------------------------------------------------------
 // Timeline
 
-export type TimelineKind = 'message' | 'note' | 'call' | 'event'
+export type TimelineKind = 'message' | 'note' | 'call' | 'event' | 'summary'
 export interface TimelineRow {
   kind: TimelineKind
   id: string
@@ -583,6 +586,7 @@ const TIMELINE_TABLES: [TimelineKind, string][] = [
   ['note', 'notes'],
   ['call', 'calls'],
   ['event', 'events'],
+  ['summary', 'summaries'],
 ]
 
 /**

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { Call, Message, Note, TimelineEvent } from '../../shared/domain'
+import type { Call, Message, Note, Summary, TimelineEvent } from '../../shared/domain'
 import type { IpcHandlers, TimelineItem, TimelinePage } from '../../shared/ipc'
 import {
   getCustomer,
@@ -57,6 +57,8 @@ function timelinePage(db: Database, rows: TimelineRow[], limit: number, mode: 'l
         return { kind: 'call', at: row.at, item: JSON.parse(row.json) as Call, outbox: null }
       case 'event':
         return { kind: 'event', at: row.at, item: JSON.parse(row.json) as TimelineEvent, outbox: null }
+      case 'summary':
+        return { kind: 'summary', at: row.at, item: JSON.parse(row.json) as Summary, outbox: null }
     }
   })
   const cursor = (row: TimelineRow | undefined) => (row ? { at: row.at, id: row.id } : null)

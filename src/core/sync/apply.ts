@@ -53,7 +53,18 @@ function ownersOf(
  * rows go last, oldest first, the order of their search keys, which FTS5 appends to its pending
  * data instead of writing out what it holds at every step back in time.
  */
-const WRITE_RANK: Record<EntityName, number> = { user: 0, savedView: 0, identity: 1, conversation: 2, call: 3, event: 3, message: 4, note: 4, customer: 4 }
+const WRITE_RANK: Record<EntityName, number> = {
+  user: 0,
+  savedView: 0,
+  identity: 1,
+  conversation: 2,
+  call: 3,
+  event: 3,
+  summary: 3,
+  message: 4,
+  note: 4,
+  customer: 4,
+}
 
 function searchTime(change: EntityChange): number {
   const data = change.data as { sentAt?: number; createdAt?: number; lastActivityAt?: number } | null

@@ -39,6 +39,10 @@ export const COPIED_TABLES = [
   'customer_suggestions',
   'customer_merges',
   'saved_views',
+  'summaries',
+  'summary_feedback',
+  'summary_usage',
+  'summary_requests',
 ] as const
 
 /** SQLite's own tables and the migration record, which each engine keeps for itself. */

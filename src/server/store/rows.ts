@@ -1,4 +1,5 @@
-import { ENTITY_SCHEMAS, type EntityName, type EntityTypes, type SavedView } from '../../shared/domain'
+import { ENTITY_SCHEMAS, type EntityName, type EntityTypes, type Identity, type SavedView, type Summary } from '../../shared/domain'
+import type { SummaryFeedback, SummaryUsage } from '../../shared/summaries'
 import type { ConversationThread, StoredApiToken } from './store'
 
 /**
@@ -16,6 +17,7 @@ export const TABLES: Record<EntityName, string> = {
   call: 'calls',
   event: 'events',
   savedView: 'saved_views',
+  summary: 'summaries',
 }
 
 export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
@@ -28,6 +30,7 @@ export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
   call: [],
   event: ['data'],
   savedView: ['filters'],
+  summary: ['facts', 'inboxes'],
 }
 
 export interface ColumnSpec {
@@ -123,3 +126,61 @@ export function savedViewAudience(view: SavedView, previousTeam: string | null):
   const teams = new Set([view.team, previousTeam].filter((t): t is string => t !== null))
   return [audienceToken.user(view.ownerId), ...[...teams].map(audienceToken.team)]
 }
+
+/**
+ * The customer whose row a change is, for changes that belong to no inbox: a customer's own rows
+ * (customer, identity) and their story, which spans their conversations.
+ */
+export function customerOf(entity: EntityName, data: EntityTypes[EntityName]): string | null {
+  if (entity === 'customer') return data.id
+  if (entity === 'identity') return (data as Identity).customerId
+  if (entity === 'summary') return (data as Summary).customerId
+  return null
+}
+
+/** The inboxes a change reads from, every one of which its reader must see: a customer story's. */
+export function coversOf(entity: EntityName, data: EntityTypes[EntityName]): string[] | null {
+  if (entity !== 'summary') return null
+  const summary = data as Summary
+  return summary.conversationId === null ? [...summary.inboxes] : null
+}
+
+/** A `summary_usage` row as both engines return it (PostgreSQL's BIGINT as a number or a string). */
+export interface UsageRow {
+  requests: number | string
+  prompt_tokens: number | string
+  completion_tokens: number | string
+  failures: number | string
+  fallbacks: number | string
+}
+
+export const usageOf = (r: UsageRow | undefined): SummaryUsage => ({
+  requests: Number(r?.requests ?? 0),
+  promptTokens: Number(r?.prompt_tokens ?? 0),
+  completionTokens: Number(r?.completion_tokens ?? 0),
+  failures: Number(r?.failures ?? 0),
+  fallbacks: Number(r?.fallbacks ?? 0),
+})
+
+/** A `summary_feedback` row as both engines return it. */
+export interface FeedbackRow {
+  summary_id: string
+  user_id: string
+  generated_at: number | string
+  rating: SummaryFeedback['rating']
+  provider: SummaryFeedback['provider']
+  model: string | null
+  summary_text: string
+  created_at: number | string
+}
+
+export const feedbackOf = (r: FeedbackRow): SummaryFeedback => ({
+  summaryId: r.summary_id,
+  userId: r.user_id,
+  generatedAt: Number(r.generated_at),
+  rating: r.rating,
+  provider: r.provider,
+  model: r.model,
+  summaryText: r.summary_text,
+  createdAt: Number(r.created_at),
+})

@@ -177,7 +177,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
   describe('writes', () => {
     it('writes an entity and its change row in one transaction, or neither', async () => {
       const { changes } = await store.write((w) => w.put('customer', customer('c1')), ACTOR)
-      expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null, customerId: 'c1', audience: null }])
+      expect(changes).toEqual([{ seq: 1, entity: 'customer', id: 'c1', op: 'upsert', data: customer('c1'), inbox: null, customerId: 'c1', audience: null, covers: null }])
       await expect(
         store.write(async (w) => {
           await w.put('customer', customer('c2'))

@@ -11,12 +11,14 @@ import type {
   Message,
   Note,
   SavedView,
+  Summary,
   TimelineEvent,
   User,
 } from '../../shared/domain'
 import type { Change, PullResponse } from '../../shared/sync'
 import type { Actor } from '../../shared/actors'
 import type { IntegrationInfo } from '../../shared/tokens'
+import type { SummaryFeedback, SummaryUsage } from '../../shared/summaries'
 
 /**
  * The server's storage, independent of the database engine: SQLite (store/sqlite) by default.
@@ -90,16 +92,18 @@ export interface StoredApiToken {
 }
 
 /**
- * A change as committed, with who may see it: the inbox it belongs to, or for a customer's own
- * rows (customer, identity) the customer, seen by whoever may see one of their conversations.
- * Both null: visible to everyone (users).
+ * A committed change with what decides who receives it: the conversation's inbox; or the customer
+ * whose row it is (customer, identity, customer story), seen by whoever may see one of their
+ * conversations — and, when `covers` lists inboxes (a story read items of each), only by readers
+ * who may see every one of them; or, for rows that belong to people rather than inboxes (a saved
+ * view), the audience tokens of rows.ts, of which a reader must hold one. All null: everyone (users).
  */
-/**
- * A committed change with what decides who receives it: the conversation's inbox, the customer
- * whose own row it is, or — for rows that belong to people rather than inboxes (a saved view) —
- * the audience tokens of rows.ts, of which a reader must hold one.
- */
-export type StoredChange = Change & { inbox: string | null; customerId: string | null; audience?: readonly string[] | null }
+export type StoredChange = Change & {
+  inbox: string | null
+  customerId: string | null
+  audience?: readonly string[] | null
+  covers?: readonly string[] | null
+}
 
 export interface Counts {
   customers: number
@@ -224,6 +228,15 @@ export interface StoreReader {
   getNote(id: string): Promise<Note | null>
   getCall(id: string): Promise<Call | null>
   getSavedView(id: string): Promise<SavedView | null>
+  getSummary(id: string): Promise<Summary | null>
+  /** The customer's story, their conversations' wrap-ups and their calls' summaries. */
+  summariesOf(customerId: string): Promise<Summary[]>
+  /** The model's use on a UTC day (YYYY-MM-DD); zeros when it was not used. */
+  summaryUsage(day: string): Promise<SummaryUsage>
+  /** When an agent last asked for the customer's story afresh, while the request waits; null when none waits. */
+  summaryRequestedAt(customerId: string): Promise<number | null>
+  /** Ratings of summaries, newest first. */
+  summaryFeedback(limit: number): Promise<SummaryFeedback[]>
   callByExternalId(externalId: string): Promise<Call | null>
   /** Newest first, across the conversations the scope allows. */
   timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Promise<Page<TimelineEntry>>
@@ -283,6 +296,13 @@ export interface StoreWriter extends StoreReader {
   markMergeUndone(id: string, at: number): Promise<void>
   /** Routes the thread key to the conversation (taking it from any other), and records its inbox and use. */
   putThread(thread: ConversationThread): Promise<void>
+  addSummaryUsage(day: string, delta: SummaryUsage): Promise<void>
+  /** Asks for the customer's story afresh (one waiting request per customer). */
+  requestSummary(customerId: string, userId: string, at: number): Promise<void>
+  /** The customers whose stories were asked for, oldest request first; their requests are removed. */
+  takeSummaryRequests(limit: number): Promise<string[]>
+  /** One rating per user and version of a summary: a second one replaces the first. */
+  putSummaryFeedback(feedback: SummaryFeedback): Promise<void>
 }
 
 export interface Store extends StoreReader {

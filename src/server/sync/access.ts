@@ -23,6 +23,7 @@ export const canSeeCustomer = (store: Pick<StoreReader, 'customerVisible'>, user
 export function canSeeChange(user: User, change: StoredChange, visibleCustomers: ReadonlySet<string>): boolean {
   if (change.audience) return viewerTokens(user).some((t) => change.audience?.includes(t))
   if (change.inbox !== null) return canSeeInbox(user, change.inbox)
+  if (change.covers && !change.covers.every((inbox) => canSeeInbox(user, inbox))) return false
   return change.customerId === null || visibleCustomers.has(change.customerId)
 }
 

@@ -10,6 +10,7 @@ import { canSeeConversation, canSeeCustomer, canSeeInbox } from './access'
 import type { Commit } from './commit'
 import { moveItems, undoMove } from './conversation-moves'
 import { deleteView, saveView } from './view-mutations'
+import { rateSummary, regenerateSummary } from './summary-mutations'
 import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers, verifyIdentity } from './customer-mutations'
 
 export interface MutationOrigin {
@@ -97,6 +98,10 @@ export async function applyInTransaction(
       return verifyIdentity(ctx, parsed.data as MutationArgs<'verifyIdentity'>)
     case 'dismissSuggestion':
       return dismissSuggestion(ctx, parsed.data as MutationArgs<'dismissSuggestion'>)
+    case 'regenerateSummary':
+      return regenerateSummary(ctx, parsed.data as MutationArgs<'regenerateSummary'>)
+    case 'rateSummary':
+      return rateSummary(ctx, parsed.data as MutationArgs<'rateSummary'>)
   }
 }
 

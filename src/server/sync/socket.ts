@@ -93,7 +93,7 @@ export const TOKEN_SWEEP_MS = 1_000
 
 const REFUSED_TOKEN = 'this token is no longer accepted (revoked, expired, or its user removed): sign in again'
 
-const strip = ({ inbox: _inbox, customerId: _customerId, audience: _audience, ...change }: StoredChange): Change => change
+const strip = ({ inbox: _inbox, customerId: _customerId, audience: _audience, covers: _covers, ...change }: StoredChange): Change => change
 
 /**
  * Sockets whose users see the same inboxes share a room, so each commit's poke is filtered and

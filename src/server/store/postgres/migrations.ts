@@ -327,6 +327,58 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE changes ADD COLUMN audience TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'summaries, their ratings and the model usage per day (SQLite version 17)',
+    sql: `
+      CREATE TABLE summaries (
+        id ${TEXT} PRIMARY KEY,
+        kind ${TEXT} NOT NULL,
+        customer_id ${TEXT} NOT NULL REFERENCES customers(id),
+        conversation_id ${TEXT} REFERENCES conversations(id),
+        call_id ${TEXT} REFERENCES calls(id),
+        text ${TEXT} NOT NULL,
+        facts JSONB NOT NULL,
+        provider ${TEXT} NOT NULL,
+        model ${TEXT},
+        fallback_reason ${TEXT},
+        covers_item_id ${TEXT},
+        covers_through BIGINT NOT NULL,
+        item_count INTEGER NOT NULL,
+        inboxes JSONB NOT NULL,
+        generated_at BIGINT NOT NULL,
+        updated_on_device BOOLEAN
+      );
+      CREATE INDEX summaries_by_customer ON summaries (customer_id);
+      CREATE TABLE summary_feedback (
+        summary_id ${TEXT} NOT NULL,
+        user_id ${TEXT} NOT NULL REFERENCES users(id),
+        generated_at BIGINT NOT NULL,
+        rating ${TEXT} NOT NULL CHECK (rating IN ('up', 'down')),
+        provider ${TEXT} NOT NULL,
+        model ${TEXT},
+        summary_text ${TEXT} NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (summary_id, user_id, generated_at)
+      );
+      CREATE TABLE summary_usage (
+        day ${TEXT} PRIMARY KEY,
+        requests BIGINT NOT NULL DEFAULT 0,
+        prompt_tokens BIGINT NOT NULL DEFAULT 0,
+        completion_tokens BIGINT NOT NULL DEFAULT 0,
+        failures BIGINT NOT NULL DEFAULT 0,
+        fallbacks BIGINT NOT NULL DEFAULT 0
+      );
+      -- Agents' requests to write a customer's story afresh, taken by whichever node summarizes.
+      CREATE TABLE summary_requests (
+        customer_id ${TEXT} PRIMARY KEY REFERENCES customers(id),
+        requested_by ${TEXT} NOT NULL,
+        requested_at BIGINT NOT NULL
+      );
+      -- A customer story reads items of several inboxes: it reaches only readers who may see every one (JSON list).
+      ALTER TABLE changes ADD COLUMN covers TEXT;
+    `,
+  },
 ]
 
 /**

@@ -12,12 +12,14 @@ import {
   type Message,
   type Note,
   type SavedView,
+  type Summary,
   type TimelineEvent,
   type User,
 } from '../../../shared/domain'
 import type { Change, PullResponse } from '../../../shared/sync'
 import type { Actor } from '../../../shared/actors'
 import type { IntegrationInfo } from '../../../shared/tokens'
+import type { SummaryFeedback, SummaryUsage } from '../../../shared/summaries'
 import { ConfigError } from '../../config'
 import type {
   ActorWrite,
@@ -41,7 +43,25 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { apiTokenOf, columnsOf, fromRow, savedViewAudience, TABLES, threadOf, toRow, type ApiTokenRow, type ColumnSpec, type Row, type ThreadRow } from '../rows'
+import {
+  apiTokenOf,
+  columnsOf,
+  coversOf,
+  customerOf,
+  feedbackOf,
+  fromRow,
+  savedViewAudience,
+  TABLES,
+  threadOf,
+  toRow,
+  usageOf,
+  type ApiTokenRow,
+  type ColumnSpec,
+  type FeedbackRow,
+  type Row,
+  type ThreadRow,
+  type UsageRow,
+} from '../rows'
 import { migrate } from './migrations'
 import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-codec'
 
@@ -564,6 +584,31 @@ class PostgresReads implements StoreReader {
     return this.byId('savedView', id)
   }
 
+  async getSummary(id: string): Promise<Summary | null> {
+    return this.byId('summary', id)
+  }
+
+  async summariesOf(customerId: string): Promise<Summary[]> {
+    return this.many('summary', 'SELECT * FROM summaries WHERE customer_id = $1 ORDER BY covers_through, id', [customerId])
+  }
+
+  async summaryUsage(day: string): Promise<SummaryUsage> {
+    const [row] = await this.rows<UsageRow>(
+      'SELECT requests, prompt_tokens, completion_tokens, failures, fallbacks FROM summary_usage WHERE day = $1',
+      [day],
+    )
+    return usageOf(row)
+  }
+
+  async summaryRequestedAt(customerId: string): Promise<number | null> {
+    const [row] = await this.rows<{ requested_at: number | string }>('SELECT requested_at FROM summary_requests WHERE customer_id = $1', [customerId])
+    return row ? Number(row.requested_at) : null
+  }
+
+  async summaryFeedback(limit: number): Promise<SummaryFeedback[]> {
+    return (await this.rows<FeedbackRow>('SELECT * FROM summary_feedback ORDER BY created_at DESC LIMIT $1', [limit])).map(feedbackOf)
+  }
+
   async getCall(id: string): Promise<Call | null> {
     return this.byId('call', id)
   }
@@ -646,7 +691,8 @@ class PostgresReads implements StoreReader {
          WHERE seq > $1
            AND (audience IS NOT NULL AND audience::jsonb ?| $4::text[]
              OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox', '$3')}
-             OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')}))
+             OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')})
+               AND (covers IS NULL OR $3::text[] IS NULL OR covers::jsonb <@ to_jsonb($3::text[])))
          ORDER BY seq LIMIT $2`,
         [after, limit + 1, scope, viewer],
       )
@@ -669,7 +715,8 @@ class PostgresReads implements StoreReader {
       inbox: string | null
       customer_id: string | null
       audience: string | null
-    }>(this.db, 'SELECT seq, entity, entity_id, op, data, inbox, customer_id, audience FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2', [
+      covers: string | null
+    }>(this.db, 'SELECT seq, entity, entity_id, op, data, inbox, customer_id, audience, covers FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2', [
       after,
       limit,
     ])
@@ -682,6 +729,7 @@ class PostgresReads implements StoreReader {
       inbox: r.inbox,
       customerId: r.customer_id,
       audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]),
+      covers: r.covers === null ? null : (JSON.parse(r.covers) as string[]),
     }))
   }
 
@@ -813,7 +861,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
       sql,
       columns.map((c) => (c.json && typeof row[c.column] === 'string' ? new JsonText(row[c.column] as string) : row[c.column])),
     )
-    const change = await this.recordChange(entity, valid, audience)
+    const change = await this.recordChange(entity, valid, audience, coversOf(entity, valid))
     if (revealsCustomer) await this.revealCustomer((valid as Conversation).customerId)
     return change
   }
@@ -824,19 +872,34 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     return row?.team ?? null
   }
 
-  private async recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E], audience: readonly string[] | null = null): Promise<StoredChange> {
+  private async recordChange<E extends EntityName>(
+    entity: E,
+    valid: EntityTypes[E],
+    audience: readonly string[] | null = null,
+    covers: readonly string[] | null = null,
+  ): Promise<StoredChange> {
     // A change nobody can be named for is a server bug: refused before it is written.
     if (!this.actor) throw new Error(`store.put(${entity}) in a write without an actor`)
     const actor = this.actor
     const inbox = await this.inboxOf(entity, valid)
-    const customerId = entity === 'customer' ? valid.id : entity === 'identity' ? (valid as Identity).customerId : null
+    const customerId = inbox === null ? customerOf(entity, valid) : null
     // The next seq from the counter this transaction locked when it began (see the top of the file).
     const [row] = await this.rows<{ seq: number }>(
       `WITH next AS (UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq)
-       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at, audience)
-       SELECT next.seq, $1::text, $2::text, 'upsert', $3::json, $4::text, $5::text, $6::text, $7::bigint, $8::text FROM next
+       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at, audience, covers)
+       SELECT next.seq, $1::text, $2::text, 'upsert', $3::json, $4::text, $5::text, $6::text, $7::bigint, $8::text, $9::text FROM next
        RETURNING seq`,
-      [entity, valid.id, jsonParam(valid), inbox, customerId, actor, Date.now(), audience ? JSON.stringify(audience) : null],
+      [
+        entity,
+        valid.id,
+        jsonParam(valid),
+        inbox,
+        customerId,
+        actor,
+        Date.now(),
+        audience ? JSON.stringify(audience) : null,
+        covers ? JSON.stringify(covers) : null,
+      ],
     )
     if (!row) throw new Error('the change counter row is missing: the database was not migrated by this server')
     const change: StoredChange = {
@@ -848,6 +911,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
       inbox,
       customerId,
       audience,
+      covers,
     }
     this.pending.push(change)
     return change
@@ -889,7 +953,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
 
   private async inboxOf(entity: EntityName, data: EntityTypes[EntityName]): Promise<string | null> {
     if (entity === 'conversation') return (data as Conversation).inbox
-    if ('conversationId' in data) {
+    if ('conversationId' in data && data.conversationId !== null) {
       const [row] = await this.rows<{ inbox: string }>('SELECT inbox FROM conversations WHERE id = $1', [data.conversationId])
       if (!row) throw new Error(`${entity} ${data.id} refers to unknown conversation ${data.conversationId}`)
       return row.inbox
@@ -1032,6 +1096,42 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
 
   async markMergeUndone(id: string, at: number): Promise<void> {
     await this.run('UPDATE customer_merges SET undone_at = $1 WHERE id = $2', [at, id])
+  }
+
+  async addSummaryUsage(day: string, d: SummaryUsage): Promise<void> {
+    await this.run(
+      `INSERT INTO summary_usage (day, requests, prompt_tokens, completion_tokens, failures, fallbacks) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (day) DO UPDATE SET requests = summary_usage.requests + excluded.requests,
+         prompt_tokens = summary_usage.prompt_tokens + excluded.prompt_tokens,
+         completion_tokens = summary_usage.completion_tokens + excluded.completion_tokens,
+         failures = summary_usage.failures + excluded.failures, fallbacks = summary_usage.fallbacks + excluded.fallbacks`,
+      [day, d.requests, d.promptTokens, d.completionTokens, d.failures, d.fallbacks],
+    )
+  }
+
+  async requestSummary(customerId: string, userId: string, at: number): Promise<void> {
+    await this.run(
+      'INSERT INTO summary_requests (customer_id, requested_by, requested_at) VALUES ($1, $2, $3) ON CONFLICT (customer_id) DO NOTHING',
+      [customerId, userId, at],
+    )
+  }
+
+  async takeSummaryRequests(limit: number): Promise<string[]> {
+    const rows = await this.rows<{ customer_id: string; requested_at: number | string }>(
+      `DELETE FROM summary_requests WHERE customer_id IN (SELECT customer_id FROM summary_requests ORDER BY requested_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING customer_id, requested_at`,
+      [limit],
+    )
+    return rows.sort((a, b) => Number(a.requested_at) - Number(b.requested_at)).map((r) => r.customer_id)
+  }
+
+  async putSummaryFeedback(f: SummaryFeedback): Promise<void> {
+    await this.run(
+      `INSERT INTO summary_feedback (summary_id, user_id, generated_at, rating, provider, model, summary_text, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (summary_id, user_id, generated_at) DO UPDATE SET rating = excluded.rating, created_at = excluded.created_at`,
+      [f.summaryId, f.userId, f.generatedAt, f.rating, f.provider, f.model, f.summaryText, f.createdAt],
+    )
   }
 }
 

@@ -434,6 +434,59 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE changes ADD COLUMN audience TEXT;
     `,
   },
+  {
+    version: 17,
+    name: 'summaries, their ratings and the model usage per day',
+    sql: `
+      CREATE TABLE summaries (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        conversation_id TEXT REFERENCES conversations(id),
+        call_id TEXT REFERENCES calls(id),
+        text TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT,
+        fallback_reason TEXT,
+        covers_item_id TEXT,
+        covers_through INTEGER NOT NULL,
+        item_count INTEGER NOT NULL,
+        inboxes TEXT NOT NULL,
+        generated_at INTEGER NOT NULL,
+        updated_on_device INTEGER
+      ) STRICT;
+      CREATE INDEX summaries_by_customer ON summaries (customer_id);
+      -- What agents thought of a summary, with the text they judged: kept for evaluating summarizers.
+      CREATE TABLE summary_feedback (
+        summary_id TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        generated_at INTEGER NOT NULL,
+        rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+        provider TEXT NOT NULL,
+        model TEXT,
+        summary_text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (summary_id, user_id, generated_at)
+      ) STRICT;
+      CREATE TABLE summary_usage (
+        day TEXT PRIMARY KEY,
+        requests INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        fallbacks INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      -- Agents' requests to write a customer's story afresh, taken by whichever node summarizes.
+      CREATE TABLE summary_requests (
+        customer_id TEXT PRIMARY KEY REFERENCES customers(id),
+        requested_by TEXT NOT NULL,
+        requested_at INTEGER NOT NULL
+      ) STRICT;
+      -- A customer story reads items of several inboxes: it reaches only readers who may see every one (JSON list).
+      ALTER TABLE changes ADD COLUMN covers TEXT;
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import {
   ENTITY_SCHEMAS,
   type SavedView,
+  type Summary,
   type TimelineEvent,
   type Call,
   type Channel,
@@ -20,6 +21,7 @@ import {
 import type { Change, PullResponse } from '../../../shared/sync'
 import type { Actor } from '../../../shared/actors'
 import type { IntegrationInfo } from '../../../shared/tokens'
+import type { SummaryFeedback, SummaryUsage } from '../../../shared/summaries'
 import type {
   ActorWrite,
   ConversationFilter,
@@ -42,7 +44,23 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
-import { apiTokenOf, fromRow, savedViewAudience, TABLES, threadOf, toRow, type ApiTokenRow, type Row, type ThreadRow } from '../rows'
+import {
+  apiTokenOf,
+  coversOf,
+  customerOf,
+  feedbackOf,
+  fromRow,
+  savedViewAudience,
+  TABLES,
+  threadOf,
+  toRow,
+  usageOf,
+  type ApiTokenRow,
+  type FeedbackRow,
+  type Row,
+  type ThreadRow,
+  type UsageRow,
+} from '../rows'
 import { migrate } from './migrations'
 import { upsertSql } from './rows'
 
@@ -465,6 +483,30 @@ class SqliteReads implements StoreReader {
     return this.byId('savedView', id)
   }
 
+  async getSummary(id: string): Promise<Summary | null> {
+    return this.byId('summary', id)
+  }
+
+  async summariesOf(customerId: string): Promise<Summary[]> {
+    return this.many('summary', 'SELECT * FROM summaries WHERE customer_id = ? ORDER BY covers_through, id', [customerId])
+  }
+
+  async summaryUsage(day: string): Promise<SummaryUsage> {
+    const row = this.stmt(
+      'SELECT requests, prompt_tokens, completion_tokens, failures, fallbacks FROM summary_usage WHERE day = ?',
+    ).get(day) as UsageRow | undefined
+    return usageOf(row)
+  }
+
+  async summaryRequestedAt(customerId: string): Promise<number | null> {
+    const row = this.stmt('SELECT requested_at FROM summary_requests WHERE customer_id = ?').get(customerId) as { requested_at: number } | undefined
+    return row?.requested_at ?? null
+  }
+
+  async summaryFeedback(limit: number): Promise<SummaryFeedback[]> {
+    return (this.stmt('SELECT * FROM summary_feedback ORDER BY created_at DESC LIMIT ?').all(limit) as FeedbackRow[]).map(feedbackOf)
+  }
+
   async getCall(id: string): Promise<Call | null> {
     return this.byId('call', id)
   }
@@ -542,7 +584,8 @@ class SqliteReads implements StoreReader {
        WHERE seq > @after
          AND (audience IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(audience) a WHERE a.value IN (SELECT value FROM json_each(@viewer)))
            OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox')}
-           OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')}))
+           OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')})
+             AND (covers IS NULL OR @scope IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(covers) c WHERE c.value NOT IN (SELECT value FROM json_each(@scope)))))
        ORDER BY seq LIMIT @limit`,
     ).all({ after, limit: limit + 1, scope: scopeParam(scope), viewer: JSON.stringify(viewer) }) as {
       seq: number
@@ -567,7 +610,7 @@ class SqliteReads implements StoreReader {
 
   async changesSince(after: number, limit: number): Promise<StoredChange[]> {
     const rows = this.stmt(
-      'SELECT seq, entity, entity_id, op, data, inbox, customer_id, audience FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, entity, entity_id, op, data, inbox, customer_id, audience, covers FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
     ).all(after, limit) as {
       seq: number
       entity: EntityName
@@ -577,6 +620,7 @@ class SqliteReads implements StoreReader {
       inbox: string | null
       customer_id: string | null
       audience: string | null
+      covers: string | null
     }[]
     return rows.map((r) => ({
       seq: r.seq,
@@ -587,6 +631,7 @@ class SqliteReads implements StoreReader {
       inbox: r.inbox,
       customerId: r.customer_id,
       audience: r.audience === null ? null : (JSON.parse(r.audience) as string[]),
+      covers: r.covers === null ? null : (JSON.parse(r.covers) as string[]),
     }))
   }
 
@@ -710,7 +755,7 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
     const revealsCustomer = entity === 'conversation' && this.opensInboxToCustomer(valid as Conversation)
     const audience = entity === 'savedView' ? savedViewAudience(valid as SavedView, this.savedViewTeam(valid.id)) : null
     this.stmt(upsertSql(entity)).run(toRow(entity, valid))
-    const change = this.recordChange(entity, valid, audience)
+    const change = this.recordChange(entity, valid, audience, coversOf(entity, valid))
     if (revealsCustomer) this.revealCustomer((valid as Conversation).customerId)
     return change
   }
@@ -720,16 +765,32 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
     return (this.stmt('SELECT team FROM saved_views WHERE id = ?').get(id) as { team: string | null } | undefined)?.team ?? null
   }
 
-  private recordChange<E extends EntityName>(entity: E, valid: EntityTypes[E], audience: readonly string[] | null = null): StoredChange {
+  private recordChange<E extends EntityName>(
+    entity: E,
+    valid: EntityTypes[E],
+    audience: readonly string[] | null = null,
+    covers: readonly string[] | null = null,
+  ): StoredChange {
     const pending = this.pending
     if (!pending) throw new Error('store.put() outside store.write()')
     // A change nobody can be named for is a server bug: refused before it is written.
     if (!this.actor) throw new Error(`store.put(${entity}) in a write without an actor`)
     const inbox = this.inboxOf(entity, valid)
-    const customerId = entity === 'customer' ? valid.id : entity === 'identity' ? (valid as Identity).customerId : null
+    const customerId = inbox === null ? customerOf(entity, valid) : null
     const info = this.stmt(
-      'INSERT INTO changes (entity, entity_id, op, data, inbox, customer_id, audience, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(entity, valid.id, 'upsert', JSON.stringify(valid), inbox, customerId, audience ? JSON.stringify(audience) : null, this.actor, Date.now())
+      'INSERT INTO changes (entity, entity_id, op, data, inbox, customer_id, audience, covers, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      entity,
+      valid.id,
+      'upsert',
+      JSON.stringify(valid),
+      inbox,
+      customerId,
+      audience ? JSON.stringify(audience) : null,
+      covers ? JSON.stringify(covers) : null,
+      this.actor,
+      Date.now(),
+    )
     const change: StoredChange = {
       seq: Number(info.lastInsertRowid),
       entity,
@@ -739,6 +800,7 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
       inbox,
       customerId,
       audience,
+      covers,
     }
     pending.push(change)
     return change
@@ -780,7 +842,7 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
 
   private inboxOf(entity: EntityName, data: EntityTypes[EntityName]): string | null {
     if (entity === 'conversation') return (data as Conversation).inbox
-    if ('conversationId' in data) {
+    if ('conversationId' in data && data.conversationId !== null) {
       const row = this.stmt('SELECT inbox FROM conversations WHERE id = ?').get(data.conversationId) as
         | { inbox: string }
         | undefined
@@ -908,6 +970,38 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
 
   async markMergeUndone(id: string, at: number): Promise<void> {
     this.stmt('UPDATE customer_merges SET undone_at = ? WHERE id = ?').run(at, id)
+  }
+
+  async addSummaryUsage(day: string, d: SummaryUsage): Promise<void> {
+    this.stmt(
+      `INSERT INTO summary_usage (day, requests, prompt_tokens, completion_tokens, failures, fallbacks) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (day) DO UPDATE SET requests = requests + excluded.requests, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+         completion_tokens = completion_tokens + excluded.completion_tokens, failures = failures + excluded.failures,
+         fallbacks = fallbacks + excluded.fallbacks`,
+    ).run(day, d.requests, d.promptTokens, d.completionTokens, d.failures, d.fallbacks)
+  }
+
+  async requestSummary(customerId: string, userId: string, at: number): Promise<void> {
+    this.stmt('INSERT INTO summary_requests (customer_id, requested_by, requested_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO NOTHING').run(
+      customerId,
+      userId,
+      at,
+    )
+  }
+
+  async takeSummaryRequests(limit: number): Promise<string[]> {
+    const rows = this.stmt('DELETE FROM summary_requests WHERE customer_id IN (SELECT customer_id FROM summary_requests ORDER BY requested_at LIMIT ?) RETURNING customer_id, requested_at').all(
+      limit,
+    ) as { customer_id: string; requested_at: number }[]
+    return rows.sort((a, b) => a.requested_at - b.requested_at).map((r) => r.customer_id)
+  }
+
+  async putSummaryFeedback(f: SummaryFeedback): Promise<void> {
+    this.stmt(
+      `INSERT INTO summary_feedback (summary_id, user_id, generated_at, rating, provider, model, summary_text, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (summary_id, user_id, generated_at) DO UPDATE SET rating = excluded.rating, created_at = excluded.created_at`,
+    ).run(f.summaryId, f.userId, f.generatedAt, f.rating, f.provider, f.model, f.summaryText, f.createdAt)
   }
 
 }
