@@ -1,0 +1,7 @@
+/**
+ * The embedded summarizer: pure, deterministic and offline, so the sync server and the client core
+ * (even without a network) write the same summary from the same items. Every fact cites the items
+ * that say it; identifiers, amounts and dates are always copied from those items, never rebuilt.
+ */
+export { summarizeStory, updateStory } from './story'
+export { summarizeCall, summarizeConversation } from './wrap-up'

@@ -1,0 +1,88 @@
+import type { StoryContext, SummaryDraft, SummaryItem } from '../summaries'
+import { channelName, chronological, clipSubject, composeText, finishFacts, toFacts, utcDay } from './compose'
+import { fromFact, isAnswered, newCollector, readItem, type Collector } from './facts'
+
+/**
+ * A customer's story: facts from the whole history, and a text of at most 80 words built from
+ * them, ending with where the conversations stand.
+ */
+
+export function summarizeStory(items: readonly SummaryItem[], context: StoryContext): SummaryDraft {
+  const sorted = chronological(items)
+  const byId = new Map(sorted.map((i) => [i.id, i.text]))
+  const c = newCollector()
+  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, i)
+  return draft(c, (id) => byId.get(id), context, sinceFromItems(sorted, context))
+}
+
+/**
+ * The previous story's facts plus the new items only. The previous facts stand for the old items
+ * (oldest first, as stored); an old open question is closed when a new agent sentence answers it.
+ */
+export function updateStory(previous: SummaryDraft, newItems: readonly SummaryItem[], context: StoryContext): SummaryDraft {
+  const c = newCollector()
+  previous.facts.forEach((f, i) => {
+    const candidate = fromFact(f, i)
+    const same = c.byKey.get(candidate.key)
+    if (!same) c.byKey.set(candidate.key, candidate)
+    else {
+      for (const id of candidate.sourceIds) {
+        if (same.sourceIds.includes(id)) continue
+        same.sourceIds.push(id)
+        same.sourcePositions.push(i)
+      }
+    }
+  })
+  const base = previous.facts.length
+  const sorted = chronological(newItems)
+  const byId = new Map(sorted.map((i) => [i.id, i.text]))
+  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, base + i)
+  closeAnswered(c, base)
+  const since = sinceFromText(previous.text, context) ?? sinceFromItems(sorted, context)
+  return draft(c, (id) => byId.get(id), context, since)
+}
+
+function closeAnswered(c: Collector, base: number): void {
+  for (const [key, f] of c.byKey) {
+    if (f.kind === 'open_question' && f.last < base && f.stems && isAnswered(f.stems, c.answeredStems)) c.byKey.delete(key)
+  }
+}
+
+function draft(c: Collector, textOf: (id: string) => string | undefined, context: StoryContext, since: string | null): SummaryDraft {
+  const kept = finishFacts(c, textOf)
+  return { text: composeText(kept, statusLine(context, since)), facts: toFacts(kept) }
+}
+
+function statusHead(context: StoryContext): string | null {
+  const first = context.open[0]
+  if (!first) return null
+  const status = first.status.charAt(0).toUpperCase() + first.status.slice(1)
+  return `${status} on ${channelName(first.channel)}${first.subject ? ` (“${clipSubject(first.subject)}”)` : ''}`
+}
+
+/** "Open on email (“Refund for order”) since 2026-10-01; 2 of 5 conversations open." */
+export function statusLine(context: StoryContext, since: string | null): string {
+  const head = statusHead(context)
+  if (!head) return context.conversationCount > 0 ? `No open conversation (${context.conversationCount} in all).` : ''
+  const more = context.open.length > 1 ? `; ${context.open.length} of ${Math.max(context.conversationCount, context.open.length)} conversations open` : ''
+  return `${head}${since ? ` since ${since}` : ''}${more}.`
+}
+
+/** When the newest open conversation began, from its oldest item at hand. */
+function sinceFromItems(sorted: readonly SummaryItem[], context: StoryContext): string | null {
+  const first = context.open[0]
+  if (!first) return null
+  const oldest = sorted.find((i) => i.conversationId === first.id)
+  return oldest ? utcDay(oldest.at) : null
+}
+
+/** The same conversation's start as the previous story stated it: an update has no older items to read it from. */
+function sinceFromText(previousText: string, context: StoryContext): string | null {
+  const first = context.open[0]
+  if (!first) return null
+  const head = statusHead(context)!
+  const tail = head.slice(head.indexOf(' on '))
+  const at = previousText.indexOf(`${tail} since `)
+  if (at < 0) return null
+  return /^\d{4}-\d{2}-\d{2}/u.exec(previousText.slice(at + tail.length + 7))?.[0] ?? null
+}
