@@ -71,20 +71,21 @@ interface SpokenSentence {
   text: string
 }
 
-/** An item's sentences with who says each: a call transcript's "Agent:" and "Customer:" lines change the speaker. */
+/** An item's sentences with who says each: a call transcript's "Agent:" and "Customer:" turns change the speaker. */
 export function spokenSentences(item: SummaryItem): SpokenSentence[] {
   const text = item.text.length > MAX_ITEM_CHARS ? item.text.slice(0, MAX_ITEM_CHARS) : item.text
   const out: SpokenSentence[] = []
   let speaker = item.author
-  for (const rawLine of text.split('\n')) {
-    let line = rawLine
-    const prefix = SPEAKER.exec(line)
-    if (prefix) {
-      speaker = AGENT_SPEAKERS.test(prefix[1]!) ? 'agent' : 'customer'
-      line = line.slice(prefix[0].length)
-    }
-    for (const s of splitSentences(line)) out.push({ speaker, text: s.text })
+  let from = 0
+  const flush = (to: number): void => {
+    for (const s of splitSentences(text.slice(from, to))) out.push({ speaker, text: s.text })
   }
+  for (const m of text.matchAll(SPEAKER)) {
+    flush(m.index)
+    speaker = AGENT_SPEAKERS.test(m[1]!) ? 'agent' : 'customer'
+    from = m.index + m[0].length
+  }
+  flush(text.length)
   return out
 }
 
@@ -109,7 +110,7 @@ export function promisePart(sentence: string): string | null {
     else kept.push(clause)
   }
   if (kept.length === 0) return null
-  return dropped || kept.length === 1 && clauses.length > 3 ? kept[0]!.trim() : sentence
+  return dropped ? kept.map((k) => k.trim()).join(', ') : sentence
 }
 
 /**
@@ -153,6 +154,18 @@ function add(c: Collector, kind: FactKind, text: string, value: string | null, k
   return created
 }
 
+/** The first item with customer text in each conversation: where its ask is. */
+export function openers(sorted: readonly SummaryItem[]): Set<string> {
+  const seen = new Set<string>()
+  const out = new Set<string>()
+  for (const item of sorted) {
+    if (seen.has(item.conversationId) || (item.author !== 'customer' && item.kind !== 'call')) continue
+    seen.add(item.conversationId)
+    out.add(item.id)
+  }
+  return out
+}
+
 /** A question is answered when a later agent sentence shares its content: one word for a short question, two for a longer one. */
 export function isAnswered(stems: readonly string[], agentStems: ReadonlySet<string>): boolean {
   const need = stems.length <= 3 ? 1 : 2
@@ -165,27 +178,47 @@ export function isAnswered(stems: readonly string[], agentStems: ReadonlySet<str
  * Reads one item into the collector. Items must come newest first (so that "answered by a later
  * agent sentence" is known when a question is read); `position` grows with recency.
  */
-export function readItem(c: Collector, item: SummaryItem, position: number): void {
+export function readItem(c: Collector, item: SummaryItem, position: number, opener = false): void {
   const sentences = spokenSentences(item)
+  // The opening of a conversation states the ask even without a cue ("I've been charged twice for
+  // order GR-77"): its first two customer sentences that say something are requests.
+  const opening = new Set<number>()
+  if (opener) {
+    for (let i = 0; i < sentences.length && opening.size < 2; i++) {
+      if (sentences[i]!.speaker === 'customer' && contentWords(sentences[i]!.text).length >= 3) opening.add(i)
+    }
+  }
   for (let i = sentences.length - 1; i >= 0; i--) {
     const { speaker, text } = sentences[i]!
+    // A short sentence leans on the one before ("Yes, I'll email it by Friday", "Which is it?"):
+    // the fact keeps both, so it says what "it" is.
+    const previous = sentences[i - 1]
+    const withContext = (t: string, max: number): string => (previous && contentWords(t).length <= max ? `${previous.text} ${t}` : t)
     if (speaker === 'agent') {
       const promise = promisePart(text)
-      if (promise) add(c, 'promise', promise, null, sentenceKey('promise', promise), item.id, position)
+      if (promise) {
+        const full = withContext(promise, 3)
+        add(c, 'promise', full, null, sentenceKey('promise', full), item.id, position)
+      }
       for (const s of contentStems(text)) c.answeredStems.add(s)
       continue
     }
     const question = isQuestion(text)
-    if (question || REQUEST.test(text)) add(c, 'request', text, null, sentenceKey('request', text), item.id, position)
+    const preference = PREFERENCE.test(text)
+    if (question || preference || opening.has(i) || REQUEST.test(text)) {
+      const full = withContext(text, 2)
+      add(c, 'request', full, null, sentenceKey('request', full), item.id, position)
+    }
     if (question) {
-      const stems = contentStems(text)
+      const full = withContext(text, 4)
+      const stems = contentStems(full)
       if (stems.length > 0 && !isAnswered(stems, c.answeredStems)) {
-        const open = add(c, 'open_question', text, null, sentenceKey('open_question', text), item.id, position)
+        const open = add(c, 'open_question', full, null, sentenceKey('open_question', full), item.id, position)
         if (open) open.stems = stems
       }
     }
-    if (PREFERENCE.test(text)) add(c, 'preference', text, null, sentenceKey('preference', text), item.id, position)
-    if (sentimentOf(words(text)) !== 0) add(c, 'sentiment', text, null, sentenceKey('sentiment', text), item.id, position)
+    if (preference) add(c, 'preference', text, null, sentenceKey('preference', text), item.id, position)
+    if (sentimentOf(text, words(text)) !== 0) add(c, 'sentiment', text, null, sentenceKey('sentiment', text), item.id, position)
   }
   readValues(c, item, sentences, position)
 }

@@ -19,6 +19,8 @@ export interface Sentence {
   index: number
 }
 
+const ABBREVIATION = /(?:^|[\s(])(?:no|nr|nos|ref|refs|approx|mr|mrs|ms|dr|st|vs|etc|e\.g|i\.e|incl|acc|tel|núm|n[º°])\.$/iu
+
 const SENTENCE_END = /[^.!?…。！？\n]*(?:[.!?…。！？]+["'”’)\]]*|\n|$)/gu
 
 /** Splits at end punctuation followed by space and at line breaks; keeps the punctuation. */
@@ -34,6 +36,8 @@ export function splitSentences(text: string): Sentence[] {
     const next = source.charAt(end)
     // "3.5", "e.g.x" and "example.com" do not end a sentence: end punctuation must be followed by space or the end.
     if (!piece.endsWith('\n') && next !== '' && !/\s/u.test(next)) continue
+    // "member no. 0045521", "Mr. Patel", "e.g. this": an abbreviation's period does not end a sentence.
+    if (ABBREVIATION.test(piece)) continue
     // "am 3. Oktober", "le 1. mars": a day number and its period do not end a sentence.
     if (/(?:^|\s)\d{1,2}\.$/u.test(piece) && /^\s+\p{L}/u.test(source.slice(end, end + 3))) continue
     push(out, pending)

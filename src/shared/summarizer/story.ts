@@ -1,6 +1,6 @@
 import type { StoryContext, SummaryDraft, SummaryItem } from '../summaries'
 import { channelName, chronological, clipSubject, composeText, finishFacts, toFacts, utcDay } from './compose'
-import { fromFact, isAnswered, newCollector, readItem, type Collector } from './facts'
+import { fromFact, isAnswered, newCollector, openers, readItem, type Collector } from './facts'
 
 /**
  * A customer's story: facts from the whole history, and a text of at most 80 words built from
@@ -11,7 +11,8 @@ export function summarizeStory(items: readonly SummaryItem[], context: StoryCont
   const sorted = chronological(items)
   const byId = new Map(sorted.map((i) => [i.id, i.text]))
   const c = newCollector()
-  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, i)
+  const first = openers(sorted)
+  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, i, first.has(sorted[i]!.id))
   return draft(c, (id) => byId.get(id), context, sinceFromItems(sorted, context))
 }
 
@@ -36,7 +37,10 @@ export function updateStory(previous: SummaryDraft, newItems: readonly SummaryIt
   const base = previous.facts.length
   const sorted = chronological(newItems)
   const byId = new Map(sorted.map((i) => [i.id, i.text]))
-  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, base + i)
+  // A new item may continue a conversation whose opening is among the old items; it is read as an
+  // opening all the same (the update cannot tell), which at worst adds one request.
+  const first = openers(sorted)
+  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, base + i, first.has(sorted[i]!.id))
   closeAnswered(c, base)
   const since = sinceFromText(previous.text, context) ?? sinceFromItems(sorted, context)
   return draft(c, (id) => byId.get(id), context, since)

@@ -108,9 +108,10 @@ function identifierOf(text: string, code: string, start: number): FoundValue | n
   const upperOnly = letters === letters.toUpperCase()
   const label = cueBefore(text, start)
   if (letters.length > 0) {
-    // Mixed codes: upper-case letters (INV-2026-0042, 1Z999AA1), not words like "3rd" or "mp3".
-    if (!upperOnly) return null
-    if (body.length < 4 || (digits < 2 && !label)) return null
+    // Mixed codes: upper-case letters (INV-2026-0042, 1Z999AA1, K8TRQZ), not words like "3rd" or "mp3";
+    // lower-case only in machine-made ids (acct_5510, cus_8f2k1).
+    if (!upperOnly && !/_/u.test(body)) return null
+    if (body.length < 4 || (digits < 2 && !label && body.length < 6)) return null
     if (/^\d+(?:ST|ND|RD|TH|[KMGT]B?|H|MIN|PM|AM|X)$/u.test(body)) return null
   } else {
     // Plain digits: only after a cue word or "#", and long enough not to be a count or a year.
@@ -119,6 +120,9 @@ function identifierOf(text: string, code: string, start: number): FoundValue | n
   }
   return { kind: 'identifier', value: code, start, label: label ?? 'Reference' }
 }
+
+/** Versions and builds: three dotted numbers ("5.12.0", "v4.2.1") are never an amount or a date. */
+const VERSION = /(?<![\p{L}\p{N}.])v?\d{1,4}\.\d{1,4}\.\d{1,6}(?![\p{N}]|\.\d)/gu
 
 const overlaps = (a: { start: number; value: string }, b: { start: number; value: string }): boolean =>
   a.start < b.start + b.value.length && b.start < a.start + a.value.length
@@ -129,6 +133,10 @@ export function findValues(text: string): FoundValue[] {
   for (const m of text.matchAll(AMOUNT)) found.push({ kind: 'amount', value: m[0].trim(), start: m.index, label: null })
   for (const m of text.matchAll(DATE)) {
     const v: FoundValue = { kind: 'date', value: m[0], start: m.index, label: null }
+    if (!found.some((f) => overlaps(f, v))) found.push(v)
+  }
+  for (const m of text.matchAll(VERSION)) {
+    const v: FoundValue = { kind: 'identifier', value: m[0], start: m.index, label: 'Version' }
     if (!found.some((f) => overlaps(f, v))) found.push(v)
   }
   for (const m of text.matchAll(CODE)) {

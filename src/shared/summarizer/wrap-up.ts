@@ -1,6 +1,6 @@
 import type { SummaryDraft, SummaryItem } from '../summaries'
 import { channelName, chronological, composeText, finishFacts, toFacts, utcDay } from './compose'
-import { newCollector, readItem } from './facts'
+import { newCollector, openers, readItem } from './facts'
 
 /**
  * A resolved conversation's wrap-up and a call's summary: the same facts as a story, over one
@@ -11,7 +11,8 @@ function read(items: readonly SummaryItem[]): { sorted: SummaryItem[]; draft: (t
   const sorted = chronological(items)
   const byId = new Map(sorted.map((i) => [i.id, i.text]))
   const c = newCollector()
-  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, i)
+  const first = openers(sorted)
+  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, i, first.has(sorted[i]!.id))
   const kept = finishFacts(c, (id) => byId.get(id))
   return { sorted, draft: (tail) => ({ text: composeText(kept, tail), facts: toFacts(kept) }) }
 }
