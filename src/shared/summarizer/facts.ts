@@ -89,6 +89,7 @@ export function spokenSentences(item: SummaryItem): SpokenSentence[] {
   return out
 }
 
+const LEADING_CONJUNCTION = /^(?:but|and|so|however|unfortunately|pero|y|mais|et|aber|und|ma|mas|maar|en)\s+/iu
 const CLAUSE = /\s*(?:[,;:]|\s(?:but|however|although|though|unfortunately|pero|mais|aber|ma|mas|maar)\s)\s*/iu
 
 /**
@@ -103,14 +104,18 @@ export function promisePart(sentence: string): string | null {
   let dropped = false
   for (const clause of clauses) {
     const m = PROMISE.exec(clause)
-    if (!m) continue
+    if (!m) {
+      // "I'm afraid we can't refund this order, but…": a refusal next to a promise stays out of its text.
+      if (words(clause).some((w) => NEGATORS.has(w))) dropped = true
+      continue
+    }
     const before = words(clause.slice(0, m.index)).slice(-3)
     const after = words(clause.slice(m.index + m[0].length)).slice(0, 4)
     if ([...before, ...after, ...words(m[0])].some((w) => NEGATORS.has(w))) dropped = true
     else kept.push(clause)
   }
   if (kept.length === 0) return null
-  return dropped ? kept.map((k) => k.trim()).join(', ') : sentence
+  return dropped ? kept.map((k) => k.trim().replace(LEADING_CONJUNCTION, '')).join(', ') : sentence
 }
 
 /**
