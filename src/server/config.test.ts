@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       summaryModelConcurrency: 2,
       summaryModelDailyLimit: 2000,
       summaryTokenBudget: 12_000,
+      summaryDebounceMs: 10_000,
+      summaryMaxWaitMs: 120_000,
     })
   })
 

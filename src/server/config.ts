@@ -157,6 +157,10 @@ export const ServerConfig = z.object({
   summaryModelDailyLimit: z.coerce.number().int().min(0).default(2000),
   /** The most a request's prompt may be, in tokens (~4 characters each): older items are left out past it. */
   summaryTokenBudget: z.coerce.number().int().min(500, 'must be at least 500 (tokens)').max(1_000_000).default(12_000),
+  /** A customer's story is written afresh once their new items have been quiet this long (ms): one update per burst. */
+  summaryDebounceMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** …and at the latest this long after the first of them, however steadily they keep coming (ms). */
+  summaryMaxWaitMs: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
 }).superRefine((config, ctx) => {
   if (config.summaryModelUrl && !config.summaryModel) {
     ctx.addIssue({
@@ -204,6 +208,8 @@ const ENV_KEYS = {
   THREADLINE_SUMMARY_MODEL_CONCURRENCY: 'summaryModelConcurrency',
   THREADLINE_SUMMARY_MODEL_DAILY_LIMIT: 'summaryModelDailyLimit',
   THREADLINE_SUMMARY_TOKEN_BUDGET: 'summaryTokenBudget',
+  THREADLINE_SUMMARY_DEBOUNCE_MS: 'summaryDebounceMs',
+  THREADLINE_SUMMARY_MAX_WAIT_MS: 'summaryMaxWaitMs',
 } as const satisfies Record<string, keyof ServerConfig>
 
 export const DEFAULT_DB_PATH = '.data/server.sqlite'

@@ -20,6 +20,8 @@ import { buildHttpApp } from './http/app'
 import { HtmlSanitizer } from './ingest/html-sanitizer'
 import { InboundService } from './ingest/inbound-service'
 import { createLeases } from './ops/leases'
+import { SummaryService } from './summaries/summary-service'
+import { summaryAuthorFor, summaryTiming } from './summaries/configured-author'
 import { ServerMetrics } from './ops/metrics'
 import { sendRefusal } from './rules/send-policy'
 import { openStore } from './store/open-store'
@@ -165,6 +167,8 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   const releaseOutbound = leases.hold('outbound', { start: async () => dispatcher.start(), stop: () => dispatcher.stop() })
   cluster?.onRemoteCommit(() => dispatcher.rescan())
   const releaseDeadLetters = leases.hold('dead-letters', { start: async () => inbound.startRetrying(), stop: () => inbound.stop() })
+  const summaries = new SummaryService(store, feed, summaryAuthorFor(cfg, store, log), summaryTiming(cfg), log)
+  const releaseSummaries = leases.hold('summaries', summaries)
 
   const port = (httpApp.server.address() as AddressInfo).port
   const urlHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host
@@ -189,6 +193,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     counts: () => store.counts(),
     close() {
       closing ??= (async () => {
+        await releaseSummaries()
         await releaseDeadLetters()
         await releaseOutbound()
         for (const c of connectors) await c.stop()

@@ -88,6 +88,7 @@ type Json = any
 export interface ApiResponse<T = Json> {
   status: number
   body: T
+  headers: Headers
 }
 
 /** A JSON call to the REST API. */
@@ -106,7 +107,7 @@ export async function api<T = Json>(
     body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   })
   const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers }
 }
 
 export async function waitFor<T>(

@@ -26,6 +26,7 @@ import { inboundRoutes } from './routes/inbound'
 import { integrationRoutes } from './routes/integrations'
 import { opsRoutes, type OpsRouteDeps } from './routes/ops'
 import { sessionRoutes } from './routes/sessions'
+import { summaryRoutes } from './routes/summaries'
 import { tokenRoutes } from './routes/tokens'
 import { userRoutes } from './routes/users'
 
@@ -92,6 +93,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       await api.register(userRoutes(deps.store))
       await api.register(customerRoutes(deps.store))
       await api.register(conversationRoutes(deps.store, deps.feed))
+      await api.register(summaryRoutes(deps.store, deps.feed))
       await api.register(deadLetterRoutes(deps.store))
       await api.register(
         tokenRoutes({ store: deps.store, feed: deps.feed, lifetime: deps.auth.lifetime, onTokenRevoked: deps.onTokenRevoked }),

@@ -1,4 +1,4 @@
-import type { Conversation, User } from '../../shared/domain'
+import type { Conversation, Summary, User } from '../../shared/domain'
 import { audienceToken } from '../store/rows'
 import type { InboxScope, StoreReader, StoredChange } from '../store/store'
 
@@ -15,6 +15,15 @@ export const canSeeConversation = (user: User, conversation: Conversation): bool
 /** A customer is seen through their conversations: a user who may see none of them may not see the customer. */
 export const canSeeCustomer = (store: Pick<StoreReader, 'customerVisible'>, user: User, customerId: string): Promise<boolean> =>
   store.customerVisible(customerId, scopeOf(user))
+
+/** Whether the user may read the summary: a story only who may see every inbox it read. */
+export async function canReadSummary(store: Pick<StoreReader, 'getConversation' | 'customerVisible'>, user: User, summary: Summary): Promise<boolean> {
+  if (summary.conversationId !== null) {
+    const conversation = await store.getConversation(summary.conversationId)
+    return conversation !== null && canSeeInbox(user, conversation.inbox)
+  }
+  return summary.inboxes.every((inbox) => canSeeInbox(user, inbox)) && (await canSeeCustomer(store, user, summary.customerId))
+}
 
 /**
  * Whether a committed change reaches this user (the same rule as the pull's filter in the store).

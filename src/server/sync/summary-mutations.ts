@@ -1,7 +1,7 @@
-import type { Summary } from '../../shared/domain'
 import type { MutationArgs } from '../../shared/mutations'
 import { REGENERATE_COOLDOWN_MS, summaryId } from '../../shared/summaries'
-import { canSeeCustomer, canSeeInbox } from './access'
+import { canReadSummary, canSeeCustomer } from './access'
+import type { StoreReader } from '../store/store'
 import type { CustomerCtx, CustomerOutcome } from './customer-mutations'
 
 /**
@@ -9,32 +9,30 @@ import type { CustomerCtx, CustomerOutcome } from './customer-mutations'
  * store for whichever node summarizes, so it survives that node's restart), and rate a version.
  */
 
-/** Whether the user may read the summary: a story only by who may see every inbox it read. */
-async function mayRead(ctx: CustomerCtx, summary: Summary): Promise<boolean> {
-  if (summary.conversationId !== null) {
-    const conversation = await ctx.w.getConversation(summary.conversationId)
-    return conversation !== null && canSeeInbox(ctx.user, conversation.inbox)
-  }
-  return summary.inboxes.every((inbox) => canSeeInbox(ctx.user, inbox)) && (await canSeeCustomer(ctx.w, ctx.user, summary.customerId))
+
+
+/** Why the customer's story may not be asked for afresh yet, and for how long (ms); null when it may. */
+export async function regenerateRefusal(store: Pick<StoreReader, 'getSummary'>, customerId: string, now: number): Promise<{ message: string; waitMs: number } | null> {
+  const story = await store.getSummary(summaryId('customer_story', customerId))
+  const since = story ? now - story.generatedAt : Number.POSITIVE_INFINITY
+  if (since >= REGENERATE_COOLDOWN_MS) return null
+  const waitMs = REGENERATE_COOLDOWN_MS - since
+  return { message: `the story was written ${Math.max(0, Math.floor(since / 1000))} s ago: it can be written afresh in ${Math.ceil(waitMs / 1000)} s`, waitMs }
 }
 
 export async function regenerateSummary(ctx: CustomerCtx, args: MutationArgs<'regenerateSummary'>): Promise<CustomerOutcome> {
   if (!(await ctx.w.getCustomer(args.customerId)) || !(await canSeeCustomer(ctx.w, ctx.user, args.customerId))) {
     return { rejected: `unknown customer ${args.customerId}` }
   }
-  const story = await ctx.w.getSummary(summaryId('customer_story', args.customerId))
-  const since = story ? ctx.now - story.generatedAt : Number.POSITIVE_INFINITY
-  if (since < REGENERATE_COOLDOWN_MS) {
-    const wait = Math.ceil((REGENERATE_COOLDOWN_MS - since) / 1000)
-    return { rejected: `the story was written ${Math.max(0, Math.floor(since / 1000))} s ago: it can be written afresh in ${wait} s` }
-  }
+  const refusal = await regenerateRefusal(ctx.w, args.customerId, ctx.now)
+  if (refusal) return { rejected: refusal.message }
   await ctx.w.requestSummary(args.customerId, ctx.user.id, ctx.now)
   return null
 }
 
 export async function rateSummary(ctx: CustomerCtx, args: MutationArgs<'rateSummary'>): Promise<CustomerOutcome> {
   const summary = await ctx.w.getSummary(args.summaryId)
-  if (!summary || !(await mayRead(ctx, summary))) return { rejected: `unknown summary ${args.summaryId}` }
+  if (!summary || !(await canReadSummary(ctx.w, ctx.user, summary))) return { rejected: `unknown summary ${args.summaryId}` }
   if (summary.generatedAt !== args.generatedAt) return { rejected: 'the summary was rewritten since you read it: rate the new version' }
   await ctx.w.putSummaryFeedback({
     summaryId: summary.id,
