@@ -5,6 +5,8 @@ import type { TimelineItem } from '../../../../shared/ipc'
 import { useUsers } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, dayLabel, useNow } from '../../lib/format'
 import { ChannelIcon, Icon } from '../../lib/icons'
+import type { JumpToItem } from '../summaries/FactChips'
+import { SummaryCard } from '../summaries/SummaryCard'
 import { pickerLabels } from './conversation-picker'
 import { ItemSelection, NOTHING_PICKED, togglePicked, type PickedItems } from './ItemSelection'
 import { TimelineEntry } from './TimelineEntry'
@@ -21,9 +23,13 @@ function estimateSize(row: TimelineRow | undefined): number {
   if (row.type === 'day') return 44
   if (row.type === 'thread') return 34
   if (row.entry.kind === 'event') return 32
+  if (row.entry.kind === 'summary') return 120
   if (row.entry.kind === 'message' && row.entry.item.html) return 260
   return 96
 }
+
+/** How long an item a summary's chip opened stays marked. */
+const CITED_MARK_MS = 2_400
 
 /** The local day `yyyy-mm-dd` names, as the instant its last millisecond ends. */
 function endOfDay(value: string): number | null {
@@ -113,12 +119,41 @@ export function Timeline({
     requestAnimationFrame(() => virtualizer.scrollToIndex(focusIndex, { align: 'center' }))
   }, [focus, focusIndex, virtualizer])
 
+  // An item a summary's chip cited: brought to the middle and marked, once its page is in.
+  const [jumpTarget, setJumpTarget] = useState<{ itemId: string; seq: number } | null>(null)
+  const [cited, setCited] = useState<{ itemId: string; seq: number } | null>(null)
+  const jumpSeq = useRef(0)
+  const jumpIndex = jumpTarget ? rows.findIndex((r) => r.type === 'item' && r.entry.item.id === jumpTarget.itemId) : -1
+  useEffect(() => {
+    if (!jumpTarget || jumpIndex < 0) return
+    setJumpTarget(null)
+    setCited(jumpTarget)
+    // After the day's jump (a layout effect) has placed its page.
+    requestAnimationFrame(() => virtualizer.scrollToIndex(jumpIndex, { align: 'center' }))
+  }, [jumpTarget, jumpIndex, virtualizer])
+  useEffect(() => {
+    if (!cited) return
+    const timer = setTimeout(() => setCited((c) => (c?.seq === cited.seq ? null : c)), CITED_MARK_MS)
+    return () => clearTimeout(timer)
+  }, [cited])
+
   // Measured heights differ from the estimates; while pinned, the bottom stays in view.
   const totalSize = virtualizer.getTotalSize()
   useEffect(() => {
     const el = scroller.current
     if (el && pinned.current) el.scrollTop = el.scrollHeight
   }, [totalSize])
+
+  // So does a change of the scroller's own height (the summary card above it opening or closing, the window).
+  useEffect(() => {
+    const el = scroller.current
+    if (!el || typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(() => {
+      if (pinned.current) el.scrollTop = el.scrollHeight
+    })
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [])
 
   useEffect(() => {
     const el = scroller.current
@@ -145,6 +180,21 @@ export function Timeline({
     setUntil(at)
   }
 
+  /**
+   * Opens the timeline at an item a summary cites: scrolled to when its page is loaded, else the
+   * page ending at its time is loaded first, as a jump to a date does.
+   */
+  const jumpToItem: JumpToItem = ({ itemId, at }) => {
+    pinned.current = false
+    const seq = ++jumpSeq.current
+    setJumpTarget({ itemId, seq })
+    if (rows.some((r) => r.type === 'item' && r.entry.item.id === itemId)) return
+    jumpedTo.current = null
+    anchor.current = null
+    lastKey.current = null
+    setUntil(at)
+  }
+
   function backToLatest(): void {
     pinned.current = true
     anchor.current = null
@@ -155,6 +205,7 @@ export function Timeline({
   const items = virtualizer.getVirtualItems()
   return (
     <div className="timeline-frame">
+      <SummaryCard customerId={customerId} timelineReady={loaded} onJump={jumpToItem} />
       <div className="timeline-toolbar">
         <label className="jump-to-date">
           <Icon name="clock" size={13} />
@@ -251,6 +302,8 @@ export function Timeline({
         dimmed={highlightConversationId !== null && row.entry.item.conversationId !== highlightConversationId}
         conversationLabels={conversationLabels}
         pick={pickOf(row.entry)}
+        cited={cited?.itemId === row.entry.item.id}
+        onJumpToItem={jumpToItem}
         rowProps={{ 'data-index': index, ref: measure, style }}
       />
     )

@@ -5,6 +5,8 @@ import { useApi } from '../../api/context'
 import { useCallNote, useOutboxAction } from '../../api/queries'
 import { CHANNEL_LABELS, DELIVERY_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, clockTime, duration, fullTime } from '../../lib/format'
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
+import type { JumpToItem } from '../summaries/FactChips'
+import { SummaryItemCard } from '../summaries/SummaryItemCard'
 import { emailDocument } from './email-html'
 import { describeMove, describeSwitch } from './moved-items'
 import { clipLongText, splitQuoted } from './quoted-text'
@@ -19,16 +21,23 @@ interface EntryProps {
   conversationLabels: Map<string, string>
   /** A message's or call's tick box, to move it to another conversation. */
   pick?: { checked: boolean; onToggle: () => void } | undefined
+  /** Opened from a summary's fact: marked for a moment. */
+  cited?: boolean
+  /** Opens the timeline at an item a wrap-up or call summary cites. */
+  onJumpToItem?: JumpToItem
   /** Placement and measuring by the virtualized list. */
   rowProps?: { 'data-index': number; ref: (el: Element | null) => void; style: CSSProperties }
 }
 
-export function TimelineEntry({ entry, customerId, userNames, dimmed, conversationLabels, pick, rowProps }: EntryProps) {
+export function TimelineEntry({ entry, customerId, userNames, dimmed, conversationLabels, pick, cited = false, onJumpToItem, rowProps }: EntryProps) {
   const common = {
     ...rowProps,
     'data-kind': entry.kind,
-    'data-conversation-id': entry.item.conversationId,
-    className: [dimmed ? 'is-dimmed' : '', pick ? 'is-pickable' : '', pick?.checked ? 'is-picked' : ''].filter(Boolean).join(' ') || undefined,
+    'data-item-id': entry.item.id,
+    'data-conversation-id': entry.item.conversationId ?? undefined,
+    'data-cited': cited ? 'true' : undefined,
+    className:
+      [dimmed ? 'is-dimmed' : '', pick ? 'is-pickable' : '', pick?.checked ? 'is-picked' : '', cited ? 'is-cited' : ''].filter(Boolean).join(' ') || undefined,
   }
   const pickBox = pick && (
     <input
@@ -66,8 +75,16 @@ export function TimelineEntry({ entry, customerId, userNames, dimmed, conversati
           <EventLine event={entry.item} userNames={userNames} conversationLabels={conversationLabels} />
         </li>
       )
+    case 'summary':
+      return (
+        <li {...common} data-summary-kind={entry.item.kind}>
+          <SummaryItemCard summary={entry.item} customerId={customerId} onJump={onJumpToItem ?? NO_JUMP} />
+        </li>
+      )
   }
 }
+
+const NO_JUMP: JumpToItem = () => {}
 
 const DELIVERY_ICONS: Partial<Record<Message['deliveryStatus'], IconName>> = {
   queued: 'clock',

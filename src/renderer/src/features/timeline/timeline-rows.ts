@@ -38,8 +38,9 @@ export function timelineRows(items: readonly TimelineItem[], conversations: read
     }
     const newDay = !previous || dayKey(previous.at) !== dayKey(entry.at)
     if (newDay) rows.push({ type: 'day', key: `day:${dayKey(entry.at)}`, at: entry.at })
-    if (newDay || previous?.item.conversationId !== entry.item.conversationId) {
-      const conversationId = entry.item.conversationId
+    // A summary with no conversation (none is placed in the timeline today) stays in the thread before it.
+    const conversationId = entry.item.conversationId ?? previous?.item.conversationId ?? ''
+    if (newDay || previous?.item.conversationId !== conversationId) {
       rows.push({ type: 'thread', key: `thread:${itemKey(entry)}`, conversationId, conversation: byId.get(conversationId) ?? null, at: entry.at })
     }
     rows.push({ type: 'item', key: itemKey(entry), entry })

@@ -1,0 +1,209 @@
+import { useId, useMemo, useState } from 'react'
+import type { CustomerSummaries, SummaryView } from '../../../../shared/ipc'
+import { clockTime, dayKey, fullTime, shortDate } from '../../lib/format'
+import { Icon } from '../../lib/icons'
+import { FactChips, type JumpToItem } from './FactChips'
+import { sourceLine, stalenessText } from './facts'
+import { useCustomerSummaries, useDismissRegeneration, useRateSummary, useRegenerateSummary, useSourceTimes } from './queries'
+import { SummaryIcon } from './summary-icons'
+import './summaries.css'
+
+const COLLAPSED_KEY = 'threadline.summaryCollapsed'
+
+/** Collapsed or open, as the agent last left it in this session, whichever customer they open. */
+function useCollapsed(): [boolean, (collapsed: boolean) => void] {
+  const [collapsed, setCollapsed] = useState(() => sessionStorage.getItem(COLLAPSED_KEY) === '1')
+  return [
+    collapsed,
+    (next) => {
+      sessionStorage.setItem(COLLAPSED_KEY, next ? '1' : '0')
+      setCollapsed(next)
+    },
+  ]
+}
+
+/** "10:42" today, "12 Mar, 10:42" on another day. */
+function asOf(at: number): string {
+  return dayKey(at) === dayKey(Date.now()) ? clockTime(at) : `${shortDate(at)}, ${clockTime(at)}`
+}
+
+/**
+ * The customer's story above their timeline: what they asked, what was done or promised, what is
+ * open, with its facts as chips that open the timeline where each was said. It reads its own
+ * query, so the timeline paints without waiting for it.
+ */
+export function SummaryCard({ customerId, timelineReady, onJump }: { customerId: string; timelineReady: boolean; onJump: JumpToItem }) {
+  const summaries = useCustomerSummaries(customerId)
+  const [collapsed, setCollapsed] = useCollapsed()
+  const bodyId = useId()
+  // Nothing until the core answers: an empty frame would only flicker.
+  if (!summaries.data) return null
+  const { story, regenerating } = summaries.data
+  return (
+    <section role="region" className={`summary-card${collapsed ? ' is-collapsed' : ''}`} aria-label="Customer summary" data-testid="summary-card">
+      {story ? (
+        <Story story={story} regenerating={regenerating} customerId={customerId} collapsed={collapsed} setCollapsed={setCollapsed} bodyId={bodyId} timelineReady={timelineReady} onJump={onJump} />
+      ) : (
+        <div className="summary-head">
+          <SummaryIcon name="summary" />
+          <span className="summary-placeholder">No summary of this customer yet: it is written once they have written.</span>
+          <span className="summary-actions">
+            <RegenerateButton customerId={customerId} regenerating={regenerating} label="Summarize" />
+          </span>
+        </div>
+      )}
+      <RegenerateProblem customerId={customerId} regenerating={regenerating} />
+    </section>
+  )
+}
+
+function Story({
+  story,
+  regenerating,
+  customerId,
+  collapsed,
+  setCollapsed,
+  bodyId,
+  timelineReady,
+  onJump,
+}: {
+  story: SummaryView
+  regenerating: CustomerSummaries['regenerating']
+  customerId: string
+  collapsed: boolean
+  setCollapsed: (collapsed: boolean) => void
+  bodyId: string
+  timelineReady: boolean
+  onJump: JumpToItem
+}) {
+  const cited = useMemo(() => story.facts.flatMap((f) => f.sourceIds), [story.facts])
+  const sources = useSourceTimes(customerId, cited, timelineReady && !collapsed)
+  const stale = stalenessText(story.staleness)
+  return (
+    <>
+      <div className="summary-head">
+        <button
+          type="button"
+          className="summary-toggle"
+          aria-expanded={!collapsed}
+          aria-controls={bodyId}
+          onClick={() => setCollapsed(!collapsed)}
+          title={collapsed ? 'Show the summary' : 'Hide the summary'}
+        >
+          <span className="summary-chevron">
+            <SummaryIcon name="chevron" size={12} />
+          </span>
+          <SummaryIcon name="summary" />
+          <span className="summary-title">Summary</span>
+        </button>
+        {collapsed && <span className="summary-preview">{story.text}</span>}
+        <span className="summary-asof" data-testid="summary-asof" title={`Covers everything up to ${fullTime(story.coversThrough)}`}>
+          as of {asOf(story.coversThrough)}
+          {stale && (
+            <>
+              {' · '}
+              <span className="summary-stale" data-testid="summary-stale" title={story.staleness.newestAt ? `Newest at ${fullTime(story.staleness.newestAt)}` : undefined}>
+                {stale}
+              </span>
+            </>
+          )}
+        </span>
+        {story.updatedOnDevice && (
+          <span className="summary-device" data-testid="summary-device" title="Written by this device from what it holds, while the server could not be asked">
+            Updated on this device
+          </span>
+        )}
+        <span className="summary-actions">
+          <Rating story={story} customerId={customerId} />
+          <RegenerateButton customerId={customerId} regenerating={regenerating} label="Regenerate" />
+        </span>
+      </div>
+      {!collapsed && (
+        <div className="summary-body" id={bodyId}>
+          <p className="summary-text">{story.text}</p>
+          <FactChips facts={story.facts} times={sources.times} locate={sources.locate} onJump={onJump} />
+          <p className="summary-source" data-testid="summary-source">
+            {sourceLine(story)}
+          </p>
+        </div>
+      )}
+    </>
+  )
+}
+
+const THUMBS = [
+  { rating: 'up', label: 'Helpful', title: 'This summary is helpful', icon: 'thumbUp' },
+  { rating: 'down', label: 'Not helpful', title: 'This summary is wrong or unhelpful', icon: 'thumbDown' },
+] as const
+
+function Rating({ story, customerId }: { story: SummaryView; customerId: string }) {
+  const rate = useRateSummary(customerId)
+  const shown = rate.isPending ? rate.variables.rating : story.myRating
+  // The server judges the versions it wrote; one written here is rated once the server's arrives.
+  const unrated = story.updatedOnDevice ? 'Written on this device: rate the server’s version once it arrives' : null
+  const send = (rating: 'up' | 'down') => {
+    if (shown !== rating) rate.mutate({ summaryId: story.id, generatedAt: story.generatedAt, rating })
+  }
+  return (
+    <span className="summary-rating" role="group" aria-label="Rate this summary">
+      {THUMBS.map((thumb) => (
+        <button
+          key={thumb.rating}
+          type="button"
+          className="summary-icon-button"
+          aria-pressed={shown === thumb.rating}
+          aria-label={thumb.label}
+          title={unrated ?? thumb.title}
+          disabled={!!unrated}
+          onClick={() => send(thumb.rating)}
+        >
+          <SummaryIcon name={thumb.icon} />
+        </button>
+      ))}
+      {rate.isError && (
+        <span className="summary-refusal" role="alert">
+          {rate.error.message}
+        </span>
+      )}
+    </span>
+  )
+}
+
+function RegenerateButton({ customerId, regenerating, label }: { customerId: string; regenerating: CustomerSummaries['regenerating']; label: string }) {
+  const regenerate = useRegenerateSummary(customerId)
+  const waiting = regenerate.isPending || regenerating?.state === 'pending'
+  return (
+    <>
+      <button
+        type="button"
+        className="button button-quiet summary-regenerate"
+        onClick={() => regenerate.mutate()}
+        disabled={waiting}
+        aria-busy={waiting}
+        title={waiting ? 'Waiting for the new summary' : 'Write the summary afresh from the whole history'}
+      >
+        <Icon name="sync" size={13} />
+        {waiting ? 'Regenerating…' : label}
+      </button>
+      {regenerate.isError && (
+        <span className="summary-refusal" role="alert">
+          {regenerate.error.message}
+        </span>
+      )}
+    </>
+  )
+}
+
+/** A regeneration the server refused (a cooldown, a limit): its reason, until dismissed. */
+function RegenerateProblem({ customerId, regenerating }: { customerId: string; regenerating: CustomerSummaries['regenerating'] }) {
+  const dismiss = useDismissRegeneration(customerId)
+  if (regenerating?.state !== 'failed') return null
+  return (
+    <p className="summary-problem" role="alert">
+      <span>Could not regenerate: {regenerating.error ?? 'the server refused'}</span>
+      <button type="button" className="link-button" onClick={() => dismiss.mutate(regenerating.mutationId)} disabled={dismiss.isPending}>
+        Dismiss
+      </button>
+    </p>
+  )
+}
