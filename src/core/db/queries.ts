@@ -14,7 +14,7 @@ import { keyAtOrAfter, keyAtOrBefore, retagQueued, tagPhrase } from './search-in
 
 const statements = new WeakMap<Database, Map<string, Statement>>()
 
-function stmt(db: Database, sql: string): Statement {
+export function stmt(db: Database, sql: string): Statement {
   let byDb = statements.get(db)
   if (!byDb) {
     byDb = new Map()
