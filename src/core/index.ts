@@ -20,6 +20,7 @@ import { outboxHandlers } from './handlers/outbox'
 import { searchHandlers } from './handlers/search'
 import { joinHandlers } from './handlers/registry'
 import { sessionHandlers } from './handlers/session'
+import { summaryHandlers } from './handlers/summaries'
 import { Session } from './session/session'
 
 export type { Core, CoreOptions } from './core'
@@ -96,6 +97,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     callHandlers(ctx),
     composerHandlers(ctx),
     adminHandlers(ctx),
+    summaryHandlers(ctx),
   ])
   let closed = false
   session.start()

@@ -41,6 +41,7 @@ import { beginBulkLoad, finishBulkLoad } from '../db/bulk-load'
 import { startAfreshOrRefuse } from '../db/open'
 import { applyBatch, type Touched } from './apply'
 import { arrivedMentions, InboundAnnouncer, newInboundMessages, newMentions, ownInbound } from './inbound-notify'
+import { customerOfSummaryAction, isSummaryAction } from './local-summaries'
 
 export interface SyncEngineOptions {
   db: Database
@@ -518,6 +519,7 @@ export class SyncEngine {
     const db = this.options.db
     const byId = new Map(rows.map((r) => [r.mutationId, r]))
     const customerIds = new Set<string>()
+    let summaries = false
     let settled = 0
     db.transaction(() => {
       for (const result of results) {
@@ -526,11 +528,17 @@ export class SyncEngine {
         settled += 1
         if (result.outcome === 'rejected') failOutbox(db, { mutationId: row.mutationId, error: result.error ?? 'refused by the server' })
         else deleteOutbox(db, row.mutationId)
-        const customerId = getConversation(db, row.conversationId)?.customerId
+        // A summary action belongs to no conversation: its customer comes from its args or its summary.
+        const summary = isSummaryAction(row)
+        summaries ||= summary
+        const customerId = summary ? customerOfSummaryAction(db, row) : getConversation(db, row.conversationId)?.customerId
         if (customerId) customerIds.add(customerId)
       }
     })()
-    this.options.onChanged({ entities: ['conversation', 'message', 'note'], customerIds: [...customerIds] })
+    this.options.onChanged({
+      entities: summaries ? ['conversation', 'message', 'note', 'summary'] : ['conversation', 'message', 'note'],
+      customerIds: [...customerIds],
+    })
     this.emitState()
     return settled
   }

@@ -15,6 +15,7 @@ import {
   type OutboxRow,
 } from '../db/queries'
 import { applyMoveItems, applyUndoMove, rowsOfMove } from './local-moves'
+import { applySummaryLocally, discardSummaryLocally, isSummaryAction } from './local-summaries'
 import { applyViewLocally, isViewAction, rebaseViews } from './local-views'
 
 /**
@@ -96,6 +97,8 @@ function startLocally(db: Database, row: OutboxRow, author: Author): Conversatio
 export function applyLocally(db: Database, row: OutboxRow, author: Author = localAuthor(db)): void {
   // A saved view belongs to no conversation: its row is the view itself.
   if (isViewAction(row)) return applyViewLocally(db, row, author.id)
+  // Nor does a summary action: a rating is this device's rating row; a regeneration has none.
+  if (isSummaryAction(row)) return applySummaryLocally(db, row)
   const conversation = getConversation(db, row.conversationId) ?? startLocally(db, row, author)
   // Without the conversation there is nothing to show the action on; it still goes out.
   if (!conversation) return
@@ -257,9 +260,10 @@ export function enqueueActions(db: Database, actions: readonly QueuedAction[], n
   })()
 }
 
-/** The kind of row an action's `itemId` names. */
-function itemEntity(row: OutboxRow): EntityName {
+/** The kind of row an action's `itemId` names; null when the action shows on no entity row (a summary action). */
+function itemEntity(row: OutboxRow): EntityName | null {
   if (isViewAction(row)) return 'savedView'
+  if (isSummaryAction(row)) return null
   return row.name === 'note' ? 'note' : row.name === 'callNote' || row.name === 'logCall' ? 'call' : 'message'
 }
 
@@ -272,7 +276,10 @@ export function discardAction(db: Database, mutationId: number): OutboxRow | nul
     const moved = row.name === 'moveItems' || row.name === 'undoMove' ? rowsOfMove(db, row) : []
     deleteOutbox(db, mutationId)
     restoreServerEntity(db, 'conversation', row.conversationId)
-    if (row.itemId) restoreServerEntity(db, itemEntity(row), row.itemId)
+    const itemKind = itemEntity(row)
+    // A summary action names the summary, which it never changed: a story written on this device stays.
+    if (row.itemId && itemKind) restoreServerEntity(db, itemKind, row.itemId)
+    if (isSummaryAction(row)) discardSummaryLocally(db, row)
     for (const { entity, id } of moved) restoreServerEntity(db, entity, id)
     rebase(db, [row.conversationId, ...moved.filter((m) => m.entity === 'conversation').map((m) => m.id)])
     // Another queued save of the same view still shows over the server's copy.
