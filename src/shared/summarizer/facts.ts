@@ -80,7 +80,7 @@ export function spokenSentences(item: SummaryItem): SpokenSentence[] {
   const flush = (to: number): void => {
     for (const s of splitSentences(text.slice(from, to))) out.push({ speaker, text: s.text })
   }
-  for (const m of text.matchAll(SPEAKER)) {
+  for (const m of text.includes(':') ? text.matchAll(SPEAKER) : []) {
     flush(m.index)
     speaker = AGENT_SPEAKERS.test(m[1]!) ? 'agent' : 'customer'
     from = m.index + m[0].length
@@ -89,8 +89,8 @@ export function spokenSentences(item: SummaryItem): SpokenSentence[] {
   return out
 }
 
-const LEADING_CONJUNCTION = /^(?:but|and|so|however|unfortunately|pero|y|mais|et|aber|und|ma|mas|maar|en)\s+/iu
-const CLAUSE = /\s*(?:[,;:]|\s(?:but|however|although|though|unfortunately|pero|mais|aber|ma|mas|maar)\s)\s*/iu
+const LEADING_CONJUNCTION = /^(?:but|and|so|however|unfortunately|pero|y|mais|et|aber|und|ma|mas|maar|en)\s+/i
+const CLAUSE = /\s*(?:[,;:]|\s(?:but|however|although|though|unfortunately|pero|mais|aber|ma|mas|maar)\s)\s*/i
 
 /**
  * The parts of an agent's sentence that commit to something, or null. "We can't refund this, but

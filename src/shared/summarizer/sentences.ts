@@ -37,9 +37,9 @@ export function splitSentences(text: string): Sentence[] {
     // "3.5", "e.g.x" and "example.com" do not end a sentence: end punctuation must be followed by space or the end.
     if (!piece.endsWith('\n') && next !== '' && !/\s/u.test(next)) continue
     // "member no. 0045521", "Mr. Patel", "e.g. this": an abbreviation's period does not end a sentence.
-    if (ABBREVIATION.test(piece)) continue
+    if (ABBREVIATION.test(piece.slice(-8))) continue
     // "am 3. Oktober", "le 1. mars": a day number and its period do not end a sentence.
-    if (/(?:^|\s)\d{1,2}\.$/u.test(piece) && /^\s+\p{L}/u.test(source.slice(end, end + 3))) continue
+    if (/(?:^|\s)\d{1,2}\.$/u.test(piece.slice(-4)) && /^\s+\p{L}/u.test(source.slice(end, end + 3))) continue
     push(out, pending)
     pending = ''
   }

@@ -26,12 +26,12 @@ impressed exceptional excelente genial increíble encantado encantada parfait g�
 const MILD_POSITIVE = new Set(['renew', 'renewing', 'happy', 'satisfied', 'pleased', 'impressed', 'acceptable', 'good', 'okay', 'contento', 'content', 'zufrieden', 'satisfeito', 'soddisfatto', 'tevreden'])
 
 /** Gratitude that is more than manners: intensified, exclaimed, or for something done. */
-const GRATITUDE = /\b(?:thank(?:s| you)|appreciate|merci|danke|gracias|obrigad[oa]|grazie|bedankt)\b/iu
-const GRATITUDE_STRONG = /\b(?:so much|very much|really|a lot|for (?:sorting|fixing|helping|getting|your help|the quick|being))\b|!|\bappreciate\b|\brelief\b|\bbeaucoup\b|\bvielen\b|\bmuchas\b|\bmuito\b|\bmille\b|\bwel\b/iu
+const GRATITUDE = /\b(?:thank(?:s| you)|appreciate|merci|danke|gracias|obrigad[oa]|grazie|bedankt)\b/i
+const GRATITUDE_STRONG = /\b(?:so much|very much|really|a lot|for (?:sorting|fixing|helping|getting|your help|the quick|being))\b|!|\bappreciate\b|\brelief\b|\bbeaucoup\b|\bvielen\b|\bmuchas\b|\bmuito\b|\bmille\b|\bwel\b/i
 
 /** Threats to leave or escalate: as strong as any insult, and what an agent must see first. */
 const THREAT =
-  /\b(?:I(?:'ll| will| am going to|'m going to| shall)|or I(?:'ll| will)?|otherwise I(?:'ll| will)?)\s+(?:(?:have to|just) )?(?:cancel|leave|close|switch|dispute|report|complain|go(?:ing)? to|take (?:this|it|my business))\b|\b(?:chargeback|ombudsman|regulator|trading standards|lawyer|solicitor|small claims|court)\b|\brenew(?:ing|al)\b.{0,60}\b(?:hard|difficult|reconsider|doubt)|\bzurückbuchen\b|\bverbraucherzentrale\b|\bdenuncia\b|\bréclamation\b|\bprocon\b/iu
+  /\b(?:I(?:'ll| will| am going to|'m going to| shall)|or I(?:'ll| will)?|otherwise I(?:'ll| will)?)\s+(?:(?:have to|just) )?(?:cancel|leave|close|switch|dispute|report|complain|go(?:ing)? to|take (?:this|it|my business))\b|\b(?:chargeback|ombudsman|regulator|trading standards|lawyer|solicitor|small claims|court)\b|\brenew(?:ing|al)\b.{0,60}\b(?:hard|difficult|reconsider|doubt)|\bzurückbuchen\b|\bverbraucherzentrale\b|\bdenuncia\b|\bréclamation\b|\bprocon\b/i
 
 /** +1 strongly positive, -1 strongly negative, 0 neither (or both). */
 export function sentimentOf(sentence: string, wordsOfSentence: readonly string[]): -1 | 0 | 1 {

@@ -1,19 +1,28 @@
 import type { StoryContext, SummaryDraft, SummaryItem } from '../summaries'
 import { channelName, chronological, clipSubject, composeText, finishFacts, toFacts, utcDay } from './compose'
-import { fromFact, isAnswered, newCollector, openers, readItem, type Collector } from './facts'
+import { fromFact, isAnswered, MAX_SOURCES, newCollector, openers, readItem, type Candidate, type Collector } from './facts'
 
 /**
  * A customer's story: facts from the whole history, and a text of at most 80 words built from
  * them, ending with where the conversations stand.
  */
 
+/**
+ * How many of the newest items are read sentence by sentence. A story keeps 40 facts, ranked with
+ * recency, so a request from 5,000 messages ago never makes it; reading it would cost the budget
+ * (10,000 items in 200 ms) for nothing. Older items are still searched, by plain substring, for
+ * the values the kept facts carry, so an order number cites its first mention too.
+ */
+export const READ_WINDOW = 1_000
+
 export function summarizeStory(items: readonly SummaryItem[], context: StoryContext): SummaryDraft {
   const sorted = chronological(items)
   const byId = new Map(sorted.map((i) => [i.id, i.text]))
   const c = newCollector()
-  const first = openers(sorted)
-  for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, i, first.has(sorted[i]!.id))
-  return draft(c, (id) => byId.get(id), context, sinceFromItems(sorted, context))
+  const from = Math.max(0, sorted.length - READ_WINDOW)
+  const first = openers(sorted.slice(from))
+  for (let i = sorted.length - 1; i >= from; i--) readItem(c, sorted[i]!, i, first.has(sorted[i]!.id))
+  return draft(c, (id) => byId.get(id), context, sinceFromItems(sorted, context), sorted.slice(0, from))
 }
 
 /**
@@ -46,14 +55,28 @@ export function updateStory(previous: SummaryDraft, newItems: readonly SummaryIt
   return draft(c, (id) => byId.get(id), context, since)
 }
 
+/** Adds, newest first, the older items that contain a kept fact's value, up to the citation limit. */
+function citeOlderMentions(kept: readonly Candidate[], older: readonly SummaryItem[]): void {
+  for (const f of kept) {
+    const value = f.value
+    if (!value) continue
+    for (let i = older.length - 1; i >= 0 && f.sourceIds.length < MAX_SOURCES; i--) {
+      if (!older[i]!.text.includes(value)) continue
+      f.sourceIds.push(older[i]!.id)
+      f.sourcePositions.push(i)
+    }
+  }
+}
+
 function closeAnswered(c: Collector, base: number): void {
   for (const [key, f] of c.byKey) {
     if (f.kind === 'open_question' && f.last < base && f.stems && isAnswered(f.stems, c.answeredStems)) c.byKey.delete(key)
   }
 }
 
-function draft(c: Collector, textOf: (id: string) => string | undefined, context: StoryContext, since: string | null): SummaryDraft {
+function draft(c: Collector, textOf: (id: string) => string | undefined, context: StoryContext, since: string | null, older: readonly SummaryItem[] = []): SummaryDraft {
   const kept = finishFacts(c, textOf)
+  if (older.length > 0) citeOlderMentions(kept, older)
   return { text: composeText(kept, statusLine(context, since)), facts: toFacts(kept) }
 }
 

@@ -14,18 +14,22 @@ export interface FoundValue {
   label: string | null
 }
 
+import { WORD_CHARS } from './cues'
+
+const NOT_AFTER_WORD = `(?<![${WORD_CHARS}])`
+const NOT_BEFORE_WORD = `(?![${WORD_CHARS}])`
 const CURRENCY_SIGN = String.raw`(?:US\$|A\$|C\$|R\$|[$€£¥₹₩₽])`
 const CURRENCY_CODE = String.raw`(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|NZD|INR|BRL|MXN|SEK|NOK|DKK|PLN|CZK|ZAR|SGD|HKD)`
 const CURRENCY_WORD = String.raw`(?:dollars?|euros?|pounds?|reais|pesos?|francs?|kronor|złoty)`
 // 1,234.56 / 1.234,56 / 1 234,56 (with a narrow or non-breaking space) / 49 / 49.9
 const NUMBER = String.raw`\d{1,3}(?:[,.\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)`
 const AMOUNT = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])(?:` +
+  `${NOT_AFTER_WORD}(?:` +
     String.raw`${CURRENCY_SIGN}\s?(?:${NUMBER})` +
     String.raw`|${CURRENCY_CODE}\s?(?:${NUMBER})` +
-    String.raw`|(?:${NUMBER})\s?(?:${CURRENCY_SIGN}|${CURRENCY_CODE}(?![\p{L}])|${CURRENCY_WORD}(?![\p{L}]))` +
+    String.raw`|(?:${NUMBER})\s?(?:${CURRENCY_SIGN}|${CURRENCY_CODE}${NOT_BEFORE_WORD}|${CURRENCY_WORD}${NOT_BEFORE_WORD})` +
     String.raw`)`,
-  'giu',
+  'gi',
 )
 
 const MONTHS = [
@@ -50,7 +54,7 @@ const WEEKDAYS = [
 const DAY = String.raw`\d{1,2}(?:st|nd|rd|th|er|º|\.)?`
 const YEAR = String.raw`\d{4}`
 const DATE = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])(?:` +
+  `${NOT_AFTER_WORD}(?:` +
     String.raw`\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?` +
     String.raw`|\d{1,2}[/.]\d{1,2}[/.](?:\d{4}|\d{2})` +
     // 3 October 2026, 3rd of October, 3 de octubre de 2026, 3. Oktober 2026
@@ -59,8 +63,8 @@ const DATE = new RegExp(
     String.raw`|(?:${MONTHS})\s${DAY}(?:,?\s${YEAR})?` +
     String.raw`|(?:(?:next|this|coming|last)\s)?(?:${WEEKDAYS})` +
     String.raw`|tomorrow|yesterday|(?:next|last|this)\s(?:week|month)|end of (?:the )?(?:week|month)` +
-    String.raw`)(?![\p{L}\p{N}])`,
-  'giu',
+    `)${NOT_BEFORE_WORD}`,
+  'gi',
 )
 
 /**
@@ -69,14 +73,14 @@ const DATE = new RegExp(
  * ("order 48213"), which keeps quantities, years and phone numbers out.
  */
 const CUES: [RegExp, string][] = [
-  [/\b(?:order|pedido|commande|bestellung|ordine|encomenda|bestelling)\b/iu, 'Order'],
-  [/\b(?:invoice|factura|facture|rechnung|fattura|fatura|factuur|receipt|bill)\b/iu, 'Invoice'],
-  [/\b(?:tracking|shipment|parcel|package|envío|colis|sendung|spedizione)\b/iu, 'Tracking number'],
-  [/\b(?:ticket|case|incident)\b/iu, 'Ticket'],
-  [/\b(?:account|customer (?:id|number)|cuenta|compte|konto|conta)\b/iu, 'Account'],
-  [/\b(?:serial|s\/n|sn|imei|device)\b/iu, 'Serial number'],
-  [/\b(?:booking|reservation|reserva|réservation|buchung)\b/iu, 'Booking'],
-  [/\b(?:ref|reference|referencia|référence|confirmation|code|id|number|no|nr|núm|número|numéro|nummer|n[º°])\b|#/iu, 'Reference'],
+  [/\b(?:order|pedido|commande|bestellung|ordine|encomenda|bestelling)\b/i, 'Order'],
+  [/\b(?:invoice|factura|facture|rechnung|fattura|fatura|factuur|receipt|bill)\b/i, 'Invoice'],
+  [/\b(?:tracking|shipment|parcel|package|envío|colis|sendung|spedizione)\b/i, 'Tracking number'],
+  [/\b(?:ticket|case|incident)\b/i, 'Ticket'],
+  [/\b(?:account|customer (?:id|number)|cuenta|compte|konto|conta)\b/i, 'Account'],
+  [/\b(?:serial|s\/n|sn|imei|device)\b/i, 'Serial number'],
+  [/\b(?:booking|reservation|reserva|réservation|buchung)\b/i, 'Booking'],
+  [/\b(?:ref|reference|referencia|référence|confirmation|code|id|number|no|nr|núm|número|numéro|nummer|n[º°])\b|#/i, 'Reference'],
 ]
 
 const CODE = /(?<![\p{L}\p{N}@._/-])#?[\p{L}\p{N}]+(?:[-_/][\p{L}\p{N}]+)*(?![\p{L}\p{N}@-]|\.[\p{L}\p{N}])/gu
@@ -92,7 +96,7 @@ function cueBefore(text: string, start: number): string | null {
   const near = before.split(/\s+/u).filter(Boolean).slice(-3).join(' ')
   let best: { at: number; label: string } | null = null
   for (const [re, label] of CUES) {
-    const global = new RegExp(re.source, 'giu')
+    const global = new RegExp(re.source, 'gi')
     for (const m of near.matchAll(global)) {
       if (!best || m.index > best.at || (m.index === best.at && label !== 'Reference')) best = { at: m.index, label }
     }
@@ -145,6 +149,3 @@ export function findValues(text: string): FoundValue[] {
   }
   return found.sort((a, b) => a.start - b.start)
 }
-
-/** Whether a text may hold a value at all: most messages hold none, and this test is cheaper than the three expressions. */
-export const mayHoldValue = (text: string): boolean => /\d|tomorrow|yesterday|next|this|day|[$€£¥₹]/iu.test(text)
