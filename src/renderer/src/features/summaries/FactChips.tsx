@@ -1,12 +1,14 @@
 import { useState } from 'react'
 import type { SummaryFact } from '../../../../shared/domain'
-import { FACT_LABELS, chipSource, chipText } from './facts'
+import { FACT_LABELS, chipFacts, chipSource, chipText } from './facts'
 import { SummaryIcon } from './summary-icons'
 
 /** Opens the timeline at an item and marks it for a moment. */
 export type JumpToItem = (target: { itemId: string; at: number }) => void
 
 const NOT_AVAILABLE = 'the message it cites is not available to you'
+/** Chips shown before "+N more": the card stays a few lines tall. */
+const FIRST_CHIPS = 6
 
 /**
  * A summary's facts as chips. A chip opens the timeline at the first item it cites that this
@@ -25,7 +27,10 @@ export function FactChips({
 }) {
   // Ids a click looked up and did not find (before the lookup of every cited item had answered).
   const [unreachable, setUnreachable] = useState<ReadonlySet<string>>(new Set())
-  if (facts.length === 0) return null
+  const [all, setAll] = useState(false)
+  const chips = chipFacts(facts)
+  if (chips.length === 0) return null
+  const shown = all ? chips : chips.slice(0, FIRST_CHIPS)
 
   async function open(fact: SummaryFact): Promise<void> {
     const source = chipSource(fact, times)
@@ -37,7 +42,7 @@ export function FactChips({
 
   return (
     <ul className="fact-chips" aria-label="Facts">
-      {facts.map((fact, i) => {
+      {shown.map((fact, i) => {
         const label = FACT_LABELS[fact.kind]
         const source = chipSource(fact, times)
         const linked = source !== null && !unreachable.has(source.id)
@@ -57,7 +62,7 @@ export function FactChips({
                 type="button"
                 className={`fact-chip fact-${fact.kind}`}
                 title={`${label}: ${fact.text}`}
-                aria-label={`${label}: ${fact.text}. Show in the timeline`}
+                aria-label={`${label}: ${fact.text} (show in the timeline)`}
                 onClick={() => void open(fact)}
               >
                 {content}
@@ -73,6 +78,13 @@ export function FactChips({
           </li>
         )
       })}
+      {chips.length > FIRST_CHIPS && (
+        <li>
+          <button type="button" className="fact-more link-button" aria-expanded={all} onClick={() => setAll(!all)}>
+            {all ? 'Fewer' : `+${chips.length - FIRST_CHIPS} more`}
+          </button>
+        </li>
+      )}
     </ul>
   )
 }

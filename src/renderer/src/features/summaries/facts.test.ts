@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chipSource, chipText, sourceLine, stalenessText } from './facts'
+import { chipFacts, chipSource, chipText, sourceLine, stalenessText } from './facts'
 
 describe('chipText', () => {
   it('shows the value of identifiers, amounts and dates', () => {
@@ -42,5 +42,17 @@ describe('the card lines', () => {
     expect(stalenessText({ newItems: 0, newestAt: null })).toBeNull()
     expect(stalenessText({ newItems: 1, newestAt: 5 })).toBe('1 new message')
     expect(stalenessText({ newItems: 3, newestAt: 5 })).toBe('3 new messages')
+  })
+})
+
+describe('chipFacts', () => {
+  it('gives a sentence said by two facts one chip, of the more telling kind, and keeps every value', () => {
+    const facts = [
+      { kind: 'request' as const, text: 'My order A-1 is broken.', value: null },
+      { kind: 'identifier' as const, text: 'My order A-1 is broken.', value: 'A-1' },
+      { kind: 'request' as const, text: 'Can you check?', value: null },
+      { kind: 'open_question' as const, text: 'Can you check?', value: null },
+    ]
+    expect(chipFacts(facts).map((f) => `${f.kind}:${f.value ?? f.text}`)).toEqual(['request:My order A-1 is broken.', 'identifier:A-1', 'open_question:Can you check?'])
   })
 })

@@ -12,6 +12,43 @@ export const FACT_LABELS: Record<FactKind, string> = {
   sentiment: 'Sentiment',
 }
 
+/** Which of two facts saying the same sentence keeps its chip: the more telling kind. */
+const KIND_WEIGHT: Record<FactKind, number> = {
+  open_question: 0,
+  promise: 1,
+  request: 2,
+  preference: 3,
+  sentiment: 4,
+  identifier: 5,
+  amount: 5,
+  date: 5,
+}
+
+/**
+ * The facts as chips show them: a value (an order number, an amount, a date) always has its own
+ * chip; a sentence said by two facts of other kinds (a request that is also the open question)
+ * gets one chip, of the more telling kind, where the first of them stood.
+ */
+export function chipFacts<F extends Pick<SummaryFact, 'kind' | 'text' | 'value'>>(facts: readonly F[]): F[] {
+  const kept: F[] = []
+  const bySentence = new Map<string, number>()
+  for (const fact of facts) {
+    if (fact.value) {
+      kept.push(fact)
+      continue
+    }
+    const sentence = fact.text.trim().toLowerCase()
+    const at = bySentence.get(sentence)
+    if (at === undefined) {
+      bySentence.set(sentence, kept.length)
+      kept.push(fact)
+    } else if (KIND_WEIGHT[fact.kind] < KIND_WEIGHT[(kept[at] as F).kind]) {
+      kept[at] = fact
+    }
+  }
+  return kept
+}
+
 /** How much of a fact's sentence a chip shows; its tooltip holds all of it. */
 const CHIP_CHARS = 42
 
