@@ -55,6 +55,7 @@ export const IPC_METHODS = [
   'summaries.ofCustomer',
   'summaries.regenerate',
   'summaries.rate',
+  'summaries.usage',
   'presence.viewing',
   'presence.typing',
   'admin.users',

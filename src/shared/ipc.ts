@@ -42,6 +42,7 @@ import { PASSWORD_MAX } from './sessions'
 import { SEARCH_TEXT_MAX } from './domain-values'
 import type { InboxInfo } from './inbox-settings'
 import type { Staleness } from './summaries'
+import type { SummaryUsageOfDay } from './summary-usage'
 import type { TypingNotice } from './sync'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
 import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './tokens'
@@ -525,6 +526,7 @@ export const IPC_ARGS = {
   'summaries.ofCustomer': z.object({ customerId: Id }),
   'summaries.regenerate': RegenerateSummaryArgs,
   'summaries.rate': RateSummaryArgs,
+  'summaries.usage': z.object({}),
   /** The conversation the agent has open (null: none), for other agents' collision view. */
   'presence.viewing': z.object({ conversationId: Id.nullable() }),
   'presence.typing': z.object({ conversationId: Id, typing: z.boolean() }),
@@ -604,6 +606,8 @@ export interface IpcResults {
   /** `local`: offline, this device rewrote the story from its cache (no mutation is queued). */
   'summaries.regenerate': { mutationId: number } | { local: true }
   'summaries.rate': { mutationId: number }
+  /** Today's use of the summary model (UTC); supervisors and admins only, online only. */
+  'summaries.usage': SummaryUsageOfDay
   'presence.viewing': { ok: true }
   'presence.typing': { ok: true }
   'admin.users': User[]

@@ -1,3 +1,4 @@
+import type { SummaryUsageOfDay } from './summary-usage'
 import type { Channel, Summary, SummaryFact, SummaryKind } from './domain'
 
 /**
@@ -56,15 +57,8 @@ export const isStale = (s: Staleness): boolean => s.newItems > 0
 /** Whether a summary's facts still point at items the reader can open. */
 export const citedIds = (summary: Pick<Summary, 'facts'>): Set<string> => new Set(summary.facts.flatMap((f) => f.sourceIds))
 
-/** A day's use of the configured model (UTC day, YYYY-MM-DD), shown to supervisors. */
-export interface SummaryUsage {
-  requests: number
-  promptTokens: number
-  completionTokens: number
-  failures: number
-  /** Summaries the embedded summarizer wrote because the model failed, was not allowed, or hit its limit. */
-  fallbacks: number
-}
+/** A day's use of the configured model, without the day: what is counted and added up. */
+export type SummaryUsage = Omit<SummaryUsageOfDay, 'day'>
 
 /** An agent's thumbs up or down on one version of a summary. */
 export interface SummaryFeedback {

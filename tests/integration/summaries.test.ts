@@ -174,6 +174,29 @@ describe('summaries on the server', () => {
     expect((await api(t.server.url, 'POST', '/api/v1/summaries/story%3Anobody/feedback', { token, body: { generatedAt: 1, rating: 'up' } })).status).toBe(404)
   })
 
+  it('writes after a restart what was still waiting for quiet when the server stopped', async () => {
+    t = await startTestServer({ summaryDebounceMs: 600_000, summaryMaxWaitMs: 600_000 })
+    const { token } = await userWithToken(t.server, 'Lead')
+    const first = await t.server.ingest(email(1, 'My order 30418 was delivered to the wrong house.'))
+    // Several ticks read the change and hold it, waiting for a quiet that never comes before the stop.
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(await storyOf(token, first.customerId)).toBeUndefined()
+    await t.server.close()
+    const { startServer } = await import('../../src/server/server')
+    const again = await startServer({ dbPath: t.dbPath, logLevel: 'silent', ...QUICK })
+    try {
+      const res = await api(again.url, 'GET', `/api/v1/customers/${first.customerId}/summaries`, { token })
+      const story = await eventually(async () => {
+        const items = (await api(again.url, 'GET', `/api/v1/customers/${first.customerId}/summaries`, { token })).body.items as Summary[]
+        return items.find((s) => s.kind === 'customer_story')
+      }, 'the story written after the restart')
+      expect(res.status).toBe(200)
+      expect(story.coversItemId).toBe(first.itemId)
+    } finally {
+      await again.close()
+    }
+  })
+
   it('shows the model usage to supervisors only', async () => {
     t = await startTestServer(QUICK)
     const agent = await userWithToken(t.server, 'Agent')

@@ -3,13 +3,15 @@ import type { CustomerSummaries, IpcHandlers, OutboxState, SummaryView } from '.
 import { MUTATION_ARGS } from '../../shared/mutations'
 import { REGENERATE_COOLDOWN_MS, summaryId } from '../../shared/summaries'
 import { summarizeStory, updateStory } from '../../shared/summarizer'
+import { SummaryUsageOfDay } from '../../shared/summary-usage'
 import { getCustomer, getEntity, listOutboxByName, writeLocalEntity } from '../db/queries'
 import { getRating, getStory, listSummaryItems, storyContext, storyStaleness } from '../db/summary-queries'
 import { IpcError } from '../errors'
 import { enqueueAction } from '../sync/outbox'
 import type { HandlerContext } from './context'
+import { serverRest } from './server-rest'
 
-type SummaryMethods = 'summaries.ofCustomer' | 'summaries.regenerate' | 'summaries.rate'
+type SummaryMethods = 'summaries.ofCustomer' | 'summaries.regenerate' | 'summaries.rate' | 'summaries.usage'
 
 /**
  * A customer's story in the customer pane. The server writes stories and sends them like any
@@ -140,5 +142,7 @@ export function summaryHandlers(ctx: HandlerContext, now: () => number = Date.no
       ctx.engine.schedulePush()
       return { mutationId: row.mutationId }
     },
+
+    'summaries.usage': () => serverRest(ctx, 'the summary model’s usage')('GET', '/summaries/usage', SummaryUsageOfDay),
   }
 }

@@ -33,6 +33,8 @@ export interface SummaryServiceOptions {
 interface Pending {
   first: number
   last: number
+  /** The change that first asked for it: the saved cursor stays before it until it is written. */
+  seq: number
   /** Asked for by an agent: written at the next tick, debounce or not. */
   now: boolean
 }
@@ -45,7 +47,10 @@ const SUMMARY_ACTOR = systemActor('summaries')
 const itemsEntity = new Set(['message', 'note', 'call'])
 
 export class SummaryService implements LeasedWork {
+  /** The last change read. */
   private cursor = 0
+  /** The last change saved as read: everything up to it is written, so a restart resumes after it. */
+  private saved = 0
   private timer: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
   private stopped = true
@@ -71,6 +76,7 @@ export class SummaryService implements LeasedWork {
     // A store summarized for the first time starts at its newest change: earlier customers get a
     // story when they next write (clients write one from their cache meanwhile), not all at once.
     this.cursor = typeof saved === 'number' ? saved : await this.store.lastSeq()
+    this.saved = this.cursor
     this.stopped = false
     this.timer = setInterval(() => void this.tick(), this.options.tickMs)
   }
@@ -95,7 +101,7 @@ export class SummaryService implements LeasedWork {
   private async pass(): Promise<void> {
     await this.readLog()
     const now = this.now()
-    for (const customerId of await this.takeRequests()) this.mark(this.stories, customerId, now, true)
+    for (const customerId of await this.takeRequests()) this.mark(this.stories, customerId, now, this.cursor, true)
     let budget = this.perTick
     for (const [id, kind] of this.due(now)) {
       if (this.stopped || budget-- <= 0) break
@@ -105,6 +111,20 @@ export class SummaryService implements LeasedWork {
         this.log.error({ err, kind, id }, 'writing a summary failed; it is tried again with the next item')
       }
     }
+    await this.saveCursor()
+  }
+
+  /**
+   * Saves how far the log is done: up to the change before the oldest one still waiting (a
+   * summary not written yet), so work held in memory when the node stops is read again by
+   * whichever node takes over.
+   */
+  private async saveCursor(): Promise<void> {
+    let safe = this.cursor
+    for (const map of [this.stories, this.wrapUps, this.calls]) for (const p of map.values()) safe = Math.min(safe, p.seq - 1)
+    if (safe === this.saved) return
+    await this.store.write((w) => w.setConnectorState(...CURSOR_STATE, safe))
+    this.saved = safe
   }
 
   private async readLog(): Promise<void> {
@@ -114,7 +134,6 @@ export class SummaryService implements LeasedWork {
       const at = this.now()
       for (const change of changes) this.note(change, at)
       this.cursor = changes.at(-1)!.seq
-      await this.store.write((w) => w.setConnectorState(...CURSOR_STATE, this.cursor))
       if (changes.length < PAGE) return
     }
   }
@@ -122,18 +141,18 @@ export class SummaryService implements LeasedWork {
   private note(change: StoredChange, at: number): void {
     const data = change.data as Record<string, unknown> | null
     if (!data) return
-    if (itemsEntity.has(change.entity)) this.mark(this.stories, data.customerId as string, at)
-    if (change.entity === 'conversation' && data.status === 'resolved') this.mark(this.wrapUps, change.id, at)
-    if (change.entity === 'call' && data.status === 'completed') this.mark(this.calls, change.id, at)
+    if (itemsEntity.has(change.entity)) this.mark(this.stories, data.customerId as string, at, change.seq)
+    if (change.entity === 'conversation' && data.status === 'resolved') this.mark(this.wrapUps, change.id, at, change.seq)
+    if (change.entity === 'call' && data.status === 'completed') this.mark(this.calls, change.id, at, change.seq)
   }
 
-  private mark(map: Map<string, Pending>, id: string, at: number, now = false): void {
+  private mark(map: Map<string, Pending>, id: string, at: number, seq: number, now = false): void {
     const pending = map.get(id)
     if (pending) {
       pending.last = at
       pending.now ||= now
     } else {
-      map.set(id, { first: at, last: at, now })
+      map.set(id, { first: at, last: at, seq, now })
     }
   }
 

@@ -77,6 +77,18 @@ const rpc = serveParent(
         const anyTimeline = await timeEach(args.samples, (i) => c.handle('customer.timeline', { customerId: pick(i), limit: 100 }))
         const anyTimelineRaw = await timeEach(args.samples, (i) => rawTimeline.all(timelineParams(pick(i))))
 
+        // The summary card: the first open of a customer the server has no story for writes one on
+        // this device (once); every later open reads it with its staleness.
+        let summaries: { heavyFirst: number; localFirst: Summary; card: Summary } | null = null
+        if (IPC_METHODS.includes('summaries.ofCustomer' as never)) {
+          const started = performance.now()
+          await c.handle('summaries.ofCustomer', { customerId: args.heavyCustomerId })
+          const heavyFirst = performance.now() - started
+          const localFirst = await timeEach(args.customerIds.length, (i) => c.handle('summaries.ofCustomer', { customerId: pick(i) }), 0)
+          const card = await timeEach(args.samples, (i) => c.handle('summaries.ofCustomer', { customerId: i % 2 ? args.heavyCustomerId : pick(i) }))
+          summaries = { heavyFirst, localFirst: summarize(localFirst), card: summarize(card) }
+        }
+
         const combos = VIEWS.flatMap((view) => STATUSES.map((status) => ({ view, status })))
         const perCombo = Math.max(5, Math.ceil(args.samples / combos.length))
         const inbox: number[] = []
@@ -101,6 +113,7 @@ const rpc = serveParent(
         }
         return {
           counts,
+          summaries,
           heavyTimeline: summarize(heavyTimeline),
           heavyTimelineRaw: summarize(heavyTimelineRaw),
           anyTimeline: summarize(anyTimeline),

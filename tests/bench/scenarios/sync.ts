@@ -15,6 +15,7 @@ const VIEW_COUNT = 10
 
 interface ReadResults {
   counts: Summary | null
+  summaries: { heavyFirst: number; localFirst: Summary; card: Summary } | null
   heavyTimeline: Summary
   heavyTimelineRaw: Summary
   anyTimeline: Summary
@@ -70,6 +71,13 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
       latencyRow('inbox.raw', '  raw better-sqlite3, same SQL', reads.inboxRaw, null),
       valueRow('inbox.ratio', '  ours ÷ raw (median)', '×', reads.inbox.median / reads.inboxRaw.median, null),
     )
+    if (reads.summaries) {
+      ctx.rows.push(
+        latencyRow('summary.card', '  summary card on opening a customer (summaries.ofCustomer: story, staleness, rating), heavy and typical', reads.summaries.card, { p95: 10 }),
+        latencyRow('summary.device', '  first open without a server story: the story written on this device, typical customers', reads.summaries.localFirst, null),
+        valueRow('summary.device.heavy', `  …for the ${dataset.heavy.messages.toLocaleString('en')}-message customer (read from the cache and summarized)`, 'ms', reads.summaries.heavyFirst, null),
+      )
+    }
     if (reads.counts) ctx.rows.push(latencyRow('inbox.counts', '  sidebar counts per view (inbox.counts), refreshed with the list', reads.counts, { p95: 10 }))
 
     ctx.log('local search…')

@@ -4,6 +4,7 @@ import { userActor } from '../../../shared/actors'
 import { Summary } from '../../../shared/domain'
 import { RateSummaryArgs } from '../../../shared/mutations'
 import { hasRole } from '../../../shared/roles'
+import { SummaryUsageOfDay } from '../../../shared/summary-usage'
 import { NotFoundError } from '../../connectors/delivery'
 import { BadRequestError } from '../../errors'
 import type { StoreReader } from '../../store/store'
@@ -16,17 +17,6 @@ import { ErrorBody, errorBody, ForbiddenError } from '../errors'
 import { IdParams } from '../schemas'
 
 const SummaryOut = Summary.meta({ id: 'Summary' })
-const UsageOut = z
-  .object({
-    day: z.string(),
-    requests: z.number(),
-    promptTokens: z.number(),
-    completionTokens: z.number(),
-    failures: z.number(),
-    fallbacks: z.number(),
-  })
-  .meta({ id: 'SummaryUsage' })
-
 const today = (): string => new Date().toISOString().slice(0, 10)
 
 export const summaryRoutes =
@@ -115,7 +105,7 @@ export const summaryRoutes =
           tags,
           summary: "The summary model's use on a UTC day (requests, tokens, failures, embedded fallbacks); supervisors and admins only",
           querystring: z.object({ day: z.iso.date().optional().describe('YYYY-MM-DD (UTC); today when absent') }),
-          response: { 200: UsageOut, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+          response: { 200: SummaryUsageOfDay, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
         },
       },
       async (request) => {
