@@ -2,16 +2,19 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import { Channel, FactKind } from '../src/shared/domain'
-import type { StoryContext, SummaryDraft, SummaryItem } from '../src/shared/summaries'
+import type { CountryCode } from 'libphonenumber-js'
+import type { StoryContext, SummaryDraft, SummaryItem, SummaryUsage } from '../src/shared/summaries'
 import { summarizeStory } from '../src/shared/summarizer'
 import { lastLine, matchesGold, meetsTargets, scoreCase, totals, type CaseScore, type GoldFact } from '../src/shared/summarizer/evaluation'
 
 /**
- * npm run eval:summaries [-- --verbose]: runs a summarizer over every case in
+ * npm run eval:summaries [-- --verbose] [--model]: runs a summarizer over every case in
  * tests/fixtures/summaries and scores its facts against the gold ones (rules in
  * src/shared/summarizer/evaluation.ts). The last line is the result; the exit code is 1 when a
- * target is missed. The summarizer is a parameter so another provider (a model) can be scored the
- * same way.
+ * target is missed. `--model` scores the model the server is configured with (THREADLINE_CONFIG
+ * or THREADLINE_SUMMARY_MODEL_URL and THREADLINE_SUMMARY_MODEL), through the same provider the
+ * server uses: redaction, the fact check, and the embedded summarizer when the model fails (each
+ * such case is named).
  */
 
 export type Summarize = (items: readonly SummaryItem[], context: StoryContext) => Promise<SummaryDraft>
@@ -70,7 +73,14 @@ function contextOf(data: Case, items: readonly SummaryItem[]): StoryContext {
 
 const pad = (s: string | number, n: number): string => String(s).padEnd(n)
 
-export async function evaluate(summarize: Summarize, cases: readonly LoadedCase[], log: (line: string) => void, verbose = false): Promise<boolean> {
+/** `beforeResult` prints what belongs above the result line (a model's usage). */
+export async function evaluate(
+  summarize: Summarize,
+  cases: readonly LoadedCase[],
+  log: (line: string) => void,
+  verbose = false,
+  beforeResult?: () => void,
+): Promise<boolean> {
   const scores: CaseScore[] = []
   log(`${pad('case', 44)}${pad('lang', 6)}${pad('items', 7)}${pad('gold', 6)}${pad('matched', 9)}${pad('facts', 7)}${pad('precision', 11)}${pad('invented', 10)}words`)
   for (const c of cases) {
@@ -88,13 +98,56 @@ export async function evaluate(summarize: Summarize, cases: readonly LoadedCase[
     }
   }
   const t = totals(scores)
+  beforeResult?.()
   log(lastLine(t))
   return meetsTargets(t)
 }
 
 const embedded: Summarize = (items, context) => Promise.resolve(summarizeStory(items, context))
 
+/** The configured model, as the server's ModelSummarizer calls it; the usage is counted in memory and printed. */
+async function configuredModel(log: (line: string) => void): Promise<{ summarize: Summarize; report: () => void }> {
+  const { loadConfig } = await import('../src/server/config')
+  const { ModelSummarizer } = await import('../src/server/summaries/model-provider')
+  const cfg = loadConfig(process.env)
+  if (!cfg.summaryModelUrl || !cfg.summaryModel) {
+    throw new Error('--model needs a configured model: set THREADLINE_SUMMARY_MODEL_URL and THREADLINE_SUMMARY_MODEL (or summaryModelUrl and summaryModel in THREADLINE_CONFIG)')
+  }
+  const usage: SummaryUsage = { requests: 0, promptTokens: 0, completionTokens: 0, failures: 0, fallbacks: 0 }
+  const summarizer = new ModelSummarizer({
+    endpoint: { url: cfg.summaryModelUrl, model: cfg.summaryModel, key: cfg.summaryModelKey },
+    usage: {
+      usageOn: async () => usage,
+      addUsage: async (_day, d) => {
+        for (const key of Object.keys(usage) as (keyof SummaryUsage)[]) usage[key] += d[key]
+      },
+    },
+    defaultCountry: cfg.defaultCountry as CountryCode,
+    timeoutMs: cfg.summaryModelTimeoutMs,
+    retries: cfg.summaryModelRetries,
+    concurrency: cfg.summaryModelConcurrency,
+    dailyRequestLimit: Number.MAX_SAFE_INTEGER,
+    tokenBudget: cfg.summaryTokenBudget,
+  })
+  log(`model ${cfg.summaryModel} at ${cfg.summaryModelUrl}`)
+  return {
+    summarize: async (items, context) => {
+      const outcome = await summarizer.summarizeStory(items, context)
+      if (outcome.fallbackReason) log(`  (the embedded summarizer answered: ${outcome.fallbackReason})`)
+      return outcome.draft
+    },
+    report: () => log(`model use: ${usage.requests} requests, ${usage.promptTokens + usage.completionTokens} tokens, ${usage.failures} failures, ${usage.fallbacks} fallbacks`),
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const ok = await evaluate(embedded, loadCases(), (line) => console.log(line), process.argv.includes('--verbose'))
+  const log = (line: string): void => console.log(line)
+  const model = process.argv.includes('--model')
+    ? await configuredModel(log).catch((err: unknown) => {
+        console.error(err instanceof Error ? err.message : String(err))
+        process.exit(2)
+      })
+    : null
+  const ok = await evaluate(model?.summarize ?? embedded, loadCases(), log, process.argv.includes('--verbose'), model?.report)
   process.exitCode = ok ? 0 : 1
 }
