@@ -92,6 +92,7 @@ const firstEmail = () => workspace.message('cracked lamp base')
 describe('the summary card', () => {
   it("shows the customer's story with its facts as chips, written by the server", async () => {
     await card.root.waitFor({ timeout: 15_000 })
+    await card.expand()
     // Until the server's story arrives the core may show one it wrote from its cache: wait for the server's.
     await expect.poll(() => card.text.innerText(), { timeout: 30_000 }).toContain('A-10422')
     await card.onDevice.waitFor({ state: 'detached', timeout: 30_000 })
@@ -135,6 +136,7 @@ describe('the summary card', () => {
     await workspace.openCustomer('Jonas Berg')
     await expect.poll(() => card.text.innerText(), { timeout: 30_000 }).toContain('parcel')
     await workspace.openCustomer('Maya Lindqvist')
+    await card.expand()
     await expect.poll(() => card.text.innerText(), { timeout: 10_000 }).toContain('A-10422')
     expect(await card.helpful.getAttribute('aria-pressed')).toBe('true')
     expect(await card.root.getByRole('button', { name: 'Not helpful', exact: true }).getAttribute('aria-pressed')).toBe('false')

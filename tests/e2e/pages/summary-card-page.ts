@@ -24,6 +24,14 @@ export class SummaryCardPage {
     this.helpful = this.root.getByRole('button', { name: 'Helpful', exact: true })
   }
 
+  /** Opens the card when it is collapsed into the timeline's tools (a short window, or the agent closed it). */
+  async expand(): Promise<void> {
+    const toggle = this.root.getByRole('button', { name: 'Summary', exact: true })
+    await toggle.waitFor()
+    if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click()
+    await this.text.waitFor()
+  }
+
   /** The chip of a fact, by its kind ("Reference", "Amount", "Request") and what it shows (a value, the start of its sentence). */
   chip(kind: string, shown: string): Locator {
     return this.chips.filter({ hasText: shown }).and(this.root.getByRole('button', { name: new RegExp(`^${kind}: `) }))

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react'
+import { useEffect, useId, useMemo, useState, type RefObject } from 'react'
 import type { CustomerSummaries, SummaryView } from '../../../../shared/ipc'
 import { clockTime, dayKey, fullTime, shortDate } from '../../lib/format'
 import { Icon } from '../../lib/icons'
@@ -10,16 +10,45 @@ import './summaries.css'
 
 const COLLAPSED_KEY = 'threadline.summaryCollapsed'
 
-/** Collapsed or open, as the agent last left it in this session, whichever customer they open. */
-function useCollapsed(): [boolean, (collapsed: boolean) => void] {
-  const [collapsed, setCollapsed] = useState(() => sessionStorage.getItem(COLLAPSED_KEY) === '1')
-  return [
+/** The timeline keeps this much height to read in (the layout test's floor), below the card and the tools' row. */
+const READING_ROOM = 300
+/** The tools' row under an open card, the card's margins, the row's padding and border. */
+const TOOLS_ROW = 56
+/** An open card is never shorter than this: a header, two lines of story and a row of chips. */
+const MIN_CARD = 140
+
+/** The height of the timeline's frame, as it changes with the window and the composer. */
+function useHeight(frame: RefObject<HTMLElement | null>): number | null {
+  const [height, setHeight] = useState<number | null>(null)
+  useEffect(() => {
+    const el = frame.current
+    if (!el || typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(([entry]) => setHeight(entry ? Math.round(entry.contentRect.height) : null))
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [frame])
+  return height
+}
+
+/**
+ * Open or collapsed: as the agent last left it in this session, whichever customer they open;
+ * until they choose, open when the timeline keeps its reading room below it, else collapsed into
+ * one line of the timeline's tools. Open, it takes what is left above that room.
+ */
+function useCardLayout(frame: RefObject<HTMLElement | null>): { collapsed: boolean; setCollapsed: (collapsed: boolean) => void; maxHeight: number | undefined } {
+  const [chosen, setChosen] = useState(() => sessionStorage.getItem(COLLAPSED_KEY))
+  const height = useHeight(frame)
+  const room = height === null ? null : height - TOOLS_ROW - READING_ROOM
+  const collapsed = chosen !== null ? chosen === '1' : room === null || room < MIN_CARD
+  return {
     collapsed,
-    (next) => {
-      sessionStorage.setItem(COLLAPSED_KEY, next ? '1' : '0')
-      setCollapsed(next)
+    setCollapsed: (next) => {
+      const value = next ? '1' : '0'
+      sessionStorage.setItem(COLLAPSED_KEY, value)
+      setChosen(value)
     },
-  ]
+    maxHeight: room === null ? undefined : Math.max(MIN_CARD, room),
+  }
 }
 
 /** "10:42" today, "12 Mar, 10:42" on another day. */
@@ -28,31 +57,59 @@ function asOf(at: number): string {
 }
 
 /**
- * The customer's story above their timeline: what they asked, what was done or promised, what is
- * open, with its facts as chips that open the timeline where each was said. It reads its own
- * query, so the timeline paints without waiting for it.
+ * The customer's story at the top of their timeline: what they asked, what was done or promised,
+ * what is open, with its facts as chips that open the timeline where each was said. Collapsed, it
+ * is one line among the timeline's tools. It reads its own query, so the timeline paints without
+ * waiting for it.
  */
-export function SummaryCard({ customerId, timelineReady, onJump }: { customerId: string; timelineReady: boolean; onJump: JumpToItem }) {
+export function SummaryCard({
+  customerId,
+  timelineReady,
+  onJump,
+  frame,
+}: {
+  customerId: string
+  timelineReady: boolean
+  onJump: JumpToItem
+  /** The timeline's frame, whose height decides how much of it the card may take. */
+  frame: RefObject<HTMLElement | null>
+}) {
   const summaries = useCustomerSummaries(customerId)
-  const [collapsed, setCollapsed] = useCollapsed()
+  const layout = useCardLayout(frame)
   const bodyId = useId()
   // Nothing until the core answers: an empty frame would only flicker.
   if (!summaries.data) return null
   const { story, regenerating } = summaries.data
+  const collapsed = story ? layout.collapsed : true
   return (
-    <section role="region" className={`summary-card${collapsed ? ' is-collapsed' : ''}`} aria-label="Customer summary" data-testid="summary-card">
+    <section
+      role="region"
+      className={`summary-card${collapsed ? ' is-collapsed' : ''}`}
+      aria-label="Customer summary"
+      data-testid="summary-card"
+      style={collapsed ? undefined : { maxHeight: layout.maxHeight }}
+    >
       {story ? (
-        <Story story={story} regenerating={regenerating} customerId={customerId} collapsed={collapsed} setCollapsed={setCollapsed} bodyId={bodyId} timelineReady={timelineReady} onJump={onJump} />
+        <Story
+          story={story}
+          regenerating={regenerating}
+          customerId={customerId}
+          collapsed={collapsed}
+          setCollapsed={layout.setCollapsed}
+          bodyId={bodyId}
+          timelineReady={timelineReady}
+          onJump={onJump}
+        />
       ) : (
         <div className="summary-head">
           <SummaryIcon name="summary" />
-          <span className="summary-placeholder">No summary of this customer yet: it is written once they have written.</span>
-          <span className="summary-actions">
-            <RegenerateButton customerId={customerId} regenerating={regenerating} label="Summarize" />
+          <span className="summary-placeholder" title="A story of the customer is written once they have written">
+            No summary yet
           </span>
+          <RegenerateButton customerId={customerId} regenerating={regenerating} label="Summarize" />
         </div>
       )}
-      <RegenerateProblem customerId={customerId} regenerating={regenerating} />
+      {(!story || !collapsed) && <RegenerateProblem customerId={customerId} regenerating={regenerating} />}
     </section>
   )
 }
@@ -94,40 +151,57 @@ function Story({
             <SummaryIcon name="chevron" size={12} />
           </span>
           <SummaryIcon name="summary" />
-          <span className="summary-title">Summary</span>
+          {/* Collapsed, the story's first words say what it is. */}
+          <span className={collapsed ? 'visually-hidden' : 'summary-title'}>Summary</span>
         </button>
-        {collapsed && <span className="summary-preview">{story.text}</span>}
-        <span className="summary-asof" data-testid="summary-asof" title={`Covers everything up to ${fullTime(story.coversThrough)}`}>
-          as of {asOf(story.coversThrough)}
-          {stale && (
-            <>
-              {' · '}
-              <span className="summary-stale" data-testid="summary-stale" title={story.staleness.newestAt ? `Newest at ${fullTime(story.staleness.newestAt)}` : undefined}>
-                {stale}
-              </span>
-            </>
-          )}
-        </span>
-        {story.updatedOnDevice && (
-          <span className="summary-device" data-testid="summary-device" title="Written by this device from what it holds, while the server could not be asked">
-            Updated on this device
+        {collapsed && (
+          <span className="summary-preview" title={`${story.text}\n(as of ${fullTime(story.coversThrough)})`}>
+            {story.text}
           </span>
         )}
-        <span className="summary-actions">
-          <Rating story={story} customerId={customerId} />
-          <RegenerateButton customerId={customerId} regenerating={regenerating} label="Regenerate" />
-        </span>
+        {collapsed ? (
+          stale && <StaleMarker story={story} text={stale} />
+        ) : (
+          <span className="summary-asof" data-testid="summary-asof" title={`Covers everything up to ${fullTime(story.coversThrough)}`}>
+            as of {asOf(story.coversThrough)}
+            {stale && (
+              <>
+                {' · '}
+                <StaleMarker story={story} text={stale} />
+              </>
+            )}
+          </span>
+        )}
+        {!collapsed && (
+          <span className="summary-actions">
+            <Rating story={story} customerId={customerId} />
+            <RegenerateButton customerId={customerId} regenerating={regenerating} label="Regenerate" />
+          </span>
+        )}
       </div>
       {!collapsed && (
         <div className="summary-body" id={bodyId}>
           <p className="summary-text">{story.text}</p>
           <FactChips facts={story.facts} times={sources.times} locate={sources.locate} onJump={onJump} />
-          <p className="summary-source" data-testid="summary-source">
-            {sourceLine(story)}
+          <p className="summary-foot">
+            <span data-testid="summary-source">{sourceLine(story)}</span>
+            {story.updatedOnDevice && (
+              <span className="summary-device" data-testid="summary-device" title="Written by this device from what it holds, while the server could not be asked">
+                Updated on this device
+              </span>
+            )}
           </p>
         </div>
       )}
     </>
+  )
+}
+
+function StaleMarker({ story, text }: { story: SummaryView; text: string }) {
+  return (
+    <span className="summary-stale" data-testid="summary-stale" title={story.staleness.newestAt ? `The newest at ${fullTime(story.staleness.newestAt)}` : undefined}>
+      {text}
+    </span>
   )
 }
 

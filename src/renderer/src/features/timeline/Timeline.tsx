@@ -63,6 +63,7 @@ export function Timeline({
   const userNames = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.name])), [users.data])
   const rows = useMemo(() => timelineRows(timeline.items, conversations), [timeline.items, conversations])
   const scroller = useRef<HTMLDivElement>(null)
+  const frame = useRef<HTMLDivElement>(null)
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
@@ -124,13 +125,17 @@ export function Timeline({
   const [cited, setCited] = useState<{ itemId: string; seq: number } | null>(null)
   const jumpSeq = useRef(0)
   const jumpIndex = jumpTarget ? rows.findIndex((r) => r.type === 'item' && r.entry.item.id === jumpTarget.itemId) : -1
+  const settled = !timeline.isFetching
   useEffect(() => {
-    if (!jumpTarget || jumpIndex < 0) return
+    if (!jumpTarget) return
+    // Its page is in and it is not there (erased, moved to another customer): nothing to scroll to later.
+    if (jumpIndex < 0 && settled) setJumpTarget(null)
+    if (jumpIndex < 0) return
     setJumpTarget(null)
     setCited(jumpTarget)
     // After the day's jump (a layout effect) has placed its page.
     requestAnimationFrame(() => virtualizer.scrollToIndex(jumpIndex, { align: 'center' }))
-  }, [jumpTarget, jumpIndex, virtualizer])
+  }, [jumpTarget, jumpIndex, settled, virtualizer])
   useEffect(() => {
     if (!cited) return
     const timer = setTimeout(() => setCited((c) => (c?.seq === cited.seq ? null : c)), CITED_MARK_MS)
@@ -204,9 +209,10 @@ export function Timeline({
 
   const items = virtualizer.getVirtualItems()
   return (
-    <div className="timeline-frame">
-      <SummaryCard customerId={customerId} timelineReady={loaded} onJump={jumpToItem} />
+    <div className="timeline-frame" ref={frame}>
       <div className="timeline-toolbar">
+        {/* Open, the customer's story takes the row above the tools; collapsed, it shares their row. */}
+        <SummaryCard customerId={customerId} timelineReady={loaded} onJump={jumpToItem} frame={frame} />
         <label className="jump-to-date">
           <Icon name="clock" size={13} />
           <span>Jump to date</span>
