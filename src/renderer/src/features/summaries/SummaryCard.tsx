@@ -69,12 +69,13 @@ export function SummaryCard({
   frame,
 }: {
   customerId: string
+  /** The timeline's first page has answered (or failed): the card asks the core only after it. */
   timelineReady: boolean
   onJump: JumpToItem
   /** The timeline's frame, whose height decides how much of it the card may take. */
   frame: RefObject<HTMLElement | null>
 }) {
-  const summaries = useCustomerSummaries(customerId)
+  const summaries = useCustomerSummaries(customerId, timelineReady)
   const layout = useCardLayout(frame)
   const bodyId = useId()
   // Nothing until the core answers: an empty frame would only flicker.

@@ -35,13 +35,18 @@ function refreshFor(client: QueryClient, change: IpcEvents['data.changed']): voi
 
 const hasMissing = (data: unknown): boolean => data instanceof Map && [...(data as Map<string, number | null>).values()].includes(null)
 
-/** A customer's story and this agent's regeneration of it, kept fresh by the core's change events. */
-export function useCustomerSummaries(customerId: string) {
+/**
+ * A customer's story and this agent's regeneration of it, kept fresh by the core's change events.
+ * Asked for once the timeline's first page has answered (`enabled`): the core answers one call at
+ * a time, and writing a missing story there must not hold up the timeline's first paint.
+ */
+export function useCustomerSummaries(customerId: string, enabled: boolean) {
   const api = useApi()
   const client = useQueryClient()
   const query = useQuery({
     queryKey: summaryKeys.ofCustomer(customerId),
     queryFn: () => api.call('summaries.ofCustomer', { customerId }),
+    enabled,
   })
   const waiting = query.data?.regenerating != null
   useEffect(() => {

@@ -212,7 +212,7 @@ export function Timeline({
     <div className="timeline-frame" ref={frame}>
       <div className="timeline-toolbar">
         {/* Open, the customer's story takes the row above the tools; collapsed, it shares their row. */}
-        <SummaryCard customerId={customerId} timelineReady={loaded} onJump={jumpToItem} frame={frame} />
+        <SummaryCard customerId={customerId} timelineReady={!timeline.isPending} onJump={jumpToItem} frame={frame} />
         <label className="jump-to-date">
           <Icon name="clock" size={13} />
           <span>Jump to date</span>
