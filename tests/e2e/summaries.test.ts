@@ -174,19 +174,10 @@ describe('the summary card', () => {
   it('writes the story on this device when Regenerate is pressed offline', async () => {
     await env.stopServer()
     await expect.poll(() => workspace.syncStatus(), { timeout: 20_000 }).toBe('Offline')
-    // The server's story was written moments ago: the card says how long Regenerate must wait, then it works.
-    let refused = ''
-    for (let attempt = 0; attempt < 25 && (await card.onDevice.count()) === 0; attempt++) {
-      await card.regenerate.click()
-      await expect
-        .poll(async () => (await card.onDevice.count()) > 0 || (await card.refusal().count()) > 0, { timeout: 5_000 })
-        .toBe(true)
-      if ((await card.onDevice.count()) > 0) break
-      refused = await card.refusal().first().innerText()
-      await env.page.waitForTimeout(2_000)
-    }
+    // The server's story was written moments ago; offline the device writes it from its cache, with no cooldown.
+    await card.regenerate.click()
+    await card.onDevice.waitFor({ timeout: 10_000 })
     expect(await card.onDevice.innerText()).toBe('Updated on this device')
-    if (refused) expect(refused).toMatch(/can be written afresh in \d+ s/)
     expect(await card.source.innerText()).toBe('Embedded summarizer')
     expect(await card.text.innerText()).toContain('A-10422')
     // A story written here is not rated: the server judges its own versions.

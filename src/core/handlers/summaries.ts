@@ -107,18 +107,19 @@ export function summaryHandlers(ctx: HandlerContext, now: () => number = Date.no
     },
 
     'summaries.regenerate': ({ customerId }) => {
+      // Offline the device writes it from its cache, which costs nothing: no cooldown.
+      if (!online()) {
+        if (!writeOnDevice(customerId, null)) {
+          throw new IpcError('bad_request', `Customer ${customerId} has no messages, calls or notes on this device to write a story from.`)
+        }
+        return { local: true }
+      }
       const story = getStory(ctx.db, customerId)
       // The server refuses within the cooldown too; a story this device wrote costs nothing to write again.
       const since = story ? now() - story.generatedAt : Number.POSITIVE_INFINITY
       if (story && !story.updatedOnDevice && since < REGENERATE_COOLDOWN_MS) {
         const wait = Math.ceil((REGENERATE_COOLDOWN_MS - since) / 1000)
         throw new IpcError('bad_request', `The story was written ${Math.max(0, Math.floor(since / 1000))} s ago: it can be written afresh in ${wait} s.`)
-      }
-      if (!online()) {
-        if (!writeOnDevice(customerId, null)) {
-          throw new IpcError('bad_request', `Customer ${customerId} has no messages, calls or notes on this device to write a story from.`)
-        }
-        return { local: true }
       }
       // Asked twice before the server took the first: one request is enough.
       const queued = regenerating(customerId)

@@ -73,7 +73,12 @@ export function redact(text: string): string {
  * quota and the word budget, and sections are read in a fixed order, each oldest first. `tail` is
  * the last sentence (the status), counted in the budget.
  */
-export function composeText(kept: readonly Candidate[], tail: string, maxWords = STORY_MAX_WORDS): string {
+/**
+ * A resolved conversation's questions no one answered are not "still open" but were left so;
+ * `ended` names them that way.
+ */
+export function composeText(kept: readonly Candidate[], tail: string, options: { ended?: boolean; maxWords?: number } = {}): string {
+  const maxWords = options.maxWords ?? STORY_MAX_WORDS
   const openTexts = new Set(kept.filter((f) => f.kind === 'open_question').map((f) => f.text))
   const pool = kept
     .map((f, index) => ({ f, index, section: SECTIONS.find((s) => s.kind === f.kind) }))
@@ -99,7 +104,8 @@ export function composeText(kept: readonly Candidate[], tail: string, maxWords =
   for (const s of SECTIONS) {
     const list = chosen.get(s.kind)
     if (!list) continue
-    parts.push(`${s.label} ${list.sort((a, b) => a.index - b.index).map((x) => x.text).join(' ')}`)
+    const label = options.ended && s.kind === 'open_question' ? 'Left unanswered:' : s.label
+    parts.push(`${label} ${list.sort((a, b) => a.index - b.index).map((x) => x.text).join(' ')}`)
   }
   if (parts.length === 0) {
     const id = [...kept].reverse().find((f) => f.kind === 'identifier')

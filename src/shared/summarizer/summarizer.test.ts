@@ -137,6 +137,17 @@ describe('wrap-ups', () => {
     expect(facts.some((f) => f.kind === 'amount' && f.value === '£12.00')).toBe(true)
   })
 
+  it('says a question nobody answered before the conversation was resolved was left unanswered, not that it is still open', () => {
+    const items = [
+      item('customer', 'My parcel P-5520 never came. Will you refund the $18.00 shipping too?'),
+      item('agent', 'I have sent a new parcel, tracking T-88120.'),
+    ]
+    const { text } = summarizeConversation(items)
+    expect(text).toContain('Left unanswered:')
+    expect(text).not.toContain('Still open:')
+    expect(summarizeStory(items, context).text).toContain('Still open:')
+  })
+
   it("reads who says what in a call transcript", () => {
     const call = item('customer', 'Transcript: Customer: My router RT-4410 keeps dropping. Can you send an engineer? Agent (Sam): I will book an engineer for Friday.', { kind: 'call', channel: 'voice' })
     const { text, facts } = summarizeCall(call)

@@ -7,18 +7,18 @@ import { newCollector, openers, readItem } from './facts'
  * conversation or one call, ending with how it went instead of where it stands.
  */
 
-function read(items: readonly SummaryItem[]): { sorted: SummaryItem[]; draft: (tail: string) => SummaryDraft } {
+function read(items: readonly SummaryItem[], ended: boolean): { sorted: SummaryItem[]; draft: (tail: string) => SummaryDraft } {
   const sorted = chronological(items)
   const byId = new Map(sorted.map((i) => [i.id, i.text]))
   const c = newCollector()
   const first = openers(sorted)
   for (let i = sorted.length - 1; i >= 0; i--) readItem(c, sorted[i]!, i, first.has(sorted[i]!.id))
   const kept = finishFacts(c, (id) => byId.get(id))
-  return { sorted, draft: (tail) => ({ text: composeText(kept, tail), facts: toFacts(kept) }) }
+  return { sorted, draft: (tail) => ({ text: composeText(kept, tail, { ended }), facts: toFacts(kept) }) }
 }
 
 export function summarizeConversation(items: readonly SummaryItem[]): SummaryDraft {
-  const { sorted, draft } = read(items)
+  const { sorted, draft } = read(items, true)
   const first = sorted[0]
   const last = sorted.at(-1)
   if (!first || !last) return { text: '', facts: [] }
@@ -28,7 +28,7 @@ export function summarizeConversation(items: readonly SummaryItem[]): SummaryDra
 }
 
 export function summarizeCall(call: SummaryItem): SummaryDraft {
-  const { draft } = read([call])
+  const { draft } = read([call], false)
   const time = Number.isFinite(call.at) ? new Date(call.at).toISOString().slice(11, 16) : ''
   return draft(`Call on ${utcDay(call.at)}${time ? ` at ${time} UTC` : ''}.`)
 }
