@@ -11,6 +11,7 @@ import type {
   IdentityKind,
   Message,
   Note,
+  Summary,
   TimelineEvent,
   User,
 } from '../../shared/domain'
@@ -1515,6 +1516,77 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
         ['e1', 'Sales', null],
         ['u1', null, null],
       ])
+    })
+  })
+
+  describe('summaries', () => {
+    const summary = (id: string, over: Partial<Summary>): Summary => ({
+      id,
+      kind: 'customer_story',
+      customerId: 'alice',
+      conversationId: null,
+      callId: null,
+      text: 'Asked: a refund for order 88213.',
+      facts: [{ kind: 'identifier', text: 'Order 88213', value: '88213', sourceIds: ['ma', 'ma2'] }],
+      provider: 'embedded',
+      model: null,
+      fallbackReason: null,
+      coversItemId: 'ma2',
+      coversThrough: T + 5,
+      itemCount: 2,
+      inboxes: ['A', 'B'],
+      generatedAt: T + 6,
+      updatedOnDevice: null,
+      ...over,
+    })
+
+    it('sends a story only to readers of every inbox it read, and a wrap-up to readers of its conversation’s inbox', async () => {
+      const ca = conversation('ca', 'alice', 'A')
+      const cb = conversation('cb', 'alice', 'B')
+      await seed(store, ['customer', customer('alice')], ['conversation', ca], ['conversation', cb])
+      const story = summary('story:alice', {})
+      const wrapUp = summary('wrapup:cb', { kind: 'wrap_up', conversationId: 'cb', inboxes: ['B'] })
+      const narrow = summary('story:alice-a', { inboxes: ['A'] })
+      await seed(store, ['summary', story], ['summary', wrapUp], ['summary', narrow])
+      const summaries = async (scope: string[] | null) =>
+        (await store.changesAfter(0, 100, scope)).changes.filter((c) => c.entity === 'summary').map((c) => c.id)
+      expect(await summaries(null)).toEqual(['story:alice', 'wrapup:cb', 'story:alice-a'])
+      expect(await summaries(['A', 'B', 'C'])).toEqual(['story:alice', 'wrapup:cb', 'story:alice-a'])
+      expect(await summaries(['A'])).toEqual(['story:alice-a'])
+      expect(await summaries(['B'])).toEqual(['wrapup:cb'])
+      const stored = await store.changesSince(0, 100)
+      expect(stored.find((c) => c.id === 'story:alice')).toMatchObject({ inbox: null, customerId: 'alice', covers: ['A', 'B'] })
+      expect(stored.find((c) => c.id === 'wrapup:cb')).toMatchObject({ inbox: 'B', customerId: null, covers: null })
+      expect(await store.getSummary('story:alice')).toEqual(story)
+      expect((await store.summariesOf('alice')).map((x) => x.id).sort()).toEqual(['story:alice', 'story:alice-a', 'wrapup:cb'])
+    })
+
+    it('adds up a day’s model use, keeps one rating per user and version, and hands out story requests once', async () => {
+      await seed(store, ['user', user('u1')], ['customer', customer('alice')], ['customer', customer('bob')])
+      expect(await store.summaryUsage('2026-12-04')).toEqual({ requests: 0, promptTokens: 0, completionTokens: 0, failures: 0, fallbacks: 0 })
+      const use = { requests: 1, promptTokens: 3_000_000_000, completionTokens: 20, failures: 1, fallbacks: 0 }
+      await store.write((w) => w.addSummaryUsage('2026-12-04', use))
+      await store.write((w) => w.addSummaryUsage('2026-12-04', { ...use, fallbacks: 1 }))
+      expect(await store.summaryUsage('2026-12-04')).toEqual({ requests: 2, promptTokens: 6_000_000_000, completionTokens: 40, failures: 2, fallbacks: 1 })
+
+      const rating = { summaryId: 'story:alice', userId: 'u1', generatedAt: T, rating: 'up' as const, provider: 'model' as const, model: 'm', summaryText: 'text', createdAt: T + 1 }
+      await store.write((w) => w.putSummaryFeedback(rating))
+      await store.write((w) => w.putSummaryFeedback({ ...rating, rating: 'down', createdAt: T + 2 }))
+      await store.write((w) => w.putSummaryFeedback({ ...rating, generatedAt: T + 9, createdAt: T + 3 }))
+      expect((await store.summaryFeedback(10)).map((f) => [f.generatedAt, f.rating])).toEqual([
+        [T + 9, 'up'],
+        [T, 'down'],
+      ])
+
+      await store.write(async (w) => {
+        await w.requestSummary('bob', 'u1', T + 2)
+        await w.requestSummary('alice', 'u1', T + 1)
+        await w.requestSummary('alice', 'u1', T + 5)
+      })
+      expect(await store.summaryRequestedAt('alice')).toBe(T + 1)
+      expect((await store.write((w) => w.takeSummaryRequests(10))).result).toEqual(['alice', 'bob'])
+      expect((await store.write((w) => w.takeSummaryRequests(10))).result).toEqual([])
+      expect(await store.summaryRequestedAt('alice')).toBeNull()
     })
   })
 
