@@ -1,5 +1,5 @@
 import type { SummaryUsageOfDay } from './summary-usage'
-import type { Channel, Summary, SummaryFact, SummaryKind } from './domain'
+import type { Channel, Conversation, Summary, SummaryFact, SummaryKind } from './domain'
 
 /**
  * What every summarizer (the embedded one, a model) reads and writes, and the rules that do not
@@ -34,6 +34,17 @@ export interface StoryContext {
   open: { id: string; status: 'open' | 'pending' | 'snoozed'; channel: Channel; subject: string | null }[]
   /** How many conversations the customer has in all. */
   conversationCount: number
+}
+
+/** The story's context from the customer's conversations: the unresolved ones, the most recently active first. */
+export function storyContext(conversations: readonly Conversation[]): StoryContext {
+  return {
+    open: conversations
+      .filter((c): c is Conversation & { status: 'open' | 'pending' | 'snoozed' } => c.status !== 'resolved')
+      .sort((a, b) => b.lastMessageAt - a.lastMessageAt)
+      .map((c) => ({ id: c.id, status: c.status, channel: c.channel, subject: c.subject })),
+    conversationCount: conversations.length,
+  }
 }
 
 /** What a summarizer returns, before it becomes a stored Summary. */

@@ -5,7 +5,7 @@ import type { Call } from '../../shared/domain'
 import { applyBatch } from '../sync/apply'
 import { changes, conversation, message, note, tempDir } from '../testing/fixtures'
 import { openCache } from './open'
-import { getRating, getStory, listSummaryItems, storyContext, storyStaleness } from './summary-queries'
+import { cachedStoryContext, getRating, getStory, listSummaryItems, storyStaleness } from './summary-queries'
 
 let dir: ReturnType<typeof tempDir>
 let db: Database
@@ -60,7 +60,7 @@ describe('summary queries', () => {
     // Notes do not make a story stale; the silent call neither.
     expect(storyStaleness(db, { customerId: 'c1', coversThrough: 150 })).toEqual({ newItems: 2, newestAt: 400 })
     expect(storyStaleness(db, { customerId: 'c1', coversThrough: 400 })).toEqual({ newItems: 0, newestAt: null })
-    expect(storyContext(db, 'c1')).toEqual({ open: [{ id: 'v1', status: 'open', channel: 'sms', subject: null }], conversationCount: 1 })
+    expect(cachedStoryContext(db, 'c1')).toEqual({ open: [{ id: 'v1', status: 'open', channel: 'sms', subject: null }], conversationCount: 1 })
   })
 
   it('reads a story, its staleness, a rating and the items through indexes', () => {
@@ -69,7 +69,7 @@ describe('summary queries', () => {
       storyStaleness(db, { customerId: 'c1', coversThrough: 10 })
       getRating(db, { summaryId: 'story:c1', generatedAt: 10 })
       listSummaryItems(db, { customerId: 'c1', after: 10 })
-      storyContext(db, 'c1')
+      cachedStoryContext(db, 'c1')
     })
     expect(executed.length).toBeGreaterThanOrEqual(5)
     expect(tableScans(db, executed)).toEqual([])

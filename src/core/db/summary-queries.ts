@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { Channel, Summary } from '../../shared/domain'
-import { summaryId, type Staleness, type StoryContext, type SummaryItem } from '../../shared/summaries'
+import { storyContext, summaryId, type Staleness, type StoryContext, type SummaryItem } from '../../shared/summaries'
 import { getEntity, listCustomerConversations, stmt } from './queries'
 
 /**
@@ -108,9 +108,6 @@ export function listSummaryItems(db: Database, args: { customerId: string; after
 }
 
 /** Where the customer's cached conversations stand: the unresolved ones newest first, and how many in all. */
-export function storyContext(db: Database, customerId: string): StoryContext {
-  const conversations = listCustomerConversations(db, customerId)
-  const open: StoryContext['open'] = []
-  for (const c of conversations) if (c.status !== 'resolved') open.push({ id: c.id, status: c.status, channel: c.channel, subject: c.subject })
-  return { open, conversationCount: conversations.length }
+export function cachedStoryContext(db: Database, customerId: string): StoryContext {
+  return storyContext(listCustomerConversations(db, customerId))
 }

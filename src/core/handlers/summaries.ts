@@ -5,7 +5,7 @@ import { REGENERATE_COOLDOWN_MS, summaryId } from '../../shared/summaries'
 import { summarizeStory, updateStory } from '../../shared/summarizer'
 import { SummaryUsageOfDay } from '../../shared/summary-usage'
 import { getCustomer, getEntity, listOutboxByName, writeLocalEntity } from '../db/queries'
-import { getRating, getStory, listSummaryItems, storyContext, storyStaleness } from '../db/summary-queries'
+import { cachedStoryContext, getRating, getStory, listSummaryItems, storyStaleness } from '../db/summary-queries'
 import { IpcError } from '../errors'
 import { enqueueAction } from '../sync/outbox'
 import type { HandlerContext } from './context'
@@ -36,7 +36,7 @@ export function summaryHandlers(ctx: HandlerContext, now: () => number = Date.no
     const items = listSummaryItems(ctx.db, { customerId, after: previous?.coversThrough })
     const newest = items.at(-1)
     if (!newest) return null
-    const context = storyContext(ctx.db, customerId)
+    const context = cachedStoryContext(ctx.db, customerId)
     const draft = previous ? updateStory({ text: previous.text, facts: previous.facts }, items, context) : summarizeStory(items, context)
     const inboxes = new Set(previous?.inboxes)
     for (const item of items) if (item.inbox !== null) inboxes.add(item.inbox)

@@ -1,5 +1,5 @@
 import type { Call, Conversation, Message, Note } from '../../shared/domain'
-import type { StoryContext, SummaryItem } from '../../shared/summaries'
+import { storyContext, type StoryContext, type SummaryItem } from '../../shared/summaries'
 import type { StoreReader } from '../store/store'
 
 /** What a summarizer reads of a customer, as the server holds it, with the inbox of every item. */
@@ -43,16 +43,6 @@ const noteItem = (n: Note, channel: Conversation['channel']): SummaryItem => ({
 })
 
 const byTime = (a: SummaryItem, b: SummaryItem): number => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-
-export function storyContext(conversations: readonly Conversation[]): StoryContext {
-  return {
-    open: conversations
-      .filter((c): c is Conversation & { status: 'open' | 'pending' | 'snoozed' } => c.status !== 'resolved')
-      .sort((a, b) => b.lastMessageAt - a.lastMessageAt)
-      .map((c) => ({ id: c.id, status: c.status, channel: c.channel, subject: c.subject })),
-    conversationCount: conversations.length,
-  }
-}
 
 /** The items of the given conversations, oldest first; a call without transcript or notes says nothing and is left out. */
 export async function historyOf(store: StoreReader, conversations: readonly Conversation[]): Promise<CustomerHistory> {
