@@ -1,21 +1,20 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Summary, User } from '../../src/shared/domain'
 import type { InboundMessage } from '../../src/shared/ingest'
 import { summaryId } from '../../src/shared/summaries'
 import type { PullResponse } from '../../src/shared/sync'
+import { completion, itemIdsOf, startFakeModel, type FakeModel } from '../support/chat-completions'
 import { api, connectClient, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
 
 /** The server's summaries through its real paths: ingest, the change log and the sync socket, REST, and a model on loopback. */
 
 let t: TestServer | null = null
-let model: http.Server | null = null
+let model: FakeModel | null = null
 afterEach(async () => {
   await t?.cleanup()
   t = null
-  await new Promise((resolve) => (model ? model.close(resolve) : resolve(null)))
+  await model?.close()
   model = null
 })
 
@@ -211,35 +210,14 @@ describe('summaries on the server', () => {
 })
 
 describe('summaries written by a configured model', () => {
-  /** A chat-completions endpoint on loopback that cites the first item of every request and records what it was sent. */
-  async function startModel(): Promise<{ url: string; bodies: string[] }> {
-    const bodies: string[] = []
-    model = http.createServer((req, res) => {
-      let body = ''
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      req.on('end', () => {
-        bodies.push(body)
-        const prompt = JSON.stringify(JSON.parse(body).messages)
-        const firstId = /\[([^\s·\]]+) ·/.exec(prompt)?.[1] ?? 'none'
-        const reply = { story: 'Asks about order 88213, which has not arrived.', facts: [{ kind: 'identifier', text: 'Order 88213', value: '88213', sourceIds: [firstId] }] }
-        res.setHeader('content-type', 'application/json')
-        res.end(
-          JSON.stringify({
-            id: 'cmpl-1',
-            object: 'chat.completion',
-            model: 'loopback-7b',
-            choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(reply) }, finish_reason: 'stop' }],
-            usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
-          }),
-        )
-      })
-    })
-    await new Promise<void>((resolve) => model!.listen(0, '127.0.0.1', resolve))
-    return { url: `http://127.0.0.1:${(model.address() as AddressInfo).port}/v1`, bodies }
-  }
-
   it('stores what the model wrote, redacted on the way out, and counts its use; an inbox kept from models is summarized on the server', async () => {
-    const endpoint = await startModel()
+    const endpoint = await startFakeModel((body) =>
+      completion(
+        { story: 'Asks about order 88213, which has not arrived.', facts: [{ kind: 'identifier', text: 'Order 88213', value: '88213', sourceIds: [itemIdsOf(body)[0]] }] },
+        { prompt_tokens: 120, completion_tokens: 30 },
+      ),
+    )
+    model = endpoint
     t = await startTestServer({
       ...QUICK,
       summaryModelUrl: endpoint.url,
@@ -251,14 +229,14 @@ describe('summaries written by a configured model', () => {
     const story = await eventually(() => storyOf(supervisor.token, sent.customerId), 'the model story')
     expect(story).toMatchObject({ provider: 'model', model: 'loopback-7b', fallbackReason: null, text: 'Asks about order 88213, which has not arrived.' })
     expect(story.facts).toEqual([{ kind: 'identifier', text: 'Order 88213', value: '88213', sourceIds: [sent.itemId] }])
-    expect(endpoint.bodies.join('\n')).not.toMatch(/7700 900123|rosa\.diaz@example\.com/)
+    expect(JSON.stringify(endpoint.bodies)).not.toMatch(/7700 900123|rosa\.diaz@example\.com/)
     const usage = await api(t.server.url, 'GET', '/api/v1/summaries/usage', { token: supervisor.token })
     expect(usage.body).toMatchObject({ requests: 1, promptTokens: 120, completionTokens: 30, failures: 0 })
 
     const kept = await t.server.ingest({ ...email(2, 'Privileged: settlement offer 4,500 EUR for case 77-A.', 'legal'), from: { kind: 'email', address: 'counsel@example.org' } })
     const local = await eventually(() => storyOf(supervisor.token, kept.customerId), 'the story of the legal inbox')
     expect(local).toMatchObject({ provider: 'embedded', fallbackReason: 'inbox legal is not sent to a model' })
-    expect(endpoint.bodies.join('\n')).not.toContain('settlement')
+    expect(JSON.stringify(endpoint.bodies)).not.toContain('settlement')
   })
 })
 

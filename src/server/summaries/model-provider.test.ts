@@ -1,88 +1,19 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SummaryFact } from '../../shared/domain'
 import { summarizeCall, summarizeConversation, summarizeStory, updateStory } from '../../shared/summarizer'
 import type { StoryContext, SummaryItem, SummaryUsage } from '../../shared/summaries'
+import { completion, startFakeModel, type FakeModel } from '../../../tests/support/chat-completions'
 import { fallbackReasonFor, ModelSummarizer, parseRetryAfter, type ModelSummarizerOptions, type SummaryUsageStore } from './model-provider'
 
-/**
- * A chat-completions server on a real port: it records every request body, counts requests in
- * flight, and answers as each test tells it to.
- */
-interface Answer {
-  status?: number
-  headers?: Record<string, string>
-  /** An object is sent as JSON; a string as it is. */
-  body?: unknown
-  delayMs?: number
-}
-
-interface FakeModel {
-  url: string
-  bodies: ChatBody[]
-  headers: http.IncomingHttpHeaders[]
-  times: number[]
-  maxInFlight: number
-  answer: (body: ChatBody, n: number) => Answer
-}
-
-interface ChatBody {
-  model: string
-  messages: { role: string; content: string }[]
-  response_format: { type: string }
-}
-
-let server: http.Server
 let fake: FakeModel
 
 beforeEach(async () => {
-  let inFlight = 0
-  fake = { url: '', bodies: [], headers: [], times: [], maxInFlight: 0, answer: () => completion(goodReply()) }
-  server = http.createServer((req, res) => {
-    let raw = ''
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()))
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        res.writeHead(404).end()
-        return
-      }
-      const body = JSON.parse(raw) as ChatBody
-      fake.bodies.push(body)
-      fake.headers.push(req.headers)
-      fake.times.push(Date.now())
-      inFlight++
-      fake.maxInFlight = Math.max(fake.maxInFlight, inFlight)
-      res.on('close', () => inFlight--)
-      const answer = fake.answer(body, fake.bodies.length)
-      setTimeout(() => {
-        if (res.destroyed) return
-        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {})
-        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers }).end(text)
-      }, answer.delayMs ?? 0)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
+  fake = await startFakeModel(() => completion(goodReply()))
 })
 
 afterEach(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await fake.close()
 })
-
-/** A chat completion whose content is the given reply (an object as JSON, a string as it is). */
-function completion(reply: unknown, usage: { prompt_tokens: number; completion_tokens: number } | null = { prompt_tokens: 321, completion_tokens: 54 }): Answer {
-  return {
-    body: {
-      id: 'chatcmpl-1',
-      object: 'chat.completion',
-      model: 'test-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: typeof reply === 'string' ? reply : JSON.stringify(reply) }, finish_reason: 'stop' }],
-      ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } } : {}),
-    },
-  }
-}
 
 const T0 = Date.UTC(2026, 9, 1, 9, 12)
 
@@ -290,7 +221,7 @@ describe('ModelSummarizer', () => {
 
   it('an endpoint nobody listens on is retried, then falls back', async () => {
     const url = fake.url
-    await new Promise((resolve) => server.close(resolve))
+    await fake.close()
     const outcome = await summarizer({ endpoint: { url, model: 'm', key: null }, retries: 1 }).summarizeStory(items, context)
     expect(outcome).toMatchObject({ provider: 'embedded', fallbackReason: 'model could not be reached after 2 tries (ECONNREFUSED)' })
   })

@@ -11,6 +11,8 @@ export class SummaryCardPage {
   readonly source: Locator
   readonly regenerate: Locator
   readonly helpful: Locator
+  /** A supervisor's line of the model's use today. */
+  readonly usage: Locator
 
   constructor(readonly page: Page) {
     this.root = page.getByRole('region', { name: 'Customer summary' })
@@ -22,6 +24,7 @@ export class SummaryCardPage {
     this.source = this.root.getByTestId('summary-source')
     this.regenerate = this.root.getByRole('button', { name: /^(Regenerate|Regenerating…|Summarize)$/ })
     this.helpful = this.root.getByRole('button', { name: 'Helpful', exact: true })
+    this.usage = this.root.getByTestId('summary-usage')
   }
 
   /** Opens the card when it is collapsed into the timeline's tools (a short window, or the agent closed it). */

@@ -4,7 +4,9 @@ import { clockTime, dayKey, fullTime, shortDate } from '../../lib/format'
 import { Icon } from '../../lib/icons'
 import { FactChips, type JumpToItem } from './FactChips'
 import { sourceLine, stalenessText } from './facts'
-import { useCustomerSummaries, useDismissRegeneration, useRateSummary, useRegenerateSummary, useSourceTimes } from './queries'
+import { useCustomerSummaries, useDismissRegeneration, useModelUsage, useRateSummary, useRegenerateSummary, useSourceTimes } from './queries'
+import { hasRole } from '../../../../shared/roles'
+import { useSession } from '../../api/queries'
 import { SummaryIcon } from './summary-icons'
 import './summaries.css'
 
@@ -191,10 +193,27 @@ function Story({
                 Updated on this device
               </span>
             )}
+            <ModelUsage story={story} />
           </p>
         </div>
       )}
     </>
+  )
+}
+
+/** A supervisor reading a story a model wrote (or should have) sees what the model cost today. */
+function ModelUsage({ story }: { story: SummaryView }) {
+  const session = useSession()
+  const supervisor = session.data ? hasRole(session.data.user, 'supervisor') : false
+  const usage = useModelUsage(supervisor && (story.provider === 'model' || story.fallbackReason !== null))
+  if (!usage.data) return null
+  const u = usage.data
+  const tokens = u.promptTokens + u.completionTokens
+  return (
+    <span className="summary-usage" data-testid="summary-usage" title={`Summary model use on ${u.day} (UTC)`}>
+      Model today: {u.requests.toLocaleString()} {u.requests === 1 ? 'request' : 'requests'} · {tokens.toLocaleString()} tokens · {u.failures.toLocaleString()}{' '}
+      {u.failures === 1 ? 'failure' : 'failures'} · {u.fallbacks.toLocaleString()} {u.fallbacks === 1 ? 'fallback' : 'fallbacks'}
+    </span>
   )
 }
 

@@ -10,6 +10,22 @@ export const summaryKeys = {
   ofCustomer: (customerId: string) => ['summaries', 'customer', customerId] as const,
   /** Where the items a summary cites sit in the timeline: item id → its time, null when not in this cache. */
   sources: (customerId: string) => ['summaries', 'sources', customerId] as const,
+  usage: ['summaries', 'usage'] as const,
+}
+
+/**
+ * Today's use of the summary model, for supervisors (the server refuses agents); online only,
+ * so a refusal or no connection shows nothing rather than an error.
+ */
+export function useModelUsage(enabled: boolean) {
+  const api = useApi()
+  return useQuery({
+    queryKey: summaryKeys.usage,
+    queryFn: () => api.call('summaries.usage', {}),
+    enabled,
+    staleTime: 60_000,
+    retry: false,
+  })
 }
 
 /** A story's staleness counts the customer's items: any new one, or a new summary, refetches it. */
