@@ -2,7 +2,7 @@ import { useId, useLayoutEffect, useRef, type CSSProperties, type ReactNode } fr
 
 /**
  * A modal dialog: labelled, focus moved in and kept in, Escape or a click outside closes it,
- * and focus goes back to where it was.
+ * and focus goes back to where it was (or where `returnFocus` puts it).
  */
 export function Dialog({
   title,
@@ -11,6 +11,7 @@ export function Dialog({
   className,
   hideTitle = false,
   style,
+  returnFocus,
 }: {
   title: string
   onClose(): void
@@ -19,9 +20,19 @@ export function Dialog({
   hideTitle?: boolean
   /** Places the dialog somewhere other than the top middle, e.g. beside a caret. */
   style?: CSSProperties
+  /**
+   * Gives focus back when the dialog closes. A rich-text editor must put its own caret back: the
+   * browser focusing its element places the caret wherever it likes (often at the start), and
+   * the keys typed next land there.
+   */
+  returnFocus?: () => void
 }) {
   const titleId = useId()
   const panel = useRef<HTMLDivElement>(null)
+  const giveBack = useRef(returnFocus)
+  useLayoutEffect(() => {
+    giveBack.current = returnFocus
+  })
 
   // A layout effect: focus moves in within the commit that shows the dialog, so no keystroke
   // lands behind a dialog that is already on screen.
@@ -41,7 +52,8 @@ export function Dialog({
     document.addEventListener('focusin', keepFocusInside)
     return () => {
       document.removeEventListener('focusin', keepFocusInside)
-      previous?.focus()
+      if (giveBack.current) giveBack.current()
+      else previous?.focus()
     }
   }, [])
 

@@ -353,7 +353,17 @@ export function Composer({
       conversation: { subject: conversation.subject, inbox: conversation.inbox },
     })
     setPicker(null)
-    editor?.chain().focus().insertContent(paragraphs(text)).run()
+    // Inserted at the editor's own selection; the picker closing puts the caret back after it.
+    editor?.chain().insertContent(paragraphs(text)).run()
+  }
+
+  /**
+   * Focuses the editor at its own selection: where the picker was opened, after anything it
+   * inserted. At once, through ProseMirror (TipTap's focus command waits a frame, and the keys
+   * typed in that frame would be lost).
+   */
+  function returnCaret(): void {
+    editor?.view.focus()
   }
 
   function insertMention(picked: PickerOption | null): void {
@@ -364,7 +374,7 @@ export function Composer({
     const { from } = editor.state.selection
     const spaceFollows = /^\s/.test(editor.state.doc.textBetween(from, Math.min(from + 1, editor.state.doc.content.size), '\n'))
     const text = picked ? `@${picked.label}${spaceFollows ? '' : ' '}` : '@'
-    editor.chain().focus().insertContent({ type: 'text', text }).run()
+    editor.chain().insertContent({ type: 'text', text }).run()
   }
 
   return (
@@ -524,9 +534,18 @@ export function Composer({
           {effectiveMode === 'note' ? 'Add note' : effectiveMode === 'call' ? 'Log call' : 'Send'}
         </button>
       </div>
-      {picker?.kind === 'canned' && <InsertPicker title="Canned responses" options={cannedOptions} onPick={insertCanned} onClose={() => setPicker(null)} />}
+      {picker?.kind === 'canned' && (
+        <InsertPicker title="Canned responses" options={cannedOptions} onPick={insertCanned} onClose={() => setPicker(null)} returnFocus={returnCaret} />
+      )}
       {picker?.kind === 'mention' && (
-        <InsertPicker title="Mention an agent" options={agentOptions} caret={picker.caret} onPick={insertMention} onClose={() => insertMention(null)} />
+        <InsertPicker
+          title="Mention an agent"
+          options={agentOptions}
+          caret={picker.caret}
+          onPick={insertMention}
+          onClose={() => insertMention(null)}
+          returnFocus={returnCaret}
+        />
       )}
     </form>
   )

@@ -41,6 +41,7 @@ export function InsertPicker({
   caret = null,
   onPick,
   onClose,
+  returnFocus,
 }: {
   title: string
   options: PickerOption[]
@@ -49,6 +50,8 @@ export function InsertPicker({
   caret?: CaretBox | null
   onPick(option: PickerOption): void
   onClose(): void
+  /** Puts the editor's caret back when the picker closes (see Dialog). */
+  returnFocus?: () => void
 }) {
   const [query, setQuery] = useState(initialQuery)
   const [active, setActive] = useState(0)
@@ -62,6 +65,7 @@ export function InsertPicker({
     <Dialog
       title={title}
       onClose={onClose}
+      returnFocus={returnFocus}
       className="insert-picker"
       style={caret ? anchoredStyle(caret, { width: window.innerWidth, height: window.innerHeight }) : undefined}
     >
