@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedDemo } from '../../src/server/demo/seed'
 import { AdminPage } from './pages/admin-page'
 import { SignInPage } from './pages/sign-in-page'
+import { SummaryCardPage } from './pages/summary-card-page'
 import { WorkspacePage } from './pages/workspace-page'
 import { startEnvironment, type E2eEnvironment } from './support/environment'
 
@@ -19,6 +20,8 @@ let agent: { name: string; email: string }
 
 beforeAll(async () => {
   env = await startEnvironment({
+    // The server writes the demo customers' stories within moments, so the pictures show its versions.
+    server: { summaryDebounceMs: 300, summaryMaxWaitMs: 2_000 },
     seed: async (server) => {
       const summary = await seedDemo(server, { seed: 7, customers: 120, now: Date.now() })
       const user = await server.findUserByEmail(summary.agentEmail)
@@ -30,6 +33,15 @@ beforeAll(async () => {
   outDir = process.env.THREADLINE_SCREENSHOTS === 'docs' ? resolve(import.meta.dirname, '../../docs/screenshots') : join(env.dir, 'shots')
   mkdirSync(outDir, { recursive: true })
 })
+
+/** Waits for the open customer's summary card to show the server's story (not one this device wrote meanwhile). */
+async function serverStory(): Promise<void> {
+  const card = new SummaryCardPage(env.page)
+  await card.root.waitFor({ timeout: 15_000 })
+  await card.source.waitFor({ timeout: 30_000 })
+  await card.onDevice.waitFor({ state: 'detached', timeout: 30_000 })
+  await env.page.waitForTimeout(400)
+}
 
 afterAll(async () => {
   await env?.close()
@@ -43,7 +55,7 @@ describe('screenshots of the workspace on demo data', () => {
     await workspace.showView('Assigned to me')
     await workspace.inbox.getByRole('option').first().click()
     await workspace.customerTitle.waitFor()
-    await env.page.waitForTimeout(400)
+    await serverStory()
     await env.page.screenshot({ path: join(outDir, 'inbox.png') })
     expect(await workspace.inbox.getByRole('option').count()).toBeGreaterThan(3)
   })
@@ -53,7 +65,7 @@ describe('screenshots of the workspace on demo data', () => {
     await workspace.showView('SMS')
     await workspace.inbox.getByRole('option').first().click()
     await workspace.customerTitle.waitFor()
-    await env.page.waitForTimeout(400)
+    await serverStory()
     await env.page.screenshot({ path: join(outDir, 'timeline.png') })
     expect(await workspace.timelineTexts()).not.toEqual([])
 
