@@ -39,6 +39,7 @@ commands:
   integrations:list
   integration:revoke --id <integration id>
   store:copy --from <server.sqlite>
+  summaries:feedback [--limit <n>]
 
 --password and password:set ask for the password twice at a terminal, or read the first line
 of standard input when it is piped; it is stored as a salted scrypt hash.
@@ -53,6 +54,9 @@ deactivated user's tokens are revoked and they cannot sign in until reactivated.
 active admin cannot be demoted or deactivated.
 
 The database is the server's (THREADLINE_DB or DATABASE_URL, THREADLINE_CONFIG or --config <file>).
+
+summaries:feedback prints agents' thumbs up and down on summaries, newest first (1,000 by
+default), one JSON object a line with the text they judged: the data for evaluating summarizers.
 
 store:copy copies the SQLite store file into the empty PostgreSQL database at DATABASE_URL, in
 one transaction (see docs/deploy.md); stop the server first.`
@@ -232,6 +236,16 @@ const COMMANDS = {
         `created integration ${integration.name} (id ${integration.id}, inboxes: ${integration.inboxes.join(', ')}); ` +
           `its token (shown once, store it now):\n${token}`,
       )
+    },
+  },
+  'summaries:feedback': {
+    options: { limit: { type: 'string' } },
+    async run({ store }: CliContext, v: Values): Promise<void> {
+      const limit = Number(text(v, 'limit') ?? 1_000)
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('summaries:feedback --limit needs a whole number above 0')
+      for (const f of await store.summaryFeedback(limit)) {
+        console.log(JSON.stringify({ ...f, generatedAt: new Date(f.generatedAt).toISOString(), createdAt: new Date(f.createdAt).toISOString() }))
+      }
     },
   },
   'integrations:list': {

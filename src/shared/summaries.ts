@@ -1,5 +1,5 @@
 import type { SummaryUsageOfDay } from './summary-usage'
-import type { Channel, Conversation, Summary, SummaryFact, SummaryKind } from './domain'
+import type { Channel, Conversation, SummaryFact, SummaryKind } from './domain'
 
 /**
  * What every summarizer (the embedded one, a model) reads and writes, and the rules that do not
@@ -62,11 +62,6 @@ export interface Staleness {
   /** When the newest of them arrived; null when the summary is current. */
   newestAt: number | null
 }
-
-export const isStale = (s: Staleness): boolean => s.newItems > 0
-
-/** Whether a summary's facts still point at items the reader can open. */
-export const citedIds = (summary: Pick<Summary, 'facts'>): Set<string> => new Set(summary.facts.flatMap((f) => f.sourceIds))
 
 /** A day's use of the configured model, without the day: what is counted and added up. */
 export type SummaryUsage = Omit<SummaryUsageOfDay, 'day'>

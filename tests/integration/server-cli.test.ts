@@ -149,4 +149,31 @@ describe('cli', () => {
     expect((await cli('integration:create', '--name', 'Nothing')).stderr).toMatch(/integration:create needs --inboxes/)
     expect((await cli('integration:create', '--name', 'Blank', '--inboxes', ' , ')).stderr).toMatch(/at least one inbox/)
   })
+
+  it('prints agents’ ratings of summaries, newest first, with the text they judged', async () => {
+    const server = await startServer({ dbPath, logLevel: 'silent', summaryDebounceMs: 50 })
+    try {
+      const user = await server.createUser({ name: 'Rater', email: 'rater@example.com', role: 'agent', inboxes: null })
+      const token = await server.createToken(user.id)
+      const { customerId } = await server.ingest({ channel: 'sms', inbox: 'SMS', externalId: 'SM-rate', from: { kind: 'phone', address: '+14155550188' }, text: 'Order 77031 is late.' })
+      let story: { id: string; generatedAt: number; text: string } | undefined
+      for (let i = 0; i < 200 && !story; i++) {
+        const res = await api(server.url, 'GET', `/api/v1/customers/${customerId}/summaries`, { token })
+        story = (res.body.items as { id: string; kind: string; generatedAt: number; text: string }[]).find((s) => s.kind === 'customer_story')
+        if (!story) await new Promise((r) => setTimeout(r, 25))
+      }
+      if (!story) throw new Error('no story was written')
+      const rated = await api(server.url, 'POST', `/api/v1/summaries/${encodeURIComponent(story.id)}/feedback`, { token, body: { generatedAt: story.generatedAt, rating: 'down' } })
+      expect(rated.status).toBe(204)
+      const printed = await cli('summaries:feedback')
+      expect(printed.code).toBe(0)
+      const lines = printed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      expect(lines).toEqual([
+        expect.objectContaining({ summaryId: story.id, userId: user.id, rating: 'down', provider: 'embedded', summaryText: story.text, generatedAt: new Date(story.generatedAt).toISOString() }),
+      ])
+    } finally {
+      await server.close()
+    }
+    expect((await cli('summaries:feedback', '--limit', 'all')).stderr).toMatch(/--limit needs a whole number above 0/)
+  })
 })

@@ -233,8 +233,6 @@ export interface StoreReader {
   summariesOf(customerId: string): Promise<Summary[]>
   /** The model's use on a UTC day (YYYY-MM-DD); zeros when it was not used. */
   summaryUsage(day: string): Promise<SummaryUsage>
-  /** When an agent last asked for the customer's story afresh, while the request waits; null when none waits. */
-  summaryRequestedAt(customerId: string): Promise<number | null>
   /** Ratings of summaries, newest first. */
   summaryFeedback(limit: number): Promise<SummaryFeedback[]>
   callByExternalId(externalId: string): Promise<Call | null>

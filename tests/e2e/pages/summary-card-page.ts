@@ -44,9 +44,4 @@ export class SummaryCardPage {
   chipTexts(): Promise<string[]> {
     return this.chips.allInnerTexts()
   }
-
-  /** A refusal of Regenerate (a cooldown), as the card says it. */
-  refusal(): Locator {
-    return this.root.getByRole('alert')
-  }
 }

@@ -600,11 +600,6 @@ class PostgresReads implements StoreReader {
     return usageOf(row)
   }
 
-  async summaryRequestedAt(customerId: string): Promise<number | null> {
-    const [row] = await this.rows<{ requested_at: number | string }>('SELECT requested_at FROM summary_requests WHERE customer_id = $1', [customerId])
-    return row ? Number(row.requested_at) : null
-  }
-
   async summaryFeedback(limit: number): Promise<SummaryFeedback[]> {
     return (await this.rows<FeedbackRow>('SELECT * FROM summary_feedback ORDER BY created_at DESC LIMIT $1', [limit])).map(feedbackOf)
   }

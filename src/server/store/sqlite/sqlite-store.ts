@@ -498,11 +498,6 @@ class SqliteReads implements StoreReader {
     return usageOf(row)
   }
 
-  async summaryRequestedAt(customerId: string): Promise<number | null> {
-    const row = this.stmt('SELECT requested_at FROM summary_requests WHERE customer_id = ?').get(customerId) as { requested_at: number } | undefined
-    return row?.requested_at ?? null
-  }
-
   async summaryFeedback(limit: number): Promise<SummaryFeedback[]> {
     return (this.stmt('SELECT * FROM summary_feedback ORDER BY created_at DESC LIMIT ?').all(limit) as FeedbackRow[]).map(feedbackOf)
   }
