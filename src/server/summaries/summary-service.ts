@@ -181,8 +181,8 @@ export class SummaryService implements LeasedWork {
     yield [id, kind]
   }
 
-  /** Writes one summary now (also what an integration test or the demo calls directly). */
-  async write(kind: SummaryKind, subjectId: string): Promise<Summary | null> {
+  /** Writes one summary now; null when there is nothing (new) to summarize. */
+  private async write(kind: SummaryKind, subjectId: string): Promise<Summary | null> {
     if (kind === 'customer_story') return this.writeStory(subjectId)
     if (kind === 'wrap_up') return this.writeWrapUp(subjectId)
     return this.writeCall(subjectId)
