@@ -88,6 +88,13 @@ describe('parseReply', () => {
     expect(parseReply('Sure! Here is the summary: the kettle broke.')).toMatchObject({ ok: false, problem: 'not_json' })
     expect(parseReply(JSON.stringify({ story: good.story }))).toMatchObject({ ok: false, problem: 'schema' })
     expect(parseReply(JSON.stringify({ ...good, facts: [{ ...good.facts[0], kind: 'gossip' }] }))).toMatchObject({ ok: false, problem: 'schema' })
-    expect(parseReply(JSON.stringify({ ...good, story: 'word '.repeat(81) }))).toMatchObject({ ok: false, problem: 'schema', detail: expect.stringMatching(/80 words/) })
+  })
+
+  it('cuts a story longer than 80 words at 80, keeping the rest of the reply', () => {
+    const long = parseReply(JSON.stringify({ ...good, story: `${'word '.repeat(85)}end.` }))
+    expect(long).toMatchObject({ ok: true, reply: { facts: good.facts } })
+    const story = long.ok ? long.reply.story : ''
+    expect(story.split(/\s+/)).toHaveLength(80)
+    expect(story.endsWith('word…')).toBe(true)
   })
 })

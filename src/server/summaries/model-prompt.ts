@@ -15,13 +15,18 @@ export type SummaryTask =
   | { kind: Extract<SummaryKind, 'wrap_up'>; items: readonly SummaryItem[] }
   | { kind: Extract<SummaryKind, 'call'>; items: readonly [SummaryItem] }
 
+/**
+ * A story longer than asked is cut at the limit, not thrown away: models (local ones above all)
+ * often run a few words over, and the rest of the reply is still good.
+ */
+function atMostWords(text: string): string {
+  if (wordCount(text) <= STORY_MAX_WORDS) return text
+  return `${text.split(/\s+/).filter(Boolean).slice(0, STORY_MAX_WORDS).join(' ')}…`
+}
+
 /** The reply, checked whatever the endpoint promised about response_format. */
 export const ModelReply = z.object({
-  story: z
-    .string()
-    .trim()
-    .min(1)
-    .refine((text) => wordCount(text) <= STORY_MAX_WORDS, { message: `must be at most ${STORY_MAX_WORDS} words` }),
+  story: z.string().trim().min(1).transform(atMostWords),
   facts: z.array(SummaryFact).max(60),
 })
 export type ModelReply = z.output<typeof ModelReply>
