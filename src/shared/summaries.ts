@@ -81,3 +81,11 @@ export interface SummaryFeedback {
 
 /** An agent may ask for a customer's story afresh at most this often (a model call costs money). */
 export const REGENERATE_COOLDOWN_MS = 30_000
+
+/** Why a story written at `generatedAt` may not be asked for afresh yet, and for how long (ms); null when it may. */
+export function regenerateRefusal(story: { generatedAt: number } | null, now: number): { message: string; waitMs: number } | null {
+  const since = story ? now - story.generatedAt : Number.POSITIVE_INFINITY
+  if (since >= REGENERATE_COOLDOWN_MS) return null
+  const waitMs = REGENERATE_COOLDOWN_MS - since
+  return { message: `the story was written ${Math.max(0, Math.floor(since / 1000))} s ago: it can be written afresh in ${Math.ceil(waitMs / 1000)} s`, waitMs }
+}

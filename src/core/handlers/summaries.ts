@@ -1,7 +1,7 @@
 import type { Summary } from '../../shared/domain'
 import type { CustomerSummaries, IpcHandlers, OutboxState, SummaryView } from '../../shared/ipc'
 import { MUTATION_ARGS } from '../../shared/mutations'
-import { REGENERATE_COOLDOWN_MS, summaryId } from '../../shared/summaries'
+import { regenerateRefusal, summaryId } from '../../shared/summaries'
 import { summarizeStory, updateStory } from '../../shared/summarizer'
 import { SummaryUsageOfDay } from '../../shared/summary-usage'
 import { getCustomer, getEntity, listOutboxByName, writeLocalEntity } from '../db/queries'
@@ -115,12 +115,9 @@ export function summaryHandlers(ctx: HandlerContext, now: () => number = Date.no
         return { local: true }
       }
       const story = getStory(ctx.db, customerId)
-      // The server refuses within the cooldown too; a story this device wrote costs nothing to write again.
-      const since = story ? now() - story.generatedAt : Number.POSITIVE_INFINITY
-      if (story && !story.updatedOnDevice && since < REGENERATE_COOLDOWN_MS) {
-        const wait = Math.ceil((REGENERATE_COOLDOWN_MS - since) / 1000)
-        throw new IpcError('bad_request', `The story was written ${Math.max(0, Math.floor(since / 1000))} s ago: it can be written afresh in ${wait} s.`)
-      }
+      // The server's rule, checked before queuing; a story this device wrote costs nothing to write again.
+      const refusal = story && !story.updatedOnDevice ? regenerateRefusal(story, now()) : null
+      if (refusal) throw new IpcError('bad_request', `${refusal.message[0]!.toUpperCase()}${refusal.message.slice(1)}.`)
       // Asked twice before the server took the first: one request is enough.
       const queued = regenerating(customerId)
       if (queued?.state === 'pending') return { mutationId: queued.mutationId }

@@ -32,7 +32,9 @@ export function summaryAuthorFor(cfg: ServerConfig, store: Store, log: SummaryMo
     log,
   })
   const author = authorOf(summarizer)
+  // The service summarizes one subject at a time, and the summarizer reads the inboxes before its first await.
   const learn = (history: CustomerHistory): CustomerHistory => {
+    inboxes.clear()
     for (const c of history.conversations) inboxes.set(c.id, c.inbox)
     return history
   }

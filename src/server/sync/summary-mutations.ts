@@ -1,7 +1,6 @@
 import type { MutationArgs } from '../../shared/mutations'
-import { REGENERATE_COOLDOWN_MS, summaryId } from '../../shared/summaries'
+import { regenerateRefusal, summaryId } from '../../shared/summaries'
 import { canReadSummary, canSeeCustomer } from './access'
-import type { StoreReader } from '../store/store'
 import type { CustomerCtx, CustomerOutcome } from './customer-mutations'
 
 /**
@@ -10,21 +9,11 @@ import type { CustomerCtx, CustomerOutcome } from './customer-mutations'
  */
 
 
-
-/** Why the customer's story may not be asked for afresh yet, and for how long (ms); null when it may. */
-export async function regenerateRefusal(store: Pick<StoreReader, 'getSummary'>, customerId: string, now: number): Promise<{ message: string; waitMs: number } | null> {
-  const story = await store.getSummary(summaryId('customer_story', customerId))
-  const since = story ? now - story.generatedAt : Number.POSITIVE_INFINITY
-  if (since >= REGENERATE_COOLDOWN_MS) return null
-  const waitMs = REGENERATE_COOLDOWN_MS - since
-  return { message: `the story was written ${Math.max(0, Math.floor(since / 1000))} s ago: it can be written afresh in ${Math.ceil(waitMs / 1000)} s`, waitMs }
-}
-
 export async function regenerateSummary(ctx: CustomerCtx, args: MutationArgs<'regenerateSummary'>): Promise<CustomerOutcome> {
   if (!(await ctx.w.getCustomer(args.customerId)) || !(await canSeeCustomer(ctx.w, ctx.user, args.customerId))) {
     return { rejected: `unknown customer ${args.customerId}` }
   }
-  const refusal = await regenerateRefusal(ctx.w, args.customerId, ctx.now)
+  const refusal = regenerateRefusal(await ctx.w.getSummary(summaryId('customer_story', args.customerId)), ctx.now)
   if (refusal) return { rejected: refusal.message }
   await ctx.w.requestSummary(args.customerId, ctx.user.id, ctx.now)
   return null

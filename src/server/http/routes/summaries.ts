@@ -4,6 +4,7 @@ import { userActor } from '../../../shared/actors'
 import { Summary } from '../../../shared/domain'
 import { RateSummaryArgs } from '../../../shared/mutations'
 import { hasRole } from '../../../shared/roles'
+import { regenerateRefusal, summaryId } from '../../../shared/summaries'
 import { SummaryUsageOfDay } from '../../../shared/summary-usage'
 import { NotFoundError } from '../../connectors/delivery'
 import { BadRequestError } from '../../errors'
@@ -11,7 +12,6 @@ import type { StoreReader } from '../../store/store'
 import { canReadSummary, canSeeCustomer } from '../../sync/access'
 import type { ChangeFeed } from '../../sync/commit'
 import { applyMutation } from '../../sync/mutations'
-import { regenerateRefusal } from '../../sync/summary-mutations'
 import { userOf } from '../auth'
 import { ErrorBody, errorBody, ForbiddenError } from '../errors'
 import { IdParams } from '../schemas'
@@ -57,7 +57,7 @@ export const summaryRoutes =
       },
       async (request, reply) => {
         const user = userOf(request)
-        const refusal = await regenerateRefusal(store, request.params.id, Date.now())
+        const refusal = regenerateRefusal(await store.getSummary(summaryId('customer_story', request.params.id)), Date.now())
         if (refusal && (await canSeeCustomer(store, user, request.params.id))) {
           return reply
             .status(429)
