@@ -1227,6 +1227,31 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       }
     })
 
+    it('pages through every item of one kind a customer has, in every inbox, oldest first, ties by id', async () => {
+      await seedTimeline()
+      const ca = (await store.getConversation('ca'))!
+      await seed(store, ['message', message('m0', ca, { sentAt: T + 30 })], ['event', event('e0', ca, { createdAt: T + 40 })])
+      async function allPages(kind: 'message' | 'note' | 'call' | 'event', limit: number): Promise<string[][]> {
+        const pages: string[][] = []
+        let after: string | undefined
+        for (;;) {
+          const page = await store.customerItems('alice', kind, limit, after)
+          pages.push(ids(page.items))
+          if (!page.next) return pages
+          after = page.next
+        }
+      }
+      expect(await allPages('message', 1)).toEqual([['m1'], ['m0'], ['m2']])
+      expect(await allPages('message', 2)).toEqual([['m1', 'm0'], ['m2']])
+      expect(await allPages('event', 1)).toEqual([['e1'], ['e0'], ['e2']])
+      expect(await allPages('note', 5)).toEqual([['n1']])
+      expect(await allPages('call', 5)).toEqual([['k1']])
+      expect((await store.customerItems('alice', 'message', 3)).items[2]).toEqual(await store.getMessage('m2'))
+      expect((await store.customerItems('bob', 'note', 5)).items.map((n) => n.id)).toEqual(['x2'])
+      expect(await store.customerItems('nobody', 'call', 5)).toEqual({ items: [], next: null })
+      await expect(store.customerItems('alice', 'message', 1, 'not a cursor')).rejects.toThrow(InvalidCursorError)
+    })
+
     it('lists queued outbound messages oldest first, each with the customer’s newest address on its channel', async () => {
       await seed(
         store,

@@ -181,6 +181,15 @@ export interface ConversationItems {
   events: TimelineEvent[]
 }
 
+/** The kinds of item in a customer's history, as `customerItems` pages them. */
+export interface CustomerItemTypes {
+  message: Message
+  note: Note
+  call: Call
+  event: TimelineEvent
+}
+export type CustomerItemKind = keyof CustomerItemTypes
+
 export interface StoreReader {
   getUser(id: string): Promise<User | null>
   getUserByEmail(email: string): Promise<User | null>
@@ -263,6 +272,11 @@ export interface StoreReader {
   /** Every conversation of the customer, whatever the inbox. */
   conversationsOf(customerId: string): Promise<Conversation[]>
   conversationItems(conversationId: string): Promise<ConversationItems>
+  /**
+   * The customer's items of one kind, whatever their inbox, oldest first (by their time, then
+   * id), a page at a time: an export reads a history of any length in bounded memory.
+   */
+  customerItems<K extends CustomerItemKind>(customerId: string, kind: K, limit: number, after?: string): Promise<Page<CustomerItemTypes[K]>>
   getCustomerMerge(id: string): Promise<CustomerMerge | null>
   /** A connector's saved resume point (JSON), or null; server-internal, never synced. */
   getConnectorState(connector: string, key: string): Promise<unknown>

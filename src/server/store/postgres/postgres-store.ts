@@ -43,6 +43,8 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
+import type { CustomerItemKind, CustomerItemTypes } from '../store'
+import { CUSTOMER_ITEM_TABLES, customerItemTime } from '../customer-items'
 import {
   apiTokenOf,
   columnsOf,
@@ -318,6 +320,20 @@ class PostgresReads implements StoreReader {
       calls: await all('call', 'calls'),
       events: await all('event', 'events'),
     }
+  }
+
+  async customerItems<K extends CustomerItemKind>(customerId: string, kind: K, limit: number, after?: string): Promise<Page<CustomerItemTypes[K]>> {
+    const { table, at } = CUSTOMER_ITEM_TABLES[kind]
+    const cursor = decodeCursor(after)
+    const rows = (await this.many(
+      kind,
+      `SELECT * FROM ${table} WHERE customer_id = $1 ${cursor ? `AND (${at}, id) > ($3::bigint, $4::text)` : ''}
+       ORDER BY ${at}, id LIMIT $2`,
+      cursor ? [customerId, limit + 1, cursor[0], cursor[1]] : [customerId, limit + 1],
+    )) as CustomerItemTypes[K][]
+    const items = rows.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > limit && last ? encodeCursor([customerItemTime(kind, last), last.id]) : null }
   }
 
   async getCustomerMerge(id: string): Promise<CustomerMerge | null> {

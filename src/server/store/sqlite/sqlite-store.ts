@@ -44,6 +44,8 @@ import type {
   WriteOutcome,
 } from '../store'
 import { decodeCursor, encodeCursor } from '../cursor'
+import type { CustomerItemKind, CustomerItemTypes } from '../store'
+import { CUSTOMER_ITEM_TABLES, customerItemTime } from '../customer-items'
 import {
   apiTokenOf,
   coversOf,
@@ -224,6 +226,21 @@ class SqliteReads implements StoreReader {
       calls: all('call', 'calls'),
       events: all('event', 'events'),
     }
+  }
+
+  async customerItems<K extends CustomerItemKind>(customerId: string, kind: K, limit: number, after?: string): Promise<Page<CustomerItemTypes[K]>> {
+    const { table, at } = CUSTOMER_ITEM_TABLES[kind]
+    const cursor = decodeCursor(after)
+    // A row-value comparison, not an OR, so each page starts where the index says rather than at the customer's first row.
+    const rows = this.many(
+      kind,
+      `SELECT * FROM ${table} WHERE customer_id = @customerId ${cursor ? `AND (${at}, id) > (@at, @id)` : ''}
+       ORDER BY ${at}, id LIMIT @limit`,
+      { customerId, limit: limit + 1, ...(cursor ? { at: cursor[0], id: cursor[1] } : {}) },
+    ) as CustomerItemTypes[K][]
+    const items = rows.slice(0, limit)
+    const last = items.at(-1)
+    return { items, next: rows.length > limit && last ? encodeCursor([customerItemTime(kind, last), last.id]) : null }
   }
 
   async getCustomerMerge(id: string): Promise<CustomerMerge | null> {
