@@ -52,6 +52,8 @@ export const IPC_METHODS = [
   'customer.label',
   'customer.dismissSuggestion',
   'customer.verifyIdentity',
+  'customer.consentHistory',
+  'customer.setConsent',
   'summaries.ofCustomer',
   'summaries.regenerate',
   'summaries.rate',

@@ -32,6 +32,7 @@ import {
   RegenerateSummaryArgs,
   ReplyArgs,
   SaveViewArgs,
+  SetConsentArgs,
   SetPriorityArgs,
   SetStatusArgs,
   UndoMoveArgs,
@@ -39,6 +40,7 @@ import {
   type MutationName,
 } from './mutations'
 import { PASSWORD_MAX } from './sessions'
+import type { ConsentRecord } from './consent-history'
 import { SEARCH_TEXT_MAX } from './domain-values'
 import type { InboxInfo } from './inbox-settings'
 import type { Staleness } from './summaries'
@@ -523,6 +525,9 @@ export const IPC_ARGS = {
   'customer.label': CustomerLabelArgs,
   'customer.dismissSuggestion': z.object({ suggestionId: Id }),
   'customer.verifyIdentity': VerifyIdentityArgs,
+  'customer.consentHistory': z.object({ customerId: Id }),
+  /** Without a conversation, the change is recorded in the customer's most recent one. */
+  'customer.setConsent': SetConsentArgs.partial({ conversationId: true }),
   'summaries.ofCustomer': z.object({ customerId: Id }),
   'summaries.regenerate': RegenerateSummaryArgs,
   'summaries.rate': RateSummaryArgs,
@@ -602,6 +607,9 @@ export interface IpcResults {
   'customer.label': { mutationId: number }
   'customer.dismissSuggestion': { mutationId: number }
   'customer.verifyIdentity': { mutationId: number }
+  /** Newest first. */
+  'customer.consentHistory': ConsentRecord[]
+  'customer.setConsent': { mutationId: number }
   'summaries.ofCustomer': CustomerSummaries
   /** `local`: offline, this device rewrote the story from its cache (no mutation is queued). */
   'summaries.regenerate': { mutationId: number } | { local: true }

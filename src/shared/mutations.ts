@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CallOutcome, Channel, ConsentPurpose, ConversationStatus, Direction, Id, Label, OutboundTemplate, Priority, Timestamp, ViewFilters } from './domain'
+import { CallOutcome, Channel, ConsentKey, ConsentPurpose, ConversationStatus, Direction, Id, Label, OutboundTemplate, Priority, Timestamp, ViewFilters } from './domain'
 
 /**
  * Agent actions. The client writes each to its outbox with a client mutation id before the
@@ -148,6 +148,17 @@ export const VerifyIdentityArgs = z.object({ identityId: Id })
 export const RegenerateSummaryArgs = z.object({ customerId: Id })
 /** An agent's judgement of one version of a summary (`generatedAt` names the version), kept for evaluating summarizers. */
 export const RateSummaryArgs = z.object({ summaryId: Id, generatedAt: Timestamp, rating: z.enum(['up', 'down']) })
+/**
+ * An agent records what the customer told them about consent ("don't text me any more", said on a
+ * call). The change appears in `conversationId`, the customer's conversation the agent has open.
+ */
+export const SetConsentArgs = z.object({
+  customerId: Id,
+  conversationId: Id,
+  changes: z.partialRecord(ConsentKey, z.boolean()).refine((c) => Object.keys(c).length > 0, 'name at least one consent key'),
+  /** How the customer said so, in the agent's words (kept in the consent history). */
+  note: z.string().trim().max(500).optional(),
+})
 
 export const MUTATION_ARGS = {
   reply: ReplyArgs,
@@ -169,6 +180,7 @@ export const MUTATION_ARGS = {
   verifyIdentity: VerifyIdentityArgs,
   regenerateSummary: RegenerateSummaryArgs,
   rateSummary: RateSummaryArgs,
+  setConsent: SetConsentArgs,
 } as const
 
 export type MutationName = keyof typeof MUTATION_ARGS
@@ -194,5 +206,6 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({ id: z.number().int().positive(), name: z.literal('deleteView'), args: DeleteViewArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('regenerateSummary'), args: RegenerateSummaryArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('rateSummary'), args: RateSummaryArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('setConsent'), args: SetConsentArgs }),
 ])
 export type Mutation = z.output<typeof Mutation>

@@ -137,6 +137,18 @@ describe('customer panel', () => {
     await expect.poll(async () => (await serverCustomer(chatCustomer.customerId)).labels).toEqual(['vip'])
   })
 
+  it('records a consent the customer withdrew on a call, with the agent and their note in the history', async () => {
+    expect(await panel.consentValue('Marketing')).toBe('Not asked')
+    await panel.recordConsent('Marketing', false, 'said so on a call')
+    await expect.poll(() => panel.consentValue('Marketing')).toBe('No')
+    const history = await panel.consentHistory()
+    expect(history).toHaveLength(1)
+    expect(history[0]).toContain('Marketing: No')
+    expect(history[0]).toContain('Recorded by Alex Morgan')
+    expect(history[0]).toContain('said so on a call')
+    expect((await serverCustomer(chatCustomer.customerId)).consent).toEqual({ promotional: false })
+  })
+
   it('lists the latest conversations of a long history first, and the rest on Show all', async () => {
     await workspace.openCustomer('Ravi Kapoor')
     try {

@@ -1,4 +1,5 @@
 import { newId } from '../../shared/ids'
+import { consentHistory } from '../../shared/consent-history'
 import type { Customer, TimelineEvent } from '../../shared/domain'
 import type { CustomerMergeItem, CustomerRelated, CustomerSuggestionItem, IpcHandlers } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -23,6 +24,8 @@ type Methods =
   | 'customer.label'
   | 'customer.dismissSuggestion'
   | 'customer.verifyIdentity'
+  | 'customer.consentHistory'
+  | 'customer.setConsent'
 
 /**
  * Customer-level actions. They are not applied optimistically: a merge re-homes whole
@@ -145,6 +148,17 @@ export function customerMergeHandlers(ctx: HandlerContext): Pick<IpcHandlers, Me
       const identity = getEntity(ctx.db, 'identity', identityId)?.current
       if (!identity) throw new IpcError('not_found', `Address ${identityId} is not in this device's cache.`)
       return { mutationId: queue('verifyIdentity', { identityId }, [identity.customerId]) }
+    },
+    'customer.consentHistory': ({ customerId }) =>
+      consentHistory([
+        ...listCustomerEvents(ctx.db, { customerId, type: 'consent_changed' }),
+        ...listCustomerEvents(ctx.db, { customerId, type: 'consent_superseded' }),
+      ]),
+    'customer.setConsent': ({ customerId, conversationId, changes, note }) => {
+      customerOrThrow(customerId)
+      const conversation = conversationId ?? listCustomerConversations(ctx.db, customerId)[0]?.id
+      if (!conversation) throw new IpcError('bad_request', 'This customer has no conversation on this device to record the change in.')
+      return { mutationId: queue('setConsent', { customerId, conversationId: conversation, changes, ...(note ? { note } : {}) }, [customerId]) }
     },
   }
 }

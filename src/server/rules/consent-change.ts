@@ -10,7 +10,10 @@ export interface ConsentChange {
   /** The conversation the request arrived in; the timeline shows the change there. */
   conversationId: string
   changes: Partial<Record<ConsentKey, boolean>>
-  /** Where it came from, for the timeline: e.g. { channel: 'sms', keyword: 'STOP', externalId }. */
+  /**
+   * Where it came from, for the timeline and the consent history: e.g. { channel: 'sms', keyword:
+   * 'STOP', externalId, messageId }, or { via: 'agent', note }.
+   */
   source: Record<string, unknown>
   /** Who made the change: the connector or integration that carried the customer's request, or a user. */
   actor: Actor
@@ -75,6 +78,7 @@ export async function applyConsentChange(w: StoreWriter, change: ConsentChange):
         ...change.source,
         ...by.data,
         changes: Object.fromEntries(changed),
+        saidAt: at,
         previous: Object.fromEntries(changed.map(([key]) => [key, customer.consent[key] ?? null])),
       },
       createdAt: now,

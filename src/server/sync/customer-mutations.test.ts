@@ -7,6 +7,7 @@ import type { Customer, User } from '../../shared/domain'
 import type { Store } from '../store/store'
 import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import { changeConsent } from '../rules/consent-change'
+import { consentHistory } from '../../shared/consent-history'
 import { applyMutation } from './mutations'
 import { ChangeFeed } from './commit'
 
@@ -72,7 +73,7 @@ async function seed(): Promise<void> {
   })
 }
 
-const run = async (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'customerLabel' | 'verifyIdentity', args: unknown) =>
+const run = async (who: string, name: 'mergeCustomers' | 'unmergeCustomers' | 'customerLabel' | 'verifyIdentity' | 'setConsent', args: unknown) =>
   applyMutation(feed.as(userActor(who)), (await store.getUser(who))!, { name, args })
 
 describe('merge on the server', () => {
@@ -204,5 +205,40 @@ describe('vouching for a claimed address', () => {
     await claimBy('src')
     expect(await run('sms-only', 'verifyIdentity', { identityId: 'i-claim' })).toMatchObject({ outcome: 'rejected', error: 'unknown identity i-claim' })
     expect(await store.getIdentity('i-claim')).toMatchObject({ unverified: 'typed_in_chat' })
+  })
+})
+
+describe('an agent recording consent', () => {
+  it('changes the customer’s consent and records the agent, the note and the time in the history', async () => {
+    await seed()
+    const args = { customerId: 'dst', conversationId: 'v-dst', changes: { promotional: false, sms: false }, note: 'asked on a call' }
+    expect((await run('sms-only', 'setConsent', args)).outcome).toBe('applied')
+    const after = (await store.getCustomer('dst'))!
+    expect(after.consent).toEqual({ promotional: false, sms: false })
+    const events = (await store.timeline('dst', null, 10)).items.flatMap((i) => (i.kind === 'event' ? [i.item] : []))
+    const history = consentHistory(events)
+    expect(history.map((r) => [r.key, r.value, r.previous, r.source, r.note, r.actorName, r.applied])).toEqual(
+      expect.arrayContaining([
+        ['promotional', false, true, 'agent', 'asked on a call', 'sms-only', true],
+        ['sms', false, null, 'agent', 'asked on a call', 'sms-only', true],
+      ]),
+    )
+    expect(history).toHaveLength(2)
+    expect(history[0]?.at).toBe(after.consentChangedAt?.promotional)
+  })
+
+  it('refuses a conversation of another customer, or one the agent cannot see, and changes nothing', async () => {
+    await seed()
+    const before = await store.lastSeq()
+    expect(await run('sms-only', 'setConsent', { customerId: 'dst', conversationId: 'v-src', changes: { sms: false } })).toMatchObject({
+      outcome: 'rejected',
+      error: expect.stringMatching(/not one of this customer's that you can see/),
+    })
+    expect(await run('all', 'setConsent', { customerId: 'dst', conversationId: 'v-src', changes: { sms: false } })).toMatchObject({ outcome: 'rejected' })
+    expect(await run('all', 'setConsent', { customerId: 'dst', conversationId: 'v-dst', changes: {} })).toMatchObject({
+      outcome: 'rejected',
+      error: expect.stringMatching(/name at least one consent key/),
+    })
+    expect(await store.lastSeq()).toBe(before)
   })
 })

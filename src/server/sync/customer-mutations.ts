@@ -4,6 +4,8 @@ import type { MutationArgs } from '../../shared/mutations'
 import type { MergeMoved, StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeCustomer } from './access'
 import { mergedConsent, unmergedConsent } from './merge-consent'
+import { applyConsentChange } from '../rules/consent-change'
+import { userActor } from '../../shared/actors'
 
 /** Why a mutation cannot apply, that it was applied before, or null when it applied now. */
 export type CustomerOutcome = { rejected: string } | { duplicate: true } | null
@@ -37,6 +39,26 @@ export async function verifyIdentity({ w, user }: CustomerCtx, args: MutationArg
   if (!identity || !await canSeeCustomer(w, user, identity.customerId)) return { rejected: `unknown identity ${args.identityId}` }
   if (!identity.unverified) return null
   await w.put('identity', { ...identity, unverified: null })
+  return null
+}
+
+/** An agent records the customer's word on consent; it stands like one the customer sent by keyword. */
+export async function setConsent(ctx: CustomerCtx, args: MutationArgs<'setConsent'>): Promise<CustomerOutcome> {
+  const { w, user, now } = ctx
+  const customer = await customerOrReject(ctx, args.customerId)
+  if ('rejected' in customer) return customer
+  const conversation = await w.getConversation(args.conversationId)
+  if (!conversation || conversation.customerId !== customer.id || !canSeeConversation(user, conversation)) {
+    return { rejected: `conversation ${args.conversationId} is not one of this customer's that you can see` }
+  }
+  await applyConsentChange(w, {
+    customerId: customer.id,
+    conversationId: conversation.id,
+    changes: args.changes,
+    source: { via: 'agent', ...(args.note ? { note: args.note } : {}) },
+    actor: userActor(user.id),
+    now,
+  })
   return null
 }
 

@@ -11,7 +11,7 @@ import type { Commit } from './commit'
 import { moveItems, undoMove } from './conversation-moves'
 import { deleteView, saveView } from './view-mutations'
 import { rateSummary, regenerateSummary } from './summary-mutations'
-import { customerLabel, dismissSuggestion, mergeCustomers, unmergeCustomers, verifyIdentity } from './customer-mutations'
+import { customerLabel, dismissSuggestion, mergeCustomers, setConsent, unmergeCustomers, verifyIdentity } from './customer-mutations'
 
 export interface MutationOrigin {
   clientId: string
@@ -102,6 +102,8 @@ export async function applyInTransaction(
       return regenerateSummary(ctx, parsed.data as MutationArgs<'regenerateSummary'>)
     case 'rateSummary':
       return rateSummary(ctx, parsed.data as MutationArgs<'rateSummary'>)
+    case 'setConsent':
+      return setConsent(ctx, parsed.data as MutationArgs<'setConsent'>)
   }
 }
 

@@ -51,4 +51,27 @@ export class CustomerPanelPage {
   labels(): Locator {
     return this.root.getByRole('list', { name: 'Customer labels' })
   }
+
+  /** Records, as an agent told by the customer, that they gave or withdrew consent to `key` (its label). */
+  async recordConsent(key: string, given: boolean, note: string): Promise<void> {
+    const consent = this.root.getByRole('region', { name: 'Consent' })
+    await consent.getByRole('button', { name: 'Record a change' }).click()
+    const form = consent.getByRole('form', { name: 'Record a consent change' })
+    await form.getByLabel('Consent to').selectOption({ label: key })
+    await form.getByRole('radio', { name: given ? 'gave it' : 'withdrew it' }).check()
+    await form.getByLabel('How they said so').fill(note)
+    await form.getByRole('button', { name: 'Record' }).click()
+    await form.waitFor({ state: 'detached' })
+  }
+
+  /** What the consent grid says for a key: Yes, No or Not asked. */
+  consentValue(key: string): Promise<string> {
+    return this.root.locator('.consent-row').filter({ has: this.page.locator('dt', { hasText: new RegExp(`^${key}$`) }) }).locator('dd').innerText()
+  }
+
+  async consentHistory(): Promise<string[]> {
+    const history = this.root.getByRole('group').filter({ has: this.page.locator('summary', { hasText: /^History/ }) })
+    await history.locator('summary').click()
+    return this.root.getByTestId('consent-record').allInnerTexts()
+  }
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react'
-import { CONSENT_KEYS_ORDER } from './consent'
-import type { ConsentKey, Customer, Identity, IdentityKind, UnverifiedReason } from '../../../../shared/domain'
+import { ConsentSection } from './ConsentSection'
+import type { Customer, Identity, IdentityKind, UnverifiedReason } from '../../../../shared/domain'
 import type { CustomerMergeItem, CustomerProfile } from '../../../../shared/ipc'
 import { useCustomer, useOutboxAction } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, fullTime } from '../../lib/format'
@@ -12,15 +12,6 @@ import { useCustomerAction, useCustomerRelated, usePanelLiveUpdates } from './qu
 
 const IDENTITY_ICONS: Record<IdentityKind, IconName> = { email: 'email', phone: 'voice', whatsapp: 'whatsapp', chat: 'chat' }
 const IDENTITY_LABELS: Record<IdentityKind, string> = { email: 'Email', phone: 'Phone', whatsapp: 'WhatsApp', chat: 'Chat visitor' }
-const CONSENT_LABELS: Record<ConsentKey, string> = {
-  transactional: 'Service messages',
-  promotional: 'Marketing',
-  chat: 'Chat',
-  email: 'Email',
-  sms: 'SMS',
-  whatsapp: 'WhatsApp',
-  voice: 'Calls',
-}
 
 /**
  * The right-hand column: who the customer is (identities, consent, labels, attributes), their
@@ -42,7 +33,7 @@ export function CustomerPanel({ customerId, onOpen }: { customerId: string; onOp
     <aside className="customer-panel" aria-label="Customer details" data-testid="customer-panel">
       {customer.mergedInto && <MergedNotice customer={customer} onOpen={onOpen} />}
       <Identities profile={profile.data} />
-      <Consent customer={customer} />
+      <ConsentSection customer={customer} />
       <CustomerLabels customer={customer} />
       <Attributes customer={customer} />
       <PastConversations profile={profile.data} onOpen={onOpen} />
@@ -99,25 +90,6 @@ function Identities({ profile }: { profile: CustomerProfile }) {
           ))}
         </ul>
       )}
-    </Section>
-  )
-}
-
-function Consent({ customer }: { customer: Customer }) {
-  return (
-    <Section title="Consent">
-      <dl className="consent-grid">
-        {CONSENT_KEYS_ORDER.map((key) => {
-          const value = customer.consent[key]
-          const state = value === undefined ? 'unknown' : value ? 'given' : 'withdrawn'
-          return (
-            <div key={key} className="consent-row">
-              <dt>{CONSENT_LABELS[key]}</dt>
-              <dd className={`consent-${state}`}>{value === undefined ? 'Not asked' : value ? 'Yes' : 'No'}</dd>
-            </div>
-          )
-        })}
-      </dl>
     </Section>
   )
 }

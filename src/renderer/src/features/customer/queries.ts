@@ -9,6 +9,7 @@ const PANEL = ['customer-panel'] as const
 const panelKeys = {
   related: (customerId: string) => [...PANEL, 'related', customerId] as const,
   preview: (sourceId: string, targetId: string) => [...PANEL, 'preview', sourceId, targetId] as const,
+  consent: (customerId: string) => [...PANEL, 'consent', customerId] as const,
 }
 
 /**
@@ -43,7 +44,18 @@ export function useMergePreview(sourceId: string | null, targetId: string | null
   })
 }
 
-type CustomerMethod = 'customer.merge' | 'customer.unmerge' | 'customer.label' | 'customer.dismissSuggestion' | 'customer.verifyIdentity'
+export function useConsentHistory(customerId: string) {
+  const api = useApi()
+  return useQuery({ queryKey: panelKeys.consent(customerId), queryFn: () => api.call('customer.consentHistory', { customerId }) })
+}
+
+type CustomerMethod =
+  | 'customer.merge'
+  | 'customer.unmerge'
+  | 'customer.label'
+  | 'customer.dismissSuggestion'
+  | 'customer.verifyIdentity'
+  | 'customer.setConsent'
 
 /** Customer-level actions: queued in the core's outbox; the server's changes bring the result. */
 export function useCustomerAction<M extends CustomerMethod>(method: M, customerIds: string[]) {
