@@ -18,6 +18,7 @@ import type {
 import type { IntegrationInfo } from '../../shared/tokens'
 import type { CustomerMerge, CustomerSuggestion, Store, StoreWriter, StoredChange, TimelineEntry } from './store'
 import { InvalidCursorError } from './errors'
+import type { AuditEntry } from '../../shared/audit'
 
 /**
  * The store's contract, run unchanged against every engine: SQLite (the reference) and
@@ -1805,6 +1806,85 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       await store.write((w) => w.setConnectorState('imap:support', 'INBOX', { uidValidity: 6, lastUid: 1 }))
       expect(await store.getConnectorState('imap:support', 'INBOX')).toEqual({ uidValidity: 6, lastUid: 1 })
       expect(await store.lastSeq()).toBe(0)
+    })
+  })
+
+  describe('audit log', () => {
+    const entry = (id: string, at: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
+      id,
+      at,
+      recordedAt: at + 5,
+      actor: userActor('u1'),
+      actorName: 'Ada',
+      action: 'timeline.opened',
+      target: { type: 'customer', id: 'c1' },
+      origin: { via: 'app', ip: '127.0.0.1', userAgent: null, clientId: 'device-1' },
+      details: {},
+      ...over,
+    })
+
+    it('keeps entries as written, outside the change log, newest first', async () => {
+      const merged = entry('a2', T + 2, {
+        actor: integrationActor('i1'),
+        actorName: 'Zapier',
+        action: 'customer.merged',
+        target: { type: 'customer', id: 'c2' },
+        origin: { via: 'integration', ip: '10.0.0.1', userAgent: 'curl/8', clientId: null },
+        details: { otherCustomerId: 'c1', mergeId: 'm1', consent: { promotional: false } },
+      })
+      await store.write(async (w) => {
+        await w.appendAudit(entry('a1', T + 1))
+        await w.appendAudit(merged)
+      })
+      expect(await store.auditEntries({ limit: 10 })).toEqual({ items: [merged, entry('a1', T + 1)], next: null })
+      expect(await store.lastSeq()).toBe(0)
+    })
+
+    it('rolls an entry back with the write it was part of', async () => {
+      await expect(
+        store.write(async (w) => {
+          await w.appendAudit(entry('a1', T))
+          throw new Error('the action failed')
+        }),
+      ).rejects.toThrow('the action failed')
+      expect((await store.auditEntries({ limit: 10 })).items).toEqual([])
+    })
+
+    it('filters by actor, action, target and time, and pages by time then id', async () => {
+      await store.write(async (w) => {
+        await w.appendAudit(entry('a1', T))
+        await w.appendAudit(entry('a2', T + 1, { actor: userActor('u2') }))
+        await w.appendAudit(entry('a3', T + 1, { action: 'customer.exported' }))
+        await w.appendAudit(entry('a4', T + 1, { target: { type: 'customer', id: 'c9' } }))
+        await w.appendAudit(entry('a5', T + 3, { action: 'user.role_changed', target: { type: 'user', id: 'u2' } }))
+      })
+      const list = async (q: Parameters<Store['auditEntries']>[0]) => ids((await store.auditEntries(q)).items)
+      expect(await list({ limit: 10, actor: userActor('u2') })).toEqual(['a2'])
+      expect(await list({ limit: 10, action: 'customer.exported' })).toEqual(['a3'])
+      expect(await list({ limit: 10, targetType: 'customer', targetId: 'c1' })).toEqual(['a3', 'a2', 'a1'])
+      expect(await list({ limit: 10, targetType: 'user' })).toEqual(['a5'])
+      expect(await list({ limit: 10, from: T + 1, to: T + 3 })).toEqual(['a4', 'a3', 'a2'])
+
+      const seen: string[] = []
+      let after: string | undefined
+      do {
+        const page = await store.auditEntries({ limit: 2, after })
+        seen.push(...ids(page.items))
+        after = page.next ?? undefined
+      } while (after)
+      expect(seen).toEqual(['a5', 'a4', 'a3', 'a2', 'a1'])
+      await expect(store.auditEntries({ limit: 2, after: foreignCursor })).rejects.toThrow(InvalidCursorError)
+    })
+
+    it('prunes only the entries older than the date', async () => {
+      await store.write(async (w) => {
+        await w.appendAudit(entry('a1', T))
+        await w.appendAudit(entry('a2', T + 10))
+        await w.appendAudit(entry('a3', T + 20))
+      })
+      expect(await store.write((w) => w.pruneAudit(T + 10))).toEqual({ result: 1, changes: [] })
+      expect(ids((await store.auditEntries({ limit: 10 })).items)).toEqual(['a3', 'a2'])
+      expect((await store.write((w) => w.pruneAudit(T + 10))).result).toBe(0)
     })
   })
 })

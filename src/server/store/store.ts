@@ -19,6 +19,7 @@ import type { Change, PullResponse } from '../../shared/sync'
 import type { Actor } from '../../shared/actors'
 import type { IntegrationInfo } from '../../shared/tokens'
 import type { SummaryFeedback, SummaryUsage } from '../../shared/summaries'
+import type { AuditEntry, AuditQuery } from '../../shared/audit'
 
 /**
  * The server's storage, independent of the database engine: SQLite (store/sqlite) by default.
@@ -280,6 +281,8 @@ export interface StoreReader {
   getCustomerMerge(id: string): Promise<CustomerMerge | null>
   /** A connector's saved resume point (JSON), or null; server-internal, never synced. */
   getConnectorState(connector: string, key: string): Promise<unknown>
+  /** Audit entries matching the filters, newest first (by `at`, then id); never synced. */
+  auditEntries(query: AuditQuery): Promise<Page<AuditEntry>>
 }
 
 export interface StoreWriter extends StoreReader {
@@ -315,6 +318,10 @@ export interface StoreWriter extends StoreReader {
   takeSummaryRequests(limit: number): Promise<string[]>
   /** One rating per user and version of a summary: a second one replaces the first. */
   putSummaryFeedback(feedback: SummaryFeedback): Promise<void>
+  /** Appends to the audit log (server/audit/record.ts builds the entry); nothing else writes it. */
+  appendAudit(entry: AuditEntry): Promise<void>
+  /** The audit log's retention: removes entries older than `before`, returning how many. */
+  pruneAudit(before: number): Promise<number>
 }
 
 export interface Store extends StoreReader {

@@ -379,6 +379,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE changes ADD COLUMN covers TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'the audit log (SQLite version 18)',
+    sql: `
+      CREATE TABLE audit_log (
+        id ${TEXT} PRIMARY KEY,
+        at BIGINT NOT NULL,
+        recorded_at BIGINT NOT NULL,
+        actor ${TEXT} NOT NULL,
+        actor_name ${TEXT} NOT NULL,
+        action ${TEXT} NOT NULL,
+        target_type ${TEXT} NOT NULL,
+        target_id ${TEXT} NOT NULL,
+        via ${TEXT} NOT NULL,
+        ip ${TEXT},
+        user_agent ${TEXT},
+        client_id ${TEXT},
+        details JSONB NOT NULL
+      );
+      CREATE INDEX audit_log_at ON audit_log (at, id);
+      CREATE INDEX audit_log_target ON audit_log (target_type, target_id, at, id);
+      CREATE INDEX audit_log_actor ON audit_log (actor, at, id);
+      CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+    `,
+  },
 ]
 
 /**

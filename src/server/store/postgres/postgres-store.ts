@@ -64,6 +64,8 @@ import {
   type ThreadRow,
   type UsageRow,
 } from '../rows'
+import type { AuditEntry, AuditQuery } from '../../../shared/audit'
+import { AUDIT_COLUMNS, auditPage, auditParams, auditValues, type AuditRow } from '../audit-rows'
 import { migrate } from './migrations'
 import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-codec'
 
@@ -807,6 +809,20 @@ class PostgresReads implements StoreReader {
     return rows.map(deadLetterOf)
   }
 
+  async auditEntries(query: AuditQuery): Promise<Page<AuditEntry>> {
+    const p = auditParams(query)
+    const rows = await this.rows<AuditRow>(
+      `SELECT * FROM audit_log
+       WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action = $2)
+         AND ($3::text IS NULL OR target_type = $3) AND ($4::text IS NULL OR target_id = $4)
+         AND ($5::bigint IS NULL OR at >= $5) AND ($6::bigint IS NULL OR at < $6)
+         AND ($7::bigint IS NULL OR at < $7 OR (at = $7 AND id < $8::text))
+       ORDER BY at DESC, id DESC LIMIT $9`,
+      [p.actor, p.action, p.targetType, p.targetId, p.from, p.to, p.afterAt, p.afterId, p.limit],
+    )
+    return auditPage(rows, query.limit)
+  }
+
   async deadLetters(scope: InboxScope, limit: number): Promise<DeadLetter[]> {
     // A letter of no known inbox fails the scope clause (NULL = ANY …), so only an unscoped reader sees it.
     const rows = await this.rows<DeadLetterRow>(
@@ -1143,6 +1159,17 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
        ON CONFLICT (summary_id, user_id, generated_at) DO UPDATE SET rating = excluded.rating, created_at = excluded.created_at`,
       [f.summaryId, f.userId, f.generatedAt, f.rating, f.provider, f.model, f.summaryText, f.createdAt],
     )
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.run(
+      `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+      auditValues(entry, jsonParam),
+    )
+  }
+
+  async pruneAudit(before: number): Promise<number> {
+    return this.run('DELETE FROM audit_log WHERE at < $1', [before])
   }
 }
 

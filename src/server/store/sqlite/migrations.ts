@@ -487,6 +487,35 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE changes ADD COLUMN covers TEXT;
     `,
   },
+  {
+    version: 18,
+    name: 'the audit log',
+    // Append-only: an update is refused by the database itself. Rows are deleted only by the
+    // log's retention, oldest first. Targets are ids, never names, so erasing a customer leaves
+    // nothing personal here to rewrite.
+    sql: `
+      CREATE TABLE audit_log (
+        id TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        via TEXT NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        client_id TEXT,
+        details TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_at ON audit_log (at, id);
+      CREATE INDEX audit_log_target ON audit_log (target_type, target_id, at, id);
+      CREATE INDEX audit_log_actor ON audit_log (actor, at, id);
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

@@ -63,6 +63,8 @@ import {
   type ThreadRow,
   type UsageRow,
 } from '../rows'
+import type { AuditEntry, AuditQuery } from '../../../shared/audit'
+import { AUDIT_COLUMNS, auditPage, auditParams, auditValues, type AuditRow } from '../audit-rows'
 import { migrate } from './migrations'
 import { upsertSql } from './rows'
 
@@ -734,6 +736,18 @@ class SqliteReads implements StoreReader {
       .all({ scope: scopeParam(scope), limit })
       .map((r) => deadLetterOf(r as DeadLetterRow))
   }
+
+  async auditEntries(query: AuditQuery): Promise<Page<AuditEntry>> {
+    const rows = this.stmt(
+      `SELECT * FROM audit_log
+       WHERE (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR action = @action)
+         AND (@targetType IS NULL OR target_type = @targetType) AND (@targetId IS NULL OR target_id = @targetId)
+         AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
+         AND (@afterAt IS NULL OR at < @afterAt OR (at = @afterAt AND id < @afterId))
+       ORDER BY at DESC, id DESC LIMIT @limit`,
+    ).all(auditParams(query)) as AuditRow[]
+    return auditPage(rows, query.limit)
+  }
 }
 
 /**
@@ -1014,6 +1028,16 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (summary_id, user_id, generated_at) DO UPDATE SET rating = excluded.rating, created_at = excluded.created_at`,
     ).run(f.summaryId, f.userId, f.generatedAt, f.rating, f.provider, f.model, f.summaryText, f.createdAt)
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.stmt(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`).run(
+      ...auditValues(entry, JSON.stringify),
+    )
+  }
+
+  async pruneAudit(before: number): Promise<number> {
+    return this.stmt('DELETE FROM audit_log WHERE at < ?').run(before).changes
   }
 
 }

@@ -1,0 +1,95 @@
+import type { Actor } from '../../shared/actors'
+import type { AuditEntry, AuditQuery } from '../../shared/audit'
+import { decodeCursor, encodeCursor } from './cursor'
+import type { Page } from './store'
+
+/** The audit_log table's row, the same in both engines; `details` is JSON text in SQLite, parsed jsonb in PostgreSQL. */
+export interface AuditRow {
+  id: string
+  at: number
+  recorded_at: number
+  actor: string
+  actor_name: string
+  action: AuditEntry['action']
+  target_type: AuditEntry['target']['type']
+  target_id: string
+  via: AuditEntry['origin']['via']
+  ip: string | null
+  user_agent: string | null
+  client_id: string | null
+  details: unknown
+}
+
+/** The row's values in column order, for an INSERT naming AUDIT_COLUMNS. */
+export const AUDIT_COLUMNS = [
+  'id',
+  'at',
+  'recorded_at',
+  'actor',
+  'actor_name',
+  'action',
+  'target_type',
+  'target_id',
+  'via',
+  'ip',
+  'user_agent',
+  'client_id',
+  'details',
+] as const
+
+/** `json` writes the details as the engine's JSON column takes them. */
+export function auditValues(e: AuditEntry, json: (value: unknown) => unknown): unknown[] {
+  return [
+    e.id,
+    e.at,
+    e.recordedAt,
+    e.actor,
+    e.actorName,
+    e.action,
+    e.target.type,
+    e.target.id,
+    e.origin.via,
+    e.origin.ip,
+    e.origin.userAgent,
+    e.origin.clientId,
+    json(e.details),
+  ]
+}
+
+export function auditEntryOf(r: AuditRow): AuditEntry {
+  return {
+    id: r.id,
+    at: Number(r.at),
+    recordedAt: Number(r.recorded_at),
+    actor: r.actor as Actor,
+    actorName: r.actor_name,
+    action: r.action,
+    target: { type: r.target_type, id: r.target_id },
+    origin: { via: r.via, ip: r.ip, userAgent: r.user_agent, clientId: r.client_id },
+    details: (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as AuditEntry['details'],
+  }
+}
+
+/** A listing's filters as named values, with the page cursor split into its time and id. */
+export function auditParams(q: AuditQuery): Record<string, string | number | null> {
+  const after = decodeCursor(q.after)
+  return {
+    actor: q.actor ?? null,
+    action: q.action ?? null,
+    targetType: q.targetType ?? null,
+    targetId: q.targetId ?? null,
+    from: q.from ?? null,
+    to: q.to ?? null,
+    afterAt: after?.[0] ?? null,
+    afterId: after?.[1] ?? null,
+    // One more than asked: whether a next page exists is told without a count.
+    limit: q.limit + 1,
+  }
+}
+
+/** The page of rows read with auditParams' limit. */
+export function auditPage(rows: AuditRow[], limit: number): Page<AuditEntry> {
+  const items = rows.slice(0, limit).map(auditEntryOf)
+  const last = items.at(-1)
+  return { items, next: rows.length > limit && last ? encodeCursor([last.at, last.id]) : null }
+}
