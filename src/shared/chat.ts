@@ -25,6 +25,8 @@ export const ChatContact = z.object({
   email: VisitorEmail.optional(),
   /** Any common format; the server normalizes it to E.164. */
   phone: z.string().trim().min(3).max(40).optional(),
+  /** The visitor ticked the form's consent question (`ChatSession.consentQuestion`); unticked asks nothing. */
+  marketingConsent: z.literal(true).optional(),
 })
 export type ChatContact = z.infer<typeof ChatContact>
 
@@ -46,6 +48,8 @@ export const ChatSession = z.object({
   title: z.string(),
   greeting: z.string().nullable(),
   preChatForm: z.boolean(),
+  /** A tick box on the pre-chat form asking for marketing consent, in the inbox's words; null: not asked. */
+  consentQuestion: z.string().nullable(),
   /** True when at least one agent who can answer this inbox is connected now. */
   agentsOnline: z.boolean(),
   /** The conversation so far, oldest first. */

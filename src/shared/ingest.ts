@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Attachment, CallOutcome, Channel, ConsentKey, Direction, IdentityKind, Timestamp, UnverifiedReason } from './domain'
+import { ConsentSource } from './consent-history'
 
 /**
  * A normalized inbound item of any channel: what connectors, the REST "API channel" and the
@@ -34,6 +35,8 @@ export const InboundConsent = z.object({
   changes: z.partialRecord(ConsentKey, z.boolean()).refine((c) => Object.keys(c).length > 0, 'name at least one consent key'),
   /** The keyword that asked for it, as the timeline shows it (e.g. "STOP"). */
   keyword: z.string().trim().min(1).max(100).optional(),
+  /** Where it was given when not by a keyword (the web chat's pre-chat form); an agent's word comes by `setConsent`. */
+  via: ConsentSource.exclude(['agent']).optional(),
 })
 export type InboundConsent = z.infer<typeof InboundConsent>
 

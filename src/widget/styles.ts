@@ -33,5 +33,7 @@ form[data-part="prechat"], form[data-part="offline"] { flex-direction: column; b
 form p, [data-part="offline-sent"] { margin: 0 0 4px; padding: 0 2px; color: #3a4256; }
 [data-part="offline-sent"] { padding: 16px; }
 input, textarea { width: 100%; padding: 8px; border: 1px solid #c9cfdc; border-radius: 8px; resize: none; color: inherit; background: #fff; }
+label[data-part="consent"] { display: flex; gap: 8px; align-items: flex-start; font-size: 12px; color: #3a4256; }
+label[data-part="consent"] input { width: auto; margin: 2px 0 0; }
 form button { padding: 8px 14px; border: 0; border-radius: 8px; background: #2f5bea; color: #fff; font-weight: 600; cursor: pointer; }
 `

@@ -250,6 +250,8 @@ class ChatWidget {
     const name = el('input', { name: 'name', autocomplete: 'name', 'aria-label': 'Your name', placeholder: 'Your name' })
     const email = el('input', { name: 'email', type: 'email', autocomplete: 'email', 'aria-label': 'Your email', placeholder: 'Your email' })
     const phone = el('input', { name: 'phone', type: 'tel', autocomplete: 'tel', 'aria-label': 'Your phone', placeholder: 'Your phone' })
+    const question = this.session?.consentQuestion ?? null
+    const consent = el('input', { name: 'consent', type: 'checkbox' })
     const form = el(
       'form',
       { 'data-part': 'prechat' },
@@ -257,6 +259,7 @@ class ChatWidget {
       name,
       email,
       phone,
+      ...(question ? [el('label', { 'data-part': 'consent' }, consent, question)] : []),
       el('button', { type: 'submit', 'data-part': 'start' }, 'Start chat'),
     )
     form.addEventListener('submit', (e) => {
@@ -265,9 +268,11 @@ class ChatWidget {
       if (name.value.trim()) contact.name = name.value.trim()
       if (email.value.trim()) contact.email = email.value.trim()
       if (phone.value.trim()) contact.phone = phone.value.trim()
-      this.socket.emit('identify', contact, (res: ChatAck<IdentifyResponse>) => {
+      const given = question && consent.checked ? { marketingConsent: true as const } : {}
+      this.socket.emit('identify', { ...contact, ...given }, (res: ChatAck<IdentifyResponse>) => {
         if (isError(res)) return this.showNotice(res.error.message)
         this.hideNotice()
+        // The tick is given once: a reconnect identifying again must not repeat it.
         this.saved.contact = contact
         this.save()
         if (res.email !== 'unverified' || !res.codeAvailable) return this.render('chat')

@@ -17,6 +17,7 @@ import type { Customer, Identity, Message, TimelineEvent, User } from '../../src
 import type { TypingNotice } from '../../src/shared/sync'
 import type { IngestResult } from '../../src/shared/ingest'
 import { signIdentity } from '../../src/server/connectors/webchat/identity-proof'
+import { consentHistory } from '../../src/shared/consent-history'
 import { CHROMIUM_ARGS, ChatWidgetPage, serveEmbeddingSite, type EmbeddingSite } from '../e2e/pages/chat-widget-page'
 import { api, connectClient, startTestServer, userWithToken, waitFor, type SyncClient, type TestServer } from './server-fixtures'
 import { emailConnector, startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from './support/mail-servers'
@@ -38,6 +39,7 @@ const BURST_INBOX = 'Burst chat'
 const CROWD_INBOX = 'Crowded chat'
 const TEAM_INBOX = 'Small team chat'
 const SECRET = 'webchat-test-secret-0123456789abcdef'
+const CONSENT_QUESTION = 'Send me news and offers by email'
 const IDENTITY_SECRET = 'shop-backend-identity-secret-0123456789'
 const SUPPORT = 'support@threadline.test'
 
@@ -164,7 +166,14 @@ beforeAll(async () => {
       {
         name: INBOX,
         channel: 'chat',
-        connector: { type: 'webchat', secret: SECRET, allowedOrigins: [site.origin], title: 'Lamps & Co support', identitySecret: IDENTITY_SECRET },
+        connector: {
+          type: 'webchat',
+          secret: SECRET,
+          allowedOrigins: [site.origin],
+          title: 'Lamps & Co support',
+          identitySecret: IDENTITY_SECRET,
+          preChatConsent: CONSENT_QUESTION,
+        },
       },
       {
         name: CODE_INBOX,
@@ -270,6 +279,29 @@ describe('web chat widget', () => {
     await widget.send('Thank you!')
     const third = await storedChatMessage('Thank you!')
     expect(third.conversationId).toBe(first.conversationId)
+  })
+
+  it('records a tick on the pre-chat form as marketing consent, carried by one message, with the form as its source', async () => {
+    await connectAgent()
+    const widget = await openWidget()
+    await widget.openChat()
+    await widget.fillPrechat({ name: 'Jo Berg', consent: CONSENT_QUESTION })
+    await widget.send('Do you ship lamps to Norway?')
+    await widget.send('And to Iceland?')
+    const first = await storedChatMessage('Do you ship lamps to Norway?')
+    expect((await customer(first.customerId)).customer.consent).toEqual({ promotional: true })
+    const events = (await timeline(first.customerId)).flatMap((e) => (e.kind === 'event' ? [e.item as TimelineEvent] : []))
+    expect(consentHistory(events)).toEqual([
+      expect.objectContaining({ key: 'promotional', value: true, source: 'pre_chat_form', channel: 'chat', messageId: first.id, at: first.sentAt }),
+    ])
+
+    // Left unticked, the form asks nothing of the customer's consent.
+    const other = await openWidget()
+    await other.openChat()
+    await other.fillPrechat({ name: 'Kai Holm' })
+    await other.send('Is the brass lamp in stock?')
+    const second = await storedChatMessage('Is the brass lamp in stock?')
+    expect((await customer(second.customerId)).customer.consent).toEqual({})
   })
 
   it('never attaches a visitor to the customer whose email they typed: the agent gets a suggestion', async () => {

@@ -145,10 +145,12 @@ export class ChatWidgetPage {
     await this.verifyForm.locator('[data-part="verify-code"]').click()
   }
 
-  async fillPrechat(contact: { name?: string; email?: string; phone?: string }): Promise<void> {
+  /** `consent` names the consent question to tick (the inbox's words). */
+  async fillPrechat(contact: { name?: string; email?: string; phone?: string; consent?: string }): Promise<void> {
     if (contact.name) await this.prechatForm.getByLabel('Your name').fill(contact.name)
     if (contact.email) await this.prechatForm.getByLabel('Your email').fill(contact.email)
     if (contact.phone) await this.prechatForm.getByLabel('Your phone').fill(contact.phone)
+    if (contact.consent) await this.prechatForm.getByLabel(contact.consent).check()
     await this.prechatForm.locator('[data-part="start"]').click()
     // Where the inbox can mail a code, a typed email is asked to be confirmed first.
     await this.input.or(this.verifyForm).waitFor()

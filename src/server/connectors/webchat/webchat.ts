@@ -51,6 +51,12 @@ export const WebchatSettings = z.object({
   greeting: z.string().trim().max(500).nullable().default(null),
   /** Ask for name and email before the first message (both optional for the visitor). */
   preChatForm: z.boolean().default(true),
+  /**
+   * A tick box on the pre-chat form asking for marketing consent, e.g. "Send me news and offers
+   * by email". A tick is recorded as the customer's consent to promotional messages, with the
+   * pre-chat form as its source; leaving it unticked changes nothing.
+   */
+  preChatConsent: z.string().trim().min(1).max(300).nullable().default(null),
   /** Messages of a conversation sent back to a returning visitor. */
   historyLimit: z.number().int().min(1).max(1000).default(200),
   /**
@@ -67,6 +73,12 @@ const THREAD_PREFIX = 'webchat:'
 const emailKey = (email: string): string => email.trim().toLowerCase()
 const threadKeyOf = (visitorId: string): string => `${THREAD_PREFIX}${visitorId}`
 const DELIVERY_ACK_TIMEOUT_MS = 10_000
+
+/**
+ * The pre-chat form's consent tick travels with one message only: carried again on later ones,
+ * it would undo a withdrawal the customer made since (a STOP by SMS).
+ */
+const withConsentCarried = ({ marketingConsent: _given, ...rest }: ChatContact): ChatContact => rest
 
 interface AckingEmitter {
   emit(event: 'message', message: ChatMessage, ack: (err: Error | null) => void): void
@@ -254,6 +266,7 @@ class WebchatConnector implements Connector, ChatInbox {
         title: this.settings.title,
         greeting: this.settings.greeting,
         preChatForm: this.settings.preChatForm,
+        consentQuestion: this.settings.preChatForm ? this.settings.preChatConsent : null,
         agentsOnline: this.agentsOnline(),
         history: await this.history(visitorId),
       }
@@ -317,6 +330,7 @@ class WebchatConnector implements Connector, ChatInbox {
         externalId: `${THREAD_PREFIX}${visitorId}:${req.clientMessageId}`,
         text: req.text,
       })
+      contact = withConsentCarried(contact)
       // The visitor's other tabs show it too.
       socket.to(visitorRoom(visitorId)).emit('message', message)
       return { message }
@@ -330,6 +344,7 @@ class WebchatConnector implements Connector, ChatInbox {
         text: req.text,
         subject: 'Offline message from the website chat',
       })
+      contact = withConsentCarried(contact)
       return { ok: true }
     })
 
@@ -379,6 +394,7 @@ class WebchatConnector implements Connector, ChatInbox {
       threadKey: threadKeyOf(visitorId),
       text: item.text,
       ...(item.subject ? { subject: item.subject } : {}),
+      ...(contact.marketingConsent && this.settings.preChatConsent ? { consent: { changes: { promotional: true }, via: 'pre_chat_form' as const } } : {}),
     }
     const result = await context.ingest(inbound)
     const message = await context.store.getMessage(result.itemId)
