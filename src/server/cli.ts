@@ -17,7 +17,9 @@ import {
   type UserAccess,
 } from './auth/users'
 import { ConfigError, loadConfig, type ServerConfig } from './config'
+import { NotFoundError } from './connectors/delivery'
 import { BadRequestError, ConflictError } from './errors'
+import { exportCustomerToFile } from './privacy/export-file'
 import { copySqliteToPostgres, StoreCopyError } from './store/copy-store'
 import { NewerDatabaseError } from './store/errors'
 import { openStore } from './store/open-store'
@@ -40,6 +42,7 @@ commands:
   integration:revoke --id <integration id>
   store:copy --from <server.sqlite>
   summaries:feedback [--limit <n>]
+  customers:export <customer id> <file>
 
 --password and password:set ask for the password twice at a terminal, or read the first line
 of standard input when it is piped; it is stored as a salted scrypt hash.
@@ -57,6 +60,10 @@ The database is the server's (THREADLINE_DB or DATABASE_URL, THREADLINE_CONFIG o
 
 summaries:feedback prints agents' thumbs up and down on summaries, newest first (1,000 by
 default), one JSON object a line with the text they judged: the data for evaluating summarizers.
+
+customers:export writes everything kept about one customer (profile, identities, conversations,
+messages, notes, calls, summaries, consent history, events and attachment files) to a zip archive
+at <file>, for a data-subject request; docs/export.md describes it.
 
 store:copy copies the SQLite store file into the empty PostgreSQL database at DATABASE_URL, in
 one transaction (see docs/deploy.md); stop the server first.`
@@ -248,6 +255,20 @@ const COMMANDS = {
       }
     },
   },
+  'customers:export': {
+    options: {},
+    positionals: ['id', 'file'],
+    async run({ store, config }: CliContext, v: Values): Promise<void> {
+      const [id, file] = [text(v, 'id'), text(v, 'file')]
+      if (!id || !file) throw new UsageError('customers:export needs the customer id and the file to write: customers:export <customer id> <file>')
+      const manifest = await exportCustomerToFile({ store, config }, { customerId: id, exportedBy: CLI_ACTOR }, file)
+      const c = manifest.counts
+      console.log(
+        `exported customer ${id} to ${file}: ${c.conversations} conversations, ${c.messages} messages, ${c.notes} notes, ` +
+          `${c.calls} calls, ${c.events} events, ${c.summaries} summaries, ${c.consentRecords} consent records, ${c.attachments} attachment files`,
+      )
+    },
+  },
   'integrations:list': {
     options: {},
     async run({ store }: CliContext): Promise<void> {
@@ -308,12 +329,15 @@ async function run(argv: string[]): Promise<void> {
   if (!spec) throw new UsageError(`unknown command "${command}"`)
   let values: Values
   try {
-    values = parseArgs({
+    const names: readonly string[] = 'positionals' in spec ? spec.positionals : []
+    const parsed = parseArgs({
       args: rest,
       options: { ...spec.options, config: { type: 'string' } },
       strict: true,
-      allowPositionals: false,
-    }).values as Values
+      allowPositionals: names.length > 0,
+    })
+    if (parsed.positionals.length > names.length) throw new UsageError(`${command} takes ${names.length} arguments, not ${parsed.positionals.length}`)
+    values = { ...(parsed.values as Values), ...Object.fromEntries(parsed.positionals.map((p, i) => [names[i], p])) }
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
@@ -342,7 +366,8 @@ try {
     err instanceof ConflictError ||
     err instanceof ConfigError ||
     err instanceof NewerDatabaseError ||
-    err instanceof StoreCopyError
+    err instanceof StoreCopyError ||
+    err instanceof NotFoundError
   ) {
     console.error(`error: ${err.message}`)
     process.exit(1)

@@ -19,6 +19,7 @@ import { createSandboxConnector } from './connectors/sandbox/sandbox'
 import { buildHttpApp } from './http/app'
 import { HtmlSanitizer } from './ingest/html-sanitizer'
 import { InboundService } from './ingest/inbound-service'
+import { serverAttachmentsDir } from './privacy/customer-export'
 import { createLeases } from './ops/leases'
 import { SummaryService } from './summaries/summary-service'
 import { summaryAuthorFor, summaryTiming } from './summaries/configured-author'
@@ -112,6 +113,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       inboxes,
       // A revoked token must stop receiving changes at once, not at its next request.
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
+      attachmentsDir: serverAttachmentsDir(cfg),
     })
     socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes, metrics })
     if (cfg.redisUrl) cluster = await attachClusterFanout({ redisUrl: cfg.redisUrl, sockets: socket, feed, log })

@@ -43,6 +43,7 @@ const ROUTES: Record<string, Row> = {
   'GET /api/v1/customers': { access: 'agent' },
   'GET /api/v1/customers/{id}': { access: 'agent' },
   'GET /api/v1/customers/{id}/timeline': { access: 'agent' },
+  'GET /api/v1/customers/{id}/export': { access: 'supervisor' },
   'GET /api/v1/conversations': { access: 'agent' },
   'GET /api/v1/conversations/{id}': { access: 'agent' },
   'PATCH /api/v1/conversations/{id}': { access: 'agent', body: {} },

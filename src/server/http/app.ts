@@ -21,6 +21,7 @@ import { loggedRequest } from './log-redaction'
 import { adminRoutes } from './routes/admin'
 import { conversationRoutes } from './routes/conversations'
 import { customerRoutes } from './routes/customers'
+import { customerExportRoutes } from './routes/customer-export'
 import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
 import { integrationRoutes } from './routes/integrations'
@@ -48,6 +49,8 @@ export interface HttpDeps {
   inboxes?: readonly InboxInfo[]
   /** Told the hash of each token revoked (signed out, by an admin, or by a deactivation), so live connections that used it can be closed. */
   onTokenRevoked?: (tokenHash: string) => void
+  /** The folder of attachment files beside the database, which customer exports include; none when absent. */
+  attachmentsDir?: string
 }
 
 export const API_PREFIX = '/api/v1'
@@ -92,6 +95,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       requireToken(api, deps.auth)
       await api.register(userRoutes(deps.store))
       await api.register(customerRoutes(deps.store))
+      await api.register(customerExportRoutes({ store: deps.store, attachmentsDir: deps.attachmentsDir ?? null }))
       await api.register(conversationRoutes(deps.store, deps.feed))
       await api.register(summaryRoutes(deps.store, deps.feed))
       await api.register(deadLetterRoutes(deps.store))
