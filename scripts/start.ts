@@ -95,7 +95,12 @@ function electronNativeBinding(): string | null {
   const copy = join(NATIVE_DIR, 'better-sqlite3')
   const binding = join(copy, 'build/Release/better_sqlite3.node')
   const stamp = join(NATIVE_DIR, 'electron-version')
-  if (existsSync(binding) && existsSync(stamp) && readFileSync(stamp, 'utf8') === electronVersion) return binding
+  // The package name too: better-sqlite3 resolves to the multiple-ciphers build, and a copy of
+  // plain better-sqlite3 left from before would open the cache without encrypting it.
+  const source = dirname(require.resolve('better-sqlite3/package.json'))
+  const { name, version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { name: string; version: string }
+  const built = `${electronVersion} ${name}@${version}`
+  if (existsSync(binding) && existsSync(stamp) && readFileSync(stamp, 'utf8') === built) return binding
 
   const gyp = nodeGypScript()
   if (!gyp) {
@@ -105,7 +110,6 @@ function electronNativeBinding(): string | null {
   log(`building better-sqlite3 for Electron ${electronVersion} (first launch only)…`)
   rmSync(NATIVE_DIR, { recursive: true, force: true })
   mkdirSync(NATIVE_DIR, { recursive: true })
-  const source = dirname(require.resolve('better-sqlite3/package.json'))
   cpSync(source, copy, { recursive: true, filter: (path) => !path.startsWith(join(source, 'build')) })
   const result = spawnSync(
     process.execPath,
@@ -123,7 +127,7 @@ function electronNativeBinding(): string | null {
     log('building better-sqlite3 for Electron failed')
     return null
   }
-  writeFileSync(stamp, electronVersion)
+  writeFileSync(stamp, built)
   return binding
 }
 
