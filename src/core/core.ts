@@ -26,6 +26,12 @@ export interface CoreOptions {
    * THREADLINE_NATIVE_BINDING) because the addon in node_modules is built for Node.
    */
   nativeBinding?: string
+  /**
+   * Key of the encrypted cache (32 bytes): from the OS keychain in the desktop app, from a key
+   * file in the browser host. A plain cache is encrypted with it on first open; without one the
+   * cache stays plain (tests). A cache the key cannot open is deleted and synced afresh.
+   */
+  cacheKey?: Uint8Array
 }
 
 export interface Core {

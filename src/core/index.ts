@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { IPC_ARGS, type IpcEventMessage, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcMethod } from '../shared/ipc'
+import { IPC_ARGS, type IpcEventMessage, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcMethod, type SyncState } from '../shared/ipc'
 import type { Core, CoreOptions } from './core'
 import { SearchRetagger } from './db/search-retagger'
-import { openCache } from './db/open'
+import { openCacheOrRebuild } from './db/open'
 import { IpcError } from './errors'
 import { adminHandlers } from './handlers/admin'
 import { bulkHandlers } from './handlers/bulk'
@@ -22,6 +22,7 @@ import { joinHandlers } from './handlers/registry'
 import { sessionHandlers } from './handlers/session'
 import { summaryHandlers } from './handlers/summaries'
 import { Session } from './session/session'
+import { withCacheNotice } from './sync/cache-notice'
 
 export type { Core, CoreOptions } from './core'
 export { IpcError } from './errors'
@@ -38,15 +39,20 @@ export const DEFAULT_BATCH_SIZE = 1_000
 export async function createCore(options: CoreOptions): Promise<Core> {
   if (options.token && !options.serverUrl) throw new Error('a token was given without the server URL it belongs to')
   const given = options.token && options.serverUrl ? { serverUrl: options.serverUrl, token: options.token } : null
-  const db = openCache(options.dataDir, Session.initialServer({ dataDir: options.dataDir, given }), { nativeBinding: options.nativeBinding })
+  const { db, rebuilt } = openCacheOrRebuild(options.dataDir, Session.initialServer({ dataDir: options.dataDir, given }), {
+    nativeBinding: options.nativeBinding,
+    cacheKey: options.cacheKey,
+  })
+  if (rebuilt) console.warn(`[core] ${rebuilt}`)
   const listeners = new Set<(message: IpcEventMessage) => void>()
   const retagger = new SearchRetagger(db)
   function emit<E extends IpcEventName>(event: E, payload: IpcEvents[E]): void {
     // Whatever changed the cache may have queued conversations for re-tagging.
     if (event === 'data.changed') retagger.poke()
+    const sent = event === 'sync.state' ? withCacheNotice(payload as SyncState, rebuilt) : payload
     for (const listener of [...listeners]) {
       try {
-        listener({ event, payload } as IpcEventMessage)
+        listener({ event, payload: sent } as IpcEventMessage)
       } catch {
         // A broken subscriber must not stop sync or the other subscribers.
       }
@@ -72,6 +78,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const ctx: HandlerContext = {
     db,
     emit,
+    cacheNotice: rebuilt,
     get engine() {
       return session.engine
     },

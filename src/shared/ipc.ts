@@ -286,6 +286,8 @@ export interface SyncState {
   lastSyncedAt: number | null
   /** While syncing: changes received so far in this catch-up, for a progress line. */
   received?: number
+  /** Why this device's cache was deleted and is being filled again from the server, when it was at this start. */
+  cacheNotice?: string
 }
 
 export interface Session {

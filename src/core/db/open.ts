@@ -1,7 +1,8 @@
 import { newId } from '../../shared/ids'
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
+import { CacheKeyError, unlockCache } from './cipher'
 import { migrate } from './migrations'
 import { countOutbox, getSyncMeta, initSyncMeta, resetCache } from './queries'
 import { bulkLoadPending, finishBulkLoad } from './bulk-load'
@@ -20,17 +21,25 @@ export class CacheOwnerError extends Error {
   }
 }
 
+export interface OpenCacheOptions {
+  nativeBinding?: string | undefined
+  /** Encrypts the cache with this key (a plain one is encrypted on first open); without one it stays plain. */
+  cacheKey?: Uint8Array | undefined
+}
+
 /**
  * Opens (creating or upgrading) the cache in `dataDir`. A cache filled from another server
  * is started afresh, unless it still holds unsent actions: those are refused rather than
  * dropped or sent to the wrong server. With no server (signed out) the cache is kept as it is.
+ * Throws CacheKeyError when the cache cannot be read with the key given.
  */
-export function openCache(dataDir: string, serverUrl: string | null, options: { nativeBinding?: string | undefined } = {}): Database {
+export function openCache(dataDir: string, serverUrl: string | null, options: OpenCacheOptions = {}): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, CACHE_FILE)
   restrictToOwner(file)
   const db = new BetterSqlite3(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
   try {
+    unlockCache(db, file, options.cacheKey ?? null)
     db.pragma('journal_mode = WAL')
     // An action is shown once its outbox row commits, so that commit must survive a power cut
     // too, not only a killed process (NORMAL's promise in WAL mode). Sync batches commit in large
@@ -59,6 +68,24 @@ export function openCache(dataDir: string, serverUrl: string | null, options: { 
   } catch (err) {
     db.close()
     throw err
+  }
+}
+
+/**
+ * Opens the cache, or, when its key cannot read it (the keychain entry was lost or replaced, the
+ * file damaged), deletes it and opens an empty one that the next sync fills from the server.
+ * Only actions never sent from the old cache are lost, and they cannot be read without the key
+ * anyway. `rebuilt` says why it happened, for the log and the agent.
+ */
+export function openCacheOrRebuild(dataDir: string, serverUrl: string | null, options: OpenCacheOptions = {}): { db: Database; rebuilt: string | null } {
+  try {
+    return { db: openCache(dataDir, serverUrl, options), rebuilt: null }
+  } catch (err) {
+    if (!(err instanceof CacheKeyError)) throw err
+    const file = join(dataDir, CACHE_FILE)
+    for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(path, { force: true })
+    const rebuilt = `This device's copy of the inbox could not be opened (${err.message}), so it was deleted and is being synced again from the server.`
+    return { db: openCache(dataDir, serverUrl, options), rebuilt }
   }
 }
 

@@ -13,4 +13,6 @@ export interface HandlerContext {
   /** The agent's API token, for the few server routes the core calls directly (attachments). */
   token: string
   emit<E extends IpcEventName>(event: E, payload: IpcEvents[E]): void
+  /** Why the cache was rebuilt at this start (it could not be opened with its key), to show with the sync state. */
+  cacheNotice?: string | null
 }

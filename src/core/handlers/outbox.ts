@@ -1,6 +1,7 @@
 import type { IpcHandlers, OutboxEntry } from '../../shared/ipc'
 import { getConversation, listAllOutbox } from '../db/queries'
 import { IpcError } from '../errors'
+import { withCacheNotice } from '../sync/cache-notice'
 import { discardAction, retryAction } from '../sync/outbox'
 import type { HandlerContext } from './context'
 
@@ -43,6 +44,6 @@ export function outboxHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'outbox.l
       ctx.engine.schedulePush()
       return { ok: true }
     },
-    'sync.state': () => ctx.engine.state(),
+    'sync.state': () => withCacheNotice(ctx.engine.state(), ctx.cacheNotice ?? null),
   }
 }

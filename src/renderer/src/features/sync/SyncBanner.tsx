@@ -32,7 +32,7 @@ export function SyncBanner({ hostLink }: { hostLink: HostLinkState | null }) {
       data.pending > 0
         ? `Offline — showing what was synced; ${actions(data.pending)} will be sent when the connection returns.`
         : 'Offline — showing what was synced. Search and browsing work; new actions wait for the connection.'
-    detail = [data.lastSyncedAt ? `Last synced ${fullTime(data.lastSyncedAt)}.` : null, data.lastError].filter(Boolean).join(' ') || null
+    detail = [data.cacheNotice, data.lastSyncedAt ? `Last synced ${fullTime(data.lastSyncedAt)}.` : null, data.lastError].filter(Boolean).join(' ') || null
   } else if (data && data.failed > 0) {
     tone = 'error'
     text = `${data.failed} action${data.failed === 1 ? ' was' : 's were'} refused by the server. Retry or discard ${data.failed === 1 ? 'it' : 'them'} in the timeline.`
@@ -40,6 +40,7 @@ export function SyncBanner({ hostLink }: { hostLink: HostLinkState | null }) {
     tone = 'info'
     const parts = [data.pending > 0 ? `sending ${actions(data.pending)}` : null, data.received ? `${data.received.toLocaleString()} updates received` : null]
     text = `Syncing…${parts.some(Boolean) ? ` ${parts.filter(Boolean).join(', ')}` : ''}`
+    detail = data.cacheNotice ?? null
   }
   if (!tone) return null
   return (
