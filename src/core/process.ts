@@ -9,7 +9,7 @@ import { createCore } from './index'
  * renderers then talk to the core over their ports directly.
  */
 
-type Control = { type: 'connect' } | { type: 'shutdown' }
+type Control = { type: 'cache-key'; key: string } | { type: 'connect' } | { type: 'shutdown' }
 
 /**
  * The shapes of Electron's utility-process ports this file uses, declared here so the core
@@ -33,6 +33,8 @@ if (!parentPort) {
 }
 const early: PortMain[] = []
 let core: Core | null = null
+let receiveCacheKey: (key: Uint8Array) => void = () => {}
+const cacheKey = new Promise<Uint8Array>((resolve) => (receiveCacheKey = resolve))
 
 function attach(port: PortMain, target: Core): void {
   const peer = serveIpc(target, (message: IpcResponse | IpcEventMessage) => port.postMessage(message))
@@ -43,7 +45,9 @@ function attach(port: PortMain, target: Core): void {
 
 parentPort.on('message', (event) => {
   const message = event.data as Control
-  if (message?.type === 'connect') {
+  if (message?.type === 'cache-key') {
+    receiveCacheKey(Buffer.from(message.key, 'hex'))
+  } else if (message?.type === 'connect') {
     for (const port of event.ports) {
       if (core) attach(port, core)
       else early.push(port)
@@ -67,6 +71,8 @@ try {
     token: process.env.THREADLINE_TOKEN || undefined,
     // better-sqlite3 must be built for Electron's ABI here, not Node's (scripts/start.ts builds it).
     nativeBinding: process.env.THREADLINE_NATIVE_BINDING || undefined,
+    // The main process sends it first thing, from the OS keychain.
+    cacheKey: await cacheKey,
   })
   for (const port of early.splice(0)) attach(port, core)
   parentPort.postMessage({ type: 'ready' })

@@ -1,8 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { cacheFileState } from '../core/db/cipher'
+import { CACHE_KEY_FILE } from '../core/db/key-file'
+import { CACHE_FILE } from '../core/db/open'
 import { startHost, type BrowserHost } from './host'
 
 /**
@@ -57,6 +60,13 @@ function request(ws: WebSocket, message: unknown): Promise<Record<string, unknow
 describe('browser host', () => {
   it('prints a loopback URL that carries the token in the fragment only', () => {
     expect(host.url).toBe(`http://127.0.0.1:${host.port}/#token=${host.token}`)
+  })
+
+  it('encrypts its cache with a key made on first run, kept beside it and readable by its owner only', () => {
+    const client = join(dir, 'client')
+    expect(statSync(join(client, CACHE_KEY_FILE)).mode & 0o777).toBe(0o600)
+    expect(statSync(join(client, CACHE_FILE)).mode & 0o777).toBe(0o600)
+    expect(cacheFileState(join(client, CACHE_FILE))).toBe('encrypted')
   })
 
   it('serves the renderer with a strict content security policy', async () => {

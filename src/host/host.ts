@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Core, CoreOptions } from '../core/core'
+import { CACHE_KEY_FILE, readOrCreateKeyFile } from '../core/db/key-file'
 import { createCore } from '../core/index'
 import { serveIpc } from '../shared/ipc-bridge'
 import { allowedHosts, allowedOrigins, contentSecurityPolicy, newHostToken, tokensMatch } from './security'
@@ -38,6 +39,13 @@ function isCore(value: CoreOptions | Core): value is Core {
   return typeof (value as Core).handle === 'function'
 }
 
+/** With no keychain to ask, the browser host keeps its cache key in a file beside the cache, readable by its owner only. */
+function withHostCacheKey(options: CoreOptions): CoreOptions {
+  if (options.cacheKey) return options
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
+  return { ...options, cacheKey: readOrCreateKeyFile(join(options.dataDir, CACHE_KEY_FILE)) }
+}
+
 /**
  * Runs the client core under Node and serves the renderer bundle plus the IPC protocol over
  * a loopback WebSocket: the desktop app for machines without the Electron runtime, and what
@@ -50,7 +58,7 @@ export async function startHost(options: HostOptions): Promise<BrowserHost> {
   }
   const token = options.token ?? newHostToken()
   const ownsCore = !isCore(options.core)
-  const core = isCore(options.core) ? options.core : await createCore(options.core)
+  const core = isCore(options.core) ? options.core : await createCore(withHostCacheKey(options.core))
 
   const app = Fastify({ logger: false })
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 })

@@ -3,13 +3,15 @@ import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebFrameM
 import type { ConnectionSettings } from './settings'
 
 /** Messages between the main process and the core's utility process (src/core/process.ts). */
-export type CoreControlMessage = { type: 'connect' } | { type: 'shutdown' }
+export type CoreControlMessage = { type: 'cache-key'; key: string } | { type: 'connect' } | { type: 'shutdown' }
 export type CoreStatusMessage = { type: 'ready' } | { type: 'fatal'; message: string }
 
 export interface CoreProcessOptions extends ConnectionSettings {
   /** Built entry of src/core/process.ts. */
   modulePath: string
   dataDir: string
+  /** Key of the encrypted cache; handed to the core over its parent port, never through a renderer or the environment. */
+  cacheKey: Buffer
   /**
    * Called when the core stops on its own. `fatal` is the core's own explanation when it
    * could not start (restarting will not help); absent for a crash.
@@ -39,6 +41,8 @@ export class CoreProcess {
     if (token) env.THREADLINE_TOKEN = token
     const child = utilityProcess.fork(modulePath, [], { serviceName: 'Threadline core', env, stdio: 'inherit' })
     this.child = child
+    // The child's parent port queues this until the core listens; it waits for the key before opening the cache.
+    child.postMessage({ type: 'cache-key', key: this.options.cacheKey.toString('hex') } satisfies CoreControlMessage)
     let fatal: string | null = null
     child.on('message', (message: CoreStatusMessage) => {
       if (message?.type !== 'fatal') return

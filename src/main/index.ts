@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, safeStorage } from 'electron'
+import { loadCacheKey } from './cache-key'
 import { CoreProcess, coreModulePath } from './core-process'
 import { loadConnectionSettings } from './settings'
 import { createMainWindow, rendererPaths, secureDefaultSession } from './window'
@@ -33,6 +34,7 @@ function startCore(): CoreProcess | null {
     ...settings,
     modulePath: coreModulePath(mainDir),
     dataDir: process.env.THREADLINE_DATA_DIR || join(app.getPath('userData'), 'data'),
+    cacheKey: loadCacheKey(app.getPath('userData'), safeStorage),
     onExit(reason, fatal) {
       if (quitting) return
       const now = Date.now()
