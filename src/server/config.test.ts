@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       tokenIdleDays: 30,
       tokenMaxDays: 90,
+      erasureGraceDays: 30,
+      erasurePurgeCheckMs: 3_600_000,
       summaryModelUrl: null,
       summaryModel: null,
       summaryModelKey: null,

@@ -123,6 +123,10 @@ export const ServerConfig = z.object({
   tokenIdleDays: z.coerce.number().positive('must be a number of days above 0').default(30),
   /** …and this many days after it was made, however much it is used: the device signs in again. */
   tokenMaxDays: z.coerce.number().positive('must be a number of days above 0').default(90),
+  /** An erased customer can be restored for this many days; then they are purged for good (0: at once). */
+  erasureGraceDays: z.coerce.number().min(0).max(3650, 'must be at most ten years (3650 days)').default(30),
+  /** How often the node holding the purge lease looks for erasures whose grace period is over (ms). */
+  erasurePurgeCheckMs: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
   /**
    * Whether requests come through reverse proxies that name the client in X-Forwarded-For, and
    * which: the client address is what sign-in throttling is keyed by. Off, every request behind
@@ -210,6 +214,8 @@ const ENV_KEYS = {
   THREADLINE_SUMMARY_TOKEN_BUDGET: 'summaryTokenBudget',
   THREADLINE_SUMMARY_DEBOUNCE_MS: 'summaryDebounceMs',
   THREADLINE_SUMMARY_MAX_WAIT_MS: 'summaryMaxWaitMs',
+  THREADLINE_ERASURE_GRACE_DAYS: 'erasureGraceDays',
+  THREADLINE_ERASURE_PURGE_CHECK_MS: 'erasurePurgeCheckMs',
 } as const satisfies Record<string, keyof ServerConfig>
 
 export const DEFAULT_DB_PATH = '.data/server.sqlite'

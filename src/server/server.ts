@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Role, User } from '../shared/domain'
 import type { InboundMessage, IngestResult } from '../shared/ingest'
@@ -21,6 +22,8 @@ import { HtmlSanitizer } from './ingest/html-sanitizer'
 import { InboundService } from './ingest/inbound-service'
 import { serverAttachmentsDir } from './privacy/customer-export'
 import { createLeases } from './ops/leases'
+import { PurgeService } from './privacy/purge'
+import { attachmentsDir } from './connectors/email/email-connector'
 import { SummaryService } from './summaries/summary-service'
 import { summaryAuthorFor, summaryTiming } from './summaries/configured-author'
 import { ServerMetrics } from './ops/metrics'
@@ -91,6 +94,11 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   metrics.measureOutboundLag(async () => (await store.queuedOutbound(1))[0]?.message.sentAt ?? null)
   const windows = { switchMs: cfg.channelSwitchWindowHours * 3_600_000, reopenMs: cfg.reopenWindowHours * 3_600_000 }
   const inbound = new InboundService(store, feed, cfg.defaultCountry, windows, sanitizer, log, metrics)
+  const purger = new PurgeService(store, {
+    attachmentsDir: attachmentsDir(path.dirname(path.resolve(cfg.dbPath))),
+    intervalMs: cfg.erasurePurgeCheckMs,
+    log,
+  })
   const dispatcher = new OutboundDispatcher(store, feed, connectors, log, metrics, (message) =>
     sendRefusal(store, cfg.messagingRules, message),
   )
@@ -113,6 +121,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       inboxes,
       // A revoked token must stop receiving changes at once, not at its next request.
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
+      privacy: { graceDays: cfg.erasureGraceDays, purgeSoon: () => purger.soon() },
       attachmentsDir: serverAttachmentsDir(cfg),
     })
     socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes, metrics })
@@ -171,6 +180,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   const releaseDeadLetters = leases.hold('dead-letters', { start: async () => inbound.startRetrying(), stop: () => inbound.stop() })
   const summaries = new SummaryService(store, feed, summaryAuthorFor(cfg, store, log), summaryTiming(cfg), log)
   const releaseSummaries = leases.hold('summaries', summaries)
+  const releasePurge = leases.hold('privacy-purge', purger)
 
   const port = (httpApp.server.address() as AddressInfo).port
   const urlHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host
@@ -195,6 +205,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     counts: () => store.counts(),
     close() {
       closing ??= (async () => {
+        await releasePurge()
         await releaseSummaries()
         await releaseDeadLetters()
         await releaseOutbound()

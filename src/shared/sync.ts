@@ -13,15 +13,30 @@ import { Mutation } from './mutations'
 
 export const SOCKET_PATH = '/sync'
 
-export const Change = z.object({
-  seq: z.number().int().positive(),
-  entity: EntityName,
-  id: z.string(),
-  op: z.enum(['upsert', 'delete']),
-  /** The whole entity after the change; null for deletes. */
-  data: z.record(z.string(), z.unknown()).nullable(),
-})
+/**
+ * A change to one row. A `delete` is a tombstone: the row is gone (the data of every earlier
+ * change of it was rewritten to one too), and a cache drops it if it holds it.
+ *
+ * A delete of a customer is their erasure: a cache drops the customer and every row of theirs
+ * — identities, conversations and everything in them, summaries — and what this device kept
+ * about them (drafts, read markers, queued actions). It reaches every client, whatever its
+ * inboxes, since a client cannot tell which customers it holds until it looks. Rows of the
+ * customer in later changes (a restore sends them again) are kept.
+ */
+export const Change = z
+  .object({
+    seq: z.number().int().positive(),
+    entity: EntityName,
+    id: z.string(),
+    op: z.enum(['upsert', 'delete']),
+    /** The whole entity after the change; null for deletes. */
+    data: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .refine((c) => c.op === 'upsert' || c.data === null, { message: 'a delete carries no data', path: ['data'] })
 export type Change = z.infer<typeof Change>
+
+/** Whether the change erases a customer (see Change). */
+export const isCustomerErasure = (change: Pick<Change, 'entity' | 'op'>): boolean => change.entity === 'customer' && change.op === 'delete'
 
 export type EntityChange<E extends EntityName = EntityName> = {
   seq: number

@@ -329,7 +329,7 @@ describe('store:copy from SQLite to PostgreSQL', () => {
     const copied = await cli('store:copy', '--from', sqlitePath)
     expect(copied.stderr).toMatch(/^users: \d+ rows? copied$/m)
     expect(copied.stderr).toMatch(/^changes: \d+ rows? copied$/m)
-    expect(copied.stdout).toMatch(/^copied \d+ rows in 23 tables from .*server\.sqlite in [\d.]+ s \(\d+ rows\/s\); the change log ends at seq \d+$/m)
+    expect(copied.stdout).toMatch(/^copied \d+ rows in 25 tables from .*server\.sqlite in [\d.]+ s \(\d+ rows\/s\); the change log ends at seq \d+$/m)
     expect(copied.code).toBe(0)
 
     const again = await cli('store:copy', '--from', sqlitePath)

@@ -32,15 +32,48 @@ describe('applyBatch', () => {
   })
 
   it('applies deletes and later versions of the same row in seq order', () => {
-    applyBatch(db, { after: 0, cursor: 2, changes: changes(1, [['customer', c1], ['conversation', v1]]) })
+    const m1 = message('m1', v1, 100)
+    applyBatch(db, { after: 0, cursor: 3, changes: changes(1, [['customer', c1], ['conversation', v1], ['message', m1]]) })
     const later: EntityChange[] = [
-      { seq: 4, entity: 'conversation', id: 'v1', op: 'upsert', data: { ...v1, status: 'resolved' } },
-      { seq: 3, entity: 'conversation', id: 'v1', op: 'upsert', data: { ...v1, status: 'pending' } },
-      { seq: 5, entity: 'customer', id: 'c1', op: 'delete', data: null },
+      { seq: 5, entity: 'conversation', id: 'v1', op: 'upsert', data: { ...v1, status: 'resolved' } },
+      { seq: 4, entity: 'conversation', id: 'v1', op: 'upsert', data: { ...v1, status: 'pending' } },
+      { seq: 6, entity: 'message', id: 'm1', op: 'delete', data: null },
     ]
-    applyBatch(db, { after: 2, cursor: 5, changes: later })
+    applyBatch(db, { after: 3, cursor: 6, changes: later })
     expect(getEntity(db, 'conversation', 'v1')?.current.status).toBe('resolved')
+    expect(getEntity(db, 'message', 'm1')).toBeNull()
+  })
+
+  it('erases a customer on their delete: every row of theirs and what this device kept about them, nobody else’s', () => {
+    const m1 = message('m1', v1, 100)
+    const c2 = customer('c2')
+    const v2 = conversation('v2', 'c2')
+    applyBatch(db, { after: 0, cursor: 5, changes: changes(1, [['customer', c1], ['conversation', v1], ['message', m1], ['customer', c2], ['conversation', v2]]) })
+    db.prepare(`INSERT INTO drafts (conversation_id, mode, json, updated_at) VALUES ('v1', 'reply', '{}', 1)`).run()
+    const touched = applyBatch(db, { after: 5, cursor: 6, changes: [{ seq: 6, entity: 'customer', id: 'c1', op: 'delete', data: null }] })
+    expect(touched.erased).toEqual(['c1'])
+    expect([...dumpEntities(db, 'conversation').keys()]).toEqual(['v2'])
+    expect(getEntity(db, 'message', 'm1')).toBeNull()
     expect(getEntity(db, 'customer', 'c1')).toBeNull()
+    expect(db.prepare('SELECT count(*) AS n FROM drafts').get()).toEqual({ n: 0 })
+    expect(db.prepare(`SELECT count(*) AS n FROM search_index WHERE search_index MATCH '"message m1"'`).get()).toEqual({ n: 0 })
+  })
+
+  it('keeps what a batch sends of an erased customer after their erasure (a restore), and drops what came before it', () => {
+    const m1 = message('m1', v1, 100)
+    const m2 = message('m2', v1, 200)
+    const touched = applyBatch(db, {
+      after: 0,
+      cursor: 7,
+      changes: [
+        ...changes(1, [['customer', c1], ['conversation', v1], ['message', m1]]),
+        { seq: 4, entity: 'customer', id: 'c1', op: 'delete', data: null },
+        ...changes(5, [['customer', c1], ['conversation', v1], ['message', m2]]),
+      ],
+    })
+    expect(touched.erased).toEqual(['c1'])
+    expect(getEntity(db, 'customer', 'c1')?.current).toEqual(c1)
+    expect([...dumpEntities(db, 'message').keys()]).toEqual(['m2'])
   })
 
   it('a row changed several times in one batch ends as its last change, with what derives from it', () => {

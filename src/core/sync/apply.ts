@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { EntityName } from '../../shared/domain'
-import type { EntityChange } from '../../shared/sync'
+import { isCustomerErasure, type EntityChange } from '../../shared/sync'
+import { dropCustomer } from '../db/erasure'
 import { deleteEntity, getEntity, getSyncMeta, setCursor, upsertServerEntity } from '../db/queries'
 import { rebaseViews } from './local-views'
 import { rebase } from './outbox'
@@ -8,6 +9,8 @@ import { rebase } from './outbox'
 export interface Touched {
   entities: EntityName[]
   customerIds: string[]
+  /** Customers this batch erased (among customerIds): the cache's files are scrubbed after it commits. */
+  erased?: string[]
 }
 
 export class CursorMismatchError extends Error {
@@ -100,16 +103,25 @@ export function applyBatch(
     // and status change) is written once, with its last change: everything derived from a
     // row (indexes, search, counts) follows the row, so the intermediate states are not needed.
     const last = new Map<string, EntityChange>()
+    const ownerOf = new Map<string, string | null>()
+    const erased = new Set<string>()
     for (const change of [...batch.changes].sort((a, b) => a.seq - b.seq)) {
       const key = `${change.entity}:${change.id}`
       const earlier = last.get(key)
       const owners = ownersOf(db, change, earlier)
       last.delete(key)
       last.set(key, change)
+      ownerOf.set(key, owners.customerId)
       entities.add(change.entity)
       if (owners.customerId) customerIds.add(owners.customerId)
       if (owners.conversationId) conversationIds.add(owners.conversationId)
+      if (isCustomerErasure(change)) {
+        erased.add(change.id)
+        // What this batch wrote of theirs before the erasure goes with it; what comes after (a restore) stays.
+        for (const [k, c] of last) if (ownerOf.get(k) === change.id && c.op === 'upsert') last.set(k, { ...c, op: 'delete', data: null })
+      }
     }
+    for (const customerId of erased) dropCustomer(db, customerId)
     for (const change of [...last.values()].sort(byWriteOrder)) {
       if (change.op === 'delete' || change.data === null) deleteEntity(db, change.entity, change.id)
       else upsertServerEntity(db, change.entity, change.data)
@@ -117,6 +129,6 @@ export function applyBatch(
     rebase(db, conversationIds)
     if (entities.has('savedView')) rebaseViews(db, getSyncMeta(db)?.userId ?? null)
     setCursor(db, { cursor: Math.max(current, batch.cursor), syncedAt: now })
-    return { entities: [...entities], customerIds: [...customerIds] }
+    return { entities: [...entities], customerIds: [...customerIds], ...(erased.size > 0 ? { erased: [...erased] } : {}) }
   })()
 }

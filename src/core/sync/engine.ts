@@ -40,6 +40,7 @@ import {
 import { beginBulkLoad, finishBulkLoad } from '../db/bulk-load'
 import { startAfreshOrRefuse } from '../db/open'
 import { applyBatch, type Touched } from './apply'
+import { scrubErasedBytes } from '../db/erasure'
 import { arrivedMentions, InboundAnnouncer, newInboundMessages, newMentions, ownInbound } from './inbound-notify'
 import { customerOfSummaryAction, isSummaryAction } from './local-summaries'
 
@@ -115,6 +116,8 @@ export class SyncEngine {
   private received = 0
 
   constructor(private readonly options: SyncEngineOptions) {
+    // What the server deletes (an erased customer, a tombstone) is overwritten in the cache file, not only unlinked.
+    options.db.pragma('secure_delete = ON')
     this.inboxes = getSavedInboxes(options.db)
     this.ackTimeoutMs = options.ackTimeoutMs ?? 15_000
     this.inbound = new InboundAnnouncer((arrived) => options.onInbound?.(arrived))
@@ -477,6 +480,7 @@ export class SyncEngine {
     const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []
     const mentioning = this.inbound.listening ? newMentions(this.options.db, changes, userId) : []
     const touched = applyBatch(this.options.db, { after, cursor, changes })
+    if (touched.erased) scrubErasedBytes(this.options.db)
     // Only after the commit: an announced message is always in the cache.
     this.inbound.add(ownInbound(this.options.db, arriving, userId))
     if (mentioning.length > 0) this.options.onMentions?.({ items: arrivedMentions(this.options.db, mentioning) })

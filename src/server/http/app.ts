@@ -25,6 +25,8 @@ import { customerExportRoutes } from './routes/customer-export'
 import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
 import { integrationRoutes } from './routes/integrations'
+import { privacyRoutes } from './routes/privacy'
+import { DEFAULT_ERASURE_GRACE_DAYS } from '../../shared/privacy'
 import { opsRoutes, type OpsRouteDeps } from './routes/ops'
 import { sessionRoutes } from './routes/sessions'
 import { summaryRoutes } from './routes/summaries'
@@ -45,6 +47,8 @@ export interface HttpDeps {
   version: string
   /** Which reverse proxies' X-Forwarded-For names the client (the config's `trustProxy`); none when absent. */
   trustProxy?: TrustProxy
+  /** Erasures: the grace period, and who purges at once after an erasure without one. */
+  privacy?: { graceDays: number; purgeSoon?: () => void }
   /** Every configured inbox (no connector settings), for admins granting access. */
   inboxes?: readonly InboxInfo[]
   /** Told the hash of each token revoked (signed out, by an admin, or by a deactivation), so live connections that used it can be closed. */
@@ -104,6 +108,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       )
       await api.register(adminRoutes({ store: deps.store, feed: deps.feed, inboxes: deps.inboxes ?? [], onTokenRevoked: deps.onTokenRevoked }))
       await api.register(integrationRoutes({ store: deps.store, feed: deps.feed }))
+      await api.register(privacyRoutes({ store: deps.store, feed: deps.feed, graceDays: DEFAULT_ERASURE_GRACE_DAYS, ...deps.privacy }))
     },
     { prefix: API_PREFIX },
   )

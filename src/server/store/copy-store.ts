@@ -43,6 +43,8 @@ export const COPIED_TABLES = [
   'summary_feedback',
   'summary_usage',
   'summary_requests',
+  'erasures',
+  'erased_rows',
 ] as const
 
 /** SQLite's own tables and the migration record, which each engine keeps for itself. */

@@ -19,6 +19,7 @@ import type { Change, PullResponse } from '../../shared/sync'
 import type { Actor } from '../../shared/actors'
 import type { IntegrationInfo } from '../../shared/tokens'
 import type { SummaryFeedback, SummaryUsage } from '../../shared/summaries'
+import type { Erasure } from '../../shared/privacy'
 import type { AuditEntry, AuditQuery } from '../../shared/audit'
 
 /**
@@ -174,6 +175,12 @@ export interface ConversationThread {
   lastAt: number
 }
 
+/** A row an erasure took out of reach, kept until the purge so a restore can put it back. */
+export interface HeldEntity<E extends EntityName = EntityName> {
+  entity: E
+  data: EntityTypes[E]
+}
+
 /** Every item of one conversation: what moves with it when its customer changes. */
 export interface ConversationItems {
   messages: Message[]
@@ -267,6 +274,16 @@ export interface StoreReader {
   customersNamedWithEmailDomain(name: string, domain: string, exceptCustomerId: string, limit: number): Promise<Customer[]>
   /** Suggestions involving the customer, on either side, newest first. */
   customerSuggestions(customerId: string): Promise<CustomerSuggestion[]>
+  /** The customer records merged into this one and not unmerged (their identities and conversations are its now). */
+  customersMergedInto(customerId: string): Promise<Customer[]>
+  /** The pending erasure of this customer (asked for by this id), or null. */
+  getErasure(customerId: string): Promise<Erasure | null>
+  /** Erasures not yet purged, the soonest purge first. */
+  listErasures(): Promise<Erasure[]>
+  /** The rows an erasure holds, in the order a restore puts them back (customers, identities, conversations, items, summaries). */
+  heldEntities(customerId: string): Promise<HeldEntity[]>
+  /** Whether a message, or a row an erasure holds for a restore, still carries the attachment at `url`. */
+  attachmentInUse(url: string): Promise<boolean>
   getCustomerSuggestion(id: string): Promise<CustomerSuggestion | null>
   /** The identity_suggested events that announced this suggestion. */
   suggestionEvents(suggestionId: string): Promise<TimelineEvent[]>
@@ -309,6 +326,17 @@ export interface StoreWriter extends StoreReader {
   settleSuggestionsBetween(a: string, b: string, status: CustomerSuggestion['status']): Promise<CustomerSuggestion[]>
   addCustomerMerge(merge: CustomerMerge): Promise<void>
   markMergeUndone(id: string, at: number): Promise<void>
+  /**
+   * Erases: takes `entities` (every row of `erasure.customerIds`) out of every table, keeping a
+   * copy with the server's own rows about them (threads, suggestions, merges, summary ratings and
+   * requests) until the purge; rewrites every change of those rows to a tombstone; and appends a
+   * delete of each customer record, which every client applies by dropping them (shared/sync.ts).
+   */
+  holdErasure(erasure: Erasure, entities: readonly HeldEntity[]): Promise<StoredChange[]>
+  /** After a restore put the entities back (put() logs them anew): the server's own rows go back too, and the copy is dropped. */
+  releaseErasure(customerId: string): Promise<void>
+  /** The purge: drops the copy for good, and dead letters whose payload names any of `traces` (addresses, ids). */
+  purgeErasure(customerId: string, traces: readonly string[]): Promise<void>
   /** Routes the thread key to the conversation (taking it from any other), and records its inbox and use. */
   putThread(thread: ConversationThread): Promise<void>
   addSummaryUsage(day: string, delta: SummaryUsage): Promise<void>
@@ -345,6 +373,11 @@ export interface Store extends StoreReader {
    * the next write begins. There is one listener, the change feed: a second call replaces it.
    */
   onCommit(listener: (changes: StoredChange[]) => void): void
+  /**
+   * After a purge: makes the engine give back the space of deleted rows so their bytes leave the
+   * database's files (SQLite: VACUUM and a truncating WAL checkpoint; PostgreSQL: VACUUM).
+   */
+  compact(): Promise<void>
   close(): Promise<void>
 }
 

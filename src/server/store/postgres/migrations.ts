@@ -407,6 +407,31 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
     `,
   },
+  {
+    version: 6,
+    name: 'erasures held until their purge (SQLite version 19)',
+    sql: `
+      CREATE TABLE erasures (
+        customer_id ${TEXT} PRIMARY KEY,
+        customer_ids JSONB NOT NULL,
+        name ${TEXT} NOT NULL,
+        requested_by ${TEXT} NOT NULL,
+        requested_at BIGINT NOT NULL,
+        purge_at BIGINT NOT NULL,
+        immediate BOOLEAN NOT NULL
+      );
+      CREATE INDEX erasures_due ON erasures (purge_at);
+      -- Text, not jsonb: read back whole, and searched for an attachment's URL as text.
+      CREATE TABLE erased_rows (
+        customer_id ${TEXT} NOT NULL REFERENCES erasures(customer_id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        kind ${TEXT} NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (customer_id, ord)
+      );
+      CREATE INDEX changes_entity_id ON changes (entity_id);
+    `,
+  },
 ]
 
 /**
@@ -421,7 +446,8 @@ const MIGRATION_LOCK = 7_305_119_442
  * advisory lock (released at its commit). `database` names it in errors, without a password.
  */
 export async function migrate(pool: pg.Pool, database: string, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
-  const known = migrations.at(-1)?.version ?? 0
+  // The highest, not the last: versions may be listed out of order while one is reserved.
+  const known = Math.max(0, ...migrations.map((m) => m.version))
   const client = await pool.connect()
   let broken: Error | undefined
   try {

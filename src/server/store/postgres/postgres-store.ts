@@ -67,6 +67,9 @@ import {
 import type { AuditEntry, AuditQuery } from '../../../shared/audit'
 import { AUDIT_COLUMNS, auditPage, auditParams, auditValues, type AuditRow } from '../audit-rows'
 import { migrate } from './migrations'
+import * as erasures from './erasure'
+import type { Erasure } from '../../../shared/privacy'
+import type { HeldEntity } from '../store'
 import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-codec'
 
 /**
@@ -789,6 +792,31 @@ class PostgresReads implements StoreReader {
     )
   }
 
+  /** The queries erasure.ts runs, on this reader's connection. */
+  protected get erasureSql(): erasures.Sql {
+    return { rows: (sql, params) => this.rows(sql, params), run: (sql, params) => this.run(sql, params) }
+  }
+
+  async customersMergedInto(customerId: string): Promise<Customer[]> {
+    return this.many('customer', 'SELECT * FROM customers WHERE merged_into = $1 ORDER BY created_at, id', [customerId])
+  }
+
+  async getErasure(customerId: string): Promise<Erasure | null> {
+    return erasures.getErasure(this.erasureSql, customerId)
+  }
+
+  async listErasures(): Promise<Erasure[]> {
+    return erasures.listErasures(this.erasureSql)
+  }
+
+  async heldEntities(customerId: string): Promise<HeldEntity[]> {
+    return erasures.heldEntities(this.erasureSql, customerId)
+  }
+
+  async attachmentInUse(url: string): Promise<boolean> {
+    return erasures.attachmentInUse(this.erasureSql, url)
+  }
+
   async customerSuggestions(customerId: string): Promise<CustomerSuggestion[]> {
     return this.suggestionRows(customerId)
   }
@@ -1121,6 +1149,47 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     )
   }
 
+  async holdErasure(erasure: Erasure, entities: readonly HeldEntity[]): Promise<StoredChange[]> {
+    // Where each row was seen, before the rows go: a row of another customer (an event naming
+    // them) is dropped by its own delete, which reaches whoever sees its inbox.
+    const inboxes = new Map<string, string | null>()
+    for (const { entity, data } of entities) inboxes.set(data.id, await this.inboxOf(entity, data))
+    await erasures.holdRows(this.erasureSql, erasure, entities)
+    const erased = new Set(erasure.customerIds)
+    const changes: StoredChange[] = []
+    for (const id of erasure.customerIds) changes.push(await this.recordDelete('customer', id, null))
+    for (const { entity, data } of entities) {
+      if (entity !== 'customer' && 'customerId' in data && !erased.has(data.customerId)) {
+        changes.push(await this.recordDelete(entity, data.id, inboxes.get(data.id) ?? null))
+      }
+    }
+    return changes
+  }
+
+  async releaseErasure(customerId: string): Promise<void> {
+    await erasures.releaseRows(this.erasureSql, customerId)
+  }
+
+  async purgeErasure(customerId: string, traces: readonly string[]): Promise<void> {
+    await erasures.purgeRows(this.erasureSql, customerId, traces)
+  }
+
+  /** A tombstone change; a customer's reaches every reader (shared/sync.ts: their erasure). */
+  private async recordDelete(entity: EntityName, id: string, inbox: string | null): Promise<StoredChange> {
+    if (!this.actor) throw new Error(`a delete of ${entity} in a write without an actor`)
+    const [row] = await this.rows<{ seq: number }>(
+      `WITH next AS (UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq)
+       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at)
+       SELECT next.seq, $1::text, $2::text, 'delete', NULL, $3::text, NULL, $4::text, $5::bigint FROM next
+       RETURNING seq`,
+      [entity, id, inbox, this.actor, Date.now()],
+    )
+    if (!row) throw new Error('the change counter row is missing: the database was not migrated by this server')
+    const change: StoredChange = { seq: row.seq, entity, id, op: 'delete', data: null, inbox, customerId: null }
+    this.pending.push(change)
+    return change
+  }
+
   async markMergeUndone(id: string, at: number): Promise<void> {
     await this.run('UPDATE customer_merges SET undone_at = $1 WHERE id = $2', [at, id])
   }
@@ -1202,6 +1271,14 @@ class PostgresStore extends PostgresReads implements Store {
     } finally {
       client.release(broken)
     }
+  }
+
+  async compact(): Promise<void> {
+    // Outside a transaction (VACUUM refuses one): marks the deleted rows' space reusable. Only
+    // VACUUM FULL would rewrite the files, locking the tables meanwhile (docs/privacy.md).
+    await this.pool.query(
+      'VACUUM changes, erased_rows, erasures, customers, identities, conversations, messages, notes, calls, events, summaries, summary_feedback, dead_letters',
+    )
   }
 
   onCommit(listener: (changes: StoredChange[]) => void): void {

@@ -516,6 +516,34 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     `,
   },
+  {
+    version: 19,
+    name: 'erasures held until their purge',
+    // An erased customer's rows leave their tables at once (so no read can return them) and wait
+    // here as JSON until the purge, for a restore. Rewriting an erased row's changes to tombstones
+    // finds them by entity id.
+    sql: `
+      CREATE TABLE erasures (
+        customer_id TEXT PRIMARY KEY,
+        customer_ids TEXT NOT NULL,
+        name TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        purge_at INTEGER NOT NULL,
+        immediate INTEGER NOT NULL CHECK (immediate IN (0, 1))
+      ) STRICT;
+      CREATE INDEX erasures_due ON erasures (purge_at);
+      CREATE TABLE erased_rows (
+        customer_id TEXT NOT NULL REFERENCES erasures(customer_id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        -- An entity name, or the server-internal table the row came from.
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (customer_id, ord)
+      ) STRICT;
+      CREATE INDEX changes_entity_id ON changes (entity_id);
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {
@@ -527,7 +555,8 @@ export function migrate(db: Database.Database, path: string, migrations: readonl
   const applied = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   )
-  const known = migrations.at(-1)?.version ?? 0
+  // The highest, not the last: versions may be listed out of order while one is reserved.
+  const known = Math.max(0, ...migrations.map((m) => m.version))
   const newest = Math.max(0, ...applied)
   if (newest > known) throw new NewerDatabaseError(path, newest, known)
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')

@@ -67,6 +67,9 @@ import type { AuditEntry, AuditQuery } from '../../../shared/audit'
 import { AUDIT_COLUMNS, auditPage, auditParams, auditValues, type AuditRow } from '../audit-rows'
 import { migrate } from './migrations'
 import { upsertSql } from './rows'
+import * as erasures from './erasure'
+import type { Erasure } from '../../../shared/privacy'
+import type { HeldEntity } from '../store'
 
 // Where callers found it before the PostgreSQL store; both engines throw this one class.
 
@@ -105,6 +108,8 @@ export function openSqliteDatabase(dbPath: string): Database.Database {
     // Another process (the CLI) may write while the server runs; wait for it instead of failing.
     db.pragma('busy_timeout = 5000')
     db.pragma('foreign_keys = ON')
+    // Deleted rows (an erased customer's) are overwritten in the file, not only unlinked.
+    db.pragma('secure_delete = ON')
     // A webhook, mutation or message is acknowledged once its transaction commits, so the commit
     // must survive a power cut: with WAL, FULL syncs the log at every commit (NORMAL only at
     // checkpoints, so the last commits acknowledged could be lost). The ingest's group commit
@@ -695,6 +700,26 @@ class SqliteReads implements StoreReader {
     )
   }
 
+  async customersMergedInto(customerId: string): Promise<Customer[]> {
+    return this.many('customer', 'SELECT * FROM customers WHERE merged_into = ? ORDER BY created_at, id', [customerId])
+  }
+
+  async getErasure(customerId: string): Promise<Erasure | null> {
+    return erasures.getErasure(this.db, customerId)
+  }
+
+  async listErasures(): Promise<Erasure[]> {
+    return erasures.listErasures(this.db)
+  }
+
+  async heldEntities(customerId: string): Promise<HeldEntity[]> {
+    return erasures.heldEntities(this.db, customerId)
+  }
+
+  async attachmentInUse(url: string): Promise<boolean> {
+    return erasures.attachmentInUse(this.db, url)
+  }
+
   async customerSuggestions(customerId: string): Promise<CustomerSuggestion[]> {
     return this.suggestionRows(customerId)
   }
@@ -994,6 +1019,44 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
     ).run(t.channel, t.threadKey, t.conversationId, t.inbox, t.lastAt)
   }
 
+  async holdErasure(erasure: Erasure, entities: readonly HeldEntity[]): Promise<StoredChange[]> {
+    if (!this.pending) throw new Error('store.holdErasure() outside store.write()')
+    // Where each row was seen, before the rows go: a row of another customer (an event naming
+    // them) is dropped by its own delete, which reaches whoever sees its inbox.
+    const inboxes = new Map(entities.map(({ entity, data }) => [data.id, this.inboxOf(entity, data)]))
+    erasures.holdRows(this.db, erasure, entities)
+    const erased = new Set(erasure.customerIds)
+    const changes = erasure.customerIds.map((id) => this.recordDelete('customer', id, null))
+    for (const { entity, data } of entities) {
+      if (entity !== 'customer' && 'customerId' in data && !erased.has(data.customerId)) {
+        changes.push(this.recordDelete(entity, data.id, inboxes.get(data.id) ?? null))
+      }
+    }
+    return changes
+  }
+
+  async releaseErasure(customerId: string): Promise<void> {
+    erasures.releaseRows(this.db, customerId)
+  }
+
+  async purgeErasure(customerId: string, traces: readonly string[]): Promise<void> {
+    erasures.purgeRows(this.db, customerId, traces)
+  }
+
+  /** A tombstone change; a customer's reaches every reader (shared/sync.ts: their erasure). */
+  private recordDelete(entity: EntityName, id: string, inbox: string | null): StoredChange {
+    const pending = this.pending
+    if (!pending) throw new Error('store write outside store.write()')
+    if (!this.actor) throw new Error(`a delete of ${entity} in a write without an actor`)
+    const info = this.stmt(
+      `INSERT INTO changes (entity, entity_id, op, data, inbox, customer_id, audience, covers, actor, created_at)
+       VALUES (?, ?, 'delete', NULL, ?, NULL, NULL, NULL, ?, ?)`,
+    ).run(entity, id, inbox, this.actor, Date.now())
+    const change: StoredChange = { seq: Number(info.lastInsertRowid), entity, id, op: 'delete', data: null, inbox, customerId: null }
+    pending.push(change)
+    return change
+  }
+
   async markMergeUndone(id: string, at: number): Promise<void> {
     this.stmt('UPDATE customer_merges SET undone_at = ? WHERE id = ?').run(at, id)
   }
@@ -1059,6 +1122,16 @@ class SqliteStore extends SqliteReads implements Store {
   ) {
     super(readDb)
     this.writer = new SqliteWrites(writeDb)
+  }
+
+  compact(): Promise<void> {
+    return this.exclusive(async () => {
+      // VACUUM writes the whole file afresh without the free pages; it goes through the WAL, so
+      // the WAL is checkpointed and cut to nothing before and after.
+      this.writeDb.pragma('wal_checkpoint(TRUNCATE)')
+      this.writeDb.exec('VACUUM')
+      this.writeDb.pragma('wal_checkpoint(TRUNCATE)')
+    })
   }
 
   onCommit(listener: (changes: StoredChange[]) => void): void {
