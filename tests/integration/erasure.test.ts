@@ -1,0 +1,217 @@
+import fs from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Core } from '../../src/core/core'
+import { CACHE_FILE } from '../../src/core/db/open'
+import { createCore } from '../../src/core/index'
+import { attachmentsDir } from '../../src/server/connectors/email/email-connector'
+import { AttachmentStore } from '../../src/server/connectors/email/attachment-store'
+import type { SyncServer } from '../../src/server/server'
+import type { Erasure, RestoreResult } from '../../src/shared/privacy'
+import { api } from './server-fixtures'
+import { agentWithToken, pullChangeLog, readCache, startTestServer, tempDir, waitFor, waitUntilSynced } from './support/sync-harness'
+
+/**
+ * Erasing a customer through the real server, sync and client caches: the acceptance test of
+ * issue 14. After a purge, the customer's email, phone and a sentence of theirs are found in no
+ * file the server or an offline client keeps.
+ */
+
+const EMAIL = 'wilhelmina.erasable@privacy.test'
+const PHONE = '+14155550188'
+const SENTENCE = 'Please send the spare key to the blue boathouse behind Quillfeather Lane'
+
+let dir: ReturnType<typeof tempDir>
+let server: SyncServer
+const cores: Core[] = []
+
+beforeEach(async () => {
+  dir = tempDir('threadline-erasure-')
+  server = await startTestServer(join(dir.path, 'server.sqlite'))
+})
+
+afterEach(async () => {
+  for (const core of cores.splice(0)) await core.close()
+  await server.close()
+  dir.remove()
+})
+
+async function openCore(name: string, token: string): Promise<Core> {
+  const core = await createCore({ dataDir: join(dir.path, name), serverUrl: server.url, token, batchSize: 50 })
+  cores.push(core)
+  return core
+}
+
+async function closeCore(core: Core): Promise<void> {
+  cores.splice(cores.indexOf(core), 1)
+  await core.close()
+}
+
+/** The customer: an email and a phone, a message with the sentence and an attachment holding it too. */
+async function seedCustomer(): Promise<{ customerId: string; conversationId: string }> {
+  const files = new AttachmentStore(attachmentsDir(dir.path), 1 << 20)
+  const attachment = files.save(Buffer.from(`Directions: ${SENTENCE}`), { name: 'directions.txt', contentType: 'text/plain', inbox: 'support' })
+  const first = await server.ingest({
+    channel: 'email',
+    inbox: 'support',
+    externalId: '<first@privacy.test>',
+    from: { kind: 'email', address: EMAIL, name: 'Wilhelmina Erasable' },
+    alsoKnownAs: [{ kind: 'phone', address: PHONE }],
+    subject: 'Spare key',
+    text: SENTENCE,
+    attachments: [attachment],
+  })
+  await server.ingest({ channel: 'email', inbox: 'support', externalId: '<second@privacy.test>', from: { kind: 'email', address: EMAIL }, text: 'Thanks!' })
+  await server.ingest({
+    channel: 'email',
+    inbox: 'support',
+    externalId: '<other@privacy.test>',
+    from: { kind: 'email', address: 'someone.else@privacy.test' },
+    text: 'Another customer entirely',
+  })
+  return { customerId: first.customerId, conversationId: first.conversationId }
+}
+
+/** Where any of the customer's strings still stands in a file, as raw UTF-8 bytes. */
+function traces(files: readonly string[]): string[] {
+  const found: string[] = []
+  for (const file of files) {
+    if (!fs.existsSync(file)) continue
+    const bytes = fs.readFileSync(file)
+    for (const needle of [EMAIL, PHONE, SENTENCE]) if (bytes.includes(Buffer.from(needle, 'utf8'))) found.push(`${file}: ${needle}`)
+  }
+  return found
+}
+
+const serverFiles = () => {
+  const db = join(dir.path, 'server.sqlite')
+  const folder = attachmentsDir(dir.path)
+  return [db, `${db}-wal`, ...(fs.existsSync(folder) ? fs.readdirSync(folder).map((f) => join(folder, f)) : [])]
+}
+const cacheFiles = (name: string) => [join(dir.path, name, CACHE_FILE), join(dir.path, name, `${CACHE_FILE}-wal`)]
+const holds = (name: string, id: string) => readCache(join(dir.path, name)).current.has(`customer:${id}`)
+
+describe('erasing a customer', () => {
+  it('after the purge, leaves nothing of them in the server’s database, its WAL, the attachments, or an offline client’s cache', async () => {
+    const admin = await agentWithToken(server, 'Ada Admin', 'admin')
+    const agentA = await agentWithToken(server, 'Online Olga')
+    const agentB = await agentWithToken(server, 'Offline Otto')
+    const { customerId } = await seedCustomer()
+    expect(traces(serverFiles()).length).toBeGreaterThan(0)
+
+    const a = await openCore('a', agentA.token)
+    const b = await openCore('b', agentB.token)
+    await waitUntilSynced(a, server)
+    await waitUntilSynced(b, server)
+    expect(holds('b', customerId)).toBe(true)
+    // The search index finds the sentence before the erasure.
+    expect(JSON.stringify(await b.handle('search.query', { text: 'Quillfeather' }))).toContain('Quillfeather')
+    await closeCore(b)
+    expect(traces(cacheFiles('b')).length).toBeGreaterThan(0)
+
+    const erased = await api<{ erasure: Erasure }>(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, {
+      token: admin.token,
+      body: { now: true },
+    })
+    expect(erased.status).toBe(200)
+    expect(erased.body.erasure).toMatchObject({ customerId, immediate: true })
+    await waitFor('client A to drop the customer', () => !holds('a', customerId))
+    await waitFor('the purge', async () => (await api<{ items: Erasure[] }>(server.url, 'GET', '/api/v1/erasures', { token: admin.token })).body.items.length === 0)
+
+    const back = await openCore('b', agentB.token)
+    await waitUntilSynced(back, server)
+    expect(holds('b', customerId)).toBe(false)
+    expect(JSON.stringify(await back.handle('search.query', { text: 'Quillfeather' }))).not.toContain('Quillfeather')
+    await closeCore(back)
+
+    expect(traces([...serverFiles(), ...cacheFiles('a'), ...cacheFiles('b')])).toEqual([])
+    // The other customer is untouched.
+    expect((await api<{ items: unknown[] }>(server.url, 'GET', '/api/v1/customers?q=someone.else', { token: admin.token })).body.items).toHaveLength(1)
+  })
+
+  it('sends nothing of them to a client that syncs from zero after the purge', async () => {
+    const admin = await agentWithToken(server, 'Ada Admin', 'admin')
+    const { customerId, conversationId } = await seedCustomer()
+    await api(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, { token: admin.token, body: { now: true } })
+    await waitFor('the purge', async () => (await api<{ items: Erasure[] }>(server.url, 'GET', '/api/v1/erasures', { token: admin.token })).body.items.length === 0)
+
+    const log = JSON.stringify(await pullChangeLog(server.url, admin.token))
+    for (const needle of [EMAIL, PHONE, SENTENCE, 'Wilhelmina']) expect(log).not.toContain(needle)
+    const fresh = await openCore('fresh', (await agentWithToken(server, 'Fresh Fay')).token)
+    await waitUntilSynced(fresh, server)
+    const cache = readCache(join(dir.path, 'fresh'))
+    expect(cache.current.has(`customer:${customerId}`)).toBe(false)
+    expect(cache.current.has(`conversation:${conversationId}`)).toBe(false)
+    expect(traces(cacheFiles('fresh'))).toEqual([])
+    // REST reads no longer return them.
+    expect((await api(server.url, 'GET', `/api/v1/customers/${customerId}`, { token: admin.token })).status).toBe(404)
+    expect((await api<{ items: unknown[] }>(server.url, 'GET', `/api/v1/customers?q=wilhelmina`, { token: admin.token })).body.items).toEqual([])
+  })
+
+  it('removes them from a connected client with one change, and a restore within the grace period brings everything back, merged conversations included', async () => {
+    const admin = await agentWithToken(server, 'Ada Admin', 'admin')
+    const agent = await agentWithToken(server, 'Online Olga')
+    const { customerId, conversationId } = await seedCustomer()
+    // A second record of hers, by SMS, merged into her: its conversation is hers now.
+    const sms = await server.ingest({ channel: 'sms', inbox: 'sms-main', externalId: 'SM-privacy-1', from: { kind: 'phone', address: '+14155550199' }, text: 'texting too' })
+    const merge = await server.applyMutation(admin.user, {
+      name: 'mergeCustomers',
+      args: { mergeId: '00000000-0000-4000-8000-00000000e1a5', sourceId: sms.customerId, targetId: customerId },
+    })
+    expect(merge.outcome).toBe('applied')
+
+    const a = await openCore('a', agent.token)
+    await waitUntilSynced(a, server)
+    const before = readCache(join(dir.path, 'a'))
+    expect(before.current.get(`conversation:${sms.conversationId}`)).toMatchObject({ customerId })
+    const cursor = before.cursor
+
+    const erased = await api<{ erasure: Erasure }>(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, { token: admin.token, body: {} })
+    expect(erased.body.erasure.customerIds.sort()).toEqual([customerId, sms.customerId].sort())
+    await waitFor('client A to drop her', () => !holds('a', customerId))
+    const dropped = readCache(join(dir.path, 'a'))
+    expect(dropped.current.has(`conversation:${conversationId}`)).toBe(false)
+    expect(dropped.current.has(`conversation:${sms.conversationId}`)).toBe(false)
+    // One delete of each record (hers and the one merged into her), in one commit.
+    const erasing = (await pullChangeLog(server.url, admin.token)).filter((c) => c.seq > cursor)
+    expect(erasing.map((c) => [c.entity, c.op])).toEqual([
+      ['customer', 'delete'],
+      ['customer', 'delete'],
+    ])
+
+    // Meanwhile she writes again: a new customer, never her erased record.
+    const again = await server.ingest({ channel: 'email', inbox: 'support', externalId: '<third@privacy.test>', from: { kind: 'email', address: EMAIL }, text: 'Hello?' })
+    expect(again.customerId).not.toBe(customerId)
+
+    const restored = await api<RestoreResult>(server.url, 'POST', `/api/v1/customers/${customerId}/restore`, { token: admin.token })
+    expect(restored.status).toBe(200)
+    expect(restored.body.identitiesSkipped).toHaveLength(1)
+    await waitFor('client A to hold her again', () => holds('a', customerId))
+    await waitUntilSynced(a, server)
+    const after = readCache(join(dir.path, 'a'))
+    expect(after.current.get(`conversation:${conversationId}`)).toMatchObject({ customerId })
+    expect(after.current.get(`conversation:${sms.conversationId}`)).toMatchObject({ customerId })
+    expect(after.current.get(`customer:${sms.customerId}`)).toMatchObject({ mergedInto: customerId })
+    const timeline = JSON.stringify(await a.handle('customer.timeline', { customerId }))
+    expect(timeline).toContain(SENTENCE)
+    expect(timeline).toContain('texting too')
+    // The merge itself is back: it can still be undone.
+    const undo = await server.applyMutation(admin.user, { name: 'unmergeCustomers', args: { mergeId: '00000000-0000-4000-8000-00000000e1a5' } })
+    expect(undo.outcome).toBe('applied')
+  })
+
+  it('refuses agents, and an erasure of a customer merged into another', async () => {
+    const agent = await agentWithToken(server, 'Agent Al')
+    const admin = await agentWithToken(server, 'Ada Admin', 'admin')
+    const { customerId } = await seedCustomer()
+    const refused = await api(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, { token: agent.token, body: {} })
+    expect(refused.status).toBe(403)
+    expect((await api(server.url, 'GET', `/api/v1/customers/${customerId}`, { token: agent.token })).status).toBe(200)
+
+    const sms = await server.ingest({ channel: 'sms', inbox: 'sms-main', externalId: 'SM-privacy-2', from: { kind: 'phone', address: '+14155550177' }, text: 'hi' })
+    const mergeId = '00000000-0000-4000-8000-00000000e1a6'
+    await server.applyMutation(admin.user, { name: 'mergeCustomers', args: { mergeId, sourceId: sms.customerId, targetId: customerId } })
+    const merged = await api(server.url, 'POST', `/api/v1/customers/${sms.customerId}/erase`, { token: admin.token, body: {} })
+    expect(merged).toMatchObject({ status: 409, body: { error: { message: expect.stringContaining(`merged into ${customerId}`) } } })
+  })
+})
