@@ -21,6 +21,7 @@ import { searchHandlers } from './handlers/search'
 import { joinHandlers } from './handlers/registry'
 import { sessionHandlers } from './handlers/session'
 import { summaryHandlers } from './handlers/summaries'
+import { customerExportHandlers } from './handlers/customer-export'
 import { Session } from './session/session'
 import { withCacheNotice } from './sync/cache-notice'
 
@@ -105,6 +106,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     composerHandlers(ctx),
     adminHandlers(ctx),
     summaryHandlers(ctx),
+    customerExportHandlers(ctx),
   ])
   let closed = false
   session.start()

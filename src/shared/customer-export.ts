@@ -97,3 +97,11 @@ export type ExportManifest = z.infer<typeof ExportManifest>
 /** The archive's file name, as the server suggests it and the app saves it. */
 export const exportFileName = (customerId: string, at: number): string =>
   `threadline-customer-${customerId.replace(/[^A-Za-z0-9_-]/g, '_')}-${new Date(at).toISOString().slice(0, 10)}.zip`
+
+/** Where the app saved an archive it downloaded. */
+export interface SavedExport {
+  /** The file's full path on this device. */
+  path: string
+  name: string
+  bytes: number
+}

@@ -54,6 +54,7 @@ export const IPC_METHODS = [
   'customer.verifyIdentity',
   'customer.consentHistory',
   'customer.setConsent',
+  'customer.export',
   'summaries.ofCustomer',
   'summaries.regenerate',
   'summaries.rate',

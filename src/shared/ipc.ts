@@ -45,6 +45,7 @@ import { SEARCH_TEXT_MAX } from './domain-values'
 import type { InboxInfo } from './inbox-settings'
 import type { Staleness } from './summaries'
 import type { SummaryUsageOfDay } from './summary-usage'
+import type { SavedExport } from './customer-export'
 import type { TypingNotice } from './sync'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
 import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './tokens'
@@ -530,6 +531,8 @@ export const IPC_ARGS = {
   'customer.consentHistory': z.object({ customerId: Id }),
   /** Without a conversation, the change is recorded in the customer's most recent one. */
   'customer.setConsent': SetConsentArgs.partial({ conversationId: true }),
+  /** Downloads the customer's archive (shared/customer-export.ts) into this device's Downloads folder. */
+  'customer.export': z.object({ customerId: Id }),
   'summaries.ofCustomer': z.object({ customerId: Id }),
   'summaries.regenerate': RegenerateSummaryArgs,
   'summaries.rate': RateSummaryArgs,
@@ -612,6 +615,7 @@ export interface IpcResults {
   /** Newest first. */
   'customer.consentHistory': ConsentRecord[]
   'customer.setConsent': { mutationId: number }
+  'customer.export': SavedExport
   'summaries.ofCustomer': CustomerSummaries
   /** `local`: offline, this device rewrote the story from its cache (no mutation is queued). */
   'summaries.regenerate': { mutationId: number } | { local: true }

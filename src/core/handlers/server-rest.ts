@@ -26,14 +26,17 @@ export function serverRest(ctx: Pick<HandlerContext, 'token' | 'serverUrl'>, wha
     } catch (err) {
       throw new IpcError('internal', `Cannot reach the server (${err instanceof Error ? err.message : String(err)}): ${what} needs a connection.`)
     }
+    if (!res.ok) throw await serverRefusal(res)
     const json: unknown = res.status === 204 ? null : await res.json().catch(() => null)
-    if (!res.ok) {
-      const reply = ErrorReply.safeParse(json)
-      const message = reply.success ? sentence(reply.data.error.message) : `The server answered HTTP ${res.status}.`
-      throw new IpcError(res.status === 404 ? 'not_found' : res.status >= 500 ? 'internal' : 'bad_request', message)
-    }
     const parsed = schema.safeParse(json)
     if (!parsed.success) throw new IpcError('internal', `The server's answer to ${method} ${path} was not understood.`)
     return parsed.data
   }
+}
+
+/** The server's refusal of a request (an answer that is not ok), in its own words. */
+export async function serverRefusal(res: Response): Promise<IpcError> {
+  const reply = ErrorReply.safeParse(await res.json().catch(() => null))
+  const message = reply.success ? sentence(reply.data.error.message) : `The server answered HTTP ${res.status}.`
+  return new IpcError(res.status === 404 ? 'not_found' : res.status >= 500 ? 'internal' : 'bad_request', message)
 }

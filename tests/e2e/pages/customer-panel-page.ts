@@ -74,4 +74,19 @@ export class CustomerPanelPage {
     await history.locator('summary').click()
     return this.root.getByTestId('consent-record').allInnerTexts()
   }
+
+  /** Asks for the customer's archive and waits for the panel to say where it was saved; returns what it says. */
+  async exportData(): Promise<string> {
+    const section = this.exportSection()
+    const previous = section.getByTestId('export-saved')
+    const before = (await previous.isVisible()) ? await previous.innerText() : null
+    await section.getByRole('button', { name: 'Export data' }).click()
+    const saved = (before === null ? previous : previous.filter({ hasNotText: before })).or(section.getByRole('alert'))
+    await saved.waitFor()
+    return saved.innerText()
+  }
+
+  exportSection(): Locator {
+    return this.root.getByRole('region', { name: 'Data export' })
+  }
 }

@@ -36,6 +36,7 @@ const PATHS = {
   paperclip: 'M21 11.5 12.5 20a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5',
   image: 'M4 5h16v14H4zM4 15l4-4 5 5 3-3 4 4M15 9h.01',
   bell: 'M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2Zm4 4h4',
+  download: 'M12 4v11m0 0-4-4m4 4 4-4M5 20h14',
 } as const
 
 export type IconName = keyof typeof PATHS

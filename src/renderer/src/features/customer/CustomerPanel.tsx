@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import { ConsentSection } from './ConsentSection'
+import { ExportSection } from './ExportSection'
 import type { Customer, Identity, IdentityKind, UnverifiedReason } from '../../../../shared/domain'
 import type { CustomerMergeItem, CustomerProfile } from '../../../../shared/ipc'
 import { useCustomer, useOutboxAction } from '../../api/queries'
@@ -38,6 +39,7 @@ export function CustomerPanel({ customerId, onOpen }: { customerId: string; onOp
       <Attributes customer={customer} />
       <PastConversations profile={profile.data} onOpen={onOpen} />
       {!customer.mergedInto && <Related customer={customer} onMerge={(otherId) => setMerging({ otherId })} />}
+      <ExportSection customer={customer} />
       {merging && <MergeDialog customer={customer} otherId={merging.otherId} onClose={() => setMerging(null)} />}
     </aside>
   )
