@@ -243,7 +243,7 @@ export class SummaryService implements LeasedWork {
     history: CustomerHistory,
     covered: readonly SummaryItem[],
     written: SummaryOutcome,
-  ): Promise<Summary> {
+  ): Promise<Summary | null> {
     const last = covered.at(-1)!
     const summary: Summary = {
       id,
@@ -263,7 +263,12 @@ export class SummaryService implements LeasedWork {
       generatedAt: this.now(),
       updatedOnDevice: null,
     }
-    await this.feed.as(SUMMARY_ACTOR)((w) => w.put('summary', summary))
-    return summary
+    // The customer may have been erased while the summary was being written: it must not outlive them.
+    const saved = await this.feed.as(SUMMARY_ACTOR)(async (w) => {
+      if (!(await w.getCustomer(customerId))) return false
+      await w.put('summary', summary)
+      return true
+    })
+    return saved ? summary : null
   }
 }
