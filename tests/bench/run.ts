@@ -13,12 +13,13 @@ import { runHostileHtmlScenario } from './scenarios/hostile-html'
 import { runIngestScenario } from './scenarios/ingest'
 import { placeBesideSqlite, runPostgresScenarios } from './scenarios/postgres'
 import { runRemoteScenarios } from './scenarios/remote'
+import { runExportScenario } from './scenarios/export'
 import { runSummaryScenarios } from './scenarios/summaries'
 import { runCoreScenarios } from './scenarios/sync'
 import { parseBenchArgs } from './sizes'
 
 /**
- * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest,postgres,summaries,hostile-html]
+ * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest,postgres,summaries,export,hostile-html]
  * [--build-only] [--profile]`: builds or reuses the dataset, runs every scenario against the
  * real server, client core and renderer, prints the table and writes bench/results.json.
  * Targets are reported, never enforced: the exit code is non-zero only when a scenario broke.
@@ -92,6 +93,7 @@ try {
   // Its own server nodes (child processes) on fresh PostgreSQL databases; the SQLite server idles meanwhile.
   await group('postgres', () => runPostgresScenarios(ctx))
   await group('summaries', () => runSummaryScenarios(ctx))
+  await group('export', () => runExportScenario(ctx))
   // Last: on a server that sanitizes on its event loop, a hostile message may still be running when this ends.
   await group('hostile-html', () => runHostileHtmlScenario(ctx))
 } finally {

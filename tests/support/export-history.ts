@@ -2,6 +2,12 @@ import type { Conversation, Customer, Message } from '../../src/shared/domain'
 import { systemActor } from '../../src/shared/actors'
 import type { Store } from '../../src/server/store/store'
 
+const WORDS = (
+  'parcel order refund tracking arrived broken kettle invoice charged twice delivery address courier warehouse ' +
+  'replacement voucher tomorrow yesterday please thanks sorry still waiting weeks since number account payment card ' +
+  'bank transfer receipt photo damaged missing part box crushed confirm escalate ticket manager call back evening'
+).split(' ')
+
 /**
  * A customer with a long email history, written straight into a store: what an export of 10,000
  * messages reads. Every message's text is `textBytes` long, so an export that held the history
@@ -38,7 +44,17 @@ export async function seedLongHistory(store: Store, options: { customerId: strin
     createdAt: at,
     updatedAt: at,
   }
-  const filler = 'The parcel has still not arrived and I would like to know where it is. '.repeat(Math.ceil(options.textBytes / 72)).slice(0, options.textBytes)
+  // Words drawn by a seeded generator: text as varied as real messages, so the archive compresses as it would.
+  let state = 7
+  const random = (): number => {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0
+    return state / 4_294_967_296
+  }
+  const text = (n: number): string => {
+    let out = `${n}:`
+    while (out.length < options.textBytes) out += ` ${WORDS[Math.floor(random() * WORDS.length)]}`
+    return out.slice(0, options.textBytes)
+  }
   const message = (n: number): Message => ({
     id: `${options.customerId}-m${String(n).padStart(6, '0')}`,
     conversationId: conversation.id,
@@ -48,7 +64,7 @@ export async function seedLongHistory(store: Store, options: { customerId: strin
     authorId: null,
     authorName: n % 2 === 0 ? customer.name : 'Support',
     subject: null,
-    text: `${n}: ${filler}`,
+    text: text(n),
     html: null,
     attachments: [],
     externalId: `<${options.customerId}-${n}@mail.test>`,
