@@ -20,6 +20,8 @@ import { ConfigError, loadConfig, type ServerConfig } from './config'
 import { NotFoundError } from './connectors/delivery'
 import { BadRequestError, ConflictError } from './errors'
 import { exportCustomerToFile } from './privacy/export-file'
+import { recordAudit } from './audit/record'
+import { CLI_ORIGIN } from './audit/origin'
 import { copySqliteToPostgres, StoreCopyError } from './store/copy-store'
 import { NewerDatabaseError } from './store/errors'
 import { openStore } from './store/open-store'
@@ -263,6 +265,13 @@ const COMMANDS = {
       if (!id || !file) throw new UsageError('customers:export needs the customer id and the file to write: customers:export <customer id> <file>')
       const manifest = await exportCustomerToFile({ store, config }, { customerId: id, exportedBy: CLI_ACTOR }, file)
       const c = manifest.counts
+      await recordAudit(store, {
+        actor: CLI_ACTOR,
+        action: 'customer.exported',
+        target: { type: 'customer', id },
+        origin: CLI_ORIGIN,
+        details: { count: c.messages + c.notes + c.calls + c.events },
+      })
       console.log(
         `exported customer ${id} to ${file}: ${c.conversations} conversations, ${c.messages} messages, ${c.notes} notes, ` +
           `${c.calls} calls, ${c.events} events, ${c.summaries} summaries, ${c.consentRecords} consent records, ${c.attachments} attachment files`,

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       tokenMaxDays: 90,
       erasureGraceDays: 30,
       erasurePurgeCheckMs: 3_600_000,
+      auditRetentionDays: 730,
       summaryModelUrl: null,
       summaryModel: null,
       summaryModelKey: null,

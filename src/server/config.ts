@@ -127,6 +127,8 @@ export const ServerConfig = z.object({
   erasureGraceDays: z.coerce.number().min(0).max(3650, 'must be at most ten years (3650 days)').default(30),
   /** How often the node holding the purge lease looks for erasures whose grace period is over (ms). */
   erasurePurgeCheckMs: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+  /** Audit log entries are kept this many days (two years by default), then pruned daily. */
+  auditRetentionDays: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(36_500).default(730),
   /**
    * Whether requests come through reverse proxies that name the client in X-Forwarded-For, and
    * which: the client address is what sign-in throttling is keyed by. Off, every request behind
@@ -216,6 +218,7 @@ const ENV_KEYS = {
   THREADLINE_SUMMARY_MAX_WAIT_MS: 'summaryMaxWaitMs',
   THREADLINE_ERASURE_GRACE_DAYS: 'erasureGraceDays',
   THREADLINE_ERASURE_PURGE_CHECK_MS: 'erasurePurgeCheckMs',
+  THREADLINE_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
 } as const satisfies Record<string, keyof ServerConfig>
 
 export const DEFAULT_DB_PATH = '.data/server.sqlite'

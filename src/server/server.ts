@@ -23,6 +23,7 @@ import { InboundService } from './ingest/inbound-service'
 import { serverAttachmentsDir } from './privacy/customer-export'
 import { createLeases } from './ops/leases'
 import { PurgeService } from './privacy/purge'
+import { AuditPruneService } from './audit/retention'
 import { attachmentsDir } from './connectors/email/email-connector'
 import { SummaryService } from './summaries/summary-service'
 import { summaryAuthorFor, summaryTiming } from './summaries/configured-author'
@@ -181,6 +182,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   const summaries = new SummaryService(store, feed, summaryAuthorFor(cfg, store, log), summaryTiming(cfg), log)
   const releaseSummaries = leases.hold('summaries', summaries)
   const releasePurge = leases.hold('privacy-purge', purger)
+  const releaseAuditPrune = leases.hold('audit-prune', new AuditPruneService(store, { retentionDays: cfg.auditRetentionDays, log }))
 
   const port = (httpApp.server.address() as AddressInfo).port
   const urlHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host
@@ -205,6 +207,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     counts: () => store.counts(),
     close() {
       closing ??= (async () => {
+        await releaseAuditPrune()
         await releasePurge()
         await releaseSummaries()
         await releaseDeadLetters()

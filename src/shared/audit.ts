@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Actor } from './actors'
+import { ACTOR_KINDS } from './actors'
 import { Channel, ConsentKey, Id, Role, Timestamp } from './domain'
 
 /**
@@ -8,6 +8,9 @@ import { Channel, ConsentKey, Id, Role, Timestamp } from './domain'
  * customer's name, address or message text can be written into it: the log outlives erasures.
  * Entries are appended and never changed; only the log's own retention prunes them.
  */
+
+/** An actor as `actors.ts` spells it, by a pattern rather than a transform: entries are also sent as REST responses. */
+export const AuditActor = z.templateLiteral([z.enum(ACTOR_KINDS), ':', z.string().min(1)])
 
 export const AUDIT_ACTIONS = [
   'timeline.opened',
@@ -86,7 +89,7 @@ export const AuditEntry = z.object({
   at: Timestamp,
   /** When the server learned of it. */
   recordedAt: Timestamp,
-  actor: Actor,
+  actor: AuditActor,
   /** The actor's name when the entry was written: users are renamed and removed, the log is not. */
   actorName: z.string().max(200),
   action: AuditAction,
@@ -106,7 +109,7 @@ const Limit = z.coerce.number().int().min(1).max(500).default(100)
 
 /** The filters of a listing or an export, as query-string fields. */
 export const AuditFilter = z.object({
-  actor: Actor.optional(),
+  actor: AuditActor.optional(),
   action: AuditAction.optional(),
   targetType: AuditTargetType.optional(),
   targetId: Id.optional(),

@@ -149,6 +149,11 @@ export const RegenerateSummaryArgs = z.object({ customerId: Id })
 /** An agent's judgement of one version of a summary (`generatedAt` names the version), kept for evaluating summarizers. */
 export const RateSummaryArgs = z.object({ summaryId: Id, generatedAt: Timestamp, rating: z.enum(['up', 'down']) })
 /**
+ * The agent opened the customer's timeline, which the app reads from its cache: reported for the
+ * audit log only, with the time it was opened, so a view made offline keeps its own time.
+ */
+export const TimelineOpenedArgs = z.object({ customerId: Id, openedAt: Timestamp })
+/**
  * An agent records what the customer told them about consent ("don't text me any more", said on a
  * call). The change appears in `conversationId`, the customer's conversation the agent has open.
  */
@@ -180,6 +185,7 @@ export const MUTATION_ARGS = {
   verifyIdentity: VerifyIdentityArgs,
   regenerateSummary: RegenerateSummaryArgs,
   rateSummary: RateSummaryArgs,
+  timelineOpened: TimelineOpenedArgs,
   setConsent: SetConsentArgs,
 } as const
 
@@ -206,6 +212,7 @@ export const Mutation = z.discriminatedUnion('name', [
   z.object({ id: z.number().int().positive(), name: z.literal('deleteView'), args: DeleteViewArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('regenerateSummary'), args: RegenerateSummaryArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('rateSummary'), args: RateSummaryArgs }),
+  z.object({ id: z.number().int().positive(), name: z.literal('timelineOpened'), args: TimelineOpenedArgs }),
   z.object({ id: z.number().int().positive(), name: z.literal('setConsent'), args: SetConsentArgs }),
 ])
 export type Mutation = z.output<typeof Mutation>

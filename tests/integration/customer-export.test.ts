@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemActor } from '../../src/shared/actors'
+import type { AuditEntry } from '../../src/shared/audit'
 import type { ConsentRecord } from '../../src/shared/consent-history'
 import { EXPORT_FORMAT, ExportManifest, exportFileName } from '../../src/shared/customer-export'
 import type { Attachment, Call, Conversation, Customer, Identity, Message, Note, Summary, TimelineEvent, User } from '../../src/shared/domain'
@@ -11,7 +13,8 @@ import { AttachmentStore } from '../../src/server/connectors/email/attachment-st
 import { serverAttachmentsDir } from '../../src/server/privacy/customer-export'
 import { openSqliteStore } from '../../src/server/store/sqlite/sqlite-store'
 import { jsonLines, unzip } from '../support/unzip'
-import { startTestServer, userWithToken, type TestServer } from './server-fixtures'
+import { startServer } from '../../src/server/server'
+import { userWithToken, type TestServer } from './server-fixtures'
 
 /**
  * Exporting a customer through the real server and CLI, against a hand-built customer whose every
@@ -189,8 +192,9 @@ const other: Customer = { ...customer, id: 'cust-bob', name: 'Bob Stone', labels
 const otherConversation: Conversation = { ...conversation('conv-bob', SUPPORT, 'email', T + 50), customerId: other.id }
 
 beforeAll(async () => {
-  t = await startTestServer()
-  attachment = new AttachmentStore(serverAttachmentsDir({ dbPath: t.dbPath }), 1_000_000).save(attachmentBytes, {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-export-'))
+  const dbPath = path.join(dir, 'server.sqlite')
+  attachment = new AttachmentStore(serverAttachmentsDir({ dbPath }), 1_000_000).save(attachmentBytes, {
     name: 'receipt.pdf',
     contentType: 'application/pdf',
     inbox: SUPPORT,
@@ -210,8 +214,8 @@ beforeAll(async () => {
     }),
     message('msg-stop', sms, T + 500, { text: 'STOP' }),
   ]
-  // Written beside the running server, as the CLI would: the rows are exactly these.
-  const store = openSqliteStore(t.dbPath)
+  // Written into the server's database before it starts: the rows are exactly these.
+  const store = openSqliteStore(dbPath)
   try {
     await store.write(async (w) => {
       for (const c of [customer, other]) await w.put('customer', c)
@@ -227,6 +231,16 @@ beforeAll(async () => {
     }, systemActor('test'))
   } finally {
     await store.close()
+  }
+  const server = await startServer({ dbPath, host: '127.0.0.1', port: 0, logLevel: 'silent', outbound: 'sandbox' })
+  t = {
+    server,
+    dir,
+    dbPath,
+    async cleanup() {
+      await server.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
   }
   const adminUser = await userWithToken(t.server, 'Ada Admin', { role: 'admin', inboxes: [] })
   admin = adminUser.user
@@ -247,6 +261,17 @@ async function download(customerId: string, token: string): Promise<{ status: nu
 }
 
 const json = (content: Buffer | undefined): unknown => JSON.parse(content?.toString('utf8') ?? 'null')
+
+/** The audit log's export entries for Rosa, oldest first, read from the server's database. */
+async function exportsAudited(): Promise<AuditEntry[]> {
+  const store = openSqliteStore(t.dbPath)
+  try {
+    const page = await store.auditEntries({ action: 'customer.exported', targetType: 'customer', targetId: customer.id, limit: 100 })
+    return page.items.reverse()
+  } finally {
+    await store.close()
+  }
+}
 
 /** Checks every entry of Rosa's archive against the rows written; `exportedBy` names who asked. */
 async function expectRosasArchive(archive: Buffer, exportedBy: string): Promise<void> {
@@ -301,6 +326,9 @@ describe('exporting a customer', () => {
     expect(res.headers.get('content-type')).toBe('application/zip')
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${exportFileName(customer.id, Date.now())}"`)
     await expectRosasArchive(res.body, `user:${admin.id}`)
+    expect(await exportsAudited()).toEqual([
+      expect.objectContaining({ actor: `user:${admin.id}`, actorName: 'Ada Admin', target: { type: 'customer', id: customer.id }, origin: expect.objectContaining({ via: 'rest', ip: '127.0.0.1' }) }),
+    ])
   })
 
   it('lets a supervisor who sees every inbox of the customer export them, and refuses one who sees only some, saying why', async () => {
@@ -321,6 +349,8 @@ describe('exporting a customer', () => {
     expect(json(agent.body)).toMatchObject({ error: { message: 'exporting a customer’s data is for supervisors and admins' } })
     expect((await download(customer.id, tokens.outsider)).status).toBe(404)
     expect((await download('no-such-customer', tokens.admin)).status).toBe(404)
+    // Refusals export nothing, so the log holds only the two exports made: the admin's and the supervisor's.
+    expect(await exportsAudited()).toHaveLength(2)
   })
 
   it('writes the same archive to a file from the CLI, and refuses an unknown customer without leaving a file', async () => {
@@ -330,6 +360,7 @@ describe('exporting a customer', () => {
     expect(stdout).toContain(`exported customer ${customer.id} to ${file}: 2 conversations, 3 messages, 1 notes, 1 calls, 2 events`)
     expect(fs.statSync(file).mode & 0o777).toBe(0o600)
     await expectRosasArchive(fs.readFileSync(file), 'system:cli')
+    expect((await exportsAudited()).at(-1)).toMatchObject({ actor: 'system:cli', origin: { via: 'cli' }, details: { count: 7 } })
 
     const missing = path.join(t.dir, 'nobody.zip')
     const refused = await run(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', 'customers:export', 'no-such-customer', missing], { cwd: root, env }).catch(

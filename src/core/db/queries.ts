@@ -705,8 +705,21 @@ export function listOutboxForConversations(db: Database, conversationIds: readon
   ).map(toOutboxRow)
 }
 
+/**
+ * Outbox actions that only report to the server and change nothing on screen (a timeline
+ * opened, for the audit log): sent like any other, but not the agent's work to list or count.
+ */
+export const REPORT_ACTIONS: readonly MutationName[] = ['timelineOpened']
+
+export const isReportAction = (row: Pick<OutboxRow, 'name'>): boolean => REPORT_ACTIONS.includes(row.name)
+
+/** The agent's own actions in the outbox (report actions left out). */
 export function listAllOutbox(db: Database): OutboxRow[] {
-  return (stmt(db, `SELECT ${OUTBOX_COLUMNS} FROM outbox ORDER BY mutation_id`).all() as RawOutboxRow[]).map(toOutboxRow)
+  return (
+    stmt(db, `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE name NOT IN (SELECT value FROM json_each(?)) ORDER BY mutation_id`).all(
+      JSON.stringify(REPORT_ACTIONS),
+    ) as RawOutboxRow[]
+  ).map(toOutboxRow)
 }
 
 export function outboxStatesForItems(db: Database, itemIds: readonly string[]): Map<string, OutboxState> {
@@ -729,8 +742,9 @@ export function failOutbox(db: Database, args: { mutationId: number; error: stri
 export function countOutbox(db: Database): { pending: number; failed: number } {
   const row = stmt(
     db,
-    `SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox`,
-  ).get() as { pending: number; failed: number }
+    `SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox
+     WHERE name NOT IN (SELECT value FROM json_each(?))`,
+  ).get(JSON.stringify(REPORT_ACTIONS)) as { pending: number; failed: number }
   return row
 }
 

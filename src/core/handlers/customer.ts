@@ -11,8 +11,9 @@ import {
   type TimelineRow,
 } from '../db/queries'
 import type { HandlerContext } from './context'
+import { reportTimelineOpened } from '../sync/timeline-views'
 
-export function customerHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'customer.get' | 'customer.timeline'> {
+export function customerHandlers(ctx: HandlerContext, now: () => number = Date.now): Pick<IpcHandlers, 'customer.get' | 'customer.timeline'> {
   return {
     'customer.get': ({ customerId }) => {
       const customer = getCustomer(ctx.db, customerId)
@@ -24,6 +25,8 @@ export function customerHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'custom
       }
     },
     'customer.timeline': ({ customerId, limit, before, after, until }) => {
+      // Opening the timeline (its latest page, or a chosen date) is a view the audit log records; scrolling is not.
+      if (!before && !after && reportTimelineOpened(ctx.db, customerId, now())) ctx.engine.schedulePush()
       if (after) return timelinePage(ctx.db, listTimelineAfter(ctx.db, { customerId, limit, after }), limit, 'after')
       // A date is the page ending at that time; '' sorts before every id, so that instant itself is included.
       const older = before ?? (until !== undefined ? { at: until + 1, id: '' } : undefined)

@@ -9,6 +9,7 @@ import {
   getSyncMeta,
   getUser,
   insertOutbox,
+  isReportAction,
   listOutboxForConversations,
   restoreServerEntity,
   writeLocalEntity,
@@ -95,6 +96,7 @@ function startLocally(db: Database, row: OutboxRow, author: Author): Conversatio
 }
 
 export function applyLocally(db: Database, row: OutboxRow, author: Author = localAuthor(db)): void {
+  if (isReportAction(row)) return
   // A saved view belongs to no conversation: its row is the view itself.
   if (isViewAction(row)) return applyViewLocally(db, row, author.id)
   // Nor does a summary action: a rating is this device's rating row; a regeneration has none.
@@ -262,6 +264,7 @@ export function enqueueActions(db: Database, actions: readonly QueuedAction[], n
 
 /** The kind of row an action's `itemId` names; null when the action shows on no entity row (a summary action). */
 function itemEntity(row: OutboxRow): EntityName | null {
+  if (isReportAction(row)) return null
   if (isViewAction(row)) return 'savedView'
   if (isSummaryAction(row)) return null
   return row.name === 'note' ? 'note' : row.name === 'callNote' || row.name === 'logCall' ? 'call' : 'message'

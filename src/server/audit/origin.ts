@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { AuditOrigin } from '../../shared/audit'
-import type { Caller } from '../http/auth'
+import { actorOf, callerOf, type Caller } from '../http/auth'
+import type { AuditBy } from './record'
 
 const userAgentOf = (header: string | string[] | undefined): string | null =>
   (Array.isArray(header) ? header[0] : header)?.slice(0, 400) ?? null
@@ -27,3 +28,9 @@ export const CHANNEL_ORIGIN: AuditOrigin = { via: 'channel', ip: null, userAgent
 
 /** The server's own scheduled work (a retention run). */
 export const SERVER_ORIGIN: AuditOrigin = { via: 'server', ip: null, userAgent: null, clientId: null }
+
+/** The caller of an authenticated REST request, as its audit entries name them. */
+export function requestAuditBy(request: FastifyRequest): AuditBy {
+  const caller = callerOf(request)
+  return { actor: actorOf(caller), origin: restOrigin(request, caller) }
+}

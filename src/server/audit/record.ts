@@ -4,11 +4,18 @@ import {
   AuditEntry,
   type AuditAction,
   type AuditDetails,
+  type AuditOrigin,
   type AuditOriginInput,
   type AuditTarget,
 } from '../../shared/audit'
 import { actorName } from '../auth/actor-names'
 import type { Store, StoreWriter } from '../store/store'
+
+/** Who acts and how their request arrived: what a function that records its own audit entry is told. */
+export interface AuditBy {
+  actor: Actor
+  origin: AuditOrigin
+}
 
 /** One action to write to the audit log. */
 export interface AuditEvent {

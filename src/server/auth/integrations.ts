@@ -3,6 +3,7 @@ import { NewIntegration, type IntegrationInfo } from '../../shared/tokens'
 import { parseOrThrow } from '../errors'
 import type { Commit } from '../sync/commit'
 import { generateToken, hashToken } from './tokens'
+import { recordAudit, type AuditBy } from '../audit/record'
 
 /**
  * Integrations (Zapier, a provider's bridge, a script) post inbound items through the API
@@ -15,6 +16,7 @@ export async function createIntegration(
   commit: Commit,
   input: NewIntegration,
   now = Date.now(),
+  by?: AuditBy,
 ): Promise<{ integration: IntegrationInfo; token: string }> {
   const data = parseOrThrow(NewIntegration, input, 'integration')
   const token = generateToken('tli')
@@ -26,13 +28,20 @@ export async function createIntegration(
     lastUsedAt: null,
     revokedAt: null,
   }
-  await commit((w) => w.insertIntegration(integration, hashToken(token)))
+  await commit(async (w) => {
+    await w.insertIntegration(integration, hashToken(token))
+    if (by) await recordAudit(w, { ...by, action: 'integration.created', target: { type: 'integration', id: integration.id } }, now)
+  })
   return { integration, token }
 }
 
 /** False when there is no such integration or it was revoked already. */
-export function revokeIntegration(commit: Commit, id: string, now = Date.now()): Promise<boolean> {
-  return commit((w) => w.revokeIntegration(id, now))
+export function revokeIntegration(commit: Commit, id: string, now = Date.now(), by?: AuditBy): Promise<boolean> {
+  return commit(async (w) => {
+    if (!(await w.revokeIntegration(id, now))) return false
+    if (by) await recordAudit(w, { ...by, action: 'integration.revoked', target: { type: 'integration', id } }, now)
+    return true
+  })
 }
 
 export const integrationMayPostTo = (integration: IntegrationInfo, inbox: string): boolean => integration.inboxes.includes(inbox)

@@ -4,15 +4,16 @@ import { newId } from '../../shared/ids'
 import { isActive, isAdmin } from '../../shared/roles'
 import type { ApiTokenInfo } from '../../shared/tokens'
 import { BadRequestError, ConflictError, parseOrThrow } from '../errors'
-import type { StoreReader, StoreWriter } from '../store/store'
+import type { StoreReader, StoreWriter, StoredApiToken } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { hashPassword, verifyPassword } from './passwords'
+import { recordAudit, type AuditBy } from '../audit/record'
 import { generateToken, hashToken, tokenExpiresAt, type TokenLifetime } from './tokens'
 
 export { NewUser, UserAccess }
 
 /** Users are in the change log (visible to every client) so assignee names resolve offline. */
-export async function createUser(commit: Commit, input: NewUser, now = Date.now()): Promise<User> {
+export async function createUser(commit: Commit, input: NewUser, now = Date.now(), by?: AuditBy): Promise<User> {
   const data = parseOrThrow(NewUser, input, 'user')
   return commit(async (w) => {
     if (await w.getUserByEmail(data.email)) throw new BadRequestError(`a user with email ${data.email} already exists`)
@@ -27,18 +28,21 @@ export async function createUser(commit: Commit, input: NewUser, now = Date.now(
       deactivatedAt: null,
     }
     await w.put('user', user)
+    if (by) await recordAudit(w, { ...by, action: 'user.role_changed', target: { type: 'user', id: user.id }, details: { toRole: user.role } }, now)
     return user
   })
 }
 
 /** Returns the plaintext token; it cannot be recovered later. */
-export async function createToken(commit: Commit, userId: string, label?: string, now = Date.now()): Promise<string> {
+export async function createToken(commit: Commit, userId: string, label?: string, now = Date.now(), by?: AuditBy): Promise<string> {
   const token = generateToken()
   await commit(async (w) => {
     const user = await w.getUser(userId)
     if (!user) throw new BadRequestError(`unknown user ${userId}`)
     if (!isActive(user)) throw new ConflictError(`${user.email} is deactivated: reactivate them before giving them a token`)
-    await w.insertToken({ id: newId(), tokenHash: hashToken(token), userId, label: label ?? null, createdAt: now })
+    const id = newId()
+    await w.insertToken({ id, tokenHash: hashToken(token), userId, label: label ?? null, createdAt: now })
+    if (by) await recordAudit(w, { ...by, action: 'token.created', target: { type: 'token', id }, details: { userId } }, now)
   })
   return token
 }
@@ -62,16 +66,27 @@ export async function checkCredentials(store: StoreReader, email: string, passwo
 }
 
 /** Forgets a token; false when it was not (or no longer) valid. */
-export function revokeToken(commit: Commit, token: string): Promise<boolean> {
-  return commit((w) => w.deleteToken(hashToken(token)))
+export function revokeToken(commit: Commit, token: string, by?: AuditBy): Promise<boolean> {
+  return commit(async (w) => {
+    const stored = await w.apiTokenByHash(hashToken(token))
+    if (!stored || !(await w.deleteToken(stored.tokenHash))) return false
+    if (by) await auditTokenRevoked(w, by, stored)
+    return true
+  })
 }
 
 /** Forgets the token with this id; its hash (to close its connections), or null when there is none. */
-export function revokeTokenById(commit: Commit, id: string): Promise<string | null> {
+export function revokeTokenById(commit: Commit, id: string, by?: AuditBy): Promise<string | null> {
   return commit(async (w) => {
     const token = await w.getApiToken(id)
-    return token && (await w.deleteToken(token.tokenHash)) ? token.tokenHash : null
+    if (!token || !(await w.deleteToken(token.tokenHash))) return null
+    if (by) await auditTokenRevoked(w, by, token)
+    return token.tokenHash
   })
+}
+
+function auditTokenRevoked(w: StoreWriter, by: AuditBy, token: Pick<StoredApiToken, 'id' | 'userId'>): Promise<unknown> {
+  return recordAudit(w, { ...by, action: 'token.revoked', target: { type: 'token', id: token.id }, details: { userId: token.userId } })
 }
 
 /** What an administrator sees of each token (never the token): one user's, or everyone's. */
@@ -111,17 +126,22 @@ async function changeUser(w: StoreWriter, userId: string, change: (user: User) =
  * Changes a user's name, role, team or inboxes. Their connected clients are disconnected by the
  * sync socket when their inboxes change, and start their cache over under the new scope.
  */
-export function updateUserAccess(commit: Commit, userId: string, input: UserAccess): Promise<User> {
+export function updateUserAccess(commit: Commit, userId: string, input: UserAccess, by?: AuditBy): Promise<User> {
   const patch = parseOrThrow(UserAccess, input, 'user change')
-  return commit((w) =>
-    changeUser(w, userId, (user) => ({
+  return commit(async (w) => {
+    const before = await w.getUser(userId)
+    const updated = await changeUser(w, userId, (user) => ({
       ...user,
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.role !== undefined ? { role: patch.role } : {}),
       ...(patch.team !== undefined ? { team: patch.team } : {}),
       ...(patch.inboxes !== undefined ? { inboxes: patch.inboxes } : {}),
-    })),
-  )
+    }))
+    if (by && before && before.role !== updated.role) {
+      await recordAudit(w, { ...by, action: 'user.role_changed', target: { type: 'user', id: userId }, details: { fromRole: before.role, toRole: updated.role } })
+    }
+    return updated
+  })
 }
 
 /**
@@ -133,12 +153,16 @@ export function deactivateUser(
   commit: Commit,
   userId: string,
   now = Date.now(),
+  by?: AuditBy,
 ): Promise<{ user: User; revokedTokenHashes: string[] }> {
   return commit(async (w) => {
     const user = await changeUser(w, userId, (u) => ({ ...u, deactivatedAt: u.deactivatedAt ?? now }))
-    const revokedTokenHashes = (await w.listApiTokens(userId)).map((t) => t.tokenHash)
-    for (const hash of revokedTokenHashes) await w.deleteToken(hash)
-    return { user, revokedTokenHashes }
+    const tokens = await w.listApiTokens(userId)
+    for (const token of tokens) {
+      await w.deleteToken(token.tokenHash)
+      if (by) await auditTokenRevoked(w, by, token)
+    }
+    return { user, revokedTokenHashes: tokens.map((t) => t.tokenHash) }
   })
 }
 

@@ -19,6 +19,7 @@ import { requireCaller, requireToken } from './auth'
 import { registerErrorHandling } from './errors'
 import { loggedRequest } from './log-redaction'
 import { adminRoutes } from './routes/admin'
+import { auditRoutes } from './routes/audit'
 import { conversationRoutes } from './routes/conversations'
 import { customerRoutes } from './routes/customers'
 import { customerExportRoutes } from './routes/customer-export'
@@ -108,6 +109,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       )
       await api.register(adminRoutes({ store: deps.store, feed: deps.feed, inboxes: deps.inboxes ?? [], onTokenRevoked: deps.onTokenRevoked }))
       await api.register(integrationRoutes({ store: deps.store, feed: deps.feed }))
+      await api.register(auditRoutes(deps.store))
       await api.register(privacyRoutes({ store: deps.store, feed: deps.feed, graceDays: DEFAULT_ERASURE_GRACE_DAYS, ...deps.privacy }))
     },
     { prefix: API_PREFIX },

@@ -4,6 +4,9 @@ import { actorName } from '../auth/actor-names'
 import type { ConsentKey, Customer } from '../../shared/domain'
 import type { StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
+import type { AuditOrigin } from '../../shared/audit'
+import { recordAudit } from '../audit/record'
+import { consentAuditDetails, consentOrigin } from '../audit/consent'
 
 export interface ConsentChange {
   customerId: string
@@ -20,6 +23,8 @@ export interface ConsentChange {
   /** When the customer asked (an SMS's arrival); a message stored late still counts from then. Defaults to `now`. */
   at?: number
   now?: number
+  /** How the change reached the server, for the audit log; by default told from the actor. */
+  origin?: AuditOrigin
 }
 
 /**
@@ -83,6 +88,18 @@ export async function applyConsentChange(w: StoreWriter, change: ConsentChange):
       },
       createdAt: now,
     })
+    await recordAudit(
+      w,
+      {
+        actor: change.actor,
+        action: 'consent.changed',
+        target: { type: 'customer', id: customer.id },
+        origin: change.origin ?? consentOrigin(change.actor),
+        details: consentAuditDetails(changed, customer.consent, change.source),
+        at,
+      },
+      now,
+    )
   }
   if (superseded.length > 0) {
     await w.put('event', {

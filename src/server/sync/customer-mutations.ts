@@ -1,11 +1,13 @@
 import { newId } from '../../shared/ids'
 import type { ConsentKey, Conversation, Customer, TimelineEvent, User } from '../../shared/domain'
 import type { MutationArgs } from '../../shared/mutations'
-import type { MergeMoved, StoreWriter } from '../store/store'
+import type { CustomerMerge, MergeMoved, StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeCustomer } from './access'
 import { mergedConsent, unmergedConsent } from './merge-consent'
 import { applyConsentChange } from '../rules/consent-change'
 import { userActor } from '../../shared/actors'
+import type { AuditOrigin } from '../../shared/audit'
+import { recordAudit } from '../audit/record'
 
 /** Why a mutation cannot apply, that it was applied before, or null when it applied now. */
 export type CustomerOutcome = { rejected: string } | { duplicate: true } | null
@@ -14,6 +16,8 @@ export interface CustomerCtx {
   w: StoreWriter
   user: User
   now: number
+  /** How the action reached the server, for the audit log. */
+  origin: AuditOrigin
 }
 
 /** The customer, when the user may see them; one refusal for unknown and out of reach, so ids reveal nothing. */
@@ -58,6 +62,7 @@ export async function setConsent(ctx: CustomerCtx, args: MutationArgs<'setConsen
     source: { via: 'agent', ...(args.note ? { note: args.note } : {}) },
     actor: userActor(user.id),
     now,
+    origin: ctx.origin,
   })
   return null
 }
@@ -174,6 +179,7 @@ export async function mergeCustomers(ctx: CustomerCtx, args: MutationArgs<'merge
     mergedAt: now,
     undoneAt: null,
   })
+  await auditMerge(ctx, 'customer.merged', { id: args.mergeId, sourceId: source.id, targetId: target.id })
   return null
 }
 
@@ -220,7 +226,27 @@ export async function unmergeCustomers(ctx: CustomerCtx, args: MutationArgs<'unm
   await w.put('customer', { ...target, labels: target.labels.filter((l) => !gained.has(l)), attributes, ...consent.target, updatedAt: now })
   await w.put('customer', { ...source, ...consent.source, mergedInto: null, updatedAt: now })
   await w.markMergeUndone(merge.id, now)
+  await auditMerge(ctx, 'customer.unmerged', merge)
   return null
+}
+
+/** A merge and its undo name the record merged away, with the one it went into. */
+function auditMerge(
+  { w, user, now, origin }: CustomerCtx,
+  action: 'customer.merged' | 'customer.unmerged',
+  merge: Pick<CustomerMerge, 'id' | 'sourceId' | 'targetId'>,
+): Promise<unknown> {
+  return recordAudit(
+    w,
+    {
+      actor: userActor(user.id),
+      action,
+      target: { type: 'customer', id: merge.sourceId },
+      origin,
+      details: { otherCustomerId: merge.targetId, mergeId: merge.id },
+    },
+    now,
+  )
 }
 
 /** The undo of a merge recorded before it kept the target's consent times: values only. */

@@ -12,10 +12,16 @@ import { moveItems, undoMove } from './conversation-moves'
 import { deleteView, saveView } from './view-mutations'
 import { rateSummary, regenerateSummary } from './summary-mutations'
 import { customerLabel, dismissSuggestion, mergeCustomers, setConsent, unmergeCustomers, verifyIdentity } from './customer-mutations'
+import { timelineOpened } from './audit-mutations'
+import type { AuditOrigin } from '../../shared/audit'
+import { appOrigin, SERVER_ORIGIN } from '../audit/origin'
 
 export interface MutationOrigin {
   clientId: string
   mutationId: number
+  /** Where the device connected from, for the audit log. */
+  ip?: string | null
+  userAgent?: string | null
 }
 
 /** Why a mutation cannot apply (it will not apply on a retry either); null when it applied. */
@@ -25,6 +31,8 @@ interface Ctx {
   w: StoreWriter
   user: User
   now: number
+  /** How the action reached the server, for the audit entries it writes. */
+  origin: AuditOrigin
 }
 
 /**
@@ -39,11 +47,12 @@ export function applyMutation(
   mutation: { name: MutationName; args: unknown },
   origin?: MutationOrigin,
   now: () => number = Date.now,
+  audit: AuditOrigin = origin ? appOrigin(origin.clientId, origin.ip, origin.userAgent) : SERVER_ORIGIN,
 ): Promise<MutationResult> {
   const id = origin?.mutationId ?? 0
   return commit(async (w): Promise<MutationResult> => {
     if (origin && origin.mutationId <= await w.lastMutationId(origin.clientId)) return { id, outcome: 'duplicate' }
-    const outcome = await applyInTransaction(w, user, mutation, now())
+    const outcome = await applyInTransaction(w, user, mutation, now(), audit)
     if (origin) await w.setLastMutationId(origin.clientId, user.id, origin.mutationId)
     if (outcome === null) return { id, outcome: 'applied' }
     if ('duplicate' in outcome) return { id, outcome: 'duplicate' }
@@ -57,12 +66,13 @@ export async function applyInTransaction(
   user: User,
   mutation: { name: MutationName; args: unknown },
   now: number,
+  origin: AuditOrigin = SERVER_ORIGIN,
 ): Promise<Outcome> {
   const schema = MUTATION_ARGS[mutation.name] as z.ZodType | undefined
   if (!schema) return { rejected: `unknown mutation "${String(mutation.name)}"` }
   const parsed = schema.safeParse(mutation.args)
   if (!parsed.success) return { rejected: `invalid ${mutation.name} arguments: ${z.prettifyError(parsed.error)}` }
-  const ctx: Ctx = { w, user, now }
+  const ctx: Ctx = { w, user, now, origin }
   switch (mutation.name) {
     case 'reply':
       return reply(ctx, parsed.data as MutationArgs<'reply'>)
@@ -104,6 +114,8 @@ export async function applyInTransaction(
       return rateSummary(ctx, parsed.data as MutationArgs<'rateSummary'>)
     case 'setConsent':
       return setConsent(ctx, parsed.data as MutationArgs<'setConsent'>)
+    case 'timelineOpened':
+      return timelineOpened(ctx, parsed.data as MutationArgs<'timelineOpened'>)
   }
 }
 

@@ -272,9 +272,10 @@ export function attachSyncSocket(
       handle('push', async (user, payload) => {
         const req = parseOrThrow(PushRequest, payload, 'push request')
         const commit = feed.as(userActor(user.id))
+        const device = { ip: socket.handshake.address || null, userAgent: socket.handshake.headers['user-agent'] ?? null }
         const results: MutationResult[] = []
         for (const m of req.mutations) {
-          results.push(await applyMutation(commit, user, { name: m.name, args: m.args }, { clientId: req.clientId, mutationId: m.id }))
+          results.push(await applyMutation(commit, user, { name: m.name, args: m.args }, { clientId: req.clientId, mutationId: m.id, ...device }))
         }
         return { results }
       }),

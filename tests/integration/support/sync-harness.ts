@@ -8,7 +8,7 @@ import type { SyncState } from '../../../src/shared/ipc'
 import { PullResponse, SOCKET_PATH, type Change } from '../../../src/shared/sync'
 import type { Core } from '../../../src/core/core'
 import { CACHE_FILE } from '../../../src/core/db/open'
-import { dumpEntities, getSyncMeta } from '../../../src/core/db/queries'
+import { countOutbox, dumpEntities, getSyncMeta } from '../../../src/core/db/queries'
 import { startServer, type SyncServer } from '../../../src/server/server'
 
 /** Shared set-up of the sync integration tests: real server, real cache files, real sockets. */
@@ -104,9 +104,7 @@ export function readCache(dataDir: string): CacheSnapshot {
           if (row.server) server.set(`${entity}:${id}`, row.server)
         }
       }
-      const outbox = db
-        .prepare(`SELECT COALESCE(SUM(state = 'pending'), 0) AS pending, COALESCE(SUM(state = 'failed'), 0) AS failed FROM outbox`)
-        .get() as { pending: number; failed: number }
+      const outbox = countOutbox(db)
       return { cursor: getSyncMeta(db)?.cursor ?? 0, server, current, outbox }
     })()
   } finally {

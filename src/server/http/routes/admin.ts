@@ -8,6 +8,7 @@ import type { ChangeFeed } from '../../sync/commit'
 import { commitOf, requireRole, userOf } from '../auth'
 import { ErrorBody } from '../errors'
 import { IdParams, UserOut } from '../schemas'
+import { requestAuditBy } from '../../audit/origin'
 
 export interface AdminRouteDeps {
   store: StoreReader
@@ -44,7 +45,7 @@ export const adminRoutes =
           response: { 201: UserOut, ...Refusals },
         },
       },
-      async (request, reply) => reply.status(201).send(await createUser(commitOf(deps.feed, request), request.body)),
+      async (request, reply) => reply.status(201).send(await createUser(commitOf(deps.feed, request), request.body, undefined, requestAuditBy(request))),
     )
 
     app.patch(
@@ -61,7 +62,8 @@ export const adminRoutes =
           response: { 200: UserOut, ...Refusals },
         },
       },
-      async (request) => updateUserAccess(commitOf(deps.feed, request), await existing(request.params.id), request.body),
+      async (request) =>
+        updateUserAccess(commitOf(deps.feed, request), await existing(request.params.id), request.body, requestAuditBy(request)),
     )
 
     app.post(
@@ -76,7 +78,12 @@ export const adminRoutes =
         },
       },
       async (request) => {
-        const { user, revokedTokenHashes } = await deactivateUser(commitOf(deps.feed, request), await existing(request.params.id))
+        const { user, revokedTokenHashes } = await deactivateUser(
+          commitOf(deps.feed, request),
+          await existing(request.params.id),
+          undefined,
+          requestAuditBy(request),
+        )
         request.log.info({ userId: user.id, by: userOf(request).id, tokens: revokedTokenHashes.length }, 'user deactivated')
         for (const hash of revokedTokenHashes) deps.onTokenRevoked?.(hash)
         return user

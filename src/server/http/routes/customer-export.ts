@@ -5,7 +5,9 @@ import { exportFileName } from '../../../shared/customer-export'
 import { NotFoundError } from '../../connectors/delivery'
 import { exportCustomer } from '../../privacy/customer-export'
 import { assertMayExport, assertMayExportAtAll } from '../../privacy/export-access'
-import type { StoreReader } from '../../store/store'
+import type { Store } from '../../store/store'
+import { recordAudit } from '../../audit/record'
+import { restOrigin } from '../../audit/origin'
 import { canSeeCustomer } from '../../sync/access'
 import { isAdmin } from '../../../shared/roles'
 import { userOf } from '../auth'
@@ -16,7 +18,7 @@ import { IdParams } from '../schemas'
 const ExportArchive = z.unknown().meta({ description: 'The zip archive: manifest.json, customer.json, messages.jsonl… (docs/export.md)' })
 
 export interface CustomerExportRouteDeps {
-  store: StoreReader
+  store: Store
   /** The folder of attachment files beside the database; null when the server keeps none. */
   attachmentsDir: string | null
 }
@@ -49,6 +51,8 @@ export const customerExportRoutes =
         const customer = await store.getCustomer(id)
         if (!customer || (!isAdmin(user) && !(await canSeeCustomer(store, user, id)))) throw new NotFoundError(`unknown customer ${id}`)
         await assertMayExport(store, user, id)
+        // Recorded before the first byte leaves: a download cut short has still shown what it carried.
+        await recordAudit(store, { actor: userActor(user.id), action: 'customer.exported', target: { type: 'customer', id }, origin: restOrigin(request) })
         const now = Date.now()
         const archive = await exportCustomer({ store, attachmentsDir }, { customerId: id, exportedBy: userActor(user.id), now })
         archive.done.catch((err: unknown) => request.log.warn({ err, customerId: id }, 'customer export stopped before its end'))

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { IntegrationInfo, NewIntegration } from '../../../shared/tokens'
 import { createIntegration, revokeIntegration } from '../../auth/integrations'
+import { requestAuditBy } from '../../audit/origin'
 import { NotFoundError } from '../../connectors/delivery'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
@@ -45,7 +46,7 @@ export const integrationRoutes =
         },
       },
       async (request, reply) => {
-        const created = await createIntegration(commitOf(deps.feed, request), request.body)
+        const created = await createIntegration(commitOf(deps.feed, request), request.body, undefined, requestAuditBy(request))
         request.log.info({ integrationId: created.integration.id, by: userOf(request).id }, 'integration created')
         return reply.status(201).send(created)
       },
@@ -62,7 +63,7 @@ export const integrationRoutes =
         },
       },
       async (request, reply) => {
-        if (!(await revokeIntegration(commitOf(deps.feed, request), request.params.id))) {
+        if (!(await revokeIntegration(commitOf(deps.feed, request), request.params.id, undefined, requestAuditBy(request)))) {
           throw new NotFoundError(`no active integration with id ${request.params.id}`)
         }
         request.log.info({ integrationId: request.params.id, by: userOf(request).id }, 'integration revoked')

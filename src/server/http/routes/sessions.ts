@@ -5,6 +5,7 @@ import { SignInRequest, SignInResponse, WRONG_CREDENTIALS } from '../../../share
 import { SignInThrottle, type SignInVerdict, type ThrottleScope } from '../../auth/sign-in-throttle'
 import { bearerToken, hashToken } from '../../auth/tokens'
 import { checkCredentials, createToken, revokeToken } from '../../auth/users'
+import { requestAuditBy, restOrigin } from '../../audit/origin'
 import { userActor } from '../../../shared/actors'
 import { isActive } from '../../../shared/roles'
 import type { TokenAuth } from '../../auth/token-auth'
@@ -80,7 +81,8 @@ export const sessionRoutes =
           request.log.info({ userId: user.id }, 'sign-in refused: user deactivated')
           return reply.status(403).send(errorBody('forbidden', 'this account has been deactivated: ask an administrator to reactivate it'))
         }
-        const token = await createToken(deps.feed.as(userActor(user.id)), user.id, deviceName ?? 'signed in with password')
+        const by = { actor: userActor(user.id), origin: restOrigin(request) }
+        const token = await createToken(deps.feed.as(by.actor), user.id, deviceName ?? 'signed in with password', undefined, by)
         request.log.info({ userId: user.id }, 'signed in')
         return reply.status(201).send({ token, user })
       },
@@ -99,7 +101,7 @@ export const sessionRoutes =
         },
         async (request, reply) => {
           const token = bearerToken(request.headers.authorization)
-          if (token && (await revokeToken(commitOf(deps.feed, request), token))) deps.onTokenRevoked?.(hashToken(token))
+          if (token && (await revokeToken(commitOf(deps.feed, request), token, requestAuditBy(request)))) deps.onTokenRevoked?.(hashToken(token))
           return reply.status(204).send(null)
         },
       )

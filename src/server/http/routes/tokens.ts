@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { ApiTokenInfo } from '../../../shared/tokens'
 import type { TokenLifetime } from '../../auth/tokens'
 import { listTokens, revokeTokenById } from '../../auth/users'
+import { requestAuditBy } from '../../audit/origin'
 import { NotFoundError } from '../../connectors/delivery'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
@@ -55,7 +56,7 @@ export const tokenRoutes =
         },
       },
       async (request, reply) => {
-        const tokenHash = await revokeTokenById(commitOf(deps.feed, request), request.params.id)
+        const tokenHash = await revokeTokenById(commitOf(deps.feed, request), request.params.id, requestAuditBy(request))
         if (!tokenHash) throw new NotFoundError(`no token with id ${request.params.id} (already revoked?)`)
         request.log.info({ tokenId: request.params.id, by: userOf(request).id }, 'token revoked')
         deps.onTokenRevoked?.(tokenHash)
