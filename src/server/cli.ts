@@ -20,6 +20,10 @@ import { ConfigError, loadConfig, type ServerConfig } from './config'
 import { NotFoundError } from './connectors/delivery'
 import { BadRequestError, ConflictError } from './errors'
 import { exportCustomerToFile } from './privacy/export-file'
+import { eraseCustomer, restoreCustomer } from './privacy/erasure'
+import { PurgeService } from './privacy/purge'
+import { attachmentsDir } from './connectors/email/email-connector'
+import path from 'node:path'
 import { recordAudit } from './audit/record'
 import { CLI_ORIGIN } from './audit/origin'
 import { copySqliteToPostgres, StoreCopyError } from './store/copy-store'
@@ -45,6 +49,10 @@ commands:
   store:copy --from <server.sqlite>
   summaries:feedback [--limit <n>]
   customers:export <customer id> <file>
+  customers:erase <customer id> [--now]
+  customers:restore <customer id>
+  customers:erasures
+  customers:purge
 
 --password and password:set ask for the password twice at a terminal, or read the first line
 of standard input when it is piped; it is stored as a salted scrypt hash.
@@ -66,6 +74,12 @@ default), one JSON object a line with the text they judged: the data for evaluat
 customers:export writes everything kept about one customer (profile, identities, conversations,
 messages, notes, calls, summaries, consent history, events and attachment files) to a zip archive
 at <file>, for a data-subject request; docs/export.md describes it.
+
+customers:erase erases a customer (and the records merged into them): gone at once from every
+read and, at their next sync, from every client's cache; purged for good after erasureGraceDays
+(30 by default), or at the server's next purge with --now (a legal request, not restorable).
+customers:restore brings an erasure back within the grace period; customers:erasures lists those
+pending; customers:purge purges the ones due now. docs/privacy.md describes what is removed.
 
 store:copy copies the SQLite store file into the empty PostgreSQL database at DATABASE_URL, in
 one transaction (see docs/deploy.md); stop the server first.`
@@ -276,6 +290,63 @@ const COMMANDS = {
         `exported customer ${id} to ${file}: ${c.conversations} conversations, ${c.messages} messages, ${c.notes} notes, ` +
           `${c.calls} calls, ${c.events} events, ${c.summaries} summaries, ${c.consentRecords} consent records, ${c.attachments} attachment files`,
       )
+    },
+  },
+  'customers:erase': {
+    options: { now: { type: 'boolean' } },
+    positionals: ['id'],
+    async run({ feed, config }: CliContext, v: Values): Promise<void> {
+      const id = text(v, 'id')
+      if (!id) throw new UsageError('customers:erase needs the customer id: customers:erase <customer id> [--now]')
+      const erasure = await feed.as(CLI_ACTOR)((w) =>
+        eraseCustomer(w, {
+          customerId: id,
+          user: null,
+          by: { actor: CLI_ACTOR, origin: { via: 'cli' } },
+          immediate: v.now === true,
+          graceDays: config.erasureGraceDays,
+          now: Date.now(),
+        }),
+      )
+      const records = erasure.customerIds.length > 1 ? ` with ${erasure.customerIds.length - 1} record(s) merged into them` : ''
+      console.log(
+        erasure.immediate
+          ? `erased customer ${id}${records}; the server purges them at its next pass (customers:purge does it now)`
+          : `erased customer ${id}${records}; restorable until ${when(erasure.purgeAt)} (customers:restore ${id})`,
+      )
+    },
+  },
+  'customers:restore': {
+    options: {},
+    positionals: ['id'],
+    async run({ feed }: CliContext, v: Values): Promise<void> {
+      const id = text(v, 'id')
+      if (!id) throw new UsageError('customers:restore needs the customer id: customers:restore <customer id>')
+      const result = await feed.as(CLI_ACTOR)((w) => restoreCustomer(w, { customerId: id, user: null, by: { actor: CLI_ACTOR, origin: { via: 'cli' } } }))
+      const kept = [...result.identitiesSkipped, ...result.itemsSkipped]
+      console.log(
+        `restored customer ${id}: ${result.restored} rows` +
+          (kept.length > 0 ? `; ${kept.length} (${kept.join(', ')}) stay with the customer who took them while ${id} was erased` : ''),
+      )
+    },
+  },
+  'customers:erasures': {
+    options: {},
+    async run({ store }: CliContext): Promise<void> {
+      printList(await store.listErasures(), 'no erasures pending', (e) =>
+        `${e.customerId}\t${e.name}\terased ${when(e.requestedAt)} by ${e.requestedBy}\t${e.immediate ? 'purged at the next pass' : `purged ${when(e.purgeAt)}`}`,
+      )
+    },
+  },
+  'customers:purge': {
+    options: {},
+    async run({ store, config }: CliContext): Promise<void> {
+      const purger = new PurgeService(store, {
+        attachmentsDir: attachmentsDir(path.dirname(path.resolve(config.dbPath))),
+        intervalMs: config.erasurePurgeCheckMs,
+        log: { info: () => undefined, error: (obj, msg) => console.error(msg, obj) },
+      })
+      console.log(`purged ${await purger.purgeDue()} erased customer(s) whose grace period is over`)
     },
   },
   'integrations:list': {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { storeEngines } from '../../../tests/support/store-engines'
 import { systemActor } from '../../shared/actors'
+import { CLI_ORIGIN } from '../audit/origin'
 import type { Customer, EntityName, EntityTypes, Identity, TimelineEvent, User } from '../../shared/domain'
 import { conversation, customer, message, note, user } from '../../core/testing/fixtures'
 import type { Store } from '../store/store'
@@ -13,6 +14,7 @@ import { PurgeService } from './purge'
 /** Erasure, restore and purge at the store's level, on every engine (SQLite the reference). */
 
 const ACTOR = systemActor('test')
+const BY = { actor: ACTOR, origin: CLI_ORIGIN }
 const DAY = 86_400_000
 const T = 1_767_000_000_000
 const SENTENCE = 'my locker code is violet-harbour-4417'
@@ -96,7 +98,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
   })
 
   const erase = (user: User | null = admin, immediate = false) =>
-    store.write((w) => eraseCustomer(w, { customerId: 'ana', user, immediate, graceDays: 30, now: T }), ACTOR)
+    store.write((w) => eraseCustomer(w, { customerId: 'ana', user, by: BY, immediate, graceDays: 30, now: T }), ACTOR)
 
   it('takes the customer, the records merged into them and all of theirs out of every read at once', async () => {
     const { result: erasure, changes } = await erase()
@@ -147,7 +149,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
   it('restores everything within the grace period as new changes, merged conversations and the merge included', async () => {
     const cursor = (await store.changesAfter(0, 1000, null)).cursor
     await erase()
-    const { result } = await store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin }), ACTOR)
+    const { result } = await store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin, by: BY }), ACTOR)
     expect(result).toMatchObject({ restored: 11, identitiesSkipped: [], itemsSkipped: [] })
     expect(await store.getCustomer('ann')).toMatchObject({ mergedInto: 'ana' })
     expect((await store.conversationsOf('ana')).map((c) => c.id).sort()).toEqual(['c-ann', 'c-sales', 'c-support'])
@@ -155,6 +157,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
     expect(await store.getCustomerMerge('merge-1')).toMatchObject({ sourceId: 'ann', targetId: 'ana' })
     expect((await store.conversationByThreadKey('email', 'thread-c-support'))?.id).toBe('c-support')
     expect(await store.listErasures()).toEqual([])
+    expect((await store.auditEntries({ targetId: 'ana', limit: 10 })).items.map((e) => e.action)).toEqual(['customer.restored', 'customer.erased'])
     const resent = (await store.changesAfter(cursor, 1000, null)).changes.filter((c) => c.op === 'upsert')
     expect(new Set(resent.map((c) => c.id))).toEqual(new Set(['ana', 'ann', 'ana-mail', 'ana-phone', 'c-support', 'c-sales', 'c-ann', 'm1', 'm2', 'm3', 'n1']))
   })
@@ -162,7 +165,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
   it('leaves an address a new customer took during the grace period with them', async () => {
     await erase()
     await seed(store, ['customer', customer('newcomer')], ['identity', identity('new-mail', 'newcomer', 'email', 'ana@erase.test')])
-    const { result } = await store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin }), ACTOR)
+    const { result } = await store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin, by: BY }), ACTOR)
     expect(result.identitiesSkipped).toEqual(['ana-mail'])
     expect((await store.findIdentity('email', 'ana@erase.test'))?.customerId).toBe('newcomer')
     expect((await store.identitiesOf('ana')).map((i) => i.id)).toEqual(['ana-phone'])
@@ -199,7 +202,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
 
   it('refuses to restore an erasure made at once on a legal request', async () => {
     await erase(admin, true)
-    await expect(store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin }), ACTOR)).rejects.toThrow(/cannot be restored/)
+    await expect(store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin, by: BY }), ACTOR)).rejects.toThrow(/cannot be restored/)
   })
 
   it('purges once the grace period is over, with dead letters naming them and their attachment files', async () => {
@@ -221,13 +224,19 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
     expect(await store.heldEntities('ana')).toEqual([])
     expect(fs.readdirSync(dir)).toEqual([])
     expect((await store.dueDeadLetters(T + 1, 10)).map((d) => d.payload)).toEqual([{ from: 'someone@else.test' }])
-    await expect(store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin }), ACTOR)).rejects.toThrow(/no erasure/)
+    await expect(store.write((w) => restoreCustomer(w, { customerId: 'ana', user: admin, by: BY }), ACTOR)).rejects.toThrow(/no erasure/)
     for (const table of ['changes', 'erased_rows', 'messages', 'dead_letters', 'identities', 'customers']) {
       const rows = await engine.query(`SELECT * FROM ${table}`)
       expect(JSON.stringify(rows), table).not.toContain(SENTENCE)
       expect(JSON.stringify(rows), table).not.toContain('ana@erase.test')
     }
     expect((await store.getCustomer('bob'))?.name).toBe('Bob Stays')
+    const audit = (await store.auditEntries({ targetType: 'customer', targetId: 'ana', limit: 10 })).items
+    expect(audit.map((e) => [e.action, e.actor, e.origin.via])).toEqual([
+      ['customer.purged', 'system:privacy-purge', 'server'],
+      ['customer.erased', ACTOR, 'cli'],
+    ])
+    expect(audit[1]?.details).toEqual({ purgeAt: T + 30 * DAY, immediate: false })
   })
 
   it('keeps an attachment file another message still carries', async () => {

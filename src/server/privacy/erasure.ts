@@ -1,6 +1,9 @@
 import type { Conversation, Customer, Identity, User } from '../../shared/domain'
 import type { Erasure, RestoreResult } from '../../shared/privacy'
 import { hasRole, isAdmin } from '../../shared/roles'
+import { systemActor } from '../../shared/actors'
+import { SERVER_ORIGIN } from '../audit/origin'
+import { recordAudit, type AuditEvent } from '../audit/record'
 import { NotFoundError } from '../connectors/delivery'
 import { ConflictError } from '../errors'
 import { ForbiddenError } from '../http/errors'
@@ -22,6 +25,12 @@ const DAY_MS = 86_400_000
 
 /** Who asks: a user (REST, the app), or null for the server's operator (the CLI). */
 export type Requester = User | null
+
+/** Who the audit log names for it, and how the request arrived. */
+export type AuditedBy = Pick<AuditEvent, 'actor' | 'origin'>
+
+/** The server's own scheduled work (a retention policy's run). */
+const BY_SERVER: AuditedBy = { actor: systemActor('server'), origin: SERVER_ORIGIN }
 
 /**
  * Admins may erase anyone; a supervisor, a customer all of whose conversations they may see
@@ -91,6 +100,8 @@ async function rowsOf(r: StoreReader, records: readonly Customer[]): Promise<Hel
 export interface EraseArgs {
   customerId: string
   user: Requester
+  /** Absent: the server's own scheduled work. */
+  by?: AuditedBy
   /** A legal request: purged at once, not restorable. */
   immediate: boolean
   graceDays: number
@@ -119,6 +130,12 @@ export async function eraseCustomer(w: StoreWriter, args: EraseArgs): Promise<Er
     immediate: args.immediate,
   }
   await w.holdErasure(erasure, rows)
+  await recordAudit(w, {
+    ...(args.by ?? BY_SERVER),
+    action: 'customer.erased',
+    target: { type: 'customer', id: customer.id },
+    details: { purgeAt: erasure.purgeAt, immediate: erasure.immediate },
+  }, args.now)
   return erasure
 }
 
@@ -129,7 +146,7 @@ const conversationsIn = (rows: readonly HeldEntity[]): Conversation[] =>
  * Puts every held row back through put(), so each is a new change every client pulls (they
  * dropped their copies). What a new customer took during the grace period stays theirs.
  */
-export async function restoreCustomer(w: StoreWriter, args: { customerId: string; user: Requester }): Promise<RestoreResult> {
+export async function restoreCustomer(w: StoreWriter, args: { customerId: string; user: Requester; by: AuditedBy }): Promise<RestoreResult> {
   const erasure = await w.getErasure(args.customerId)
   if (!erasure) throw new NotFoundError(`no erasure of customer ${args.customerId} is pending`)
   if (erasure.immediate) throw new ConflictError(`customer ${args.customerId} was erased at once on a legal request: it cannot be restored`)
@@ -152,6 +169,7 @@ export async function restoreCustomer(w: StoreWriter, args: { customerId: string
     result.restored += 1
   }
   await w.releaseErasure(args.customerId)
+  await recordAudit(w, { ...args.by, action: 'customer.restored', target: { type: 'customer', id: args.customerId }, details: { count: result.restored } })
   return result
 }
 

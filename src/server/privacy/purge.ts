@@ -1,11 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { systemActor } from '../../shared/actors'
 import type { Identity, Message } from '../../shared/domain'
 import type { Erasure } from '../../shared/privacy'
+import { SERVER_ORIGIN } from '../audit/origin'
+import { recordAudit } from '../audit/record'
 import type { ConnectorLogger } from '../connectors/connector'
 import { ATTACHMENT_ROUTE_PREFIX } from '../connectors/email/attachment-store'
 import type { LeasedWork } from '../ops/leases'
-import type { Store } from '../store/store'
+import type { Store, StoreReader } from '../store/store'
 
 /**
  * The purge: once an erasure's grace period is over (at once for a legal request), what it held
@@ -30,8 +33,6 @@ export class PurgeService implements LeasedWork {
       intervalMs: number
       log: Pick<ConnectorLogger, 'info' | 'error'>
       now?: () => number
-      /** Told of each erasure purged, after it is gone (the audit log). */
-      onPurged?: (erasure: Erasure) => Promise<void>
     },
   ) {}
 
@@ -77,12 +78,13 @@ export class PurgeService implements LeasedWork {
     for (const erasure of due) {
       await purgeErasure(this.store, erasure, this.options.attachmentsDir)
       this.options.log.info({ customerId: erasure.customerId }, 'erased customer purged')
-      await this.options.onPurged?.(erasure)
     }
     if (due.length > 0) await this.store.compact()
     return due.length
   }
 }
+
+const PURGE_ACTOR = systemActor('privacy-purge')
 
 /** Deletes what one erasure held, and the attachment files only its messages carried. */
 export async function purgeErasure(store: Store, erasure: Erasure, attachmentsDir: string): Promise<void> {
@@ -91,8 +93,19 @@ export async function purgeErasure(store: Store, erasure: Erasure, attachmentsDi
   const urls = new Set(
     held.flatMap((h) => (h.entity === 'message' ? (h.data as Message).attachments.flatMap((a) => (a.url ? [a.url] : [])) : [])),
   )
-  await store.write((w) => w.purgeErasure(erasure.customerId, [...erasure.customerIds, ...addresses]))
-  for (const url of urls) {
+  await store.write(async (w) => {
+    await w.purgeErasure(erasure.customerId, [...erasure.customerIds, ...addresses])
+    await recordAudit(w, { actor: PURGE_ACTOR, origin: SERVER_ORIGIN, action: 'customer.purged', target: { type: 'customer', id: erasure.customerId } })
+  })
+  await removeUnusedAttachments(store, urls, attachmentsDir)
+}
+
+/**
+ * Removes the attachment files at `urls` that no message, and no row an erasure holds for a
+ * restore, carries any more: files are stored once per content, however many messages carry them.
+ */
+export async function removeUnusedAttachments(store: StoreReader, urls: Iterable<string>, attachmentsDir: string): Promise<void> {
+  for (const url of new Set(urls)) {
     if (!url.startsWith(ATTACHMENT_ROUTE_PREFIX) || (await store.attachmentInUse(url))) continue
     const sha256 = url.slice(ATTACHMENT_ROUTE_PREFIX.length)
     if (!/^[0-9a-f]{64}$/.test(sha256)) continue

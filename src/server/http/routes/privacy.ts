@@ -7,7 +7,8 @@ import type { FastifyRequest } from 'fastify'
 import { eraseCustomer, restoreCustomer } from '../../privacy/erasure'
 import type { StoreReader } from '../../store/store'
 import type { ChangeFeed } from '../../sync/commit'
-import { commitOf, userOf } from '../auth'
+import { restOrigin } from '../../audit/origin'
+import { actorOf, callerOf, commitOf, userOf } from '../auth'
 import { ErrorBody, ForbiddenError } from '../errors'
 import { IdParams } from '../schemas'
 
@@ -24,6 +25,8 @@ const atLeast = (role: Role, refusal: string) => async (request: FastifyRequest)
   if (!hasRole(userOf(request), role)) throw new ForbiddenError(refusal)
 }
 const supervisors = (what: string) => atLeast('supervisor', `only supervisors and admins may ${what} a customer`)
+
+const auditedBy = (request: FastifyRequest) => ({ actor: actorOf(callerOf(request)), origin: restOrigin(request, callerOf(request)) })
 
 const Refusals = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody }
 const ErasureOut = Erasure.meta({ id: 'Erasure' })
@@ -53,7 +56,14 @@ export const privacyRoutes =
       async (request) => {
         const { now: immediate } = EraseRequest.parse(request.body ?? {})
         const erasure = await commitOf(deps.feed, request)((w) =>
-          eraseCustomer(w, { customerId: request.params.id, user: userOf(request), immediate, graceDays: deps.graceDays, now: Date.now() }),
+          eraseCustomer(w, {
+            customerId: request.params.id,
+            user: userOf(request),
+            by: auditedBy(request),
+            immediate,
+            graceDays: deps.graceDays,
+            now: Date.now(),
+          }),
         )
         if (erasure.purgeAt <= Date.now()) deps.purgeSoon?.()
         return { erasure }
@@ -72,7 +82,7 @@ export const privacyRoutes =
         },
       },
       async (request) =>
-        commitOf(deps.feed, request)((w) => restoreCustomer(w, { customerId: request.params.id, user: userOf(request) })),
+        commitOf(deps.feed, request)((w) => restoreCustomer(w, { customerId: request.params.id, user: userOf(request), by: auditedBy(request) })),
     )
 
     app.get(
