@@ -15,7 +15,10 @@ import { ErrorBody } from '../errors'
 import { IdParams } from '../schemas'
 
 // Streamed as it is read, never serialized: the schema only documents it.
-const ExportArchive = z.unknown().meta({ description: 'The zip archive: manifest.json, customer.json, messages.jsonl… (docs/export.md)' })
+const ExportArchive = {
+  description: 'The zip archive: manifest.json, customer.json, messages.jsonl… (docs/export.md)',
+  content: { 'application/zip': { schema: z.unknown().meta({ type: 'string', format: 'binary' }) } },
+}
 
 export interface CustomerExportRouteDeps {
   store: Store
@@ -39,7 +42,6 @@ export const customerExportRoutes =
             'only one whose every conversation is in an inbox they see (an export is never partial); agents may not. ' +
             'The archive is streamed as it is read; its manifest.json counts what it holds.',
           params: IdParams,
-          produces: ['application/zip'],
           response: { 200: ExportArchive, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
         },
       },
