@@ -7,6 +7,7 @@ import { BENCH_DIR, ensureDataset } from './dataset'
 import { requestJson } from './http'
 import { formatTable, machine, type Row } from './report'
 import { runBrowserScenarios } from './scenarios/browser'
+import { runCipherScenarios } from './scenarios/cipher'
 import type { BenchContext } from './scenarios/context'
 import { runFanoutScenario } from './scenarios/fanout'
 import { runHostileHtmlScenario } from './scenarios/hostile-html'
@@ -19,7 +20,7 @@ import { runCoreScenarios } from './scenarios/sync'
 import { parseBenchArgs } from './sizes'
 
 /**
- * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,remote,browser,fanout,ingest,postgres,summaries,export,hostile-html]
+ * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,cipher,remote,browser,fanout,ingest,postgres,summaries,export,hostile-html]
  * [--build-only] [--profile]`: builds or reuses the dataset, runs every scenario against the
  * real server, client core and renderer, prints the table and writes bench/results.json.
  * Targets are reported, never enforced: the exit code is non-zero only when a scenario broke.
@@ -83,6 +84,8 @@ async function group(name: string, run: () => Promise<void>): Promise<void> {
 
 let local = { heavyTimelineMedian: Number.NaN }
 try {
+  // Before core: its syncs then read the dataset's change log, not the one core's bulk steps and live messages add to.
+  await group('cipher', () => runCipherScenarios(ctx, sampleCustomerIds))
   await group('core', async () => {
     local = await runCoreScenarios(ctx, sampleCustomerIds)
   })

@@ -28,6 +28,8 @@ export interface BenchSize {
   hostileHtml: HostileHtmlSize
   /** Sync clients following node B of the two-node PostgreSQL cluster, and webhooks posted to node A. */
   pgLive: { clients: number; samples: number }
+  /** Initial syncs into a plain and into an encrypted cache, each, for the encryption's cost. */
+  cipherRounds: number
 }
 
 /**
@@ -66,6 +68,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     hostStarts: 1,
     hostileHtml: { bold: 50_000, divs: 100_000, loadMs: 8_000, drainMs: 20_000, acceptTimeoutMs: 15_000 },
     pgLive: { clients: 50, samples: 30 },
+    cipherRounds: 7,
   },
   medium: {
     name: 'medium',
@@ -82,6 +85,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     hostStarts: 3,
     hostileHtml: REVIEWED_HOSTILE_HTML,
     pgLive: { clients: 200, samples: 100 },
+    cipherRounds: 3,
   },
   full: {
     name: 'full',
@@ -98,6 +102,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     hostStarts: 3,
     hostileHtml: REVIEWED_HOSTILE_HTML,
     pgLive: { clients: 200, samples: 200 },
+    cipherRounds: 3,
   },
 }
 

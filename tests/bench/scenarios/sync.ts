@@ -1,5 +1,6 @@
-import { statSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { CACHE_KEY_FILE, readOrCreateKeyFile } from '../../../src/core/db/key-file'
 import { CACHE_FILE, DEFAULT_BATCH_SIZE } from '../../../src/core/index'
 import type { IngestResult } from '../../../src/shared/ingest'
 import { requestJson } from '../http'
@@ -29,7 +30,8 @@ interface ReadResults {
 /**
  * The client core in its own process: initial sync of the whole dataset into an empty cache,
  * reads from the cache (with raw better-sqlite3 alongside), then live arrival of inbound
- * messages posted as webhooks.
+ * messages posted as webhooks. The cache is encrypted, as the app's is, with the key file the
+ * browser host finds there later (the browser group opens the same cache).
  */
 export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: string[]): Promise<{ heavyTimelineMedian: number }> {
   const { server, dataset, options } = ctx
@@ -38,9 +40,11 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     await core.call('memory')
     const target = (await server.counts()).lastSeq
     ctx.log(`initial sync of ${dataset.counts.messages.toLocaleString('en')} messages (${target.toLocaleString('en')} changes) into an empty cache…`)
+    mkdirSync(ctx.cacheDir, { recursive: true, mode: 0o700 })
+    const cacheKey = readOrCreateKeyFile(join(ctx.cacheDir, CACHE_KEY_FILE)).toString('hex')
     const sync = await core.call<{ ms: number; batches: number; batchGaps: Summary; rss: number }>(
       'sync',
-      { dataDir: ctx.cacheDir, serverUrl: server.url, token: ctx.token, targetCursor: target, timeoutMs: 3_600_000 },
+      { dataDir: ctx.cacheDir, serverUrl: server.url, token: ctx.token, targetCursor: target, timeoutMs: 3_600_000, cacheKey },
       3_700_000,
     )
     const rate = dataset.counts.messages / (sync.ms / 1000)
