@@ -23,6 +23,7 @@ import { InboundService } from './ingest/inbound-service'
 import { serverAttachmentsDir } from './privacy/customer-export'
 import { createLeases } from './ops/leases'
 import { PurgeService } from './privacy/purge'
+import { RetentionService, runRetention, type RetentionDeps } from './privacy/retention'
 import { AuditPruneService } from './audit/retention'
 import { attachmentsDir } from './connectors/email/email-connector'
 import { SummaryService } from './summaries/summary-service'
@@ -34,6 +35,9 @@ import { ChangeFeed } from './sync/commit'
 import { applyMutation } from './sync/mutations'
 import { attachClusterFanout, type ClusterFanout } from './sync/cluster'
 import { attachSyncSocket } from './sync/socket'
+
+/** How often the retention lease's holder looks whether a day has passed since the last run. */
+const RETENTION_CHECK_MS = 3_600_000
 
 export type { ServerConfig } from './config'
 
@@ -100,6 +104,13 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     intervalMs: cfg.erasurePurgeCheckMs,
     log,
   })
+  const retention: RetentionDeps = {
+    store,
+    commit: feed.as(systemActor('retention')),
+    attachmentsDir: attachmentsDir(path.dirname(path.resolve(cfg.dbPath))),
+    log,
+    purgeSoon: () => purger.soon(),
+  }
   const dispatcher = new OutboundDispatcher(store, feed, connectors, log, metrics, (message) =>
     sendRefusal(store, cfg.messagingRules, message),
   )
@@ -124,6 +135,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
       onTokenRevoked: (tokenHash) => socket?.io.in(tokenRoom(tokenHash)).disconnectSockets(true),
       privacy: { graceDays: cfg.erasureGraceDays, purgeSoon: () => purger.soon() },
       attachmentsDir: serverAttachmentsDir(cfg),
+      runRetention: (options) => runRetention(retention, options),
     })
     socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes, metrics })
     if (cfg.redisUrl) cluster = await attachClusterFanout({ redisUrl: cfg.redisUrl, sockets: socket, feed, log })
@@ -182,6 +194,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   const summaries = new SummaryService(store, feed, summaryAuthorFor(cfg, store, log), summaryTiming(cfg), log)
   const releaseSummaries = leases.hold('summaries', summaries)
   const releasePurge = leases.hold('privacy-purge', purger)
+  const releaseRetention = leases.hold('retention', new RetentionService(retention, { checkEveryMs: RETENTION_CHECK_MS }))
   const releaseAuditPrune = leases.hold('audit-prune', new AuditPruneService(store, { retentionDays: cfg.auditRetentionDays, log }))
 
   const port = (httpApp.server.address() as AddressInfo).port
@@ -208,6 +221,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     close() {
       closing ??= (async () => {
         await releaseAuditPrune()
+        await releaseRetention()
         await releasePurge()
         await releaseSummaries()
         await releaseDeadLetters()

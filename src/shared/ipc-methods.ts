@@ -71,6 +71,9 @@ export const IPC_METHODS = [
   'admin.integrations',
   'admin.createIntegration',
   'admin.revokeIntegration',
+  'retention.get',
+  'retention.save',
+  'retention.run',
 ] as const
 
 export type IpcMethod = (typeof IPC_METHODS)[number]

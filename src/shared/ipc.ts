@@ -41,6 +41,7 @@ import {
 } from './mutations'
 import { PASSWORD_MAX } from './sessions'
 import type { ConsentRecord } from './consent-history'
+import { RetentionSettings, type RetentionRun } from './retention'
 import { SEARCH_TEXT_MAX } from './domain-values'
 import type { InboxInfo } from './inbox-settings'
 import type { Staleness } from './summaries'
@@ -552,6 +553,10 @@ export const IPC_ARGS = {
   'admin.integrations': z.object({}),
   'admin.createIntegration': NewIntegration,
   'admin.revokeIntegration': z.object({ integrationId: Id }),
+  /** Retention (admins only, online only): the rules and the log of runs, new rules, a run or its dry run. */
+  'retention.get': z.object({}),
+  'retention.save': RetentionSettings,
+  'retention.run': z.object({ dryRun: z.boolean() }),
 } as const satisfies Record<IpcMethod, z.ZodType>
 
 export { IPC_METHODS, type IpcMethod }
@@ -635,6 +640,9 @@ export interface IpcResults {
   /** The integration's token is in this answer only: the screen shows it once. */
   'admin.createIntegration': { integration: IntegrationInfo; token: string }
   'admin.revokeIntegration': { ok: true }
+  'retention.get': { settings: RetentionSettings; runs: RetentionRun[] }
+  'retention.save': RetentionSettings
+  'retention.run': RetentionRun
 }
 
 export type IpcHandlers = {

@@ -92,5 +92,35 @@ describe('administration', () => {
     await workspace.openPalette()
     await env.page.keyboard.type('Administration')
     expect(await env.page.getByRole('dialog', { name: 'Command palette' }).getByText('Administration: users').count()).toBe(0)
+    await env.page.keyboard.press('Escape')
+  })
+
+  it('lets an admin set a retention rule, preview a run, and see it in the log', async () => {
+    const signIn = new SignInPage(env.page)
+    const workspace = new WorkspacePage(env.page)
+    const admin = new AdminPage(env.page)
+    await signIn.signOutFromAccountMenu('Rosa Diaz')
+    await signIn.signIn({ email: 'ada@example.test', password: PASSWORD })
+    await workspace.inbox.waitFor()
+    const menu = admin.menuItem('Ada Admin')
+    await menu.open()
+    await menu.item.click()
+    await admin.openTab('Retention')
+    const section = admin.screen.getByRole('region', { name: 'Retention' })
+    await section.getByRole('button', { name: 'Add rule' }).click()
+    await admin.setRetentionRule(1, { inbox: 'SMS', channel: 'SMS', days: 30 })
+    await section.getByRole('checkbox', { name: /Erase customers with no conversation left/ }).check()
+    await section.getByRole('button', { name: 'Save rules' }).click()
+    await section.getByText('Saved: the rules apply from the next daily run.').waitFor()
+    const saved = await fetch(`${env.server.url}/api/v1/retention`, { headers: { authorization: `Bearer ${env.agent.token}` } })
+    expect(((await saved.json()) as { settings: unknown }).settings).toEqual({
+      rules: [{ inbox: 'SMS', channel: 'sms', deleteAfterDays: 30 }],
+      customersWithoutConversationsDays: 30,
+    })
+
+    await section.getByRole('button', { name: 'Preview a run' }).click()
+    await expect.poll(() => section.getByTestId('retention-preview').innerText()).toBe('Would delete 0 conversations and 0 customers (with the saved rules)')
+    const runs = section.getByRole('table', { name: 'Retention runs' }).getByRole('row')
+    await expect.poll(() => runs.nth(1).innerText()).toMatch(/Preview\s+Would delete 0 conversations and 0 customers/)
   })
 })

@@ -27,6 +27,7 @@ import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
 import { integrationRoutes } from './routes/integrations'
 import { privacyRoutes } from './routes/privacy'
+import { retentionRoutes, type RetentionRouteDeps } from './routes/retention'
 import { DEFAULT_ERASURE_GRACE_DAYS } from '../../shared/privacy'
 import { opsRoutes, type OpsRouteDeps } from './routes/ops'
 import { sessionRoutes } from './routes/sessions'
@@ -56,6 +57,8 @@ export interface HttpDeps {
   onTokenRevoked?: (tokenHash: string) => void
   /** The folder of attachment files beside the database, which customer exports include; none when absent. */
   attachmentsDir?: string
+  /** Runs retention on demand (admins' runs and dry runs); without it, the retention routes are absent. */
+  runRetention?: RetentionRouteDeps['run']
 }
 
 export const API_PREFIX = '/api/v1'
@@ -110,6 +113,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       await api.register(adminRoutes({ store: deps.store, feed: deps.feed, inboxes: deps.inboxes ?? [], onTokenRevoked: deps.onTokenRevoked }))
       await api.register(integrationRoutes({ store: deps.store, feed: deps.feed }))
       await api.register(auditRoutes(deps.store))
+      if (deps.runRetention) await api.register(retentionRoutes({ store: deps.store, run: deps.runRetention }))
       await api.register(privacyRoutes({ store: deps.store, feed: deps.feed, graceDays: DEFAULT_ERASURE_GRACE_DAYS, ...deps.privacy }))
     },
     { prefix: API_PREFIX },

@@ -1809,6 +1809,69 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
     })
   })
 
+  describe('retention', () => {
+    it('lists resolved conversations last updated before a time, oldest first, a page at a time', async () => {
+      await seed(
+        store,
+        ['customer', customer('alice')],
+        ['conversation', conversation('r2', 'alice', 'A', { status: 'resolved', updatedAt: T + 1 })],
+        ['conversation', conversation('r1', 'alice', 'A', { status: 'resolved', updatedAt: T + 1 })],
+        ['conversation', conversation('r3', 'alice', 'B', { status: 'resolved', updatedAt: T + 5 })],
+        ['conversation', conversation('o1', 'alice', 'A', { status: 'open', updatedAt: T })],
+        ['conversation', conversation('p1', 'alice', 'A', { status: 'pending', updatedAt: T })],
+      )
+      expect(ids(await store.resolvedConversationsBefore(T + 5, null, 10))).toEqual(['r1', 'r2'])
+      expect(ids(await store.resolvedConversationsBefore(T + 10, null, 1))).toEqual(['r1'])
+      expect(ids(await store.resolvedConversationsBefore(T + 10, { at: T + 1, id: 'r1' }, 10))).toEqual(['r2', 'r3'])
+    })
+
+    it('lists customers with no conversation and no activity since a time, by id, a page at a time', async () => {
+      await seed(
+        store,
+        ['customer', customer('d-empty', { lastActivityAt: T })],
+        ['customer', customer('a-empty', { lastActivityAt: T })],
+        ['customer', customer('b-recent', { lastActivityAt: T + 10 })],
+        ['customer', customer('c-busy', { lastActivityAt: T })],
+        ['conversation', conversation('v', 'c-busy', 'A')],
+      )
+      expect(ids(await store.customersWithoutConversations(T + 5, null, 10))).toEqual(['a-empty', 'd-empty'])
+      expect(ids(await store.customersWithoutConversations(T + 5, 'a-empty', 10))).toEqual(['d-empty'])
+    })
+
+    it('deletes a conversation and all in it for good: earlier changes become tombstones and a delete of each row is appended', async () => {
+      await seed(store, ['customer', customer('alice')], ['conversation', conversation('gone', 'alice', 'A')], ['conversation', conversation('kept', 'alice', 'A')])
+      const gone = (await store.getConversation('gone'))!
+      const kept = (await store.getConversation('kept'))!
+      const url = '/attachments/3f'
+      await seed(
+        store,
+        ['message', message('m1', gone, { text: 'words nobody may keep', attachments: [{ name: 'a.png', contentType: 'image/png', size: 1, url }] })],
+        ['note', note('n1', gone)],
+        ['call', call('k1', gone)],
+        ['event', event('e1', gone)],
+        ['message', message('m2', kept)],
+      )
+      const before = await store.lastSeq()
+      const { result: urls } = await store.write((w) => w.deleteConversation('gone'), ACTOR)
+      expect(urls).toEqual([url])
+      expect([await store.getConversation('gone'), await store.getMessage('m1'), await store.getNote('n1'), await store.getCall('k1'), await store.getEvent('e1')]).toEqual([
+        null,
+        null,
+        null,
+        null,
+        null,
+      ])
+      expect(await store.getMessage('m2')).not.toBeNull()
+      const log = await store.changesSince(0, 1000)
+      expect(JSON.stringify(log)).not.toContain('words nobody may keep')
+      const appended = log.filter((c) => c.seq > before)
+      expect(appended.map((c) => `${c.op} ${c.entity} ${c.id} ${c.inbox}`).sort()).toEqual(
+        ['call k1', 'conversation gone', 'event e1', 'message m1', 'note n1'].map((e) => `delete ${e} A`),
+      )
+      expect(await store.attachmentInUse(url)).toBe(false)
+    })
+  })
+
   describe('audit log', () => {
     const entry = (id: string, at: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
       id,

@@ -298,6 +298,10 @@ export interface StoreReader {
   getCustomerMerge(id: string): Promise<CustomerMerge | null>
   /** A connector's saved resume point (JSON), or null; server-internal, never synced. */
   getConnectorState(connector: string, key: string): Promise<unknown>
+  /** Resolved conversations last updated before `before`, oldest first (by updatedAt, then id), after the cursor: what retention may delete. */
+  resolvedConversationsBefore(before: number, after: { at: number; id: string } | null, limit: number): Promise<Conversation[]>
+  /** Customers (not merged into another) with no conversation and no activity since `before`, by id after `after`. */
+  customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]>
   /** Audit entries matching the filters, newest first (by `at`, then id); never synced. */
   auditEntries(query: AuditQuery): Promise<Page<AuditEntry>>
 }
@@ -346,6 +350,13 @@ export interface StoreWriter extends StoreReader {
   takeSummaryRequests(limit: number): Promise<string[]>
   /** One rating per user and version of a summary: a second one replaces the first. */
   putSummaryFeedback(feedback: SummaryFeedback): Promise<void>
+  /**
+   * Deletes a conversation for good (retention): it and its messages, notes, calls, events and
+   * summaries leave their tables, every earlier change of them becomes a tombstone, and a delete
+   * of each is appended so caches that hold them drop them. Returns the attachment URLs its
+   * messages carried, for the caller to remove the files no other message carries.
+   */
+  deleteConversation(conversationId: string): Promise<string[]>
   /** Appends to the audit log (server/audit/record.ts builds the entry); nothing else writes it. */
   appendAudit(entry: AuditEntry): Promise<void>
   /** The audit log's retention: removes entries older than `before`, returning how many. */

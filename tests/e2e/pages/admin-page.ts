@@ -34,4 +34,16 @@ export class AdminPage {
   tokens(name: string): Locator {
     return this.page.getByRole('dialog', { name: `Tokens of ${name}` })
   }
+
+  async openTab(name: string): Promise<void> {
+    await this.screen.getByRole('tab', { name }).click()
+  }
+
+  /** The Retention tab's rule `n` (from 1): its inbox, channel and days. */
+  async setRetentionRule(n: number, rule: { inbox: string; channel: string; days: number }): Promise<void> {
+    const section = this.screen.getByRole('region', { name: 'Retention' })
+    await section.getByLabel(`Inbox of rule ${n}`).selectOption({ label: rule.inbox })
+    await section.getByLabel(`Channel of rule ${n}`).selectOption({ label: rule.channel })
+    await section.getByLabel(`Days of rule ${n}`).fill(String(rule.days))
+  }
 }

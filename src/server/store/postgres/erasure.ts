@@ -85,16 +85,17 @@ export async function holdRows(sql: Sql, erasure: Erasure, entities: readonly He
   // A waiting request to write their story again: moot, and not worth keeping for a restore.
   await sql.run('DELETE FROM summary_requests WHERE customer_id = ANY($1::text[])', [params[0]])
 
-  for (const entity of ERASED_TABLE_ORDER) {
-    const ids = idsOf(entity)
-    if (ids.length === 0) continue
-    await sql.run(`DELETE FROM ${TABLES[entity]} WHERE id = ANY($1::text[])`, [ids])
-    // Every change of these rows keeps its seq and loses its payload.
-    await sql.run(
-      `UPDATE changes SET op = 'delete', data = NULL WHERE entity_id = ANY($1::text[]) AND entity = $2 AND data IS NOT NULL`,
-      [ids, entity],
-    )
-  }
+  for (const entity of ERASED_TABLE_ORDER) await dropRows(sql, entity, idsOf(entity))
+}
+
+/** Deletes the rows and rewrites every change of them to a tombstone: each keeps its seq and loses its payload. */
+export async function dropRows(sql: Sql, entity: EntityName, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  await sql.run(`DELETE FROM ${TABLES[entity]} WHERE id = ANY($1::text[])`, [ids])
+  await sql.run(
+    `UPDATE changes SET op = 'delete', data = NULL WHERE entity_id = ANY($1::text[]) AND entity = $2 AND data IS NOT NULL`,
+    [ids, entity],
+  )
 }
 
 export async function releaseRows(sql: Sql, customerId: string): Promise<void> {

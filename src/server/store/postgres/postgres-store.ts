@@ -805,6 +805,26 @@ class PostgresReads implements StoreReader {
     return erasures.getErasure(this.erasureSql, customerId)
   }
 
+  async resolvedConversationsBefore(before: number, after: { at: number; id: string } | null, limit: number): Promise<Conversation[]> {
+    return this.many(
+      'conversation',
+      `SELECT * FROM conversations WHERE status = 'resolved' AND updated_at < $1
+         AND ($2::bigint IS NULL OR (updated_at, id) > ($2::bigint, $3::text))
+       ORDER BY updated_at, id LIMIT $4`,
+      [before, after?.at ?? null, after?.id ?? '', limit],
+    )
+  }
+
+  async customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]> {
+    return this.many(
+      'customer',
+      `SELECT * FROM customers c WHERE c.merged_into IS NULL AND c.last_activity_at < $1 AND c.id > $2
+         AND NOT EXISTS (SELECT 1 FROM conversations v WHERE v.customer_id = c.id)
+       ORDER BY c.id LIMIT $3`,
+      [before, after ?? '', limit],
+    )
+  }
+
   async listErasures(): Promise<Erasure[]> {
     return erasures.listErasures(this.erasureSql)
   }
@@ -1164,6 +1184,29 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
       }
     }
     return changes
+  }
+
+  async deleteConversation(conversationId: string): Promise<string[]> {
+    const conversation = await this.getConversation(conversationId)
+    if (!conversation) return []
+    const { messages, notes, calls, events } = await this.conversationItems(conversationId)
+    const summaries = await this.many('summary', 'SELECT * FROM summaries WHERE conversation_id = $1', [conversationId])
+    await this.run('DELETE FROM summary_feedback WHERE summary_id = ANY($1::text[])', [summaries.map((s) => s.id)])
+    await this.run('DELETE FROM conversation_threads WHERE conversation_id = $1', [conversationId])
+    await this.run('DELETE FROM customer_suggestions WHERE conversation_id = $1', [conversationId])
+    const rows: [EntityName, readonly { id: string }[]][] = [
+      ['summary', summaries],
+      ['event', events],
+      ['call', calls],
+      ['note', notes],
+      ['message', messages],
+      ['conversation', [conversation]],
+    ]
+    for (const [entity, of] of rows) {
+      await erasures.dropRows(this.erasureSql, entity, of.map((r) => r.id))
+      for (const r of of) await this.recordDelete(entity, r.id, conversation.inbox)
+    }
+    return messages.flatMap((m) => m.attachments.flatMap((a) => (a.url ? [a.url] : [])))
   }
 
   async releaseErasure(customerId: string): Promise<void> {

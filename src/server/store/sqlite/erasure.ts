@@ -86,18 +86,22 @@ export function holdRows(db: Db, erasure: Erasure, entities: readonly HeldEntity
   db.prepare('DELETE FROM summary_requests WHERE customer_id IN (SELECT value FROM json_each(?))').run(ids)
 
   for (const entity of ERASED_TABLE_ORDER) {
-    const of = json(entities.filter((e) => e.entity === entity).map((e) => e.data.id))
-    db.prepare(`DELETE FROM ${TABLES[entity]} WHERE id IN (SELECT value FROM json_each(?))`).run(of)
-    tombstone(db, entity, of)
+    dropRows(
+      db,
+      entity,
+      entities.filter((e) => e.entity === entity).map((e) => e.data.id),
+    )
   }
 }
 
-/** Every change of these rows keeps its seq and loses its payload. */
-function tombstone(db: Db, entity: EntityName, ids: string): void {
+/** Deletes the rows and rewrites every change of them to a tombstone: each keeps its seq and loses its payload. */
+export function dropRows(db: Db, entity: EntityName, ids: readonly string[]): void {
+  const of = json(ids)
+  db.prepare(`DELETE FROM ${TABLES[entity]} WHERE id IN (SELECT value FROM json_each(?))`).run(of)
   db.prepare(
     `UPDATE changes SET op = 'delete', data = NULL
      WHERE entity_id IN (SELECT value FROM json_each(?)) AND entity = ? AND data IS NOT NULL`,
-  ).run(ids, entity)
+  ).run(of, entity)
 }
 
 /** Puts the server's own rows back where what they refer to is back, and drops the copy. */

@@ -708,6 +708,26 @@ class SqliteReads implements StoreReader {
     return erasures.getErasure(this.db, customerId)
   }
 
+  async resolvedConversationsBefore(before: number, after: { at: number; id: string } | null, limit: number): Promise<Conversation[]> {
+    return this.many(
+      'conversation',
+      `SELECT * FROM conversations WHERE status = 'resolved' AND updated_at < @before
+         AND (@afterAt IS NULL OR (updated_at, id) > (@afterAt, @afterId))
+       ORDER BY updated_at, id LIMIT @limit`,
+      { before, afterAt: after?.at ?? null, afterId: after?.id ?? '', limit },
+    )
+  }
+
+  async customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]> {
+    return this.many(
+      'customer',
+      `SELECT * FROM customers c WHERE c.merged_into IS NULL AND c.last_activity_at < @before AND c.id > @after
+         AND NOT EXISTS (SELECT 1 FROM conversations v WHERE v.customer_id = c.id)
+       ORDER BY c.id LIMIT @limit`,
+      { before, after: after ?? '', limit },
+    )
+  }
+
   async listErasures(): Promise<Erasure[]> {
     return erasures.listErasures(this.db)
   }
@@ -1033,6 +1053,31 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
       }
     }
     return changes
+  }
+
+  async deleteConversation(conversationId: string): Promise<string[]> {
+    if (!this.pending) throw new Error('store.deleteConversation() outside store.write()')
+    const conversation = await this.getConversation(conversationId)
+    if (!conversation) return []
+    const { messages, notes, calls, events } = await this.conversationItems(conversationId)
+    const summaries = this.many('summary', 'SELECT * FROM summaries WHERE conversation_id = ?', [conversationId])
+    const ids = JSON.stringify([conversationId])
+    this.stmt('DELETE FROM summary_feedback WHERE summary_id IN (SELECT value FROM json_each(?))').run(JSON.stringify(summaries.map((s) => s.id)))
+    this.stmt('DELETE FROM conversation_threads WHERE conversation_id IN (SELECT value FROM json_each(?))').run(ids)
+    this.stmt('DELETE FROM customer_suggestions WHERE conversation_id IN (SELECT value FROM json_each(?))').run(ids)
+    const rows: [EntityName, readonly { id: string }[]][] = [
+      ['summary', summaries],
+      ['event', events],
+      ['call', calls],
+      ['note', notes],
+      ['message', messages],
+      ['conversation', [conversation]],
+    ]
+    for (const [entity, of] of rows) {
+      erasures.dropRows(this.db, entity, of.map((r) => r.id))
+      for (const r of of) this.recordDelete(entity, r.id, conversation.inbox)
+    }
+    return messages.flatMap((m) => m.attachments.flatMap((a) => (a.url ? [a.url] : [])))
   }
 
   async releaseErasure(customerId: string): Promise<void> {

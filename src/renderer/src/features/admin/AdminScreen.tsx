@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { User } from '../../../../shared/domain'
 import { isActive } from '../../../../shared/roles'
 import { IntegrationsPanel } from './IntegrationsPanel'
+import { RetentionPanel } from './RetentionPanel'
 import { AdminTable, Refusal, RowButton } from './parts'
 import { useAdminChange, useAdminDirectory, useAdminUsers } from './queries'
 import { TokensDialog } from './TokensDialog'
@@ -10,9 +11,12 @@ import './admin.css'
 
 type Open = { kind: 'edit'; user: User | null } | { kind: 'tokens'; user: User } | null
 
+const TABS = { users: 'Users', integrations: 'Integrations', retention: 'Retention' } as const
+type Tab = keyof typeof TABS
+
 /** Users, their access and tokens, and integrations, for admins. It talks to the server directly, so it works online only. */
 export function AdminScreen({ onClose }: { onClose(): void }) {
-  const [tab, setTab] = useState<'users' | 'integrations'>('users')
+  const [tab, setTab] = useState<Tab>('users')
   const [open, setOpen] = useState<Open>(null)
   const users = useAdminUsers()
   const directory = useAdminDirectory()
@@ -24,9 +28,9 @@ export function AdminScreen({ onClose }: { onClose(): void }) {
       <header className="admin-header">
         <h1>Administration</h1>
         <div role="tablist" className="admin-tabs">
-          {(['users', 'integrations'] as const).map((t) => (
+          {(Object.keys(TABS) as Tab[]).map((t) => (
             <button key={t} type="button" role="tab" aria-selected={tab === t} className="button button-quiet" onClick={() => setTab(t)}>
-              {t === 'users' ? 'Users' : 'Integrations'}
+              {TABS[t]}
             </button>
           ))}
         </div>
@@ -65,6 +69,7 @@ export function AdminScreen({ onClose }: { onClose(): void }) {
         </section>
       )}
       {tab === 'integrations' && directory.data && <IntegrationsPanel directory={directory.data} />}
+      {tab === 'retention' && directory.data && <RetentionPanel directory={directory.data} />}
       {open?.kind === 'edit' && directory.data && <UserDialog user={open.user} directory={directory.data} onClose={() => setOpen(null)} />}
       {open?.kind === 'tokens' && <TokensDialog user={open.user} onClose={() => setOpen(null)} />}
     </section>
