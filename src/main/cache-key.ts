@@ -7,7 +7,7 @@ import { CACHE_KEY_FILE, newCacheKey, readOrCreateKeyFile, readSecretFile, write
 export const SEALED_KEY_FILE = 'cache-key.sealed'
 
 /** What this module needs of Electron's safeStorage, which is passed in rather than imported. */
-export type KeySealer = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'>
+export type KeySealer = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>
 
 /**
  * The desktop app's cache key: 32 random bytes made on first run and kept in `dir` only as
@@ -22,6 +22,10 @@ export function loadCacheKey(dir: string, safeStorage: KeySealer): Buffer {
   if (!safeStorage.isEncryptionAvailable()) {
     console.warn('[main] no OS keychain is available: the cache key is kept in a file only this user can read')
     return readOrCreateKeyFile(join(dir, CACHE_KEY_FILE))
+  }
+  // Linux without a secret service: safeStorage "encrypts" with a password built into Chromium.
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') {
+    console.warn('[main] no secret service (libsecret or kwallet) is running: the cache key is protected only by its file being readable by this user alone')
   }
   const file = join(dir, SEALED_KEY_FILE)
   const sealed = readSecretFile(file)

@@ -30,11 +30,19 @@ function startCore(): CoreProcess | null {
     app.quit()
     return null
   }
+  let cacheKey: Buffer
+  try {
+    cacheKey = loadCacheKey(app.getPath('userData'), safeStorage)
+  } catch (err) {
+    dialog.showErrorBox('Threadline cannot start', `The key of this device's cache could not be read or made: ${(err as Error).message}`)
+    app.quit()
+    return null
+  }
   const proc = new CoreProcess({
     ...settings,
+    cacheKey,
     modulePath: coreModulePath(mainDir),
     dataDir: process.env.THREADLINE_DATA_DIR || join(app.getPath('userData'), 'data'),
-    cacheKey: loadCacheKey(app.getPath('userData'), safeStorage),
     onExit(reason, fatal) {
       if (quitting) return
       const now = Date.now()
