@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { MessageChannelMain, utilityProcess, type UtilityProcess, type WebFrameMain } from 'electron'
+import { app, MessageChannelMain, utilityProcess, type UtilityProcess, type WebFrameMain } from 'electron'
 import type { ConnectionSettings } from './settings'
 
 /** Messages between the main process and the core's utility process (src/core/process.ts). */
@@ -35,6 +35,8 @@ export class CoreProcess {
     const env: Record<string, string> = {}
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
     env.THREADLINE_DATA_DIR = dataDir
+    // Where a customer's export is saved: the OS's Downloads folder, which only Electron knows on every platform.
+    env.THREADLINE_DOWNLOADS_DIR ||= app.getPath('downloads')
     delete env.THREADLINE_SERVER_URL
     delete env.THREADLINE_TOKEN
     if (serverUrl) env.THREADLINE_SERVER_URL = serverUrl
