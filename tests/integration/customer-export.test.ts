@@ -12,6 +12,7 @@ import type { Attachment, Call, Conversation, Customer, Identity, Message, Note,
 import { AttachmentStore } from '../../src/server/connectors/email/attachment-store'
 import { serverAttachmentsDir } from '../../src/server/privacy/customer-export'
 import { openSqliteStore } from '../../src/server/store/sqlite/sqlite-store'
+import { customerExportHandlers } from '../../src/core/handlers/customer-export'
 import { jsonLines, unzip } from '../support/unzip'
 import { startServer } from '../../src/server/server'
 import { userWithToken, type TestServer } from './server-fixtures'
@@ -369,4 +370,28 @@ describe('exporting a customer', () => {
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown customer no-such-customer') })
     expect(fs.readdirSync(t.dir).filter((f) => f.includes('nobody'))).toEqual([])
   }, 60_000)
+
+  it('has the client core save the archive in the Downloads folder, never over an earlier one, and pass a refusal on in the server’s words', async () => {
+    const downloads = path.join(t.dir, 'Downloads')
+    process.env.THREADLINE_DOWNLOADS_DIR = downloads
+    try {
+      const asAdmin = customerExportHandlers({ serverUrl: t.server.url, token: tokens.admin })['customer.export']
+      const first = await asAdmin({ customerId: customer.id })
+      const second = await asAdmin({ customerId: customer.id })
+      const name = exportFileName(customer.id, Date.now())
+      expect(first).toEqual({ path: path.join(downloads, name), name, bytes: fs.statSync(first.path).size })
+      expect(second.name).toBe(name.replace(/\.zip$/, ' (2).zip'))
+      expect(fs.readdirSync(downloads).sort()).toEqual([second.name, name].sort())
+      await expectRosasArchive(fs.readFileSync(second.path), `user:${admin.id}`)
+
+      const asScoped = customerExportHandlers({ serverUrl: t.server.url, token: tokens.scopedSupervisor })['customer.export']
+      await expect(asScoped({ customerId: customer.id })).rejects.toMatchObject({
+        code: 'bad_request',
+        message: 'This customer also has conversations in an inbox you cannot see, and an export must be complete: ask an admin to export it.',
+      })
+      expect(fs.readdirSync(downloads)).toHaveLength(2)
+    } finally {
+      delete process.env.THREADLINE_DOWNLOADS_DIR
+    }
+  })
 })
