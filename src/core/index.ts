@@ -22,6 +22,7 @@ import { joinHandlers } from './handlers/registry'
 import { sessionHandlers } from './handlers/session'
 import { summaryHandlers } from './handlers/summaries'
 import { customerExportHandlers } from './handlers/customer-export'
+import { privacyHandlers } from './handlers/privacy'
 import { retentionHandlers } from './handlers/retention'
 import { Session } from './session/session'
 import { withCacheNotice } from './sync/cache-notice'
@@ -108,6 +109,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     adminHandlers(ctx),
     summaryHandlers(ctx),
     customerExportHandlers(ctx),
+    privacyHandlers(ctx),
     retentionHandlers(ctx),
   ])
   let closed = false

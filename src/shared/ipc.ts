@@ -47,6 +47,7 @@ import type { InboxInfo } from './inbox-settings'
 import type { Staleness } from './summaries'
 import type { SummaryUsageOfDay } from './summary-usage'
 import type { SavedExport } from './customer-export'
+import type { Erasure, ErasurePolicy, RestoreResult } from './privacy'
 import type { TypingNotice } from './sync'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
 import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './tokens'
@@ -534,6 +535,12 @@ export const IPC_ARGS = {
   'customer.setConsent': SetConsentArgs.partial({ conversationId: true }),
   /** Downloads the customer's archive (shared/customer-export.ts) into this device's Downloads folder. */
   'customer.export': z.object({ customerId: Id }),
+  /** Erasing (supervisors and admins, online only): gone from every screen at once, restorable for the grace period unless `now`. */
+  'customer.erase': z.object({ customerId: Id, now: z.boolean().default(false) }),
+  'customer.restore': z.object({ customerId: Id }),
+  'privacy.erasurePolicy': z.object({}),
+  /** Admins only: the erasures whose purge is still to come. */
+  'privacy.erasures': z.object({}),
   'summaries.ofCustomer': z.object({ customerId: Id }),
   'summaries.regenerate': RegenerateSummaryArgs,
   'summaries.rate': RateSummaryArgs,
@@ -621,6 +628,10 @@ export interface IpcResults {
   'customer.consentHistory': ConsentRecord[]
   'customer.setConsent': { mutationId: number }
   'customer.export': SavedExport
+  'customer.erase': Erasure
+  'customer.restore': RestoreResult
+  'privacy.erasurePolicy': ErasurePolicy
+  'privacy.erasures': Erasure[]
   'summaries.ofCustomer': CustomerSummaries
   /** `local`: offline, this device rewrote the story from its cache (no mutation is queued). */
   'summaries.regenerate': { mutationId: number } | { local: true }

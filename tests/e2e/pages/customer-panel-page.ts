@@ -89,4 +89,15 @@ export class CustomerPanelPage {
   exportSection(): Locator {
     return this.root.getByRole('region', { name: 'Data export' })
   }
+
+  /** Erases the customer from the panel, confirming in the dialog; returns what the dialog said of the grace period. */
+  async eraseCustomer(customerName: string, options: { now?: boolean } = {}): Promise<string> {
+    await this.root.getByRole('region', { name: 'Erasure' }).getByRole('button', { name: 'Erase customer…' }).click()
+    const dialog = this.page.getByRole('dialog', { name: `Erase ${customerName}?` })
+    if (options.now) await dialog.getByRole('checkbox', { name: /Legal request/ }).check()
+    const grace = await dialog.getByTestId('erase-grace').innerText()
+    await dialog.getByRole('button', { name: `Erase ${customerName}` }).click()
+    await dialog.waitFor({ state: 'detached' })
+    return grace
+  }
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { ConsentSection } from './ConsentSection'
 import { ExportSection } from './ExportSection'
+import { ErasureSection } from './ErasureSection'
 import type { Customer, Identity, IdentityKind, UnverifiedReason } from '../../../../shared/domain'
 import type { CustomerMergeItem, CustomerProfile } from '../../../../shared/ipc'
 import { useCustomer, useOutboxAction } from '../../api/queries'
@@ -40,6 +41,7 @@ export function CustomerPanel({ customerId, onOpen }: { customerId: string; onOp
       <PastConversations profile={profile.data} onOpen={onOpen} />
       {!customer.mergedInto && <Related customer={customer} onMerge={(otherId) => setMerging({ otherId })} />}
       <ExportSection customer={customer} />
+      <ErasureSection customer={customer} />
       {merging && <MergeDialog customer={customer} otherId={merging.otherId} onClose={() => setMerging(null)} />}
     </aside>
   )
