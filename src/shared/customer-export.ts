@@ -20,6 +20,8 @@ export const EXPORT_VERSION = 1
  */
 export const EXPORT_ENTRIES = {
   customer: 'customer.json',
+  /** The customer records merged into this one: the same person, known before as someone else. */
+  mergedCustomers: 'merged-customers.json',
   identities: 'identities.json',
   conversations: 'conversations.json',
   messages: 'messages.jsonl',
@@ -40,6 +42,7 @@ export const EXPORT_ATTACHMENT_FOLDER = 'attachments/'
 /** What each entry holds: a JSON document, or (`.jsonl`) one of these per line. */
 export const EXPORT_ROWS = {
   customer: Customer,
+  mergedCustomers: z.array(Customer),
   identities: z.array(Identity),
   conversations: z.array(Conversation),
   messages: Message,
@@ -69,6 +72,7 @@ export const ExportedAttachment = z.object({
 export type ExportedAttachment = z.infer<typeof ExportedAttachment>
 
 export const ExportCounts = z.object({
+  mergedCustomers: z.number().int().nonnegative(),
   identities: z.number().int().nonnegative(),
   conversations: z.number().int().nonnegative(),
   messages: z.number().int().nonnegative(),

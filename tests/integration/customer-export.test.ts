@@ -188,6 +188,9 @@ const story: Summary = {
 
 let messages: Message[]
 
+/** Rosa's record from before an agent merged it into hers (its identities and conversations moved with the merge). */
+const mergedAway: Customer = { ...customer, id: 'cust-rosa-old', name: 'R. Diaz', labels: [], attributes: { source: 'webshop' }, consent: {}, consentChangedAt: null, mergedInto: customer.id }
+
 /** Someone else, in the same inbox: nothing of theirs may reach Rosa's archive. */
 const other: Customer = { ...customer, id: 'cust-bob', name: 'Bob Stone', labels: [], attributes: {}, consent: {}, consentChangedAt: null }
 const otherConversation: Conversation = { ...conversation('conv-bob', SUPPORT, 'email', T + 50), customerId: other.id }
@@ -219,7 +222,7 @@ beforeAll(async () => {
   const store = openSqliteStore(dbPath)
   try {
     await store.write(async (w) => {
-      for (const c of [customer, other]) await w.put('customer', c)
+      for (const c of [customer, mergedAway, other]) await w.put('customer', c)
       for (const i of identities) await w.put('identity', i)
       await w.put('identity', { ...identities[0]!, id: 'id-bob', customerId: other.id, address: 'bob@example.com' })
       for (const c of [...conversations, otherConversation]) await w.put('conversation', c)
@@ -280,6 +283,7 @@ async function expectRosasArchive(archive: Buffer, exportedBy: string): Promise<
   const fileEntry = `attachments/${attachment.url!.split('/').at(-1)}`
   const names = [
     'customer.json',
+    'merged-customers.json',
     'identities.json',
     'conversations.json',
     'messages.jsonl',
@@ -293,6 +297,7 @@ async function expectRosasArchive(archive: Buffer, exportedBy: string): Promise<
   ]
   expect([...entries.keys()]).toEqual([...names, 'manifest.json'])
   expect(json(entries.get('customer.json'))).toEqual(customer)
+  expect(json(entries.get('merged-customers.json'))).toEqual([mergedAway])
   expect(json(entries.get('identities.json'))).toEqual(identities)
   expect(json(entries.get('conversations.json'))).toEqual(conversations)
   expect(jsonLines(entries.get('messages.jsonl'))).toEqual(messages)
@@ -312,7 +317,7 @@ async function expectRosasArchive(archive: Buffer, exportedBy: string): Promise<
     customerId: customer.id,
     exportedAt: manifest.exportedAt,
     exportedBy,
-    counts: { identities: 2, conversations: 2, messages: 3, notes: 1, calls: 1, events: 2, summaries: 1, consentRecords: 2, attachments: 1 },
+    counts: { mergedCustomers: 1, identities: 2, conversations: 2, messages: 3, notes: 1, calls: 1, events: 2, summaries: 1, consentRecords: 2, attachments: 1 },
     entries: names,
   })
   expect(Math.abs(manifest.exportedAt - Date.now())).toBeLessThan(60_000)

@@ -14,7 +14,7 @@ import {
   type ExportedAttachment,
   type ExportManifest,
 } from '../../shared/customer-export'
-import type { Message, TimelineEvent } from '../../shared/domain'
+import type { Customer, Message, TimelineEvent } from '../../shared/domain'
 import { NotFoundError } from '../connectors/delivery'
 import { ATTACHMENT_ROUTE_PREFIX } from '../connectors/email/attachment-store'
 import { attachmentsDir } from '../connectors/email/email-connector'
@@ -70,11 +70,29 @@ export async function exportCustomer(source: ExportSource, request: ExportReques
   return { stream, done }
 }
 
+/**
+ * Every record merged into the customer, and those merged into them in turn: their identities
+ * and conversations moved to the customer (and are in the archive with theirs), but their
+ * profiles (name, labels, attributes, consent) stayed on their own records.
+ */
+async function mergedRecords(store: StoreReader, customerId: string): Promise<Customer[]> {
+  const found: Customer[] = []
+  const seen = new Set([customerId])
+  for (let i = -1; i < found.length; i++) {
+    for (const record of await store.customersMergedInto(i < 0 ? customerId : found[i]!.id)) {
+      if (seen.has(record.id)) continue
+      seen.add(record.id)
+      found.push(record)
+    }
+  }
+  return found
+}
+
 async function writeArchive(
   zip: yazl.ZipFile,
   { store, attachmentsDir }: ExportSource,
   request: ExportRequest & { now: number },
-  customer: NonNullable<Awaited<ReturnType<StoreReader['getCustomer']>>>,
+  customer: Customer,
   signal: AbortSignal,
 ): Promise<ExportManifest> {
   const mtime = new Date(request.now)
@@ -107,6 +125,8 @@ async function writeArchive(
   }
 
   addJson(EXPORT_ENTRIES.customer, customer)
+  const merged = await mergedRecords(store, customer.id)
+  addJson(EXPORT_ENTRIES.mergedCustomers, merged)
   const identities = await store.identitiesOf(customer.id)
   addJson(EXPORT_ENTRIES.identities, identities)
   const conversations = await store.conversationsOf(customer.id)
@@ -126,6 +146,7 @@ async function writeArchive(
   // Consent decisions are a handful among the events: kept aside to list as the consent history.
   const consentEvents: TimelineEvent[] = []
   const counts: Omit<ExportCounts, 'attachments' | 'consentRecords'> = {
+    mergedCustomers: merged.length,
     identities: identities.length,
     conversations: conversations.length,
     messages: await addLines(EXPORT_ENTRIES.messages, 'message', collectAttachments),
