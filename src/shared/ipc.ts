@@ -47,6 +47,7 @@ import type { InboxInfo } from './inbox-settings'
 import type { Staleness } from './summaries'
 import type { SummaryUsageOfDay } from './summary-usage'
 import type { SavedExport } from './customer-export'
+import { AuditFilter, AuditQuery, type AuditPage } from './audit'
 import type { Erasure, ErasurePolicy, RestoreResult } from './privacy'
 import type { TypingNotice } from './sync'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
@@ -453,6 +454,8 @@ export const IPC_ARGS = {
     .refine((a) => [a.before, a.after, a.until].filter((x) => x !== undefined).length <= 1, {
       message: 'pass at most one of before, after and until',
     }),
+  /** The agent opened the customer's timeline: reported to the server for the audit log (once per customer per 10 minutes). */
+  'customer.opened': z.object({ customerId: Id }),
   'conversation.reply': z.object({
     conversationId: Id,
     text: z.string().trim().min(1, 'a reply needs text').max(100_000),
@@ -560,6 +563,9 @@ export const IPC_ARGS = {
   'admin.integrations': z.object({}),
   'admin.createIntegration': NewIntegration,
   'admin.revokeIntegration': z.object({ integrationId: Id }),
+  'admin.audit': AuditQuery,
+  /** Downloads the matching audit log entries as CSV into this device's Downloads folder. */
+  'admin.auditExport': AuditFilter,
   /** Retention (admins only, online only): the rules and the log of runs, new rules, a run or its dry run. */
   'retention.get': z.object({}),
   'retention.save': RetentionSettings,
@@ -587,6 +593,8 @@ export interface IpcResults {
   'conversation.markUnread': { ok: true }
   'customer.get': CustomerProfile | null
   'customer.timeline': TimelinePage
+  /** Whether this opening was reported (false: this device reported the customer within the window). */
+  'customer.opened': { reported: boolean }
   'conversation.reply': { messageId: string; mutationId: number }
   'conversation.note': { noteId: string; mutationId: number }
   'conversation.assign': { mutationId: number }
@@ -651,6 +659,8 @@ export interface IpcResults {
   /** The integration's token is in this answer only: the screen shows it once. */
   'admin.createIntegration': { integration: IntegrationInfo; token: string }
   'admin.revokeIntegration': { ok: true }
+  'admin.audit': AuditPage
+  'admin.auditExport': SavedExport
   'retention.get': { settings: RetentionSettings; runs: RetentionRun[] }
   'retention.save': RetentionSettings
   'retention.run': RetentionRun

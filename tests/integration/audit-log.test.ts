@@ -85,7 +85,7 @@ describe('the audit log', () => {
     const { a, b } = await twoCustomers()
     const app = await core('ann', ann.token)
 
-    await app.handle('customer.timeline', { customerId: a.customerId, limit: 50 })
+    expect(await app.handle('customer.opened', { customerId: a.customerId })).toEqual({ reported: true })
     const { mergeId } = (await app.handle('customer.merge', { sourceId: a.customerId, targetId: b.customerId })) as { mergeId: string }
     const merged = await waitFor('the merge entry', async () => (await entries(admin.token, { action: 'customer.merged' }))[0])
     expect(merged).toMatchObject({
@@ -128,15 +128,15 @@ describe('the audit log', () => {
     })
 
     // Opening the same timeline again soon is the same view; another customer's is a view of its own.
-    await app.handle('customer.timeline', { customerId: a.customerId, limit: 50 })
-    await app.handle('customer.timeline', { customerId: b.customerId, limit: 50 })
+    expect(await app.handle('customer.opened', { customerId: a.customerId })).toEqual({ reported: false })
+    expect(await app.handle('customer.opened', { customerId: b.customerId })).toEqual({ reported: true })
     await waitFor('both views', async () => (await entries(admin.token, { action: 'timeline.opened' })).length === 2)
     const views = await entries(admin.token, { action: 'timeline.opened' })
     expect(views.map((v) => v.target.id).sort()).toEqual([a.customerId, b.customerId].sort())
     expect(views.every((v) => v.actor === userActor(ann.user.id) && v.origin.via === 'app')).toBe(true)
-    // Scrolling to older items is not another view.
-    await app.handle('customer.timeline', { customerId: b.customerId, limit: 1, before: { at: Date.now(), id: 'zzz' } })
-    expect(await syncState(app)).toMatchObject({ pending: 0 })
+    // Reading the timeline's pages is not a view of its own: only the app says when it opened one.
+    await app.handle('customer.timeline', { customerId: b.customerId, limit: 50 })
+    expect(await entries(admin.token, { action: 'timeline.opened' })).toHaveLength(2)
 
     assertNoMessageText()
   })
@@ -151,7 +151,7 @@ describe('the audit log', () => {
     await waitFor('the app to notice', async () => (await syncState(app)).status === 'offline')
 
     const openedFrom = Date.now()
-    await app.handle('customer.timeline', { customerId: a.customerId, limit: 50 })
+    await app.handle('customer.opened', { customerId: a.customerId })
     const openedTo = Date.now()
     // The report is not the agent's work: it is neither listed nor counted as pending.
     expect(await syncState(app)).toMatchObject({ pending: 0, failed: 0 })
@@ -207,7 +207,7 @@ describe('the audit log', () => {
     const supervisor = await agentWithToken(server, 'Sam Supervisor', 'supervisor')
     const { a } = await twoCustomers()
     const app = await core('ann', agent.token)
-    await app.handle('customer.timeline', { customerId: a.customerId, limit: 50 })
+    await app.handle('customer.opened', { customerId: a.customerId })
     await waitFor('the view', async () => (await entries(admin.token)).length > 0)
 
     for (const who of [agent, supervisor]) {

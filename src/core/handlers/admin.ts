@@ -3,11 +3,20 @@ import { AdminDirectory } from '../../shared/admin'
 import { User } from '../../shared/domain'
 import type { IpcHandlers } from '../../shared/ipc'
 import { ApiTokenInfo, IntegrationInfo } from '../../shared/tokens'
+import { AuditPage, type AuditFilter } from '../../shared/audit'
 import type { HandlerContext } from './context'
+import { saveDownload } from './downloads'
 import { serverRest } from './server-rest'
 
 const Items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) })
 const CreatedIntegration = z.object({ integration: IntegrationInfo, token: z.string() })
+
+/** An audit listing's filters as the REST query string. */
+const auditQuery = (filter: AuditFilter & { limit?: number; after?: string }): string =>
+  new URLSearchParams(Object.entries(filter).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]]))).toString()
+
+/** The whole log can be long; a server that stops sending is given up on. */
+const AUDIT_EXPORT_TIMEOUT_MS = 10 * 60_000
 
 type AdminMethods = Extract<keyof IpcHandlers, `admin.${string}`>
 
@@ -38,5 +47,12 @@ export function adminHandlers(ctx: HandlerContext): Pick<IpcHandlers, AdminMetho
       await server('DELETE', `/integrations/${encodeURIComponent(integrationId)}`, z.null())
       return done
     },
+    'admin.audit': (query) => server('GET', `/audit?${auditQuery(query)}`, AuditPage),
+    'admin.auditExport': (filter) =>
+      saveDownload(ctx, `/audit/export?${auditQuery(filter)}`, {
+        fallbackName: 'threadline-audit-log.csv',
+        what: 'exporting the audit log',
+        timeoutMs: AUDIT_EXPORT_TIMEOUT_MS,
+      }),
   }
 }

@@ -13,7 +13,10 @@ import {
 import type { HandlerContext } from './context'
 import { reportTimelineOpened } from '../sync/timeline-views'
 
-export function customerHandlers(ctx: HandlerContext, now: () => number = Date.now): Pick<IpcHandlers, 'customer.get' | 'customer.timeline'> {
+export function customerHandlers(
+  ctx: HandlerContext,
+  now: () => number = Date.now,
+): Pick<IpcHandlers, 'customer.get' | 'customer.timeline' | 'customer.opened'> {
   return {
     'customer.get': ({ customerId }) => {
       const customer = getCustomer(ctx.db, customerId)
@@ -25,8 +28,6 @@ export function customerHandlers(ctx: HandlerContext, now: () => number = Date.n
       }
     },
     'customer.timeline': ({ customerId, limit, before, after, until }) => {
-      // Opening the timeline (its latest page, or a chosen date) is a view the audit log records; scrolling is not.
-      if (!before && !after && reportTimelineOpened(ctx.db, customerId, now())) ctx.engine.schedulePush()
       if (after) return timelinePage(ctx.db, listTimelineAfter(ctx.db, { customerId, limit, after }), limit, 'after')
       // A date is the page ending at that time; '' sorts before every id, so that instant itself is included.
       const older = before ?? (until !== undefined ? { at: until + 1, id: '' } : undefined)
@@ -36,6 +37,11 @@ export function customerHandlers(ctx: HandlerContext, now: () => number = Date.n
         return timelinePage(ctx.db, listTimelineAfter(ctx.db, { customerId, limit, after: { at: until, id: '' } }), limit, 'after')
       }
       return timelinePage(ctx.db, rows, limit, until !== undefined ? 'date' : 'latest')
+    },
+    'customer.opened': ({ customerId }) => {
+      const reported = reportTimelineOpened(ctx.db, customerId, now())
+      if (reported) ctx.engine.schedulePush()
+      return { reported }
     },
   }
 }

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { User } from '../../../../shared/domain'
 import { isActive } from '../../../../shared/roles'
 import { IntegrationsPanel } from './IntegrationsPanel'
+import { AuditLogPanel } from './AuditLogPanel'
 import { ErasuresPanel } from './ErasuresPanel'
 import { RetentionPanel } from './RetentionPanel'
 import { AdminTable, Refusal, RowButton } from './parts'
@@ -12,7 +13,7 @@ import './admin.css'
 
 type Open = { kind: 'edit'; user: User | null } | { kind: 'tokens'; user: User } | null
 
-const TABS = { users: 'Users', integrations: 'Integrations', retention: 'Retention', erasures: 'Erasures' } as const
+const TABS = { users: 'Users', integrations: 'Integrations', retention: 'Retention', erasures: 'Erasures', audit: 'Audit log' } as const
 type Tab = keyof typeof TABS
 
 /** Users, their access and tokens, and integrations, for admins. It talks to the server directly, so it works online only. */
@@ -70,6 +71,7 @@ export function AdminScreen({ onClose }: { onClose(): void }) {
         </section>
       )}
       {tab === 'integrations' && directory.data && <IntegrationsPanel directory={directory.data} />}
+      {tab === 'audit' && <AuditLogPanel />}
       {tab === 'erasures' && <ErasuresPanel />}
       {tab === 'retention' && directory.data && <RetentionPanel directory={directory.data} />}
       {open?.kind === 'edit' && directory.data && <UserDialog user={open.user} directory={directory.data} onClose={() => setOpen(null)} />}

@@ -1,4 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import type { AuditFilter } from '../../../../shared/audit'
 import type { IpcArgs, IpcMethod } from '../../../../shared/ipc'
 import { useApi } from '../../api/context'
 import { queryKeys } from '../../api/queries'
@@ -10,6 +11,7 @@ const adminKeys = {
   directory: ['admin', 'directory'] as const,
   tokens: (email: string) => ['admin', 'tokens', email] as const,
   integrations: ['admin', 'integrations'] as const,
+  audit: (filter: AuditFilter) => ['admin', 'audit', filter] as const,
 }
 
 export function useAdminUsers() {
@@ -30,6 +32,19 @@ export function useUserTokens(email: string) {
 export function useIntegrations() {
   const api = useApi()
   return useQuery({ queryKey: adminKeys.integrations, queryFn: () => api.call('admin.integrations', {}) })
+}
+
+const AUDIT_PAGE = 100
+
+/** The audit log's entries matching `filter`, newest first, a page at a time; under the admin keys, so every admin change reads it again. */
+export function useAuditLog(filter: AuditFilter) {
+  const api = useApi()
+  return useInfiniteQuery({
+    queryKey: adminKeys.audit(filter),
+    queryFn: ({ pageParam }) => api.call('admin.audit', { ...filter, limit: AUDIT_PAGE, ...(pageParam ? { after: pageParam } : {}) }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.next,
+  })
 }
 
 type AdminChange = Extract<

@@ -12,6 +12,7 @@ import { ItemSelection, NOTHING_PICKED, togglePicked, type PickedItems } from '.
 import { TimelineEntry } from './TimelineEntry'
 import { timelineRows, type TimelineRow } from './timeline-rows'
 import { useTimelinePages } from './use-timeline-pages'
+import { useTimelineOpened } from './use-timeline-opened'
 
 /** Pixels from the bottom within which the agent counts as "reading the latest". */
 const STICKY_BOTTOM = 120
@@ -58,6 +59,7 @@ export function Timeline({
   const [picked, setPicked] = useState<PickedItems>(NOTHING_PICKED)
   const conversationLabels = useMemo(() => pickerLabels(conversations), [conversations])
   const timeline = useTimelinePages(customerId, until)
+  useTimelineOpened(customerId)
   const users = useUsers()
   const now = useNow(60_000)
   const userNames = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.name])), [users.data])
