@@ -11,7 +11,12 @@ export interface Touched {
   customerIds: string[]
   /** Customers this batch erased (among customerIds): the cache's files are scrubbed after it commits. */
   erased?: string[]
+  /** The batch deleted what customers wrote or was written about them (retention, an erasure): the files are scrubbed once caught up. */
+  deletedContent?: true
 }
+
+/** Rows whose deletion must not leave their text in the cache file, its search index or its WAL. */
+const CONTENT: ReadonlySet<EntityName> = new Set(['message', 'note', 'call', 'event', 'summary', 'identity', 'customer'])
 
 export class CursorMismatchError extends Error {
   constructor(expected: number, actual: number) {
@@ -122,13 +127,21 @@ export function applyBatch(
       }
     }
     for (const customerId of erased) dropCustomer(db, customerId)
+    let deletedContent = erased.size > 0
     for (const change of [...last.values()].sort(byWriteOrder)) {
-      if (change.op === 'delete' || change.data === null) deleteEntity(db, change.entity, change.id)
-      else upsertServerEntity(db, change.entity, change.data)
+      if (change.op === 'delete' || change.data === null) {
+        deleteEntity(db, change.entity, change.id)
+        if (CONTENT.has(change.entity)) deletedContent = true
+      } else upsertServerEntity(db, change.entity, change.data)
     }
     rebase(db, conversationIds)
     if (entities.has('savedView')) rebaseViews(db, getSyncMeta(db)?.userId ?? null)
     setCursor(db, { cursor: Math.max(current, batch.cursor), syncedAt: now })
-    return { entities: [...entities], customerIds: [...customerIds], ...(erased.size > 0 ? { erased: [...erased] } : {}) }
+    return {
+      entities: [...entities],
+      customerIds: [...customerIds],
+      ...(erased.size > 0 ? { erased: [...erased] } : {}),
+      ...(deletedContent ? { deletedContent: true as const } : {}),
+    }
   })()
 }

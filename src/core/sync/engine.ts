@@ -114,6 +114,8 @@ export class SyncEngine {
   private readonly inbound: InboundAnnouncer
   private viewing: string | null = null
   private received = 0
+  /** A batch deleted content: its bytes leave the cache file, search index and WAL once the pull catches up. */
+  private scrubPending = false
 
   constructor(private readonly options: SyncEngineOptions) {
     // What the server deletes (an erased customer, a tombstone) is overwritten in the cache file, not only unlinked.
@@ -360,6 +362,11 @@ export class SyncEngine {
         return
       }
       this.apply(cursor, poke.data.cursor, poke.data.changes.map((c) => parseChange(c)))
+      // A live change is the whole catch-up: its deleted bytes leave the files now.
+      if (this.scrubPending && !this.closed) {
+        this.scrubPending = false
+        scrubErasedBytes(this.options.db)
+      }
     })
   }
 
@@ -463,6 +470,11 @@ export class SyncEngine {
       // Also after a failed pull: the next one starts from a non-empty cache, with indexes.
       // After close, the next openCache finishes it instead of delaying the shutdown.
       if (bulk && !this.closed) finishBulkLoad(db)
+      // Once per catch-up, not per batch: merging the search index costs the more, the larger it is.
+      if (this.scrubPending && !this.closed) {
+        this.scrubPending = false
+        scrubErasedBytes(db)
+      }
     }
   }
 
@@ -480,7 +492,7 @@ export class SyncEngine {
     const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []
     const mentioning = this.inbound.listening ? newMentions(this.options.db, changes, userId) : []
     const touched = applyBatch(this.options.db, { after, cursor, changes })
-    if (touched.erased) scrubErasedBytes(this.options.db)
+    if (touched.deletedContent) this.scrubPending = true
     // Only after the commit: an announced message is always in the cache.
     this.inbound.add(ownInbound(this.options.db, arriving, userId))
     if (mentioning.length > 0) this.options.onMentions?.({ items: arrivedMentions(this.options.db, mentioning) })

@@ -107,6 +107,8 @@ export async function runRetention(
     run.error = err instanceof Error ? err.message : String(err)
     deps.log.error({ err }, 'the retention run stopped; the next run continues where it stopped')
   }
+  // The deleted rows were overwritten in place; the database gives the space and the WAL's old pages back.
+  if (!options.dryRun && run.conversations > 0) await deps.store.compact()
   run.finishedAt = (deps.now ?? Date.now)()
   await logRun(deps.store, run)
   if (!options.dryRun && (run.conversations > 0 || run.customers > 0)) {
