@@ -798,7 +798,13 @@ class PostgresReads implements StoreReader {
   }
 
   async customersMergedInto(customerId: string): Promise<Customer[]> {
-    return this.many('customer', 'SELECT * FROM customers WHERE merged_into = $1 ORDER BY created_at, id', [customerId])
+    // Through the merges (indexed by target): the customers table has no index on merged_into.
+    return this.many(
+      'customer',
+      `SELECT c.* FROM customer_merges m JOIN customers c ON c.id = m.source_id AND c.merged_into = m.target_id
+       WHERE m.target_id = $1 AND m.undone_at IS NULL ORDER BY c.created_at, c.id`,
+      [customerId],
+    )
   }
 
   async getErasure(customerId: string): Promise<Erasure | null> {

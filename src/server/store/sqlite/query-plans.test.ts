@@ -65,6 +65,11 @@ describe('hot server queries read through indexes', () => {
       await s.conversationsOf('c1')
       await s.conversationItems('v1')
     }],
+    ['erasure: the records merged into a customer, their erasure and what it holds', async (s) => {
+      await s.customersMergedInto('c1')
+      await s.getErasure('c1')
+      await s.heldEntities('c1')
+    }],
     ['merge and dismiss: the merge record, the suggestion and its events', async (s) => {
       await s.getCustomerMerge('m1')
       await s.getCustomerSuggestion('s1')

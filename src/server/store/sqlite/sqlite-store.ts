@@ -701,7 +701,13 @@ class SqliteReads implements StoreReader {
   }
 
   async customersMergedInto(customerId: string): Promise<Customer[]> {
-    return this.many('customer', 'SELECT * FROM customers WHERE merged_into = ? ORDER BY created_at, id', [customerId])
+    // Through the merges (indexed by target): the customers table has no index on merged_into.
+    return this.many(
+      'customer',
+      `SELECT c.* FROM customer_merges m JOIN customers c ON c.id = m.source_id AND c.merged_into = m.target_id
+       WHERE m.target_id = ? AND m.undone_at IS NULL ORDER BY c.created_at, c.id`,
+      [customerId],
+    )
   }
 
   async getErasure(customerId: string): Promise<Erasure | null> {
