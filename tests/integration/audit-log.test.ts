@@ -137,6 +137,12 @@ describe('the audit log', () => {
     // Reading the timeline's pages is not a view of its own: only the app says when it opened one.
     await app.handle('customer.timeline', { customerId: b.customerId, limit: 50 })
     expect(await entries(admin.token, { action: 'timeline.opened' })).toHaveLength(2)
+    // Over REST, the timeline's first page is an opening; a later page is not.
+    const page = await api(server.url, 'GET', `/api/v1/customers/${b.customerId}/timeline?limit=1`, { token: ann.token })
+    await api(server.url, 'GET', `/api/v1/customers/${b.customerId}/timeline?limit=1&before=${page.body.next}`, { token: ann.token })
+    const [overRest] = await entries(admin.token, { action: 'timeline.opened', targetId: b.customerId })
+    expect(overRest).toMatchObject({ actor: userActor(ann.user.id), origin: { via: 'rest', ip: '127.0.0.1' } })
+    expect(await entries(admin.token, { action: 'timeline.opened' })).toHaveLength(3)
 
     assertNoMessageText()
   })

@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { NotFoundError } from '../../connectors/delivery'
 import type { Customer } from '../../../shared/domain'
-import type { InboxScope, StoreReader } from '../../store/store'
+import type { InboxScope, Store, StoreReader } from '../../store/store'
+import { requestAuditBy } from '../../audit/origin'
+import { recordAudit } from '../../audit/record'
 import { scopeOf } from '../../sync/access'
 import { userOf } from '../auth'
 import { ErrorBody } from '../errors'
@@ -16,7 +18,7 @@ async function visibleCustomer(store: StoreReader, id: string, scope: InboxScope
 }
 
 export const customerRoutes =
-  (store: StoreReader): FastifyPluginAsyncZod =>
+  (store: Store): FastifyPluginAsyncZod =>
   async (app) => {
     const tags = ['customers']
 
@@ -80,6 +82,10 @@ export const customerRoutes =
       async (request) => {
         const scope = scopeOf(userOf(request))
         await visibleCustomer(store, request.params.id, scope)
+        // Its first page is an opening of the timeline, as in the app; the pages after it are the same reading.
+        if (!request.query.before) {
+          await recordAudit(store, { ...requestAuditBy(request), action: 'timeline.opened', target: { type: 'customer', id: request.params.id } })
+        }
         return store.timeline(request.params.id, scope, request.query.limit, request.query.before)
       },
     )
