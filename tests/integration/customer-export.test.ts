@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,8 +13,7 @@ import { serverAttachmentsDir } from '../../src/server/privacy/customer-export'
 import { openSqliteStore } from '../../src/server/store/sqlite/sqlite-store'
 import { customerExportHandlers } from '../../src/core/handlers/customer-export'
 import { jsonLines, unzip } from '../support/unzip'
-import { startServer } from '../../src/server/server'
-import { userWithToken, type TestServer } from './server-fixtures'
+import { startTestServer, userWithToken, type TestServer } from './server-fixtures'
 
 /**
  * Exporting a customer through the real server and CLI, against a hand-built customer whose every
@@ -195,9 +193,8 @@ const mergedAway: Customer = { ...customer, id: 'cust-rosa-old', name: 'R. Diaz'
 const other: Customer = { ...customer, id: 'cust-bob', name: 'Bob Stone', labels: [], attributes: {}, consent: {}, consentChangedAt: null }
 const otherConversation: Conversation = { ...conversation('conv-bob', SUPPORT, 'email', T + 50), customerId: other.id }
 
-beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-export-'))
-  const dbPath = path.join(dir, 'server.sqlite')
+/** Rosa, her merged-away record, Bob and Rosa's attachment, written into the server's database before it starts: the rows are exactly these. */
+async function seedRosa(dbPath: string): Promise<void> {
   attachment = new AttachmentStore(serverAttachmentsDir({ dbPath }), 1_000_000).save(attachmentBytes, {
     name: 'receipt.pdf',
     contentType: 'application/pdf',
@@ -218,11 +215,19 @@ beforeAll(async () => {
     }),
     message('msg-stop', sms, T + 500, { text: 'STOP' }),
   ]
-  // Written into the server's database before it starts: the rows are exactly these.
   const store = openSqliteStore(dbPath)
   try {
     await store.write(async (w) => {
       for (const c of [customer, mergedAway, other]) await w.put('customer', c)
+      await w.addCustomerMerge({
+        id: 'merge-1',
+        sourceId: mergedAway.id,
+        targetId: customer.id,
+        moved: { identityIds: ['id-phone'], conversationIds: ['conv-sms'], labels: [], attributeKeys: [], consent: {} },
+        mergedBy: 'agent-sam',
+        mergedAt: T + 350,
+        undoneAt: null,
+      })
       for (const i of identities) await w.put('identity', i)
       await w.put('identity', { ...identities[0]!, id: 'id-bob', customerId: other.id, address: 'bob@example.com' })
       for (const c of [...conversations, otherConversation]) await w.put('conversation', c)
@@ -236,16 +241,10 @@ beforeAll(async () => {
   } finally {
     await store.close()
   }
-  const server = await startServer({ dbPath, host: '127.0.0.1', port: 0, logLevel: 'silent', outbound: 'sandbox' })
-  t = {
-    server,
-    dir,
-    dbPath,
-    async cleanup() {
-      await server.close()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
+}
+
+beforeAll(async () => {
+  t = await startTestServer({}, { beforeStart: (dbPath) => seedRosa(dbPath) })
   const adminUser = await userWithToken(t.server, 'Ada Admin', { role: 'admin', inboxes: [] })
   admin = adminUser.user
   tokens.admin = adminUser.token

@@ -18,9 +18,14 @@ export interface TestServer {
   cleanup(): Promise<void>
 }
 
-export async function startTestServer(config: Partial<ServerConfig> = {}): Promise<TestServer> {
+/** `beforeStart` may fill the database file (and the folder beside it) before the server opens it. */
+export async function startTestServer(
+  config: Partial<ServerConfig> = {},
+  options: { beforeStart?(dbPath: string): Promise<void> } = {},
+): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-server-'))
   const dbPath = path.join(dir, 'server.sqlite')
+  await options.beforeStart?.(dbPath)
   const server = await startServer({ dbPath, host: '127.0.0.1', port: 0, logLevel: 'silent', outbound: 'sandbox', ...config })
   return {
     server,
