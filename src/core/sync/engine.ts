@@ -30,6 +30,7 @@ import {
   getSyncedScope,
   getSyncMeta,
   getUser,
+  isReportAction,
   listPendingOutbox,
   saveInboxes,
   setSyncedScope,
@@ -551,10 +552,13 @@ export class SyncEngine {
         if (customerId) customerIds.add(customerId)
       }
     })()
-    this.options.onChanged({
-      entities: summaries ? ['conversation', 'message', 'note', 'summary'] : ['conversation', 'message', 'note'],
-      customerIds: [...customerIds],
-    })
+    // Reports (a timeline opened) showed nothing, so their settling changes nothing on screen either.
+    if (!rows.every(isReportAction)) {
+      this.options.onChanged({
+        entities: summaries ? ['conversation', 'message', 'note', 'summary'] : ['conversation', 'message', 'note'],
+        customerIds: [...customerIds],
+      })
+    }
     this.emitState()
     return settled
   }
