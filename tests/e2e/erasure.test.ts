@@ -51,6 +51,7 @@ describe('erasing a customer', () => {
     expect(grace).toBe('An admin can restore everything for 30 days; then it is purged for good.')
 
     await workspace.inboxRow('Erin Erasable').waitFor({ state: 'detached' })
+    await panel.root.getByRole('status').filter({ hasText: 'This customer is no longer here.' }).waitFor()
     expect(await workspace.inboxRow('Stan Stays').count()).toBe(1)
     await workspace.search('erase everything')
     expect(await workspace.searchHits()).toEqual([])

@@ -26,7 +26,16 @@ export function CustomerPanel({ customerId, onOpen }: { customerId: string; onOp
   if (!profile.data) {
     return (
       <aside className="customer-panel" aria-label="Customer details">
-        {profile.isError ? <p className="inline-error">Could not load this customer: {profile.error.message}</p> : <p className="panel-muted">Loading…</p>}
+        {profile.isError ? (
+          <p className="inline-error">Could not load this customer: {profile.error.message}</p>
+        ) : profile.isSuccess ? (
+          // Gone from the cache while open: erased, or out of this agent's inboxes now.
+          <p className="panel-muted" role="status">
+            This customer is no longer here.
+          </p>
+        ) : (
+          <p className="panel-muted">Loading…</p>
+        )}
       </aside>
     )
   }
