@@ -70,24 +70,25 @@ export function auditEntryOf(r: AuditRow): AuditEntry {
   }
 }
 
-/** A listing's filters as named values, with the page cursor split into its time and id. */
-export function auditParams(q: AuditQuery): Record<string, string | number | null> {
+/**
+ * A listing's WHERE clause, naming only the filters given, so that the index of the filtered
+ * column (target, actor, or time) serves it; `param` adds a value and returns its placeholder.
+ * The page cursor is a row-value comparison, which both engines read from the same index.
+ */
+export function auditWhere(q: AuditQuery, param: (value: string | number) => string): string {
   const after = decodeCursor(q.after)
-  return {
-    actor: q.actor ?? null,
-    action: q.action ?? null,
-    targetType: q.targetType ?? null,
-    targetId: q.targetId ?? null,
-    from: q.from ?? null,
-    to: q.to ?? null,
-    afterAt: after?.[0] ?? null,
-    afterId: after?.[1] ?? null,
-    // One more than asked: whether a next page exists is told without a count.
-    limit: q.limit + 1,
-  }
+  const conditions: string[] = []
+  if (q.actor !== undefined) conditions.push(`actor = ${param(q.actor)}`)
+  if (q.action !== undefined) conditions.push(`action = ${param(q.action)}`)
+  if (q.targetType !== undefined) conditions.push(`target_type = ${param(q.targetType)}`)
+  if (q.targetId !== undefined) conditions.push(`target_id = ${param(q.targetId)}`)
+  if (q.from !== undefined) conditions.push(`at >= ${param(q.from)}`)
+  if (q.to !== undefined) conditions.push(`at < ${param(q.to)}`)
+  if (after) conditions.push(`(at, id) < (${param(after[0])}, ${param(after[1])})`)
+  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''
 }
 
-/** The page of rows read with auditParams' limit. */
+/** The page of entries from rows read with a limit one above `limit`: whether a next page exists is told without a count. */
 export function auditPage(rows: AuditRow[], limit: number): Page<AuditEntry> {
   const items = rows.slice(0, limit).map(auditEntryOf)
   const last = items.at(-1)

@@ -65,7 +65,7 @@ import {
   type UsageRow,
 } from '../rows'
 import type { AuditEntry, AuditQuery } from '../../../shared/audit'
-import { AUDIT_COLUMNS, auditPage, auditParams, auditValues, type AuditRow } from '../audit-rows'
+import { AUDIT_COLUMNS, auditPage, auditValues, auditWhere, type AuditRow } from '../audit-rows'
 import { migrate } from './migrations'
 import * as erasures from './erasure'
 import type { Erasure } from '../../../shared/privacy'
@@ -864,16 +864,12 @@ class PostgresReads implements StoreReader {
   }
 
   async auditEntries(query: AuditQuery): Promise<Page<AuditEntry>> {
-    const p = auditParams(query)
-    const rows = await this.rows<AuditRow>(
-      `SELECT * FROM audit_log
-       WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action = $2)
-         AND ($3::text IS NULL OR target_type = $3) AND ($4::text IS NULL OR target_id = $4)
-         AND ($5::bigint IS NULL OR at >= $5) AND ($6::bigint IS NULL OR at < $6)
-         AND ($7::bigint IS NULL OR at < $7 OR (at = $7 AND id < $8::text))
-       ORDER BY at DESC, id DESC LIMIT $9`,
-      [p.actor, p.action, p.targetType, p.targetId, p.from, p.to, p.afterAt, p.afterId, p.limit],
-    )
+    const values: (string | number)[] = []
+    const where = auditWhere(query, (value) => `$${values.push(value)}`)
+    const rows = await this.rows<AuditRow>(`SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT $${values.length + 1}`, [
+      ...values,
+      query.limit + 1,
+    ])
     return auditPage(rows, query.limit)
   }
 

@@ -64,7 +64,7 @@ import {
   type UsageRow,
 } from '../rows'
 import type { AuditEntry, AuditQuery } from '../../../shared/audit'
-import { AUDIT_COLUMNS, auditPage, auditParams, auditValues, type AuditRow } from '../audit-rows'
+import { AUDIT_COLUMNS, auditPage, auditValues, auditWhere, type AuditRow } from '../audit-rows'
 import { migrate } from './migrations'
 import { upsertSql } from './rows'
 import * as erasures from './erasure'
@@ -789,14 +789,12 @@ class SqliteReads implements StoreReader {
   }
 
   async auditEntries(query: AuditQuery): Promise<Page<AuditEntry>> {
-    const rows = this.stmt(
-      `SELECT * FROM audit_log
-       WHERE (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR action = @action)
-         AND (@targetType IS NULL OR target_type = @targetType) AND (@targetId IS NULL OR target_id = @targetId)
-         AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
-         AND (@afterAt IS NULL OR at < @afterAt OR (at = @afterAt AND id < @afterId))
-       ORDER BY at DESC, id DESC LIMIT @limit`,
-    ).all(auditParams(query)) as AuditRow[]
+    const values: (string | number)[] = []
+    const where = auditWhere(query, (value) => {
+      values.push(value)
+      return '?'
+    })
+    const rows = this.stmt(`SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT ?`).all(...values, query.limit + 1) as AuditRow[]
     return auditPage(rows, query.limit)
   }
 }
