@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { isAdmin } from '../../../shared/roles'
 import { RetentionRun, RetentionSettings } from '../../../shared/retention'
 import { recordAudit } from '../../audit/record'
 import { requestAuditBy } from '../../audit/origin'
 import { retentionRuns, retentionSettings, saveRetentionSettings } from '../../privacy/retention'
 import type { Store } from '../../store/store'
-import { userOf } from '../auth'
-import { ErrorBody, ForbiddenError } from '../errors'
+import { requireRole, userOf } from '../auth'
+import { ErrorBody } from '../errors'
 
 const SettingsOut = RetentionSettings.meta({ id: 'RetentionSettings' })
 const RunOut = RetentionRun.meta({ id: 'RetentionRun' })
@@ -23,11 +22,7 @@ export const retentionRoutes =
   (deps: RetentionRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const tags = ['privacy']
-    const adminOnly = (request: Parameters<typeof userOf>[0]) => {
-      const user = userOf(request)
-      if (!isAdmin(user)) throw new ForbiddenError('retention is managed by admins only')
-      return user
-    }
+    requireRole(app, 'admin', 'retention is managed by admins only')
 
     app.get(
       '/retention',
@@ -40,7 +35,6 @@ export const retentionRoutes =
         },
       },
       async (request) => {
-        adminOnly(request)
         return { settings: await retentionSettings(deps.store), runs: (await retentionRuns(deps.store)).slice(0, request.query.runs) }
       },
     )
@@ -56,7 +50,6 @@ export const retentionRoutes =
         },
       },
       async (request) => {
-        adminOnly(request)
         await saveRetentionSettings(deps.store, request.body)
         const by = requestAuditBy(request)
         await recordAudit(deps.store, { ...by, action: 'retention_policy.changed', target: { type: 'retention_policy', id: 'retention' } })
@@ -75,8 +68,7 @@ export const retentionRoutes =
         },
       },
       async (request) => {
-        const user = adminOnly(request)
-        return deps.run({ dryRun: request.body.dryRun, requestedBy: user.id })
+        return deps.run({ dryRun: request.body.dryRun, requestedBy: userOf(request).id })
       },
     )
   }
