@@ -4,10 +4,12 @@ import { searchIndexSuspended } from './search-index'
 /**
  * A customer's erasure reaching this device (shared/sync.ts): the customer and every row of
  * theirs leave the cache, with what this device kept about them. The search index entries go
- * with their rows, by the triggers.
+ * with their rows, by the triggers. Whether the cache held anything of theirs: every client
+ * hears of every erasure, most of them of customers they never saw.
  */
-export function dropCustomer(db: Database, customerId: string): void {
+export function dropCustomer(db: Database, customerId: string): boolean {
   const conversations = 'SELECT id FROM conversations WHERE customer_id = @id'
+  let dropped = 0
   for (const sql of [
     // This device's own rows about them first, while their conversations still say whose they are.
     `DELETE FROM outbox WHERE conversation_id IN (${conversations})`,
@@ -22,8 +24,9 @@ export function dropCustomer(db: Database, customerId: string): void {
     'DELETE FROM identities WHERE customer_id = @id',
     'DELETE FROM customers WHERE id = @id',
   ]) {
-    db.prepare(sql).run({ id: customerId })
+    dropped += db.prepare(sql).run({ id: customerId }).changes
   }
+  return dropped > 0
 }
 
 /**

@@ -219,8 +219,9 @@ export function writeLocalEntity<E extends EntityName>(db: Database, entity: E, 
   upsert(db, entity, data, true)
 }
 
-export function deleteEntity(db: Database, entity: EntityName, id: string): void {
-  stmt(db, `DELETE FROM ${TABLES[entity]} WHERE id = ?`).run(id)
+/** Whether the row was there to delete. */
+export function deleteEntity(db: Database, entity: EntityName, id: string): boolean {
+  return stmt(db, `DELETE FROM ${TABLES[entity]} WHERE id = ?`).run(id).changes > 0
 }
 
 export interface StoredEntity<E extends EntityName> {

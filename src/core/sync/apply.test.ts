@@ -51,12 +51,27 @@ describe('applyBatch', () => {
     applyBatch(db, { after: 0, cursor: 5, changes: changes(1, [['customer', c1], ['conversation', v1], ['message', m1], ['customer', c2], ['conversation', v2]]) })
     db.prepare(`INSERT INTO drafts (conversation_id, mode, json, updated_at) VALUES ('v1', 'reply', '{}', 1)`).run()
     const touched = applyBatch(db, { after: 5, cursor: 6, changes: [{ seq: 6, entity: 'customer', id: 'c1', op: 'delete', data: null }] })
-    expect(touched.erased).toEqual(['c1'])
+    expect(touched).toMatchObject({ erased: ['c1'], deletedContent: true })
     expect([...dumpEntities(db, 'conversation').keys()]).toEqual(['v2'])
     expect(getEntity(db, 'message', 'm1')).toBeNull()
     expect(getEntity(db, 'customer', 'c1')).toBeNull()
     expect(db.prepare('SELECT count(*) AS n FROM drafts').get()).toEqual({ n: 0 })
     expect(db.prepare(`SELECT count(*) AS n FROM search_index WHERE search_index MATCH '"message m1"'`).get()).toEqual({ n: 0 })
+  })
+
+  it('has nothing to scrub when an erased customer was never in the cache', () => {
+    applyBatch(db, { after: 0, cursor: 2, changes: changes(1, [['customer', c1], ['conversation', v1]]) })
+    const touched = applyBatch(db, {
+      after: 2,
+      cursor: 4,
+      changes: [
+        { seq: 3, entity: 'customer', id: 'stranger', op: 'delete', data: null },
+        { seq: 4, entity: 'message', id: 'never-seen', op: 'delete', data: null },
+      ],
+    })
+    expect(touched.erased).toEqual(['stranger'])
+    expect(touched.deletedContent).toBeUndefined()
+    expect(getEntity(db, 'customer', 'c1')).not.toBeNull()
   })
 
   it('keeps what a batch sends of an erased customer after their erasure (a restore), and drops what came before it', () => {

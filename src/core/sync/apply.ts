@@ -126,12 +126,12 @@ export function applyBatch(
         for (const [k, c] of last) if (ownerOf.get(k) === change.id && c.op === 'upsert') last.set(k, { ...c, op: 'delete', data: null })
       }
     }
-    for (const customerId of erased) dropCustomer(db, customerId)
-    let deletedContent = erased.size > 0
+    // Only what was in the cache needs scrubbing out of its files: a scrub merges the whole search index.
+    let deletedContent = false
+    for (const customerId of erased) if (dropCustomer(db, customerId)) deletedContent = true
     for (const change of [...last.values()].sort(byWriteOrder)) {
       if (change.op === 'delete' || change.data === null) {
-        deleteEntity(db, change.entity, change.id)
-        if (CONTENT.has(change.entity)) deletedContent = true
+        if (deleteEntity(db, change.entity, change.id) && CONTENT.has(change.entity)) deletedContent = true
       } else upsertServerEntity(db, change.entity, change.data)
     }
     rebase(db, conversationIds)
