@@ -1,22 +1,24 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AuditEntry } from '../../src/shared/audit'
 import { connectorActor, userActor } from '../../src/shared/actors'
 import type { Core } from '../../src/core/core'
 import { createCore } from '../../src/core/index'
-import { openSqliteStore } from '../../src/server/store/sqlite/sqlite-store'
+import { openStore } from '../../src/server/store/open-store'
 import { recordAudit } from '../../src/server/audit/record'
 import { CLI_ORIGIN } from '../../src/server/audit/origin'
 import { startServer, type ServerConfig, type SyncServer } from '../../src/server/server'
 import { api, connectClient } from './server-fixtures'
 import { agentWithToken, syncState, tempDir, waitFor, waitUntilSynced } from './support/sync-harness'
+import { createTestDatabase, type TestDatabase } from '../support/postgres'
 
 /**
- * The audit log through the real server: every action it records, made the way users make it
- * (the app over its socket, REST, the CLI, a customer's STOP by SMS), read back over REST and
- * exported as CSV by an admin only, never holding a word of a message.
+ * The audit log through the real server, on each store engine: every action it records, made the
+ * way users make it (the app over its socket, REST, the CLI, a customer's STOP by SMS), read back
+ * over REST and exported as CSV by an admin only, never holding a word of a message.
  */
 
 const SECRET = 'my locker code is 4417-unique-sentence'
@@ -24,23 +26,14 @@ const DAY = 86_400_000
 
 let dir: ReturnType<typeof tempDir>
 let dbPath: string
+/** The PostgreSQL database of a test on that engine; null on SQLite. */
+let postgres: TestDatabase | null = null
 let server: SyncServer
 const cores: Core[] = []
 
+const database = () => ({ dbPath, databaseUrl: postgres?.url ?? null })
 const start = (config: Partial<ServerConfig> = {}, port = 0) =>
-  startServer({ dbPath, host: '127.0.0.1', port, logLevel: 'silent', outbound: 'sandbox', ...config })
-
-beforeEach(async () => {
-  dir = tempDir('threadline-audit-')
-  dbPath = join(dir.path, 'server.sqlite')
-  server = await start()
-})
-
-afterEach(async () => {
-  await Promise.all(cores.splice(0).map((c) => c.close()))
-  await server.close()
-  dir.remove()
-})
+  startServer({ ...database(), host: '127.0.0.1', port, logLevel: 'silent', outbound: 'sandbox', ...config })
 
 type Query = Record<string, string | number | undefined>
 const qs = (q: Query) =>
@@ -78,7 +71,21 @@ async function core(name: string, token: string): Promise<Core> {
   return c
 }
 
-describe('the audit log', () => {
+describe.each(['sqlite', 'postgres'] as const)('the audit log on %s', (engine) => {
+  beforeEach(async () => {
+    dir = tempDir('threadline-audit-')
+    dbPath = join(dir.path, 'server.sqlite')
+    postgres = engine === 'postgres' ? await createTestDatabase() : null
+    server = await start()
+  }, 60_000)
+
+  afterEach(async () => {
+    await Promise.all(cores.splice(0).map((c) => c.close()))
+    await server.close()
+    await postgres?.drop()
+    dir.remove()
+  })
+
   it('records merges, consent changes and timeline views made in the app, and a STOP by SMS, with their origin', async () => {
     const admin = await agentWithToken(server, 'Ada Admin', 'admin')
     const ann = await agentWithToken(server, 'Ann Agent')
@@ -144,7 +151,7 @@ describe('the audit log', () => {
     expect(overRest).toMatchObject({ actor: userActor(ann.user.id), origin: { via: 'rest', ip: '127.0.0.1' } })
     expect(await entries(admin.token, { action: 'timeline.opened' })).toHaveLength(3)
 
-    assertNoMessageText()
+    await assertNoMessageText()
   })
 
   it('records a timeline opened offline once the app reconnects, with the time it was opened', async () => {
@@ -235,7 +242,7 @@ describe('the audit log', () => {
   it('exports every matching entry as CSV, page after page, and records the export', async () => {
     const admin = await agentWithToken(server, 'Ada Admin', 'admin')
     await server.close()
-    const store = openSqliteStore(dbPath)
+    const store = await openStore(database())
     const T = Date.UTC(2026, 0, 1)
     await store.write(async (w) => {
       for (let i = 0; i < 1_203; i++) {
@@ -271,7 +278,7 @@ describe('the audit log', () => {
   it('prunes entries past the retention period on its own schedule, when the node takes its lease', async () => {
     const admin = await agentWithToken(server, 'Ada Admin', 'admin')
     await server.close()
-    const store = openSqliteStore(dbPath)
+    const store = await openStore(database())
     const now = Date.now()
     for (const [id, age] of [['old', 40 * DAY], ['recent', 20 * DAY]] as const) {
       await recordAudit(store, { actor: userActor(admin.user.id), action: 'timeline.opened', target: { type: 'customer', id }, origin: CLI_ORIGIN, at: now - age })
@@ -284,18 +291,32 @@ describe('the audit log', () => {
   })
 })
 
-/** No message's words anywhere in the audit table, whatever was done. */
-function assertNoMessageText(): void {
+/** Every row of the audit table, read from the database itself. */
+async function auditRows(): Promise<unknown[]> {
+  if (postgres) {
+    const client = new pg.Client({ connectionString: postgres.url })
+    await client.connect()
+    try {
+      return (await client.query('SELECT * FROM audit_log')).rows
+    } finally {
+      await client.end()
+    }
+  }
   const db = new Database(dbPath, { readonly: true })
   try {
-    const rows = JSON.stringify(db.prepare('SELECT * FROM audit_log').all())
-    expect(rows).toContain('customer.merged')
-    expect(rows).not.toContain('locker')
-    expect(rows).not.toContain('4417')
-    expect(rows).not.toContain('Priya')
+    return db.prepare('SELECT * FROM audit_log').all()
   } finally {
     db.close()
   }
+}
+
+/** No message's words anywhere in the audit table, whatever was done. */
+async function assertNoMessageText(): Promise<void> {
+  const rows = JSON.stringify(await auditRows())
+  expect(rows).toContain('customer.merged')
+  expect(rows).not.toContain('locker')
+  expect(rows).not.toContain('4417')
+  expect(rows).not.toContain('Priya')
 }
 
 /** `npm run cli -- …` as a real process against the test database. */
@@ -303,7 +324,7 @@ async function cli(...args: string[]): Promise<string> {
   const { execFile } = await import('node:child_process')
   const { promisify } = await import('node:util')
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', ...args], {
-    env: { ...process.env, THREADLINE_DB: dbPath },
+    env: { ...process.env, THREADLINE_DB: dbPath, ...(postgres ? { DATABASE_URL: postgres.url } : {}) },
   })
   return stdout
 }
