@@ -171,6 +171,7 @@ async function answers(store: Store): Promise<Record<string, unknown>> {
     lastMutationId: await store.lastMutationId('client-copy'),
     merge: await store.getCustomerMerge('merge-copy-1'),
     nulMessage: await store.messageByExternalId('email', '<copy-1@mail.test>'),
+    auditLog: await store.auditEntries({ limit: 500 }),
   }
   for (const customer of customers.slice(0, 6)) {
     out[`timeline ${customer.id}`] = await fullTimeline(store, customer.id, null)
@@ -205,6 +206,7 @@ describe('store:copy from SQLite to PostgreSQL', () => {
       expect((expected.integrations as unknown[]).length).toBe(2)
       expect(expected.lastMutationId).toBe(7)
       expect(expected.merge).not.toBeNull()
+      expect((expected.auditLog as { items: { action: string }[] }).items.map((e) => e.action)).toContain('customer.merged')
       expect((expected.nulMessage as { text: string }).text).toBe(NUL_TEXT)
       expect((expected.connectorState as { note: string }).note).toBe(NUL_TEXT)
       for (const key of Object.keys(expected)) expect(actual[key], key).toEqual(expected[key])
@@ -329,7 +331,7 @@ describe('store:copy from SQLite to PostgreSQL', () => {
     const copied = await cli('store:copy', '--from', sqlitePath)
     expect(copied.stderr).toMatch(/^users: \d+ rows? copied$/m)
     expect(copied.stderr).toMatch(/^changes: \d+ rows? copied$/m)
-    expect(copied.stdout).toMatch(/^copied \d+ rows in 25 tables from .*server\.sqlite in [\d.]+ s \(\d+ rows\/s\); the change log ends at seq \d+$/m)
+    expect(copied.stdout).toMatch(/^copied \d+ rows in 26 tables from .*server\.sqlite in [\d.]+ s \(\d+ rows\/s\); the change log ends at seq \d+$/m)
     expect(copied.code).toBe(0)
 
     const again = await cli('store:copy', '--from', sqlitePath)

@@ -45,6 +45,7 @@ export const COPIED_TABLES = [
   'summary_requests',
   'erasures',
   'erased_rows',
+  'audit_log',
 ] as const
 
 /** SQLite's own tables and the migration record, which each engine keeps for itself. */
