@@ -214,6 +214,28 @@ describe.each(['sqlite', 'postgres'] as const)('the audit log on %s', (engine) =
     expect(byCli).toMatchObject({ target: { id: rita.body.id }, origin: { via: 'cli' }, details: { fromRole: 'supervisor', toRole: 'admin' } })
   })
 
+  it('records exports, erasures, restores, purges and retention changes made through the privacy routes', async () => {
+    const admin = await agentWithToken(server, 'Ada Admin', 'admin')
+    const call = (method: string, route: string, body?: unknown) => api(server.url, method, route, { token: admin.token, body })
+    const { a, b } = await twoCustomers()
+
+    const archive = await fetch(`${server.url}/api/v1/customers/${a.customerId}/export`, { headers: { authorization: `Bearer ${admin.token}` } })
+    expect(archive.status).toBe(200)
+    await archive.arrayBuffer()
+    expect((await call('POST', `/api/v1/customers/${a.customerId}/erase`, {})).status).toBeLessThan(300)
+    expect((await call('POST', `/api/v1/customers/${a.customerId}/restore`)).status).toBeLessThan(300)
+    expect((await call('POST', `/api/v1/customers/${b.customerId}/erase`, { now: true })).status).toBeLessThan(300)
+    expect((await call('PUT', '/api/v1/retention', { rules: [], customersWithoutConversationsDays: 90 })).status).toBe(200)
+
+    const actionsOn = async (id: string) => (await entries(admin.token, { targetId: id })).map((e) => e.action)
+    expect(await actionsOn(a.customerId)).toEqual(['customer.restored', 'customer.erased', 'customer.exported'])
+    await waitFor('the purge', async () => (await actionsOn(b.customerId)).includes('customer.purged'), 10_000)
+    expect(await actionsOn(b.customerId)).toEqual(['customer.purged', 'customer.erased'])
+    const [policy] = await entries(admin.token, { action: 'retention_policy.changed' })
+    expect(policy).toMatchObject({ actor: userActor(admin.user.id), target: { type: 'retention_policy' }, origin: { via: 'rest' } })
+    expect(JSON.stringify(await auditRows())).not.toContain('locker')
+  })
+
   it('is for admins only: agents and supervisors get 403, and it never reaches a client through sync', async () => {
     const admin = await agentWithToken(server, 'Ada Admin', 'admin')
     const agent = await agentWithToken(server, 'Ann Agent')
