@@ -25,12 +25,15 @@ import { PurgeService } from './privacy/purge'
 import { attachmentsDir } from './connectors/email/email-connector'
 import path from 'node:path'
 import { recordAudit } from './audit/record'
-import { CLI_ORIGIN } from './audit/origin'
 import { copySqliteToPostgres, StoreCopyError } from './store/copy-store'
 import { NewerDatabaseError } from './store/errors'
 import { openStore } from './store/open-store'
 import type { Store } from './store/store'
 import { ChangeFeed } from './sync/commit'
+import { AuditFilter } from '../shared/audit'
+import { CLI_ORIGIN } from './audit/origin'
+import { exportAuditLog } from './audit/export-file'
+import type { AuditBy } from './audit/record'
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -53,6 +56,8 @@ commands:
   customers:restore <customer id>
   customers:erasures
   customers:purge
+  audit:export [--from <date>] [--to <date>] [--actor <kind:id>] [--action <action>]
+               [--target-type <type> --target-id <id>] [--out <file>]
 
 --password and password:set ask for the password twice at a terminal, or read the first line
 of standard input when it is piped; it is stored as a salted scrypt hash.
@@ -75,6 +80,11 @@ customers:export writes everything kept about one customer (profile, identities,
 messages, notes, calls, summaries, consent history, events and attachment files) to a zip archive
 at <file>, for a data-subject request; docs/export.md describes it.
 
+audit:export writes the audit log's entries (who opened, exported, erased, merged, changed
+consent, roles, tokens or retention) as CSV, newest first, to <file> or standard output; dates are
+ISO 8601 (2026-01-31 or 2026-01-31T12:00:00Z) or epoch milliseconds, --to exclusive. The export
+is itself recorded; docs/audit-log.md describes the columns.
+
 customers:erase erases a customer (and the records merged into them): gone at once from every
 read and, at their next sync, from every client's cache; purged for good after erasureGraceDays
 (30 by default), or at the server's next purge with --now (a legal request, not restorable).
@@ -96,8 +106,19 @@ interface CliContext {
 }
 
 const CLI_ACTOR = systemActor('cli')
+/** How the audit log names what the CLI does. */
+const CLI_BY: AuditBy = { actor: CLI_ACTOR, origin: CLI_ORIGIN }
 
 const text = (v: Values, key: string): string | undefined => (typeof v[key] === 'string' ? v[key] : undefined)
+
+/** A date option as epoch milliseconds: ISO 8601 or a number of milliseconds; what parses as neither is passed on for the schema to refuse. */
+function instant(v: Values, key: string): number | string | undefined {
+  const value = text(v, key)
+  if (value === undefined) return undefined
+  if (/^\d+$/.test(value)) return Number(value)
+  const ms = Date.parse(value)
+  return Number.isNaN(ms) ? value : ms
+}
 
 const list = (value: string): string[] =>
   value
@@ -161,13 +182,12 @@ const COMMANDS = {
       // Asked before the user exists, so a refused password leaves nothing half made.
       const password = v.password === true ? await readPassword(`Password for ${text(v, 'email')}`) : null
       const commit = feed.as(CLI_ACTOR)
-      const user = await createUser(commit, {
-        name: text(v, 'name') ?? '',
-        email: text(v, 'email') ?? '',
-        role,
-        team: text(v, 'team') ?? null,
-        inboxes,
-      })
+      const user = await createUser(
+        commit,
+        { name: text(v, 'name') ?? '', email: text(v, 'email') ?? '', role, team: text(v, 'team') ?? null, inboxes },
+        undefined,
+        CLI_BY,
+      )
       if (password !== null) await setPassword(commit, user.id, password)
       console.log(
         `created ${user.role} ${user.name} <${user.email}> (id ${user.id}, inboxes: ${user.inboxes?.join(', ') ?? 'all'}` +
@@ -204,8 +224,8 @@ const COMMANDS = {
         throw new UsageError('user:update needs something to change: --name, --role, --team, --no-team, --inboxes, --all-inboxes, --deactivate or --reactivate')
       }
       const commit = feed.as(CLI_ACTOR)
-      let updated = Object.keys(change).length > 0 ? await updateUserAccess(commit, user.id, change) : user
-      if (activity === 'deactivate') updated = (await deactivateUser(commit, user.id)).user
+      let updated = Object.keys(change).length > 0 ? await updateUserAccess(commit, user.id, change, CLI_BY) : user
+      if (activity === 'deactivate') updated = (await deactivateUser(commit, user.id, undefined, CLI_BY)).user
       if (activity === 'reactivate') updated = await reactivateUser(commit, user.id)
       console.log(`updated ${describeUser(updated)}${activity === 'deactivate' ? '; their tokens are revoked' : ''}`)
     },
@@ -222,7 +242,7 @@ const COMMANDS = {
     options: { email: { type: 'string' }, label: { type: 'string' } },
     async run({ store, feed }: CliContext, v: Values): Promise<void> {
       const user = await userByEmail(store, v, 'token:create')
-      const token = await createToken(feed.as(CLI_ACTOR), user.id, text(v, 'label'))
+      const token = await createToken(feed.as(CLI_ACTOR), user.id, text(v, 'label'), undefined, CLI_BY)
       console.log(`token for ${user.email} (shown once, store it now):\n${token}`)
     },
   },
@@ -245,7 +265,7 @@ const COMMANDS = {
     async run({ feed }: CliContext, v: Values): Promise<void> {
       const id = text(v, 'id')
       if (!id) throw new UsageError('token:revoke needs --id (see tokens:list)')
-      if (!(await revokeTokenById(feed.as(CLI_ACTOR), id))) throw new UsageError(`no token with id ${id} (see tokens:list)`)
+      if (!(await revokeTokenById(feed.as(CLI_ACTOR), id, CLI_BY))) throw new UsageError(`no token with id ${id} (see tokens:list)`)
       console.log(`token ${id} revoked; a running server closes its connections within a second`)
     },
   },
@@ -254,7 +274,12 @@ const COMMANDS = {
     async run({ feed }: CliContext, v: Values): Promise<void> {
       const missing = ['name', 'inboxes'].filter((k) => !text(v, k))
       if (missing.length > 0) throw new UsageError(`integration:create needs ${missing.map((m) => `--${m}`).join(', ')}`)
-      const { integration, token } = await createIntegration(feed.as(CLI_ACTOR), { name: text(v, 'name') ?? '', inboxes: list(text(v, 'inboxes') ?? '') })
+      const { integration, token } = await createIntegration(
+        feed.as(CLI_ACTOR),
+        { name: text(v, 'name') ?? '', inboxes: list(text(v, 'inboxes') ?? '') },
+        undefined,
+        CLI_BY,
+      )
       console.log(
         `created integration ${integration.name} (id ${integration.id}, inboxes: ${integration.inboxes.join(', ')}); ` +
           `its token (shown once, store it now):\n${token}`,
@@ -363,8 +388,33 @@ const COMMANDS = {
     async run({ feed }: CliContext, v: Values): Promise<void> {
       const id = text(v, 'id')
       if (!id) throw new UsageError('integration:revoke needs --id (see integrations:list)')
-      if (!(await revokeIntegration(feed.as(CLI_ACTOR), id))) throw new UsageError(`no active integration with id ${id} (see integrations:list)`)
+      if (!(await revokeIntegration(feed.as(CLI_ACTOR), id, undefined, CLI_BY))) throw new UsageError(`no active integration with id ${id} (see integrations:list)`)
       console.log(`integration ${id} revoked; its token is refused from now on`)
+    },
+  },
+  'audit:export': {
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      actor: { type: 'string' },
+      action: { type: 'string' },
+      'target-type': { type: 'string' },
+      'target-id': { type: 'string' },
+      out: { type: 'string' },
+    },
+    async run({ store }: CliContext, v: Values): Promise<void> {
+      const filter = AuditFilter.safeParse({
+        from: instant(v, 'from'),
+        to: instant(v, 'to'),
+        actor: text(v, 'actor'),
+        action: text(v, 'action'),
+        targetType: text(v, 'target-type'),
+        targetId: text(v, 'target-id'),
+      })
+      if (!filter.success) throw new UsageError(`audit:export: ${filter.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; ')}`)
+      const out = text(v, 'out') ?? null
+      await exportAuditLog(store, filter.data, CLI_BY, out)
+      if (out !== null) console.log(`audit log written to ${out}`)
     },
   },
   'store:copy': {
