@@ -364,11 +364,15 @@ export class SyncEngine {
       }
       this.apply(cursor, poke.data.cursor, poke.data.changes.map((c) => parseChange(c)))
       // A live change is the whole catch-up: its deleted bytes leave the files now.
-      if (this.scrubPending && !this.closed) {
-        this.scrubPending = false
-        scrubErasedBytes(this.options.db)
-      }
+      this.scrubIfPending()
     })
+  }
+
+  /** Once per catch-up, not per batch: merging the search index costs the more, the larger it is. */
+  private scrubIfPending(): void {
+    if (!this.scrubPending || this.closed) return
+    this.scrubPending = false
+    scrubErasedBytes(this.options.db)
   }
 
   /** After (re)connecting: who am I, send what is queued, then catch up. */
@@ -471,11 +475,7 @@ export class SyncEngine {
       // Also after a failed pull: the next one starts from a non-empty cache, with indexes.
       // After close, the next openCache finishes it instead of delaying the shutdown.
       if (bulk && !this.closed) finishBulkLoad(db)
-      // Once per catch-up, not per batch: merging the search index costs the more, the larger it is.
-      if (this.scrubPending && !this.closed) {
-        this.scrubPending = false
-        scrubErasedBytes(db)
-      }
+      this.scrubIfPending()
     }
   }
 
