@@ -160,7 +160,7 @@ describe('retention', () => {
     const expected = expectedGone(history, settingsDays)
     expect(expected.conversations.size).toBeGreaterThan(20)
     expect(expected.customers.size).toBeGreaterThan(3)
-    await saveRetentionSettings(store, SETTINGS)
+    await store.write((w) => saveRetentionSettings(w, SETTINGS))
 
     const before = await store.lastSeq()
     const preview = await runRetention(deps, { dryRun: true, requestedBy: 'u-admin' })
@@ -188,7 +188,7 @@ describe('retention', () => {
 
   it('leaves no text of a deleted conversation in the change log, and tells clients to drop each row', async () => {
     const history = await generate(30)
-    await saveRetentionSettings(store, { rules: [{ inbox: null, channel: null, deleteAfterDays: 365 }], customersWithoutConversationsDays: null })
+    await store.write((w) => saveRetentionSettings(w, { rules: [{ inbox: null, channel: null, deleteAfterDays: 365 }], customersWithoutConversationsDays: null }))
     const expected = expectedGone(history, () => 365)
     const seqBefore = await store.lastSeq()
     await runRetention(deps, { dryRun: false, requestedBy: null })
@@ -209,7 +209,7 @@ describe('retention', () => {
   it('does nothing without rules, and keeps every open, pending and snoozed conversation however old', async () => {
     const history = await generate(30)
     expect(await runRetention(deps, { dryRun: false, requestedBy: null })).toMatchObject({ conversations: 0, customers: 0 })
-    await saveRetentionSettings(store, { rules: [{ inbox: null, channel: null, deleteAfterDays: 1 }], customersWithoutConversationsDays: null })
+    await store.write((w) => saveRetentionSettings(w, { rules: [{ inbox: null, channel: null, deleteAfterDays: 1 }], customersWithoutConversationsDays: null }))
     await runRetention(deps, { dryRun: false, requestedBy: null })
     for (const v of history.flatMap((h) => h.conversations)) {
       expect((await store.getConversation(v.id)) !== null).toBe(v.status !== 'resolved' || v.updatedAt >= NOW - DAY)

@@ -4,7 +4,7 @@ import { summaryId } from '../../shared/summaries'
 import { NO_RETENTION, RetentionRun, RetentionSettings, ruleFor, type RetentionRule } from '../../shared/retention'
 import type { ConnectorLogger } from '../connectors/connector'
 import type { LeasedWork } from '../ops/leases'
-import type { Store } from '../store/store'
+import type { Store, StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { eraseCustomer } from './erasure'
 import { removeUnusedAttachments } from './purge'
@@ -31,8 +31,9 @@ export async function retentionSettings(store: Store): Promise<RetentionSettings
   return saved.success ? saved.data : NO_RETENTION
 }
 
-export async function saveRetentionSettings(store: Store, settings: RetentionSettings): Promise<void> {
-  await store.write((w) => w.setConnectorState(STATE, 'settings', settings))
+/** Inside the caller's write, so the audit entry saying who changed them commits with them. */
+export async function saveRetentionSettings(w: StoreWriter, settings: RetentionSettings): Promise<void> {
+  await w.setConnectorState(STATE, 'settings', settings)
 }
 
 /** The log, newest first. */

@@ -50,9 +50,11 @@ export const retentionRoutes =
         },
       },
       async (request) => {
-        await saveRetentionSettings(deps.store, request.body)
         const by = requestAuditBy(request)
-        await recordAudit(deps.store, { ...by, action: 'retention_policy.changed', target: { type: 'retention_policy', id: 'retention' } })
+        await deps.store.write(async (w) => {
+          await saveRetentionSettings(w, request.body)
+          await recordAudit(w, { ...by, action: 'retention_policy.changed', target: { type: 'retention_policy', id: 'retention' } })
+        })
         return request.body
       },
     )
