@@ -13,7 +13,7 @@ import { agentWithToken, pullChangeLog, readCache, startTestServer, tempDir, wai
 
 /**
  * Erasing a customer through the real server, sync and client caches: the acceptance test of
- * issue 14. After a purge, the customer's email, phone and a sentence of theirs are found in no
+ * erasure. After a purge, the customer's email, phone and a sentence of theirs are found in no
  * file the server or an offline client keeps.
  */
 

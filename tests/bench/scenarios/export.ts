@@ -5,7 +5,7 @@ import { summarize } from '../stats'
 import type { BenchContext } from './context'
 
 /**
- * Exporting a customer with 10,000 messages (issue 14): the whole archive written to a file, in
+ * Exporting a customer with 10,000 messages (a data-subject request): the whole archive written to a file, in
  * a child process of its own so its peak resident memory is the export's. The archive streams
  * the history a page at a time, so memory should not grow with it.
  */
