@@ -1,7 +1,7 @@
 import type { Conversation, Customer, Identity, User } from '../../shared/domain'
 import type { Erasure, RestoreResult } from '../../shared/privacy'
 import { hasRole, isAdmin } from '../../shared/roles'
-import { systemActor } from '../../shared/actors'
+import { actorId, systemActor } from '../../shared/actors'
 import { SERVER_ORIGIN } from '../audit/origin'
 import { recordAudit, type AuditEvent } from '../audit/record'
 import { NotFoundError } from '../connectors/delivery'
@@ -124,7 +124,8 @@ export async function eraseCustomer(w: StoreWriter, args: EraseArgs): Promise<Er
     customerId: customer.id,
     customerIds: records.map((c) => c.id),
     name: customer.name,
-    requestedBy: args.user?.id ?? 'cli',
+    // Without a user: the CLI ('cli') or the server's own work ('retention').
+    requestedBy: args.user?.id ?? actorId((args.by ?? BY_SERVER).actor),
     requestedAt: args.now,
     purgeAt: args.immediate ? args.now : args.now + args.graceDays * DAY_MS,
     immediate: args.immediate,

@@ -181,6 +181,10 @@ describe('retention', () => {
       expect((await store.getCustomer(h.customer.id)) === null, `customer ${h.customer.id}`).toBe(expected.customers.has(h.customer.id))
     }
     if (expected.customers.size > 0) expect(purgeAsked).toBe(1)
+    // Named as the rules' doing, in the erasures waiting for their purge and in the audit log.
+    expect((await store.listErasures()).map((e) => e.requestedBy)).toEqual([...expected.customers].map(() => 'retention'))
+    const audit = await store.auditEntries({ action: 'customer.erased', limit: 500 })
+    expect(audit.items.map((e) => e.actor)).toEqual([...expected.customers].map(() => 'system:retention'))
 
     // A second run finds nothing more to do.
     expect(await runRetention(deps, { dryRun: false, requestedBy: null })).toMatchObject({ conversations: 0, customers: 0 })

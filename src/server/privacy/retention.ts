@@ -1,4 +1,6 @@
+import { systemActor } from '../../shared/actors'
 import { newId } from '../../shared/ids'
+import { SERVER_ORIGIN } from '../audit/origin'
 import type { Conversation } from '../../shared/domain'
 import { summaryId } from '../../shared/summaries'
 import { NO_RETENTION, RetentionRun, RetentionSettings, ruleFor, type RetentionRule } from '../../shared/retention'
@@ -21,6 +23,8 @@ import { removeUnusedAttachments } from './purge'
 
 const DAY_MS = 86_400_000
 const STATE = 'retention'
+/** Who the audit log and the erasures list name for a customer a rule erased. */
+const BY_RETENTION = { actor: systemActor('retention'), origin: SERVER_ORIGIN }
 /** Runs kept in the log, dry runs included. */
 const RUNS_KEPT = 400
 /** Conversations deleted per transaction: a long run never holds the writer for long. */
@@ -169,7 +173,7 @@ async function customersWithoutConversations(
     return due.size
   }
   for (const customerId of due) {
-    await deps.commit((w) => eraseCustomer(w, { customerId, user: null, immediate: true, graceDays: 0, now }))
+    await deps.commit((w) => eraseCustomer(w, { customerId, user: null, by: BY_RETENTION, immediate: true, graceDays: 0, now }))
   }
   if (due.size > 0) deps.purgeSoon()
   return due.size
