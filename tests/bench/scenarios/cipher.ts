@@ -4,7 +4,7 @@ import { latencyRow, valueRow } from '../report'
 import { summarize, type Summary } from '../stats'
 import { child, type BenchContext } from './context'
 
-/** The budget for encrypting the cache: the initial sync at most 15 % slower. */
+/** What encrypting the cache may cost: the initial sync at most 15 % slower. */
 const SYNC_SLOWDOWN_MAX = 1.15
 
 interface ReadFigures {
