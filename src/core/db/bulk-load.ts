@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { cacheFileState } from './cipher'
 import { rebuildSearchIndex, searchIndexSuspended, suspendSearchIndex } from './search-index'
 
 /**
@@ -46,9 +47,11 @@ export function bulkLoadPending(db: Database): boolean {
 /** Recreates the suspended indexes, then builds the search index (which reads through them). */
 export function finishBulkLoad(db: Database): void {
   // Index builds sort whole tables: on disk, not in the core's memory (the cache keeps its
-  // in-memory temp store for the small sorts of everyday queries).
+  // in-memory temp store for the small sorts of everyday queries). Not for an encrypted cache:
+  // SQLite3 Multiple Ciphers writes temporary files in the clear, and a deleted sort run leaves
+  // the customers' words in free disk blocks. Its sorts stay in memory, which costs a peak there.
   const tempStore = db.pragma('temp_store', { simple: true }) as number
-  db.pragma('temp_store = FILE')
+  if (cacheFileState(db.name) !== 'encrypted') db.pragma('temp_store = FILE')
   try {
     db.transaction(() => {
       const indexes = db.prepare('SELECT name, sql FROM suspended_indexes ORDER BY name').all() as { name: string; sql: string }[]

@@ -75,7 +75,10 @@ const rpc = serveParent(
       const cpuMs = (cpu.user + cpu.system) / 1000
       // Gaps between consecutive batch commits: how long one pull batch takes end to end.
       const gaps = changedAt.slice(1).map((t, i) => t - changedAt[i]!)
-      return { ms, cpuMs, batches: changedAt.length, batchGaps: summarize(gaps), rss: process.memoryUsage().rss }
+      // The peak too: the index build at the end of an initial sync sorts whole tables, and an
+      // encrypted cache sorts in memory.
+      const peakRss = process.resourceUsage().maxRSS * 1024
+      return { ms, cpuMs, batches: changedAt.length, batchGaps: summarize(gaps), rss: process.memoryUsage().rss, peakRss }
     },
 
     /** Core reads through `handle` (validation, query, JSON) and the same SQL on a raw connection. */

@@ -6,6 +6,7 @@ import { child, type BenchContext } from './context'
 
 /** What encrypting the cache may cost: the initial sync at most 15 % slower. */
 const SYNC_SLOWDOWN_MAX = 1.15
+const MB = 1024 * 1024
 
 interface ReadFigures {
   heavyTimeline: Summary
@@ -23,6 +24,7 @@ export async function runCipherScenarios(ctx: BenchContext, sampleCustomerIds: s
   const target = (await server.counts()).lastSeq
   const times = { plain: [] as number[], encrypted: [] as number[] }
   const cpu = { plain: [] as number[], encrypted: [] as number[] }
+  const peakRss = { plain: 0, encrypted: 0 }
   const reads: Partial<Record<keyof typeof times, ReadFigures>> = {}
   const rounds = options.size.cipherRounds
   for (let round = 0; round < rounds; round++) {
@@ -32,13 +34,14 @@ export async function runCipherScenarios(ctx: BenchContext, sampleCustomerIds: s
       try {
         const cacheKey = kind === 'encrypted' ? newCacheKey().toString('hex') : undefined
         const dataDir = join(ctx.runDir, `cipher-${kind}-${round}`)
-        const sync = await core.call<{ ms: number; cpuMs: number }>(
+        const sync = await core.call<{ ms: number; cpuMs: number; peakRss: number }>(
           'sync',
           { dataDir, serverUrl: server.url, token: ctx.token, targetCursor: target, timeoutMs: 3_600_000, ...(cacheKey ? { cacheKey } : {}) },
           3_700_000,
         )
         times[kind].push(sync.ms)
         cpu[kind].push(sync.cpuMs)
+        peakRss[kind] = Math.max(peakRss[kind], sync.peakRss)
         ctx.log(`  round ${round + 1}/${rounds}, ${kind}: ${(sync.ms / 1000).toFixed(2)} s (core CPU ${(sync.cpuMs / 1000).toFixed(2)} s)`)
         if (round === rounds - 1) {
           reads[kind] = await core.call<ReadFigures>('reads', { heavyCustomerId: dataset.heavy.customerId, customerIds: sampleCustomerIds, samples: options.size.samples })
@@ -56,6 +59,9 @@ export async function runCipherScenarios(ctx: BenchContext, sampleCustomerIds: s
     latencyRow('cipher.sync.encrypted', '  the same into an encrypted cache (SQLCipher 4 format, as the app ships)', encrypted, null),
     valueRow('cipher.sync.ratio', '  encrypted ÷ plain (median sync time)', '×', encrypted.median / plain.median, { atMost: SYNC_SLOWDOWN_MAX }),
     valueRow('cipher.sync.cpu', '  encrypted ÷ plain (median CPU time of the core process)', '×', summarize(cpu.encrypted).median / summarize(cpu.plain).median, null),
+    // A peak while the indexes are built, beside the budget the core's settled RSS keeps (memory.core).
+    valueRow('cipher.sync.peakRss.plain', '  peak RSS of the core process over a sync, plain cache (sorts on disk)', 'MB', peakRss.plain / MB, null),
+    valueRow('cipher.sync.peakRss.encrypted', '  the same, encrypted cache (sorts in memory: no plaintext temporary files)', 'MB', peakRss.encrypted / MB, null),
   )
   for (const kind of ['plain', 'encrypted'] as const) {
     const figures = reads[kind]
