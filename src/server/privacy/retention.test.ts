@@ -210,6 +210,31 @@ describe('retention', () => {
     expect(await store.getMessage(kept.id)).toMatchObject({ text: kept.text })
   })
 
+  it('keeps a conversation reopened between the scan and its deletion', async () => {
+    const history = await generate(30)
+    await store.write((w) => saveRetentionSettings(w, { rules: [{ inbox: null, channel: null, deleteAfterDays: 365 }], customersWithoutConversationsDays: null }))
+    const expected = expectedGone(history, () => 365)
+    const reopenedId = [...expected.conversations][0]!
+    const commit = deps.commit
+    let first = true
+    // A new message lands just before the run's first write: the conversation is open again.
+    const racing: RetentionDeps = {
+      ...deps,
+      commit: async (fn) => {
+        if (first) {
+          first = false
+          const v = (await store.getConversation(reopenedId))!
+          await commit((w) => w.put('conversation', { ...v, status: 'open', updatedAt: NOW }))
+        }
+        return commit(fn)
+      },
+    }
+    const run = await runRetention(racing, { dryRun: false, requestedBy: null })
+    expect(run.conversations).toBe(expected.conversations.size - 1)
+    expect(await store.getConversation(reopenedId)).toMatchObject({ status: 'open' })
+    expect(await store.getMessage(history.flatMap((h) => h.messages).find((m) => m.conversationId === reopenedId)!.id)).not.toBeNull()
+  })
+
   it('does nothing without rules, and keeps every open, pending and snoozed conversation however old', async () => {
     const history = await generate(30)
     expect(await runRetention(deps, { dryRun: false, requestedBy: null })).toMatchObject({ conversations: 0, customers: 0 })

@@ -86,18 +86,26 @@ export async function runRetention(
   /** Per customer touched, how many of their conversations go: a dry run tells who would be left with none. */
   const goneOf = new Map<string, number>()
   try {
-    for await (const batch of dueConversations(deps.store, settings.rules, now)) {
+    for await (const due of dueConversations(deps.store, settings.rules, now)) {
+      let batch = due
       if (!options.dryRun) {
-        const urls = await deps.commit(async (w) => {
-          const found: string[] = []
-          for (const { conversation } of batch) found.push(...(await w.deleteConversation(conversation.id)))
+        const { deleted, urls } = await deps.commit(async (w) => {
+          const urls: string[] = []
+          // Read again inside the write: one that a new message reopened since the scan stays.
+          const unchanged = []
+          for (const entry of due) {
+            const current = await w.getConversation(entry.conversation.id)
+            if (current?.status === 'resolved' && current.updatedAt === entry.conversation.updatedAt) unchanged.push(entry)
+          }
+          for (const { conversation } of unchanged) urls.push(...(await w.deleteConversation(conversation.id)))
           // A story may tell of what was deleted: it is written again from what is left.
-          for (const customerId of new Set(batch.map((b) => b.conversation.customerId))) {
+          for (const customerId of new Set(unchanged.map((b) => b.conversation.customerId))) {
             if (await w.getSummary(summaryId('customer_story', customerId))) await w.requestSummary(customerId, 'retention', now)
           }
-          return found
+          return { deleted: unchanged, urls }
         })
         await removeUnusedAttachments(deps.store, urls, deps.attachmentsDir)
+        batch = deleted
       }
       for (const { conversation, rule } of batch) {
         run.conversations++
