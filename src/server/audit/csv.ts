@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditFilter } from '../../shared/audit'
 import type { StoreReader } from '../store/store'
-import { AUDIT_COLUMNS } from '../store/audit-rows'
+import { AUDIT_COLUMNS, auditValues } from '../store/audit-rows'
 
 /** The export's columns are the audit table's, in its order (docs/audit-log.md). */
 export const AUDIT_CSV_COLUMNS = AUDIT_COLUMNS
@@ -18,23 +18,10 @@ function field(value: string | null): string {
 const iso = (ms: number): string => new Date(ms).toISOString()
 
 export function auditCsvRow(e: AuditEntry): string {
-  const details = Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : ''
-  return [
-    e.id,
-    iso(e.at),
-    iso(e.recordedAt),
-    e.actor,
-    e.actorName,
-    e.action,
-    e.target.type,
-    e.target.id,
-    e.origin.via,
-    e.origin.ip,
-    e.origin.userAgent,
-    e.origin.clientId,
-    details,
-  ]
-    .map(field)
+  // The table's values in its column order: times (the only numbers) as ISO 8601, details as JSON, none as empty.
+  const details = (d: unknown) => (Object.keys(d as object).length > 0 ? JSON.stringify(d) : null)
+  return auditValues(e, details)
+    .map((v) => field(typeof v === 'number' ? iso(v) : (v as string | null)))
     .join(',')
     .concat('\r\n')
 }
