@@ -1,15 +1,12 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/core/core'
-import { CACHE_FILE } from '../../src/core/db/open'
-import { createCore } from '../../src/core/index'
 import { attachmentsDir } from '../../src/server/connectors/email/email-connector'
 import { AttachmentStore } from '../../src/server/connectors/email/attachment-store'
 import type { SyncServer } from '../../src/server/server'
 import type { Erasure, RestoreResult } from '../../src/shared/privacy'
 import { api } from './server-fixtures'
-import { agentWithToken, pullChangeLog, readCache, startTestServer, tempDir, waitFor, waitUntilSynced } from './support/sync-harness'
+import { agentWithToken, pullChangeLog, readCache, startServerWithCores, traces, waitFor, waitUntilSynced, type ServerWithCores } from './support/sync-harness'
 
 /**
  * Erasing a customer through the real server, sync and client caches: the acceptance test of
@@ -21,35 +18,19 @@ const EMAIL = 'wilhelmina.erasable@privacy.test'
 const PHONE = '+14155550188'
 const SENTENCE = 'Please send the spare key to the blue boathouse behind Quillfeather Lane'
 
-let dir: ReturnType<typeof tempDir>
+let world: ServerWithCores
 let server: SyncServer
-const cores: Core[] = []
 
 beforeEach(async () => {
-  dir = tempDir('threadline-erasure-')
-  server = await startTestServer(join(dir.path, 'server.sqlite'))
+  world = await startServerWithCores('threadline-erasure-')
+  server = world.server
 })
 
-afterEach(async () => {
-  for (const core of cores.splice(0)) await core.close()
-  await server.close()
-  dir.remove()
-})
-
-async function openCore(name: string, token: string): Promise<Core> {
-  const core = await createCore({ dataDir: join(dir.path, name), serverUrl: server.url, token, batchSize: 50 })
-  cores.push(core)
-  return core
-}
-
-async function closeCore(core: Core): Promise<void> {
-  cores.splice(cores.indexOf(core), 1)
-  await core.close()
-}
+afterEach(() => world.close())
 
 /** The customer: an email and a phone, a message with the sentence and an attachment holding it too. */
 async function seedCustomer(): Promise<{ customerId: string; conversationId: string }> {
-  const files = new AttachmentStore(attachmentsDir(dir.path), 1 << 20)
+  const files = new AttachmentStore(attachmentsDir(world.dir), 1 << 20)
   const attachment = files.save(Buffer.from(`Directions: ${SENTENCE}`), { name: 'directions.txt', contentType: 'text/plain', inbox: 'support' })
   const first = await server.ingest({
     channel: 'email',
@@ -72,24 +53,14 @@ async function seedCustomer(): Promise<{ customerId: string; conversationId: str
   return { customerId: first.customerId, conversationId: first.conversationId }
 }
 
-/** Where any of the customer's strings still stands in a file, as raw UTF-8 bytes. */
-function traces(files: readonly string[]): string[] {
-  const found: string[] = []
-  for (const file of files) {
-    if (!fs.existsSync(file)) continue
-    const bytes = fs.readFileSync(file)
-    for (const needle of [EMAIL, PHONE, SENTENCE]) if (bytes.includes(Buffer.from(needle, 'utf8'))) found.push(`${file}: ${needle}`)
-  }
-  return found
-}
+const NEEDLES = [EMAIL, PHONE, SENTENCE]
 
+/** The server's database, its WAL and the attachment folder's files. */
 const serverFiles = () => {
-  const db = join(dir.path, 'server.sqlite')
-  const folder = attachmentsDir(dir.path)
-  return [db, `${db}-wal`, ...(fs.existsSync(folder) ? fs.readdirSync(folder).map((f) => join(folder, f)) : [])]
+  const folder = attachmentsDir(world.dir)
+  return [...world.serverFiles(), ...(fs.existsSync(folder) ? fs.readdirSync(folder).map((f) => join(folder, f)) : [])]
 }
-const cacheFiles = (name: string) => [join(dir.path, name, CACHE_FILE), join(dir.path, name, `${CACHE_FILE}-wal`)]
-const holds = (name: string, id: string) => readCache(join(dir.path, name)).current.has(`customer:${id}`)
+const holds = (name: string, id: string) => readCache(join(world.dir, name)).current.has(`customer:${id}`)
 
 describe('erasing a customer', () => {
   it('after the purge, leaves nothing of them in the server’s database, its WAL, the attachments, or an offline client’s cache', async () => {
@@ -97,17 +68,17 @@ describe('erasing a customer', () => {
     const agentA = await agentWithToken(server, 'Online Olga')
     const agentB = await agentWithToken(server, 'Offline Otto')
     const { customerId } = await seedCustomer()
-    expect(traces(serverFiles()).length).toBeGreaterThan(0)
+    expect(traces(serverFiles(), NEEDLES).length).toBeGreaterThan(0)
 
-    const a = await openCore('a', agentA.token)
-    const b = await openCore('b', agentB.token)
+    const a = await world.openCore('a', agentA.token)
+    const b = await world.openCore('b', agentB.token)
     await waitUntilSynced(a, server)
     await waitUntilSynced(b, server)
     expect(holds('b', customerId)).toBe(true)
     // The search index finds the sentence before the erasure.
     expect(JSON.stringify(await b.handle('search.query', { text: 'Quillfeather' }))).toContain('Quillfeather')
-    await closeCore(b)
-    expect(traces(cacheFiles('b')).length).toBeGreaterThan(0)
+    await world.closeCore(b)
+    expect(traces(world.cacheFiles('b'), NEEDLES).length).toBeGreaterThan(0)
 
     const erased = await api<{ erasure: Erasure }>(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, {
       token: admin.token,
@@ -118,13 +89,13 @@ describe('erasing a customer', () => {
     await waitFor('client A to drop the customer', () => !holds('a', customerId))
     await waitFor('the purge', async () => (await api<{ items: Erasure[] }>(server.url, 'GET', '/api/v1/erasures', { token: admin.token })).body.items.length === 0)
 
-    const back = await openCore('b', agentB.token)
+    const back = await world.openCore('b', agentB.token)
     await waitUntilSynced(back, server)
     expect(holds('b', customerId)).toBe(false)
     expect(JSON.stringify(await back.handle('search.query', { text: 'Quillfeather' }))).not.toContain('Quillfeather')
-    await closeCore(back)
+    await world.closeCore(back)
 
-    expect(traces([...serverFiles(), ...cacheFiles('a'), ...cacheFiles('b')])).toEqual([])
+    expect(traces([...serverFiles(), ...world.cacheFiles('a'), ...world.cacheFiles('b')], NEEDLES)).toEqual([])
     // The other customer is untouched.
     expect((await api<{ items: unknown[] }>(server.url, 'GET', '/api/v1/customers?q=someone.else', { token: admin.token })).body.items).toHaveLength(1)
   })
@@ -137,12 +108,12 @@ describe('erasing a customer', () => {
 
     const log = JSON.stringify(await pullChangeLog(server.url, admin.token))
     for (const needle of [EMAIL, PHONE, SENTENCE, 'Wilhelmina']) expect(log).not.toContain(needle)
-    const fresh = await openCore('fresh', (await agentWithToken(server, 'Fresh Fay')).token)
+    const fresh = await world.openCore('fresh', (await agentWithToken(server, 'Fresh Fay')).token)
     await waitUntilSynced(fresh, server)
-    const cache = readCache(join(dir.path, 'fresh'))
+    const cache = readCache(join(world.dir, 'fresh'))
     expect(cache.current.has(`customer:${customerId}`)).toBe(false)
     expect(cache.current.has(`conversation:${conversationId}`)).toBe(false)
-    expect(traces(cacheFiles('fresh'))).toEqual([])
+    expect(traces(world.cacheFiles('fresh'), NEEDLES)).toEqual([])
     // REST reads no longer return them.
     expect((await api(server.url, 'GET', `/api/v1/customers/${customerId}`, { token: admin.token })).status).toBe(404)
     expect((await api<{ items: unknown[] }>(server.url, 'GET', `/api/v1/customers?q=wilhelmina`, { token: admin.token })).body.items).toEqual([])
@@ -160,16 +131,16 @@ describe('erasing a customer', () => {
     })
     expect(merge.outcome).toBe('applied')
 
-    const a = await openCore('a', agent.token)
+    const a = await world.openCore('a', agent.token)
     await waitUntilSynced(a, server)
-    const before = readCache(join(dir.path, 'a'))
+    const before = readCache(join(world.dir, 'a'))
     expect(before.current.get(`conversation:${sms.conversationId}`)).toMatchObject({ customerId })
     const cursor = before.cursor
 
     const erased = await api<{ erasure: Erasure }>(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, { token: admin.token, body: {} })
     expect(erased.body.erasure.customerIds.sort()).toEqual([customerId, sms.customerId].sort())
     await waitFor('client A to drop her', () => !holds('a', customerId))
-    const dropped = readCache(join(dir.path, 'a'))
+    const dropped = readCache(join(world.dir, 'a'))
     expect(dropped.current.has(`conversation:${conversationId}`)).toBe(false)
     expect(dropped.current.has(`conversation:${sms.conversationId}`)).toBe(false)
     // One delete of each record (hers and the one merged into her), in one commit.
@@ -188,7 +159,7 @@ describe('erasing a customer', () => {
     expect(restored.body.identitiesSkipped).toHaveLength(1)
     await waitFor('client A to hold her again', () => holds('a', customerId))
     await waitUntilSynced(a, server)
-    const after = readCache(join(dir.path, 'a'))
+    const after = readCache(join(world.dir, 'a'))
     expect(after.current.get(`conversation:${conversationId}`)).toMatchObject({ customerId })
     expect(after.current.get(`conversation:${sms.conversationId}`)).toMatchObject({ customerId })
     expect(after.current.get(`customer:${sms.customerId}`)).toMatchObject({ mergedInto: customerId })

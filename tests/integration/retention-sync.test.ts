@@ -1,13 +1,9 @@
-import fs from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Core } from '../../src/core/core'
-import { CACHE_FILE } from '../../src/core/db/open'
-import { createCore } from '../../src/core/index'
 import type { SyncServer } from '../../src/server/server'
 import type { RetentionRun } from '../../src/shared/retention'
 import { api } from './server-fixtures'
-import { agentWithToken, readCache, startTestServer, tempDir, waitFor, waitUntilSynced } from './support/sync-harness'
+import { agentWithToken, readCache, startServerWithCores, traces, waitFor, waitUntilSynced, type ServerWithCores } from './support/sync-harness'
 
 /**
  * Retention through the real server, sync and client caches: a resolved conversation past its
@@ -21,38 +17,17 @@ const OLD_SENTENCE = 'The lighthouse lamp on the pier hums quixotically at night
 const OLD_TERM = 'quixotically'
 const RECENT_SENTENCE = 'The replacement lamp arrived and works'
 
-let dir: ReturnType<typeof tempDir>
+let world: ServerWithCores
 let server: SyncServer
-const cores: Core[] = []
 
 beforeEach(async () => {
-  dir = tempDir('threadline-retention-')
-  server = await startTestServer(join(dir.path, 'server.sqlite'))
+  world = await startServerWithCores('threadline-retention-')
+  server = world.server
 })
 
-afterEach(async () => {
-  for (const core of cores.splice(0)) await core.close()
-  await server.close()
-  dir.remove()
-})
+afterEach(() => world.close())
 
-async function openCore(name: string, token: string): Promise<Core> {
-  const core = await createCore({ dataDir: join(dir.path, name), serverUrl: server.url, token, batchSize: 50 })
-  cores.push(core)
-  return core
-}
-
-async function closeCore(core: Core): Promise<void> {
-  cores.splice(cores.indexOf(core), 1)
-  await core.close()
-}
-
-const files = (...names: string[]) => {
-  const db = join(dir.path, 'server.sqlite')
-  return [db, `${db}-wal`, ...names.flatMap((n) => [join(dir.path, n, CACHE_FILE), join(dir.path, n, `${CACHE_FILE}-wal`)])]
-}
-const holding = (paths: readonly string[], needle: string) =>
-  paths.filter((f) => fs.existsSync(f) && fs.readFileSync(f).includes(Buffer.from(needle, 'utf8')))
+const files = (...names: string[]) => [...world.serverFiles(), ...names.flatMap((n) => world.cacheFiles(n))]
 
 describe('retention across the caches', () => {
   it('deletes an old resolved conversation from the server and from an online and an offline client, to the last byte', async () => {
@@ -79,12 +54,12 @@ describe('retention across the caches', () => {
       text: RECENT_SENTENCE,
     })
 
-    const a = await openCore('a', (await agentWithToken(server, 'Online Olga')).token)
-    const b = await openCore('b', (await agentWithToken(server, 'Offline Otto')).token)
+    const a = await world.openCore('a', (await agentWithToken(server, 'Online Olga')).token)
+    const b = await world.openCore('b', (await agentWithToken(server, 'Offline Otto')).token)
     await waitUntilSynced(a, server)
     await waitUntilSynced(b, server)
-    await closeCore(b)
-    expect(holding(files('a', 'b'), OLD_SENTENCE).length).toBeGreaterThan(0)
+    await world.closeCore(b)
+    expect(traces(files('a', 'b'), [OLD_SENTENCE]).length).toBeGreaterThan(0)
     expect(JSON.stringify(await a.handle('search.query', { text: OLD_TERM }))).toContain('lighthouse')
 
     const rules = { rules: [{ inbox: null, channel: null, deleteAfterDays: 365 }], customersWithoutConversationsDays: null }
@@ -92,20 +67,20 @@ describe('retention across the caches', () => {
     const run = await api<RetentionRun>(server.url, 'POST', '/api/v1/retention/runs', { token: admin.token, body: { dryRun: false } })
     expect(run.body).toMatchObject({ conversations: 1, customers: 0, error: null })
 
-    await waitFor('client A to drop the old conversation', () => !readCache(join(dir.path, 'a')).current.has(`conversation:${old.conversationId}`))
+    await waitFor('client A to drop the old conversation', () => !readCache(join(world.dir, 'a')).current.has(`conversation:${old.conversationId}`))
     await waitUntilSynced(a, server)
-    const back = await openCore('b', (await agentWithToken(server, 'Offline Otto')).token)
+    const back = await world.openCore('b', (await agentWithToken(server, 'Offline Otto')).token)
     await waitUntilSynced(back, server)
-    const cacheB = readCache(join(dir.path, 'b'))
+    const cacheB = readCache(join(world.dir, 'b'))
     expect(cacheB.current.has(`conversation:${old.conversationId}`)).toBe(false)
     expect(cacheB.current.has(`message:${old.itemId}`)).toBe(false)
     expect(cacheB.current.has(`conversation:${recent.conversationId}`)).toBe(true)
     expect(JSON.stringify(await back.handle('search.query', { text: OLD_TERM }))).not.toContain('lighthouse')
-    await closeCore(back)
-    await closeCore(a)
+    await world.closeCore(back)
+    await world.closeCore(a)
 
-    expect([...holding(files('a', 'b'), OLD_SENTENCE), ...holding(files('a', 'b'), OLD_TERM)]).toEqual([])
+    expect(traces(files('a', 'b'), [OLD_SENTENCE, OLD_TERM])).toEqual([])
     // What the rule does not cover stays, everywhere.
-    expect(holding(files('a', 'b'), RECENT_SENTENCE).length).toBeGreaterThan(0)
+    expect(traces(files('a', 'b'), [RECENT_SENTENCE]).length).toBeGreaterThan(0)
   })
 })

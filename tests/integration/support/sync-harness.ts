@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -7,6 +7,7 @@ import type { EntityName, Role, User } from '../../../src/shared/domain'
 import type { SyncState } from '../../../src/shared/ipc'
 import { PullResponse, SOCKET_PATH, type Change } from '../../../src/shared/sync'
 import type { Core } from '../../../src/core/core'
+import { createCore } from '../../../src/core/index'
 import { CACHE_FILE } from '../../../src/core/db/open'
 import { countOutbox, dumpEntities, getSyncMeta } from '../../../src/core/db/queries'
 import { startServer, type SyncServer } from '../../../src/server/server'
@@ -165,4 +166,60 @@ export async function waitForQuietServer(server: SyncServer, quietMs = 300): Pro
     }
     return Date.now() - since >= quietMs ? now : 0
   })
+}
+
+/**
+ * A server and the client cores a test opens against it, in one temp folder: the server's
+ * database at `server.sqlite`, each core in a folder of its own name. `close` closes the cores
+ * still open, then the server, and removes the folder.
+ */
+export interface ServerWithCores {
+  readonly dir: string
+  readonly server: SyncServer
+  openCore(name: string, token: string): Promise<Core>
+  /** Closes one core (the folder keeps its cache, as an offline laptop does). */
+  closeCore(core: Core): Promise<void>
+  /** The server's database file and its WAL. */
+  serverFiles(): string[]
+  /** A core's cache file and its WAL. */
+  cacheFiles(name: string): string[]
+  close(): Promise<void>
+}
+
+export async function startServerWithCores(prefix: string): Promise<ServerWithCores> {
+  const dir = tempDir(prefix)
+  const db = join(dir.path, 'server.sqlite')
+  const server = await startTestServer(db)
+  const cores: Core[] = []
+  return {
+    dir: dir.path,
+    server,
+    async openCore(name, token) {
+      const core = await createCore({ dataDir: join(dir.path, name), serverUrl: server.url, token, batchSize: 50 })
+      cores.push(core)
+      return core
+    },
+    async closeCore(core) {
+      cores.splice(cores.indexOf(core), 1)
+      await core.close()
+    },
+    serverFiles: () => [db, `${db}-wal`],
+    cacheFiles: (name) => [join(dir.path, name, CACHE_FILE), join(dir.path, name, `${CACHE_FILE}-wal`)],
+    async close() {
+      for (const core of cores.splice(0)) await core.close()
+      await server.close()
+      dir.remove()
+    },
+  }
+}
+
+/** Where any of `needles` still stands in the files that exist, as raw UTF-8 bytes: one `file: needle` per find. */
+export function traces(files: readonly string[], needles: readonly string[]): string[] {
+  const found: string[] = []
+  for (const file of files) {
+    if (!existsSync(file)) continue
+    const bytes = readFileSync(file)
+    for (const needle of needles) if (bytes.includes(Buffer.from(needle, 'utf8'))) found.push(`${file}: ${needle}`)
+  }
+  return found
 }
