@@ -6,6 +6,7 @@ import { isSupportedCountry } from 'libphonenumber-js'
 import { z } from 'zod'
 import { Channel } from '../shared/domain'
 import { ApprovedTemplate, type InboxInfo } from '../shared/inbox-settings'
+import { BusinessHours } from '../shared/reporting/business-hours'
 import { MessagingRules } from './rules/config'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -105,6 +106,8 @@ export const ServerConfig = z.object({
           templates: z.array(ApprovedTemplate).max(500).optional(),
           /** Never send this inbox's messages to a summary model: the embedded summarizer summarizes them on the server. */
           neverSendToModel: z.boolean().optional(),
+          /** When the team works this inbox: waits are reported in these hours too. Absent: around the clock. */
+          businessHours: BusinessHours.optional(),
         })
         .superRefine((inbox, ctx) => {
           if (!inbox.templates) return

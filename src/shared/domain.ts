@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { CHANNELS, CONVERSATION_STATUSES, PRIORITIES, ROLES } from './domain-values'
+import { Channel, Id, Timestamp } from './primitives'
+import { ReportingEvent } from './reporting/events'
 
 /**
  * Domain entities shared by the sync server, the client cache and the renderer.
@@ -8,8 +10,7 @@ import { CHANNELS, CONVERSATION_STATUSES, PRIORITIES, ROLES } from './domain-val
 
 export { CHANNELS, CONVERSATION_STATUSES, PRIORITIES }
 
-export const Channel = z.enum(CHANNELS)
-export type Channel = z.infer<typeof Channel>
+export { Channel, Id, Timestamp }
 
 export const IdentityKind = z.enum(['email', 'phone', 'whatsapp', 'chat'])
 export type IdentityKind = z.infer<typeof IdentityKind>
@@ -50,8 +51,6 @@ export const OutboundTemplate = z.object({
 })
 export type OutboundTemplate = z.infer<typeof OutboundTemplate>
 
-export const Id = z.string().min(1).max(128)
-export const Timestamp = z.number().int().nonnegative()
 export const Label = z.string().trim().min(1).max(64)
 export const AttributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
 
@@ -362,6 +361,7 @@ export const ENTITY_SCHEMAS = {
   event: TimelineEvent,
   savedView: SavedView,
   summary: Summary,
+  reportingEvent: ReportingEvent,
 } as const
 
 export type EntityName = keyof typeof ENTITY_SCHEMAS
@@ -378,4 +378,5 @@ export interface EntityTypes {
   event: TimelineEvent
   savedView: SavedView
   summary: Summary
+  reportingEvent: ReportingEvent
 }

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/core/core'
+import { CACHE_FILE } from '../../src/core/db/open'
 import { createCore } from '../../src/core/index'
 import type { InboundMessage, IngestResult } from '../../src/shared/ingest'
 import type { Change, PullResponse } from '../../src/shared/sync'
@@ -146,5 +148,28 @@ describe('customers by inbox access', () => {
     // Granted again, the history comes back.
     await t.server.updateUserAccess(agent.user.id, { inboxes: null })
     await waitFor(() => readCache(dataDir).current.has(`message:${emailOnly.itemId}`), 'the email history to return', 20_000)
+  })
+
+  it('fills the cache with reporting events when an agent becomes a supervisor, and empties it of them when they no longer are', async () => {
+    const agent = await userWithToken(t.server, 'Pat Promoted')
+    const core = await createCore({ dataDir, serverUrl: t.server.url, token: agent.token })
+    cores.push(core)
+    await waitUntilSynced(core, t.server)
+    const reportingEvents = (): number => {
+      const db = new BetterSqlite3(path.join(dataDir, CACHE_FILE), { readonly: true, fileMustExist: true })
+      try {
+        return db.prepare('SELECT count(*) FROM reporting_events').pluck().get() as number
+      } finally {
+        db.close()
+      }
+    }
+    expect(reportingEvents()).toBe(0)
+
+    await t.server.updateUserAccess(agent.user.id, { role: 'supervisor' })
+    // One conversation_created each for the two customers' conversations.
+    await waitFor(() => reportingEvents() === 2, 'the reporting events to arrive', 20_000)
+
+    await t.server.updateUserAccess(agent.user.id, { role: 'agent' })
+    await waitFor(() => reportingEvents() === 0 && readCache(dataDir).current.has(`message:${emailOnly.itemId}`), 'the reporting events to leave', 20_000)
   })
 })

@@ -3,7 +3,8 @@ import { searchIndexSuspended } from './search-index'
 
 /**
  * A customer's erasure reaching this device (shared/sync.ts): the customer and every row of
- * theirs leave the cache, with what this device kept about them. The search index entries go
+ * theirs leave the cache, with what this device kept about them; their reporting events lose
+ * their name. The search index entries go
  * with their rows, by the triggers. Whether the cache held anything of theirs: every client
  * hears of every erasure, most of them of customers they never saw.
  */
@@ -19,6 +20,10 @@ export function dropCustomer(db: Database, customerId: string): boolean {
     'DELETE FROM mention_reads WHERE note_id IN (SELECT id FROM notes WHERE customer_id = @id)',
     'DELETE FROM summary_ratings WHERE summary_id IN (SELECT id FROM summaries WHERE customer_id = @id)',
     'DELETE FROM summaries WHERE customer_id = @id',
+    // Their reporting events stay for the counts, anonymous, as on the server.
+    `UPDATE reporting_events SET customer_id = NULL, json = json_set(json, '$.customerId', NULL),
+       server_json = CASE WHEN server_json IS NULL OR server_json = 'null' THEN server_json ELSE json_set(server_json, '$.customerId', NULL) END
+     WHERE customer_id = @id`,
     ...['events', 'calls', 'notes', 'messages'].map((t) => `DELETE FROM ${t} WHERE customer_id = @id OR conversation_id IN (${conversations})`),
     'DELETE FROM conversations WHERE customer_id = @id',
     'DELETE FROM identities WHERE customer_id = @id',

@@ -429,6 +429,19 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (summary_id, generated_at)
       ) STRICT`),
   },
+  {
+    version: 15,
+    name: 'reporting events, which supervisors\' dashboards are computed from',
+    up: (db) =>
+      db.exec(`CREATE TABLE reporting_events (
+        id TEXT PRIMARY KEY, at INTEGER NOT NULL, conversation_id TEXT NOT NULL, customer_id TEXT,
+        json TEXT NOT NULL, server_json TEXT
+      ) STRICT;
+      -- Every report reads a time range; a drill-down and an erasure read by conversation and customer.
+      CREATE INDEX idx_reporting_events_at ON reporting_events (at);
+      CREATE INDEX idx_reporting_events_conversation ON reporting_events (conversation_id);
+      CREATE INDEX idx_reporting_events_customer ON reporting_events (customer_id)`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
+import type { ReportingEvent } from '../../shared/reporting/events'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -90,18 +91,27 @@ export function resetCache(db: Database, args: { clientId: string; serverUrl: st
 }
 
 /**
- * The inboxes the cached rows were synced for (null: all of them); undefined when never
- * recorded (a cache from before it was), which is taken to match.
+ * What the cached rows were synced for: the inboxes (null: all of them), and whether the user
+ * received reporting events (a supervisor or admin). Undefined when never recorded (a cache from
+ * before it was), which is taken to match; a cache that recorded only its inboxes was synced
+ * before reporting events existed, which is taken as without them.
  */
-export function getSyncedScope(db: Database): string[] | null | undefined {
+export function getSyncedScope(db: Database): SyncedScope | undefined {
   const row = stmt(db, 'SELECT scope_json FROM sync_meta WHERE id = 1').get() as { scope_json: string | null } | undefined
   if (!row?.scope_json) return undefined
-  const parsed = z.array(z.string()).nullable().safeParse(JSON.parse(row.scope_json))
+  const raw: unknown = JSON.parse(row.scope_json)
+  const inboxesOnly = z.array(z.string()).nullable().safeParse(raw)
+  if (inboxesOnly.success) return { inboxes: inboxesOnly.data, reports: false }
+  const parsed = SyncedScope.safeParse(raw)
   return parsed.success ? parsed.data : undefined
 }
 
-export function setSyncedScope(db: Database, inboxes: readonly string[] | null): void {
-  stmt(db, 'UPDATE sync_meta SET scope_json = ? WHERE id = 1').run(JSON.stringify(inboxes === null ? null : [...inboxes].sort()))
+const SyncedScope = z.object({ inboxes: z.array(z.string()).nullable(), reports: z.boolean() })
+export type SyncedScope = z.infer<typeof SyncedScope>
+
+export function setSyncedScope(db: Database, scope: SyncedScope): void {
+  const inboxes = scope.inboxes === null ? null : [...scope.inboxes].sort()
+  stmt(db, 'UPDATE sync_meta SET scope_json = ? WHERE id = 1').run(JSON.stringify({ inboxes, reports: scope.reports }))
 }
 
 /**
@@ -132,6 +142,7 @@ const TABLES: { [E in EntityName]: string } = {
   event: 'events',
   savedView: 'saved_views',
   summary: 'summaries',
+  reportingEvent: 'reporting_events',
 }
 
 /** The indexed columns of each entity table, taken from the entity. */
@@ -157,6 +168,7 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
   savedView: (v: SavedView) => ({ owner_id: v.ownerId }),
   // A wrap-up or a call summary takes its place in the timeline where what it covers ends; a story has none (null `at`).
   summary: (s: Summary) => ({ customer_id: s.customerId, kind: s.kind, at: s.kind === 'customer_story' ? null : s.coversThrough }),
+  reportingEvent: (e: ReportingEvent) => ({ at: e.at, conversation_id: e.conversationId, customer_id: e.customerId }),
 }
 
 function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {

@@ -42,6 +42,8 @@ function ownersOf(
   switch (change.entity) {
     case 'user':
     case 'savedView':
+    // Figures, not timeline items: they change no conversation or customer on screen.
+    case 'reportingEvent':
       return { customerId: null, conversationId: null }
     case 'customer':
       return { customerId: change.id, conversationId: null }
@@ -69,6 +71,7 @@ const WRITE_RANK: Record<EntityName, number> = {
   call: 3,
   event: 3,
   summary: 3,
+  reportingEvent: 3,
   message: 4,
   note: 4,
   customer: 4,

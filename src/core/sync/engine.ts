@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client'
 import { z } from 'zod'
 import type { Database } from 'better-sqlite3'
 import type { User } from '../../shared/domain'
+import { hasRole } from '../../shared/roles'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import type { InboundArrived, MentionsArrived, PresenceEntry, SyncState, SyncStatus } from '../../shared/ipc'
 import {
@@ -416,10 +417,11 @@ export class SyncEngine {
           throw new SyncRequestError('wrong_owner', (err as Error).message)
         }
       }
-      // Access changed since the cache was filled: start it over under the new scope.
+      // Access changed since the cache was filled (inboxes, or reporting data with the role): start it over under the new scope.
       const scope = getSyncedScope(db)
-      if (scope !== undefined && !sameScope(scope, user.inboxes)) forgetSyncedRows(db)
-      setSyncedScope(db, user.inboxes)
+      const reports = hasRole(user, 'supervisor')
+      if (scope !== undefined && (!sameInboxes(scope.inboxes, user.inboxes) || scope.reports !== reports)) forgetSyncedRows(db)
+      setSyncedScope(db, { inboxes: user.inboxes, reports })
       setSyncUser(db, user.id)
       saveInboxes(db, inboxes)
       // Only until the change log delivers the row: the cache must not run ahead of its cursor.
@@ -599,7 +601,7 @@ export class SyncEngine {
   }
 }
 
-function sameScope(a: readonly string[] | null, b: readonly string[] | null): boolean {
+function sameInboxes(a: readonly string[] | null, b: readonly string[] | null): boolean {
   if (a === null || b === null) return a === b
   const sorted = [...b].sort()
   return a.length === b.length && [...a].sort().every((inbox, i) => inbox === sorted[i])

@@ -46,6 +46,7 @@ export const COPIED_TABLES = [
   'erasures',
   'erased_rows',
   'audit_log',
+  'reporting_events',
 ] as const
 
 /** SQLite's own tables and the migration record, which each engine keeps for itself. */

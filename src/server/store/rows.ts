@@ -18,6 +18,7 @@ export const TABLES: Record<EntityName, string> = {
   event: 'events',
   savedView: 'saved_views',
   summary: 'summaries',
+  reportingEvent: 'reporting_events',
 }
 
 export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
@@ -31,6 +32,8 @@ export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
   event: ['data'],
   savedView: ['filters'],
   summary: ['facts', 'inboxes'],
+  // A boolean: JSON is the one column kind both engines read back as one.
+  reportingEvent: ['afterHours'],
 }
 
 export interface ColumnSpec {
@@ -65,7 +68,7 @@ export function toRow<E extends EntityName>(entity: E, data: EntityTypes[E]): Ro
 
 /**
  * The entity a row holds. A JSON field arrives as text from SQLite and already parsed from
- * PostgreSQL (jsonb); every JSON field is an array or an object, so only text is parsed.
+ * PostgreSQL (jsonb); every JSON field is an array, an object or a boolean, so only text is parsed.
  */
 export function fromRow<E extends EntityName>(entity: E, row: Row): EntityTypes[E] {
   const out: Record<string, unknown> = {}
@@ -112,10 +115,14 @@ export const threadOf = (r: ThreadRow): ConversationThread => ({
   lastAt: Number(r.last_at),
 })
 
-/** Who a row that belongs to people rather than an inbox reaches: a user, or every member of a team. */
+/**
+ * Who a row that belongs to people rather than to everyone of an inbox reaches: a user, every
+ * member of a team, or every supervisor (and admin) — of its inbox, when it has one.
+ */
 export const audienceToken = {
   user: (id: string): string => `user:${id}`,
   team: (name: string): string => `team:${name}`,
+  supervisors: 'role:supervisor',
 }
 
 /**
@@ -126,6 +133,9 @@ export function savedViewAudience(view: SavedView, previousTeam: string | null):
   const teams = new Set([view.team, previousTeam].filter((t): t is string => t !== null))
   return [audienceToken.user(view.ownerId), ...[...teams].map(audienceToken.team)]
 }
+
+/** Reporting events reach the supervisors of their inbox, never its agents. */
+export const REPORTING_AUDIENCE: readonly string[] = [audienceToken.supervisors]
 
 /**
  * The customer whose row a change is, for changes that belong to no inbox: a customer's own rows

@@ -1,3 +1,4 @@
+import type { ReportingEvent, ReportingEventKind } from '../../shared/reporting/events'
 import type {
   Call,
   Channel,
@@ -302,6 +303,10 @@ export interface StoreReader {
   resolvedConversationsBefore(before: number, after: { at: number; id: string } | null, limit: number): Promise<Conversation[]>
   /** Customers (not merged into another) with no conversation and no activity since `before`, by id after `after`. */
   customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]>
+  /** Reporting events at or after `from` and before `to` in the inboxes of `scope`, by time (then id). */
+  reportingEventsBetween(from: number, to: number, scope: InboxScope): Promise<ReportingEvent[]>
+  /** Whether the conversation has a reporting event of this kind (its first response, say). */
+  hasReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<boolean>
   /** Audit entries matching the filters, newest first (by `at`, then id); never synced. */
   auditEntries(query: AuditQuery): Promise<Page<AuditEntry>>
 }

@@ -1,12 +1,17 @@
 import type { Conversation, Summary, User } from '../../shared/domain'
+import { hasRole } from '../../shared/roles'
 import { audienceToken } from '../store/rows'
 import type { InboxScope, StoreReader, StoredChange } from '../store/store'
 
 /** Which inboxes a user may see: supervisors and agents alike are limited only by `inboxes`. */
 export const scopeOf = (user: User): InboxScope => user.inboxes
 
-/** The audience tokens (store/rows.ts) a user holds: themselves, and their team. */
-export const viewerTokens = (user: User): string[] => [audienceToken.user(user.id), ...(user.team ? [audienceToken.team(user.team)] : [])]
+/** The audience tokens (store/rows.ts) a user holds: themselves, their team, and supervisors' when they are one. */
+export const viewerTokens = (user: User): string[] => [
+  audienceToken.user(user.id),
+  ...(user.team ? [audienceToken.team(user.team)] : []),
+  ...(hasRole(user, 'supervisor') ? [audienceToken.supervisors] : []),
+]
 
 export const canSeeInbox = (user: User, inbox: string): boolean => user.inboxes === null || user.inboxes.includes(inbox)
 
@@ -30,7 +35,9 @@ export async function canReadSummary(store: Pick<StoreReader, 'getConversation' 
  * `visibleCustomers` holds the customers of `changes` the user may see (see visibleCustomersOf).
  */
 export function canSeeChange(user: User, change: StoredChange, visibleCustomers: ReadonlySet<string>): boolean {
-  if (change.audience) return viewerTokens(user).some((t) => change.audience?.includes(t))
+  if (change.audience) {
+    return viewerTokens(user).some((t) => change.audience?.includes(t)) && (change.inbox === null || canSeeInbox(user, change.inbox))
+  }
   if (change.inbox !== null) return canSeeInbox(user, change.inbox)
   if (change.covers && !change.covers.every((inbox) => canSeeInbox(user, inbox))) return false
   return change.customerId === null || visibleCustomers.has(change.customerId)

@@ -20,6 +20,7 @@ import {
   type TypingNotice,
 } from '../../shared/sync'
 import { userActor } from '../../shared/actors'
+import { hasRole } from '../../shared/roles'
 import type { TokenAuth } from '../auth/token-auth'
 import { hashToken, tokenRoom } from '../auth/tokens'
 import { BadRequestError, parseOrThrow } from '../errors'
@@ -99,7 +100,13 @@ const strip = ({ inbox: _inbox, customerId: _customerId, audience: _audience, co
  * Sockets whose users see the same inboxes share a room, so each commit's poke is filtered and
  * encoded once per room rather than once per socket.
  */
-const scopeRoom = (user: User): string => (user.inboxes === null ? 'scope:*' : `scope:${[...user.inboxes].sort().join('|')}`)
+/**
+ * The room of the sockets that may see the same rows: by inboxes, and by whether the user
+ * receives reporting events (supervisors and admins). A change of either makes the client start
+ * its cache over, so the socket is disconnected when it happens.
+ */
+const scopeRoom = (user: User): string =>
+  `${user.inboxes === null ? 'scope:*' : `scope:${[...user.inboxes].sort().join('|')}`}${hasRole(user, 'supervisor') ? '+reports' : ''}`
 
 /** Keeps a socket's user current and the socket in the room of what that user may see. */
 function setUser(socket: SyncSocket, user: User): void {
@@ -244,7 +251,7 @@ export function attachSyncSocket(
         const { user } = accepted
         // Changed elsewhere (the CLI) since this socket last looked: the client starts over, as on a live change.
         if (scopeRoom(user) !== scopeRoom(socket.data.user)) {
-          ack(error('scope_changed', 'your inboxes changed; reconnecting to sync what you may see now'))
+          ack(error('scope_changed', 'your access changed; reconnecting to sync what you may see now'))
           socket.disconnect(true)
           return
         }
@@ -336,7 +343,7 @@ export function attachSyncSocket(
     const last = changes.at(-1)
     if (!first || !last) return
     const sockets = io.of('/').sockets
-    // A user whose inboxes changed is disconnected: their cache holds rows they may no longer see
+    // A user whose inboxes or role changed is disconnected: their cache holds rows they may no longer see
     // and lacks history they now may, which only a fresh pull under the new scope puts right
     // (the client starts one when it reconnects and finds its scope changed).
     for (const change of changes) {
@@ -365,6 +372,9 @@ export function attachSyncSocket(
   const poke = async (after: number, cursor: number, changes: StoredChange[]): Promise<void> => {
     fanned = Math.max(fanned, cursor)
     const sockets = io.of('/').sockets
+    // Rows for some people only (saved views, reporting events) are chosen per member; the rest,
+    // and which customers are visible, is the same for everyone in a room.
+    const personal = changes.some((c) => c.audience !== null)
     for (const [room, members] of io.of('/').adapter.rooms) {
       if (!room.startsWith('scope:')) continue
       const [anyone] = members
@@ -372,8 +382,15 @@ export function attachSyncSocket(
       if (!user) continue
       const visibleCustomers = await visibleCustomersOf(store, user, changes)
       // Sent even when nothing is visible, so the client's cursor follows the log without a pull.
-      const poke: Poke = { after, cursor, changes: changes.filter((c) => canSeeChange(user, c, visibleCustomers)).map(strip) }
-      io.to(room).emit('poke', poke)
+      const pokeFor = (viewer: User): Poke => ({ after, cursor, changes: changes.filter((c) => canSeeChange(viewer, c, visibleCustomers)).map(strip) })
+      if (!personal) {
+        io.to(room).emit('poke', pokeFor(user))
+        continue
+      }
+      for (const id of members) {
+        const member = sockets.get(id)
+        if (member) member.emit('poke', pokeFor(member.data.user))
+      }
     }
   }
 

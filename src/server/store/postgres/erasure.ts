@@ -86,6 +86,15 @@ export async function holdRows(sql: Sql, erasure: Erasure, entities: readonly He
   await sql.run('DELETE FROM summary_requests WHERE customer_id = ANY($1::text[])', [params[0]])
 
   for (const entity of ERASED_TABLE_ORDER) await dropRows(sql, entity, idsOf(entity))
+  // Their reporting events stay, so that the counts stay, but no longer say whose they were:
+  // neither the rows nor the changes that carried them (a restore does not link them again).
+  await sql.run(
+    `UPDATE changes SET data = jsonb_set(data::jsonb, '{customerId}', 'null'::jsonb)::json
+     WHERE entity = 'reportingEvent' AND data IS NOT NULL
+       AND entity_id IN (SELECT id FROM reporting_events WHERE customer_id = ANY($1::text[]))`,
+    [params[0]],
+  )
+  await sql.run('UPDATE reporting_events SET customer_id = NULL WHERE customer_id = ANY($1::text[])', [params[0]])
 }
 
 /** Deletes the rows and rewrites every change of them to a tombstone: each keeps its seq and loses its payload. */

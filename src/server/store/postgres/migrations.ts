@@ -432,6 +432,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX changes_entity_id ON changes (entity_id);
     `,
   },
+  {
+    version: 7,
+    name: 'reporting events (SQLite version 20)',
+    sql: `
+      CREATE TABLE reporting_events (
+        id ${TEXT} PRIMARY KEY,
+        kind ${TEXT} NOT NULL,
+        conversation_id ${TEXT} NOT NULL,
+        customer_id ${TEXT},
+        inbox ${TEXT} NOT NULL,
+        channel ${TEXT} NOT NULL,
+        team ${TEXT},
+        agent_id ${TEXT},
+        at BIGINT NOT NULL,
+        calendar_ms BIGINT,
+        business_ms BIGINT,
+        after_hours JSONB NOT NULL,
+        from_channel ${TEXT},
+        rating INTEGER,
+        sla_target ${TEXT}
+      );
+      CREATE INDEX reporting_events_at ON reporting_events (at, id);
+      CREATE INDEX reporting_events_conversation ON reporting_events (conversation_id, kind);
+      CREATE INDEX reporting_events_customer ON reporting_events (customer_id);
+    `,
+  },
 ]
 
 /**

@@ -1,3 +1,4 @@
+import type { ReportingEvent, ReportingEventKind } from '../../../shared/reporting/events'
 import pg from 'pg'
 import {
   ENTITY_SCHEMAS,
@@ -52,6 +53,7 @@ import {
   customerOf,
   feedbackOf,
   fromRow,
+  REPORTING_AUDIENCE,
   savedViewAudience,
   TABLES,
   threadOf,
@@ -705,7 +707,7 @@ class PostgresReads implements StoreReader {
         db,
         `SELECT seq, entity, entity_id, op, data FROM changes
          WHERE seq > $1
-           AND (audience IS NOT NULL AND audience::jsonb ?| $4::text[]
+           AND (audience IS NOT NULL AND audience::jsonb ?| $4::text[] AND (inbox IS NULL OR ${scopeClause('inbox', '$3')})
              OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox', '$3')}
              OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')})
                AND (covers IS NULL OR $3::text[] IS NULL OR covers::jsonb <@ to_jsonb($3::text[])))
@@ -821,6 +823,19 @@ class PostgresReads implements StoreReader {
     )
   }
 
+  async reportingEventsBetween(from: number, to: number, scope: InboxScope): Promise<ReportingEvent[]> {
+    return this.many(
+      'reportingEvent',
+      `SELECT * FROM reporting_events WHERE at >= $1 AND at < $2 AND ${scopeClause('inbox', '$3')} ORDER BY at, id`,
+      [from, to, scope],
+    )
+  }
+
+  async hasReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<boolean> {
+    const rows = await this.rows('SELECT 1 FROM reporting_events WHERE conversation_id = $1 AND kind = $2 LIMIT 1', [conversationId, kind])
+    return rows.length > 0
+  }
+
   async customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]> {
     return this.many(
       'customer',
@@ -931,7 +946,8 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
     const revealsCustomer = entity === 'conversation' && (await this.opensInboxToCustomer(valid as Conversation))
-    const audience = entity === 'savedView' ? savedViewAudience(valid as SavedView, await this.savedViewTeam(valid.id)) : null
+    const audience =
+      entity === 'savedView' ? savedViewAudience(valid as SavedView, await this.savedViewTeam(valid.id)) : entity === 'reportingEvent' ? REPORTING_AUDIENCE : null
     const { sql, columns } = UPSERTS[entity]
     const row = toRow(entity, valid)
     await this.run(
@@ -1181,7 +1197,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     const changes: StoredChange[] = []
     for (const id of erasure.customerIds) changes.push(await this.recordDelete('customer', id, null))
     for (const { entity, data } of entities) {
-      if (entity !== 'customer' && 'customerId' in data && !erased.has(data.customerId)) {
+      if (entity !== 'customer' && 'customerId' in data && data.customerId !== null && !erased.has(data.customerId)) {
         changes.push(await this.recordDelete(entity, data.id, inboxes.get(data.id) ?? null))
       }
     }

@@ -92,6 +92,14 @@ export function holdRows(db: Db, erasure: Erasure, entities: readonly HeldEntity
       entities.filter((e) => e.entity === entity).map((e) => e.data.id),
     )
   }
+  // Their reporting events stay, so that the counts stay, but no longer say whose they were:
+  // neither the rows nor the changes that carried them (a restore does not link them again).
+  db.prepare(
+    `UPDATE changes SET data = json_set(data, '$.customerId', NULL)
+     WHERE entity = 'reportingEvent' AND data IS NOT NULL
+       AND entity_id IN (SELECT id FROM reporting_events WHERE customer_id IN (SELECT value FROM json_each(?)))`,
+  ).run(ids)
+  db.prepare('UPDATE reporting_events SET customer_id = NULL WHERE customer_id IN (SELECT value FROM json_each(?))').run(ids)
 }
 
 /** Deletes the rows and rewrites every change of them to a tombstone: each keeps its seq and loses its payload. */

@@ -544,6 +544,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX changes_entity_id ON changes (entity_id);
     `,
   },
+  {
+    version: 20,
+    name: 'reporting events',
+    // No foreign keys: an event outlives a conversation retention deletes, and an erased
+    // customer's events stay, anonymous, so that the counts stay.
+    sql: `
+      CREATE TABLE reporting_events (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        customer_id TEXT,
+        inbox TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        team TEXT,
+        agent_id TEXT,
+        at INTEGER NOT NULL,
+        calendar_ms INTEGER,
+        business_ms INTEGER,
+        after_hours TEXT NOT NULL,
+        from_channel TEXT,
+        rating INTEGER,
+        sla_target TEXT
+      ) STRICT;
+      CREATE INDEX reporting_events_at ON reporting_events (at, id);
+      CREATE INDEX reporting_events_conversation ON reporting_events (conversation_id, kind);
+      CREATE INDEX reporting_events_customer ON reporting_events (customer_id);
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

@@ -1,3 +1,4 @@
+import type { ReportingEvent, ReportingEventKind } from '../../../shared/reporting/events'
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
@@ -52,6 +53,7 @@ import {
   customerOf,
   feedbackOf,
   fromRow,
+  REPORTING_AUDIENCE,
   savedViewAudience,
   TABLES,
   threadOf,
@@ -602,6 +604,7 @@ class SqliteReads implements StoreReader {
       `SELECT seq, entity, entity_id, op, data FROM changes
        WHERE seq > @after
          AND (audience IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(audience) a WHERE a.value IN (SELECT value FROM json_each(@viewer)))
+             AND (inbox IS NULL OR ${scopeClause('inbox')})
            OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox')}
            OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')})
              AND (covers IS NULL OR @scope IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(covers) c WHERE c.value NOT IN (SELECT value FROM json_each(@scope)))))
@@ -724,6 +727,18 @@ class SqliteReads implements StoreReader {
     )
   }
 
+  async reportingEventsBetween(from: number, to: number, scope: InboxScope): Promise<ReportingEvent[]> {
+    return this.many(
+      'reportingEvent',
+      `SELECT * FROM reporting_events WHERE at >= @from AND at < @to AND ${scopeClause('inbox')} ORDER BY at, id`,
+      { from, to, scope: scopeParam(scope) },
+    )
+  }
+
+  async hasReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<boolean> {
+    return this.stmt('SELECT 1 FROM reporting_events WHERE conversation_id = ? AND kind = ? LIMIT 1').get(conversationId, kind) !== undefined
+  }
+
   async customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]> {
     return this.many(
       'customer',
@@ -828,7 +843,8 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
     const revealsCustomer = entity === 'conversation' && this.opensInboxToCustomer(valid as Conversation)
-    const audience = entity === 'savedView' ? savedViewAudience(valid as SavedView, this.savedViewTeam(valid.id)) : null
+    const audience =
+      entity === 'savedView' ? savedViewAudience(valid as SavedView, this.savedViewTeam(valid.id)) : entity === 'reportingEvent' ? REPORTING_AUDIENCE : null
     this.stmt(upsertSql(entity)).run(toRow(entity, valid))
     const change = this.recordChange(entity, valid, audience, coversOf(entity, valid))
     if (revealsCustomer) this.revealCustomer((valid as Conversation).customerId)
@@ -1052,7 +1068,7 @@ class SqliteWrites extends SqliteReads implements StoreWriter {
     const erased = new Set(erasure.customerIds)
     const changes = erasure.customerIds.map((id) => this.recordDelete('customer', id, null))
     for (const { entity, data } of entities) {
-      if (entity !== 'customer' && 'customerId' in data && !erased.has(data.customerId)) {
+      if (entity !== 'customer' && 'customerId' in data && data.customerId !== null && !erased.has(data.customerId)) {
         changes.push(this.recordDelete(entity, data.id, inboxes.get(data.id) ?? null))
       }
     }

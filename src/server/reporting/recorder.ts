@@ -1,0 +1,148 @@
+import { actorId, actorKind, type Actor } from '../../shared/actors'
+import type { Conversation, EntityName, EntityTypes, Message, TimelineEvent } from '../../shared/domain'
+import { newId } from '../../shared/ids'
+import { businessMillisBetween, isWithinBusinessHours, type BusinessHours } from '../../shared/reporting/business-hours'
+import type { ReportingEvent, ReportingEventKind } from '../../shared/reporting/events'
+import type { ActorWrite, Store, StoreWriter, StoredChange } from '../store/store'
+
+/** An inbox's business hours as configured now; null when it is open around the clock. */
+export type BusinessHoursOf = (inbox: string) => BusinessHours | null
+
+/**
+ * The store, recording reporting events in the same transaction as the writes they measure.
+ * Every write path (ingest, agents' actions, connectors, the CLI) goes through `write` or
+ * `writeEach`, so watching the rows as they are put catches every event once, whoever causes
+ * it, with the state before the write at hand: a conversation's status before it is resolved,
+ * the customer's wait before a reply clears it.
+ */
+export function recordingReports(store: Store, hoursOf: BusinessHoursOf): Store {
+  const write: Store['write'] = (fn, actor) => store.write((w) => fn(reportingWriter(w, actor ?? null, hoursOf)), actor)
+  const writeEach: Store['writeEach'] = <T>(writes: readonly ActorWrite<T>[]) =>
+    store.writeEach(writes.map(({ actor, run }) => ({ actor, run: (w: StoreWriter) => run(reportingWriter(w, actor, hoursOf)) })))
+  return overriding(store, { write, writeEach })
+}
+
+function reportingWriter(w: StoreWriter, actor: Actor | null, hoursOf: BusinessHoursOf): StoreWriter {
+  const recorder = new Recorder(w, actor, hoursOf)
+  const put = <E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> => recorder.put(entity, data)
+  return overriding(w, { put })
+}
+
+/** `target` with some methods replaced; the others still run on `target` itself (the stores' methods use `this`). */
+function overriding<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      if (Object.hasOwn(overrides, property)) return overrides[property as keyof T]
+      const value: unknown = Reflect.get(object, property, receiver)
+      return typeof value === 'function' ? value.bind(object) : value
+    },
+  })
+}
+
+class Recorder {
+  constructor(
+    private readonly w: StoreWriter,
+    private readonly actor: Actor | null,
+    private readonly hoursOf: BusinessHoursOf,
+  ) {}
+
+  async put<E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> {
+    if (entity === 'conversation') {
+      const conversation = data as Conversation
+      const before = await this.w.getConversation(conversation.id)
+      const change = await this.w.put(entity, data)
+      await this.conversationChanged(before, conversation)
+      return change
+    }
+    if (entity === 'message' && isHumanReply(data as Message)) {
+      const message = data as Message
+      // A message already stored is being moved, merged or updated for its delivery: no new reply.
+      const [existing, conversation] = await Promise.all([this.w.getMessage(message.id), this.w.getConversation(message.conversationId)])
+      const change = await this.w.put(entity, data)
+      if (!existing && conversation) await this.replied(conversation, message)
+      return change
+    }
+    if (entity === 'event' && (data as TimelineEvent).type === 'channel_switched') {
+      const event = data as TimelineEvent
+      const [existing, conversation] = await Promise.all([this.w.getEvent(event.id), this.w.getConversation(event.conversationId)])
+      const change = await this.w.put(entity, data)
+      if (!existing && conversation) await this.channelSwitched(conversation, event)
+      return change
+    }
+    return this.w.put(entity, data)
+  }
+
+  private async conversationChanged(before: Conversation | null, after: Conversation): Promise<void> {
+    if (!before) {
+      await this.record('conversation_created', after, after.createdAt)
+      return
+    }
+    const at = after.updatedAt
+    if (before.status !== 'resolved' && after.status === 'resolved') {
+      await this.record('resolved', after, at, { since: after.createdAt, agentId: this.userId() ?? after.assigneeId })
+    } else if (before.status === 'resolved' && after.status !== 'resolved') {
+      await this.record('reopened', after, at, { agentId: this.userId() ?? after.assigneeId })
+    }
+    if (after.assigneeId !== null && after.assigneeId !== before.assigneeId) {
+      await this.record('assigned', after, at, { agentId: after.assigneeId })
+    }
+  }
+
+  /**
+   * A human reply: it measures the customer's wait since their unanswered message, if they were
+   * waiting. The first one in a conversation the customer started is its first response; a
+   * conversation an agent started has none.
+   */
+  private async replied(conversation: Conversation, message: Message): Promise<void> {
+    const waitingSince = conversation.waitingSince
+    const options = { since: waitingSince, agentId: message.authorId, channel: message.channel }
+    const first = !(await this.w.hasReportingEvent(conversation.id, 'reply'))
+    if (first && waitingSince !== null) await this.record('first_response', conversation, message.sentAt, options)
+    await this.record('reply', conversation, message.sentAt, options)
+  }
+
+  private async channelSwitched(conversation: Conversation, event: TimelineEvent): Promise<void> {
+    const { from, to } = event.data as { from?: Conversation['channel']; to?: Conversation['channel'] }
+    await this.record('channel_switched', conversation, event.createdAt, {
+      channel: to ?? conversation.channel,
+      fromChannel: from ?? null,
+    })
+  }
+
+  private userId(): string | null {
+    return this.actor && actorKind(this.actor) === 'user' ? actorId(this.actor) : null
+  }
+
+  private async record(
+    kind: ReportingEventKind,
+    conversation: Conversation,
+    at: number,
+    options: { since?: number | null; agentId?: string | null; channel?: Conversation['channel']; fromChannel?: Conversation['channel'] | null } = {},
+  ): Promise<void> {
+    const hours = this.hoursOf(conversation.inbox)
+    // A clock that ran backwards (a message time from a sender's wrong clock) measures no wait, not a negative one.
+    const since = options.since ?? null
+    const start = since === null ? null : Math.min(since, at)
+    const event: ReportingEvent = {
+      id: newId(),
+      kind,
+      conversationId: conversation.id,
+      customerId: conversation.customerId,
+      inbox: conversation.inbox,
+      channel: options.channel ?? conversation.channel,
+      team: conversation.team,
+      agentId: options.agentId === undefined ? conversation.assigneeId : options.agentId,
+      at,
+      calendarMs: start === null ? null : at - start,
+      businessMs: start === null ? null : businessMillisBetween(hours, start, at),
+      afterHours: !isWithinBusinessHours(hours, at),
+      fromChannel: options.fromChannel ?? null,
+      rating: null,
+      slaTarget: null,
+    }
+    await this.w.put('reportingEvent', event)
+  }
+}
+
+/** A reply an agent wrote: automatic replies and rule-sent messages have no author. */
+const isHumanReply = (m: Message): boolean => m.direction === 'outbound' && m.authorId !== null
