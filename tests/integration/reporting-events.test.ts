@@ -153,9 +153,24 @@ describe('reporting events', () => {
     t = await startTestServer(config())
     const admin = await userWithToken(t.server, 'Ada', { role: 'admin' })
     const first = await t.server.ingest(sms(1, FRIDAY_4PM))
-    expect((await pulled(admin.token)).map((e) => e.customerId)).toEqual([first.customerId])
+    const reply = { name: 'reply' as const, args: { messageId: 'r-erased', conversationId: first.conversationId, text: 'Looking into it.' } }
+    expect((await t.server.applyMutation(admin.user, reply, undefined, { at: MONDAY_10AM })).outcome).toBe('applied')
+    expect((await pulled(admin.token)).map((e) => [e.kind, e.customerId])).toEqual([
+      ['conversation_created', first.customerId],
+      ['first_response', first.customerId],
+      ['reply', first.customerId],
+    ])
     const erased = await api(t.server.url, 'POST', `/api/v1/customers/${first.customerId}/erase`, { token: admin.token, body: {} })
     expect(erased.status).toBe(200)
-    expect(await pulled(admin.token)).toMatchObject([{ kind: 'conversation_created', conversationId: first.conversationId, customerId: null }])
+    expect((await pulled(admin.token)).map((e) => [e.kind, e.conversationId, e.customerId])).toEqual([
+      ['conversation_created', first.conversationId, null],
+      ['first_response', first.conversationId, null],
+      ['reply', first.conversationId, null],
+    ])
+
+    // Restored, their conversation and messages come back; what happened to them is not recorded twice.
+    const restored = await api(t.server.url, 'POST', `/api/v1/customers/${first.customerId}/restore`, { token: admin.token, body: {} })
+    expect(restored.status).toBe(200)
+    expect(await pulled(admin.token)).toHaveLength(3)
   })
 })

@@ -50,6 +50,7 @@ class Recorder {
     if (entity === 'conversation') {
       const conversation = data as Conversation
       const before = await this.w.getConversation(conversation.id)
+      if (!before && (await this.restoring(conversation.customerId))) return this.w.put(entity, data)
       const change = await this.w.put(entity, data)
       await this.conversationChanged(before, conversation)
       return change
@@ -59,27 +60,37 @@ class Recorder {
       // A message already stored is being moved, merged or updated for its delivery: no new reply.
       const [existing, conversation] = await Promise.all([this.w.getMessage(message.id), this.w.getConversation(message.conversationId)])
       const change = await this.w.put(entity, data)
-      if (!existing && conversation) await this.replied(conversation, message)
+      if (!existing && conversation && !(await this.restoring(message.customerId))) await this.replied(conversation, message)
       return change
     }
     if (entity === 'event' && (data as TimelineEvent).type === 'channel_switched') {
       const event = data as TimelineEvent
       const [existing, conversation] = await Promise.all([this.w.getEvent(event.id), this.w.getConversation(event.conversationId)])
       const change = await this.w.put(entity, data)
-      if (!existing && conversation) await this.channelSwitched(conversation, event)
+      if (!existing && conversation && !(await this.restoring(event.customerId))) await this.channelSwitched(conversation, event)
       return change
     }
     return this.w.put(entity, data)
   }
 
+  /**
+   * Whether the customer's rows are being put back by a restore (their erasure is released only
+   * after): what happened to them was recorded when it happened, and is not happening again.
+   */
+  private async restoring(customerId: string): Promise<boolean> {
+    return (await this.w.getErasure(customerId)) !== null
+  }
+
   private async conversationChanged(before: Conversation | null, after: Conversation): Promise<void> {
     if (!before) {
-      await this.record('conversation_created', after, after.createdAt)
+      // It began with its first item, which may be older than the row (an email fetched late, a history replayed).
+      await this.record('conversation_created', after, Math.min(after.createdAt, after.lastMessageAt))
       return
     }
     const at = after.updatedAt
     if (before.status !== 'resolved' && after.status === 'resolved') {
-      await this.record('resolved', after, at, { since: after.createdAt, agentId: this.userId() ?? after.assigneeId })
+      const began = (await this.w.firstReportingEvent(after.id, 'conversation_created'))?.at ?? after.createdAt
+      await this.record('resolved', after, at, { since: began, agentId: this.userId() ?? after.assigneeId })
     } else if (before.status === 'resolved' && after.status !== 'resolved') {
       await this.record('reopened', after, at, { agentId: this.userId() ?? after.assigneeId })
     }
@@ -96,7 +107,7 @@ class Recorder {
   private async replied(conversation: Conversation, message: Message): Promise<void> {
     const waitingSince = conversation.waitingSince
     const options = { since: waitingSince, agentId: message.authorId, channel: message.channel }
-    const first = !(await this.w.hasReportingEvent(conversation.id, 'reply'))
+    const first = (await this.w.firstReportingEvent(conversation.id, 'reply')) === null
     if (first && waitingSince !== null) await this.record('first_response', conversation, message.sentAt, options)
     await this.record('reply', conversation, message.sentAt, options)
   }

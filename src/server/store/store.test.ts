@@ -15,6 +15,7 @@ import type {
   TimelineEvent,
   User,
 } from '../../shared/domain'
+import type { ReportingEvent } from '../../shared/reporting/events'
 import type { IntegrationInfo } from '../../shared/tokens'
 import type { CustomerMerge, CustomerSuggestion, Store, StoreWriter, StoredChange, TimelineEntry } from './store'
 import { InvalidCursorError } from './errors'
@@ -1806,6 +1807,52 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       await store.write((w) => w.setConnectorState('imap:support', 'INBOX', { uidValidity: 6, lastUid: 1 }))
       expect(await store.getConnectorState('imap:support', 'INBOX')).toEqual({ uidValidity: 6, lastUid: 1 })
       expect(await store.lastSeq()).toBe(0)
+    })
+  })
+
+  describe('reporting events', () => {
+    const event = (id: string, conversationId: string, inbox: string, at: number, extra: Partial<ReportingEvent> = {}): ReportingEvent => ({
+      id,
+      kind: 'reply',
+      conversationId,
+      customerId: 'alice',
+      inbox,
+      channel: 'email',
+      team: null,
+      agentId: 'u1',
+      at,
+      calendarMs: 90_000,
+      businessMs: 30_000,
+      afterHours: true,
+      fromChannel: null,
+      rating: null,
+      slaTarget: null,
+      ...extra,
+    })
+
+    it('reads back the events of a span in the inboxes of a scope, by time, and knows whether a conversation has one of a kind', async () => {
+      await seed(store, ['customer', customer('alice')], ['conversation', conversation('ca', 'alice', 'A')], ['conversation', conversation('cb', 'alice', 'B')])
+      const early = event('e1', 'ca', 'A', T, { kind: 'first_response', afterHours: false, rating: null })
+      const answered = event('e2', 'cb', 'B', T + 5, { kind: 'csat_answered', calendarMs: null, businessMs: null, rating: 4, slaTarget: null })
+      const late = event('e3', 'ca', 'A', T + 10, { kind: 'channel_switched', fromChannel: 'sms', slaTarget: 'first_response' })
+      await seed(store, ['reportingEvent', late], ['reportingEvent', answered], ['reportingEvent', early])
+      expect(await store.reportingEventsBetween(T, T + 10, null)).toEqual([early, answered])
+      expect(await store.reportingEventsBetween(T, T + 11, ['A'])).toEqual([early, late])
+      expect(await store.reportingEventsBetween(T + 11, T + 20, null)).toEqual([])
+      expect(await store.firstReportingEvent('ca', 'first_response')).toEqual(early)
+      expect(await store.firstReportingEvent('cb', 'first_response')).toBeNull()
+    })
+
+    it('lists the conversations not resolved in the inboxes of a scope', async () => {
+      await seed(
+        store,
+        ['customer', customer('alice')],
+        ['conversation', conversation('open-a', 'alice', 'A')],
+        ['conversation', conversation('done-a', 'alice', 'A', { status: 'resolved' })],
+        ['conversation', conversation('snoozed-b', 'alice', 'B', { status: 'snoozed', snoozedUntil: T + 1 })],
+      )
+      expect(ids(await store.unresolvedConversations(null))).toEqual(['open-a', 'snoozed-b'])
+      expect(ids(await store.unresolvedConversations(['A']))).toEqual(['open-a'])
     })
   })
 

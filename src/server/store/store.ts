@@ -305,8 +305,10 @@ export interface StoreReader {
   customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]>
   /** Reporting events at or after `from` and before `to` in the inboxes of `scope`, by time (then id). */
   reportingEventsBetween(from: number, to: number, scope: InboxScope): Promise<ReportingEvent[]>
-  /** Whether the conversation has a reporting event of this kind (its first response, say). */
-  hasReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<boolean>
+  /** Every conversation not resolved in the inboxes of `scope`: the live queues. */
+  unresolvedConversations(scope: InboxScope): Promise<Conversation[]>
+  /** The conversation's earliest reporting event of this kind (its creation, its first reply), or null. */
+  firstReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<ReportingEvent | null>
   /** Audit entries matching the filters, newest first (by `at`, then id); never synced. */
   auditEntries(query: AuditQuery): Promise<Page<AuditEntry>>
 }

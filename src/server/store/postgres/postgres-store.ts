@@ -831,9 +831,17 @@ class PostgresReads implements StoreReader {
     )
   }
 
-  async hasReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<boolean> {
-    const rows = await this.rows('SELECT 1 FROM reporting_events WHERE conversation_id = $1 AND kind = $2 LIMIT 1', [conversationId, kind])
-    return rows.length > 0
+  async unresolvedConversations(scope: InboxScope): Promise<Conversation[]> {
+    return this.many('conversation', `SELECT * FROM conversations WHERE status <> 'resolved' AND ${scopeClause('inbox', '$1')} ORDER BY id`, [scope])
+  }
+
+  async firstReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<ReportingEvent | null> {
+    const [first] = await this.many(
+      'reportingEvent',
+      'SELECT * FROM reporting_events WHERE conversation_id = $1 AND kind = $2 ORDER BY at, id LIMIT 1',
+      [conversationId, kind],
+    )
+    return first ?? null
   }
 
   async customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]> {

@@ -735,8 +735,19 @@ class SqliteReads implements StoreReader {
     )
   }
 
-  async hasReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<boolean> {
-    return this.stmt('SELECT 1 FROM reporting_events WHERE conversation_id = ? AND kind = ? LIMIT 1').get(conversationId, kind) !== undefined
+  async unresolvedConversations(scope: InboxScope): Promise<Conversation[]> {
+    return this.many('conversation', `SELECT * FROM conversations WHERE status <> 'resolved' AND ${scopeClause('inbox')} ORDER BY id`, {
+      scope: scopeParam(scope),
+    })
+  }
+
+  async firstReportingEvent(conversationId: string, kind: ReportingEventKind): Promise<ReportingEvent | null> {
+    const [first] = this.many(
+      'reportingEvent',
+      'SELECT * FROM reporting_events WHERE conversation_id = @conversationId AND kind = @kind ORDER BY at, id LIMIT 1',
+      { conversationId, kind },
+    )
+    return first ?? null
   }
 
   async customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]> {
