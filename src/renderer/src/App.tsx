@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { INITIAL_FILTER, useInboxCounts, useLiveUpdates, useSession, type InboxFilter } from './api/queries'
-import { isAdmin } from '../../shared/roles'
+import { hasRole, isAdmin } from '../../shared/roles'
 import { LazyAdminScreen } from './features/admin/LazyAdminScreen'
+import { LazyDashboardScreen } from './features/dashboards/LazyDashboardScreen'
 import type { HostLink, HostLinkState } from './api/websocket-api'
 import { InboxList, type InboxNav, type Selection } from './features/inbox/InboxList'
 import { Sidebar } from './features/layout/Sidebar'
@@ -61,6 +62,9 @@ function usePreloadedComposer(): void {
   }, [])
 }
 
+/** What fills the workspace: the inbox with a conversation, or one of the full screens. */
+type Screen = 'inbox' | 'admin' | 'dashboards'
+
 function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   useLiveUpdates()
   useUnreadBadge()
@@ -78,18 +82,21 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   const signOut = useSignOut()
   const session = useSession()
   const admin = session.data ? isAdmin(session.data.user) : false
-  const [administering, setAdministering] = useState(false)
+  const supervisor = session.data ? hasRole(session.data.user, 'supervisor') : false
+  const [screen, setScreen] = useState<Screen>('inbox')
   const [mentionsOpen, setMentionsOpen] = useState(false)
   const details = useDetailsDrawer()
   const searching = searchText.trim().length > 0
 
+  // Wherever a conversation is opened from (a dashboard, a notification, the palette), it opens in the inbox screen.
   function open(next: Selection): void {
     prefetchCustomer(next.customerId)
     setSelection(next)
+    setScreen('inbox')
   }
 
   function showView(next: Partial<InboxFilter>): void {
-    setAdministering(false)
+    setScreen('inbox')
     setMentionsOpen(false)
     setSearchText('')
     setFilter({ ...filter, view: 'all', team: null, channel: null, savedView: null, ...next })
@@ -119,12 +126,18 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
     { id: 'mentions', label: 'Go to Mentions', icon: 'note', run: () => showMentions() },
     { id: 'search', label: 'Search messages, notes and customers', icon: 'search', hint: '/', run: () => searchInput.current?.focus() },
     { id: 'shortcuts', label: 'Show keyboard shortcuts', icon: 'help', hint: '?', run: () => setDialog('shortcuts') },
-    ...(admin ? [{ id: 'admin', label: 'Administration: users, tokens, integrations', icon: 'user' as const, run: () => setAdministering(true) }] : []),
+    ...(supervisor ? [{ id: 'dashboards', label: 'Go to Dashboards', icon: 'chart' as const, hint: 'G D', run: () => setScreen('dashboards') }] : []),
+    ...(admin ? [{ id: 'admin', label: 'Administration: users, tokens, integrations', icon: 'user' as const, run: () => setScreen('admin') }] : []),
     { id: 'sign-out', label: 'Sign out', icon: 'user', run: () => signOut.mutate() },
   ]
 
+  function showInbox(): void {
+    setScreen('inbox')
+    setTimeout(() => inboxNav.current?.focus())
+  }
+
   function showMentions(): void {
-    setAdministering(false)
+    setScreen('inbox')
     setSearchText('')
     setMentionsOpen(true)
   }
@@ -147,7 +160,12 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
         if (key === 'i') {
           event.preventDefault()
           setSearchText('')
-          inboxNav.current?.focus()
+          showInbox()
+          return
+        }
+        if (key === 'd' && supervisor) {
+          event.preventDefault()
+          setScreen('dashboards')
           return
         }
       }
@@ -194,23 +212,32 @@ function Workspace({ hostLink }: { hostLink: HostLink | null }) {
     }
     window.addEventListener('keydown', onKeyDown)
     return () => window.removeEventListener('keydown', onKeyDown)
-  }, [dialog, commands, details])
+  }, [dialog, commands, details, supervisor])
 
   return (
     <div className="app">
       <Sidebar
         filter={filter}
         onChange={(f) => showView(f)}
-        onAdminister={admin ? () => setAdministering(true) : undefined}
+        onAdminister={admin ? () => setScreen('admin') : undefined}
         mentionsOpen={mentionsOpen}
         onMentions={showMentions}
+        dashboardsOpen={screen === 'dashboards' && supervisor}
+        onDashboards={supervisor ? () => setScreen('dashboards') : undefined}
       />
       <main className="workspace">
         <SyncBanner hostLink={linkState} />
         <DesktopNotifications onOpen={open} />
-        {administering && admin ? (
+        {screen === 'admin' && admin ? (
           <PaneBoundary label="Administration">
-            <LazyAdminScreen onClose={() => setAdministering(false)} />
+            <LazyAdminScreen onClose={() => setScreen('inbox')} />
+          </PaneBoundary>
+        ) : screen === 'dashboards' && supervisor ? (
+          <PaneBoundary label="Dashboards">
+            <LazyDashboardScreen
+              onOpenConversation={({ customerId, conversationId }) => open({ customerId, conversationId })}
+              onClose={showInbox}
+            />
           </PaneBoundary>
         ) : (
           <div className="panes">

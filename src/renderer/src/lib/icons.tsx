@@ -37,6 +37,7 @@ const PATHS = {
   image: 'M4 5h16v14H4zM4 15l4-4 5 5 3-3 4 4M15 9h.01',
   bell: 'M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2Zm4 4h4',
   download: 'M12 4v11m0 0-4-4m4 4 4-4M5 20h14',
+  chart: 'M4 20V10m6 10V4m6 16v-7m4 7H3',
 } as const
 
 export type IconName = keyof typeof PATHS

@@ -35,6 +35,8 @@ export function Sidebar({
   onAdminister,
   mentionsOpen,
   onMentions,
+  dashboardsOpen,
+  onDashboards,
 }: {
   filter: InboxFilter
   onChange(filter: InboxFilter): void
@@ -43,13 +45,19 @@ export function Sidebar({
   onMentions(): void
   /** Opens the administration screen; only given to admins. */
   onAdminister?: () => void
+  /** The dashboards are shown instead of the inbox and the conversation. */
+  dashboardsOpen: boolean
+  /** Opens the dashboards; only given to supervisors and admins. */
+  onDashboards?: () => void
 }) {
   const session = useSession()
   const counts = useInboxCounts(filter.status)
   const mentionsUnread = useMentions().data?.unread ?? 0
   const user = session.data?.user
-  const savedView = mentionsOpen ? null : (filter.savedView ?? null)
-  const scoped = mentionsOpen || filter.team !== null || filter.channel !== null || savedView !== null
+  // Whatever the inbox would list, it is not the page shown while the mentions or the dashboards are.
+  const elsewhere = mentionsOpen || dashboardsOpen
+  const savedView = elsewhere ? null : (filter.savedView ?? null)
+  const scoped = elsewhere || filter.team !== null || filter.channel !== null || savedView !== null
   const pick = (next: Partial<InboxFilter>) => onChange({ ...filter, view: 'all', team: null, channel: null, savedView: null, ...next })
   // A view has its own statuses: it opens on all of them, and the Status list then narrows it.
   const openView = (viewId: string) => pick({ savedView: viewId, status: null })
@@ -87,7 +95,7 @@ export function Sidebar({
             </li>
           ))}
           <li>
-            <button type="button" className="nav-item" aria-current={mentionsOpen ? 'page' : undefined} onClick={onMentions}>
+            <button type="button" className="nav-item" aria-current={mentionsOpen && !dashboardsOpen ? 'page' : undefined} onClick={onMentions}>
               <span className="nav-at" aria-hidden="true">
                 @
               </span>
@@ -99,6 +107,14 @@ export function Sidebar({
               )}
             </button>
           </li>
+          {onDashboards && (
+            <li>
+              <button type="button" className="nav-item" aria-current={dashboardsOpen ? 'page' : undefined} onClick={onDashboards}>
+                <Icon name="chart" />
+                <span className="nav-label">Dashboards</span>
+              </button>
+            </li>
+          )}
         </ul>
       </div>
 
@@ -113,7 +129,7 @@ export function Sidebar({
                 <button
                   type="button"
                   className="nav-item"
-                  aria-current={!mentionsOpen && filter.team === team ? 'page' : undefined}
+                  aria-current={!elsewhere && filter.team === team ? 'page' : undefined}
                   onClick={() => pick({ team })}
                 >
                   <span className="team-mark" aria-hidden="true">
@@ -136,7 +152,7 @@ export function Sidebar({
               <button
                 type="button"
                 className="nav-item"
-                aria-current={!mentionsOpen && filter.channel === channel ? 'page' : undefined}
+                aria-current={!elsewhere && filter.channel === channel ? 'page' : undefined}
                 onClick={() => pick({ channel })}
               >
                 <ChannelIcon channel={channel} />

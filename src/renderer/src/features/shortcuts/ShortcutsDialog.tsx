@@ -1,8 +1,12 @@
+import { hasRole } from '../../../../shared/roles'
+import { useSession } from '../../api/queries'
 import { Dialog } from '../../lib/Dialog'
 import { SHORTCUTS } from './shortcuts'
 
 export function ShortcutsDialog({ onClose }: { onClose(): void }) {
   const groups = ['Navigate', 'Conversation', 'General'] as const
+  const user = useSession().data?.user
+  const shortcuts = SHORTCUTS.filter((s) => !s.atLeast || (user && hasRole(user, s.atLeast)))
   return (
     <Dialog title="Keyboard shortcuts" onClose={onClose} className="shortcuts-dialog">
       <div className="shortcut-groups">
@@ -10,7 +14,7 @@ export function ShortcutsDialog({ onClose }: { onClose(): void }) {
           <section key={group} aria-label={group}>
             <h3 className="shortcut-group">{group}</h3>
             <dl className="shortcut-list">
-              {SHORTCUTS.filter((s) => s.group === group).map((s) => (
+              {shortcuts.filter((s) => s.group === group).map((s) => (
                 <div key={s.action} className="shortcut">
                   <dt>
                     {s.keys.map((k, i) => (

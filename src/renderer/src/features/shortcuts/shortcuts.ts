@@ -1,10 +1,13 @@
-/** Every keyboard shortcut, as the help dialog lists them. */
-export const SHORTCUTS: { keys: string[]; action: string; group: 'Navigate' | 'Conversation' | 'General' }[] = [
+import type { Role } from '../../../../shared/domain'
+
+/** Every keyboard shortcut, as the help dialog lists them; `atLeast`: only users of that role or above have it. */
+export const SHORTCUTS: { keys: string[]; action: string; group: 'Navigate' | 'Conversation' | 'General'; atLeast?: Role }[] = [
   { keys: ['j', '↓'], action: 'Next conversation', group: 'Navigate' },
   { keys: ['k', '↑'], action: 'Previous conversation', group: 'Navigate' },
   { keys: ['/'], action: 'Search', group: 'Navigate' },
   { keys: ['Ctrl', 'K'], action: 'Command palette: jump to a customer, conversation or action', group: 'Navigate' },
   { keys: ['g', 'i'], action: 'Go to the inbox list', group: 'Navigate' },
+  { keys: ['g', 'd'], action: 'Go to the dashboards', group: 'Navigate', atLeast: 'supervisor' },
   { keys: ['x'], action: 'Check the open conversation for a bulk action (Shift-x: the range from the last one)', group: 'Navigate' },
   { keys: ['r'], action: 'Reply', group: 'Conversation' },
   { keys: ['n'], action: 'Internal note', group: 'Conversation' },
