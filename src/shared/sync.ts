@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { AgentStatus } from './agent-status'
 import { ENTITY_SCHEMAS, EntityName, User, type EntityTypes } from './domain'
 import { InboxInfo } from './inbox-settings'
 import { Mutation } from './mutations'
@@ -146,18 +147,34 @@ export const PresenceNotice = z.object({
 })
 export type PresenceNotice = z.infer<typeof PresenceNotice>
 
+/**
+ * Whether anyone is using this client (false once it has seen no keyboard or pointer use for
+ * AWAY_AFTER_MS). A user is away when every client of theirs says so; a new connection is not away.
+ */
+export const AwayRequest = z.object({ away: z.boolean() })
+export type AwayRequest = z.input<typeof AwayRequest>
+
+/**
+ * Pushed to supervisors and admins (never to agents): the status of every active user, on
+ * connecting and after each change.
+ */
+export const AgentStatusNotice = z.object({ agents: z.array(AgentStatus) })
+export type AgentStatusNotice = z.infer<typeof AgentStatusNotice>
+
 export interface ClientToServerEvents {
   pull: (req: PullRequest, ack: (res: Ack<PullResponse>) => void) => void
   push: (req: PushRequest, ack: (res: Ack<PushResponse>) => void) => void
   whoami: (req: WhoamiRequest, ack: (res: Ack<WhoamiResponse>) => void) => void
   typing: (req: ConversationTypingRequest, ack: (res: Ack<TypingResponse>) => void) => void
   viewing: (req: ViewingRequest, ack: (res: Ack<TypingResponse>) => void) => void
+  status: (req: AwayRequest, ack: (res: Ack<TypingResponse>) => void) => void
 }
 
 export interface ServerToClientEvents {
   poke: (poke: Poke) => void
   typing: (notice: TypingNotice) => void
   presence: (notice: PresenceNotice) => void
+  agents: (notice: AgentStatusNotice) => void
 }
 
 export const HandshakeAuth = z.object({ token: z.string().min(1) })

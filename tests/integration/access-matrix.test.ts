@@ -85,6 +85,7 @@ const SOCKET_EVENTS = {
   whoami: {},
   typing: {},
   viewing: {},
+  status: { away: false },
 } satisfies Record<keyof ClientToServerEvents, unknown>
 
 const ROLE_RANK: Record<Role, number> = { agent: 0, supervisor: 1, admin: 2 }

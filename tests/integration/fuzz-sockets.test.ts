@@ -160,11 +160,12 @@ const withExtras = (payload: fc.Arbitrary<unknown>) => fc.tuple(payload, fc.arra
 describe('fuzzed sync socket', () => {
   const sync = (response: z.ZodType) => ({ response, error: SocketError })
 
-  it('answers pull, whoami, typing and viewing with their response or an error, and stores nothing', async () => {
+  it('answers pull, whoami, typing, viewing and status with their response or an error, and stores nothing', async () => {
     const events = fc.oneof(
       fc.tuple(fc.constant('pull'), withExtras(pullRequest), fc.constant(PullResponse)),
       fc.tuple(fc.constant('whoami'), withExtras(anything), fc.constant(WhoamiResponse)),
       fc.tuple(fc.constantFrom('typing', 'viewing'), withExtras(presenceRequest), fc.constant(TypingResponse)),
+      fc.tuple(fc.constant('status'), withExtras(usually(fc.record({ away: usually(fc.boolean()) }))), fc.constant(TypingResponse)),
     )
     await fc.assert(
       fc.asyncProperty(events, async ([event, args, response]) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { io, type Socket } from 'socket.io-client'
+import type { AgentStatus } from '../../src/shared/agent-status'
 import type { Role, User } from '../../src/shared/domain'
 import type { IntegrationInfo } from '../../src/shared/tokens'
 import { SOCKET_PATH, type ClientToServerEvents, type Poke, type ServerToClientEvents } from '../../src/shared/sync'
@@ -61,17 +62,26 @@ export function integrationWithToken(
   return server.createIntegration({ name, inboxes })
 }
 
-/** A connected sync client that records every poke it receives. */
-export async function connectClient(url: string, token: string): Promise<{ socket: SyncClient; pokes: Poke[] }> {
+/**
+ * A connected sync client that records every poke it receives, and every list of user statuses
+ * (only supervisors and admins get any). Both are listened for before connecting: a server sends
+ * some at once, and they may arrive in the same read as the connection.
+ */
+export async function connectClient(url: string, token: string): Promise<{ socket: SyncClient; pokes: Poke[]; agentLists: AgentStatus[][] }> {
   const socket: SyncClient = io(url, { path: SOCKET_PATH, auth: { token }, transports: ['websocket'], reconnection: false })
   const pokes: Poke[] = []
+  const agentLists: AgentStatus[][] = []
   socket.on('poke', (p) => pokes.push(p))
+  socket.on('agents', (notice) => agentLists.push(notice.agents))
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve())
     socket.once('connect_error', (err) => reject(err))
   })
-  return { socket, pokes }
+  return { socket, pokes, agentLists }
 }
+
+/** The user's status in the newest list. */
+export const latestStatus = (lists: AgentStatus[][], userId: string): AgentStatus | undefined => lists.at(-1)?.find((a) => a.userId === userId)
 
 /** The connect error a handshake with this token gets, or null if it connects. */
 export async function connectError(url: string, auth: Record<string, unknown>): Promise<string | null> {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { ChangeFeed } from './commit'
 import type { ConnectorLogger } from '../connectors/connector'
+import { AGENT_STATUS_CHANNEL, shareAgentStatus, type AgentStatusShare } from './agent-status-share'
 import type { SyncSocketServer } from './socket'
 
 const CHANNEL = 'threadline:commits'
@@ -27,10 +28,12 @@ export interface ClusterFanout {
  * pokes its own clients with them, as with its own commits (see SyncSocketServer.catchUp). The
  * database stays the only source of changes, so a notice lost with Redis or with a dying node
  * costs latency, never data: the next notice or the client's next pull catches up.
+ *
+ * Who is connected where travels on a channel of its own (agent-status-share.ts).
  */
 export async function attachClusterFanout(options: {
   redisUrl: string
-  sockets: Pick<SyncSocketServer, 'catchUp'>
+  sockets: Pick<SyncSocketServer, 'catchUp' | 'agentStatus'>
   feed: ChangeFeed
   log: Pick<ConnectorLogger, 'warn'>
 }): Promise<ClusterFanout> {
@@ -47,15 +50,23 @@ export async function attachClusterFanout(options: {
   }
   try {
     await Promise.all([publisher.connect(), subscriber.connect()])
-    await subscriber.subscribe(CHANNEL)
+    await subscriber.subscribe(CHANNEL, AGENT_STATUS_CHANNEL)
   } catch (err) {
     publisher.disconnect()
     subscriber.disconnect()
     throw new Error(`cannot reach Redis at ${redactedUrl(options.redisUrl)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
 
+  // Only once subscribed: the others answer its hello on the channel.
+  const agentStatus: AgentStatusShare = shareAgentStatus({
+    node,
+    tracker: sockets.agentStatus,
+    publish: (text) => publisher.publish(AGENT_STATUS_CHANNEL, text),
+    log,
+  })
   const remoteListeners = new Set<(seq: number) => void>()
   subscriber.on('message', (channel: string, text: string) => {
+    if (channel === AGENT_STATUS_CHANNEL) return agentStatus.receive(text)
     if (channel !== CHANNEL) return
     let notice: z.infer<typeof CommitNotice>
     try {
@@ -94,6 +105,7 @@ export async function attachClusterFanout(options: {
     async close() {
       unsubscribe()
       remoteListeners.clear()
+      await agentStatus.close()
       await Promise.allSettled([subscriber.quit(), publisher.quit()])
     },
   }

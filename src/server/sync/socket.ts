@@ -3,6 +3,7 @@ import { Server, type Socket } from 'socket.io'
 import type { Conversation, User } from '../../shared/domain'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import {
+  AwayRequest,
   ConversationTypingRequest,
   HandshakeAuth,
   PullRequest,
@@ -28,6 +29,7 @@ import { secondsSince, type ServerMetrics } from '../ops/metrics'
 import type { Store, StoredChange } from '../store/store'
 import { canSeeChange, canSeeInbox, scopeOf, viewerTokens, visibleCustomersOf } from './access'
 import type { ChangeFeed } from './commit'
+import { trackAgentStatus, type AgentStatusTracker, type SocketCount } from './agent-status'
 import { applyMutation } from './mutations'
 
 interface SocketData {
@@ -37,6 +39,8 @@ interface SocketData {
   /** The conversation this agent has open, and the one they are typing in: ephemeral presence. */
   viewing?: string | null
   typingIn?: string | null
+  /** Its client saw nobody use it for a while (see AwayRequest). */
+  away?: boolean
 }
 
 type SyncSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
@@ -70,6 +74,8 @@ export interface AgentPresence {
 export interface SyncSocketServer {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
   readonly presence: AgentPresence
+  /** Who is online, away or offline; the cluster feeds it what the other nodes have connected. */
+  readonly agentStatus: AgentStatusTracker
   /**
    * Another node committed up to `seq`: this node reads those changes once and pokes its clients
    * with them, as it does with its own (each client would otherwise pull for itself).
@@ -108,13 +114,27 @@ const strip = ({ inbox: _inbox, customerId: _customerId, audience: _audience, co
 const scopeRoom = (user: User): string =>
   `${user.inboxes === null ? 'scope:*' : `scope:${[...user.inboxes].sort().join('|')}`}${hasRole(user, 'supervisor') ? '+reports' : ''}`
 
-/** Keeps a socket's user current and the socket in the room of what that user may see. */
+/** The sockets of supervisors and admins, who are told every user's online status. */
+const AGENT_STATUS_ROOM = 'agent-status'
+
+/** Keeps a socket's user current and the socket in the rooms of what that user may see. */
 function setUser(socket: SyncSocket, user: User): void {
   const before = socket.data.user
   socket.data.user = user
   const room = scopeRoom(user)
   if (before && scopeRoom(before) !== room) void socket.leave(scopeRoom(before))
   void socket.join(room)
+  if (hasRole(user, 'supervisor')) void socket.join(AGENT_STATUS_ROOM)
+  else void socket.leave(AGENT_STATUS_ROOM)
+}
+
+function countSockets(sockets: Iterable<SyncSocket>): Map<string, SocketCount> {
+  const counts = new Map<string, SocketCount>()
+  for (const s of sockets) {
+    const known = counts.get(s.data.user.id) ?? { sockets: 0, away: 0 }
+    counts.set(s.data.user.id, { sockets: known.sockets + 1, away: known.away + (s.data.away ? 1 : 0) })
+  }
+  return counts
 }
 
 /**
@@ -142,6 +162,13 @@ export function attachSyncSocket(
   const presenceChanged = (): void => {
     for (const listener of presenceListeners) listener()
   }
+  const agentStatus = trackAgentStatus({
+    localCounts: () => countSockets(io.of('/').sockets.values()),
+    listUsers: () => store.listUsers(),
+    watching: () => (io.of('/').adapter.rooms.get(AGENT_STATUS_ROOM)?.size ?? 0) > 0,
+    send: (agents, only) => (only ? io.to([...only]) : io.to(AGENT_STATUS_ROOM)).emit('agents', { agents }),
+    log,
+  })
 
   io.use((socket, next) => {
     const handshake = HandshakeAuth.safeParse(socket.handshake.auth)
@@ -207,9 +234,12 @@ export function attachSyncSocket(
     setUser(socket, socket.data.user)
     metrics.syncClients.inc()
     presenceChanged()
+    agentStatus.socketsChanged()
+    if (hasRole(socket.data.user, 'supervisor')) agentStatus.welcome(socket.id)
     socket.on('disconnect', () => {
       metrics.syncClients.dec()
       presenceChanged()
+      agentStatus.socketsChanged()
       const { viewing, typingIn } = socket.data
       socket.data.viewing = null
       socket.data.typingIn = null
@@ -328,6 +358,15 @@ export function attachSyncSocket(
       }),
     )
     socket.on(
+      'status',
+      handle('status', (_user, payload) => {
+        const req = parseOrThrow(AwayRequest, payload, 'status notice')
+        socket.data.away = req.away
+        agentStatus.socketsChanged()
+        return { ok: true as const }
+      }),
+    )
+    socket.on(
       'whoami',
       handle('whoami', (user, payload) => {
         parseOrThrow(WhoamiRequest, payload ?? {}, 'whoami request')
@@ -371,6 +410,8 @@ export function attachSyncSocket(
   )
   const poke = async (after: number, cursor: number, changes: StoredChange[]): Promise<void> => {
     fanned = Math.max(fanned, cursor)
+    // Someone created, renamed or (de)activated, here or on another node: supervisors get the list again.
+    if (changes.some((c) => c.entity === 'user')) agentStatus.usersChanged()
     const sockets = io.of('/').sockets
     // Rows for some people only (saved views, reporting events) are chosen per member; the rest,
     // and which customers are visible, is the same for everyone in a room.
@@ -430,6 +471,7 @@ export function attachSyncSocket(
   return {
     io,
     presence,
+    agentStatus,
     catchUp(seq) {
       const started = performance.now()
       fanout = fanout
@@ -439,6 +481,7 @@ export function attachSyncSocket(
     },
     async close() {
       clearInterval(sweep)
+      agentStatus.close()
       presenceListeners.clear()
       typingListeners.clear()
       unsubscribe()
