@@ -150,7 +150,17 @@ describe('the reports dashboard', () => {
     await reports.page.mouse.click(box.x + 44 + ((created.hour + 0.5) * (box.width - 56)) / 24, box.y + 8 + ((created.weekday - 0.5) * (box.height - 60)) / 7)
     const cell = reports.page.getByRole('dialog', { name: new RegExp(`^${created.weekdayLong}, ${String(created.hour).padStart(2, '0')}:00`) })
     await expect.poll(() => reports.rows(cell).allInnerTexts()).toEqual([expect.stringMatching(/^Maya Lindqvist/)])
-    await cell.getByRole('button', { name: 'Close' }).click()
+    await reports.page.keyboard.press('Escape')
+    await cell.waitFor({ state: 'detached' })
+
+    // The same cell from the keyboard, in the table under the chart.
+    const table = await reports.chartTable('By weekday and hour, as a table')
+    const button = table.getByRole('button', { name: new RegExp(`^${created.weekdayLong}, ${String(created.hour).padStart(2, '0')}:00.*: 1$`) })
+    await button.focus()
+    await reports.page.keyboard.press('Enter')
+    await expect.poll(() => reports.rows(cell).allInnerTexts()).toEqual([expect.stringMatching(/^Maya Lindqvist/)])
+    await reports.page.keyboard.press('Escape')
+    await cell.waitFor({ state: 'detached' })
 
     // The bottom of the stack on the emails' day is email.
     const over = (await reports.panel.locator('.report-volume-chart .u-over').boundingBox())!

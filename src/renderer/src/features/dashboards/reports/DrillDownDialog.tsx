@@ -103,7 +103,8 @@ export function DrillDownDialog({
         <p className="report-drill-count" aria-live="polite">
           {rows ? plural(rows.length, 'conversation') : 'Loading…'}
         </p>
-        <button type="button" className="button" disabled={exported.isPending || !rows?.length} onClick={() => exported.mutate({ query, key: target.key })}>
+        {/* Never disabled: it is where the dialog puts focus first, and a disabled button would drop it. */}
+        <button type="button" className="button" aria-disabled={exported.isPending} onClick={() => exported.isPending || exported.mutate({ query, key: target.key })}>
           {exported.isPending ? 'Exporting…' : 'Export CSV'}
         </button>
         <button type="button" className="button button-quiet" onClick={onClose}>

@@ -11,7 +11,10 @@ import { count } from './report-format'
 import { channelAt, stackVolume, type StackedVolume } from './volume-data'
 
 const HEIGHT = 220
+const tickDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' })
 const HALF_DAY_S = 43_200
+const DAY_S = 2 * HALF_DAY_S
+const DAY_STEPS = [1, 2, 7, 14, 28, 56, 91].map((days) => days * DAY_S)
 
 function chartOptions(stack: StackedVolume, width: number, onHover: (index: number | null) => void): uPlot.Options {
   const bars = uPlot.paths.bars!({ size: [0.7, 48] })
@@ -32,7 +35,8 @@ function chartOptions(stack: StackedVolume, width: number, onHover: (index: numb
       y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] },
     },
     axes: [
-      { stroke: axisColor, grid: { show: false }, ticks: { show: false } },
+      // Whole days only: a tick at noon would repeat its day's label.
+      { stroke: axisColor, grid: { show: false }, ticks: { show: false }, space: 60, incrs: DAY_STEPS, values: (_u, splits) => splits.map((s) => tickDay.format(s * 1000)) },
       { stroke: axisColor, grid, ticks: { show: false }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000], values: (_u, splits) => splits.map(count) },
     ],
     series: [
