@@ -1,0 +1,751 @@
+import { DateTime, IANAZone } from 'luxon'
+import { z } from 'zod'
+import { CHANNELS, Channel, Id } from '../domain'
+import type { ReportingEvent } from './events'
+import { ReportQuery } from './report-query'
+
+/**
+ * Supervisors' figures, computed from reporting events alone. The client core runs this over its
+ * cache and the server over its store, so both answer the same numbers for the same query. Every
+ * figure comes with the conversations behind it (`drill`), so a number can be opened.
+ *
+ * Which events count: those at or after `from` and before `to` that pass the filters, each
+ * judged on its own inbox, channel, team and agent at the time. Whether a conversation counts as
+ * resolved at first contact, or switched channel, depends on what happened to it before and
+ * after, so those read every event given for it, outside the range or the filters too: callers
+ * pass the events of a week past `to` (REOPEN_WINDOW_MS), and earlier ones of the same
+ * conversations where they have them.
+ */
+
+const DAY_MS = 86_400_000
+const HOUR_MS = 3_600_000
+/** A resolution undone later than this was a first contact that held; a new matter brought the customer back. */
+const REOPEN_WINDOW_MS = 7 * DAY_MS
+/** A customer who changes channel later than this after writing is taken to be starting afresh, not chasing an answer. */
+const SWITCH_WINDOW_MS = 7 * DAY_MS
+const TOP_PATHS = 10
+
+const Count = z.number().int().nonnegative()
+/** From 0 to 1; null when there was nothing to divide. */
+const Share = z.number().min(0).max(1).nullable()
+const Ms = z.number().int().nonnegative().nullable()
+
+/**
+ * Percentiles by the nearest-rank method: the p-th is the ⌈p·n⌉-th smallest of the n values, a
+ * wait that really happened (no interpolation), and the median of an even count is the lower of
+ * the middle two. Null with no values.
+ */
+export const Percentiles = z.object({ median: Ms, p90: Ms })
+export type Percentiles = z.infer<typeof Percentiles>
+
+export const Durations = z.object({
+  /** Measurements, not conversations: a conversation resolved twice in the range is measured twice. */
+  samples: Count,
+  calendar: Percentiles,
+  /** Within the inbox's business hours in force at the time. */
+  business: Percentiles,
+})
+export type Durations = z.infer<typeof Durations>
+
+export const Medians = z.object({ calendar: Ms, business: Ms })
+export type Medians = z.infer<typeof Medians>
+
+/**
+ * Answers to satisfaction surveys, one per conversation: a customer who answers again counts
+ * once, with their latest rating in the range. Promoters rated 4 or 5. How many surveys went
+ * out is not an event, so there is no response rate.
+ */
+export const Csat = z.object({ answers: Count, promoters: Count, share: Share })
+export type Csat = z.infer<typeof Csat>
+
+export const AgentRow = z.object({
+  agentId: Id,
+  /** Conversations assigned to them. */
+  assigned: Count,
+  /** Their replies, each one: a count of messages, not of conversations. */
+  replies: Count,
+  /** Conversations they resolved. */
+  resolved: Count,
+  firstResponse: Medians,
+  resolution: Medians,
+  /** Answers about conversations that were theirs when the customer answered. */
+  csat: Csat,
+})
+export type AgentRow = z.infer<typeof AgentRow>
+
+export const ChannelPath = z.object({
+  /** As shown: "chat → email → voice". */
+  path: z.string(),
+  channels: z.array(Channel).min(2),
+  conversations: Count,
+})
+export type ChannelPath = z.infer<typeof ChannelPath>
+
+export const Report = z.object({
+  query: ReportQuery,
+  /** Conversations created in the range. */
+  created: Count,
+  /** Conversations resolved in the range, once each however often. */
+  resolved: Count,
+  firstResponse: Durations,
+  resolution: Durations,
+  /**
+   * Of the conversations resolved in the range, those whose first resolution fell in the range,
+   * was not followed by a reopen (or another resolution) within 7 days, and by when
+   * exactly one agent had been assigned it, replied in it or resolved it.
+   */
+  firstContactResolution: z.object({ resolved: Count, firstContact: Count, rate: Share }),
+  /** Conversations reopened in the range over conversations resolved in it: it passes 1 in a range that reopens more than it resolves. */
+  reopens: z.object({ reopened: Count, resolved: Count, rate: z.number().nonnegative().nullable() }),
+  csat: Csat,
+  /** Conversations created per local day (in the query's time zone) and channel: every day the range touches, zeros included. */
+  volume: z.array(z.object({ day: z.iso.date(), counts: z.record(Channel, Count) })),
+  /** Conversations created per local weekday (1 Monday … 7 Sunday) and hour (0–23): seven rows in that order. */
+  heat: z.array(z.object({ weekday: z.number().int().min(1).max(7), hours: z.array(Count).length(24) })).length(7),
+  /** Conversations created outside their inbox's business hours. */
+  afterHours: z.object({ created: Count, afterHours: Count, share: Share }),
+  /** One row per agent an event in the range is about, by id. */
+  agents: z.array(AgentRow),
+  /**
+   * Customers with an event in the range, and those of them with a conversation that changed
+   * channel within 7 days of its creation. A conversation is its customer's on its latest event
+   * in the range (after a merge, the customer it was merged into). `conversations` counts the
+   * conversations that changed; `paths` the commonest routes they took, most taken first.
+   */
+  switching: z.object({
+    customers: Count,
+    switchedCustomers: Count,
+    rate: Share,
+    conversations: Count,
+    paths: z.array(ChannelPath).max(TOP_PATHS),
+  }),
+  /**
+   * The conversations behind each figure, by `drillKey`, in the order of their earliest event
+   * given (by time, then id). A figure counting conversations has exactly that many; a figure of
+   * zero may have no entry.
+   */
+  drill: z.record(z.string(), z.array(Id)),
+})
+export type Report = z.infer<typeof Report>
+
+export type AgentFigure = 'assigned' | 'replies' | 'resolved' | 'firstResponse' | 'resolution' | 'csat.answers' | 'csat.promoters'
+
+/** The keys of `Report.drill`: build them here rather than parse them, as agent ids may hold dots. */
+export const drillKey = {
+  created: 'created',
+  resolved: 'resolved',
+  firstResponse: 'firstResponse',
+  resolution: 'resolution',
+  fcr: 'fcr',
+  reopened: 'reopened',
+  csatAnswers: 'csat.answers',
+  csatPromoters: 'csat.promoters',
+  afterHours: 'afterHours',
+  switched: 'switch',
+  volume: (day: string, channel: Channel) => `volume.${day}.${channel}`,
+  heat: (weekday: number, hour: number) => `heat.${weekday}.${hour}`,
+  agent: (agentId: string, figure: AgentFigure) => `agent.${agentId}.${figure}`,
+  path: (path: string) => `switch.${path}`,
+} as const
+
+// ——— Percentiles ———
+
+/** Moves the k-th smallest of a[left..right] to a[k], smaller ones before it and larger after (Hoare's select). */
+function select(a: Float64Array, k: number, left: number, right: number): void {
+  while (right > left) {
+    const pivot = a[(left + right) >>> 1]!
+    let i = left
+    let j = right
+    while (i <= j) {
+      while (a[i]! < pivot) i++
+      while (a[j]! > pivot) j--
+      if (i <= j) {
+        const t = a[i]!
+        a[i++] = a[j]!
+        a[j--] = t
+      }
+    }
+    if (k <= j) right = j
+    else if (k >= i) left = i
+    else return
+  }
+}
+
+/** Nearest-rank percentiles (see `Percentiles`) in increasing order of `ps`, without sorting the values. */
+function nearestRanks(values: readonly number[], ps: readonly number[]): (number | null)[] {
+  const n = values.length
+  if (n === 0) return ps.map(() => null)
+  const a = Float64Array.from(values)
+  let left = 0
+  return ps.map((p) => {
+    const k = Math.max(0, Math.ceil(p * n) - 1)
+    select(a, k, left, n - 1)
+    // Everything after k is at least a[k], so the next, higher rank is found among those.
+    left = k
+    return a[k]!
+  })
+}
+
+function percentiles(values: readonly number[]): Percentiles {
+  const [median = null, p90 = null] = nearestRanks(values, [0.5, 0.9])
+  return { median, p90 }
+}
+
+const median = (values: readonly number[]): number | null => nearestRanks(values, [0.5])[0] ?? null
+
+const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole)
+
+// ——— Local days and hours ———
+
+interface LocalDay {
+  start: number
+  iso: string
+  weekday: number
+  /** The zone's offset all day long; null on a day the clocks change, read event by event. */
+  offsetMs: number | null
+}
+
+/**
+ * The local days the range touches. Luxon is asked only where the clocks change: once per event
+ * it would cost more than the rest of the report.
+ */
+function localDays(from: number, to: number, timeZone: string): LocalDay[] {
+  const zone = IANAZone.create(timeZone)
+  if (!zone.isValid) throw new Error(`not a time zone name: ${timeZone}`)
+  const days: LocalDay[] = []
+  let start = DateTime.fromMillis(from, { zone }).startOf('day').toMillis()
+  let offset = zone.offset(start)
+  while (start < to) {
+    // The next local midnight if the offset holds. A day may begin after midnight (clocks put
+    // forward at midnight skip it), so this counts from the day's date, not 24 hours on.
+    const offsetMs = offset * 60_000
+    let end = (Math.floor((start + offsetMs) / DAY_MS) + 1) * DAY_MS - offsetMs
+    let endOffset = zone.offset(end)
+    // Two changes within one day would go unseen; no zone has had them.
+    if (endOffset !== offset) {
+      end = DateTime.fromMillis(start, { zone }).plus({ days: 1 }).startOf('day').toMillis()
+      endOffset = zone.offset(end)
+    }
+    const local = new Date(start + offsetMs)
+    days.push({
+      start,
+      iso: local.toISOString().slice(0, 10),
+      weekday: local.getUTCDay() || 7,
+      offsetMs: endOffset === offset ? offsetMs : null,
+    })
+    start = end
+    offset = endOffset
+  }
+  return days
+}
+
+function dayIndex(days: readonly LocalDay[], at: number): number {
+  let lo = 0
+  let hi = days.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1
+    if (days[mid]!.start <= at) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+function localHour(day: LocalDay, at: number, zone: string): number {
+  if (day.offsetMs === null) return DateTime.fromMillis(at, { zone }).hour
+  const local = at + day.offsetMs
+  return Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS)
+}
+
+// ——— The report ———
+
+/** Earlier by time, then by id, so that ties fall the same way whatever order events come in. */
+const before = (a: ReportingEvent, b: ReportingEvent): boolean => a.at < b.at || (a.at === b.at && a.id < b.id)
+
+const set = (values: readonly string[] | undefined): ReadonlySet<string> | null => (values ? new Set(values) : null)
+
+// What a conversation did in the range, as bits,
+const ACTIVE = 1
+const RESOLVED = 2
+const REOPENED = 4
+const FIRST_RESPONDED = 8
+// and at any time.
+const EVER_REOPENED = 16
+const EVER_SWITCHED = 32
+// What a conversation's first creation event was, as bits.
+const COUNTS = 1
+const AFTER_HOURS = 2
+
+/** The agent figures whose conversations are listed, in the order of `AgentTally.lists`. */
+const LISTED: readonly AgentFigure[] = ['assigned', 'replies', 'resolved', 'firstResponse']
+const [ASSIGNED, REPLIED, RESOLVED_BY, FIRST_RESPONSE_BY] = [0, 1, 2, 3] as const
+
+interface AgentTally {
+  id: string
+  /** An event in the range is about them in a way the table shows, so they have a row. */
+  counted: boolean
+  replies: number
+  /** The conversations of each of LISTED, by number, in the order met and perhaps repeated. */
+  lists: number[][]
+  firstResponseCalendar: number[]
+  firstResponseBusiness: number[]
+  resolutionCalendar: number[]
+  resolutionBusiness: number[]
+  answers: string[]
+  promoters: string[]
+}
+
+/**
+ * Each event's conversation as a number, numbered in the order of each conversation's earliest
+ * event (by time, then id), so that going through them by number lists every drill-down in that
+ * order whatever order the events came in. The stores give events in that order already, so
+ * usually nothing is sorted. Events themselves are read in the order given, the order they sit in
+ * memory: reading them grouped by conversation would jump about and cost more than the figures.
+ */
+function indexConversations(events: readonly ReportingEvent[]): { of: Int32Array; ids: string[] } {
+  const index = new Map<string, number>()
+  const ids: string[] = []
+  const of = new Int32Array(events.length)
+  let last: string | null = null
+  let k = -1
+  let ordered = true
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    if (ordered && i > 0 && before(e, events[i - 1]!)) ordered = false
+    const id = e.conversationId
+    // Events read in conversation order skip the lookup.
+    if (id !== last) {
+      last = id
+      let known = index.get(id)
+      if (known === undefined) {
+        known = ids.length
+        index.set(id, known)
+        ids.push(id)
+      }
+      k = known
+    }
+    of[i] = k
+  }
+  if (ordered) return { of, ids }
+
+  const earliest = new Int32Array(ids.length).fill(-1)
+  for (let i = 0; i < events.length; i++) {
+    const c = of[i]!
+    const e = earliest[c]!
+    if (e < 0 || before(events[i]!, events[e]!)) earliest[c] = i
+  }
+  const order = Array.from(ids.keys()).sort((a, b) => {
+    const x = events[earliest[a]!]!
+    const y = events[earliest[b]!]!
+    return before(x, y) ? -1 : before(y, x) ? 1 : 0
+  })
+  const rank = new Int32Array(ids.length)
+  order.forEach((c, r) => (rank[c] = r))
+  for (let i = 0; i < of.length; i++) of[i] = rank[of[i]!]!
+  return { of, ids: order.map((c) => ids[c]!) }
+}
+
+/**
+ * The report for `query` from the events given, in any order; in the stores' (by time, then id)
+ * nothing needs sorting. `conversations` gives the labels of the conversations the labels filter
+ * needs; one missing has none.
+ */
+export function computeReport(
+  events: readonly ReportingEvent[],
+  conversations: ReadonlyMap<string, { labels: readonly string[] }>,
+  query: ReportQuery,
+): Report {
+  const { from, to, timeZone } = query
+  const inboxes = set(query.filters?.inboxes)
+  const channels = set(query.filters?.channels)
+  const teams = set(query.filters?.teams)
+  const agentsOnly = set(query.filters?.agents)
+  const labels = query.filters?.labels ?? null
+
+  const counts = (e: ReportingEvent): boolean =>
+    e.at >= from &&
+    e.at < to &&
+    (inboxes === null || inboxes.has(e.inbox)) &&
+    (channels === null || channels.has(e.channel)) &&
+    (teams === null || (e.team !== null && teams.has(e.team))) &&
+    (agentsOnly === null || (e.agentId !== null && agentsOnly.has(e.agentId)))
+
+  const { of, ids } = indexConversations(events)
+  const n = ids.length
+  const labelled = new Uint8Array(n).fill(1)
+  if (labels !== null) {
+    for (let k = 0; k < n; k++) {
+      const has = conversations.get(ids[k]!)?.labels ?? []
+      labelled[k] = labels.some((l) => has.includes(l)) ? 1 : 0
+    }
+  }
+
+  // Per conversation, by its number.
+  const flags = new Uint8Array(n)
+  // Its first creation event, and what the figures need of it, kept here so the end need not look the event up again.
+  const creation = new Int32Array(n).fill(-1)
+  const creationAt = new Float64Array(n)
+  const creationChannel = new Uint8Array(n)
+  const creationBits = new Uint8Array(n)
+  const firstResolution = new Int32Array(n).fill(-1)
+  const firstResolutionAt = new Float64Array(n)
+  const secondResolutionAt = new Float64Array(n).fill(Infinity)
+  const firstResolutionCounts = new Uint8Array(n)
+  const answer = new Int32Array(n).fill(-1)
+  const answerAt = new Float64Array(n)
+  // The customer on its latest event in the range: one a merge moved it to, rather than the one it was merged out of.
+  const customer = new Array<string | null>(n).fill(null)
+  const customerFrom = new Int32Array(n).fill(-1)
+  const customerAt = new Float64Array(n)
+  const reopenedAt = new Map<number, number[]>()
+  const switches = new Map<number, number[]>()
+  // The two agents who handled it earliest, with the time each first did: enough to tell whether one agent alone had by any time.
+  const firstAgent = new Int32Array(n).fill(-1)
+  const firstAgentAt = new Float64Array(n).fill(Infinity)
+  const secondAgent = new Int32Array(n).fill(-1)
+  const secondAgentAt = new Float64Array(n).fill(Infinity)
+  // The last agent listed for the conversation under each figure: most repeats stop here, the rest when the lists are built.
+  const lastListed = LISTED.map(() => new Int32Array(n).fill(-1))
+
+  const firstResponseCalendar: number[] = []
+  const firstResponseBusiness: number[] = []
+  const resolutionCalendar: number[] = []
+  const resolutionBusiness: number[] = []
+  // Agents by number: comparing numbers spares reading their ids again.
+  const agentNumber = new Map<string, number>()
+  const tallies: AgentTally[] = []
+  const agentOf = (agentId: string): number => {
+    let a = agentNumber.get(agentId)
+    if (a === undefined) {
+      a = tallies.length
+      agentNumber.set(agentId, a)
+      tallies.push({ id: agentId, counted: false, replies: 0, lists: LISTED.map(() => []), firstResponseCalendar: [], firstResponseBusiness: [], resolutionCalendar: [], resolutionBusiness: [], answers: [], promoters: [] })
+    }
+    return a
+  }
+  const list = (k: number, a: number, figure: number) => {
+    const last = lastListed[figure]!
+    if (last[k] === a) return
+    last[k] = a
+    tallies[a]!.lists[figure]!.push(k)
+  }
+
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    const k = of[i]!
+    const inRange = labelled[k] === 1 && counts(e)
+    // What happened to the conversation at any time, for first-contact resolution and channel switching.
+    let handling = false
+    switch (e.kind) {
+      case 'conversation_created': {
+        const c = creation[k]!
+        if (c < 0 || e.at < creationAt[k]! || (e.at === creationAt[k] && e.id < events[c]!.id)) {
+          creation[k] = i
+          creationAt[k] = e.at
+          creationChannel[k] = CHANNELS.indexOf(e.channel)
+          creationBits[k] = (inRange ? COUNTS : 0) | (e.afterHours ? AFTER_HOURS : 0)
+        }
+        break
+      }
+      case 'resolved': {
+        handling = true
+        const r = firstResolution[k]!
+        if (r < 0 || e.at < firstResolutionAt[k]! || (e.at === firstResolutionAt[k] && e.id < events[r]!.id)) {
+          if (r >= 0) secondResolutionAt[k] = firstResolutionAt[k]!
+          firstResolution[k] = i
+          firstResolutionAt[k] = e.at
+          firstResolutionCounts[k] = inRange ? 1 : 0
+        } else if (e.at < secondResolutionAt[k]!) secondResolutionAt[k] = e.at
+        break
+      }
+      case 'reopened': {
+        flags[k]! |= EVER_REOPENED
+        const at = reopenedAt.get(k)
+        if (at) at.push(e.at)
+        else reopenedAt.set(k, [e.at])
+        break
+      }
+      case 'channel_switched': {
+        flags[k]! |= EVER_SWITCHED
+        const s = switches.get(k)
+        if (s) s.push(i)
+        else switches.set(k, [i])
+        break
+      }
+      case 'assigned':
+      case 'first_response':
+      case 'reply':
+        handling = true
+        break
+      default:
+        break
+    }
+    // Only handling needs the agent, and only up to `to`: whether one agent alone had handled a
+    // conversation by a resolution in the range. Looking up the others' would be wasted.
+    const a = handling && e.agentId !== null && e.at < to ? agentOf(e.agentId) : -1
+    if (a >= 0) {
+      if (firstAgent[k] === a) {
+        if (e.at < firstAgentAt[k]!) firstAgentAt[k] = e.at
+      } else if (secondAgent[k] === a) {
+        if (e.at < secondAgentAt[k]!) secondAgentAt[k] = e.at
+      } else if (e.at < secondAgentAt[k]!) {
+        // An agent pushed out here first acted later than both kept, so cannot matter.
+        secondAgent[k] = a
+        secondAgentAt[k] = e.at
+      }
+      if (secondAgentAt[k]! < firstAgentAt[k]!) {
+        const swap = firstAgent[k]!
+        firstAgent[k] = secondAgent[k]!
+        secondAgent[k] = swap
+        const swapAt = firstAgentAt[k]!
+        firstAgentAt[k] = secondAgentAt[k]!
+        secondAgentAt[k] = swapAt
+      }
+    }
+
+    if (!inRange) continue
+    flags[k]! |= ACTIVE
+    if (e.customerId !== null) {
+      const c = customerFrom[k]!
+      if (c < 0 || e.at > customerAt[k]! || (e.at === customerAt[k] && e.id > events[c]!.id)) {
+        customer[k] = e.customerId
+        customerFrom[k] = i
+        customerAt[k] = e.at
+      }
+    }
+    switch (e.kind) {
+      case 'first_response':
+        flags[k]! |= FIRST_RESPONDED
+        if (e.calendarMs !== null) firstResponseCalendar.push(e.calendarMs)
+        if (e.businessMs !== null) firstResponseBusiness.push(e.businessMs)
+        if (a >= 0) {
+          const t = tallies[a]!
+          t.counted = true
+          list(k, a, FIRST_RESPONSE_BY)
+          if (e.calendarMs !== null) t.firstResponseCalendar.push(e.calendarMs)
+          if (e.businessMs !== null) t.firstResponseBusiness.push(e.businessMs)
+        }
+        break
+      case 'reply':
+        if (a >= 0) {
+          const t = tallies[a]!
+          t.counted = true
+          t.replies++
+          list(k, a, REPLIED)
+        }
+        break
+      case 'assigned':
+        if (a >= 0) {
+          tallies[a]!.counted = true
+          list(k, a, ASSIGNED)
+        }
+        break
+      case 'resolved':
+        flags[k]! |= RESOLVED
+        if (e.calendarMs !== null) resolutionCalendar.push(e.calendarMs)
+        if (e.businessMs !== null) resolutionBusiness.push(e.businessMs)
+        if (a >= 0) {
+          const t = tallies[a]!
+          t.counted = true
+          list(k, a, RESOLVED_BY)
+          if (e.calendarMs !== null) t.resolutionCalendar.push(e.calendarMs)
+          if (e.businessMs !== null) t.resolutionBusiness.push(e.businessMs)
+        }
+        break
+      case 'reopened':
+        flags[k]! |= REOPENED
+        break
+      case 'csat_answered': {
+        const c = answer[k]!
+        if (e.rating !== null && (c < 0 || e.at > answerAt[k]! || (e.at === answerAt[k] && e.id > events[c]!.id))) {
+          answer[k] = i
+          answerAt[k] = e.at
+        }
+        break
+      }
+      default:
+        break
+    }
+  }
+
+
+  const days = localDays(from, to, timeZone)
+  // The conversations in each cell, by day and channel, and by weekday and hour.
+  const volume = new Array<string[] | undefined>(days.length * CHANNELS.length)
+  const heat = new Array<string[] | undefined>(7 * 24)
+  const created: string[] = []
+  const resolved: string[] = []
+  const firstResponded: string[] = []
+  const reopened: string[] = []
+  const fcr: string[] = []
+  const answers: string[] = []
+  const promoters: string[] = []
+  const afterHours: string[] = []
+  const switched: string[] = []
+  const customers = new Set<string>()
+  const switchedCustomers = new Set<string>()
+  const paths = new Map<string, { channels: Channel[]; ids: string[] }>()
+
+  for (let k = 0; k < n; k++) {
+    const f = flags[k]!
+    if ((f & ACTIVE) === 0) continue
+    const id = ids[k]!
+    if (f & FIRST_RESPONDED) firstResponded.push(id)
+    if (f & REOPENED) reopened.push(id)
+
+    // Created: once per conversation, by its first creation event, if that one counts.
+    const made = creationBits[k]!
+    if (made & COUNTS) {
+      created.push(id)
+      const at = creationAt[k]!
+      const d = dayIndex(days, at)
+      const day = days[d]!
+      ;(volume[d * CHANNELS.length + creationChannel[k]!] ??= []).push(id)
+      ;(heat[(day.weekday - 1) * 24 + localHour(day, at, timeZone)] ??= []).push(id)
+      if (made & AFTER_HOURS) afterHours.push(id)
+    }
+
+    if (f & RESOLVED) {
+      resolved.push(id)
+      if (firstResolutionCounts[k] === 1) {
+        const at = firstResolutionAt[k]!
+        const end = at + REOPEN_WINDOW_MS
+        // Undone within 7 days: reopened, or resolved again (its reopen unrecorded).
+        const undone = secondResolutionAt[k]! <= end || ((f & EVER_REOPENED) !== 0 && reopenedAt.get(k)!.some((t) => t >= at && t <= end))
+        // One agent alone had handled it by then: the first to do so, and no second one yet.
+        const oneAgent = firstAgentAt[k]! <= at && secondAgentAt[k]! > at
+        if (!undone && oneAgent) fcr.push(id)
+      }
+    }
+
+    const a = answer[k]!
+    if (a >= 0) {
+      const e = events[a]!
+      const promoter = e.rating! >= 4
+      answers.push(id)
+      if (promoter) promoters.push(id)
+      if (e.agentId !== null) {
+        const t = tallies[agentOf(e.agentId)]!
+        t.counted = true
+        t.answers.push(id)
+        if (promoter) t.promoters.push(id)
+      }
+    }
+
+    const who = customer[k] ?? null
+    if (who !== null) customers.add(who)
+
+    if ((f & EVER_SWITCHED) !== 0 && creation[k]! >= 0) {
+      const route = switchedRoute(events, switches.get(k)!, events[creation[k]!]!)
+      if (route) {
+        switched.push(id)
+        if (who !== null) switchedCustomers.add(who)
+        const path = route.join(' → ')
+        const entry = paths.get(path)
+        if (entry) entry.ids.push(id)
+        else paths.set(path, { channels: route, ids: [id] })
+      }
+    }
+  }
+
+  const drill: Record<string, string[]> = {
+    [drillKey.created]: created,
+    [drillKey.resolved]: resolved,
+    [drillKey.firstResponse]: firstResponded,
+    [drillKey.resolution]: resolved,
+    [drillKey.fcr]: fcr,
+    [drillKey.reopened]: reopened,
+    [drillKey.csatAnswers]: answers,
+    [drillKey.csatPromoters]: promoters,
+    [drillKey.afterHours]: afterHours,
+    [drillKey.switched]: switched,
+  }
+
+  const agents = tallies
+    .filter((t) => t.counted)
+    .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+    .map((t) => agentRow(t, ids, drill))
+
+  const topPaths: ChannelPath[] = [...paths.entries()]
+    .sort(([a, x], [b, y]) => y.ids.length - x.ids.length || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, TOP_PATHS)
+    .map(([path, { channels: route, ids: pathIds }]) => {
+      drill[drillKey.path(path)] = pathIds
+      return { path, channels: route, conversations: pathIds.length }
+    })
+
+  return {
+    query,
+    created: created.length,
+    resolved: resolved.length,
+    firstResponse: { samples: firstResponseCalendar.length, calendar: percentiles(firstResponseCalendar), business: percentiles(firstResponseBusiness) },
+    resolution: { samples: resolutionCalendar.length, calendar: percentiles(resolutionCalendar), business: percentiles(resolutionBusiness) },
+    firstContactResolution: { resolved: resolved.length, firstContact: fcr.length, rate: share(fcr.length, resolved.length) },
+    reopens: { reopened: reopened.length, resolved: resolved.length, rate: resolved.length === 0 ? null : reopened.length / resolved.length },
+    csat: { answers: answers.length, promoters: promoters.length, share: share(promoters.length, answers.length) },
+    volume: days.map((day, d) => ({
+      day: day.iso,
+      counts: Object.fromEntries(
+        CHANNELS.map((channel, c) => {
+          const cell = volume[d * CHANNELS.length + c]
+          if (cell) drill[drillKey.volume(day.iso, channel)] = cell
+          return [channel, cell?.length ?? 0]
+        }),
+      ) as Record<Channel, number>,
+    })),
+    heat: Array.from({ length: 7 }, (_, w) => ({
+      weekday: w + 1,
+      hours: Array.from({ length: 24 }, (_, hour) => {
+        const cell = heat[w * 24 + hour]
+        if (cell) drill[drillKey.heat(w + 1, hour)] = cell
+        return cell?.length ?? 0
+      }),
+    })),
+    afterHours: { created: created.length, afterHours: afterHours.length, share: share(afterHours.length, created.length) },
+    agents,
+    switching: {
+      customers: customers.size,
+      switchedCustomers: switchedCustomers.size,
+      rate: share(switchedCustomers.size, customers.size),
+      conversations: switched.length,
+      paths: topPaths,
+    },
+    drill,
+  }
+}
+
+/** Conversations by number to their ids, once each, in order. */
+function conversationIds(numbers: readonly number[], ids: readonly string[]): string[] {
+  const sorted = Int32Array.from(numbers).sort()
+  const out: string[] = []
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(ids[sorted[i]!]!)
+  return out
+}
+
+/** An agent's row, its conversations put in `drill`. */
+function agentRow(t: AgentTally, ids: readonly string[], drill: Record<string, string[]>): AgentRow {
+  const keep = (figure: AgentFigure, conversationIds: string[]) => {
+    if (conversationIds.length > 0) drill[drillKey.agent(t.id, figure)] = conversationIds
+  }
+  const lists = t.lists.map((list) => conversationIds(list, ids))
+  LISTED.forEach((figure, f) => keep(figure, lists[f]!))
+  keep('resolution', lists[RESOLVED_BY]!)
+  keep('csat.answers', t.answers)
+  keep('csat.promoters', t.promoters)
+  return {
+    agentId: t.id,
+    assigned: lists[ASSIGNED]!.length,
+    replies: t.replies,
+    resolved: lists[RESOLVED_BY]!.length,
+    firstResponse: { calendar: median(t.firstResponseCalendar), business: median(t.firstResponseBusiness) },
+    resolution: { calendar: median(t.resolutionCalendar), business: median(t.resolutionBusiness) },
+    csat: { answers: t.answers.length, promoters: t.promoters.length, share: share(t.promoters.length, t.answers.length) },
+  }
+}
+
+/** The channels a conversation went through, when it changed channel within 7 days of its creation; else null. */
+function switchedRoute(events: readonly ReportingEvent[], moves: readonly number[], creation: ReportingEvent): Channel[] | null {
+  const after = moves.map((i) => events[i]!).filter((e) => e.at >= creation.at)
+  if (!after.some((e) => e.at <= creation.at + SWITCH_WINDOW_MS)) return null
+  after.sort((a, b) => (before(a, b) ? -1 : 1))
+  return [creation.channel, ...after.map((e) => e.channel)]
+}
