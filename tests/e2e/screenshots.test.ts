@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedDemo } from '../../src/server/demo/seed'
 import { AdminPage } from './pages/admin-page'
+import { ReportsPage } from './pages/reports-page'
 import { SignInPage } from './pages/sign-in-page'
 import { SummaryCardPage } from './pages/summary-card-page'
 import { WorkspacePage } from './pages/workspace-page'
@@ -123,5 +124,15 @@ describe('screenshots of the workspace on demo data', () => {
     await env.page.waitForTimeout(300)
     await env.page.screenshot({ path: join(outDir, 'admin.png') })
     expect(await admin.users.locator('tr[data-user]').count()).toBeGreaterThanOrEqual(6)
+  })
+
+  it("the dashboards' Reports tab on the demo's last seven days, signed in as the demo admin", async () => {
+    const reports = new ReportsPage(env.page)
+    await reports.open()
+    await reports.panel.locator('.report-volume-chart canvas').waitFor()
+    await reports.heatMap().locator('canvas').first().waitFor()
+    await env.page.waitForTimeout(400)
+    await env.page.screenshot({ path: join(outDir, 'dashboards-reports.png') })
+    expect(Number(await reports.tileValue('Conversations created'))).toBeGreaterThan(10)
   })
 })
