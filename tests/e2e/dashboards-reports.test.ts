@@ -173,6 +173,14 @@ describe('the reports dashboard', () => {
     await day.getByRole('button', { name: 'Close' }).click()
   })
 
+  it('filters by channel, and says so when nothing in the range matches', async () => {
+    await reports.toggleFilter('Channel', 'SMS')
+    await reports.panel.getByText('Nothing happened in this range with these filters').waitFor()
+    expect(await reports.panel.getByRole('button', { name: 'Channel: SMS' }).getAttribute('aria-expanded')).toBe('false')
+    await reports.toggleFilter('Channel', 'SMS')
+    expect(await reports.tileValue('Conversations created')).toBe('3')
+  })
+
   it('follows a new conversation as the cache syncs it', async () => {
     await env.server.ingest(email(4, 'lea@example.test', 'Lea Novak', 'Where is my refund', Date.now()))
     await expect.poll(() => reports.tileValue('Conversations created'), { timeout: 15_000 }).toBe('4')

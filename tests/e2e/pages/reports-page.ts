@@ -64,6 +64,13 @@ export class ReportsPage {
     return this.agents.locator('tbody tr').filter({ hasText: name })
   }
 
+  /** Checks or unchecks one value of a filter (e.g. "Channel", "SMS"), then closes its list with Escape. */
+  async toggleFilter(filter: string, value: string): Promise<void> {
+    await this.panel.getByRole('group', { name: 'Filters' }).getByRole('button', { name: new RegExp(`^${filter}:`) }).click()
+    await this.panel.getByRole('group', { name: filter, exact: true }).getByRole('checkbox', { name: value }).click()
+    await this.page.keyboard.press('Escape')
+  }
+
   async setHours(hours: 'Calendar hours' | 'Business hours'): Promise<void> {
     await this.panel.getByRole('radio', { name: hours }).check()
   }
