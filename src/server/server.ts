@@ -45,8 +45,11 @@ export interface SyncServer {
   /** e.g. http://127.0.0.1:41234 */
   readonly url: string
   readonly port: number
-  /** Ingests as `actor` (default `system:server`: the server's own in-process callers, the demo, tests). */
-  ingest(item: InboundMessage, actor?: Actor): Promise<IngestResult>
+  /**
+   * Ingests as `actor` (default `system:server`: the server's own in-process callers, the demo, tests).
+   * `at`: when it arrived (the demo generator replays a history), so what it changes is dated then; defaults to now.
+   */
+  ingest(item: InboundMessage, actor?: Actor, options?: { at?: number }): Promise<IngestResult>
   applyMutation(
     user: User,
     mutation: { name: MutationName; args: unknown },
@@ -204,7 +207,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    ingest: (item, actor = systemActor('server')) => inbound.accept(item, actor),
+    ingest: (item, actor = systemActor('server'), options) => inbound.accept(item, actor, options?.at),
     applyMutation: (user, mutation, origin, options) => {
       const at = options?.at
       return applyMutation(feed.as(userActor(user.id)), user, mutation, origin, at === undefined ? Date.now : () => at)

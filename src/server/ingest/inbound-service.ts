@@ -44,6 +44,7 @@ interface Waiting {
   raw: unknown
   item: PreparedInbound
   actor: Actor
+  at: number | undefined
   resolve(result: IngestResult): void
   reject(error: unknown): void
 }
@@ -76,12 +77,13 @@ export class InboundService {
    * keeps up. The item is parsed and its HTML sanitized first, outside the transaction. Resolves
    * once the item is durable; refused input rejects with BadRequestError, a failure after
    * acceptance with DeferredIngestError (the item is in the dead letters). What the item changes
-   * is recorded as made by `actor`, the connector or integration that handed it over.
+   * is recorded as made by `actor`, the connector or integration that handed it over. `at` is
+   * when it is taken to arrive (a history replayed); the wall clock when absent.
    */
-  async accept(raw: unknown, actor: Actor): Promise<IngestResult> {
+  async accept(raw: unknown, actor: Actor, at?: number): Promise<IngestResult> {
     const started = performance.now()
     try {
-      const result = await this.ingest(raw, actor)
+      const result = await this.ingest(raw, actor, at)
       this.metrics.ingested.inc({ outcome: result.duplicate ? 'duplicate' : 'stored' })
       if (!result.duplicate) this.metrics.ingestSeconds.observe(secondsSince(started))
       return result
@@ -91,7 +93,7 @@ export class InboundService {
     }
   }
 
-  private async ingest(raw: unknown, actor: Actor): Promise<IngestResult> {
+  private async ingest(raw: unknown, actor: Actor, at: number | undefined): Promise<IngestResult> {
     let item: PreparedInbound
     try {
       item = await prepareInbound(raw, this.sanitizer)
@@ -99,7 +101,7 @@ export class InboundService {
       throw await this.failure(raw, err, actor)
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ raw, item, actor, resolve, reject })
+      this.waiting.push({ raw, item, actor, at, resolve, reject })
       if (this.waiting.length === 1) setImmediate(() => void this.flush())
     })
   }
@@ -112,7 +114,10 @@ export class InboundService {
     let outcomes: WriteOutcome<IngestResult>[]
     try {
       outcomes = await this.feed.commitEach(
-        group.map(({ item, actor }) => ({ actor, run: (w: StoreWriter) => ingestInbound(item, { ...options, actor, commit: (fn) => fn(w) }) })),
+        group.map(({ item, actor, at }) => ({
+          actor,
+          run: (w: StoreWriter) => ingestInbound(item, { ...options, actor, commit: (fn) => fn(w), ...(at === undefined ? {} : { now: () => at }) }),
+        })),
       )
     } catch (err) {
       // The group's commit itself failed: none of it is stored, so each item is handled as failed.
