@@ -41,7 +41,7 @@ function ShareFigure({ share, part, target, onDrill, none }: { share: number | n
 }
 
 /** Median and 90th percentile of a duration on the chosen clock, each opening the conversations measured. */
-function DurationTile({ title, durations, hours, target, onDrill, none }: { title: string; durations: Durations; hours: Hours; target: DrillTarget; onDrill: OpenDrill; none: string }) {
+function DurationTile({ title, durations, hours, drill, onDrill, none }: { title: string; durations: Durations; hours: Hours; drill: string; onDrill: OpenDrill; none: string }) {
   const { median, p90 } = durations[hours]
   if (durations.samples === 0 || median === null || p90 === null) {
     return (
@@ -54,13 +54,13 @@ function DurationTile({ title, durations, hours, target, onDrill, none }: { titl
     <Tile title={title} detail={plural(durations.samples, 'measurement')}>
       <span className="report-duration">
         <span className="report-duration-label">Median</span>
-        <FigureButton target={{ ...target, title: `${title}, median` }} onDrill={onDrill}>
+        <FigureButton target={{ key: drill, title: `${title}, median` }} onDrill={onDrill}>
           {humanDuration(median)}
         </FigureButton>
       </span>
       <span className="report-duration">
         <span className="report-duration-label">90th percentile</span>
-        <FigureButton target={{ ...target, title: `${title}, 90th percentile` }} onDrill={onDrill} className="report-figure-secondary">
+        <FigureButton target={{ key: drill, title: `${title}, 90th percentile` }} onDrill={onDrill} className="report-figure-secondary">
           {humanDuration(p90)}
         </FigureButton>
       </span>
@@ -80,22 +80,8 @@ export function KpiTiles({ report, hours, onDrill }: { report: ReportFigures; ho
       <Tile title="Resolved">
         <Figure value={report.resolved} target={resolvedTarget} onDrill={onDrill} />
       </Tile>
-      <DurationTile
-        title="First response time"
-        durations={report.firstResponse}
-        hours={hours}
-        target={{ key: drillKey.firstResponse, title: 'First response time' }}
-        onDrill={onDrill}
-        none="No first responses"
-      />
-      <DurationTile
-        title="Resolution time"
-        durations={report.resolution}
-        hours={hours}
-        target={{ key: drillKey.resolution, title: 'Resolution time' }}
-        onDrill={onDrill}
-        none="Nothing resolved"
-      />
+      <DurationTile title="First response time" durations={report.firstResponse} drill={drillKey.firstResponse} hours={hours} onDrill={onDrill} none="No first responses" />
+      <DurationTile title="Resolution time" durations={report.resolution} drill={drillKey.resolution} hours={hours} onDrill={onDrill} none="Nothing resolved" />
       <Tile
         title="First-contact resolution"
         detail={fcr.resolved > 0 && <>{count(fcr.firstContact)} of {plural(fcr.resolved, 'resolved', 'resolved')}</>}
