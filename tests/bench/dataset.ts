@@ -13,7 +13,7 @@ import type { BenchSize } from './sizes'
  */
 
 /** Bump when the recipe below changes, so an old dataset is not mistaken for the new one. */
-const RECIPE_VERSION = 4
+const RECIPE_VERSION = 5
 /** The generated history ends here, so the same seed gives the same rows on any day. */
 const HISTORY_END = Date.UTC(2026, 0, 1)
 /** The long-timeline customer's messages come in conversations of this many. */

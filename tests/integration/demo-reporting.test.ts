@@ -1,0 +1,85 @@
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_SUPERVISOR_EMAIL } from '../../src/server/demo/generate'
+import { DEMO_INBOX_CONFIG } from '../../src/server/demo/inboxes'
+import { seedDemo, type DemoSummary } from '../../src/server/demo/seed'
+import { startTestServer, type TestServer } from './server-fixtures'
+
+/**
+ * The demo as `npm start` seeds it — its history through the real ingest path and agents'
+ * actions, into a server configured with the demo inboxes and their business hours — gives the
+ * supervisors' dashboards something to show: reporting events of every kind it can cause, on
+ * the days the history says they happened.
+ */
+
+/** A June: the history runs over Easter and the May bank holidays. */
+const NOW = Date.UTC(2026, 5, 1, 9)
+const DAY = 86_400_000
+
+interface EventRow {
+  kind: string
+  at: number
+  calendar_ms: number | null
+  business_ms: number | null
+  after_hours: string
+  agent_id: string | null
+}
+
+let t: TestServer
+let summary: DemoSummary
+let events: EventRow[]
+
+beforeAll(async () => {
+  t = await startTestServer({ inboxes: DEMO_INBOX_CONFIG })
+  summary = await seedDemo(t.server, { seed: 1, customers: 60, now: NOW })
+  const db = new Database(t.dbPath, { readonly: true })
+  try {
+    events = db.prepare('SELECT kind, at, calendar_ms, business_ms, after_hours, agent_id FROM reporting_events').all() as EventRow[]
+  } finally {
+    db.close()
+  }
+}, 180_000)
+
+afterAll(async () => {
+  await t?.cleanup()
+})
+
+const ofKind = (kind: string): EventRow[] => events.filter((e) => e.kind === kind)
+
+describe('the seeded demo', () => {
+  it('holds reporting events of every kind its history causes, each within the history', () => {
+    for (const kind of ['conversation_created', 'first_response', 'reply', 'assigned', 'resolved', 'reopened', 'channel_switched']) {
+      expect(ofKind(kind).length, kind).toBeGreaterThan(0)
+    }
+    // Reopenings and channel switches come with customers' messages: dated when they were sent, not when the demo was seeded.
+    for (const event of events) {
+      expect(event.at).toBeLessThanOrEqual(NOW)
+      expect(event.at).toBeGreaterThan(NOW - 91 * DAY)
+    }
+    expect(summary.rethreaded).toBe(0)
+  })
+
+  it('measures waits that crossed closed hours as shorter in business time, and counts conversations begun after hours', () => {
+    const firstResponses = ofKind('first_response')
+    const crossed = firstResponses.filter((e) => e.business_ms! < e.calendar_ms!)
+    expect(crossed.length).toBeGreaterThan(firstResponses.length * 0.1)
+    expect(firstResponses.every((e) => e.business_ms! <= e.calendar_ms!)).toBe(true)
+
+    const created = ofKind('conversation_created')
+    const afterHours = created.filter((e) => e.after_hours === 'true').length
+    expect(afterHours / created.length).toBeGreaterThan(0.1)
+    expect(afterHours / created.length).toBeLessThan(0.4)
+  })
+
+  it('has a supervisor to see them, and agents answering', async () => {
+    expect(await t.server.findUserByEmail(DEMO_SUPERVISOR_EMAIL)).toMatchObject({ name: 'Sam Okafor', role: 'supervisor', team: 'Support' })
+    const repliers = new Set(ofKind('reply').map((e) => e.agent_id))
+    const db = new Database(t.dbPath, { readonly: true })
+    try {
+      const roles = db.prepare('SELECT DISTINCT role FROM users WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify([...repliers]))
+      expect(roles).toEqual([{ role: 'agent' }])
+    } finally {
+      db.close()
+    }
+  })
+})
