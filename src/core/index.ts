@@ -23,6 +23,7 @@ import { sessionHandlers } from './handlers/session'
 import { summaryHandlers } from './handlers/summaries'
 import { customerExportHandlers } from './handlers/customer-export'
 import { privacyHandlers } from './handlers/privacy'
+import { reportHandlers } from './handlers/reports'
 import { retentionHandlers } from './handlers/retention'
 import { Session } from './session/session'
 import { withCacheNotice } from './sync/cache-notice'
@@ -75,6 +76,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       onMentions: (arrived) => emit('mentions.arrived', arrived),
       onPresence: (presence) => emit('presence.changed', presence),
       onCustomerTyping: (notice) => emit('customer.typing', notice),
+      onAgents: (agents) => emit('presence.agents', agents),
     },
   })
   // Getters: signing in and out swaps the engine, server and token under every handler.
@@ -111,6 +113,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     customerExportHandlers(ctx),
     privacyHandlers(ctx),
     retentionHandlers(ctx),
+    reportHandlers(ctx),
   ])
   let closed = false
   session.start()

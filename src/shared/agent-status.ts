@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { AGENT_STATUSES } from './domain-values'
 import { Id, Timestamp } from './primitives'
 
 /**
@@ -6,12 +7,9 @@ import { Id, Timestamp } from './primitives'
  * theirs is connected and in use), away (connected, but nobody has used it for a while), or
  * offline (no client connected), each since when.
  */
-export const AGENT_STATUSES = ['online', 'away', 'offline'] as const
+export { AGENT_STATUSES }
 export const AgentStatusName = z.enum(AGENT_STATUSES)
 export type AgentStatusName = z.infer<typeof AgentStatusName>
 
 export const AgentStatus = z.object({ userId: Id, status: AgentStatusName, since: Timestamp })
 export type AgentStatus = z.infer<typeof AgentStatus>
-
-/** A client with no keyboard or pointer use for this long reports its user away. */
-export const AWAY_AFTER_MS = 5 * 60_000

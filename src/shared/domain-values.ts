@@ -15,3 +15,9 @@ export const ROLES = ['agent', 'supervisor', 'admin'] as const
 
 /** The longest search text: longer pasted text is searched by its first this-many characters. */
 export const SEARCH_TEXT_MAX = 500
+
+/** Whether an agent is at work, as supervisors see it: online, away (connected but unused), offline. See agent-status.ts. */
+export const AGENT_STATUSES = ['online', 'away', 'offline'] as const
+
+/** A client with no keyboard or pointer use for this long reports its user away. */
+export const AWAY_AFTER_MS = 5 * 60_000

@@ -66,6 +66,8 @@ export const IPC_METHODS = [
   'summaries.usage',
   'presence.viewing',
   'presence.typing',
+  'presence.agents',
+  'presence.away',
   'admin.users',
   'admin.directory',
   'admin.createUser',
@@ -81,6 +83,11 @@ export const IPC_METHODS = [
   'retention.get',
   'retention.save',
   'retention.run',
+  'reports.live',
+  'reports.liveDrill',
+  'reports.report',
+  'reports.drill',
+  'reports.exportCsv',
 ] as const
 
 export type IpcMethod = (typeof IPC_METHODS)[number]

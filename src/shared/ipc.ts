@@ -50,9 +50,14 @@ import type { SavedExport } from './customer-export'
 import { AuditFilter, AuditQuery, type AuditPage } from './audit'
 import type { Erasure, ErasurePolicy, RestoreResult } from './privacy'
 import type { TypingNotice } from './sync'
+import type { AgentStatus } from './agent-status'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
 import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './tokens'
 import { IPC_METHODS, type IpcMethod } from './ipc-methods'
+import { LiveFigure, type LiveQueues } from './reporting/live-queues'
+import type { ConversationRow } from './reporting/csv'
+import type { Report } from './reporting/metrics'
+import { ReportQuery } from './reporting/report-query'
 
 /**
  * The one contract between the renderer and the client core. Each handler declares its
@@ -383,6 +388,9 @@ const somethingPicked = [
   { message: 'choose at least one message or call to move' },
 ] as const
 
+/** One figure of a report: its query, and the figure's key among its drill-downs. */
+const ReportFigureArgs = z.object({ query: ReportQuery, key: z.string().min(1).max(300) })
+
 export const IPC_ARGS = {
   'session.get': z.object({}),
   'session.state': z.object({}),
@@ -544,6 +552,16 @@ export const IPC_ARGS = {
   'privacy.erasurePolicy': z.object({}),
   /** Admins only: the erasures whose purge is still to come. */
   'privacy.erasures': z.object({}),
+  /** The queues as they stand, from this device's cache (supervisors and admins). */
+  'reports.live': z.object({}),
+  /** The conversations behind one number of the live queues, longest waiting first. */
+  'reports.liveDrill': LiveFigure,
+  /** A report over a date range, from this device's cache (supervisors and admins). */
+  'reports.report': ReportQuery,
+  /** The conversations behind one figure of a report (`key`: a key of its drill-downs, see drillKey). */
+  'reports.drill': ReportFigureArgs,
+  /** The same as a CSV file in Downloads: one row per conversation, times in the report's time zone. */
+  'reports.exportCsv': ReportFigureArgs,
   'summaries.ofCustomer': z.object({ customerId: Id }),
   'summaries.regenerate': RegenerateSummaryArgs,
   'summaries.rate': RateSummaryArgs,
@@ -551,6 +569,10 @@ export const IPC_ARGS = {
   /** The conversation the agent has open (null: none), for other agents' collision view. */
   'presence.viewing': z.object({ conversationId: Id.nullable() }),
   'presence.typing': z.object({ conversationId: Id, typing: z.boolean() }),
+  /** Every user's online status as the server last told it (supervisors and admins; an agent gets none). */
+  'presence.agents': z.object({}),
+  /** Whether anyone uses this device (no keyboard or pointer use for AWAY_AFTER_MS: away). */
+  'presence.away': z.object({ away: z.boolean() }),
   /** Administration (admins only) goes straight to the server's REST API: it needs a connection. */
   'admin.users': z.object({}),
   'admin.directory': z.object({}),
@@ -640,6 +662,12 @@ export interface IpcResults {
   'customer.restore': RestoreResult
   'privacy.erasurePolicy': ErasurePolicy
   'privacy.erasures': Erasure[]
+  'reports.live': LiveQueues
+  'reports.liveDrill': LiveConversation[]
+  /** `asOf`: the last time the cache was in step with the server (null: never); the figures are as of then. */
+  'reports.report': { report: ReportFigures; asOf: number | null }
+  'reports.drill': { timeZone: string; rows: ReportConversation[] }
+  'reports.exportCsv': SavedExport
   'summaries.ofCustomer': CustomerSummaries
   /** `local`: offline, this device rewrote the story from its cache (no mutation is queued). */
   'summaries.regenerate': { mutationId: number } | { local: true }
@@ -648,6 +676,8 @@ export interface IpcResults {
   'summaries.usage': SummaryUsageOfDay
   'presence.viewing': { ok: true }
   'presence.typing': { ok: true }
+  'presence.agents': AgentStatus[]
+  'presence.away': { ok: true }
   'admin.users': User[]
   'admin.directory': AdminDirectory
   'admin.createUser': User
@@ -666,6 +696,26 @@ export interface IpcResults {
   'retention.run': RetentionRun
 }
 
+/** A report's figures, without the conversation ids behind each (`reports.drill` reads those). */
+export type ReportFigures = Omit<Report, 'drill'>
+
+/** A conversation behind a number of the live queues, longest waiting first. */
+export interface LiveConversation {
+  conversationId: string
+  customerId: string
+  customerName: string | null
+  subject: string | null
+  channel: Channel
+  inbox: string
+  status: ConversationStatus
+  assigneeId: string | null
+  /** Since when the customer has waited for an answer; null when answered. */
+  waitingSince: number | null
+}
+
+/** A conversation behind a figure: its measures, with what the cache knows of it to show it by. */
+export type ReportConversation = ConversationRow & { customerName: string | null; subject: string | null; status: ConversationStatus | null }
+
 export type IpcHandlers = {
   [M in IpcMethod]: (args: IpcParsedArgs<M>) => IpcResults[M] | Promise<IpcResults[M]>
 }
@@ -682,6 +732,8 @@ export interface IpcEvents {
   'presence.changed': { conversationId: string; others: PresenceEntry[] }
   /** A conversation's customer (a chat visitor) started or stopped typing; ephemeral, never stored. */
   'customer.typing': TypingNotice
+  /** Every user's online status, whenever one changes (supervisors and admins only). */
+  'presence.agents': AgentStatus[]
 }
 export type IpcEventName = keyof IpcEvents
 

@@ -168,7 +168,22 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
   savedView: (v: SavedView) => ({ owner_id: v.ownerId }),
   // A wrap-up or a call summary takes its place in the timeline where what it covers ends; a story has none (null `at`).
   summary: (s: Summary) => ({ customer_id: s.customerId, kind: s.kind, at: s.kind === 'customer_story' ? null : s.coversThrough }),
-  reportingEvent: (e: ReportingEvent) => ({ at: e.at, conversation_id: e.conversationId, customer_id: e.customerId }),
+  reportingEvent: (e: ReportingEvent) => ({
+    at: e.at,
+    kind: e.kind,
+    conversation_id: e.conversationId,
+    customer_id: e.customerId,
+    inbox: e.inbox,
+    channel: e.channel,
+    team: e.team,
+    agent_id: e.agentId,
+    calendar_ms: e.calendarMs,
+    business_ms: e.businessMs,
+    after_hours: e.afterHours ? 1 : 0,
+    from_channel: e.fromChannel,
+    rating: e.rating,
+    sla_target: e.slaTarget,
+  }),
 }
 
 function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {

@@ -69,3 +69,12 @@ export async function saveDownload(
   }
   return { path: file, name: path.basename(file), bytes: fs.statSync(file).size }
 }
+
+/** Saves text made on this device (a report's CSV) into the Downloads folder, never over an earlier file. */
+export function saveLocalFile(name: string, content: string): SavedExport {
+  const dir = downloadsDir()
+  fs.mkdirSync(dir, { recursive: true })
+  const file = freePath(dir, name)
+  fs.writeFileSync(file, content, { mode: 0o600, flag: 'wx' })
+  return { path: file, name: path.basename(file), bytes: Buffer.byteLength(content) }
+}

@@ -1,8 +1,10 @@
 import type { IpcHandlers } from '../../shared/ipc'
 import type { HandlerContext } from './context'
 
-/** Ephemeral collision presence and the manual reconnect: nothing here touches the cache. */
-export function presenceHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'presence.viewing' | 'presence.typing' | 'sync.retryNow'> {
+/** Ephemeral presence (collisions, who is online) and the manual reconnect: nothing here touches the cache. */
+export function presenceHandlers(
+  ctx: HandlerContext,
+): Pick<IpcHandlers, 'presence.viewing' | 'presence.typing' | 'presence.agents' | 'presence.away' | 'sync.retryNow'> {
   return {
     'presence.viewing': ({ conversationId }) => {
       ctx.engine.setViewing(conversationId)
@@ -10,6 +12,11 @@ export function presenceHandlers(ctx: HandlerContext): Pick<IpcHandlers, 'presen
     },
     'presence.typing': ({ conversationId, typing }) => {
       ctx.engine.setTyping(conversationId, typing)
+      return { ok: true }
+    },
+    'presence.agents': () => ctx.engine.agentStatuses(),
+    'presence.away': ({ away }) => {
+      ctx.engine.setAway(away)
       return { ok: true }
     },
     'sync.retryNow': () => {

@@ -1,6 +1,7 @@
 import { newId } from '../../shared/ids'
 import { hostname } from 'node:os'
 import type { Database } from 'better-sqlite3'
+import type { AgentStatus } from '../../shared/agent-status'
 import { EntityName, type User } from '../../shared/domain'
 import type { IpcEventName, IpcEvents, IpcParsedArgs, SessionState, SignInResult, SyncState } from '../../shared/ipc'
 import { countOutbox, getEntity, getSyncMeta, getUser, resetCache, setSyncUser, upsertServerEntity } from '../db/queries'
@@ -32,6 +33,10 @@ class SignedOutLink implements SyncLink {
   retryNow(): void {}
   setViewing(): void {}
   setTyping(): void {}
+  setAway(): void {}
+  agentStatuses(): AgentStatus[] {
+    return []
+  }
   async signedInUser(): Promise<User | null> {
     return null
   }

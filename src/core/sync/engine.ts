@@ -1,11 +1,13 @@
 import { io, type Socket } from 'socket.io-client'
 import { z } from 'zod'
 import type { Database } from 'better-sqlite3'
+import type { AgentStatus } from '../../shared/agent-status'
 import type { User } from '../../shared/domain'
 import { hasRole } from '../../shared/roles'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import type { InboundArrived, MentionsArrived, PresenceEntry, SyncState, SyncStatus } from '../../shared/ipc'
 import {
+  AgentStatusNotice,
   parseChange,
   Poke,
   PresenceNotice,
@@ -61,6 +63,8 @@ export interface SyncEngineOptions {
   onPresence?: (presence: { conversationId: string; others: PresenceEntry[] }) => void
   /** A conversation's customer (a chat visitor) typing or stopping. */
   onCustomerTyping?: (notice: TypingNotice) => void
+  /** Every user's online status changed (supervisors and admins only: the server tells agents nothing). */
+  onAgents?: (agents: AgentStatus[]) => void
   /** How long to wait for the server's acknowledgement of a pull or push. */
   ackTimeoutMs?: number
   /** The server refused the token (revoked, or never valid): syncing has stopped for good. */
@@ -115,6 +119,10 @@ export class SyncEngine {
   private readonly ackTimeoutMs: number
   private readonly inbound: InboundAnnouncer
   private viewing: string | null = null
+  private away = false
+  /** The last user statuses the server sent, as JSON too, to tell a resend from a change. */
+  private agents: AgentStatus[] = []
+  private agentsKey = '[]'
   private received = 0
   /** A batch deleted content: its bytes leave the cache file, search index and WAL once the pull catches up. */
   private scrubPending = false
@@ -140,6 +148,7 @@ export class SyncEngine {
     this.socket.on('connect_error', (err) => this.onConnectError(err))
     this.socket.on('poke', (poke) => this.onPoke(poke))
     this.socket.on('presence', (raw) => this.onPresenceNotice(raw))
+    this.socket.on('agents', (raw) => this.onAgentStatuses(raw))
     this.socket.on('typing', (raw) => {
       const notice = TypingNotice.safeParse(raw)
       if (notice.success) this.options.onCustomerTyping?.(notice.data)
@@ -198,6 +207,17 @@ export class SyncEngine {
 
   setTyping(conversationId: string, typing: boolean): void {
     if (this.socket.connected) this.socket.emit('typing', { conversationId, typing }, () => undefined)
+  }
+
+  /** Whether nobody uses this device (see AwayRequest); told to the server again after every reconnect. */
+  setAway(away: boolean): void {
+    this.away = away
+    if (this.socket.connected) this.socket.emit('status', { away }, () => undefined)
+  }
+
+  /** Every user's online status as last received; empty for an agent, whom the server never tells. */
+  agentStatuses(): AgentStatus[] {
+    return this.agents
   }
 
   /** The signed-in user, waiting up to `timeoutMs` for the first contact with the server. */
@@ -306,6 +326,8 @@ export class SyncEngine {
     this.status = 'syncing'
     this.emitState()
     if (this.viewing) this.socket.emit('viewing', { conversationId: this.viewing }, () => undefined)
+    // A new connection counts as in use until it says otherwise.
+    if (this.away) this.socket.emit('status', { away: true }, () => undefined)
     void this.enqueue(() => this.syncAll())
   }
 
@@ -347,6 +369,16 @@ export class SyncEngine {
     if (!notice.success) return
     const me = getSyncMeta(this.options.db)?.userId
     this.options.onPresence?.({ conversationId: notice.data.conversationId, others: notice.data.users.filter((u) => u.userId !== me) })
+  }
+
+  private onAgentStatuses(raw: unknown): void {
+    const notice = AgentStatusNotice.safeParse(raw)
+    if (!notice.success) return
+    const key = JSON.stringify(notice.data.agents)
+    if (key === this.agentsKey) return
+    this.agents = notice.data.agents
+    this.agentsKey = key
+    this.options.onAgents?.(this.agents)
   }
 
   private onPoke(raw: unknown): void {

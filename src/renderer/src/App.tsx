@@ -13,6 +13,7 @@ import { preloadComposer } from './features/composer/LazyComposer'
 import { CustomerPanel } from './features/customer/CustomerPanel'
 import { PRIORITY_CHOICES, PRIORITY_LABELS } from './features/inbox/priority'
 import { MentionsPanel } from './features/mentions/MentionsPanel'
+import { useAwayReporter } from './features/presence/use-away-reporter'
 import { DesktopNotifications } from './features/notifications/DesktopNotifications'
 import { CommandsProvider, useCommands } from './features/shortcuts/commands'
 import { isTyping } from './features/shortcuts/shortcuts'
@@ -67,6 +68,7 @@ type Screen = 'inbox' | 'admin' | 'dashboards'
 
 function Workspace({ hostLink }: { hostLink: HostLink | null }) {
   useLiveUpdates()
+  useAwayReporter()
   useUnreadBadge()
   usePreloadedComposer()
   const linkState = useHostLinkState(hostLink)

@@ -27,6 +27,7 @@ import { deadLetterRoutes } from './routes/dead-letters'
 import { inboundRoutes } from './routes/inbound'
 import { integrationRoutes } from './routes/integrations'
 import { privacyRoutes } from './routes/privacy'
+import { reportRoutes } from './routes/reports'
 import { retentionRoutes, type RetentionRouteDeps } from './routes/retention'
 import { DEFAULT_ERASURE_GRACE_DAYS } from '../../shared/privacy'
 import { opsRoutes, type OpsRouteDeps } from './routes/ops'
@@ -113,6 +114,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       await api.register(adminRoutes({ store: deps.store, feed: deps.feed, inboxes: deps.inboxes ?? [], onTokenRevoked: deps.onTokenRevoked }))
       await api.register(integrationRoutes({ store: deps.store, feed: deps.feed }))
       await api.register(auditRoutes(deps.store))
+      await api.register(reportRoutes(deps.store))
       if (deps.runRetention) await api.register(retentionRoutes({ store: deps.store, run: deps.runRetention }))
       await api.register(privacyRoutes({ store: deps.store, feed: deps.feed, graceDays: DEFAULT_ERASURE_GRACE_DAYS, ...deps.privacy }))
     },

@@ -63,3 +63,9 @@ export const ReportingEvent = z.object({
   slaTarget: SlaTarget.nullable(),
 })
 export type ReportingEvent = z.infer<typeof ReportingEvent>
+
+/**
+ * Whether a resolution holds is known only a while after it: one reopened within this long was
+ * no first-contact resolution. A report therefore reads the events of this long past its range.
+ */
+export const REOPEN_HORIZON_MS = 7 * 86_400_000

@@ -1,0 +1,148 @@
+import { z } from 'zod'
+import type { Conversation } from '../domain'
+import { CHANNELS } from '../domain-values'
+import { Channel, Id, Timestamp } from '../primitives'
+
+/**
+ * The queues as they stand now, from the conversations themselves (not from reporting events):
+ * what is open, unassigned, pending or snoozed, and who has waited longest, per channel, inbox
+ * and team. The client core computes it from its cache at every change, the server from its store.
+ */
+
+const Count = z.number().int().nonnegative()
+
+export const QueueCounts = z.object({
+  open: Count,
+  /** Open with nobody assigned. */
+  unassigned: Count,
+  pending: Count,
+  snoozed: Count,
+  /** Open, with the customer's last message unanswered. */
+  waiting: Count,
+  /** When the longest-waiting of them started waiting; null when nobody waits. */
+  longestWaitSince: Timestamp.nullable(),
+})
+export type QueueCounts = z.infer<typeof QueueCounts>
+
+export const QueueRow = z.object({ key: z.string(), counts: QueueCounts })
+export type QueueRow = z.infer<typeof QueueRow>
+
+export const LiveQueues = z.object({
+  /** When these counts were taken (the cache's, which may be behind the server while offline). */
+  asOf: Timestamp,
+  totals: QueueCounts,
+  byChannel: z.array(QueueRow),
+  byInbox: z.array(QueueRow),
+  /** Conversations of no team are under the key ''. */
+  byTeam: z.array(QueueRow),
+  /** The customers waiting now, longest first (at most LONGEST_WAITS). */
+  longestWaits: z.array(
+    z.object({ conversationId: Id, customerId: Id, channel: Channel, inbox: z.string(), since: Timestamp, assigneeId: Id.nullable() }),
+  ),
+})
+export type LiveQueues = z.infer<typeof LiveQueues>
+
+export const LONGEST_WAITS = 10
+
+export const QUEUE_STATES = ['open', 'unassigned', 'pending', 'snoozed', 'waiting'] as const
+export type QueueState = (typeof QUEUE_STATES)[number]
+export const QUEUE_DIMENSIONS = ['all', 'channel', 'inbox', 'team'] as const
+export type QueueDimension = (typeof QUEUE_DIMENSIONS)[number]
+
+/** A number of the live queues to open the conversations behind: a state, within one row of a dimension. */
+export const LiveFigure = z.object({
+  dimension: z.enum(QUEUE_DIMENSIONS),
+  /** The row's key (a channel, an inbox, a team, '' for no team); ignored for `all`. */
+  key: z.string().max(200).default(''),
+  state: z.enum(QUEUE_STATES),
+})
+export type LiveFigure = z.infer<typeof LiveFigure>
+
+/** The slice of a conversation the queues read. */
+export type QueuedConversation = Pick<Conversation, 'id' | 'customerId' | 'channel' | 'inbox' | 'team' | 'status' | 'assigneeId' | 'waitingSince'>
+
+const emptyCounts = (): QueueCounts => ({ open: 0, unassigned: 0, pending: 0, snoozed: 0, waiting: 0, longestWaitSince: null })
+
+/** Whether the conversation counts in `state`. */
+export function inQueueState(c: QueuedConversation, state: QueueState): boolean {
+  switch (state) {
+    case 'open':
+      return c.status === 'open'
+    case 'unassigned':
+      return c.status === 'open' && c.assigneeId === null
+    case 'waiting':
+      return c.status === 'open' && c.waitingSince !== null
+    default:
+      return c.status === state
+  }
+}
+
+/** The row key of a conversation in a dimension. */
+export function queueKey(c: QueuedConversation, dimension: QueueDimension): string {
+  switch (dimension) {
+    case 'all':
+      return ''
+    case 'channel':
+      return c.channel
+    case 'inbox':
+      return c.inbox
+    case 'team':
+      return c.team ?? ''
+  }
+}
+
+function add(counts: QueueCounts, c: QueuedConversation): void {
+  for (const state of QUEUE_STATES) if (inQueueState(c, state)) counts[state] += 1
+  if (inQueueState(c, 'waiting') && c.waitingSince !== null && (counts.longestWaitSince === null || c.waitingSince < counts.longestWaitSince)) {
+    counts.longestWaitSince = c.waitingSince
+  }
+}
+
+/** The queues over the unresolved conversations (resolved ones are ignored if given). */
+export function computeLiveQueues(conversations: Iterable<QueuedConversation>, asOf: number): LiveQueues {
+  const totals = emptyCounts()
+  const rows = { channel: new Map<string, QueueCounts>(), inbox: new Map<string, QueueCounts>(), team: new Map<string, QueueCounts>() }
+  // Every channel has a row, so a wallboard keeps its layout when a channel is quiet.
+  for (const channel of CHANNELS) rows.channel.set(channel, emptyCounts())
+  const waiting: QueuedConversation[] = []
+  for (const c of conversations) {
+    if (c.status === 'resolved') continue
+    add(totals, c)
+    for (const dimension of ['channel', 'inbox', 'team'] as const) {
+      const key = queueKey(c, dimension)
+      let counts = rows[dimension].get(key)
+      if (!counts) rows[dimension].set(key, (counts = emptyCounts()))
+      add(counts, c)
+    }
+    if (inQueueState(c, 'waiting')) waiting.push(c)
+  }
+  const sorted = (map: Map<string, QueueCounts>, order?: readonly string[]): QueueRow[] =>
+    [...map].map(([key, counts]) => ({ key, counts })).sort((a, b) => (order ? order.indexOf(a.key) - order.indexOf(b.key) : a.key.localeCompare(b.key)))
+  waiting.sort((a, b) => (a.waitingSince ?? 0) - (b.waitingSince ?? 0) || a.id.localeCompare(b.id))
+  return {
+    asOf,
+    totals,
+    byChannel: sorted(rows.channel, CHANNELS),
+    byInbox: sorted(rows.inbox),
+    byTeam: sorted(rows.team),
+    longestWaits: waiting.slice(0, LONGEST_WAITS).map((c) => ({
+      conversationId: c.id,
+      customerId: c.customerId,
+      channel: c.channel,
+      inbox: c.inbox,
+      since: c.waitingSince ?? asOf,
+      assigneeId: c.assigneeId,
+    })),
+  }
+}
+
+/** The conversations behind one number of the queues, longest waiting first, then by id. */
+export function liveFigureConversations<C extends QueuedConversation>(conversations: Iterable<C>, figure: LiveFigure): C[] {
+  const out: C[] = []
+  for (const c of conversations) {
+    if (c.status === 'resolved' || !inQueueState(c, figure.state)) continue
+    if (figure.dimension !== 'all' && queueKey(c, figure.dimension) !== figure.key) continue
+    out.push(c)
+  }
+  return out.sort((a, b) => (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) || a.id.localeCompare(b.id))
+}
