@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedDemo } from '../../src/server/demo/seed'
 import { AdminPage } from './pages/admin-page'
+import { DashboardsPage } from './pages/dashboards-page'
 import { ReportsPage } from './pages/reports-page'
 import { SignInPage } from './pages/sign-in-page'
 import { SummaryCardPage } from './pages/summary-card-page'
@@ -124,6 +125,17 @@ describe('screenshots of the workspace on demo data', () => {
     await env.page.waitForTimeout(300)
     await env.page.screenshot({ path: join(outDir, 'admin.png') })
     expect(await admin.users.locator('tr[data-user]').count()).toBeGreaterThanOrEqual(6)
+  })
+
+  it("the dashboards' Live tab, signed in as the demo admin", async () => {
+    const dashboards = new DashboardsPage(env.page)
+    await dashboards.open()
+    await expect.poll(() => dashboards.total('Open')).toBeGreaterThan(5)
+    await dashboards.screen.getByRole('table', { name: 'Waiting longest' }).waitFor()
+    await dashboards.screen.locator('[data-agent]').first().waitFor()
+    await env.page.waitForTimeout(400)
+    await env.page.screenshot({ path: join(outDir, 'dashboards-live.png') })
+    expect(await dashboards.total('Waiting now')).toBeGreaterThan(0)
   })
 
   it("the dashboards' Reports tab on the demo's last seven days, signed in as the demo admin", async () => {
