@@ -3,9 +3,9 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { startHost, type BrowserHost } from '../src/host/host'
-import { DEMO_AGENT_EMAIL, DEMO_AGENTS } from '../src/server/demo/generate'
+import { DEMO_AGENT_EMAIL, DEMO_AGENTS, DEMO_SUPERVISOR_EMAIL } from '../src/server/demo/generate'
 import { DEMO_INBOX_CONFIG } from '../src/server/demo/inboxes'
-import { seedDemo } from '../src/server/demo/seed'
+import { ensureDemoUsers, seedDemo } from '../src/server/demo/seed'
 import { startServer, type SyncServer } from '../src/server/server'
 
 /**
@@ -158,14 +158,17 @@ async function main(): Promise<void> {
   })
   log(`sync server on ${server.url}`)
 
-  let agentEmail = DEMO_AGENT_EMAIL
   if ((await server.counts()).customers === 0) {
     log('seeding the demo dataset (first start only)…')
-    agentEmail = (await seedDemo(server, { seed: 1, customers: 200 })).agentEmail
+    await seedDemo(server, { seed: 1, customers: 200 })
+  } else if (!(await server.findUserByEmail(DEMO_SUPERVISOR_EMAIL))) {
+    await ensureDemoUsers(server)
+    log('this demo database was seeded before the demo had a reporting history: delete .data/ and start again to see populated dashboards')
   }
-  const agent = await server.findUserByEmail(agentEmail)
-  if (!agent) throw new Error(`the demo agent ${agentEmail} is missing from ${join(DATA_DIR, 'server.sqlite')}`)
-  const token = await server.createToken(agent.id, 'npm start')
+  // The supervisor: the dashboards are theirs, and they can do everything an agent does.
+  const supervisor = await server.findUserByEmail(DEMO_SUPERVISOR_EMAIL)
+  if (!supervisor) throw new Error(`the demo supervisor ${DEMO_SUPERVISOR_EMAIL} is missing from ${join(DATA_DIR, 'server.sqlite')}`)
+  const token = await server.createToken(supervisor.id, 'npm start')
   // Only where none is set yet: a password changed with `npm run cli -- password:set` stays.
   for (const demo of DEMO_AGENTS) {
     const user = await server.findUserByEmail(demo.email)
@@ -173,7 +176,8 @@ async function main(): Promise<void> {
   }
   const signInHelp = () =>
     `  To sign in by hand (after signing out, or from a second client): server ${server.url}\n` +
-    `  email ${agent.email}, password ${DEMO_PASSWORD} (the other demo users, e.g. ${DEMO_AGENTS[1]?.email}, use the same password).\n`
+    `  email ${supervisor.email}, password ${DEMO_PASSWORD}. ${supervisor.name} supervises the team; the other demo users use the same\n` +
+    `  password: agents such as ${DEMO_AGENT_EMAIL}, and the admin ${DEMO_AGENTS.find((u) => u.role === 'admin')?.email}.\n`
 
   let host: BrowserHost | null = null
   let electron: ChildProcess | null = null
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
   const electronPath = hasDisplay() && process.env.THREADLINE_NO_ELECTRON !== '1' ? findElectron() : null
   const nativeBinding = electronPath ? electronNativeBinding() : null
   if (electronPath && nativeBinding) {
-    log(`starting the desktop app as ${agent.name}`)
+    log(`starting the desktop app as ${supervisor.name}`)
     electron = spawn(electronPath, [root], {
       cwd: root,
       stdio: 'inherit',
@@ -216,7 +220,7 @@ async function main(): Promise<void> {
     rendererDir: join(root, 'out/renderer'),
     port: Number(process.env.THREADLINE_HOST_PORT ?? 0),
   })
-  log(`signed in as ${agent.name} (${agent.email})`)
+  log(`signed in as ${supervisor.name} (${supervisor.email})`)
   console.log(`\n  Threadline is running at:\n\n    ${host.url}\n\n${signInHelp()}\n  Press Ctrl-C to stop.\n`)
   openInBrowser(host.url)
 }

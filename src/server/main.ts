@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     // Loaded only here: the demo generator carries faker, which a production server never needs.
     const { seedDemo } = await import('./demo/seed')
     const summary = await seedDemo(server, { seed: 1, customers: 200 })
-    console.log(`Demo data ready (${summary.steps} steps); sign in as ${summary.agentEmail}`)
+    console.log(`Demo data ready (${summary.steps} steps); sign in as ${summary.supervisorEmail} (the supervisor) or ${summary.agentEmail} (an agent)`)
   }
 }
 
