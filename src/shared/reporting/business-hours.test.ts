@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ALWAYS_OPEN, BusinessHours, businessMillisBetween, isWithinBusinessHours, WEEKDAYS } from './business-hours'
+import { addBusinessMillis, ALWAYS_OPEN, BusinessHours, businessMillisBetween, isWithinBusinessHours, WEEKDAYS } from './business-hours'
 
 const HOUR = 3_600_000
 const MINUTE = 60_000
@@ -119,6 +119,32 @@ describe('business time across a change of the clock', () => {
   })
 })
 
+describe('the instant so much business time after another', () => {
+  const due = (schedule: BusinessHours | null, from: string, hours: number): string | null => {
+    const instant = addBusinessMillis(schedule, at(from), hours * HOUR)
+    return instant === null ? null : new Date(instant).toISOString()
+  }
+
+  it('carries over the weekend: 3 hours after Friday 16:00 is Monday 11:00', () => {
+    expect(due(weekdays(), '2026-03-06T16:00+01:00', 3)).toBe('2026-03-09T10:00:00.000Z')
+  })
+
+  it('starts counting at opening time when it starts while closed, and ends at closing time exactly', () => {
+    expect(due(weekdays(), '2026-03-02T07:00+01:00', 1)).toBe('2026-03-02T09:00:00.000Z')
+    expect(due(weekdays(), '2026-03-02T09:00+01:00', 8)).toBe('2026-03-02T16:00:00.000Z')
+  })
+
+  it('counts the wall clock across a change of the clock: Friday 16:00 + 2 hours is Monday 10:00 in summer time', () => {
+    expect(due(weekdays(), '2026-03-27T16:00+01:00', 2)).toBe('2026-03-30T08:00:00.000Z')
+  })
+
+  it('is the instant itself for nothing, calendar time without a schedule, and null for a schedule never open', () => {
+    expect(due(weekdays(), '2026-03-07T10:00+01:00', 0)).toBe('2026-03-07T09:00:00.000Z')
+    expect(due(null, '2026-03-07T10:00+01:00', 30)).toBe('2026-03-08T15:00:00.000Z')
+    expect(due(BusinessHours.parse({ timeZone: 'Europe/Berlin', week: {} }), '2026-03-07T10:00+01:00', 1)).toBeNull()
+  })
+})
+
 describe('whether an instant is within business hours', () => {
   it('includes the opening minute and excludes the closing one', () => {
     expect(isWithinBusinessHours(weekdays(), at('2026-03-06T09:00+01:00'))).toBe(true)
@@ -223,6 +249,20 @@ describe('business time, for any schedule', () => {
         expect(whole).toBeGreaterThanOrEqual(0)
         expect(whole).toBeLessThanOrEqual(to - from)
         expect(businessMillisBetween(null, from, to)).toBe(to - from)
+      }),
+      { numRuns: 300 },
+    )
+  }, 20_000)
+
+  it('finds the earliest instant so much business time after another, as businessMillisBetween measures it', () => {
+    fc.assert(
+      fc.property(cases, ({ hours, instants: [from, mid] }) => {
+        const ms = businessMillisBetween(hours, from, mid)
+        const due = addBusinessMillis(hours, from, ms)
+        expect(due).not.toBeNull()
+        expect(due!).toBeLessThanOrEqual(mid)
+        expect(businessMillisBetween(hours, from, due!)).toBe(ms)
+        if (ms > 0) expect(businessMillisBetween(hours, from, due! - 1)).toBe(ms - 1)
       }),
       { numRuns: 300 },
     )

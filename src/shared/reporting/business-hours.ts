@@ -143,22 +143,17 @@ function scheduleOf(hours: BusinessHours): Schedule {
 const aroundTheClock = (s: Schedule): boolean => s.holidays.size === 0 && s.days.every((d) => d.length === 1 && d[0]?.from === 0 && d[0].to === MINUTES_PER_DAY)
 
 /**
- * The milliseconds between two instants (epoch ms) that fall within business hours; 0 when `to` is
- * not after `from`. Null hours are open around the clock.
+ * The schedule's open intervals (epoch ms) of the days from the one holding `from` to the one
+ * holding `until`, in order, clipped to start no earlier than `from` (but not to end by `until`).
  */
-export function businessMillisBetween(hours: BusinessHours | null, from: number, to: number): number {
-  if (to <= from) return 0
-  if (hours === null) return to - from
-  const schedule = scheduleOf(hours)
-  if (aroundTheClock(schedule)) return to - from
+function* openIntervals(schedule: Schedule, from: number, until: number): Generator<{ open: number; close: number }> {
   const { zone } = schedule
   // Dates are walked as plain calendar dates (in UTC, where every day has 24 hours); each becomes
   // instants on the inbox's clock only where its intervals start and end.
   const local = DateTime.fromMillis(from, { zone })
   let date = DateTime.utc(local.year, local.month, local.day)
   let start = clockInstant(zone, date, 0)
-  let total = 0
-  while (start < to) {
+  while (start < until) {
     const next = date.plus({ days: 1 })
     const end = clockInstant(zone, next, 0)
     // A day of 24 hours has no change of the clock in it: its times are that many minutes after its midnight.
@@ -168,14 +163,61 @@ export function businessMillisBetween(hours: BusinessHours | null, from: number,
     if (!schedule.holidays.has(date.toISODate() ?? '')) {
       for (const interval of schedule.days[date.weekday - 1] ?? []) {
         const open = Math.max(from, instant(interval.from))
-        const close = Math.min(to, instant(interval.to))
-        if (close > open) total += close - open
+        const close = instant(interval.to)
+        if (close > open) yield { open, close }
       }
     }
     date = next
     start = end
   }
+}
+
+/**
+ * The milliseconds between two instants (epoch ms) that fall within business hours; 0 when `to` is
+ * not after `from`. Null hours are open around the clock.
+ */
+export function businessMillisBetween(hours: BusinessHours | null, from: number, to: number): number {
+  if (to <= from) return 0
+  if (hours === null) return to - from
+  const schedule = scheduleOf(hours)
+  if (aroundTheClock(schedule)) return to - from
+  let total = 0
+  for (const { open, close } of openIntervals(schedule, from, to)) {
+    if (open >= to) break
+    total += Math.min(close, to) - open
+  }
   return total
+}
+
+/**
+ * Holidays are at most 1000 days, so a schedule with no open time in this long after an instant
+ * is never open again.
+ */
+const NEVER_OPEN_AFTER_MS = 5 * 366 * DAY_MS
+
+/**
+ * The first instant by which `ms` of business time have passed since `from` (`from` itself for
+ * 0): when a target of so much business time falls due. Null when the schedule is never open
+ * again (every day closed). The inverse of businessMillisBetween: the business time from `from`
+ * to the answer is `ms`.
+ */
+export function addBusinessMillis(hours: BusinessHours | null, from: number, ms: number): number | null {
+  if (ms <= 0) return from
+  if (hours === null) return from + ms
+  const schedule = scheduleOf(hours)
+  if (aroundTheClock(schedule)) return from + ms
+  let left = ms
+  let cursor = from
+  for (;;) {
+    let found = false
+    for (const { open, close } of openIntervals(schedule, cursor, cursor + NEVER_OPEN_AFTER_MS)) {
+      if (close - open >= left) return open + left
+      left -= close - open
+      cursor = close
+      found = true
+    }
+    if (!found) return null
+  }
 }
 
 /** Whether the inbox is open at this instant; measured as the millisecond from it, so it always agrees with businessMillisBetween. */
