@@ -8,6 +8,7 @@ import { requestJson } from './http'
 import { formatTable, machine, type Row } from './report'
 import { runBrowserScenarios } from './scenarios/browser'
 import { runCipherScenarios } from './scenarios/cipher'
+import { runDashboardScenarios } from './scenarios/dashboards'
 import type { BenchContext } from './scenarios/context'
 import { runFanoutScenario } from './scenarios/fanout'
 import { runHostileHtmlScenario } from './scenarios/hostile-html'
@@ -20,7 +21,7 @@ import { runCoreScenarios } from './scenarios/sync'
 import { parseBenchArgs } from './sizes'
 
 /**
- * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,cipher,remote,browser,fanout,ingest,postgres,summaries,export,hostile-html]
+ * `npm run bench [-- --size small|medium|full] [--seed N] [--only core,cipher,remote,browser,fanout,ingest,postgres,summaries,dashboards,export,hostile-html]
  * [--build-only] [--profile]`: builds or reuses the dataset, runs every scenario against the
  * real server, client core and renderer, prints the table and writes bench/results.json.
  * Targets are reported, never enforced: the exit code is non-zero only when a scenario broke.
@@ -96,6 +97,7 @@ try {
   // Its own server nodes (child processes) on fresh PostgreSQL databases; the SQLite server idles meanwhile.
   await group('postgres', () => runPostgresScenarios(ctx))
   await group('summaries', () => runSummaryScenarios(ctx))
+  await group('dashboards', () => runDashboardScenarios(ctx))
   await group('export', () => runExportScenario(ctx))
   // Last: on a server that sanitizes on its event loop, a hostile message may still be running when this ends.
   await group('hostile-html', () => runHostileHtmlScenario(ctx))

@@ -30,6 +30,8 @@ export interface BenchSize {
   pgLive: { clients: number; samples: number }
   /** Initial syncs into a plain and into an encrypted cache, each, for the encryption's cost. */
   cipherRounds: number
+  /** Initial syncs as an agent and as a supervisor (who also receives reporting events), each. */
+  dashboardRounds: number
 }
 
 /**
@@ -69,6 +71,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     hostileHtml: { bold: 50_000, divs: 100_000, loadMs: 8_000, drainMs: 20_000, acceptTimeoutMs: 15_000 },
     pgLive: { clients: 50, samples: 30 },
     cipherRounds: 7,
+    dashboardRounds: 5,
   },
   medium: {
     name: 'medium',
@@ -86,6 +89,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     hostileHtml: REVIEWED_HOSTILE_HTML,
     pgLive: { clients: 200, samples: 100 },
     cipherRounds: 3,
+    dashboardRounds: 3,
   },
   full: {
     name: 'full',
@@ -103,6 +107,7 @@ export const SIZES: Record<SizeName, BenchSize> = {
     hostileHtml: REVIEWED_HOSTILE_HTML,
     pgLive: { clients: 200, samples: 200 },
     cipherRounds: 3,
+    dashboardRounds: 3,
   },
 }
 

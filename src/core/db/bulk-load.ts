@@ -15,7 +15,8 @@ import { rebuildSearchIndex, searchIndexSuspended, suspendSearchIndex } from './
  * The primary keys stay, so the sync's upserts and lookups by id work throughout.
  */
 
-const ENTITY_TABLES = ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events']
+// Summaries and reporting events too: a supervisor's first sync receives one of those for every few messages.
+const ENTITY_TABLES = ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events', 'summaries', 'reporting_events']
 
 export const SUSPENDED_INDEXES_TABLE = `
   CREATE TABLE suspended_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL) STRICT;

@@ -148,6 +148,39 @@ const rpc = serveParent(
     },
 
     /**
+     * Supervisors' dashboards through the core: a report over the range, drill-downs of its
+     * figures, and the live queues with the conversations behind one of their numbers.
+     */
+    async dashboards(args: { from: number; to: number; timeZone: string; samples: number }) {
+      if (!core) throw new Error('sync first')
+      const c = core
+      const query = { from: args.from, to: args.to, timeZone: args.timeZone }
+      const report = await timeEach(args.samples, () => c.handle('reports.report', query))
+      const { report: figures } = (await c.handle('reports.report', query)) as { report: { created: number; resolved: number } }
+      const keys = ['created', 'resolved', 'firstResponse', 'fcr']
+      const drill = await timeEach(args.samples, (i) => c.handle('reports.drill', { query, key: keys[i % keys.length]! }))
+      const live = await timeEach(args.samples, () => c.handle('reports.live', {}))
+      const liveDrill = await timeEach(args.samples, () => c.handle('reports.liveDrill', { dimension: 'all', state: 'open' }))
+      const raw = readCache()
+      try {
+        const count = (sql: string, ...params: number[]) => raw.prepare(sql).pluck().get(...params) as number
+        return {
+          report: summarize(report),
+          drill: summarize(drill),
+          live: summarize(live),
+          liveDrill: summarize(liveDrill),
+          created: figures.created,
+          resolved: figures.resolved,
+          eventsInRange: count('SELECT count(*) FROM reporting_events WHERE at >= ? AND at < ?', args.from, args.to),
+          events: count('SELECT count(*) FROM reporting_events'),
+          conversations: count('SELECT count(*) FROM conversations'),
+        }
+      } finally {
+        raw.close()
+      }
+    },
+
+    /**
      * Resolve then reopen through the core's `conversation.setStatus` (cache write, outbox
      * entry, the conversation's messages re-tagged in the search index), an open
      * conversation of each sampled customer.
