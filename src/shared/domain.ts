@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { CHANNELS, CONVERSATION_STATUSES, PRIORITIES, ROLES } from './domain-values'
 import { Channel, Id, Timestamp } from './primitives'
 import { ReportingEvent } from './reporting/events'
+import { ConversationSla } from './reporting/sla'
 
 /**
  * Domain entities shared by the sync server, the client cache and the renderer.
@@ -139,6 +140,8 @@ export const Conversation = z.object({
   waitingSince: Timestamp.nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  /** Its service-level clocks, moved by the server on every write; absent when no SLA policy covers it. */
+  sla: ConversationSla.nullish(),
 })
 export type Conversation = z.infer<typeof Conversation>
 

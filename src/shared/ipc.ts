@@ -87,9 +87,10 @@ export type InboxView = 'all' | 'mine' | 'unassigned'
 
 /**
  * `activity`: latest first; `waiting`: the customer who has waited longest for an answer first;
- * `priority`: urgent first, each priority latest first.
+ * `priority`: urgent first, each priority latest first; `due`: the SLA target due soonest first
+ * (breached ones first of all), conversations with none due last.
  */
-export const InboxSort = z.enum(['activity', 'waiting', 'priority'])
+export const InboxSort = z.enum(['activity', 'waiting', 'priority', 'due'])
 export type InboxSort = z.infer<typeof InboxSort>
 
 /** Conversations per sidebar entry, under the status filter the agent chose. */
@@ -413,8 +414,8 @@ export const IPC_ARGS = {
     channel: Channel.optional(),
     sort: InboxSort.default('activity'),
     /**
-     * Continue after this row: `key` is lastMessageAt (activity, priority) or waitingSince
-     * (waiting) of the last row shown, and under the priority sort `priority` is its priority.
+     * Continue after this row: `key` is lastMessageAt (activity, priority), waitingSince
+     * (waiting) or the earliest unmet SLA due time (due) of the last row shown, and under the priority sort `priority` is its priority.
      */
     after: z.object({ key: z.number().int(), id: Id, priority: Priority.optional() }).optional(),
     /** Lists what this saved view matches (narrowed further by the fields above). */

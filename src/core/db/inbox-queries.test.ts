@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { applyBatch } from '../sync/apply'
 import { enqueueAction } from '../sync/outbox'
 import { changes, conversation, customer, message, tempDir, user } from '../testing/fixtures'
-import { NOT_WAITING } from './migrations'
+import { NOT_DUE, NOT_WAITING } from './migrations'
 import { openCache } from './open'
 import { inboxCounts, inboxListSql, listInbox, markRead, markUnread, setSyncUser } from './queries'
 
@@ -59,6 +59,24 @@ describe('inbox views, filters and sorts', () => {
 
   it('sorts by longest waiting, answered conversations last', () => {
     expect(ids(list({ sort: 'waiting' }))).toEqual(['b', 'd', 'a', 'c'])
+  })
+
+  it('sorts by the SLA target due soonest, breached first, those with nothing due (or resolved) last', () => {
+    const clock = (dueAt: number, state: 'active' | 'breached' | 'achieved') => ({ startedAt: 0, dueAt, state, remainingMs: null })
+    const sla = (firstResponse: ReturnType<typeof clock>) => ({ policy: 'P', replied: false, firstResponse, nextResponse: null, resolution: null })
+    applyBatch(db, {
+      after: 20,
+      cursor: 24,
+      changes: changes(21, [
+        ['conversation', { ...a, sla: sla(clock(900, 'active')) }],
+        ['conversation', { ...b, sla: sla(clock(100, 'achieved')) }],
+        ['conversation', { ...c, sla: sla(clock(50, 'breached')) }],
+        ['conversation', { ...d, sla: sla(clock(600, 'breached')) }],
+      ]),
+    })
+    expect(ids(list({ sort: 'due' }))).toEqual(['d', 'a', 'b', 'c'])
+    expect(ids(list({ sort: 'due', limit: 2, after: { key: 600, id: 'd' } }))).toEqual(['a', 'b'])
+    expect(ids(list({ sort: 'due', after: { key: NOT_DUE, id: 'b' } }))).toEqual(['c'])
   })
 
   it('pages by keyset in either sort without skipping or repeating a row', () => {
@@ -177,10 +195,10 @@ describe('inbox query plans', () => {
   ] as const
   for (const scope of scopes) {
     for (const hasStatus of [false, true]) {
-      for (const sort of ['activity', 'waiting'] as const) {
+      for (const sort of ['activity', 'waiting', 'due'] as const) {
         it(`${scope.name}${hasStatus ? ' + status' : ''}, by ${sort}, paged: one index walk, no sort`, () => {
           const steps = plan(inboxListSql({ ...scope, hasStatus, sort, hasCursor: true }))
-          const index = `idx_conversations_${scope.index}${hasStatus ? 'status_' : ''}${sort}`
+          const index = `idx_conversations_${scope.index}${hasStatus ? 'status_' : ''}${sort === 'due' ? 'sla_due' : sort}`
           expect(steps).toContainEqual(expect.stringContaining(`USING INDEX ${index} `))
           expect(steps.filter((s) => s.includes('TEMP B-TREE'))).toEqual([])
           expect(steps.filter((s) => /^SCAN \w+( \w+)?$/.test(s))).toEqual([])

@@ -20,6 +20,8 @@ export const PRIORITY_RANK = Object.fromEntries(PRIORITIES.map((p, i) => [p, i])
 
 /** The wait_order of a conversation nobody is waiting on: after every real timestamp. */
 export const NOT_WAITING = Number.MAX_SAFE_INTEGER
+/** The sla_due of a conversation with no unmet SLA target: after every real due time. */
+export const NOT_DUE = Number.MAX_SAFE_INTEGER
 
 /**
  * One FTS5 index for everything searchable. Its rowid is derived from the source row's
@@ -445,6 +447,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idx_reporting_events_at ON reporting_events (at);
       CREATE INDEX idx_reporting_events_conversation ON reporting_events (conversation_id);
       CREATE INDEX idx_reporting_events_customer ON reporting_events (customer_id)`),
+  },
+  {
+    version: 16,
+    name: 'the due time of each conversation\'s SLA, for the inbox\'s "due soonest" order',
+    up: (db) =>
+      // As wait_order: a far-future value when nothing is due, so the order is one ascending index
+      // walk with those last. Conversations cached before carry no SLA: the default is theirs.
+      db.exec(`ALTER TABLE conversations ADD COLUMN sla_due INTEGER NOT NULL DEFAULT ${NOT_DUE};
+      CREATE INDEX idx_conversations_sla_due ON conversations (sla_due, id);
+      CREATE INDEX idx_conversations_status_sla_due ON conversations (status, sla_due, id);
+      CREATE INDEX idx_conversations_assignee_sla_due ON conversations (assignee_id, sla_due, id);
+      CREATE INDEX idx_conversations_assignee_status_sla_due ON conversations (assignee_id, status, sla_due, id);
+      CREATE INDEX idx_conversations_team_sla_due ON conversations (team, sla_due, id);
+      CREATE INDEX idx_conversations_team_status_sla_due ON conversations (team, status, sla_due, id);
+      CREATE INDEX idx_conversations_channel_sla_due ON conversations (channel, sla_due, id);
+      CREATE INDEX idx_conversations_channel_status_sla_due ON conversations (channel, status, sla_due, id)`),
   },
 ]
 

@@ -2,10 +2,11 @@ import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
 import type { ReportingEvent } from '../../shared/reporting/events'
+import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
-import { NOT_WAITING, PRIORITY_RANK } from './migrations'
+import { NOT_DUE, NOT_WAITING, PRIORITY_RANK } from './migrations'
 import { keyAtOrAfter, keyAtOrBefore, retagQueued, tagPhrase } from './search-index'
 
 /**
@@ -160,6 +161,8 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
     wait_order: c.waitingSince ?? NOT_WAITING,
     // The rank, so the inbox can list the most urgent first from an index (migration 10).
     priority: PRIORITY_RANK[c.priority],
+    // A resolved conversation owes nothing, whatever its clocks say.
+    sla_due: (c.status === 'resolved' ? null : slaUnmetDueAt(c.sla)) ?? NOT_DUE,
   }),
   message: (m: Message) => ({ conversation_id: m.conversationId, customer_id: m.customerId, at: m.sentAt }),
   note: (n: Note) => ({ conversation_id: n.conversationId, customer_id: n.customerId, at: n.createdAt }),
@@ -404,11 +407,14 @@ export function inboxListSql(args: {
   if (args.narrow) where.push(...args.narrow)
   const waiting = args.sort === 'waiting'
   const byPriority = args.sort === 'priority'
+  const byDue = args.sort === 'due'
   // Keyset paging on the sort key: a page costs the same at row 100,000 as at row 0.
   if (args.hasCursor) {
     where.push(
       waiting
         ? '(c.wait_order, c.id) > (@afterKey, @afterId)'
+        : byDue
+          ? '(c.sla_due, c.id) > (@afterKey, @afterId)'
         : byPriority
           ? '(c.priority, c.last_message_at, c.id) < (@afterRank, @afterKey, @afterId)'
           : '(c.last_message_at, c.id) < (@afterKey, @afterId)',
@@ -416,7 +422,9 @@ export function inboxListSql(args: {
   }
   const order = waiting
     ? 'c.wait_order ASC, c.id ASC'
-    : byPriority
+    : byDue
+      ? 'c.sla_due ASC, c.id ASC'
+      : byPriority
       ? 'c.priority DESC, c.last_message_at DESC, c.id DESC'
       : 'c.last_message_at DESC, c.id DESC'
   return `

@@ -1,4 +1,5 @@
-import { ENTITY_SCHEMAS, type EntityName, type EntityTypes, type Identity, type SavedView, type Summary } from '../../shared/domain'
+import { ENTITY_SCHEMAS, type Conversation, type EntityName, type EntityTypes, type Identity, type SavedView, type Summary } from '../../shared/domain'
+import { slaNextDueAt } from '../../shared/reporting/sla-due'
 import type { SummaryFeedback, SummaryUsage } from '../../shared/summaries'
 import type { ConversationThread, StoredApiToken } from './store'
 
@@ -25,7 +26,7 @@ export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
   user: ['inboxes'],
   customer: ['labels', 'attributes', 'consent', 'consentChangedAt'],
   identity: [],
-  conversation: ['labels'],
+  conversation: ['labels', 'sla'],
   message: ['attachments', 'template', 'cc'],
   note: ['mentions'],
   call: [],
@@ -40,13 +41,21 @@ export interface ColumnSpec {
   field: string
   column: string
   json: boolean
+  /** A column computed from the whole entity on every write, for a query no field serves; never read back. */
+  derive?: (data: unknown) => unknown
+}
+
+const DERIVED: Partial<Record<EntityName, { column: string; derive: (data: unknown) => unknown }[]>> = {
+  // The breach scan's key: when the conversation's first running SLA clock falls due.
+  conversation: [{ column: 'sla_due', derive: (c) => slaNextDueAt((c as Conversation).sla) }],
 }
 
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 export function columnsOf(entity: EntityName): ColumnSpec[] {
   const fields = Object.keys(ENTITY_SCHEMAS[entity].shape)
-  return fields.map((field) => ({ field, column: snake(field), json: JSON_FIELDS[entity].includes(field) }))
+  const derived = (DERIVED[entity] ?? []).map(({ column, derive }) => ({ field: column, column, json: false, derive }))
+  return [...fields.map((field) => ({ field, column: snake(field), json: JSON_FIELDS[entity].includes(field) })), ...derived]
 }
 
 const COLUMNS = Object.fromEntries(
@@ -60,7 +69,7 @@ export function toRow<E extends EntityName>(entity: E, data: EntityTypes[E]): Ro
   const row: Row = {}
   const source = data as unknown as Record<string, unknown>
   for (const c of COLUMNS[entity]) {
-    const v = source[c.field]
+    const v = c.derive ? c.derive(data) : source[c.field]
     row[c.column] = c.json ? (v === null || v === undefined ? null : JSON.stringify(v)) : (v ?? null)
   }
   return row
@@ -73,6 +82,7 @@ export function toRow<E extends EntityName>(entity: E, data: EntityTypes[E]): Ro
 export function fromRow<E extends EntityName>(entity: E, row: Row): EntityTypes[E] {
   const out: Record<string, unknown> = {}
   for (const c of COLUMNS[entity]) {
+    if (c.derive) continue
     const v = row[c.column]
     out[c.field] = c.json && typeof v === 'string' ? JSON.parse(v) : v
   }

@@ -539,6 +539,13 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
         waitingSince: T + 2,
         createdAt: T,
         updatedAt: T + 4,
+        sla: {
+          policy: 'Standard',
+          replied: true,
+          firstResponse: { startedAt: T, dueAt: T + 10, state: 'achieved', remainingMs: null },
+          nextResponse: { startedAt: T + 2, dueAt: null, state: 'paused', remainingMs: 600_000 },
+          resolution: { startedAt: T, dueAt: T + 50, state: 'breached', remainingMs: null },
+        },
       })
       const m = message('m1', conv, {
         direction: 'outbound',
@@ -606,6 +613,7 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(await store.getUser('u1')).toEqual({ ...u, deactivatedAt: null })
       expect(await store.getCustomer('c1')).toEqual({ ...c, consentChangedAt: null, mergedInto: null })
       expect(await store.getIdentity('i1')).toEqual({ ...i, unverified: null })
+      expect(await store.getConversation('conv1')).toEqual({ ...conv, sla: null })
       expect(await store.getMessage('m1')).toEqual({ ...m, htmlOmitted: null, unverifiedSender: null, purpose: null, template: null, cc: null })
     })
 
@@ -635,6 +643,33 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(await store.getConnectorState(`imap ${odd}`, odd)).toEqual({ odd })
       const { result: letter } = await store.write((w) => w.addDeadLetter('inbound', 'A', { odd }, `error ${odd}`, 1))
       expect((await store.deadLetters(null, 10)).find((l) => l.id === letter)).toMatchObject({ payload: { odd }, error: `error ${odd}` })
+    })
+
+    it('finds the conversations whose running SLA clock is due, soonest first, by the clocks written last', async () => {
+      const clock = (dueAt: number, state: 'active' | 'breached' | 'paused' = 'active') => ({
+        startedAt: T,
+        dueAt: state === 'paused' ? null : dueAt,
+        state,
+        remainingMs: state === 'paused' ? 1000 : null,
+      })
+      const sla = (firstResponse: ReturnType<typeof clock> | null, resolution: ReturnType<typeof clock> | null) => ({
+        policy: 'P',
+        replied: false,
+        firstResponse,
+        nextResponse: null,
+        resolution,
+      })
+      const late = conversation('late', 'c1', 'A', { sla: sla(clock(T + 20), clock(T + 90)) })
+      const soon = conversation('soon', 'c1', 'A', { sla: sla(clock(T + 30, 'breached'), clock(T + 10)) })
+      const paused = conversation('paused', 'c1', 'A', { sla: sla(clock(0, 'paused'), null) })
+      const none = conversation('none', 'c1', 'A')
+      await seed(store, ['customer', customer('c1')], ['conversation', late], ['conversation', soon], ['conversation', paused], ['conversation', none])
+      expect(ids(await store.slaDueConversations(T + 15, 10))).toEqual(['soon'])
+      expect(ids(await store.slaDueConversations(T + 100, 10))).toEqual(['soon', 'late'])
+      expect(ids(await store.slaDueConversations(T + 100, 1))).toEqual(['soon'])
+      // Its clock achieved: the conversation leaves the scan.
+      await seed(store, ['conversation', { ...late, sla: sla(null, null) }])
+      expect(ids(await store.slaDueConversations(T + 100, 10))).toEqual(['soon'])
     })
 
     it('keeps two messages of one channel with no external id', async () => {

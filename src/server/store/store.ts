@@ -303,6 +303,8 @@ export interface StoreReader {
   resolvedConversationsBefore(before: number, after: { at: number; id: string } | null, limit: number): Promise<Conversation[]>
   /** Customers (not merged into another) with no conversation and no activity since `before`, by id after `after`. */
   customersWithoutConversations(before: number, after: string | null, limit: number): Promise<Customer[]>
+  /** Conversations with a running SLA clock due at or before `at`, soonest first: the breach scan. */
+  slaDueConversations(at: number, limit: number): Promise<Conversation[]>
   /** Reporting events at or after `from` and before `to` in the inboxes of `scope`, by time (then id). */
   reportingEventsBetween(from: number, to: number, scope: InboxScope): Promise<ReportingEvent[]>
   /** Every conversation not resolved in the inboxes of `scope`: the live queues. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Conversation } from '../domain'
 import { BusinessHours } from './business-hours'
-import { nextSla, SlaPolicies, SlaPolicy, slaHeadline, slaNextDueAt, slaPolicyFor, slaUnmetDueAt, type ConversationSla, type SlaStep } from './sla'
+import { nextSla, SlaPolicies, SlaPolicy, slaPolicyFor, type ConversationSla, type SlaStep } from './sla'
+import { slaHeadline, slaNextDueAt, slaUnmetDueAt } from './sla-due'
 
 const at = (iso: string): number => {
   const ms = Date.parse(iso)

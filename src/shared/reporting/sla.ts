@@ -4,6 +4,7 @@ import { PRIORITIES } from '../domain-values'
 import { Timestamp } from '../primitives'
 import { addBusinessMillis, businessMillisBetween, type BusinessHours } from './business-hours'
 import type { SlaTarget } from './events'
+import { SLA_CLOCKS as CLOCKS, type SlaClockKey as ClockKey } from './sla-due'
 
 /**
  * Service levels: how soon a team promises to answer and resolve, in business time of the
@@ -108,12 +109,6 @@ export const ConversationSla = z.object({
 })
 export type ConversationSla = z.infer<typeof ConversationSla>
 
-type ClockKey = 'firstResponse' | 'nextResponse' | 'resolution'
-const CLOCKS: readonly { key: ClockKey; target: SlaTarget }[] = [
-  { key: 'firstResponse', target: 'first_response' },
-  { key: 'nextResponse', target: 'next_response' },
-  { key: 'resolution', target: 'resolution' },
-]
 
 export interface SlaWrite {
   /** The policy covering the conversation after the write (slaPolicyFor); null: no service level. */
@@ -210,31 +205,4 @@ export function nextSla(write: SlaWrite): SlaStep {
   }
 
   return { sla: { policy: policy.name, replied, ...clocks }, breached }
-}
-
-const ofStates = (sla: ConversationSla | null | undefined, states: readonly SlaClockState[]): number | null => {
-  if (!sla) return null
-  const due = CLOCKS.flatMap(({ key }) => {
-    const clock = sla[key]
-    return clock && clock.dueAt !== null && states.includes(clock.state) ? [clock.dueAt] : []
-  })
-  return due.length === 0 ? null : Math.min(...due)
-}
-
-/** The earliest due time of a running clock: when the breach service must next look at the conversation. */
-export const slaNextDueAt = (sla: ConversationSla | null | undefined): number | null => ofStates(sla, ['active'])
-
-/** The earliest due time of a target still unmet (breached ones too): what "due soonest" sorts by. */
-export const slaUnmetDueAt = (sla: ConversationSla | null | undefined): number | null => ofStates(sla, ['active', 'breached'])
-
-/** The clock shown for a conversation: the breached one, else the one due soonest, else a paused one, else an achieved one. */
-export function slaHeadline(sla: ConversationSla | null | undefined): { target: SlaTarget; clock: SlaClock } | null {
-  if (!sla) return null
-  const all = CLOCKS.flatMap(({ key, target }) => (sla[key] ? [{ target, clock: sla[key] }] : []))
-  const byDue = (a: { clock: SlaClock }, b: { clock: SlaClock }): number => (a.clock.dueAt ?? Infinity) - (b.clock.dueAt ?? Infinity)
-  for (const state of ['breached', 'active', 'paused', 'achieved'] as const) {
-    const found = all.filter((c) => c.clock.state === state).sort(byDue)[0]
-    if (found) return found
-  }
-  return null
 }

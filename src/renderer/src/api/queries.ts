@@ -3,6 +3,7 @@ import { useEffect } from 'react'
 import type { Channel, Conversation, ConversationStatus, EntityName } from '../../../shared/domain'
 import { SEARCH_TEXT_MAX } from '../../../shared/domain-values'
 import type { ConversationListItem, CustomerProfile, InboxSort, InboxView, IpcArgs, IpcEvents, SyncState, ThreadlineApi } from '../../../shared/ipc'
+import { slaUnmetDueAt } from '../../../shared/reporting/sla-due'
 import { useApi } from './context'
 
 /** Every query the UI holds, keyed so a `data.changed` event can name what it touches. */
@@ -46,10 +47,11 @@ export interface InboxFilter {
 }
 
 const INBOX_PAGE = 200
-/** Mirrors the core's wait order for a conversation nobody waits on. */
+/** Mirrors the core's wait order for a conversation nobody waits on, and its due order for one with nothing due. */
 const NOT_WAITING = Number.MAX_SAFE_INTEGER
 
 function sortKey(item: ConversationListItem, sort: InboxSort): number {
+  if (sort === 'due') return (item.status === 'resolved' ? null : slaUnmetDueAt(item.sla)) ?? NOT_WAITING
   return sort === 'waiting' ? (item.waitingSince ?? NOT_WAITING) : item.lastMessageAt
 }
 

@@ -458,6 +458,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX reporting_events_customer ON reporting_events (customer_id);
     `,
   },
+  {
+    version: 8,
+    name: 'SLA clocks on conversations (SQLite version 21)',
+    sql: `
+      ALTER TABLE conversations ADD COLUMN sla JSONB, ADD COLUMN sla_due BIGINT;
+      CREATE INDEX conversations_sla_due ON conversations (sla_due) WHERE sla_due IS NOT NULL;
+    `,
+  },
 ]
 
 /**

@@ -823,6 +823,10 @@ class PostgresReads implements StoreReader {
     )
   }
 
+  async slaDueConversations(at: number, limit: number): Promise<Conversation[]> {
+    return this.many('conversation', 'SELECT * FROM conversations WHERE sla_due <= $1 ORDER BY sla_due, id LIMIT $2', [at, limit])
+  }
+
   async reportingEventsBetween(from: number, to: number, scope: InboxScope): Promise<ReportingEvent[]> {
     return this.many(
       'reportingEvent',

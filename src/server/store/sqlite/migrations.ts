@@ -572,6 +572,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX reporting_events_customer ON reporting_events (customer_id);
     `,
   },
+  {
+    version: 21,
+    name: 'SLA clocks on conversations',
+    // sla_due is derived from sla on every write (rows.ts): the breach scan reads it by index.
+    sql: `
+      ALTER TABLE conversations ADD COLUMN sla TEXT;
+      ALTER TABLE conversations ADD COLUMN sla_due INTEGER;
+      CREATE INDEX conversations_sla_due ON conversations (sla_due) WHERE sla_due IS NOT NULL;
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

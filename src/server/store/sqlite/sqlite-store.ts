@@ -727,6 +727,10 @@ class SqliteReads implements StoreReader {
     )
   }
 
+  async slaDueConversations(at: number, limit: number): Promise<Conversation[]> {
+    return this.many('conversation', 'SELECT * FROM conversations WHERE sla_due <= @at ORDER BY sla_due, id LIMIT @limit', { at, limit })
+  }
+
   async reportingEventsBetween(from: number, to: number, scope: InboxScope): Promise<ReportingEvent[]> {
     return this.many(
       'reportingEvent',

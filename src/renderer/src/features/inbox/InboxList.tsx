@@ -47,7 +47,7 @@ function useDensity(): [Density, (d: Density) => void] {
 /** Start loading the next page this many rows before the end is reached. */
 const PREFETCH_ROWS = 40
 
-const SORT_LABELS: Record<InboxSort, string> = { activity: 'Latest activity', waiting: 'Longest waiting', priority: 'Priority' }
+const SORT_LABELS: Record<InboxSort, string> = { activity: 'Latest activity', waiting: 'Longest waiting', priority: 'Priority', due: 'Due soonest' }
 
 export function InboxList({
   filter,
