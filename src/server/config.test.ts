@@ -39,6 +39,8 @@ describe('loadConfig', () => {
       erasureGraceDays: 30,
       erasurePurgeCheckMs: 3_600_000,
       auditRetentionDays: 730,
+      slaPolicies: [],
+      slaCheckMs: 30_000,
       summaryModelUrl: null,
       summaryModel: null,
       summaryModelKey: null,
@@ -87,6 +89,16 @@ describe('loadConfig', () => {
     const file = writeConfig({ dbPath: 'db/t.sqlite', port: 5000, defaultCountry: 'gb', outbound: 'none' })
     const config = loadConfig({ THREADLINE_CONFIG: file, THREADLINE_PORT: '6000' })
     expect(config).toMatchObject({ dbPath: path.join(dir, 'db/t.sqlite'), port: 6000, defaultCountry: 'GB', outbound: 'none' })
+  })
+
+  it('reads SLA policies from the file, naming a policy whose inbox is not configured', () => {
+    const inbox = { name: 'Support', channel: 'email', connector: { type: 'imap-smtp' } }
+    const policy = { name: 'Standard', inboxes: ['Support'], priorities: ['urgent'], firstResponseMinutes: 30 }
+    expect(loadConfig({}, writeConfig({ inboxes: [inbox], slaPolicies: [policy] })).slaPolicies).toEqual([policy])
+    expect(() => loadConfig({}, writeConfig({ inboxes: [inbox], slaPolicies: [{ ...policy, inboxes: ['Sales'] }] }))).toThrow(
+      /slaPolicies \(config file .*\): SLA policy "Standard" names "Sales", which is no configured inbox/,
+    )
+    expect(() => loadConfig({}, writeConfig({ slaPolicies: [{ name: 'Empty' }] }))).toThrow(/SLA policy "Empty" sets no target/)
   })
 
   it('fails with a message naming the bad setting and where it came from', () => {

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { Channel } from '../shared/domain'
 import { ApprovedTemplate, type InboxInfo } from '../shared/inbox-settings'
 import { BusinessHours } from '../shared/reporting/business-hours'
+import { SlaPolicies } from '../shared/reporting/sla'
 import { MessagingRules } from './rules/config'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -122,6 +123,14 @@ export const ServerConfig = z.object({
     )
     .default([])
     .refine((list) => new Set(list.map((i) => i.name)).size === list.length, { message: 'inbox names must be unique' }),
+  /**
+   * Service levels: first-response, next-response and resolution targets in business minutes of
+   * each conversation's inbox, per inbox, team and priority; the most specific policy covering a
+   * conversation applies (docs/reporting.md, "Service levels"). Set in the config file.
+   */
+  slaPolicies: SlaPolicies.default([]),
+  /** How often the node holding the SLA lease looks for targets whose due time has passed (ms). */
+  slaCheckMs: z.coerce.number().int().min(10, 'must be at least 10 (milliseconds)').max(3_600_000).default(30_000),
   /** A user's API token is refused after this many days without use (a connected device counts as using it). */
   tokenIdleDays: z.coerce.number().positive('must be a number of days above 0').default(30),
   /** …and this many days after it was made, however much it is used: the device signs in again. */
@@ -171,6 +180,17 @@ export const ServerConfig = z.object({
   /** …and at the latest this long after the first of them, however steadily they keep coming (ms). */
   summaryMaxWaitMs: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
 }).superRefine((config, ctx) => {
+  const inboxes = new Set(config.inboxes.map((i) => i.name))
+  config.slaPolicies.forEach((policy, i) => {
+    const unknown = (policy.inboxes ?? []).filter((name) => !inboxes.has(name))
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['slaPolicies', i, 'inboxes'],
+        message: `SLA policy "${policy.name}" names ${unknown.map((n) => `"${n}"`).join(', ')}, which is no configured inbox`,
+      })
+    }
+  })
   if (config.summaryModelUrl && !config.summaryModel) {
     ctx.addIssue({
       code: 'custom',
@@ -222,6 +242,7 @@ const ENV_KEYS = {
   THREADLINE_ERASURE_GRACE_DAYS: 'erasureGraceDays',
   THREADLINE_ERASURE_PURGE_CHECK_MS: 'erasurePurgeCheckMs',
   THREADLINE_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
+  THREADLINE_SLA_CHECK_MS: 'slaCheckMs',
 } as const satisfies Record<string, keyof ServerConfig>
 
 export const DEFAULT_DB_PATH = '.data/server.sqlite'

@@ -2,7 +2,8 @@ import { actorId, actorKind, type Actor } from '../../shared/actors'
 import type { Conversation, EntityName, EntityTypes, Message, TimelineEvent } from '../../shared/domain'
 import { newId } from '../../shared/ids'
 import { businessMillisBetween, isWithinBusinessHours, type BusinessHours } from '../../shared/reporting/business-hours'
-import type { ReportingEvent, ReportingEventKind } from '../../shared/reporting/events'
+import type { ReportingEvent, ReportingEventKind, SlaTarget } from '../../shared/reporting/events'
+import { nextSla, slaPolicyFor, type SlaPolicy } from '../../shared/reporting/sla'
 import type { ActorWrite, Store, StoreWriter, StoredChange } from '../store/store'
 
 /** An inbox's business hours as configured now; null when it is open around the clock. */
@@ -13,17 +14,24 @@ export type BusinessHoursOf = (inbox: string) => BusinessHours | null
  * Every write path (ingest, agents' actions, connectors, the CLI) goes through `write` or
  * `writeEach`, so watching the rows as they are put catches every event once, whoever causes
  * it, with the state before the write at hand: a conversation's status before it is resolved,
- * the customer's wait before a reply clears it.
+ * the customer's wait before a reply clears it. For the same reason it moves each conversation's
+ * SLA clocks (by the policies given), and records a target breached by any write.
  */
-export function recordingReports(store: Store, hoursOf: BusinessHoursOf): Store {
-  const write: Store['write'] = (fn, actor) => store.write((w) => fn(reportingWriter(w, actor ?? null, hoursOf)), actor)
+export function recordingReports(store: Store, hoursOf: BusinessHoursOf, slaPolicies: readonly SlaPolicy[] = []): Store {
+  const settings = { hoursOf, slaPolicies }
+  const write: Store['write'] = (fn, actor) => store.write((w) => fn(reportingWriter(w, actor ?? null, settings)), actor)
   const writeEach: Store['writeEach'] = <T>(writes: readonly ActorWrite<T>[]) =>
-    store.writeEach(writes.map(({ actor, run }) => ({ actor, run: (w: StoreWriter) => run(reportingWriter(w, actor, hoursOf)) })))
+    store.writeEach(writes.map(({ actor, run }) => ({ actor, run: (w: StoreWriter) => run(reportingWriter(w, actor, settings)) })))
   return overriding(store, { write, writeEach })
 }
 
-function reportingWriter(w: StoreWriter, actor: Actor | null, hoursOf: BusinessHoursOf): StoreWriter {
-  const recorder = new Recorder(w, actor, hoursOf)
+interface Settings {
+  hoursOf: BusinessHoursOf
+  slaPolicies: readonly SlaPolicy[]
+}
+
+function reportingWriter(w: StoreWriter, actor: Actor | null, settings: Settings): StoreWriter {
+  const recorder = new Recorder(w, actor, settings)
   const put = <E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> => recorder.put(entity, data)
   return overriding(w, { put })
 }
@@ -40,19 +48,37 @@ function overriding<T extends object>(target: T, overrides: Partial<T>): T {
 }
 
 class Recorder {
+  /** Conversations a human reply was written to in this write, until the conversation is put. */
+  private readonly repliedTo = new Set<string>()
+
   constructor(
     private readonly w: StoreWriter,
     private readonly actor: Actor | null,
-    private readonly hoursOf: BusinessHoursOf,
+    private readonly settings: Settings,
   ) {}
+
+  private hoursOf(inbox: string): BusinessHours | null {
+    return this.settings.hoursOf(inbox)
+  }
 
   async put<E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> {
     if (entity === 'conversation') {
-      const conversation = data as Conversation
-      const before = await this.w.getConversation(conversation.id)
-      if (!before && (await this.restoring(conversation.customerId))) return this.w.put(entity, data)
-      const change = await this.w.put(entity, data)
+      const before = await this.w.getConversation(data.id)
+      if (!before && (await this.restoring((data as Conversation).customerId))) return this.w.put(entity, data)
+      // The server keeps the clocks: whatever a writer passes as `sla` is replaced.
+      const { sla, breached } = nextSla({
+        policy: slaPolicyFor(this.settings.slaPolicies, data as Conversation),
+        hours: this.hoursOf((data as Conversation).inbox),
+        previous: before?.sla ?? null,
+        before,
+        after: data as Conversation,
+        humanReply: this.repliedTo.delete(data.id),
+        at: (data as Conversation).updatedAt,
+      })
+      const conversation: Conversation = { ...(data as Conversation), sla }
+      const change = await this.w.put('conversation', conversation)
       await this.conversationChanged(before, conversation)
+      for (const { target, at } of breached) await this.record('sla_breached', conversation, at, { slaTarget: target })
       return change
     }
     if (entity === 'message' && isHumanReply(data as Message)) {
@@ -60,7 +86,10 @@ class Recorder {
       // A message already stored is being moved, merged or updated for its delivery: no new reply.
       const [existing, conversation] = await Promise.all([this.w.getMessage(message.id), this.w.getConversation(message.conversationId)])
       const change = await this.w.put(entity, data)
-      if (!existing && conversation && !(await this.restoring(message.customerId))) await this.replied(conversation, message)
+      if (!existing && conversation && !(await this.restoring(message.customerId))) {
+        this.repliedTo.add(conversation.id)
+        await this.replied(conversation, message)
+      }
       return change
     }
     if (entity === 'event' && (data as TimelineEvent).type === 'channel_switched') {
@@ -128,7 +157,13 @@ class Recorder {
     kind: ReportingEventKind,
     conversation: Conversation,
     at: number,
-    options: { since?: number | null; agentId?: string | null; channel?: Conversation['channel']; fromChannel?: Conversation['channel'] | null } = {},
+    options: {
+      since?: number | null
+      agentId?: string | null
+      channel?: Conversation['channel']
+      fromChannel?: Conversation['channel'] | null
+      slaTarget?: SlaTarget
+    } = {},
   ): Promise<void> {
     const hours = this.hoursOf(conversation.inbox)
     // A clock that ran backwards (a message time from a sender's wrong clock) measures no wait, not a negative one.
@@ -149,7 +184,7 @@ class Recorder {
       afterHours: !isWithinBusinessHours(hours, at),
       fromChannel: options.fromChannel ?? null,
       rating: null,
-      slaTarget: null,
+      slaTarget: options.slaTarget ?? null,
     }
     await this.w.put('reportingEvent', event)
   }
