@@ -221,7 +221,9 @@ describe('socket sync', () => {
 
   it('pages a pull with cursor and hasMore: every change once, in seq order', async () => {
     for (let n = 0; n < 12; n++) await t.server.ingest(sms(n))
-    const { socket } = await client(alex.token)
+    // A supervisor who sees every inbox receives every change, reporting events included.
+    const lead = await userWithToken(t.server, 'Lee', { role: 'supervisor' })
+    const { socket } = await client(lead.token)
     const { changes, cursor, pages } = await pullAll(socket, 5)
     const lastSeq = (await t.server.counts()).lastSeq
     expect(cursor).toBe(lastSeq)
