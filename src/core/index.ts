@@ -74,6 +74,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       onChanged: (touched) => emit('data.changed', touched),
       onInbound: (arrived) => emit('inbound.arrived', arrived),
       onMentions: (arrived) => emit('mentions.arrived', arrived),
+      onSlaBreaches: (arrived) => emit('sla.breached', arrived),
       onPresence: (presence) => emit('presence.changed', presence),
       onCustomerTyping: (notice) => emit('customer.typing', notice),
       onAgents: (agents) => emit('presence.agents', agents),

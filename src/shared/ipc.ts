@@ -56,6 +56,7 @@ import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './token
 import { IPC_METHODS, type IpcMethod } from './ipc-methods'
 import { LiveFigure, type LiveQueues } from './reporting/live-queues'
 import type { ConversationRow } from './reporting/csv'
+import type { SlaTarget } from './reporting/events'
 import type { Report } from './reporting/metrics'
 import { ReportQuery } from './reporting/report-query'
 
@@ -169,6 +170,11 @@ export interface MentionList {
 /** New notes that mention the agent, after they reached the cache by sync. */
 export interface MentionsArrived {
   items: MentionItem[]
+}
+
+/** SLA targets of the supervisor's team that passed unmet, as their `sla_breached` events reached the cache. */
+export interface SlaBreachesArrived {
+  items: { eventId: string; conversationId: string; customerId: string; customerName: string; target: SlaTarget }[]
 }
 
 /** A saved view as the sidebar lists it. */
@@ -729,6 +735,7 @@ export interface IpcEvents {
   'data.changed': { entities: EntityName[]; customerIds: string[] }
   'inbound.arrived': InboundArrived
   'mentions.arrived': MentionsArrived
+  'sla.breached': SlaBreachesArrived
   /** Who else is in a conversation right now; an empty list when nobody is. */
   'presence.changed': { conversationId: string; others: PresenceEntry[] }
   /** A conversation's customer (a chat visitor) started or stopped typing; ephemeral, never stored. */

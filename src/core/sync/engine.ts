@@ -5,7 +5,7 @@ import type { AgentStatus } from '../../shared/agent-status'
 import type { User } from '../../shared/domain'
 import { hasRole } from '../../shared/roles'
 import type { InboxInfo } from '../../shared/inbox-settings'
-import type { InboundArrived, MentionsArrived, PresenceEntry, SyncState, SyncStatus } from '../../shared/ipc'
+import type { InboundArrived, MentionsArrived, PresenceEntry, SlaBreachesArrived, SyncState, SyncStatus } from '../../shared/ipc'
 import {
   AgentStatusNotice,
   parseChange,
@@ -45,7 +45,7 @@ import { beginBulkLoad, finishBulkLoad } from '../db/bulk-load'
 import { startAfreshOrRefuse } from '../db/open'
 import { applyBatch, type Touched } from './apply'
 import { scrubErasedBytes } from '../db/erasure'
-import { arrivedMentions, InboundAnnouncer, newInboundMessages, newMentions, ownInbound } from './inbound-notify'
+import { arrivedMentions, arrivedSlaBreaches, InboundAnnouncer, newInboundMessages, newMentions, newSlaBreaches, ownInbound } from './inbound-notify'
 import { customerOfSummaryAction, isSummaryAction } from './local-summaries'
 
 export interface SyncEngineOptions {
@@ -59,6 +59,8 @@ export interface SyncEngineOptions {
   onInbound?: (arrived: InboundArrived) => void
   /** New notes naming the signed-in agent, as they arrive (never those of the first sync). */
   onMentions?: (arrived: MentionsArrived) => void
+  /** SLA targets of the signed-in supervisor's team that passed unmet, as they arrive (never those of the first sync). */
+  onSlaBreaches?: (arrived: SlaBreachesArrived) => void
   /** Who else is viewing or typing in a conversation (the signed-in agent left out). */
   onPresence?: (presence: { conversationId: string; others: PresenceEntry[] }) => void
   /** A conversation's customer (a chat visitor) typing or stopping. */
@@ -526,11 +528,14 @@ export class SyncEngine {
     const userId = getSyncMeta(this.options.db)?.userId ?? null
     const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []
     const mentioning = this.inbound.listening ? newMentions(this.options.db, changes, userId) : []
+    const breaches = this.inbound.listening ? newSlaBreaches(this.options.db, changes, userId) : []
     const touched = applyBatch(this.options.db, { after, cursor, changes })
     if (touched.deletedContent) this.scrubPending = true
     // Only after the commit: an announced message is always in the cache.
     this.inbound.add(ownInbound(this.options.db, arriving, userId))
     if (mentioning.length > 0) this.options.onMentions?.({ items: arrivedMentions(this.options.db, mentioning) })
+    const breached = arrivedSlaBreaches(this.options.db, breaches)
+    if (breached.length > 0) this.options.onSlaBreaches?.({ items: breached })
     if (touched.entities.length > 0) this.options.onChanged(touched)
     this.emitState()
   }

@@ -5,7 +5,8 @@ import { openCache } from '../db/open'
 import { setSyncUser } from '../db/queries'
 import { changes, conversation, customer, message, tempDir, user } from '../testing/fixtures'
 import { applyBatch } from './apply'
-import { InboundAnnouncer, newInboundMessages, ownInbound } from './inbound-notify'
+import type { ReportingEvent } from '../../shared/reporting/events'
+import { arrivedSlaBreaches, InboundAnnouncer, newInboundMessages, newSlaBreaches, ownInbound } from './inbound-notify'
 
 let dir: ReturnType<typeof tempDir>
 let db: Database
@@ -125,5 +126,44 @@ describe('InboundAnnouncer', () => {
     expect(announcer.listening).toBe(true)
     announcer.endCatchUp()
     expect(heard).toEqual([])
+  })
+})
+
+describe('SLA breaches', () => {
+  const breach = (id: string, team: string | null, slaTarget: ReportingEvent['slaTarget'] = 'first_response'): ReportingEvent => ({
+    id,
+    kind: 'sla_breached',
+    conversationId: mine.id,
+    customerId: 'c1',
+    inbox: 'Support',
+    channel: 'email',
+    team,
+    agentId: null,
+    at: 100,
+    calendarMs: null,
+    businessMs: null,
+    afterHours: false,
+    fromChannel: null,
+    rating: null,
+    slaTarget,
+  })
+  const arriveAs = (role: 'agent' | 'supervisor', events: ReportingEvent[]) => {
+    applyBatch(db, { after: 0, cursor: 2, changes: changes(1, [['user', user('me', { role, team: 'Billing' })], ['customer', customer('c1', { name: 'Priya' })]]) })
+    const batch = { after: 2, cursor: 2 + events.length, changes: changes(3, events.map((e) => ['reportingEvent', e] as const)) }
+    const fresh = newSlaBreaches(db, batch.changes, 'me')
+    applyBatch(db, batch)
+    return arrivedSlaBreaches(db, fresh)
+  }
+
+  it('tells a supervisor of the breaches in their team that the cache had not held', () => {
+    expect(arriveAs('supervisor', [breach('e1', 'Billing'), breach('e2', 'Sales'), breach('e3', null), breach('e4', 'Billing', 'resolution')])).toEqual([
+      { eventId: 'e1', conversationId: 'v-mine', customerId: 'c1', customerName: 'Priya', target: 'first_response' },
+      { eventId: 'e4', conversationId: 'v-mine', customerId: 'c1', customerName: 'Priya', target: 'resolution' },
+    ])
+    expect(newSlaBreaches(db, changes(9, [['reportingEvent', breach('e1', 'Billing')]]), 'me')).toEqual([])
+  })
+
+  it('tells an agent nothing', () => {
+    expect(arriveAs('agent', [breach('e1', 'Billing')])).toEqual([])
   })
 })

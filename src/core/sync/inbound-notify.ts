@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import type { Message, Note } from '../../shared/domain'
-import type { InboundArrived, MentionItem } from '../../shared/ipc'
+import type { ReportingEvent } from '../../shared/reporting/events'
+import type { InboundArrived, MentionItem, SlaBreachesArrived } from '../../shared/ipc'
 import type { EntityChange } from '../../shared/sync'
-import { getConversation, getCustomer, getEntity, type MentionRow } from '../db/queries'
+import { getConversation, getCustomer, getEntity, getUser, type MentionRow } from '../db/queries'
 
 /** Inbound messages in a batch that this cache has never held: read BEFORE the batch is applied. */
 export function newInboundMessages(db: Database, changes: readonly EntityChange[]): Message[] {
@@ -48,6 +49,34 @@ export function newMentions(db: Database, changes: readonly EntityChange[], user
     found.push(note)
   }
   return found
+}
+
+/**
+ * SLA breaches in a batch that this cache has never held, in the team of `userId` when they
+ * supervise it (supervisors and admins of the team): read BEFORE the batch is applied. Only
+ * supervisors and admins receive reporting events at all.
+ */
+export function newSlaBreaches(db: Database, changes: readonly EntityChange[], userId: string | null): ReportingEvent[] {
+  const user = userId ? getUser(db, userId) : null
+  if (!user?.team || user.role === 'agent') return []
+  const found: ReportingEvent[] = []
+  for (const change of changes) {
+    if (change.entity !== 'reportingEvent' || change.op !== 'upsert' || change.data === null) continue
+    const event = change.data as ReportingEvent
+    if (event.kind !== 'sla_breached' || event.slaTarget === null || event.team !== user.team || getEntity(db, 'reportingEvent', event.id)) continue
+    found.push(event)
+  }
+  return found
+}
+
+/** Those breaches with their customers' names: read AFTER the batch is applied, so the customer is there. */
+export function arrivedSlaBreaches(db: Database, events: readonly ReportingEvent[]): SlaBreachesArrived['items'] {
+  return events.flatMap((e) => {
+    // An erased customer's events lose their id: nobody left to name.
+    if (e.customerId === null || e.slaTarget === null) return []
+    const customerName = getCustomer(db, e.customerId)?.name ?? 'Unknown customer'
+    return [{ eventId: e.id, conversationId: e.conversationId, customerId: e.customerId, customerName, target: e.slaTarget }]
+  })
 }
 
 const MENTION_PREVIEW_CHARS = 200

@@ -8,6 +8,7 @@ import { filterTitle } from '../layout/Sidebar'
 import { useSavedViewCounts, useSavedViews } from '../views/queries'
 import { BulkBar } from './BulkBar'
 import { PRIORITY_LABELS } from './priority'
+import { slaBadge } from '../../lib/sla'
 import { keepListed, NO_SELECTION, toggleRow, type ListSelection } from './selection'
 import './inbox-triage.css'
 
@@ -268,6 +269,12 @@ function InboxRow({
       {PRIORITY_LABELS[item.priority]}
     </span>
   )
+  const badge = slaBadge(item.sla, item.status, now)
+  const sla = badge && (
+    <span className={`pill sla-badge sla-${badge.tone}`} title={badge.title} aria-label={badge.title} data-testid="row-sla">
+      {badge.text}
+    </span>
+  )
   const rowProps = {
     id: `conv-${item.id}`,
     role: 'option',
@@ -290,6 +297,7 @@ function InboxRow({
         {item.unread && <span className="visually-hidden">, unread</span>}
         <span className="preview-text">{preview}</span>
         {priority}
+        {sla}
         <span className={`pill status-${item.status}`}>{STATUS_LABELS[item.status]}</span>
         <time className="row-time" dateTime={new Date(item.lastMessageAt).toISOString()} title={fullTime(item.lastMessageAt)}>
           {relativeTime(item.lastMessageAt, now)}
@@ -318,6 +326,7 @@ function InboxRow({
         <div className="inbox-row-meta">
           <span className={`pill status-${item.status}`}>{STATUS_LABELS[item.status]}</span>
           {priority}
+          {sla}
           {waiting && item.waitingSince !== null && (
             <span className="waiting" title={`Waiting since ${fullTime(item.waitingSince)}`}>
               waiting {elapsed(item.waitingSince, now)}

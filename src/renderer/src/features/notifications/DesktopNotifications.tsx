@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import { useApi } from '../../api/context'
 import type { Selection } from '../inbox/InboxList'
 import { Icon } from '../../lib/icons'
-import { describeArrival, describeMentions, type NotificationText } from './summary'
+import { describeArrival, describeMentions, describeSlaBreaches, type NotificationText } from './summary'
 
 const DISMISSED_KEY = 'threadline.notifications.prompt-dismissed'
 
@@ -33,9 +33,11 @@ export function DesktopNotifications({ onOpen }: { onOpen(selection: Selection):
     }
     const offInbound = api.on('inbound.arrived', (arrived) => show(describeArrival(arrived)))
     const offMentions = api.on('mentions.arrived', (arrived) => show(describeMentions(arrived)))
+    const offSla = api.on('sla.breached', (arrived) => show(describeSlaBreaches(arrived)))
     return () => {
       offInbound()
       offMentions()
+      offSla()
     }
   }, [api, permission, onOpen])
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { InboundArrived } from '../../../../shared/ipc'
-import { describeArrival } from './summary'
+import { describeArrival, describeSlaBreaches } from './summary'
 
 const item = (n: number, conversationId: string, customerName = 'Priya'): InboundArrived['items'][number] => ({
   messageId: `m${n}`,
@@ -44,5 +44,27 @@ describe('describeArrival', () => {
 
   it('shows nothing for an empty announcement', () => {
     expect(describeArrival({ items: [], batched: true })).toBeNull()
+  })
+})
+
+describe('SLA breach notifications', () => {
+  const item = (n: number, target: 'first_response' | 'resolution' = 'first_response') => ({
+    eventId: `e${n}`,
+    conversationId: `v${n}`,
+    customerId: `c${n}`,
+    customerName: `Customer ${n}`,
+    target,
+  })
+
+  it('names the customer and the target of one breach, and opens its conversation', () => {
+    expect(describeSlaBreaches({ items: [item(1)] })).toMatchObject({
+      title: 'SLA breached: Customer 1 — first response',
+      open: { customerId: 'c1', conversationId: 'v1' },
+    })
+  })
+
+  it('counts several', () => {
+    expect(describeSlaBreaches({ items: [item(1), item(2, 'resolution')] })).toMatchObject({ title: '2 SLA targets breached', body: 'For Customer 1, Customer 2', open: null })
+    expect(describeSlaBreaches({ items: [] })).toBeNull()
   })
 })

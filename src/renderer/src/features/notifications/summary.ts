@@ -1,4 +1,5 @@
-import type { InboundArrived, MentionsArrived } from '../../../../shared/ipc'
+import type { InboundArrived, MentionsArrived, SlaBreachesArrived } from '../../../../shared/ipc'
+import { SLA_TARGET_NAMES } from '../../lib/sla'
 
 export interface NotificationText {
   title: string
@@ -55,5 +56,26 @@ export function describeMentions(arrived: MentionsArrived): NotificationText | n
     body: `From ${authors.slice(0, 3).join(', ')}${authors.length > 3 ? ' and others' : ''}`,
     open: null,
     tag: 'mention-summary',
+  }
+}
+
+/** Targets of the supervisor's team that passed unmet: which customer and which target for one, a count for several. */
+export function describeSlaBreaches(arrived: SlaBreachesArrived): NotificationText | null {
+  const first = arrived.items[0]
+  if (!first) return null
+  if (arrived.items.length === 1) {
+    return {
+      title: `SLA breached: ${first.customerName} — ${SLA_TARGET_NAMES[first.target]}`,
+      body: `The ${SLA_TARGET_NAMES[first.target]} target passed unmet.`,
+      open: { customerId: first.customerId, conversationId: first.conversationId },
+      tag: `sla:${first.eventId}`,
+    }
+  }
+  const names = [...new Set(arrived.items.map((i) => i.customerName))]
+  return {
+    title: `${plural(arrived.items.length, 'SLA target')} breached`,
+    body: `For ${names.slice(0, 3).join(', ')}${names.length > 3 ? ' and others' : ''}`,
+    open: null,
+    tag: 'sla-summary',
   }
 }
