@@ -25,7 +25,7 @@ import { createLeases } from './ops/leases'
 import { PurgeService } from './privacy/purge'
 import { RetentionService, runRetention, type RetentionDeps } from './privacy/retention'
 import { AuditPruneService } from './audit/retention'
-import { SlaBreachService } from './reporting/sla-breaches'
+import { slaBreachService } from './reporting/sla-breaches'
 import { attachmentsDir } from './connectors/email/email-connector'
 import { SummaryService } from './summaries/summary-service'
 import { summaryAuthorFor, summaryTiming } from './summaries/configured-author'
@@ -200,7 +200,7 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
   const releasePurge = leases.hold('privacy-purge', purger)
   const releaseRetention = leases.hold('retention', new RetentionService(retention, { checkEveryMs: RETENTION_CHECK_MS }))
   const releaseAuditPrune = leases.hold('audit-prune', new AuditPruneService(store, { retentionDays: cfg.auditRetentionDays, log }))
-  const releaseSlaBreaches = leases.hold('sla-breaches', new SlaBreachService({ store, commit: feed.as(systemActor('sla')), log }, { checkEveryMs: cfg.slaCheckMs }))
+  const releaseSlaBreaches = leases.hold('sla-breaches', slaBreachService({ store, commit: feed.as(systemActor('sla')), log }, { checkEveryMs: cfg.slaCheckMs }))
 
   const port = (httpApp.server.address() as AddressInfo).port
   const urlHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host

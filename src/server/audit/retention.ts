@@ -1,5 +1,5 @@
 import type { ConnectorLogger } from '../connectors/connector'
-import type { LeasedWork } from '../ops/leases'
+import { PeriodicWork } from '../ops/periodic'
 import type { Store } from '../store/store'
 
 const DAY_MS = 86_400_000
@@ -9,9 +9,8 @@ const DAY_MS = 86_400_000
  * are deleted once a day (and when the lease is won), by the node holding the `audit-prune` lease.
  * A customer's erasure never shortens it: entries hold ids, not the customer's data.
  */
-export class AuditPruneService implements LeasedWork {
-  private timer: NodeJS.Timeout | null = null
-  private running: Promise<number> | null = null
+export class AuditPruneService {
+  private readonly work: PeriodicWork
 
   constructor(
     private readonly store: Store,
@@ -21,29 +20,18 @@ export class AuditPruneService implements LeasedWork {
       intervalMs?: number
       now?: () => number
     },
-  ) {}
-
-  async start(): Promise<void> {
-    this.timer = setInterval(() => this.soon(), this.options.intervalMs ?? DAY_MS)
-    this.timer.unref()
-    this.soon()
+  ) {
+    this.work = new PeriodicWork(options.intervalMs ?? DAY_MS, () => this.prune(), (err) =>
+      options.log.error({ err }, 'pruning the audit log failed; retrying at the next pass'),
+    )
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
-    await this.running
+  start(): Promise<void> {
+    return this.work.start()
   }
 
-  private soon(): void {
-    this.running ??= this.prune()
-      .catch((err: unknown) => {
-        this.options.log.error({ err }, 'pruning the audit log failed; retrying at the next pass')
-        return 0
-      })
-      .finally(() => {
-        this.running = null
-      })
+  stop(): Promise<void> {
+    return this.work.stop()
   }
 
   /** Deletes the entries older than the retention period; returns how many. */

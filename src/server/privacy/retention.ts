@@ -5,7 +5,7 @@ import type { Conversation } from '../../shared/domain'
 import { summaryId } from '../../shared/summaries'
 import { NO_RETENTION, RetentionRun, RetentionSettings, ruleFor, type RetentionRule } from '../../shared/retention'
 import type { ConnectorLogger } from '../connectors/connector'
-import type { LeasedWork } from '../ops/leases'
+import { PeriodicWork } from '../ops/periodic'
 import type { Store, StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { eraseCustomer } from './erasure'
@@ -188,41 +188,18 @@ async function customersWithoutConversations(
 }
 
 /** Runs retention once a day on the node holding the `retention` lease. */
-export class RetentionService implements LeasedWork {
-  private timer: NodeJS.Timeout | null = null
-  private running: Promise<unknown> | null = null
-
-  constructor(
-    private readonly deps: RetentionDeps,
-    private readonly options: { checkEveryMs: number },
-  ) {}
-
-  async start(): Promise<void> {
-    this.timer = setInterval(() => this.tick(), this.options.checkEveryMs)
-    this.timer.unref()
-    this.tick()
+export class RetentionService extends PeriodicWork {
+  constructor(deps: RetentionDeps, options: { checkEveryMs: number }) {
+    super(options.checkEveryMs, () => runIfDue(deps), (err) => deps.log.error({ err }, 'the daily retention run failed'))
   }
+}
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
-    await this.running
-  }
-
-  /** Runs when the last real run is a day old (a restart does not run it twice a day) and there are rules to apply. */
-  private tick(): void {
-    if (this.running) return
-    this.running = (async () => {
-      const settings = await retentionSettings(this.deps.store)
-      if (settings.rules.length === 0 && settings.customersWithoutConversationsDays === null) return
-      const now = (this.deps.now ?? Date.now)()
-      const last = (await retentionRuns(this.deps.store)).find((r) => !r.dryRun && r.requestedBy === null)
-      if (last && now - last.startedAt < DAY_MS) return
-      await runRetention(this.deps, { dryRun: false, requestedBy: null })
-    })()
-      .catch((err: unknown) => this.deps.log.error({ err }, 'the daily retention run failed'))
-      .finally(() => {
-        this.running = null
-      })
-  }
+/** Runs when the last real run is a day old (a restart does not run it twice a day) and there are rules to apply. */
+async function runIfDue(deps: RetentionDeps): Promise<void> {
+  const settings = await retentionSettings(deps.store)
+  if (settings.rules.length === 0 && settings.customersWithoutConversationsDays === null) return
+  const now = (deps.now ?? Date.now)()
+  const last = (await retentionRuns(deps.store)).find((r) => !r.dryRun && r.requestedBy === null)
+  if (last && now - last.startedAt < DAY_MS) return
+  await runRetention(deps, { dryRun: false, requestedBy: null })
 }

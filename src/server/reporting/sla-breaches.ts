@@ -1,6 +1,6 @@
 import { slaNextDueAt } from '../../shared/reporting/sla-due'
 import type { ConnectorLogger } from '../connectors/connector'
-import type { LeasedWork } from '../ops/leases'
+import { PeriodicWork } from '../ops/periodic'
 import type { Store } from '../store/store'
 import type { Commit } from '../sync/commit'
 
@@ -47,33 +47,10 @@ export async function markSlaBreaches(deps: SlaBreachDeps): Promise<number> {
 }
 
 /** Checks for passed SLA targets every `checkEveryMs` on the node holding the `sla-breaches` lease. */
-export class SlaBreachService implements LeasedWork {
-  private timer: NodeJS.Timeout | null = null
-  private running: Promise<unknown> | null = null
-
-  constructor(
-    private readonly deps: SlaBreachDeps,
-    private readonly options: { checkEveryMs: number },
-  ) {}
-
-  async start(): Promise<void> {
-    this.timer = setInterval(() => this.tick(), this.options.checkEveryMs)
-    this.timer.unref()
-    this.tick()
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
-    await this.running
-  }
-
-  private tick(): void {
-    if (this.running) return
-    this.running = markSlaBreaches(this.deps)
-      .catch((err: unknown) => this.deps.log.error({ err }, 'the SLA breach check failed; the next check tries again'))
-      .finally(() => {
-        this.running = null
-      })
-  }
+export function slaBreachService(deps: SlaBreachDeps, options: { checkEveryMs: number }): PeriodicWork {
+  return new PeriodicWork(
+    options.checkEveryMs,
+    () => markSlaBreaches(deps),
+    (err) => deps.log.error({ err }, 'the SLA breach check failed; the next check tries again'),
+  )
 }
