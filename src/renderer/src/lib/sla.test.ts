@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ConversationSla, SlaClock } from '../../../shared/reporting/sla'
-import { slaBadge, span } from './sla'
+import { ago, slaBadge, span } from './sla'
 
 const MINUTE = 60_000
 const NOW = Date.UTC(2026, 2, 9, 12)
@@ -14,7 +14,7 @@ describe('the inbox row’s SLA badge', () => {
       tone: 'soon',
       title: 'SLA first response due in 12 min',
     })
-    expect(slaBadge(sla(null, clock('active', NOW + 125 * MINUTE)), 'open', NOW)).toMatchObject({ text: 'due in 2 h 5 min', tone: 'ok' })
+    expect(slaBadge(sla(null, clock('active', NOW + 125 * MINUTE)), 'open', NOW)).toMatchObject({ text: 'due in 2 h', tone: 'ok' })
   })
 
   it('says how long ago a target was breached, before anything due later, even once resolved', () => {
@@ -31,7 +31,19 @@ describe('the inbox row’s SLA badge', () => {
     expect(slaBadge(null, 'open', NOW)).toBeNull()
   })
 
+  it('says how long ago in whole units passed', () => {
+    expect([ago(30_000), ago(59 * MINUTE + 59_000), ago(61 * MINUTE), ago(26 * 60 * MINUTE)]).toEqual(['1 min', '59 min', '1 h', '1 d'])
+  })
+
   it('writes spans in minutes, hours and days', () => {
-    expect([span(30_000), span(59 * MINUTE), span(60 * MINUTE), span(26 * 60 * MINUTE)]).toEqual(['1 min', '59 min', '1 h', '1 d 2 h'])
+    expect([span(30_000), span(59 * MINUTE), span(60 * MINUTE), span(65 * MINUTE), span(150 * MINUTE), span(26 * 60 * MINUTE), span(50 * 60 * MINUTE)]).toEqual([
+      '1 min',
+      '59 min',
+      '1 h',
+      '1 h 5 min',
+      '2 h',
+      '1 d 2 h',
+      '2 d',
+    ])
   })
 })

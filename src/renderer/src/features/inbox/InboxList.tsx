@@ -327,7 +327,8 @@ function InboxRow({
           <span className={`pill status-${item.status}`}>{STATUS_LABELS[item.status]}</span>
           {priority}
           {sla}
-          {waiting && item.waitingSince !== null && (
+          {/* The SLA badge says how urgent the wait is; the row has room for one of them. */}
+          {!sla && waiting && item.waitingSince !== null && (
             <span className="waiting" title={`Waiting since ${fullTime(item.waitingSince)}`}>
               waiting {elapsed(item.waitingSince, now)}
             </span>
