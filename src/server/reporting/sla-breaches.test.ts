@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { systemActor } from '../../shared/actors'
 import type { Conversation } from '../../shared/domain'
 import { SlaPolicy } from '../../shared/reporting/sla'
+import { conversation } from '../../core/testing/fixtures'
 import { openSqliteStore } from '../store/sqlite/sqlite-store'
 import type { Store } from '../store/store'
 import type { Commit } from '../sync/commit'
@@ -27,26 +28,9 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-const conversation = (id: string, over: Partial<Conversation> = {}): Conversation => ({
-  id,
-  customerId: 'cu1',
-  channel: 'email',
-  inbox: 'Support',
-  subject: null,
-  status: 'open',
-  snoozedUntil: null,
-  assigneeId: null,
-  team: 'Billing',
-  threadKey: `thread-${id}`,
-  labels: [],
-  priority: 'normal',
-  previousConversationId: null,
-  lastMessageAt: T,
-  waitingSince: T,
-  createdAt: T,
-  updatedAt: T,
-  ...over,
-})
+/** Begun at T by a customer still waiting, in Billing's queue. */
+const waiting = (id: string, over: Partial<Conversation> = {}): Conversation =>
+  conversation(id, 'cu1', { inbox: 'Support', team: 'Billing', lastMessageAt: T, waitingSince: T, createdAt: T, updatedAt: T, ...over })
 
 const put = (c: Conversation) =>
   store.write(async (w) => {
@@ -62,13 +46,13 @@ const commit: Commit = async (fn) => (await store.write(fn, systemActor('sla')))
 describe('the SLA breach check', () => {
   it('starts the clocks itself, whatever a writer passes as the conversation’s SLA', async () => {
     const forged = { policy: 'Forged', replied: true, firstResponse: null, nextResponse: null, resolution: null }
-    await put(conversation('a', { sla: forged }))
+    await put(waiting('a', { sla: forged }))
     expect((await store.getConversation('a'))?.sla).toMatchObject({ policy: 'Fast', firstResponse: { state: 'active', dueAt: T + 10 * MINUTE } })
   })
 
   it('marks each conversation whose target passed, records the breach once, and leaves the others', async () => {
-    await put(conversation('late'))
-    await put(conversation('early', { createdAt: T + 5 * MINUTE, lastMessageAt: T + 5 * MINUTE, waitingSince: T + 5 * MINUTE, updatedAt: T + 5 * MINUTE }))
+    await put(waiting('late'))
+    await put(waiting('early', { createdAt: T + 5 * MINUTE, lastMessageAt: T + 5 * MINUTE, waitingSince: T + 5 * MINUTE, updatedAt: T + 5 * MINUTE }))
     const deps = { store, commit, log: { error: () => undefined } }
     expect(await markSlaBreaches({ ...deps, now: () => T + 12 * MINUTE })).toBe(1)
     expect((await store.getConversation('late'))?.sla?.firstResponse).toMatchObject({ state: 'breached', dueAt: T + 10 * MINUTE })
