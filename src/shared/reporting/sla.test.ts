@@ -127,6 +127,14 @@ describe('SLA clocks', () => {
     expect(life.sla?.resolution).toMatchObject({ state: 'active', startedAt: at('2026-03-10T09:00Z'), dueAt: at('2026-03-10T17:00Z') })
   })
 
+  it('starts the first response again for a conversation resolved unanswered that the customer reopens', () => {
+    const life = new Life().begin('2026-03-09T09:00Z').write('2026-03-09T09:10Z', { status: 'resolved', waitingSince: null })
+    expect(life.sla?.firstResponse).toBeNull()
+    life.write('2026-03-10T10:00Z', { status: 'open', waitingSince: at('2026-03-10T10:00Z') })
+    expect(life.sla?.firstResponse).toMatchObject({ state: 'active', startedAt: at('2026-03-10T10:00Z'), dueAt: at('2026-03-10T11:00Z') })
+    expect(life.sla?.nextResponse).toBeNull()
+  })
+
   it('gives a conversation an agent started no first response, and no clocks without a policy', () => {
     const time = at('2026-03-09T09:00Z')
     const started = nextSla({ policy: POLICY, hours: LONDON, previous: null, before: null, after: conversation({ createdAt: time, lastMessageAt: time }), humanReply: true, at: time })

@@ -188,7 +188,14 @@ export function nextSla(write: SlaWrite): SlaStep {
     start('resolution', policy.resolutionMinutes, at)
   }
   const newWait = after.waitingSince !== null && (before?.waitingSince ?? null) === null
-  if (newWait && replied && !resolved && !running(clocks.nextResponse)) start('nextResponse', policy.nextResponseMinutes, after.waitingSince!)
+  if (newWait && !resolved) {
+    if (replied) {
+      if (!running(clocks.nextResponse)) start('nextResponse', policy.nextResponseMinutes, after.waitingSince!)
+    } else if (before && clocks.firstResponse === null) {
+      // Never answered, and its first-response clock ended (resolved unanswered, then reopened) or never started.
+      start('firstResponse', policy.firstResponseMinutes, after.waitingSince!)
+    }
+  }
   // A clock started in the past (an email fetched late) may be due already.
   breach()
 
