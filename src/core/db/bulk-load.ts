@@ -23,11 +23,6 @@ export const SUSPENDED_INDEXES_TABLE = `
 `
 
 export function beginBulkLoad(db: Database): void {
-  // Filled with a rollback journal rather than the WAL: pages appended to the file are written
-  // once, where the WAL writes every page twice (to the log, then back at the checkpoint) and an
-  // encrypted cache encrypts each copy. Another connection to the file keeps it in WAL mode,
-  // which only costs that saving.
-  db.pragma('journal_mode = DELETE')
   db.transaction(() => {
     suspendSearchIndex(db)
     // Only indexes created by a statement: the primary keys' own indexes have no sql.
@@ -68,7 +63,6 @@ export function finishBulkLoad(db: Database): void {
   } finally {
     db.pragma(`temp_store = ${tempStore}`)
   }
-  db.pragma('journal_mode = WAL')
-  // Where the load ran in WAL mode, the index build went to the log in one transaction: copy it back and give the space back.
+  // The build wrote the whole index in one transaction: copy it back and give the WAL's space back.
   db.pragma('wal_checkpoint(TRUNCATE)')
 }

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { applyBatch } from '../sync/apply'
 import { changes, conversation, customer, message, tempDir } from '../testing/fixtures'
-import { beginBulkLoad, finishBulkLoad } from './bulk-load'
 import { CacheKeyError, cacheFileState } from './cipher'
 import { CACHE_FILE, openCache, openCacheOrRebuild } from './open'
 import { dumpEntities, getSyncMeta } from './queries'
@@ -50,26 +49,6 @@ describe('cacheFileState', () => {
 describe('opening the cache with a key', () => {
   it('refuses a key that is not 32 bytes', () => {
     expect(() => openCache(dir.path, SERVER, { cacheKey: randomBytes(16) })).toThrow(/32 bytes/)
-  })
-
-  it('an initial sync into an encrypted cache keeps its rollback journal encrypted too, and ends in WAL mode', () => {
-    const db = openCache(dir.path, SERVER, { cacheKey: randomBytes(32) })
-    try {
-      fill(db)
-      beginBulkLoad(db)
-      expect(db.pragma('journal_mode', { simple: true })).toBe('delete')
-      // Mid-transaction the journal holds the pages as they were, the sentence among them.
-      db.exec('BEGIN')
-      db.prepare(`UPDATE messages SET json = json_set(json, '$.text', 'changed')`).run()
-      const journal = readFileSync(`${file}-journal`)
-      expect(journal.length).toBeGreaterThan(0)
-      expect(journal.includes(SENTENCE)).toBe(false)
-      db.exec('ROLLBACK')
-      finishBulkLoad(db)
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    } finally {
-      db.close()
-    }
   })
 
   it('an encrypted cache opened without its key or with another one throws CacheKeyError', () => {
