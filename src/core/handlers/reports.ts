@@ -77,9 +77,9 @@ export function reportHandlers(ctx: HandlerContext, now: () => number = Date.now
   }
 }
 
-/** The report with its drill-downs, from the events of the range and the week after it. */
+/** The report with its drill-downs, from the events of the range and a week either side: what came before and after decides first-contact resolutions and switches. */
 export function reportFromCache(ctx: Pick<HandlerContext, 'db'>, query: ReportQuery): { report: Report; events: ReportingEvent[] } {
-  const events = reportingEventsBetween(ctx.db, query.from, query.to + REOPEN_HORIZON_MS)
+  const events = reportingEventsBetween(ctx.db, query.from - REOPEN_HORIZON_MS, query.to + REOPEN_HORIZON_MS)
   const labels = query.filters?.labels ? conversationLabels(ctx.db, new Set(events.map((e) => e.conversationId))) : new Map()
   return { report: computeReport(events, labels, query), events }
 }

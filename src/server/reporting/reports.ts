@@ -12,7 +12,7 @@ import type { StoreReader } from '../store/store'
  * core runs over its cache (shared/reporting/metrics.ts), over the store's events.
  */
 export async function reportFromStore(store: StoreReader, user: User, query: ReportQuery): Promise<{ report: Report; events: ReportingEvent[] }> {
-  const events = await store.reportingEventsBetween(query.from, query.to + REOPEN_HORIZON_MS, scopeOf(user))
+  const events = await store.reportingEventsBetween(query.from - REOPEN_HORIZON_MS, query.to + REOPEN_HORIZON_MS, scopeOf(user))
   const labels = new Map<string, { labels: string[] }>()
   if (query.filters?.labels) {
     for (const id of new Set(events.map((e) => e.conversationId))) {

@@ -17,7 +17,7 @@ export const REPORTING_EVENT_KINDS = [
   'reply',
   /** The conversation was given to an agent (`agentId`), by anyone. */
   'assigned',
-  /** The conversation was resolved. Measures the time since it was created (or last reopened: see `sinceReopen`). */
+  /** The conversation was resolved. Measures the time since it began. */
   'resolved',
   /** A resolved conversation became unresolved again: the customer wrote, or an agent reopened it. */
   'reopened',
@@ -66,6 +66,7 @@ export type ReportingEvent = z.infer<typeof ReportingEvent>
 
 /**
  * Whether a resolution holds is known only a while after it: one reopened within this long was
- * no first-contact resolution. A report therefore reads the events of this long past its range.
+ * no first-contact resolution. A report therefore reads the events of this long either side of
+ * its range (what happened before a resolution in the range counts too).
  */
 export const REOPEN_HORIZON_MS = 7 * 86_400_000

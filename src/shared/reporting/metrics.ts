@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon'
 import { z } from 'zod'
 import { CHANNELS, Channel, Id } from '../domain'
-import type { ReportingEvent } from './events'
+import { REOPEN_HORIZON_MS, type ReportingEvent } from './events'
 import { ReportQuery } from './report-query'
 
 /**
@@ -13,14 +13,12 @@ import { ReportQuery } from './report-query'
  * judged on its own inbox, channel, team and agent at the time. Whether a conversation counts as
  * resolved at first contact, or switched channel, depends on what happened to it before and
  * after, so those read every event given for it, outside the range or the filters too: callers
- * pass the events of a week past `to` (REOPEN_WINDOW_MS), and earlier ones of the same
+ * pass the events of a week past `to` (REOPEN_HORIZON_MS), and earlier ones of the same
  * conversations where they have them.
  */
 
 const DAY_MS = 86_400_000
 const HOUR_MS = 3_600_000
-/** A resolution undone later than this was a first contact that held; a new matter brought the customer back. */
-const REOPEN_WINDOW_MS = 7 * DAY_MS
 /** A customer who changes channel later than this after writing is taken to be starting afresh, not chasing an answer. */
 const SWITCH_WINDOW_MS = 7 * DAY_MS
 const TOP_PATHS = 10
@@ -608,7 +606,7 @@ export function computeReport(
       resolved.push(id)
       if (firstResolutionCounts[k] === 1) {
         const at = firstResolutionAt[k]!
-        const end = at + REOPEN_WINDOW_MS
+        const end = at + REOPEN_HORIZON_MS
         // Undone within 7 days: reopened, or resolved again (its reopen unrecorded).
         const undone = secondResolutionAt[k]! <= end || ((f & EVER_REOPENED) !== 0 && reopenedAt.get(k)!.some((t) => t >= at && t <= end))
         // One agent alone had handled it by then: the first to do so, and no second one yet.
