@@ -42,8 +42,8 @@ function ownersOf(
   switch (change.entity) {
     case 'user':
     case 'savedView':
-    // Figures, not timeline items: they change no conversation or customer on screen.
     case 'reportingEvent':
+      // Reporting events are figures, not timeline items: they change no conversation or customer on screen.
       return { customerId: null, conversationId: null }
     case 'customer':
       return { customerId: change.id, conversationId: null }
