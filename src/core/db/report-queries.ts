@@ -88,3 +88,22 @@ export function queuedConversations(db: Database): (QueuedConversation & Pick<Co
     lastMessageAt,
   }))
 }
+
+/** What a dashboard list shows of each of these conversations (one read for all of them), by id; one not cached is left out. */
+export function listedConversations(db: Database, ids: readonly string[]): Map<string, ListedConversation> {
+  const rows = db
+    .prepare(
+      `SELECT c.id, json_extract(c.json, '$.subject'), c.status, k.name
+       FROM conversations c LEFT JOIN customers k ON k.id = c.customer_id
+       WHERE c.id IN (SELECT value FROM json_each(?))`,
+    )
+    .raw()
+    .all(JSON.stringify(ids)) as [string, string | null, Conversation['status'], string | null][]
+  return new Map(rows.map(([id, subject, status, customerName]) => [id, { subject, status, customerName }]))
+}
+
+export interface ListedConversation {
+  subject: string | null
+  status: Conversation['status']
+  customerName: string | null
+}

@@ -6,8 +6,7 @@ import { computeLiveQueues, liveFigureConversations } from '../../shared/reporti
 import { computeReport, type Report } from '../../shared/reporting/metrics'
 import type { ReportQuery } from '../../shared/reporting/report-query'
 import { hasRole } from '../../shared/roles'
-import { getConversation, getCustomer } from '../db/queries'
-import { conversationLabels, queuedConversations, reportingEventsBetween } from '../db/report-queries'
+import { conversationLabels, listedConversations, queuedConversations, reportingEventsBetween } from '../db/report-queries'
 import { IpcError } from '../errors'
 import type { HandlerContext } from './context'
 import { saveLocalFile } from './downloads'
@@ -29,10 +28,10 @@ export function reportHandlers(ctx: HandlerContext, now: () => number = Date.now
     const { report, events } = reportFromCache(ctx, query)
     const ids = report.drill[key]
     if (!ids) throw new IpcError('not_found', `no figure "${key}" in this report`)
+    const listed = listedConversations(ctx.db, ids)
     const rows = conversationRows(events, ids, query.timeZone).rows.map((row): ReportConversation => {
-      const conversation = getConversation(ctx.db, row.id)
-      const customer = row.customerId ? getCustomer(ctx.db, row.customerId) : null
-      return { ...row, customerName: customer?.name ?? null, subject: conversation?.subject ?? null, status: conversation?.status ?? null }
+      const conversation = listed.get(row.id)
+      return { ...row, customerName: conversation?.customerName ?? null, subject: conversation?.subject ?? null, status: conversation?.status ?? null }
     })
     return { events, rows }
   }
@@ -44,12 +43,14 @@ export function reportHandlers(ctx: HandlerContext, now: () => number = Date.now
     },
     'reports.liveDrill': async (figure) => {
       await supervisorOnly()
-      return liveFigureConversations(queuedConversations(ctx.db), figure).map(
+      const conversations = liveFigureConversations(queuedConversations(ctx.db), figure)
+      const listed = listedConversations(ctx.db, conversations.map((c) => c.id))
+      return conversations.map(
         (c): LiveConversation => ({
           conversationId: c.id,
           customerId: c.customerId,
-          customerName: getCustomer(ctx.db, c.customerId)?.name ?? null,
-          subject: getConversation(ctx.db, c.id)?.subject ?? null,
+          customerName: listed.get(c.id)?.customerName ?? null,
+          subject: listed.get(c.id)?.subject ?? null,
           channel: c.channel,
           inbox: c.inbox,
           status: c.status,

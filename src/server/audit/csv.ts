@@ -1,19 +1,10 @@
 import type { AuditEntry, AuditFilter } from '../../shared/audit'
+import { csvField } from '../../shared/csv'
 import type { StoreReader } from '../store/store'
 import { AUDIT_COLUMNS, auditValues } from '../store/audit-rows'
 
 /** The export's columns are the audit table's, in its order (docs/audit-log.md). */
 export const AUDIT_CSV_COLUMNS = AUDIT_COLUMNS
-
-/**
- * One CSV field (RFC 4180). A value a spreadsheet would run as a formula (an actor named
- * "=HYPERLINK(…)") is prefixed with an apostrophe, so opening the export runs nothing.
- */
-function field(value: string | null): string {
-  if (value === null) return ''
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -21,7 +12,7 @@ export function auditCsvRow(e: AuditEntry): string {
   // The table's values in its column order: times (the only numbers) as ISO 8601, details as JSON, none as empty.
   const details = (d: unknown) => (Object.keys(d as object).length > 0 ? JSON.stringify(d) : null)
   return auditValues(e, details)
-    .map((v) => field(typeof v === 'number' ? iso(v) : (v as string | null)))
+    .map((v) => csvField(typeof v === 'number' ? iso(v) : (v as string | null)))
     .join(',')
     .concat('\r\n')
 }

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import type { Channel } from '../domain'
 import type { ReportingEvent } from './events'
+import { csvField } from '../csv'
 
 /**
  * The conversations behind a figure as a spreadsheet: one row per conversation, with what its
@@ -102,17 +103,6 @@ export function conversationRows(events: readonly ReportingEvent[], ids: readonl
   return { timeZone, rows }
 }
 
-/**
- * One CSV field (RFC 4180). A value a spreadsheet would run as a formula (an inbox named
- * "=HYPERLINK(…)") is prefixed with an apostrophe, so opening the file runs nothing.
- */
-function field(value: string | number | null): string {
-  if (value === null) return ''
-  if (typeof value === 'number') return String(value)
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
-}
-
 /** The header: the time zone is named where times are, as the file leaves it without offsets for spreadsheets to read. */
 export function reportCsvHeader(timeZone: string): string[] {
   return [
@@ -151,12 +141,12 @@ export function reportCsvRow(row: ConversationRow, timeZone: string): string {
     row.reopened,
     row.csatRating,
   ]
-    .map(field)
+    .map(csvField)
     .join(',')
 }
 
 /** The whole file: a header row, then one row per conversation, each line ended by CRLF. */
 export function reportCsv({ timeZone, rows }: ConversationRows): string {
-  const header = reportCsvHeader(timeZone).map(field).join(',')
+  const header = reportCsvHeader(timeZone).map(csvField).join(',')
   return [header, ...rows.map((row) => reportCsvRow(row, timeZone))].map((line) => `${line}\r\n`).join('')
 }
