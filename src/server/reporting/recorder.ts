@@ -38,11 +38,16 @@ function reportingWriter(w: StoreWriter, actor: Actor | null, settings: Settings
 
 /** `target` with some methods replaced; the others still run on `target` itself (the stores' methods use `this`). */
 function overriding<T extends object>(target: T, overrides: Partial<T>): T {
+  // Bound once per method: every store call of every write passes through here.
+  const bound = new Map<PropertyKey, unknown>()
   return new Proxy(target, {
     get(object, property, receiver) {
       if (Object.hasOwn(overrides, property)) return overrides[property as keyof T]
       const value: unknown = Reflect.get(object, property, receiver)
-      return typeof value === 'function' ? value.bind(object) : value
+      if (typeof value !== 'function') return value
+      let method = bound.get(property)
+      if (method === undefined) bound.set(property, (method = value.bind(object)))
+      return method
     },
   })
 }
