@@ -7,6 +7,7 @@ import { CHANNEL_LABELS, DELIVERY_LABELS, STATUS_LABELS, UNVERIFIED_LABELS, cloc
 import { ChannelIcon, Icon, type IconName } from '../../lib/icons'
 import type { JumpToItem } from '../summaries/FactChips'
 import { SummaryItemCard } from '../summaries/SummaryItemCard'
+import { describeCsatAnswer, describeCsatRequest } from './csat-lines'
 import { emailDocument } from './email-html'
 import { describeMove, describeSwitch } from './moved-items'
 import { clipLongText, splitQuoted } from './quoted-text'
@@ -473,6 +474,10 @@ function describeEvent(event: TimelineEvent, userNames: Map<string, string>, con
       const to = text('to')
       return to ? `${actor} set the priority to ${to}` : `${actor} changed the priority`
     }
+    case 'csat_requested':
+      return describeCsatRequest(data)
+    case 'csat_answered':
+      return describeCsatAnswer(data).text
     default:
       return `${actor} updated the conversation`
   }
@@ -488,10 +493,25 @@ function consentList(value: unknown): string | null {
   return parts.filter(Boolean).join('; ') || null
 }
 
-function EventLine({ event, userNames, conversationLabels }: { event: TimelineEvent; userNames: Map<string, string>; conversationLabels: Map<string, string> }) {
+/** A rating as five stars, the first `rating` filled. Decorative: the line beside them says the rating in words. */
+function RatingStars({ rating }: { rating: number }) {
   return (
-    <p className={`event-line${event.type === 'channel_switched' ? ' event-switch' : ''}`}>
+    <span className="csat-stars" aria-hidden="true">
+      <span className="csat-stars-on">{'★'.repeat(rating)}</span>
+      {'★'.repeat(5 - rating)}
+    </span>
+  )
+}
+
+const EVENT_LINE_CLASSES: Partial<Record<TimelineEvent['type'], string>> = { channel_switched: 'event-switch', csat_requested: 'event-csat', csat_answered: 'event-csat' }
+
+function EventLine({ event, userNames, conversationLabels }: { event: TimelineEvent; userNames: Map<string, string>; conversationLabels: Map<string, string> }) {
+  const rating = event.type === 'csat_answered' ? describeCsatAnswer(event.data).rating : null
+  const tone = EVENT_LINE_CLASSES[event.type]
+  return (
+    <p className={`event-line${tone ? ` ${tone}` : ''}`}>
       {event.type === 'channel_switched' && <Icon name="sync" size={12} />}
+      {rating !== null && <RatingStars rating={rating} />}
       <span>{describeEvent(event, userNames, conversationLabels)}</span>
       <time dateTime={new Date(event.createdAt).toISOString()} title={fullTime(event.createdAt)}>
         {clockTime(event.createdAt)}

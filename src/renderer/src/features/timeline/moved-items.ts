@@ -26,7 +26,7 @@ export function describeMove(data: TimelineEvent['data'], labelOf: (conversation
 }
 
 /** A channel's name inside a sentence: "chat", "email", but "SMS" and "WhatsApp". */
-function spoken(label: string): string {
+export function spoken(label: string): string {
   return label === label.toUpperCase() || /[a-z][A-Z]/.test(label) ? label : label.toLowerCase()
 }
 
