@@ -38,6 +38,7 @@ const events: ReportingEvent[] = [
   event('c1', 'reopened', '2024-04-01T09:00'),
   // Moved to another inbox and team, and resolved by someone else.
   event('c1', 'resolved', '2024-04-01T10:00', { ...moved, agentId: 'u2', calendarMs: 1 * HOUR, businessMs: 1 * HOUR }),
+  event('c1', 'csat_sent', '2024-04-01T10:00', { ...moved, agentId: 'u2' }),
   event('c1', 'csat_answered', '2024-04-01T11:00', { ...moved, agentId: 'u2', rating: 2 }),
   event('c1', 'csat_answered', '2024-04-01T12:00', { ...moved, agentId: 'u2', rating: 4 }),
   event('c2', 'conversation_created', '2024-04-01T08:00', { customerId: null, inbox: '=cmd()', channel: 'voice' }),
@@ -62,6 +63,7 @@ describe('conversation rows', () => {
         resolutionCalendarMs: 1 * HOUR,
         resolutionBusinessMs: 1 * HOUR,
         reopened: 1,
+        csatSurveyed: true,
         csatRating: 4,
       },
       {
@@ -77,6 +79,7 @@ describe('conversation rows', () => {
         resolutionCalendarMs: null,
         resolutionBusinessMs: null,
         reopened: 0,
+        csatSurveyed: false,
         csatRating: null,
       },
       {
@@ -92,6 +95,7 @@ describe('conversation rows', () => {
         resolutionCalendarMs: null,
         resolutionBusinessMs: null,
         reopened: 0,
+        csatSurveyed: false,
         csatRating: null,
       },
     ])
@@ -102,16 +106,16 @@ describe('report CSV', () => {
   it('writes RFC 4180 lines, times on the clock of the zone the header names, formulas defused', () => {
     const csv = reportCsv(conversationRows(events, ['c1', 'c2'], zone))
     expect(csv.split('\r\n')).toEqual([
-      'id,customer_id,inbox,channel,team,agent_id,created_at (Europe/Berlin),first_response_calendar_ms,first_response_business_ms,resolution_calendar_ms,resolution_business_ms,reopened,csat_rating',
+      'id,customer_id,inbox,channel,team,agent_id,created_at (Europe/Berlin),first_response_calendar_ms,first_response_business_ms,resolution_calendar_ms,resolution_business_ms,reopened,csat_surveyed,csat_rating',
       // 03:30 summer time, an hour after the clocks went forward.
-      'c1,k1,"Billing, ""EU""",chat,tier2,u2,2024-03-31 03:30:00,1800000,0,3600000,3600000,1,4',
-      "c2,,'=cmd(),voice,,,2024-04-01 08:00:00,,,,,0,",
+      'c1,k1,"Billing, ""EU""",chat,tier2,u2,2024-03-31 03:30:00,1800000,0,3600000,3600000,1,true,4',
+      "c2,,'=cmd(),voice,,,2024-04-01 08:00:00,,,,,0,false,",
       '',
     ])
   })
 
   it('quotes line breaks inside a field', () => {
     const { rows } = conversationRows([event('c9', 'conversation_created', '2024-01-01T00:00', { inbox: 'two\nlines' })], ['c9'], 'UTC')
-    expect(reportCsv({ timeZone: 'UTC', rows }).split('\r\n')[1]).toBe('c9,k1,"two\nlines",chat,,,2023-12-31 23:00:00,,,,,0,')
+    expect(reportCsv({ timeZone: 'UTC', rows }).split('\r\n')[1]).toBe('c9,k1,"two\nlines",chat,,,2023-12-31 23:00:00,,,,,0,false,')
   })
 })

@@ -28,6 +28,8 @@ export interface ConversationRow {
   resolutionCalendarMs: number | null
   resolutionBusinessMs: number | null
   reopened: number
+  /** Whether a satisfaction survey went out for it. */
+  csatSurveyed: boolean
   /** Its customer's latest answer. */
   csatRating: number | null
 }
@@ -49,12 +51,13 @@ interface Seen {
   customer?: ReportingEvent
   agent?: ReportingEvent
   answer?: ReportingEvent
+  surveyed: boolean
   reopened: number
 }
 
 /** The rows of the conversations `ids`, in that order, from their events (any others are passed over). */
 export function conversationRows(events: readonly ReportingEvent[], ids: readonly string[], timeZone: string): ConversationRows {
-  const seen = new Map<string, Seen>(ids.map((id) => [id, { reopened: 0 }]))
+  const seen = new Map<string, Seen>(ids.map((id) => [id, { reopened: 0, surveyed: false }]))
   for (const e of events) {
     const s = seen.get(e.conversationId)
     if (!s) continue
@@ -74,6 +77,9 @@ export function conversationRows(events: readonly ReportingEvent[], ids: readonl
         break
       case 'reopened':
         s.reopened++
+        break
+      case 'csat_sent':
+        s.surveyed = true
         break
       case 'csat_answered':
         if (e.rating !== null && later(e, s.answer)) s.answer = e
@@ -97,6 +103,7 @@ export function conversationRows(events: readonly ReportingEvent[], ids: readonl
       resolutionCalendarMs: s.resolved?.calendarMs ?? null,
       resolutionBusinessMs: s.resolved?.businessMs ?? null,
       reopened: s.reopened,
+      csatSurveyed: s.surveyed,
       csatRating: s.answer?.rating ?? null,
     }
   })
@@ -118,6 +125,7 @@ export function reportCsvHeader(timeZone: string): string[] {
     'resolution_calendar_ms',
     'resolution_business_ms',
     'reopened',
+    'csat_surveyed',
     'csat_rating',
   ]
 }
@@ -139,6 +147,7 @@ export function reportCsvRow(row: ConversationRow, timeZone: string): string {
     row.resolutionCalendarMs,
     row.resolutionBusinessMs,
     row.reopened,
+    row.csatSurveyed ? 'true' : 'false',
     row.csatRating,
   ]
     .map(csvField)

@@ -147,9 +147,40 @@ describe('computeReport', () => {
 
   it("counts each customer's latest satisfaction answer, 4 and 5 as promoters", () => {
     // c1: 5, c2: 2 then 4, c3: 3.
-    expect(report.csat).toEqual({ answers: 3, promoters: 2, share: 2 / 3 })
+    // No survey is recorded as sent here: answers count all the same, and there is no response rate.
+    expect(report.csat).toEqual({ answers: 3, promoters: 2, share: 2 / 3, surveys: 0, responded: 0, responseRate: null })
     expect(report.drill[drillKey.csatPromoters]).toEqual(['c1', 'c2'])
-    expect(report.csat).not.toHaveProperty('surveysSent')
+  })
+
+  it('counts surveys sent in the range, and those answered by the end of what the report reads', () => {
+    const surveys = [
+      // s1: surveyed in the range, answered two days after it ends (within the week a report reads past it).
+      event('s1', 'conversation_created', '2024-03-30T09:00', c1),
+      event('s1', 'resolved', '2024-03-30T10:00', { ...c1, agentId: 'u1', calendarMs: 1 * HOUR, businessMs: 1 * HOUR }),
+      event('s1', 'csat_sent', '2024-03-30T10:00', { ...c1, agentId: 'u1' }),
+      event('s1', 'csat_answered', '2024-04-03T09:00', { ...c1, agentId: 'u1', rating: 5 }),
+      // s2: surveyed in the range, never answered.
+      event('s2', 'conversation_created', '2024-03-31T09:00', c3),
+      event('s2', 'resolved', '2024-03-31T10:00', { ...c3, agentId: 'u2', calendarMs: 1 * HOUR, businessMs: 1 * HOUR }),
+      event('s2', 'csat_sent', '2024-03-31T10:00', { ...c3, agentId: 'u2' }),
+      // s3: surveyed the week before, answered in the range: an answer in the range, not a survey of it.
+      event('s3', 'conversation_created', '2024-03-25T09:00', c4),
+      event('s3', 'resolved', '2024-03-26T10:00', { ...c4, agentId: 'u1', calendarMs: 25 * HOUR, businessMs: 9 * HOUR }),
+      event('s3', 'csat_sent', '2024-03-26T10:00', { ...c4, agentId: 'u1' }),
+      event('s3', 'csat_answered', '2024-03-31T18:00', { ...c4, agentId: 'u1', rating: 2 }),
+    ]
+    const r = computeReport(surveys, new Map(), query)
+    // Answers in the range: s3's 2 only. Surveys in the range: s1 and s2, of which s1 was answered.
+    expect(r.csat).toEqual({ answers: 1, promoters: 0, share: 0, surveys: 2, responded: 1, responseRate: 0.5 })
+    expect(r.drill[drillKey.csatAnswers]).toEqual(['s3'])
+    expect(r.drill[drillKey.csatSurveys]).toEqual(['s1', 's2'])
+    expect(r.drill[drillKey.csatResponded]).toEqual(['s1'])
+    // s3's answer counts for the agent it was about; surveys are not counted per agent.
+    expect(r.agents.find((a) => a.agentId === 'u1')?.csat).toEqual({ answers: 1, promoters: 0, share: 0 })
+    // An answer past what the report is given is not known: s1 then counts as unanswered.
+    const untilRangeEnd = computeReport(surveys.filter((e) => e.at < query.to), new Map(), query)
+    expect(untilRangeEnd.csat).toMatchObject({ surveys: 2, responded: 0, responseRate: 0 })
+    expect(untilRangeEnd.drill[drillKey.csatResponded] ?? []).toEqual([])
   })
 
   it('buckets creations by Berlin day and channel, across the change to summer time', () => {
@@ -290,7 +321,7 @@ const DAY = 86_400_000
 const anEvent = (id: number) =>
   fc
     .record({
-      kind: fc.constantFrom<ReportingEvent['kind']>('conversation_created', 'first_response', 'reply', 'assigned', 'resolved', 'reopened', 'sla_breached', 'csat_answered', 'channel_switched'),
+      kind: fc.constantFrom<ReportingEvent['kind']>('conversation_created', 'first_response', 'reply', 'assigned', 'resolved', 'reopened', 'sla_breached', 'csat_sent', 'csat_answered', 'channel_switched'),
       conversationId: fc.constantFrom('a', 'b', 'c', 'd'),
       customerId: fc.constantFrom('k1', 'k2', 'k3', null),
       inbox: fc.constantFrom('support', 'sales'),
@@ -362,6 +393,8 @@ describe('computeReport properties', () => {
         expect(sum(r.heat.flatMap((row) => row.hours))).toBe(r.created)
         expect(r.firstContactResolution.firstContact).toBeLessThanOrEqual(r.resolved)
         expect(r.switching.switchedCustomers).toBeLessThanOrEqual(r.switching.customers)
+        expect(r.csat.responded).toBeLessThanOrEqual(r.csat.surveys)
+        expect(r.drill[drillKey.csatResponded]?.every((id) => r.drill[drillKey.csatSurveys]!.includes(id)) ?? true).toBe(true)
 
         const ids = (key: string) => r.drill[key] ?? []
         const counted: [string, number][] = [
@@ -371,6 +404,8 @@ describe('computeReport properties', () => {
           [drillKey.reopened, r.reopens.reopened],
           [drillKey.csatAnswers, r.csat.answers],
           [drillKey.csatPromoters, r.csat.promoters],
+          [drillKey.csatSurveys, r.csat.surveys],
+          [drillKey.csatResponded, r.csat.responded],
           [drillKey.afterHours, r.afterHours.afterHours],
           [drillKey.switched, r.switching.conversations],
           ...r.volume.flatMap((d) => CHANNELS.map((c): [string, number] => [drillKey.volume(d.day, c), d.counts[c]])),

@@ -56,7 +56,14 @@ function drillColumns(hours: Hours, open: (row: ReportConversation) => void) {
     column.accessor((row) => orLast(row[firstResponse]), { id: 'firstResponse', header: 'First response', meta: { numeric: true }, sortUndefined: 'last', cell: ({ getValue }) => ms(getValue()) }),
     column.accessor((row) => orLast(row[resolution]), { id: 'resolution', header: 'Resolution', meta: { numeric: true }, sortUndefined: 'last', cell: ({ getValue }) => ms(getValue()) }),
     column.accessor('reopened', { header: 'Reopened', meta: { numeric: true }, cell: ({ getValue }) => (getValue() > 0 ? count(getValue()) : '') }),
-    column.accessor((row) => orLast(row.csatRating), { id: 'csat', header: 'CSAT', meta: { numeric: true }, sortUndefined: 'last' }),
+    // A survey that went out and has no answer says so, rather than look like one never sent.
+    column.accessor((row) => orLast(row.csatRating), {
+      id: 'csat',
+      header: 'CSAT',
+      meta: { numeric: true },
+      sortUndefined: 'last',
+      cell: ({ row, getValue }) => getValue() ?? (row.original.csatSurveyed ? 'No answer' : ''),
+    }),
   ]
 }
 

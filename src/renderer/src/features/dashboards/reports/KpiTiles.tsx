@@ -94,12 +94,32 @@ export function KpiTiles({ report, hours, onDrill }: { report: ReportFigures; ho
       <Tile
         title="CSAT"
         detail={
-          csat.answers > 0 && (
+          (csat.answers > 0 || csat.surveys > 0) && (
             <>
-              rated 4–5 of{' '}
-              <FigureButton target={{ key: drillKey.csatAnswers, title: 'CSAT answers' }} onDrill={onDrill} className="report-figure-inline">
-                {plural(csat.answers, 'answer')}
-              </FigureButton>
+              {csat.answers > 0 && (
+                <span className="report-tile-detail-line">
+                  rated 4–5 of{' '}
+                  <FigureButton target={{ key: drillKey.csatAnswers, title: 'CSAT answers' }} onDrill={onDrill} className="report-figure-inline">
+                    {plural(csat.answers, 'answer')}
+                  </FigureButton>
+                </span>
+              )}
+              {csat.responseRate !== null && (
+                <span className="report-tile-detail-line">
+                  Response rate{' '}
+                  {csat.responded > 0 ? (
+                    <FigureButton target={{ key: drillKey.csatResponded, title: 'CSAT surveys answered' }} onDrill={onDrill} className="report-figure-inline">
+                      {percent(csat.responseRate)}
+                    </FigureButton>
+                  ) : (
+                    percent(0)
+                  )}{' '}
+                  ·{' '}
+                  <FigureButton target={{ key: drillKey.csatSurveys, title: 'CSAT surveys sent' }} onDrill={onDrill} className="report-figure-inline">
+                    {plural(csat.surveys, 'survey')}
+                  </FigureButton>
+                </span>
+              )}
             </>
           )
         }

@@ -12,6 +12,7 @@ export function hasActivity(report: ReportFigures): boolean {
     report.firstResponse.samples > 0 ||
     report.reopens.reopened > 0 ||
     report.csat.answers > 0 ||
+    report.csat.surveys > 0 ||
     report.agents.length > 0 ||
     report.switching.customers > 0
   )
