@@ -9,6 +9,8 @@ import { ApprovedTemplate, type InboxInfo } from '../shared/inbox-settings'
 import { BusinessHours } from '../shared/reporting/business-hours'
 import { SlaPolicies } from '../shared/reporting/sla'
 import { MessagingRules } from './rules/config'
+import { CsatSettings } from './csat/settings'
+import { isSurveyChannel } from '../shared/csat'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
@@ -109,8 +111,13 @@ export const ServerConfig = z.object({
           neverSendToModel: z.boolean().optional(),
           /** When the team works this inbox: waits are reported in these hours too. Absent: around the clock. */
           businessHours: BusinessHours.optional(),
+          /** Ask customers to rate a conversation when it is resolved; absent: never asked. Not for voice inboxes. */
+          csat: CsatSettings.optional(),
         })
         .superRefine((inbox, ctx) => {
+          if (inbox.csat && !isSurveyChannel(inbox.channel)) {
+            ctx.addIssue({ code: 'custom', path: ['csat'], message: `inbox "${inbox.name}": a ${inbox.channel} inbox cannot carry a satisfaction survey (chat, email, SMS and WhatsApp can)` })
+          }
           if (!inbox.templates) return
           if (inbox.channel !== 'whatsapp') {
             ctx.addIssue({ code: 'custom', path: ['templates'], message: `inbox "${inbox.name}": only WhatsApp inboxes have approved templates` })
@@ -188,6 +195,15 @@ export const ServerConfig = z.object({
         code: 'custom',
         path: ['slaPolicies', i, 'inboxes'],
         message: `SLA policy "${policy.name}" names ${unknown.map((n) => `"${n}"`).join(', ')}, which is no configured inbox`,
+      })
+    }
+  })
+  config.inboxes.forEach((inbox, i) => {
+    if (inbox.csat && inbox.channel === 'email' && !config.publicUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inboxes', i, 'csat'],
+        message: `inbox "${inbox.name}": an email survey links to a page on this server, so publicUrl (THREADLINE_PUBLIC_URL) must say where customers reach it`,
       })
     }
   })

@@ -86,11 +86,6 @@ const HTML_BUDGET_MS = 2_000
 export async function startServer(config: Partial<ServerConfig> & { dbPath: string }): Promise<SyncServer> {
   const cfg = ServerConfig.parse({ port: 0, logLevel: 'warn', ...config })
   const connectors = [...createConfiguredConnectors(cfg), ...(cfg.outbound === 'sandbox' ? [createSandboxConnector()] : [])]
-  const store = await openStore(cfg)
-  const feed = new ChangeFeed(store)
-  const auth = new TokenAuth(store, tokenLifetime(cfg))
-  /** The server's own changes: the in-process API (demo, tests) and the accounts it creates. */
-  const serverCommit = feed.as(systemActor('server'))
   let app: FastifyInstance | null = null
   // The HTTP app owns the logger, and the services the app serves need it: log through it lazily.
   const log = {
@@ -98,6 +93,11 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
     error: (obj: object, msg: string) => app?.log.error(obj, msg),
   }
+  const store = await openStore(cfg, log)
+  const feed = new ChangeFeed(store)
+  const auth = new TokenAuth(store, tokenLifetime(cfg))
+  /** The server's own changes: the in-process API (demo, tests) and the accounts it creates. */
+  const serverCommit = feed.as(systemActor('server'))
   const sanitizer = new HtmlSanitizer({ budgetMs: HTML_BUDGET_MS }, log)
   const metrics = new ServerMetrics()
   metrics.measureOutboundLag(async () => (await store.queuedOutbound(1))[0]?.message.sentAt ?? null)

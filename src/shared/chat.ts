@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { CsatRating } from './csat'
 
 /**
  * The web chat widget's socket.io protocol, between a visitor's browser and the sync server.
@@ -37,6 +38,8 @@ export const ChatMessage = z.object({
   authorName: z.string(),
   text: z.string(),
   sentAt: z.number().int().nonnegative(),
+  /** A satisfaction survey: the widget offers ratings 1–5 under the question until one is given (`rate`). */
+  survey: z.object({ id: z.string(), rating: CsatRating.nullable() }).optional(),
 })
 export type ChatMessage = z.infer<typeof ChatMessage>
 
@@ -121,6 +124,13 @@ export const OfflineMessageRequest = z.object({
 })
 export type OfflineMessageRequest = z.infer<typeof OfflineMessageRequest>
 
+/** The visitor's answer to a survey message. */
+export const RateRequest = z.object({ surveyId: z.string().min(1).max(128), rating: CsatRating })
+export type RateRequest = z.infer<typeof RateRequest>
+
+export const RateResponse = z.object({ ok: z.literal(true), rating: CsatRating })
+export type RateResponse = z.infer<typeof RateResponse>
+
 export const OkResponse = z.object({ ok: z.literal(true) })
 export type OkResponse = z.infer<typeof OkResponse>
 
@@ -152,6 +162,7 @@ export interface ChatClientToServerEvents {
   send: (req: SendRequest, ack: (res: ChatAck<SendResponse>) => void) => void
   typing: (req: TypingRequest, ack?: (res: ChatAck<OkResponse>) => void) => void
   offline: (req: OfflineMessageRequest, ack: (res: ChatAck<OkResponse>) => void) => void
+  rate: (req: RateRequest, ack: (res: ChatAck<RateResponse>) => void) => void
 }
 
 export interface ChatServerToClientEvents {

@@ -245,6 +245,10 @@ export const EventType = z.enum([
   /** An agent moved messages or calls out of or into this conversation; `data` says which, where, and whether it was undone. */
   'items_moved',
   'priority_changed',
+  /** A satisfaction survey went to the customer on resolving; `data` is a CsatRequestData (shared/csat.ts), kept up to date when answered. */
+  'csat_requested',
+  /** The customer rated the conversation; `data` is a CsatAnswerData. */
+  'csat_answered',
 ])
 export type EventType = z.infer<typeof EventType>
 

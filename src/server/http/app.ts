@@ -35,6 +35,7 @@ import { sessionRoutes } from './routes/sessions'
 import { summaryRoutes } from './routes/summaries'
 import { tokenRoutes } from './routes/tokens'
 import { userRoutes } from './routes/users'
+import { surveyPageRoutes } from '../csat/survey-page'
 
 export interface HttpDeps {
   store: Store
@@ -120,6 +121,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   )
+  // What customers open from a survey email: no token, the link carries its own proof.
+  await app.register(surveyPageRoutes({ store: deps.store, feed: deps.feed }))
   // The integration routes take integration tokens as well as users'; every other route refuses them.
   await app.register(
     async (channels) => {

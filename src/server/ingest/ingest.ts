@@ -5,12 +5,14 @@ import { InboundMessage, type IngestResult, type ParsedInboundMessage } from '..
 import { NotFoundError } from '../connectors/delivery'
 import { BadRequestError, parseOrThrow } from '../errors'
 import { InvalidAddressError } from '../identity/normalize'
-import { resolveIdentity } from '../identity/resolve'
+import { resolveIdentity, type NormalizedContact } from '../identity/resolve'
 import { findSuggestions, recordSuggestions } from '../identity/suggest'
 import { applyConsentChange } from '../rules/consent-change'
 import type { StoreWriter } from '../store/store'
 import type { Commit } from '../sync/commit'
 import { queueAutoReply } from './auto-reply'
+import { ratingOfReply, type SurveyChannel } from '../../shared/csat'
+import { openSurveyOn, recordAnswer } from '../csat/surveys'
 import type { HtmlSanitizer } from './html-sanitizer'
 import { DEFAULT_MATTER_WINDOWS, threadInbound, type MatterWindows } from './threading'
 
@@ -132,6 +134,20 @@ async function ingestParsed(
   }
   for (const claim of resolution.proven) await w.put('identity', { ...claim, customerId: customer.id, unverified: null })
 
+  // A digit in reply to a satisfaction survey is its answer: kept with the survey, reopening nothing.
+  const rating = item.channel === 'sms' || item.channel === 'whatsapp' ? ratingOfReply(item.text) : null
+  const survey = rating === null ? null : await openSurveyOn(w, customer.id, item.channel as SurveyChannel, sentAt)
+  if (survey && rating !== null) {
+    const surveyed = await w.getConversation(survey.event.conversationId)
+    if (surveyed) {
+      const message = inboundMessage(item, surveyed.id, customer, resolution.sender, sentAt, now)
+      await w.put('message', message)
+      await w.put('conversation', { ...surveyed, lastMessageAt: Math.max(surveyed.lastMessageAt, sentAt), updatedAt: now })
+      await recordAnswer(w, survey, rating, sentAt, message.id)
+      return { customerId: customer.id, conversationId: surveyed.id, itemId: message.id, duplicate: false }
+    }
+  }
+
   let decision = await threadInbound(item, customer.id, sentAt, windows, w)
   if (decision.kind === 'call-update') {
     return updateCall(w, item, decision.call, decision.conversation, now)
@@ -194,26 +210,7 @@ async function ingestParsed(
     return { customerId: customer.id, conversationId: conversation.id, itemId: call.id, duplicate: false }
   }
 
-  const message: Message = {
-    id: newId(),
-    conversationId: conversation.id,
-    customerId: customer.id,
-    channel: item.channel,
-    direction: 'inbound',
-    authorId: null,
-    authorName: resolution.sender.name ?? customer.name,
-    subject: item.subject ?? null,
-    text: item.text,
-    html: item.html,
-    htmlOmitted: item.htmlOmitted,
-    unverifiedSender: resolution.sender.unverified,
-    attachments: item.attachments,
-    externalId: item.externalId,
-    deliveryStatus: 'received',
-    deliveryError: null,
-    sentAt,
-    updatedAt: now,
-  }
+  const message = inboundMessage(item, conversation.id, customer, resolution.sender, sentAt, now)
   await w.put('message', message)
   if (item.consent) {
     await applyConsentChange(w, {
@@ -234,6 +231,36 @@ async function ingestParsed(
   }
   if (item.autoReply) await queueAutoReply(w, conversation, message, item.autoReply, now)
   return { customerId: customer.id, conversationId: conversation.id, itemId: message.id, duplicate: false }
+}
+
+function inboundMessage(
+  item: PreparedInbound,
+  conversationId: string,
+  customer: Customer,
+  sender: NormalizedContact,
+  sentAt: number,
+  now: number,
+): Message {
+  return {
+    id: newId(),
+    conversationId,
+    customerId: customer.id,
+    channel: item.channel,
+    direction: 'inbound',
+    authorId: null,
+    authorName: sender.name ?? customer.name,
+    subject: item.subject ?? null,
+    text: item.text,
+    html: item.html,
+    htmlOmitted: item.htmlOmitted,
+    unverifiedSender: sender.unverified,
+    attachments: item.attachments,
+    externalId: item.externalId,
+    deliveryStatus: 'received',
+    deliveryError: null,
+    sentAt,
+    updatedAt: now,
+  }
 }
 
 /**

@@ -1,10 +1,12 @@
 import { actorId, actorKind, type Actor } from '../../shared/actors'
 import type { Conversation, EntityName, EntityTypes, Message, TimelineEvent } from '../../shared/domain'
+import { CsatAnswerData, CsatRequestData, type CsatRating } from '../../shared/csat'
 import { newId } from '../../shared/ids'
 import { businessMillisBetween, isWithinBusinessHours, type BusinessHours } from '../../shared/reporting/business-hours'
 import type { ReportingEvent, ReportingEventKind, SlaTarget } from '../../shared/reporting/events'
 import { nextSla, slaPolicyFor, type SlaPolicy } from '../../shared/reporting/sla'
-import type { ActorWrite, Store, StoreWriter, StoredChange } from '../store/store'
+import { overriding, wrappingWrites } from '../store/overriding'
+import type { Store, StoreWriter, StoredChange } from '../store/store'
 
 /** An inbox's business hours as configured now; null when it is open around the clock. */
 export type BusinessHoursOf = (inbox: string) => BusinessHours | null
@@ -19,10 +21,7 @@ export type BusinessHoursOf = (inbox: string) => BusinessHours | null
  */
 export function recordingReports(store: Store, hoursOf: BusinessHoursOf, slaPolicies: readonly SlaPolicy[] = []): Store {
   const settings = { hoursOf, slaPolicies }
-  const write: Store['write'] = (fn, actor) => store.write((w) => fn(reportingWriter(w, actor ?? null, settings)), actor)
-  const writeEach: Store['writeEach'] = <T>(writes: readonly ActorWrite<T>[]) =>
-    store.writeEach(writes.map(({ actor, run }) => ({ actor, run: (w: StoreWriter) => run(reportingWriter(w, actor, settings)) })))
-  return overriding(store, { write, writeEach })
+  return wrappingWrites(store, (w, actor) => reportingWriter(w, actor, settings))
 }
 
 interface Settings {
@@ -34,22 +33,6 @@ function reportingWriter(w: StoreWriter, actor: Actor | null, settings: Settings
   const recorder = new Recorder(w, actor, settings)
   const put = <E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> => recorder.put(entity, data)
   return overriding(w, { put })
-}
-
-/** `target` with some methods replaced; the others still run on `target` itself (the stores' methods use `this`). */
-function overriding<T extends object>(target: T, overrides: Partial<T>): T {
-  // Bound once per method: every store call of every write passes through here.
-  const bound = new Map<PropertyKey, unknown>()
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      if (Object.hasOwn(overrides, property)) return overrides[property as keyof T]
-      const value: unknown = Reflect.get(object, property, receiver)
-      if (typeof value !== 'function') return value
-      let method = bound.get(property)
-      if (method === undefined) bound.set(property, (method = value.bind(object)))
-      return method
-    },
-  })
 }
 
 class Recorder {
@@ -97,11 +80,12 @@ class Recorder {
       }
       return change
     }
-    if (entity === 'event' && (data as TimelineEvent).type === 'channel_switched') {
+    if (entity === 'event' && MEASURED_EVENTS.has((data as TimelineEvent).type)) {
       const event = data as TimelineEvent
+      // An event already stored is being updated (a survey marked answered): it happened once.
       const [existing, conversation] = await Promise.all([this.w.getEvent(event.id), this.w.getConversation(event.conversationId)])
       const change = await this.w.put(entity, data)
-      if (!existing && conversation && !(await this.restoring(event.customerId))) await this.channelSwitched(conversation, event)
+      if (!existing && conversation && !(await this.restoring(event.customerId))) await this.timelineEvent(conversation, event)
       return change
     }
     return this.w.put(entity, data)
@@ -146,12 +130,26 @@ class Recorder {
     await this.record('reply', conversation, message.sentAt, options)
   }
 
-  private async channelSwitched(conversation: Conversation, event: TimelineEvent): Promise<void> {
-    const { from, to } = event.data as { from?: Conversation['channel']; to?: Conversation['channel'] }
-    await this.record('channel_switched', conversation, event.createdAt, {
-      channel: to ?? conversation.channel,
-      fromChannel: from ?? null,
-    })
+  private async timelineEvent(conversation: Conversation, event: TimelineEvent): Promise<void> {
+    switch (event.type) {
+      case 'channel_switched': {
+        const { from, to } = event.data as { from?: Conversation['channel']; to?: Conversation['channel'] }
+        await this.record('channel_switched', conversation, event.createdAt, { channel: to ?? conversation.channel, fromChannel: from ?? null })
+        return
+      }
+      case 'csat_requested': {
+        const survey = CsatRequestData.parse(event.data)
+        await this.record('csat_sent', conversation, event.createdAt, { channel: survey.channel })
+        return
+      }
+      case 'csat_answered': {
+        const answer = CsatAnswerData.parse(event.data)
+        await this.record('csat_answered', conversation, event.createdAt, { channel: answer.channel, rating: answer.rating })
+        return
+      }
+      default:
+        return
+    }
   }
 
   private userId(): string | null {
@@ -168,6 +166,7 @@ class Recorder {
       channel?: Conversation['channel']
       fromChannel?: Conversation['channel'] | null
       slaTarget?: SlaTarget
+      rating?: CsatRating
     } = {},
   ): Promise<void> {
     const hours = this.hoursOf(conversation.inbox)
@@ -188,12 +187,15 @@ class Recorder {
       businessMs: start === null ? null : businessMillisBetween(hours, start, at),
       afterHours: !isWithinBusinessHours(hours, at),
       fromChannel: options.fromChannel ?? null,
-      rating: null,
+      rating: options.rating ?? null,
       slaTarget: options.slaTarget ?? null,
     }
     await this.w.put('reportingEvent', event)
   }
 }
+
+/** Timeline events that are reporting events too. */
+const MEASURED_EVENTS: ReadonlySet<TimelineEvent['type']> = new Set(['channel_switched', 'csat_requested', 'csat_answered'])
 
 /** A reply an agent wrote: automatic replies and rule-sent messages have no author. */
 const isHumanReply = (m: Message): boolean => m.direction === 'outbound' && m.authorId !== null

@@ -1169,6 +1169,21 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect((await store.callByExternalId('CA1'))?.id).toBe('k1')
     })
 
+    it('finds a customer’s newest event of one type, whatever conversation holds it', async () => {
+      await seed(store, ['customer', customer('alice')], ['customer', customer('bob')], ['conversation', conversation('c1', 'alice', 'A')], ['conversation', conversation('c2', 'alice', 'A')], ['conversation', conversation('c3', 'bob', 'A')])
+      const [c1, c2, c3] = [(await store.getConversation('c1'))!, (await store.getConversation('c2'))!, (await store.getConversation('c3'))!]
+      await seed(
+        store,
+        ['event', event('e-old', c1, { type: 'csat_requested', createdAt: T })],
+        ['event', event('e-new', c2, { type: 'csat_requested', createdAt: T + 5 })],
+        ['event', event('e-other-type', c2, { type: 'status_changed', createdAt: T + 9 })],
+        ['event', event('e-bob', c3, { type: 'csat_requested', createdAt: T + 7 })],
+      )
+      expect((await store.latestEventOfType('alice', 'csat_requested'))?.id).toBe('e-new')
+      expect((await store.latestEventOfType('bob', 'csat_requested'))?.id).toBe('e-bob')
+      expect(await store.latestEventOfType('alice', 'csat_answered')).toBeNull()
+    })
+
     it('pages through a conversation’s messages oldest first, across ties on the time sent', async () => {
       await seed(
         store,

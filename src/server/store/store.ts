@@ -239,6 +239,8 @@ export interface StoreReader {
   /** The conversation's threads, the most recently used first. */
   conversationThreads(conversationId: string): Promise<ConversationThread[]>
   getEvent(id: string): Promise<TimelineEvent | null>
+  /** The customer's newest timeline event of this type (a satisfaction survey), or null. */
+  latestEventOfType(customerId: string, type: TimelineEvent['type']): Promise<TimelineEvent | null>
 
   getMessage(id: string): Promise<Message | null>
   messageByExternalId(channel: Channel, externalId: string): Promise<Message | null>

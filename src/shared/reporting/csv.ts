@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
-import type { Channel } from '../domain'
+import { z } from 'zod'
+import { Channel, Id } from '../primitives'
 import type { ReportingEvent } from './events'
 import { csvField } from '../csv'
 
@@ -10,35 +11,34 @@ import { csvField } from '../csv'
  */
 
 /** One conversation of a drill-down. Null where its events do not say. */
-export interface ConversationRow {
-  id: string
-  customerId: string | null
+export const ConversationRow = z.object({
+  id: Id,
+  customerId: Id.nullable(),
   /** Its inbox and team on its latest event. */
-  inbox: string | null
-  team: string | null
+  inbox: z.string().nullable(),
+  team: z.string().nullable(),
   /** The channel it began on. */
-  channel: Channel | null
+  channel: Channel.nullable(),
   /** The agent on its latest event naming one: who resolved it, else who had it. */
-  agentId: string | null
-  createdAt: number | null
+  agentId: Id.nullable(),
+  createdAt: z.number().nullable(),
   /** Its first response. */
-  firstResponseCalendarMs: number | null
-  firstResponseBusinessMs: number | null
+  firstResponseCalendarMs: z.number().nullable(),
+  firstResponseBusinessMs: z.number().nullable(),
   /** Its latest resolution, timed since it was created or last reopened. */
-  resolutionCalendarMs: number | null
-  resolutionBusinessMs: number | null
-  reopened: number
+  resolutionCalendarMs: z.number().nullable(),
+  resolutionBusinessMs: z.number().nullable(),
+  reopened: z.number(),
   /** Whether a satisfaction survey went out for it. */
-  csatSurveyed: boolean
+  csatSurveyed: z.boolean(),
   /** Its customer's latest answer. */
-  csatRating: number | null
-}
+  csatRating: z.number().nullable(),
+})
+export type ConversationRow = z.infer<typeof ConversationRow>
 
 /** Rows and the time zone their times are read in, which the header names. */
-export interface ConversationRows {
-  timeZone: string
-  rows: ConversationRow[]
-}
+export const ConversationRows = z.object({ timeZone: z.string(), rows: z.array(ConversationRow) })
+export type ConversationRows = z.infer<typeof ConversationRows>
 
 const later = (a: ReportingEvent, b: ReportingEvent | undefined): boolean => !b || a.at > b.at || (a.at === b.at && a.id > b.id)
 

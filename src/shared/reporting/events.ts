@@ -23,6 +23,8 @@ export const REPORTING_EVENT_KINDS = [
   'reopened',
   /** An SLA target passed unmet (`slaTarget`). */
   'sla_breached',
+  /** A satisfaction survey went to the customer: what the response rate is counted against. */
+  'csat_sent',
   /** The customer answered a satisfaction survey (`rating`, 1–5). */
   'csat_answered',
   /** The customer wrote on another channel than before in this conversation (`fromChannel` → `channel`). */

@@ -50,10 +50,12 @@ export type Medians = z.infer<typeof Medians>
 
 /**
  * Answers to satisfaction surveys, one per conversation: a customer who answers again counts
- * once, with their latest rating in the range. Promoters rated 4 or 5. How many surveys went
- * out is not an event, so there is no response rate.
+ * once, with their latest rating in the range. Promoters rated 4 or 5. `surveys` counts the
+ * conversations a survey went out for in the range, and `responded` those of them answered since
+ * (within the week after the range that a report reads): the response rate is their share.
  */
-export const Csat = z.object({ answers: Count, promoters: Count, share: Share })
+export const CsatAnswers = z.object({ answers: Count, promoters: Count, share: Share })
+export const Csat = CsatAnswers.extend({ surveys: Count, responded: Count, responseRate: Share })
 export type Csat = z.infer<typeof Csat>
 
 export const AgentRow = z.object({
@@ -67,7 +69,7 @@ export const AgentRow = z.object({
   firstResponse: Medians,
   resolution: Medians,
   /** Answers about conversations that were theirs when the customer answered. */
-  csat: Csat,
+  csat: CsatAnswers,
 })
 export type AgentRow = z.infer<typeof AgentRow>
 
@@ -138,6 +140,8 @@ export const drillKey = {
   reopened: 'reopened',
   csatAnswers: 'csat.answers',
   csatPromoters: 'csat.promoters',
+  csatSurveys: 'csat.surveys',
+  csatResponded: 'csat.responded',
   afterHours: 'afterHours',
   switched: 'switch',
   volume: (day: string, channel: Channel) => `volume.${day}.${channel}`,
@@ -269,6 +273,8 @@ const FIRST_RESPONDED = 8
 // and at any time.
 const EVER_REOPENED = 16
 const EVER_SWITCHED = 32
+// In the range again: a survey went out.
+const SURVEYED = 64
 // What a conversation's first creation event was, as bits.
 const COUNTS = 1
 const AFTER_HOURS = 2
@@ -390,6 +396,9 @@ export function computeReport(
   const firstResolutionCounts = new Uint8Array(n)
   const answer = new Int32Array(n).fill(-1)
   const answerAt = new Float64Array(n)
+  // Its first survey in the range, and its latest answer of any time read.
+  const surveyAt = new Float64Array(n).fill(Infinity)
+  const lastAnswerAt = new Float64Array(n).fill(-Infinity)
   // The customer on its latest event in the range: one a merge moved it to, rather than the one it was merged out of.
   const customer = new Array<string | null>(n).fill(null)
   const customerFrom = new Int32Array(n).fill(-1)
@@ -462,6 +471,9 @@ export function computeReport(
         else reopenedAt.set(k, [e.at])
         break
       }
+      case 'csat_answered':
+        if (e.at > lastAnswerAt[k]!) lastAnswerAt[k] = e.at
+        break
       case 'channel_switched': {
         flags[k]! |= EVER_SWITCHED
         const s = switches.get(k)
@@ -552,6 +564,10 @@ export function computeReport(
       case 'reopened':
         flags[k]! |= REOPENED
         break
+      case 'csat_sent':
+        flags[k]! |= SURVEYED
+        if (e.at < surveyAt[k]!) surveyAt[k] = e.at
+        break
       case 'csat_answered': {
         const c = answer[k]!
         if (e.rating !== null && (c < 0 || e.at > answerAt[k]! || (e.at === answerAt[k] && e.id > events[c]!.id))) {
@@ -577,6 +593,8 @@ export function computeReport(
   const fcr: string[] = []
   const answers: string[] = []
   const promoters: string[] = []
+  const surveyed: string[] = []
+  const responded: string[] = []
   const afterHours: string[] = []
   const switched: string[] = []
   const customers = new Set<string>()
@@ -589,6 +607,10 @@ export function computeReport(
     const id = ids[k]!
     if (f & FIRST_RESPONDED) firstResponded.push(id)
     if (f & REOPENED) reopened.push(id)
+    if (f & SURVEYED) {
+      surveyed.push(id)
+      if (lastAnswerAt[k]! >= surveyAt[k]!) responded.push(id)
+    }
 
     // Created: once per conversation, by its first creation event, if that one counts.
     const made = creationBits[k]!
@@ -654,6 +676,8 @@ export function computeReport(
     [drillKey.reopened]: reopened,
     [drillKey.csatAnswers]: answers,
     [drillKey.csatPromoters]: promoters,
+    [drillKey.csatSurveys]: surveyed,
+    [drillKey.csatResponded]: responded,
     [drillKey.afterHours]: afterHours,
     [drillKey.switched]: switched,
   }
@@ -679,7 +703,14 @@ export function computeReport(
     resolution: { samples: resolutionCalendar.length, calendar: percentiles(resolutionCalendar), business: percentiles(resolutionBusiness) },
     firstContactResolution: { resolved: resolved.length, firstContact: fcr.length, rate: share(fcr.length, resolved.length) },
     reopens: { reopened: reopened.length, resolved: resolved.length, rate: resolved.length === 0 ? null : reopened.length / resolved.length },
-    csat: { answers: answers.length, promoters: promoters.length, share: share(promoters.length, answers.length) },
+    csat: {
+      answers: answers.length,
+      promoters: promoters.length,
+      share: share(promoters.length, answers.length),
+      surveys: surveyed.length,
+      responded: responded.length,
+      responseRate: share(responded.length, surveyed.length),
+    },
     volume: days.map((day, d) => ({
       day: day.iso,
       counts: Object.fromEntries(

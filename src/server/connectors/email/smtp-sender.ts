@@ -4,6 +4,7 @@ import type { Conversation, Identity, Message } from '../../../shared/domain'
 import { stripReplyPrefixes } from '../../ingest/threading'
 import type { EmailSettings } from './settings'
 import type { Notice } from '../connector'
+import { escapeHtml } from '../../escape-html'
 
 export interface ReplyHeaders {
   subject: string
@@ -42,7 +43,6 @@ export interface QuotedHistory {
   html: string
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`)
 
 /**
  * The customer's last message before the reply, quoted the way mail clients do. Added only to

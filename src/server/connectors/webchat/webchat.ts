@@ -7,6 +7,7 @@ import {
   SendCodeRequest,
   VerifyCodeRequest,
   OfflineMessageRequest,
+  RateRequest,
   SendRequest,
   TypingRequest,
   type ChatError,
@@ -14,6 +15,7 @@ import {
   type ChatSession,
   type IdentifyResponse,
   type OkResponse,
+  type RateResponse,
   type SendCodeResponse,
 } from '../../../shared/chat'
 import type { Conversation, Identity, Message } from '../../../shared/domain'
@@ -29,6 +31,7 @@ import { RateLimitedError } from './rate-limit'
 import { hubFor, inboxRoom, releaseHub, visitorRoom, type Admission, type ChatArrival, type ChatHub, type ChatInbox, type ChatSocket } from './hub'
 import { newVisitorId, signVisitorToken, verifyVisitorToken } from './visitor-token'
 import { widgetBundle } from './widget-bundle'
+import { answerSurvey, surveyOf, type Survey } from '../../csat/surveys'
 
 const Origin = z
   .string()
@@ -95,8 +98,17 @@ const refused = (code: ChatError['error']['code'], message: string, retryAfterSe
   refused: problem(code, message, undefined, retryAfterSeconds),
 })
 
-function toChatMessage(m: Message): ChatMessage {
-  return { id: m.id, from: m.direction === 'inbound' ? 'visitor' : 'agent', authorName: m.authorName, text: m.text, sentAt: m.sentAt }
+/** The message as the visitor sees it; the survey given is the customer's latest, shown with the message that asks it. */
+function toChatMessage(m: Message, survey: Survey | null = null): ChatMessage {
+  const asks = survey !== null && survey.data.channel === 'chat' && survey.data.messageId === m.id
+  return {
+    id: m.id,
+    from: m.direction === 'inbound' ? 'visitor' : 'agent',
+    authorName: m.authorName,
+    text: m.text,
+    sentAt: m.sentAt,
+    ...(asks ? { survey: { id: survey.event.id, rating: survey.data.rating } } : {}),
+  }
 }
 
 /** Visitors of one inbox, talking over the shared chat socket. */
@@ -173,7 +185,7 @@ class WebchatConnector implements Connector, ChatInbox {
     const visitorId = await this.visitorOfConversation(message.conversationId)
     if (!visitorId) throw new Error(`conversation ${message.conversationId} is not a web chat of inbox "${this.inbox}"`)
     const room = visitorRoom(visitorId)
-    const chatMessage = toChatMessage(message)
+    const chatMessage = toChatMessage(message, await this.latestSurvey(message.customerId))
     // Without a tab open the reply still counts as sent: the visitor gets it with the history on return.
     let delivered = false
     for (const tab of await hub.io.in(room).fetchSockets()) {
@@ -348,6 +360,14 @@ class WebchatConnector implements Connector, ChatInbox {
       return { ok: true }
     })
 
+    on('rate', async (payload): Promise<RateResponse> => {
+      const { surveyId, rating } = parseOrThrow(RateRequest, payload, 'rating')
+      const conversation = await this.conversationOfVisitor(visitorId)
+      const outcome = await answerSurvey(context.commit, surveyId, rating, (s) => s.data.channel === 'chat' && s.event.conversationId === conversation?.id)
+      if ('refused' in outcome) throw new BadRequestError(outcome.refused)
+      return { ok: true, rating: outcome.answered }
+    })
+
     on('typing', async (payload) => {
       const req = parseOrThrow(TypingRequest, payload, 'typing notice')
       const conversation = await this.conversationOfVisitor(visitorId)
@@ -410,6 +430,7 @@ class WebchatConnector implements Connector, ChatInbox {
     const store = this.context?.store
     const conversation = await this.conversationOfVisitor(visitorId)
     if (!store || !conversation) return []
+    const survey = await this.latestSurvey(conversation.customerId)
     const messages: ChatMessage[] = []
     let after: string | undefined
     do {
@@ -419,11 +440,15 @@ class WebchatConnector implements Connector, ChatInbox {
         if (m.channel !== 'chat') continue
         // A reply still queued arrives live when it is sent; a failed one never reached the visitor.
         if (m.direction === 'outbound' && (m.deliveryStatus === 'queued' || m.deliveryStatus === 'failed')) continue
-        messages.push(toChatMessage(m))
+        messages.push(toChatMessage(m, survey))
       }
       after = page.next ?? undefined
     } while (after)
     return messages.slice(-this.settings.historyLimit)
+  }
+
+  private async latestSurvey(customerId: string): Promise<Survey | null> {
+    return surveyOf((await this.context?.store.latestEventOfType(customerId, 'csat_requested')) ?? null)
   }
 
   /** The conversation the visitor's chat session in this inbox routes to now, if they have written. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Channel, Id, Label } from '../../../shared/domain'
-import { reportCsv } from '../../../shared/reporting/csv'
+import { ConversationRows, reportCsv } from '../../../shared/reporting/csv'
 import { LiveQueues } from '../../../shared/reporting/live-queues'
 import { Report } from '../../../shared/reporting/metrics'
 import { ReportQuery, TimeZone } from '../../../shared/reporting/report-query'
@@ -47,27 +47,7 @@ function reportQueryOf(q: z.infer<typeof ReportQueryString>): ReportQuery {
 
 const ReportOut = Report.omit({ drill: true }).meta({ id: 'Report' })
 // Or CSV text, with `format=csv`.
-const ReportConversationsOut = z
-  .object({
-    timeZone: z.string(),
-    rows: z.array(
-      z.object({
-        id: Id,
-        customerId: Id.nullable(),
-        inbox: z.string().nullable(),
-        team: z.string().nullable(),
-        channel: Channel.nullable(),
-        agentId: Id.nullable(),
-        createdAt: z.number().nullable(),
-        firstResponseCalendarMs: z.number().nullable(),
-        firstResponseBusinessMs: z.number().nullable(),
-        resolutionCalendarMs: z.number().nullable(),
-        resolutionBusinessMs: z.number().nullable(),
-        reopened: z.number(),
-        csatRating: z.number().nullable(),
-      }),
-    ),
-  })
+const ReportConversationsOut = ConversationRows
   .or(z.string())
   .meta({ id: 'ReportConversations' })
 

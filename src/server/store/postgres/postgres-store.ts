@@ -555,6 +555,10 @@ class PostgresReads implements StoreReader {
     return this.byId('event', id)
   }
 
+  async latestEventOfType(customerId: string, type: TimelineEvent['type']): Promise<TimelineEvent | null> {
+    return this.one('event', 'SELECT * FROM events WHERE customer_id = $1 AND type = $2 ORDER BY created_at DESC, id DESC LIMIT 1', [customerId, type])
+  }
+
   async conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null> {
     if (externalIds.length === 0) return null
     // Two messages of one millisecond: the smaller external id, the order SQLite walks its IN list in.

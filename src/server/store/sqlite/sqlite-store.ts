@@ -458,6 +458,10 @@ class SqliteReads implements StoreReader {
     return this.byId('event', id)
   }
 
+  async latestEventOfType(customerId: string, type: TimelineEvent['type']): Promise<TimelineEvent | null> {
+    return this.one('event', 'SELECT * FROM events WHERE customer_id = ? AND type = ? ORDER BY created_at DESC, id DESC LIMIT 1', [customerId, type])
+  }
+
   async conversationByMessageExternalId(channel: Channel, externalIds: readonly string[]): Promise<Conversation | null> {
     if (externalIds.length === 0) return null
     return this.one(

@@ -1,0 +1,202 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import {
+  CSAT_RATINGS,
+  CsatRequestData,
+  digitSurveyText,
+  isSurveyChannel,
+  RATING_WORDS,
+  SURVEY_ANSWER_WINDOW_MS,
+  SURVEY_INTERVAL_MS,
+  type CsatAnswerData,
+  type CsatRating,
+  type SurveyChannel,
+} from '../../shared/csat'
+import type { Conversation, EntityName, EntityTypes, Message, TimelineEvent } from '../../shared/domain'
+import { newId } from '../../shared/ids'
+import { lastInboundAt } from '../connectors/whatsapp/whatsapp'
+import type { MessagingRules } from '../rules/config'
+import { sendRefusal } from '../rules/send-policy'
+import { overriding, wrappingWrites } from '../store/overriding'
+import type { Store, StoreReader, StoreWriter, StoredChange } from '../store/store'
+import { escapeHtml } from '../escape-html'
+import type { Commit } from '../sync/commit'
+import type { CsatSettings } from './settings'
+
+/** What deciding on a survey needs: each inbox's settings, the messaging rules, and where the email links point. */
+export interface SurveyDeps {
+  settingsOf(inbox: string): CsatSettings | null
+  rules: MessagingRules
+  /** The server's public address; email surveys need it (the config refuses them without). */
+  publicUrl: string | null
+  log?: { info(obj: object, msg: string): void }
+}
+
+/** A survey as stored: its `csat_requested` event and that event's data. */
+export interface Survey {
+  event: TimelineEvent
+  data: CsatRequestData
+}
+
+export function surveyOf(event: TimelineEvent | null): Survey | null {
+  if (!event || event.type !== 'csat_requested') return null
+  const data = CsatRequestData.safeParse(event.data)
+  return data.success ? { event, data: data.data } : null
+}
+
+/**
+ * The store, sending a survey in the same write as an agent resolving a conversation (the
+ * `status_changed` event of the setStatus action: a conversation emptied by a move is resolved
+ * too, and asks nobody). One transaction, so a survey is sent once per resolution on any node.
+ */
+export function surveyingOnResolve(store: Store, deps: SurveyDeps): Store {
+  return wrappingWrites(store, (w) => {
+    const put = async <E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> => {
+      if (entity !== 'event') return w.put(entity, data)
+      const event = data as TimelineEvent
+      const resolving = event.type === 'status_changed' && event.data.to === 'resolved' && (await w.getEvent(event.id)) === null
+      const change = await w.put('event', event)
+      if (resolving && (await w.getErasure(event.customerId)) === null) {
+        const conversation = await w.getConversation(event.conversationId)
+        if (conversation?.status === 'resolved') {
+          const skipped = await queueSurvey(w, conversation, event.createdAt, deps)
+          if (skipped) deps.log?.info({ conversationId: conversation.id, reason: skipped }, 'no satisfaction survey sent')
+        }
+      }
+      return change
+    }
+    return overriding(w, { put })
+  })
+}
+
+/**
+ * Asks the conversation's customer for a rating on the channel they last used in it, if its inbox
+ * asks and nothing forbids it: the customer was asked in the last 7 days, the messaging rules
+ * refuse the message (consent, quiet hours, frequency caps), or WhatsApp's 24-hour window is
+ * closed. Returns why no survey went, or null when one is queued.
+ */
+export async function queueSurvey(w: StoreWriter, conversation: Conversation, at: number, deps: SurveyDeps): Promise<string | null> {
+  const channel = conversation.channel
+  if (!isSurveyChannel(channel)) return `a ${channel} conversation cannot carry a survey`
+  // The survey leaves from the inbox the conversation last used on its channel, as a reply would.
+  const thread = (await w.conversationThreads(conversation.id)).find((t) => t.channel === channel)
+  const inbox = thread?.inbox ?? conversation.inbox
+  const settings = deps.settingsOf(inbox)
+  if (!settings) return `inbox "${inbox}" sends no surveys`
+  const last = await w.latestEventOfType(conversation.customerId, 'csat_requested')
+  if (last && at - last.createdAt < SURVEY_INTERVAL_MS) return 'the customer was asked within the last 7 days'
+  if (channel === 'whatsapp' && (await lastInboundAt(w, conversation.customerId, inbox, at)) === null) {
+    return 'outside the WhatsApp 24-hour window, where only templates may be sent'
+  }
+
+  const surveyId = newId()
+  const token = channel === 'email' ? randomBytes(24).toString('base64url') : null
+  const message: Message = {
+    id: newId(),
+    conversationId: conversation.id,
+    customerId: conversation.customerId,
+    channel,
+    direction: 'outbound',
+    authorId: null,
+    authorName: 'Satisfaction survey',
+    subject: null,
+    ...surveyBody(channel, settings.question, token === null ? null : { surveyId, token, publicUrl: deps.publicUrl }),
+    attachments: [],
+    externalId: null,
+    deliveryStatus: 'queued',
+    deliveryError: null,
+    sentAt: at,
+    updatedAt: at,
+    purpose: settings.purpose,
+    template: null,
+  }
+  // Checked again when the dispatcher sends it; asked here so that a survey refused is never counted as sent.
+  const refused = await sendRefusal(w, deps.rules, message, at)
+  if (refused) return refused
+  await w.put('message', message)
+  const data: CsatRequestData = {
+    channel,
+    messageId: message.id,
+    expiresAt: at + SURVEY_ANSWER_WINDOW_MS[channel],
+    tokenHash: token === null ? null : hashToken(token),
+    rating: null,
+    answeredAt: null,
+  }
+  await w.put('event', { id: surveyId, conversationId: conversation.id, customerId: conversation.customerId, type: 'csat_requested', actorId: null, data, createdAt: at })
+  return null
+}
+
+function surveyBody(channel: SurveyChannel, question: string, link: { surveyId: string; token: string; publicUrl: string | null } | null): { text: string; html: string | null } {
+  if (channel === 'sms' || channel === 'whatsapp') return { text: digitSurveyText(question), html: null }
+  if (channel === 'chat' || !link) return { text: question, html: null }
+  const url = (rating: CsatRating) => surveyUrl(link.publicUrl ?? '', link.surveyId, link.token, rating)
+  const lines = CSAT_RATINGS.map((r) => `${r} – ${RATING_WORDS[r]}: ${url(r)}`)
+  const buttons = CSAT_RATINGS.map(
+    (r) =>
+      `<a href="${escapeHtml(url(r))}" style="display:inline-block;margin:0 4px 4px 0;padding:8px 12px;border:1px solid #c7ccd4;border-radius:6px;color:#1d2430;text-decoration:none">${r} – ${RATING_WORDS[r]}</a>`,
+  )
+  return {
+    text: `${question}\n\n${lines.join('\n')}\n\nOne click is enough; the link works once.`,
+    html: `<p>${escapeHtml(question)}</p><p>${buttons.join('')}</p><p style="color:#5b6472;font-size:13px">One click is enough; the link works once.</p>`,
+  }
+}
+
+/** The link an email survey's button opens: the page that records the rating. */
+export function surveyUrl(publicUrl: string, surveyId: string, token: string, rating: CsatRating): string {
+  return `${publicUrl.replace(/\/+$/, '')}/survey/${encodeURIComponent(surveyId)}/${encodeURIComponent(token)}?rating=${rating}`
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
+
+/** Whether `token` is the one the survey's links carry (compared in constant time). */
+export function tokenMatches(survey: Survey, token: string): boolean {
+  if (survey.data.tokenHash === null) return false
+  const expected = Buffer.from(survey.data.tokenHash, 'hex')
+  const given = Buffer.from(hashToken(token), 'hex')
+  return expected.length === given.length && timingSafeEqual(expected, given)
+}
+
+/** Why the survey takes no answer at `at`, or null when it does: one answer each, within its window. */
+export function answerRefusal(survey: Survey, at: number): string | null {
+  if (survey.data.rating !== null) return `this survey was answered already (rated ${survey.data.rating} of 5)`
+  if (at > survey.data.expiresAt) return 'this survey has closed: answers are taken for a limited time after it is sent'
+  return null
+}
+
+/** The survey a customer's digit by SMS or WhatsApp answers: their latest, sent on that channel, still open. */
+export async function openSurveyOn(store: StoreReader, customerId: string, channel: SurveyChannel, at: number): Promise<Survey | null> {
+  const survey = surveyOf(await store.latestEventOfType(customerId, 'csat_requested'))
+  if (!survey || survey.data.channel !== channel || answerRefusal(survey, at) !== null) return null
+  return survey
+}
+
+/** Records the answer: the survey marked answered (it takes no second one) and a `csat_answered` event in the timeline. */
+export async function recordAnswer(w: StoreWriter, survey: Survey, rating: CsatRating, at: number, messageId: string | null): Promise<void> {
+  const { event, data } = survey
+  await w.put('event', { ...event, data: { ...data, rating, answeredAt: at } })
+  const answer: CsatAnswerData = { surveyId: event.id, rating, channel: data.channel, messageId }
+  await w.put('event', { id: newId(), conversationId: event.conversationId, customerId: event.customerId, type: 'csat_answered', actorId: null, data: answer, createdAt: at })
+}
+
+export type AnswerOutcome = { answered: CsatRating } | { refused: string; status: 404 | 409 | 410 }
+
+/**
+ * Takes an answer given outside a message (the email page, the chat widget), in its own write so
+ * that two clicks at once record one. `allowed` checks who answers: the email link's token, the
+ * chat visitor's conversation.
+ */
+export async function answerSurvey(
+  commit: Commit,
+  surveyId: string,
+  rating: CsatRating,
+  allowed: (survey: Survey) => boolean,
+  at: number = Date.now(),
+): Promise<AnswerOutcome> {
+  return commit(async (w): Promise<AnswerOutcome> => {
+    const survey = surveyOf(await w.getEvent(surveyId))
+    if (!survey || !allowed(survey)) return { refused: 'no such survey: the link may be incomplete', status: 404 }
+    const refusal = answerRefusal(survey, at)
+    if (refusal) return { refused: refusal, status: survey.data.rating !== null ? 409 : 410 }
+    await recordAnswer(w, survey, rating, at, null)
+    return { answered: rating }
+  })
+}
