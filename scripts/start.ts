@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { startHost, type BrowserHost } from '../src/host/host'
 import { DEMO_AGENT_EMAIL, DEMO_AGENTS, DEMO_SUPERVISOR_EMAIL } from '../src/server/demo/generate'
-import { DEMO_INBOX_CONFIG } from '../src/server/demo/inboxes'
+import { demoServerConfig } from '../src/server/demo/inboxes'
 import { ensureDemoUsers, seedDemo } from '../src/server/demo/seed'
 import { startServer, type SyncServer } from '../src/server/server'
 
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   const server: SyncServer = await startServer({
     dbPath: join(DATA_DIR, 'server.sqlite'),
     outbound: 'sandbox',
-    inboxes: DEMO_INBOX_CONFIG,
+    ...demoServerConfig(`http://localhost:${SERVER_PORT}`),
     port: SERVER_PORT,
   })
   log(`sync server on ${server.url}`)

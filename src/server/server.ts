@@ -34,6 +34,8 @@ import { sendRefusal } from './rules/send-policy'
 import { openStore } from './store/open-store'
 import { ChangeFeed } from './sync/commit'
 import { applyMutation } from './sync/mutations'
+import { answerRefusal, answerSurvey, surveyOf, type AnswerOutcome } from './csat/surveys'
+import type { CsatRating, SurveyChannel } from '../shared/csat'
 import { attachClusterFanout, type ClusterFanout } from './sync/cluster'
 import { attachSyncSocket } from './sync/socket'
 
@@ -69,6 +71,10 @@ export interface SyncServer {
   setPassword(userId: string, password: string): Promise<void>
   hasPassword(userId: string): Promise<boolean>
   findUserByEmail(email: string): Promise<User | null>
+  /** The survey the conversation's customer was sent last, if it asked about this conversation and still takes an answer at `at`. */
+  openSurvey(conversationId: string, at?: number): Promise<{ id: string; channel: SurveyChannel } | null>
+  /** Records a rating as the email page and the chat widget do (the demo's customers answering). */
+  answerSurvey(surveyId: string, rating: CsatRating, options?: { at?: number }): Promise<AnswerOutcome>
   counts(): Promise<{ customers: number; conversations: number; messages: number; lastSeq: number }>
   close(): Promise<void>
 }
@@ -222,6 +228,13 @@ export async function startServer(config: Partial<ServerConfig> & { dbPath: stri
     setPassword: (userId, password) => setPassword(serverCommit, userId, password),
     hasPassword: async (userId) => (await store.passwordHashOf(userId)) !== null,
     findUserByEmail: (email) => store.getUserByEmail(email),
+    async openSurvey(conversationId, at = Date.now()) {
+      const conversation = await store.getConversation(conversationId)
+      const survey = conversation ? surveyOf(await store.latestEventOfType(conversation.customerId, 'csat_requested')) : null
+      if (!survey || survey.event.conversationId !== conversationId || answerRefusal(survey, at) !== null) return null
+      return { id: survey.event.id, channel: survey.data.channel }
+    },
+    answerSurvey: (surveyId, rating, options) => answerSurvey(serverCommit, surveyId, rating, () => true, options?.at),
     counts: () => store.counts(),
     close() {
       closing ??= (async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_INBOX_CONFIG } from '../../src/server/demo/inboxes'
+import { demoServerConfig } from '../../src/server/demo/inboxes'
 import { seedDemo } from '../../src/server/demo/seed'
 import { AdminPage } from './pages/admin-page'
 import { DashboardsPage } from './pages/dashboards-page'
@@ -25,7 +25,7 @@ beforeAll(async () => {
   env = await startEnvironment({
     // The server writes the demo customers' stories within moments, so the pictures show its versions.
     // The demo's inboxes, with their business hours, as `npm start` configures them.
-    server: { summaryDebounceMs: 300, summaryMaxWaitMs: 2_000, inboxes: DEMO_INBOX_CONFIG },
+    server: { summaryDebounceMs: 300, summaryMaxWaitMs: 2_000, ...demoServerConfig('https://threadline.example.test') },
     seed: async (server) => {
       const summary = await seedDemo(server, { seed: 7, customers: 120, now: Date.now() })
       const user = await server.findUserByEmail(summary.agentEmail)

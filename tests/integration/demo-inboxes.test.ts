@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createCore } from '../../src/core/index'
 import type { Message } from '../../src/shared/domain'
 import type { InboxInfo } from '../../src/shared/inbox-settings'
-import { DEMO_INBOX_CONFIG } from '../../src/server/demo/inboxes'
+import { demoServerConfig } from '../../src/server/demo/inboxes'
 import { api, connectClient, integrationWithToken, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
 
@@ -13,7 +13,7 @@ let t: TestServer
 let token: string
 
 beforeEach(async () => {
-  t = await startTestServer({ inboxes: DEMO_INBOX_CONFIG })
+  t = await startTestServer(demoServerConfig('https://threadline.example.test'))
   token = (await userWithToken(t.server, 'Alex')).token
 })
 afterEach(async () => {

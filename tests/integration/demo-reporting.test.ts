@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_SUPERVISOR_EMAIL } from '../../src/server/demo/generate'
-import { DEMO_INBOX_CONFIG } from '../../src/server/demo/inboxes'
+import { demoServerConfig } from '../../src/server/demo/inboxes'
 import { seedDemo, type DemoSummary } from '../../src/server/demo/seed'
 import { startTestServer, type TestServer } from './server-fixtures'
 
@@ -23,6 +23,8 @@ interface EventRow {
   business_ms: number | null
   after_hours: string
   agent_id: string | null
+  rating: number | null
+  channel: string
 }
 
 let t: TestServer
@@ -30,11 +32,11 @@ let summary: DemoSummary
 let events: EventRow[]
 
 beforeAll(async () => {
-  t = await startTestServer({ inboxes: DEMO_INBOX_CONFIG })
+  t = await startTestServer(demoServerConfig('https://threadline.example.test'))
   summary = await seedDemo(t.server, { seed: 1, customers: 60, now: NOW })
   const db = new Database(t.dbPath, { readonly: true })
   try {
-    events = db.prepare('SELECT kind, at, calendar_ms, business_ms, after_hours, agent_id FROM reporting_events').all() as EventRow[]
+    events = db.prepare('SELECT kind, at, calendar_ms, business_ms, after_hours, agent_id, rating, channel FROM reporting_events').all() as EventRow[]
   } finally {
     db.close()
   }
@@ -48,7 +50,7 @@ const ofKind = (kind: string): EventRow[] => events.filter((e) => e.kind === kin
 
 describe('the seeded demo', () => {
   it('holds reporting events of every kind its history causes, each within the history', () => {
-    for (const kind of ['conversation_created', 'first_response', 'reply', 'assigned', 'resolved', 'reopened', 'channel_switched']) {
+    for (const kind of ['conversation_created', 'first_response', 'reply', 'assigned', 'resolved', 'reopened', 'channel_switched', 'csat_sent', 'csat_answered', 'sla_breached']) {
       expect(ofKind(kind).length, kind).toBeGreaterThan(0)
     }
     // Reopenings and channel switches come with customers' messages: dated when they were sent, not when the demo was seeded.
@@ -69,6 +71,24 @@ describe('the seeded demo', () => {
     const afterHours = created.filter((e) => e.after_hours === 'true').length
     expect(afterHours / created.length).toBeGreaterThan(0.1)
     expect(afterHours / created.length).toBeLessThan(0.4)
+  })
+
+  it('has customers answer about half the surveys, mostly satisfied, on every channel that carries one, by their own way of answering', () => {
+    const sent = ofKind('csat_sent')
+    const answered = ofKind('csat_answered')
+    expect(answered.length / sent.length).toBeGreaterThan(0.25)
+    expect(answered.length / sent.length).toBeLessThan(0.65)
+    expect(answered.filter((e) => e.rating! >= 4).length / answered.length).toBeGreaterThan(0.5)
+    expect(new Set(sent.map((e) => e.channel))).toEqual(new Set(['chat', 'email', 'sms', 'whatsapp']))
+    const db = new Database(t.dbPath, { readonly: true })
+    try {
+      // A digit answering a survey by text is kept as a message too.
+      const digits = db.prepare(`SELECT text FROM messages WHERE direction = 'inbound' AND text GLOB '[1-5]'`).all()
+      expect(digits.length).toBeGreaterThan(0)
+      expect(digits.length).toBeLessThanOrEqual(answered.filter((e) => e.channel === 'sms' || e.channel === 'whatsapp').length)
+    } finally {
+      db.close()
+    }
   })
 
   it('has a supervisor to see them, and agents answering', async () => {

@@ -31,12 +31,29 @@ describe('generateDemo', () => {
         expect(() => InboundMessage.parse(step.item)).not.toThrow()
         expect(step.item.sentAt).toBeLessThanOrEqual(NOW)
         channels.add(step.item.channel)
-      } else {
+      } else if (step.kind === 'action') {
         actions.set(step.action.name, (actions.get(step.action.name) ?? 0) + 1)
       }
     }
     expect([...channels].sort()).toEqual(['chat', 'email', 'sms', 'voice', 'whatsapp'])
     for (const name of ['reply', 'note', 'assign', 'setStatus', 'label']) expect(actions.get(name)).toBeGreaterThan(50)
+  })
+
+  it('has customers rate some resolved conversations, by a digit where they text', () => {
+    const steps = [...generateDemo({ seed: 1, customers: 200, now: NOW })]
+    const ratings = steps.flatMap((s) => (s.kind === 'rating' ? [s] : []))
+    const resolutions = steps.filter((s) => s.kind === 'action' && s.action.name === 'setStatus' && s.action.status === 'resolved')
+    expect(ratings.length / resolutions.length).toBeGreaterThan(0.25)
+    expect(ratings.length / resolutions.length).toBeLessThan(0.6)
+    expect(new Set(ratings.map((r) => r.rating))).toEqual(new Set([1, 2, 3, 4, 5]))
+    for (const r of ratings) {
+      expect(r.at).toBeLessThanOrEqual(NOW)
+      if (r.reply) {
+        expect(['sms', 'whatsapp']).toContain(r.reply.channel)
+        expect(r.reply.text).toBe(String(r.rating))
+      }
+    }
+    expect(ratings.some((r) => r.reply !== null)).toBe(true)
   })
 
   it('keeps each conversation in time order and starts it with the customer', () => {
@@ -103,6 +120,7 @@ describe('generateDemo', () => {
     const reopened = new Set<string>()
     const switched = new Map<string, string>()
     for (const step of generateDemo({ seed: 1, customers: 200, now: NOW })) {
+      if (step.kind === 'rating') continue
       if (step.kind === 'action') {
         if (step.action.name === 'setStatus' && step.action.status === 'resolved') resolved.add(step.thread)
         continue

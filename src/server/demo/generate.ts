@@ -2,6 +2,7 @@ import { Faker, en } from '@faker-js/faker'
 import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import type { Channel, ConversationStatus, Role } from '../../shared/domain'
 import type { InboundMessage } from '../../shared/ingest'
+import type { CsatRating } from '../../shared/csat'
 import { DemoClock } from './clock'
 import { demoBusinessHours } from './hours'
 import { PRODUCTS, TOPICS, type Topic } from './topics'
@@ -32,6 +33,11 @@ export type DemoStep =
   /** `thread` names the conversation the item starts or continues. */
   | { kind: 'inbound'; thread: string; item: InboundMessage }
   | { kind: 'action'; thread: string; agentEmail: string; at: number; action: DemoAction }
+  /**
+   * The customer answers the satisfaction survey the resolution just before sent, if one went:
+   * by SMS or WhatsApp with `reply` (a digit), else as the email page or the chat widget would.
+   */
+  | { kind: 'rating'; thread: string; at: number; rating: CsatRating; reply: InboundMessage | null }
 
 export interface DemoOptions {
   seed?: number
@@ -92,6 +98,15 @@ const SWITCH = 0.3
 /** Kept inside the server's default reopen window (168 hours of the last message) by a margin. */
 const REOPEN_WITHIN = 6 * DAY
 const REOPENERS = ['Sorry to come back to this.', 'Hi again, this is not sorted after all.', 'One more thing on this one.']
+/** Share of surveys customers answer, and how they rate: mostly well, as support teams see. */
+const ANSWERS_SURVEY = 0.45
+const RATINGS = [
+  { value: 5, weight: 46 },
+  { value: 4, weight: 28 },
+  { value: 3, weight: 12 },
+  { value: 2, weight: 7 },
+  { value: 1, weight: 7 },
+] as const satisfies readonly { value: CsatRating; weight: number }[]
 const SWITCHERS = ['Texting instead, it is quicker.', 'Following up from my phone.', 'Writing from my phone as I am out.']
 
 interface Person {
@@ -134,6 +149,15 @@ export function* generateDemo(options: DemoOptions = {}): Generator<DemoStep> {
       free = yield* conversation(f, plan)
     }
   }
+}
+
+const ratings = new Faker({ locale: [en] })
+
+/** A seed from a string (FNV-1a), for draws that must not move the main generator's sequence. */
+function seedOf(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return hash >>> 0
 }
 
 /** One clock per distinct schedule, over the history and a margin before it. */
@@ -280,6 +304,21 @@ function* conversation(f: Faker, plan: ConversationPlan): Generator<DemoStep, nu
     inboundCount++
     return { kind: 'inbound', thread, item: inboundItem(person, channel, thread, externalId, emailRoot, subject, text, at) }
   }
+  /**
+   * Whether and how the customer rates the conversation just resolved, drawn from a generator of
+   * its own (seeded by the thread and time) so that the rest of the history stays what it was.
+   */
+  function* rate(): Generator<DemoStep> {
+    ratings.seed(seedOf(`${thread}@${at}`))
+    if (!ratings.datatype.boolean({ probability: ANSWERS_SURVEY })) return
+    const answeredAt = at + ratings.number.int({ min: 2, max: 50 }) * MINUTE
+    if (answeredAt > now) return
+    const rating = ratings.helpers.weightedArrayElement(RATINGS)
+    const texting = channel === 'sms' || channel === 'whatsapp'
+    const reply = texting ? inboundItem(person, channel, thread, `demo-${channel}-${thread}-rating-${at}`, emailRoot, subject, String(rating), answeredAt) : null
+    yield { kind: 'rating', thread, at: answeredAt, rating, reply }
+  }
+
   /** When the customer writes again, on `on`; null when that is after `now`. */
   const customerAt = (on: Written): number | null => {
     const [min, max] = FOLLOW_UP[on]
@@ -358,6 +397,7 @@ function* conversation(f: Faker, plan: ConversationPlan): Generator<DemoStep, nu
   if (resolved === null) return at
   at = resolved
   yield action({ name: 'setStatus', status: 'resolved' })
+  yield* rate()
   if (!f.datatype.boolean({ probability: REOPEN })) return at
 
   // The customer writes into the same thread within the reopen window, and it starts over.
@@ -372,6 +412,7 @@ function* conversation(f: Faker, plan: ConversationPlan): Generator<DemoStep, nu
   if (again === null) return at
   at = again
   yield action({ name: 'setStatus', status: 'resolved' })
+  yield* rate()
   return at
 }
 

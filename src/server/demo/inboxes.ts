@@ -1,24 +1,28 @@
 import type { ServerConfig } from '../config'
 import { DEMO_INBOXES } from './generate'
 import { demoBusinessHours } from './hours'
+import { CsatSettings } from '../csat/settings'
 
 const hours = demoBusinessHours(Date.now())
+const CSAT = CsatSettings.parse({})
 
 /**
  * The inboxes `npm start` configures for the demo, one per channel, each with the business hours
- * its reports are measured in (hours.ts). None talks to a provider (the sandbox connector reports
- * every send delivered); the WhatsApp inbox lists approved templates so the composer offers them
- * outside the 24-hour window, as a real WhatsApp Business inbox would.
+ * its reports are measured in (hours.ts), and all but the phone asking customers to rate a
+ * resolved conversation. None talks to a provider (the sandbox connector reports every send
+ * delivered); the WhatsApp inbox lists approved templates so the composer offers them outside
+ * the 24-hour window, as a real WhatsApp Business inbox would.
  */
-export const DEMO_INBOX_CONFIG: ServerConfig['inboxes'] = [
-  { name: DEMO_INBOXES.email, channel: 'email', connector: { type: 'sandbox' }, businessHours: hours.email },
-  { name: DEMO_INBOXES.chat, channel: 'chat', connector: { type: 'sandbox' }, businessHours: hours.chat },
-  { name: DEMO_INBOXES.sms, channel: 'sms', connector: { type: 'sandbox' }, businessHours: hours.sms },
+const DEMO_INBOX_CONFIG: ServerConfig['inboxes'] = [
+  { name: DEMO_INBOXES.email, channel: 'email', connector: { type: 'sandbox' }, businessHours: hours.email, csat: CSAT },
+  { name: DEMO_INBOXES.chat, channel: 'chat', connector: { type: 'sandbox' }, businessHours: hours.chat, csat: CSAT },
+  { name: DEMO_INBOXES.sms, channel: 'sms', connector: { type: 'sandbox' }, businessHours: hours.sms, csat: CSAT },
   {
     name: DEMO_INBOXES.whatsapp,
     channel: 'whatsapp',
     connector: { type: 'sandbox' },
     businessHours: hours.whatsapp,
+    csat: CSAT,
     templates: [
       {
         name: 'order_update',
@@ -42,3 +46,23 @@ export const DEMO_INBOX_CONFIG: ServerConfig['inboxes'] = [
   },
   { name: DEMO_INBOXES.voice, channel: 'voice', connector: { type: 'sandbox' }, businessHours: hours.voice },
 ]
+
+/**
+ * Service levels as a support team sets them, in business minutes of each inbox: quick on the
+ * chat, a working day by email, and urgent conversations answered within a quarter of an hour
+ * wherever they come in.
+ */
+const DEMO_SLA_POLICIES: ServerConfig['slaPolicies'] = [
+  { name: 'Urgent, any inbox', priorities: ['urgent'], firstResponseMinutes: 15, nextResponseMinutes: 30, resolutionMinutes: 240 },
+  { name: 'Website chat', inboxes: [DEMO_INBOXES.chat], firstResponseMinutes: 5, nextResponseMinutes: 10, resolutionMinutes: 480 },
+  { name: 'Support email', inboxes: [DEMO_INBOXES.email], firstResponseMinutes: 240, nextResponseMinutes: 480, resolutionMinutes: 1440 },
+  { name: 'Texts', inboxes: [DEMO_INBOXES.sms, DEMO_INBOXES.whatsapp], firstResponseMinutes: 30, nextResponseMinutes: 60, resolutionMinutes: 960 },
+]
+
+/**
+ * The demo's server settings: its inboxes and service levels, and the address customers open the
+ * email surveys' links at (this server's own, for `npm start`).
+ */
+export function demoServerConfig(publicUrl: string): Pick<ServerConfig, 'inboxes' | 'slaPolicies' | 'publicUrl'> {
+  return { inboxes: DEMO_INBOX_CONFIG, slaPolicies: DEMO_SLA_POLICIES, publicUrl }
+}

@@ -50,6 +50,14 @@ export async function seedDemo(server: SyncServer, options: DemoOptions = {}): P
       continue
     }
     const conversationId = conversationOfThread.get(step.thread)
+    if (step.kind === 'rating') {
+      // Only where the resolution sent a survey: a customer asked within the week is not asked again.
+      const survey = conversationId ? await server.openSurvey(conversationId, step.at) : null
+      if (!survey) continue
+      if (step.reply && step.reply.channel === survey.channel) await server.ingest(step.reply, systemActor('demo'), { at: step.at })
+      else if (!step.reply) await server.answerSurvey(survey.id, step.rating, { at: step.at })
+      continue
+    }
     const user = users.get(step.agentEmail)
     if (!conversationId || !user) throw new Error(`demo step ${steps} refers to an unknown thread or agent`)
     const n = (actionsOfThread.get(step.thread) ?? 0) + 1
