@@ -36,4 +36,13 @@ input, textarea { width: 100%; padding: 8px; border: 1px solid #c9cfdc; border-r
 label[data-part="consent"] { display: flex; gap: 8px; align-items: flex-start; font-size: 12px; color: #3a4256; }
 label[data-part="consent"] input { width: auto; margin: 2px 0 0; }
 form button { padding: 8px 14px; border: 0; border-radius: 8px; background: #2f5bea; color: #fff; font-weight: 600; cursor: pointer; }
+[data-part="survey"] { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; white-space: normal; }
+[data-part="rate"] {
+  width: 36px; height: 36px; padding: 0; border: 1px solid #c9cfdc; border-radius: 8px;
+  background: #fff; color: #1d2330; font-weight: 600; cursor: pointer;
+}
+[data-part="rate"]:hover:not(:disabled) { border-color: #2f5bea; color: #2f5bea; }
+[data-part="rate"]:focus-visible { outline: 2px solid #2f5bea; outline-offset: 1px; }
+[data-part="rate"]:disabled { opacity: .5; cursor: default; }
+[data-part="survey-thanks"] { margin: 0; font-size: 12px; font-weight: 600; color: #3a4256; }
 `

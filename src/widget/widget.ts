@@ -15,6 +15,7 @@ import type {
   SendResponse,
   SignedIdentity,
 } from '../shared/chat'
+import type { CsatRating } from '../shared/csat'
 import { WIDGET_CSS } from './styles'
 
 /**
@@ -52,6 +53,26 @@ const TYPING_IDLE_MS = 2_000
 /** Below the 6 s after which the agent's app drops a typing indicator it has not heard again. */
 const TYPING_REPEAT_MS = 3_000
 const AGENT_TYPING_EXPIRY_MS = 8_000
+
+/**
+ * The survey's scale in words, as src/shared/csat.ts has them (RATING_WORDS). Repeated here
+ * because importing that module would bundle zod into the widget (its schemas are built when it
+ * loads), multiplying the script's size; the widget's end-to-end test checks the two agree.
+ */
+const RATINGS = [1, 2, 3, 4, 5] as const satisfies readonly CsatRating[]
+const RATING_WORDS: Record<(typeof RATINGS)[number], string> = { 1: 'Very poor', 2: 'Poor', 3: 'Okay', 4: 'Good', 5: 'Great' }
+
+/** A survey on screen: its buttons until answered, then the thanks line. */
+interface SurveyState {
+  id: string
+  element: HTMLElement
+  buttons: HTMLButtonElement[]
+  answered: boolean
+  /** The rating given, when known (an answer refused as given already may not say it). */
+  rating: CsatRating | null
+  /** The notice shows this survey's refusal: cleared once it is answered. */
+  noticed: boolean
+}
 
 function findScript(): HTMLScriptElement | null {
   const current = document.currentScript
@@ -91,6 +112,8 @@ class ChatWidget {
   private readonly socket: ChatSocket
   private readonly shown = new Set<string>()
   private readonly pending: Pending[] = []
+  /** By survey id: a survey message seen again (live, then in the history) keeps one state. */
+  private readonly surveys = new Map<string, SurveyState>()
   private typingTimer: number | undefined
   private retryTimer: number | undefined
   private agentTypingTimer: number | undefined
@@ -404,13 +427,81 @@ class ChatWidget {
   }
 
   private append(m: ChatMessage): void {
-    if (this.shown.has(m.id)) return
+    if (this.shown.has(m.id)) {
+      // Seen already: only what the server knows of its survey may be newer (answered in another tab).
+      const survey = m.survey
+      const known = survey ? this.surveys.get(survey.id) : undefined
+      if (known && survey && survey.rating !== null) this.surveyAnswered(known, survey.rating)
+      return
+    }
     this.shown.add(m.id)
     if (this.view !== 'chat' && this.view !== 'offline-sent') this.render('chat')
     const bubble = this.bubble(m.from, m.text, m.from === 'agent' ? m.authorName : undefined)
     bubble.dataset.id = m.id
+    if (m.survey) bubble.append(this.surveyRow(m.survey.id, m.survey.rating))
     this.list.append(bubble)
     this.scroll()
+  }
+
+  /** Ratings 1–5 under the survey's question, or the thanks line once it has its answer. */
+  private surveyRow(id: string, rating: CsatRating | null): HTMLElement {
+    const element = el('div', { 'data-part': 'survey', role: 'group', 'aria-label': 'Rate this conversation' })
+    const state: SurveyState = { id, element, buttons: [], answered: false, rating: null, noticed: false }
+    this.surveys.set(id, state)
+    if (rating !== null) {
+      this.surveyAnswered(state, rating)
+      return element
+    }
+    state.buttons = RATINGS.map((r) => {
+      const button = el('button', { type: 'button', 'data-part': 'rate', 'data-rating': String(r), 'aria-label': `Rate ${r} of 5 – ${RATING_WORDS[r]}`, title: RATING_WORDS[r] }, String(r))
+      button.addEventListener('click', () => this.rate(state, r))
+      return button
+    })
+    element.append(...state.buttons)
+    return element
+  }
+
+  private rate(state: SurveyState, rating: CsatRating): void {
+    if (state.answered) return
+    this.setSurveyBusy(state, true)
+    this.socket.timeout(SEND_TIMEOUT_MS).emit('rate', { surveyId: state.id, rating }, (err, res) => {
+      if (state.answered) return
+      if (err) return this.surveyRefused(state, 'Could not reach the server; please try again.')
+      if (!isError(res)) return this.surveyAnswered(state, res.rating)
+      // Answered already (another tab, an earlier click whose answer was lost): the server says with what, if it can.
+      const given = /answered already(?: \(rated ([1-5]) of 5\))?/.exec(res.error.message)
+      if (res.error.code === 'bad_request' && given) return this.surveyAnswered(state, given[1] ? (Number(given[1]) as CsatRating) : null)
+      this.surveyRefused(state, res.error.message)
+    })
+  }
+
+  private setSurveyBusy(state: SurveyState, busy: boolean): void {
+    for (const button of state.buttons) button.disabled = busy
+    if (busy) state.element.setAttribute('aria-busy', 'true')
+    else state.element.removeAttribute('aria-busy')
+  }
+
+  private surveyRefused(state: SurveyState, message: string): void {
+    this.setSurveyBusy(state, false)
+    state.noticed = true
+    this.showNotice(message)
+  }
+
+  private surveyAnswered(state: SurveyState, rating: CsatRating | null): void {
+    if (state.answered && (state.rating !== null || rating === null)) return
+    state.answered = true
+    state.rating = rating ?? state.rating
+    state.buttons = []
+    state.element.removeAttribute('aria-busy')
+    state.element.removeAttribute('role')
+    state.element.removeAttribute('aria-label')
+    state.element.replaceChildren(
+      el('p', { 'data-part': 'survey-thanks' }, state.rating === null ? 'Thanks — your rating is in.' : `Thanks — you rated ${state.rating} of 5.`),
+    )
+    if (state.noticed) {
+      state.noticed = false
+      this.hideNotice()
+    }
   }
 
   private bubble(from: ChatMessage['from'], text: string, author?: string): HTMLLIElement {

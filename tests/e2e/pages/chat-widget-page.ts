@@ -94,6 +94,13 @@ export class ChatWidgetPage {
     return widget
   }
 
+  /** The same visitor in a second tab (same profile, so the same chat); closing either closes both. */
+  async newTab(site: EmbeddingSite): Promise<ChatWidgetPage> {
+    const tab = new ChatWidgetPage(this.context, await this.context.newPage())
+    await tab.goto(site.origin)
+    return tab
+  }
+
   async goto(origin: string): Promise<void> {
     await this.page.goto(`${origin}/`)
     await this.launcher.waitFor()
@@ -133,6 +140,26 @@ export class ChatWidgetPage {
   }
   get input(): Locator {
     return this.panel.locator('[data-part="input"]')
+  }
+
+  /** Messages asking for a satisfaction survey: the question, with the ratings row (or its thanks line) under it. */
+  get surveyMessages(): Locator {
+    return this.messages.filter({ has: this.page.locator('[data-part="survey"]') })
+  }
+  /** The ratings row under a satisfaction survey's question, then its thanks line. */
+  get surveys(): Locator {
+    return this.panel.locator('[data-part="survey"]')
+  }
+  get rateButtons(): Locator {
+    return this.surveys.locator('button[data-part="rate"]')
+  }
+  get surveyThanks(): Locator {
+    return this.surveys.locator('[data-part="survey-thanks"]')
+  }
+
+  /** Clicks the rating's button (named "Rate 4 of 5 – Good"). */
+  async rate(rating: number): Promise<void> {
+    await this.rateButtons.and(this.panel.locator(`[data-rating="${rating}"]`)).click()
   }
 
   async openChat(): Promise<void> {
