@@ -10,13 +10,13 @@ import { summarize } from '../stats'
 import { child, PROFILE_DIR, type BenchContext } from './context'
 
 const ROOT = resolve(import.meta.dirname, '../../..')
-const CHROMIUM = process.env.THREADLINE_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+export const CHROMIUM = process.env.THREADLINE_CHROMIUM ?? '/usr/bin/chromium'
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 const MB = 2 ** 20
 const INBOX_ROW = '[role="listbox"][aria-label="Conversations"] [role="option"]'
 
 /** Builds the renderer into this run's folder, so a concurrent build cannot swap the bundle mid-run. */
-function buildRenderer(outDir: string): string {
+export function buildRenderer(outDir: string): string {
   const result = spawnSync(join(ROOT, 'node_modules/.bin/electron-vite'), ['build', '--outDir', outDir], { cwd: ROOT, encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`electron-vite build failed:\n${result.stdout}\n${result.stderr}`)
   return join(outDir, 'renderer')
@@ -141,7 +141,7 @@ async function startRendererProfile(page: Page): Promise<{ stop(dir: string, nam
   }
 }
 
-async function newPage(browser: Browser): Promise<Page> {
+export async function newPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
   return context.newPage()
 }
