@@ -216,6 +216,8 @@ export const ServerConfig = z.object({
   }
 })
 export type ServerConfig = z.output<typeof ServerConfig>
+/** A config as written, before defaults are filled in (`csat: {}` for an inbox's default survey). */
+export type ServerConfigInput = z.input<typeof ServerConfig>
 
 /** What agents' clients may learn about the configured inboxes: everything but the connector's settings. */
 export function publicInboxes(config: Pick<ServerConfig, 'inboxes'>): InboxInfo[] {

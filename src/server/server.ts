@@ -11,7 +11,7 @@ import { createIntegration, revokeIntegration } from './auth/integrations'
 import { TokenAuth } from './auth/token-auth'
 import { tokenLifetime, tokenRoom } from './auth/tokens'
 import { createToken, createUser, setPassword, updateUserAccess, type UserAccess } from './auth/users'
-import { publicInboxes, ServerConfig } from './config'
+import { publicInboxes, ServerConfig, type ServerConfigInput } from './config'
 import type { Connector, ConnectorContext } from './connectors/connector'
 import { createConfiguredConnectors } from './connectors/configured'
 import { recordDelivery } from './connectors/delivery'
@@ -42,7 +42,7 @@ import { attachSyncSocket } from './sync/socket'
 /** How often the retention lease's holder looks whether a day has passed since the last run. */
 const RETENTION_CHECK_MS = 3_600_000
 
-export type { ServerConfig } from './config'
+export type { ServerConfig, ServerConfigInput } from './config'
 
 export interface SyncServer {
   /** e.g. http://127.0.0.1:41234 */
@@ -89,7 +89,7 @@ const HTML_BUDGET_MS = 2_000
  * OpenAPI), socket.io sync and outbound delivery. Defaults differ from `npm run server` where
  * tests need it: port 0 (a free port) and log level `warn`.
  */
-export async function startServer(config: Partial<ServerConfig> & { dbPath: string }): Promise<SyncServer> {
+export async function startServer(config: Partial<ServerConfigInput> & { dbPath: string }): Promise<SyncServer> {
   const cfg = ServerConfig.parse({ port: 0, logLevel: 'warn', ...config })
   const connectors = [...createConfiguredConnectors(cfg), ...(cfg.outbound === 'sandbox' ? [createSandboxConnector()] : [])]
   let app: FastifyInstance | null = null

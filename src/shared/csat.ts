@@ -40,6 +40,8 @@ export const CsatRequestData = z.object({
   channel: z.enum(SURVEY_CHANNELS),
   /** The outbound message that carries the question. */
   messageId: Id,
+  /** When the question goes: the resolution plus the inbox's delay. A digit sent before it answers nothing. */
+  sendsAt: Timestamp,
   /** Answers after this are refused as too late. */
   expiresAt: Timestamp,
   /** SHA-256 (hex) of the secret in the email's links; the secret itself is never stored. Email only. */
@@ -47,6 +49,8 @@ export const CsatRequestData = z.object({
   /** Set once answered: a survey takes one answer. */
   rating: CsatRating.nullable(),
   answeredAt: Timestamp.nullable(),
+  /** Why it never went after all: the conversation was reopened before its time came. */
+  cancelled: z.string().optional(),
 })
 export type CsatRequestData = z.infer<typeof CsatRequestData>
 

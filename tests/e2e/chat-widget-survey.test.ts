@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CSAT_RATINGS, RATING_WORDS } from '../../src/shared/csat'
-import { CsatSettings } from '../../src/server/csat/settings'
 import { api, connectClient, startTestServer, userWithToken, type SyncClient, type TestServer } from '../integration/server-fixtures'
 import { eventually } from '../integration/support/eventually'
 import { CHROMIUM_ARGS, ChatWidgetPage, serveEmbeddingSite, type EmbeddingSite } from './pages/chat-widget-page'
@@ -46,8 +45,8 @@ beforeAll(async () => {
         name: INBOX,
         channel: 'chat',
         connector: { type: 'webchat', secret: 'e2e-webchat-secret-0123456789abcdef', allowedOrigins: [site.origin] },
-        // As `csat: {}` in the config file: the default question, asked like any other survey.
-        csat: CsatSettings.parse({}),
+        // The default question, sent at once rather than after the default two minutes.
+        csat: { delaySeconds: 0 },
       },
     ],
   })

@@ -39,8 +39,11 @@ const DIGIT_PROMPT = 'Reply with a number from 1 (very poor) to 5 (great).'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any
 
-/** An inbox's `csat` settings as a config file gives them: the server fills in the defaults (the question, purpose promotional). */
-const csat = (settings: z.input<typeof CsatSettings> = {}): CsatSettings => settings as CsatSettings
+/**
+ * An inbox's `csat` settings as a config file gives them: the server fills in the defaults (the
+ * question, purpose promotional); sent at once unless the test waits for the delay.
+ */
+const csat = (settings: z.input<typeof CsatSettings> = {}): z.input<typeof CsatSettings> => ({ delaySeconds: 0, ...settings })
 
 interface Ctx {
   t: TestServer
@@ -96,6 +99,8 @@ const ACCOUNT = 'AC00000000000000000000000000000001'
 const AUTH_TOKEN = 'twilio-auth-token-for-tests'
 const SURVEY_NUMBER = '+15005550006'
 const PLAIN_NUMBER = '+15005550007'
+const LATER_NUMBER = '+15005550008'
+const NUMBERS = { 'sms-main': SURVEY_NUMBER, 'sms-plain': PLAIN_NUMBER, 'sms-later': LATER_NUMBER } as const
 const APP_SECRET = 'whatsapp-app-secret-for-tests'
 const ACCESS_TOKEN = 'graph-access-token-for-tests'
 const PHONE_ID = '106540352242922'
@@ -128,8 +133,9 @@ describe('satisfaction surveys by SMS and WhatsApp', () => {
       outbound: 'none',
       inboxes: [
         { name: 'sms-main', channel: 'sms', connector: twilio(SURVEY_NUMBER), csat: csat() },
-        // The same provider, but an inbox that asks nobody.
+        // The same provider, but an inbox that asks nobody, and one that asks two seconds after the resolution.
         { name: 'sms-plain', channel: 'sms', connector: twilio(PLAIN_NUMBER) },
+        { name: 'sms-later', channel: 'sms', connector: twilio(LATER_NUMBER), csat: csat({ delaySeconds: 2 }) },
         {
           name: 'wa-main',
           channel: 'whatsapp',
@@ -148,8 +154,8 @@ describe('satisfaction surveys by SMS and WhatsApp', () => {
   let sidSeq = 0
   const nextSid = () => `SM${(++sidSeq).toString().padStart(32, 'c')}`
   /** A customer's signed SMS to one of the inboxes; returns the params posted. */
-  async function sms(from: string, body: string, inbox: 'sms-main' | 'sms-plain' = 'sms-main', sid = nextSid()) {
-    const params = { MessageSid: sid, AccountSid: ACCOUNT, From: from, To: inbox === 'sms-main' ? SURVEY_NUMBER : PLAIN_NUMBER, Body: body, NumMedia: '0' }
+  async function sms(from: string, body: string, inbox: keyof typeof NUMBERS = 'sms-main', sid = nextSid()) {
+    const params = { MessageSid: sid, AccountSid: ACCOUNT, From: from, To: NUMBERS[inbox], Body: body, NumMedia: '0' }
     const res = await postTwilioForm(ctx.t.server.url, PUBLIC_URL, `/webhooks/${inbox}/sms`, params, AUTH_TOKEN)
     expect(res.status, res.body).toBe(200)
     return params
@@ -253,14 +259,15 @@ describe('satisfaction surveys by SMS and WhatsApp', () => {
     const [survey] = await eventsOf(ctx, customerId, 'csat_requested')
     expect(survey).toMatchObject({ conversationId, data: { channel: 'whatsapp', rating: null } })
 
-    // WhatsApp dates a message to the second: the customer answers in the second after the survey went out.
-    await whatsapp(waId, 'wamid.IN2', '2', Math.floor(survey.createdAt / 1000) + 1)
+    // WhatsApp dates a message to the second: an answer within the second the survey went out is dated after it.
+    await whatsapp(waId, 'wamid.IN2', '2', Math.floor(survey.data.sendsAt / 1000))
     const [answered] = await eventsOf(ctx, customerId, 'csat_answered')
     expect(answered).toMatchObject({ conversationId, data: { surveyId: survey.id, rating: 2, channel: 'whatsapp', messageId: expect.any(String) } })
     expect((await messagesOf(ctx, conversationId)).find((m) => m.id === answered.data.messageId)).toMatchObject({ externalId: 'wamid.IN2', text: '2' })
     expect((await conversationOf(ctx, conversationId)).status).toBe('resolved')
+    expect(answered.createdAt).toBeGreaterThanOrEqual(survey.data.sendsAt)
 
-    await whatsapp(waId, 'wamid.IN3', '3', Math.floor(survey.createdAt / 1000) + 2)
+    await whatsapp(waId, 'wamid.IN3', '3', Math.floor(survey.data.sendsAt / 1000) + 2)
     expect(await eventsOf(ctx, customerId, 'csat_answered')).toHaveLength(1)
     expect((await profileOf(ctx, waId)).conversations.some((c: Json) => c.status === 'open')).toBe(true)
 
@@ -338,6 +345,49 @@ describe('satisfaction surveys by SMS and WhatsApp', () => {
     await eventually(async () => smsSurveysTo(control).length === 1, 'the control survey')
     expect(smsSurveysTo(optedOut)).toEqual([])
     expect(smsSurveysTo(plain)).toEqual([])
+  })
+
+  it('waits the inbox’s delay before asking, and asks nothing about a conversation reopened meanwhile (an Undo)', async () => {
+    const startedAt = Date.now()
+    const phone = '+12025550122'
+    await sms(phone, 'Can I change my delivery address?', 'sms-later')
+    const profile = await profileOf(ctx, phone)
+    const customerId = profile.customer.id as string
+    const conversationId = profile.conversations[0].id as string
+
+    const resolvedAt = Date.now()
+    await setStatus(ctx, conversationId, 'resolved')
+    const [survey] = await eventsOf(ctx, customerId, 'csat_requested')
+    expect(survey.data.sendsAt - survey.createdAt).toBe(2_000)
+    expect((await surveyMessages(ctx, conversationId))[0]).toMatchObject({ deliveryStatus: 'queued' })
+    // Undone at once: the question never goes, and says why.
+    await setStatus(ctx, conversationId, 'open')
+    const [cancelled] = await surveyMessages(ctx, conversationId)
+    expect(cancelled).toMatchObject({ deliveryStatus: 'failed', deliveryError: 'not sent: the conversation was reopened before the survey went out' })
+    expect((await eventsOf(ctx, customerId, 'csat_requested'))[0].data.cancelled).toBe(cancelled.deliveryError)
+    await new Promise((r) => setTimeout(r, 2_500))
+    expect(smsSurveysTo(phone)).toEqual([])
+
+    // Resolved for good: a survey not sent does not count against the week, so this one asks, once its time comes.
+    await setStatus(ctx, conversationId, 'resolved')
+    const due = Date.now() + 2_000
+    await eventually(async () => smsSurveysTo(phone).length === 1, 'the delayed survey at the provider', 10_000)
+    expect(Date.now()).toBeGreaterThanOrEqual(due - 100)
+    expect(Date.now() - resolvedAt).toBeGreaterThan(4_000)
+    expect(await csatReport(ctx, startedAt - 60_000)).toMatchObject({ surveys: 1, answers: 0 })
+  })
+
+  it('takes a digit written before the survey went out for an ordinary message, not its answer', async () => {
+    const waId = '4915188877766'
+    await whatsapp(waId, 'wamid.EARLY0', 'Ist die Rücksendung angekommen?')
+    const profile = await profileOf(ctx, waId)
+    const conversationId = profile.conversations[0].id as string
+    await setStatus(ctx, conversationId, 'resolved')
+    const [survey] = await eventsOf(ctx, profile.customer.id, 'csat_requested')
+    // Delivered late: the customer wrote "1" ten minutes before the survey, in answer to something else.
+    await whatsapp(waId, 'wamid.EARLY1', '1', Math.floor((survey.data.sendsAt - 10 * 60_000) / 1000))
+    expect(await eventsOf(ctx, profile.customer.id, 'csat_answered')).toEqual([])
+    expect((await conversationOf(ctx, conversationId)).status).toBe('open')
   })
 })
 

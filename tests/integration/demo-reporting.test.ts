@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_SUPERVISOR_EMAIL } from '../../src/server/demo/generate'
 import { demoServerConfig } from '../../src/server/demo/inboxes'
 import { seedDemo, type DemoSummary } from '../../src/server/demo/seed'
-import { startTestServer, type TestServer } from './server-fixtures'
+import { startTestServer, waitFor, type TestServer } from './server-fixtures'
 
 /**
  * The demo as `npm start` seeds it — its history through the real ingest path and agents'
@@ -36,6 +36,9 @@ beforeAll(async () => {
   summary = await seedDemo(t.server, { seed: 1, customers: 60, now: NOW })
   const db = new Database(t.dbPath, { readonly: true })
   try {
+    // A survey counts as sent when the dispatcher has sent it, just after the seeding.
+    const queued = db.prepare(`SELECT count(*) FROM messages WHERE delivery_status = 'queued'`).pluck()
+    await waitFor(() => queued.get() === 0, 'the demo’s surveys to be sent', 60_000)
     events = db.prepare('SELECT kind, at, calendar_ms, business_ms, after_hours, agent_id, rating, channel FROM reporting_events').all() as EventRow[]
   } finally {
     db.close()

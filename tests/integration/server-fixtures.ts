@@ -6,7 +6,7 @@ import type { AgentStatus } from '../../src/shared/agent-status'
 import type { Role, User } from '../../src/shared/domain'
 import type { IntegrationInfo } from '../../src/shared/tokens'
 import { SOCKET_PATH, type ClientToServerEvents, type Poke, type ServerToClientEvents } from '../../src/shared/sync'
-import { startServer, type ServerConfig, type SyncServer } from '../../src/server/server'
+import { startServer, type ServerConfigInput, type SyncServer } from '../../src/server/server'
 
 /** Helpers for the server integration tests: a real server on a free loopback port over a temp SQLite file. */
 
@@ -21,7 +21,7 @@ export interface TestServer {
 
 /** `beforeStart` may fill the database file (and the folder beside it) before the server opens it. */
 export async function startTestServer(
-  config: Partial<ServerConfig> = {},
+  config: Partial<ServerConfigInput> = {},
   options: { beforeStart?(dbPath: string): Promise<void> } = {},
 ): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-server-'))

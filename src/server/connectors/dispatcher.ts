@@ -6,6 +6,9 @@ import type { ChangeFeed } from '../sync/commit'
 import type { Connector } from './connector'
 import { recordDelivery } from './delivery'
 
+/** The longest a Node timer waits; a message due later is looked at again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 export interface DispatcherLogger {
   warn(obj: object, msg: string): void
   error(obj: object, msg: string): void
@@ -22,6 +25,8 @@ export class OutboundDispatcher {
   private running: Promise<void> | null = null
   private scanning: Promise<void> | null = null
   private scanAgain = false
+  /** Messages due later (a survey waits a while after the resolution), by id: sent when their time comes. */
+  private readonly held = new Map<string, NodeJS.Timeout>()
   /** Until start(): nothing is sent. */
   private stopped = true
   private unsubscribe: (() => void) | null = null
@@ -52,6 +57,8 @@ export class OutboundDispatcher {
     this.stopped = true
     this.unsubscribe?.()
     this.unsubscribe = null
+    for (const timer of this.held.values()) clearTimeout(timer)
+    this.held.clear()
     await Promise.all([this.running, this.scanning])
     this.queue.length = 0
     this.queued.clear()
@@ -80,6 +87,17 @@ export class OutboundDispatcher {
         this.scanning = null
       }
     })()
+  }
+
+  /** Queues the message again when it is due; whoever holds it then reads it afresh (it may have been cancelled). */
+  private holdUntilDue(messageId: string, wait: number): void {
+    if (this.held.has(messageId)) return
+    const timer = setTimeout(() => {
+      this.held.delete(messageId)
+      this.enqueue(messageId)
+    }, Math.min(wait, MAX_TIMER_MS))
+    timer.unref()
+    this.held.set(messageId, timer)
   }
 
   /** The inbox's own connector, else one serving every inbox of that channel. */
@@ -148,6 +166,8 @@ export class OutboundDispatcher {
   private async send(messageId: string): Promise<void> {
     const message = await this.store.getMessage(messageId)
     if (!message || message.deliveryStatus !== 'queued') return
+    const wait = message.sentAt - Date.now()
+    if (wait > 0) return this.holdUntilDue(messageId, wait)
     const conversation = await this.store.getConversation(message.conversationId)
     // A conversation holds several channels: the reply leaves from the inbox it last used on this one.
     const thread = (await this.store.conversationThreads(message.conversationId)).find((t) => t.channel === message.channel)

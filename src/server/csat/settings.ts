@@ -13,5 +13,10 @@ export const CsatSettings = z.object({
    * Promotional by default: a customer who opted out of marketing is not asked either.
    */
   purpose: ConsentPurpose.default('promotional'),
+  /**
+   * How long after the resolution the survey goes: a conversation reopened meanwhile (an Undo, the
+   * customer writing back) is not asked about. 0 sends at once.
+   */
+  delaySeconds: z.number().int().min(0).max(86_400).default(120),
 })
 export type CsatSettings = z.output<typeof CsatSettings>

@@ -31,6 +31,9 @@ export interface SurveyDeps {
   log?: { info(obj: object, msg: string): void }
 }
 
+/** Providers date messages to the second, and their clocks and ours differ by moments. */
+const CLOCK_TOLERANCE_MS = 5_000
+
 /** A survey as stored: its `csat_requested` event and that event's data. */
 export interface Survey {
   event: TimelineEvent
@@ -53,14 +56,16 @@ export function surveyingOnResolve(store: Store, deps: SurveyDeps): Store {
     const put = async <E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> => {
       if (entity !== 'event') return w.put(entity, data)
       const event = data as TimelineEvent
-      const resolving = event.type === 'status_changed' && event.data.to === 'resolved' && (await w.getEvent(event.id)) === null
+      const statusChange = event.type === 'status_changed' && (await w.getEvent(event.id)) === null
       const change = await w.put('event', event)
-      if (resolving && (await w.getErasure(event.customerId)) === null) {
-        const conversation = await w.getConversation(event.conversationId)
-        if (conversation?.status === 'resolved') {
-          const skipped = await queueSurvey(w, conversation, event.createdAt, deps)
-          if (skipped) deps.log?.info({ conversationId: conversation.id, reason: skipped }, 'no satisfaction survey sent')
-        }
+      if (!statusChange || (await w.getErasure(event.customerId)) !== null) return change
+      const conversation = await w.getConversation(event.conversationId)
+      if (!conversation) return change
+      if (event.data.to === 'resolved' && conversation.status === 'resolved') {
+        const skipped = await queueSurvey(w, conversation, event.createdAt, deps)
+        if (skipped) deps.log?.info({ conversationId: conversation.id, reason: skipped }, 'no satisfaction survey sent')
+      } else if (event.data.from === 'resolved' && conversation.status !== 'resolved') {
+        await cancelSurvey(w, conversation, event.createdAt)
       }
       return change
     }
@@ -82,9 +87,10 @@ export async function queueSurvey(w: StoreWriter, conversation: Conversation, at
   const inbox = thread?.inbox ?? conversation.inbox
   const settings = deps.settingsOf(inbox)
   if (!settings) return `inbox "${inbox}" sends no surveys`
-  const last = await w.latestEventOfType(conversation.customerId, 'csat_requested')
-  if (last && at - last.createdAt < SURVEY_INTERVAL_MS) return 'the customer was asked within the last 7 days'
-  if (channel === 'whatsapp' && (await lastInboundAt(w, conversation.customerId, inbox, at)) === null) {
+  const last = surveyOf(await w.latestEventOfType(conversation.customerId, 'csat_requested'))
+  if (last && at - last.event.createdAt < SURVEY_INTERVAL_MS && (await wentOut(w, last))) return 'the customer was asked within the last 7 days'
+  const sendsAt = at + settings.delaySeconds * 1000
+  if (channel === 'whatsapp' && (await lastInboundAt(w, conversation.customerId, inbox, sendsAt)) === null) {
     return 'outside the WhatsApp 24-hour window, where only templates may be sent'
   }
 
@@ -104,19 +110,21 @@ export async function queueSurvey(w: StoreWriter, conversation: Conversation, at
     externalId: null,
     deliveryStatus: 'queued',
     deliveryError: null,
-    sentAt: at,
+    // The dispatcher holds it until then.
+    sentAt: sendsAt,
     updatedAt: at,
     purpose: settings.purpose,
     template: null,
   }
-  // Checked again when the dispatcher sends it; asked here so that a survey refused is never counted as sent.
-  const refused = await sendRefusal(w, deps.rules, message, at)
+  // Checked again when the dispatcher sends it; asked here too, so that no survey is shown as sent that the rules refuse.
+  const refused = await sendRefusal(w, deps.rules, message, sendsAt)
   if (refused) return refused
   await w.put('message', message)
   const data: CsatRequestData = {
     channel,
     messageId: message.id,
-    expiresAt: at + SURVEY_ANSWER_WINDOW_MS[channel],
+    sendsAt,
+    expiresAt: sendsAt + SURVEY_ANSWER_WINDOW_MS[channel],
     tokenHash: token === null ? null : hashToken(token),
     rating: null,
     answeredAt: null,
@@ -155,26 +163,58 @@ export function tokenMatches(survey: Survey, token: string): boolean {
   return expected.length === given.length && timingSafeEqual(expected, given)
 }
 
+/**
+ * The survey of a conversation reopened before its time came is not sent: the question stays
+ * unsent (its message failed, saying why) and the survey is marked cancelled, so that it neither
+ * counts as sent nor keeps the customer from being asked next time.
+ */
+async function cancelSurvey(w: StoreWriter, conversation: Conversation, at: number): Promise<void> {
+  const survey = surveyOf(await w.latestEventOfType(conversation.customerId, 'csat_requested'))
+  if (!survey || survey.event.conversationId !== conversation.id || survey.data.cancelled) return
+  const message = await w.getMessage(survey.data.messageId)
+  // Once due, the dispatcher may be handing it to the provider: too late to take back.
+  if (!message || message.deliveryStatus !== 'queued' || message.sentAt <= at) return
+  const reason = 'not sent: the conversation was reopened before the survey went out'
+  await w.put('message', { ...message, deliveryStatus: 'failed', deliveryError: reason, updatedAt: at })
+  await w.put('event', { ...survey.event, data: { ...survey.data, cancelled: reason } })
+}
+
+/** Whether the survey's question went, or is still to go: not cancelled, and not refused when it was due. */
+async function wentOut(store: StoreReader, survey: Survey): Promise<boolean> {
+  if (survey.data.cancelled) return false
+  return (await store.getMessage(survey.data.messageId))?.deliveryStatus !== 'failed'
+}
+
 /** Why the survey takes no answer at `at`, or null when it does: one answer each, within its window. */
 export function answerRefusal(survey: Survey, at: number): string | null {
   if (survey.data.rating !== null) return `this survey was answered already (rated ${survey.data.rating} of 5)`
+  if (survey.data.cancelled) return 'this survey was not sent: the conversation was reopened'
   if (at > survey.data.expiresAt) return 'this survey has closed: answers are taken for a limited time after it is sent'
   return null
 }
 
-/** The survey a customer's digit by SMS or WhatsApp answers: their latest, sent on that channel, still open. */
+/**
+ * The survey a customer's digit by SMS or WhatsApp answers: their latest, sent on that channel
+ * before the digit was written, still open. A digit written before the question went (a late
+ * delivery, a retry) answers nothing.
+ */
 export async function openSurveyOn(store: StoreReader, customerId: string, channel: SurveyChannel, at: number): Promise<Survey | null> {
   const survey = surveyOf(await store.latestEventOfType(customerId, 'csat_requested'))
-  if (!survey || survey.data.channel !== channel || answerRefusal(survey, at) !== null) return null
-  return survey
+  if (!survey || survey.data.channel !== channel || at < survey.data.sendsAt - CLOCK_TOLERANCE_MS || answerRefusal(survey, at) !== null) return null
+  return (await wentOut(store, survey)) ? survey : null
 }
 
-/** Records the answer: the survey marked answered (it takes no second one) and a `csat_answered` event in the timeline. */
+/**
+ * Records the answer: the survey marked answered (it takes no second one) and a `csat_answered`
+ * event in the timeline, dated no earlier than the question went (providers date messages to the
+ * second, and clocks differ), so that reports see the answer follow its survey.
+ */
 export async function recordAnswer(w: StoreWriter, survey: Survey, rating: CsatRating, at: number, messageId: string | null): Promise<void> {
   const { event, data } = survey
-  await w.put('event', { ...event, data: { ...data, rating, answeredAt: at } })
+  const answeredAt = Math.max(at, data.sendsAt)
+  await w.put('event', { ...event, data: { ...data, rating, answeredAt } })
   const answer: CsatAnswerData = { surveyId: event.id, rating, channel: data.channel, messageId }
-  await w.put('event', { id: newId(), conversationId: event.conversationId, customerId: event.customerId, type: 'csat_answered', actorId: null, data: answer, createdAt: at })
+  await w.put('event', { id: newId(), conversationId: event.conversationId, customerId: event.customerId, type: 'csat_answered', actorId: null, data: answer, createdAt: answeredAt })
 }
 
 export type AnswerOutcome = { answered: CsatRating } | { refused: string; status: 404 | 409 | 410 }

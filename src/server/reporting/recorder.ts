@@ -1,6 +1,7 @@
 import { actorId, actorKind, type Actor } from '../../shared/actors'
 import type { Conversation, EntityName, EntityTypes, Message, TimelineEvent } from '../../shared/domain'
-import { CsatAnswerData, CsatRequestData, type CsatRating } from '../../shared/csat'
+import { CsatAnswerData, type CsatRating } from '../../shared/csat'
+import { surveyOf } from '../csat/surveys'
 import { newId } from '../../shared/ids'
 import { businessMillisBetween, isWithinBusinessHours, type BusinessHours } from '../../shared/reporting/business-hours'
 import type { ReportingEvent, ReportingEventKind, SlaTarget } from '../../shared/reporting/events'
@@ -80,6 +81,13 @@ class Recorder {
       }
       return change
     }
+    if (entity === 'message' && isAutomatic(data as Message) && SENT.has((data as Message).deliveryStatus)) {
+      const message = data as Message
+      const before = await this.w.getMessage(message.id)
+      const change = await this.w.put(entity, data)
+      if (before?.deliveryStatus === 'queued') await this.surveySent(message)
+      return change
+    }
     if (entity === 'event' && MEASURED_EVENTS.has((data as TimelineEvent).type)) {
       const event = data as TimelineEvent
       // An event already stored is being updated (a survey marked answered): it happened once.
@@ -137,11 +145,6 @@ class Recorder {
         await this.record('channel_switched', conversation, event.createdAt, { channel: to ?? conversation.channel, fromChannel: from ?? null })
         return
       }
-      case 'csat_requested': {
-        const survey = CsatRequestData.parse(event.data)
-        await this.record('csat_sent', conversation, event.createdAt, { channel: survey.channel })
-        return
-      }
       case 'csat_answered': {
         const answer = CsatAnswerData.parse(event.data)
         await this.record('csat_answered', conversation, event.createdAt, { channel: answer.channel, rating: answer.rating })
@@ -150,6 +153,17 @@ class Recorder {
       default:
         return
     }
+  }
+
+  /**
+   * A survey counts as sent when its question leaves (dated when it was due to): one cancelled
+   * because the conversation reopened, or refused by the rules when due, never went.
+   */
+  private async surveySent(message: Message): Promise<void> {
+    const survey = surveyOf(await this.w.latestEventOfType(message.customerId, 'csat_requested'))
+    if (!survey || survey.data.messageId !== message.id) return
+    const conversation = await this.w.getConversation(message.conversationId)
+    if (conversation) await this.record('csat_sent', conversation, message.sentAt, { channel: survey.data.channel })
   }
 
   private userId(): string | null {
@@ -195,7 +209,12 @@ class Recorder {
 }
 
 /** Timeline events that are reporting events too. */
-const MEASURED_EVENTS: ReadonlySet<TimelineEvent['type']> = new Set(['channel_switched', 'csat_requested', 'csat_answered'])
+const MEASURED_EVENTS: ReadonlySet<TimelineEvent['type']> = new Set(['channel_switched', 'csat_answered'])
+
+/** An outbound message nobody wrote: an automatic reply, or a survey's question. */
+const isAutomatic = (m: Message): boolean => m.direction === 'outbound' && m.authorId === null
+
+const SENT: ReadonlySet<Message['deliveryStatus']> = new Set(['sent', 'delivered', 'read'])
 
 /** A reply an agent wrote: automatic replies and rule-sent messages have no author. */
 const isHumanReply = (m: Message): boolean => m.direction === 'outbound' && m.authorId !== null

@@ -8,11 +8,12 @@ function via(channel: SurveyChannel): string {
   return channel === 'chat' ? 'in the chat' : `by ${spoken(CHANNEL_LABELS[channel])}`
 }
 
-/** "Satisfaction survey sent by SMS", and once answered " · answered 4 of 5". */
+/** "Satisfaction survey sent by SMS", and once answered " · answered 4 of 5"; or why it never went. */
 export function describeCsatRequest(data: TimelineEvent['data']): string {
   const survey = CsatRequestData.safeParse(data)
   if (!survey.success) return 'Satisfaction survey sent'
-  const { channel, rating } = survey.data
+  const { channel, rating, cancelled } = survey.data
+  if (cancelled) return `Satisfaction survey ${via(channel)} not sent: the conversation was reopened before it went out`
   return `Satisfaction survey sent ${via(channel)}${rating === null ? '' : ` · answered ${rating} of 5`}`
 }
 
