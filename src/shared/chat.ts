@@ -128,6 +128,7 @@ export type OfflineMessageRequest = z.infer<typeof OfflineMessageRequest>
 export const RateRequest = z.object({ surveyId: z.string().min(1).max(128), rating: CsatRating })
 export type RateRequest = z.infer<typeof RateRequest>
 
+/** The rating recorded: the one sent, or the one given first when the survey was answered already. */
 export const RateResponse = z.object({ ok: z.literal(true), rating: CsatRating })
 export type RateResponse = z.infer<typeof RateResponse>
 

@@ -68,7 +68,7 @@ interface SurveyState {
   element: HTMLElement
   buttons: HTMLButtonElement[]
   answered: boolean
-  /** The rating given, when known (an answer refused as given already may not say it). */
+  /** The rating recorded, once answered. */
   rating: CsatRating | null
   /** The notice shows this survey's refusal: cleared once it is answered. */
   noticed: boolean
@@ -467,10 +467,8 @@ class ChatWidget {
     this.socket.timeout(SEND_TIMEOUT_MS).emit('rate', { surveyId: state.id, rating }, (err, res) => {
       if (state.answered) return
       if (err) return this.surveyRefused(state, 'Could not reach the server; please try again.')
+      // The server answers with the rating recorded, which is the first one when another tab gave it.
       if (!isError(res)) return this.surveyAnswered(state, res.rating)
-      // Answered already (another tab, an earlier click whose answer was lost): the server says with what, if it can.
-      const given = /answered already(?: \(rated ([1-5]) of 5\))?/.exec(res.error.message)
-      if (res.error.code === 'bad_request' && given) return this.surveyAnswered(state, given[1] ? (Number(given[1]) as CsatRating) : null)
       this.surveyRefused(state, res.error.message)
     })
   }
@@ -487,16 +485,16 @@ class ChatWidget {
     this.showNotice(message)
   }
 
-  private surveyAnswered(state: SurveyState, rating: CsatRating | null): void {
-    if (state.answered && (state.rating !== null || rating === null)) return
+  private surveyAnswered(state: SurveyState, rating: CsatRating): void {
+    if (state.answered) return
     state.answered = true
-    state.rating = rating ?? state.rating
+    state.rating = rating
     state.buttons = []
     state.element.removeAttribute('aria-busy')
     state.element.removeAttribute('role')
     state.element.removeAttribute('aria-label')
     state.element.replaceChildren(
-      el('p', { 'data-part': 'survey-thanks' }, state.rating === null ? 'Thanks — your rating is in.' : `Thanks — you rated ${state.rating} of 5.`),
+      el('p', { 'data-part': 'survey-thanks' }, `Thanks — you rated ${rating} of 5.`),
     )
     if (state.noticed) {
       state.noticed = false

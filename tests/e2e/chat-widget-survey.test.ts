@@ -112,7 +112,7 @@ describe('satisfaction survey in the chat widget', () => {
     expect(requested.item.data.rating).toBe(4)
     expect(answered.item.data.surveyId).toBe(requested.item.id)
 
-    // The other tab still offers the buttons; its click is refused as answered already, and it thanks with the rating given.
+    // The other tab still offers the buttons; its click records nothing more, and it thanks with the rating given.
     await expect.poll(() => otherTab.rateButtons.count()).toBe(5)
     await otherTab.rate(5)
     await otherTab.surveyThanks.waitFor()

@@ -363,9 +363,13 @@ class WebchatConnector implements Connector, ChatInbox {
     on('rate', async (payload): Promise<RateResponse> => {
       const { surveyId, rating } = parseOrThrow(RateRequest, payload, 'rating')
       const conversation = await this.conversationOfVisitor(visitorId)
-      const outcome = await answerSurvey(context.commit, surveyId, rating, (s) => s.data.channel === 'chat' && s.event.conversationId === conversation?.id)
-      if ('refused' in outcome) throw new BadRequestError(outcome.refused)
-      return { ok: true, rating: outcome.answered }
+      const visitors = (s: Survey): boolean => s.data.channel === 'chat' && s.event.conversationId === conversation?.id
+      const outcome = await answerSurvey(context.commit, surveyId, rating, visitors)
+      if (!('refused' in outcome)) return { ok: true, rating: outcome.answered }
+      // Answered already (in another tab, or a click whose acknowledgement was lost): the rating that counts.
+      const answered = outcome.status === 409 ? surveyOf(await context.store.getEvent(surveyId)) : null
+      if (answered && visitors(answered) && answered.data.rating !== null) return { ok: true, rating: answered.data.rating }
+      throw new BadRequestError(outcome.refused)
     })
 
     on('typing', async (payload) => {
