@@ -32,7 +32,7 @@ export const surveyPageRoutes =
       const survey = params.success ? surveyOf(await deps.store.getEvent(params.data.surveyId)) : null
       if (!params.success || !survey || !tokenMatches(survey, params.data.token)) return notFound(reply)
       const refusal = answerRefusal(survey, Date.now())
-      if (refusal) return page(reply, survey.data.rating !== null ? 409 : 410, 'Thank you', refusal)
+      if (refusal) return refused(reply, survey.data.rating !== null ? 409 : 410, refusal)
       const chosen = Rating.safeParse((request.query as Record<string, unknown>).rating)
       return page(reply, 200, 'How did we do?', form(chosen.success ? chosen.data : null))
     })
@@ -43,7 +43,7 @@ export const surveyPageRoutes =
       const rating = Rating.safeParse((request.body as Record<string, unknown> | null)?.rating)
       if (!rating.success) return page(reply, 400, 'How did we do?', `<p class="problem">Choose a rating from 1 to 5, then send it.</p>${form(null)}`)
       const outcome = await answerSurvey(commit, params.data.surveyId, rating.data, (s) => tokenMatches(s, params.data.token))
-      if ('refused' in outcome) return outcome.status === 404 ? notFound(reply) : page(reply, outcome.status, 'Thank you', escapeHtml(outcome.refused))
+      if ('refused' in outcome) return outcome.status === 404 ? notFound(reply) : refused(reply, outcome.status, outcome.refused)
       return page(reply, 200, 'Thank you', `<p>You rated us ${outcome.answered} of 5 – ${RATING_WORDS[outcome.answered]}. Your answer helps the team.</p>`)
     })
   }
@@ -56,12 +56,17 @@ function form(chosen: CsatRating | null): string {
   return `<form method="post"><fieldset><legend>Your rating</legend><div class="options">${options}</div></fieldset><button type="submit">Send my rating</button></form>`
 }
 
-function notFound(reply: FastifyReply): FastifyReply {
-  return page(reply, 404, 'Link not recognised', 'This survey link is not valid. It may have been cut short when it was copied.')
+/** Answered already (409: thanks all the same), or closed (410). */
+function refused(reply: FastifyReply, status: 409 | 410, reason: string): FastifyReply {
+  return page(reply, status, status === 409 ? 'Thank you' : 'This survey is closed', `<p>${escapeHtml(reason)}</p>`)
 }
 
+function notFound(reply: FastifyReply): FastifyReply {
+  return page(reply, 404, 'Link not recognised', '<p>This survey link is not valid. It may have been cut short when it was copied.</p>')
+}
+
+/** The page around `body`, which is HTML made here (any text in it escaped). */
 function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
-  const content = body.startsWith('<') ? body : `<p>${body}</p>`
   return reply
     .status(status)
     .header('content-security-policy', PAGE_CSP)
@@ -79,5 +84,5 @@ h1{font-size:22px;margin:0 0 16px}fieldset{border:0;padding:0;margin:0 0 20px}le
 .option span{font-size:20px;font-weight:600}.option small{color:#5b6472;font-size:12px}.option:has(input:checked){border-color:#2f6fde;background:#eef3fd}
 .option input{margin:0 0 4px}button{font:inherit;padding:10px 18px;border:0;border-radius:8px;background:#2f6fde;color:#fff;cursor:pointer}.problem{color:#b42318}
 </style></head>
-<body><main><h1>${escapeHtml(title)}</h1>${content}</main></body></html>`)
+<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`)
 }
