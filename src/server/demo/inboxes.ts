@@ -48,15 +48,15 @@ const DEMO_INBOX_CONFIG: ServerConfig['inboxes'] = [
 ]
 
 /**
- * Service levels as a support team sets them, in business minutes of each inbox: quick on the
- * chat, a working day by email, and urgent conversations answered within a quarter of an hour
- * wherever they come in.
+ * Service levels as a support team sets them, in business minutes of each inbox: quickest on the
+ * chat, a working day by email, and urgent conversations answered within the hour wherever they
+ * come in.
  */
 const DEMO_SLA_POLICIES: ServerConfig['slaPolicies'] = [
-  { name: 'Urgent, any inbox', priorities: ['urgent'], firstResponseMinutes: 15, nextResponseMinutes: 30, resolutionMinutes: 240 },
-  { name: 'Website chat', inboxes: [DEMO_INBOXES.chat], firstResponseMinutes: 5, nextResponseMinutes: 10, resolutionMinutes: 480 },
-  { name: 'Support email', inboxes: [DEMO_INBOXES.email], firstResponseMinutes: 240, nextResponseMinutes: 480, resolutionMinutes: 1440 },
-  { name: 'Texts', inboxes: [DEMO_INBOXES.sms, DEMO_INBOXES.whatsapp], firstResponseMinutes: 30, nextResponseMinutes: 60, resolutionMinutes: 960 },
+  { name: 'Urgent, any inbox', priorities: ['urgent'], firstResponseMinutes: 60, nextResponseMinutes: 120, resolutionMinutes: 480 },
+  { name: 'Website chat', inboxes: [DEMO_INBOXES.chat], firstResponseMinutes: 30, nextResponseMinutes: 60, resolutionMinutes: 1440 },
+  { name: 'Support email', inboxes: [DEMO_INBOXES.email], firstResponseMinutes: 480, nextResponseMinutes: 960, resolutionMinutes: 2880 },
+  { name: 'Texts', inboxes: [DEMO_INBOXES.sms, DEMO_INBOXES.whatsapp], firstResponseMinutes: 240, nextResponseMinutes: 480, resolutionMinutes: 1440 },
 ]
 
 /**
