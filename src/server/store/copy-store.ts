@@ -49,8 +49,22 @@ export const COPIED_TABLES = [
   'reporting_events',
 ] as const
 
-/** SQLite's own tables and the migration record, which each engine keeps for itself. */
-const NOT_COPIED = new Set(['schema_migrations', 'sqlite_sequence'])
+/**
+ * SQLite's own tables and the migration record, which each engine keeps for itself, and
+ * SQLite's customer search index (its FTS5 table, the tables FTS5 keeps for it, and its row
+ * keys): derived from customers and identities, which PostgreSQL indexes its own way.
+ */
+const NOT_COPIED = new Set([
+  'schema_migrations',
+  'sqlite_sequence',
+  'customer_search',
+  'customer_search_data',
+  'customer_search_idx',
+  'customer_search_docsize',
+  'customer_search_config',
+  'customer_search_content',
+  'customer_search_rows',
+])
 
 /** The newest SQLite schema version this code knows: the only one it copies. */
 const NEWEST_SQLITE_VERSION = SQLITE_MIGRATIONS.at(-1)?.version ?? 0

@@ -17,7 +17,7 @@ import type {
 } from '../../shared/domain'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import type { IntegrationInfo } from '../../shared/tokens'
-import type { CustomerMerge, CustomerSuggestion, Store, StoreWriter, StoredChange, TimelineEntry } from './store'
+import type { CustomerMerge, CustomerSuggestion, HeldEntity, Store, StoreWriter, StoredChange, TimelineEntry } from './store'
 import { InvalidCursorError } from './errors'
 import type { AuditEntry } from '../../shared/audit'
 
@@ -897,6 +897,120 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(await search(undefined, ['Z'])).toEqual([])
       expect(await search('o', ['B'])).toEqual(['carol', 'bob'])
       expect(await search('x.test', ['A'])).toEqual(['carol'])
+    })
+
+    describe('search by part of a name or an address', () => {
+      /** hana (inbox A), ivo (B), jun (A): names and addresses holding query syntax and a letter beyond ASCII. */
+      async function seedSearch(): Promise<void> {
+        await seed(
+          store,
+          ['customer', customer('hana', { name: 'Hana Quillfeather-Ōta', lastActivityAt: T + 30 })],
+          ['identity', identity('hana-email', 'hana', 'email', 'hana.q@inkwell.test')],
+          ['identity', identity('hana-phone', 'hana', 'phone', '+442079460123')],
+          ['customer', customer('ivo', { name: 'Ivo "The Key" Novak', lastActivityAt: T + 20 })],
+          ['identity', identity('ivo-email', 'ivo', 'email', 'ivo*star@near-by.test')],
+          ['customer', customer('jun', { name: 'Jun NEAR: Park', lastActivityAt: T + 10 })],
+          ['identity', identity('jun-phone', 'jun', 'phone', '+15550199')],
+          ['conversation', conversation('conv-hana', 'hana', 'A')],
+          ['conversation', conversation('conv-ivo', 'ivo', 'B')],
+          ['conversation', conversation('conv-jun', 'jun', 'A')],
+        )
+      }
+
+      it('finds a substring in the middle of a name, of an email address and of a phone number, whatever the case', async () => {
+        await seedSearch()
+        expect(await search('illfeath')).toEqual(['hana'])
+        expect(await search('QUILLFEATHER-')).toEqual(['hana'])
+        expect(await search('a Qu')).toEqual(['hana'])
+        expect(await search('q@inkw')).toEqual(['hana'])
+        expect(await search('INKWELL.TEST')).toEqual(['hana'])
+        expect(await search('2079460')).toEqual(['hana'])
+        expect(await search('0199')).toEqual(['jun'])
+        expect(await search('.test')).toEqual(['hana', 'ivo'])
+        expect(await search('illfeath', ['B'])).toEqual([])
+        // Letters beyond ASCII match only as they are written, as LIKE compares them.
+        expect(await search('Ōta')).toEqual(['hana'])
+        expect(await search('ōta')).toEqual([])
+      })
+
+      it('takes quotes, *, -, :, NEAR and other query syntax as text', async () => {
+        await seedSearch()
+        expect(await search('"The Key"')).toEqual(['ivo'])
+        expect(await search('o "t')).toEqual(['ivo'])
+        expect(await search('"')).toEqual(['ivo'])
+        expect(await search('""')).toEqual([])
+        expect(await search('ivo*')).toEqual(['ivo'])
+        expect(await search('*star')).toEqual(['ivo'])
+        expect(await search('o*s')).toEqual(['ivo'])
+        expect(await search('her-')).toEqual(['hana'])
+        expect(await search('-ōta')).toEqual([])
+        expect(await search('near')).toEqual(['ivo', 'jun'])
+        expect(await search('NEAR:')).toEqual(['jun'])
+        expect(await search('near: p')).toEqual(['jun'])
+        expect(await search('NEAR(ivo star)')).toEqual([])
+        expect(await search('ivo OR jun')).toEqual([])
+        expect(await search('hana AND')).toEqual([])
+        expect(await search('^jun')).toEqual([])
+        expect(await search('(')).toEqual([])
+      })
+
+      it('finds 1 and 2 character queries anywhere in a name or an address', async () => {
+        await seedSearch()
+        expect(await search('q')).toEqual(['hana'])
+        expect(await search('Ō')).toEqual(['hana'])
+        expect(await search('*')).toEqual(['ivo'])
+        expect(await search(':')).toEqual(['jun'])
+        expect(await search('99')).toEqual(['jun'])
+        expect(await search('PA')).toEqual(['jun'])
+        expect(await search('a', null, 2, 1)).toEqual(['ivo', 'jun'])
+        expect(await search('zz')).toEqual([])
+      })
+
+      it('follows a name or an address changed, an identity moved to another customer, and a merge', async () => {
+        await seedSearch()
+        await seed(store, ['customer', customer('jun', { name: 'Jun Kowalczyk', lastActivityAt: T + 10 })])
+        expect(await search('park')).toEqual([])
+        expect(await search('kowalc')).toEqual(['jun'])
+        await seed(store, ['identity', identity('jun-phone', 'jun', 'phone', '+15550777')])
+        expect(await search('50199')).toEqual([])
+        expect(await search('50777')).toEqual(['jun'])
+        // A merge moves the identities to the customer that stands and keeps the one merged away.
+        await seed(
+          store,
+          ['identity', identity('ivo-email', 'hana', 'email', 'ivo*star@near-by.test')],
+          ['customer', customer('ivo', { name: 'Ivo "The Key" Novak', mergedInto: 'hana', lastActivityAt: T + 20 })],
+        )
+        const moved = { identityIds: ['ivo-email'], conversationIds: [], labels: [], attributeKeys: [], consent: {} }
+        await store.write((w) => w.addCustomerMerge({ id: 'merge-ivo', sourceId: 'ivo', targetId: 'hana', moved, mergedBy: 'u1', mergedAt: T, undoneAt: null }))
+        expect(await search('star@near')).toEqual(['hana'])
+        expect(await search('novak')).toEqual(['hana'])
+        expect(await search('.test')).toEqual(['hana'])
+        expect(ids(await store.identitiesOf('hana'))).toContain('ivo-email')
+      })
+
+      it('finds an erased customer by nothing, before and after the purge, and again once restored', async () => {
+        await seedSearch()
+        const held = [
+          { entity: 'customer', data: (await store.getCustomer('hana'))! },
+          ...(await store.identitiesOf('hana')).map((data) => ({ entity: 'identity', data })),
+          { entity: 'conversation', data: (await store.getConversation('conv-hana'))! },
+        ] as HeldEntity[]
+        const erasure = { customerId: 'hana', customerIds: ['hana'], name: 'Hana', requestedBy: 'u1', requestedAt: T, purgeAt: T + 1, immediate: true }
+        await store.write((w) => w.holdErasure(erasure, held), ACTOR)
+        for (const q of ['illfeath', 'inkwell', '2079460', 'hana', 'q', 'ōt']) expect(await search(q)).toEqual([])
+        expect(await search('.test')).toEqual(['ivo'])
+        // Restored: put back as the restore does, then found again.
+        await seed(store, ...held.map((h) => [h.entity, h.data] as Entity))
+        await store.write((w) => w.releaseErasure('hana'), ACTOR)
+        expect(await search('illfeath')).toEqual(['hana'])
+        expect(await search('2079460')).toEqual(['hana'])
+        // Erased again and purged.
+        await store.write((w) => w.holdErasure(erasure, held), ACTOR)
+        await store.write((w) => w.purgeErasure('hana', ['hana.q@inkwell.test']), ACTOR)
+        for (const q of ['illfeath', 'inkwell', '2079460', 'hana']) expect(await search(q)).toEqual([])
+        await seed(store, ['customer', customer('hana2', { name: 'Hana Again', lastActivityAt: T + 40 })])
+        expect(await search('hana')).toEqual(['hana2'])
+      })
     })
 
     it('tells whether a reader may see a customer', async () => {

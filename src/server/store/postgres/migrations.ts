@@ -27,8 +27,18 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'initial schema (SQLite version 14)',
     sql: `
-      -- Trigram indexes serve the customer search's ILIKE '%…%' on names and addresses.
-      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      -- Trigram indexes serve the customer search's ILIKE '%…%' on names and addresses
+      -- (customers_name_trgm, identities_address_trgm). Without the extension the server does
+      -- not start: it says so, and how to provide it, rather than search by reading every row.
+      DO $$
+      BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported THEN
+        RAISE EXCEPTION 'Threadline needs the PostgreSQL extension pg_trgm (customer search), and it could not be created: %', SQLERRM
+          USING HINT = 'Have a superuser run CREATE EXTENSION pg_trgm in this database, or give this user CREATE on it '
+            '(pg_trgm is a trusted extension from PostgreSQL 13); it is part of PostgreSQL''s contrib modules. Then start the server again.';
+      END
+      $$;
 
       CREATE TABLE users (
         id ${TEXT} PRIMARY KEY,

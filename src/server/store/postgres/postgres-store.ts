@@ -186,6 +186,76 @@ const scopeClause = (inboxExpr: string, scope: string): string => `(${scope}::te
 const customerScopeClause = (customerExpr: string, scope: string): string =>
   `(${scope}::text[] IS NULL OR EXISTS (SELECT 1 FROM conversations sc WHERE sc.customer_id = ${customerExpr} AND sc.inbox = ANY(${scope}::text[])))`
 
+/**
+ * The customer search's scope test, one customer at a time by index: as an EXISTS it would be
+ * planned as a hashed set of every conversation in the reader's inboxes, read first.
+ */
+const SEARCH_SCOPE = `($1::text[] IS NULL
+  OR (SELECT true FROM conversations sc WHERE sc.customer_id = customers.id AND sc.inbox = ANY($1::text[]) LIMIT 1))`
+
+/**
+ * The customers that customers whose name matches $4 were merged into: the customer each merge
+ * made of one, then on along merged_into (merges chain: A into B, then B into C).
+ */
+const MERGED_NAME_SURVIVORS = `
+  WITH RECURSIVE survivor(id) AS (
+    SELECT m.target_id FROM customer_merges m
+      JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
+     WHERE s.name ILIKE $4 ESCAPE '\\'
+    UNION
+    SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
+  )
+  SELECT id FROM survivor`
+
+/**
+ * The customer search from the trigram indexes: the ids each index finds (one bitmap scan
+ * each: an OR across tables in one WHERE would read every customer instead), then those
+ * customers by key (LATERAL, LIMIT 1 so that it stays a lookup: a hash join would read every
+ * customer), sorted.
+ */
+const SEARCH_BY_INDEX = `
+  WITH hit(id) AS MATERIALIZED (
+    SELECT id FROM customers WHERE name ILIKE $4 ESCAPE '\\'
+    UNION
+    SELECT customer_id FROM identities WHERE address ILIKE $4 ESCAPE '\\'
+    UNION
+    SELECT id FROM (${MERGED_NAME_SURVIVORS}) merged
+  )
+  SELECT customers.* FROM hit CROSS JOIN LATERAL (SELECT * FROM customers c WHERE c.id = hit.id LIMIT 1) customers
+   WHERE customers.merged_into IS NULL AND ${SEARCH_SCOPE}
+   ORDER BY customers.last_activity_at DESC, customers.id LIMIT $2 OFFSET $3`
+
+/**
+ * Newest first, each customer tested (its name, its identities' addresses by index), until the
+ * page is full. The addresses are tested in a scalar subquery: an EXISTS would be planned as one
+ * hashed set of every matching identity, read before the first customer.
+ */
+const SEARCH_BY_WALK = `
+  SELECT * FROM customers
+   WHERE merged_into IS NULL
+     AND (name ILIKE $4 ESCAPE '\\'
+       OR (SELECT bool_or(i.address ILIKE $4 ESCAPE '\\') FROM identities i WHERE i.customer_id = customers.id)
+       OR id IN (${MERGED_NAME_SURVIVORS}))
+     AND ${SEARCH_SCOPE}
+   ORDER BY last_activity_at DESC, id LIMIT $2 OFFSET $3`
+
+/**
+ * The walk, over the $5 most recently active customers only. A page it fills is the page: every
+ * customer after them comes after it.
+ */
+const SEARCH_BY_SHORT_WALK = SEARCH_BY_WALK.replace(
+  'SELECT * FROM customers',
+  'SELECT * FROM (SELECT * FROM customers ORDER BY last_activity_at DESC, id LIMIT $5) customers',
+)
+
+/**
+ * How many of the most recently active customers a query of 3 characters or more is first
+ * tested on, as many per customer of the page and those before it, before the trigram indexes
+ * are read: a query found in most addresses ("gmail", a country code) fills its page among
+ * them, where the indexes would find every one of its customers, then sort them.
+ */
+const SEARCH_WALK_PER_RESULT = 10
+
 /** LIKE's wildcards and escape character in `text`, escaped with a backslash. */
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
@@ -433,7 +503,9 @@ class PostgresReads implements StoreReader {
   /**
    * As SQLite's: customers merged into another are not listed, a match on one (its old name)
    * stands for the customer it was finally merged into, once. ILIKE under the columns' "C"
-   * collation folds ASCII letters only, as SQLite's LIKE does; trigram indexes serve it.
+   * collation folds ASCII letters only, as SQLite's LIKE does. A query of 3 characters or more
+   * is looked up in the trigram indexes of names and addresses (customers_name_trgm,
+   * identities_address_trgm); a shorter one, in most names, walks the customers newest first.
    */
   async searchCustomers(search: CustomerSearch): Promise<Customer[]> {
     if (!search.query) {
@@ -444,24 +516,13 @@ class PostgresReads implements StoreReader {
         [search.scope, search.limit, search.offset],
       )
     }
-    return this.many(
-      'customer',
-      `SELECT * FROM customers
-       WHERE merged_into IS NULL AND ${customerScopeClause('customers.id', '$1')}
-         AND (name ILIKE $4 ESCAPE '\\'
-           OR id IN (SELECT customer_id FROM identities WHERE address ILIKE $4 ESCAPE '\\')
-           OR id IN (
-             WITH RECURSIVE survivor(id) AS (
-               SELECT m.target_id FROM customer_merges m
-                 JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
-                WHERE s.name ILIKE $4 ESCAPE '\\'
-               UNION
-               SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
-             )
-             SELECT id FROM survivor))
-       ORDER BY last_activity_at DESC, id LIMIT $2 OFFSET $3`,
-      [search.scope, search.limit, search.offset, `%${escapeLike(search.query)}%`],
-    )
+    const params = [search.scope, search.limit, search.offset, `%${escapeLike(search.query)}%`]
+    // pg_trgm finds no trigram in a query under 3 characters: its index would be read whole.
+    if ([...search.query].length < 3) return this.many('customer', SEARCH_BY_WALK, params)
+    const budget = (search.limit + search.offset) * SEARCH_WALK_PER_RESULT
+    const first = await this.many('customer', SEARCH_BY_SHORT_WALK, [...params, budget])
+    if (first.length === search.limit) return first
+    return this.many('customer', SEARCH_BY_INDEX, params)
   }
 
   async customerVisible(customerId: string, scope: InboxScope): Promise<boolean> {

@@ -582,6 +582,86 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_sla_due ON conversations (sla_due) WHERE sla_due IS NOT NULL;
     `,
   },
+  {
+    version: 22,
+    name: 'customer search index',
+    // The customer search's substring match (LIKE '%q%' on names and identity addresses) read
+    // every customer; this FTS5 trigram index finds the rows holding a query of 3 characters or
+    // more instead (sqlite-store.ts, searchCustomers).
+    //
+    // - Contentless (content=''): the names and addresses are not stored a second time, only
+    //   their trigrams; contentless_delete lets a row be deleted by rowid alone, and the
+    //   index's secure-delete option removes a deleted row's trigrams from the index at once
+    //   (not at some later merge), as secure_delete does for the tables an erasure empties.
+    // - Its rowids are not those of customers and identities: their keys are TEXT, so VACUUM
+    //   (run after every purge) may renumber their rowids. customer_search_rows gives every
+    //   indexed text (a customer's name, an identity's address) a stable INTEGER PRIMARY KEY
+    //   and says whose it is: ids only, no text. An identity's row follows it when a merge
+    //   moves it to another customer.
+    // - Indexed is lower(text), the tokenizer case-sensitive, and the query lowered the same
+    //   way: lower() folds ASCII letters only, as LIKE does, so a match is exactly LIKE's (the
+    //   tokenizer's own folding would also fold letters LIKE does not). detail=full keeps the
+    //   trigrams' positions, so a longer query matches only where its trigrams are consecutive.
+    // - Triggers keep it up to date, whatever writes the base tables: the store's upserts, a
+    //   merge moving identities, an erasure taking rows out and a restore putting them back, a
+    //   copy between stores. A migration that rebuilds customers or identities must create
+    //   them again.
+    sql: `
+      CREATE TABLE customer_search_rows (
+        id INTEGER PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        -- NULL: the row is the customer's name; else the identity whose address it is.
+        identity_id TEXT
+      ) STRICT;
+      CREATE VIRTUAL TABLE customer_search USING fts5(
+        text, content = '', contentless_delete = 1, tokenize = 'trigram case_sensitive 1', detail = full
+      );
+      INSERT INTO customer_search (customer_search, rank) VALUES ('secure-delete', 1);
+
+      INSERT INTO customer_search_rows (customer_id, identity_id) SELECT id, NULL FROM customers;
+      INSERT INTO customer_search_rows (customer_id, identity_id) SELECT customer_id, id FROM identities;
+      CREATE UNIQUE INDEX customer_search_rows_name ON customer_search_rows (customer_id) WHERE identity_id IS NULL;
+      CREATE UNIQUE INDEX customer_search_rows_identity ON customer_search_rows (identity_id) WHERE identity_id IS NOT NULL;
+      INSERT INTO customer_search (rowid, text)
+        SELECT k.id, lower(c.name) FROM customer_search_rows k JOIN customers c ON c.id = k.customer_id WHERE k.identity_id IS NULL;
+      INSERT INTO customer_search (rowid, text)
+        SELECT k.id, lower(i.address) FROM customer_search_rows k JOIN identities i ON i.id = k.identity_id;
+
+      CREATE TRIGGER customers_search_insert AFTER INSERT ON customers BEGIN
+        INSERT INTO customer_search_rows (customer_id, identity_id) VALUES (new.id, NULL);
+        INSERT INTO customer_search (rowid, text)
+          SELECT id, lower(new.name) FROM customer_search_rows WHERE customer_id = new.id AND identity_id IS NULL;
+      END;
+      CREATE TRIGGER customers_search_name AFTER UPDATE OF name ON customers WHEN old.name IS NOT new.name BEGIN
+        DELETE FROM customer_search WHERE rowid = (SELECT id FROM customer_search_rows WHERE customer_id = old.id AND identity_id IS NULL);
+        INSERT INTO customer_search (rowid, text)
+          SELECT id, lower(new.name) FROM customer_search_rows WHERE customer_id = new.id AND identity_id IS NULL;
+      END;
+      CREATE TRIGGER customers_search_delete AFTER DELETE ON customers BEGIN
+        DELETE FROM customer_search WHERE rowid = (SELECT id FROM customer_search_rows WHERE customer_id = old.id AND identity_id IS NULL);
+        DELETE FROM customer_search_rows WHERE customer_id = old.id AND identity_id IS NULL;
+      END;
+
+      CREATE TRIGGER identities_search_insert AFTER INSERT ON identities BEGIN
+        INSERT INTO customer_search_rows (customer_id, identity_id) VALUES (new.customer_id, new.id);
+        INSERT INTO customer_search (rowid, text)
+          SELECT id, lower(new.address) FROM customer_search_rows WHERE identity_id = new.id;
+      END;
+      CREATE TRIGGER identities_search_address AFTER UPDATE OF address ON identities WHEN old.address IS NOT new.address BEGIN
+        DELETE FROM customer_search WHERE rowid = (SELECT id FROM customer_search_rows WHERE identity_id = old.id);
+        INSERT INTO customer_search (rowid, text)
+          SELECT id, lower(new.address) FROM customer_search_rows WHERE identity_id = new.id;
+      END;
+      CREATE TRIGGER identities_search_customer AFTER UPDATE OF customer_id ON identities
+        WHEN old.customer_id IS NOT new.customer_id BEGIN
+        UPDATE customer_search_rows SET customer_id = new.customer_id WHERE identity_id = new.id;
+      END;
+      CREATE TRIGGER identities_search_delete AFTER DELETE ON identities BEGIN
+        DELETE FROM customer_search WHERE rowid = (SELECT id FROM customer_search_rows WHERE identity_id = old.id);
+        DELETE FROM customer_search_rows WHERE identity_id = old.id;
+      END;
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

@@ -84,3 +84,25 @@ describe('hot server queries read through indexes', () => {
     })
   }
 })
+
+describe('customer search', () => {
+  const plan = (executed: Awaited<ReturnType<typeof executedBy>>): string[] =>
+    executed.flatMap(({ sql, params }) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as [])) as { detail: string }[]).map((r) => r.detail))
+
+  it('looks a query of 3 characters or more up in the trigram index, and reads customers only by key', async () => {
+    const executed = await executedBy(() => store.searchCustomers({ query: 'parcel', scope: ['Support email'], limit: 50, offset: 0 }))
+    expect(executed.map((e) => e.sql).filter((sql) => sql.includes('customer_search MATCH')).length).toBe(2)
+    expect(plan(executed).filter((d) => /^SCAN f VIRTUAL TABLE INDEX \d+:M/.test(d)).length).toBeGreaterThan(0)
+    expect(plan(executed).some((d) => /^SCAN customers\b/.test(d))).toBe(false)
+    // The merges are read whole, as before (few rows, for the names of customers merged away),
+    // and so are the CTE of those found and the index's capped count of its matches.
+    expect(tableScans(db, executed, ['m', 'survivor', 'hit'])).toEqual([])
+  })
+
+  it('walks the customers newest first by index for a query of 1 or 2 characters', async () => {
+    const executed = await executedBy(() => store.searchCustomers({ query: 'ab', scope: null, limit: 50, offset: 0 }))
+    expect(executed.some((e) => e.sql.includes('customer_search'))).toBe(false)
+    expect(plan(executed)).toContain('SCAN customers USING INDEX customers_activity')
+    expect(tableScans(db, executed, ['m', 'survivor'])).toEqual([])
+  })
+})

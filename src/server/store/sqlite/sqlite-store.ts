@@ -133,6 +133,71 @@ const customerScopeClause = (customerExpr: string): string =>
   `(@scope IS NULL OR EXISTS (SELECT 1 FROM conversations sc WHERE sc.customer_id = ${customerExpr} AND sc.inbox IN (SELECT value FROM json_each(@scope))))`
 
 const CUSTOMER_IN_SCOPE = customerScopeClause('customers.id')
+
+/**
+ * The customer search's trigram index query for `query`: its text lowered as the index's is
+ * (ASCII letters only, as LIKE folds them) in one quoted FTS5 string, so that nothing in it is
+ * syntax (quotes doubled; *, -, :, NEAR, AND are text). Null below 3 characters, which no
+ * trigram holds, and for a query with a NUL character, where FTS5 would end the query's text.
+ */
+export function trigramMatch(query: string): string | null {
+  if ([...query].length < 3 || query.includes('\u0000')) return null
+  return `"${query.replace(/[A-Z]/g, (c) => c.toLowerCase()).replace(/"/g, '""')}"`
+}
+
+/**
+ * When the index holds this many rows for a query, or this many per customer of the page and
+ * those before it, the walk newest first finds the page sooner than the index's rows would be
+ * read, deduplicated and sorted. Measured on ~115,000 customers with ~200,000 identities: the
+ * index reads ~0.4 µs a row it finds and ~2.5 µs a customer, the walk ~5 µs a customer it
+ * tests; where they cross (~5,000 rows found for a page of 50) each takes ~12 ms, within a few
+ * milliseconds either side.
+ */
+const SEARCH_INDEX_MIN_HITS = 4000
+const SEARCH_INDEX_HITS_PER_RESULT = 80
+
+/**
+ * The customers that customers whose name matches @like were merged into: the customer each
+ * merge made of one, then on along merged_into (merges chain: A into B, then B into C).
+ */
+const MERGED_NAME_SURVIVORS = `
+  WITH RECURSIVE survivor(id) AS (
+    SELECT m.target_id FROM customer_merges m
+      JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
+     WHERE s.name LIKE @like ESCAPE '\\'
+    UNION
+    SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
+  )
+  SELECT id FROM survivor`
+
+/** How many of the index's rows match, counting no further than @cap. */
+const SEARCH_INDEX_HITS = 'SELECT count(*) AS n FROM (SELECT rowid FROM customer_search WHERE customer_search MATCH @match LIMIT @cap) hit'
+
+/**
+ * From the index: the customers whose name or address matches, and those a customer whose
+ * name matches was merged into (found through the merges, few rows, as the walk finds them).
+ * The customers are read by primary key, only those found.
+ */
+const SEARCH_BY_INDEX = `
+  SELECT * FROM customers
+   WHERE id IN (
+       SELECT k.customer_id FROM customer_search f JOIN customer_search_rows k ON k.id = f.rowid
+        WHERE customer_search MATCH @match
+       UNION
+       SELECT id FROM (${MERGED_NAME_SURVIVORS}))
+     AND merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
+   ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`
+
+/** Newest first, each customer tested (its name, its identities' addresses by index), until the page is full. */
+const SEARCH_BY_WALK = `
+  SELECT * FROM customers
+   WHERE merged_into IS NULL
+     AND (name LIKE @like ESCAPE '\\'
+       OR EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = customers.id AND i.address LIKE @like ESCAPE '\\')
+       OR id IN (${MERGED_NAME_SURVIVORS}))
+     AND ${CUSTOMER_IN_SCOPE}
+   ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`
+
 const scopeParam = (scope: InboxScope): string | null => (scope === null ? null : JSON.stringify(scope))
 
 interface DeadLetterRow {
@@ -339,6 +404,12 @@ class SqliteReads implements StoreReader {
    * customer it was merged into, once. The merged-away names are found through the merges
    * (few rows) rather than by reading every customer, and merges can chain (A into B, then B
    * into C), so the customer that stands is reached by following merged_into by primary key.
+   *
+   * A match is LIKE '%query%' (ASCII letters folded) on the name or an identity's address. A
+   * query of 3 characters or more is looked up in the trigram index (migration 22), which
+   * finds exactly those rows, unless it finds so many that walking the customers newest first
+   * and testing each reaches a page sooner (a query in most addresses: "gmail"). Shorter
+   * queries, in most names, take that walk too.
    */
   async searchCustomers(search: CustomerSearch): Promise<Customer[]> {
     const scope = scopeParam(search.scope)
@@ -350,25 +421,16 @@ class SqliteReads implements StoreReader {
         { scope, limit: search.limit, offset: search.offset },
       )
     }
+    const page = { scope, limit: search.limit, offset: search.offset }
     const like = `%${search.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    return this.many(
-      'customer',
-      `SELECT * FROM customers
-       WHERE merged_into IS NULL AND ${CUSTOMER_IN_SCOPE}
-         AND (name LIKE @like ESCAPE '\\'
-           OR id IN (SELECT customer_id FROM identities WHERE address LIKE @like ESCAPE '\\')
-           OR id IN (
-             WITH RECURSIVE survivor(id) AS (
-               SELECT m.target_id FROM customer_merges m
-                 JOIN customers s ON s.id = m.source_id AND s.merged_into = m.target_id
-                WHERE s.name LIKE @like ESCAPE '\\'
-               UNION
-               SELECT c.merged_into FROM survivor JOIN customers c ON c.id = survivor.id WHERE c.merged_into IS NOT NULL
-             )
-             SELECT id FROM survivor))
-       ORDER BY last_activity_at DESC, id LIMIT @limit OFFSET @offset`,
-      { like, scope, limit: search.limit, offset: search.offset },
-    )
+    const match = trigramMatch(search.query)
+    if (match !== null) {
+      const wanted = search.limit + search.offset
+      const cap = Math.max(SEARCH_INDEX_MIN_HITS, wanted * SEARCH_INDEX_HITS_PER_RESULT)
+      const hits = (this.stmt(SEARCH_INDEX_HITS).get({ match, cap }) as { n: number }).n
+      if (hits < cap) return this.many('customer', SEARCH_BY_INDEX, { ...page, like, match })
+    }
+    return this.many('customer', SEARCH_BY_WALK, { ...page, like })
   }
 
   async customerVisible(customerId: string, scope: InboxScope): Promise<boolean> {
