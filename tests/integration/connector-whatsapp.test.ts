@@ -3,7 +3,7 @@ import { signBody } from '../../src/server/connectors/whatsapp/signature'
 import type { ApprovedTemplate } from '../../src/shared/inbox-settings'
 import { api, connectClient, integrationWithToken, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
-import { startFakeProvider, type FakeProvider, type ProviderRoute } from './support/fake-provider'
+import { startFakeProvider, whatsappGraphApi, type FakeProvider } from './support/fake-provider'
 
 const APP_SECRET = 'whatsapp-app-secret-for-tests'
 const ACCESS_TOKEN = 'graph-access-token-for-tests'
@@ -17,13 +17,7 @@ const TEMPLATES: ApprovedTemplate[] = [
   { name: 'callback', language: 'en_US', parameterCount: 2, body: 'Hi {{1}}, we will call you back on {{2}}.' },
 ]
 
-let wamidSeq = 0
-const graphApi: ProviderRoute = (r) => {
-  if (r.method !== 'POST' || r.path !== `/v21.0/${PHONE_ID}/messages`) return null
-  if (r.headers.authorization !== `Bearer ${ACCESS_TOKEN}`) return { status: 401, body: { error: { message: 'Invalid OAuth access token', code: 190 } } }
-  const body = JSON.parse(r.body) as { to: string }
-  return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.OUT${++wamidSeq}` }] } }
-}
+const graphApi = whatsappGraphApi(PHONE_ID, ACCESS_TOKEN)
 
 let provider: FakeProvider
 let t: TestServer

@@ -23,7 +23,7 @@ import type { CsatSettings } from '../../src/server/csat/settings'
 import { startServer } from '../../src/server/server'
 import { api, startTestServer, userWithToken, type TestServer } from './server-fixtures'
 import { eventually } from './support/eventually'
-import { postTwilioForm, startFakeProvider, twilioMessagesApi, type FakeProvider, type ProviderRoute } from './support/fake-provider'
+import { postTwilioForm, startFakeProvider, twilioMessagesApi, whatsappGraphApi, type FakeProvider } from './support/fake-provider'
 import { emailConnector, startDovecot, startSmtpCapture, type DovecotServer, type SmtpCapture } from './support/mail-servers'
 
 /**
@@ -106,13 +106,7 @@ const ACCESS_TOKEN = 'graph-access-token-for-tests'
 const PHONE_ID = '106540352242922'
 const WA_PATH = '/webhooks/wa-main/whatsapp'
 
-let wamidSeq = 0
-const graphApi: ProviderRoute = (r) => {
-  if (r.method !== 'POST' || r.path !== `/v21.0/${PHONE_ID}/messages`) return null
-  if (r.headers.authorization !== `Bearer ${ACCESS_TOKEN}`) return { status: 401, body: { error: { message: 'Invalid OAuth access token', code: 190 } } }
-  const body = JSON.parse(r.body) as { to: string }
-  return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.OUT${++wamidSeq}` }] } }
-}
+const graphApi = whatsappGraphApi(PHONE_ID, ACCESS_TOKEN)
 
 describe('satisfaction surveys by SMS and WhatsApp', () => {
   let provider: FakeProvider

@@ -112,13 +112,7 @@ export async function runBrowserScenarios(ctx: BenchContext): Promise<void> {
       valueRow('memory.host', '  browser host process RSS (core + HTTP + IPC bridge)', 'MB', hostMemory.rss / MB, null),
     )
   } catch (err) {
-    // What the page showed when a step gave up says more than the timeout does.
-    if (page) {
-      const shot = join(BENCH_DIR, 'browser-failure.png')
-      await page.screenshot({ path: shot }).catch(() => undefined)
-      throw new Error(`${err instanceof Error ? err.message : String(err)} (the page as it was: ${shot})`, { cause: err })
-    }
-    throw err
+    throw await withPageShot(err, page, 'browser-failure.png')
   } finally {
     await browser.close().catch(() => undefined)
     await host?.stop()
@@ -139,6 +133,14 @@ async function startRendererProfile(page: Page): Promise<{ stop(dir: string, nam
       await cdp.detach()
     },
   }
+}
+
+/** What the page showed when a step gave up says more than the timeout does: the error, naming a screenshot of it. */
+export async function withPageShot(err: unknown, page: Page | null, file: string): Promise<unknown> {
+  if (!page) return err
+  const shot = join(BENCH_DIR, file)
+  await page.screenshot({ path: shot }).catch(() => undefined)
+  return new Error(`${err instanceof Error ? err.message : String(err)} (the page as it was: ${shot})`, { cause: err })
 }
 
 export async function newPage(browser: Browser): Promise<Page> {

@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import { DEMO_SUPERVISOR_EMAIL } from '../../../src/server/demo/generate'
-import { BENCH_DIR } from '../dataset'
 import { requestJson } from '../http'
 import { latencyRow, valueRow } from '../report'
 import type { ChildHandle } from '../rpc'
 import { summarize, type Summary } from '../stats'
-import { buildRenderer, CHROMIUM, CHROMIUM_ARGS, newPage } from './browser'
+import { buildRenderer, CHROMIUM, CHROMIUM_ARGS, newPage, withPageShot } from './browser'
 import { child, type BenchContext } from './context'
 
 /** Reporting events reach supervisors only: what they add to a supervisor's initial sync. */
@@ -170,13 +169,7 @@ async function runLiveOnScreen(ctx: BenchContext, dataDir: string, token: string
     ctx.details.dashboardsLiveScreen = { rendererBuildMs: Math.round(buildMs), rendererReused: reused, readyMs: Math.round(readyMs), totalMs: Math.round(took) }
     return { frame: summarize(frame), dom: summarize(dom), post: summarize(post) }
   } catch (err) {
-    // What the page showed when a step gave up says more than the timeout does.
-    if (page) {
-      const shot = join(BENCH_DIR, 'dashboards-live-failure.png')
-      await page.screenshot({ path: shot }).catch(() => undefined)
-      throw new Error(`${err instanceof Error ? err.message : String(err)} (the page as it was: ${shot})`, { cause: err })
-    }
-    throw err
+    throw await withPageShot(err, page, 'dashboards-live-failure.png')
   } finally {
     await browser.close().catch(() => undefined)
     await host?.stop()

@@ -76,6 +76,18 @@ export function twilioMessagesApi(accountSid: string, authToken: string): Provid
   }
 }
 
+let wamidCounter = 0
+
+/** The WhatsApp Cloud API's message send for one phone number, with its bearer token check. */
+export function whatsappGraphApi(phoneNumberId: string, accessToken: string): ProviderRoute {
+  return (r) => {
+    if (r.method !== 'POST' || r.path !== `/v21.0/${phoneNumberId}/messages`) return null
+    if (r.headers.authorization !== `Bearer ${accessToken}`) return { status: 401, body: { error: { message: 'Invalid OAuth access token', code: 190 } } }
+    const body = JSON.parse(r.body) as { to: string }
+    return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.OUT${++wamidCounter}` }] } }
+  }
+}
+
 /** Posts a form the way Twilio does: form-encoded, signed over the public URL and the parameters. */
 export async function postTwilioForm(
   serverUrl: string,
