@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import Database from 'better-sqlite3'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -80,6 +81,51 @@ describe('opening the cache with a key', () => {
     } finally {
       reopened.close()
     }
+  })
+
+  it('a cache encrypted in the earlier format, with a page HMAC, opens with its key and is rewritten without it, its rows and WAL intact', () => {
+    const key = randomBytes(32)
+    const raw = `raw:${key.toString('hex')}`
+    const live = openCache(dir.path, SERVER)
+    fill(live)
+    live.close()
+    // As an earlier version left it: SQLCipher 4's defaults, and the last writes still in the WAL.
+    const earlier = new Database(file)
+    earlier.pragma("cipher = 'sqlcipher'")
+    earlier.pragma('legacy = 4')
+    earlier.pragma('journal_mode = DELETE')
+    earlier.pragma(`rekey = '${raw}'`)
+    earlier.pragma('journal_mode = WAL')
+    earlier.pragma('wal_autocheckpoint = 0')
+    earlier.exec(`UPDATE messages SET json = json_set(json, '$.text', 'Written last, before the app was killed') WHERE id = 'm1'`)
+    const crashed = join(dir.path, 'crashed')
+    openCache(crashed, SERVER).close()
+    copyFileSync(file, join(crashed, CACHE_FILE))
+    copyFileSync(`${file}-wal`, join(crashed, `${CACHE_FILE}-wal`))
+    earlier.close()
+
+    const reopened = openCache(crashed, SERVER, { cacheKey: key })
+    try {
+      expect(dumpEntities(reopened, 'message').get('m1')?.current.text).toBe('Written last, before the app was killed')
+      expect(reopened.pragma('journal_mode', { simple: true })).toBe('wal')
+    } finally {
+      reopened.close()
+    }
+    expect(readFileSync(join(crashed, CACHE_FILE)).includes('Alice Martin')).toBe(false)
+    const readsWith = (settings: string[]): boolean => {
+      const db = new Database(join(crashed, CACHE_FILE))
+      try {
+        for (const setting of settings) db.pragma(setting)
+        db.pragma(`key = '${raw}'`)
+        return db.prepare('SELECT count(*) FROM customers').pluck().get() === 1
+      } catch {
+        return false
+      } finally {
+        db.close()
+      }
+    }
+    expect(readsWith(["cipher = 'sqlcipher'", 'legacy = 4'])).toBe(false)
+    expect(readsWith(["cipher = 'sqlcipher'", 'legacy = 4', 'hmac_use = 0'])).toBe(true)
   })
 
   it('openCacheOrRebuild replaces a cache its key cannot open with an empty one, and says why', () => {

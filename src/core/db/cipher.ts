@@ -35,14 +35,74 @@ export function cacheFileState(file: string): 'new' | 'plain' | 'encrypted' {
 }
 
 /**
- * Unlocks the cache on a connection that has not read `file` yet, encrypting a plain cache in
- * place first (once: afterwards it is no longer plain). Without a key, a plain cache stays plain.
- * Returns true when it encrypted a plain cache.
- *
- * The format is SQLCipher 4's (AES-256-CBC, HMAC-SHA512 per page), so the file can be inspected
- * with SQLCipher's own tools given the key.
+ * The cache's format: SQLCipher 4's (AES-256-CBC, a random IV per page written), without its
+ * per-page HMAC-SHA512, so SQLCipher's own tools read it given the key and `cipher_use_hmac = OFF`.
+ * What the encryption is for is a copy of the file read elsewhere (a lost laptop, a backup): the
+ * pages are unreadable without the key. A page MAC would add tamper detection against someone who
+ * can write the file but not read the key beside it or in the user's keychain, which no attacker
+ * of the cache is; computing it took more than half of the encryption's cost (docs/security.md).
+ * The cipher is a per-connection setting, not stored in the file: it is chosen on every open.
  */
-export function unlockCache(db: Database, file: string, key: Uint8Array | null): boolean {
+const CACHE_CIPHER = ["cipher = 'sqlcipher'", 'legacy = 4', 'hmac_use = 0']
+/** The format caches were encrypted in before (SQLCipher 4's defaults, HMAC included): read once, to rewrite them in the one above. */
+const CACHE_CIPHER_WITH_HMAC = ["cipher = 'sqlcipher'", 'legacy = 4']
+
+/** Sets the cipher and the key on a connection that has not read its file yet, and reads a page: false when the key (or the format) does not fit. */
+function keyed(db: Database, cipher: readonly string[], raw: string): boolean {
+  for (const setting of cipher) db.pragma(setting)
+  db.pragma(`key = '${raw}'`)
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_schema').get()
+    return true
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') return false
+    throw err
+  }
+}
+
+/** Opens another connection to the cache file; read-only ones never write it, not even on close. */
+export type OpenConnection = (readonly: boolean) => Database
+
+/**
+ * Whether the file reads in this format with this key, asked on a read-only connection: the last
+ * connection to close a WAL file folds the WAL into it, which one with the wrong format would
+ * garble.
+ */
+function readsWith(open: OpenConnection, cipher: readonly string[], raw: string): boolean {
+  const probe = open(true)
+  try {
+    return keyed(probe, cipher, raw)
+  } finally {
+    probe.close()
+  }
+}
+
+/**
+ * A cache still in the earlier format, with a page HMAC, is rewritten in the current one (on a
+ * connection of its own: one that failed to read a file cannot rewrite it). A cache already in
+ * the current format, or one the key does not open at all, is left as it is.
+ */
+function rewriteEarlierFormat(raw: string, open: OpenConnection): void {
+  if (readsWith(open, CACHE_CIPHER, raw) || !readsWith(open, CACHE_CIPHER_WITH_HMAC, raw)) return
+  const earlier = open(false)
+  try {
+    if (!keyed(earlier, CACHE_CIPHER_WITH_HMAC, raw)) throw new Error('the cache stopped reading in its earlier format while it was being rewritten')
+    // Rekeying rewrites every page and is refused in WAL mode; leaving WAL folds its pages in first.
+    earlier.pragma('journal_mode = DELETE')
+    earlier.pragma('hmac_use = 0')
+    earlier.pragma(`rekey = '${raw}'`)
+  } finally {
+    earlier.close()
+  }
+}
+
+/**
+ * Unlocks the cache on a connection that has not read `file` yet, encrypting a plain cache in
+ * place first (once: afterwards it is no longer plain), and rewriting one encrypted in the
+ * earlier format. Without a key, a plain cache stays plain. Returns true when it encrypted a
+ * plain cache.
+ */
+export function unlockCache(db: Database, file: string, key: Uint8Array | null, open: OpenConnection): boolean {
   const state = cacheFileState(file)
   if (!key) {
     if (state === 'encrypted') throw new CacheKeyError('the cache is encrypted and no key was given for it')
@@ -54,27 +114,18 @@ export function unlockCache(db: Database, file: string, key: Uint8Array | null):
   if (typeof db.pragma('cipher', { simple: true }) !== 'string') {
     throw new Error('this SQLite build cannot encrypt the cache (better-sqlite3 must resolve to better-sqlite3-multiple-ciphers)')
   }
-  // The cipher is a per-connection setting, not stored in the file: it must be chosen on every open.
-  db.pragma(`cipher = 'sqlcipher'`)
-  db.pragma('legacy = 4')
   // "raw:" hands the bytes over as the key itself; a passphrase would go through 256,000 rounds of PBKDF2.
   const raw = `raw:${Buffer.from(key).toString('hex')}`
-  let migrated = false
   if (state === 'plain') {
+    for (const setting of CACHE_CIPHER) db.pragma(setting)
     // Rekeying rewrites every page and is refused in WAL mode; leaving WAL first also folds
     // whatever plain pages the WAL still holds into the file being encrypted.
     db.pragma('journal_mode = DELETE')
     db.pragma(`rekey = '${raw}'`)
-    migrated = true
-  } else {
-    db.pragma(`key = '${raw}'`)
+    return true
   }
-  // A wrong key is noticed only when a page is read: read one now.
-  try {
-    db.prepare('SELECT count(*) FROM sqlite_schema').get()
-  } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new CacheKeyError('the cache cannot be read with its key')
-    throw err
-  }
-  return migrated
+  if (state === 'encrypted') rewriteEarlierFormat(raw, open)
+  // A wrong key is noticed only when a page is read: keyed() reads one.
+  if (!keyed(db, CACHE_CIPHER, raw)) throw new CacheKeyError('the cache cannot be read with its key')
+  return false
 }

@@ -37,9 +37,10 @@ export function openCache(dataDir: string, serverUrl: string | null, options: Op
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const file = join(dataDir, CACHE_FILE)
   restrictToOwner(file)
-  const db = new BetterSqlite3(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  const connect = (readonly = false): Database => new BetterSqlite3(file, { readonly, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) })
+  const db = connect()
   try {
-    unlockCache(db, file, options.cacheKey ?? null)
+    unlockCache(db, file, options.cacheKey ?? null, connect)
     db.pragma('journal_mode = WAL')
     // An action is shown once its outbox row commits, so that commit must survive a power cut
     // too, not only a killed process (NORMAL's promise in WAL mode). Sync batches commit in large

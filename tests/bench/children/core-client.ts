@@ -31,7 +31,7 @@ const stateWaiters = new Set<() => void>()
 function readCache(): BetterSqlite3.Database {
   const file = join(dataDir, CACHE_FILE)
   const raw = new BetterSqlite3(file, { readonly: true })
-  unlockCache(raw, file, cacheKey ?? null)
+  unlockCache(raw, file, cacheKey ?? null, () => new BetterSqlite3(file, { readonly: true }))
   return raw
 }
 
