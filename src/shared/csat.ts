@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { CSAT_RATINGS } from './csat-scale'
 import { Channel, Id, Timestamp } from './primitives'
 
 /**
@@ -9,8 +10,8 @@ import { Channel, Id, Timestamp } from './primitives'
  * (`csat_requested`, `csat_answered`), so agents see them and reports count them.
  */
 
-export const CSAT_RATINGS = [1, 2, 3, 4, 5] as const
-export const CsatRating = z.number().int().min(1).max(5)
+export { CSAT_RATINGS, RATING_WORDS } from './csat-scale'
+export const CsatRating = z.literal(CSAT_RATINGS)
 export type CsatRating = z.infer<typeof CsatRating>
 
 /** A rating of 4 or 5 counts as satisfied: CSAT is their share of all answers. */
@@ -33,7 +34,6 @@ export const SURVEY_CHANNELS = ['chat', 'email', 'sms', 'whatsapp'] as const sat
 export type SurveyChannel = (typeof SURVEY_CHANNELS)[number]
 export const isSurveyChannel = (channel: Channel): channel is SurveyChannel => (SURVEY_CHANNELS as readonly Channel[]).includes(channel)
 
-export const RATING_WORDS: Record<CsatRating, string> = { 1: 'Very poor', 2: 'Poor', 3: 'Okay', 4: 'Good', 5: 'Great' }
 
 /** `data` of a `csat_requested` timeline event: the survey. Its event id is the survey's id. */
 export const CsatRequestData = z.object({

@@ -16,6 +16,7 @@ import type {
   SignedIdentity,
 } from '../shared/chat'
 import type { CsatRating } from '../shared/csat'
+import { CSAT_RATINGS, RATING_WORDS } from '../shared/csat-scale'
 import { WIDGET_CSS } from './styles'
 
 /**
@@ -54,13 +55,6 @@ const TYPING_IDLE_MS = 2_000
 const TYPING_REPEAT_MS = 3_000
 const AGENT_TYPING_EXPIRY_MS = 8_000
 
-/**
- * The survey's scale in words, as src/shared/csat.ts has them (RATING_WORDS). Repeated here
- * because importing that module would bundle zod into the widget (its schemas are built when it
- * loads), multiplying the script's size; the widget's end-to-end test checks the two agree.
- */
-const RATINGS = [1, 2, 3, 4, 5] as const satisfies readonly CsatRating[]
-const RATING_WORDS: Record<(typeof RATINGS)[number], string> = { 1: 'Very poor', 2: 'Poor', 3: 'Okay', 4: 'Good', 5: 'Great' }
 
 /** A survey on screen: its buttons until answered, then the thanks line. */
 interface SurveyState {
@@ -452,7 +446,7 @@ class ChatWidget {
       this.surveyAnswered(state, rating)
       return element
     }
-    state.buttons = RATINGS.map((r) => {
+    state.buttons = CSAT_RATINGS.map((r) => {
       const button = el('button', { type: 'button', 'data-part': 'rate', 'data-rating': String(r), 'aria-label': `Rate ${r} of 5 – ${RATING_WORDS[r]}`, title: RATING_WORDS[r] }, String(r))
       button.addEventListener('click', () => this.rate(state, r))
       return button
