@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import {
   CSAT_RATINGS,
   CsatRequestData,
@@ -13,6 +13,7 @@ import {
 } from '../../shared/csat'
 import type { Conversation, EntityName, EntityTypes, Message, TimelineEvent } from '../../shared/domain'
 import { newId } from '../../shared/ids'
+import { hashToken } from '../auth/tokens'
 import { lastInboundAt } from '../connectors/whatsapp/whatsapp'
 import type { MessagingRules } from '../rules/config'
 import { sendRefusal } from '../rules/send-policy'
@@ -79,7 +80,7 @@ export function surveyingOnResolve(store: Store, deps: SurveyDeps): Store {
  * refuse the message (consent, quiet hours, frequency caps), or WhatsApp's 24-hour window is
  * closed. Returns why no survey went, or null when one is queued.
  */
-export async function queueSurvey(w: StoreWriter, conversation: Conversation, at: number, deps: SurveyDeps): Promise<string | null> {
+async function queueSurvey(w: StoreWriter, conversation: Conversation, at: number, deps: SurveyDeps): Promise<string | null> {
   const channel = conversation.channel
   if (!isSurveyChannel(channel)) return `a ${channel} conversation cannot carry a survey`
   // The survey leaves from the inbox the conversation last used on its channel, as a reply would.
@@ -149,11 +150,9 @@ function surveyBody(channel: SurveyChannel, question: string, link: { surveyId: 
 }
 
 /** The link an email survey's button opens: the page that records the rating. */
-export function surveyUrl(publicUrl: string, surveyId: string, token: string, rating: CsatRating): string {
+function surveyUrl(publicUrl: string, surveyId: string, token: string, rating: CsatRating): string {
   return `${publicUrl.replace(/\/+$/, '')}/survey/${encodeURIComponent(surveyId)}/${encodeURIComponent(token)}?rating=${rating}`
 }
-
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
 /** Whether `token` is the one the survey's links carry (compared in constant time). */
 export function tokenMatches(survey: Survey, token: string): boolean {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { CHANNELS, Channel, Id } from '../domain'
 import { REOPEN_HORIZON_MS, type ReportingEvent } from './events'
 import { ReportQuery } from './report-query'
+import { SATISFIED_FROM } from '../csat'
 
 /**
  * Supervisors' figures, computed from reporting events alone. The client core runs this over its
@@ -640,7 +641,7 @@ export function computeReport(
     const a = answer[k]!
     if (a >= 0) {
       const e = events[a]!
-      const promoter = e.rating! >= 4
+      const promoter = e.rating! >= SATISFIED_FROM
       answers.push(id)
       if (promoter) promoters.push(id)
       if (e.agentId !== null) {

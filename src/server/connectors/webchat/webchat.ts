@@ -185,7 +185,8 @@ class WebchatConnector implements Connector, ChatInbox {
     const visitorId = await this.visitorOfConversation(message.conversationId)
     if (!visitorId) throw new Error(`conversation ${message.conversationId} is not a web chat of inbox "${this.inbox}"`)
     const room = visitorRoom(visitorId)
-    const chatMessage = toChatMessage(message, await this.latestSurvey(message.customerId))
+    // Only a message nobody wrote can be a survey's question: an agent's reply needs no lookup.
+    const chatMessage = toChatMessage(message, message.authorId === null ? await this.latestSurvey(message.customerId) : null)
     // Without a tab open the reply still counts as sent: the visitor gets it with the history on return.
     let delivered = false
     for (const tab of await hub.io.in(room).fetchSockets()) {
