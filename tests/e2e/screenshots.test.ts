@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bankHolidays } from '../../src/server/demo/hours'
 import { demoServerConfig } from '../../src/server/demo/inboxes'
 import { seedDemo } from '../../src/server/demo/seed'
 import { AdminPage } from './pages/admin-page'
@@ -27,7 +29,7 @@ beforeAll(async () => {
     // The demo's inboxes, with their business hours, as `npm start` configures them.
     server: { summaryDebounceMs: 300, summaryMaxWaitMs: 2_000, ...demoServerConfig('https://threadline.example.test') },
     seed: async (server) => {
-      const summary = await seedDemo(server, { seed: 7, customers: 120, now: Date.now() })
+      const summary = await seedDemo(server, { seed: 7, customers: 120, now: lastWorkingAfternoon() })
       const user = await server.findUserByEmail(summary.agentEmail)
       if (!user) throw new Error('the demo agent is missing')
       agent = user
@@ -37,6 +39,18 @@ beforeAll(async () => {
   outDir = process.env.THREADLINE_SCREENSHOTS === 'docs' ? resolve(import.meta.dirname, '../../docs/screenshots') : join(env.dir, 'shots')
   mkdirSync(outDir, { recursive: true })
 })
+
+/**
+ * The demo's history ends at the last Wednesday afternoon in London, so the pictures show a team at
+ * work whatever day they are taken on: seeded up to a Saturday night, its queues are nearly empty.
+ */
+function lastWorkingAfternoon(): number {
+  const now = DateTime.now().setZone('Europe/London')
+  let wednesday = now.set({ weekday: 3, hour: 15, minute: 0, second: 0, millisecond: 0 })
+  if (wednesday > now) wednesday = wednesday.minus({ weeks: 1 })
+  while (bankHolidays(wednesday.year).includes(wednesday.toISODate() ?? '')) wednesday = wednesday.minus({ weeks: 1 })
+  return wednesday.toMillis()
+}
 
 /** Waits for the open customer's summary card to show the server's story (not one this device wrote meanwhile). */
 async function serverStory(): Promise<void> {
