@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { IPC_ARGS, type IpcEventMessage, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcMethod, type SyncState } from '../shared/ipc'
 import type { Core, CoreOptions } from './core'
+import { CachedEventColumns } from './db/reporting-columns'
 import { SearchRetagger } from './db/search-retagger'
 import { openCacheOrRebuild } from './db/open'
 import { IpcError } from './errors'
@@ -50,9 +51,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (rebuilt) console.warn(`[core] ${rebuilt}`)
   const listeners = new Set<(message: IpcEventMessage) => void>()
   const retagger = new SearchRetagger(db)
+  const reportingEvents = new CachedEventColumns(db)
   function emit<E extends IpcEventName>(event: E, payload: IpcEvents[E]): void {
     // Whatever changed the cache may have queued conversations for re-tagging.
-    if (event === 'data.changed') retagger.poke()
+    if (event === 'data.changed') {
+      retagger.poke()
+      if ((payload as IpcEvents['data.changed']).entities.includes('reportingEvent')) reportingEvents.poke()
+    }
     const sent = event === 'sync.state' ? withCacheNotice(payload as SyncState, rebuilt) : payload
     for (const listener of [...listeners]) {
       try {
@@ -114,7 +119,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     customerExportHandlers(ctx),
     privacyHandlers(ctx),
     retentionHandlers(ctx),
-    reportHandlers(ctx),
+    reportHandlers(ctx, reportingEvents),
   ])
   let closed = false
   session.start()
@@ -144,6 +149,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (closed) return
       closed = true
       retagger.stop()
+      reportingEvents.stop()
       await session.close()
       listeners.clear()
       db.close()

@@ -30,7 +30,7 @@ describe('cache migrations', () => {
     expect(ours.map((t) => t.name).sort()).toEqual(
       [
         'calls', 'canned_responses', 'conversation_counts', 'conversations', 'customers', 'drafts', 'events', 'identities', 'messages', 'notes', 'outbox',
-        'mention_reads', 'note_mentions', 'read_markers', 'reporting_events', 'saved_views', 'schema_migrations', 'search_keys', 'search_retag', 'summaries', 'summary_ratings', 'suspended_indexes', 'sync_meta', 'users',
+        'mention_reads', 'note_mentions', 'read_markers', 'reporting_event_rewrites', 'reporting_events', 'saved_views', 'schema_migrations', 'search_keys', 'search_retag', 'summaries', 'summary_ratings', 'suspended_indexes', 'sync_meta', 'users',
       ].sort(),
     )
     expect(ours.filter((t) => t.strict !== 1)).toEqual([])

@@ -464,6 +464,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idx_conversations_channel_sla_due ON conversations (channel, sla_due, id);
       CREATE INDEX idx_conversations_channel_status_sla_due ON conversations (channel, status, sla_due, id)`),
   },
+  {
+    version: 17,
+    name: 'a count of reporting events changed or deleted, so that the dashboards\' copy in memory knows when to read them again',
+    up: (db) =>
+      // New events are found by rowid (reporting-columns.ts); only the rare change to an event
+      // already read (an erasure, a signed-out cache) makes the copy read everything again.
+      db.exec(`CREATE TABLE reporting_event_rewrites (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL) STRICT;
+      INSERT INTO reporting_event_rewrites (id, count) VALUES (1, 0);
+      CREATE TRIGGER reporting_events_updated AFTER UPDATE ON reporting_events BEGIN
+        UPDATE reporting_event_rewrites SET count = count + 1;
+      END;
+      CREATE TRIGGER reporting_events_deleted AFTER DELETE ON reporting_events BEGIN
+        UPDATE reporting_event_rewrites SET count = count + 1;
+      END`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -1,59 +1,11 @@
 import type { Database } from 'better-sqlite3'
 import type { Conversation } from '../../shared/domain'
-import type { ReportingEvent } from '../../shared/reporting/events'
 import type { QueuedConversation } from '../../shared/reporting/live-queues'
 
 /**
- * What supervisors' dashboards read from the cache: reporting events of a time span, straight
- * from their columns (a report reads tens of thousands), and the conversations not resolved.
+ * What supervisors' dashboards read from the cache besides the reporting events
+ * (reporting-columns.ts): labels, the conversations not resolved, what a list shows of each.
  */
-
-type EventRow = [
-  id: string,
-  kind: ReportingEvent['kind'],
-  conversationId: string,
-  customerId: string | null,
-  inbox: string,
-  channel: ReportingEvent['channel'],
-  team: string | null,
-  agentId: string | null,
-  at: number,
-  calendarMs: number | null,
-  businessMs: number | null,
-  afterHours: number,
-  fromChannel: ReportingEvent['channel'] | null,
-  rating: number | null,
-  slaTarget: ReportingEvent['slaTarget'],
-]
-
-/** Reporting events at or after `from` and before `to`, by time. */
-export function reportingEventsBetween(db: Database, from: number, to: number): ReportingEvent[] {
-  const rows = db
-    .prepare(
-      `SELECT id, kind, conversation_id, customer_id, inbox, channel, team, agent_id, at, calendar_ms, business_ms,
-              after_hours, from_channel, rating, sla_target
-       FROM reporting_events WHERE at >= ? AND at < ? ORDER BY at, id`,
-    )
-    .raw()
-    .all(from, to) as EventRow[]
-  return rows.map((r) => ({
-    id: r[0],
-    kind: r[1],
-    conversationId: r[2],
-    customerId: r[3],
-    inbox: r[4],
-    channel: r[5],
-    team: r[6],
-    agentId: r[7],
-    at: r[8],
-    calendarMs: r[9],
-    businessMs: r[10],
-    afterHours: r[11] === 1,
-    fromChannel: r[12],
-    rating: r[13],
-    slaTarget: r[14],
-  }))
-}
 
 /** The labels of these conversations, for a report filtered by label; one not cached is left out. */
 export function conversationLabels(db: Database, ids: Iterable<string>): Map<string, { labels: string[] }> {

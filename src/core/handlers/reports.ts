@@ -1,12 +1,15 @@
+import type { Database } from 'better-sqlite3'
 import { DateTime } from 'luxon'
 import type { IpcHandlers, LiveConversation, ReportConversation } from '../../shared/ipc'
-import { conversationRows, reportCsv } from '../../shared/reporting/csv'
-import { REOPEN_HORIZON_MS, type ReportingEvent } from '../../shared/reporting/events'
+import { conversationRowsOverColumns, reportCsv } from '../../shared/reporting/csv'
+import { REOPEN_HORIZON_MS } from '../../shared/reporting/events'
 import { computeLiveQueues, liveFigureConversations } from '../../shared/reporting/live-queues'
-import { computeReport, type Report } from '../../shared/reporting/metrics'
+import { reportOverColumns, type Report } from '../../shared/reporting/metrics'
+import type { EventColumns } from '../../shared/reporting/event-columns'
 import type { ReportQuery } from '../../shared/reporting/report-query'
 import { hasRole } from '../../shared/roles'
-import { conversationLabels, listedConversations, queuedConversations, reportingEventsBetween } from '../db/report-queries'
+import { conversationLabels, listedConversations, queuedConversations } from '../db/report-queries'
+import type { CachedEventColumns } from '../db/reporting-columns'
 import { IpcError } from '../errors'
 import type { HandlerContext } from './context'
 import { saveLocalFile } from './downloads'
@@ -17,23 +20,22 @@ type ReportMethods = 'reports.live' | 'reports.report' | 'reports.liveDrill' | '
  * Supervisors' dashboards, computed from the cache: instant, and readable offline as of the
  * last sync. Agents' caches hold no reporting events; they are refused rather than shown zeros.
  */
-export function reportHandlers(ctx: HandlerContext, now: () => number = Date.now): Pick<IpcHandlers, ReportMethods> {
+export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, now: () => number = Date.now): Pick<IpcHandlers, ReportMethods> {
   async function supervisorOnly(): Promise<void> {
     const user = await ctx.engine.signedInUser(0)
     if (!user || !hasRole(user, 'supervisor')) throw new IpcError('bad_request', 'dashboards are for supervisors and admins')
   }
 
   /** The conversations behind one figure of the report, with what the cache knows of each. */
-  function drill(query: ReportQuery, key: string): { events: ReportingEvent[]; rows: ReportConversation[] } {
-    const { report, events } = reportFromCache(ctx, query)
+  function drill(query: ReportQuery, key: string): ReportConversation[] {
+    const { report, window } = reportFromCache(ctx.db, events, query)
     const ids = report.drill[key]
     if (!ids) throw new IpcError('not_found', `no figure "${key}" in this report`)
     const listed = listedConversations(ctx.db, ids)
-    const rows = conversationRows(events, ids, query.timeZone).rows.map((row): ReportConversation => {
+    return conversationRowsOverColumns(window.columns, window.lo, window.hi, ids, query.timeZone).rows.map((row): ReportConversation => {
       const conversation = listed.get(row.id)
       return { ...row, customerName: conversation?.customerName ?? null, subject: conversation?.subject ?? null, status: conversation?.status ?? null }
     })
-    return { events, rows }
   }
 
   return {
@@ -61,16 +63,16 @@ export function reportHandlers(ctx: HandlerContext, now: () => number = Date.now
     },
     'reports.report': async (query) => {
       await supervisorOnly()
-      const { drill: _drill, ...figures } = reportFromCache(ctx, query).report
+      const { drill: _drill, ...figures } = reportFromCache(ctx.db, events, query).report
       return { report: figures, asOf: ctx.engine.state().lastSyncedAt }
     },
     'reports.drill': async ({ query, key }) => {
       await supervisorOnly()
-      return { timeZone: query.timeZone, rows: drill(query, key).rows }
+      return { timeZone: query.timeZone, rows: drill(query, key) }
     },
     'reports.exportCsv': async ({ query, key }) => {
       await supervisorOnly()
-      const { rows } = drill(query, key)
+      const rows = drill(query, key)
       const day = (at: number): string => DateTime.fromMillis(at, { zone: query.timeZone }).toISODate() ?? 'range'
       const name = `threadline-report-${key.replace(/[^\w.-]+/g, '-')}-${day(query.from)}-to-${day(query.to - 1)}.csv`
       return saveLocalFile(name, reportCsv({ timeZone: query.timeZone, rows }))
@@ -78,9 +80,24 @@ export function reportHandlers(ctx: HandlerContext, now: () => number = Date.now
   }
 }
 
-/** The report with its drill-downs, from the events of the range and a week either side: what came before and after decides first-contact resolutions and switches. */
-export function reportFromCache(ctx: Pick<HandlerContext, 'db'>, query: ReportQuery): { report: Report; events: ReportingEvent[] } {
-  const events = reportingEventsBetween(ctx.db, query.from - REOPEN_HORIZON_MS, query.to + REOPEN_HORIZON_MS)
-  const labels = query.filters?.labels ? conversationLabels(ctx.db, new Set(events.map((e) => e.conversationId))) : new Map()
-  return { report: computeReport(events, labels, query), events }
+/**
+ * The report with its drill-downs, from the events of the range and a week either side: what came
+ * before and after decides first-contact resolutions and switches. `window` is those events.
+ */
+export function reportFromCache(
+  db: Database,
+  events: CachedEventColumns,
+  query: ReportQuery,
+): { report: Report; window: { columns: EventColumns; lo: number; hi: number } } {
+  const columns = events.current()
+  const lo = columns.lowerBound(query.from - REOPEN_HORIZON_MS)
+  const hi = columns.lowerBound(query.to + REOPEN_HORIZON_MS)
+  const labels = query.filters?.labels ? conversationLabels(db, conversationsBetween(columns, lo, hi)) : new Map()
+  return { report: reportOverColumns(columns, lo, hi, labels, query), window: { columns, lo, hi } }
+}
+
+function conversationsBetween(columns: EventColumns, lo: number, hi: number): Set<string> {
+  const ids = new Set<string>()
+  for (let i = lo; i < hi; i++) ids.add(columns.dictionaries.conversations.values[columns.conversation[i]!]!)
+  return ids
 }

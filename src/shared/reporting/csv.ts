@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon'
 import { z } from 'zod'
 import { Channel, Id } from '../primitives'
+import { CHANNELS } from '../domain-values'
+import { columnsOf, EventColumns, KIND_NUMBER, NONE } from './event-columns'
 import type { ReportingEvent } from './events'
 import { csvField } from '../csv'
 
@@ -40,71 +42,86 @@ export type ConversationRow = z.infer<typeof ConversationRow>
 export const ConversationRows = z.object({ timeZone: z.string(), rows: z.array(ConversationRow) })
 export type ConversationRows = z.infer<typeof ConversationRows>
 
-const later = (a: ReportingEvent, b: ReportingEvent | undefined): boolean => !b || a.at > b.at || (a.at === b.at && a.id > b.id)
-
-interface Seen {
-  first?: ReportingEvent
-  latest?: ReportingEvent
-  created?: ReportingEvent
-  firstResponse?: ReportingEvent
-  resolved?: ReportingEvent
-  customer?: ReportingEvent
-  agent?: ReportingEvent
-  answer?: ReportingEvent
-  surveyed: boolean
-  reopened: number
-}
-
 /** The rows of the conversations `ids`, in that order, from their events (any others are passed over). */
 export function conversationRows(events: readonly ReportingEvent[], ids: readonly string[], timeZone: string): ConversationRows {
-  const seen = new Map<string, Seen>(ids.map((id) => [id, { reopened: 0, surveyed: false }]))
-  for (const e of events) {
-    const s = seen.get(e.conversationId)
-    if (!s) continue
-    if (!s.first || later(s.first, e)) s.first = e
-    if (later(e, s.latest)) s.latest = e
-    if (e.customerId !== null && later(e, s.customer)) s.customer = e
-    if (e.agentId !== null && later(e, s.agent)) s.agent = e
-    switch (e.kind) {
-      case 'conversation_created':
-        if (!s.created || later(s.created, e)) s.created = e
+  const columns = columnsOf(events)
+  return conversationRowsOverColumns(columns, 0, columns.length, ids, timeZone)
+}
+
+/** The rows of the conversations `ids`, in that order, from events `lo` to `hi` of `columns`. */
+export function conversationRowsOverColumns(columns: EventColumns, lo: number, hi: number, ids: readonly string[], timeZone: string): ConversationRows {
+  const dictionary = columns.dictionaries.conversations
+  const slotOf = new Int32Array(dictionary.values.length).fill(-1)
+  const numbers = ids.map((id) => dictionary.find(id))
+  numbers.forEach((c, s) => {
+    if (c >= 0 && slotOf[c]! < 0) slotOf[c] = s
+  })
+  // Per conversation asked for, the position of its event of each kind: events come in order, so the first met is the earliest and the last the latest.
+  const n = ids.length
+  const first = new Int32Array(n).fill(-1)
+  const latest = new Int32Array(n).fill(-1)
+  const created = new Int32Array(n).fill(-1)
+  const firstResponse = new Int32Array(n).fill(-1)
+  const resolved = new Int32Array(n).fill(-1)
+  const customer = new Int32Array(n).fill(-1)
+  const agent = new Int32Array(n).fill(-1)
+  const answer = new Int32Array(n).fill(-1)
+  const surveyed = new Uint8Array(n)
+  const reopened = new Int32Array(n)
+  for (let i = lo; i < hi; i++) {
+    const s = slotOf[columns.conversation[i]!]!
+    if (s < 0) continue
+    if (first[s]! < 0) first[s] = i
+    latest[s] = i
+    if (columns.customer[i]! >= 0) customer[s] = i
+    if (columns.agent[i]! >= 0) agent[s] = i
+    switch (columns.kind[i]) {
+      case KIND_NUMBER.conversation_created:
+        if (created[s]! < 0) created[s] = i
         break
-      case 'first_response':
-        if (!s.firstResponse || later(s.firstResponse, e)) s.firstResponse = e
+      case KIND_NUMBER.first_response:
+        if (firstResponse[s]! < 0) firstResponse[s] = i
         break
-      case 'resolved':
-        if (later(e, s.resolved)) s.resolved = e
+      case KIND_NUMBER.resolved:
+        resolved[s] = i
         break
-      case 'reopened':
-        s.reopened++
+      case KIND_NUMBER.reopened:
+        reopened[s]!++
         break
-      case 'csat_sent':
-        s.surveyed = true
+      case KIND_NUMBER.csat_sent:
+        surveyed[s] = 1
         break
-      case 'csat_answered':
-        if (e.rating !== null && later(e, s.answer)) s.answer = e
+      case KIND_NUMBER.csat_answered:
+        if (columns.rating[i] !== NONE) answer[s] = i
         break
       default:
         break
     }
   }
-  const rows = ids.map((id): ConversationRow => {
-    const s = seen.get(id)!
+  const names = columns.dictionaries.names.values
+  const name = (n: number): string | null => (n < 0 ? null : names[n]!)
+  const ms = (i: number, values: Float64Array): number | null => (i < 0 || Number.isNaN(values[i]!) ? null : values[i]!)
+  const rows = ids.map((id, r): ConversationRow => {
+    const s = numbers[r]! < 0 ? -1 : slotOf[numbers[r]!]!
+    if (s < 0 || first[s]! < 0) {
+      return { id, customerId: null, inbox: null, team: null, channel: null, agentId: null, createdAt: null, firstResponseCalendarMs: null, firstResponseBusinessMs: null, resolutionCalendarMs: null, resolutionBusinessMs: null, reopened: 0, csatSurveyed: false, csatRating: null }
+    }
+    const began = created[s]! >= 0 ? created[s]! : first[s]!
     return {
       id,
-      customerId: s.customer?.customerId ?? null,
-      inbox: s.latest?.inbox ?? null,
-      team: s.latest?.team ?? null,
-      channel: (s.created ?? s.first)?.channel ?? null,
-      agentId: s.agent?.agentId ?? null,
-      createdAt: s.created?.at ?? null,
-      firstResponseCalendarMs: s.firstResponse?.calendarMs ?? null,
-      firstResponseBusinessMs: s.firstResponse?.businessMs ?? null,
-      resolutionCalendarMs: s.resolved?.calendarMs ?? null,
-      resolutionBusinessMs: s.resolved?.businessMs ?? null,
-      reopened: s.reopened,
-      csatSurveyed: s.surveyed,
-      csatRating: s.answer?.rating ?? null,
+      customerId: customer[s]! < 0 ? null : name(columns.customer[customer[s]!]!),
+      inbox: name(columns.inbox[latest[s]!]!),
+      team: name(columns.team[latest[s]!]!),
+      channel: CHANNELS[columns.channel[began]!]!,
+      agentId: agent[s]! < 0 ? null : name(columns.agent[agent[s]!]!),
+      createdAt: created[s]! < 0 ? null : columns.at[created[s]!]!,
+      firstResponseCalendarMs: ms(firstResponse[s]!, columns.calendarMs),
+      firstResponseBusinessMs: ms(firstResponse[s]!, columns.businessMs),
+      resolutionCalendarMs: ms(resolved[s]!, columns.calendarMs),
+      resolutionBusinessMs: ms(resolved[s]!, columns.businessMs),
+      reopened: reopened[s]!,
+      csatSurveyed: surveyed[s] === 1,
+      csatRating: answer[s]! < 0 ? null : columns.rating[answer[s]!]!,
     }
   })
   return { timeZone, rows }

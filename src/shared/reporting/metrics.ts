@@ -1,6 +1,7 @@
 import { DateTime, IANAZone } from 'luxon'
 import { z } from 'zod'
 import { CHANNELS, Channel, Id } from '../domain'
+import { columnsOf, EventColumns, KIND_NUMBER, NONE } from './event-columns'
 import { REOPEN_HORIZON_MS, type ReportingEvent } from './events'
 import { ReportQuery } from './report-query'
 import { SATISFIED_FROM } from '../csat'
@@ -261,9 +262,6 @@ function localHour(day: LocalDay, at: number, zone: string): number {
 
 // ——— The report ———
 
-/** Earlier by time, then by id, so that ties fall the same way whatever order events come in. */
-const before = (a: ReportingEvent, b: ReportingEvent): boolean => a.at < b.at || (a.at === b.at && a.id < b.id)
-
 const set = (values: readonly string[] | undefined): ReadonlySet<string> | null => (values ? new Set(values) : null)
 
 // What a conversation did in the range, as bits,
@@ -284,6 +282,8 @@ const AFTER_HOURS = 2
 const LISTED: readonly AgentFigure[] = ['assigned', 'replies', 'resolved', 'firstResponse']
 const [ASSIGNED, REPLIED, RESOLVED_BY, FIRST_RESPONSE_BY] = [0, 1, 2, 3] as const
 
+const K = KIND_NUMBER
+
 interface AgentTally {
   id: string
   /** An event in the range is about them in a way the table shows, so they have a row. */
@@ -300,81 +300,73 @@ interface AgentTally {
 }
 
 /**
- * Each event's conversation as a number, numbered in the order of each conversation's earliest
- * event (by time, then id), so that going through them by number lists every drill-down in that
- * order whatever order the events came in. The stores give events in that order already, so
- * usually nothing is sorted. Events themselves are read in the order given, the order they sit in
- * memory: reading them grouped by conversation would jump about and cost more than the figures.
+ * The conversations of events `lo` to `hi` numbered from 0 in the order of their earliest event
+ * there, so that going through them by number lists every drill-down in that order.
  */
-function indexConversations(events: readonly ReportingEvent[]): { of: Int32Array; ids: string[] } {
-  const index = new Map<string, number>()
+function indexConversations(columns: EventColumns, lo: number, hi: number): { of: Int32Array; ids: string[] } {
+  const all = columns.dictionaries.conversations.values
+  const local = new Int32Array(all.length).fill(-1)
   const ids: string[] = []
-  const of = new Int32Array(events.length)
-  let last: string | null = null
-  let k = -1
-  let ordered = true
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!
-    if (ordered && i > 0 && before(e, events[i - 1]!)) ordered = false
-    const id = e.conversationId
-    // Events read in conversation order skip the lookup.
-    if (id !== last) {
-      last = id
-      let known = index.get(id)
-      if (known === undefined) {
-        known = ids.length
-        index.set(id, known)
-        ids.push(id)
-      }
-      k = known
+  const of = new Int32Array(hi - lo)
+  for (let i = lo; i < hi; i++) {
+    const c = columns.conversation[i]!
+    let k = local[c]!
+    if (k < 0) {
+      k = ids.length
+      local[c] = k
+      ids.push(all[c]!)
     }
-    of[i] = k
+    of[i - lo] = k
   }
-  if (ordered) return { of, ids }
+  return { of, ids }
+}
 
-  const earliest = new Int32Array(ids.length).fill(-1)
-  for (let i = 0; i < events.length; i++) {
-    const c = of[i]!
-    const e = earliest[c]!
-    if (e < 0 || before(events[i]!, events[e]!)) earliest[c] = i
+/** The numbers of these names in the columns' dictionary, as a membership table; null for no filter. */
+function memberTable(columns: EventColumns, values: readonly string[] | undefined): Uint8Array | null {
+  if (!values) return null
+  const names = columns.dictionaries.names
+  const table = new Uint8Array(names.values.length)
+  for (const value of values) {
+    const n = names.find(value)
+    if (n >= 0) table[n] = 1
   }
-  const order = Array.from(ids.keys()).sort((a, b) => {
-    const x = events[earliest[a]!]!
-    const y = events[earliest[b]!]!
-    return before(x, y) ? -1 : before(y, x) ? 1 : 0
-  })
-  const rank = new Int32Array(ids.length)
-  order.forEach((c, r) => (rank[c] = r))
-  for (let i = 0; i < of.length; i++) of[i] = rank[of[i]!]!
-  return { of, ids: order.map((c) => ids[c]!) }
+  return table
 }
 
 /**
- * The report for `query` from the events given, in any order; in the stores' (by time, then id)
- * nothing needs sorting. `conversations` gives the labels of the conversations the labels filter
- * needs; one missing has none.
+ * The report for `query` from the events given, in any order. `conversations` gives the labels
+ * of the conversations the labels filter needs; one missing has none.
  */
 export function computeReport(
   events: readonly ReportingEvent[],
   conversations: ReadonlyMap<string, { labels: readonly string[] }>,
   query: ReportQuery,
 ): Report {
+  const columns = columnsOf(events)
+  return reportOverColumns(columns, 0, columns.length, conversations, query)
+}
+
+/**
+ * The report for `query` from events `lo` to `hi` of `columns`: the client core's cache keeps
+ * its events as columns and passes the range's, and a week either side.
+ */
+export function reportOverColumns(
+  columns: EventColumns,
+  lo: number,
+  hi: number,
+  conversations: ReadonlyMap<string, { labels: readonly string[] }>,
+  query: ReportQuery,
+): Report {
   const { from, to, timeZone } = query
-  const inboxes = set(query.filters?.inboxes)
-  const channels = set(query.filters?.channels)
-  const teams = set(query.filters?.teams)
-  const agentsOnly = set(query.filters?.agents)
+  const inboxes = memberTable(columns, query.filters?.inboxes)
+  const teams = memberTable(columns, query.filters?.teams)
+  const agentsOnly = memberTable(columns, query.filters?.agents)
+  const channelFilter = set(query.filters?.channels)
+  const channels = channelFilter ? Uint8Array.from(CHANNELS, (c) => (channelFilter.has(c) ? 1 : 0)) : null
   const labels = query.filters?.labels ?? null
+  const { at: atOf, kind: kindOf, customer: customerOf, agent: agentOfEvent, calendarMs: calendarOf, businessMs: businessOf } = columns
 
-  const counts = (e: ReportingEvent): boolean =>
-    e.at >= from &&
-    e.at < to &&
-    (inboxes === null || inboxes.has(e.inbox)) &&
-    (channels === null || channels.has(e.channel)) &&
-    (teams === null || (e.team !== null && teams.has(e.team))) &&
-    (agentsOnly === null || (e.agentId !== null && agentsOnly.has(e.agentId)))
-
-  const { of, ids } = indexConversations(events)
+  const { of, ids } = indexConversations(columns, lo, hi)
   const n = ids.length
   const labelled = new Uint8Array(n).fill(1)
   if (labels !== null) {
@@ -384,32 +376,26 @@ export function computeReport(
     }
   }
 
-  // Per conversation, by its number.
+  // Per conversation, by its number. Events come in order, so a conversation's first event of a
+  // kind is the first met and its latest the last.
   const flags = new Uint8Array(n)
   // Its first creation event, and what the figures need of it, kept here so the end need not look the event up again.
   const creation = new Int32Array(n).fill(-1)
-  const creationAt = new Float64Array(n)
-  const creationChannel = new Uint8Array(n)
   const creationBits = new Uint8Array(n)
-  const firstResolution = new Int32Array(n).fill(-1)
-  const firstResolutionAt = new Float64Array(n)
+  const firstResolutionAt = new Float64Array(n).fill(NaN)
   const secondResolutionAt = new Float64Array(n).fill(Infinity)
   const firstResolutionCounts = new Uint8Array(n)
   const answer = new Int32Array(n).fill(-1)
-  const answerAt = new Float64Array(n)
   // Its first survey in the range, and its latest answer of any time read.
   const surveyAt = new Float64Array(n).fill(Infinity)
   const lastAnswerAt = new Float64Array(n).fill(-Infinity)
   // The customer on its latest event in the range: one a merge moved it to, rather than the one it was merged out of.
-  const customer = new Array<string | null>(n).fill(null)
-  const customerFrom = new Int32Array(n).fill(-1)
-  const customerAt = new Float64Array(n)
+  const customer = new Int32Array(n).fill(-1)
   const reopenedAt = new Map<number, number[]>()
   const switches = new Map<number, number[]>()
   // The two agents who handled it earliest, with the time each first did: enough to tell whether one agent alone had by any time.
   const firstAgent = new Int32Array(n).fill(-1)
   const firstAgentAt = new Float64Array(n).fill(Infinity)
-  const secondAgent = new Int32Array(n).fill(-1)
   const secondAgentAt = new Float64Array(n).fill(Infinity)
   // The last agent listed for the conversation under each figure: most repeats stop here, the rest when the lists are built.
   const lastListed = LISTED.map(() => new Int32Array(n).fill(-1))
@@ -419,14 +405,25 @@ export function computeReport(
   const resolutionCalendar: number[] = []
   const resolutionBusiness: number[] = []
   // Agents by number: comparing numbers spares reading their ids again.
-  const agentNumber = new Map<string, number>()
+  const agentNumber = new Int32Array(columns.dictionaries.names.values.length).fill(-1)
   const tallies: AgentTally[] = []
-  const agentOf = (agentId: string): number => {
-    let a = agentNumber.get(agentId)
-    if (a === undefined) {
+  const agentOf = (name: number): number => {
+    let a = agentNumber[name]!
+    if (a < 0) {
       a = tallies.length
-      agentNumber.set(agentId, a)
-      tallies.push({ id: agentId, counted: false, replies: 0, lists: LISTED.map(() => []), firstResponseCalendar: [], firstResponseBusiness: [], resolutionCalendar: [], resolutionBusiness: [], answers: [], promoters: [] })
+      agentNumber[name] = a
+      tallies.push({
+        id: columns.dictionaries.names.values[name]!,
+        counted: false,
+        replies: 0,
+        lists: LISTED.map(() => []),
+        firstResponseCalendar: [],
+        firstResponseBusiness: [],
+        resolutionCalendar: [],
+        resolutionBusiness: [],
+        answers: [],
+        promoters: [],
+      })
     }
     return a
   }
@@ -437,54 +434,54 @@ export function computeReport(
     tallies[a]!.lists[figure]!.push(k)
   }
 
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!
-    const k = of[i]!
-    const inRange = labelled[k] === 1 && counts(e)
+  for (let i = lo; i < hi; i++) {
+    const k = of[i - lo]!
+    const at = atOf[i]!
+    const kind = kindOf[i]!
+    const inRange =
+      labelled[k] === 1 &&
+      at >= from &&
+      at < to &&
+      (inboxes === null || inboxes[columns.inbox[i]!] === 1) &&
+      (channels === null || channels[columns.channel[i]!] === 1) &&
+      (teams === null || (columns.team[i]! >= 0 && teams[columns.team[i]!] === 1)) &&
+      (agentsOnly === null || (agentOfEvent[i]! >= 0 && agentsOnly[agentOfEvent[i]!] === 1))
     // What happened to the conversation at any time, for first-contact resolution and channel switching.
     let handling = false
-    switch (e.kind) {
-      case 'conversation_created': {
-        const c = creation[k]!
-        if (c < 0 || e.at < creationAt[k]! || (e.at === creationAt[k] && e.id < events[c]!.id)) {
+    switch (kind) {
+      case K.conversation_created:
+        if (creation[k]! < 0) {
           creation[k] = i
-          creationAt[k] = e.at
-          creationChannel[k] = CHANNELS.indexOf(e.channel)
-          creationBits[k] = (inRange ? COUNTS : 0) | (e.afterHours ? AFTER_HOURS : 0)
+          creationBits[k] = (inRange ? COUNTS : 0) | (columns.afterHours[i] === 1 ? AFTER_HOURS : 0)
         }
         break
-      }
-      case 'resolved': {
+      case K.resolved:
         handling = true
-        const r = firstResolution[k]!
-        if (r < 0 || e.at < firstResolutionAt[k]! || (e.at === firstResolutionAt[k] && e.id < events[r]!.id)) {
-          if (r >= 0) secondResolutionAt[k] = firstResolutionAt[k]!
-          firstResolution[k] = i
-          firstResolutionAt[k] = e.at
+        if (Number.isNaN(firstResolutionAt[k]!)) {
+          firstResolutionAt[k] = at
           firstResolutionCounts[k] = inRange ? 1 : 0
-        } else if (e.at < secondResolutionAt[k]!) secondResolutionAt[k] = e.at
+        } else if (secondResolutionAt[k] === Infinity) secondResolutionAt[k] = at
         break
-      }
-      case 'reopened': {
+      case K.reopened: {
         flags[k]! |= EVER_REOPENED
-        const at = reopenedAt.get(k)
-        if (at) at.push(e.at)
-        else reopenedAt.set(k, [e.at])
+        const times = reopenedAt.get(k)
+        if (times) times.push(at)
+        else reopenedAt.set(k, [at])
         break
       }
-      case 'csat_answered':
-        if (e.at > lastAnswerAt[k]!) lastAnswerAt[k] = e.at
+      case K.csat_answered:
+        lastAnswerAt[k] = at
         break
-      case 'channel_switched': {
+      case K.channel_switched: {
         flags[k]! |= EVER_SWITCHED
-        const s = switches.get(k)
-        if (s) s.push(i)
+        const moves = switches.get(k)
+        if (moves) moves.push(i)
         else switches.set(k, [i])
         break
       }
-      case 'assigned':
-      case 'first_response':
-      case 'reply':
+      case K.assigned:
+      case K.first_response:
+      case K.reply:
         handling = true
         break
       default:
@@ -492,51 +489,31 @@ export function computeReport(
     }
     // Only handling needs the agent, and only up to `to`: whether one agent alone had handled a
     // conversation by a resolution in the range. Looking up the others' would be wasted.
-    const a = handling && e.agentId !== null && e.at < to ? agentOf(e.agentId) : -1
+    const a = handling && agentOfEvent[i]! >= 0 && at < to ? agentOf(agentOfEvent[i]!) : -1
     if (a >= 0) {
-      if (firstAgent[k] === a) {
-        if (e.at < firstAgentAt[k]!) firstAgentAt[k] = e.at
-      } else if (secondAgent[k] === a) {
-        if (e.at < secondAgentAt[k]!) secondAgentAt[k] = e.at
-      } else if (e.at < secondAgentAt[k]!) {
-        // An agent pushed out here first acted later than both kept, so cannot matter.
-        secondAgent[k] = a
-        secondAgentAt[k] = e.at
-      }
-      if (secondAgentAt[k]! < firstAgentAt[k]!) {
-        const swap = firstAgent[k]!
-        firstAgent[k] = secondAgent[k]!
-        secondAgent[k] = swap
-        const swapAt = firstAgentAt[k]!
-        firstAgentAt[k] = secondAgentAt[k]!
-        secondAgentAt[k] = swapAt
-      }
+      if (firstAgent[k]! < 0) {
+        firstAgent[k] = a
+        firstAgentAt[k] = at
+      } else if (firstAgent[k] !== a && secondAgentAt[k] === Infinity) secondAgentAt[k] = at
     }
 
     if (!inRange) continue
     flags[k]! |= ACTIVE
-    if (e.customerId !== null) {
-      const c = customerFrom[k]!
-      if (c < 0 || e.at > customerAt[k]! || (e.at === customerAt[k] && e.id > events[c]!.id)) {
-        customer[k] = e.customerId
-        customerFrom[k] = i
-        customerAt[k] = e.at
-      }
-    }
-    switch (e.kind) {
-      case 'first_response':
+    if (customerOf[i]! >= 0) customer[k] = customerOf[i]!
+    switch (kind) {
+      case K.first_response:
         flags[k]! |= FIRST_RESPONDED
-        if (e.calendarMs !== null) firstResponseCalendar.push(e.calendarMs)
-        if (e.businessMs !== null) firstResponseBusiness.push(e.businessMs)
+        if (!Number.isNaN(calendarOf[i]!)) firstResponseCalendar.push(calendarOf[i]!)
+        if (!Number.isNaN(businessOf[i]!)) firstResponseBusiness.push(businessOf[i]!)
         if (a >= 0) {
           const t = tallies[a]!
           t.counted = true
           list(k, a, FIRST_RESPONSE_BY)
-          if (e.calendarMs !== null) t.firstResponseCalendar.push(e.calendarMs)
-          if (e.businessMs !== null) t.firstResponseBusiness.push(e.businessMs)
+          if (!Number.isNaN(calendarOf[i]!)) t.firstResponseCalendar.push(calendarOf[i]!)
+          if (!Number.isNaN(businessOf[i]!)) t.firstResponseBusiness.push(businessOf[i]!)
         }
         break
-      case 'reply':
+      case K.reply:
         if (a >= 0) {
           const t = tallies[a]!
           t.counted = true
@@ -544,44 +521,38 @@ export function computeReport(
           list(k, a, REPLIED)
         }
         break
-      case 'assigned':
+      case K.assigned:
         if (a >= 0) {
           tallies[a]!.counted = true
           list(k, a, ASSIGNED)
         }
         break
-      case 'resolved':
+      case K.resolved:
         flags[k]! |= RESOLVED
-        if (e.calendarMs !== null) resolutionCalendar.push(e.calendarMs)
-        if (e.businessMs !== null) resolutionBusiness.push(e.businessMs)
+        if (!Number.isNaN(calendarOf[i]!)) resolutionCalendar.push(calendarOf[i]!)
+        if (!Number.isNaN(businessOf[i]!)) resolutionBusiness.push(businessOf[i]!)
         if (a >= 0) {
           const t = tallies[a]!
           t.counted = true
           list(k, a, RESOLVED_BY)
-          if (e.calendarMs !== null) t.resolutionCalendar.push(e.calendarMs)
-          if (e.businessMs !== null) t.resolutionBusiness.push(e.businessMs)
+          if (!Number.isNaN(calendarOf[i]!)) t.resolutionCalendar.push(calendarOf[i]!)
+          if (!Number.isNaN(businessOf[i]!)) t.resolutionBusiness.push(businessOf[i]!)
         }
         break
-      case 'reopened':
+      case K.reopened:
         flags[k]! |= REOPENED
         break
-      case 'csat_sent':
+      case K.csat_sent:
         flags[k]! |= SURVEYED
-        if (e.at < surveyAt[k]!) surveyAt[k] = e.at
+        if (surveyAt[k] === Infinity) surveyAt[k] = at
         break
-      case 'csat_answered': {
-        const c = answer[k]!
-        if (e.rating !== null && (c < 0 || e.at > answerAt[k]! || (e.at === answerAt[k] && e.id > events[c]!.id))) {
-          answer[k] = i
-          answerAt[k] = e.at
-        }
+      case K.csat_answered:
+        if (columns.rating[i] !== NONE) answer[k] = i
         break
-      }
       default:
         break
     }
   }
-
 
   const days = localDays(from, to, timeZone)
   // The conversations in each cell, by day and channel, and by weekday and hour.
@@ -598,8 +569,10 @@ export function computeReport(
   const responded: string[] = []
   const afterHours: string[] = []
   const switched: string[] = []
-  const customers = new Set<string>()
-  const switchedCustomers = new Set<string>()
+  // Customers by their number in the names dictionary: 1 with an event in the range, 2 switched too.
+  const customerSeen = new Uint8Array(columns.dictionaries.names.values.length)
+  let customers = 0
+  let switchedCustomers = 0
   const paths = new Map<string, { channels: Channel[]; ids: string[] }>()
 
   for (let k = 0; k < n; k++) {
@@ -617,10 +590,10 @@ export function computeReport(
     const made = creationBits[k]!
     if (made & COUNTS) {
       created.push(id)
-      const at = creationAt[k]!
+      const at = atOf[creation[k]!]!
       const d = dayIndex(days, at)
       const day = days[d]!
-      ;(volume[d * CHANNELS.length + creationChannel[k]!] ??= []).push(id)
+      ;(volume[d * CHANNELS.length + columns.channel[creation[k]!]!] ??= []).push(id)
       ;(heat[(day.weekday - 1) * 24 + localHour(day, at, timeZone)] ??= []).push(id)
       if (made & AFTER_HOURS) afterHours.push(id)
     }
@@ -640,26 +613,31 @@ export function computeReport(
 
     const a = answer[k]!
     if (a >= 0) {
-      const e = events[a]!
-      const promoter = e.rating! >= SATISFIED_FROM
+      const promoter = columns.rating[a]! >= SATISFIED_FROM
       answers.push(id)
       if (promoter) promoters.push(id)
-      if (e.agentId !== null) {
-        const t = tallies[agentOf(e.agentId)]!
+      if (agentOfEvent[a]! >= 0) {
+        const t = tallies[agentOf(agentOfEvent[a]!)]!
         t.counted = true
         t.answers.push(id)
         if (promoter) t.promoters.push(id)
       }
     }
 
-    const who = customer[k] ?? null
-    if (who !== null) customers.add(who)
+    const who = customer[k]!
+    if (who >= 0 && customerSeen[who] === 0) {
+      customerSeen[who] = 1
+      customers++
+    }
 
     if ((f & EVER_SWITCHED) !== 0 && creation[k]! >= 0) {
-      const route = switchedRoute(events, switches.get(k)!, events[creation[k]!]!)
+      const route = switchedRoute(columns, switches.get(k)!, creation[k]!)
       if (route) {
         switched.push(id)
-        if (who !== null) switchedCustomers.add(who)
+        if (who >= 0 && customerSeen[who] === 1) {
+          customerSeen[who] = 2
+          switchedCustomers++
+        }
         const path = route.join(' → ')
         const entry = paths.get(path)
         if (entry) entry.ids.push(id)
@@ -733,9 +711,9 @@ export function computeReport(
     afterHours: { created: created.length, afterHours: afterHours.length, share: share(afterHours.length, created.length) },
     agents,
     switching: {
-      customers: customers.size,
-      switchedCustomers: switchedCustomers.size,
-      rate: share(switchedCustomers.size, customers.size),
+      customers,
+      switchedCustomers,
+      rate: share(switchedCustomers, customers),
       conversations: switched.length,
       paths: topPaths,
     },
@@ -773,9 +751,10 @@ function agentRow(t: AgentTally, ids: readonly string[], drill: Record<string, s
 }
 
 /** The channels a conversation went through, when it changed channel within 7 days of its creation; else null. */
-function switchedRoute(events: readonly ReportingEvent[], moves: readonly number[], creation: ReportingEvent): Channel[] | null {
-  const after = moves.map((i) => events[i]!).filter((e) => e.at >= creation.at)
-  if (!after.some((e) => e.at <= creation.at + SWITCH_WINDOW_MS)) return null
-  after.sort((a, b) => (before(a, b) ? -1 : 1))
-  return [creation.channel, ...after.map((e) => e.channel)]
+function switchedRoute(columns: EventColumns, moves: readonly number[], creation: number): Channel[] | null {
+  const createdAt = columns.at[creation]!
+  const after = moves.filter((i) => columns.at[i]! >= createdAt)
+  if (!after.some((i) => columns.at[i]! <= createdAt + SWITCH_WINDOW_MS)) return null
+  // Positions are in order already.
+  return [CHANNELS[columns.channel[creation]!]!, ...after.map((i) => CHANNELS[columns.channel[i]!]!)]
 }

@@ -1,0 +1,169 @@
+import type { Database, Statement } from 'better-sqlite3'
+import { EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
+
+/** Events read per statement while the columns are first filled in the background: each chunk holds the core for tens of milliseconds. */
+const FILL_CHUNK = 50_000
+
+const FIELDS = `id, kind, conversation_id, customer_id, inbox, channel, team, agent_id, at, calendar_ms, business_ms,
+  after_hours, from_channel, rating, sla_target`
+
+interface Held {
+  columns: EventColumns
+  /** The highest rowid read: events written since have higher ones. */
+  rowid: number
+  /** `reporting_event_rewrites` when read: a change means an event read was changed or deleted. */
+  rewrites: number
+}
+
+/**
+ * The cache's reporting events in memory, as columns (shared/reporting/event-columns.ts), for
+ * supervisors' dashboards: a report reads half a million events, which from SQLite takes
+ * seconds and from columns tens of milliseconds. The columns follow the cache: events synced
+ * since the last read are merged in by rowid; an event changed or deleted (an erasure, a
+ * signed-out cache), which migration 17 counts, has them read again. `poke()` after a sync
+ * wrote events keeps them current while the app is idle, and fills them at first in chunks,
+ * so the first dashboard a supervisor opens does not wait for them. An agent's cache holds no
+ * reporting events; nothing is kept for it.
+ */
+export class CachedEventColumns {
+  private held: Held | null = null
+  private filling: Generator<void, Held> | null = null
+  private timer: NodeJS.Timeout | null = null
+  private stopped = false
+  private readonly statements = new Map<string, Statement>()
+
+  constructor(
+    private readonly db: Database,
+    private readonly delayMs = 300,
+    private readonly chunk = FILL_CHUNK,
+  ) {}
+
+  /** The events as columns, in order of time then id, with every event the cache holds now. */
+  current(): EventColumns {
+    const rewrites = this.rewrites()
+    if (this.held === null || this.held.rewrites !== rewrites) {
+      // A fill under way is finished here and now: it is what the caller waits for anyway.
+      let fill = this.filling ?? this.fill()
+      this.filling = null
+      for (;;) {
+        let step = fill.next()
+        while (!step.done) step = fill.next()
+        if (step.value.rewrites === rewrites) {
+          this.held = step.value
+          break
+        }
+        // A fill begun before the last change: read again.
+        fill = this.fill()
+      }
+    }
+    this.catchUp(this.held)
+    return this.held.columns
+  }
+
+  /** After a sync wrote reporting events. */
+  poke(): void {
+    if (this.stopped || this.timer) return
+    this.timer = setTimeout(() => this.step(), this.delayMs)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.filling = null
+  }
+
+  private step(): void {
+    this.timer = null
+    if (this.stopped) return
+    try {
+      if (this.held !== null && this.held.rewrites === this.rewrites()) {
+        this.catchUp(this.held)
+        return
+      }
+      this.filling ??= this.fill()
+      const step = this.filling.next()
+      if (!step.done) {
+        this.timer = setTimeout(() => this.step(), 0)
+        this.timer.unref()
+        return
+      }
+      this.filling = null
+      // Events changed while it filled: the next poke, or the next report, reads them again.
+      this.held = step.value
+    } catch {
+      // A cache being closed or rebuilt: the next report reads what it needs.
+      this.filling = null
+    }
+  }
+
+  private statement(sql: string): Statement {
+    let s = this.statements.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.statements.set(sql, s)
+    }
+    return s
+  }
+
+  private rewrites(): number {
+    return this.statement('SELECT count FROM reporting_event_rewrites').pluck().get() as number
+  }
+
+  /** Every event up to the rowid the cache is at when it starts, in chunks by time; yields between chunks. */
+  private *fill(): Generator<void, Held> {
+    const rewrites = this.rewrites()
+    const rowid = (this.statement('SELECT max(rowid) FROM reporting_events').pluck().get() as number | null) ?? 0
+    const total = this.statement('SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number
+    const columns = new EventColumns(newDictionaries(), Math.max(1024, total + (total >> 4)))
+    const chunk = this.statement(
+      `SELECT ${FIELDS} FROM reporting_events WHERE (at, id) > (?, ?) AND rowid <= ? ORDER BY at, id LIMIT ?`,
+    ).raw()
+    let after: [number, string] = [-Infinity, '']
+    for (;;) {
+      const rows = chunk.all(after[0], after[1], rowid, this.chunk) as EventRow[]
+      for (const row of rows) columns.push(row)
+      if (rows.length < this.chunk) break
+      const last = rows[rows.length - 1]!
+      after = [last[8], last[0]]
+      yield
+    }
+    return { columns, rowid, rewrites }
+  }
+
+  /** Merges in the events written since the columns were read. */
+  private catchUp(held: Held): void {
+    const rows = this.statement(`SELECT rowid, ${FIELDS} FROM reporting_events WHERE rowid > ? ORDER BY at, id`)
+      .raw()
+      .all(held.rowid) as [number, ...EventRow][]
+    if (rows.length === 0) return
+    const old = held.columns
+    const positions = rows.map(([, ...row]) => this.position(held, row))
+    if (positions[0] === old.length) {
+      for (const [, ...row] of rows) old.push(row)
+    } else {
+      const merged = new EventColumns(old.dictionaries, old.length + rows.length + ((old.length + rows.length) >> 4))
+      let from = 0
+      rows.forEach(([, ...row], r) => {
+        const p = positions[r]!
+        while (from < p) merged.copy(old, from++)
+        merged.push(row)
+      })
+      while (from < old.length) merged.copy(old, from++)
+      held.columns = merged
+    }
+    for (const [rowid] of rows) if (rowid > held.rowid) held.rowid = rowid
+  }
+
+  /** Where an event not yet in the columns goes among those that are: after the earlier ones by time, then id. */
+  private position(held: Held, row: EventRow): number {
+    const columns = held.columns
+    const at = row[8]
+    const first = columns.lowerBound(at)
+    if (first === columns.length || columns.at[first]! !== at) return first
+    // Events at the same instant are in order of id, which the columns do not keep: the cache counts.
+    const earlier = this.statement('SELECT count(*) FROM reporting_events WHERE at = ? AND id < ? AND rowid <= ?').pluck().get(at, row[0], held.rowid) as number
+    return first + earlier
+  }
+}
