@@ -26,10 +26,22 @@ export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, 
     if (!user || !hasRole(user, 'supervisor')) throw new IpcError('bad_request', 'dashboards are for supervisors and admins')
   }
 
+  // The last report computed: its figures are on screen, and the drill-downs a supervisor opens read it again.
+  let last: { query: string; columns: EventColumns; length: number; result: ReturnType<typeof reportFromCache> } | null = null
+  function report(query: ReportQuery): ReturnType<typeof reportFromCache> {
+    const columns = events.current()
+    const key = JSON.stringify(query)
+    // Events only ever join the columns in place (a longer length) or replace them; labels are read from the conversations.
+    if (last !== null && last.query === key && last.columns === columns && last.length === columns.length && !query.filters?.labels) return last.result
+    const result = reportFromCache(ctx.db, columns, query)
+    last = { query: key, columns, length: columns.length, result }
+    return result
+  }
+
   /** The conversations behind one figure of the report, with what the cache knows of each. */
   function drill(query: ReportQuery, key: string): ReportConversation[] {
-    const { report, window } = reportFromCache(ctx.db, events, query)
-    const ids = report.drill[key]
+    const { report: figures, window } = report(query)
+    const ids = figures.drill[key]
     if (!ids) throw new IpcError('not_found', `no figure "${key}" in this report`)
     const listed = listedConversations(ctx.db, ids)
     return conversationRowsOverColumns(window.columns, window.lo, window.hi, ids, query.timeZone).rows.map((row): ReportConversation => {
@@ -63,7 +75,7 @@ export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, 
     },
     'reports.report': async (query) => {
       await supervisorOnly()
-      const { drill: _drill, ...figures } = reportFromCache(ctx.db, events, query).report
+      const { drill: _drill, ...figures } = report(query).report
       return { report: figures, asOf: ctx.engine.state().lastSyncedAt }
     },
     'reports.drill': async ({ query, key }) => {
@@ -86,10 +98,9 @@ export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, 
  */
 export function reportFromCache(
   db: Database,
-  events: CachedEventColumns,
+  columns: EventColumns,
   query: ReportQuery,
 ): { report: Report; window: { columns: EventColumns; lo: number; hi: number } } {
-  const columns = events.current()
   const lo = columns.lowerBound(query.from - REOPEN_HORIZON_MS)
   const hi = columns.lowerBound(query.to + REOPEN_HORIZON_MS)
   const labels = query.filters?.labels ? conversationLabels(db, conversationsBetween(columns, lo, hi)) : new Map()
