@@ -21,9 +21,7 @@ export function dropCustomer(db: Database, customerId: string): boolean {
     'DELETE FROM summary_ratings WHERE summary_id IN (SELECT id FROM summaries WHERE customer_id = @id)',
     'DELETE FROM summaries WHERE customer_id = @id',
     // Their reporting events stay for the counts, anonymous, as on the server.
-    `UPDATE reporting_events SET customer_id = NULL, json = json_set(json, '$.customerId', NULL),
-       server_json = CASE WHEN server_json IS NULL OR server_json = 'null' THEN server_json ELSE json_set(server_json, '$.customerId', NULL) END
-     WHERE customer_id = @id`,
+    'UPDATE reporting_events SET customer_id = NULL WHERE customer_id = @id',
     ...['events', 'calls', 'notes', 'messages'].map((t) => `DELETE FROM ${t} WHERE customer_id = @id OR conversation_id IN (${conversations})`),
     'DELETE FROM conversations WHERE customer_id = @id',
     'DELETE FROM identities WHERE customer_id = @id',

@@ -6,6 +6,7 @@ import { conversation, customer, note, tempDir } from '../testing/fixtures'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
+import type { ReportingEvent } from '../../shared/reporting/events'
 
 let dir: ReturnType<typeof tempDir>
 beforeEach(() => {
@@ -161,6 +162,32 @@ describe('cache migrations', () => {
       { user_id: 'u2', at: 5, note_id: 'n1' },
     ])
     expect(countUnreadMentions(db, 'me')).toBe(1)
+    db.close()
+  })
+
+  it('upgrades a version 16 cache: its reporting events are read from their columns alone, and a change to one is counted', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v16', MIGRATIONS.slice(0, 16))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    const event: ReportingEvent = {
+      id: 'r1', kind: 'resolved', conversationId: 'v1', customerId: 'c1', inbox: 'Support', channel: 'email', team: null, agentId: 'u1',
+      at: 5_000, calendarMs: 4_000, businessMs: 1_000, afterHours: true, fromChannel: null, rating: null, slaTarget: null,
+    }
+    raw
+      .prepare(
+        `INSERT INTO reporting_events (id, at, kind, conversation_id, customer_id, inbox, channel, team, agent_id, calendar_ms, business_ms, after_hours, from_channel, rating, sla_target, json, server_json)
+         VALUES ('r1', 5000, 'resolved', 'v1', 'c1', 'Support', 'email', NULL, 'u1', 4000, 1000, 1, NULL, NULL, NULL, ?, NULL)`,
+      )
+      .run(JSON.stringify(event))
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(getEntity(db, 'reportingEvent', 'r1')).toEqual({ current: event, server: event })
+    expect((db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('reporting_events') as string[]).filter((c) => c.includes('json'))).toEqual([])
+    const rewrites = () => db.prepare('SELECT count FROM reporting_event_rewrites').pluck().get()
+    expect(rewrites()).toBe(0)
+    db.prepare('UPDATE reporting_events SET customer_id = NULL').run()
+    expect(rewrites()).toBe(1)
     db.close()
   })
 

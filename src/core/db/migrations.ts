@@ -479,6 +479,16 @@ export const MIGRATIONS: readonly Migration[] = [
         UPDATE reporting_event_rewrites SET count = count + 1;
       END`),
   },
+  {
+    version: 18,
+    name: 'reporting events kept as their columns alone, without a copy in JSON',
+    up: (db) =>
+      // The columns hold every field (queries.ts, COLUMNS_ONLY); drill-downs read the columns in
+      // memory (reporting-columns.ts) rather than the events of one conversation from the table.
+      db.exec(`DROP INDEX idx_reporting_events_conversation;
+      ALTER TABLE reporting_events DROP COLUMN json;
+      ALTER TABLE reporting_events DROP COLUMN server_json`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
+import { eventOfRow, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 import { InboxInfo } from '../../shared/inbox-settings'
@@ -207,8 +208,19 @@ function decodeServer<T>(json: string, serverJson: string | null, current: T): T
   return serverJson === json ? current : (JSON.parse(serverJson) as T)
 }
 
+/**
+ * Entities whose columns are the whole row: reporting events, a million of them in a
+ * supervisor's cache, written once by the server and read only as columns. A JSON copy would
+ * double what the sync writes for them.
+ */
+const COLUMNS_ONLY: ReadonlySet<EntityName> = new Set(['reportingEvent'])
+
 function upsertSql(entity: EntityName, names: string[], local: boolean): string {
   const set = names.map((n) => `${n} = excluded.${n}`).join(', ')
+  if (COLUMNS_ONLY.has(entity)) {
+    if (local) throw new Error(`${entity} rows are the server's alone`)
+    return `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}) VALUES (@id, ${names.map((n) => '@' + n).join(', ')}) ON CONFLICT (id) DO UPDATE SET ${set}`
+  }
   // A local write keeps the server's copy: the row's old json when the two were the same.
   return (
     `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
@@ -235,7 +247,7 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
     byDb.set(key, statement)
   }
   cols.id = data.id
-  cols.json = JSON.stringify(data)
+  if (!COLUMNS_ONLY.has(entity)) cols.json = JSON.stringify(data)
   statement.run(cols)
 }
 
@@ -262,6 +274,10 @@ export interface StoredEntity<E extends EntityName> {
 }
 
 export function getEntity<E extends EntityName>(db: Database, entity: E, id: string): StoredEntity<E> | null {
+  if (COLUMNS_ONLY.has(entity)) {
+    const event = readReportingEvents(db, 'WHERE id = ?', id)[0]
+    return event ? { current: event as EntityTypes[E], server: event as EntityTypes[E] } : null
+  }
   const row = stmt(db, `SELECT json, server_json FROM ${TABLES[entity]} WHERE id = ?`).get(id) as
     | { json: string; server_json: string | null }
     | undefined
@@ -284,6 +300,9 @@ export function restoreServerEntity(db: Database, entity: EntityName, id: string
 
 /** Every row of one entity table, for checks and tests: id → { current, server }. */
 export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map<string, StoredEntity<E>> {
+  if (COLUMNS_ONLY.has(entity)) {
+    return new Map(readReportingEvents(db, '').map((e) => [e.id, { current: e as EntityTypes[E], server: e as EntityTypes[E] }]))
+  }
   const rows = stmt(db, `SELECT id, json, server_json FROM ${TABLES[entity]}`).all() as {
     id: string
     json: string
@@ -295,6 +314,16 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
       return [r.id, { current, server: decodeServer(r.json, r.server_json, current) }]
     }),
   )
+}
+
+/** A reporting event's columns in the order of `EventRow`. */
+export const REPORTING_EVENT_FIELDS = `id, kind, conversation_id, customer_id, inbox, channel, team, agent_id, at, calendar_ms, business_ms,
+  after_hours, from_channel, rating, sla_target`
+
+/** Reporting events from their columns (see COLUMNS_ONLY). */
+function readReportingEvents(db: Database, where: string, ...params: string[]): ReportingEvent[] {
+  const rows = stmt(db, `SELECT ${REPORTING_EVENT_FIELDS} FROM reporting_events ${where}`).raw().all(...params) as EventRow[]
+  return rows.map(eventOfRow)
 }
 
 export function getUser(db: Database, id: string): User | null {

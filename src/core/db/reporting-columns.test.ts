@@ -8,7 +8,7 @@ import { computeReport, reportOverColumns } from '../../shared/reporting/metrics
 import { tempDir } from '../testing/fixtures'
 import { dropCustomer } from './erasure'
 import { openCache } from './open'
-import { deleteEntity, upsertServerEntity } from './queries'
+import { deleteEntity, dumpEntities, upsertServerEntity } from './queries'
 import { CachedEventColumns } from './reporting-columns'
 
 const HOUR = 3_600_000
@@ -125,8 +125,9 @@ describe('the dashboards’ columns of the cache’s reporting events', () => {
       columns.current()
     }
     const cols = columns.current()
-    const stored = db.prepare('SELECT id FROM reporting_events ORDER BY at, id').pluck().all() as string[]
-    const read = stored.map((id, i) => cols.event(i, id))
-    expect(read).toEqual(stored.map((id) => JSON.parse(db.prepare('SELECT json FROM reporting_events WHERE id = ?').pluck().get(id) as string) as ReportingEvent))
+    const written = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
+    expect(written.map((e, i) => cols.event(i, e.id))).toEqual(written)
+    expect(cols.length).toBe(written.length)
+    expect([...dumpEntities(db, 'reportingEvent').values()].map((e) => e.current).sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))).toEqual(written)
   })
 })

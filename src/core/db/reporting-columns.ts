@@ -1,11 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
+import { REPORTING_EVENT_FIELDS } from './queries'
 
 /** Events read per statement while the columns are first filled in the background: each chunk holds the core for tens of milliseconds. */
 const FILL_CHUNK = 50_000
 
-const FIELDS = `id, kind, conversation_id, customer_id, inbox, channel, team, agent_id, at, calendar_ms, business_ms,
-  after_hours, from_channel, rating, sla_target`
+const FIELDS = REPORTING_EVENT_FIELDS
 
 interface Held {
   columns: EventColumns

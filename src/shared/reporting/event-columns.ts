@@ -54,6 +54,26 @@ export function eventRow(e: ReportingEvent): EventRow {
   ]
 }
 
+export function eventOfRow(r: EventRow): ReportingEvent {
+  return {
+    id: r[0],
+    kind: r[1],
+    conversationId: r[2],
+    customerId: r[3],
+    inbox: r[4],
+    channel: r[5],
+    team: r[6],
+    agentId: r[7],
+    at: r[8],
+    calendarMs: r[9],
+    businessMs: r[10],
+    afterHours: r[11] === 1,
+    fromChannel: r[12],
+    rating: r[13],
+    slaTarget: r[14],
+  }
+}
+
 /** Earlier by time, then by id: the order of the columns, whatever order events are written in. */
 export function rowBefore(a: EventRow, b: EventRow): boolean {
   return a[8] < b[8] || (a[8] === b[8] && a[0] < b[0])
