@@ -1,6 +1,6 @@
 import { CHANNELS } from '../domain-values'
 import type { Channel } from '../primitives'
-import { REPORTING_EVENT_KINDS, type ReportingEvent, type ReportingEventKind, type SlaTarget } from './events'
+import { REPORTING_EVENT_KINDS, SlaTarget, type ReportingEvent, type ReportingEventKind } from './events'
 
 /**
  * Reporting events held as columns, in order of time, then id: what a report reads, kept in
@@ -13,7 +13,7 @@ import { REPORTING_EVENT_KINDS, type ReportingEvent, type ReportingEventKind, ty
  */
 
 export const NONE = 255
-const SLA_TARGETS: readonly SlaTarget[] = ['first_response', 'next_response', 'resolution']
+export const SLA_TARGETS: readonly SlaTarget[] = SlaTarget.options
 
 /** One event as its columns are written, in the order the cache's table reads them. */
 export type EventRow = [

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { CHANNELS } from '../domain'
-import type { ReportingEvent } from './events'
+import { SlaTarget, type ReportingEvent } from './events'
 import { drillKey, computeReport, Report } from './metrics'
 import { REPORT_PRESETS, ReportQuery } from './report-query'
 
@@ -150,6 +150,24 @@ describe('computeReport', () => {
     // No survey is recorded as sent here: answers count all the same, and there is no response rate.
     expect(report.csat).toEqual({ answers: 3, promoters: 2, share: 2 / 3, surveys: 0, responded: 0, responseRate: null })
     expect(report.drill[drillKey.csatPromoters]).toEqual(['c1', 'c2'])
+  })
+
+  it('counts the conversations with an SLA target breached in the range, once in all and once per target', () => {
+    const breaches = [
+      event('s1', 'conversation_created', '2024-03-30T10:00'),
+      event('s1', 'sla_breached', '2024-03-30T11:00', { slaTarget: 'first_response' }),
+      event('s1', 'sla_breached', '2024-03-31T11:00', { slaTarget: 'resolution' }),
+      event('s2', 'sla_breached', '2024-03-30T12:00', { slaTarget: 'next_response' }),
+      event('s2', 'sla_breached', '2024-03-30T13:00', { slaTarget: 'next_response' }),
+      // The week before the range, and another inbox's: neither counts.
+      event('s3', 'sla_breached', '2024-03-25T13:00', { slaTarget: 'first_response' }),
+      event('s4', 'sla_breached', '2024-03-30T13:00', { slaTarget: 'first_response', inbox: 'sales' }),
+    ]
+    const r = computeReport(breaches, new Map(), { ...query, filters: { inboxes: ['support'] } })
+    expect(r.sla).toEqual({ breached: 2, byTarget: { first_response: 1, next_response: 1, resolution: 1 } })
+    expect(r.drill[drillKey.slaBreached]).toEqual(['s1', 's2'])
+    expect(r.drill[drillKey.slaBreachedTarget('next_response')]).toEqual(['s2'])
+    expect(r.drill[drillKey.slaBreachedTarget('resolution')]).toEqual(['s1'])
   })
 
   it('counts surveys sent in the range, and those answered by the end of what the report reads', () => {
@@ -408,6 +426,8 @@ describe('computeReport properties', () => {
           [drillKey.csatResponded, r.csat.responded],
           [drillKey.afterHours, r.afterHours.afterHours],
           [drillKey.switched, r.switching.conversations],
+          [drillKey.slaBreached, r.sla.breached],
+          ...SlaTarget.options.map((t): [string, number] => [drillKey.slaBreachedTarget(t), r.sla.byTarget[t] ?? 0]),
           ...r.volume.flatMap((d) => CHANNELS.map((c): [string, number] => [drillKey.volume(d.day, c), d.counts[c]])),
           ...r.heat.flatMap((row) => row.hours.map((count, hour): [string, number] => [drillKey.heat(row.weekday, hour), count])),
           ...r.agents.flatMap((a): [string, number][] => [

@@ -1,8 +1,8 @@
 import { DateTime, IANAZone } from 'luxon'
 import { z } from 'zod'
 import { CHANNELS, Channel, Id } from '../domain'
-import { columnsOf, EventColumns, KIND_NUMBER, NONE } from './event-columns'
-import { REOPEN_HORIZON_MS, type ReportingEvent } from './events'
+import { columnsOf, EventColumns, KIND_NUMBER, NONE, SLA_TARGETS } from './event-columns'
+import { REOPEN_HORIZON_MS, SlaTarget, type ReportingEvent } from './events'
 import { ReportQuery } from './report-query'
 import { SATISFIED_FROM } from '../csat'
 
@@ -100,6 +100,8 @@ export const Report = z.object({
   /** Conversations reopened in the range over conversations resolved in it: it passes 1 in a range that reopens more than it resolves. */
   reopens: z.object({ reopened: Count, resolved: Count, rate: z.number().nonnegative().nullable() }),
   csat: Csat,
+  /** Conversations with an SLA target breached in the range, in all and by target: a conversation breaching two targets counts once in all. */
+  sla: z.object({ breached: Count, byTarget: z.record(SlaTarget, Count) }),
   /** Conversations created per local day (in the query's time zone) and channel: every day the range touches, zeros included. */
   volume: z.array(z.object({ day: z.iso.date(), counts: z.record(Channel, Count) })),
   /** Conversations created per local weekday (1 Monday … 7 Sunday) and hour (0–23): seven rows in that order. */
@@ -146,6 +148,8 @@ export const drillKey = {
   csatResponded: 'csat.responded',
   afterHours: 'afterHours',
   switched: 'switch',
+  slaBreached: 'sla.breached',
+  slaBreachedTarget: (target: SlaTarget) => `sla.breached.${target}`,
   volume: (day: string, channel: Channel) => `volume.${day}.${channel}`,
   heat: (weekday: number, hour: number) => `heat.${weekday}.${hour}`,
   agent: (agentId: string, figure: AgentFigure) => `agent.${agentId}.${figure}`,
@@ -272,8 +276,9 @@ const FIRST_RESPONDED = 8
 // and at any time.
 const EVER_REOPENED = 16
 const EVER_SWITCHED = 32
-// In the range again: a survey went out.
+// In the range again: a survey went out, and an SLA target was breached.
 const SURVEYED = 64
+const BREACHED = 128
 // What a conversation's first creation event was, as bits.
 const COUNTS = 1
 const AFTER_HOURS = 2
@@ -386,6 +391,8 @@ export function reportOverColumns(
   const secondResolutionAt = new Float64Array(n).fill(Infinity)
   const firstResolutionCounts = new Uint8Array(n)
   const answer = new Int32Array(n).fill(-1)
+  // The SLA targets it breached in the range, as bits by their number.
+  const breachedTargets = new Uint8Array(n)
   // Its first survey in the range, and its latest answer of any time read.
   const surveyAt = new Float64Array(n).fill(Infinity)
   const lastAnswerAt = new Float64Array(n).fill(-Infinity)
@@ -549,6 +556,10 @@ export function reportOverColumns(
       case K.csat_answered:
         if (columns.rating[i] !== NONE) answer[k] = i
         break
+      case K.sla_breached:
+        flags[k]! |= BREACHED
+        if (columns.slaTarget[i] !== NONE) breachedTargets[k]! |= 1 << columns.slaTarget[i]!
+        break
       default:
         break
     }
@@ -569,6 +580,8 @@ export function reportOverColumns(
   const responded: string[] = []
   const afterHours: string[] = []
   const switched: string[] = []
+  const breached: string[] = []
+  const breachedBy = SLA_TARGETS.map((): string[] => [])
   // Customers by their number in the names dictionary: 1 with an event in the range, 2 switched too.
   const customerSeen = new Uint8Array(columns.dictionaries.names.values.length)
   let customers = 0
@@ -581,6 +594,12 @@ export function reportOverColumns(
     const id = ids[k]!
     if (f & FIRST_RESPONDED) firstResponded.push(id)
     if (f & REOPENED) reopened.push(id)
+    if (f & BREACHED) {
+      breached.push(id)
+      SLA_TARGETS.forEach((_, t) => {
+        if (breachedTargets[k]! & (1 << t)) breachedBy[t]!.push(id)
+      })
+    }
     if (f & SURVEYED) {
       surveyed.push(id)
       if (lastAnswerAt[k]! >= surveyAt[k]!) responded.push(id)
@@ -659,7 +678,11 @@ export function reportOverColumns(
     [drillKey.csatResponded]: responded,
     [drillKey.afterHours]: afterHours,
     [drillKey.switched]: switched,
+    [drillKey.slaBreached]: breached,
   }
+  SLA_TARGETS.forEach((target, t) => {
+    if (breachedBy[t]!.length > 0) drill[drillKey.slaBreachedTarget(target)] = breachedBy[t]!
+  })
 
   const agents = tallies
     .filter((t) => t.counted)
@@ -690,6 +713,7 @@ export function reportOverColumns(
       responded: responded.length,
       responseRate: share(responded.length, surveyed.length),
     },
+    sla: { breached: breached.length, byTarget: Object.fromEntries(SLA_TARGETS.map((target, t) => [target, breachedBy[t]!.length])) as Record<SlaTarget, number> },
     volume: days.map((day, d) => ({
       day: day.iso,
       counts: Object.fromEntries(
