@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
+import { bulkLoadPending } from './bulk-load'
 import { REPORTING_EVENT_FIELDS } from './queries'
 
 /** Events read per statement while the columns are first filled in the background: each chunk holds the core for tens of milliseconds. */
@@ -34,7 +35,7 @@ export class CachedEventColumns {
 
   constructor(
     private readonly db: Database,
-    private readonly delayMs = 300,
+    private readonly delayMs = 1_000,
     private readonly chunk = FILL_CHUNK,
   ) {}
 
@@ -60,9 +61,13 @@ export class CachedEventColumns {
     return this.held.columns
   }
 
-  /** After a sync wrote reporting events. */
+  /**
+   * After a sync wrote reporting events: the columns follow once the sync has been quiet for a
+   * moment, so that an initial sync is not slowed by them, batch after batch.
+   */
   poke(): void {
-    if (this.stopped || this.timer) return
+    if (this.stopped) return
+    if (this.timer) clearTimeout(this.timer)
     this.timer = setTimeout(() => this.step(), this.delayMs)
     this.timer.unref()
   }
@@ -78,6 +83,11 @@ export class CachedEventColumns {
     this.timer = null
     if (this.stopped) return
     try {
+      // An initial sync fills the cache without its indexes, and reading by time would scan it all: later.
+      if (bulkLoadPending(this.db)) {
+        this.poke()
+        return
+      }
       if (this.held !== null && this.held.rewrites === this.rewrites()) {
         this.catchUp(this.held)
         return
@@ -134,10 +144,12 @@ export class CachedEventColumns {
 
   /** Merges in the events written since the columns were read. */
   private catchUp(held: Held): void {
-    const rows = this.statement(`SELECT rowid, ${FIELDS} FROM reporting_events WHERE rowid > ? ORDER BY at, id`)
+    // By rowid, a range of the table; sorting them here spares the planner a walk of the whole index by time.
+    const rows = this.statement(`SELECT rowid, ${FIELDS} FROM reporting_events WHERE rowid > ? ORDER BY rowid`)
       .raw()
       .all(held.rowid) as [number, ...EventRow][]
     if (rows.length === 0) return
+    rows.sort((a, b) => a[9] - b[9] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
     const old = held.columns
     const positions = rows.map(([, ...row]) => this.position(held, row))
     if (positions[0] === old.length) {
