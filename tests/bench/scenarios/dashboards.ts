@@ -83,7 +83,7 @@ export async function runDashboardScenarios(ctx: BenchContext): Promise<void> {
   ctx.rows.push(
     valueRow('dashboards.firstReport', 'the first report after the sync, the events read from the cache into memory', 'ms', figures.firstReportMs, null),
     latencyRow('dashboards.report', 'a report over the last 30 days, in the core (supervisor)', figures.report, { p95: 100 }, note),
-    latencyRow('dashboards.drill', '  the conversations behind one of its figures (created, resolved, first response, FCR)', figures.drill, { p95: 100 }),
+    latencyRow('dashboards.drill', '  the conversations behind one of its figures (created, resolved, first response, FCR), opened from the report shown', figures.drill, { p95: 100 }),
     latencyRow('dashboards.live', 'the live queues per channel, inbox and team', figures.live, { p95: 100 }),
     latencyRow('dashboards.liveDrill', '  the conversations behind the open count', figures.liveDrill, { p95: 100 }),
   )
