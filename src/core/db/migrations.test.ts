@@ -3,9 +3,10 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../tests/support/file-modes'
 import { conversation, customer, note, tempDir } from '../testing/fixtures'
-import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS } from './migrations'
+import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
+import { liveFigureList, liveQueues } from './report-queries'
 import type { ReportingEvent } from '../../shared/reporting/events'
 
 let dir: ReturnType<typeof tempDir>
@@ -188,6 +189,29 @@ describe('cache migrations', () => {
     expect(rewrites()).toBe(0)
     db.prepare('UPDATE reporting_events SET customer_id = NULL').run()
     expect(rewrites()).toBe(1)
+    db.close()
+  })
+
+  it('upgrades a version 18 cache: conversations gain their inbox and subject as columns, which the live queues read', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v18', MIGRATIONS.slice(0, 18))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    const insertConversation = raw.prepare(
+      `INSERT INTO conversations (id, customer_id, status, assignee_id, last_message_at, channel, wait_order, json, server_json) VALUES (?, 'c1', ?, NULL, 1, 'sms', ?, ?, NULL)`,
+    )
+    insertConversation.run('v1', 'open', 42, JSON.stringify(conversation('v1', 'c1', { channel: 'sms', inbox: 'Billing', subject: 'Refund', waitingSince: 42 })))
+    insertConversation.run('v2', 'resolved', NOT_WAITING, JSON.stringify(conversation('v2', 'c1', { channel: 'sms', inbox: 'Sales', status: 'resolved' })))
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(db.prepare('SELECT id, inbox, subject FROM conversations ORDER BY id').all()).toEqual([
+      { id: 'v1', inbox: 'Billing', subject: 'Refund' },
+      { id: 'v2', inbox: 'Sales', subject: null },
+    ])
+    expect(liveQueues(db, 100).byInbox.map((r) => [r.key, r.counts.open, r.counts.waiting])).toEqual([['Billing', 1, 1]])
+    expect(liveFigureList(db, { dimension: 'inbox', key: 'Billing', state: 'waiting' })).toEqual([
+      { conversationId: 'v1', customerId: 'c1', customerName: null, subject: 'Refund', channel: 'sms', inbox: 'Billing', status: 'open', assigneeId: null, waitingSince: 42 },
+    ])
     db.close()
   })
 

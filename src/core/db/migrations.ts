@@ -489,6 +489,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE reporting_events DROP COLUMN json;
       ALTER TABLE reporting_events DROP COLUMN server_json`),
   },
+  {
+    version: 19,
+    name: 'the inbox and subject of conversations as columns, and the unresolved ones indexed for the live queues',
+    up: (db) =>
+      // The supervisors' live queues count every unresolved conversation, and a figure lists tens of
+      // thousands of them: from these two indexes alone, without opening a row or its JSON. Holding
+      // only the unresolved conversations keeps them small next to the whole cache.
+      db.exec(`ALTER TABLE conversations ADD COLUMN inbox TEXT;
+      ALTER TABLE conversations ADD COLUMN subject TEXT;
+      UPDATE conversations SET inbox = json ->> '$.inbox', subject = json ->> '$.subject';
+      CREATE INDEX idx_conversations_live_counts ON conversations (status, channel, inbox, team, assignee_id, wait_order)
+        WHERE status <> 'resolved';
+      CREATE INDEX idx_conversations_live_list ON conversations (status, wait_order, id, customer_id, channel, inbox, team, assignee_id, subject)
+        WHERE status <> 'resolved'`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -158,7 +158,9 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
     assignee_id: c.assigneeId,
     last_message_at: c.lastMessageAt,
     channel: c.channel,
+    inbox: c.inbox,
     team: c.team,
+    subject: c.subject,
     wait_order: c.waitingSince ?? NOT_WAITING,
     // The rank, so the inbox can list the most urgent first from an index (migration 10).
     priority: PRIORITY_RANK[c.priority],

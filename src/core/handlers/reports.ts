@@ -1,14 +1,13 @@
 import type { Database } from 'better-sqlite3'
 import { DateTime } from 'luxon'
-import type { IpcHandlers, LiveConversation, ReportConversation } from '../../shared/ipc'
+import type { IpcHandlers, ReportConversation } from '../../shared/ipc'
 import { conversationRowsOverColumns, reportCsv } from '../../shared/reporting/csv'
 import { REOPEN_HORIZON_MS } from '../../shared/reporting/events'
-import { computeLiveQueues, liveFigureConversations } from '../../shared/reporting/live-queues'
 import { reportOverColumns, type Report } from '../../shared/reporting/metrics'
 import type { EventColumns } from '../../shared/reporting/event-columns'
 import type { ReportQuery } from '../../shared/reporting/report-query'
 import { hasRole } from '../../shared/roles'
-import { conversationLabels, listedConversations, queuedConversations } from '../db/report-queries'
+import { conversationLabels, listedConversations, liveFigureList, liveQueues } from '../db/report-queries'
 import type { CachedEventColumns } from '../db/reporting-columns'
 import { IpcError } from '../errors'
 import type { HandlerContext } from './context'
@@ -53,25 +52,11 @@ export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, 
   return {
     'reports.live': async () => {
       await supervisorOnly()
-      return computeLiveQueues(queuedConversations(ctx.db), now())
+      return liveQueues(ctx.db, now())
     },
     'reports.liveDrill': async (figure) => {
       await supervisorOnly()
-      const conversations = liveFigureConversations(queuedConversations(ctx.db), figure)
-      const listed = listedConversations(ctx.db, conversations.map((c) => c.id))
-      return conversations.map(
-        (c): LiveConversation => ({
-          conversationId: c.id,
-          customerId: c.customerId,
-          customerName: listed.get(c.id)?.customerName ?? null,
-          subject: listed.get(c.id)?.subject ?? null,
-          channel: c.channel,
-          inbox: c.inbox,
-          status: c.status,
-          assigneeId: c.assigneeId,
-          waitingSince: c.waitingSince,
-        }),
-      )
+      return liveFigureList(ctx.db, figure)
     },
     'reports.report': async (query) => {
       await supervisorOnly()

@@ -77,8 +77,8 @@ export function inQueueState(c: QueuedConversation, state: QueueState): boolean 
   }
 }
 
-/** The row key of a conversation in a dimension. */
-export function queueKey(c: QueuedConversation, dimension: QueueDimension): string {
+/** The row key of a conversation (or of a group of them) in a dimension. */
+export function queueKey(c: Pick<QueuedConversation, 'channel' | 'inbox' | 'team'>, dimension: QueueDimension): string {
   switch (dimension) {
     case 'all':
       return ''
@@ -91,34 +91,90 @@ export function queueKey(c: QueuedConversation, dimension: QueueDimension): stri
   }
 }
 
-function add(counts: QueueCounts, c: QueuedConversation): void {
-  for (const state of QUEUE_STATES) if (inQueueState(c, state)) counts[state] += 1
-  if (inQueueState(c, 'waiting') && c.waitingSince !== null && (counts.longestWaitSince === null || c.waitingSince < counts.longestWaitSince)) {
-    counts.longestWaitSince = c.waitingSince
+/**
+ * Conversations alike in everything the counts tell apart: how many, how many of them wait, and
+ * since when the first of those. A cache counts its tens of thousands of conversations as a few
+ * hundred groups that its database adds up, instead of reading each one.
+ */
+export interface QueueGroup extends Pick<QueuedConversation, 'channel' | 'inbox' | 'team' | 'status'> {
+  assigned: boolean
+  count: number
+  /** Of `count`, those whose customer waits (waitingSince not null). */
+  waiting: number
+  longestWaitSince: number | null
+}
+
+// The same states as inQueueState, over a group: the property test holds the two together.
+function add(counts: QueueCounts, g: QueueGroup): void {
+  switch (g.status) {
+    case 'open':
+      counts.open += g.count
+      if (!g.assigned) counts.unassigned += g.count
+      counts.waiting += g.waiting
+      if (g.longestWaitSince !== null && (counts.longestWaitSince === null || g.longestWaitSince < counts.longestWaitSince)) {
+        counts.longestWaitSince = g.longestWaitSince
+      }
+      return
+    case 'pending':
+    case 'snoozed':
+      counts[g.status] += g.count
+      return
+    case 'resolved':
+      return
   }
 }
 
+/** Longest waiting first (those not waiting last), then by id: the order of longestWaits and of every figure's conversations. */
+export function compareWaits(aSince: number | null, aId: string, bSince: number | null, bId: string): number {
+  return (aSince ?? Infinity) - (bSince ?? Infinity) || aId.localeCompare(bId)
+}
+
+const byLongestWait = (a: QueuedConversation, b: QueuedConversation): number => compareWaits(a.waitingSince, a.id, b.waitingSince, b.id)
+
 /** The queues over the unresolved conversations (resolved ones are ignored if given). */
 export function computeLiveQueues(conversations: Iterable<QueuedConversation>, asOf: number): LiveQueues {
+  const groups: QueueGroup[] = []
+  const waiting: QueuedConversation[] = []
+  for (const c of conversations) {
+    if (c.status === 'resolved') continue
+    groups.push({
+      channel: c.channel,
+      inbox: c.inbox,
+      team: c.team,
+      status: c.status,
+      assigned: c.assigneeId !== null,
+      count: 1,
+      waiting: c.waitingSince !== null ? 1 : 0,
+      longestWaitSince: c.waitingSince,
+    })
+    if (inQueueState(c, 'waiting')) waiting.push(c)
+  }
+  return liveQueuesOfGroups(groups, waiting, asOf)
+}
+
+/**
+ * The queues from groups of the unresolved conversations (resolved groups are ignored), with
+ * `longestWaiting`: waiting conversations that include the LONGEST_WAITS first in byLongestWait
+ * order, and every one tied with the last of those (any others are sorted out).
+ */
+export function liveQueuesOfGroups(groups: Iterable<QueueGroup>, longestWaiting: Iterable<QueuedConversation>, asOf: number): LiveQueues {
   const totals = emptyCounts()
   const rows = { channel: new Map<string, QueueCounts>(), inbox: new Map<string, QueueCounts>(), team: new Map<string, QueueCounts>() }
   // Every channel has a row, so a wallboard keeps its layout when a channel is quiet.
   for (const channel of CHANNELS) rows.channel.set(channel, emptyCounts())
-  const waiting: QueuedConversation[] = []
-  for (const c of conversations) {
-    if (c.status === 'resolved') continue
-    add(totals, c)
+  for (const g of groups) {
+    if (g.status === 'resolved' || g.count === 0) continue
+    add(totals, g)
     for (const dimension of ['channel', 'inbox', 'team'] as const) {
-      const key = queueKey(c, dimension)
+      const key = queueKey(g, dimension)
       let counts = rows[dimension].get(key)
       if (!counts) rows[dimension].set(key, (counts = emptyCounts()))
-      add(counts, c)
+      add(counts, g)
     }
-    if (inQueueState(c, 'waiting')) waiting.push(c)
   }
   const sorted = (map: Map<string, QueueCounts>, order?: readonly string[]): QueueRow[] =>
     [...map].map(([key, counts]) => ({ key, counts })).sort((a, b) => (order ? order.indexOf(a.key) - order.indexOf(b.key) : a.key.localeCompare(b.key)))
-  waiting.sort((a, b) => (a.waitingSince ?? 0) - (b.waitingSince ?? 0) || a.id.localeCompare(b.id))
+  const waiting = [...longestWaiting].filter((c) => inQueueState(c, 'waiting')).sort(byLongestWait)
   return {
     asOf,
     totals,
@@ -144,5 +200,5 @@ export function liveFigureConversations<C extends QueuedConversation>(conversati
     if (figure.dimension !== 'all' && queueKey(c, figure.dimension) !== figure.key) continue
     out.push(c)
   }
-  return out.sort((a, b) => (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) || a.id.localeCompare(b.id))
+  return out.sort(byLongestWait)
 }
