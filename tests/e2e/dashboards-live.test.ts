@@ -23,6 +23,8 @@ let pedro: IngestResult
 
 beforeAll(async () => {
   env = await startEnvironment({
+    // Half an hour to answer, around the clock: Ingrid's wait has passed it, Pedro's is within the hour of it.
+    server: { slaPolicies: [{ name: 'Standard', firstResponseMinutes: 30, resolutionMinutes: 24 * 60 }], slaCheckMs: 200 },
     async seed(server) {
       const supervisor = await server.createUser({ name: 'Sam Okafor', email: 'sam@example.test', role: 'supervisor', team: 'Support', inboxes: null })
       await server.setPassword(supervisor.id, PASSWORD)
@@ -105,6 +107,19 @@ describe('the live dashboard', () => {
     await workspace.customerTitle.filter({ hasText: 'Pedro Alves' }).waitFor()
     await workspace.message('Is the Nova desk lamp dimmable?').waitFor()
     expect(await env.page.getByRole('combobox', { name: 'Conversation to act on' }).inputValue()).toBe(pedro.conversationId)
+  })
+
+  it('counts the conversations whose SLA is breached and those at risk within the hour, and lists them', async () => {
+    await dashboards.open()
+    // Ingrid waited 40 minutes for a 30-minute answer; Pedro and Lena are due within the half hour.
+    await expect.poll(() => dashboards.total('SLA breached')).toBe(1)
+    expect(await dashboards.total('SLA at risk')).toBe(2)
+    const breached = await dashboards.drill('SLA breached')
+    const rows = dashboards.conversationRows(breached)
+    await expect.poll(() => rows.count()).toBe(1)
+    expect(await rows.nth(0).innerText()).toMatch(/^Ingrid Holm/)
+    await env.page.keyboard.press('Escape')
+    await breached.waitFor({ state: 'detached' })
   })
 
   it('shows the Live tab as a wallboard, which Esc leaves', async () => {

@@ -209,7 +209,7 @@ describe('cache migrations', () => {
       { id: 'v2', inbox: 'Sales', subject: null },
     ])
     expect(liveQueues(db, 100).byInbox.map((r) => [r.key, r.counts.open, r.counts.waiting])).toEqual([['Billing', 1, 1]])
-    expect(liveFigureList(db, { dimension: 'inbox', key: 'Billing', state: 'waiting' })).toEqual([
+    expect(liveFigureList(db, { dimension: 'inbox', key: 'Billing', state: 'waiting' }, 100)).toEqual([
       { conversationId: 'v1', customerId: 'c1', customerName: null, subject: 'Refund', channel: 'sms', inbox: 'Billing', status: 'open', assigneeId: null, waitingSince: 42 },
     ])
     db.close()

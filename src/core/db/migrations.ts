@@ -499,9 +499,9 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE conversations ADD COLUMN inbox TEXT;
       ALTER TABLE conversations ADD COLUMN subject TEXT;
       UPDATE conversations SET inbox = json ->> '$.inbox', subject = json ->> '$.subject';
-      CREATE INDEX idx_conversations_live_counts ON conversations (status, channel, inbox, team, assignee_id, wait_order)
+      CREATE INDEX idx_conversations_live_counts ON conversations (status, channel, inbox, team, assignee_id, wait_order, sla_due)
         WHERE status <> 'resolved';
-      CREATE INDEX idx_conversations_live_list ON conversations (status, wait_order, id, customer_id, channel, inbox, team, assignee_id, subject)
+      CREATE INDEX idx_conversations_live_list ON conversations (status, wait_order, id, customer_id, channel, inbox, team, assignee_id, subject, sla_due)
         WHERE status <> 'resolved'`),
   },
 ]

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Conversation } from '../../shared/domain'
 import { CHANNELS, CONVERSATION_STATUSES } from '../../shared/domain-values'
 import type { LiveConversation } from '../../shared/ipc'
-import { computeLiveQueues, liveFigureConversations, QUEUE_STATES, type LiveFigure } from '../../shared/reporting/live-queues'
+import { computeLiveQueues, liveFigureConversations, queuedConversation, QUEUE_STATES, SLA_AT_RISK_MS, type LiveFigure } from '../../shared/reporting/live-queues'
+import type { ConversationSla, SlaClockState } from '../../shared/reporting/sla'
 import { conversation, customer, tempDir } from '../testing/fixtures'
 import { openCache } from './open'
 import { upsertServerEntity } from './queries'
@@ -15,6 +16,14 @@ beforeEach(() => {
 afterEach(() => dir.remove())
 
 const T = Date.UTC(2026, 11, 1, 9)
+
+const sla = (state: SlaClockState, dueAt: number | null): ConversationSla => ({
+  policy: 'Standard',
+  replied: false,
+  firstResponse: { startedAt: T - 3_600_000, dueAt, state, remainingMs: state === 'paused' ? 60_000 : null },
+  nextResponse: null,
+  resolution: null,
+})
 
 describe('live queues from the cache', () => {
   it('count and list exactly what the shared computation does over every conversation', () => {
@@ -34,27 +43,32 @@ describe('live queues from the cache', () => {
         subject: pick([null, 'Refund', 'Wo ist "mein" Paket?\n']),
         assigneeId: pick([null, 'u1', 'u2']),
         waitingSince: pick([null, T - 5_000, T - 5_000, T - 60_000, T]),
+        // Due long ago, just now, within the hour at risk, just past it, or nothing unmet (a paused or met clock).
+        sla: pick([null, sla('active', T - 60_000), sla('breached', T), sla('active', T + 1), sla('active', T + SLA_AT_RISK_MS), sla('active', T + SLA_AT_RISK_MS + 1), sla('paused', null), sla('achieved', T - 1)]),
       })
     })
     for (let i = 0; i < 40; i++) upsertServerEntity(db, 'customer', customer(`cust-${i}`))
     for (const c of conversations) upsertServerEntity(db, 'conversation', c)
 
-    expect(liveQueues(db, T)).toEqual(computeLiveQueues(conversations, T))
+    const queued = conversations.map(queuedConversation)
+    expect(liveQueues(db, T)).toEqual(computeLiveQueues(queued, T))
 
     const names = new Map(Array.from({ length: 40 }, (_, i) => [`cust-${i}`, customer(`cust-${i}`).name]))
     const expected = (figure: LiveFigure): LiveConversation[] =>
-      liveFigureConversations(conversations, figure).map((c) => ({
+      liveFigureConversations(conversations.map(queuedConversation), figure, T).map((c) => ({
         conversationId: c.id,
         customerId: c.customerId,
         customerName: names.get(c.customerId) ?? null,
-        subject: c.subject,
+        subject: conversations.find((d) => d.id === c.id)!.subject,
         channel: c.channel,
         inbox: c.inbox,
         status: c.status,
         assigneeId: c.assigneeId,
         waitingSince: c.waitingSince,
       }))
-    const queues = computeLiveQueues(conversations, T)
+    const queues = computeLiveQueues(queued, T)
+    expect(queues.totals.slaAtRisk).toBeGreaterThan(0)
+    expect(queues.totals.slaBreached).toBeGreaterThan(0)
     const figures: LiveFigure[] = QUEUE_STATES.flatMap((state) => [
       { dimension: 'all' as const, key: '', state },
       ...queues.byChannel.map((r) => ({ dimension: 'channel' as const, key: r.key, state })),
@@ -62,7 +76,7 @@ describe('live queues from the cache', () => {
       ...queues.byTeam.map((r) => ({ dimension: 'team' as const, key: r.key, state })),
       { dimension: 'inbox' as const, key: 'Nowhere', state },
     ])
-    for (const figure of figures) expect(liveFigureList(db, figure), JSON.stringify(figure)).toEqual(expected(figure))
+    for (const figure of figures) expect(liveFigureList(db, figure, T), JSON.stringify(figure)).toEqual(expected(figure))
     db.close()
   })
 
@@ -71,12 +85,12 @@ describe('live queues from the cache', () => {
     const plans: string[] = []
     const prepare = db.prepare.bind(db)
     db.prepare = ((sql: string) => {
-      if (!sql.startsWith('EXPLAIN')) plans.push(...(prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ key: '' }) as { detail: string }[]).map((r) => r.detail))
+      if (!sql.startsWith('EXPLAIN')) plans.push(...(prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ key: '', now: T }) as { detail: string }[]).map((r) => r.detail))
       return prepare(sql)
     }) as typeof db.prepare
     liveQueues(db, T)
     const listed = plans.length
-    liveFigureList(db, { dimension: 'team', key: '', state: 'open' })
+    liveFigureList(db, { dimension: 'team', key: '', state: 'open' }, T)
     db.prepare = prepare
     // The list is in order as it leaves this index; any other would leave it all to the sort.
     expect(plans.slice(listed).join('\n')).toMatch(/SEARCH c USING COVERING INDEX idx_conversations_live_list \(status=\?\)/)

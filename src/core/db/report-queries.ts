@@ -6,12 +6,13 @@ import {
   compareWaits,
   LONGEST_WAITS,
   liveQueuesOfGroups,
+  SLA_AT_RISK_MS,
   type LiveFigure,
   type LiveQueues,
   type QueueDimension,
   type QueueState,
 } from '../../shared/reporting/live-queues'
-import { NOT_WAITING } from './migrations'
+import { NOT_DUE, NOT_WAITING } from './migrations'
 import { stmt } from './queries'
 
 /**
@@ -37,25 +38,26 @@ export function conversationLabels(db: Database, ids: Iterable<string>): Map<str
 export function liveQueues(db: Database, asOf: number): LiveQueues {
   const groups = stmt(
     db,
-    `SELECT channel, inbox, team, status, assignee_id IS NOT NULL, count(*), sum(wait_order < ${NOT_WAITING}), min(nullif(wait_order, ${NOT_WAITING}))
-     FROM conversations WHERE status <> 'resolved'
-     GROUP BY status, channel, inbox, team, assignee_id`,
+    `SELECT c.channel, c.inbox, c.team, c.status, c.assignee_id IS NOT NULL, count(*), sum(c.wait_order < ${NOT_WAITING}), min(nullif(c.wait_order, ${NOT_WAITING})),
+       sum(${FIGURE_STATES.slaAtRisk}), sum(${FIGURE_STATES.slaBreached})
+     FROM conversations c WHERE c.status <> 'resolved'
+     GROUP BY c.status, c.channel, c.inbox, c.team, c.assignee_id`,
   )
     .raw(true)
-    .all() as [Channel, string, string | null, ConversationStatus, number, number, number, number | null][]
+    .all({ now: asOf }) as [Channel, string, string | null, ConversationStatus, number, number, number, number | null, number, number][]
   // The first LONGEST_WAITS and every one tied with the last: the shared code breaks ties by id its own way.
   const longestWaiting = stmt(
     db,
-    `SELECT id, customer_id, channel, inbox, team, status, assignee_id, wait_order
+    `SELECT id, customer_id, channel, inbox, team, status, assignee_id, wait_order, nullif(sla_due, ${NOT_DUE})
      FROM conversations WHERE status <> 'resolved' AND status = 'open' AND wait_order < ${NOT_WAITING}
        AND wait_order <= coalesce((SELECT wait_order FROM conversations WHERE status <> 'resolved' AND status = 'open' AND wait_order < ${NOT_WAITING}
          ORDER BY wait_order LIMIT 1 OFFSET ${LONGEST_WAITS - 1}), ${NOT_WAITING})
      ORDER BY wait_order, id`,
   )
     .raw(true)
-    .all() as [string, string, Channel, string, string | null, ConversationStatus, string | null, number][]
+    .all() as [string, string, Channel, string, string | null, ConversationStatus, string | null, number, number | null][]
   return liveQueuesOfGroups(
-    groups.map(([channel, inbox, team, status, assigned, count, waiting, longestWaitSince]) => ({
+    groups.map(([channel, inbox, team, status, assigned, count, waiting, longestWaitSince, slaAtRisk, slaBreached]) => ({
       channel,
       inbox,
       team,
@@ -64,8 +66,10 @@ export function liveQueues(db: Database, asOf: number): LiveQueues {
       count,
       waiting,
       longestWaitSince,
+      slaAtRisk,
+      slaBreached,
     })),
-    longestWaiting.map(([id, customerId, channel, inbox, team, status, assigneeId, waitingSince]) => ({
+    longestWaiting.map(([id, customerId, channel, inbox, team, status, assigneeId, waitingSince, slaDueAt]) => ({
       id,
       customerId,
       channel,
@@ -74,6 +78,7 @@ export function liveQueues(db: Database, asOf: number): LiveQueues {
       status,
       assigneeId,
       waitingSince,
+      slaDueAt,
     })),
     asOf,
   )
@@ -85,6 +90,9 @@ const FIGURE_STATES: Record<QueueState, string> = {
   pending: `c.status = 'pending'`,
   snoozed: `c.status = 'snoozed'`,
   waiting: `c.status = 'open' AND c.wait_order < ${NOT_WAITING}`,
+  // A conversation with no target unmet is due at NOT_DUE, far beyond any window.
+  slaAtRisk: `c.sla_due > @now AND c.sla_due <= @now + ${SLA_AT_RISK_MS}`,
+  slaBreached: 'c.sla_due <= @now',
 }
 const FIGURE_KEYS: Record<QueueDimension, string> = {
   all: '',
@@ -98,7 +106,7 @@ const FIGURE_KEYS: Record<QueueDimension, string> = {
  * order of liveFigureConversations. Tens of thousands for the busiest figures: SQLite writes them
  * as one JSON array of arrays, which costs a fraction of handing each value over on its own.
  */
-export function liveFigureList(db: Database, figure: LiveFigure): LiveConversation[] {
+export function liveFigureList(db: Database, figure: LiveFigure, now: number): LiveConversation[] {
   const json = stmt(
     db,
     `SELECT json_group_array(json_array(c.id, c.customer_id, k.name, c.subject, c.channel, c.inbox, c.status, c.assignee_id, nullif(c.wait_order, ${NOT_WAITING})))
@@ -106,7 +114,7 @@ export function liveFigureList(db: Database, figure: LiveFigure): LiveConversati
      WHERE c.status <> 'resolved' AND ${FIGURE_STATES[figure.state]} ${FIGURE_KEYS[figure.dimension]}`,
   )
     .pluck(true)
-    .get(figure.dimension === 'all' ? {} : { key: figure.key }) as string
+    .get({ key: figure.key, now }) as string
   const rows = JSON.parse(json) as [string, string, string | null, string | null, Channel, string, ConversationStatus, string | null, number | null][]
   return (
     rows
@@ -131,13 +139,13 @@ export function liveFigureList(db: Database, figure: LiveFigure): LiveConversati
 
 /** What a dashboard list shows of each of these conversations (one read for all of them), by id; one not cached is left out. */
 export function listedConversations(db: Database, ids: readonly string[]): Map<string, ListedConversation> {
-  const rows = db
-    .prepare(
-      `SELECT c.id, json_extract(c.json, '$.subject'), c.status, k.name
-       FROM conversations c LEFT JOIN customers k ON k.id = c.customer_id
-       WHERE c.id IN (SELECT value FROM json_each(?))`,
-    )
-    .raw()
+  const rows = stmt(
+    db,
+    `SELECT c.id, c.subject, c.status, k.name
+     FROM conversations c LEFT JOIN customers k ON k.id = c.customer_id
+     WHERE c.id IN (SELECT value FROM json_each(?))`,
+  )
+    .raw(true)
     .all(JSON.stringify(ids)) as [string, string | null, Conversation['status'], string | null][]
   return new Map(rows.map(([id, subject, status, customerName]) => [id, { subject, status, customerName }]))
 }

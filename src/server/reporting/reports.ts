@@ -1,5 +1,5 @@
 import type { User } from '../../shared/domain'
-import { computeLiveQueues, type LiveQueues } from '../../shared/reporting/live-queues'
+import { computeLiveQueues, queuedConversation, type LiveQueues } from '../../shared/reporting/live-queues'
 import { computeReport, type Report } from '../../shared/reporting/metrics'
 import { conversationRows, type ConversationRows } from '../../shared/reporting/csv'
 import { REOPEN_HORIZON_MS, type ReportingEvent } from '../../shared/reporting/events'
@@ -31,5 +31,5 @@ export async function reportConversations(store: StoreReader, user: User, query:
 }
 
 export async function liveQueuesFromStore(store: StoreReader, user: User, now: number): Promise<LiveQueues> {
-  return computeLiveQueues(await store.unresolvedConversations(scopeOf(user)), now)
+  return computeLiveQueues((await store.unresolvedConversations(scopeOf(user))).map(queuedConversation), now)
 }

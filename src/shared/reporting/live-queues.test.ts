@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CHANNELS, CONVERSATION_STATUSES } from '../domain-values'
-import { computeLiveQueues, liveFigureConversations, QUEUE_STATES, type QueuedConversation } from './live-queues'
+import { computeLiveQueues, liveFigureConversations, QUEUE_STATES, SLA_AT_RISK_MS, type QueuedConversation } from './live-queues'
 
 const T = Date.UTC(2026, 11, 1, 9)
 
@@ -14,6 +14,7 @@ const conversation = (id: string, extra: Partial<QueuedConversation> = {}): Queu
   status: 'open',
   assigneeId: null,
   waitingSince: null,
+  slaDueAt: null,
   ...extra,
 })
 
@@ -29,7 +30,7 @@ describe('live queues', () => {
       ],
       T + 1,
     )
-    expect(queues.totals).toEqual({ open: 2, unassigned: 1, pending: 1, snoozed: 1, waiting: 2, longestWaitSince: T - 60_000 })
+    expect(queues.totals).toEqual({ open: 2, unassigned: 1, pending: 1, snoozed: 1, waiting: 2, longestWaitSince: T - 60_000, slaAtRisk: 0, slaBreached: 0 })
     expect(queues.byChannel.map((r) => r.key)).toEqual([...CHANNELS])
     expect(queues.byChannel.find((r) => r.key === 'sms')?.counts).toMatchObject({ open: 1, unassigned: 0, waiting: 1 })
     expect(queues.byChannel.find((r) => r.key === 'voice')?.counts).toMatchObject({ open: 0, waiting: 0, longestWaitSince: null })
@@ -48,6 +49,22 @@ describe('live queues', () => {
     ])
   })
 
+  it('counts conversations at risk of an SLA breach within the hour and those breached, whatever their status but resolved', () => {
+    const queues = computeLiveQueues(
+      [
+        conversation('a', { slaDueAt: T - 1 }),
+        conversation('b', { slaDueAt: T, status: 'pending', team: 'Billing' }),
+        conversation('c', { slaDueAt: T + 1 }),
+        conversation('d', { slaDueAt: T + SLA_AT_RISK_MS, status: 'snoozed', team: 'Billing' }),
+        conversation('e', { slaDueAt: T + SLA_AT_RISK_MS + 1 }),
+        conversation('f', { slaDueAt: T - 1, status: 'resolved' }),
+      ],
+      T,
+    )
+    expect(queues.totals).toMatchObject({ slaBreached: 2, slaAtRisk: 2 })
+    expect(queues.byTeam.find((r) => r.key === 'Billing')?.counts).toMatchObject({ slaBreached: 1, slaAtRisk: 1 })
+  })
+
   it('opens the conversations behind each number: exactly as many as it counts', () => {
     const arbitraryConversation = fc.record({
       id: fc.uuid(),
@@ -58,14 +75,15 @@ describe('live queues', () => {
       status: fc.constantFrom(...CONVERSATION_STATUSES),
       assigneeId: fc.constantFrom(null, 'u1', 'u2'),
       waitingSince: fc.option(fc.integer({ min: T - 86_400_000, max: T }), { nil: null }),
+      slaDueAt: fc.option(fc.integer({ min: T - 3_600_000, max: T + 2 * SLA_AT_RISK_MS }), { nil: null }),
     })
     fc.assert(
       fc.property(fc.uniqueArray(arbitraryConversation, { selector: (c) => c.id, maxLength: 60 }), (conversations) => {
         const queues = computeLiveQueues(conversations, T)
         for (const state of QUEUE_STATES) {
-          expect(liveFigureConversations(conversations, { dimension: 'all', key: '', state })).toHaveLength(queues.totals[state])
+          expect(liveFigureConversations(conversations, { dimension: 'all', key: '', state }, T)).toHaveLength(queues.totals[state])
           for (const row of queues.byTeam) {
-            expect(liveFigureConversations(conversations, { dimension: 'team', key: row.key, state })).toHaveLength(row.counts[state])
+            expect(liveFigureConversations(conversations, { dimension: 'team', key: row.key, state }, T)).toHaveLength(row.counts[state])
           }
           const perChannel = queues.byChannel.reduce((sum, row) => sum + row.counts[state], 0)
           expect(perChannel).toBe(queues.totals[state])

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Conversation } from '../domain'
 import { CHANNELS } from '../domain-values'
 import { Channel, Id, Timestamp } from '../primitives'
+import { slaUnmetDueAt } from './sla-due'
 
 /**
  * The queues as they stand now, from the conversations themselves (not from reporting events):
@@ -21,6 +22,10 @@ export const QueueCounts = z.object({
   waiting: Count,
   /** When the longest-waiting of them started waiting; null when nobody waits. */
   longestWaitSince: Timestamp.nullable(),
+  /** Not resolved, with an SLA target due within SLA_AT_RISK_MS and not passed yet. */
+  slaAtRisk: Count,
+  /** Not resolved, with an SLA target passed unmet. */
+  slaBreached: Count,
 })
 export type QueueCounts = z.infer<typeof QueueCounts>
 
@@ -44,7 +49,10 @@ export type LiveQueues = z.infer<typeof LiveQueues>
 
 export const LONGEST_WAITS = 10
 
-export const QUEUE_STATES = ['open', 'unassigned', 'pending', 'snoozed', 'waiting'] as const
+/** How soon an SLA target falls due for its conversation to count as at risk: time for a supervisor to step in. */
+export const SLA_AT_RISK_MS = 60 * 60_000
+
+export const QUEUE_STATES = ['open', 'unassigned', 'pending', 'snoozed', 'waiting', 'slaAtRisk', 'slaBreached'] as const
 export type QueueState = (typeof QUEUE_STATES)[number]
 export const QUEUE_DIMENSIONS = ['all', 'channel', 'inbox', 'team'] as const
 export type QueueDimension = (typeof QUEUE_DIMENSIONS)[number]
@@ -58,13 +66,20 @@ export const LiveFigure = z.object({
 })
 export type LiveFigure = z.infer<typeof LiveFigure>
 
-/** The slice of a conversation the queues read. */
-export type QueuedConversation = Pick<Conversation, 'id' | 'customerId' | 'channel' | 'inbox' | 'team' | 'status' | 'assigneeId' | 'waitingSince'>
+/** The slice of a conversation the queues read, with the due time of its earliest SLA target not met (slaUnmetDueAt). */
+export type QueuedConversation = Pick<Conversation, 'id' | 'customerId' | 'channel' | 'inbox' | 'team' | 'status' | 'assigneeId' | 'waitingSince'> & {
+  slaDueAt: number | null
+}
 
-const emptyCounts = (): QueueCounts => ({ open: 0, unassigned: 0, pending: 0, snoozed: 0, waiting: 0, longestWaitSince: null })
+export function queuedConversation(c: Conversation): QueuedConversation {
+  const { id, customerId, channel, inbox, team, status, assigneeId, waitingSince } = c
+  return { id, customerId, channel, inbox, team, status, assigneeId, waitingSince, slaDueAt: slaUnmetDueAt(c.sla) }
+}
 
-/** Whether the conversation counts in `state`. */
-export function inQueueState(c: QueuedConversation, state: QueueState): boolean {
+const emptyCounts = (): QueueCounts => ({ open: 0, unassigned: 0, pending: 0, snoozed: 0, waiting: 0, longestWaitSince: null, slaAtRisk: 0, slaBreached: 0 })
+
+/** Whether the conversation counts in `state` at `now`. */
+export function inQueueState(c: QueuedConversation, state: QueueState, now: number): boolean {
   switch (state) {
     case 'open':
       return c.status === 'open'
@@ -72,6 +87,10 @@ export function inQueueState(c: QueuedConversation, state: QueueState): boolean 
       return c.status === 'open' && c.assigneeId === null
     case 'waiting':
       return c.status === 'open' && c.waitingSince !== null
+    case 'slaAtRisk':
+      return c.status !== 'resolved' && c.slaDueAt !== null && c.slaDueAt > now && c.slaDueAt <= now + SLA_AT_RISK_MS
+    case 'slaBreached':
+      return c.status !== 'resolved' && c.slaDueAt !== null && c.slaDueAt <= now
     default:
       return c.status === state
   }
@@ -102,10 +121,17 @@ export interface QueueGroup extends Pick<QueuedConversation, 'channel' | 'inbox'
   /** Of `count`, those whose customer waits (waitingSince not null). */
   waiting: number
   longestWaitSince: number | null
+  /** Of `count`, those at risk of an SLA breach and those breached, at the time the queues are taken. */
+  slaAtRisk: number
+  slaBreached: number
 }
 
 // The same states as inQueueState, over a group: the property test holds the two together.
 function add(counts: QueueCounts, g: QueueGroup): void {
+  if (g.status !== 'resolved') {
+    counts.slaAtRisk += g.slaAtRisk
+    counts.slaBreached += g.slaBreached
+  }
   switch (g.status) {
     case 'open':
       counts.open += g.count
@@ -146,8 +172,10 @@ export function computeLiveQueues(conversations: Iterable<QueuedConversation>, a
       count: 1,
       waiting: c.waitingSince !== null ? 1 : 0,
       longestWaitSince: c.waitingSince,
+      slaAtRisk: inQueueState(c, 'slaAtRisk', asOf) ? 1 : 0,
+      slaBreached: inQueueState(c, 'slaBreached', asOf) ? 1 : 0,
     })
-    if (inQueueState(c, 'waiting')) waiting.push(c)
+    if (inQueueState(c, 'waiting', asOf)) waiting.push(c)
   }
   return liveQueuesOfGroups(groups, waiting, asOf)
 }
@@ -174,7 +202,7 @@ export function liveQueuesOfGroups(groups: Iterable<QueueGroup>, longestWaiting:
   }
   const sorted = (map: Map<string, QueueCounts>, order?: readonly string[]): QueueRow[] =>
     [...map].map(([key, counts]) => ({ key, counts })).sort((a, b) => (order ? order.indexOf(a.key) - order.indexOf(b.key) : a.key.localeCompare(b.key)))
-  const waiting = [...longestWaiting].filter((c) => inQueueState(c, 'waiting')).sort(byLongestWait)
+  const waiting = [...longestWaiting].filter((c) => inQueueState(c, 'waiting', asOf)).sort(byLongestWait)
   return {
     asOf,
     totals,
@@ -192,11 +220,11 @@ export function liveQueuesOfGroups(groups: Iterable<QueueGroup>, longestWaiting:
   }
 }
 
-/** The conversations behind one number of the queues, longest waiting first, then by id. */
-export function liveFigureConversations<C extends QueuedConversation>(conversations: Iterable<C>, figure: LiveFigure): C[] {
+/** The conversations behind one number of the queues taken at `now`, longest waiting first, then by id. */
+export function liveFigureConversations<C extends QueuedConversation>(conversations: Iterable<C>, figure: LiveFigure, now: number): C[] {
   const out: C[] = []
   for (const c of conversations) {
-    if (c.status === 'resolved' || !inQueueState(c, figure.state)) continue
+    if (c.status === 'resolved' || !inQueueState(c, figure.state, now)) continue
     if (figure.dimension !== 'all' && queueKey(c, figure.dimension) !== figure.key) continue
     out.push(c)
   }

@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core'
 
 /** A total of the Live tab, by the label on its tile. */
-export type LiveTotal = 'Open' | 'Unassigned' | 'Waiting now' | 'Pending' | 'Snoozed'
+export type LiveTotal = 'Open' | 'Unassigned' | 'Waiting now' | 'Pending' | 'Snoozed' | 'SLA at risk' | 'SLA breached'
 
 /** The supervisors' dashboards: the Live tab's totals, tables and wallboard, and the conversations behind a number. */
 export class DashboardsPage {

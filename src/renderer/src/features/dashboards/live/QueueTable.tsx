@@ -5,9 +5,9 @@ import { ChannelIcon } from '../../../lib/icons'
 import { QUEUE_STATE_LABELS, queueRowLabel, type Drill } from './labels'
 import { FigureButton, WaitedFor } from './parts'
 
-const COLUMNS: QueueState[] = ['open', 'unassigned', 'waiting', 'pending', 'snoozed']
-// Short headings keep seven columns within half a wallboard; the buttons' names say it in full.
-const COLUMN_HEADINGS: Record<QueueState, string> = { ...QUEUE_STATE_LABELS, waiting: 'Waiting' }
+const COLUMNS: QueueState[] = ['open', 'unassigned', 'waiting', 'pending', 'snoozed', 'slaAtRisk', 'slaBreached']
+// Short headings keep nine columns within half a wallboard; the buttons' names say it in full.
+const COLUMN_HEADINGS: Record<QueueState, string> = { ...QUEUE_STATE_LABELS, waiting: 'Waiting', slaAtRisk: 'At risk', slaBreached: 'Breached' }
 
 const HEADINGS: Record<Exclude<QueueDimension, 'all'>, { title: string; row: string }> = {
   channel: { title: 'By channel', row: 'Channel' },

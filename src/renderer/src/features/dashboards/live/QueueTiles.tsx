@@ -2,7 +2,7 @@ import type { QueueCounts, QueueState } from '../../../../../shared/reporting/li
 import { QUEUE_STATE_LABELS, type Drill } from './labels'
 import { WaitedFor } from './parts'
 
-const TILES: QueueState[] = ['open', 'unassigned', 'waiting', 'pending', 'snoozed']
+const TILES: QueueState[] = ['open', 'unassigned', 'waiting', 'pending', 'snoozed', 'slaAtRisk', 'slaBreached']
 
 /** The totals, one big number each; a tile opens the conversations it counts. */
 export function QueueTiles({ totals, onDrill }: { totals: QueueCounts; onDrill(drill: Drill): void }) {

@@ -9,6 +9,8 @@ export const QUEUE_STATE_LABELS: Record<QueueState, string> = {
   waiting: 'Waiting now',
   pending: 'Pending',
   snoozed: 'Snoozed',
+  slaAtRisk: 'SLA at risk',
+  slaBreached: 'SLA breached',
 }
 
 /** The name of a row of the queues: a channel, an inbox, or a team ('' is no team). */
