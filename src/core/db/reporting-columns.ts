@@ -121,24 +121,35 @@ export class CachedEventColumns {
     return this.statement('SELECT count FROM reporting_event_rewrites').pluck().get() as number
   }
 
-  /** Every event up to the rowid the cache is at when it starts, in chunks by time; yields between chunks. */
+  /**
+   * Every event up to the rowid the cache is at when it starts, read in chunks in the table's own
+   * order (yielding between chunks), then put in order of time: walking the index by time instead
+   * would jump about the table at every row, several times slower.
+   */
   private *fill(): Generator<void, Held> {
     const rewrites = this.rewrites()
     const rowid = (this.statement('SELECT max(rowid) FROM reporting_events').pluck().get() as number | null) ?? 0
     const total = this.statement('SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number
-    const columns = new EventColumns(newDictionaries(), Math.max(1024, total + (total >> 4)))
-    const chunk = this.statement(
-      `SELECT ${FIELDS} FROM reporting_events WHERE (at, id) > (?, ?) AND rowid <= ? ORDER BY at, id LIMIT ?`,
-    ).raw()
-    let after: [number, string] = [-Infinity, '']
+    const read = new EventColumns(newDictionaries(), Math.max(1024, total))
+    const ids: string[] = []
+    const chunk = this.statement(`SELECT ${FIELDS}, rowid FROM reporting_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`).raw()
+    let after = 0
     for (;;) {
-      const rows = chunk.all(after[0], after[1], rowid, this.chunk) as EventRow[]
-      for (const row of rows) columns.push(row)
+      const rows = chunk.all(after, rowid, this.chunk) as [...EventRow, number][]
+      for (const row of rows) {
+        read.push(row as unknown as EventRow)
+        ids.push(row[0])
+      }
       if (rows.length < this.chunk) break
-      const last = rows[rows.length - 1]!
-      after = [last[8], last[0]]
+      after = rows[rows.length - 1]![15]
       yield
     }
+    // Rows were written mostly in order of time: the sort finds the runs already in order.
+    const order = Array.from({ length: read.length }, (_, i) => i).sort(
+      (a, b) => read.at[a]! - read.at[b]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
+    )
+    const columns = new EventColumns(read.dictionaries, Math.max(1024, read.length + (read.length >> 4)))
+    for (const i of order) columns.copy(read, i)
     return { columns, rowid, rewrites }
   }
 
