@@ -6,8 +6,6 @@ import { REPORTING_EVENT_FIELDS } from './queries'
 /** Events read per statement while the columns are first filled in the background: each chunk holds the core for tens of milliseconds. */
 const FILL_CHUNK = 50_000
 
-const FIELDS = REPORTING_EVENT_FIELDS
-
 interface Held {
   columns: EventColumns
   /** The highest rowid read: events written since have higher ones. */
@@ -83,7 +81,7 @@ export class CachedEventColumns {
     this.timer = null
     if (this.stopped) return
     try {
-      // An initial sync fills the cache without its indexes, and reading by time would scan it all: later.
+      // An initial sync is still filling the cache: the columns wait for its end rather than slow it.
       if (bulkLoadPending(this.db)) {
         this.poke()
         return
@@ -132,7 +130,7 @@ export class CachedEventColumns {
     const total = this.statement('SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number
     const read = new EventColumns(newDictionaries(), Math.max(1024, total))
     const ids: string[] = []
-    const chunk = this.statement(`SELECT ${FIELDS}, rowid FROM reporting_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`).raw()
+    const chunk = this.statement(`SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`).raw()
     let after = 0
     for (;;) {
       const rows = chunk.all(after, rowid, this.chunk) as [...EventRow, number][]
@@ -156,19 +154,20 @@ export class CachedEventColumns {
   /** Merges in the events written since the columns were read. */
   private catchUp(held: Held): void {
     // By rowid, a range of the table; sorting them here spares the planner a walk of the whole index by time.
-    const rows = this.statement(`SELECT rowid, ${FIELDS} FROM reporting_events WHERE rowid > ? ORDER BY rowid`)
+    const rows = this.statement(`SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? ORDER BY rowid`)
       .raw()
-      .all(held.rowid) as [number, ...EventRow][]
+      .all(held.rowid) as [...EventRow, number][]
     if (rows.length === 0) return
-    rows.sort((a, b) => a[9] - b[9] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    const newest = rows[rows.length - 1]![15]
+    const sorted = (rows as unknown as EventRow[]).sort((a, b) => a[8] - b[8] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     const old = held.columns
-    const positions = rows.map(([, ...row]) => this.position(held, row))
+    const positions = sorted.map((row) => this.position(held, row))
     if (positions[0] === old.length) {
-      for (const [, ...row] of rows) old.push(row)
+      for (const row of sorted) old.push(row)
     } else {
       const merged = new EventColumns(old.dictionaries, old.length + rows.length + ((old.length + rows.length) >> 4))
       let from = 0
-      rows.forEach(([, ...row], r) => {
+      sorted.forEach((row, r) => {
         const p = positions[r]!
         while (from < p) merged.copy(old, from++)
         merged.push(row)
@@ -176,7 +175,7 @@ export class CachedEventColumns {
       while (from < old.length) merged.copy(old, from++)
       held.columns = merged
     }
-    for (const [rowid] of rows) if (rowid > held.rowid) held.rowid = rowid
+    held.rowid = newest
   }
 
   /** Where an event not yet in the columns goes among those that are: after the earlier ones by time, then id. */
