@@ -29,7 +29,7 @@ beforeAll(async () => {
     // The demo's inboxes, with their business hours, as `npm start` configures them.
     server: { summaryDebounceMs: 300, summaryMaxWaitMs: 2_000, ...demoServerConfig('https://threadline.example.test') },
     seed: async (server) => {
-      const summary = await seedDemo(server, { seed: 7, customers: 120, now: lastWorkingAfternoon() })
+      const summary = await seedDemo(server, { seed: 7, customers: 120, now: lastWorkingMoment() })
       const user = await server.findUserByEmail(summary.agentEmail)
       if (!user) throw new Error('the demo agent is missing')
       agent = user
@@ -41,15 +41,17 @@ beforeAll(async () => {
 })
 
 /**
- * The demo's history ends at the last Wednesday afternoon in London, so the pictures show a team at
- * work whatever day they are taken on: seeded up to a Saturday night, its queues are nearly empty.
+ * When the demo's history ends: now during London office hours on a working day, else the last
+ * working afternoon. Seeded up to a Saturday night, the demo's queues are nearly empty, and the
+ * pictures would show a team at rest.
  */
-function lastWorkingAfternoon(): number {
+function lastWorkingMoment(): number {
   const now = DateTime.now().setZone('Europe/London')
-  let wednesday = now.set({ weekday: 3, hour: 15, minute: 0, second: 0, millisecond: 0 })
-  if (wednesday > now) wednesday = wednesday.minus({ weeks: 1 })
-  while (bankHolidays(wednesday.year).includes(wednesday.toISODate() ?? '')) wednesday = wednesday.minus({ weeks: 1 })
-  return wednesday.toMillis()
+  const working = (day: DateTime): boolean => day.weekday <= 5 && !bankHolidays(day.year).includes(day.toISODate() ?? '')
+  if (working(now) && now.hour >= 10 && now.hour < 17) return now.toMillis()
+  let day = (now.hour >= 17 ? now : now.minus({ days: 1 })).set({ hour: 16, minute: 0, second: 0, millisecond: 0 })
+  while (!working(day)) day = day.minus({ days: 1 })
+  return day.toMillis()
 }
 
 /** Waits for the open customer's summary card to show the server's story (not one this device wrote meanwhile). */
