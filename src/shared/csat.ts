@@ -34,7 +34,6 @@ export const SURVEY_CHANNELS = ['chat', 'email', 'sms', 'whatsapp'] as const sat
 export type SurveyChannel = (typeof SURVEY_CHANNELS)[number]
 export const isSurveyChannel = (channel: Channel): channel is SurveyChannel => (SURVEY_CHANNELS as readonly Channel[]).includes(channel)
 
-
 /** `data` of a `csat_requested` timeline event: the survey. Its event id is the survey's id. */
 export const CsatRequestData = z.object({
   channel: z.enum(SURVEY_CHANNELS),

@@ -1,7 +1,7 @@
-import type { Database, Statement } from 'better-sqlite3'
+import type { Database } from 'better-sqlite3'
 import { EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
 import { bulkLoadPending } from './bulk-load'
-import { REPORTING_EVENT_FIELDS } from './queries'
+import { REPORTING_EVENT_FIELDS, stmt } from './queries'
 
 /** Events read per statement while the columns are first filled in the background: each chunk holds the core for tens of milliseconds. */
 const FILL_CHUNK = 50_000
@@ -29,7 +29,6 @@ export class CachedEventColumns {
   private filling: Generator<void, Held> | null = null
   private timer: NodeJS.Timeout | null = null
   private stopped = false
-  private readonly statements = new Map<string, Statement>()
 
   constructor(
     private readonly db: Database,
@@ -106,17 +105,8 @@ export class CachedEventColumns {
     }
   }
 
-  private statement(sql: string): Statement {
-    let s = this.statements.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.statements.set(sql, s)
-    }
-    return s
-  }
-
   private rewrites(): number {
-    return this.statement('SELECT count FROM reporting_event_rewrites').pluck().get() as number
+    return stmt(this.db, 'SELECT count FROM reporting_event_rewrites').pluck().get() as number
   }
 
   /**
@@ -126,11 +116,11 @@ export class CachedEventColumns {
    */
   private *fill(): Generator<void, Held> {
     const rewrites = this.rewrites()
-    const rowid = (this.statement('SELECT max(rowid) FROM reporting_events').pluck().get() as number | null) ?? 0
-    const total = this.statement('SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number
+    const rowid = (stmt(this.db, 'SELECT max(rowid) FROM reporting_events').pluck().get() as number | null) ?? 0
+    const total = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number
     const read = new EventColumns(newDictionaries(), Math.max(1024, total))
     const ids: string[] = []
-    const chunk = this.statement(`SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`).raw()
+    const chunk = stmt(this.db, `SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`).raw()
     let after = 0
     for (;;) {
       const rows = chunk.all(after, rowid, this.chunk) as [...EventRow, number][]
@@ -154,7 +144,7 @@ export class CachedEventColumns {
   /** Merges in the events written since the columns were read. */
   private catchUp(held: Held): void {
     // By rowid, a range of the table; sorting them here spares the planner a walk of the whole index by time.
-    const rows = this.statement(`SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? ORDER BY rowid`)
+    const rows = stmt(this.db, `SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? ORDER BY rowid`)
       .raw()
       .all(held.rowid) as [...EventRow, number][]
     if (rows.length === 0) return
@@ -185,7 +175,7 @@ export class CachedEventColumns {
     const first = columns.lowerBound(at)
     if (first === columns.length || columns.at[first]! !== at) return first
     // Events at the same instant are in order of id, which the columns do not keep: the cache counts.
-    const earlier = this.statement('SELECT count(*) FROM reporting_events WHERE at = ? AND id < ? AND rowid <= ?').pluck().get(at, row[0], held.rowid) as number
+    const earlier = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE at = ? AND id < ? AND rowid <= ?').pluck().get(at, row[0], held.rowid) as number
     return first + earlier
   }
 }

@@ -13,7 +13,6 @@ import { REPORTING_EVENT_KINDS, SlaTarget, type ReportingEvent, type ReportingEv
  */
 
 export const NONE = 255
-export const SLA_TARGETS: readonly SlaTarget[] = SlaTarget.options
 
 /** One event as its columns are written, in the order the cache's table reads them. */
 export type EventRow = [
@@ -166,7 +165,7 @@ export class EventColumns {
     this.afterHours[i] = row[11]
     this.fromChannel[i] = row[12] === null ? NONE : CHANNEL_NUMBER[row[12]]
     this.rating[i] = row[13] ?? NONE
-    this.slaTarget[i] = row[14] === null ? NONE : SLA_TARGETS.indexOf(row[14])
+    this.slaTarget[i] = row[14] === null ? NONE : SlaTarget.options.indexOf(row[14])
   }
 
   /** Appends event `i` of `from`, which shares these columns' dictionaries. */
@@ -222,7 +221,7 @@ export class EventColumns {
       afterHours: this.afterHours[i] === 1,
       fromChannel: this.fromChannel[i] === NONE ? null : CHANNELS[this.fromChannel[i]!]!,
       rating: this.rating[i] === NONE ? null : this.rating[i]!,
-      slaTarget: this.slaTarget[i] === NONE ? null : SLA_TARGETS[this.slaTarget[i]!]!,
+      slaTarget: this.slaTarget[i] === NONE ? null : SlaTarget.options[this.slaTarget[i]!]!,
     }
   }
 
@@ -250,7 +249,7 @@ export class EventColumns {
 }
 
 export const KIND_NUMBER = Object.fromEntries(REPORTING_EVENT_KINDS.map((k, n) => [k, n])) as Record<ReportingEventKind, number>
-export const CHANNEL_NUMBER = Object.fromEntries(CHANNELS.map((c, n) => [c, n])) as Record<Channel, number>
+const CHANNEL_NUMBER = Object.fromEntries(CHANNELS.map((c, n) => [c, n])) as Record<Channel, number>
 
 /** Columns of these events, in any order. */
 export function columnsOf(events: readonly ReportingEvent[]): EventColumns {

@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon'
 import { z } from 'zod'
 import { CHANNELS, Channel, Id } from '../domain'
-import { columnsOf, EventColumns, KIND_NUMBER, NONE, SLA_TARGETS } from './event-columns'
+import { columnsOf, EventColumns, KIND_NUMBER, NONE } from './event-columns'
 import { REOPEN_HORIZON_MS, SlaTarget, type ReportingEvent } from './events'
 import { ReportQuery } from './report-query'
 import { SATISFIED_FROM } from '../csat'
@@ -581,7 +581,7 @@ export function reportOverColumns(
   const afterHours: string[] = []
   const switched: string[] = []
   const breached: string[] = []
-  const breachedBy = SLA_TARGETS.map((): string[] => [])
+  const breachedBy = SlaTarget.options.map((): string[] => [])
   // Customers by their number in the names dictionary: 1 with an event in the range, 2 switched too.
   const customerSeen = new Uint8Array(columns.dictionaries.names.values.length)
   let customers = 0
@@ -596,7 +596,7 @@ export function reportOverColumns(
     if (f & REOPENED) reopened.push(id)
     if (f & BREACHED) {
       breached.push(id)
-      SLA_TARGETS.forEach((_, t) => {
+      SlaTarget.options.forEach((_, t) => {
         if (breachedTargets[k]! & (1 << t)) breachedBy[t]!.push(id)
       })
     }
@@ -680,7 +680,7 @@ export function reportOverColumns(
     [drillKey.switched]: switched,
     [drillKey.slaBreached]: breached,
   }
-  SLA_TARGETS.forEach((target, t) => {
+  SlaTarget.options.forEach((target, t) => {
     if (breachedBy[t]!.length > 0) drill[drillKey.slaBreachedTarget(target)] = breachedBy[t]!
   })
 
@@ -713,7 +713,7 @@ export function reportOverColumns(
       responded: responded.length,
       responseRate: share(responded.length, surveyed.length),
     },
-    sla: { breached: breached.length, byTarget: Object.fromEntries(SLA_TARGETS.map((target, t) => [target, breachedBy[t]!.length])) as Record<SlaTarget, number> },
+    sla: { breached: breached.length, byTarget: Object.fromEntries(SlaTarget.options.map((target, t) => [target, breachedBy[t]!.length])) as Record<SlaTarget, number> },
     volume: days.map((day, d) => ({
       day: day.iso,
       counts: Object.fromEntries(

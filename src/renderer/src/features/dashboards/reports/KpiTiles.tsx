@@ -1,13 +1,11 @@
 import { useId, type ReactNode } from 'react'
 import type { ReportFigures } from '../../../../../shared/ipc'
-import type { SlaTarget } from '../../../../../shared/reporting/events'
+import { SlaTarget } from '../../../../../shared/reporting/events'
 import { drillKey, type Durations } from '../../../../../shared/reporting/metrics'
 import { SLA_TARGET_NAMES } from '../../../lib/sla'
 import { FigureButton, type DrillTarget, type OpenDrill } from './FigureButton'
 import type { Hours } from './report-figures'
 import { count, humanDuration, percent, plural } from './report-format'
-
-const SLA_TARGETS = Object.keys(SLA_TARGET_NAMES) as SlaTarget[]
 
 /** One figure with its name, and below it what it is made of. */
 function Tile({ title, children, detail }: { title: string; children: ReactNode; detail?: ReactNode }) {
@@ -134,7 +132,7 @@ export function KpiTiles({ report, hours, onDrill }: { report: ReportFigures; ho
         title="SLA breaches"
         detail={
           report.sla.breached > 0 &&
-          SLA_TARGETS.filter((target) => (report.sla.byTarget[target] ?? 0) > 0).map((target) => (
+          SlaTarget.options.filter((target) => (report.sla.byTarget[target] ?? 0) > 0).map((target) => (
             <span key={target} className="report-tile-detail-line">
               {SLA_TARGET_NAMES[target]}{' '}
               <FigureButton target={{ key: drillKey.slaBreachedTarget(target), title: `SLA breached: ${SLA_TARGET_NAMES[target]}` }} onDrill={onDrill} className="report-figure-inline">
