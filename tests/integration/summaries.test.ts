@@ -238,6 +238,38 @@ describe('summaries written by a configured model', () => {
     expect(local).toMatchObject({ provider: 'embedded', fallbackReason: 'inbox legal is not sent to a model' })
     expect(JSON.stringify(endpoint.bodies)).not.toContain('settlement')
   })
+
+  it('writes a story asked for afresh from the whole history, not from the previous story', async () => {
+    const endpoint = await startFakeModel((body) => completion({ story: `Read items ${itemIdsOf(body).join(', ') || 'none'}.`, facts: [] }))
+    model = endpoint
+    t = await startTestServer({ ...QUICK, summaryModelUrl: endpoint.url, summaryModel: 'loopback-7b' })
+    const { user, token } = await userWithToken(t.server, 'Lead')
+    const first = await t.server.ingest(email(1, 'Order 88213 never arrived.'))
+    await eventually(() => storyOf(token, first.customerId), 'the first story')
+    const second = await t.server.ingest(email(2, 'Please refund me instead.'))
+    const updated = await eventually(
+      async () => ((await storyOf(token, first.customerId))?.coversItemId === second.itemId ? storyOf(token, first.customerId) : null),
+      'the updated story',
+    )
+    // The automatic update read the previous story and the one new message.
+    expect(endpoint.bodies).toHaveLength(2)
+    expect(itemIdsOf(endpoint.bodies[1]!)).toEqual([second.itemId])
+    expect(JSON.stringify(endpoint.bodies[1]!.messages)).toContain('Previous story')
+
+    const asked = await t.server.applyMutation(user, { name: 'regenerateSummary', args: { customerId: first.customerId } }, undefined, {
+      at: updated.generatedAt + 31_000,
+    })
+    expect(asked.outcome).toBe('applied')
+    const rewritten = await eventually(
+      async () => ((await storyOf(token, first.customerId))!.generatedAt > updated.generatedAt ? storyOf(token, first.customerId) : null),
+      'the story written afresh',
+    )
+    expect(endpoint.bodies).toHaveLength(3)
+    const afresh = endpoint.bodies[2]!
+    expect(itemIdsOf(afresh)).toEqual([first.itemId, second.itemId])
+    expect(JSON.stringify(afresh.messages)).not.toContain('Previous story')
+    expect(rewritten).toMatchObject({ provider: 'model', itemCount: 2, text: `Read items ${first.itemId}, ${second.itemId}.` })
+  })
 })
 
 export type { User }

@@ -39,7 +39,7 @@ export function summaryAuthorFor(cfg: ServerConfig, store: Store, log: SummaryMo
     return history
   }
   return {
-    story: (history, previous) => author.story(learn(history), previous),
+    story: (history, previous, options) => author.story(learn(history), previous, options),
     wrapUp: (history) => author.wrapUp(learn(history)),
     call: (history) => author.call(learn(history)),
   }

@@ -15,7 +15,8 @@ import { callItem, customerHistory, historyOf, type CustomerHistory } from './su
  * restart): a customer with new items gets a fresh story once they have been quiet for
  * `debounceMs` (one update for a burst of messages, not one per message) or at the latest
  * `maxWaitMs` after the first; a conversation resolved gets its wrap-up, a call that ended its
- * summary. An agent's request (store: summary_requests) is answered at the next tick.
+ * summary. An agent's request (store: summary_requests) is answered at the next tick, from the
+ * customer's whole history; an automatic update reads only the items the story has not read.
  */
 
 export interface SummaryServiceOptions {
@@ -37,6 +38,13 @@ interface Pending {
   seq: number
   /** Asked for by an agent: written at the next tick, debounce or not. */
   now: boolean
+}
+
+/** A summary to write now; `requested` when an agent asked for it. */
+interface Due {
+  id: string
+  kind: SummaryKind
+  requested: boolean
 }
 
 const CURSOR_STATE = ['summaries', 'cursor'] as const
@@ -103,10 +111,10 @@ export class SummaryService implements LeasedWork {
     const now = this.now()
     for (const customerId of await this.takeRequests()) this.mark(this.stories, customerId, now, this.cursor, true)
     let budget = this.perTick
-    for (const [id, kind] of this.due(now)) {
+    for (const { id, kind, requested } of this.due(now)) {
       if (this.stopped || budget-- <= 0) break
       try {
-        await this.write(kind, id)
+        await this.write(kind, id, requested)
       } catch (err) {
         this.log.error({ err, kind, id }, 'writing a summary failed; it is tried again with the next item')
       }
@@ -161,7 +169,7 @@ export class SummaryService implements LeasedWork {
   }
 
   /** What is due now: asked-for stories first, then whatever has been quiet long enough or waited too long. */
-  private *due(now: number): Generator<[string, SummaryKind]> {
+  private *due(now: number): Generator<Due> {
     const ready = (p: Pending): boolean => p.now || now - p.last >= this.options.debounceMs || now - p.first >= this.options.maxWaitMs
     const lists: [Map<string, Pending>, SummaryKind][] = [
       [this.stories, 'customer_story'],
@@ -176,19 +184,22 @@ export class SummaryService implements LeasedWork {
     }
   }
 
-  private *take(map: Map<string, Pending>, id: string, kind: SummaryKind): Generator<[string, SummaryKind]> {
-    if (!map.delete(id)) return
-    yield [id, kind]
+  private *take(map: Map<string, Pending>, id: string, kind: SummaryKind): Generator<Due> {
+    const pending = map.get(id)
+    if (!pending) return
+    map.delete(id)
+    yield { id, kind, requested: pending.now }
   }
 
   /** Writes one summary now; null when there is nothing (new) to summarize. */
-  private async write(kind: SummaryKind, subjectId: string): Promise<Summary | null> {
-    if (kind === 'customer_story') return this.writeStory(subjectId)
+  private async write(kind: SummaryKind, subjectId: string, requested: boolean): Promise<Summary | null> {
+    if (kind === 'customer_story') return this.writeStory(subjectId, requested)
     if (kind === 'wrap_up') return this.writeWrapUp(subjectId)
     return this.writeCall(subjectId)
   }
 
-  private async writeStory(customerId: string): Promise<Summary | null> {
+  /** `requested`: an agent asked for it, so it is written from the whole history, not updated. */
+  private async writeStory(customerId: string, requested: boolean): Promise<Summary | null> {
     const customer = await this.store.getCustomer(customerId)
     // A customer merged into another has no conversations left; the target's story tells theirs.
     if (!customer || customer.mergedInto) return null
@@ -196,7 +207,8 @@ export class SummaryService implements LeasedWork {
     if (history.items.length === 0) return null
     const id = summaryId('customer_story', customerId)
     const previous = await this.store.getSummary(id)
-    const written = await this.author.story(history, previous)
+    const written = await this.author.story(history, previous, { afresh: requested })
+    if (!written) return null
     return this.save(id, 'customer_story', customerId, null, null, history, history.items, written)
   }
 
