@@ -54,6 +54,7 @@ import type { AgentStatus } from './agent-status'
 import { NewUser, UserAccess, type AdminDirectory } from './admin'
 import { NewIntegration, type ApiTokenInfo, type IntegrationInfo } from './tokens'
 import { IPC_METHODS, type IpcMethod } from './ipc-methods'
+import { DrillSort, PageArgs, type Page } from './reporting/drill-pages'
 import { LiveFigure, type LiveQueues } from './reporting/live-queues'
 import type { ConversationRow } from './reporting/csv'
 import type { SlaTarget } from './reporting/events'
@@ -561,12 +562,12 @@ export const IPC_ARGS = {
   'privacy.erasures': z.object({}),
   /** The queues as they stand, from this device's cache (supervisors and admins). */
   'reports.live': z.object({}),
-  /** The conversations behind one number of the live queues, longest waiting first. */
-  'reports.liveDrill': LiveFigure,
+  /** A page of the conversations behind one number of the live queues, longest waiting first; `assigneeId`: that agent's share. */
+  'reports.liveDrill': LiveFigure.extend({ assigneeId: z.string().min(1).max(200).optional(), ...PageArgs.shape }),
   /** A report over a date range, from this device's cache (supervisors and admins). */
   'reports.report': ReportQuery,
-  /** The conversations behind one figure of a report (`key`: a key of its drill-downs, see drillKey). */
-  'reports.drill': ReportFigureArgs,
+  /** A page of the conversations behind one figure of a report (`key`: a key of its drill-downs, see drillKey), in the figure's order unless sorted. */
+  'reports.drill': ReportFigureArgs.extend({ sort: DrillSort.optional(), ...PageArgs.shape }),
   /** The same as a CSV file in Downloads: one row per conversation, times in the report's time zone. */
   'reports.exportCsv': ReportFigureArgs,
   'summaries.ofCustomer': z.object({ customerId: Id }),
@@ -670,10 +671,10 @@ export interface IpcResults {
   'privacy.erasurePolicy': ErasurePolicy
   'privacy.erasures': Erasure[]
   'reports.live': LiveQueues
-  'reports.liveDrill': LiveConversation[]
+  'reports.liveDrill': Page<LiveConversation>
   /** `asOf`: the last time the cache was in step with the server (null: never); the figures are as of then. */
   'reports.report': { report: ReportFigures; asOf: number | null }
-  'reports.drill': { timeZone: string; rows: ReportConversation[] }
+  'reports.drill': Page<ReportConversation> & { timeZone: string }
   'reports.exportCsv': SavedExport
   'summaries.ofCustomer': CustomerSummaries
   /** `local`: offline, this device rewrote the story from its cache (no mutation is queued). */

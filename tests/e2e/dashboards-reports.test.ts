@@ -114,6 +114,13 @@ describe('the reports dashboard', () => {
     const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '))
     expect(texts.map((t) => t.split(' Order')[0]!.split(' Invoice')[0]!.split(' Change')[0]).sort()).toEqual(['Aiko Tanaka', 'Jonas Berg', 'Maya Lindqvist'])
     expect(texts.find((t) => t.startsWith('Maya'))).toMatch(/Maya Lindqvist Order 4411 arrived damaged Resolved Email support@example.test .+ 10 min 40 min/)
+    // Sorted by the core over the whole list, not just the page on screen.
+    const sortByCustomer = dialog.getByRole('button', { name: 'Customer', exact: true })
+    const firstNames = async () => (await rows.allInnerTexts()).map((t) => t.trim().split(/\s/)[0])
+    await sortByCustomer.click()
+    await expect.poll(firstNames).toEqual(['Aiko', 'Jonas', 'Maya'])
+    await sortByCustomer.click()
+    await expect.poll(firstNames).toEqual(['Maya', 'Jonas', 'Aiko'])
 
     const said = await reports.exportCsv(dialog)
     const files = readdirSync(downloads)

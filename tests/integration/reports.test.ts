@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/core/core'
 import { createCore } from '../../src/core/index'
-import type { IpcResults } from '../../src/shared/ipc'
+import type { IpcArgs, IpcResults } from '../../src/shared/ipc'
 import type { InboundMessage } from '../../src/shared/ingest'
 import type { LiveQueues } from '../../src/shared/reporting/live-queues'
 import { api, startTestServer, userWithToken, type TestServer } from './server-fixtures'
@@ -100,15 +100,16 @@ describe('reports', () => {
     const localLive = (await core.handle('reports.live', {})) as LiveQueues
     expect({ ...localLive, asOf: 0 }).toEqual({ ...live.body, asOf: 0 })
     const open = (await core.handle('reports.liveDrill', { dimension: 'all', state: 'waiting' })) as IpcResults['reports.liveDrill']
-    expect(open).toEqual([
+    expect(open.rows).toEqual([
       expect.objectContaining({ conversationId: c.conversationId, customerName: 'cyd', subject: 'Question 3', status: 'open', waitingSince: START + 2 * MINUTE }),
     ])
-    expect(((await core.handle('reports.liveDrill', { dimension: 'all', state: 'open' })) as IpcResults['reports.liveDrill']).length).toBe(2)
+    const secondOpen = (await core.handle('reports.liveDrill', { dimension: 'all', state: 'open', offset: 1, limit: 1 })) as IpcResults['reports.liveDrill']
+    expect([secondOpen.total, secondOpen.offset, secondOpen.rows.length]).toEqual([2, 1, 1])
   })
 
   it('open the conversations behind a figure, the same over REST and in the client core, and export them as CSV', async () => {
     t = await startTestServer()
-    const { a, b } = await scenario(t.server)
+    const { a, b, c } = await scenario(t.server)
     const supervisor = await userWithToken(t.server, 'Sol', { role: 'supervisor' })
     const dir = tempDir()
     dirs.push(dir)
@@ -127,6 +128,18 @@ describe('reports', () => {
       status: 'resolved',
       firstResponseCalendarMs: 10 * MINUTE,
     })
+    // A page at a time, in the figure's order or sorted over the whole list by a column, rows without a value last.
+    const drill = async (args: Partial<IpcArgs<'reports.drill'>>) => (await core!.handle('reports.drill', { query, key: 'created', ...args })) as IpcResults['reports.drill']
+    const first = await drill({ limit: 2 })
+    const second = await drill({ limit: 2, offset: 2 })
+    expect([first.total, first.rows.length, second.total, second.offset, second.rows.length]).toEqual([3, 2, 3, 2, 1])
+    expect([...first.rows, ...second.rows].map((r) => r.id).sort()).toEqual([a.conversationId, b.conversationId, c.conversationId].sort())
+    const names = async (sort: IpcArgs<'reports.drill'>['sort'], offset = 0) => (await drill({ sort, offset, limit: 2 })).rows.map((r) => r.customerName)
+    expect([...(await names({ field: 'customerName', descending: true })), ...(await names({ field: 'customerName', descending: true }, 2))]).toEqual(['cyd', 'bob', 'ann'])
+    expect((await drill({ sort: { field: 'firstResponseCalendarMs' } })).rows.map((r) => r.customerName)).toEqual(['ann', 'bob', 'cyd'])
+    expect((await drill({ sort: { field: 'firstResponseCalendarMs', descending: true } })).rows.map((r) => r.customerName)).toEqual(['bob', 'ann', 'cyd'])
+    await expect(core.handle('reports.drill', { query, key: 'created', limit: 0 })).rejects.toThrow()
+
     const unknown = await api(t.server.url, 'GET', path.replace('firstResponse', 'nonsense'), { token: supervisor.token })
     expect(unknown.status).toBe(404)
 

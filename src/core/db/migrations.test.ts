@@ -6,7 +6,7 @@ import { conversation, customer, note, tempDir } from '../testing/fixtures'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
-import { liveFigureList, liveQueues } from './report-queries'
+import { liveFigurePage, liveQueues } from './report-queries'
 import type { ReportingEvent } from '../../shared/reporting/events'
 
 let dir: ReturnType<typeof tempDir>
@@ -209,7 +209,7 @@ describe('cache migrations', () => {
       { id: 'v2', inbox: 'Sales', subject: null },
     ])
     expect(liveQueues(db, 100).byInbox.map((r) => [r.key, r.counts.open, r.counts.waiting])).toEqual([['Billing', 1, 1]])
-    expect(liveFigureList(db, { dimension: 'inbox', key: 'Billing', state: 'waiting' }, 100)).toEqual([
+    expect(liveFigurePage(db, { dimension: 'inbox', key: 'Billing', state: 'waiting' }, { offset: 0, limit: 100 }, 100).rows).toEqual([
       { conversationId: 'v1', customerId: 'c1', customerName: null, subject: 'Refund', channel: 'sms', inbox: 'Billing', status: 'open', assigneeId: null, waitingSince: 42 },
     ])
     db.close()

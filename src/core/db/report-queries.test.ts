@@ -7,7 +7,7 @@ import type { ConversationSla, SlaClockState } from '../../shared/reporting/sla'
 import { conversation, customer, tempDir } from '../testing/fixtures'
 import { openCache } from './open'
 import { upsertServerEntity } from './queries'
-import { liveFigureList, liveQueues } from './report-queries'
+import { liveFigurePage, liveQueues } from './report-queries'
 
 let dir: ReturnType<typeof tempDir>
 beforeEach(() => {
@@ -76,7 +76,25 @@ describe('live queues from the cache', () => {
       ...queues.byTeam.map((r) => ({ dimension: 'team' as const, key: r.key, state })),
       { dimension: 'inbox' as const, key: 'Nowhere', state },
     ])
-    for (const figure of figures) expect(liveFigureList(db, figure, T), JSON.stringify(figure)).toEqual(expected(figure))
+    // Read in pages of 7, the way a dialog turns them; an agent's share is their rows of the figure.
+    const pages = (figure: LiveFigure & { assigneeId?: string }): LiveConversation[] => {
+      const rows: LiveConversation[] = []
+      for (let offset = 0; ; offset += 7) {
+        const page = liveFigurePage(db, figure, { offset, limit: 7 }, T)
+        expect(page.offset).toBe(offset)
+        rows.push(...page.rows)
+        if (offset + 7 >= page.total) {
+          expect(rows).toHaveLength(page.total)
+          return rows
+        }
+      }
+    }
+    for (const figure of figures) {
+      expect(pages(figure), JSON.stringify(figure)).toEqual(expected(figure))
+      for (const assigneeId of ['u1', 'u2']) {
+        expect(pages({ ...figure, assigneeId }), `${assigneeId} ${JSON.stringify(figure)}`).toEqual(expected(figure).filter((c) => c.assigneeId === assigneeId))
+      }
+    }
     db.close()
   })
 
@@ -85,12 +103,12 @@ describe('live queues from the cache', () => {
     const plans: string[] = []
     const prepare = db.prepare.bind(db)
     db.prepare = ((sql: string) => {
-      if (!sql.startsWith('EXPLAIN')) plans.push(...(prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ key: '', now: T }) as { detail: string }[]).map((r) => r.detail))
+      if (!sql.startsWith('EXPLAIN')) plans.push(...(prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ key: '', now: T, assigneeId: null, offset: 0, limit: 100 }) as { detail: string }[]).map((r) => r.detail))
       return prepare(sql)
     }) as typeof db.prepare
     liveQueues(db, T)
     const listed = plans.length
-    liveFigureList(db, { dimension: 'team', key: '', state: 'open' }, T)
+    liveFigurePage(db, { dimension: 'team', key: '', state: 'open' }, { offset: 100, limit: 100 }, T)
     db.prepare = prepare
     // The list is in order as it leaves this index; any other would leave it all to the sort.
     expect(plans.slice(listed).join('\n')).toMatch(/SEARCH c USING COVERING INDEX idx_conversations_live_list \(status=\?\)/)

@@ -2,8 +2,8 @@ import type { Database } from 'better-sqlite3'
 import type { Conversation, ConversationStatus } from '../../shared/domain'
 import type { LiveConversation } from '../../shared/ipc'
 import type { Channel } from '../../shared/primitives'
+import type { Page } from '../../shared/reporting/drill-pages'
 import {
-  compareWaits,
   LONGEST_WAITS,
   liveQueuesOfGroups,
   SLA_AT_RISK_MS,
@@ -38,14 +38,14 @@ export function conversationLabels(db: Database, ids: Iterable<string>): Map<str
 export function liveQueues(db: Database, asOf: number): LiveQueues {
   const groups = stmt(
     db,
-    `SELECT c.channel, c.inbox, c.team, c.status, c.assignee_id IS NOT NULL, count(*), sum(c.wait_order < ${NOT_WAITING}), min(nullif(c.wait_order, ${NOT_WAITING})),
+    `SELECT c.channel, c.inbox, c.team, c.status, c.assignee_id, count(*), sum(c.wait_order < ${NOT_WAITING}), min(nullif(c.wait_order, ${NOT_WAITING})),
        sum(${FIGURE_STATES.slaAtRisk}), sum(${FIGURE_STATES.slaBreached})
      FROM conversations c WHERE c.status <> 'resolved'
      GROUP BY c.status, c.channel, c.inbox, c.team, c.assignee_id`,
   )
     .raw(true)
-    .all({ now: asOf }) as [Channel, string, string | null, ConversationStatus, number, number, number, number | null, number, number][]
-  // The first LONGEST_WAITS and every one tied with the last: the shared code breaks ties by id its own way.
+    .all({ now: asOf }) as [Channel, string, string | null, ConversationStatus, string | null, number, number, number | null, number, number][]
+  // The first LONGEST_WAITS and every one tied with the last, which the shared code orders.
   const longestWaiting = stmt(
     db,
     `SELECT id, customer_id, channel, inbox, team, status, assignee_id, wait_order, nullif(sla_due, ${NOT_DUE})
@@ -57,12 +57,12 @@ export function liveQueues(db: Database, asOf: number): LiveQueues {
     .raw(true)
     .all() as [string, string, Channel, string, string | null, ConversationStatus, string | null, number, number | null][]
   return liveQueuesOfGroups(
-    groups.map(([channel, inbox, team, status, assigned, count, waiting, longestWaitSince, slaAtRisk, slaBreached]) => ({
+    groups.map(([channel, inbox, team, status, assigneeId, count, waiting, longestWaitSince, slaAtRisk, slaBreached]) => ({
       channel,
       inbox,
       team,
       status,
-      assigned: assigned === 1,
+      assigneeId,
       count,
       waiting,
       longestWaitSince,
@@ -102,39 +102,41 @@ const FIGURE_KEYS: Record<QueueDimension, string> = {
 }
 
 /**
- * The conversations behind one number of the live queues, as a dashboard lists them, in the
- * order of liveFigureConversations. Tens of thousands for the busiest figures: SQLite writes them
- * as one JSON array of arrays, which costs a fraction of handing each value over on its own.
+ * A page of the conversations behind one number of the live queues (`assigneeId`: that agent's
+ * share of it), in the order of liveFigureConversations, which is the order of the list index.
  */
-export function liveFigureList(db: Database, figure: LiveFigure, now: number): LiveConversation[] {
-  const json = stmt(
+export function liveFigurePage(
+  db: Database,
+  figure: LiveFigure & { assigneeId?: string | undefined },
+  page: { offset: number; limit: number },
+  now: number,
+): Page<LiveConversation> {
+  const where = `c.status <> 'resolved' AND ${FIGURE_STATES[figure.state]} ${FIGURE_KEYS[figure.dimension]} ${figure.assigneeId === undefined ? '' : 'AND c.assignee_id = @assigneeId'}`
+  const params = { key: figure.key, now, assigneeId: figure.assigneeId ?? null, offset: page.offset, limit: page.limit }
+  const total = stmt(db, `SELECT count(*) FROM conversations c WHERE ${where}`).pluck(true).get(params) as number
+  const rows = stmt(
     db,
-    `SELECT json_group_array(json_array(c.id, c.customer_id, k.name, c.subject, c.channel, c.inbox, c.status, c.assignee_id, nullif(c.wait_order, ${NOT_WAITING})))
+    `SELECT c.id, c.customer_id, k.name, c.subject, c.channel, c.inbox, c.status, c.assignee_id, nullif(c.wait_order, ${NOT_WAITING})
      FROM conversations c LEFT JOIN customers k ON k.id = c.customer_id
-     WHERE c.status <> 'resolved' AND ${FIGURE_STATES[figure.state]} ${FIGURE_KEYS[figure.dimension]}`,
+     WHERE ${where} ORDER BY c.wait_order, c.id LIMIT @limit OFFSET @offset`,
   )
-    .pluck(true)
-    .get({ key: figure.key, now }) as string
-  const rows = JSON.parse(json) as [string, string, string | null, string | null, Channel, string, ConversationStatus, string | null, number | null][]
-  return (
-    rows
-      .map(
-        ([conversationId, customerId, customerName, subject, channel, inbox, status, assigneeId, waitingSince]): LiveConversation => ({
-          conversationId,
-          customerId,
-          customerName,
-          subject,
-          channel,
-          inbox,
-          status,
-          assigneeId,
-          waitingSince,
-        }),
-      )
-      // The index walked (status, wait_order, id) gives this order but for ties among those not waiting, in byte order
-      // rather than the locale's: sorting an array so nearly in order is one pass.
-      .sort((a, b) => compareWaits(a.waitingSince, a.conversationId, b.waitingSince, b.conversationId))
-  )
+    .raw(true)
+    .all(params) as [string, string, string | null, string | null, Channel, string, ConversationStatus, string | null, number | null][]
+  return {
+    total,
+    offset: page.offset,
+    rows: rows.map(([conversationId, customerId, customerName, subject, channel, inbox, status, assigneeId, waitingSince]) => ({
+      conversationId,
+      customerId,
+      customerName,
+      subject,
+      channel,
+      inbox,
+      status,
+      assigneeId,
+      waitingSince,
+    })),
+  }
 }
 
 /** What a dashboard list shows of each of these conversations (one read for all of them), by id; one not cached is left out. */

@@ -1,17 +1,18 @@
 import type { Database } from 'better-sqlite3'
 import { DateTime } from 'luxon'
-import type { IpcHandlers, ReportConversation } from '../../shared/ipc'
-import { conversationRowsOverColumns, reportCsv } from '../../shared/reporting/csv'
+import type { IpcHandlers } from '../../shared/ipc'
+import { reportCsv } from '../../shared/reporting/csv'
 import { REOPEN_HORIZON_MS } from '../../shared/reporting/events'
 import { reportOverColumns, type Report } from '../../shared/reporting/metrics'
 import type { EventColumns } from '../../shared/reporting/event-columns'
 import type { ReportQuery } from '../../shared/reporting/report-query'
 import { hasRole } from '../../shared/roles'
-import { conversationLabels, listedConversations, liveFigureList, liveQueues } from '../db/report-queries'
+import { conversationLabels, liveFigurePage, liveQueues } from '../db/report-queries'
 import type { CachedEventColumns } from '../db/reporting-columns'
 import { IpcError } from '../errors'
 import type { HandlerContext } from './context'
 import { saveLocalFile } from './downloads'
+import { DrillLists, type ReportWindow } from './report-drill'
 
 type ReportMethods = 'reports.live' | 'reports.report' | 'reports.liveDrill' | 'reports.drill' | 'reports.exportCsv'
 
@@ -37,58 +38,29 @@ export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, 
     return result
   }
 
-  /** The conversations behind one figure of the report, with what the cache knows of each. */
-  function drill(query: ReportQuery, key: string): ReportConversation[] {
-    const { report: figures, window } = report(query)
-    const ids = figures.drill[key]
-    if (!ids) throw new IpcError('not_found', `no figure "${key}" in this report`)
-    const listed = listedConversations(ctx.db, ids)
-    // Tens of thousands of rows for a busy figure: each is written out whole, which costs a fraction of spreading one into another.
-    return conversationRowsOverColumns(window.columns, window.lo, window.hi, ids, query.timeZone).rows.map((row): ReportConversation => {
-      const conversation = listed.get(row.id)
-      return {
-        id: row.id,
-        customerId: row.customerId,
-        inbox: row.inbox,
-        team: row.team,
-        channel: row.channel,
-        agentId: row.agentId,
-        createdAt: row.createdAt,
-        firstResponseCalendarMs: row.firstResponseCalendarMs,
-        firstResponseBusinessMs: row.firstResponseBusinessMs,
-        resolutionCalendarMs: row.resolutionCalendarMs,
-        resolutionBusinessMs: row.resolutionBusinessMs,
-        reopened: row.reopened,
-        csatSurveyed: row.csatSurveyed,
-        csatRating: row.csatRating,
-        customerName: conversation?.customerName ?? null,
-        subject: conversation?.subject ?? null,
-        status: conversation?.status ?? null,
-      }
-    })
-  }
+  const drills = new DrillLists(ctx.db)
 
   return {
     'reports.live': async () => {
       await supervisorOnly()
       return liveQueues(ctx.db, now())
     },
-    'reports.liveDrill': async (figure) => {
+    'reports.liveDrill': async ({ offset, limit, ...figure }) => {
       await supervisorOnly()
-      return liveFigureList(ctx.db, figure, now())
+      return liveFigurePage(ctx.db, figure, { offset, limit }, now())
     },
     'reports.report': async (query) => {
       await supervisorOnly()
       const { drill: _drill, ...figures } = report(query).report
       return { report: figures, asOf: ctx.engine.state().lastSyncedAt }
     },
-    'reports.drill': async ({ query, key }) => {
+    'reports.drill': async ({ query, key, sort, offset, limit }) => {
       await supervisorOnly()
-      return { timeZone: query.timeZone, rows: drill(query, key) }
+      return { timeZone: query.timeZone, ...drills.page(report(query).window, key, query.timeZone, sort, { offset, limit }) }
     },
     'reports.exportCsv': async ({ query, key }) => {
       await supervisorOnly()
-      const rows = drill(query, key)
+      const rows = drills.all(report(query).window, key, query.timeZone)
       const day = (at: number): string => DateTime.fromMillis(at, { zone: query.timeZone }).toISODate() ?? 'range'
       const name = `threadline-report-${key.replace(/[^\w.-]+/g, '-')}-${day(query.from)}-to-${day(query.to - 1)}.csv`
       return saveLocalFile(name, reportCsv({ timeZone: query.timeZone, rows }))
@@ -104,11 +76,12 @@ export function reportFromCache(
   db: Database,
   columns: EventColumns,
   query: ReportQuery,
-): { report: Report; window: { columns: EventColumns; lo: number; hi: number } } {
+): { report: Report; window: ReportWindow } {
   const lo = columns.lowerBound(query.from - REOPEN_HORIZON_MS)
   const hi = columns.lowerBound(query.to + REOPEN_HORIZON_MS)
   const labels = query.filters?.labels ? conversationLabels(db, conversationsBetween(columns, lo, hi)) : new Map()
-  return { report: reportOverColumns(columns, lo, hi, labels, query), window: { columns, lo, hi } }
+  const report = reportOverColumns(columns, lo, hi, labels, query)
+  return { report, window: { columns, lo, hi, drill: report.drill } }
 }
 
 function conversationsBetween(columns: EventColumns, lo: number, hi: number): Set<string> {

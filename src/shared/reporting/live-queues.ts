@@ -44,6 +44,8 @@ export const LiveQueues = z.object({
   longestWaits: z.array(
     z.object({ conversationId: Id, customerId: Id, channel: Channel, inbox: z.string(), since: Timestamp, assigneeId: Id.nullable() }),
   ),
+  /** Open conversations per agent who holds any, by agent id. */
+  openAssigned: z.array(z.object({ assigneeId: Id, open: Count })),
 })
 export type LiveQueues = z.infer<typeof LiveQueues>
 
@@ -115,8 +117,7 @@ export function queueKey(c: Pick<QueuedConversation, 'channel' | 'inbox' | 'team
  * since when the first of those. A cache counts its tens of thousands of conversations as a few
  * hundred groups that its database adds up, instead of reading each one.
  */
-export interface QueueGroup extends Pick<QueuedConversation, 'channel' | 'inbox' | 'team' | 'status'> {
-  assigned: boolean
+export interface QueueGroup extends Pick<QueuedConversation, 'channel' | 'inbox' | 'team' | 'status' | 'assigneeId'> {
   count: number
   /** Of `count`, those whose customer waits (waitingSince not null). */
   waiting: number
@@ -135,7 +136,7 @@ function add(counts: QueueCounts, g: QueueGroup): void {
   switch (g.status) {
     case 'open':
       counts.open += g.count
-      if (!g.assigned) counts.unassigned += g.count
+      if (g.assigneeId === null) counts.unassigned += g.count
       counts.waiting += g.waiting
       if (g.longestWaitSince !== null && (counts.longestWaitSince === null || g.longestWaitSince < counts.longestWaitSince)) {
         counts.longestWaitSince = g.longestWaitSince
@@ -150,9 +151,12 @@ function add(counts: QueueCounts, g: QueueGroup): void {
   }
 }
 
-/** Longest waiting first (those not waiting last), then by id: the order of longestWaits and of every figure's conversations. */
+/**
+ * Longest waiting first (those not waiting last), then by id in code-unit order, which is the
+ * cache's index order: the order of longestWaits and of every figure's conversations.
+ */
 export function compareWaits(aSince: number | null, aId: string, bSince: number | null, bId: string): number {
-  return (aSince ?? Infinity) - (bSince ?? Infinity) || aId.localeCompare(bId)
+  return (aSince ?? Infinity) - (bSince ?? Infinity) || (aId < bId ? -1 : aId > bId ? 1 : 0)
 }
 
 const byLongestWait = (a: QueuedConversation, b: QueuedConversation): number => compareWaits(a.waitingSince, a.id, b.waitingSince, b.id)
@@ -168,7 +172,7 @@ export function computeLiveQueues(conversations: Iterable<QueuedConversation>, a
       inbox: c.inbox,
       team: c.team,
       status: c.status,
-      assigned: c.assigneeId !== null,
+      assigneeId: c.assigneeId,
       count: 1,
       waiting: c.waitingSince !== null ? 1 : 0,
       longestWaitSince: c.waitingSince,
@@ -190,9 +194,11 @@ export function liveQueuesOfGroups(groups: Iterable<QueueGroup>, longestWaiting:
   const rows = { channel: new Map<string, QueueCounts>(), inbox: new Map<string, QueueCounts>(), team: new Map<string, QueueCounts>() }
   // Every channel has a row, so a wallboard keeps its layout when a channel is quiet.
   for (const channel of CHANNELS) rows.channel.set(channel, emptyCounts())
+  const openAssigned = new Map<string, number>()
   for (const g of groups) {
     if (g.status === 'resolved' || g.count === 0) continue
     add(totals, g)
+    if (g.status === 'open' && g.assigneeId !== null) openAssigned.set(g.assigneeId, (openAssigned.get(g.assigneeId) ?? 0) + g.count)
     for (const dimension of ['channel', 'inbox', 'team'] as const) {
       const key = queueKey(g, dimension)
       let counts = rows[dimension].get(key)
@@ -217,6 +223,7 @@ export function liveQueuesOfGroups(groups: Iterable<QueueGroup>, longestWaiting:
       since: c.waitingSince ?? asOf,
       assigneeId: c.assigneeId,
     })),
+    openAssigned: [...openAssigned].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([assigneeId, open]) => ({ assigneeId, open })),
   }
 }
 

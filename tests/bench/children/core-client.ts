@@ -164,9 +164,16 @@ const rpc = serveParent(
       const report = await timeEach(args.samples, (i) => c.handle('reports.report', i % 2 === 0 ? shifted : query))
       const { report: figures } = (await c.handle('reports.report', query)) as { report: { created: number; resolved: number } }
       const keys = ['created', 'resolved', 'firstResponse', 'fcr']
+      // Each sample another figure: the core keeps only the list last opened, for its pages and sorts.
       const drill = await timeEach(args.samples, (i) => c.handle('reports.drill', { query, key: keys[i % keys.length]! }))
+      const drillByMeasure = await timeEach(args.samples, (i) =>
+        c.handle('reports.drill', { query, key: keys[i % keys.length]!, sort: { field: 'firstResponseCalendarMs', descending: true } }),
+      )
+      const drillByName = await timeEach(Math.ceil(args.samples / 5), (i) => c.handle('reports.drill', { query, key: keys[i % keys.length]!, sort: { field: 'customerName' } }))
       const live = await timeEach(args.samples, () => c.handle('reports.live', {}))
       const liveDrill = await timeEach(args.samples, () => c.handle('reports.liveDrill', { dimension: 'all', state: 'open' }))
+      const open = ((await c.handle('reports.liveDrill', { dimension: 'all', state: 'open', limit: 1 })) as { total: number }).total
+      const liveDrillLast = await timeEach(args.samples, () => c.handle('reports.liveDrill', { dimension: 'all', state: 'open', offset: Math.max(0, open - 100) }))
       const raw = readCache()
       try {
         const count = (sql: string, ...params: number[]) => raw.prepare(sql).pluck().get(...params) as number
@@ -174,8 +181,12 @@ const rpc = serveParent(
           firstReportMs,
           report: summarize(report),
           drill: summarize(drill),
+          drillByMeasure: summarize(drillByMeasure),
+          drillByName: summarize(drillByName),
           live: summarize(live),
           liveDrill: summarize(liveDrill),
+          liveDrillLast: summarize(liveDrillLast),
+          open,
           created: figures.created,
           resolved: figures.resolved,
           eventsInRange: count('SELECT count(*) FROM reporting_events WHERE at >= ? AND at < ?', args.from, args.to),

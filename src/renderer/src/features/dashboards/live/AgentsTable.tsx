@@ -1,7 +1,7 @@
 import { useId } from 'react'
 import { AGENT_STATUSES, type AgentStatus, type AgentStatusName } from '../../../../../shared/agent-status'
 import type { User } from '../../../../../shared/domain'
-import type { LiveConversation } from '../../../../../shared/ipc'
+import type { LiveQueues } from '../../../../../shared/reporting/live-queues'
 import { isActive } from '../../../../../shared/roles'
 import type { Drill } from './labels'
 import { FigureButton, WaitedFor } from './parts'
@@ -17,10 +17,9 @@ interface AgentRow {
 }
 
 /** Online first, then away, then offline; by name within each. */
-function agentRows(users: User[], statuses: AgentStatus[], open: LiveConversation[]): AgentRow[] {
+function agentRows(users: User[], statuses: AgentStatus[], openAssigned: LiveQueues['openAssigned']): AgentRow[] {
   const statusOf = new Map(statuses.map((s) => [s.userId, s]))
-  const assigned = new Map<string, number>()
-  for (const c of open) if (c.assigneeId) assigned.set(c.assigneeId, (assigned.get(c.assigneeId) ?? 0) + 1)
+  const assigned = new Map(openAssigned.map((a) => [a.assigneeId, a.open]))
   return users
     .filter(isActive)
     .map((user): AgentRow => {
@@ -34,16 +33,16 @@ function agentRows(users: User[], statuses: AgentStatus[], open: LiveConversatio
 export function AgentsTable({
   users,
   statuses,
-  open,
+  openAssigned,
   onDrill,
 }: {
   users: User[] | undefined
   statuses: AgentStatus[] | undefined
-  open: LiveConversation[] | undefined
+  openAssigned: LiveQueues['openAssigned']
   onDrill(drill: Drill): void
 }) {
   const headingId = useId()
-  const rows = users && open ? agentRows(users, statuses ?? [], open) : null
+  const rows = users ? agentRows(users, statuses ?? [], openAssigned) : null
   return (
     <section className="live-section" aria-labelledby={headingId}>
       <h2 id={headingId}>Agents</h2>

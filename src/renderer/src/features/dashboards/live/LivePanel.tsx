@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react'
+import { LONGEST_WAITS } from '../../../../../shared/reporting/live-queues'
 import { useSyncState, useUsers } from '../../../api/queries'
 import { clockTime, fullTime } from '../../../lib/format'
 import { Refusal } from '../../admin/parts'
@@ -7,7 +8,7 @@ import { AgentsTable } from './AgentsTable'
 import { ConversationsDialog } from './ConversationsDialog'
 import type { ConversationTarget, Drill } from './labels'
 import { LongestWaits } from './LongestWaits'
-import { OPEN_CONVERSATIONS, useLiveFigure, useLiveQueues, useLiveRefresh } from './queries'
+import { useLiveFigure, useLiveQueues, useLiveRefresh, WAITING_NOW } from './queries'
 import { QueueTable } from './QueueTable'
 import { QueueTiles } from './QueueTiles'
 import { useWallboard } from './use-wallboard'
@@ -16,7 +17,7 @@ import { useWallboard } from './use-wallboard'
 export function LivePanel({ onOpenConversation }: { onOpenConversation(target: ConversationTarget): void }) {
   useLiveRefresh()
   const queues = useLiveQueues()
-  const open = useLiveFigure(OPEN_CONVERSATIONS)
+  const waiting = useLiveFigure({ ...WAITING_NOW, offset: 0, limit: LONGEST_WAITS })
   const users = useUsers()
   const statuses = useAgentStatuses()
   const [drill, setDrill] = useState<Drill | null>(null)
@@ -37,7 +38,7 @@ export function LivePanel({ onOpenConversation }: { onOpenConversation(target: C
           </button>
         )}
       </div>
-      <Refusal error={queues.error ?? open.error} />
+      <Refusal error={queues.error ?? waiting.error} />
       {queues.data && (
         <>
           <QueueTiles totals={queues.data.totals} onDrill={setDrill} />
@@ -48,8 +49,8 @@ export function LivePanel({ onOpenConversation }: { onOpenConversation(target: C
               <QueueTable dimension="team" rows={queues.data.byTeam} onDrill={setDrill} />
             </div>
             <div className="live-column">
-              <LongestWaits waits={queues.data.longestWaits} open={open.data} onOpenConversation={onOpenConversation} />
-              <AgentsTable users={users.data} statuses={statuses.data} open={open.data} onDrill={setDrill} />
+              <LongestWaits waiting={waiting.data} onOpenConversation={onOpenConversation} />
+              <AgentsTable users={users.data} statuses={statuses.data} openAssigned={queues.data.openAssigned} onDrill={setDrill} />
             </div>
           </div>
         </>

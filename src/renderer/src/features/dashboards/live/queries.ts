@@ -1,5 +1,6 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
+import type { IpcArgs } from '../../../../../shared/ipc'
 import type { LiveFigure } from '../../../../../shared/reporting/live-queues'
 import { useApi } from '../../../api/context'
 
@@ -7,13 +8,15 @@ const liveKeys = {
   all: ['dashboards', 'live'] as const,
   queues: ['dashboards', 'live', 'queues'] as const,
   figures: ['dashboards', 'live', 'figure'] as const,
-  figure: (figure: LiveFigure) => ['dashboards', 'live', 'figure', figure] as const,
+  figure: (args: LiveFigureArgs) => ['dashboards', 'live', 'figure', args] as const,
 }
 
 const SLA_CLOCK_REFRESH_MS = 30_000
 
-/** Every open conversation: who holds how many, and the customers' names for the longest waits. */
+/** Every open conversation: an agent's share of them is what they hold. */
 export const OPEN_CONVERSATIONS: LiveFigure = { dimension: 'all', key: '', state: 'open' }
+/** The customers waiting now: its first page is who waits longest. */
+export const WAITING_NOW: LiveFigure = { dimension: 'all', key: '', state: 'waiting' }
 
 /**
  * Reads the live numbers again whenever the cache takes in a conversation or reporting-event
@@ -49,12 +52,14 @@ export function useLiveQueues() {
   })
 }
 
-/** The conversations behind one number of the queues; nothing is read while `figure` is null. */
-export function useLiveFigure(figure: LiveFigure | null) {
+type LiveFigureArgs = IpcArgs<'reports.liveDrill'>
+
+/** A page of the conversations behind one number of the queues (or an agent's share of it); the page on screen stays while the next is read. */
+export function useLiveFigure(args: LiveFigureArgs) {
   const api = useApi()
   return useQuery({
-    queryKey: liveKeys.figure(figure ?? OPEN_CONVERSATIONS),
-    queryFn: () => api.call('reports.liveDrill', figure ?? OPEN_CONVERSATIONS),
-    enabled: figure !== null,
+    queryKey: liveKeys.figure(args),
+    queryFn: () => api.call('reports.liveDrill', args),
+    placeholderData: keepPreviousData,
   })
 }

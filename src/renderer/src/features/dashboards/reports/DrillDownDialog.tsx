@@ -1,34 +1,37 @@
-import { createColumnHelper, getCoreRowModel, getPaginationRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table'
+import { createColumnHelper, getCoreRowModel, useReactTable, type SortingState } from '@tanstack/react-table'
 import { useMemo, useState } from 'react'
 import type { ReportConversation } from '../../../../../shared/ipc'
+import { DRILL_PAGE_SIZE, DRILL_SORT_FIELDS, type DrillSort, type DrillSortField } from '../../../../../shared/reporting/drill-pages'
 import type { ReportQuery } from '../../../../../shared/reporting/report-query'
 import { Dialog } from '../../../lib/Dialog'
 import { CHANNEL_LABELS, fullTime, STATUS_LABELS } from '../../../lib/format'
 import { Refusal } from '../../admin/parts'
+import { PageButtons } from '../PageButtons'
 import { DataTable } from './DataTable'
 import type { DrillTarget } from './FigureButton'
 import { useExportReportCsv, useReportDrill } from './queries'
 import type { Hours } from './report-figures'
 import { count, humanDuration, plural } from './report-format'
 
-/** Rows on one page of the list: a figure over a year may stand for thousands of conversations, which the CSV holds whole. */
-const PAGE_SIZE = 100
-
 export type OpenConversation = (target: { customerId: string; conversationId: string }) => void
 
 const column = createColumnHelper<ReportConversation>()
 
-const ms = (value: number | null | undefined) => (value === null || value === undefined ? '' : humanDuration(value))
-const orLast = (value: number | null) => value ?? undefined
+const ms = (value: number | null) => (value === null ? '' : humanDuration(value))
+const text = <K extends string>(value: K | null, labels: Record<K, string>) => (value === null ? '' : labels[value])
+
+/** The list's order as the core sorts it, from the table's: one column at a time. */
+function drillSort(sorting: SortingState): DrillSort | undefined {
+  const first = sorting[0]
+  return first && (DRILL_SORT_FIELDS as readonly string[]).includes(first.id) ? { field: first.id as DrillSortField, descending: first.desc } : undefined
+}
 
 function drillColumns(hours: Hours, open: (row: ReportConversation) => void) {
   const firstResponse = hours === 'calendar' ? 'firstResponseCalendarMs' : 'firstResponseBusinessMs'
   const resolution = hours === 'calendar' ? 'resolutionCalendarMs' : 'resolutionBusinessMs'
   return [
-    column.accessor((row) => row.customerName ?? '', {
-      id: 'customer',
+    column.accessor('customerName', {
       header: 'Customer',
-      sortingFn: 'text',
       cell: ({ row }) => {
         const c = row.original
         const name = c.customerName ?? 'Erased customer'
@@ -40,28 +43,24 @@ function drillColumns(hours: Hours, open: (row: ReportConversation) => void) {
         )
       },
     }),
-    column.accessor((row) => row.subject ?? '', { id: 'subject', header: 'Subject', sortingFn: 'text' }),
-    column.accessor((row) => (row.status ? STATUS_LABELS[row.status] : ''), { id: 'status', header: 'Status' }),
-    column.accessor((row) => (row.channel ? CHANNEL_LABELS[row.channel] : ''), { id: 'channel', header: 'Channel' }),
-    column.accessor((row) => row.inbox ?? '', { id: 'inbox', header: 'Inbox' }),
-    column.accessor((row) => orLast(row.createdAt), {
-      id: 'created',
+    column.accessor('subject', { header: 'Subject', cell: ({ getValue }) => getValue() ?? '' }),
+    column.accessor('status', { header: 'Status', cell: ({ getValue }) => text(getValue(), STATUS_LABELS) }),
+    column.accessor('channel', { header: 'Channel', cell: ({ getValue }) => text(getValue(), CHANNEL_LABELS) }),
+    column.accessor('inbox', { header: 'Inbox', cell: ({ getValue }) => getValue() ?? '' }),
+    column.accessor('createdAt', {
       header: 'Created',
-      sortUndefined: 'last',
       cell: ({ getValue }) => {
         const at = getValue()
-        return at === undefined ? '' : fullTime(at)
+        return at === null ? '' : fullTime(at)
       },
     }),
-    column.accessor((row) => orLast(row[firstResponse]), { id: 'firstResponse', header: 'First response', meta: { numeric: true }, sortUndefined: 'last', cell: ({ getValue }) => ms(getValue()) }),
-    column.accessor((row) => orLast(row[resolution]), { id: 'resolution', header: 'Resolution', meta: { numeric: true }, sortUndefined: 'last', cell: ({ getValue }) => ms(getValue()) }),
+    column.accessor(firstResponse, { header: 'First response', meta: { numeric: true }, cell: ({ getValue }) => ms(getValue()) }),
+    column.accessor(resolution, { header: 'Resolution', meta: { numeric: true }, cell: ({ getValue }) => ms(getValue()) }),
     column.accessor('reopened', { header: 'Reopened', meta: { numeric: true }, cell: ({ getValue }) => (getValue() > 0 ? count(getValue()) : '') }),
     // A survey that went out and has no answer says so, rather than look like one never sent.
-    column.accessor((row) => orLast(row.csatRating), {
-      id: 'csat',
+    column.accessor('csatRating', {
       header: 'CSAT',
       meta: { numeric: true },
-      sortUndefined: 'last',
       cell: ({ row, getValue }) => getValue() ?? (row.original.csatSurveyed ? 'No answer' : ''),
     }),
   ]
@@ -84,31 +83,37 @@ export function DrillDownDialog({
   onOpenConversation: OpenConversation
   onClose(): void
 }) {
-  const drill = useReportDrill(query, target.key)
   const exported = useExportReportCsv()
   const [sorting, setSorting] = useState<SortingState>([])
+  const [offset, setOffset] = useState(0)
+  const drill = useReportDrill({ query, key: target.key, sort: drillSort(sorting), offset, limit: DRILL_PAGE_SIZE })
   function open(row: ReportConversation): void {
     if (!row.customerId) return
     onOpenConversation({ customerId: row.customerId, conversationId: row.id })
     onClose()
   }
-  const rows = drill.data?.rows
+  const page = drill.data
+  const rows = page?.rows
   const table = useReactTable({
     data: useMemo(() => rows ?? [], [rows]),
     columns: drillColumns(hours, open),
     state: { sorting },
-    onSortingChange: setSorting,
+    // Sorted in the core, over the whole list: another order starts again from its first page.
+    manualSorting: true,
+    enableMultiSort: false,
+    sortDescFirst: false,
+    onSortingChange: (change) => {
+      setSorting(change)
+      setOffset(0)
+    },
     getCoreRowModel: getCoreRowModel(),
-    getSortedRowModel: getSortedRowModel(),
-    getPaginationRowModel: getPaginationRowModel(),
-    initialState: { pagination: { pageIndex: 0, pageSize: PAGE_SIZE } },
   })
 
   return (
     <Dialog title={target.title} onClose={onClose} className="report-drill">
       <div className="report-drill-bar">
         <p className="report-drill-count" aria-live="polite">
-          {rows ? plural(rows.length, 'conversation') : 'Loading…'}
+          {page ? plural(page.total, 'conversation') : 'Loading…'}
         </p>
         {/* Never disabled: it is where the dialog puts focus first, and a disabled button would drop it. */}
         <button type="button" className="button" aria-disabled={exported.isPending} onClick={() => exported.isPending || exported.mutate({ query, key: target.key })}>
@@ -125,19 +130,7 @@ export function DrillDownDialog({
       )}
       <Refusal error={drill.error ?? exported.error} />
       <div className="report-drill-list">{rows && <DataTable table={table} label={`Conversations: ${target.title}`} onRowClick={(row) => open(row.original)} />}</div>
-      {table.getPageCount() > 1 && (
-        <div className="report-drill-pages">
-          <button type="button" className="button button-small" disabled={!table.getCanPreviousPage()} onClick={() => table.previousPage()}>
-            Previous
-          </button>
-          <span>
-            Page {table.getState().pagination.pageIndex + 1} of {table.getPageCount()}
-          </span>
-          <button type="button" className="button button-small" disabled={!table.getCanNextPage()} onClick={() => table.nextPage()}>
-            Next
-          </button>
-        </div>
-      )}
+      {page && <PageButtons page={page} pageSize={DRILL_PAGE_SIZE} onOffset={setOffset} />}
     </Dialog>
   )
 }

@@ -1,7 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import type { EntityName } from '../../../../../shared/domain'
-import type { ConversationListItem } from '../../../../../shared/ipc'
+import type { ConversationListItem, IpcArgs } from '../../../../../shared/ipc'
 import type { ReportQuery } from '../../../../../shared/reporting/report-query'
 import { useApi } from '../../../api/context'
 import { queryKeys } from '../../../api/queries'
@@ -10,7 +10,7 @@ import { useSavedViews } from '../../views/queries'
 const reportKeys = {
   all: ['reports', 'range'] as const,
   report: (query: ReportQuery) => [...reportKeys.all, 'figures', query] as const,
-  drill: (query: ReportQuery, key: string) => [...reportKeys.all, 'drill', query, key] as const,
+  drill: (args: IpcArgs<'reports.drill'>) => [...reportKeys.all, 'drill', args] as const,
 }
 
 /** What a drill-down row shows besides the measures: a customer renamed or a conversation resolved since changes it. */
@@ -44,9 +44,10 @@ export function useReport(query: ReportQuery | null) {
   })
 }
 
-export function useReportDrill(query: ReportQuery, key: string) {
+/** A page of a figure's conversations; the page on screen stays while the next is read. */
+export function useReportDrill(args: IpcArgs<'reports.drill'>) {
   const api = useApi()
-  return useQuery({ queryKey: reportKeys.drill(query, key), queryFn: () => api.call('reports.drill', { query, key }) })
+  return useQuery({ queryKey: reportKeys.drill(args), queryFn: () => api.call('reports.drill', args), placeholderData: keepPreviousData })
 }
 
 export function useExportReportCsv() {

@@ -1,0 +1,53 @@
+import { z } from 'zod'
+
+/**
+ * The conversations behind a figure come a page at a time: a busy figure stands for a hundred
+ * thousand of them, which no one reads at once and which would cost seconds to hand over whole.
+ */
+export const DRILL_PAGE_SIZE = 100
+
+export const PageArgs = z.object({
+  offset: z.number().int().min(0).max(100_000_000).default(0),
+  limit: z.number().int().min(1).max(1_000).default(DRILL_PAGE_SIZE),
+})
+
+/** Rows from `offset` of a list `total` long. */
+export interface Page<T> {
+  total: number
+  offset: number
+  rows: T[]
+}
+
+/** The fields of a report's drill-down rows (ReportConversation) it can be sorted by. */
+export const DRILL_SORT_FIELDS = [
+  'customerName',
+  'subject',
+  'status',
+  'channel',
+  'inbox',
+  'createdAt',
+  'firstResponseCalendarMs',
+  'firstResponseBusinessMs',
+  'resolutionCalendarMs',
+  'resolutionBusinessMs',
+  'reopened',
+  'csatRating',
+] as const
+export type DrillSortField = (typeof DRILL_SORT_FIELDS)[number]
+
+/** Rows without a value come last in either direction; ties keep the figure's own order. */
+export const DrillSort = z.object({ field: z.enum(DRILL_SORT_FIELDS), descending: z.boolean().default(false) })
+export type DrillSort = z.infer<typeof DrillSort>
+
+/** A list's order by one field: texts ignoring case, numbers by value, missing values last, ties by position. */
+export function drillOrder(values: readonly (string | number | null)[], descending: boolean): Int32Array {
+  const keys = values.map((v) => (typeof v === 'string' ? (v === '' ? null : v.toLowerCase()) : v))
+  const order = Int32Array.from(keys, (_, i) => i)
+  const sign = descending ? -1 : 1
+  return order.sort((a, b) => {
+    const x = keys[a] ?? null
+    const y = keys[b] ?? null
+    if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1
+    return (x < y ? -sign : x > y ? sign : 0) || a - b
+  })
+}
