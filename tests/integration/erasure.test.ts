@@ -1,10 +1,15 @@
 import fs from 'node:fs'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { CACHE_FILE } from '../../src/core/db/open'
 import { attachmentsDir } from '../../src/server/connectors/email/email-connector'
 import { AttachmentStore } from '../../src/server/connectors/email/attachment-store'
 import type { SyncServer } from '../../src/server/server'
+import type { CustomerSummaries } from '../../src/shared/ipc'
 import type { Erasure, RestoreResult } from '../../src/shared/privacy'
+import { summaryId } from '../../src/shared/summaries'
+import { completion, itemIdsOf, startFakeModel, type FakeModel } from '../support/chat-completions'
 import { api } from './server-fixtures'
 import { agentWithToken, pullChangeLog, readCache, startServerWithCores, traces, waitFor, waitUntilSynced, type ServerWithCores } from './support/sync-harness'
 
@@ -27,6 +32,13 @@ beforeEach(async () => {
 })
 
 afterEach(() => world.close())
+
+let model: FakeModel | null = null
+// Registered after the world's close, so it runs before it: a summary held at the model is cut short.
+afterEach(async () => {
+  await model?.close()
+  model = null
+})
 
 /** The customer: an email and a phone, a message with the sentence and an attachment holding it too. */
 async function seedCustomer(): Promise<{ customerId: string; conversationId: string }> {
@@ -61,6 +73,23 @@ const serverFiles = () => {
   return [...world.serverFiles(), ...(fs.existsSync(folder) ? fs.readdirSync(folder).map((f) => join(folder, f)) : [])]
 }
 const holds = (name: string, id: string) => readCache(join(world.dir, name)).current.has(`customer:${id}`)
+
+/** How many rows a query finds in a database file, read from outside its writer. */
+function count(file: string, sql: string, ...params: unknown[]): number {
+  const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
+  try {
+    return db.prepare(sql).pluck().get(...params) as number
+  } finally {
+    db.close()
+  }
+}
+const serverCount = (sql: string, ...params: unknown[]): number => count(join(world.dir, 'server.sqlite'), sql, ...params)
+const cacheCount = (name: string, sql: string, ...params: unknown[]): number => count(join(world.dir, name, CACHE_FILE), sql, ...params)
+
+/** Written by the model alone: found in a file only where her story or a rating of it is kept. */
+const STORY = 'Wants the spare key posted to the Marrowgate pier office; nothing promised yet.'
+/** A message whose summary the model takes its time over, holding the server's summaries meanwhile. */
+const HOLD = 'Still waiting to hear about my own parcel'
 
 describe('erasing a customer', () => {
   it('after the purge, leaves nothing of them in the server’s database, its WAL, the attachments, or an offline client’s cache', async () => {
@@ -98,6 +127,78 @@ describe('erasing a customer', () => {
     expect(traces([...serverFiles(), ...world.cacheFiles('a'), ...world.cacheFiles('b')], NEEDLES)).toEqual([])
     // The other customer is untouched.
     expect((await api<{ items: unknown[] }>(server.url, 'GET', '/api/v1/customers?q=someone.else', { token: admin.token })).body.items).toHaveLength(1)
+  })
+
+  it('erases their summaries: the server’s story, its ratings, a waiting request to write it again, and a story written on a device', async () => {
+    // Stories written within a tick of the last message, by a model whose pace the test sets.
+    await world.close()
+    const endpoint = await startFakeModel((body) => {
+      const sent = JSON.stringify(body.messages)
+      if (sent.includes(HOLD)) return { ...completion({ story: 'Waiting on a parcel.', facts: [] }), delayMs: 5_000 }
+      if (!sent.includes('Quillfeather')) return completion({ story: 'Another customer.', facts: [] })
+      return completion({ story: STORY, facts: [{ kind: 'request', text: 'Spare key to be posted', value: null, sourceIds: [itemIdsOf(body)[0]!] }] })
+    })
+    model = endpoint
+    world = await startServerWithCores('threadline-erasure-', {
+      summaryDebounceMs: 150,
+      summaryMaxWaitMs: 5_000,
+      summaryModelUrl: endpoint.url,
+      summaryModel: 'loopback-7b',
+      summaryModelRetries: 0,
+      summaryModelTimeoutMs: 30_000,
+    })
+    server = world.server
+    const admin = await agentWithToken(server, 'Ada Admin', 'admin')
+    const agentA = await agentWithToken(server, 'Online Olga')
+    // Otto does not see billing: her story, which reads it, never reaches him, so his device writes its own.
+    const otto = await server.createUser({ name: 'Offline Otto', email: 'offline.otto@example.test', role: 'agent', inboxes: ['support'] })
+    const { customerId } = await seedCustomer()
+    await server.ingest({ channel: 'email', inbox: 'billing', externalId: '<billing@privacy.test>', from: { kind: 'email', address: EMAIL }, text: 'And my last invoice was wrong.' })
+    const storyId = summaryId('customer_story', customerId)
+
+    const a = await world.openCore('a', agentA.token)
+    const story = await waitFor('her story on client A', async () => {
+      const { story } = (await a.handle('summaries.ofCustomer', { customerId })) as CustomerSummaries
+      return story && !story.updatedOnDevice && story.itemCount === 3 ? story : null
+    })
+    expect(story).toMatchObject({ provider: 'model', text: STORY, inboxes: ['billing', 'support'] })
+    await a.handle('summaries.rate', { summaryId: storyId, generatedAt: story.generatedAt, rating: 'down' })
+    await waitFor('her rating on the server', () => serverCount('SELECT count(*) FROM summary_feedback WHERE summary_id = ?', storyId) === 1)
+    expect(cacheCount('a', 'SELECT count(*) FROM summary_ratings WHERE summary_id = ?', storyId)).toBe(1)
+
+    const b = await world.openCore('b', await server.createToken(otto.id))
+    await waitUntilSynced(b, server)
+    const { story: onDevice } = (await b.handle('summaries.ofCustomer', { customerId })) as CustomerSummaries
+    expect(onDevice).toMatchObject({ id: storyId, updatedOnDevice: true, inboxes: ['support'] })
+    await world.closeCore(b)
+    expect(cacheCount('b', 'SELECT count(*) FROM summaries WHERE customer_id = ?', customerId)).toBe(1)
+
+    // While the model takes its time over another customer, a request to write her story again waits.
+    await server.ingest({ channel: 'email', inbox: 'support', externalId: '<hold@privacy.test>', from: { kind: 'email', address: 'someone.else@privacy.test' }, text: HOLD })
+    await waitFor('the model to be asked about the other customer', () => endpoint.bodies.some((body) => JSON.stringify(body.messages).includes(HOLD)))
+    const asked = await server.applyMutation(agentA.user, { name: 'regenerateSummary', args: { customerId } }, undefined, { at: story.generatedAt + 31_000 })
+    expect(asked.outcome).toBe('applied')
+    expect(serverCount('SELECT count(*) FROM summary_requests WHERE customer_id = ?', customerId)).toBe(1)
+    expect(serverCount('SELECT count(*) FROM summaries WHERE customer_id = ?', customerId)).toBe(1)
+    const needles = [...NEEDLES, STORY, onDevice!.text]
+    expect(traces(serverFiles(), [STORY])).not.toEqual([])
+    expect(traces(world.cacheFiles('b'), [onDevice!.text])).not.toEqual([])
+
+    const erased = await api(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, { token: admin.token, body: { now: true } })
+    expect(erased.status).toBe(200)
+    await waitFor('client A to drop her', () => !holds('a', customerId))
+    await waitFor('the purge', async () => (await api<{ items: Erasure[] }>(server.url, 'GET', '/api/v1/erasures', { token: admin.token })).body.items.length === 0)
+    const back = await world.openCore('b', await server.createToken(otto.id))
+    await waitUntilSynced(back, server)
+    await world.closeCore(back)
+
+    for (const table of ['summaries', 'summary_requests']) expect(serverCount(`SELECT count(*) FROM ${table} WHERE customer_id = ?`, customerId)).toBe(0)
+    expect(serverCount('SELECT count(*) FROM summary_feedback WHERE summary_id = ?', storyId)).toBe(0)
+    for (const name of ['a', 'b']) {
+      expect(cacheCount(name, 'SELECT count(*) FROM summaries WHERE customer_id = ?', customerId)).toBe(0)
+      expect(cacheCount(name, 'SELECT count(*) FROM summary_ratings WHERE summary_id = ?', storyId)).toBe(0)
+    }
+    expect(traces([...serverFiles(), ...world.cacheFiles('a'), ...world.cacheFiles('b')], needles)).toEqual([])
   })
 
   it('sends nothing of them to a client that syncs from zero after the purge', async () => {

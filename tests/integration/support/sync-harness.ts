@@ -10,7 +10,7 @@ import type { Core } from '../../../src/core/core'
 import { createCore } from '../../../src/core/index'
 import { CACHE_FILE } from '../../../src/core/db/open'
 import { countOutbox, dumpEntities, getSyncMeta } from '../../../src/core/db/queries'
-import { startServer, type SyncServer } from '../../../src/server/server'
+import { startServer, type ServerConfigInput, type SyncServer } from '../../../src/server/server'
 
 /** Shared set-up of the sync integration tests: real server, real cache files, real sockets. */
 
@@ -22,8 +22,8 @@ export function tempDir(prefix = 'threadline-sync-'): { path: string; remove: ()
 }
 
 /** Starts (or restarts, given the same dbPath and port) a server on loopback. */
-export function startTestServer(dbPath: string, port = 0): Promise<SyncServer> {
-  return startServer({ dbPath, host: '127.0.0.1', port, outbound: 'sandbox', logLevel: 'silent' })
+export function startTestServer(dbPath: string, port = 0, config: Partial<ServerConfigInput> = {}): Promise<SyncServer> {
+  return startServer({ dbPath, host: '127.0.0.1', port, outbound: 'sandbox', logLevel: 'silent', ...config })
 }
 
 /** An agent who sees every inbox, with a fresh API token. */
@@ -186,10 +186,10 @@ export interface ServerWithCores {
   close(): Promise<void>
 }
 
-export async function startServerWithCores(prefix: string): Promise<ServerWithCores> {
+export async function startServerWithCores(prefix: string, config: Partial<ServerConfigInput> = {}): Promise<ServerWithCores> {
   const dir = tempDir(prefix)
   const db = join(dir.path, 'server.sqlite')
-  const server = await startTestServer(db)
+  const server = await startTestServer(db, 0, config)
   const cores: Core[] = []
   return {
     dir: dir.path,
