@@ -246,10 +246,14 @@ function readValues(c: Collector, item: SummaryItem, sentences: readonly SpokenS
  */
 export function readEntities(c: Collector, candidate: Candidate, textOf: (id: string) => string | undefined): void {
   if (candidate.value || !looksEnglish(candidate.text)) return
+  const expressed = findValues(candidate.text)
   for (const e of annotate(candidate.text).entities) {
     const kind: FactKind | null = e.type === 'DATE' ? 'date' : e.type === 'MONEY' ? 'amount' : null
     if (!kind || e.value.length > 120 || (kind === 'amount' && !/\d/u.test(e.value))) continue
     if (kind === 'date' && /^(?:today|now|tonight|currently)$/iu.test(e.value)) continue
+    // The expressions already made a fact of this sentence's date or amount; wink's wider or
+    // narrower reading of it ("October" in "3rd of October") would state it twice.
+    if (expressed.some((v) => v.kind === kind && (v.value.includes(e.value) || e.value.includes(v.value)))) continue
     const key = valueKey(kind, e.value)
     if (c.byKey.has(key)) continue
     const sources = candidate.sourceIds.filter((id) => textOf(id)?.includes(e.value))

@@ -62,7 +62,7 @@ const DATE = new RegExp(
     // October 3, Oct 3rd, 2026
     String.raw`|(?:${MONTHS})\s${DAY}(?:,?\s${YEAR})?` +
     String.raw`|(?:(?:next|this|coming|last)\s)?(?:${WEEKDAYS})` +
-    String.raw`|tomorrow|yesterday|(?:next|last|this)\s(?:week|month)|end of (?:the )?(?:week|month)` +
+    String.raw`|tomorrow|yesterday|(?:(?:end|start|beginning) of (?:the |next |this )?|(?:next|last|this)\s)(?:week|month)` +
     `)${NOT_BEFORE_WORD}`,
   'gi',
 )
