@@ -4,9 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/core/core'
 import { createCore } from '../../src/core/index'
 import type { IpcArgs, IpcResults } from '../../src/shared/ipc'
+import { csvField } from '../../src/shared/csv'
+import type { Summary } from '../../src/shared/domain'
 import type { InboundMessage } from '../../src/shared/ingest'
 import type { LiveQueues } from '../../src/shared/reporting/live-queues'
 import { api, startTestServer, userWithToken, type TestServer } from './server-fixtures'
+import { eventually } from './support/eventually'
 import { tempDir, waitUntilSynced } from './support/sync-harness'
 
 /**
@@ -161,6 +164,32 @@ describe('reports', () => {
     } finally {
       delete process.env.THREADLINE_DOWNLOADS_DIR
     }
+  })
+
+  it('carry each resolved conversation’s wrap-up in its row, over REST, in the client core and in the CSV', async () => {
+    t = await startTestServer({ summaryDebounceMs: 150, summaryMaxWaitMs: 5_000 })
+    const { a, b } = await scenario(t.server)
+    const supervisor = await userWithToken(t.server, 'Sol', { role: 'supervisor' })
+    const wrapUp = await eventually(async () => {
+      const res = await api<{ items: Summary[] }>(t!.server.url, 'GET', `/api/v1/customers/${a.customerId}/summaries`, { token: supervisor.token })
+      return res.body.items.find((s) => s.kind === 'wrap_up')
+    }, 'the wrap-up')
+    expect(wrapUp.text).not.toBe('')
+
+    const path = `/api/v1/reports/conversations?${queryString}&figure=firstResponse`
+    const rest = await api<IpcResults['reports.drill']>(t.server.url, 'GET', path, { token: supervisor.token })
+    expect(rest.body.rows.find((r) => r.id === a.conversationId)?.wrapUp).toBe(wrapUp.text)
+    expect(rest.body.rows.find((r) => r.id === b.conversationId)?.wrapUp).toBeNull()
+    const csv = await (await fetch(`${t.server.url}${path}&format=csv`, { headers: { authorization: `Bearer ${supervisor.token}` } })).text()
+    expect(csv.split('\r\n')[0]!.split(',').at(-1)).toBe('wrap_up')
+    expect(csv).toContain(`,${csvField(wrapUp.text)}\r\n`)
+
+    const dir = tempDir()
+    dirs.push(dir)
+    core = await createCore({ dataDir: join(dir.path, 'client'), serverUrl: t.server.url, token: supervisor.token })
+    await waitUntilSynced(core, t.server)
+    const local = (await core.handle('reports.drill', { query, key: 'firstResponse' })) as IpcResults['reports.drill']
+    expect(local.rows.map((r) => [r.id, r.wrapUp]).sort()).toEqual(rest.body.rows.map((r) => [r.id, r.wrapUp]).sort())
   })
 
   it('explain a bad query in words', async () => {

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { Conversation, ConversationStatus } from '../../shared/domain'
+import type { Conversation, ConversationStatus, Summary } from '../../shared/domain'
 import type { LiveConversation } from '../../shared/ipc'
 import type { Channel } from '../../shared/primitives'
 import type { Page } from '../../shared/reporting/drill-pages'
@@ -137,6 +137,12 @@ export function liveFigurePage(
       waitingSince,
     })),
   }
+}
+
+/** Those of these summaries the cache holds, as this device shows them. */
+export function summariesById(db: Database, ids: readonly string[]): Summary[] {
+  const rows = stmt(db, `SELECT json FROM summaries WHERE id IN (SELECT value FROM json_each(?))`).pluck(true).all(JSON.stringify(ids)) as string[]
+  return rows.map((json) => JSON.parse(json) as Summary)
 }
 
 /** What a dashboard list shows of each of these conversations (one read for all of them), by id; one not cached is left out. */

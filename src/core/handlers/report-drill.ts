@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import type { ReportConversation } from '../../shared/ipc'
-import { conversationRowsOverColumns, type ConversationRow } from '../../shared/reporting/csv'
+import { conversationRowsOverColumns, wrapUpIds, wrapUpTexts, type ConversationRow } from '../../shared/reporting/csv'
 import { drillOrder, type DrillSort, type Page } from '../../shared/reporting/drill-pages'
 import type { EventColumns } from '../../shared/reporting/event-columns'
-import { listedConversations, type ListedConversation } from '../db/report-queries'
+import { listedConversations, summariesById, type ListedConversation } from '../db/report-queries'
 import { IpcError } from '../errors'
 
 /** The events a report was computed from, and the conversations behind each of its figures. */
@@ -32,14 +32,16 @@ export class DrillLists {
     const shown: ConversationRow[] = []
     for (let i = page.offset; i < end; i++) shown.push(list.rows[order ? order[i]! : i]!)
     const listed = list.listed ?? listedConversations(this.db, shown.map((row) => row.id))
-    return { total: list.rows.length, offset: page.offset, rows: shown.map((row) => reportConversation(row, listed.get(row.id))) }
+    const wrapUps = wrapUpTexts(summariesById(this.db, wrapUpIds(shown)))
+    return { total: list.rows.length, offset: page.offset, rows: shown.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id))) }
   }
 
   /** Every row, with what the cache knows of each: for the CSV. */
   all(window: ReportWindow, key: string, timeZone: string): ReportConversation[] {
     const list = this.list(window, key, timeZone)
     const listed = this.listed(list)
-    return list.rows.map((row) => reportConversation(row, listed.get(row.id)))
+    const wrapUps = wrapUpTexts(summariesById(this.db, wrapUpIds(list.rows)))
+    return list.rows.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id)))
   }
 
   private list(window: ReportWindow, key: string, timeZone: string): NonNullable<DrillLists['last']> {
@@ -73,7 +75,7 @@ export class DrillLists {
   }
 }
 
-function reportConversation(row: ConversationRow, listed: ListedConversation | undefined): ReportConversation {
+function reportConversation(row: ConversationRow, listed: ListedConversation | undefined, wrapUp: string | undefined): ReportConversation {
   // Spelled out: tens of thousands of rows for a CSV, and spreading one object into another costs several times more.
   return {
     id: row.id,
@@ -90,6 +92,7 @@ function reportConversation(row: ConversationRow, listed: ListedConversation | u
     reopened: row.reopened,
     csatSurveyed: row.csatSurveyed,
     csatRating: row.csatRating,
+    wrapUp: wrapUp ?? null,
     customerName: listed?.customerName ?? null,
     subject: listed?.subject ?? null,
     status: listed?.status ?? null,

@@ -1,10 +1,10 @@
 import type { User } from '../../shared/domain'
 import { computeLiveQueues, queuedConversation, type LiveQueues } from '../../shared/reporting/live-queues'
 import { computeReport, type Report } from '../../shared/reporting/metrics'
-import { conversationRows, type ConversationRows } from '../../shared/reporting/csv'
+import { conversationRows, wrapUpIds, wrapUpTexts, type ConversationRows } from '../../shared/reporting/csv'
 import { REOPEN_HORIZON_MS, type ReportingEvent } from '../../shared/reporting/events'
 import type { ReportQuery } from '../../shared/reporting/report-query'
-import { scopeOf } from '../sync/access'
+import { canSeeInbox, scopeOf } from '../sync/access'
 import type { StoreReader } from '../store/store'
 
 /**
@@ -27,7 +27,12 @@ export async function reportFromStore(store: StoreReader, user: User, query: Rep
 export async function reportConversations(store: StoreReader, user: User, query: ReportQuery, key: string): Promise<ConversationRows | null> {
   const { report, events } = await reportFromStore(store, user, query)
   const ids = report.drill[key]
-  return ids ? conversationRows(events, ids, query.timeZone) : null
+  if (!ids) return null
+  const found = conversationRows(events, ids, query.timeZone)
+  // A wrap-up read what its conversation held; it goes only to who may see every inbox it read.
+  const wrapUps = wrapUpTexts((await store.getSummaries(wrapUpIds(found.rows))).filter((s) => s.inboxes.every((inbox) => canSeeInbox(user, inbox))))
+  for (const row of found.rows) row.wrapUp = wrapUps.get(row.id) ?? null
+  return found
 }
 
 export async function liveQueuesFromStore(store: StoreReader, user: User, now: number): Promise<LiveQueues> {

@@ -1750,6 +1750,8 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(stored.find((c) => c.id === 'wrapup:cb')).toMatchObject({ inbox: 'B', customerId: null, covers: null })
       expect(await store.getSummary('story:alice')).toEqual(story)
       expect((await store.summariesOf('alice')).map((x) => x.id).sort()).toEqual(['story:alice', 'story:alice-a', 'wrapup:cb'])
+      expect((await store.getSummaries(['wrapup:cb', 'wrapup:nowhere', 'story:alice'])).sort((x, y) => x.id.localeCompare(y.id))).toEqual([story, wrapUp])
+      expect(await store.getSummaries([])).toEqual([])
     })
 
     it('adds up a day’s model use, keeps one rating per user and version, and hands out story requests once', async () => {

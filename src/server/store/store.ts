@@ -249,6 +249,8 @@ export interface StoreReader {
   getCall(id: string): Promise<Call | null>
   getSavedView(id: string): Promise<SavedView | null>
   getSummary(id: string): Promise<Summary | null>
+  /** Those of these summaries that exist, in no particular order. */
+  getSummaries(ids: readonly string[]): Promise<Summary[]>
   /** The customer's story, their conversations' wrap-ups and their calls' summaries. */
   summariesOf(customerId: string): Promise<Summary[]>
   /** The model's use on a UTC day (YYYY-MM-DD); zeros when it was not used. */

@@ -65,6 +65,7 @@ describe('conversation rows', () => {
         reopened: 1,
         csatSurveyed: true,
         csatRating: 4,
+        wrapUp: null,
       },
       {
         id: 'c2',
@@ -81,6 +82,7 @@ describe('conversation rows', () => {
         reopened: 0,
         csatSurveyed: false,
         csatRating: null,
+        wrapUp: null,
       },
       {
         id: 'missing',
@@ -97,6 +99,7 @@ describe('conversation rows', () => {
         reopened: 0,
         csatSurveyed: false,
         csatRating: null,
+        wrapUp: null,
       },
     ])
   })
@@ -104,18 +107,20 @@ describe('conversation rows', () => {
 
 describe('report CSV', () => {
   it('writes RFC 4180 lines, times on the clock of the zone the header names, formulas defused', () => {
-    const csv = reportCsv(conversationRows(events, ['c1', 'c2'], zone))
+    const rows = conversationRows(events, ['c1', 'c2'], zone)
+    rows.rows[0]!.wrapUp = 'Refund of "£40" promised by Friday.\nOpen: the replacement.'
+    const csv = reportCsv(rows)
     expect(csv.split('\r\n')).toEqual([
-      'id,customer_id,inbox,channel,team,agent_id,created_at (Europe/Berlin),first_response_calendar_ms,first_response_business_ms,resolution_calendar_ms,resolution_business_ms,reopened,csat_surveyed,csat_rating',
+      'id,customer_id,inbox,channel,team,agent_id,created_at (Europe/Berlin),first_response_calendar_ms,first_response_business_ms,resolution_calendar_ms,resolution_business_ms,reopened,csat_surveyed,csat_rating,wrap_up',
       // 03:30 summer time, an hour after the clocks went forward.
-      'c1,k1,"Billing, ""EU""",chat,tier2,u2,2024-03-31 03:30:00,1800000,0,3600000,3600000,1,true,4',
-      "c2,,'=cmd(),voice,,,2024-04-01 08:00:00,,,,,0,false,",
+      'c1,k1,"Billing, ""EU""",chat,tier2,u2,2024-03-31 03:30:00,1800000,0,3600000,3600000,1,true,4,"Refund of ""£40"" promised by Friday.\nOpen: the replacement."',
+      "c2,,'=cmd(),voice,,,2024-04-01 08:00:00,,,,,0,false,,",
       '',
     ])
   })
 
   it('quotes line breaks inside a field', () => {
     const { rows } = conversationRows([event('c9', 'conversation_created', '2024-01-01T00:00', { inbox: 'two\nlines' })], ['c9'], 'UTC')
-    expect(reportCsv({ timeZone: 'UTC', rows }).split('\r\n')[1]).toBe('c9,k1,"two\nlines",chat,,,2023-12-31 23:00:00,,,,,0,false,')
+    expect(reportCsv({ timeZone: 'UTC', rows }).split('\r\n')[1]).toBe('c9,k1,"two\nlines",chat,,,2023-12-31 23:00:00,,,,,0,false,,')
   })
 })

@@ -5,6 +5,8 @@ import { CHANNELS } from '../domain-values'
 import { columnsOf, EventColumns, KIND_NUMBER, NONE } from './event-columns'
 import type { ReportingEvent } from './events'
 import { csvField } from '../csv'
+import type { Summary } from '../domain'
+import { summaryId } from '../summaries'
 
 /**
  * The conversations behind a figure as a spreadsheet: one row per conversation, with what its
@@ -35,8 +37,20 @@ export const ConversationRow = z.object({
   csatSurveyed: z.boolean(),
   /** Its customer's latest answer. */
   csatRating: z.number().nullable(),
+  /** What was asked, done and left open, written when it was resolved; null when none was (the events do not hold it: see wrapUpTexts). */
+  wrapUp: z.string().nullable(),
 })
 export type ConversationRow = z.infer<typeof ConversationRow>
+
+/** The text of each wrap-up among these summaries, by its conversation. */
+export function wrapUpTexts(summaries: Iterable<Pick<Summary, 'kind' | 'conversationId' | 'text'>>): Map<string, string> {
+  const textOf = new Map<string, string>()
+  for (const s of summaries) if (s.kind === 'wrap_up' && s.conversationId !== null) textOf.set(s.conversationId, s.text)
+  return textOf
+}
+
+/** The ids of the wrap-ups these conversations may have. */
+export const wrapUpIds = (rows: readonly Pick<ConversationRow, 'id'>[]): string[] => rows.map((row) => summaryId('wrap_up', row.id))
 
 /** Rows and the time zone their times are read in, which the header names. */
 export const ConversationRows = z.object({ timeZone: z.string(), rows: z.array(ConversationRow) })
@@ -104,7 +118,7 @@ export function conversationRowsOverColumns(columns: EventColumns, lo: number, h
   const rows = ids.map((id, r): ConversationRow => {
     const s = numbers[r]! < 0 ? -1 : slotOf[numbers[r]!]!
     if (s < 0 || first[s]! < 0) {
-      return { id, customerId: null, inbox: null, team: null, channel: null, agentId: null, createdAt: null, firstResponseCalendarMs: null, firstResponseBusinessMs: null, resolutionCalendarMs: null, resolutionBusinessMs: null, reopened: 0, csatSurveyed: false, csatRating: null }
+      return { id, customerId: null, inbox: null, team: null, channel: null, agentId: null, createdAt: null, firstResponseCalendarMs: null, firstResponseBusinessMs: null, resolutionCalendarMs: null, resolutionBusinessMs: null, reopened: 0, csatSurveyed: false, csatRating: null, wrapUp: null }
     }
     const began = created[s]! >= 0 ? created[s]! : first[s]!
     return {
@@ -122,6 +136,7 @@ export function conversationRowsOverColumns(columns: EventColumns, lo: number, h
       reopened: reopened[s]!,
       csatSurveyed: surveyed[s] === 1,
       csatRating: answer[s]! < 0 ? null : columns.rating[answer[s]!]!,
+      wrapUp: null,
     }
   })
   return { timeZone, rows }
@@ -144,6 +159,7 @@ export function reportCsvHeader(timeZone: string): string[] {
     'reopened',
     'csat_surveyed',
     'csat_rating',
+    'wrap_up',
   ]
 }
 
@@ -166,6 +182,7 @@ export function reportCsvRow(row: ConversationRow, timeZone: string): string {
     row.reopened,
     row.csatSurveyed ? 'true' : 'false',
     row.csatRating,
+    row.wrapUp,
   ]
     .map(csvField)
     .join(',')

@@ -676,6 +676,10 @@ class PostgresReads implements StoreReader {
     return this.byId('summary', id)
   }
 
+  async getSummaries(ids: readonly string[]): Promise<Summary[]> {
+    return this.many('summary', 'SELECT * FROM summaries WHERE id = ANY($1::text[])', [ids])
+  }
+
   async summariesOf(customerId: string): Promise<Summary[]> {
     return this.many('summary', 'SELECT * FROM summaries WHERE customer_id = $1 ORDER BY covers_through, id', [customerId])
   }

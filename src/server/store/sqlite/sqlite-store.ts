@@ -579,6 +579,10 @@ class SqliteReads implements StoreReader {
     return this.byId('summary', id)
   }
 
+  async getSummaries(ids: readonly string[]): Promise<Summary[]> {
+    return this.many('summary', 'SELECT * FROM summaries WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)])
+  }
+
   async summariesOf(customerId: string): Promise<Summary[]> {
     return this.many('summary', 'SELECT * FROM summaries WHERE customer_id = ? ORDER BY covers_through, id', [customerId])
   }
