@@ -67,6 +67,8 @@ export interface ModelSummarizerOptions {
   retryMaxDelayMs?: number
   now?: () => number
   log?: SummaryModelLogger
+  /** Default: the global fetch. The evaluation passes its own to check what leaves, redacted, for personal data. */
+  fetch?: typeof fetch
 }
 
 export interface SummaryOutcome {
@@ -266,7 +268,7 @@ export class ModelSummarizer {
     const timer = setTimeout(() => controller.abort(), this.timeoutMs)
     const failed = (failure: Failure, promptTokens = 0, completionTokens = 0): Attempt => ({ ok: false, failure, promptTokens, completionTokens })
     try {
-      const response = await fetch(`${endpoint.url.replace(/\/+$/, '')}/chat/completions`, {
+      const response = await (this.options.fetch ?? fetch)(`${endpoint.url.replace(/\/+$/, '')}/chat/completions`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -4,8 +4,8 @@ import { contentWords } from './sentences'
 
 /**
  * Scoring a summarizer against hand-written gold facts (tests/fixtures/summaries). Pure, so the
- * rules that decide "matched", "supported" and "invented" are tested here and shared by every
- * provider the evaluation runs (the embedded summarizer, a model).
+ * rules that decide "matched", "supported", "invented" and "leaked" are tested here and shared by
+ * every provider the evaluation runs (the embedded summarizer, a model).
  */
 
 export interface GoldFact {
@@ -25,6 +25,8 @@ export interface CaseScore {
   supported: number
   invented: number
   storyWords: number
+  /** The case's personal values found in what must not hold them (see leakedValues). */
+  leaks: number
 }
 
 const norm = (s: string): string => s.toLowerCase().replace(/\s+/gu, ' ').trim()
@@ -57,7 +59,34 @@ export function isInvented(fact: SummaryFact, textOf: (id: string) => string | u
   return !!fact.value && !fact.sourceIds.some((id) => textOf(id)!.includes(fact.value!))
 }
 
-export function scoreCase(items: readonly SummaryItem[], gold: readonly GoldFact[], draft: SummaryDraft): CaseScore {
+/**
+ * Separators inside a card number, an IBAN or a phone number ("4111 1111 1111 1111", "+1 202-555-0147")
+ * may be dropped or changed on the way; with enough digits, the value without them is just as
+ * personal.
+ */
+const bare = (s: string): string => s.toLowerCase().replace(/[^\p{L}\p{N}@]/gu, '')
+
+/** The personal values (as a case lists them) that occur in any of the texts, as written or without separators. */
+export function leakedValues(personal: readonly string[], texts: readonly string[]): string[] {
+  const lower = texts.map((t) => t.toLowerCase())
+  const bareTexts = texts.map(bare)
+  return personal.filter((value) => {
+    if (lower.some((t) => t.includes(value.toLowerCase()))) return true
+    const digits = value.replace(/\D/gu, '').length
+    return digits >= 6 && bareTexts.some((t) => t.includes(bare(value)))
+  })
+}
+
+/**
+ * `exposure`: the case's personal values and the texts they must not be in (the story the
+ * embedded summarizer wrote, or the requests sent to a model).
+ */
+export function scoreCase(
+  items: readonly SummaryItem[],
+  gold: readonly GoldFact[],
+  draft: SummaryDraft,
+  exposure: { personal: readonly string[]; texts: readonly string[] } = { personal: [], texts: [] },
+): CaseScore {
   const texts = new Map(items.map((i) => [i.id, i.text]))
   const textOf = (id: string): string | undefined => texts.get(id)
   let citations = 0
@@ -76,6 +105,7 @@ export function scoreCase(items: readonly SummaryItem[], gold: readonly GoldFact
     supported,
     invented: draft.facts.filter((f) => isInvented(f, textOf)).length,
     storyWords: wordCount(draft.text),
+    leaks: leakedValues(exposure.personal, exposure.texts).length,
   }
 }
 
@@ -83,6 +113,7 @@ export interface Totals {
   recall: number
   precision: number
   invented: number
+  leaks: number
   cases: number
 }
 
@@ -95,13 +126,15 @@ export function totals(scores: readonly CaseScore[]): Totals {
     recall: gold === 0 ? 1 : sum((s) => s.matched) / gold,
     precision: citations === 0 ? 1 : sum((s) => s.supported) / citations,
     invented: sum((s) => s.invented),
+    leaks: sum((s) => s.leaks),
     cases: scores.length,
   }
 }
 
-export const TARGETS = { recall: 0.75, precision: 0.95, invented: 0 }
+export const TARGETS = { recall: 0.75, precision: 0.95, invented: 0, leaks: 0 }
 
-export const meetsTargets = (t: Totals): boolean => t.recall >= TARGETS.recall && t.precision >= TARGETS.precision && t.invented <= TARGETS.invented
+export const meetsTargets = (t: Totals): boolean =>
+  t.recall >= TARGETS.recall && t.precision >= TARGETS.precision && t.invented <= TARGETS.invented && t.leaks <= TARGETS.leaks
 
 export const lastLine = (t: Totals): string =>
-  `summaries: recall ${t.recall.toFixed(2)}, citation precision ${t.precision.toFixed(2)}, invented identifiers ${t.invented} over ${t.cases} cases`
+  `summaries: recall ${t.recall.toFixed(2)}, citation precision ${t.precision.toFixed(2)}, invented identifiers ${t.invented} over ${t.cases} cases, personal data leaked ${t.leaks}`
