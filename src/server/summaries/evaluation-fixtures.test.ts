@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { embedded, evaluate, loadCases } from '../../../scripts/eval-summaries'
+import { embedded, evaluate, loadCases, modelSummarizer } from '../../../scripts/eval-summaries'
 import { TARGETS } from '../../shared/summarizer/evaluation'
+import { completion, startFakeModel } from '../../../tests/support/chat-completions'
 
 /**
  * `npm run eval:summaries` as a test: the embedded summarizer over every hand-written history in
@@ -20,5 +21,34 @@ describe('the embedded summarizer on the evaluation cases', () => {
     expect(result.invented, report).toBe(0)
     expect(result.leaks, report).toBe(0)
     expect(lines.at(-1)).toMatch(/^summaries: recall \d\.\d\d, citation precision \d\.\d\d, invented identifiers 0 over \d+ cases, personal data leaked 0$/)
+  })
+})
+
+describe('the evaluation of a model', () => {
+  it('sends none of the cases’ personal data to the model, as the server would redact it', async () => {
+    const model = await startFakeModel(() => completion({ story: 'A story.', facts: [] }))
+    try {
+      const cases = loadCases()
+      const { summarize } = await modelSummarizer(
+        {
+          summaryModelUrl: model.url,
+          summaryModel: 'loopback-7b',
+          summaryModelKey: null,
+          defaultCountry: 'GB',
+          summaryModelTimeoutMs: 5_000,
+          summaryModelRetries: 0,
+          summaryModelConcurrency: 2,
+          summaryTokenBudget: 12_000,
+        },
+        () => undefined,
+      )
+      const lines: string[] = []
+      const result = await evaluate(summarize, cases, (line) => lines.push(line), true)
+      expect(model.bodies).toHaveLength(cases.length)
+      expect(result.leaks, lines.filter((l) => l.includes('leaked ')).join('\n')).toBe(0)
+      expect(lines.at(-1)).toMatch(/, personal data leaked 0$/)
+    } finally {
+      await model.close()
+    }
   })
 })

@@ -56,6 +56,16 @@ describe('Redactor', () => {
     expect(new Redactor('US').redact('ring (212) 555-0188 today')).toBe('ring [PHONE_1] today')
   })
 
+  it('reads a number written in groups that the phone library holds possible but not valid, and keeps shorter codes', () => {
+    // The UK keeps 07700 900xxx for fiction, and the library holds them invalid; customers still type them.
+    expect(new Redactor('GB').redact('text me on 07700 900481, not 07700 900123')).toBe('text me on [PHONE_1], not [PHONE_2]')
+    const r = new Redactor('GB')
+    r.redact('07700 900481')
+    expect(r.redact('or +44 7700 900481')).toBe('or [PHONE_1]')
+    const codes = 'invoice 2026-0042-1187, order 123 4567, ref 12-34-56-78 on 2026-10-01'
+    expect(new Redactor('GB').redact(codes)).toBe(codes)
+  })
+
   it('finds a card among digits around it and an IBAN followed by words', () => {
     const r = new Redactor('US')
     expect(r.redact('card 4111 1111 1111 1111 12 27 cvc')).toBe('card [CARD_1] 12 27 cvc')

@@ -1,4 +1,4 @@
-import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js'
+import { findPhoneNumbersInText, isPossiblePhoneNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 
 /**
  * Personal data that must not leave the server when a model summarizes: what a customer types
@@ -30,6 +30,13 @@ const DIGIT_RUN = /\d+(?:[ -]\d+)*/g
  * numbering plans it does not know): a leading + or an 00/011 prefix followed by separated groups.
  */
 const INTERNATIONAL_PHONE = /(?:\+|\b(?:00|011)[ .-]?)\d[\d .()-]{5,}\d/g
+
+/**
+ * Numbers dialled nationally, in groups, that the phone library holds possible but not valid: a
+ * range newer than its metadata, or one kept for fiction (the UK's 07700 900xxx) that a customer
+ * still types. Ten digits at least, so that order and invoice numbers stay.
+ */
+const NATIONAL_PHONE = /(?<![\p{L}\p{N}+])\(?\d{2,5}\)?(?:[ .-]\d{2,6}){1,3}(?![\p{L}\p{N}])/gu
 
 export function luhnValid(digits: string): boolean {
   let sum = 0
@@ -125,6 +132,12 @@ function findPhones(text: string, defaultCountry: CountryCode): Span[] {
     const separated = m[0].startsWith('+') || /[ .()-]/.test(m[0].replace(/^(00|011)[ .-]?/, ''))
     if (digits.length < 8 || digits.length > 15 || !separated || isAlnum(text[m.index + m[0].length])) continue
     spans.push({ start: m.index, end: m.index + m[0].length, kind: 'PHONE', key: `+${digits}` })
+  }
+  for (const m of text.matchAll(NATIONAL_PHONE)) {
+    const digits = m[0].replace(/\D/g, '')
+    if (digits.length < 10 || !isPossiblePhoneNumber(m[0], defaultCountry)) continue
+    const key = parsePhoneNumberFromString(m[0], defaultCountry)?.number ?? digits
+    spans.push({ start: m.index, end: m.index + m[0].length, kind: 'PHONE', key })
   }
   return spans
 }
