@@ -15,10 +15,11 @@ export interface ReportWindow {
 }
 
 /**
- * The conversations behind one figure, a page at a time. The rows of the figure last opened are
- * kept while its report stands, with each order asked for, so turning a page or sorting again
- * reads nothing twice. Names and subjects are read for the page shown, or for every row once a
- * sort needs them: a hundred thousand lookups cost a third of a second.
+ * The conversations behind one figure, a page at a time. In the figure's own order only the
+ * page's rows are read from the events. A sort needs every row: the rows of the figure last
+ * sorted are kept while its report stands, with each order asked for, so turning a page or
+ * sorting again reads nothing twice. Names and subjects are read for the page shown, or for
+ * every row once a sort needs them: a hundred thousand lookups cost a third of a second.
  */
 export class DrillLists {
   private last: { window: ReportWindow; key: string; rows: ConversationRow[]; listed: Map<string, ListedConversation> | null; orders: Map<string, Int32Array> } | null = null
@@ -26,14 +27,25 @@ export class DrillLists {
   constructor(private readonly db: Database) {}
 
   page(window: ReportWindow, key: string, timeZone: string, sort: DrillSort | undefined, page: { offset: number; limit: number }): Page<ReportConversation> {
-    const list = this.list(window, key, timeZone)
-    const order = sort ? this.order(list, sort) : null
-    const end = Math.min(list.rows.length, page.offset + page.limit)
-    const shown: ConversationRow[] = []
-    for (let i = page.offset; i < end; i++) shown.push(list.rows[order ? order[i]! : i]!)
-    const listed = list.listed ?? listedConversations(this.db, shown.map((row) => row.id))
+    let total: number
+    let shown: ConversationRow[]
+    let list: NonNullable<DrillLists['last']> | null = null
+    if (sort) {
+      // A sort needs every row's value: the whole list is built once and kept.
+      list = this.list(window, key, timeZone)
+      const order = this.order(list, sort)
+      total = list.rows.length
+      shown = []
+      for (let i = page.offset; i < Math.min(total, page.offset + page.limit); i++) shown.push(list.rows[order[i]!]!)
+    } else {
+      // In the figure's own order, only the page's rows are needed.
+      const ids = figureIds(window, key)
+      total = ids.length
+      shown = conversationRowsOverColumns(window.columns, window.lo, window.hi, ids.slice(page.offset, page.offset + page.limit), timeZone).rows
+    }
+    const listed = list?.listed ?? listedConversations(this.db, shown.map((row) => row.id))
     const wrapUps = wrapUpTexts(summariesById(this.db, wrapUpIds(shown)))
-    return { total: list.rows.length, offset: page.offset, rows: shown.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id))) }
+    return { total, offset: page.offset, rows: shown.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id))) }
   }
 
   /** Every row, with what the cache knows of each: for the CSV. */
@@ -46,9 +58,7 @@ export class DrillLists {
 
   private list(window: ReportWindow, key: string, timeZone: string): NonNullable<DrillLists['last']> {
     if (this.last?.window === window && this.last.key === key) return this.last
-    const ids = window.drill[key]
-    if (!ids) throw new IpcError('not_found', `no figure "${key}" in this report`)
-    const { rows } = conversationRowsOverColumns(window.columns, window.lo, window.hi, ids, timeZone)
+    const { rows } = conversationRowsOverColumns(window.columns, window.lo, window.hi, figureIds(window, key), timeZone)
     this.last = { window, key, rows, listed: null, orders: new Map() }
     return this.last
   }
@@ -73,6 +83,12 @@ export class DrillLists {
     }
     return order
   }
+}
+
+function figureIds(window: ReportWindow, key: string): string[] {
+  const ids = window.drill[key]
+  if (!ids) throw new IpcError('not_found', `no figure "${key}" in this report`)
+  return ids
 }
 
 function reportConversation(row: ConversationRow, listed: ListedConversation | undefined, wrapUp: string | undefined): ReportConversation {

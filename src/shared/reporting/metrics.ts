@@ -305,14 +305,53 @@ interface AgentTally {
 }
 
 /**
+ * Working arrays kept from one report to the next. A month of a busy team's events needs some
+ * twenty arrays of a hundred thousand entries; allocated afresh, they left much of a report's
+ * time to the garbage collector. A report is computed synchronously, start to end, so one set
+ * serves every report, and none of them outlives its report.
+ */
+class Scratch {
+  private readonly arrays = { i32: [] as Int32Array[], f64: [] as Float64Array[], u8: [] as Uint8Array[] }
+  private readonly used = { i32: 0, f64: 0, u8: 0 }
+
+  /** Starts a report: every array is free again. */
+  reset(): void {
+    this.used.i32 = this.used.f64 = this.used.u8 = 0
+  }
+
+  i32(length: number, fill: number): Int32Array {
+    return this.take('i32', length, (n) => new Int32Array(n)).fill(fill)
+  }
+
+  f64(length: number, fill: number): Float64Array {
+    return this.take('f64', length, (n) => new Float64Array(n)).fill(fill)
+  }
+
+  u8(length: number, fill: number): Uint8Array {
+    return this.take('u8', length, (n) => new Uint8Array(n)).fill(fill)
+  }
+
+  private take<K extends keyof Scratch['arrays'], A extends Scratch['arrays'][K][number]>(kind: K, length: number, make: (n: number) => A): A {
+    const pool = this.arrays[kind] as A[]
+    const k = this.used[kind]++
+    let array = pool[k]
+    // A little room to grow, so a report a few events longer than the last reuses its arrays.
+    if (!array || array.length < length) pool[k] = array = make(Math.ceil(length * 1.25) + 16)
+    return array.subarray(0, length) as A
+  }
+}
+
+const scratch = new Scratch()
+
+/**
  * The conversations of events `lo` to `hi` numbered from 0 in the order of their earliest event
  * there, so that going through them by number lists every drill-down in that order.
  */
 function indexConversations(columns: EventColumns, lo: number, hi: number): { of: Int32Array; ids: string[] } {
   const all = columns.dictionaries.conversations.values
-  const local = new Int32Array(all.length).fill(-1)
+  const local = scratch.i32(all.length, -1)
   const ids: string[] = []
-  const of = new Int32Array(hi - lo)
+  const of = scratch.i32(hi - lo, 0)
   for (let i = lo; i < hi; i++) {
     const c = columns.conversation[i]!
     let k = local[c]!
@@ -371,9 +410,10 @@ export function reportOverColumns(
   const labels = query.filters?.labels ?? null
   const { at: atOf, kind: kindOf, customer: customerOf, agent: agentOfEvent, calendarMs: calendarOf, businessMs: businessOf } = columns
 
+  scratch.reset()
   const { of, ids } = indexConversations(columns, lo, hi)
   const n = ids.length
-  const labelled = new Uint8Array(n).fill(1)
+  const labelled = scratch.u8(n, 1)
   if (labels !== null) {
     for (let k = 0; k < n; k++) {
       const has = conversations.get(ids[k]!)?.labels ?? []
@@ -383,36 +423,36 @@ export function reportOverColumns(
 
   // Per conversation, by its number. Events come in order, so a conversation's first event of a
   // kind is the first met and its latest the last.
-  const flags = new Uint8Array(n)
+  const flags = scratch.u8(n, 0)
   // Its first creation event, and what the figures need of it, kept here so the end need not look the event up again.
-  const creation = new Int32Array(n).fill(-1)
-  const creationBits = new Uint8Array(n)
-  const firstResolutionAt = new Float64Array(n).fill(NaN)
-  const secondResolutionAt = new Float64Array(n).fill(Infinity)
-  const firstResolutionCounts = new Uint8Array(n)
-  const answer = new Int32Array(n).fill(-1)
+  const creation = scratch.i32(n, -1)
+  const creationBits = scratch.u8(n, 0)
+  const firstResolutionAt = scratch.f64(n, NaN)
+  const secondResolutionAt = scratch.f64(n, Infinity)
+  const firstResolutionCounts = scratch.u8(n, 0)
+  const answer = scratch.i32(n, -1)
   // The SLA targets it breached in the range, as bits by their number.
-  const breachedTargets = new Uint8Array(n)
+  const breachedTargets = scratch.u8(n, 0)
   // Its first survey in the range, and its latest answer of any time read.
-  const surveyAt = new Float64Array(n).fill(Infinity)
-  const lastAnswerAt = new Float64Array(n).fill(-Infinity)
+  const surveyAt = scratch.f64(n, Infinity)
+  const lastAnswerAt = scratch.f64(n, -Infinity)
   // The customer on its latest event in the range: one a merge moved it to, rather than the one it was merged out of.
-  const customer = new Int32Array(n).fill(-1)
+  const customer = scratch.i32(n, -1)
   const reopenedAt = new Map<number, number[]>()
   const switches = new Map<number, number[]>()
   // The two agents who handled it earliest, with the time each first did: enough to tell whether one agent alone had by any time.
-  const firstAgent = new Int32Array(n).fill(-1)
-  const firstAgentAt = new Float64Array(n).fill(Infinity)
-  const secondAgentAt = new Float64Array(n).fill(Infinity)
+  const firstAgent = scratch.i32(n, -1)
+  const firstAgentAt = scratch.f64(n, Infinity)
+  const secondAgentAt = scratch.f64(n, Infinity)
   // The last agent listed for the conversation under each figure: most repeats stop here, the rest when the lists are built.
-  const lastListed = LISTED.map(() => new Int32Array(n).fill(-1))
+  const lastListed = LISTED.map(() => scratch.i32(n, -1))
 
   const firstResponseCalendar: number[] = []
   const firstResponseBusiness: number[] = []
   const resolutionCalendar: number[] = []
   const resolutionBusiness: number[] = []
   // Agents by number: comparing numbers spares reading their ids again.
-  const agentNumber = new Int32Array(columns.dictionaries.names.values.length).fill(-1)
+  const agentNumber = scratch.i32(columns.dictionaries.names.values.length, -1)
   const tallies: AgentTally[] = []
   const agentOf = (name: number): number => {
     let a = agentNumber[name]!
@@ -583,7 +623,7 @@ export function reportOverColumns(
   const breached: string[] = []
   const breachedBy = SlaTarget.options.map((): string[] => [])
   // Customers by their number in the names dictionary: 1 with an event in the range, 2 switched too.
-  const customerSeen = new Uint8Array(columns.dictionaries.names.values.length)
+  const customerSeen = scratch.u8(columns.dictionaries.names.values.length, 0)
   let customers = 0
   let switchedCustomers = 0
   const paths = new Map<string, { channels: Channel[]; ids: string[] }>()
