@@ -724,10 +724,11 @@ export function reportOverColumns(
     if (breachedBy[t]!.length > 0) drill[drillKey.slaBreachedTarget(target)] = breachedBy[t]!
   })
 
+  const seenInList = scratch.i32(n, -1)
   const agents = tallies
     .filter((t) => t.counted)
     .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-    .map((t) => agentRow(t, ids, drill))
+    .map((t, a) => agentRow(t, ids, drill, seenInList, a * LISTED.length))
 
   const topPaths: ChannelPath[] = [...paths.entries()]
     .sort(([a, x], [b, y]) => y.ids.length - x.ids.length || (a < b ? -1 : a > b ? 1 : 0))
@@ -793,25 +794,52 @@ function conversationIds(numbers: readonly number[], ids: readonly string[]): st
   return out
 }
 
-/** An agent's row, its conversations put in `drill`. */
-function agentRow(t: AgentTally, ids: readonly string[], drill: Record<string, string[]>): AgentRow {
-  const keep = (figure: AgentFigure, conversationIds: string[]) => {
-    if (conversationIds.length > 0) drill[drillKey.agent(t.id, figure)] = conversationIds
+/**
+ * An agent's row, its conversations put in `drill`. Their ids are listed only when a drill-down
+ * reads them (`lazily`): a report is computed on every change of range or filter, and its agents'
+ * lists are opened now and then. Their sizes are counted here: `seen` holds, per conversation,
+ * the last list that counted it (lists are numbered from `stamp`).
+ */
+function agentRow(t: AgentTally, ids: readonly string[], drill: Record<string, string[]>, seen: Int32Array, stamp: number): AgentRow {
+  const keep = (figure: AgentFigure, count: number, list: () => string[]) => {
+    if (count > 0) lazily(drill, drillKey.agent(t.id, figure), list)
   }
-  const lists = t.lists.map((list) => conversationIds(list, ids))
-  LISTED.forEach((figure, f) => keep(figure, lists[f]!))
-  keep('resolution', lists[RESOLVED_BY]!)
-  keep('csat.answers', t.answers)
-  keep('csat.promoters', t.promoters)
+  const counts = t.lists.map((list, f) => distinctCount(list, seen, stamp + f))
+  const lists = t.lists.map((list) => once(() => conversationIds(list, ids)))
+  LISTED.forEach((figure, f) => keep(figure, counts[f]!, lists[f]!))
+  keep('resolution', counts[RESOLVED_BY]!, lists[RESOLVED_BY]!)
+  if (t.answers.length > 0) drill[drillKey.agent(t.id, 'csat.answers')] = t.answers
+  if (t.promoters.length > 0) drill[drillKey.agent(t.id, 'csat.promoters')] = t.promoters
   return {
     agentId: t.id,
-    assigned: lists[ASSIGNED]!.length,
+    assigned: counts[ASSIGNED]!,
     replies: t.replies,
-    resolved: lists[RESOLVED_BY]!.length,
+    resolved: counts[RESOLVED_BY]!,
     firstResponse: { calendar: median(t.firstResponseCalendar), business: median(t.firstResponseBusiness) },
     resolution: { calendar: median(t.resolutionCalendar), business: median(t.resolutionBusiness) },
     csat: { answers: t.answers.length, promoters: t.promoters.length, share: share(t.promoters.length, t.answers.length) },
   }
+}
+
+/** How many conversations a list holds, each once. */
+function distinctCount(numbers: readonly number[], seen: Int32Array, stamp: number): number {
+  let count = 0
+  for (const k of numbers) {
+    if (seen[k] === stamp) continue
+    seen[k] = stamp
+    count++
+  }
+  return count
+}
+
+function once<T>(make: () => T): () => T {
+  let value: { made: T } | null = null
+  return () => (value ??= { made: make() }).made
+}
+
+/** A property whose value is made when it is first read, and kept. */
+function lazily<T>(target: Record<string, T>, key: string, make: () => T): void {
+  Object.defineProperty(target, key, { enumerable: true, configurable: true, get: make })
 }
 
 /** The channels a conversation went through, when it changed channel within 7 days of its creation; else null. */
