@@ -283,6 +283,25 @@ const BREACHED = 128
 const COUNTS = 1
 const AFTER_HOURS = 2
 
+/** The figures a conversation counts in, as bit numbers of its `member` word in a report. */
+const M = {
+  created: 0,
+  resolved: 1,
+  firstResponded: 2,
+  reopened: 3,
+  fcr: 4,
+  answered: 5,
+  promoter: 6,
+  surveyed: 7,
+  responded: 8,
+  afterHours: 9,
+  switched: 10,
+  breached: 11,
+  /** One bit per SLA target from here, in the order of SlaTarget.options. */
+  breachedTarget: 12,
+} as const
+const MEMBER_BITS = M.breachedTarget + SlaTarget.options.length
+
 /** The agent figures whose conversations are listed, in the order of `AgentTally.lists`. */
 const LISTED: readonly AgentFigure[] = ['assigned', 'replies', 'resolved', 'firstResponse']
 const [ASSIGNED, REPLIED, RESOLVED_BY, FIRST_RESPONSE_BY] = [0, 1, 2, 3] as const
@@ -606,22 +625,19 @@ export function reportOverColumns(
   }
 
   const days = localDays(from, to, timeZone)
-  // The conversations in each cell, by day and channel, and by weekday and hour.
-  const volume = new Array<string[] | undefined>(days.length * CHANNELS.length)
-  const heat = new Array<string[] | undefined>(7 * 24)
-  const created: string[] = []
-  const resolved: string[] = []
-  const firstResponded: string[] = []
-  const reopened: string[] = []
-  const fcr: string[] = []
-  const answers: string[] = []
-  const promoters: string[] = []
-  const surveyed: string[] = []
-  const responded: string[] = []
-  const afterHours: string[] = []
-  const switched: string[] = []
-  const breached: string[] = []
-  const breachedBy = SlaTarget.options.map((): string[] => [])
+  // Which figures each conversation counts in, as bits, and its cells of the volume chart and the
+  // heat map: the lists of ids behind the figures are made from these only when a drill-down reads
+  // them, so a report allocates no list of a hundred thousand ids for each of its figures.
+  const member = new Uint32Array(n)
+  const volumeCell = new Int32Array(n).fill(-1)
+  const heatCell = new Int32Array(n).fill(-1)
+  const tally = new Int32Array(MEMBER_BITS)
+  const volumeCounts = new Int32Array(days.length * CHANNELS.length)
+  const heatCounts = new Int32Array(7 * 24)
+  const count = (k: number, bit: number): void => {
+    member[k]! |= 1 << bit
+    tally[bit]!++
+  }
   // Customers by their number in the names dictionary: 1 with an event in the range, 2 switched too.
   const customerSeen = scratch.u8(columns.dictionaries.names.values.length, 0)
   let customers = 0
@@ -631,34 +647,35 @@ export function reportOverColumns(
   for (let k = 0; k < n; k++) {
     const f = flags[k]!
     if ((f & ACTIVE) === 0) continue
-    const id = ids[k]!
-    if (f & FIRST_RESPONDED) firstResponded.push(id)
-    if (f & REOPENED) reopened.push(id)
+    if (f & FIRST_RESPONDED) count(k, M.firstResponded)
+    if (f & REOPENED) count(k, M.reopened)
     if (f & BREACHED) {
-      breached.push(id)
-      SlaTarget.options.forEach((_, t) => {
-        if (breachedTargets[k]! & (1 << t)) breachedBy[t]!.push(id)
-      })
+      count(k, M.breached)
+      for (let t = 0; t < SlaTarget.options.length; t++) if (breachedTargets[k]! & (1 << t)) count(k, M.breachedTarget + t)
     }
     if (f & SURVEYED) {
-      surveyed.push(id)
-      if (lastAnswerAt[k]! >= surveyAt[k]!) responded.push(id)
+      count(k, M.surveyed)
+      if (lastAnswerAt[k]! >= surveyAt[k]!) count(k, M.responded)
     }
 
     // Created: once per conversation, by its first creation event, if that one counts.
     const made = creationBits[k]!
     if (made & COUNTS) {
-      created.push(id)
+      count(k, M.created)
       const at = atOf[creation[k]!]!
       const d = dayIndex(days, at)
       const day = days[d]!
-      ;(volume[d * CHANNELS.length + columns.channel[creation[k]!]!] ??= []).push(id)
-      ;(heat[(day.weekday - 1) * 24 + localHour(day, at, timeZone)] ??= []).push(id)
-      if (made & AFTER_HOURS) afterHours.push(id)
+      const cell = d * CHANNELS.length + columns.channel[creation[k]!]!
+      volumeCell[k] = cell
+      volumeCounts[cell]!++
+      const hour = (day.weekday - 1) * 24 + localHour(day, at, timeZone)
+      heatCell[k] = hour
+      heatCounts[hour]!++
+      if (made & AFTER_HOURS) count(k, M.afterHours)
     }
 
     if (f & RESOLVED) {
-      resolved.push(id)
+      count(k, M.resolved)
       if (firstResolutionCounts[k] === 1) {
         const at = firstResolutionAt[k]!
         const end = at + REOPEN_HORIZON_MS
@@ -666,20 +683,20 @@ export function reportOverColumns(
         const undone = secondResolutionAt[k]! <= end || ((f & EVER_REOPENED) !== 0 && reopenedAt.get(k)!.some((t) => t >= at && t <= end))
         // One agent alone had handled it by then: the first to do so, and no second one yet.
         const oneAgent = firstAgentAt[k]! <= at && secondAgentAt[k]! > at
-        if (!undone && oneAgent) fcr.push(id)
+        if (!undone && oneAgent) count(k, M.fcr)
       }
     }
 
     const a = answer[k]!
     if (a >= 0) {
       const promoter = columns.rating[a]! >= SATISFIED_FROM
-      answers.push(id)
-      if (promoter) promoters.push(id)
+      count(k, M.answered)
+      if (promoter) count(k, M.promoter)
       if (agentOfEvent[a]! >= 0) {
         const t = tallies[agentOf(agentOfEvent[a]!)]!
         t.counted = true
-        t.answers.push(id)
-        if (promoter) t.promoters.push(id)
+        t.answers.push(ids[k]!)
+        if (promoter) t.promoters.push(ids[k]!)
       }
     }
 
@@ -692,37 +709,52 @@ export function reportOverColumns(
     if ((f & EVER_SWITCHED) !== 0 && creation[k]! >= 0) {
       const route = switchedRoute(columns, switches.get(k)!, creation[k]!)
       if (route) {
-        switched.push(id)
+        count(k, M.switched)
         if (who >= 0 && customerSeen[who] === 1) {
           customerSeen[who] = 2
           switchedCustomers++
         }
         const path = route.join(' → ')
         const entry = paths.get(path)
-        if (entry) entry.ids.push(id)
-        else paths.set(path, { channels: route, ids: [id] })
+        if (entry) entry.ids.push(ids[k]!)
+        else paths.set(path, { channels: route, ids: [ids[k]!] })
       }
     }
   }
 
-  const drill: Record<string, string[]> = {
-    [drillKey.created]: created,
-    [drillKey.resolved]: resolved,
-    [drillKey.firstResponse]: firstResponded,
-    [drillKey.resolution]: resolved,
-    [drillKey.fcr]: fcr,
-    [drillKey.reopened]: reopened,
-    [drillKey.csatAnswers]: answers,
-    [drillKey.csatPromoters]: promoters,
-    [drillKey.csatSurveys]: surveyed,
-    [drillKey.csatResponded]: responded,
-    [drillKey.afterHours]: afterHours,
-    [drillKey.switched]: switched,
-    [drillKey.slaBreached]: breached,
+  const drill: Record<string, string[]> = {}
+  const listed = (keep: (k: number) => boolean) => once(() => ids.filter((_, k) => keep(k)))
+  const withBit = (bit: number) => listed((k) => (member[k]! & (1 << bit)) !== 0)
+  const resolvedList = withBit(M.resolved)
+  for (const [key, list] of [
+    [drillKey.created, withBit(M.created)],
+    [drillKey.resolved, resolvedList],
+    [drillKey.firstResponse, withBit(M.firstResponded)],
+    [drillKey.resolution, resolvedList],
+    [drillKey.fcr, withBit(M.fcr)],
+    [drillKey.reopened, withBit(M.reopened)],
+    [drillKey.csatAnswers, withBit(M.answered)],
+    [drillKey.csatPromoters, withBit(M.promoter)],
+    [drillKey.csatSurveys, withBit(M.surveyed)],
+    [drillKey.csatResponded, withBit(M.responded)],
+    [drillKey.afterHours, withBit(M.afterHours)],
+    [drillKey.switched, withBit(M.switched)],
+    [drillKey.slaBreached, withBit(M.breached)],
+  ] as const) {
+    lazily(drill, key, list)
   }
   SlaTarget.options.forEach((target, t) => {
-    if (breachedBy[t]!.length > 0) drill[drillKey.slaBreachedTarget(target)] = breachedBy[t]!
+    if (tally[M.breachedTarget + t]! > 0) lazily(drill, drillKey.slaBreachedTarget(target), withBit(M.breachedTarget + t))
   })
+  const created = tally[M.created]!
+  const resolved = tally[M.resolved]!
+  const fcr = tally[M.fcr]!
+  const reopened = tally[M.reopened]!
+  const answers = tally[M.answered]!
+  const promoters = tally[M.promoter]!
+  const surveyed = tally[M.surveyed]!
+  const responded = tally[M.responded]!
+  const afterHours = tally[M.afterHours]!
 
   const seenInList = scratch.i32(n, -1)
   const agents = tallies
@@ -740,46 +772,46 @@ export function reportOverColumns(
 
   return {
     query,
-    created: created.length,
-    resolved: resolved.length,
+    created,
+    resolved,
     firstResponse: { samples: firstResponseCalendar.length, calendar: percentiles(firstResponseCalendar), business: percentiles(firstResponseBusiness) },
     resolution: { samples: resolutionCalendar.length, calendar: percentiles(resolutionCalendar), business: percentiles(resolutionBusiness) },
-    firstContactResolution: { resolved: resolved.length, firstContact: fcr.length, rate: share(fcr.length, resolved.length) },
-    reopens: { reopened: reopened.length, resolved: resolved.length, rate: resolved.length === 0 ? null : reopened.length / resolved.length },
+    firstContactResolution: { resolved, firstContact: fcr, rate: share(fcr, resolved) },
+    reopens: { reopened, resolved, rate: resolved === 0 ? null : reopened / resolved },
     csat: {
-      answers: answers.length,
-      promoters: promoters.length,
-      share: share(promoters.length, answers.length),
-      surveys: surveyed.length,
-      responded: responded.length,
-      responseRate: share(responded.length, surveyed.length),
+      answers,
+      promoters,
+      share: share(promoters, answers),
+      surveys: surveyed,
+      responded,
+      responseRate: share(responded, surveyed),
     },
-    sla: { breached: breached.length, byTarget: Object.fromEntries(SlaTarget.options.map((target, t) => [target, breachedBy[t]!.length])) as Record<SlaTarget, number> },
+    sla: { breached: tally[M.breached]!, byTarget: Object.fromEntries(SlaTarget.options.map((target, t) => [target, tally[M.breachedTarget + t]!])) as Record<SlaTarget, number> },
     volume: days.map((day, d) => ({
       day: day.iso,
       counts: Object.fromEntries(
         CHANNELS.map((channel, c) => {
-          const cell = volume[d * CHANNELS.length + c]
-          if (cell) drill[drillKey.volume(day.iso, channel)] = cell
-          return [channel, cell?.length ?? 0]
+          const cell = d * CHANNELS.length + c
+          if (volumeCounts[cell]! > 0) lazily(drill, drillKey.volume(day.iso, channel), listed((k) => volumeCell[k] === cell))
+          return [channel, volumeCounts[cell]!]
         }),
       ) as Record<Channel, number>,
     })),
     heat: Array.from({ length: 7 }, (_, w) => ({
       weekday: w + 1,
       hours: Array.from({ length: 24 }, (_, hour) => {
-        const cell = heat[w * 24 + hour]
-        if (cell) drill[drillKey.heat(w + 1, hour)] = cell
-        return cell?.length ?? 0
+        const cell = w * 24 + hour
+        if (heatCounts[cell]! > 0) lazily(drill, drillKey.heat(w + 1, hour), listed((k) => heatCell[k] === cell))
+        return heatCounts[cell]!
       }),
     })),
-    afterHours: { created: created.length, afterHours: afterHours.length, share: share(afterHours.length, created.length) },
+    afterHours: { created, afterHours, share: share(afterHours, created) },
     agents,
     switching: {
       customers,
       switchedCustomers,
       rate: share(switchedCustomers, customers),
-      conversations: switched.length,
+      conversations: tally[M.switched]!,
       paths: topPaths,
     },
     drill,
