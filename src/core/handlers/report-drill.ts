@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { ReportConversation } from '../../shared/ipc'
-import { conversationRowsOverColumns, wrapUpIds, wrapUpTexts, type ConversationRow } from '../../shared/reporting/csv'
+import { conversationRowsOverColumns, measureOfRows, rowAt, rowPositions, wrapUpIds, wrapUpTexts, type ConversationRow, type RowPositions } from '../../shared/reporting/csv'
 import { drillOrder, type DrillSort, type Page } from '../../shared/reporting/drill-pages'
 import type { EventColumns } from '../../shared/reporting/event-columns'
 import { listedConversations, summariesById, type ListedConversation } from '../db/report-queries'
@@ -16,13 +16,14 @@ export interface ReportWindow {
 
 /**
  * The conversations behind one figure, a page at a time. In the figure's own order only the
- * page's rows are read from the events. A sort needs every row: the rows of the figure last
- * sorted are kept while its report stands, with each order asked for, so turning a page or
- * sorting again reads nothing twice. Names and subjects are read for the page shown, or for
- * every row once a sort needs them: a hundred thousand lookups cost a third of a second.
+ * page's rows are read from the events. A sort needs one field of every row: where the events of
+ * the figure last sorted are (rowPositions) is kept while its report stands, with each order
+ * asked for, so turning a page or sorting again reads nothing twice, and rows are built for the
+ * page shown. Names and subjects are read for that page, or for every row once a sort needs
+ * them: a hundred thousand lookups cost a third of a second.
  */
 export class DrillLists {
-  private last: { window: ReportWindow; key: string; rows: ConversationRow[]; listed: Map<string, ListedConversation> | null; orders: Map<string, Int32Array> } | null = null
+  private last: { window: ReportWindow; key: string; at: RowPositions; listed: Map<string, ListedConversation> | null; orders: Map<string, Int32Array> } | null = null
 
   constructor(private readonly db: Database) {}
 
@@ -31,12 +32,11 @@ export class DrillLists {
     let shown: ConversationRow[]
     let list: NonNullable<DrillLists['last']> | null = null
     if (sort) {
-      // A sort needs every row's value: the whole list is built once and kept.
-      list = this.list(window, key, timeZone)
+      list = this.list(window, key)
       const order = this.order(list, sort)
-      total = list.rows.length
+      total = order.length
       shown = []
-      for (let i = page.offset; i < Math.min(total, page.offset + page.limit); i++) shown.push(list.rows[order[i]!]!)
+      for (let i = page.offset; i < Math.min(total, page.offset + page.limit); i++) shown.push(rowAt(list.at, order[i]!))
     } else {
       // In the figure's own order, only the page's rows are needed.
       const ids = figureIds(window, key)
@@ -50,21 +50,20 @@ export class DrillLists {
 
   /** Every row, with what the cache knows of each: for the CSV. */
   all(window: ReportWindow, key: string, timeZone: string): ReportConversation[] {
-    const list = this.list(window, key, timeZone)
-    const listed = this.listed(list)
-    const wrapUps = wrapUpTexts(summariesById(this.db, wrapUpIds(list.rows)))
-    return list.rows.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id)))
+    const rows = conversationRowsOverColumns(window.columns, window.lo, window.hi, figureIds(window, key), timeZone).rows
+    const listed = listedConversations(this.db, rows.map((row) => row.id))
+    const wrapUps = wrapUpTexts(summariesById(this.db, wrapUpIds(rows)))
+    return rows.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id)))
   }
 
-  private list(window: ReportWindow, key: string, timeZone: string): NonNullable<DrillLists['last']> {
+  private list(window: ReportWindow, key: string): NonNullable<DrillLists['last']> {
     if (this.last?.window === window && this.last.key === key) return this.last
-    const { rows } = conversationRowsOverColumns(window.columns, window.lo, window.hi, figureIds(window, key), timeZone)
-    this.last = { window, key, rows, listed: null, orders: new Map() }
+    this.last = { window, key, at: rowPositions(window.columns, window.lo, window.hi, figureIds(window, key)), listed: null, orders: new Map() }
     return this.last
   }
 
   private listed(list: NonNullable<DrillLists['last']>): Map<string, ListedConversation> {
-    list.listed ??= listedConversations(this.db, list.rows.map((row) => row.id))
+    list.listed ??= listedConversations(this.db, list.at.ids)
     return list.listed
   }
 
@@ -73,11 +72,12 @@ export class DrillLists {
     let order = list.orders.get(name)
     if (!order) {
       const { field } = sort
-      let values: (string | number | null)[]
+      let values: (string | number | null)[] | Float64Array
       if (field === 'customerName' || field === 'subject' || field === 'status') {
         const listed = this.listed(list)
-        values = list.rows.map((row) => listed.get(row.id)?.[field] ?? null)
-      } else values = list.rows.map((row) => row[field])
+        values = list.at.ids.map((id) => listed.get(id)?.[field] ?? null)
+      } else if (field === 'channel' || field === 'inbox') values = list.at.ids.map((_, r) => rowAt(list.at, r)[field])
+      else values = measureOfRows(list.at, field)
       order = drillOrder(values, sort.descending)
       list.orders.set(name, order)
     }

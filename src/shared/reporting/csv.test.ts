@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
-import { conversationRows, reportCsv } from './csv'
+import { conversationRows, measureOfRows, reportCsv, rowAt, rowPositions } from './csv'
+import { columnsOf } from './event-columns'
 import type { ReportingEvent } from './events'
 
 const zone = 'Europe/Berlin'
@@ -102,6 +103,17 @@ describe('conversation rows', () => {
         wrapUp: null,
       },
     ])
+  })
+
+  it('reads one measure of every row as the rows hold it, without building them', () => {
+    const columns = columnsOf(events)
+    const ids = ['c2', 'nowhere', 'c1', 'c2']
+    const at = rowPositions(columns, 0, columns.length, ids)
+    const fields = ['createdAt', 'firstResponseCalendarMs', 'firstResponseBusinessMs', 'resolutionCalendarMs', 'resolutionBusinessMs', 'reopened', 'csatRating'] as const
+    for (const field of fields) {
+      // A conversation with no events in the window has no measure, not even a count of reopens.
+      expect([...measureOfRows(at, field)], field).toEqual(ids.map((id, r) => (id === 'nowhere' ? NaN : (rowAt(at, r)[field] ?? NaN))))
+    }
   })
 })
 

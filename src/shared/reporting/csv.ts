@@ -64,14 +64,44 @@ export function conversationRows(events: readonly ReportingEvent[], ids: readonl
 
 /** The rows of the conversations `ids`, in that order, from events `lo` to `hi` of `columns`. */
 export function conversationRowsOverColumns(columns: EventColumns, lo: number, hi: number, ids: readonly string[], timeZone: string): ConversationRows {
+  const at = rowPositions(columns, lo, hi, ids)
+  return { timeZone, rows: ids.map((_, r) => rowAt(at, r)) }
+}
+
+/**
+ * Where the events of each of the conversations `ids` are among events `lo` to `hi`: the first
+ * and latest of any kind and of each kind a row reads (-1 for none), by the conversation's place
+ * in `ids`. A row, or one field of every row, is read from these without building the others.
+ */
+export interface RowPositions {
+  columns: EventColumns
+  ids: readonly string[]
+  /** Per place in `ids`: its slot, the place of its first occurrence (-1: no events in the window). */
+  slot: Int32Array
+  first: Int32Array
+  latest: Int32Array
+  created: Int32Array
+  firstResponse: Int32Array
+  resolved: Int32Array
+  customer: Int32Array
+  agent: Int32Array
+  answer: Int32Array
+  surveyed: Uint8Array
+  reopened: Int32Array
+}
+
+export function rowPositions(columns: EventColumns, lo: number, hi: number, ids: readonly string[]): RowPositions {
   const dictionary = columns.dictionaries.conversations
   const slotOf = new Int32Array(dictionary.values.length).fill(-1)
-  const numbers = ids.map((id) => dictionary.find(id))
-  numbers.forEach((c, s) => {
-    if (c >= 0 && slotOf[c]! < 0) slotOf[c] = s
-  })
-  // Per conversation asked for, the position of its event of each kind: events come in order, so the first met is the earliest and the last the latest.
   const n = ids.length
+  const slot = new Int32Array(n).fill(-1)
+  for (let r = 0; r < n; r++) {
+    const c = dictionary.find(ids[r]!)
+    if (c < 0) continue
+    if (slotOf[c]! < 0) slotOf[c] = r
+    slot[r] = slotOf[c]!
+  }
+  // Per conversation asked for, the position of its event of each kind: events come in order, so the first met is the earliest and the last the latest.
   const first = new Int32Array(n).fill(-1)
   const latest = new Int32Array(n).fill(-1)
   const created = new Int32Array(n).fill(-1)
@@ -112,35 +142,76 @@ export function conversationRowsOverColumns(columns: EventColumns, lo: number, h
         break
     }
   }
-  const names = columns.dictionaries.names.values
-  const name = (n: number): string | null => (n < 0 ? null : names[n]!)
-  const ms = (i: number, values: Float64Array): number | null => (i < 0 || Number.isNaN(values[i]!) ? null : values[i]!)
-  const rows = ids.map((id, r): ConversationRow => {
-    const s = numbers[r]! < 0 ? -1 : slotOf[numbers[r]!]!
-    if (s < 0 || first[s]! < 0) {
-      return { id, customerId: null, inbox: null, team: null, channel: null, agentId: null, createdAt: null, firstResponseCalendarMs: null, firstResponseBusinessMs: null, resolutionCalendarMs: null, resolutionBusinessMs: null, reopened: 0, csatSurveyed: false, csatRating: null, wrapUp: null }
-    }
-    const began = created[s]! >= 0 ? created[s]! : first[s]!
-    return {
-      id,
-      customerId: customer[s]! < 0 ? null : name(columns.customer[customer[s]!]!),
-      inbox: name(columns.inbox[latest[s]!]!),
-      team: name(columns.team[latest[s]!]!),
-      channel: CHANNELS[columns.channel[began]!]!,
-      agentId: agent[s]! < 0 ? null : name(columns.agent[agent[s]!]!),
-      createdAt: created[s]! < 0 ? null : columns.at[created[s]!]!,
-      firstResponseCalendarMs: ms(firstResponse[s]!, columns.calendarMs),
-      firstResponseBusinessMs: ms(firstResponse[s]!, columns.businessMs),
-      resolutionCalendarMs: ms(resolved[s]!, columns.calendarMs),
-      resolutionBusinessMs: ms(resolved[s]!, columns.businessMs),
-      reopened: reopened[s]!,
-      csatSurveyed: surveyed[s] === 1,
-      csatRating: answer[s]! < 0 ? null : columns.rating[answer[s]!]!,
-      wrapUp: null,
-    }
-  })
-  return { timeZone, rows }
+  return { columns, ids, slot, first, latest, created, firstResponse, resolved, customer, agent, answer, surveyed, reopened }
 }
+
+/** The row of the conversation at place `r` of the positions' `ids`. */
+export function rowAt(at: RowPositions, r: number): ConversationRow {
+  const { columns } = at
+  const id = at.ids[r]!
+  const s = at.slot[r]!
+  if (s < 0 || at.first[s]! < 0) {
+    return { id, customerId: null, inbox: null, team: null, channel: null, agentId: null, createdAt: null, firstResponseCalendarMs: null, firstResponseBusinessMs: null, resolutionCalendarMs: null, resolutionBusinessMs: null, reopened: 0, csatSurveyed: false, csatRating: null, wrapUp: null }
+  }
+  const began = at.created[s]! >= 0 ? at.created[s]! : at.first[s]!
+  return {
+    id,
+    customerId: at.customer[s]! < 0 ? null : nameOf(columns, columns.customer[at.customer[s]!]!),
+    inbox: nameOf(columns, columns.inbox[at.latest[s]!]!),
+    team: nameOf(columns, columns.team[at.latest[s]!]!),
+    channel: CHANNELS[columns.channel[began]!]!,
+    agentId: at.agent[s]! < 0 ? null : nameOf(columns, columns.agent[at.agent[s]!]!),
+    createdAt: at.created[s]! < 0 ? null : columns.at[at.created[s]!]!,
+    firstResponseCalendarMs: measure(at.firstResponse[s]!, columns.calendarMs),
+    firstResponseBusinessMs: measure(at.firstResponse[s]!, columns.businessMs),
+    resolutionCalendarMs: measure(at.resolved[s]!, columns.calendarMs),
+    resolutionBusinessMs: measure(at.resolved[s]!, columns.businessMs),
+    reopened: at.reopened[s]!,
+    csatSurveyed: at.surveyed[s] === 1,
+    csatRating: at.answer[s]! < 0 ? null : columns.rating[at.answer[s]!]!,
+    wrapUp: null,
+  }
+}
+
+/** One measure of every row, by place in the positions' `ids` (NaN where a row has none), without building the rows. */
+export function measureOfRows(
+  at: RowPositions,
+  field: 'createdAt' | 'firstResponseCalendarMs' | 'firstResponseBusinessMs' | 'resolutionCalendarMs' | 'resolutionBusinessMs' | 'reopened' | 'csatRating',
+): Float64Array {
+  const { columns } = at
+  const out = new Float64Array(at.ids.length).fill(NaN)
+  for (let r = 0; r < out.length; r++) {
+    const s = at.slot[r]!
+    if (s < 0 || at.first[s]! < 0) continue
+    switch (field) {
+      case 'createdAt':
+        if (at.created[s]! >= 0) out[r] = columns.at[at.created[s]!]!
+        break
+      case 'firstResponseCalendarMs':
+        out[r] = measure(at.firstResponse[s]!, columns.calendarMs) ?? NaN
+        break
+      case 'firstResponseBusinessMs':
+        out[r] = measure(at.firstResponse[s]!, columns.businessMs) ?? NaN
+        break
+      case 'resolutionCalendarMs':
+        out[r] = measure(at.resolved[s]!, columns.calendarMs) ?? NaN
+        break
+      case 'resolutionBusinessMs':
+        out[r] = measure(at.resolved[s]!, columns.businessMs) ?? NaN
+        break
+      case 'reopened':
+        out[r] = at.reopened[s]!
+        break
+      case 'csatRating':
+        if (at.answer[s]! >= 0) out[r] = columns.rating[at.answer[s]!]!
+        break
+    }
+  }
+  return out
+}
+
+const nameOf = (columns: EventColumns, n: number): string | null => (n < 0 ? null : columns.dictionaries.names.values[n]!)
+const measure = (i: number, values: Float64Array): number | null => (i < 0 || Number.isNaN(values[i]!) ? null : values[i]!)
 
 /** The header: the time zone is named where times are, as the file leaves it without offsets for spreadsheets to read. */
 export function reportCsvHeader(timeZone: string): string[] {

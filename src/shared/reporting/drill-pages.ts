@@ -39,11 +39,23 @@ export type DrillSortField = (typeof DRILL_SORT_FIELDS)[number]
 export const DrillSort = z.object({ field: z.enum(DRILL_SORT_FIELDS), descending: z.boolean().default(false) })
 export type DrillSort = z.infer<typeof DrillSort>
 
-/** A list's order by one field: texts ignoring case, numbers by value, missing values last, ties by position. */
-export function drillOrder(values: readonly (string | number | null)[], descending: boolean): Int32Array {
-  const keys = values.map((v) => (typeof v === 'string' ? (v === '' ? null : v.toLowerCase()) : v))
-  const order = Int32Array.from(keys, (_, i) => i)
+/**
+ * A list's order by one field: texts ignoring case, numbers by value, missing values (null, or
+ * NaN among numbers given as a Float64Array) last, ties by position.
+ */
+export function drillOrder(values: readonly (string | number | null)[] | Float64Array, descending: boolean): Int32Array {
   const sign = descending ? -1 : 1
+  const order = new Int32Array(values.length)
+  for (let i = 0; i < order.length; i++) order[i] = i
+  if (values instanceof Float64Array) {
+    return order.sort((a, b) => {
+      const x = values[a]!
+      const y = values[b]!
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) === Number.isNaN(y) ? a - b : Number.isNaN(x) ? 1 : -1
+      return (x < y ? -sign : x > y ? sign : 0) || a - b
+    })
+  }
+  const keys = values.map((v) => (typeof v === 'string' ? (v === '' ? null : v.toLowerCase()) : v))
   return order.sort((a, b) => {
     const x = keys[a] ?? null
     const y = keys[b] ?? null
