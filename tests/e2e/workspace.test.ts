@@ -165,7 +165,15 @@ describe('agent workspace in the browser host', () => {
     await expect
       .poll(() => serverConversation(ingested.sms.conversationId), { timeout: 20_000 })
       .toMatchObject({ status: 'resolved', assigneeId: env.agent.id })
-    // The timeline records both actions as events.
-    await expect.poll(async () => (await workspace.timelineTexts()).join('\n'), { timeout: 10_000 }).toMatch(/resolved the conversation/)
+    // The timeline records both actions as events, at its end: the picker scrolled it to the SMS conversation.
+    await expect
+      .poll(
+        async () => {
+          await workspace.scrollTimelineToEnd()
+          return (await workspace.timelineTexts()).join('\n')
+        },
+        { timeout: 10_000 },
+      )
+      .toMatch(/resolved the conversation/)
   })
 })

@@ -83,6 +83,11 @@ export class WorkspacePage {
       .evaluateAll((items) => items.map((li) => li.getAttribute('data-channel') ?? '?'))
   }
 
+  /** Scrolls the timeline to its newest item, as an agent would to read what just happened. */
+  async scrollTimelineToEnd(): Promise<void> {
+    await this.page.getByTestId('timeline-scroller').evaluate((el) => el.scrollTo({ top: el.scrollHeight }))
+  }
+
   async timelineTexts(): Promise<string[]> {
     return this.timeline.locator(':scope > li[data-kind]').allInnerTexts()
   }
