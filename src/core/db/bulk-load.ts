@@ -53,6 +53,7 @@ export function finishBulkLoad(db: Database): void {
   // the customers' words in free disk blocks. Its sorts stay in memory, which costs a peak there.
   const tempStore = db.pragma('temp_store', { simple: true }) as number
   if (cacheFileState(db.name) !== 'encrypted') db.pragma('temp_store = FILE')
+  const rollbackJournal = leaveWal(db)
   try {
     db.transaction(() => {
       const indexes = db.prepare('SELECT name, sql FROM suspended_indexes ORDER BY name').all() as { name: string; sql: string }[]
@@ -62,7 +63,24 @@ export function finishBulkLoad(db: Database): void {
     })()
   } finally {
     db.pragma(`temp_store = ${tempStore}`)
+    if (rollbackJournal) db.pragma('journal_mode = WAL')
   }
-  // The build wrote the whole index in one transaction: copy it back and give the WAL's space back.
-  db.pragma('wal_checkpoint(TRUNCATE)')
+  // Built through the WAL: copy the whole index back to the file and give the WAL's space back.
+  if (!rollbackJournal) db.pragma('wal_checkpoint(TRUNCATE)')
+}
+
+/**
+ * The index build writes new pages only. Through the WAL each would be written twice, to the WAL
+ * and by the checkpoint to the file (an encrypted cache decrypting and encrypting it again between);
+ * a rollback journal lets them be written once, to the file, and journals none of them, since none
+ * existed when the transaction began. A crash mid-build rolls it back, and the next open builds again.
+ * Leaving WAL needs the only connection to the file: with another one open, the build stays in WAL.
+ */
+function leaveWal(db: Database): boolean {
+  try {
+    return db.pragma('journal_mode = DELETE', { simple: true }) === 'delete'
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return false
+    throw err
+  }
 }

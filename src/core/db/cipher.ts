@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
 
 /** A cache key is 32 random bytes, used as the AES-256 key itself (no passphrase to stretch). */
@@ -78,6 +78,22 @@ function readsWith(open: OpenConnection, cipher: readonly string[], raw: string)
 }
 
 /**
+ * A write killed midway in rollback-journal mode (the index build at the end of an initial sync,
+ * bulk-load.ts) leaves a hot journal, which only a writable connection reading the cache in its
+ * format rolls back: the read-only probes below would fail on it. A wrong key or format is then
+ * found by the probes, and the cache is rebuilt from the server (openCacheOrRebuild).
+ */
+function rollBackInterruptedWrite(file: string, raw: string, open: OpenConnection): void {
+  if (!existsSync(`${file}-journal`)) return
+  const db = open(false)
+  try {
+    keyed(db, CACHE_CIPHER, raw)
+  } finally {
+    db.close()
+  }
+}
+
+/**
  * A cache still in the earlier format, with a page HMAC, is rewritten in the current one (on a
  * connection of its own: one that failed to read a file cannot rewrite it). A cache already in
  * the current format, or one the key does not open at all, is left as it is.
@@ -124,7 +140,10 @@ export function unlockCache(db: Database, file: string, key: Uint8Array | null, 
     db.pragma(`rekey = '${raw}'`)
     return true
   }
-  if (state === 'encrypted') rewriteEarlierFormat(raw, open)
+  if (state === 'encrypted') {
+    rollBackInterruptedWrite(file, raw, open)
+    rewriteEarlierFormat(raw, open)
+  }
   // A wrong key is noticed only when a page is read: keyed() reads one.
   if (!keyed(db, CACHE_CIPHER, raw)) throw new CacheKeyError('the cache cannot be read with its key')
   return false
