@@ -113,7 +113,7 @@ describe('the dashboards’ columns of the cache’s reporting events', () => {
       }),
       { numRuns: 300 },
     )
-  })
+  }, 30_000)
 
   it('hold every event in order of time, then id, as the cache has them', () => {
     const events = fc.sample(anEvent, { numRuns: 200, seed: 7 })
