@@ -36,7 +36,7 @@ import { ChangeFeed } from './sync/commit'
 import { applyMutation } from './sync/mutations'
 import { answerRefusal, answerSurvey, surveyOf, type AnswerOutcome } from './csat/surveys'
 import type { CsatRating, SurveyChannel } from '../shared/csat'
-import { attachClusterFanout, type ClusterFanout } from './sync/cluster'
+import type { ClusterFanout } from './sync/cluster'
 import { attachSyncSocket } from './sync/socket'
 
 /** How often the retention lease's holder looks whether a day has passed since the last run. */
@@ -148,7 +148,11 @@ export async function startServer(config: Partial<ServerConfigInput> & { dbPath:
       runRetention: (options) => runRetention(retention, options),
     })
     socket = attachSyncSocket(app.server, { store, feed, auth, log, inboxes, metrics })
-    if (cfg.redisUrl) cluster = await attachClusterFanout({ redisUrl: cfg.redisUrl, sockets: socket, feed, log })
+    if (cfg.redisUrl) {
+      // Loaded only with a Redis URL: a single node starts without the Redis client.
+      const { attachClusterFanout } = await import('./sync/cluster')
+      cluster = await attachClusterFanout({ redisUrl: cfg.redisUrl, sockets: socket, feed, log })
+    }
     await app.listen({ host: cfg.host, port: cfg.port })
   } catch (err) {
     await cluster?.close()

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import pg from 'pg'
+import type { Client as PgClient } from 'pg'
 import type { ConnectorLogger } from '../connectors/connector'
 import type { ServerMetrics } from './metrics'
 
@@ -153,7 +153,7 @@ class LocalLeases extends LeaseBase {
  */
 class PostgresLeases extends LeaseBase {
   protected readonly shared = true
-  private client: pg.Client | null = null
+  private client: PgClient | null = null
   private readonly timer: NodeJS.Timeout
   private ticking: Promise<void> | null = null
   private tickAgain = false
@@ -217,8 +217,10 @@ class PostgresLeases extends LeaseBase {
     }
   }
 
-  private async connect(): Promise<pg.Client | null> {
+  private async connect(): Promise<PgClient | null> {
     if (this.closed || Date.now() < this.reconnectAt) return null
+    // Loaded here, not at start: a server on SQLite never needs the PostgreSQL driver.
+    const { default: pg } = await import('pg')
     const client = new pg.Client({
       connectionString: this.pgOptions.databaseUrl,
       application_name: this.applicationName,
@@ -245,7 +247,7 @@ class PostgresLeases extends LeaseBase {
   }
 
   /** The lock session is gone (or unusable): so are its locks, and every work they covered stops now. */
-  private lost(client: pg.Client, err: unknown): void {
+  private lost(client: PgClient, err: unknown): void {
     if (this.client !== client) return
     this.client = null
     // The others ask every retryMs: sitting out two rounds lets a healthy node take the work over
@@ -262,7 +264,7 @@ class PostgresLeases extends LeaseBase {
     for (const entry of held) void this.end(entry)
   }
 
-  private async unlock(client: pg.Client, name: string): Promise<void> {
+  private async unlock(client: PgClient, name: string): Promise<void> {
     if (this.client !== client) return
     try {
       await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockName(name)])

@@ -2,7 +2,6 @@ import type { ServerConfig } from '../config'
 import { surveyingOnResolve, type SurveyDeps } from '../csat/surveys'
 import { recordingReports } from '../reporting/recorder'
 import { MessagingRules } from '../rules/config'
-import { openPostgresStore } from './postgres/postgres-store'
 import { openSqliteStore } from './sqlite/sqlite-store'
 import type { Store } from './store'
 
@@ -15,7 +14,8 @@ export async function openStore(
   config: Pick<ServerConfig, 'dbPath' | 'databaseUrl'> & Partial<Pick<ServerConfig, 'inboxes' | 'slaPolicies' | 'messagingRules' | 'publicUrl'>>,
   log?: SurveyDeps['log'],
 ): Promise<Store> {
-  const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : openSqliteStore(config.dbPath)
+  // The PostgreSQL store and its driver are loaded only for a database URL: a server on SQLite starts without them.
+  const store = config.databaseUrl ? await (await import('./postgres/postgres-store')).openPostgresStore(config.databaseUrl) : openSqliteStore(config.dbPath)
   const inboxes = config.inboxes ?? []
   const hours = new Map(inboxes.map((inbox) => [inbox.name, inbox.businessHours ?? null]))
   const reporting = recordingReports(store, (inbox) => hours.get(inbox) ?? null, config.slaPolicies ?? [])

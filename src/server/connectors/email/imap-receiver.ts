@@ -1,4 +1,4 @@
-import { ImapFlow } from 'imapflow'
+import type { ImapFlow } from 'imapflow'
 import { z } from 'zod'
 import type { ConnectorLogger } from '../connector'
 import type { Store } from '../../store/store'
@@ -90,6 +90,8 @@ export class ImapReceiver {
   /** One connection, from login until the server (or stop()) closes it. */
   private async session(): Promise<void> {
     const { settings } = this.options
+    // Loaded here, not at start: a server with no mailbox to watch never needs the IMAP client.
+    const { ImapFlow } = await import('imapflow')
     const client = new ImapFlow({
       host: settings.host,
       port: settings.port,

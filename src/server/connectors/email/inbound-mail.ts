@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { simpleParser, type ParsedMail } from 'mailparser'
+import type { ParsedMail } from 'mailparser'
 import type { Attachment } from '../../../shared/domain'
 import type { InboundMessage } from '../../../shared/ingest'
 import type { DmarcResult } from './authentication-results'
@@ -12,7 +12,9 @@ export type MailKind =
   /** A delivery failure report; names the Message-IDs of the mail that bounced, when it can. */
   | { kind: 'bounce'; reason: string; bouncedMessageIds: string[]; diagnostic: string | null }
 
-export function parseMail(raw: Buffer): Promise<ParsedMail> {
+export async function parseMail(raw: Buffer): Promise<ParsedMail> {
+  // Loaded with the first mail, not at start: the parser and its charset tables take ~200 ms to load.
+  const { simpleParser } = await import('mailparser')
   // cid: links stay as they are, to be pointed at the stored inline images (not inlined as data: URIs).
   return simpleParser(raw, { keepCidLinks: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true })
 }

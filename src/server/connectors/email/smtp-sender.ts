@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Conversation, Identity, Message } from '../../../shared/domain'
 import { stripReplyPrefixes } from '../../ingest/threading'
 import type { EmailSettings } from './settings'
@@ -93,23 +93,31 @@ function describeRefusals(addresses: string[], errors: unknown): string {
 
 /** Sends an inbox's replies through its SMTP server. */
 export class SmtpSender {
-  private readonly transport: Transporter
+  private transport: Promise<Transporter> | null = null
   private readonly domain: string
 
   constructor(
-    smtp: EmailSettings['smtp'],
+    private readonly smtp: EmailSettings['smtp'],
     private readonly from: EmailSettings['from'],
   ) {
-    this.transport = nodemailer.createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      ...(smtp.user && smtp.password ? { auth: { user: smtp.user, pass: smtp.password } } : {}),
-      connectionTimeout: 30_000,
-      greetingTimeout: 30_000,
-      socketTimeout: 60_000,
-    })
     this.domain = from.address.slice(from.address.lastIndexOf('@') + 1)
+  }
+
+  /** The transport, made with the first mail sent: loading nodemailer at start would delay every server's start. */
+  private connection(): Promise<Transporter> {
+    const smtp = this.smtp
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        ...(smtp.user && smtp.password ? { auth: { user: smtp.user, pass: smtp.password } } : {}),
+        connectionTimeout: 30_000,
+        greetingTimeout: 30_000,
+        socketTimeout: 60_000,
+      }),
+    )
+    return this.transport
   }
 
   /**
@@ -121,7 +129,7 @@ export class SmtpSender {
     if (recipient.kind !== 'email') throw new Error(`cannot email a ${recipient.kind} identity`)
     // Our own Message-ID, generated before sending, so the customer's answer can be threaded to it.
     const messageId = `<${randomUUID()}@${this.domain}>`
-    const info = await this.transport.sendMail({
+    const info = await (await this.connection()).sendMail({
       from: this.from.name ? { name: this.from.name, address: this.from.address } : this.from.address,
       to: recipient.displayName ? { name: recipient.displayName, address: recipient.address } : recipient.address,
       // The agent's chosen subject; the threading subject when the message has none.
@@ -143,7 +151,7 @@ export class SmtpSender {
 
   /** A notice outside any conversation, marked automatic so that an autoresponder does not answer it. */
   async sendNotice(notice: Notice): Promise<void> {
-    const info = await this.transport.sendMail({
+    const info = await (await this.connection()).sendMail({
       from: this.from.name ? { name: this.from.name, address: this.from.address } : this.from.address,
       to: notice.to,
       subject: notice.subject,
@@ -155,6 +163,6 @@ export class SmtpSender {
   }
 
   close(): void {
-    this.transport.close()
+    void this.transport?.then((transport) => transport.close())
   }
 }
