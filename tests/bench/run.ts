@@ -16,6 +16,7 @@ import { runIngestScenario } from './scenarios/ingest'
 import { placeBesideSqlite, runPostgresScenarios } from './scenarios/postgres'
 import { runRemoteScenarios } from './scenarios/remote'
 import { runExportScenario } from './scenarios/export'
+import { runServerStartScenario } from './scenarios/server-start'
 import { runSummaryScenarios } from './scenarios/summaries'
 import { runCoreScenarios } from './scenarios/sync'
 import { parseBenchArgs } from './sizes'
@@ -91,6 +92,7 @@ try {
     local = await runCoreScenarios(ctx, sampleCustomerIds)
   })
   await group('remote', () => runRemoteScenarios(ctx, local))
+  await group('server', () => runServerStartScenario(ctx))
   await group('browser', () => runBrowserScenarios(ctx))
   await group('fanout', () => runFanoutScenario(ctx))
   await group('ingest', () => runIngestScenario(ctx))
