@@ -1,23 +1,17 @@
-import { createRequire } from 'node:module'
-import type winkNLP from 'wink-nlp'
-import type { ItemEntity, ItsFunction } from 'wink-nlp'
+import winkNLP, { type ItemEntity, type ItsFunction } from 'wink-nlp'
+import model from 'wink-eng-lite-web-model'
 
 /**
- * wink, loaded on first use: requiring it and its model takes ~120 ms and building its pipeline
- * ~100 ms more, which a server or core that never summarizes should not pay at every start. It
- * reads only the sentences the cheap pass keeps (a few hundred), never a whole history: on 10,000
- * items it would take ~700 ms.
+ * wink, loaded on first use: building its pipeline takes ~100 ms, which a process that never
+ * summarizes should not pay. It reads only the sentences the cheap pass keeps (a few hundred), never
+ * a whole history: on 10,000 items it would take ~700 ms.
  */
 
 type Nlp = ReturnType<typeof winkNLP>
 let instance: Nlp | null = null
-const load = createRequire(import.meta.url)
 
 function nlp(): Nlp {
-  if (!instance) {
-    const create = load('wink-nlp') as typeof winkNLP
-    instance = create(load('wink-eng-lite-web-model') as Parameters<typeof winkNLP>[0], ['sbd', 'negation', 'ner'])
-  }
+  instance ??= winkNLP(model, ['sbd', 'negation', 'ner'])
   return instance
 }
 
