@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { createCore, CACHE_FILE, type Core } from '../../../src/core/index'
+import { bulkLoadPending } from '../../../src/core/db/bulk-load'
 import { unlockCache } from '../../../src/core/db/cipher'
 import { openCache } from '../../../src/core/db/open'
 import { PRIORITY_RANK } from '../../../src/core/db/migrations'
@@ -73,6 +74,14 @@ const rpc = serveParent(
       // This process's own CPU time: what the cache costs, less exposed than wall time to what else the machine runs.
       const cpu = process.cpuUsage(cpuAtStart)
       const cpuMs = (cpu.user + cpu.system) / 1000
+      // A sync whose closing index build failed still reaches the cursor (the next open builds
+      // them): its time would leave the build out.
+      const check = readCache()
+      try {
+        if (bulkLoadPending(check)) throw new Error('the sync reached the cursor with its index build still pending')
+      } finally {
+        check.close()
+      }
       // Gaps between consecutive batch commits: how long one pull batch takes end to end.
       const gaps = changedAt.slice(1).map((t, i) => t - changedAt[i]!)
       // The peak too: the index build at the end of an initial sync sorts whole tables, and an
