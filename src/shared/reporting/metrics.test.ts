@@ -2,8 +2,9 @@ import fc from 'fast-check'
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { CHANNELS } from '../domain'
-import { SlaTarget, type ReportingEvent } from './events'
-import { drillKey, computeReport, Report } from './metrics'
+import { columnsOf } from './event-columns'
+import { REOPEN_HORIZON_MS, SlaTarget, type ReportingEvent } from './events'
+import { drillKey, computeReport, Report, reportOverColumns } from './metrics'
 import { REPORT_PRESETS, ReportQuery } from './report-query'
 
 const zone = 'Europe/Berlin'
@@ -293,6 +294,18 @@ describe('computeReport', () => {
     ]
     expect(computeReport(twice, new Map(), query).firstContactResolution).toEqual({ resolved: 1, firstContact: 0, rate: 0 })
     expect(computeReport(twice.slice(0, 2), new Map(), query).firstContactResolution).toEqual({ resolved: 1, firstContact: 1, rate: 1 })
+  })
+
+  it("keeps a report's figures and drill-downs its own after other reports over the same events", () => {
+    // Reports share working arrays; a drill-down read later must not see a later report's. The
+    // client core passes windows of one set of columns, numbered from each window's first event.
+    const columns = columnsOf(events)
+    const over = (q: ReportQuery) => reportOverColumns(columns, columns.lowerBound(q.from - REOPEN_HORIZON_MS), columns.lowerBound(q.to + REOPEN_HORIZON_MS), new Map(), q)
+    const first = over(query)
+    const alone = JSON.parse(JSON.stringify(computeReport(events, new Map(), query))) as unknown
+    for (let day = 1; day <= 9; day++) over({ ...query, from: query.from + day * 86_400_000, to: query.to + day * 86_400_000 })
+    expect(Object.keys(first.drill).length).toBeGreaterThan(20)
+    expect(JSON.parse(JSON.stringify(first))).toEqual(alone)
   })
 
   it('covers every day of the range with zeros, and answers null shares when there is nothing to divide', () => {

@@ -179,11 +179,16 @@ function select(a: Float64Array, k: number, left: number, right: number): void {
   }
 }
 
+/** Where percentiles reorder a copy of their values: one at a time, so one buffer serves them all. */
+let selecting = new Float64Array(1024)
+
 /** Nearest-rank percentiles (see `Percentiles`) in increasing order of `ps`, without sorting the values. */
-function nearestRanks(values: readonly number[], ps: readonly number[]): (number | null)[] {
-  const n = values.length
+function nearestRanks(samples: Samples, ps: readonly number[]): (number | null)[] {
+  const n = samples.length
   if (n === 0) return ps.map(() => null)
-  const a = Float64Array.from(values)
+  if (selecting.length < n) selecting = new Float64Array(Math.ceil(n * 1.25))
+  const a = selecting.subarray(0, n)
+  a.set(samples.values.subarray(0, n))
   let left = 0
   return ps.map((p) => {
     const k = Math.max(0, Math.ceil(p * n) - 1)
@@ -194,12 +199,12 @@ function nearestRanks(values: readonly number[], ps: readonly number[]): (number
   })
 }
 
-function percentiles(values: readonly number[]): Percentiles {
-  const [median = null, p90 = null] = nearestRanks(values, [0.5, 0.9])
+function percentiles(samples: Samples): Percentiles {
+  const [median = null, p90 = null] = nearestRanks(samples, [0.5, 0.9])
   return { median, p90 }
 }
 
-const median = (values: readonly number[]): number | null => nearestRanks(values, [0.5])[0] ?? null
+const median = (samples: Samples): number | null => nearestRanks(samples, [0.5])[0] ?? null
 
 const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole)
 
@@ -211,6 +216,8 @@ interface LocalDay {
   weekday: number
   /** The zone's offset all day long; null on a day the clocks change, read event by event. */
   offsetMs: number | null
+  /** Local midnight at that offset, as an instant: before `start` on a day whose midnight the clocks skipped. */
+  midnight: number
 }
 
 /**
@@ -240,6 +247,7 @@ function localDays(from: number, to: number, timeZone: string): LocalDay[] {
       iso: local.toISOString().slice(0, 10),
       weekday: local.getUTCDay() || 7,
       offsetMs: endOffset === offset ? offsetMs : null,
+      midnight: Math.floor((start + offsetMs) / DAY_MS) * DAY_MS - offsetMs,
     })
     start = end
     offset = endOffset
@@ -258,10 +266,11 @@ function dayIndex(days: readonly LocalDay[], at: number): number {
   return lo
 }
 
+/** The local hour of `at` on `day`, the day it falls on. */
 function localHour(day: LocalDay, at: number, zone: string): number {
   if (day.offsetMs === null) return DateTime.fromMillis(at, { zone }).hour
-  const local = at + day.offsetMs
-  return Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS)
+  // The day keeps one offset: the hour is the hours since its local midnight.
+  return Math.floor((at - day.midnight) / HOUR_MS)
 }
 
 // ——— The report ———
@@ -314,11 +323,11 @@ interface AgentTally {
   counted: boolean
   replies: number
   /** The conversations of each of LISTED, by number, in the order met and perhaps repeated. */
-  lists: number[][]
-  firstResponseCalendar: number[]
-  firstResponseBusiness: number[]
-  resolutionCalendar: number[]
-  resolutionBusiness: number[]
+  lists: IntList[]
+  firstResponseCalendar: Samples
+  firstResponseBusiness: Samples
+  resolutionCalendar: Samples
+  resolutionBusiness: Samples
   answers: string[]
   promoters: string[]
 }
@@ -332,10 +341,21 @@ interface AgentTally {
 class Scratch {
   private readonly arrays = { i32: [] as Int32Array[], f64: [] as Float64Array[], u8: [] as Uint8Array[] }
   private readonly used = { i32: 0, f64: 0, u8: 0 }
+  private readonly samplePool: Samples[] = []
+  private samplesUsed = 0
 
   /** Starts a report: every array is free again. */
   reset(): void {
     this.used.i32 = this.used.f64 = this.used.u8 = 0
+    this.samplesUsed = 0
+  }
+
+  /** An empty list of durations. */
+  samples(): Samples {
+    const k = this.samplesUsed++
+    const samples = (this.samplePool[k] ??= new Samples())
+    samples.length = 0
+    return samples
   }
 
   i32(length: number, fill: number): Int32Array {
@@ -362,26 +382,171 @@ class Scratch {
 
 const scratch = new Scratch()
 
+/** A full array's values in one twice as long. */
+function doubled<A extends Float64Array | Int32Array>(a: A): A {
+  const grown = new (a.constructor as new (n: number) => A)(a.length * 2)
+  grown.set(a)
+  return grown
+}
+
+/** Durations measured, as numbers in a growing typed array: a report gathers hundreds of thousands, which as arrays of numbers made garbage. */
+class Samples {
+  values = new Float64Array(64)
+  length = 0
+
+  /** Keeps a measurement; NaN, a duration not measured, is left out. */
+  add(value: number): void {
+    if (Number.isNaN(value)) return
+    if (this.length === this.values.length) this.values = doubled(this.values)
+    this.values[this.length++] = value
+  }
+}
+
+/** Conversations by number, in a growing typed array, for the same reason. */
+class IntList {
+  values = new Int32Array(16)
+  length = 0
+
+  push(value: number): void {
+    if (this.length === this.values.length) this.values = doubled(this.values)
+    this.values[this.length++] = value
+  }
+
+  copy(): Int32Array {
+    return this.values.slice(0, this.length)
+  }
+}
+
 /**
- * The conversations of events `lo` to `hi` numbered from 0 in the order of their earliest event
- * there, so that going through them by number lists every drill-down in that order.
+ * The agents a report meets, by their number in the columns' names, with their tallies. The
+ * event pass calls these methods for most events: as methods of one class rather than closures
+ * made afresh by each report, their call sites see one target from one report to the next, and
+ * V8's optimized pass is not thrown away at each new report.
  */
-function indexConversations(columns: EventColumns, lo: number, hi: number): { of: Int32Array; ids: string[] } {
+class AgentTallies {
+  readonly tallies: AgentTally[] = []
+  private readonly number: Int32Array
+  /** The last agent listed for each conversation under each figure: most repeats stop here, the rest when the lists are built. */
+  private readonly lastListed: Int32Array[]
+
+  constructor(
+    private readonly names: readonly string[],
+    conversations: number,
+  ) {
+    this.number = scratch.i32(names.length, -1)
+    this.lastListed = LISTED.map(() => scratch.i32(conversations, -1))
+  }
+
+  /** The agent of this name's number, counted from 0 in the order met. */
+  of(name: number): number {
+    let a = this.number[name]!
+    if (a < 0) {
+      a = this.tallies.length
+      this.number[name] = a
+      this.tallies.push({
+        id: this.names[name]!,
+        counted: false,
+        replies: 0,
+        lists: LISTED.map(() => new IntList()),
+        firstResponseCalendar: scratch.samples(),
+        firstResponseBusiness: scratch.samples(),
+        resolutionCalendar: scratch.samples(),
+        resolutionBusiness: scratch.samples(),
+        answers: [],
+        promoters: [],
+      })
+    }
+    return a
+  }
+
+  /** Conversation `k` in agent `a`'s list for `figure` (one of LISTED). */
+  list(k: number, a: number, figure: number): AgentTally {
+    const t = this.tallies[a]!
+    t.counted = true
+    const last = this.lastListed[figure]!
+    if (last[k] !== a) {
+      last[k] = a
+      t.lists[figure]!.push(k)
+    }
+    return t
+  }
+}
+
+/** Which figures each conversation of a report counts in, as bits of one word, and how many count in each. */
+class Membership {
+  readonly member: Uint32Array
+  readonly tally = new Int32Array(MEMBER_BITS)
+
+  constructor(conversations: number) {
+    this.member = new Uint32Array(conversations)
+  }
+
+  add(k: number, bit: number): void {
+    this.member[k]! |= 1 << bit
+    this.tally[bit]!++
+  }
+
+  has(k: number, bit: number): boolean {
+    return (this.member[k]! & (1 << bit)) !== 0
+  }
+}
+
+/** The durations of a whole report. */
+interface ReportSamples {
+  firstResponseCalendar: Samples
+  firstResponseBusiness: Samples
+  resolutionCalendar: Samples
+  resolutionBusiness: Samples
+}
+
+/**
+ * The conversations of a report's window, numbered from 0 in the order of their earliest event
+ * there, so that going through them by number lists every drill-down in that order. They are
+ * held as their numbers in the columns' dictionary, not as a list of ids: a report is made at
+ * every change of range or filter, and a hundred thousand ids a time was garbage to collect.
+ */
+class WindowConversations {
+  constructor(
+    /** The number of each event's conversation, from the window's first event. */
+    readonly of: Int32Array,
+    private readonly numbers: Int32Array,
+    private readonly all: readonly string[],
+  ) {}
+
+  get size(): number {
+    return this.numbers.length
+  }
+
+  id(k: number): string {
+    return this.all[this.numbers[k]!]!
+  }
+
+  /** The ids of those `keep` lets through, in order. */
+  ids(keep: (k: number) => boolean): string[] {
+    const out: string[] = []
+    for (let k = 0; k < this.numbers.length; k++) if (keep(k)) out.push(this.id(k))
+    return out
+  }
+}
+
+function indexConversations(columns: EventColumns, lo: number, hi: number): WindowConversations {
   const all = columns.dictionaries.conversations.values
   const local = scratch.i32(all.length, -1)
-  const ids: string[] = []
+  const numbers = scratch.i32(all.length, 0)
   const of = scratch.i32(hi - lo, 0)
+  let n = 0
   for (let i = lo; i < hi; i++) {
     const c = columns.conversation[i]!
     let k = local[c]!
     if (k < 0) {
-      k = ids.length
+      k = n++
       local[c] = k
-      ids.push(all[c]!)
+      numbers[k] = c
     }
     of[i - lo] = k
   }
-  return { of, ids }
+  // Kept by the report's drill-downs, so copied out of the working arrays.
+  return new WindowConversations(of, numbers.slice(0, n), all)
 }
 
 /** The numbers of these names in the columns' dictionary, as a membership table; null for no filter. */
@@ -409,97 +574,98 @@ export function computeReport(
   return reportOverColumns(columns, 0, columns.length, conversations, query)
 }
 
+/** What decides whether an event counts in a report: its time, and the filters on its conversation and its own fields. */
+interface EventFilter {
+  from: number
+  to: number
+  /** Per conversation by number: 1 when the labels filter lets it through (or there is none). */
+  labelled: Uint8Array
+  inboxes: Uint8Array | null
+  channels: Uint8Array | null
+  teams: Uint8Array | null
+  agents: Uint8Array | null
+}
+
 /**
- * The report for `query` from events `lo` to `hi` of `columns`: the client core's cache keeps
- * its events as columns and passes the range's, and a week either side.
+ * What one report gathers about each conversation of its window, by number. Events come in
+ * order, so a conversation's first event of a kind is the first met and its latest the last.
  */
-export function reportOverColumns(
+class ConversationWork {
+  readonly flags: Uint8Array
+  /** Its first creation event, and what the figures need of it, kept here so the end need not look the event up again. */
+  readonly creation: Int32Array
+  readonly creationBits: Uint8Array
+  readonly firstResolutionAt: Float64Array
+  readonly secondResolutionAt: Float64Array
+  readonly firstResolutionCounts: Uint8Array
+  readonly answer: Int32Array
+  /** The SLA targets it breached in the range, as bits by their number. */
+  readonly breachedTargets: Uint8Array
+  /** Its first survey in the range, and its latest answer of any time read. */
+  readonly surveyAt: Float64Array
+  readonly lastAnswerAt: Float64Array
+  /** The customer on its latest event in the range: one a merge moved it to, rather than the one it was merged out of. */
+  readonly customer: Int32Array
+  readonly reopenedAt = new Map<number, number[]>()
+  readonly switches = new Map<number, number[]>()
+  /** The two agents who handled it earliest, with the time each first did: enough to tell whether one agent alone had by any time. */
+  readonly firstAgent: Int32Array
+  readonly firstAgentAt: Float64Array
+  readonly secondAgentAt: Float64Array
+
+  constructor(n: number) {
+    this.flags = scratch.u8(n, 0)
+    this.creation = scratch.i32(n, -1)
+    this.creationBits = scratch.u8(n, 0)
+    this.firstResolutionAt = scratch.f64(n, NaN)
+    this.secondResolutionAt = scratch.f64(n, Infinity)
+    this.firstResolutionCounts = scratch.u8(n, 0)
+    this.answer = scratch.i32(n, -1)
+    this.breachedTargets = scratch.u8(n, 0)
+    this.surveyAt = scratch.f64(n, Infinity)
+    this.lastAnswerAt = scratch.f64(n, -Infinity)
+    this.customer = scratch.i32(n, -1)
+    this.firstAgent = scratch.i32(n, -1)
+    this.firstAgentAt = scratch.f64(n, Infinity)
+    this.secondAgentAt = scratch.f64(n, Infinity)
+  }
+}
+
+/** What the pass over the conversations makes of them: the figures each counts in, and the charts' cells. */
+interface ConversationFigures {
+  membership: Membership
+  days: LocalDay[]
+  volumeCell: Int32Array
+  heatCell: Int32Array
+  volumeCounts: Int32Array
+  heatCounts: Int32Array
+  customers: number
+  switchedCustomers: number
+  paths: Map<string, { channels: Channel[]; ids: string[] }>
+}
+
+/*
+ * The two passes are functions of their own, outside the report's: V8 optimizes a loop while it
+ * runs and throws that code away when the function it is in meets something new, as the building
+ * of a report's drill-downs does at each report. Apart, the passes keep their optimized code from
+ * one report to the next.
+ */
+
+/** Each event of the window, once, into `work`, `agents` and `samples`. */
+function passOverEvents(
   columns: EventColumns,
   lo: number,
   hi: number,
-  conversations: ReadonlyMap<string, { labels: readonly string[] }>,
-  query: ReportQuery,
-): Report {
-  const { from, to, timeZone } = query
-  const inboxes = memberTable(columns, query.filters?.inboxes)
-  const teams = memberTable(columns, query.filters?.teams)
-  const agentsOnly = memberTable(columns, query.filters?.agents)
-  const channelFilter = set(query.filters?.channels)
-  const channels = channelFilter ? Uint8Array.from(CHANNELS, (c) => (channelFilter.has(c) ? 1 : 0)) : null
-  const labels = query.filters?.labels ?? null
+  of: Int32Array,
+  filter: EventFilter,
+  work: ConversationWork,
+  agents: AgentTallies,
+  samples: ReportSamples,
+): void {
+  const { from, to, labelled, inboxes, channels, teams, agents: agentsOnly } = filter
   const { at: atOf, kind: kindOf, customer: customerOf, agent: agentOfEvent, calendarMs: calendarOf, businessMs: businessOf } = columns
-
-  scratch.reset()
-  const { of, ids } = indexConversations(columns, lo, hi)
-  const n = ids.length
-  const labelled = scratch.u8(n, 1)
-  if (labels !== null) {
-    for (let k = 0; k < n; k++) {
-      const has = conversations.get(ids[k]!)?.labels ?? []
-      labelled[k] = labels.some((l) => has.includes(l)) ? 1 : 0
-    }
-  }
-
-  // Per conversation, by its number. Events come in order, so a conversation's first event of a
-  // kind is the first met and its latest the last.
-  const flags = scratch.u8(n, 0)
-  // Its first creation event, and what the figures need of it, kept here so the end need not look the event up again.
-  const creation = scratch.i32(n, -1)
-  const creationBits = scratch.u8(n, 0)
-  const firstResolutionAt = scratch.f64(n, NaN)
-  const secondResolutionAt = scratch.f64(n, Infinity)
-  const firstResolutionCounts = scratch.u8(n, 0)
-  const answer = scratch.i32(n, -1)
-  // The SLA targets it breached in the range, as bits by their number.
-  const breachedTargets = scratch.u8(n, 0)
-  // Its first survey in the range, and its latest answer of any time read.
-  const surveyAt = scratch.f64(n, Infinity)
-  const lastAnswerAt = scratch.f64(n, -Infinity)
-  // The customer on its latest event in the range: one a merge moved it to, rather than the one it was merged out of.
-  const customer = scratch.i32(n, -1)
-  const reopenedAt = new Map<number, number[]>()
-  const switches = new Map<number, number[]>()
-  // The two agents who handled it earliest, with the time each first did: enough to tell whether one agent alone had by any time.
-  const firstAgent = scratch.i32(n, -1)
-  const firstAgentAt = scratch.f64(n, Infinity)
-  const secondAgentAt = scratch.f64(n, Infinity)
-  // The last agent listed for the conversation under each figure: most repeats stop here, the rest when the lists are built.
-  const lastListed = LISTED.map(() => scratch.i32(n, -1))
-
-  const firstResponseCalendar: number[] = []
-  const firstResponseBusiness: number[] = []
-  const resolutionCalendar: number[] = []
-  const resolutionBusiness: number[] = []
-  // Agents by number: comparing numbers spares reading their ids again.
-  const agentNumber = scratch.i32(columns.dictionaries.names.values.length, -1)
-  const tallies: AgentTally[] = []
-  const agentOf = (name: number): number => {
-    let a = agentNumber[name]!
-    if (a < 0) {
-      a = tallies.length
-      agentNumber[name] = a
-      tallies.push({
-        id: columns.dictionaries.names.values[name]!,
-        counted: false,
-        replies: 0,
-        lists: LISTED.map(() => []),
-        firstResponseCalendar: [],
-        firstResponseBusiness: [],
-        resolutionCalendar: [],
-        resolutionBusiness: [],
-        answers: [],
-        promoters: [],
-      })
-    }
-    return a
-  }
-  const list = (k: number, a: number, figure: number) => {
-    const last = lastListed[figure]!
-    if (last[k] === a) return
-    last[k] = a
-    tallies[a]!.lists[figure]!.push(k)
-  }
-
+  const { flags, creation, creationBits, firstResolutionAt, secondResolutionAt, firstResolutionCounts, answer, breachedTargets, surveyAt, lastAnswerAt, customer, reopenedAt, switches, firstAgent, firstAgentAt, secondAgentAt } = work
+  const { firstResponseCalendar, firstResponseBusiness, resolutionCalendar, resolutionBusiness } = samples
   for (let i = lo; i < hi; i++) {
     const k = of[i - lo]!
     const at = atOf[i]!
@@ -555,7 +721,7 @@ export function reportOverColumns(
     }
     // Only handling needs the agent, and only up to `to`: whether one agent alone had handled a
     // conversation by a resolution in the range. Looking up the others' would be wasted.
-    const a = handling && agentOfEvent[i]! >= 0 && at < to ? agentOf(agentOfEvent[i]!) : -1
+    const a = handling && agentOfEvent[i]! >= 0 && at < to ? agents.of(agentOfEvent[i]!) : -1
     if (a >= 0) {
       if (firstAgent[k]! < 0) {
         firstAgent[k] = a
@@ -569,40 +735,28 @@ export function reportOverColumns(
     switch (kind) {
       case K.first_response:
         flags[k]! |= FIRST_RESPONDED
-        if (!Number.isNaN(calendarOf[i]!)) firstResponseCalendar.push(calendarOf[i]!)
-        if (!Number.isNaN(businessOf[i]!)) firstResponseBusiness.push(businessOf[i]!)
+        firstResponseCalendar.add(calendarOf[i]!)
+        firstResponseBusiness.add(businessOf[i]!)
         if (a >= 0) {
-          const t = tallies[a]!
-          t.counted = true
-          list(k, a, FIRST_RESPONSE_BY)
-          if (!Number.isNaN(calendarOf[i]!)) t.firstResponseCalendar.push(calendarOf[i]!)
-          if (!Number.isNaN(businessOf[i]!)) t.firstResponseBusiness.push(businessOf[i]!)
+          const t = agents.list(k, a, FIRST_RESPONSE_BY)
+          t.firstResponseCalendar.add(calendarOf[i]!)
+          t.firstResponseBusiness.add(businessOf[i]!)
         }
         break
       case K.reply:
-        if (a >= 0) {
-          const t = tallies[a]!
-          t.counted = true
-          t.replies++
-          list(k, a, REPLIED)
-        }
+        if (a >= 0) agents.list(k, a, REPLIED).replies++
         break
       case K.assigned:
-        if (a >= 0) {
-          tallies[a]!.counted = true
-          list(k, a, ASSIGNED)
-        }
+        if (a >= 0) agents.list(k, a, ASSIGNED)
         break
       case K.resolved:
         flags[k]! |= RESOLVED
-        if (!Number.isNaN(calendarOf[i]!)) resolutionCalendar.push(calendarOf[i]!)
-        if (!Number.isNaN(businessOf[i]!)) resolutionBusiness.push(businessOf[i]!)
+        resolutionCalendar.add(calendarOf[i]!)
+        resolutionBusiness.add(businessOf[i]!)
         if (a >= 0) {
-          const t = tallies[a]!
-          t.counted = true
-          list(k, a, RESOLVED_BY)
-          if (!Number.isNaN(calendarOf[i]!)) t.resolutionCalendar.push(calendarOf[i]!)
-          if (!Number.isNaN(businessOf[i]!)) t.resolutionBusiness.push(businessOf[i]!)
+          const t = agents.list(k, a, RESOLVED_BY)
+          t.resolutionCalendar.add(calendarOf[i]!)
+          t.resolutionBusiness.add(businessOf[i]!)
         }
         break
       case K.reopened:
@@ -623,45 +777,41 @@ export function reportOverColumns(
         break
     }
   }
+}
 
-  const days = localDays(from, to, timeZone)
-  // Which figures each conversation counts in, as bits, and its cells of the volume chart and the
-  // heat map: the lists of ids behind the figures are made from these only when a drill-down reads
-  // them, so a report allocates no list of a hundred thousand ids for each of its figures.
-  const member = new Uint32Array(n)
-  const volumeCell = new Int32Array(n).fill(-1)
-  const heatCell = new Int32Array(n).fill(-1)
-  const tally = new Int32Array(MEMBER_BITS)
-  const volumeCounts = new Int32Array(days.length * CHANNELS.length)
-  const heatCounts = new Int32Array(7 * 24)
-  const count = (k: number, bit: number): void => {
-    member[k]! |= 1 << bit
-    tally[bit]!++
-  }
+/** Each conversation of the window, once: the figures it counts in, into `figures` and `agents`. */
+function passOverConversations(
+  columns: EventColumns,
+  window: WindowConversations,
+  work: ConversationWork,
+  agents: AgentTallies,
+  figures: ConversationFigures,
+  timeZone: string,
+): void {
+  const { flags, creation, creationBits, firstResolutionAt, secondResolutionAt, firstResolutionCounts, answer, breachedTargets, surveyAt, lastAnswerAt, customer, reopenedAt, switches, firstAgentAt, secondAgentAt } = work
+  const { membership, days, volumeCell, heatCell, volumeCounts, heatCounts, paths } = figures
+  const { at: atOf, agent: agentOfEvent } = columns
+  const n = window.size
   // Customers by their number in the names dictionary: 1 with an event in the range, 2 switched too.
   const customerSeen = scratch.u8(columns.dictionaries.names.values.length, 0)
-  let customers = 0
-  let switchedCustomers = 0
-  const paths = new Map<string, { channels: Channel[]; ids: string[] }>()
-
   for (let k = 0; k < n; k++) {
     const f = flags[k]!
     if ((f & ACTIVE) === 0) continue
-    if (f & FIRST_RESPONDED) count(k, M.firstResponded)
-    if (f & REOPENED) count(k, M.reopened)
+    if (f & FIRST_RESPONDED) membership.add(k, M.firstResponded)
+    if (f & REOPENED) membership.add(k, M.reopened)
     if (f & BREACHED) {
-      count(k, M.breached)
-      for (let t = 0; t < SlaTarget.options.length; t++) if (breachedTargets[k]! & (1 << t)) count(k, M.breachedTarget + t)
+      membership.add(k, M.breached)
+      for (let t = 0; t < SlaTarget.options.length; t++) if (breachedTargets[k]! & (1 << t)) membership.add(k, M.breachedTarget + t)
     }
     if (f & SURVEYED) {
-      count(k, M.surveyed)
-      if (lastAnswerAt[k]! >= surveyAt[k]!) count(k, M.responded)
+      membership.add(k, M.surveyed)
+      if (lastAnswerAt[k]! >= surveyAt[k]!) membership.add(k, M.responded)
     }
 
     // Created: once per conversation, by its first creation event, if that one counts.
     const made = creationBits[k]!
     if (made & COUNTS) {
-      count(k, M.created)
+      membership.add(k, M.created)
       const at = atOf[creation[k]!]!
       const d = dayIndex(days, at)
       const day = days[d]!
@@ -671,11 +821,11 @@ export function reportOverColumns(
       const hour = (day.weekday - 1) * 24 + localHour(day, at, timeZone)
       heatCell[k] = hour
       heatCounts[hour]!++
-      if (made & AFTER_HOURS) count(k, M.afterHours)
+      if (made & AFTER_HOURS) membership.add(k, M.afterHours)
     }
 
     if (f & RESOLVED) {
-      count(k, M.resolved)
+      membership.add(k, M.resolved)
       if (firstResolutionCounts[k] === 1) {
         const at = firstResolutionAt[k]!
         const end = at + REOPEN_HORIZON_MS
@@ -683,48 +833,113 @@ export function reportOverColumns(
         const undone = secondResolutionAt[k]! <= end || ((f & EVER_REOPENED) !== 0 && reopenedAt.get(k)!.some((t) => t >= at && t <= end))
         // One agent alone had handled it by then: the first to do so, and no second one yet.
         const oneAgent = firstAgentAt[k]! <= at && secondAgentAt[k]! > at
-        if (!undone && oneAgent) count(k, M.fcr)
+        if (!undone && oneAgent) membership.add(k, M.fcr)
       }
     }
 
     const a = answer[k]!
     if (a >= 0) {
       const promoter = columns.rating[a]! >= SATISFIED_FROM
-      count(k, M.answered)
-      if (promoter) count(k, M.promoter)
+      membership.add(k, M.answered)
+      if (promoter) membership.add(k, M.promoter)
       if (agentOfEvent[a]! >= 0) {
-        const t = tallies[agentOf(agentOfEvent[a]!)]!
+        const t = agents.tallies[agents.of(agentOfEvent[a]!)]!
         t.counted = true
-        t.answers.push(ids[k]!)
-        if (promoter) t.promoters.push(ids[k]!)
+        t.answers.push(window.id(k))
+        if (promoter) t.promoters.push(window.id(k))
       }
     }
 
     const who = customer[k]!
     if (who >= 0 && customerSeen[who] === 0) {
       customerSeen[who] = 1
-      customers++
+      figures.customers++
     }
 
     if ((f & EVER_SWITCHED) !== 0 && creation[k]! >= 0) {
       const route = switchedRoute(columns, switches.get(k)!, creation[k]!)
       if (route) {
-        count(k, M.switched)
+        membership.add(k, M.switched)
         if (who >= 0 && customerSeen[who] === 1) {
           customerSeen[who] = 2
-          switchedCustomers++
+          figures.switchedCustomers++
         }
         const path = route.join(' → ')
         const entry = paths.get(path)
-        if (entry) entry.ids.push(ids[k]!)
-        else paths.set(path, { channels: route, ids: [ids[k]!] })
+        if (entry) entry.ids.push(window.id(k))
+        else paths.set(path, { channels: route, ids: [window.id(k)] })
       }
     }
   }
+}
+
+/**
+ * The report for `query` from events `lo` to `hi` of `columns`: the client core's cache keeps
+ * its events as columns and passes the range's, and a week either side.
+ */
+export function reportOverColumns(
+  columns: EventColumns,
+  lo: number,
+  hi: number,
+  conversations: ReadonlyMap<string, { labels: readonly string[] }>,
+  query: ReportQuery,
+): Report {
+  const { from, to, timeZone } = query
+  const channelFilter = set(query.filters?.channels)
+  const labels = query.filters?.labels ?? null
+
+  scratch.reset()
+  const window = indexConversations(columns, lo, hi)
+  const n = window.size
+  const filter: EventFilter = {
+    from,
+    to,
+    labelled: scratch.u8(n, 1),
+    inboxes: memberTable(columns, query.filters?.inboxes),
+    channels: channelFilter ? Uint8Array.from(CHANNELS, (c) => (channelFilter.has(c) ? 1 : 0)) : null,
+    teams: memberTable(columns, query.filters?.teams),
+    agents: memberTable(columns, query.filters?.agents),
+  }
+  if (labels !== null) {
+    for (let k = 0; k < n; k++) {
+      const has = conversations.get(window.id(k))?.labels ?? []
+      filter.labelled[k] = labels.some((l) => has.includes(l)) ? 1 : 0
+    }
+  }
+
+  const work = new ConversationWork(n)
+  const samples: ReportSamples = {
+    firstResponseCalendar: scratch.samples(),
+    firstResponseBusiness: scratch.samples(),
+    resolutionCalendar: scratch.samples(),
+    resolutionBusiness: scratch.samples(),
+  }
+  const agents = new AgentTallies(columns.dictionaries.names.values, n)
+  passOverEvents(columns, lo, hi, window.of, filter, work, agents, samples)
+
+  const days = localDays(from, to, timeZone)
+  // Which figures each conversation counts in, as bits, and its cells of the volume chart and the
+  // heat map: the lists of ids behind the figures are made from these only when a drill-down reads
+  // them, so a report allocates no list of a hundred thousand ids for each of its figures.
+  const figures: ConversationFigures = {
+    membership: new Membership(n),
+    days,
+    volumeCell: new Int32Array(n).fill(-1),
+    heatCell: new Int32Array(n).fill(-1),
+    volumeCounts: new Int32Array(days.length * CHANNELS.length),
+    heatCounts: new Int32Array(7 * 24),
+    customers: 0,
+    switchedCustomers: 0,
+    paths: new Map(),
+  }
+  passOverConversations(columns, window, work, agents, figures, timeZone)
+  const { membership, volumeCell, heatCell, volumeCounts, heatCounts, paths, customers, switchedCustomers } = figures
+  const { tally } = membership
+  const { firstResponseCalendar, firstResponseBusiness, resolutionCalendar, resolutionBusiness } = samples
 
   const drill: Record<string, string[]> = {}
-  const listed = (keep: (k: number) => boolean) => once(() => ids.filter((_, k) => keep(k)))
-  const withBit = (bit: number) => listed((k) => (member[k]! & (1 << bit)) !== 0)
+  const listed = (keep: (k: number) => boolean) => once(() => window.ids(keep))
+  const withBit = (bit: number) => listed((k) => membership.has(k, bit))
   const resolvedList = withBit(M.resolved)
   for (const [key, list] of [
     [drillKey.created, withBit(M.created)],
@@ -757,10 +972,10 @@ export function reportOverColumns(
   const afterHours = tally[M.afterHours]!
 
   const seenInList = scratch.i32(n, -1)
-  const agents = tallies
+  const agentRows = agents.tallies
     .filter((t) => t.counted)
     .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-    .map((t, a) => agentRow(t, ids, drill, seenInList, a * LISTED.length))
+    .map((t, a) => agentRow(t, window, drill, seenInList, a * LISTED.length))
 
   const topPaths: ChannelPath[] = [...paths.entries()]
     .sort(([a, x], [b, y]) => y.ids.length - x.ids.length || (a < b ? -1 : a > b ? 1 : 0))
@@ -806,7 +1021,7 @@ export function reportOverColumns(
       }),
     })),
     afterHours: { created, afterHours, share: share(afterHours, created) },
-    agents,
+    agents: agentRows,
     switching: {
       customers,
       switchedCustomers,
@@ -819,10 +1034,10 @@ export function reportOverColumns(
 }
 
 /** Conversations by number to their ids, once each, in order. */
-function conversationIds(numbers: readonly number[], ids: readonly string[]): string[] {
-  const sorted = Int32Array.from(numbers).sort()
+function conversationIds(numbers: IntList, window: WindowConversations): string[] {
+  const sorted = numbers.copy().sort()
   const out: string[] = []
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(ids[sorted[i]!]!)
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(window.id(sorted[i]!))
   return out
 }
 
@@ -832,12 +1047,12 @@ function conversationIds(numbers: readonly number[], ids: readonly string[]): st
  * lists are opened now and then. Their sizes are counted here: `seen` holds, per conversation,
  * the last list that counted it (lists are numbered from `stamp`).
  */
-function agentRow(t: AgentTally, ids: readonly string[], drill: Record<string, string[]>, seen: Int32Array, stamp: number): AgentRow {
+function agentRow(t: AgentTally, window: WindowConversations, drill: Record<string, string[]>, seen: Int32Array, stamp: number): AgentRow {
   const keep = (figure: AgentFigure, count: number, list: () => string[]) => {
     if (count > 0) lazily(drill, drillKey.agent(t.id, figure), list)
   }
   const counts = t.lists.map((list, f) => distinctCount(list, seen, stamp + f))
-  const lists = t.lists.map((list) => once(() => conversationIds(list, ids)))
+  const lists = t.lists.map((list) => once(() => conversationIds(list, window)))
   LISTED.forEach((figure, f) => keep(figure, counts[f]!, lists[f]!))
   keep('resolution', counts[RESOLVED_BY]!, lists[RESOLVED_BY]!)
   if (t.answers.length > 0) drill[drillKey.agent(t.id, 'csat.answers')] = t.answers
@@ -854,9 +1069,10 @@ function agentRow(t: AgentTally, ids: readonly string[], drill: Record<string, s
 }
 
 /** How many conversations a list holds, each once. */
-function distinctCount(numbers: readonly number[], seen: Int32Array, stamp: number): number {
+function distinctCount(numbers: IntList, seen: Int32Array, stamp: number): number {
   let count = 0
-  for (const k of numbers) {
+  for (let i = 0; i < numbers.length; i++) {
+    const k = numbers.values[i]!
     if (seen[k] === stamp) continue
     seen[k] = stamp
     count++
