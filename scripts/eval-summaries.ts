@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { Channel, FactKind } from '../src/shared/domain'
 import type { CountryCode } from 'libphonenumber-js'
 import type { StoryContext, SummaryDraft, SummaryItem, SummaryUsage } from '../src/shared/summaries'
-import { summarizeStory } from '../src/shared/summarizer'
+import { prepareSummarizer, summarizeStory } from '../src/shared/summarizer'
 import type { ServerConfig } from '../src/server/config'
 import { lastLine, leakedValues, matchesGold, meetsTargets, scoreCase, totals, type CaseScore, type GoldFact, type Totals } from '../src/shared/summarizer/evaluation'
 
@@ -116,9 +116,10 @@ export async function evaluate(
 }
 
 /** The embedded summarizer sends nothing anywhere; its story is what agents read and what syncs to every client. */
-export const embedded: Summarize = (items, context) => {
+export const embedded: Summarize = async (items, context) => {
+  await prepareSummarizer()
   const draft = summarizeStory(items, context)
-  return Promise.resolve({ draft, exposed: [draft.text] })
+  return { draft, exposed: [draft.text] }
 }
 
 /**

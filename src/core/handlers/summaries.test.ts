@@ -233,40 +233,40 @@ describe('summaries with the sync online', () => {
     dir.remove()
   })
 
-  it('leaves a stale server story to the server, reporting how far behind it is', () => {
+  it('leaves a stale server story to the server, reporting how far behind it is', async () => {
     syncIn(db, [['summary', serverStory()], ['message', m3]])
-    const { story } = handlers['summaries.ofCustomer']({ customerId: 'c1' }) as IpcResults['summaries.ofCustomer']
+    const { story } = (await handlers['summaries.ofCustomer']({ customerId: 'c1' })) as IpcResults['summaries.ofCustomer']
     expect(story).toMatchObject({ provider: 'model', coversItemId: 'm2', staleness: { newItems: 1, newestAt: m3.sentAt } })
     expect(emitted).toEqual([])
     // The same story offline is brought up to date here.
     status = 'offline'
-    const offline = handlers['summaries.ofCustomer']({ customerId: 'c1' }) as IpcResults['summaries.ofCustomer']
+    const offline = (await handlers['summaries.ofCustomer']({ customerId: 'c1' })) as IpcResults['summaries.ofCustomer']
     expect(offline.story).toMatchObject({ provider: 'embedded', coversItemId: 'm3', staleness: { newItems: 0 } })
   })
 
-  it('keeps a story of this device’s own up to date (the server’s may never reach this agent)', () => {
-    const first = handlers['summaries.ofCustomer']({ customerId: 'c1' }) as IpcResults['summaries.ofCustomer']
+  it('keeps a story of this device’s own up to date (the server’s may never reach this agent)', async () => {
+    const first = (await handlers['summaries.ofCustomer']({ customerId: 'c1' })) as IpcResults['summaries.ofCustomer']
     expect(first.story).toMatchObject({ updatedOnDevice: true, coversItemId: 'm2' })
     syncIn(db, [['message', m3]])
-    const next = handlers['summaries.ofCustomer']({ customerId: 'c1' }) as IpcResults['summaries.ofCustomer']
+    const next = (await handlers['summaries.ofCustomer']({ customerId: 'c1' })) as IpcResults['summaries.ofCustomer']
     expect(next.story).toMatchObject({ updatedOnDevice: true, coversItemId: 'm3', itemCount: 3, staleness: { newItems: 0 } })
   })
 
-  it('queues one regeneration for the server and shows it as pending, then its refusal', () => {
+  it('queues one regeneration for the server and shows it as pending, then its refusal', async () => {
     syncIn(db, [['summary', serverStory()]])
-    const first = handlers['summaries.regenerate']({ customerId: 'c1' }) as { mutationId: number }
+    const first = (await handlers['summaries.regenerate']({ customerId: 'c1' })) as { mutationId: number }
     expect(first.mutationId).toEqual(expect.any(Number))
     expect(schedulePush).toHaveBeenCalled()
     expect(emitted).toEqual([{ entities: ['summary'], customerIds: ['c1'] }])
-    expect(handlers['summaries.regenerate']({ customerId: 'c1' })).toEqual(first)
+    expect(await handlers['summaries.regenerate']({ customerId: 'c1' })).toEqual(first)
     expect(countOutbox(db)).toEqual({ pending: 1, failed: 0 })
     expect(listAllOutbox(db).map((r) => [r.name, r.args, r.conversationId])).toEqual([['regenerateSummary', { customerId: 'c1' }, '']])
-    const shown = handlers['summaries.ofCustomer']({ customerId: 'c1' }) as IpcResults['summaries.ofCustomer']
+    const shown = (await handlers['summaries.ofCustomer']({ customerId: 'c1' })) as IpcResults['summaries.ofCustomer']
     expect(shown.regenerating).toEqual({ mutationId: first.mutationId, state: 'pending', error: null })
     // Not another customer's.
-    expect((handlers['summaries.ofCustomer']({ customerId: 'c2' }) as IpcResults['summaries.ofCustomer']).regenerating).toBeNull()
+    expect(((await handlers['summaries.ofCustomer']({ customerId: 'c2' })) as IpcResults['summaries.ofCustomer']).regenerating).toBeNull()
     db.prepare(`UPDATE outbox SET state = 'failed', error = 'try later' WHERE mutation_id = ?`).run(first.mutationId)
-    expect((handlers['summaries.ofCustomer']({ customerId: 'c1' }) as IpcResults['summaries.ofCustomer']).regenerating).toEqual({
+    expect(((await handlers['summaries.ofCustomer']({ customerId: 'c1' })) as IpcResults['summaries.ofCustomer']).regenerating).toEqual({
       mutationId: first.mutationId,
       state: 'failed',
       error: 'try later',
@@ -275,9 +275,9 @@ describe('summaries with the sync online', () => {
     expect(getEntity(db, 'summary', 'story:c1')).toEqual({ current: serverStory(), server: serverStory() })
   })
 
-  it('refuses a regeneration within the cooldown before queuing it', () => {
+  it('refuses a regeneration within the cooldown before queuing it', async () => {
     syncIn(db, [['summary', serverStory({ generatedAt: Date.now() - REGENERATE_COOLDOWN_MS / 2 })]])
-    expect(() => handlers['summaries.regenerate']({ customerId: 'c1' })).toThrow(/can be written afresh in \d+ s/)
+    await expect(handlers['summaries.regenerate']({ customerId: 'c1' })).rejects.toThrow(/can be written afresh in \d+ s/)
     expect(countOutbox(db)).toEqual({ pending: 0, failed: 0 })
   })
 })

@@ -2,7 +2,7 @@ import type { Summary } from '../../shared/domain'
 import type { CustomerSummaries, IpcHandlers, OutboxState, SummaryView } from '../../shared/ipc'
 import { MUTATION_ARGS } from '../../shared/mutations'
 import { regenerateRefusal, summaryId } from '../../shared/summaries'
-import { summarizeStory, updateStory } from '../../shared/summarizer'
+import { prepareSummarizer, summarizeStory, updateStory } from '../../shared/summarizer'
 import { SummaryUsageOfDay } from '../../shared/summary-usage'
 import { getCustomer, getEntity, listOutboxByName, writeLocalEntity } from '../db/queries'
 import { cachedStoryContext, getRating, getStory, listSummaryItems, storyStaleness } from '../db/summary-queries'
@@ -22,6 +22,9 @@ type SummaryMethods = 'summaries.ofCustomer' | 'summaries.regenerate' | 'summari
  */
 export function summaryHandlers(ctx: HandlerContext, now: () => number = Date.now): Pick<IpcHandlers, SummaryMethods> {
   const online = (): boolean => ctx.engine.state().status === 'online'
+  // The summarizer's language model loads in the background as the core starts; a story written here waits for it.
+  const summarizerReady = prepareSummarizer()
+  summarizerReady.catch(() => undefined)
 
   function changed(customerId: string): void {
     ctx.emit('data.changed', { entities: ['summary'], customerIds: [customerId] })
@@ -101,12 +104,14 @@ export function summaryHandlers(ctx: HandlerContext, now: () => number = Date.no
   }
 
   return {
-    'summaries.ofCustomer': ({ customerId }): CustomerSummaries => {
+    'summaries.ofCustomer': async ({ customerId }): Promise<CustomerSummaries> => {
+      await summarizerReady
       const story = currentStory(customerId)
       return { story: story ? view(story) : null, regenerating: regenerating(customerId) }
     },
 
-    'summaries.regenerate': ({ customerId }) => {
+    'summaries.regenerate': async ({ customerId }) => {
+      await summarizerReady
       // Offline the device writes it from its cache, which costs nothing: no cooldown.
       if (!online()) {
         if (!writeOnDevice(customerId, null)) {

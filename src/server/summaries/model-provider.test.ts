@@ -1,9 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { SummaryFact } from '../../shared/domain'
-import { summarizeCall, summarizeConversation, summarizeStory, updateStory } from '../../shared/summarizer'
+import { prepareSummarizer, summarizeCall, summarizeConversation, summarizeStory, updateStory } from '../../shared/summarizer'
 import type { StoryContext, SummaryItem, SummaryUsage } from '../../shared/summaries'
 import { completion, startFakeModel, type FakeModel } from '../../../tests/support/chat-completions'
 import { fallbackReasonFor, ModelSummarizer, parseRetryAfter, type ModelSummarizerOptions, type SummaryUsageStore } from './model-provider'
+
+beforeAll(prepareSummarizer)
 
 let fake: FakeModel
 

@@ -205,7 +205,12 @@ export class ModelSummarizer {
     return this.summarize({ kind: 'call', items: [item] }, () => this.embedded.summarizeCall(item))
   }
 
-  private async summarize(task: SummaryTask, embedded: () => SummaryDraft | Promise<SummaryDraft>): Promise<SummaryOutcome> {
+  private async summarize(task: SummaryTask, writeEmbedded: () => SummaryDraft | Promise<SummaryDraft>): Promise<SummaryOutcome> {
+    // The embedded summarizer's language model loads with the first summary it writes, not as the server starts.
+    const embedded = async (): Promise<SummaryDraft> => {
+      await embeddedSummarizer.prepareSummarizer()
+      return writeEmbedded()
+    }
     const { endpoint } = this.options
     if (!endpoint) return { draft: await embedded(), provider: 'embedded', model: null, fallbackReason: null }
     const fallBack = async (reason: string): Promise<SummaryOutcome> => {

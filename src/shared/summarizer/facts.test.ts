@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { StoryContext, SummaryItem } from '../summaries'
 import { newCollector, readEntities, winkNegatesPromise, type Candidate } from './facts'
 import { summarizeStory } from './index'
+import { prepareSummarizer } from './nlp'
+
+beforeAll(prepareSummarizer)
 
 describe('winkNegatesPromise', () => {
   it('sees a negation before the cue that the three-word window misses', () => {

@@ -1,17 +1,27 @@
-import winkNLP, { type ItemEntity, type ItsFunction } from 'wink-nlp'
-import model from 'wink-eng-lite-web-model'
+import type winkNLP from 'wink-nlp'
+import type { ItemEntity, ItsFunction } from 'wink-nlp'
 
 /**
- * wink, loaded on first use: building its pipeline takes ~100 ms, which a process that never
- * summarizes should not pay. It reads only the sentences the cheap pass keeps (a few hundred), never
- * a whole history: on 10,000 items it would take ~700 ms.
+ * wink, loaded on first use: loading it and its model, then building its pipeline, takes 150–300
+ * ms, which a process that never summarizes, or not yet, should not pay (the sync server starts
+ * before it writes its first summary). It reads only the sentences the cheap pass keeps (a few
+ * hundred), never a whole history: on 10,000 items it would take ~700 ms.
  */
 
 type Nlp = ReturnType<typeof winkNLP>
 let instance: Nlp | null = null
+let loading: Promise<void> | null = null
+
+/** Loads wink and its model; the summarizer's functions may be called once it has resolved. */
+export function prepareSummarizer(): Promise<void> {
+  loading ??= Promise.all([import('wink-nlp'), import('wink-eng-lite-web-model')]).then(([wink, model]) => {
+    instance = wink.default(model.default, ['sbd', 'negation', 'ner'])
+  })
+  return loading
+}
 
 function nlp(): Nlp {
-  instance ??= winkNLP(model, ['sbd', 'negation', 'ner'])
+  if (instance === null) throw new Error('the embedded summarizer is not ready: await prepareSummarizer() first')
   return instance
 }
 

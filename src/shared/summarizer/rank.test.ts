@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { MMR_LAMBDA, mmrOrder, type RankDoc } from './rank'
+import { prepareSummarizer } from './nlp'
+
+beforeAll(prepareSummarizer)
 
 const doc = (text: string, boost = 0): RankDoc => ({ text, boost })
 

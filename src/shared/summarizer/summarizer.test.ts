@@ -1,7 +1,10 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { STORY_MAX_WORDS, wordCount, type StoryContext, type SummaryItem } from '../summaries'
 import { summarizeCall, summarizeConversation, summarizeStory, updateStory } from './index'
+import { prepareSummarizer } from './nlp'
+
+beforeAll(prepareSummarizer)
 
 const T0 = Date.UTC(2026, 9, 1, 9, 0)
 let seq = 0

@@ -1,5 +1,5 @@
 import type { StoryContext, SummaryItem } from '../../../src/shared/summaries'
-import { summarizeStory, updateStory } from '../../../src/shared/summarizer'
+import { prepareSummarizer, summarizeStory, updateStory } from '../../../src/shared/summarizer'
 import { latencyRow } from '../report'
 import { summarize, timeEach } from '../stats'
 import type { BenchContext } from './context'
@@ -89,6 +89,7 @@ export async function runSummaryScenarios(ctx: BenchContext): Promise<void> {
     open: [{ id: last.conversationId, status: 'open', channel: last.channel, subject: 'Replacement and refund' }],
     conversationCount: Math.ceil(HISTORY / 40),
   }
+  await prepareSummarizer()
   const scratch = await timeEach(15, () => summarizeStory(items, context), 3)
   const previous = summarizeStory(items, context)
   // Each run adds a different batch of new items to the same previous story.
