@@ -124,10 +124,7 @@ export class OutboundDispatcher {
   /** Queued messages not in hand yet, of channels some connector here sends (the others wait for an integration). */
   private async owed(): Promise<string[]> {
     const channels = new Set(this.connectors.flatMap((c) => c.channels))
-    return (await this.store.queuedOutbound(10_000))
-      .map(({ message }) => message)
-      .filter((m) => channels.has(m.channel) && !this.queued.has(m.id))
-      .map((m) => m.id)
+    return (await this.store.queuedOutboundIds(10_000)).filter((m) => channels.has(m.channel) && !this.queued.has(m.id)).map((m) => m.id)
   }
 
   /** Replies queued before a restart (or a takeover) are still owed a send, ahead of any queued while they are read. */

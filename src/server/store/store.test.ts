@@ -1451,6 +1451,17 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(queued[0]!.message).toEqual(await store.getMessage('q-email'))
       expect(queued[0]!.recipient).toEqual(await store.getIdentity('mail'))
       expect((await store.queuedOutbound(1)).map((q) => q.message.id)).toEqual(['q-email'])
+      // What the dispatcher queues them by: the same messages in the same order, ids and channels alone.
+      expect(await store.queuedOutboundIds(10)).toEqual([
+        { id: 'q-email', channel: 'email' },
+        { id: 'q-sms', channel: 'sms' },
+        { id: 'q-voice', channel: 'voice' },
+        { id: 'q-wa', channel: 'whatsapp' },
+      ])
+      expect(await store.queuedOutboundIds(2)).toEqual([
+        { id: 'q-email', channel: 'email' },
+        { id: 'q-sms', channel: 'sms' },
+      ])
       expect((await store.recipientFor((await store.getMessage('q-sms'))!))?.id).toBe('p-new')
       expect(await store.recipientFor((await store.getMessage('q-wa'))!)).toBeNull()
     })

@@ -260,7 +260,10 @@ export interface StoreReader {
   callByExternalId(externalId: string): Promise<Call | null>
   /** Newest first, across the conversations the scope allows. */
   timeline(customerId: string, scope: InboxScope, limit: number, before?: string): Promise<Page<TimelineEntry>>
+  /** Outbound messages waiting to be sent, oldest first, each with its recipient. */
   queuedOutbound(limit: number): Promise<OutboundItem[]>
+  /** The same messages' ids and channels alone, oldest first: what the dispatcher queues them by, at every start. */
+  queuedOutboundIds(limit: number): Promise<{ id: string; channel: Channel }[]>
   /** The identity an outbound message goes to: the customer's address on the message's channel. */
   recipientFor(message: Message): Promise<Identity | null>
 

@@ -476,6 +476,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_sla_due ON conversations (sla_due) WHERE sla_due IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'queued outbound messages in send order (SQLite version 23)',
+    // The dispatcher reads the queued outbound messages oldest first at every start. Through the
+    // index on (delivery_status, direction) that read sorted every queued message to take the
+    // first 10,000: with a backlog (a channel down, or sends left to an integration) that was
+    // most of a start. This index holds those messages alone, in the order read, and replaces
+    // that one, which served nothing else.
+    sql: `
+      DROP INDEX messages_delivery;
+      CREATE INDEX messages_queued_outbound ON messages (sent_at, id) WHERE delivery_status = 'queued' AND direction = 'outbound';
+    `,
+  },
 ]
 
 /**

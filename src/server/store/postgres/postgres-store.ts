@@ -730,6 +730,13 @@ class PostgresReads implements StoreReader {
     return { items, next: entries.length > limit && last ? encodeCursor([last.at, last.item.id]) : null }
   }
 
+  async queuedOutboundIds(limit: number): Promise<{ id: string; channel: Channel }[]> {
+    return this.rows<{ id: string; channel: Channel }>(
+      `SELECT id, channel FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT $1`,
+      [limit],
+    )
+  }
+
   async queuedOutbound(limit: number): Promise<OutboundItem[]> {
     const messages = await this.many(
       'message',

@@ -662,6 +662,19 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 23,
+    name: 'queued outbound messages in send order',
+    // The dispatcher reads the queued outbound messages oldest first at every start. Through the
+    // index on (delivery_status, direction) that read sorted every queued message to take the
+    // first 10,000: with a backlog (a channel down, or sends left to an integration) that was
+    // most of a start. This index holds those messages alone, in the order read, and replaces
+    // that one, which served nothing else.
+    sql: `
+      DROP INDEX messages_delivery;
+      CREATE INDEX messages_queued_outbound ON messages (sent_at, id) WHERE delivery_status = 'queued' AND direction = 'outbound';
+    `,
+  },
 ]
 
 export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): void {

@@ -106,3 +106,15 @@ describe('customer search', () => {
     expect(tableScans(db, executed, ['m', 'survivor'])).toEqual([])
   })
 })
+
+describe('queued outbound messages', () => {
+  it('are read oldest first from their own index, without sorting the backlog', async () => {
+    // At every start, however many wait: a sort would read them all to return the first 10,000.
+    for (const read of [(s: Store) => s.queuedOutboundIds(10_000), (s: Store) => s.queuedOutbound(10_000)]) {
+      const executed = await executedBy(() => read(store))
+      const plan = executed.flatMap(({ sql, params }) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as [])) as { detail: string }[]).map((r) => r.detail))
+      expect(plan.filter((d) => d.includes('FROM messages') || d.includes(' messages '))).toContain('SCAN messages USING INDEX messages_queued_outbound')
+      expect(plan.filter((d) => d.includes('TEMP B-TREE'))).toEqual([])
+    }
+  })
+})

@@ -649,6 +649,13 @@ class SqliteReads implements StoreReader {
     return messages.map((message) => ({ message, recipient: this.recipientOf(message) }))
   }
 
+  async queuedOutboundIds(limit: number): Promise<{ id: string; channel: Channel }[]> {
+    return this.stmt(`SELECT id, channel FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT ?`).all(limit) as {
+      id: string
+      channel: Channel
+    }[]
+  }
+
   async recipientFor(message: Message): Promise<Identity | null> {
     return this.recipientOf(message)
   }
