@@ -341,21 +341,30 @@ interface AgentTally {
 class Scratch {
   private readonly arrays = { i32: [] as Int32Array[], f64: [] as Float64Array[], u8: [] as Uint8Array[] }
   private readonly used = { i32: 0, f64: 0, u8: 0 }
-  private readonly samplePool: Samples[] = []
-  private samplesUsed = 0
+  private readonly lists = { samples: [] as Samples[], ints: [] as IntList[] }
+  private readonly listsUsed = { samples: 0, ints: 0 }
 
   /** Starts a report: every array is free again. */
   reset(): void {
     this.used.i32 = this.used.f64 = this.used.u8 = 0
-    this.samplesUsed = 0
+    this.listsUsed.samples = this.listsUsed.ints = 0
   }
 
   /** An empty list of durations. */
   samples(): Samples {
-    const k = this.samplesUsed++
-    const samples = (this.samplePool[k] ??= new Samples())
-    samples.length = 0
-    return samples
+    return this.list('samples', () => new Samples())
+  }
+
+  /** An empty list of numbers. */
+  ints(): IntList {
+    return this.list('ints', () => new IntList())
+  }
+
+  private list<K extends keyof Scratch['lists'], L extends Scratch['lists'][K][number]>(kind: K, make: () => L): L {
+    const pool = this.lists[kind] as L[]
+    const list = (pool[this.listsUsed[kind]++] ??= make())
+    list.length = 0
+    return list
   }
 
   i32(length: number, fill: number): Int32Array {
@@ -414,6 +423,45 @@ class IntList {
 
   copy(): Int32Array {
     return this.values.slice(0, this.length)
+  }
+}
+
+/**
+ * Events of one kind for each conversation of a report, in the order met, as lists linked
+ * through typed arrays from the working arrays' pool: a map of arrays, one per conversation,
+ * was most of what a report left for the garbage collector.
+ */
+class EventLists {
+  /** Per conversation, its latest entry, or -1. */
+  private readonly last: Int32Array
+  /** Per entry, the entry before it of the same conversation, or -1. */
+  private readonly previous: IntList
+  /** Per entry, the event's position in the columns. */
+  private readonly positions: IntList
+
+  constructor(conversations: number) {
+    this.last = scratch.i32(conversations, -1)
+    this.previous = scratch.ints()
+    this.positions = scratch.ints()
+  }
+
+  add(k: number, position: number): void {
+    this.previous.push(this.last[k]!)
+    this.last[k] = this.positions.length
+    this.positions.push(position)
+  }
+
+  /** Conversation `k`'s latest entry, or -1; `before` steps back from there. */
+  latest(k: number): number {
+    return this.last[k]!
+  }
+
+  before(entry: number): number {
+    return this.previous.values[entry]!
+  }
+
+  position(entry: number): number {
+    return this.positions.values[entry]!
   }
 }
 
@@ -606,8 +654,8 @@ class ConversationWork {
   readonly lastAnswerAt: Float64Array
   /** The customer on its latest event in the range: one a merge moved it to, rather than the one it was merged out of. */
   readonly customer: Int32Array
-  readonly reopenedAt = new Map<number, number[]>()
-  readonly switches = new Map<number, number[]>()
+  readonly reopens: EventLists
+  readonly switches: EventLists
   /** The two agents who handled it earliest, with the time each first did: enough to tell whether one agent alone had by any time. */
   readonly firstAgent: Int32Array
   readonly firstAgentAt: Float64Array
@@ -628,6 +676,8 @@ class ConversationWork {
     this.firstAgent = scratch.i32(n, -1)
     this.firstAgentAt = scratch.f64(n, Infinity)
     this.secondAgentAt = scratch.f64(n, Infinity)
+    this.reopens = new EventLists(n)
+    this.switches = new EventLists(n)
   }
 }
 
@@ -641,7 +691,8 @@ interface ConversationFigures {
   heatCounts: Int32Array
   customers: number
   switchedCustomers: number
-  paths: Map<string, { channels: Channel[]; ids: string[] }>
+  /** By route (routeKey), its channels and conversations by number. */
+  paths: Map<number | string, { channels: Channel[]; conversations: IntList }>
 }
 
 /*
@@ -664,7 +715,7 @@ function passOverEvents(
 ): void {
   const { from, to, labelled, inboxes, channels, teams, agents: agentsOnly } = filter
   const { at: atOf, kind: kindOf, customer: customerOf, agent: agentOfEvent, calendarMs: calendarOf, businessMs: businessOf } = columns
-  const { flags, creation, creationBits, firstResolutionAt, secondResolutionAt, firstResolutionCounts, answer, breachedTargets, surveyAt, lastAnswerAt, customer, reopenedAt, switches, firstAgent, firstAgentAt, secondAgentAt } = work
+  const { flags, creation, creationBits, firstResolutionAt, secondResolutionAt, firstResolutionCounts, answer, breachedTargets, surveyAt, lastAnswerAt, customer, reopens, switches, firstAgent, firstAgentAt, secondAgentAt } = work
   const { firstResponseCalendar, firstResponseBusiness, resolutionCalendar, resolutionBusiness } = samples
   for (let i = lo; i < hi; i++) {
     const k = of[i - lo]!
@@ -696,9 +747,7 @@ function passOverEvents(
         break
       case K.reopened: {
         flags[k]! |= EVER_REOPENED
-        const times = reopenedAt.get(k)
-        if (times) times.push(at)
-        else reopenedAt.set(k, [at])
+        reopens.add(k, i)
         break
       }
       case K.csat_answered:
@@ -706,9 +755,7 @@ function passOverEvents(
         break
       case K.channel_switched: {
         flags[k]! |= EVER_SWITCHED
-        const moves = switches.get(k)
-        if (moves) moves.push(i)
-        else switches.set(k, [i])
+        switches.add(k, i)
         break
       }
       case K.assigned:
@@ -788,7 +835,7 @@ function passOverConversations(
   figures: ConversationFigures,
   timeZone: string,
 ): void {
-  const { flags, creation, creationBits, firstResolutionAt, secondResolutionAt, firstResolutionCounts, answer, breachedTargets, surveyAt, lastAnswerAt, customer, reopenedAt, switches, firstAgentAt, secondAgentAt } = work
+  const { flags, creation, creationBits, firstResolutionAt, secondResolutionAt, firstResolutionCounts, answer, breachedTargets, surveyAt, lastAnswerAt, customer, reopens, switches, firstAgentAt, secondAgentAt } = work
   const { membership, days, volumeCell, heatCell, volumeCounts, heatCounts, paths } = figures
   const { at: atOf, agent: agentOfEvent } = columns
   const n = window.size
@@ -830,7 +877,7 @@ function passOverConversations(
         const at = firstResolutionAt[k]!
         const end = at + REOPEN_HORIZON_MS
         // Undone within 7 days: reopened, or resolved again (its reopen unrecorded).
-        const undone = secondResolutionAt[k]! <= end || ((f & EVER_REOPENED) !== 0 && reopenedAt.get(k)!.some((t) => t >= at && t <= end))
+        const undone = secondResolutionAt[k]! <= end || ((f & EVER_REOPENED) !== 0 && reopenedBetween(columns, reopens, k, at, end))
         // One agent alone had handled it by then: the first to do so, and no second one yet.
         const oneAgent = firstAgentAt[k]! <= at && secondAgentAt[k]! > at
         if (!undone && oneAgent) membership.add(k, M.fcr)
@@ -857,17 +904,17 @@ function passOverConversations(
     }
 
     if ((f & EVER_SWITCHED) !== 0 && creation[k]! >= 0) {
-      const route = switchedRoute(columns, switches.get(k)!, creation[k]!)
-      if (route) {
+      const length = switchedRoute(columns, switches, k, creation[k]!)
+      if (length > 0) {
         membership.add(k, M.switched)
         if (who >= 0 && customerSeen[who] === 1) {
           customerSeen[who] = 2
           figures.switchedCustomers++
         }
-        const path = route.join(' → ')
-        const entry = paths.get(path)
-        if (entry) entry.ids.push(window.id(k))
-        else paths.set(path, { channels: route, ids: [window.id(k)] })
+        const key = routeKey(length)
+        let entry = paths.get(key)
+        if (!entry) paths.set(key, (entry = { channels: routeChannels(length), conversations: new IntList() }))
+        entry.conversations.push(k)
       }
     }
   }
@@ -977,12 +1024,13 @@ export function reportOverColumns(
     .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
     .map((t, a) => agentRow(t, window, drill, seenInList, a * LISTED.length))
 
-  const topPaths: ChannelPath[] = [...paths.entries()]
-    .sort(([a, x], [b, y]) => y.ids.length - x.ids.length || (a < b ? -1 : a > b ? 1 : 0))
+  const topPaths: ChannelPath[] = [...paths.values()]
+    .map(({ channels: route, conversations }) => ({ path: route.join(' → '), channels: route, conversations }))
+    .sort((x, y) => y.conversations.length - x.conversations.length || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
     .slice(0, TOP_PATHS)
-    .map(([path, { channels: route, ids: pathIds }]) => {
-      drill[drillKey.path(path)] = pathIds
-      return { path, channels: route, conversations: pathIds.length }
+    .map(({ path, channels: route, conversations }) => {
+      lazily(drill, drillKey.path(path), () => Array.from(conversations.values.subarray(0, conversations.length), (k) => window.id(k)))
+      return { path, channels: route, conversations: conversations.length }
     })
 
   return {
@@ -1090,11 +1138,51 @@ function lazily<T>(target: Record<string, T>, key: string, make: () => T): void 
   Object.defineProperty(target, key, { enumerable: true, configurable: true, get: make })
 }
 
-/** The channels a conversation went through, when it changed channel within 7 days of its creation; else null. */
-function switchedRoute(columns: EventColumns, moves: readonly number[], creation: number): Channel[] | null {
+/** Whether conversation `k` was reopened from `from` to `to`, both included. */
+function reopenedBetween(columns: EventColumns, reopens: EventLists, k: number, from: number, to: number): boolean {
+  for (let e = reopens.latest(k); e >= 0; e = reopens.before(e)) {
+    const at = columns.at[reopens.position(e)]!
+    if (at >= from && at <= to) return true
+  }
+  return false
+}
+
+/** The route switchedRoute found last, as channel numbers: one buffer for every conversation of every report. */
+let route = new Uint8Array(16)
+
+/**
+ * The channels conversation `k` went through, into `route`, when it changed channel within 7
+ * days of its creation: how many (2 or more); else 0.
+ */
+function switchedRoute(columns: EventColumns, switches: EventLists, k: number, creation: number): number {
   const createdAt = columns.at[creation]!
-  const after = moves.filter((i) => columns.at[i]! >= createdAt)
-  if (!after.some((i) => columns.at[i]! <= createdAt + SWITCH_WINDOW_MS)) return null
-  // Positions are in order already.
-  return [CHANNELS[columns.channel[creation]!]!, ...after.map((i) => CHANNELS[columns.channel[i]!]!)]
+  let hops = 0
+  let soon = false
+  // The list runs latest first: the switches since the creation are written from the end of the route.
+  for (let e = switches.latest(k); e >= 0; e = switches.before(e)) {
+    const at = columns.at[switches.position(e)]!
+    if (at < createdAt) break
+    hops++
+    if (at <= createdAt + SWITCH_WINDOW_MS) soon = true
+  }
+  if (!soon) return 0
+  if (route.length < hops + 1) route = new Uint8Array((hops + 1) * 2)
+  route[0] = columns.channel[creation]!
+  let h = hops
+  for (let e = switches.latest(k); h > 0; e = switches.before(e)) route[h--] = columns.channel[switches.position(e)]!
+  return hops + 1
+}
+
+/** The first `length` channels of `route` as one key: a number where it fits, else their names. */
+function routeKey(length: number): number | string {
+  let key = 0
+  for (let h = 0; h < length; h++) {
+    key = key * 8 + route[h]! + 1
+    if (key > Number.MAX_SAFE_INTEGER / 8) return routeChannels(length).join(' → ')
+  }
+  return key
+}
+
+function routeChannels(length: number): Channel[] {
+  return Array.from(route.subarray(0, length), (c) => CHANNELS[c]!)
 }
