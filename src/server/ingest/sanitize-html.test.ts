@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest'
-import { HTML_LIMITS, nestingDepth, prepareHtml, sanitizeHtml, textOfHtml } from './sanitize-html'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { HTML_LIMITS, nestingDepth, prepareHtml, prepareSanitizer, sanitizeHtml, textOfHtml } from './sanitize-html'
+
+beforeAll(prepareSanitizer)
 
 describe('sanitizeHtml', () => {
   it('keeps ordinary formatting', () => {

@@ -1,4 +1,4 @@
-import sanitize from 'sanitize-html'
+import type sanitize from 'sanitize-html'
 import type { HtmlOmitted } from '../../shared/domain'
 
 /**
@@ -6,7 +6,7 @@ import type { HtmlOmitted } from '../../shared/domain'
  * the app, so nothing that can run, frame or restyle the page may survive. Remote images are
  * kept as links here; the renderer decides whether to load them.
  */
-const OPTIONS: sanitize.IOptions = {
+const OPTIONS = (simpleTransform: typeof sanitize.simpleTransform): sanitize.IOptions => ({
   allowedTags: [
     'a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'code', 'dd', 'del', 'div', 'dl', 'dt', 'em',
     'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'i', 'img', 'ins', 'li', 'ol', 'p', 'pre', 'q', 's',
@@ -34,12 +34,27 @@ const OPTIONS: sanitize.IOptions = {
   allowProtocolRelative: false,
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'iframe', 'xmp', 'noembed', 'noframes', 'svg', 'math', 'template', 'head'],
   transformTags: {
-    a: sanitize.simpleTransform('a', { rel: 'noopener noreferrer nofollow', target: '_blank' }),
+    a: simpleTransform('a', { rel: 'noopener noreferrer nofollow', target: '_blank' }),
   },
+})
+
+// The package (with the HTML and CSS parsers under it) loads with the first HTML to sanitize,
+// not as the server starts: many servers see none for a while, and every start is timed.
+let sanitizer: ((html: string) => string) | null = null
+let loading: Promise<void> | null = null
+
+/** Loads the sanitizer; sanitizeHtml and prepareHtml may be called once it has resolved. */
+export function prepareSanitizer(): Promise<void> {
+  loading ??= import('sanitize-html').then(({ default: sanitize }) => {
+    const options = OPTIONS(sanitize.simpleTransform)
+    sanitizer = (html) => sanitize(html, options)
+  })
+  return loading
 }
 
 export function sanitizeHtml(html: string): string {
-  return sanitize(html, OPTIONS)
+  if (sanitizer === null) throw new Error('the HTML sanitizer is not ready: await prepareSanitizer() first')
+  return sanitizer(html)
 }
 
 export type PreparedHtml =

@@ -4,7 +4,7 @@ import type { Call, Channel, Conversation, Message, Note, TimelineEvent, User } 
 import { streamKey, stripReplyPrefixes } from '../ingest/threading'
 import { MUTATION_ARGS, type MutationArgs, type MutationName } from '../../shared/mutations'
 import type { MutationResult } from '../../shared/sync'
-import { HTML_LIMITS, nestingDepth, sanitizeHtml } from '../ingest/sanitize-html'
+import { HTML_LIMITS, nestingDepth, prepareSanitizer, sanitizeHtml } from '../ingest/sanitize-html'
 import type { ConversationThread, StoreWriter } from '../store/store'
 import { canSeeConversation, canSeeCustomer, canSeeInbox } from './access'
 import type { Commit } from './commit'
@@ -41,7 +41,7 @@ interface Ctx {
  * after a lost acknowledgement finds the id recorded and does nothing. Rejections are recorded
  * too, so the client's queue moves on. REST calls (no origin) are not deduplicated by id.
  */
-export function applyMutation(
+export async function applyMutation(
   commit: Commit,
   user: User,
   mutation: { name: MutationName; args: unknown },
@@ -50,6 +50,8 @@ export function applyMutation(
   audit: AuditOrigin = origin ? appOrigin(origin.clientId, origin.ip, origin.userAgent) : SERVER_ORIGIN,
 ): Promise<MutationResult> {
   const id = origin?.mutationId ?? 0
+  // A reply's HTML is sanitized inside the transaction: the sanitizer is loaded before it begins.
+  if (mutation.name === 'reply') await prepareSanitizer()
   return commit(async (w): Promise<MutationResult> => {
     if (origin && origin.mutationId <= await w.lastMutationId(origin.clientId)) return { id, outcome: 'duplicate' }
     const outcome = await applyInTransaction(w, user, mutation, now(), audit)
