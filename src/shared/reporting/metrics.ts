@@ -411,7 +411,7 @@ class Samples {
   }
 }
 
-/** Conversations by number, in a growing typed array, for the same reason. */
+/** Whole numbers (conversations by number, positions of events), in a growing typed array, for the same reason. */
 class IntList {
   values = new Int32Array(16)
   length = 0
