@@ -22,6 +22,13 @@ export const TABLES: Record<EntityName, string> = {
   reportingEvent: 'reporting_events',
 }
 
+/**
+ * The outbound messages waiting to be sent, oldest first, as both engines read them: the
+ * condition and order of their partial index (`messages_queued_outbound`), which a query must
+ * state exactly for the index to serve it.
+ */
+export const QUEUED_OUTBOUND = `FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id`
+
 export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
   user: ['inboxes'],
   customer: ['labels', 'attributes', 'consent', 'consentChangedAt'],

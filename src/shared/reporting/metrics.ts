@@ -317,17 +317,14 @@ const [ASSIGNED, REPLIED, RESOLVED_BY, FIRST_RESPONSE_BY] = [0, 1, 2, 3] as cons
 
 const K = KIND_NUMBER
 
-interface AgentTally {
+/** Its durations are the same four as a whole report's. */
+interface AgentTally extends ReportSamples {
   id: string
   /** An event in the range is about them in a way the table shows, so they have a row. */
   counted: boolean
   replies: number
   /** The conversations of each of LISTED, by number, in the order met and perhaps repeated. */
   lists: IntList[]
-  firstResponseCalendar: Samples
-  firstResponseBusiness: Samples
-  resolutionCalendar: Samples
-  resolutionBusiness: Samples
   answers: string[]
   promoters: string[]
 }
@@ -496,10 +493,7 @@ class AgentTallies {
         counted: false,
         replies: 0,
         lists: LISTED.map(() => new IntList()),
-        firstResponseCalendar: scratch.samples(),
-        firstResponseBusiness: scratch.samples(),
-        resolutionCalendar: scratch.samples(),
-        resolutionBusiness: scratch.samples(),
+        ...reportSamples(),
         answers: [],
         promoters: [],
       })
@@ -522,7 +516,7 @@ class AgentTallies {
 
 /** Which figures each conversation of a report counts in, as bits of one word, and how many count in each. */
 class Membership {
-  readonly member: Uint32Array
+  private readonly member: Uint32Array
   readonly tally = new Int32Array(MEMBER_BITS)
 
   constructor(conversations: number) {
@@ -539,12 +533,21 @@ class Membership {
   }
 }
 
-/** The durations of a whole report. */
+/** The durations of a whole report, or of one agent's share of it. */
 interface ReportSamples {
   firstResponseCalendar: Samples
   firstResponseBusiness: Samples
   resolutionCalendar: Samples
   resolutionBusiness: Samples
+}
+
+function reportSamples(): ReportSamples {
+  return {
+    firstResponseCalendar: scratch.samples(),
+    firstResponseBusiness: scratch.samples(),
+    resolutionCalendar: scratch.samples(),
+    resolutionBusiness: scratch.samples(),
+  }
 }
 
 /**
@@ -955,12 +958,7 @@ export function reportOverColumns(
   }
 
   const work = new ConversationWork(n)
-  const samples: ReportSamples = {
-    firstResponseCalendar: scratch.samples(),
-    firstResponseBusiness: scratch.samples(),
-    resolutionCalendar: scratch.samples(),
-    resolutionBusiness: scratch.samples(),
-  }
+  const samples = reportSamples()
   const agents = new AgentTallies(columns.dictionaries.names.values, n)
   passOverEvents(columns, lo, hi, window.of, filter, work, agents, samples)
 
@@ -1029,7 +1027,7 @@ export function reportOverColumns(
     .sort((x, y) => y.conversations.length - x.conversations.length || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
     .slice(0, TOP_PATHS)
     .map(({ path, channels: route, conversations }) => {
-      lazily(drill, drillKey.path(path), () => Array.from(conversations.values.subarray(0, conversations.length), (k) => window.id(k)))
+      lazily(drill, drillKey.path(path), () => conversationIds(conversations, window))
       return { path, channels: route, conversations: conversations.length }
     })
 

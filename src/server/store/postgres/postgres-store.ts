@@ -57,6 +57,7 @@ import {
   savedViewAudience,
   TABLES,
   threadOf,
+  QUEUED_OUTBOUND,
   toRow,
   usageOf,
   type ApiTokenRow,
@@ -731,18 +732,11 @@ class PostgresReads implements StoreReader {
   }
 
   async queuedOutboundIds(limit: number): Promise<{ id: string; channel: Channel }[]> {
-    return this.rows<{ id: string; channel: Channel }>(
-      `SELECT id, channel FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT $1`,
-      [limit],
-    )
+    return this.rows<{ id: string; channel: Channel }>(`SELECT id, channel ${QUEUED_OUTBOUND} LIMIT $1`, [limit])
   }
 
   async queuedOutbound(limit: number): Promise<OutboundItem[]> {
-    const messages = await this.many(
-      'message',
-      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT $1`,
-      [limit],
-    )
+    const messages = await this.many('message', `SELECT * ${QUEUED_OUTBOUND} LIMIT $1`, [limit])
     if (messages.length === 0) return []
     // Every recipient in one query (a round trip per message would cost more than the messages).
     const customers = messages.map((m) => m.customerId)

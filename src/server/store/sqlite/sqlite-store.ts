@@ -57,6 +57,7 @@ import {
   savedViewAudience,
   TABLES,
   threadOf,
+  QUEUED_OUTBOUND,
   toRow,
   usageOf,
   type ApiTokenRow,
@@ -641,19 +642,12 @@ class SqliteReads implements StoreReader {
   }
 
   async queuedOutbound(limit: number): Promise<OutboundItem[]> {
-    const messages = this.many(
-      'message',
-      `SELECT * FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT ?`,
-      [limit],
-    )
+    const messages = this.many('message', `SELECT * ${QUEUED_OUTBOUND} LIMIT ?`, [limit])
     return messages.map((message) => ({ message, recipient: this.recipientOf(message) }))
   }
 
   async queuedOutboundIds(limit: number): Promise<{ id: string; channel: Channel }[]> {
-    return this.stmt(`SELECT id, channel FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id LIMIT ?`).all(limit) as {
-      id: string
-      channel: Channel
-    }[]
+    return this.stmt(`SELECT id, channel ${QUEUED_OUTBOUND} LIMIT ?`).all(limit) as { id: string; channel: Channel }[]
   }
 
   async recipientFor(message: Message): Promise<Identity | null> {
