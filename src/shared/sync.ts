@@ -64,6 +64,13 @@ export function parseChange(raw: unknown): EntityChange {
 export const PullRequest = z.object({
   after: z.number().int().nonnegative(),
   limit: z.number().int().positive().max(10_000).default(1_000),
+  /**
+   * Only the latest change of each row: a change is left out when a later one of the same row,
+   * which exactly the same readers may see, is in the log. The reader reaches that one by
+   * pulling on, so the cache ends the same as after every change, with fewer sent and applied.
+   * Cuts an initial sync about in half, since a conversation is changed again at every message.
+   */
+  latest: z.boolean().default(false),
 })
 export type PullRequest = z.input<typeof PullRequest>
 

@@ -516,7 +516,7 @@ export class SyncEngine {
   }
 
   private pull(after: number, limit: number): Promise<PullEnvelope> {
-    const pending = this.request('pull', { after, limit }).then((raw) => PullEnvelope.parse(raw))
+    const pending = this.request('pull', { after, limit, latest: true }).then((raw) => PullEnvelope.parse(raw))
     // A prefetched batch whose predecessor failed is never awaited; its failure is not news.
     pending.catch(() => undefined)
     return pending

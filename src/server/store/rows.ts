@@ -29,6 +29,18 @@ export const TABLES: Record<EntityName, string> = {
  */
 export const QUEUED_OUTBOUND = `FROM messages WHERE delivery_status = 'queued' AND direction = 'outbound' ORDER BY sent_at, id`
 
+/**
+ * For a pull of the latest changes only (PullRequest.latest): true when the change `changes` is
+ * followed in the log by a change of the same row with the same access columns, which every
+ * reader who may see the one may see the other. `same` is the engine's null-safe equality
+ * (SQLite `IS`, PostgreSQL `IS NOT DISTINCT FROM`). Changes are never removed from the log, only
+ * rewritten in place (erasure), so the later change stays there for the reader to reach.
+ */
+export const supersededChange = (same: string): string =>
+  `EXISTS (SELECT 1 FROM changes later WHERE later.entity_id = changes.entity_id AND later.seq > changes.seq
+     AND later.entity = changes.entity AND later.inbox ${same} changes.inbox AND later.customer_id ${same} changes.customer_id
+     AND later.audience ${same} changes.audience AND later.covers ${same} changes.covers)`
+
 export const JSON_FIELDS: Record<EntityName, readonly string[]> = {
   user: ['inboxes'],
   customer: ['labels', 'attributes', 'consent', 'consentChangedAt'],

@@ -17,6 +17,7 @@ import type {
 } from '../../shared/domain'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import type { IntegrationInfo } from '../../shared/tokens'
+import type { Change } from '../../shared/sync'
 import type { CustomerMerge, CustomerSuggestion, HeldEntity, Store, StoreWriter, StoredChange, TimelineEntry } from './store'
 import { InvalidCursorError } from './errors'
 import type { AuditEntry } from '../../shared/audit'
@@ -1698,6 +1699,73 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       await seed(store, ['customer', customer('eve')], ['conversation', conversation('e1', 'eve', 'A')])
       // dan already has d1 in A: moving e1 to dan logs only e1.
       expect((await seed(store, ['conversation', conversation('e1', 'dan', 'A')])).map((c) => c.id)).toEqual(['e1'])
+    })
+
+    /** The rows a reader holds after the changes, as a cache applies them: an erased customer's rows go with them. */
+    function replay(changes: readonly { entity: EntityName; id: string; op: 'upsert' | 'delete'; data: Record<string, unknown> | null }[]): Map<string, unknown> {
+      const rows = new Map<string, Record<string, unknown>>()
+      for (const change of changes) {
+        if (change.entity === 'customer' && change.op === 'delete') {
+          for (const [key, row] of rows) if (row.customerId === change.id) rows.delete(key)
+        }
+        if (change.op === 'delete' || !change.data) rows.delete(`${change.entity}:${change.id}`)
+        else rows.set(`${change.entity}:${change.id}`, change.data)
+      }
+      return rows
+    }
+
+    /** Every change a reader gets pulling from the start in pages of `limit`. */
+    async function pullAll(scope: readonly string[] | null, limit: number, latest: boolean): Promise<Change[]> {
+      const changes: Change[] = []
+      let cursor = 0
+      for (;;) {
+        const page = await store.changesAfter(cursor, limit, scope, [], { latest })
+        changes.push(...page.changes)
+        cursor = page.cursor
+        if (!page.hasMore) return changes
+      }
+    }
+
+    it('gives a pull of the latest changes only the last change of each row among the same readers', async () => {
+      await seedLog()
+      await seed(store, ['customer', customer('alice', { name: 'Alice 2' })])
+      await seed(store, ['conversation', conversation('ca', 'alice', 'A', { status: 'pending' })])
+      // cb moves from B to A: its change in A is not one readers of B see, so theirs stays; bob is logged again.
+      await seed(store, ['conversation', conversation('cb', 'bob', 'A')])
+      const seqs = async (scope: readonly string[] | null) => (await store.changesAfter(0, 100, scope, [], { latest: true })).changes.map((c) => `${c.seq} ${c.id}`)
+      expect(await seqs(['A'])).toEqual(['1 u1', '3 alice-email', '5 ma', '11 alice', '12 ca', '13 cb', '14 bob', '15 bob-phone'])
+      expect(await seqs(['B'])).toEqual(['1 u1', '8 cb', '9 mb'])
+      expect(await seqs(null)).toEqual(['1 u1', '3 alice-email', '5 ma', '8 cb', '9 mb', '10 carol', '11 alice', '12 ca', '13 cb', '14 bob', '15 bob-phone'])
+      // Without it, every change.
+      expect((await store.changesAfter(0, 100, ['A'])).changes).toHaveLength(12)
+    })
+
+    it('leaves a reader of the latest changes, in pages of any size, with the rows every change gives, across an erasure and a restore', async () => {
+      await seedLog()
+      const ca = (await store.getConversation('ca'))!
+      await seed(store, ['message', message('ma', ca, { deliveryStatus: 'read' })], ['conversation', { ...ca, status: 'resolved' }])
+      await seed(store, ['customer', customer('bob', { name: 'Bob 2' })], ['conversation', conversation('cb', 'bob', 'A')])
+      const held = [
+        { entity: 'customer', data: (await store.getCustomer('alice'))! },
+        { entity: 'identity', data: (await store.identitiesOf('alice'))[0]! },
+        { entity: 'conversation', data: (await store.getConversation('ca'))! },
+        { entity: 'message', data: (await store.getMessage('ma'))! },
+      ] as HeldEntity[]
+      const erasure = { customerId: 'alice', customerIds: ['alice'], name: 'Alice', requestedBy: 'u1', requestedAt: T, purgeAt: T + 1, immediate: false }
+      await store.write((w) => w.holdErasure(erasure, held), ACTOR)
+      await seed(store, ['customer', customer('carol', { name: 'Carol 2' })], ['conversation', conversation('cc', 'carol', 'B')])
+      // Restored: put back as the restore does, then changed again.
+      await seed(store, ...held.map((h) => [h.entity, h.data] as Entity))
+      await store.write((w) => w.releaseErasure('alice'), ACTOR)
+      await seed(store, ['conversation', { ...ca, status: 'open' }])
+      for (const scope of [null, ['A'], ['B'], ['A', 'B']]) {
+        const every = await pullAll(scope, 100, false)
+        for (const limit of [1, 2, 3, 100]) {
+          const latest = await pullAll(scope, limit, true)
+          expect(replay(latest), `scope ${JSON.stringify(scope)}, pages of ${limit}`).toEqual(replay(every))
+          expect(latest.length).toBeLessThan(every.length)
+        }
+      }
     })
 
     it('tells the inbox of each item from its conversation', async () => {

@@ -267,9 +267,12 @@ export interface StoreReader {
   /** The identity an outbound message goes to: the customer's address on the message's channel. */
   recipientFor(message: Message): Promise<Identity | null>
 
-  /** Changes after `after` the scope may see, in seq order. */
-  /** Changes `scope` may see; a change with an audience only when `viewer` (audience tokens of the reader) holds one of it. */
-  changesAfter(after: number, limit: number, scope: InboxScope, viewer?: readonly string[]): Promise<PullResponse>
+  /**
+   * Changes after `after` that `scope` may see, in seq order; a change with an audience only when
+   * `viewer` (audience tokens of the reader) holds one of it. With `latest`, only the latest
+   * change of each row among those readers (PullRequest.latest).
+   */
+  changesAfter(after: number, limit: number, scope: InboxScope, viewer?: readonly string[], options?: { latest?: boolean }): Promise<PullResponse>
   /** Every change after `after`, in seq order, with who may see it (for a node fanning out what another node committed). */
   changesSince(after: number, limit: number): Promise<StoredChange[]>
   lastSeq(): Promise<number>

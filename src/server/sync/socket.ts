@@ -299,7 +299,7 @@ export function attachSyncSocket(
       handle('pull', async (user, payload) => {
         const req = parseOrThrow(PullRequest, payload, 'pull request')
         const started = performance.now()
-        const page = await store.changesAfter(req.after, req.limit, scopeOf(user), viewerTokens(user))
+        const page = await store.changesAfter(req.after, req.limit, scopeOf(user), viewerTokens(user), { latest: req.latest })
         metrics.pullSeconds.observe(secondsSince(started))
         return page
       }),

@@ -58,6 +58,7 @@ import {
   TABLES,
   threadOf,
   QUEUED_OUTBOUND,
+  supersededChange,
   toRow,
   usageOf,
   type ApiTokenRow,
@@ -763,7 +764,13 @@ class PostgresReads implements StoreReader {
     )
   }
 
-  async changesAfter(after: number, limit: number, scope: InboxScope, viewer: readonly string[] = []): Promise<PullResponse> {
+  async changesAfter(
+    after: number,
+    limit: number,
+    scope: InboxScope,
+    viewer: readonly string[] = [],
+    options: { latest?: boolean } = {},
+  ): Promise<PullResponse> {
     // One snapshot: a write committing between the page query and the newest-seq query would
     // otherwise move the cursor past changes this page did not hold.
     return this.snapshot(async (db) => {
@@ -781,8 +788,9 @@ class PostgresReads implements StoreReader {
              OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox', '$3')}
              OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')})
                AND (covers IS NULL OR $3::text[] IS NULL OR covers::jsonb <@ to_jsonb($3::text[])))
+           AND (NOT $5::boolean OR NOT ${supersededChange('IS NOT DISTINCT FROM')})
          ORDER BY seq LIMIT $2`,
-        [after, limit + 1, scope, viewer],
+        [after, limit + 1, scope, viewer, options.latest ?? false],
       )
       const hasMore = rows.length > limit
       const changes: Change[] = rows.slice(0, limit).map((r) => ({ seq: r.seq, entity: r.entity, id: r.entity_id, op: r.op, data: r.data }))

@@ -58,6 +58,7 @@ import {
   TABLES,
   threadOf,
   QUEUED_OUTBOUND,
+  supersededChange,
   toRow,
   usageOf,
   type ApiTokenRow,
@@ -664,13 +665,19 @@ class SqliteReads implements StoreReader {
     )
   }
 
-  async changesAfter(after: number, limit: number, scope: InboxScope, viewer: readonly string[] = []): Promise<PullResponse> {
+  async changesAfter(
+    after: number,
+    limit: number,
+    scope: InboxScope,
+    viewer: readonly string[] = [],
+    options: { latest?: boolean } = {},
+  ): Promise<PullResponse> {
     // One read snapshot: another process (the CLI) committing between the page query and the
     // newest-seq query would otherwise be skipped by the cursor.
-    return this.db.transaction(() => this.changesAfterInSnapshot(after, limit, scope, viewer))()
+    return this.db.transaction(() => this.changesAfterInSnapshot(after, limit, scope, viewer, options.latest ?? false))()
   }
 
-  private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope, viewer: readonly string[]): PullResponse {
+  private changesAfterInSnapshot(after: number, limit: number, scope: InboxScope, viewer: readonly string[], latest: boolean): PullResponse {
     const rows = this.stmt(
       `SELECT seq, entity, entity_id, op, data FROM changes
        WHERE seq > @after
@@ -679,8 +686,9 @@ class SqliteReads implements StoreReader {
            OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox')}
            OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')})
              AND (covers IS NULL OR @scope IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(covers) c WHERE c.value NOT IN (SELECT value FROM json_each(@scope)))))
+         AND (@latest = 0 OR NOT ${supersededChange('IS')})
        ORDER BY seq LIMIT @limit`,
-    ).all({ after, limit: limit + 1, scope: scopeParam(scope), viewer: JSON.stringify(viewer) }) as {
+    ).all({ after, limit: limit + 1, scope: scopeParam(scope), viewer: JSON.stringify(viewer), latest: latest ? 1 : 0 }) as {
       seq: number
       entity: EntityName
       entity_id: string
