@@ -3,7 +3,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Core } from '../../src/core/core'
+import BetterSqlite3 from 'better-sqlite3'
 import { createCore } from '../../src/core/index'
+import { bulkLoadPending } from '../../src/core/db/bulk-load'
+import { CACHE_FILE, openCache } from '../../src/core/db/open'
+import { SyncEngine } from '../../src/core/sync/engine'
+import type { Message } from '../../src/shared/domain'
 import { seedDemo } from '../../src/server/demo/seed'
 import type { SyncServer } from '../../src/server/server'
 import {
@@ -26,6 +31,7 @@ let dir: ReturnType<typeof tempDir>
 let server: SyncServer
 let child: ChildProcess | null = null
 let core: Core | null = null
+let stopped = false
 
 beforeEach(async () => {
   dir = tempDir()
@@ -37,7 +43,8 @@ afterEach(async () => {
   child = null
   await core?.close()
   core = null
-  await server.close()
+  if (!stopped) await server.close()
+  stopped = false
   dir.remove()
 })
 
@@ -46,51 +53,124 @@ function exited(proc: ChildProcess): Promise<NodeJS.Signals | number | null> {
   return new Promise((resolve) => proc.once('exit', (code, signal) => resolve(signal ?? code)))
 }
 
+/** Starts a first sync in a child process and kills it with SIGKILL once `landed` says enough has. */
+async function killMidSync(landed: (dataDir: string) => boolean = (d) => readCursor(d) > 0): Promise<{ token: string; total: number; dataDir: string }> {
+  // The agent exists before the history, so its own row is among the first changes.
+  const agent = await agentWithToken(server, 'Kim Killed')
+  await seedDemo(server, { seed: 5, customers: 60, conversationsPerCustomer: 3, messagesPerConversation: 4, now: Date.UTC(2025, 0, 15) })
+  // Outbound delivery reports keep landing for a moment after the seed.
+  const total = await waitForQuietServer(server)
+  expect(total).toBeGreaterThan(1_000)
+  const dataDir = join(dir.path, 'client')
+
+  let stderr = ''
+  child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, server.url, agent.token, '5'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  child.stdout?.resume()
+
+  await waitFor(
+    'the child to land its first batch',
+    () => {
+      if (child?.exitCode !== null) throw new Error(`the child exited early: ${stderr}`)
+      return landed(dataDir)
+    },
+    30_000,
+    1,
+  )
+  child.kill('SIGKILL')
+  expect(await exited(child)).toBe('SIGKILL')
+  return { token: agent.token, total, dataDir }
+}
+
+/** Whether the cache has messages yet, read from outside the core. */
+function holdsMessages(dataDir: string): boolean {
+  if (readCursor(dataDir) === 0) return false
+  const db = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true, fileMustExist: true })
+  try {
+    return db.prepare('SELECT 1 FROM messages LIMIT 1').get() !== undefined
+  } finally {
+    db.close()
+  }
+}
+
+/** Whether the cache's first fill is still without its indexes, read from outside the core. */
+function fillPending(dataDir: string): boolean {
+  const db = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true, fileMustExist: true })
+  try {
+    return bulkLoadPending(db)
+  } finally {
+    db.close()
+  }
+}
+
 describe('a client process killed with SIGKILL while applying batches', () => {
   it('leaves cache and cursor consistent, and a restarted core finishes the sync', async () => {
-    // The agent exists before the history, so its own row is among the first changes.
-    const agent = await agentWithToken(server, 'Kim Killed')
-    await seedDemo(server, { seed: 5, customers: 60, conversationsPerCustomer: 3, messagesPerConversation: 4, now: Date.UTC(2025, 0, 15) })
-    // Outbound delivery reports keep landing for a moment after the seed.
-    const total = await waitForQuietServer(server)
-    expect(total).toBeGreaterThan(1_000)
-    const dataDir = join(dir.path, 'client')
-
-    let stderr = ''
-    child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, server.url, agent.token, '5'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.stdout?.resume()
-
-    await waitFor(
-      'the child to land its first batch',
-      () => {
-        if (child?.exitCode !== null) throw new Error(`the child exited early: ${stderr}`)
-        return readCursor(dataDir) > 0
-      },
-      30_000,
-      1,
-    )
-    child.kill('SIGKILL')
-    expect(await exited(child)).toBe('SIGKILL')
-
-    const log = await pullChangeLog(server.url, agent.token)
+    const { token, total, dataDir } = await killMidSync()
+    const log = await pullChangeLog(server.url, token)
+    // What a client's catch-up is sent: the latest change of each row.
+    const sent = await pullChangeLog(server.url, token, 2_000, true)
+    expect(sent.length).toBeLessThan(log.length)
     const afterKill = readCache(dataDir)
     // Really mid-sync: some batches landed, most did not.
     expect(afterKill.cursor).toBeGreaterThan(0)
     expect(afterKill.cursor).toBeLessThan(total)
-    // Every change up to the cursor is in the cache, and nothing after it.
-    const expected = materialize(log, afterKill.cursor)
+    // Every change sent up to the cursor is in the cache, and nothing after it.
+    const expected = materialize(sent, afterKill.cursor)
     expect(afterKill.server).toEqual(expected)
     expect(afterKill.current).toEqual(expected)
+    // The first fill was cut short without its indexes, and stays so until the sync goes on.
+    expect(fillPending(dataDir)).toBe(true)
 
-    core = await createCore({ dataDir, serverUrl: server.url, token: agent.token, batchSize: 200 })
+    core = await createCore({ dataDir, serverUrl: server.url, token, batchSize: 200 })
     await waitUntilSynced(core, server, 60_000)
     const finished = readCache(dataDir)
     expect(finished.cursor).toBe(total)
     expect(finished.server).toEqual(materialize(log))
     expect(finished.current).toEqual(materialize(log))
+    expect(fillPending(dataDir)).toBe(false)
+    const [text] = [...finished.server.entries()].filter(([key]) => key.startsWith('message:')).map(([, m]) => (m as Message).text)
+    expect(await core.handle('search.query', { text: firstWord(text!) })).not.toEqual([])
+  })
+
+  it('indexes what a cut-short first sync holds when the server stays out of reach, for reading and searching offline', async () => {
+    const { token, total, dataDir } = await killMidSync(holdsMessages)
+    const held = readCache(dataDir)
+    expect(held.cursor).toBeLessThan(total)
+    const [text] = [...held.server.entries()].filter(([key]) => key.startsWith('message:')).map(([, m]) => (m as Message).text)
+    expect(text).toBeTruthy()
+    const url = server.url
+    await server.close()
+    stopped = true
+
+    const db = openCache(dataDir, url)
+    const changed: string[][] = []
+    const engine = new SyncEngine({
+      db,
+      serverUrl: url,
+      token,
+      batchSize: 200,
+      offlineIndexAfterMs: 300,
+      onState: () => undefined,
+      onChanged: (touched) => changed.push(touched.entities),
+    })
+    try {
+      expect(bulkLoadPending(db)).toBe(true)
+      engine.start()
+      await waitFor('the indexes built while offline', () => !bulkLoadPending(db), 30_000)
+      expect(changed.flat()).toContain('message')
+    } finally {
+      await engine.close()
+      db.close()
+    }
+    core = await createCore({ dataDir, serverUrl: url, token })
+    expect(await core.handle('search.query', { text: firstWord(text!) })).not.toEqual([])
   })
 })
+
+/** A word of the text that search can look up. */
+function firstWord(text: string): string {
+  return text.match(/\p{L}{4,}/u)![0]
+}

@@ -57,8 +57,9 @@ export function openCache(dataDir: string, serverUrl: string | null, options: Op
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
     db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * (db.pragma('page_size', { simple: true }) as number)}`)
     migrate(db, file)
-    // An initial sync builds its indexes at the end; one that never got there left them undone.
-    if (bulkLoadPending(db)) finishBulkLoad(db)
+    // An initial sync builds its indexes once caught up; one cut short resumes without them
+    // (SyncEngine.pullAll). With no server to resume from, they are built now.
+    if (serverUrl === null && bulkLoadPending(db)) finishBulkLoad(db)
     const meta = getSyncMeta(db)
     if (!meta) {
       initSyncMeta(db, { clientId: newId(), serverUrl })

@@ -41,7 +41,7 @@ import {
   upsertServerEntity,
   type OutboxRow,
 } from '../db/queries'
-import { beginBulkLoad, finishBulkLoad } from '../db/bulk-load'
+import { beginBulkLoad, bulkLoadPending, finishBulkLoad } from '../db/bulk-load'
 import { startAfreshOrRefuse } from '../db/open'
 import { applyBatch, type Touched } from './apply'
 import { scrubErasedBytes } from '../db/erasure'
@@ -69,6 +69,11 @@ export interface SyncEngineOptions {
   onAgents?: (agents: AgentStatus[]) => void
   /** How long to wait for the server's acknowledgement of a pull or push. */
   ackTimeoutMs?: number
+  /**
+   * How long an initial sync cut short waits for the server before its indexes are built anyway,
+   * so that what it holds can be read and searched offline; the sync then goes on row by row.
+   */
+  offlineIndexAfterMs?: number
   /** The server refused the token (revoked, or never valid): syncing has stopped for good. */
   onUnauthorized?: (message: string) => void
 }
@@ -97,6 +102,7 @@ const BULK_BATCH_FACTOR = 5
 const WHOAMI_TIMEOUT_MS = 5_000
 const RETRY_MIN_MS = 500
 const RETRY_MAX_MS = 15_000
+const OFFLINE_INDEX_AFTER_MS = 30_000
 
 /**
  * Keeps the cache in step with the server over socket.io. Every piece of sync work (pull,
@@ -114,6 +120,7 @@ export class SyncEngine {
   private pushQueued = false
   private retryTimer: NodeJS.Timeout | null = null
   private reconnectTimer: NodeJS.Timeout | null = null
+  private indexTimer: NodeJS.Timeout | null = null
   private failures = 0
   private readonly userWaiters = new Set<() => void>()
   /** The inboxes the server described at the last whoami (kept in the cache); null before the first. */
@@ -159,6 +166,7 @@ export class SyncEngine {
 
   start(): void {
     this.emitState()
+    this.armOfflineIndexBuild()
     this.socket.connect()
   }
 
@@ -319,12 +327,33 @@ export class SyncEngine {
   private clearTimers(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer)
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer)
+    if (this.indexTimer) clearTimeout(this.indexTimer)
     this.retryTimer = null
     this.reconnectTimer = null
+    this.indexTimer = null
+  }
+
+  /**
+   * An initial sync cut short (see pullAll) resumes without its indexes when the server is back.
+   * While the server stays out of reach, the cache is what the agent has: it is indexed then.
+   */
+  private armOfflineIndexBuild(): void {
+    if (this.indexTimer || this.closed || !bulkLoadPending(this.options.db)) return
+    this.indexTimer = setTimeout(() => {
+      this.indexTimer = null
+      void this.enqueue(async () => {
+        if (this.socket.connected || !bulkLoadPending(this.options.db)) return
+        finishBulkLoad(this.options.db)
+        // Search finds what it could not while the index was suspended.
+        this.options.onChanged({ entities: ['customer', 'message', 'note'], customerIds: [] })
+      })
+    }, this.options.offlineIndexAfterMs ?? OFFLINE_INDEX_AFTER_MS)
   }
 
   private onConnect(): void {
     if (this.closed) return
+    if (this.indexTimer) clearTimeout(this.indexTimer)
+    this.indexTimer = null
     this.status = 'syncing'
     this.emitState()
     if (this.viewing) this.socket.emit('viewing', { conversationId: this.viewing }, () => undefined)
@@ -341,6 +370,7 @@ export class SyncEngine {
     this.status = 'offline'
     this.lastError = `disconnected from ${this.options.serverUrl} (${reason})`
     this.emitState()
+    this.armOfflineIndexBuild()
     // socket.io reconnects by itself except after the server dropped us on purpose.
     if (!this.socket.active) this.scheduleReconnect()
   }
@@ -355,6 +385,7 @@ export class SyncEngine {
     // socket.io's own words ("websocket error", "xhr poll error") mean nothing to an agent.
     this.lastError = `Cannot reach the server at ${this.options.serverUrl}: it may be down, or this computer offline. Retrying.`
     this.emitState()
+    this.armOfflineIndexBuild()
     if (!this.socket.active) this.scheduleReconnect()
   }
 
@@ -417,7 +448,8 @@ export class SyncEngine {
     this.emitState()
     await this.whoami()
     await this.pushAll()
-    this.inbound.beginCatchUp((getSyncMeta(this.options.db)?.cursor ?? 0) === 0)
+    // A first sync announces nothing, also when it resumes after being cut short.
+    this.inbound.beginCatchUp((getSyncMeta(this.options.db)?.cursor ?? 0) === 0 || bulkLoadPending(this.options.db))
     try {
       await this.pullAll()
     } finally {
@@ -482,37 +514,43 @@ export class SyncEngine {
    * Pulls until caught up. The next batch is requested before the current one is applied, so
    * the server reads and sends it while this process commits; it is still applied only after
    * the current batch, against the cursor it was requested with (applyBatch checks that).
+   *
+   * An empty cache with more than one batch to come is filled without its indexes, in larger
+   * batches, and indexed once caught up (see bulk-load.ts). A fill cut short (the connection
+   * lost, the app closed or killed) stays that way and goes on at the same pace when the sync
+   * resumes, rather than building its indexes first and going on row by row.
    */
   private async pullAll(): Promise<void> {
     if (this.closed || !this.socket.connected) return
     const db = this.options.db
     let after = getSyncMeta(db)?.cursor ?? 0
     const empty = after === 0
-    let bulk = false
-    let next: Promise<PullEnvelope> | null = this.pull(after, this.options.batchSize)
+    let bulk = bulkLoadPending(db)
+    let caughtUp = false
+    let next: Promise<PullEnvelope> | null = this.pull(after, bulk ? this.bulkBatchSize() : this.options.batchSize)
     try {
       while (next) {
         const response: PullEnvelope = await next
         if (this.closed) return
-        // An empty cache with more than one batch to come is filled without its indexes,
-        // in larger batches, and indexed once at the end (see bulk-load.ts).
         if (empty && !bulk && response.hasMore) {
           beginBulkLoad(db)
           bulk = true
         }
-        const limit = bulk ? Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR) : this.options.batchSize
-        next = response.hasMore && this.socket.connected ? this.pull(response.cursor, limit) : null
+        next = response.hasMore && this.socket.connected ? this.pull(response.cursor, bulk ? this.bulkBatchSize() : this.options.batchSize) : null
         // Validated change by change: each entity's schema once, the envelope without them.
         const changes = response.changes.map((c) => parseChange(c))
         this.apply(after, response.cursor, changes)
         after = response.cursor
+        caughtUp = !response.hasMore
       }
     } finally {
-      // Also after a failed pull: the next one starts from a non-empty cache, with indexes.
-      // After close, the next openCache finishes it instead of delaying the shutdown.
-      if (bulk && !this.closed) finishBulkLoad(db)
+      if (bulk && caughtUp && !this.closed) finishBulkLoad(db)
       this.scrubIfPending()
     }
+  }
+
+  private bulkBatchSize(): number {
+    return Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR)
   }
 
   private pull(after: number, limit: number): Promise<PullEnvelope> {

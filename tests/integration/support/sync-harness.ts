@@ -50,8 +50,8 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
 export type EntityKey = `${EntityName}:${string}`
 export type State = Map<EntityKey, unknown>
 
-/** The server's whole change log, read over a real socket the way clients read it. */
-export async function pullChangeLog(url: string, token: string, limit = 2_000): Promise<Change[]> {
+/** The server's whole change log, read over a real socket the way clients read it; with `latest`, as a client's catch-up reads it. */
+export async function pullChangeLog(url: string, token: string, limit = 2_000, latest = false): Promise<Change[]> {
   const socket = io(url, { path: SOCKET_PATH, auth: { token }, transports: ['websocket'], reconnection: false })
   try {
     await new Promise<void>((resolve, reject) => {
@@ -61,7 +61,7 @@ export async function pullChangeLog(url: string, token: string, limit = 2_000): 
     const all: Change[] = []
     let after = 0
     for (;;) {
-      const res = PullResponse.parse(await socket.timeout(15_000).emitWithAck('pull', { after, limit }))
+      const res = PullResponse.parse(await socket.timeout(15_000).emitWithAck('pull', { after, limit, latest }))
       all.push(...res.changes)
       after = res.cursor
       if (!res.hasMore) return all
