@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -36,15 +36,29 @@ function readCache(): BetterSqlite3.Database {
   return raw
 }
 
+function countMessages(): number {
+  const raw = readCache()
+  try {
+    return (raw.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
+  } finally {
+    raw.close()
+  }
+}
+
 const VIEWS: InboxView[] = ['all', 'mine', 'unassigned']
 const STATUSES = [undefined, 'open', 'pending', 'resolved'] as const
 
 const rpc = serveParent(
   {
-    /** Creates the core on an empty (or existing) cache and waits until it has caught up with `targetCursor`. */
-    async sync(args: { dataDir: string; serverUrl: string; token: string; targetCursor: number; timeoutMs: number; cacheKey?: string }) {
+    /**
+     * Creates the core on an empty (or existing) cache and waits until it has caught up with
+     * `targetCursor`; with `stopAtCursor`, only until its cursor reaches that, leaving the sync
+     * running (for `kill`). `messagesBefore`: what the cache held before it began.
+     */
+    async sync(args: { dataDir: string; serverUrl: string; token: string; targetCursor: number; timeoutMs: number; cacheKey?: string; stopAtCursor?: number }) {
       dataDir = args.dataDir
       cacheKey = args.cacheKey ? Buffer.from(args.cacheKey, 'hex') : undefined
+      const messagesBefore = existsSync(join(dataDir, CACHE_FILE)) ? countMessages() : 0
       const started = performance.now()
       const cpuAtStart = process.cpuUsage()
       core = await createCore({ dataDir: args.dataDir, serverUrl: args.serverUrl, token: args.token, ...(cacheKey ? { cacheKey } : {}) })
@@ -61,7 +75,11 @@ const rpc = serveParent(
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`sync did not reach cursor ${args.targetCursor} within ${args.timeoutMs} ms (state ${JSON.stringify(lastState)})`)), args.timeoutMs)
         const check = () => {
-          if (lastState && lastState.status === 'online' && lastState.cursor >= args.targetCursor) {
+          const reached =
+            args.stopAtCursor === undefined
+              ? lastState?.status === 'online' && lastState.cursor >= args.targetCursor
+              : (lastState?.cursor ?? 0) >= args.stopAtCursor
+          if (reached) {
             clearTimeout(timer)
             stateWaiters.delete(check)
             resolve()
@@ -71,6 +89,7 @@ const rpc = serveParent(
         check()
       })
       const ms = performance.now() - started
+      if (args.stopAtCursor !== undefined) return { ms, cursor: lastState?.cursor ?? 0, messagesBefore }
       // This process's own CPU time: what the cache costs, less exposed than wall time to what else the machine runs.
       const cpu = process.cpuUsage(cpuAtStart)
       const cpuMs = (cpu.user + cpu.system) / 1000
@@ -87,7 +106,22 @@ const rpc = serveParent(
       // The peak too: the index build at the end of an initial sync sorts whole tables, and an
       // encrypted cache sorts in memory.
       const peakRss = process.resourceUsage().maxRSS * 1024
-      return { ms, cpuMs, batches: changedAt.length, batchGaps: summarize(gaps), rss: process.memoryUsage().rss, peakRss }
+      return { ms, cpuMs, batches: changedAt.length, batchGaps: summarize(gaps), rss: process.memoryUsage().rss, peakRss, messagesBefore }
+    },
+
+    /** Ends this process at once, mid-sync, as a crash or a forced quit does. */
+    kill() {
+      process.kill(process.pid, 'SIGKILL')
+    },
+
+    /** Bytes on disk per table and index of the cache (SQLite's dbstat), largest first. */
+    cacheBytes() {
+      const raw = readCache()
+      try {
+        return raw.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all() as { name: string; bytes: number }[]
+      } finally {
+        raw.close()
+      }
     },
 
     /** Core reads through `handle` (validation, query, JSON) and the same SQL on a raw connection. */

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { CACHE_KEY_FILE, readOrCreateKeyFile } from '../../../src/core/db/key-file'
+import { CACHE_KEY_FILE, newCacheKey, readOrCreateKeyFile } from '../../../src/core/db/key-file'
 import { CACHE_FILE, DEFAULT_BATCH_SIZE } from '../../../src/core/index'
 import type { IngestResult } from '../../../src/shared/ingest'
 import { requestJson } from '../http'
@@ -49,6 +49,8 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     )
     const rate = dataset.counts.messages / (sync.ms / 1000)
     ctx.log(`  ${(sync.ms / 1000).toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} messages/s`)
+    // Before anything below adds to the change log: the same log as the sync above.
+    await resumedSync(ctx, target, sync.ms)
 
     ctx.log('raw better-sqlite3 inserts of the same rows…')
     const raw = await core.call<{ ms: number; rows: number; messages: number }>('rawInsert', undefined, 3_600_000)
@@ -62,6 +64,8 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
 
     const cacheFile = join(ctx.cacheDir, CACHE_FILE)
     const cacheBytes = statSync(cacheFile).size + (existsSync(`${cacheFile}-wal`) ? statSync(`${cacheFile}-wal`).size : 0)
+    const parts = await core.call<{ name: string; bytes: number }[]>('cacheBytes')
+    ctx.details.cacheBytes = parts
 
     ctx.log('cache reads…')
     const reads = await core.call<ReadResults>('reads', { heavyCustomerId: dataset.heavy.customerId, customerIds: sampleCustomerIds, samples: options.size.samples })
@@ -136,7 +140,11 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     const memory = await core.call<NodeJS.MemoryUsage>('memory')
     ctx.rows.push(
       valueRow('memory.core', 'core RSS after sync, reads and live updates (child process)', 'MB', memory.rss / MB, { atMost: 300 }, `heap used ${(memory.heapUsed / MB).toFixed(0)} MB`),
-      valueRow('cache.size', 'cache on disk per 1M messages', 'MB', (cacheBytes / MB) * (1_000_000 / dataset.counts.messages), null, `${(cacheBytes / MB).toFixed(1)} MB for ${dataset.counts.messages.toLocaleString('en')} messages`),
+      valueRow('cache.size', 'cache on disk per 1M messages', 'MB', (cacheBytes / MB) * (1_000_000 / dataset.counts.messages), { atMost: 1_000 }, `${(cacheBytes / MB).toFixed(1)} MB for ${dataset.counts.messages.toLocaleString('en')} messages`),
+      // Where those bytes are: each table and index holding a twentieth of the file or more.
+      ...parts
+        .filter((p) => p.bytes >= cacheBytes / 20)
+        .map((p) => valueRow(`cache.bytes.${p.name}`, `  ${p.name} (table or index), per 1M messages`, 'MB', (p.bytes / MB) * (1_000_000 / dataset.counts.messages), null)),
     )
     return { heavyTimelineMedian: reads.heavyTimeline.median }
   } finally {
@@ -194,4 +202,47 @@ async function liveArrival(
     await watch(false)
   }
   return summarize(latencies)
+}
+
+/**
+ * A first sync cut short halfway, its core process killed as a crash or a forced quit does, and
+ * resumed by a new process on the same cache: the two parts against one uninterrupted sync.
+ */
+async function resumedSync(ctx: BenchContext, target: number, uninterruptedMs: number): Promise<void> {
+  ctx.log('the same sync killed halfway and resumed…')
+  const args = {
+    dataDir: join(ctx.runDir, 'resumed-cache'),
+    serverUrl: ctx.server.url,
+    token: ctx.token,
+    targetCursor: target,
+    timeoutMs: 3_600_000,
+    cacheKey: newCacheKey().toString('hex'),
+  }
+  const first = child(ctx, 'core-client')
+  let cut: { ms: number; cursor: number }
+  try {
+    cut = await first.call<{ ms: number; cursor: number }>('sync', { ...args, stopAtCursor: Math.floor(target / 2) }, 3_700_000)
+    await first.call('kill').catch(() => undefined)
+  } finally {
+    await first.stop()
+  }
+  const second = child(ctx, 'core-client')
+  let rest: { ms: number; messagesBefore: number }
+  try {
+    rest = await second.call<{ ms: number; messagesBefore: number }>('sync', args, 3_700_000)
+  } finally {
+    await second.stop()
+  }
+  const messages = ctx.dataset.counts.messages - rest.messagesBefore
+  ctx.log(`  killed at cursor ${cut.cursor} after ${(cut.ms / 1000).toFixed(1)} s; resumed: ${messages} messages in ${(rest.ms / 1000).toFixed(1)} s`)
+  ctx.rows.push(
+    valueRow(
+      'sync.resumed',
+      '  the same sync killed halfway and resumed in a new process: both parts ÷ the uninterrupted sync',
+      '×',
+      (cut.ms + rest.ms) / uninterruptedMs,
+      { atMost: 1.1 },
+      `killed at cursor ${cut.cursor} of ${target} after ${(cut.ms / 1000).toFixed(1)} s, resumed with ${messages} messages to go, in ${(rest.ms / 1000).toFixed(1)} s`,
+    ),
+  )
 }
