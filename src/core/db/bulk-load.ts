@@ -16,7 +16,7 @@ import { rebuildSearchIndex, searchIndexSuspended, suspendSearchIndex } from './
  */
 
 // Summaries and reporting events too: a supervisor's first sync receives one of those for every few messages.
-const ENTITY_TABLES = ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events', 'summaries', 'reporting_events']
+export const ENTITY_TABLES = ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events', 'summaries', 'reporting_events']
 
 export const SUSPENDED_INDEXES_TABLE = `
   CREATE TABLE suspended_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL) STRICT;

@@ -52,14 +52,26 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     // Before anything below adds to the change log: the same log as the sync above.
     await resumedSync(ctx, target, sync.ms)
 
-    ctx.log('raw better-sqlite3 inserts of the same rows…')
-    const raw = await core.call<{ ms: number; rows: number; messages: number }>('rawInsert', undefined, 3_600_000)
+    ctx.log('the physical limit: the same rows bulk-inserted without indexes, then the indexes; and their bytes over loopback…')
+    const raw = await core.call<{ ms: number; fillMs: number; indexMs: number; rows: number; messages: number; bytes: number; loopbackMs: number }>(
+      'rawInsert',
+      undefined,
+      3_600_000,
+    )
     const rawRate = raw.messages / (raw.ms / 1000)
     ctx.rows.push(
       valueRow('sync.rate', 'initial sync into an empty cache (socket.io + createCore)', 'msg/s', rate, { atLeast: 50_000 }, `${sync.batches} batches, ${(sync.ms / 1000).toFixed(1)} s for ${target} changes`),
       latencyRow('sync.batch', `  one pull batch (${DEFAULT_BATCH_SIZE} changes, 5× that while filling an empty cache), commit to commit`, sync.batchGaps, null),
-      valueRow('sync.raw', '  raw better-sqlite3: same rows, same schema', 'msg/s', rawRate, null, `${raw.rows} rows in ${(raw.ms / 1000).toFixed(1)} s`),
-      valueRow('sync.ratio', '  ours ÷ raw (throughput)', '×', rate / rawRate, null),
+      valueRow(
+        'sync.raw',
+        '  the physical limit: the same rows copied into the same schema in 50,000-row transactions without indexes, then the indexes',
+        'msg/s',
+        rawRate,
+        null,
+        `${raw.rows} rows in ${(raw.ms / 1000).toFixed(1)} s: ${(raw.fillMs / 1000).toFixed(1)} s of inserts, ${(raw.indexMs / 1000).toFixed(1)} s of indexes`,
+      ),
+      valueRow('sync.loopback', '  the same rows’ bytes moved over loopback TCP', 'ms', raw.loopbackMs, null, `${(raw.bytes / MB).toFixed(1)} MB as JSON`),
+      valueRow('sync.ratio', '  ours ÷ the physical limit (throughput)', '×', rate / rawRate, { atLeast: 0.5 }),
     )
 
     const cacheFile = join(ctx.cacheDir, CACHE_FILE)
