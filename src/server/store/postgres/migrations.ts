@@ -489,6 +489,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_queued_outbound ON messages (sent_at, id) WHERE delivery_status = 'queued' AND direction = 'outbound';
     `,
   },
+  {
+    version: 10,
+    name: 'the changes of one row in seq order',
+    // A pull of the latest changes asks, for each change, whether a later one of the same row is
+    // in the log. By entity id alone, PostgreSQL read every change of the row to answer: a
+    // conversation changed at each of its 10,000 messages made that 10,000 reads per change.
+    // SQLite's index on entity_id holds the seq already, as the rowid.
+    sql: `
+      DROP INDEX changes_entity_id;
+      CREATE INDEX changes_entity_id_seq ON changes (entity_id, seq);
+    `,
+  },
 ]
 
 /**
