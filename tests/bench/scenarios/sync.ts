@@ -53,11 +53,13 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     await resumedSync(ctx, target, sync.ms)
 
     ctx.log('the physical limit: the same rows bulk-inserted without indexes, then the indexes; and their bytes over loopback…')
-    const raw = await core.call<{ ms: number; fillMs: number; indexMs: number; rows: number; messages: number; bytes: number; loopbackMs: number }>(
-      'rawInsert',
-      undefined,
-      3_600_000,
-    )
+    const limit = child(ctx, 'core-client')
+    let raw: { ms: number; fillMs: number; indexMs: number; rows: number; messages: number; bytes: number; loopbackMs: number }
+    try {
+      raw = await limit.call('rawInsert', { dataDir: ctx.cacheDir, cacheKey }, 3_600_000)
+    } finally {
+      await limit.stop()
+    }
     const rawRate = raw.messages / (raw.ms / 1000)
     ctx.rows.push(
       valueRow('sync.rate', 'initial sync into an empty cache (socket.io + createCore)', 'msg/s', rate, { atLeast: 50_000 }, `${sync.batches} batches, ${(sync.ms / 1000).toFixed(1)} s for ${target} changes`),
