@@ -49,8 +49,6 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
     )
     const rate = dataset.counts.messages / (sync.ms / 1000)
     ctx.log(`  ${(sync.ms / 1000).toFixed(1)} s, ${Math.round(rate).toLocaleString('en')} messages/s`)
-    // Before anything below adds to the change log: the same log as the sync above.
-    await resumedSync(ctx, target, sync.ms)
 
     ctx.log('the physical limit: the same rows bulk-inserted without indexes, then the indexes; and their bytes over loopback…')
     const limit = child(ctx, 'core-client')
@@ -75,6 +73,8 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
       valueRow('sync.loopback', '  the same rows’ bytes moved over loopback TCP', 'ms', raw.loopbackMs, null, `${(raw.bytes / MB).toFixed(1)} MB as JSON`),
       valueRow('sync.ratio', '  ours ÷ the physical limit (throughput)', '×', rate / rawRate, { atLeast: 0.5 }),
     )
+    // Before anything below adds to the change log: the same log as the sync above.
+    await resumedSync(ctx, target, sync.ms)
 
     const cacheFile = join(ctx.cacheDir, CACHE_FILE)
     const cacheBytes = statSync(cacheFile).size + (existsSync(`${cacheFile}-wal`) ? statSync(`${cacheFile}-wal`).size : 0)
