@@ -85,25 +85,28 @@ async function killMidSync(landed: (dataDir: string) => boolean = (d) => readCur
   return { token: agent.token, total, dataDir }
 }
 
-/** Whether the cache has messages yet, read from outside the core. */
-function holdsMessages(dataDir: string): boolean {
-  if (readCursor(dataDir) === 0) return false
+/** What `read` finds in the cache, opened read-only from outside the core. */
+function fromOutside<T>(dataDir: string, read: (db: BetterSqlite3.Database) => T): T {
   const db = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true, fileMustExist: true })
   try {
-    return db.prepare('SELECT 1 FROM messages LIMIT 1').get() !== undefined
+    return read(db)
   } finally {
     db.close()
   }
 }
 
-/** Whether the cache's first fill is still without its indexes, read from outside the core. */
-function fillPending(dataDir: string): boolean {
-  const db = new BetterSqlite3(join(dataDir, CACHE_FILE), { readonly: true, fileMustExist: true })
-  try {
-    return bulkLoadPending(db)
-  } finally {
-    db.close()
-  }
+/** Whether the cache has messages yet. */
+const holdsMessages = (dataDir: string): boolean =>
+  readCursor(dataDir) > 0 && fromOutside(dataDir, (db) => db.prepare('SELECT 1 FROM messages LIMIT 1').get() !== undefined)
+
+/** Whether the cache's first fill is still without its indexes. */
+const fillPending = (dataDir: string): boolean => fromOutside(dataDir, bulkLoadPending)
+
+/** The text of a message the cache holds. */
+function aMessageText(state: ReturnType<typeof readCache>['server']): string {
+  const text = [...state.entries()].filter(([key]) => key.startsWith('message:')).map(([, m]) => (m as Message).text)[0]
+  expect(text).toBeTruthy()
+  return text!
 }
 
 describe('a client process killed with SIGKILL while applying batches', () => {
@@ -131,16 +134,14 @@ describe('a client process killed with SIGKILL while applying batches', () => {
     expect(finished.server).toEqual(materialize(log))
     expect(finished.current).toEqual(materialize(log))
     expect(fillPending(dataDir)).toBe(false)
-    const [text] = [...finished.server.entries()].filter(([key]) => key.startsWith('message:')).map(([, m]) => (m as Message).text)
-    expect(await core.handle('search.query', { text: firstWord(text!) })).not.toEqual([])
+    expect(await core.handle('search.query', { text: firstWord(aMessageText(finished.server)) })).not.toEqual([])
   })
 
   it('indexes what a cut-short first sync holds when the server stays out of reach, for reading and searching offline', async () => {
     const { token, total, dataDir } = await killMidSync(holdsMessages)
     const held = readCache(dataDir)
     expect(held.cursor).toBeLessThan(total)
-    const [text] = [...held.server.entries()].filter(([key]) => key.startsWith('message:')).map(([, m]) => (m as Message).text)
-    expect(text).toBeTruthy()
+    const text = aMessageText(held.server)
     const url = server.url
     await server.close()
     stopped = true
@@ -166,7 +167,7 @@ describe('a client process killed with SIGKILL while applying batches', () => {
       db.close()
     }
     core = await createCore({ dataDir, serverUrl: url, token })
-    expect(await core.handle('search.query', { text: firstWord(text!) })).not.toEqual([])
+    expect(await core.handle('search.query', { text: firstWord(text) })).not.toEqual([])
   })
 })
 

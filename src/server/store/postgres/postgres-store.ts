@@ -788,9 +788,9 @@ class PostgresReads implements StoreReader {
              OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox', '$3')}
              OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id', '$3')})
                AND (covers IS NULL OR $3::text[] IS NULL OR covers::jsonb <@ to_jsonb($3::text[])))
-           AND (NOT $5::boolean OR NOT ${supersededChange('IS NOT DISTINCT FROM')})
+           ${options.latest ? `AND NOT ${supersededChange('IS NOT DISTINCT FROM')}` : ''}
          ORDER BY seq LIMIT $2`,
-        [after, limit + 1, scope, viewer, options.latest ?? false],
+        [after, limit + 1, scope, viewer],
       )
       const hasMore = rows.length > limit
       const changes: Change[] = rows.slice(0, limit).map((r) => ({ seq: r.seq, entity: r.entity, id: r.entity_id, op: r.op, data: r.data }))

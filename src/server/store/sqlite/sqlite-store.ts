@@ -686,9 +686,9 @@ class SqliteReads implements StoreReader {
            OR audience IS NULL AND inbox IS NOT NULL AND ${scopeClause('inbox')}
            OR audience IS NULL AND inbox IS NULL AND (customer_id IS NULL OR ${customerScopeClause('changes.customer_id')})
              AND (covers IS NULL OR @scope IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(covers) c WHERE c.value NOT IN (SELECT value FROM json_each(@scope)))))
-         AND (@latest = 0 OR NOT ${supersededChange('IS')})
+         ${latest ? `AND NOT ${supersededChange('IS')}` : ''}
        ORDER BY seq LIMIT @limit`,
-    ).all({ after, limit: limit + 1, scope: scopeParam(scope), viewer: JSON.stringify(viewer), latest: latest ? 1 : 0 }) as {
+    ).all({ after, limit: limit + 1, scope: scopeParam(scope), viewer: JSON.stringify(viewer) }) as {
       seq: number
       entity: EntityName
       entity_id: string
