@@ -7,6 +7,7 @@ import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } f
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
 import { liveFigurePage, liveQueues } from './report-queries'
+import { countMatching } from './view-queries'
 import type { ReportingEvent } from '../../shared/reporting/events'
 
 let dir: ReturnType<typeof tempDir>
@@ -31,7 +32,7 @@ describe('cache migrations', () => {
     const ours = tables.filter((t) => !t.name.startsWith('search_index'))
     expect(ours.map((t) => t.name).sort()).toEqual(
       [
-        'calls', 'canned_responses', 'conversation_counts', 'conversations', 'customers', 'drafts', 'events', 'identities', 'messages', 'notes', 'outbox',
+        'calls', 'canned_responses', 'conversation_counts', 'conversation_labels', 'conversations', 'customers', 'drafts', 'events', 'identities', 'messages', 'notes', 'outbox',
         'mention_reads', 'note_mentions', 'read_markers', 'reporting_event_rewrites', 'reporting_events', 'saved_views', 'schema_migrations', 'search_keys', 'search_retag', 'summaries', 'summary_ratings', 'suspended_indexes', 'sync_meta', 'users',
       ].sort(),
     )
@@ -212,6 +213,25 @@ describe('cache migrations', () => {
     expect(liveFigurePage(db, { dimension: 'inbox', key: 'Billing', state: 'waiting' }, { offset: 0, limit: 100 }, 100).rows).toEqual([
       { conversationId: 'v1', customerId: 'c1', customerName: null, subject: 'Refund', channel: 'sms', inbox: 'Billing', status: 'open', assigneeId: null, waitingSince: 42 },
     ])
+    db.close()
+  })
+
+  it('upgrades a version 19 cache: the labels its conversations already hold filter saved views, and follow later changes', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v19', MIGRATIONS.slice(0, 19))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    const insertConversation = raw.prepare(
+      `INSERT INTO conversations (id, customer_id, status, assignee_id, last_message_at, channel, inbox, wait_order, json, server_json) VALUES (?, 'c1', 'open', NULL, 1, 'sms', 'SMS', ?, ?, NULL)`,
+    )
+    insertConversation.run('v1', NOT_WAITING, JSON.stringify(conversation('v1', 'c1', { channel: 'sms', inbox: 'SMS', labels: ['refund', 'vip'] })))
+    insertConversation.run('v2', NOT_WAITING, JSON.stringify(conversation('v2', 'c1', { channel: 'sms', inbox: 'SMS', labels: ['vip'] })))
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    const count = (labels: string[]) => countMatching(db, { labels }, { userId: 'me', now: 0 })
+    expect([count(['refund']), count(['vip']), count(['refund', 'vip']), count(['spam'])]).toEqual([1, 2, 2, 0])
+    upsertServerEntity(db, 'conversation', conversation('v1', 'c1', { channel: 'sms', inbox: 'SMS', labels: ['spam'] }))
+    expect([count(['refund']), count(['vip']), count(['spam'])]).toEqual([0, 1, 1])
     db.close()
   })
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ViewFilters } from '../../shared/domain'
 import { executedBy, tableScans } from '../../../tests/support/query-plans'
 import { tempDir } from '../testing/fixtures'
 import { openCache } from './open'
@@ -14,11 +15,12 @@ import {
   outboxStatesForItems,
   searchIndex,
 } from './queries'
+import { countMatching } from './view-queries'
 
 /**
  * Plans of cache statements the inbox and timeline tests do not cover: opening a customer,
  * the outbox lookups every timeline page and every applied sync batch make, the sidebar
- * counts, and a search. Each call runs on a real cache; every statement it executes is captured with its
+ * counts, a saved view's count, and a search. Each call runs on a real cache; every statement it executes is captured with its
  * parameters and EXPLAIN QUERY PLAN must show no table read end to end.
  */
 
@@ -53,6 +55,21 @@ describe('hot cache queries read through indexes', () => {
     ['sidebar counts, with and without a status filter', (d) => {
       inboxCounts(d, { userId: 'u1' })
       inboxCounts(d, { status: 'open', userId: 'u1' })
+    }],
+    ['saved views counted, by each field a view can filter on', (d) => {
+      const ctx = { userId: 'u1', now: 1 }
+      const fields: ViewFilters[] = [
+        { status: ['open', 'pending'] },
+        { assignee: 'me' },
+        { assignee: 'unassigned' },
+        { priorities: ['urgent'] },
+        { channels: ['sms'] },
+        { teams: ['Billing'] },
+        { inboxes: ['Support email'] },
+        { labels: ['refund', 'vip'] },
+        { waitingMinutes: 30 },
+      ]
+      for (const filters of fields) countMatching(d, filters, ctx)
     }],
   ]
   for (const [name, call] of cases) {

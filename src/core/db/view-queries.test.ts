@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SavedView, ViewFilters } from '../../shared/domain'
 import { applyBatch } from '../sync/apply'
 import { changes, conversation, tempDir, user } from '../testing/fixtures'
+import { dropCustomer } from './erasure'
 import { openCache } from './open'
 import { listInbox } from './queries'
 import { countMatching, listVisibleViews, viewFilterSql } from './view-queries'
@@ -83,6 +84,25 @@ describe('saved view filters as SQL', () => {
   it('ANDs the fields together', () => {
     expect(matching({ status: ['open'], waitingMinutes: 1, assignee: 'unassigned' })).toEqual(['waiting-long', 'waiting-short'])
     expect(matching({ teams: ['Billing'], labels: ['refund'], priorities: ['urgent'] })).toEqual([])
+  })
+
+  it('follows labels as they change, and forgets them with an erased customer', () => {
+    let seq = conversations.length + 2
+    const relabel = (labels: string[]) => {
+      seq++
+      applyBatch(db, { after: seq - 1, cursor: seq, changes: changes(seq, [['conversation', conversation('plain', 'c1', { labels })]]) })
+    }
+    const count = (labels: string[]) => countMatching(db, { labels }, { userId: 'me', now: NOW })
+    relabel(['vip'])
+    expect(matching({ labels: ['vip'] })).toEqual(['billing', 'plain'])
+    relabel(['spam'])
+    expect([matching({ labels: ['vip'] }), matching({ labels: ['spam'] })]).toEqual([['billing'], ['plain']])
+    relabel([])
+    expect(count(['spam'])).toBe(0)
+    expect(db.prepare('SELECT count(*) FROM conversation_labels WHERE conversation_id = ?').pluck().get('plain')).toBe(0)
+    dropCustomer(db, 'c1')
+    expect(count(['refund', 'vip'])).toBe(0)
+    expect(db.prepare('SELECT count(*) FROM conversation_labels').pluck().get()).toBe(0)
   })
 
   it('counts what the list shows', () => {

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { SavedView, ViewFilters } from '../../shared/domain'
+import { CONVERSATION_STATUSES } from '../../shared/domain-values'
 import { NOT_WAITING, PRIORITY_RANK } from './migrations'
 
 /**
@@ -19,6 +20,10 @@ export interface FilterContext {
   now: number
 }
 
+const UNRESOLVED = CONVERSATION_STATUSES.filter((status) => status !== 'resolved')
+  .map((status) => `'${status}'`)
+  .join(', ')
+
 const NOTHING: FilterSql = { where: ['0'], params: {} }
 
 /** A list filter with nothing picked leaves that field free, as the dialog's empty choice means. */
@@ -27,7 +32,7 @@ const picked = <T>(list: readonly T[] | undefined): list is readonly T[] => list
 /**
  * The SQL of one view's filters. Lists are bound as one JSON array each, so a statement is
  * prepared once per combination of fields used, not per number of values; status, assignee,
- * priority, channel, team and waiting time use the indexed columns, labels and inbox the row's json.
+ * priority, channel, team, inbox and waiting time use the indexed columns, labels their own table.
  */
 export function viewFilterSql(filters: ViewFilters, ctx: FilterContext): FilterSql {
   const where: string[] = []
@@ -49,14 +54,16 @@ export function viewFilterSql(filters: ViewFilters, ctx: FilterContext): FilterS
   if (picked(filters.priorities)) inList('c.priority', 'vf_priorities', filters.priorities.map((p) => PRIORITY_RANK[p]))
   if (picked(filters.channels)) inList('c.channel', 'vf_channels', filters.channels)
   if (picked(filters.teams)) inList('c.team', 'vf_teams', filters.teams)
-  if (picked(filters.inboxes)) inList("c.json ->> '$.inbox'", 'vf_inboxes', filters.inboxes)
+  if (picked(filters.inboxes)) inList('c.inbox', 'vf_inboxes', filters.inboxes)
   if (picked(filters.labels)) {
-    where.push("EXISTS (SELECT 1 FROM json_each(c.json, '$.labels') l WHERE l.value IN (SELECT value FROM json_each(@vf_labels)))")
+    where.push('c.id IN (SELECT conversation_id FROM conversation_labels WHERE label IN (SELECT value FROM json_each(@vf_labels)))')
     params.vf_labels = JSON.stringify(filters.labels)
   }
   if (filters.waitingMinutes !== undefined) {
-    // Nobody waits on a resolved conversation, whatever its row still says until the server's copy arrives.
-    where.push(`c.wait_order <= @vf_waitingSince AND c.wait_order < ${NOT_WAITING} AND c.status <> 'resolved'`)
+    // Nobody waits on a resolved conversation, whatever its row still says until the server's copy
+    // arrives. The statuses listed rather than 'resolved' excluded: then status and waiting time
+    // are one range per status in an index, without reading the rows.
+    where.push(`c.wait_order <= @vf_waitingSince AND c.wait_order < ${NOT_WAITING} AND c.status IN (${UNRESOLVED})`)
     params.vf_waitingSince = ctx.now - filters.waitingMinutes * 60_000
   }
   return { where, params }
