@@ -24,7 +24,7 @@ describe('cache migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()
     expect(versions).toEqual(MIGRATIONS.map((m) => m.version))
-    const tables = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'`).all() as {
+    const tables = db.prepare(`SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND type <> 'view' AND name NOT LIKE 'sqlite_%'`).all() as {
       name: string
       strict: number
     }[]
@@ -74,7 +74,7 @@ describe('cache migrations', () => {
 
     const db = openCache(dir.path, SERVER)
     expect(db.prepare('SELECT channel, team, wait_order FROM conversations').get()).toEqual({ channel: 'sms', team: 'Billing', wait_order: 42 })
-    expect(db.prepare(`SELECT kind, ref_id FROM search_index WHERE search_index MATCH 'parcel OR greta' ORDER BY kind`).all()).toEqual([
+    expect(db.prepare(`SELECT d.kind, d.ref_id FROM search_index s JOIN search_documents d ON d.key = s.rowid WHERE search_index MATCH 'parcel OR greta' ORDER BY d.kind`).all()).toEqual([
       { kind: 'customer', ref_id: 'c1' },
       { kind: 'message', ref_id: 'm1' },
     ])
@@ -232,6 +232,28 @@ describe('cache migrations', () => {
     expect([count(['refund']), count(['vip']), count(['refund', 'vip']), count(['spam'])]).toEqual([1, 2, 2, 0])
     upsertServerEntity(db, 'conversation', conversation('v1', 'c1', { channel: 'sms', inbox: 'SMS', labels: ['spam'] }))
     expect([count(['refund']), count(['vip']), count(['spam'])]).toEqual([0, 1, 1])
+    db.close()
+  })
+
+  it('upgrades a version 20 cache: its search index keeps the words without a second copy of the text', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v20', MIGRATIONS.slice(0, 20))
+    // Migration 7 builds the index of this version: the table is swapped for the one version 20 had, empty as the rows are added after.
+    raw.exec(`DROP VIEW search_documents; DROP TABLE search_index;
+      CREATE VIRTUAL TABLE search_index USING fts5(title, body, tags,
+        kind UNINDEXED, ref_id UNINDEXED, customer_id UNINDEXED, conversation_id UNINDEXED, at UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3', columnsize = 0)`)
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    raw.prepare(`INSERT INTO messages (id, conversation_id, customer_id, at, json) VALUES ('m1', 'v1', 'c1', 5, ?)`).run(
+      JSON.stringify({ id: 'm1', text: 'Where is my parcel?', subject: 'Order 4411' }),
+    )
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'search_index_content'`).pluck().get()).toBe(0)
+    expect(searchIndex(db, { query: '"parcel"*', limit: 10 })).toMatchObject([
+      { kind: 'message', refId: 'm1', customerId: 'c1', conversationId: 'v1', at: 5, title: 'Order 4411', body: 'Where is my parcel?' },
+    ])
     db.close()
   })
 

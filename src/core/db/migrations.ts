@@ -529,6 +529,11 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
       CREATE INDEX idx_conversations_inbox_status_waiting ON conversations (inbox, status, wait_order)`),
   },
+  {
+    version: 21,
+    name: 'the search index without a copy of the text it indexes',
+    up: (db) => createSearchIndex(db),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

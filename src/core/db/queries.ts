@@ -839,7 +839,7 @@ export interface SearchRow {
   customerName: string | null
   channel: string | null
   status: string | null
-  /** The title (subject or name) and the best part of the body, matches between MATCH_START and MATCH_END. */
+  /** The text as indexed: the title (subject or name) and the body (empty for a customer). */
   title: string
   body: string
 }
@@ -885,25 +885,21 @@ export function searchMatch(query: string, f: SearchFilters): string | null {
 /**
  * The newest `limit` matches, newest first: FTS5 walks the match in key (time) order and
  * stops after `limit` rows; a date range is a key range, so an old range starts there
- * instead of at the newest row. Titles and snippets are built for those rows only; names,
- * the latest conversation of a customer hit and the shown conversation columns are looked
- * up for them by key.
+ * instead of at the newest row. Each match's source row, names, the latest conversation of
+ * a customer hit and the shown conversation columns are looked up for those rows only.
  */
 export function searchSql(f: { hasFrom: boolean; hasTo: boolean }): string {
   const where = ['search_index MATCH @match']
-  if (f.hasFrom) where.push(`s.rowid >= ${keyAtOrAfter('@from')}`, 's.at >= @from')
-  if (f.hasTo) where.push(`s.rowid <= ${keyAtOrBefore('@to')}`, 's.at < @to')
+  if (f.hasFrom) where.push(`s.rowid >= ${keyAtOrAfter('@from')}`, 'd.at >= @from')
+  if (f.hasTo) where.push(`s.rowid <= ${keyAtOrBefore('@to')}`, 'd.at < @to')
   return `
     SELECT h.kind AS kind, h.ref_id AS ref_id, h.customer_id AS customer_id,
       coalesce(h.conversation_id,
         (SELECT lc.id FROM conversations lc WHERE lc.customer_id = h.customer_id ORDER BY lc.last_message_at DESC LIMIT 1)) AS conversation_id,
       h.at AS at, cu.name AS customer_name, c.channel AS channel, c.status AS status, h.title AS title, h.body AS body
     FROM (
-      SELECT s.rowid AS key, s.kind AS kind, s.ref_id AS ref_id, s.customer_id AS customer_id,
-        s.conversation_id AS conversation_id, s.at AS at,
-        highlight(search_index, 0, char(2), char(3)) AS title,
-        snippet(search_index, 1, char(2), char(3), '…', 16) AS body
-      FROM search_index s
+      SELECT s.rowid AS key, d.kind, d.ref_id, d.customer_id, d.conversation_id, d.at, d.title, d.body
+      FROM search_index s CROSS JOIN search_documents d ON d.key = s.rowid
       WHERE ${where.join(' AND ')}
       ORDER BY s.rowid DESC
       LIMIT @limit
@@ -913,7 +909,7 @@ export function searchSql(f: { hasFrom: boolean; hasTo: boolean }): string {
     ORDER BY h.key DESC`
 }
 
-/** The newest matches that pass the filters, with their highlighted title and snippet. */
+/** The newest matches that pass the filters, with the text of their title and body. */
 export function searchIndex(db: Database, args: SearchFilters & { query: string; limit: number }): SearchRow[] {
   // Conversations re-tagged lazily (search-index.ts) are brought up to date first: a filter never reads a stale tag.
   retagQueued(db)
@@ -933,7 +929,7 @@ export function searchIndex(db: Database, args: SearchFilters & { query: string;
     channel: string | null
     status: string | null
     title: string
-    body: string
+    body: string | null
   }[]
   return rows.map((r) => ({
     kind: r.kind,
@@ -945,13 +941,9 @@ export function searchIndex(db: Database, args: SearchFilters & { query: string;
     channel: r.channel,
     status: r.status,
     title: r.title,
-    body: r.body,
+    body: r.body ?? '',
   }))
 }
-
-/** Marks around matched words in titles and snippets; control characters no message text contains. */
-export const MATCH_START = '\u0002'
-export const MATCH_END = '\u0003'
 
 // ---------------------------------------------------------------------------------------------
 // Customer panel: suggestions, merges, merge previews

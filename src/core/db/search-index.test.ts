@@ -84,7 +84,7 @@ describe('search order and filters', () => {
     seed()
     const queued = () => (db.prepare('SELECT conversation_id AS id FROM search_retag ORDER BY 1').all() as { id: string }[]).map((r) => r.id)
     const tagged = (status: string) =>
-      (db.prepare('SELECT ref_id FROM search_index WHERE search_index MATCH ? ORDER BY 1').all(`"${TAG}s${status}"`) as { ref_id: string }[]).map((r) => r.ref_id)
+      (db.prepare('SELECT d.ref_id FROM search_index s JOIN search_documents d ON d.key = s.rowid WHERE search_index MATCH ? ORDER BY 1').all(`"${TAG}s${status}"`) as { ref_id: string }[]).map((r) => r.ref_id)
     applyBatch(db, {
       after: 10,
       cursor: 12,

@@ -18,6 +18,10 @@ import type { Database } from 'better-sqlite3'
  *   The queue is worked through while the app is idle (`retagQueued`), and emptied before every
  *   search, so a search never filters by a stale tag.
  *
+ * The index is contentless: it holds the words, not the text. What a key stands for is read
+ * from its source row (`search_documents`), for the rows a search returns only; the highlights
+ * are made from that text (search-highlight.ts). A copy would take as much room as the index.
+ *
  * An initial sync into an empty cache suspends the triggers (`suspendSearchIndex`) and builds
  * the index once at the end (`rebuildSearchIndex`; see bulk-load.ts). The missing triggers are
  * themselves the mark of an index to rebuild: dropped and recreated in the same transactions
@@ -52,7 +56,7 @@ const newKey = (at: string): string => `(
 const conversationTags = (kind: 'message' | 'note'): string => `'${TAG}k${kind}' || CASE WHEN c.id IS NULL THEN '' ELSE
     ' ${TAG}c' || c.channel || ' ${TAG}s' || c.status || ' ${TAG}' || CASE WHEN c.assignee_id IS NULL THEN 'u' ELSE 'a' || lower(hex(c.assignee_id)) END END`
 
-const COLUMNS = 'rowid, title, body, tags, kind, ref_id, customer_id, conversation_id, at'
+const COLUMNS = 'rowid, title, body, tags'
 
 /**
  * The index entries of one kind, as the columns of `search_index`: the source row `alias`
@@ -73,8 +77,7 @@ const conversationJoin = (alias: string) => `LEFT JOIN conversations c ON c.id =
 const MESSAGE_DOCS: Docs = {
   alias: 'm',
   kind: KIND_NUMBER.message,
-  select: `SELECT k.key, coalesce(m.json ->> '$.subject', ''), m.json ->> '$.text', ${conversationTags('message')},
-    'message', m.id, m.customer_id, m.conversation_id, m.at`,
+  select: `SELECT k.key, coalesce(m.json ->> '$.subject', ''), m.json ->> '$.text', ${conversationTags('message')}`,
   bySource: `FROM messages m JOIN search_keys k ON k.src = m.rowid * 4 ${conversationJoin('m')}`,
   byKey: `FROM search_keys k CROSS JOIN messages m ON m.rowid = k.src / 4 ${conversationJoin('m')}`,
 }
@@ -82,8 +85,7 @@ const MESSAGE_DOCS: Docs = {
 const NOTE_DOCS: Docs = {
   alias: 'n',
   kind: KIND_NUMBER.note,
-  select: `SELECT k.key, '', n.json ->> '$.text', ${conversationTags('note')},
-    'note', n.id, n.customer_id, n.conversation_id, n.at`,
+  select: `SELECT k.key, '', n.json ->> '$.text', ${conversationTags('note')}`,
   bySource: `FROM notes n JOIN search_keys k ON k.src = n.rowid * 4 + 1 ${conversationJoin('n')}`,
   byKey: `FROM search_keys k CROSS JOIN notes n ON n.rowid = k.src / 4 ${conversationJoin('n')}`,
 }
@@ -96,7 +98,7 @@ const CUSTOMER_DOCS: Docs = {
     coalesce((SELECT group_concat(i.json ->> '$.address' ||
       CASE WHEN i.json ->> '$.kind' IN ('phone', 'whatsapp') THEN ' ' || substr(i.json ->> '$.address', -10) || ' ' || substr(i.json ->> '$.address', -7) ELSE '' END, ' ')
       FROM identities i WHERE i.customer_id = cu.id), ''),
-    '${TAG}kcustomer', 'customer', cu.id, cu.id, NULL, cu.last_activity_at`,
+    '${TAG}kcustomer'`,
   bySource: 'FROM customers cu JOIN search_keys k ON k.src = cu.rowid * 4 + 2',
   byKey: 'FROM search_keys k CROSS JOIN customers cu ON cu.rowid = k.src / 4',
 }
@@ -195,29 +197,52 @@ export const REBUILD_READS = [MESSAGE_DOCS, NOTE_DOCS, CUSTOMER_DOCS].map(
 /** Conversations whose messages and notes still carry their old filter tags. */
 export const SEARCH_RETAG_TABLE = 'CREATE TABLE IF NOT EXISTS search_retag (conversation_id TEXT PRIMARY KEY) STRICT;'
 
+/**
+ * What each key of the index stands for, read from its source row: the index holds no copy of
+ * the text or the ids (contentless), so a search looks these up for the rows it returns only.
+ * The title and body are the text as indexed, for the highlights; a customer's addresses are
+ * shown from their identities instead (customer-snippet.ts).
+ */
+const SEARCH_DOCUMENTS_VIEW = `
+  CREATE VIEW search_documents AS
+  SELECT k.key AS key,
+    CASE k.src % 4 WHEN ${KIND_NUMBER.message} THEN 'message' WHEN ${KIND_NUMBER.note} THEN 'note' ELSE 'customer' END AS kind,
+    coalesce(m.id, n.id, cu.id) AS ref_id,
+    coalesce(m.customer_id, n.customer_id, cu.id) AS customer_id,
+    coalesce(m.conversation_id, n.conversation_id) AS conversation_id,
+    coalesce(m.at, n.at, cu.last_activity_at) AS at,
+    coalesce(m.json ->> '$.subject', cu.name, '') AS title,
+    coalesce(m.json ->> '$.text', n.json ->> '$.text') AS body
+  FROM search_keys k
+  LEFT JOIN messages m ON k.src % 4 = ${KIND_NUMBER.message} AND m.rowid = k.src / 4
+  LEFT JOIN notes n ON k.src % 4 = ${KIND_NUMBER.note} AND n.rowid = k.src / 4
+  LEFT JOIN customers cu ON k.src % 4 = ${KIND_NUMBER.customer} AND cu.rowid = k.src / 4;
+`
+
 /** The tables; the index starts suspended (no triggers) until `rebuildSearchIndex` fills it. */
 export const SEARCH_TABLES = `
   CREATE VIRTUAL TABLE search_index USING fts5(
     title, body, tags,
-    kind UNINDEXED, ref_id UNINDEXED, customer_id UNINDEXED, conversation_id UNINDEXED, at UNINDEXED,
+    content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3',
-    columnsize = 0
+    prefix = '2 3'
   );
   CREATE TABLE search_keys (src INTEGER PRIMARY KEY, key INTEGER NOT NULL) STRICT;
   CREATE UNIQUE INDEX idx_search_keys_key ON search_keys (key);
   ${SEARCH_RETAG_TABLE}
+  ${SEARCH_DOCUMENTS_VIEW}
 `
 
 /**
- * Replaces an earlier search index (rowids from the source rowid, no filter tokens) with this
- * one, built from the cached rows.
+ * Replaces an earlier search index with this one, built from the cached rows. A suspended one
+ * stays suspended: the bulk load that suspended it builds it when it finishes.
  */
 export function createSearchIndex(db: Database): void {
+  const suspended = searchIndexSuspended(db)
   for (const name of TRIGGER_NAMES) db.exec(`DROP TRIGGER IF EXISTS ${name}`)
-  db.exec('DROP TABLE IF EXISTS search_index; DROP TABLE IF EXISTS search_keys; DROP TABLE IF EXISTS search_retag')
+  db.exec('DROP VIEW IF EXISTS search_documents; DROP TABLE IF EXISTS search_index; DROP TABLE IF EXISTS search_keys; DROP TABLE IF EXISTS search_retag')
   db.exec(SEARCH_TABLES)
-  rebuildSearchIndex(db)
+  if (!suspended) rebuildSearchIndex(db)
 }
 
 /** True while the triggers are off: the index is empty or behind, and must be rebuilt. */

@@ -1,13 +1,9 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import type { Identity } from '../../shared/domain'
 import type { HighlightedText } from '../../shared/ipc'
+import { foldForSearch, searchWords } from './search-highlight'
 
 const SEPARATOR = ' · '
-
-/** The words a search was for, as the index compares them: letters and digits, any case. */
-function searchWords(text: string): string[] {
-  return (text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).map((w) => w.toLowerCase())
-}
 
 /** A phone number as people write it ("+1 408 602 1953"); the stored E.164 form when it does not parse. */
 export function formatPhone(address: string): string {
@@ -26,7 +22,7 @@ function highlightPrefixes(text: string, words: readonly string[]): HighlightedT
   let at = 0
   for (const token of text.matchAll(/[\p{L}\p{N}]+/gu)) {
     const start = token.index
-    const lower = token[0].toLowerCase()
+    const lower = foldForSearch(token[0])
     const longest = Math.max(0, ...words.filter((w) => lower.startsWith(w)).map((w) => w.length))
     push(text.slice(at, start), false)
     push(token[0].slice(0, longest), true)
