@@ -7,6 +7,7 @@ import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
+import { entityColumns, entityFromJson, entityFromRow, packEntity, wholeJsonSql } from './entity-json'
 import { NOT_DUE, NOT_WAITING, PRIORITY_RANK } from './migrations'
 import { keyAtOrAfter, keyAtOrBefore, retagQueued, tagPhrase } from './search-index'
 
@@ -204,10 +205,10 @@ function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Recor
 const SAME_AS_JSON = null
 const NO_SERVER_COPY = 'null'
 
-function decodeServer<T>(json: string, serverJson: string | null, current: T): T | null {
+function decodeServer<E extends EntityName>(entity: E, json: string, serverJson: string | null, current: EntityTypes[E]): EntityTypes[E] | null {
   if (serverJson === SAME_AS_JSON) return current
   if (serverJson === NO_SERVER_COPY) return null
-  return serverJson === json ? current : (JSON.parse(serverJson) as T)
+  return serverJson === json ? current : entityFromJson(entity, serverJson)
 }
 
 /**
@@ -228,7 +229,7 @@ function upsertSql(entity: EntityName, names: string[], local: boolean): string 
     `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
     `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, ${local ? `'${NO_SERVER_COPY}'` : 'NULL'}) ` +
     `ON CONFLICT (id) DO UPDATE SET ${set}, json = excluded.json, ` +
-    (local ? 'server_json = coalesce(server_json, json)' : 'server_json = NULL')
+    (local ? `server_json = coalesce(server_json, ${wholeJsonSql(entity)})` : 'server_json = NULL')
   )
 }
 
@@ -249,7 +250,7 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
     byDb.set(key, statement)
   }
   cols.id = data.id
-  if (!COLUMNS_ONLY.has(entity)) cols.json = JSON.stringify(data)
+  if (!COLUMNS_ONLY.has(entity)) cols.json = packEntity(entity, data)
   statement.run(cols)
 }
 
@@ -280,12 +281,12 @@ export function getEntity<E extends EntityName>(db: Database, entity: E, id: str
     const event = readReportingEvents(db, 'WHERE id = ?', id)[0]
     return event ? { current: event as EntityTypes[E], server: event as EntityTypes[E] } : null
   }
-  const row = stmt(db, `SELECT json, server_json FROM ${TABLES[entity]} WHERE id = ?`).get(id) as
+  const row = stmt(db, `SELECT ${entityColumns(entity)}, server_json FROM ${TABLES[entity]} WHERE id = ?`).get(id) as
     | { json: string; server_json: string | null }
     | undefined
   if (!row) return null
-  const current = JSON.parse(row.json) as EntityTypes[E]
-  return { current, server: decodeServer(row.json, row.server_json, current) }
+  const current = entityFromRow(entity, row)
+  return { current, server: decodeServer(entity, row.json, row.server_json, current) }
 }
 
 /** Puts a row back to the server's copy, or removes it when the server never had it. */
@@ -305,15 +306,15 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
   if (COLUMNS_ONLY.has(entity)) {
     return new Map(readReportingEvents(db, '').map((e) => [e.id, { current: e as EntityTypes[E], server: e as EntityTypes[E] }]))
   }
-  const rows = stmt(db, `SELECT id, json, server_json FROM ${TABLES[entity]}`).all() as {
+  const rows = stmt(db, `SELECT ${entityColumns(entity)}, server_json FROM ${TABLES[entity]}`).all() as {
     id: string
     json: string
     server_json: string | null
   }[]
   return new Map(
     rows.map((r) => {
-      const current = JSON.parse(r.json) as EntityTypes[E]
-      return [r.id, { current, server: decodeServer(r.json, r.server_json, current) }]
+      const current = entityFromRow(entity, r)
+      return [r.id, { current, server: decodeServer(entity, r.json, r.server_json, current) }]
     }),
   )
 }
@@ -333,8 +334,8 @@ export function getUser(db: Database, id: string): User | null {
 }
 
 export function listUsers(db: Database): User[] {
-  return (stmt(db, 'SELECT json FROM users ORDER BY name COLLATE NOCASE, id').all() as { json: string }[]).map(
-    (r) => JSON.parse(r.json) as User,
+  return (stmt(db, `SELECT ${entityColumns('user')} FROM users ORDER BY name COLLATE NOCASE, id`).all() as { json: string }[]).map((r) =>
+    entityFromRow('user', r),
   )
 }
 
@@ -343,17 +344,17 @@ export function getCustomer(db: Database, id: string): Customer | null {
 }
 
 export function listIdentities(db: Database, customerId: string): Identity[] {
-  return (stmt(db, 'SELECT json FROM identities WHERE customer_id = ? ORDER BY id').all(customerId) as { json: string }[]).map(
-    (r) => JSON.parse(r.json) as Identity,
+  return (stmt(db, `SELECT ${entityColumns('identity')} FROM identities WHERE customer_id = ? ORDER BY id`).all(customerId) as { json: string }[]).map(
+    (r) => entityFromRow('identity', r),
   )
 }
 
 export function listCustomerConversations(db: Database, customerId: string): Conversation[] {
   return (
-    stmt(db, 'SELECT json FROM conversations WHERE customer_id = ? ORDER BY last_message_at DESC, id DESC').all(customerId) as {
+    stmt(db, `SELECT ${entityColumns('conversation')} FROM conversations WHERE customer_id = ? ORDER BY last_message_at DESC, id DESC`).all(customerId) as {
       json: string
     }[]
-  ).map((r) => JSON.parse(r.json) as Conversation)
+  ).map((r) => entityFromRow('conversation', r))
 }
 
 /**
@@ -459,7 +460,7 @@ export function inboxListSql(args: {
       ? 'c.priority DESC, c.last_message_at DESC, c.id DESC'
       : 'c.last_message_at DESC, c.id DESC'
   return `
-    SELECT c.json AS json,
+    SELECT ${entityColumns('conversation', 'c')},
       cu.name AS customer_name,
       u.name AS assignee_name,
       (SELECT m.json ->> '$.text' FROM messages m WHERE m.conversation_id = c.id ORDER BY m.at DESC, m.id DESC LIMIT 1) AS last_text,
@@ -516,7 +517,7 @@ export function listInbox(
     unread: number
   }[]
   return rows.map((r) => ({
-    conversation: JSON.parse(r.json) as Conversation,
+    conversation: entityFromRow('conversation', r),
     customerName: r.customer_name,
     assigneeName: r.assignee_name,
     lastMessageText: r.last_text,
@@ -607,7 +608,7 @@ export interface MentionRow {
 export function listMentions(db: Database, args: { userId: string; limit: number }): MentionRow[] {
   const rows = stmt(
     db,
-    `SELECT n.json AS json, cu.name AS customer_name, r.note_id IS NULL AS unread
+    `SELECT ${entityColumns('note', 'n')}, cu.name AS customer_name, r.note_id IS NULL AS unread
      FROM note_mentions m
      JOIN notes n ON n.id = m.note_id
      LEFT JOIN customers cu ON cu.id = n.customer_id
@@ -616,7 +617,7 @@ export function listMentions(db: Database, args: { userId: string; limit: number
      ORDER BY m.at DESC, m.note_id DESC
      LIMIT @limit`,
   ).all(args) as { json: string; customer_name: string | null; unread: number }[]
-  return rows.map((r) => ({ note: JSON.parse(r.json) as Note, customerName: r.customer_name, unread: r.unread === 1 }))
+  return rows.map((r) => ({ note: entityFromRow('note', r), customerName: r.customer_name, unread: r.unread === 1 }))
 }
 
 export function countUnreadMentions(db: Database, userId: string): number {
@@ -645,6 +646,8 @@ export interface TimelineRow {
   kind: TimelineKind
   id: string
   at: number
+  conversation_id: string | null
+  customer_id: string
   json: string
 }
 
@@ -656,13 +659,16 @@ const TIMELINE_TABLES: [TimelineKind, string][] = [
   ['summary', 'summaries'],
 ]
 
+/** A summary belongs to a customer, not to one conversation. */
+const timelineConversation = (kind: TimelineKind): string => (kind === 'summary' ? 'NULL AS conversation_id' : 'conversation_id')
+
 /**
  * Newest first, keyset-paginated on (at, id): each table is read through its
  * (customer_id, at, id) index, at most `limit` rows each, then merged.
  */
 export const TIMELINE_SQL = TIMELINE_TABLES.map(
   ([kind, table]) => `SELECT * FROM (
-    SELECT '${kind}' AS kind, id, at, json FROM ${table}
+    SELECT '${kind}' AS kind, id, at, ${timelineConversation(kind)}, customer_id, json FROM ${table}
     WHERE customer_id = @customerId AND (at, id) < (@beforeAt, @beforeId)
     ORDER BY at DESC, id DESC LIMIT @limit)`,
 ).join('\nUNION ALL\n') + '\nORDER BY at DESC, id DESC LIMIT @limit'
@@ -683,7 +689,7 @@ export function listTimeline(
 /** Oldest first: the page just newer than a cursor, for scrolling down after a jump to a date. */
 export const TIMELINE_AFTER_SQL = TIMELINE_TABLES.map(
   ([kind, table]) => `SELECT * FROM (
-    SELECT '${kind}' AS kind, id, at, json FROM ${table}
+    SELECT '${kind}' AS kind, id, at, ${timelineConversation(kind)}, customer_id, json FROM ${table}
     WHERE customer_id = @customerId AND (at, id) > (@afterAt, @afterId)
     ORDER BY at ASC, id ASC LIMIT @limit)`,
 ).join('\nUNION ALL\n') + '\nORDER BY at ASC, id ASC LIMIT @limit'
@@ -951,11 +957,11 @@ export function searchIndex(db: Database, args: SearchFilters & { query: string;
 /** The customer's events of one type, newest first (through the (customer_id, at, id) index). */
 export function listCustomerEvents(db: Database, args: { customerId: string; type: TimelineEvent['type'] }): TimelineEvent[] {
   return (
-    stmt(db, `SELECT json FROM events WHERE customer_id = ? AND json ->> '$.type' = ? ORDER BY at DESC, id DESC`).all(
+    stmt(db, `SELECT ${entityColumns('event')} FROM events WHERE customer_id = ? AND json ->> '$.type' = ? ORDER BY at DESC, id DESC`).all(
       args.customerId,
       args.type,
     ) as { json: string }[]
-  ).map((r) => JSON.parse(r.json) as TimelineEvent)
+  ).map((r) => entityFromRow('event', r))
 }
 
 /** How many messages, notes and calls these conversations hold: what a merge would move. */
@@ -973,9 +979,11 @@ export function customerUsedChannel(db: Database, customerId: string, channel: C
 
 /** A conversation's messages and calls, oldest first: what its activity and wait are read from. */
 export function listConversationItems(db: Database, conversationId: string): { messages: Message[]; calls: Call[] } {
-  const rows = (table: string) =>
-    (stmt(db, `SELECT json FROM ${table} WHERE conversation_id = ? ORDER BY at, id`).all(conversationId) as { json: string }[]).map((r) => JSON.parse(r.json) as unknown)
-  return { messages: rows('messages') as Message[], calls: rows('calls') as Call[] }
+  const rows = <E extends 'message' | 'call'>(entity: E): EntityTypes[E][] =>
+    (stmt(db, `SELECT ${entityColumns(entity)} FROM ${TABLES[entity]} WHERE conversation_id = ? ORDER BY at, id`).all(conversationId) as { json: string }[]).map(
+      (r) => entityFromRow(entity, r),
+    )
+  return { messages: rows('message'), calls: rows('call') }
 }
 
 /** Queued or refused actions of these kinds, oldest first. */

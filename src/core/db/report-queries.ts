@@ -12,6 +12,7 @@ import {
   type QueueDimension,
   type QueueState,
 } from '../../shared/reporting/live-queues'
+import { entityColumns, entityFromRow } from './entity-json'
 import { NOT_DUE, NOT_WAITING } from './migrations'
 import { stmt } from './queries'
 
@@ -22,7 +23,7 @@ import { stmt } from './queries'
 
 /** The labels of these conversations, for a report filtered by label; one not cached is left out. */
 export function conversationLabels(db: Database, ids: Iterable<string>): Map<string, { labels: string[] }> {
-  const read = db.prepare(`SELECT json_extract(json, '$.labels') FROM conversations WHERE id = ?`).pluck()
+  const read = db.prepare(`SELECT coalesce(json_extract(json, '$.labels'), '[]') FROM conversations WHERE id = ?`).pluck()
   const out = new Map<string, { labels: string[] }>()
   for (const id of ids) {
     const labels = read.get(id) as string | undefined
@@ -141,8 +142,8 @@ export function liveFigurePage(
 
 /** Those of these summaries the cache holds, as this device shows them. */
 export function summariesById(db: Database, ids: readonly string[]): Summary[] {
-  const rows = stmt(db, `SELECT json FROM summaries WHERE id IN (SELECT value FROM json_each(?))`).pluck(true).all(JSON.stringify(ids)) as string[]
-  return rows.map((json) => JSON.parse(json) as Summary)
+  const rows = stmt(db, `SELECT ${entityColumns('summary')} FROM summaries WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { json: string }[]
+  return rows.map((row) => entityFromRow('summary', row))
 }
 
 /** What a dashboard list shows of each of these conversations (one read for all of them), by id; one not cached is left out. */

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { SavedView, ViewFilters } from '../../shared/domain'
 import { CONVERSATION_STATUSES } from '../../shared/domain-values'
+import { entityColumns, entityFromRow } from './entity-json'
 import { NOT_WAITING, PRIORITY_RANK } from './migrations'
 
 /**
@@ -94,9 +95,9 @@ export function listVisibleViews(db: Database, args: { userId: string | null; te
   if (args.userId === null) return []
   const rows = prepared(
     db,
-    `SELECT json FROM saved_views
+    `SELECT ${entityColumns('savedView')} FROM saved_views
       WHERE (owner_id = @userId OR (@team IS NOT NULL AND json ->> '$.team' = @team)) AND json ->> '$.deletedAt' IS NULL
       ORDER BY json ->> '$.name' COLLATE NOCASE, id`,
   ).all({ userId: args.userId, team: args.team }) as { json: string }[]
-  return rows.map((r) => JSON.parse(r.json) as SavedView)
+  return rows.map((r) => entityFromRow('savedView', r))
 }

@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3'
-import type { Call, Message, Note, Summary, TimelineEvent } from '../../shared/domain'
 import type { IpcHandlers, TimelineItem, TimelinePage } from '../../shared/ipc'
 import {
   getCustomer,
@@ -10,6 +9,7 @@ import {
   outboxStatesForItems,
   type TimelineRow,
 } from '../db/queries'
+import { entityFromRow } from '../db/entity-json'
 import type { HandlerContext } from './context'
 import { reportTimelineOpened } from '../sync/timeline-views'
 
@@ -59,15 +59,15 @@ function timelinePage(db: Database, rows: TimelineRow[], limit: number, mode: 'l
   const items = rows.map((row): TimelineItem => {
     switch (row.kind) {
       case 'message':
-        return { kind: 'message', at: row.at, item: JSON.parse(row.json) as Message, outbox: outbox.get(row.id) ?? null }
+        return { kind: 'message', at: row.at, item: entityFromRow('message', row), outbox: outbox.get(row.id) ?? null }
       case 'note':
-        return { kind: 'note', at: row.at, item: JSON.parse(row.json) as Note, outbox: outbox.get(row.id) ?? null }
+        return { kind: 'note', at: row.at, item: entityFromRow('note', row), outbox: outbox.get(row.id) ?? null }
       case 'call':
-        return { kind: 'call', at: row.at, item: JSON.parse(row.json) as Call, outbox: null }
+        return { kind: 'call', at: row.at, item: entityFromRow('call', row), outbox: null }
       case 'event':
-        return { kind: 'event', at: row.at, item: JSON.parse(row.json) as TimelineEvent, outbox: null }
+        return { kind: 'event', at: row.at, item: entityFromRow('event', row), outbox: null }
       case 'summary':
-        return { kind: 'summary', at: row.at, item: JSON.parse(row.json) as Summary, outbox: null }
+        return { kind: 'summary', at: row.at, item: entityFromRow('summary', row), outbox: null }
     }
   })
   const cursor = (row: TimelineRow | undefined) => (row ? { at: row.at, id: row.id } : null)

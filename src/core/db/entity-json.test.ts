@@ -1,0 +1,75 @@
+import type { Database } from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ENTITY_SCHEMAS } from '../../shared/domain'
+import { conversation, customer, message, note, tempDir, user } from '../testing/fixtures'
+import { enqueueAction } from '../sync/outbox'
+import { packEntity } from './entity-json'
+import { openCache } from './open'
+import { dumpEntities, getEntity, listConversationItems, listTimeline, writeLocalEntity, upsertServerEntity } from './queries'
+
+let dir: ReturnType<typeof tempDir>
+let db: Database
+beforeEach(() => {
+  dir = tempDir()
+  db = openCache(dir.path, 'http://127.0.0.1:4100')
+})
+afterEach(() => {
+  db.close()
+  dir.remove()
+})
+
+const v1 = conversation('v1', 'c1', { labels: [] })
+const m1 = message('m1', v1, 10, { attachments: [{ name: 'label.pdf', contentType: 'application/pdf', size: 10, url: null }] })
+
+describe('entities as stored in the cache', () => {
+  it('reads every entity back exactly as written, ids and empty fields included', () => {
+    const rows = [
+      ['user', user('u1')],
+      ['customer', customer('c1')],
+      ['conversation', v1],
+      ['message', m1],
+      ['message', message('m2', v1, 11)],
+      ['note', note('n1', v1, 12)],
+    ] as const
+    for (const [entity, data] of rows) {
+      expect(ENTITY_SCHEMAS[entity].safeParse(data).success).toBe(true)
+      upsertServerEntity(db, entity, data as never)
+      expect(getEntity(db, entity, data.id)).toEqual({ current: data, server: data })
+    }
+    expect(listConversationItems(db, 'v1').messages).toEqual([m1, message('m2', v1, 11)])
+    expect(dumpEntities(db, 'note').get('n1')?.current).toEqual(note('n1', v1, 12))
+  })
+
+  it('leaves out the ids its columns hold and the empty fields the schema requires, nothing nested, nothing optional', () => {
+    const stored = JSON.parse(packEntity('message', { ...m1, htmlOmitted: null })) as Record<string, unknown>
+    for (const field of ['id', 'conversationId', 'customerId', 'html', 'authorId', 'deliveryError']) expect(stored).not.toHaveProperty(field)
+    expect(stored.attachments).toEqual([{ name: 'label.pdf', contentType: 'application/pdf', size: 10, url: null }])
+    expect(stored.htmlOmitted).toBeNull()
+    expect(JSON.parse(packEntity('conversation', v1))).not.toHaveProperty('labels')
+    // An optional field that was missing comes back missing, not as null.
+    const { htmlOmitted: _, ...withoutOptional } = m1
+    upsertServerEntity(db, 'message', withoutOptional as typeof m1)
+    expect(getEntity(db, 'message', 'm1')?.current).not.toHaveProperty('htmlOmitted')
+  })
+
+  it('keeps the server copy whole while a local change moves a row to another conversation', () => {
+    upsertServerEntity(db, 'message', m1)
+    const moved = { ...m1, conversationId: 'v2' }
+    writeLocalEntity(db, 'message', moved)
+    expect(getEntity(db, 'message', 'm1')).toEqual({ current: moved, server: m1 })
+  })
+
+  it('reads rows written whole by an earlier version as they are', () => {
+    db.prepare(`INSERT INTO messages (id, conversation_id, customer_id, at, json, server_json) VALUES ('m1', 'v1', 'c1', 10, ?, NULL)`).run(JSON.stringify(m1))
+    expect(getEntity(db, 'message', 'm1')?.current).toEqual(m1)
+    expect(listTimeline(db, { customerId: 'c1', limit: 10 }).map((r) => r.id)).toEqual(['m1'])
+  })
+
+  it('an optimistic reply reads back whole from the outbox path too', () => {
+    upsertServerEntity(db, 'conversation', v1)
+    enqueueAction(db, { name: 'reply', args: { messageId: 'r1', conversationId: 'v1', text: 'On its way' }, conversationId: 'v1', itemId: 'r1' })
+    const reply = getEntity(db, 'message', 'r1')
+    expect(reply?.server).toBeNull()
+    expect(reply?.current).toMatchObject({ id: 'r1', conversationId: 'v1', customerId: 'c1', text: 'On its way', html: null, attachments: [] })
+  })
+})

@@ -1,0 +1,77 @@
+import type { z } from 'zod'
+import { ENTITY_SCHEMAS, type EntityName, type EntityTypes } from '../../shared/domain'
+
+/**
+ * How an entity is kept in its table's `json` column: without the fields its own columns
+ * already hold (the id, and the conversation and customer it belongs to), and without the
+ * fields that are null or an empty list where the schema requires them. A million messages
+ * would otherwise store a million copies of three ids and of `"html":null` and
+ * `"attachments":[]`: two fifths of each row. Reading puts them back (`entityFromRow`);
+ * rows written before are read as they are.
+ */
+
+/** The JSON field and the column holding the same value, per entity. */
+const MIRRORED: Record<string, [field: string, column: string][]> = {}
+const BELONGS_TO_CONVERSATION: ReadonlySet<EntityName> = new Set(['message', 'note', 'call', 'event'])
+const BELONGS_TO_CUSTOMER: ReadonlySet<EntityName> = new Set(['identity', 'conversation', 'message', 'note', 'call', 'event', 'summary'])
+
+/** The value a field left out stands for: null, or a new empty list. */
+type Omitted = null | 'empty list'
+const OMITTED: Record<string, [field: string, value: Omitted][]> = {}
+
+for (const [entity, schema] of Object.entries(ENTITY_SCHEMAS) as [EntityName, z.ZodObject][]) {
+  MIRRORED[entity] = [['id', 'id']]
+  if (BELONGS_TO_CONVERSATION.has(entity)) MIRRORED[entity].push(['conversationId', 'conversation_id'])
+  if (BELONGS_TO_CUSTOMER.has(entity)) MIRRORED[entity].push(['customerId', 'customer_id'])
+  // Only where the schema requires the field: a missing optional one must stay missing.
+  OMITTED[entity] = Object.entries(schema.shape).flatMap(([field, fieldSchema]): [string, Omitted][] => {
+    const accepts = (value: unknown) => (fieldSchema as z.ZodType).safeParse(value).success
+    if (accepts(undefined)) return []
+    if (accepts(null)) return [[field, null]]
+    if (Array.isArray((fieldSchema as z.ZodType).safeParse([]).data)) return [[field, 'empty list']]
+    return []
+  })
+}
+
+/** The columns a read of `entity` selects (as `alias.column`), for `entityFromRow`. */
+export function entityColumns(entity: EntityName, alias?: string): string {
+  const prefix = alias ? `${alias}.` : ''
+  return [...MIRRORED[entity]!.map(([, column]) => column), 'json'].map((c) => `${prefix}${c} AS ${c}`).join(', ')
+}
+
+/** The row's `json` for an entity. */
+export function packEntity(entity: EntityName, data: object): string {
+  const left = new Set(MIRRORED[entity]!.map(([field]) => field))
+  for (const [field, value] of OMITTED[entity]!) {
+    const actual = (data as Record<string, unknown>)[field]
+    if (value === null ? actual === null : Array.isArray(actual) && actual.length === 0) left.add(field)
+  }
+  // Top-level fields only: an attachment's own id stays.
+  const kept: Record<string, unknown> = {}
+  for (const [field, value] of Object.entries(data)) if (!left.has(field)) kept[field] = value
+  return JSON.stringify(kept)
+}
+
+/** An entity from JSON that holds every field but the omitted empty ones (a server copy). */
+export function entityFromJson<E extends EntityName>(entity: E, json: string): EntityTypes[E] {
+  const data = JSON.parse(json) as Record<string, unknown>
+  for (const [field, value] of OMITTED[entity]!) if (!(field in data)) data[field] = value === null ? null : []
+  return data as EntityTypes[E]
+}
+
+/** The entity of a row selected with `entityColumns`. */
+export function entityFromRow<E extends EntityName>(entity: E, row: { json: string }): EntityTypes[E] {
+  const data = entityFromJson(entity, row.json) as Record<string, unknown>
+  const columns = row as Record<string, unknown>
+  for (const [field, column] of MIRRORED[entity]!) if (!(field in data)) data[field] = columns[column]
+  return data as EntityTypes[E]
+}
+
+/**
+ * SQL for the whole entity of the row being updated, in an upsert's DO UPDATE: the copy of the
+ * server's version a local change keeps aside. It is stored whole, since the change may move
+ * the row to another conversation or customer and its columns then hold the new ones.
+ */
+export function wholeJsonSql(entity: EntityName): string {
+  return `json_insert(json, ${MIRRORED[entity]!.map(([field, column]) => `'$.${field}', ${column}`).join(', ')})`
+}
