@@ -39,16 +39,27 @@ export function entityColumns(entity: EntityName, alias?: string): string {
   return [...MIRRORED[entity]!.map(([, column]) => column), 'json'].map((c) => `${prefix}${c} AS ${c}`).join(', ')
 }
 
-/** The row's `json` for an entity. */
+/** Per entity: the fields left out always, and those left out when null or an empty list. */
+const LEFT_OUT = Object.fromEntries(
+  Object.keys(ENTITY_SCHEMAS).map((entity) => [
+    entity,
+    {
+      always: new Set(MIRRORED[entity]!.map(([field]) => field)),
+      whenNull: new Set(OMITTED[entity]!.filter(([, value]) => value === null).map(([field]) => field)),
+      whenEmpty: new Set(OMITTED[entity]!.filter(([, value]) => value !== null).map(([field]) => field)),
+    },
+  ]),
+)
+
+/** The row's `json` for an entity: its top-level fields only are left out, an attachment's own stay. */
 export function packEntity(entity: EntityName, data: object): string {
-  const left = new Set(MIRRORED[entity]!.map(([field]) => field))
-  for (const [field, value] of OMITTED[entity]!) {
-    const actual = (data as Record<string, unknown>)[field]
-    if (value === null ? actual === null : Array.isArray(actual) && actual.length === 0) left.add(field)
-  }
-  // Top-level fields only: an attachment's own id stays.
+  const { always, whenNull, whenEmpty } = LEFT_OUT[entity]!
   const kept: Record<string, unknown> = {}
-  for (const [field, value] of Object.entries(data)) if (!left.has(field)) kept[field] = value
+  for (const [field, value] of Object.entries(data)) {
+    if (always.has(field)) continue
+    if (value === null ? whenNull.has(field) : Array.isArray(value) && value.length === 0 && whenEmpty.has(field)) continue
+    kept[field] = value
+  }
   return JSON.stringify(kept)
 }
 
