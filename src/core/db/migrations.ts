@@ -534,6 +534,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'the search index without a copy of the text it indexes',
     up: (db) => createSearchIndex(db),
   },
+  {
+    version: 22,
+    name: 'conversations by status, priority and waiting time, for the views of urgent customers waiting',
+    up: (db) =>
+      // "Urgent, waiting over half an hour" otherwise reads every open conversation waiting that
+      // long to learn its priority: 92 ms at 200,000 conversations, on every inbox refresh.
+      db.exec('CREATE INDEX idx_conversations_status_priority_waiting ON conversations (status, priority, wait_order)'),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

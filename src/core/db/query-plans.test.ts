@@ -68,6 +68,7 @@ describe('hot cache queries read through indexes', () => {
         { inboxes: ['Support email'] },
         { labels: ['refund', 'vip'] },
         { waitingMinutes: 30 },
+        { status: ['open'], priorities: ['urgent', 'high'], waitingMinutes: 30 },
       ]
       for (const filters of fields) countMatching(d, filters, ctx)
     }],

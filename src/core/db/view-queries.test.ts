@@ -6,7 +6,7 @@ import { changes, conversation, tempDir, user } from '../testing/fixtures'
 import { dropCustomer } from './erasure'
 import { openCache } from './open'
 import { listInbox } from './queries'
-import { countMatching, listVisibleViews, viewFilterSql } from './view-queries'
+import { countMatching, listVisibleViews, viewCountSql, viewFilterSql } from './view-queries'
 
 const NOW = Date.UTC(2026, 0, 1, 12)
 const MINUTE = 60_000
@@ -77,6 +77,10 @@ describe('saved view filters as SQL', () => {
 
   it('keeps conversations whose customer has waited at least that long, never resolved ones', () => {
     expect(matching({ waitingMinutes: 60 })).toEqual(['waiting-long'])
+    expect(matching({ waitingMinutes: 60, status: ['open', 'resolved'] })).toEqual(['waiting-long'])
+    expect(matching({ waitingMinutes: 60, status: ['resolved'] })).toEqual([])
+    expect(countMatching(db, { waitingMinutes: 60, status: ['resolved'], priorities: ['normal'] }, { userId: 'me', now: NOW })).toBe(0)
+    expect(countMatching(db, { waitingMinutes: 60, priorities: ['normal', 'urgent'] }, { userId: 'me', now: NOW })).toBe(1)
     expect(matching({ waitingMinutes: 5 })).toEqual(['waiting-long', 'waiting-short'])
     expect(matching({ waitingMinutes: 91 })).toEqual([])
   })
@@ -108,6 +112,24 @@ describe('saved view filters as SQL', () => {
   it('counts what the list shows', () => {
     for (const filters of [{}, { status: ['pending' as const] }, { assignee: 'me' as const }, { waitingMinutes: 1 }, { labels: ['refund'] }]) {
       expect(countMatching(db, filters, { userId: 'me', now: NOW })).toBe(matching(filters).length)
+    }
+  })
+})
+
+describe('saved view counts', () => {
+  it('read an index alone, not the rows, for the usual views', () => {
+    const ctx = { userId: 'me', now: NOW }
+    for (const filters of [
+      { status: ['open' as const], assignee: 'me' as const },
+      { status: ['open' as const, 'pending' as const], assignee: 'unassigned' as const },
+      { channels: ['sms' as const], status: ['pending' as const] },
+      { inboxes: ['Support email'], status: ['open' as const] },
+      { waitingMinutes: 60 },
+      { status: ['open' as const], priorities: ['urgent' as const], waitingMinutes: 30 },
+    ]) {
+      const { sql, params } = viewCountSql(filters, ctx)
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail)
+      expect(plan.find((d) => / c USING /.test(d)), JSON.stringify(filters)).toMatch(/COVERING INDEX/)
     }
   })
 })

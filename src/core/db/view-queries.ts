@@ -21,10 +21,6 @@ export interface FilterContext {
   now: number
 }
 
-const UNRESOLVED = CONVERSATION_STATUSES.filter((status) => status !== 'resolved')
-  .map((status) => `'${status}'`)
-  .join(', ')
-
 const NOTHING: FilterSql = { where: ['0'], params: {} }
 
 /** A list filter with nothing picked leaves that field free, as the dialog's empty choice means. */
@@ -42,7 +38,16 @@ export function viewFilterSql(filters: ViewFilters, ctx: FilterContext): FilterS
     where.push(`${column} IN (SELECT value FROM json_each(@${name}))`)
     params[name] = JSON.stringify(values)
   }
-  if (picked(filters.status)) inList('c.status', 'vf_status', filters.status)
+  // Nobody waits on a resolved conversation, whatever its row still says until the server's copy
+  // arrives: a waiting time keeps the unresolved statuses only. One list of statuses, so that
+  // status, priority and waiting time are ranges of one index, without reading the rows.
+  const waiting = filters.waitingMinutes !== undefined
+  const statuses = picked(filters.status) ? filters.status : waiting ? CONVERSATION_STATUSES : []
+  if (statuses.length > 0) {
+    const kept = waiting ? statuses.filter((status) => status !== 'resolved') : statuses
+    if (kept.length === 0) return NOTHING
+    inList('c.status', 'vf_status', kept)
+  }
   if (filters.assignee === 'unassigned') {
     where.push('c.assignee_id IS NULL')
   } else if (filters.assignee !== undefined) {
@@ -61,10 +66,7 @@ export function viewFilterSql(filters: ViewFilters, ctx: FilterContext): FilterS
     params.vf_labels = JSON.stringify(filters.labels)
   }
   if (filters.waitingMinutes !== undefined) {
-    // Nobody waits on a resolved conversation, whatever its row still says until the server's copy
-    // arrives. The statuses listed rather than 'resolved' excluded: then status and waiting time
-    // are one range per status in an index, without reading the rows.
-    where.push(`c.wait_order <= @vf_waitingSince AND c.wait_order < ${NOT_WAITING} AND c.status IN (${UNRESOLVED})`)
+    where.push(`c.wait_order <= @vf_waitingSince AND c.wait_order < ${NOT_WAITING}`)
     params.vf_waitingSince = ctx.now - filters.waitingMinutes * 60_000
   }
   return { where, params }
@@ -80,10 +82,22 @@ function prepared(db: Database, sql: string): Statement {
   return statement
 }
 
+/**
+ * The count of a view's conversations as SQL. Without statistics, SQLite prefers reading the
+ * rows of every conversation waiting that long over seeking each status and priority in the
+ * index that holds all three (92 ms against 0.1 at 200,000 conversations): it is named.
+ */
+export function viewCountSql(filters: ViewFilters, ctx: FilterContext): { sql: string; params: Record<string, unknown> } {
+  const filter = viewFilterSql(filters, ctx)
+  const { where, params } = filter
+  const byPriorityWaiting = filter !== NOTHING && picked(filters.priorities) && filters.waitingMinutes !== undefined
+  const from = `conversations c${byPriorityWaiting ? ' INDEXED BY idx_conversations_status_priority_waiting' : ''}`
+  return { sql: `SELECT count(*) AS n FROM ${from}${where.length ? ' WHERE ' + where.join(' AND ') : ''}`, params }
+}
+
 /** How many conversations in the cache a view's filters match. */
 export function countMatching(db: Database, filters: ViewFilters, ctx: FilterContext): number {
-  const { where, params } = viewFilterSql(filters, ctx)
-  const sql = `SELECT count(*) AS n FROM conversations c${where.length ? ' WHERE ' + where.join(' AND ') : ''}`
+  const { sql, params } = viewCountSql(filters, ctx)
   return (prepared(db, sql).get(params) as { n: number }).n
 }
 

@@ -142,7 +142,9 @@ export async function runCoreScenarios(ctx: BenchContext, sampleCustomerIds: str
         'views.counts',
         `  counts of ${VIEW_COUNT} saved views over ${dataset.counts.conversations.toLocaleString('en')} conversations (views.counts, refreshed with the sidebar)`,
         viewCounts.summary,
-        null,
+        // Asked for with every inbox refresh, in the process that answers the agent's clicks: a
+        // click can wait this long, and the timeline on screen has 100 ms in all.
+        { p95: 50 },
         `${viewCounts.views} views matching ${viewCounts.matched.toLocaleString('en')} conversations in all`,
       ),
     )
