@@ -856,12 +856,14 @@ export interface SearchRow {
  * Only letters and digits survive, so no query can reach the index's filter tokens.
  */
 export function ftsQuery(text: string): string | null {
-  const words = text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []
+  const words = typedWords(text)
   if (words.length === 0) return null
-  return words
-    .slice(0, 16)
-    .map((w) => `"${w}"*`)
-    .join(' ')
+  return words.map((w) => `"${w}"*`).join(' ')
+}
+
+/** The words of what the agent typed that a search looks for: runs of letters and digits, the first 16. */
+export function typedWords(text: string): string[] {
+  return (text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 16)
 }
 
 const SEARCH_KINDS: readonly SearchKind[] = ['message', 'note', 'customer']

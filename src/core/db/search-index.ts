@@ -65,7 +65,10 @@ const COLUMNS = 'rowid, title, body, tags'
 interface Docs {
   alias: string
   kind: number
-  select: string
+  /** The indexed title and body of the source row, as SQL: the search shows the same text, highlighted. */
+  title: string
+  body: string
+  tags: string
   /** Rows looked up from their source row (triggers). */
   bySource: string
   /** Rows read in key order, each source row looked up by rowid (the rebuild). */
@@ -77,7 +80,9 @@ const conversationJoin = (alias: string) => `LEFT JOIN conversations c ON c.id =
 const MESSAGE_DOCS: Docs = {
   alias: 'm',
   kind: KIND_NUMBER.message,
-  select: `SELECT k.key, coalesce(m.json ->> '$.subject', ''), m.json ->> '$.text', ${conversationTags('message')}`,
+  title: `coalesce(m.json ->> '$.subject', '')`,
+  body: `m.json ->> '$.text'`,
+  tags: conversationTags('message'),
   bySource: `FROM messages m JOIN search_keys k ON k.src = m.rowid * 4 ${conversationJoin('m')}`,
   byKey: `FROM search_keys k CROSS JOIN messages m ON m.rowid = k.src / 4 ${conversationJoin('m')}`,
 }
@@ -85,7 +90,9 @@ const MESSAGE_DOCS: Docs = {
 const NOTE_DOCS: Docs = {
   alias: 'n',
   kind: KIND_NUMBER.note,
-  select: `SELECT k.key, '', n.json ->> '$.text', ${conversationTags('note')}`,
+  title: `''`,
+  body: `n.json ->> '$.text'`,
+  tags: conversationTags('note'),
   bySource: `FROM notes n JOIN search_keys k ON k.src = n.rowid * 4 + 1 ${conversationJoin('n')}`,
   byKey: `FROM search_keys k CROSS JOIN notes n ON n.rowid = k.src / 4 ${conversationJoin('n')}`,
 }
@@ -94,16 +101,19 @@ const NOTE_DOCS: Docs = {
 const CUSTOMER_DOCS: Docs = {
   alias: 'cu',
   kind: KIND_NUMBER.customer,
-  select: `SELECT k.key, cu.name,
-    coalesce((SELECT group_concat(i.json ->> '$.address' ||
+  title: 'cu.name',
+  body: `coalesce((SELECT group_concat(i.json ->> '$.address' ||
       CASE WHEN i.json ->> '$.kind' IN ('phone', 'whatsapp') THEN ' ' || substr(i.json ->> '$.address', -10) || ' ' || substr(i.json ->> '$.address', -7) ELSE '' END, ' ')
-      FROM identities i WHERE i.customer_id = cu.id), ''),
-    '${TAG}kcustomer'`,
+      FROM identities i WHERE i.customer_id = cu.id), '')`,
+  tags: `'${TAG}kcustomer'`,
   bySource: 'FROM customers cu JOIN search_keys k ON k.src = cu.rowid * 4 + 2',
   byKey: 'FROM search_keys k CROSS JOIN customers cu ON cu.rowid = k.src / 4',
 }
 
-const insertDocs = (docs: Docs, where: string): string => `INSERT INTO search_index (${COLUMNS}) ${docs.select} ${docs.bySource} WHERE ${where};`
+/** The index's columns of a kind's entries. */
+const selectDocs = (docs: Docs): string => `SELECT k.key, ${docs.title}, ${docs.body}, ${docs.tags}`
+
+const insertDocs = (docs: Docs, where: string): string => `INSERT INTO search_index (${COLUMNS}) ${selectDocs(docs)} ${docs.bySource} WHERE ${where};`
 
 const dropEntry = (src: string): string => `DELETE FROM search_index WHERE rowid = (SELECT key FROM search_keys WHERE src = ${src});`
 
@@ -191,7 +201,7 @@ const TRIGGER_NAMES = [...TRIGGERS.matchAll(/CREATE TRIGGER (\w+)/g)].map((m) =>
 
 /** What the rebuild inserts, per kind: the entries in ascending key order. */
 export const REBUILD_READS = [MESSAGE_DOCS, NOTE_DOCS, CUSTOMER_DOCS].map(
-  (docs) => `${docs.select} ${docs.byKey} WHERE k.src % 4 = ${docs.kind} ORDER BY k.key`,
+  (docs) => `${selectDocs(docs)} ${docs.byKey} WHERE k.src % 4 = ${docs.kind} ORDER BY k.key`,
 )
 
 /** Conversations whose messages and notes still carry their old filter tags. */
@@ -211,8 +221,8 @@ const SEARCH_DOCUMENTS_VIEW = `
     coalesce(m.customer_id, n.customer_id, cu.id) AS customer_id,
     coalesce(m.conversation_id, n.conversation_id) AS conversation_id,
     coalesce(m.at, n.at, cu.last_activity_at) AS at,
-    coalesce(m.json ->> '$.subject', cu.name, '') AS title,
-    coalesce(m.json ->> '$.text', n.json ->> '$.text') AS body
+    CASE k.src % 4 WHEN ${KIND_NUMBER.message} THEN ${MESSAGE_DOCS.title} WHEN ${KIND_NUMBER.note} THEN ${NOTE_DOCS.title} ELSE ${CUSTOMER_DOCS.title} END AS title,
+    CASE k.src % 4 WHEN ${KIND_NUMBER.message} THEN ${MESSAGE_DOCS.body} WHEN ${KIND_NUMBER.note} THEN ${NOTE_DOCS.body} END AS body
   FROM search_keys k
   LEFT JOIN messages m ON k.src % 4 = ${KIND_NUMBER.message} AND m.rowid = k.src / 4
   LEFT JOIN notes n ON k.src % 4 = ${KIND_NUMBER.note} AND n.rowid = k.src / 4

@@ -1,4 +1,5 @@
 import type { HighlightedText } from '../../shared/ipc'
+import { typedWords } from '../db/queries'
 
 /**
  * The matched words of a search hit, marked in its title and in the best few words of its
@@ -21,7 +22,7 @@ export function foldForSearch(word: string): string {
 
 /** The words a search was for, as the index compares them; each matches the words it begins. */
 export function searchWords(typed: string): string[] {
-  return (typed.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).map(foldForSearch)
+  return typedWords(typed).map(foldForSearch)
 }
 
 interface Word {
