@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { parseChange } from './sync'
+import { eventRow } from './reporting/event-columns'
+import type { ReportingEvent } from './reporting/events'
+import { parseChange, PullResponse } from './sync'
 
 const event = {
   id: 'e1',
@@ -42,5 +44,20 @@ describe('parseChange', () => {
 
   it('refuses an upsert without data', () => {
     expect(() => parseChange({ ...upsert, data: null })).toThrow()
+  })
+})
+
+describe('a pull page with reporting events as rows', () => {
+  const row = eventRow(event as ReportingEvent)
+
+  it('takes rows whose every field its schema accepts', () => {
+    expect(PullResponse.parse({ changes: [], eventRows: [row], cursor: 7, hasMore: false }).eventRows).toEqual([row])
+  })
+
+  it('refuses a row with a field its schema rejects, or one too few, naming where', () => {
+    const page = (eventRows: unknown[]) => ({ changes: [], eventRows, cursor: 7, hasMore: false })
+    expect(() => PullResponse.parse(page([row.with(13, 9)]))).toThrow(/eventRows[\s\S]*13/)
+    expect(() => PullResponse.parse(page([row.with(1, 'lunch')]))).toThrow(/eventRows[\s\S]*1/)
+    expect(() => PullResponse.parse(page([row.slice(0, 14)]))).toThrow(/eventRows/)
   })
 })

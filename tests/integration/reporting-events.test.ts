@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ServerConfig } from '../../src/server/server'
 import type { ReportingEvent } from '../../src/shared/reporting/events'
 import type { InboundMessage } from '../../src/shared/ingest'
-import type { Poke, PullResponse } from '../../src/shared/sync'
+import { eventOfRow } from '../../src/shared/reporting/event-columns'
+import { PullResponse, type Poke } from '../../src/shared/sync'
 import { api, connectClient, startTestServer, userWithToken, waitFor, type TestServer } from './server-fixtures'
 import { webhookInboxes } from './support/webhook-inboxes'
 
@@ -47,15 +48,20 @@ const sms = (n: number, sentAt: number, extra: Partial<InboundMessage> = {}): In
   ...extra,
 })
 
-/** Every change of `entity` the token's user may pull, from the start. */
-async function pulled(token: string): Promise<ReportingEvent[]> {
+/** Every reporting event the token's user may pull, from the start: as changes, or as rows when `eventRows` asks. */
+async function pulled(token: string, options: { eventRows?: boolean; limit?: number } = {}): Promise<ReportingEvent[]> {
   const { socket } = await connectClient(t!.server.url, token)
   try {
     const events: ReportingEvent[] = []
     let after = 0
     for (;;) {
-      const page = (await socket.emitWithAck('pull', { after, limit: 1000 })) as PullResponse
+      // Parsed as the client core parses it: rows are checked field by field like the changes.
+      const page = PullResponse.parse(await socket.emitWithAck('pull', { after, limit: options.limit ?? 1000, eventRows: options.eventRows ?? false }))
       for (const c of page.changes) if (c.entity === 'reportingEvent' && c.data) events.push(c.data as ReportingEvent)
+      // Each event has one change here, so asked for rows, none comes as a change.
+      if (options.eventRows) expect(page.changes.filter((c) => c.entity === 'reportingEvent')).toEqual([])
+      else expect(page.eventRows).toBeUndefined()
+      events.push(...(page.eventRows ?? []).map(eventOfRow))
       after = page.cursor
       if (!page.hasMore) return events
     }
@@ -147,6 +153,25 @@ describe('reporting events', () => {
     } finally {
       for (const { socket } of live) socket.close()
     }
+  })
+
+  it('come to a first sync that asks for them as rows of their columns, the same events, page by page', async () => {
+    t = await startTestServer(config())
+    const { user: agent } = await userWithToken(t.server, 'Ana')
+    const supervisor = await userWithToken(t.server, 'Sol', { role: 'supervisor' })
+    const agentToken = (await userWithToken(t.server, 'Abe')).token
+    const first = await t.server.ingest(sms(1, FRIDAY_4PM))
+    const act = (mutation: Parameters<TestServer['server']['applyMutation']>[1], at: number) => t!.server.applyMutation(agent, mutation, undefined, { at })
+    expect((await act({ name: 'reply', args: { messageId: 'r-rows', conversationId: first.conversationId, text: 'On its way.' } }, MONDAY_10AM)).outcome).toBe('applied')
+    expect((await act({ name: 'setStatus', args: { conversationId: first.conversationId, status: 'resolved' } }, MONDAY_10AM + HOUR)).outcome).toBe('applied')
+    await t.server.ingest(sms(2, MONDAY_10AM + 2 * HOUR))
+
+    const asChanges = await pulled(supervisor.token)
+    expect(asChanges.map((e) => e.kind)).toEqual(['conversation_created', 'first_response', 'reply', 'resolved', 'reopened'])
+    expect(await pulled(supervisor.token, { eventRows: true })).toEqual(asChanges)
+    // Pages of two changes: rows and changes share pages, each event still comes once.
+    expect(await pulled(supervisor.token, { eventRows: true, limit: 2 })).toEqual(asChanges)
+    expect(await pulled(agentToken, { eventRows: true })).toEqual([])
   })
 
   it('stay when their customer is erased, without saying whose they were, in the change log too', async () => {

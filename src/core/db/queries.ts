@@ -323,6 +323,17 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
 export const REPORTING_EVENT_FIELDS = `id, kind, conversation_id, customer_id, inbox, channel, team, agent_id, at, calendar_ms, business_ms,
   after_hours, from_channel, rating, sla_target`
 
+const EVENT_ROW_FIELDS = REPORTING_EVENT_FIELDS.split(',').map((f) => f.trim())
+const EVENT_ROW_UPSERT = `INSERT INTO reporting_events (${EVENT_ROW_FIELDS.join(', ')}) VALUES (${EVENT_ROW_FIELDS.map(() => '?').join(', ')})
+  ON CONFLICT (id) DO UPDATE SET ${EVENT_ROW_FIELDS.slice(1).map((f) => `${f} = excluded.${f}`).join(', ')}`
+
+/** Stores reporting events the server sent as rows (PullResponse.eventRows): their columns are the whole row. */
+export function upsertEventRows(db: Database, rows: readonly EventRow[]): void {
+  const write = stmt(db, EVENT_ROW_UPSERT)
+  for (const row of rows) write.run(row)
+}
+
+
 /** Reporting events from their columns (see COLUMNS_ONLY). */
 function readReportingEvents(db: Database, where: string, ...params: string[]): ReportingEvent[] {
   const rows = stmt(db, `SELECT ${REPORTING_EVENT_FIELDS} FROM reporting_events ${where}`).raw().all(...params) as EventRow[]

@@ -6,6 +6,7 @@ import type { User } from '../../shared/domain'
 import { hasRole } from '../../shared/roles'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import type { InboundArrived, MentionsArrived, PresenceEntry, SlaBreachesArrived, SyncState, SyncStatus } from '../../shared/ipc'
+import type { EventRow } from '../../shared/reporting/event-columns'
 import {
   AgentStatusNotice,
   parseChange,
@@ -19,6 +20,7 @@ import {
   WhoamiResponse,
   type ClientToServerEvents,
   type EntityChange,
+  type PullRequest,
   type PushRequest,
   type ServerToClientEvents,
 } from '../../shared/sync'
@@ -527,7 +529,9 @@ export class SyncEngine {
     const empty = after === 0
     let bulk = bulkLoadPending(db)
     let caughtUp = false
-    let next: Promise<PullEnvelope> | null = this.pull(after, bulk ? this.bulkBatchSize() : this.options.batchSize)
+    // A first fill announces nothing, so its reporting events may come as rows (PullRequest.eventRows).
+    const filling = () => empty || bulk
+    let next: Promise<PullEnvelope> | null = this.pull(after, bulk ? this.bulkBatchSize() : this.options.batchSize, filling())
     try {
       while (next) {
         const response: PullEnvelope = await next
@@ -536,10 +540,13 @@ export class SyncEngine {
           beginBulkLoad(db)
           bulk = true
         }
-        next = response.hasMore && this.socket.connected ? this.pull(response.cursor, bulk ? this.bulkBatchSize() : this.options.batchSize) : null
+        next =
+          response.hasMore && this.socket.connected
+            ? this.pull(response.cursor, bulk ? this.bulkBatchSize() : this.options.batchSize, filling())
+            : null
         // Validated change by change: each entity's schema once, the envelope without them.
         const changes = response.changes.map((c) => parseChange(c))
-        this.apply(after, response.cursor, changes)
+        this.apply(after, response.cursor, changes, response.eventRows)
         after = response.cursor
         caughtUp = !response.hasMore
       }
@@ -553,21 +560,21 @@ export class SyncEngine {
     return Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR)
   }
 
-  private pull(after: number, limit: number): Promise<PullEnvelope> {
-    const pending = this.request('pull', { after, limit, latest: true }).then((raw) => PullEnvelope.parse(raw))
+  private pull(after: number, limit: number, eventRows: boolean): Promise<PullEnvelope> {
+    const pending = this.request('pull', { after, limit, latest: true, eventRows } satisfies PullRequest).then((raw) => PullEnvelope.parse(raw))
     // A prefetched batch whose predecessor failed is never awaited; its failure is not news.
     pending.catch(() => undefined)
     return pending
   }
 
-  private apply(after: number, cursor: number, changes: EntityChange[]): void {
-    this.received += changes.length
+  private apply(after: number, cursor: number, changes: EntityChange[], eventRows?: readonly EventRow[]): void {
+    this.received += changes.length + (eventRows?.length ?? 0)
     // The first sync announces nothing, so it need not look for arrivals either.
     const userId = getSyncMeta(this.options.db)?.userId ?? null
     const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []
     const mentioning = this.inbound.listening ? newMentions(this.options.db, changes, userId) : []
     const breaches = this.inbound.listening ? newSlaBreaches(this.options.db, changes, userId) : []
-    const touched = applyBatch(this.options.db, { after, cursor, changes })
+    const touched = applyBatch(this.options.db, { after, cursor, changes, eventRows })
     if (touched.deletedContent) this.scrubPending = true
     // Only after the commit: an announced message is always in the cache.
     this.inbound.add(ownInbound(this.options.db, arriving, userId))

@@ -31,6 +31,7 @@ import { canSeeChange, canSeeInbox, scopeOf, viewerTokens, visibleCustomersOf } 
 import type { ChangeFeed } from './commit'
 import { trackAgentStatus, type AgentStatusTracker, type SocketCount } from './agent-status'
 import { applyMutation } from './mutations'
+import { withEventRows } from './event-rows'
 
 interface SocketData {
   user: User
@@ -301,7 +302,7 @@ export function attachSyncSocket(
         const started = performance.now()
         const page = await store.changesAfter(req.after, req.limit, scopeOf(user), viewerTokens(user), { latest: req.latest })
         metrics.pullSeconds.observe(secondsSince(started))
-        return page
+        return req.eventRows ? withEventRows(page) : page
       }),
     )
     socket.on(

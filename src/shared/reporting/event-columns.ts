@@ -1,6 +1,7 @@
+import { z } from 'zod'
 import { CHANNELS } from '../domain-values'
 import type { Channel } from '../primitives'
-import { REPORTING_EVENT_KINDS, SlaTarget, type ReportingEvent, type ReportingEventKind } from './events'
+import { REPORTING_EVENT_KINDS, ReportingEvent, SlaTarget, type ReportingEventKind } from './events'
 
 /**
  * Reporting events held as columns, in order of time, then id: what a report reads, kept in
@@ -14,24 +15,33 @@ import { REPORTING_EVENT_KINDS, SlaTarget, type ReportingEvent, type ReportingEv
 
 export const NONE = 255
 
-/** One event as its columns are written, in the order the cache's table reads them. */
-export type EventRow = [
-  id: string,
-  kind: ReportingEventKind,
-  conversationId: string,
-  customerId: string | null,
-  inbox: string,
-  channel: Channel,
-  team: string | null,
-  agentId: string | null,
-  at: number,
-  calendarMs: number | null,
-  businessMs: number | null,
-  afterHours: number,
-  fromChannel: Channel | null,
-  rating: number | null,
-  slaTarget: SlaTarget | null,
-]
+const field = ReportingEvent.shape
+
+/**
+ * One event as its columns are written, in the order the cache's table reads them. A first sync
+ * receives events in this form too (`PullResponse.eventRows`): a supervisor's cache takes about
+ * one for every message, and as objects their field names were most of what was sent and
+ * checked. Each value is checked by its field's own schema.
+ */
+export const EventRow = z.tuple([
+  field.id,
+  field.kind,
+  field.conversationId,
+  field.customerId,
+  field.inbox,
+  field.channel,
+  field.team,
+  field.agentId,
+  field.at,
+  field.calendarMs,
+  field.businessMs,
+  /** afterHours, as the column holds it. */
+  z.union([z.literal(0), z.literal(1)]),
+  field.fromChannel,
+  field.rating,
+  field.slaTarget,
+])
+export type EventRow = z.infer<typeof EventRow>
 
 export function eventRow(e: ReportingEvent): EventRow {
   return [

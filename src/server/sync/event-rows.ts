@@ -1,0 +1,21 @@
+import { eventRow, type EventRow } from '../../shared/reporting/event-columns'
+import type { ReportingEvent } from '../../shared/reporting/events'
+import type { Change, PullResponse } from '../../shared/sync'
+
+/**
+ * A pull page with its reporting events as rows (`PullRequest.eventRows`). An event with more
+ * than one change in the page (written, then erased) keeps its changes, in order, so a row never
+ * stands beside a change of the same event.
+ */
+export function withEventRows(page: PullResponse): PullResponse {
+  const changesOf = new Map<string, number>()
+  for (const c of page.changes) if (c.entity === 'reportingEvent') changesOf.set(c.id, (changesOf.get(c.id) ?? 0) + 1)
+  if (changesOf.size === 0) return page
+  const changes: Change[] = []
+  const eventRows: EventRow[] = []
+  for (const c of page.changes) {
+    if (c.entity === 'reportingEvent' && c.op === 'upsert' && c.data !== null && changesOf.get(c.id) === 1) eventRows.push(eventRow(c.data as ReportingEvent))
+    else changes.push(c)
+  }
+  return { ...page, changes, eventRows }
+}
