@@ -542,6 +542,28 @@ export const MIGRATIONS: readonly Migration[] = [
       // long to learn its priority: 92 ms at 200,000 conversations, on every inbox refresh.
       db.exec('CREATE INDEX idx_conversations_status_priority_waiting ON conversations (status, priority, wait_order)'),
   },
+  {
+    version: 23,
+    name: "a count of conversations moved to another customer, customers renamed and either deleted, so that the names in memory know when to read them again",
+    up: (db) =>
+      // New rows are found by rowid (customer-names.ts); a conversation updated keeps its customer
+      // almost always, so only a real move counts.
+      db.exec(`CREATE TABLE customer_name_changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL) STRICT;
+      INSERT INTO customer_name_changes (id, count) VALUES (1, 0);
+      CREATE TRIGGER customer_names_conversation_moved AFTER UPDATE OF customer_id ON conversations
+        WHEN OLD.customer_id IS NOT NEW.customer_id BEGIN
+        UPDATE customer_name_changes SET count = count + 1;
+      END;
+      CREATE TRIGGER customer_names_conversation_deleted AFTER DELETE ON conversations BEGIN
+        UPDATE customer_name_changes SET count = count + 1;
+      END;
+      CREATE TRIGGER customer_names_renamed AFTER UPDATE OF name ON customers WHEN OLD.name IS NOT NEW.name BEGIN
+        UPDATE customer_name_changes SET count = count + 1;
+      END;
+      CREATE TRIGGER customer_names_customer_deleted AFTER DELETE ON customers BEGIN
+        UPDATE customer_name_changes SET count = count + 1;
+      END`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

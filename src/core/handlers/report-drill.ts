@@ -3,6 +3,7 @@ import type { ReportConversation } from '../../shared/ipc'
 import { conversationRowsOverColumns, measureOfRows, rowAt, rowPositions, wrapUpIds, wrapUpTexts, type ConversationRow, type RowPositions } from '../../shared/reporting/csv'
 import { drillOrder, type DrillSort, type Page } from '../../shared/reporting/drill-pages'
 import type { EventColumns } from '../../shared/reporting/event-columns'
+import { CustomerNames } from '../db/customer-names'
 import { listedConversations, summariesById, type ListedConversation } from '../db/report-queries'
 import { IpcError } from '../errors'
 
@@ -19,13 +20,17 @@ export interface ReportWindow {
  * page's rows are read from the events. A sort needs one field of every row: where the events of
  * the figure last sorted are (rowPositions) is kept while its report stands, with each order
  * asked for, so turning a page or sorting again reads nothing twice, and rows are built for the
- * page shown. Names and subjects are read for that page, or for every row once a sort needs
- * them: a hundred thousand lookups cost a third of a second.
+ * page shown. Names and subjects are read for that page. A sort by subject or status reads them
+ * for every row (a hundred thousand lookups cost a third of a second); a sort by customer name
+ * takes the names from memory (CustomerNames).
  */
 export class DrillLists {
   private last: { window: ReportWindow; key: string; at: RowPositions; listed: Map<string, ListedConversation> | null; orders: Map<string, Int32Array> } | null = null
+  private readonly names: CustomerNames
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.names = new CustomerNames(db)
+  }
 
   page(window: ReportWindow, key: string, timeZone: string, sort: DrillSort | undefined, page: { offset: number; limit: number }): Page<ReportConversation> {
     let total: number
@@ -46,6 +51,11 @@ export class DrillLists {
     const listed = list?.listed ?? listedConversations(this.db, shown.map((row) => row.id))
     const wrapUps = wrapUpTexts(summariesById(this.db, wrapUpIds(shown)))
     return { total, offset: page.offset, rows: shown.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id))) }
+  }
+
+  /** After a report: its drill-downs may be sorted by name next. */
+  warm(window: ReportWindow): void {
+    this.names.warm(window.columns.dictionaries)
   }
 
   /** Every row, with what the cache knows of each: for the CSV. */
@@ -73,7 +83,8 @@ export class DrillLists {
     if (!order) {
       const { field } = sort
       let values: (string | number | null)[] | Float64Array
-      if (field === 'customerName' || field === 'subject' || field === 'status') {
+      if (field === 'customerName') values = this.names.of(list.at.columns.dictionaries, conversationNumbers(list.at))
+      else if (field === 'subject' || field === 'status') {
         const listed = this.listed(list)
         values = list.at.ids.map((id) => listed.get(id)?.[field] ?? null)
       } else if (field === 'channel' || field === 'inbox') values = list.at.ids.map((_, r) => rowAt(list.at, r)[field])
@@ -83,6 +94,17 @@ export class DrillLists {
     }
     return order
   }
+}
+
+/** Each row's conversation as its number in the events' dictionary; -1 for one without events in the window. */
+function conversationNumbers(at: RowPositions): Int32Array {
+  const numbers = new Int32Array(at.ids.length)
+  for (let r = 0; r < numbers.length; r++) {
+    const s = at.slot[r]!
+    const first = s >= 0 ? at.first[s]! : -1
+    numbers[r] = first >= 0 ? at.columns.conversation[first]! : at.columns.dictionaries.conversations.find(at.ids[r]!)
+  }
+  return numbers
 }
 
 function figureIds(window: ReportWindow, key: string): string[] {

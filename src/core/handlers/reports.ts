@@ -51,7 +51,9 @@ export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, 
     },
     'reports.report': async (query) => {
       await supervisorOnly()
-      const { drill: _drill, ...figures } = report(query).report
+      const computed = report(query)
+      drills.warm(computed.window)
+      const { drill: _drill, ...figures } = computed.report
       return { report: figures, asOf: ctx.engine.state().lastSyncedAt }
     },
     'reports.drill': async ({ query, key, sort, offset, limit }) => {
