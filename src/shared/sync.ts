@@ -83,8 +83,9 @@ export type PullRequest = z.input<typeof PullRequest>
 export const PullResponse = z.object({
   changes: z.array(Change),
   /**
-   * With `eventRows` asked for: the page's reporting events, each the latest state of its row,
-   * none of them also among `changes`. The cache writes them in any order with the batch.
+   * With `eventRows` asked for: the page's reporting events changed once in it, as their rows
+   * after that change (an event changed twice stays among `changes`). The cache writes them in any
+   * order with the batch.
    */
   eventRows: z.array(EventRow).optional(),
   /** The new cursor: every change the client may see up to here is in `changes`. */

@@ -569,8 +569,8 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "the inbox's indexes of conversations without their ids: ties in a sort are broken by rowid",
     up: (db) => {
       // Every index entry ends with the row's rowid anyway; the id after the sort key repeated 37
-      // bytes in each of 26 indexes, a fifth of the conversations' share of the cache. A bulk load
-      // under way keeps its definitions to build at its end: those change too.
+      // bytes in each of 26 indexes, half of what they took. A bulk load under way keeps their
+      // definitions to build at its end: those change too.
       const tieBrokenById = /, id\)$/
       const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'conversations' AND sql IS NOT NULL`).all() as {
         name: string

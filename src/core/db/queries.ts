@@ -333,7 +333,6 @@ export function upsertEventRows(db: Database, rows: readonly EventRow[]): void {
   for (const row of rows) write.run(row)
 }
 
-
 /** Reporting events from their columns (see COLUMNS_ONLY). */
 function readReportingEvents(db: Database, where: string, ...params: string[]): ReportingEvent[] {
   const rows = stmt(db, `SELECT ${REPORTING_EVENT_FIELDS} FROM reporting_events ${where}`).raw().all(...params) as EventRow[]

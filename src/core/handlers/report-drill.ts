@@ -96,7 +96,7 @@ export class DrillLists {
   }
 }
 
-/** Each row's conversation as its number in the events' dictionary; -1 for one without events in the window. */
+/** Each row's conversation as its number in the events' dictionary, from its first event in the window (-1 for one not in it). */
 function conversationNumbers(at: RowPositions): Int32Array {
   const numbers = new Int32Array(at.ids.length)
   for (let r = 0; r < numbers.length; r++) {
