@@ -33,7 +33,7 @@ describe('cache migrations', () => {
     const ours = tables.filter((t) => !t.name.startsWith('search_index'))
     expect(ours.map((t) => t.name).sort()).toEqual(
       [
-        'calls', 'canned_responses', 'conversation_counts', 'conversation_labels', 'conversations', 'customer_name_changes', 'customers', 'drafts', 'events', 'identities', 'messages', 'notes', 'outbox',
+        'calls', 'canned_responses', 'conversation_counts', 'conversation_labels', 'conversation_listing_changes', 'conversations', 'customers', 'drafts', 'listing_reloads', 'events', 'identities', 'messages', 'notes', 'outbox',
         'mention_reads', 'note_mentions', 'read_markers', 'reporting_event_rewrites', 'reporting_events', 'saved_views', 'schema_migrations', 'search_keys', 'search_retag', 'summaries', 'summary_ratings', 'suspended_indexes', 'sync_meta', 'users',
       ].sort(),
     )

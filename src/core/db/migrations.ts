@@ -544,24 +544,32 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 23,
-    name: "a count of conversations moved to another customer, customers renamed and either deleted, so that the names in memory know when to read them again",
+    name: 'conversations whose customer, status or subject changed, and a count of rows deleted and customers renamed, so that the drill-downs\' lists in memory follow the cache',
     up: (db) =>
-      // New rows are found by rowid (customer-names.ts); a conversation updated keeps its customer
-      // almost always, so only a real move counts.
-      db.exec(`CREATE TABLE customer_name_changes (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL) STRICT;
-      INSERT INTO customer_name_changes (id, count) VALUES (1, 0);
-      CREATE TRIGGER customer_names_conversation_moved AFTER UPDATE OF customer_id ON conversations
-        WHEN OLD.customer_id IS NOT NEW.customer_id BEGIN
-        UPDATE customer_name_changes SET count = count + 1;
+      // New rows are found by rowid (listed-columns.ts). A conversation updated keeps its customer,
+      // status and subject most of the time, so only a real change is named, once per
+      // conversation (AUTOINCREMENT: a later change always has a higher seq). A deletion or a
+      // rename, rare, has everything read again. The names are cleared at every open: nothing
+      // in memory outlives the process.
+      db.exec(`CREATE TABLE conversation_listing_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL UNIQUE
+      ) STRICT;
+      CREATE TRIGGER listing_conversation_changed AFTER UPDATE OF customer_id, status, subject ON conversations
+        WHEN OLD.customer_id IS NOT NEW.customer_id OR OLD.status IS NOT NEW.status OR OLD.subject IS NOT NEW.subject BEGIN
+        -- Not INSERT OR REPLACE: the statement that fires a trigger imposes its own conflict policy.
+        DELETE FROM conversation_listing_changes WHERE conversation_id = NEW.id;
+        INSERT INTO conversation_listing_changes (conversation_id) VALUES (NEW.id);
       END;
-      CREATE TRIGGER customer_names_conversation_deleted AFTER DELETE ON conversations BEGIN
-        UPDATE customer_name_changes SET count = count + 1;
+      CREATE TABLE listing_reloads (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER NOT NULL) STRICT;
+      INSERT INTO listing_reloads (id, count) VALUES (1, 0);
+      CREATE TRIGGER listing_conversation_deleted AFTER DELETE ON conversations BEGIN
+        UPDATE listing_reloads SET count = count + 1;
       END;
-      CREATE TRIGGER customer_names_renamed AFTER UPDATE OF name ON customers WHEN OLD.name IS NOT NEW.name BEGIN
-        UPDATE customer_name_changes SET count = count + 1;
+      CREATE TRIGGER listing_customer_renamed AFTER UPDATE OF name ON customers WHEN OLD.name IS NOT NEW.name BEGIN
+        UPDATE listing_reloads SET count = count + 1;
       END;
-      CREATE TRIGGER customer_names_customer_deleted AFTER DELETE ON customers BEGIN
-        UPDATE customer_name_changes SET count = count + 1;
+      CREATE TRIGGER listing_customer_deleted AFTER DELETE ON customers BEGIN
+        UPDATE listing_reloads SET count = count + 1;
       END`),
   },
   {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { CacheKeyError, unlockCache } from './cipher'
 import { migrate } from './migrations'
+import { clearListingChanges } from './listed-columns'
 import { countOutbox, getSyncMeta, initSyncMeta, resetCache } from './queries'
 import { bulkLoadPending, finishBulkLoad } from './bulk-load'
 
@@ -57,6 +58,7 @@ export function openCache(dataDir: string, serverUrl: string | null, options: Op
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
     db.pragma(`journal_size_limit = ${WAL_CHECKPOINT_PAGES * (db.pragma('page_size', { simple: true }) as number)}`)
     migrate(db, file)
+    clearListingChanges(db)
     // An initial sync builds its indexes once caught up; one cut short resumes without them
     // (SyncEngine.pullAll). With no server to resume from, they are built now.
     if (serverUrl === null && bulkLoadPending(db)) finishBulkLoad(db)

@@ -3,7 +3,7 @@ import type { ReportConversation } from '../../shared/ipc'
 import { conversationRowsOverColumns, measureOfRows, rowAt, rowPositions, wrapUpIds, wrapUpTexts, type ConversationRow, type RowPositions } from '../../shared/reporting/csv'
 import { drillOrder, type DrillSort, type Page } from '../../shared/reporting/drill-pages'
 import type { EventColumns } from '../../shared/reporting/event-columns'
-import { CustomerNames } from '../db/customer-names'
+import { ListedColumns } from '../db/listed-columns'
 import { listedConversations, summariesById, type ListedConversation } from '../db/report-queries'
 import { IpcError } from '../errors'
 
@@ -20,24 +20,23 @@ export interface ReportWindow {
  * page's rows are read from the events. A sort needs one field of every row: where the events of
  * the figure last sorted are (rowPositions) is kept while its report stands, with each order
  * asked for, so turning a page or sorting again reads nothing twice, and rows are built for the
- * page shown. Names and subjects are read for that page. A sort by subject or status reads them
- * for every row (a hundred thousand lookups cost a third of a second); a sort by customer name
- * takes the names from memory (CustomerNames).
+ * page shown. Names and subjects are read from the cache for that page; a sort by customer name,
+ * subject or status takes them for every row from memory (ListedColumns), since a hundred
+ * thousand lookups in the cache cost a third of a second.
  */
 export class DrillLists {
-  private last: { window: ReportWindow; key: string; at: RowPositions; listed: Map<string, ListedConversation> | null; orders: Map<string, Int32Array> } | null = null
-  private readonly names: CustomerNames
+  private last: { window: ReportWindow; key: string; at: RowPositions; orders: Map<string, Int32Array> } | null = null
+  private readonly listedColumns: ListedColumns
 
   constructor(private readonly db: Database) {
-    this.names = new CustomerNames(db)
+    this.listedColumns = new ListedColumns(db)
   }
 
   page(window: ReportWindow, key: string, timeZone: string, sort: DrillSort | undefined, page: { offset: number; limit: number }): Page<ReportConversation> {
     let total: number
     let shown: ConversationRow[]
-    let list: NonNullable<DrillLists['last']> | null = null
     if (sort) {
-      list = this.list(window, key)
+      const list = this.list(window, key)
       const order = this.order(list, sort)
       total = order.length
       shown = []
@@ -48,14 +47,14 @@ export class DrillLists {
       total = ids.length
       shown = conversationRowsOverColumns(window.columns, window.lo, window.hi, ids.slice(page.offset, page.offset + page.limit), timeZone).rows
     }
-    const listed = list?.listed ?? listedConversations(this.db, shown.map((row) => row.id))
+    const listed = listedConversations(this.db, shown.map((row) => row.id))
     const wrapUps = wrapUpTexts(summariesById(this.db, wrapUpIds(shown)))
     return { total, offset: page.offset, rows: shown.map((row) => reportConversation(row, listed.get(row.id), wrapUps.get(row.id))) }
   }
 
-  /** After a report: its drill-downs may be sorted by name next. */
+  /** After a report: its drill-downs may be sorted by name, subject or status next. */
   warm(window: ReportWindow): void {
-    this.names.warm(window.columns.dictionaries)
+    this.listedColumns.warm(window.columns.dictionaries)
   }
 
   /** Every row, with what the cache knows of each: for the CSV. */
@@ -68,13 +67,8 @@ export class DrillLists {
 
   private list(window: ReportWindow, key: string): NonNullable<DrillLists['last']> {
     if (this.last?.window === window && this.last.key === key) return this.last
-    this.last = { window, key, at: rowPositions(window.columns, window.lo, window.hi, figureIds(window, key)), listed: null, orders: new Map() }
+    this.last = { window, key, at: rowPositions(window.columns, window.lo, window.hi, figureIds(window, key)), orders: new Map() }
     return this.last
-  }
-
-  private listed(list: NonNullable<DrillLists['last']>): Map<string, ListedConversation> {
-    list.listed ??= listedConversations(this.db, list.at.ids)
-    return list.listed
   }
 
   private order(list: NonNullable<DrillLists['last']>, sort: DrillSort): Int32Array {
@@ -83,10 +77,8 @@ export class DrillLists {
     if (!order) {
       const { field } = sort
       let values: (string | number | null)[] | Float64Array
-      if (field === 'customerName') values = this.names.of(list.at.columns.dictionaries, conversationNumbers(list.at))
-      else if (field === 'subject' || field === 'status') {
-        const listed = this.listed(list)
-        values = list.at.ids.map((id) => listed.get(id)?.[field] ?? null)
+      if (field === 'customerName' || field === 'subject' || field === 'status') {
+        values = this.listedColumns.of(list.at.columns.dictionaries, field, conversationNumbers(list.at))
       } else if (field === 'channel' || field === 'inbox') values = list.at.ids.map((_, r) => rowAt(list.at, r)[field])
       else values = measureOfRows(list.at, field)
       order = drillOrder(values, sort.descending)

@@ -255,7 +255,11 @@ const rpc = serveParent(
       const drillByMeasure = await timeEach(args.samples, (i) =>
         c.handle('reports.drill', { query, key: keys[i % keys.length]!, sort: { field: 'firstResponseCalendarMs', descending: true } }),
       )
-      const drillByName = await timeEach(Math.ceil(args.samples / 5), (i) => c.handle('reports.drill', { query, key: keys[i % keys.length]!, sort: { field: 'customerName' } }))
+      const sortedBy = (field: 'customerName' | 'subject' | 'status') =>
+        timeEach(args.samples, (i) => c.handle('reports.drill', { query, key: keys[i % keys.length]!, sort: { field } }))
+      const drillByName = await sortedBy('customerName')
+      const drillBySubject = await sortedBy('subject')
+      const drillByStatus = await sortedBy('status')
       const live = await timeEach(args.samples, () => c.handle('reports.live', {}))
       const liveDrill = await timeEach(args.samples, () => c.handle('reports.liveDrill', { dimension: 'all', state: 'open' }))
       const open = ((await c.handle('reports.liveDrill', { dimension: 'all', state: 'open', limit: 1 })) as { total: number }).total
@@ -269,6 +273,8 @@ const rpc = serveParent(
           drill: summarize(drill),
           drillByMeasure: summarize(drillByMeasure),
           drillByName: summarize(drillByName),
+          drillBySubject: summarize(drillBySubject),
+          drillByStatus: summarize(drillByStatus),
           live: summarize(live),
           liveDrill: summarize(liveDrill),
           liveDrillLast: summarize(liveDrillLast),

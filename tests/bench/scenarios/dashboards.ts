@@ -25,6 +25,8 @@ interface DashboardFigures {
   drill: Summary
   drillByMeasure: Summary
   drillByName: Summary
+  drillBySubject: Summary
+  drillByStatus: Summary
   live: Summary
   liveDrill: Summary
   liveDrillLast: Summary
@@ -95,6 +97,8 @@ export async function runDashboardScenarios(ctx: BenchContext): Promise<void> {
     ),
     latencyRow('dashboards.drillByMeasure', '    the same list sorted by first response, longest first', figures.drillByMeasure, { p95: 100 }),
     latencyRow('dashboards.drillByName', '    the same list sorted by customer name', figures.drillByName, { p95: 100 }),
+    latencyRow('dashboards.drillBySubject', '    the same list sorted by subject', figures.drillBySubject, { p95: 100 }),
+    latencyRow('dashboards.drillByStatus', '    the same list sorted by status', figures.drillByStatus, { p95: 100 }),
     latencyRow('dashboards.live', 'the live queues per channel, inbox and team', figures.live, { p95: 100 }),
     latencyRow('dashboards.liveDrill', '  the conversations behind the open count: the first page of 100', figures.liveDrill, { p95: 100 }, `${figures.open.toLocaleString('en')} open`),
     latencyRow('dashboards.liveDrillLast', '    its last page', figures.liveDrillLast, { p95: 100 }),
