@@ -5,8 +5,7 @@ import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../test
 import { conversation, customer, note, tempDir } from '../testing/fixtures'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
-import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, listInbox, searchIndex, upsertServerEntity } from './queries'
-import { beginBulkLoad, finishBulkLoad } from './bulk-load'
+import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
 import { liveFigurePage, liveQueues } from './report-queries'
 import { countMatching } from './view-queries'
 import type { ReportingEvent } from '../../shared/reporting/events'
@@ -144,7 +143,7 @@ describe('cache migrations', () => {
     ])
     upsertServerEntity(db, 'conversation', conversation('v5', 'c1', { priority: 'high' }))
     expect(db.prepare(`SELECT priority FROM conversations WHERE id = 'v5'`).pluck().get()).toBe(2)
-    expect(db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE status = 'open' ORDER BY priority DESC, last_message_at DESC, rowid DESC`).all())
+    expect(db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE status = 'open' ORDER BY priority DESC, last_message_at DESC, id DESC`).all())
       .toEqual([expect.objectContaining({ detail: expect.stringContaining('idx_conversations_status_priority_activity') })])
     db.close()
   })
@@ -256,41 +255,6 @@ describe('cache migrations', () => {
       { kind: 'message', refId: 'm1', customerId: 'c1', conversationId: 'v1', at: 5, title: 'Order 4411', body: 'Where is my parcel?' },
     ])
     db.close()
-  })
-
-  it('upgrades a version 23 cache: the inbox indexes lose their ids, also while a first sync has them suspended, and pages still meet every tie', () => {
-    const byId = (d: BetterSqlite3.Database, table: string) =>
-      (d.prepare(`SELECT sql FROM ${table} WHERE sql LIKE '%ON conversations%'`).pluck().all() as string[]).filter((sql) => sql.endsWith(', id)'))
-    for (const suspended of [false, true]) {
-      const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
-      migrate(raw, 'v23', MIGRATIONS.slice(0, 23))
-      expect(byId(raw, 'sqlite_master')).toHaveLength(26)
-      raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
-      if (suspended) beginBulkLoad(raw)
-      raw.close()
-
-      const db = openCache(dir.path, SERVER)
-      if (suspended) {
-        expect(byId(db, 'suspended_indexes')).toEqual([])
-        finishBulkLoad(db)
-      }
-      expect(byId(db, 'sqlite_master')).toEqual([])
-      // Five conversations at the same instant, written in another order than their ids': pages of two meet each once.
-      for (const id of ['v5', 'v3', 'v1', 'v4', 'v2']) upsertServerEntity(db, 'conversation', conversation(id, 'c1', { lastMessageAt: 7 }))
-      const seen: string[] = []
-      let after: { key: number; id: string } | undefined
-      for (;;) {
-        const page = listInbox(db, { view: 'all', userId: 'me', limit: 2, after })
-        if (page.length === 0) break
-        seen.push(...page.map((r) => r.conversation.id))
-        const last = page.at(-1)!.conversation
-        after = { key: last.lastMessageAt, id: last.id }
-      }
-      expect(seen.sort()).toEqual(['v1', 'v2', 'v3', 'v4', 'v5'])
-      db.close()
-      dir.remove()
-      dir = tempDir()
-    }
   })
 
   it('refuses a cache written by a newer version with a clear error', () => {

@@ -572,26 +572,6 @@ export const MIGRATIONS: readonly Migration[] = [
         UPDATE listing_reloads SET count = count + 1;
       END`),
   },
-  {
-    version: 24,
-    name: "the inbox's indexes of conversations without their ids: ties in a sort are broken by rowid",
-    up: (db) => {
-      // Every index entry ends with the row's rowid anyway; the id after the sort key repeated 37
-      // bytes in each of 26 indexes, half of what they took. A bulk load under way keeps their
-      // definitions to build at its end: those change too.
-      const tieBrokenById = /, id\)$/
-      const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'conversations' AND sql IS NOT NULL`).all() as {
-        name: string
-        sql: string
-      }[]
-      for (const index of indexes.filter((i) => tieBrokenById.test(i.sql))) {
-        db.exec(`DROP INDEX ${index.name}; ${index.sql.replace(tieBrokenById, ')')}`)
-      }
-      const suspended = db.prepare('SELECT name, sql FROM suspended_indexes').all() as { name: string; sql: string }[]
-      const update = db.prepare('UPDATE suspended_indexes SET sql = ? WHERE name = ?')
-      for (const index of suspended.filter((i) => tieBrokenById.test(i.sql))) update.run(index.sql.replace(tieBrokenById, ')'), index.name)
-    },
-  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -450,28 +450,25 @@ export function inboxListSql(args: {
   const waiting = args.sort === 'waiting'
   const byPriority = args.sort === 'priority'
   const byDue = args.sort === 'due'
-  // Keyset paging on the sort key, ties broken by rowid, which every index entry ends with (migration
-  // 24): a page costs the same at row 100,000 as at row 0. The last row shown is named by its id;
-  // were it gone since, only rows tied with it on the sort key would be skipped.
+  // Keyset paging on the sort key: a page costs the same at row 100,000 as at row 0.
   if (args.hasCursor) {
-    const afterRowid = '(SELECT rowid FROM conversations WHERE id = @afterId)'
     where.push(
       waiting
-        ? `(c.wait_order, c.rowid) > (@afterKey, ${afterRowid})`
+        ? '(c.wait_order, c.id) > (@afterKey, @afterId)'
         : byDue
-          ? `(c.sla_due, c.rowid) > (@afterKey, ${afterRowid})`
+          ? '(c.sla_due, c.id) > (@afterKey, @afterId)'
         : byPriority
-          ? `(c.priority, c.last_message_at, c.rowid) < (@afterRank, @afterKey, ${afterRowid})`
-          : `(c.last_message_at, c.rowid) < (@afterKey, ${afterRowid})`,
+          ? '(c.priority, c.last_message_at, c.id) < (@afterRank, @afterKey, @afterId)'
+          : '(c.last_message_at, c.id) < (@afterKey, @afterId)',
     )
   }
   const order = waiting
-    ? 'c.wait_order ASC, c.rowid ASC'
+    ? 'c.wait_order ASC, c.id ASC'
     : byDue
-      ? 'c.sla_due ASC, c.rowid ASC'
+      ? 'c.sla_due ASC, c.id ASC'
       : byPriority
-      ? 'c.priority DESC, c.last_message_at DESC, c.rowid DESC'
-      : 'c.last_message_at DESC, c.rowid DESC'
+      ? 'c.priority DESC, c.last_message_at DESC, c.id DESC'
+      : 'c.last_message_at DESC, c.id DESC'
   return `
     SELECT ${entityColumns('conversation', 'c')},
       cu.name AS customer_name,
