@@ -549,8 +549,8 @@ export const MIGRATIONS: readonly Migration[] = [
       // New rows are found by rowid (listed-columns.ts). A conversation updated keeps its customer,
       // status and subject most of the time, so only a real change is named, once per
       // conversation (AUTOINCREMENT: a later change always has a higher seq). A deletion or a
-      // rename, rare, has everything read again. The names are cleared at every open: nothing
-      // in memory outlives the process.
+      // rename, rare, has everything read again. The changes named are cleared at every open
+      // (clearListingChanges): nothing held in memory outlives its process.
       db.exec(`CREATE TABLE conversation_listing_changes (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL UNIQUE
       ) STRICT;
