@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
-import { eventOfRow, type EventRow } from '../../shared/reporting/event-columns'
+import { eventOfRow, eventRow, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 import { InboxInfo } from '../../shared/inbox-settings'
@@ -148,8 +148,11 @@ const TABLES: { [E in EntityName]: string } = {
   reportingEvent: 'reporting_events',
 }
 
+/** Entities with a row's JSON beside its indexed columns: all but reporting events (COLUMNS_ONLY). */
+type JsonEntityName = Exclude<EntityName, 'reportingEvent'>
+
 /** The indexed columns of each entity table, taken from the entity. */
-const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string | number | null> } = {
+const COLUMNS: { [E in JsonEntityName]: (e: EntityTypes[E]) => Record<string, string | number | null> } = {
   user: (u: User) => ({ name: u.name }),
   customer: (c: Customer) => ({ name: c.name, last_activity_at: c.lastActivityAt }),
   identity: (i: Identity) => ({ customer_id: i.customerId }),
@@ -175,25 +178,9 @@ const COLUMNS: { [E in EntityName]: (e: EntityTypes[E]) => Record<string, string
   savedView: (v: SavedView) => ({ owner_id: v.ownerId }),
   // A wrap-up or a call summary takes its place in the timeline where what it covers ends; a story has none (null `at`).
   summary: (s: Summary) => ({ customer_id: s.customerId, kind: s.kind, at: s.kind === 'customer_story' ? null : s.coversThrough }),
-  reportingEvent: (e: ReportingEvent) => ({
-    at: e.at,
-    kind: e.kind,
-    conversation_id: e.conversationId,
-    customer_id: e.customerId,
-    inbox: e.inbox,
-    channel: e.channel,
-    team: e.team,
-    agent_id: e.agentId,
-    calendar_ms: e.calendarMs,
-    business_ms: e.businessMs,
-    after_hours: e.afterHours ? 1 : 0,
-    from_channel: e.fromChannel,
-    rating: e.rating,
-    sla_target: e.slaTarget,
-  }),
 }
 
-function columnsOf<E extends EntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {
+function columnsOf<E extends JsonEntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {
   return (COLUMNS[entity] as (e: EntityTypes[E]) => Record<string, string | number | null>)(data)
 }
 
@@ -218,12 +205,8 @@ function decodeServer<E extends EntityName>(entity: E, json: string, serverJson:
  */
 const COLUMNS_ONLY: ReadonlySet<EntityName> = new Set(['reportingEvent'])
 
-function upsertSql(entity: EntityName, names: string[], local: boolean): string {
+function upsertSql(entity: JsonEntityName, names: string[], local: boolean): string {
   const set = names.map((n) => `${n} = excluded.${n}`).join(', ')
-  if (COLUMNS_ONLY.has(entity)) {
-    if (local) throw new Error(`${entity} rows are the server's alone`)
-    return `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}) VALUES (@id, ${names.map((n) => '@' + n).join(', ')}) ON CONFLICT (id) DO UPDATE SET ${set}`
-  }
   // A local write keeps the server's copy: the row's old json when the two were the same.
   return (
     `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
@@ -237,7 +220,12 @@ function upsertSql(entity: EntityName, names: string[], local: boolean): string 
 const upserts = new WeakMap<Database, Map<string, Statement>>()
 
 function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E], local: boolean): void {
-  const cols = columnsOf(entity, data)
+  if (entity === 'reportingEvent') {
+    if (local) throw new Error(`${entity} rows are the server's alone`)
+    upsertEventRows(db, [eventRow(data as ReportingEvent)])
+    return
+  }
+  const cols = columnsOf(entity as JsonEntityName, data as EntityTypes[JsonEntityName])
   let byDb = upserts.get(db)
   if (!byDb) {
     byDb = new Map()
@@ -246,11 +234,11 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
   const key = local ? `local:${entity}` : entity
   let statement = byDb.get(key)
   if (!statement) {
-    statement = db.prepare(upsertSql(entity, Object.keys(cols), local))
+    statement = db.prepare(upsertSql(entity as JsonEntityName, Object.keys(cols), local))
     byDb.set(key, statement)
   }
   cols.id = data.id
-  if (!COLUMNS_ONLY.has(entity)) cols.json = packEntity(entity, data)
+  cols.json = packEntity(entity, data)
   statement.run(cols)
 }
 
@@ -320,14 +308,14 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
 }
 
 /** A reporting event's columns in the order of `EventRow`. */
-export const REPORTING_EVENT_FIELDS = `id, kind, conversation_id, customer_id, inbox, channel, team, agent_id, at, calendar_ms, business_ms,
-  after_hours, from_channel, rating, sla_target`
+const EVENT_ROW_COLUMNS = ['id', 'kind', 'conversation_id', 'customer_id', 'inbox', 'channel', 'team', 'agent_id', 'at', 'calendar_ms', 'business_ms',
+  'after_hours', 'from_channel', 'rating', 'sla_target']
+export const REPORTING_EVENT_FIELDS = EVENT_ROW_COLUMNS.join(', ')
 
-const EVENT_ROW_FIELDS = REPORTING_EVENT_FIELDS.split(',').map((f) => f.trim())
-const EVENT_ROW_UPSERT = `INSERT INTO reporting_events (${EVENT_ROW_FIELDS.join(', ')}) VALUES (${EVENT_ROW_FIELDS.map(() => '?').join(', ')})
-  ON CONFLICT (id) DO UPDATE SET ${EVENT_ROW_FIELDS.slice(1).map((f) => `${f} = excluded.${f}`).join(', ')}`
+const EVENT_ROW_UPSERT = `INSERT INTO reporting_events (${REPORTING_EVENT_FIELDS}) VALUES (${EVENT_ROW_COLUMNS.map(() => '?').join(', ')})
+  ON CONFLICT (id) DO UPDATE SET ${EVENT_ROW_COLUMNS.slice(1).map((f) => `${f} = excluded.${f}`).join(', ')}`
 
-/** Stores reporting events the server sent as rows (PullResponse.eventRows): their columns are the whole row. */
+/** Stores reporting events as rows of their columns, the whole of a cached event: from the sync's changes and its rows (PullResponse.eventRows). */
 export function upsertEventRows(db: Database, rows: readonly EventRow[]): void {
   const write = stmt(db, EVENT_ROW_UPSERT)
   for (const row of rows) write.run(row)
