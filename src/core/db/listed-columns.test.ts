@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { drillOrder } from '../../shared/reporting/drill-pages'
 import { newDictionaries, type EventDictionaries } from '../../shared/reporting/event-columns'
 import { conversation, customer, tempDir } from '../testing/fixtures'
 import { dropCustomer } from './erasure'
-import { ListedColumns } from './listed-columns'
+import { ListedColumns, type ListedField } from './listed-columns'
 import { openCache } from './open'
 import { upsertServerEntity } from './queries'
 
@@ -25,35 +26,41 @@ afterEach(() => {
 
 const numbers = (...ids: string[]) => Int32Array.from(ids, (id) => dictionaries.conversations.of(id))
 
+/** The conversations in the order of one field, as a drill-down sorted by it lists them; those without a value marked. */
+function sortedBy(listed: ListedColumns, field: ListedField, ...ids: string[]): string[] {
+  const ranks = listed.ranks(dictionaries, field, numbers(...ids))
+  return [...drillOrder(ranks, false)].map((r) => (ranks[r]! < 0 ? `${ids[r]} (none)` : ids[r]!))
+}
+
 describe("drill-downs' lists in memory", () => {
   it('follow the cache: rows written since, a new status or subject, a rename, a move to another customer and an erasure', () => {
     const listed = new ListedColumns(db)
-    const names = (...ids: string[]) => listed.of(dictionaries, 'customerName', numbers(...ids))
     upsertServerEntity(db, 'customer', customer('k1', { name: 'Ann' }))
     upsertServerEntity(db, 'conversation', conversation('v1', 'k1', { subject: 'Refund' }))
     // A conversation whose customer has not arrived yet has no name, until the customer comes.
     upsertServerEntity(db, 'conversation', conversation('v2', 'k2'))
-    expect(names('v1', 'v2', 'unknown')).toEqual(['Ann', null, null])
-    upsertServerEntity(db, 'customer', customer('k2', { name: 'Bob' }))
-    upsertServerEntity(db, 'conversation', conversation('v3', 'k2'))
-    expect(names('v1', 'v2', 'v3')).toEqual(['Ann', 'Bob', 'Bob'])
-    expect(listed.of(dictionaries, 'subject', numbers('v1', 'v2'))).toEqual(['Refund', null])
+    expect(sortedBy(listed, 'customerName', 'v2', 'v1', 'unknown')).toEqual(['v1', 'v2 (none)', 'unknown (none)'])
+    upsertServerEntity(db, 'customer', customer('k2', { name: 'bob' }))
+    upsertServerEntity(db, 'conversation', conversation('v3', 'k2', { subject: 'Password' }))
+    // Equal names keep the list's own order.
+    expect(sortedBy(listed, 'customerName', 'v3', 'v2', 'v1')).toEqual(['v1', 'v3', 'v2'])
+    expect(sortedBy(listed, 'subject', 'v1', 'v2', 'v3')).toEqual(['v3', 'v1', 'v2 (none)'])
 
-    upsertServerEntity(db, 'conversation', conversation('v1', 'k1', { subject: 'Refund, again', status: 'pending' }))
+    upsertServerEntity(db, 'conversation', conversation('v1', 'k1', { subject: 'apology', status: 'pending' }))
     upsertServerEntity(db, 'conversation', conversation('v2', 'k2', { status: 'resolved' }))
-    expect(listed.of(dictionaries, 'subject', numbers('v1'))).toEqual(['Refund, again'])
-    expect(listed.of(dictionaries, 'status', numbers('v1', 'v2', 'v3', 'unknown'))).toEqual(['pending', 'resolved', 'open', null])
+    expect(sortedBy(listed, 'subject', 'v1', 'v2', 'v3')).toEqual(['v1', 'v3', 'v2 (none)'])
+    expect(sortedBy(listed, 'status', 'unknown', 'v2', 'v1', 'v3')).toEqual(['v3', 'v1', 'v2', 'unknown (none)'])
     // Changed twice since the last read: read once, as it is now.
     upsertServerEntity(db, 'conversation', conversation('v2', 'k2', { status: 'open' }))
     upsertServerEntity(db, 'conversation', conversation('v2', 'k2', { status: 'snoozed' }))
-    expect(listed.of(dictionaries, 'status', numbers('v2'))).toEqual(['snoozed'])
+    expect(sortedBy(listed, 'status', 'v2', 'v1', 'v3')).toEqual(['v3', 'v1', 'v2'])
 
-    upsertServerEntity(db, 'customer', customer('k1', { name: 'Anne' }))
-    expect(names('v1')).toEqual(['Anne'])
+    upsertServerEntity(db, 'customer', customer('k1', { name: 'Zoe' }))
+    expect(sortedBy(listed, 'customerName', 'v1', 'v3')).toEqual(['v3', 'v1'])
     upsertServerEntity(db, 'conversation', conversation('v1', 'k2'))
-    expect(names('v1', 'v2')).toEqual(['Bob', 'Bob'])
+    expect(sortedBy(listed, 'customerName', 'v1', 'v3')).toEqual(['v1', 'v3'])
     dropCustomer(db, 'k2')
-    expect(names('v1', 'v2', 'v3')).toEqual([null, null, null])
+    expect(sortedBy(listed, 'customerName', 'v1', 'v2', 'v3')).toEqual(['v1 (none)', 'v2 (none)', 'v3 (none)'])
   })
 
   it('are read in the background after warm(), a chunk at a time between other work', () => {
@@ -72,17 +79,18 @@ describe("drill-downs' lists in memory", () => {
     }
     expect(steps).toBe(11)
     expect(dictionaries.conversations.values).toHaveLength(50)
-    expect(listed.of(dictionaries, 'customerName', numbers('v0', 'v49'))).toEqual(['Customer 0', 'Customer 49'])
+    expect(sortedBy(listed, 'customerName', 'v49', 'v0')).toEqual(['v0', 'v49'])
   })
 
   it('are read again whole when another process opens the cache, which clears the changes named so far', () => {
     const listed = new ListedColumns(db)
     upsertServerEntity(db, 'customer', customer('k1', { name: 'Ann' }))
     upsertServerEntity(db, 'conversation', conversation('v1', 'k1'))
-    expect(listed.of(dictionaries, 'status', numbers('v1'))).toEqual(['open'])
+    upsertServerEntity(db, 'conversation', conversation('v2', 'k1', { status: 'pending' }))
+    expect(sortedBy(listed, 'status', 'v2', 'v1')).toEqual(['v1', 'v2'])
     upsertServerEntity(db, 'conversation', conversation('v1', 'k1', { status: 'resolved' }))
     openCache(dir.path, 'http://127.0.0.1:4100').close()
     expect(db.prepare('SELECT count(*) FROM conversation_listing_changes').pluck().get()).toBe(0)
-    expect(listed.of(dictionaries, 'status', numbers('v1'))).toEqual(['resolved'])
+    expect(sortedBy(listed, 'status', 'v2', 'v1')).toEqual(['v2', 'v1'])
   })
 })

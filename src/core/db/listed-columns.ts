@@ -1,12 +1,17 @@
 import type { Database } from 'better-sqlite3'
 import { CONVERSATION_STATUSES, type ConversationStatus } from '../../shared/domain'
 import type { EventDictionaries } from '../../shared/reporting/event-columns'
-import type { ListedConversation } from './report-queries'
 import { stmt } from './queries'
+import { TextRanks } from './text-ranks'
 
 /** Rows read per statement while the columns are read in the background. */
 const READ_CHUNK = 20_000
 const NO_STATUS = 255
+/** By a status's place in CONVERSATION_STATUSES: its place among them in the order of texts. */
+const STATUS_RANKS = Int32Array.from(CONVERSATION_STATUSES, (status) => [...CONVERSATION_STATUSES].sort().indexOf(status))
+
+/** The fields of a drill-down's rows held here. */
+export type ListedField = 'customerName' | 'subject' | 'status'
 
 interface Held {
   dictionaries: EventDictionaries
@@ -14,9 +19,10 @@ interface Held {
   customerOf: Int32Array
   /** By conversation number: its status's place in CONVERSATION_STATUSES, NO_STATUS where none is known. */
   statusOf: Uint8Array
-  subjectOf: (string | null | undefined)[]
-  /** By customer number: the customer's name; undefined for a customer not in the cache. */
-  names: (string | null | undefined)[]
+  /** By conversation number. */
+  subjects: TextRanks
+  /** By customer number. */
+  names: TextRanks
   conversationRowid: number
   customerRowid: number
   /** The last row of `conversation_listing_changes` read. */
@@ -35,9 +41,10 @@ export function clearListingChanges(db: Database): void {
 
 /**
  * What a drill-down list shows of each cached conversation — its customer's name, its subject and
- * status — in memory, numbered by the reporting events' dictionaries: sorting a list of up to
- * 100,000 conversations by one of them needs it for every row, which from SQLite costs several
- * index lookups a row. New rows are read by rowid; a conversation whose customer, status or
+ * status — as ranks in memory, numbered by the reporting events' dictionaries: sorting a list of
+ * up to 100,000 conversations by one of them needs it for every row, which from SQLite costs
+ * several index lookups a row, and comparing ranks instead of texts makes the sort itself several
+ * times faster. New rows are read by rowid; a conversation whose customer, status or
  * subject changed is named in `conversation_listing_changes` and read again; a row deleted or a
  * customer renamed, which `listing_reloads` counts, has everything read again, as do dictionaries
  * rebuilt with the events (migration 23). `warm()` reads them in the background, a chunk at a
@@ -53,15 +60,31 @@ export class ListedColumns {
   ) {}
 
   /**
-   * One field of each conversation, given by its number in `dictionaries` (-1 for none); null for
-   * a conversation or customer not cached, or a field without a value.
+   * One field of each conversation, given by its number in `dictionaries` (-1 for none), as its
+   * rank among the values of that field (drillOrder's order of texts; equal values, equal ranks):
+   * -1 for a conversation or customer not cached, or a field without a value.
    */
-  of<F extends keyof ListedConversation>(dictionaries: EventDictionaries, field: F, conversations: Int32Array): (ListedConversation[F] | null)[] {
+  ranks(dictionaries: EventDictionaries, field: ListedField, conversations: Int32Array): Int32Array {
     const held = this.fresh(dictionaries)
     while (!this.readSome(held, Infinity));
-    const values = new Array<ListedConversation[F] | null>(conversations.length)
-    for (let r = 0; r < conversations.length; r++) values[r] = valueOf(held, field, conversations[r]!)
-    return values
+    const ranks = new Int32Array(conversations.length).fill(-1)
+    const known = (n: number) => n >= 0 && n < held.customerOf.length
+    if (field === 'status') {
+      for (let r = 0; r < ranks.length; r++) {
+        const n = conversations[r]!
+        if (known(n) && held.statusOf[n] !== NO_STATUS) ranks[r] = STATUS_RANKS[held.statusOf[n]!]!
+      }
+    } else if (field === 'subject') {
+      const rankOf = held.subjects.ranks()
+      for (let r = 0; r < ranks.length; r++) ranks[r] = rankOf[conversations[r]!] ?? -1
+    } else {
+      const rankOf = held.names.ranks()
+      for (let r = 0; r < ranks.length; r++) {
+        const n = conversations[r]!
+        if (known(n)) ranks[r] = rankOf[held.customerOf[n]!] ?? -1
+      }
+    }
+    return ranks
   }
 
   warm(dictionaries: EventDictionaries): void {
@@ -69,9 +92,14 @@ export class ListedColumns {
     const step = (): void => {
       this.timer = null
       try {
-        if (!this.readSome(this.fresh(dictionaries), this.chunk)) {
+        const held = this.fresh(dictionaries)
+        if (!this.readSome(held, this.chunk)) {
           this.timer = setTimeout(step, 0)
           this.timer.unref()
+        } else {
+          // Sorting the texts is the rest of a first sort's wait.
+          held.names.ranks()
+          held.subjects.ranks()
         }
       } catch {
         // A cache being closed or started afresh: the next sort reads what it needs.
@@ -90,8 +118,8 @@ export class ListedColumns {
         dictionaries,
         customerOf: new Int32Array(0),
         statusOf: new Uint8Array(0),
-        subjectOf: [],
-        names: [],
+        subjects: new TextRanks(),
+        names: new TextRanks(),
         conversationRowid: 0,
         customerRowid: 0,
         changeSeq,
@@ -108,7 +136,7 @@ export class ListedColumns {
       .raw()
       .all(held.customerRowid, limit === Infinity ? -1 : limit) as [number, string, string | null][]
     for (const [rowid, id, name] of customers) {
-      held.names[names.of(id)] = name
+      held.names.set(names.of(id), name)
       held.customerRowid = rowid
     }
     let rest = limit - customers.length
@@ -149,14 +177,5 @@ function hold(held: Held, id: string, customerId: string, status: ConversationSt
   }
   held.customerOf[n] = held.dictionaries.names.of(customerId)
   held.statusOf[n] = CONVERSATION_STATUSES.indexOf(status)
-  held.subjectOf[n] = subject
-}
-
-function valueOf<F extends keyof ListedConversation>(held: Held, field: F, n: number): ListedConversation[F] | null {
-  if (n < 0 || n >= held.customerOf.length) return null
-  let value: string | null | undefined
-  if (field === 'subject') value = held.subjectOf[n]
-  else if (field === 'status') value = held.statusOf[n] === NO_STATUS ? null : CONVERSATION_STATUSES[held.statusOf[n]!]
-  else value = held.customerOf[n]! < 0 ? null : held.names[held.customerOf[n]!]
-  return (value ?? null) as ListedConversation[F] | null
+  held.subjects.set(n, subject)
 }

@@ -21,7 +21,7 @@ export interface ReportWindow {
  * the figure last sorted are (rowPositions) is kept while its report stands, with each order
  * asked for, so turning a page or sorting again reads nothing twice, and rows are built for the
  * page shown. Names and subjects are read from the cache for that page; a sort by customer name,
- * subject or status takes them for every row from memory (ListedColumns), since a hundred
+ * subject or status takes their ranks for every row from memory (ListedColumns), since a hundred
  * thousand lookups in the cache cost a third of a second.
  */
 export class DrillLists {
@@ -76,9 +76,9 @@ export class DrillLists {
     let order = list.orders.get(name)
     if (!order) {
       const { field } = sort
-      let values: (string | number | null)[] | Float64Array
+      let values: (string | number | null)[] | Float64Array | Int32Array
       if (field === 'customerName' || field === 'subject' || field === 'status') {
-        values = this.listedColumns.of(list.at.columns.dictionaries, field, conversationNumbers(list.at))
+        values = this.listedColumns.ranks(list.at.columns.dictionaries, field, conversationNumbers(list.at))
       } else if (field === 'channel' || field === 'inbox') values = list.at.ids.map((_, r) => rowAt(list.at, r)[field])
       else values = measureOfRows(list.at, field)
       order = drillOrder(values, sort.descending)

@@ -24,6 +24,8 @@ describe('a drill-down list sorted by one column', () => {
         expect(order).toEqual(expected)
         // The same numbers as a typed array, NaN for none, sort the same.
         expect([...drillOrder(Float64Array.from(values, (v) => v ?? NaN), descending)]).toEqual(expected)
+        // And as ranks, -1 for none.
+        expect([...drillOrder(Int32Array.from(values, (v) => v ?? -1), descending)]).toEqual(expected)
       }),
     )
   })

@@ -40,10 +40,12 @@ export const DrillSort = z.object({ field: z.enum(DRILL_SORT_FIELDS), descending
 export type DrillSort = z.infer<typeof DrillSort>
 
 /**
- * A list's order by one field: texts ignoring case, numbers by value, missing values (null, or
- * NaN among numbers given as a Float64Array) last, ties by position.
+ * A list's order by one field: texts ignoring case, numbers by value, missing values (null, NaN
+ * among numbers given as a Float64Array, -1 among ranks given as an Int32Array) last, ties by
+ * position.
  */
-export function drillOrder(values: readonly (string | number | null)[] | Float64Array, descending: boolean): Int32Array {
+export function drillOrder(values: readonly (string | number | null)[] | Float64Array | Int32Array, descending: boolean): Int32Array {
+  if (values instanceof Int32Array) return rankOrder(values, descending)
   const sign = descending ? -1 : 1
   const order = new Int32Array(values.length)
   for (let i = 0; i < order.length; i++) order[i] = i
@@ -62,4 +64,25 @@ export function drillOrder(values: readonly (string | number | null)[] | Float64
     if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1
     return (x < y ? -sign : x > y ? sign : 0) || a - b
   })
+}
+
+/**
+ * Ranks (small integers) sorted as numbers, each made one key with its position, so that the
+ * typed array's own sort needs no comparison function: several times faster over 100,000 rows.
+ */
+function rankOrder(ranks: Int32Array, descending: boolean): Int32Array {
+  const n = ranks.length
+  let top = 0
+  for (let i = 0; i < n; i++) if (ranks[i]! > top) top = ranks[i]!
+  const none = top + 1
+  if ((none + 1) * n > Number.MAX_SAFE_INTEGER) return drillOrder(Float64Array.from(ranks, (rank) => (rank < 0 ? NaN : rank)), descending)
+  const keys = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const rank = ranks[i]!
+    keys[i] = (rank < 0 ? none : descending ? top - rank : rank) * n + i
+  }
+  keys.sort()
+  const order = new Int32Array(n)
+  for (let i = 0; i < n; i++) order[i] = keys[i]! % n
+  return order
 }
