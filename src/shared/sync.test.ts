@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { eventRow } from './reporting/event-columns'
+import { eventBlock } from './reporting/event-columns'
 import type { ReportingEvent } from './reporting/events'
 import { parseChange, PullResponse } from './sync'
 
@@ -47,17 +47,19 @@ describe('parseChange', () => {
   })
 })
 
-describe('a pull page with reporting events as rows', () => {
-  const row = eventRow(event as ReportingEvent)
+describe('a pull page with reporting events as one block', () => {
+  const block = eventBlock([event as ReportingEvent, { ...(event as ReportingEvent), id: 'e2', rating: 5 }])
+  const page = (eventBlock: unknown) => ({ changes: [], eventBlock, cursor: 7, hasMore: false })
 
-  it('takes rows whose every field its schema accepts', () => {
-    expect(PullResponse.parse({ changes: [], eventRows: [row], cursor: 7, hasMore: false }).eventRows).toEqual([row])
+  it('takes a block whose every value its field accepts', () => {
+    expect(PullResponse.parse(page(block)).eventBlock).toEqual(block)
   })
 
-  it('refuses a row with a field its schema rejects, or one too few, naming where', () => {
-    const page = (eventRows: unknown[]) => ({ changes: [], eventRows, cursor: 7, hasMore: false })
-    expect(() => PullResponse.parse(page([row.with(13, 9)]))).toThrow(/eventRows[\s\S]*13/)
-    expect(() => PullResponse.parse(page([row.with(1, 'lunch')]))).toThrow(/eventRows[\s\S]*1/)
-    expect(() => PullResponse.parse(page([row.slice(0, 14)]))).toThrow(/eventRows/)
+  it('refuses a value its field rejects, a field missing or one value too few, naming where', () => {
+    expect(() => PullResponse.parse(page({ ...block, rating: [null, 9] }))).toThrow(/eventBlock[\s\S]*rating[\s\S]*1/)
+    expect(() => PullResponse.parse(page({ ...block, kind: ['lunch', 'reply'] }))).toThrow(/eventBlock[\s\S]*kind[\s\S]*0/)
+    const { slaTarget: _, ...withoutSlaTarget } = block
+    expect(() => PullResponse.parse(page(withoutSlaTarget))).toThrow(/eventBlock[\s\S]*slaTarget/)
+    expect(() => PullResponse.parse(page({ ...block, at: [1] }))).toThrow(/one value per event/)
   })
 })

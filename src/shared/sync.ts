@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AgentStatus } from './agent-status'
 import { ENTITY_SCHEMAS, EntityName, User, type EntityTypes } from './domain'
 import { InboxInfo } from './inbox-settings'
-import { EventRow } from './reporting/event-columns'
+import { EventBlock } from './reporting/event-columns'
 import { Mutation } from './mutations'
 
 /**
@@ -73,21 +73,21 @@ export const PullRequest = z.object({
    */
   latest: z.boolean().default(false),
   /**
-   * Reporting events as rows of their columns (`eventRows`) rather than as changes. For a first
-   * sync, which announces nothing: a live pull keeps them as changes, which notifications read.
+   * Reporting events as one block of their fields (`eventBlock`) rather than as changes. For a
+   * first sync, which announces nothing: a live pull keeps them as changes, which notifications read.
    */
-  eventRows: z.boolean().default(false),
+  eventBlock: z.boolean().default(false),
 })
 export type PullRequest = z.input<typeof PullRequest>
 
 export const PullResponse = z.object({
   changes: z.array(Change),
   /**
-   * With `eventRows` asked for: the page's reporting events changed once in it, as their rows
-   * after that change (an event changed twice stays among `changes`). The cache writes them in any
-   * order with the batch.
+   * With `eventBlock` asked for: the page's reporting events changed once in it, as they are after
+   * that change (an event changed twice stays among `changes`). The cache writes them in any order
+   * with the batch.
    */
-  eventRows: z.array(EventRow).optional(),
+  eventBlock: EventBlock.optional(),
   /** The new cursor: every change the client may see up to here is in `changes`. */
   cursor: z.number().int().nonnegative(),
   hasMore: z.boolean(),

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ServerConfig } from '../../src/server/server'
 import type { ReportingEvent } from '../../src/shared/reporting/events'
 import type { InboundMessage } from '../../src/shared/ingest'
-import { eventOfRow } from '../../src/shared/reporting/event-columns'
+import { blockRow, eventOfRow } from '../../src/shared/reporting/event-columns'
 import { PullResponse, type Poke } from '../../src/shared/sync'
 import { api, connectClient, startTestServer, userWithToken, waitFor, type TestServer } from './server-fixtures'
 import { webhookInboxes } from './support/webhook-inboxes'
@@ -48,20 +48,21 @@ const sms = (n: number, sentAt: number, extra: Partial<InboundMessage> = {}): In
   ...extra,
 })
 
-/** Every reporting event the token's user may pull, from the start: as changes, or as rows when `eventRows` asks. */
-async function pulled(token: string, options: { eventRows?: boolean; limit?: number } = {}): Promise<ReportingEvent[]> {
+/** Every reporting event the token's user may pull, from the start: as changes, or as blocks when `eventBlock` asks. */
+async function pulled(token: string, options: { eventBlock?: boolean; limit?: number } = {}): Promise<ReportingEvent[]> {
   const { socket } = await connectClient(t!.server.url, token)
   try {
     const events: ReportingEvent[] = []
     let after = 0
     for (;;) {
-      // Parsed as the client core parses it: rows are checked field by field like the changes.
-      const page = PullResponse.parse(await socket.emitWithAck('pull', { after, limit: options.limit ?? 1000, eventRows: options.eventRows ?? false }))
+      // Parsed as the client core parses it: blocks are checked value by value like the changes.
+      const page = PullResponse.parse(await socket.emitWithAck('pull', { after, limit: options.limit ?? 1000, eventBlock: options.eventBlock ?? false }))
       for (const c of page.changes) if (c.entity === 'reportingEvent' && c.data) events.push(c.data as ReportingEvent)
-      // Each event has one change here, so asked for rows, none comes as a change.
-      if (options.eventRows) expect(page.changes.filter((c) => c.entity === 'reportingEvent')).toEqual([])
-      else expect(page.eventRows).toBeUndefined()
-      events.push(...(page.eventRows ?? []).map(eventOfRow))
+      // Each event has one change here, so asked for blocks, none comes as a change.
+      if (options.eventBlock) expect(page.changes.filter((c) => c.entity === 'reportingEvent')).toEqual([])
+      else expect(page.eventBlock).toBeUndefined()
+      const block = page.eventBlock
+      if (block) events.push(...block.id.map((_, i) => eventOfRow(blockRow(block, i, []))))
       after = page.cursor
       if (!page.hasMore) return events
     }
@@ -155,7 +156,7 @@ describe('reporting events', () => {
     }
   })
 
-  it('come to a first sync that asks for them as rows of their columns, the same events, page by page', async () => {
+  it('come to a first sync that asks for them as blocks of their fields, the same events, page by page', async () => {
     t = await startTestServer(config())
     const { user: agent } = await userWithToken(t.server, 'Ana')
     const supervisor = await userWithToken(t.server, 'Sol', { role: 'supervisor' })
@@ -168,10 +169,10 @@ describe('reporting events', () => {
 
     const asChanges = await pulled(supervisor.token)
     expect(asChanges.map((e) => e.kind)).toEqual(['conversation_created', 'first_response', 'reply', 'resolved', 'reopened'])
-    expect(await pulled(supervisor.token, { eventRows: true })).toEqual(asChanges)
-    // Pages of two changes: rows and changes share pages, each event still comes once.
-    expect(await pulled(supervisor.token, { eventRows: true, limit: 2 })).toEqual(asChanges)
-    expect(await pulled(agentToken, { eventRows: true })).toEqual([])
+    expect(await pulled(supervisor.token, { eventBlock: true })).toEqual(asChanges)
+    // Pages of two changes: blocks and changes share pages, each event still comes once.
+    expect(await pulled(supervisor.token, { eventBlock: true, limit: 2 })).toEqual(asChanges)
+    expect(await pulled(agentToken, { eventBlock: true })).toEqual([])
   })
 
   it('stay when their customer is erased, without saying whose they were, in the change log too', async () => {

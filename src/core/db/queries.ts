@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
-import { eventOfRow, eventRow, type EventRow } from '../../shared/reporting/event-columns'
+import { blockRow, EVENT_ROW_FIELDS, eventBlock, eventOfRow, type EventBlock, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 import { InboxInfo } from '../../shared/inbox-settings'
@@ -222,7 +222,7 @@ const upserts = new WeakMap<Database, Map<string, Statement>>()
 function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E], local: boolean): void {
   if (entity === 'reportingEvent') {
     if (local) throw new Error(`${entity} rows are the server's alone`)
-    upsertEventRows(db, [eventRow(data as ReportingEvent)])
+    upsertEventBlock(db, eventBlock([data as ReportingEvent]))
     return
   }
   const cols = columnsOf(entity as JsonEntityName, data as EntityTypes[JsonEntityName])
@@ -308,17 +308,17 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
 }
 
 /** A reporting event's columns in the order of `EventRow`. */
-const EVENT_ROW_COLUMNS = ['id', 'kind', 'conversation_id', 'customer_id', 'inbox', 'channel', 'team', 'agent_id', 'at', 'calendar_ms', 'business_ms',
-  'after_hours', 'from_channel', 'rating', 'sla_target']
+const EVENT_ROW_COLUMNS = EVENT_ROW_FIELDS.map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
 export const REPORTING_EVENT_FIELDS = EVENT_ROW_COLUMNS.join(', ')
 
 const EVENT_ROW_UPSERT = `INSERT INTO reporting_events (${REPORTING_EVENT_FIELDS}) VALUES (${EVENT_ROW_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET ${EVENT_ROW_COLUMNS.slice(1).map((f) => `${f} = excluded.${f}`).join(', ')}`
 
-/** Stores reporting events as rows of their columns, the whole of a cached event: from the sync's changes and its rows (PullResponse.eventRows). */
-export function upsertEventRows(db: Database, rows: readonly EventRow[]): void {
+/** Stores reporting events as rows of their columns, the whole of a cached event: from the sync's changes and its blocks (PullResponse.eventBlock). */
+export function upsertEventBlock(db: Database, block: EventBlock): void {
   const write = stmt(db, EVENT_ROW_UPSERT)
-  for (const row of rows) write.run(row)
+  const row: unknown[] = []
+  for (let i = 0; i < block.id.length; i++) write.run(blockRow(block, i, row))
 }
 
 /** Reporting events from their columns (see COLUMNS_ONLY). */

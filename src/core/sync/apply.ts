@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import type { EntityName } from '../../shared/domain'
-import type { EventRow } from '../../shared/reporting/event-columns'
+import type { EventBlock } from '../../shared/reporting/event-columns'
 import { isCustomerErasure, type EntityChange } from '../../shared/sync'
 import { dropCustomer } from '../db/erasure'
-import { deleteEntity, getEntity, getSyncMeta, setCursor, upsertEventRows, upsertServerEntity } from '../db/queries'
+import { deleteEntity, getEntity, getSyncMeta, setCursor, upsertEventBlock, upsertServerEntity } from '../db/queries'
 import { rebaseViews } from './local-views'
 import { rebase } from './outbox'
 
@@ -99,7 +99,7 @@ function byWriteOrder(a: EntityChange, b: EntityChange): number {
  */
 export function applyBatch(
   db: Database,
-  batch: { after: number; cursor: number; changes: readonly EntityChange[]; eventRows?: readonly EventRow[] | undefined },
+  batch: { after: number; cursor: number; changes: readonly EntityChange[]; eventBlock?: EventBlock | undefined },
   now: number = Date.now(),
 ): Touched {
   return db.transaction(() => {
@@ -138,9 +138,9 @@ export function applyBatch(
         if (deleteEntity(db, change.entity, change.id) && CONTENT.has(change.entity)) deletedContent = true
       } else upsertServerEntity(db, change.entity, change.data)
     }
-    // Rows of events none of the changes touch (PullResponse.eventRows): written in any order.
-    if (batch.eventRows && batch.eventRows.length > 0) {
-      upsertEventRows(db, batch.eventRows)
+    // Events none of the changes touch (PullResponse.eventBlock): written in any order.
+    if (batch.eventBlock && batch.eventBlock.id.length > 0) {
+      upsertEventBlock(db, batch.eventBlock)
       entities.add('reportingEvent')
     }
     rebase(db, conversationIds)

@@ -6,7 +6,7 @@ import type { User } from '../../shared/domain'
 import { hasRole } from '../../shared/roles'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import type { InboundArrived, MentionsArrived, PresenceEntry, SlaBreachesArrived, SyncState, SyncStatus } from '../../shared/ipc'
-import type { EventRow } from '../../shared/reporting/event-columns'
+import type { EventBlock } from '../../shared/reporting/event-columns'
 import {
   AgentStatusNotice,
   parseChange,
@@ -529,7 +529,7 @@ export class SyncEngine {
     const empty = after === 0
     let bulk = bulkLoadPending(db)
     let caughtUp = false
-    // A first fill announces nothing, so its reporting events may come as rows (PullRequest.eventRows).
+    // A first fill announces nothing, so its reporting events may come as one block (PullRequest.eventBlock).
     const filling = () => empty || bulk
     let next: Promise<PullEnvelope> | null = this.pull(after, bulk ? this.bulkBatchSize() : this.options.batchSize, filling())
     try {
@@ -546,7 +546,7 @@ export class SyncEngine {
             : null
         // Validated change by change: each entity's schema once, the envelope without them.
         const changes = response.changes.map((c) => parseChange(c))
-        this.apply(after, response.cursor, changes, response.eventRows)
+        this.apply(after, response.cursor, changes, response.eventBlock)
         after = response.cursor
         caughtUp = !response.hasMore
       }
@@ -560,21 +560,21 @@ export class SyncEngine {
     return Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR)
   }
 
-  private pull(after: number, limit: number, eventRows: boolean): Promise<PullEnvelope> {
-    const pending = this.request('pull', { after, limit, latest: true, eventRows } satisfies PullRequest).then((raw) => PullEnvelope.parse(raw))
+  private pull(after: number, limit: number, eventBlock: boolean): Promise<PullEnvelope> {
+    const pending = this.request('pull', { after, limit, latest: true, eventBlock } satisfies PullRequest).then((raw) => PullEnvelope.parse(raw))
     // A prefetched batch whose predecessor failed is never awaited; its failure is not news.
     pending.catch(() => undefined)
     return pending
   }
 
-  private apply(after: number, cursor: number, changes: EntityChange[], eventRows?: readonly EventRow[]): void {
-    this.received += changes.length + (eventRows?.length ?? 0)
+  private apply(after: number, cursor: number, changes: EntityChange[], eventBlock?: EventBlock): void {
+    this.received += changes.length + (eventBlock?.id.length ?? 0)
     // The first sync announces nothing, so it need not look for arrivals either.
     const userId = getSyncMeta(this.options.db)?.userId ?? null
     const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []
     const mentioning = this.inbound.listening ? newMentions(this.options.db, changes, userId) : []
     const breaches = this.inbound.listening ? newSlaBreaches(this.options.db, changes, userId) : []
-    const touched = applyBatch(this.options.db, { after, cursor, changes, eventRows })
+    const touched = applyBatch(this.options.db, { after, cursor, changes, eventBlock })
     if (touched.deletedContent) this.scrubPending = true
     // Only after the commit: an announced message is always in the cache.
     this.inbound.add(ownInbound(this.options.db, arriving, userId))

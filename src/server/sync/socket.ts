@@ -31,7 +31,7 @@ import { canSeeChange, canSeeInbox, scopeOf, viewerTokens, visibleCustomersOf } 
 import type { ChangeFeed } from './commit'
 import { trackAgentStatus, type AgentStatusTracker, type SocketCount } from './agent-status'
 import { applyMutation } from './mutations'
-import { withEventRows } from './event-rows'
+import { withEventBlock } from './event-block'
 
 interface SocketData {
   user: User
@@ -302,7 +302,7 @@ export function attachSyncSocket(
         const started = performance.now()
         const page = await store.changesAfter(req.after, req.limit, scopeOf(user), viewerTokens(user), { latest: req.latest })
         metrics.pullSeconds.observe(secondsSince(started))
-        return req.eventRows ? withEventRows(page) : page
+        return req.eventBlock ? withEventBlock(page) : page
       }),
     )
     socket.on(

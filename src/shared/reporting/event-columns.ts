@@ -17,31 +17,66 @@ export const NONE = 255
 
 const field = ReportingEvent.shape
 
+/** An event's fields in the order of the cache's row of it (`EventRow`). */
+export const EVENT_ROW_FIELDS = [
+  'id',
+  'kind',
+  'conversationId',
+  'customerId',
+  'inbox',
+  'channel',
+  'team',
+  'agentId',
+  'at',
+  'calendarMs',
+  'businessMs',
+  'afterHours',
+  'fromChannel',
+  'rating',
+  'slaTarget',
+] as const satisfies readonly (keyof ReportingEvent)[]
+const AFTER_HOURS = EVENT_ROW_FIELDS.indexOf('afterHours')
+
+/** One event as the cache's table holds it: its fields in the order of EVENT_ROW_FIELDS. */
+export type EventRow = [
+  id: ReportingEvent['id'],
+  kind: ReportingEvent['kind'],
+  conversationId: ReportingEvent['conversationId'],
+  customerId: ReportingEvent['customerId'],
+  inbox: ReportingEvent['inbox'],
+  channel: ReportingEvent['channel'],
+  team: ReportingEvent['team'],
+  agentId: ReportingEvent['agentId'],
+  at: ReportingEvent['at'],
+  calendarMs: ReportingEvent['calendarMs'],
+  businessMs: ReportingEvent['businessMs'],
+  afterHours: 0 | 1,
+  fromChannel: ReportingEvent['fromChannel'],
+  rating: ReportingEvent['rating'],
+  slaTarget: ReportingEvent['slaTarget'],
+]
+
 /**
- * One event as its columns are written, in the order the cache's table reads them. A first sync
- * receives events in this form too (`PullResponse.eventRows`): a supervisor's cache takes about
- * one for every message, and as objects their field names were most of what was sent and
- * checked. Each value is checked by its field's own schema.
+ * A page's reporting events as one list of values per field: how a first sync receives them
+ * (`PullResponse.eventBlock`). A supervisor's cache takes about one event for every message; as
+ * objects, their field names were most of what was sent and checked, and as a row each, the rows
+ * were most of what was allocated. Each value is checked by its field's own schema.
  */
-export const EventRow = z.tuple([
-  field.id,
-  field.kind,
-  field.conversationId,
-  field.customerId,
-  field.inbox,
-  field.channel,
-  field.team,
-  field.agentId,
-  field.at,
-  field.calendarMs,
-  field.businessMs,
-  /** afterHours, as the column holds it. */
-  z.union([z.literal(0), z.literal(1)]),
-  field.fromChannel,
-  field.rating,
-  field.slaTarget,
-])
-export type EventRow = z.infer<typeof EventRow>
+export const EventBlock = z
+  .object(Object.fromEntries(EVENT_ROW_FIELDS.map((f) => [f, z.array(field[f])])) as { [F in keyof typeof field]: z.ZodArray<(typeof field)[F]> })
+  .refine((block) => EVENT_ROW_FIELDS.every((f) => block[f].length === block.id.length), 'every field of an event block lists one value per event')
+export type EventBlock = z.infer<typeof EventBlock>
+
+export function eventBlock(events: readonly ReportingEvent[]): EventBlock {
+  return Object.fromEntries(EVENT_ROW_FIELDS.map((f) => [f, events.map((e) => e[f])])) as EventBlock
+}
+
+/** Event `i` of a block as its row, written into `row`: a block of thousands is written without a new array each. */
+export function blockRow(block: EventBlock, i: number, row: unknown[]): EventRow {
+  for (let f = 0; f < EVENT_ROW_FIELDS.length; f++) row[f] = block[EVENT_ROW_FIELDS[f]!][i]
+  row[AFTER_HOURS] = row[AFTER_HOURS] ? 1 : 0
+  return row as unknown as EventRow
+}
 
 export function eventRow(e: ReportingEvent): EventRow {
   return [

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { eventRow } from '../../shared/reporting/event-columns'
+import { eventBlock } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import type { Change } from '../../shared/sync'
-import { withEventRows } from './event-rows'
+import { withEventBlock } from './event-block'
 
 const event = (id: string, customerId: string | null): ReportingEvent => ({
   id,
@@ -23,20 +23,21 @@ const event = (id: string, customerId: string | null): ReportingEvent => ({
 })
 const upsert = (seq: number, data: ReportingEvent): Change => ({ seq, entity: 'reportingEvent', id: data.id, op: 'upsert', data })
 
-describe('a pull page with its reporting events as rows', () => {
+describe('a pull page with its reporting events as one block', () => {
   it('moves each event changed once out of the changes, and leaves an event changed twice as its changes, in order', () => {
     const message: Change = { seq: 2, entity: 'message', id: 'message-1', op: 'upsert', data: { id: 'message-1' } }
     const once = event('event-1', 'customer-1')
     const twice = event('event-2', 'customer-1')
     const changes: Change[] = [upsert(1, once), message, upsert(3, twice), { seq: 4, entity: 'reportingEvent', id: 'event-2', op: 'delete', data: null }]
-    const page = withEventRows({ changes, cursor: 4, hasMore: false })
-    expect(page.eventRows).toEqual([eventRow(once)])
+    const page = withEventBlock({ changes, cursor: 4, hasMore: false })
+    expect(page.eventBlock).toEqual(eventBlock([once]))
+    expect(page.eventBlock?.id).toEqual(['event-1'])
     expect(page.changes.map((c) => c.seq)).toEqual([2, 3, 4])
     expect(page.cursor).toBe(4)
   })
 
   it('leaves a page without reporting events as it was', () => {
     const page = { changes: [{ seq: 1, entity: 'user' as const, id: 'u', op: 'delete' as const, data: null }], cursor: 1, hasMore: true }
-    expect(withEventRows(page)).toBe(page)
+    expect(withEventBlock(page)).toBe(page)
   })
 })
