@@ -60,13 +60,18 @@ export async function runDashboardScenarios(ctx: BenchContext): Promise<void> {
     for (const who of order) {
       const core = child(ctx, 'core-client')
       try {
-        const sync = await core.call<{ ms: number }>(
+        // The server runs in this process: its CPU time over the sync, beside the core's, tells which side the events cost.
+        const serverCpuAtStart = process.cpuUsage()
+        const sync = await core.call<{ ms: number; cpuMs: number; batches: number }>(
           'sync',
           { dataDir: join(ctx.runDir, `dashboards-${who}-${round}`), serverUrl: server.url, token: tokens[who], targetCursor: target, timeoutMs: 3_600_000 },
           3_700_000,
         )
+        const serverCpu = process.cpuUsage(serverCpuAtStart)
         times[who].push(sync.ms)
-        ctx.log(`  round ${round + 1}/${rounds}, ${who}: ${(sync.ms / 1000).toFixed(2)} s`)
+        ctx.log(
+          `  round ${round + 1}/${rounds}, ${who}: ${(sync.ms / 1000).toFixed(2)} s in ${sync.batches} batches (core CPU ${(sync.cpuMs / 1000).toFixed(2)} s, server CPU ${((serverCpu.user + serverCpu.system) / 1e6).toFixed(2)} s)`,
+        )
         if (who === 'supervisor' && round === rounds - 1) {
           supervisorCache = join(ctx.runDir, `dashboards-${who}-${round}`)
           const to = dataset.historyEnd
