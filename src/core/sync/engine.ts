@@ -542,7 +542,7 @@ export class SyncEngine {
         }
         next =
           response.hasMore && this.socket.connected
-            ? this.pull(response.cursor, bulk ? this.bulkBatchSize(response) : this.options.batchSize, filling())
+            ? this.pull(response.cursor, bulk ? this.bulkBatchSize() : this.options.batchSize, filling())
             : null
         // Validated change by change: each entity's schema once, the envelope without them.
         const changes = response.changes.map((c) => parseChange(c))
@@ -556,17 +556,8 @@ export class SyncEngine {
     }
   }
 
-  /**
-   * A fill's batch. Reporting events in a block cost a small part of what a change costs to apply,
-   * so a supervisor's batch is sized by its changes, as many as an agent's, with as many events
-   * beside them as the last batch had: a third more batches, each committed and answered in turn,
-   * cost more than the events themselves.
-   */
-  private bulkBatchSize(last?: PullEnvelope): number {
-    const changes = this.options.batchSize * BULK_BATCH_FACTOR
-    const events = last?.eventBlock?.id.length ?? 0
-    const share = last && last.changes.length > 0 ? (last.changes.length + events) / last.changes.length : 1
-    return Math.min(MAX_PULL_BATCH, Math.round(changes * share))
+  private bulkBatchSize(): number {
+    return Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR)
   }
 
   private pull(after: number, limit: number, eventBlock: boolean): Promise<PullEnvelope> {
