@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../tests/support/file-modes'
 import { conversation, customer, note, tempDir } from '../testing/fixtures'
+import { beginBulkLoad, finishBulkLoad } from './bulk-load'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
@@ -254,6 +255,23 @@ describe('cache migrations', () => {
     expect(searchIndex(db, { query: '"parcel"*', limit: 10 })).toMatchObject([
       { kind: 'message', refId: 'm1', customerId: 'c1', conversationId: 'v1', at: 5, title: 'Order 4411', body: 'Where is my parcel?' },
     ])
+    db.close()
+  })
+
+  it('upgrades a version 23 cache whose first sync was cut short: the index of events by time is neither kept nor built at its end', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v23', MIGRATIONS.slice(0, 23))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    beginBulkLoad(raw)
+    expect(raw.prepare("SELECT count(*) FROM suspended_indexes WHERE name = 'idx_reporting_events_at'").pluck().get()).toBe(1)
+    raw.close()
+
+    // The fill goes on after the upgrade, and builds its indexes at its end: this one no longer.
+    const db = openCache(dir.path, SERVER)
+    expect(db.prepare("SELECT name FROM suspended_indexes WHERE name LIKE 'idx_reporting_events%'").pluck().all()).toEqual(['idx_reporting_events_customer'])
+    finishBulkLoad(db)
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reporting_events' AND sql IS NOT NULL").pluck().all()
+    expect(indexes).toEqual(['idx_reporting_events_customer'])
     db.close()
   })
 

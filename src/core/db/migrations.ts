@@ -572,6 +572,17 @@ export const MIGRATIONS: readonly Migration[] = [
         UPDATE listing_reloads SET count = count + 1;
       END`),
   },
+  {
+    version: 24,
+    name: 'reporting events without an index by time',
+    up: (db) =>
+      // Reports read the events from memory, and a new event's place among those of the same
+      // instant is found by their rowids there (reporting-columns.ts): the index was read by
+      // nothing else, and a supervisor's first sync built it over every event. A fill cut short
+      // no longer builds it at its end either.
+      db.exec(`DROP INDEX IF EXISTS idx_reporting_events_at;
+      DELETE FROM suspended_indexes WHERE name = 'idx_reporting_events_at'`),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -8,6 +8,12 @@ const FILL_CHUNK = 50_000
 
 interface Held {
   columns: EventColumns
+  /**
+   * By position in the columns: the event's rowid in the cache. Events of one instant are in order
+   * of id, which the columns do not hold; a new event among them reads theirs by rowid. (A cache
+   * holds far fewer than the two billion events an Int32 counts to.)
+   */
+  rowids: Int32Array
   /** The highest rowid read: events written since have higher ones. */
   rowid: number
   /** `reporting_event_rewrites` when read: a change means an event read was changed or deleted. */
@@ -120,6 +126,7 @@ export class CachedEventColumns {
     const total = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number
     const read = new EventColumns(newDictionaries(), Math.max(1024, total))
     const ids: string[] = []
+    const rowidsRead: number[] = []
     const chunk = stmt(this.db, `SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`).raw()
     let after = 0
     for (;;) {
@@ -127,6 +134,7 @@ export class CachedEventColumns {
       for (const row of rows) {
         read.push(row as unknown as EventRow)
         ids.push(row[0])
+        rowidsRead.push(row[15])
       }
       if (rows.length < this.chunk) break
       after = rows[rows.length - 1]![15]
@@ -137,8 +145,12 @@ export class CachedEventColumns {
       (a, b) => read.at[a]! - read.at[b]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
     )
     const columns = new EventColumns(read.dictionaries, Math.max(1024, read.length + (read.length >> 4)))
-    for (const i of order) columns.copy(read, i)
-    return { columns, rowid, rewrites }
+    const rowids = new Int32Array(columns.at.length)
+    for (const i of order) {
+      rowids[columns.length] = rowidsRead[i]!
+      columns.copy(read, i)
+    }
+    return { columns, rowids, rowid, rewrites }
   }
 
   /** Merges in the events written since the columns were read. */
@@ -149,33 +161,54 @@ export class CachedEventColumns {
       .all(held.rowid) as [...EventRow, number][]
     if (rows.length === 0) return
     const newest = rows[rows.length - 1]![15]
-    const sorted = (rows as unknown as EventRow[]).sort((a, b) => a[8] - b[8] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    const sorted = rows.sort((a, b) => a[8] - b[8] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     const old = held.columns
     const positions = sorted.map((row) => this.position(held, row))
     if (positions[0] === old.length) {
-      for (const row of sorted) old.push(row)
+      for (const row of sorted) {
+        old.push(row as unknown as EventRow)
+        if (old.length > held.rowids.length) held.rowids = grown(held.rowids, old.at.length)
+        held.rowids[old.length - 1] = row[15]
+      }
     } else {
       const merged = new EventColumns(old.dictionaries, old.length + rows.length + ((old.length + rows.length) >> 4))
+      const rowids = new Int32Array(merged.at.length)
+      const take = (from: number): void => {
+        rowids[merged.length] = held.rowids[from]!
+        merged.copy(old, from)
+      }
       let from = 0
       sorted.forEach((row, r) => {
         const p = positions[r]!
-        while (from < p) merged.copy(old, from++)
-        merged.push(row)
+        while (from < p) take(from++)
+        rowids[merged.length] = row[15]
+        merged.push(row as unknown as EventRow)
       })
-      while (from < old.length) merged.copy(old, from++)
+      while (from < old.length) take(from++)
       held.columns = merged
+      held.rowids = rowids
     }
     held.rowid = newest
   }
 
   /** Where an event not yet in the columns goes among those that are: after the earlier ones by time, then id. */
-  private position(held: Held, row: EventRow): number {
+  private position(held: Held, row: [...EventRow, number]): number {
     const columns = held.columns
     const at = row[8]
     const first = columns.lowerBound(at)
     if (first === columns.length || columns.at[first]! !== at) return first
-    // Events at the same instant are in order of id, which the columns do not keep: the cache counts.
-    const earlier = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE at = ? AND id < ? AND rowid <= ?').pluck().get(at, row[0], held.rowid) as number
+    let end = first + 1
+    while (end < columns.length && columns.at[end] === at) end++
+    // Events at the same instant are in order of id, which the columns do not keep: theirs are read by rowid.
+    const earlier = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE rowid IN (SELECT value FROM json_each(?)) AND id < ?')
+      .pluck()
+      .get(JSON.stringify(Array.from(held.rowids.subarray(first, end))), row[0]) as number
     return first + earlier
   }
+}
+
+function grown(rowids: Int32Array, length: number): Int32Array {
+  const more = new Int32Array(length)
+  more.set(rowids)
+  return more
 }
