@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { CONVERSATION_STATUSES, type ConversationStatus } from '../../shared/domain'
+import type { DrillSortField } from '../../shared/reporting/drill-pages'
 import type { EventDictionaries } from '../../shared/reporting/event-columns'
 import { stmt } from './queries'
 import { TextRanks } from './text-ranks'
@@ -11,7 +12,7 @@ const NO_STATUS = 255
 const STATUS_RANKS = Int32Array.from(CONVERSATION_STATUSES, (status) => [...CONVERSATION_STATUSES].sort().indexOf(status))
 
 /** The fields of a drill-down's rows held here. */
-export type ListedField = 'customerName' | 'subject' | 'status'
+export type ListedField = Extract<DrillSortField, 'customerName' | 'subject' | 'status'>
 
 interface Held {
   dictionaries: EventDictionaries
