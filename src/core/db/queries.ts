@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
+import { columnName } from '../../shared/column-names'
 import { blockRow, EVENT_ROW_FIELDS, eventBlock, eventOfRow, type EventBlock, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
@@ -308,7 +309,7 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
 }
 
 /** A reporting event's columns in the order of `EventRow`. */
-const EVENT_ROW_COLUMNS = EVENT_ROW_FIELDS.map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+const EVENT_ROW_COLUMNS = EVENT_ROW_FIELDS.map(columnName)
 export const REPORTING_EVENT_FIELDS = EVENT_ROW_COLUMNS.join(', ')
 
 const EVENT_ROW_UPSERT = `INSERT INTO reporting_events (${REPORTING_EVENT_FIELDS}) VALUES (${EVENT_ROW_COLUMNS.map(() => '?').join(', ')})

@@ -1,11 +1,13 @@
+import { textSortKey } from '../../shared/reporting/drill-pages'
+
 /**
  * Texts by number — a customer's name, a conversation's subject — ranked in a drill-down's order
  * of texts (ignoring case; empty counts as none), so that sorting a list by them compares numbers
  * instead of strings. A few changes are merged into the order kept; many have it sorted again.
  */
 export class TextRanks {
-  /** By number: the text lower-cased, undefined for none. */
-  private readonly keys: (string | undefined)[] = []
+  /** By number: the text's sort key, null or undefined for none. */
+  private readonly keys: (string | null | undefined)[] = []
   /** The numbers with a text, by their text. */
   private sorted: number[] = []
   private rankOf = new Int32Array(0)
@@ -13,8 +15,8 @@ export class TextRanks {
   private changed: number[] | null = null
 
   set(n: number, text: string | null | undefined): void {
-    const key = text ? text.toLowerCase() : undefined
-    if (this.keys[n] === key) return
+    const key = textSortKey(text)
+    if ((this.keys[n] ?? null) === key) return
     this.keys[n] = key
     this.changed?.push(n)
   }
@@ -32,7 +34,7 @@ export class TextRanks {
   private sortAll(): void {
     const { keys } = this
     const sorted: number[] = []
-    for (let n = 0; n < keys.length; n++) if (keys[n] !== undefined) sorted.push(n)
+    for (let n = 0; n < keys.length; n++) if (keys[n] != null) sorted.push(n)
     this.sorted = sorted.sort((a, b) => compare(keys[a]!, keys[b]!))
   }
 
@@ -44,7 +46,7 @@ export class TextRanks {
     for (const n of changed) {
       if (isChanged[n]) continue
       isChanged[n] = 1
-      if (keys[n] !== undefined) added.push(n)
+      if (keys[n] != null) added.push(n)
     }
     added.sort((a, b) => compare(keys[a]!, keys[b]!))
     const merged: number[] = []

@@ -1,4 +1,5 @@
 import { ENTITY_SCHEMAS, type Conversation, type EntityName, type EntityTypes, type Identity, type SavedView, type Summary } from '../../shared/domain'
+import { columnName } from '../../shared/column-names'
 import { slaNextDueAt } from '../../shared/reporting/sla-due'
 import type { SummaryFeedback, SummaryUsage } from '../../shared/summaries'
 import type { ConversationThread, StoredApiToken } from './store'
@@ -69,12 +70,10 @@ const DERIVED: Partial<Record<EntityName, { column: string; derive: (data: unkno
   conversation: [{ column: 'sla_due', derive: (c) => slaNextDueAt((c as Conversation).sla) }],
 }
 
-const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-
 export function columnsOf(entity: EntityName): ColumnSpec[] {
   const fields = Object.keys(ENTITY_SCHEMAS[entity].shape)
   const derived = (DERIVED[entity] ?? []).map(({ column, derive }) => ({ field: column, column, json: false, derive }))
-  return [...fields.map((field) => ({ field, column: snake(field), json: JSON_FIELDS[entity].includes(field) })), ...derived]
+  return [...fields.map((field) => ({ field, column: columnName(field), json: JSON_FIELDS[entity].includes(field) })), ...derived]
 }
 
 const COLUMNS = Object.fromEntries(

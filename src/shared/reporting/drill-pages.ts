@@ -39,6 +39,11 @@ export type DrillSortField = (typeof DRILL_SORT_FIELDS)[number]
 export const DrillSort = z.object({ field: z.enum(DRILL_SORT_FIELDS), descending: z.boolean().default(false) })
 export type DrillSort = z.infer<typeof DrillSort>
 
+/** What a text sorts by in a drill-down: itself ignoring case; empty sorts as no value. */
+export function textSortKey(text: string | null | undefined): string | null {
+  return text ? text.toLowerCase() : null
+}
+
 /**
  * A list's order by one field: texts ignoring case, numbers by value, missing values (null, NaN
  * among numbers given as a Float64Array, -1 among ranks given as an Int32Array) last, ties by
@@ -57,7 +62,7 @@ export function drillOrder(values: readonly (string | number | null)[] | Float64
       return (x < y ? -sign : x > y ? sign : 0) || a - b
     })
   }
-  const keys = values.map((v) => (typeof v === 'string' ? (v === '' ? null : v.toLowerCase()) : v))
+  const keys = values.map((v) => (typeof v === 'string' ? textSortKey(v) : v))
   return order.sort((a, b) => {
     const x = keys[a] ?? null
     const y = keys[b] ?? null
