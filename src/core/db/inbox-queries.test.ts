@@ -5,7 +5,8 @@ import { enqueueAction } from '../sync/outbox'
 import { changes, conversation, customer, message, tempDir, user } from '../testing/fixtures'
 import { NOT_DUE, NOT_WAITING } from './migrations'
 import { openCache } from './open'
-import { inboxCounts, inboxListSql, listInbox, markRead, markUnread, setSyncUser } from './queries'
+import { inboxCounts, inboxListSql, listInbox, markRead, markUnread, setSyncUser, type InboxRow } from './queries'
+import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 
 let dir: ReturnType<typeof tempDir>
 let db: Database
@@ -86,6 +87,34 @@ describe('inbox views, filters and sorts', () => {
     const firstWaiting = list({ sort: 'waiting', limit: 3 })
     const lastWaiting = firstWaiting.at(-1)!.conversation
     expect(ids(list({ sort: 'waiting', limit: 3, after: { key: lastWaiting.waitingSince ?? NOT_WAITING, id: lastWaiting.id } }))).toEqual(['c'])
+  })
+
+  it('pages through conversations of one instant in every sort, and a cursor row deleted between pages skips none', () => {
+    const tied = ['t1', 't2', 't3', 't4', 't5', 't6', 't7'].map((id, i) =>
+      conversation(id, 'c2', { lastMessageAt: 700, waitingSince: 50, priority: 'high', sla: { policy: 'P', replied: false, firstResponse: { startedAt: 0, dueAt: 40, state: 'active', remainingMs: null }, nextResponse: null, resolution: null }, channel: i % 2 ? 'sms' : 'email' }),
+    )
+    applyBatch(db, { after: 20, cursor: 30, changes: changes(21, tied.map((t) => ['conversation', t] as const)) })
+    const keyOf = { activity: (r: InboxRow) => r.conversation.lastMessageAt, waiting: (r: InboxRow) => r.conversation.waitingSince ?? NOT_WAITING, due: (r: InboxRow) => (r.conversation.status === 'resolved' ? null : slaUnmetDueAt(r.conversation.sla)) ?? NOT_DUE, priority: (r: InboxRow) => r.conversation.lastMessageAt }
+    for (const sort of ['activity', 'waiting', 'due', 'priority'] as const) {
+      const whole = ids(list({ sort }))
+      const paged: string[] = []
+      let after: Parameters<typeof listInbox>[1]['after']
+      for (let pages = 0; pages <= whole.length; pages++) {
+        const page = list({ sort, limit: 2, ...(after ? { after } : {}) })
+        paged.push(...ids(page))
+        const last = page.at(-1)
+        if (page.length < 2 || !last) break
+        after = { key: keyOf[sort](last), id: last.conversation.id, ...(sort === 'priority' ? { priority: last.conversation.priority } : {}) }
+      }
+      expect(paged, sort).toEqual(whole)
+      expect(new Set(paged).size, sort).toBe(whole.length)
+    }
+    const firstPage = list({ limit: 3 })
+    expect(ids(firstPage).every((id) => id.startsWith('t'))).toBe(true)
+    const cursorRow = firstPage.at(-1)!.conversation
+    applyBatch(db, { after: 30, cursor: 31, changes: [{ seq: 31, entity: 'conversation', id: cursorRow.id, op: 'delete', data: null }] })
+    const next = ids(list({ after: { key: 700, id: cursorRow.id } }))
+    expect(next).toEqual(expect.arrayContaining(ids(list()).filter((id) => !ids(firstPage).includes(id))))
   })
 
   it('an optimistic change moves a conversation between views at once', () => {
@@ -183,7 +212,7 @@ describe('counts per view', () => {
 
 describe('inbox query plans', () => {
   function plan(sql: string): string[] {
-    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ limit: 50, userId: 'u1', status: 'open', team: 't', channel: 'sms', afterKey: 1, afterId: 'x' }) as { detail: string }[]).map(
+    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ limit: 50, userId: 'u1', status: 'open', team: 't', channel: 'sms', afterKey: 1, afterRowid: 1 }) as { detail: string }[]).map(
       (r) => r.detail,
     )
   }

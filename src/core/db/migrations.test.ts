@@ -144,7 +144,7 @@ describe('cache migrations', () => {
     ])
     upsertServerEntity(db, 'conversation', conversation('v5', 'c1', { priority: 'high' }))
     expect(db.prepare(`SELECT priority FROM conversations WHERE id = 'v5'`).pluck().get()).toBe(2)
-    expect(db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE status = 'open' ORDER BY priority DESC, last_message_at DESC, id DESC`).all())
+    expect(db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE status = 'open' ORDER BY priority DESC, last_message_at DESC, rowid DESC`).all())
       .toEqual([expect.objectContaining({ detail: expect.stringContaining('idx_conversations_status_priority_activity') })])
     db.close()
   })
@@ -273,6 +273,42 @@ describe('cache migrations', () => {
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reporting_events' AND sql IS NOT NULL").pluck().all()
     expect(indexes).toEqual(['idx_reporting_events_customer'])
     db.close()
+  })
+
+  it('upgrades a version 24 cache: the inbox indexes lose the conversation id, built or suspended mid-fill alike', () => {
+    const inboxIndexes = (d: BetterSqlite3.Database, table: 'sqlite_master' | 'suspended_indexes'): Map<string, string> =>
+      new Map((d.prepare(`SELECT name, sql FROM ${table} WHERE name LIKE 'idx_conversations_%' AND sql IS NOT NULL`).raw().all() as [string, string][]))
+    const withoutId = (indexes: Map<string, string>): string[] => [...indexes].filter(([, sql]) => !/\bid\)$/.test(sql)).map(([name]) => name)
+    const built = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(built, 'v24', MIGRATIONS.slice(0, 24))
+    const before = inboxIndexes(built, 'sqlite_master')
+    built.close()
+    const db = openCache(dir.path, SERVER)
+    const after = inboxIndexes(db, 'sqlite_master')
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort())
+    expect(withoutId(after)).toEqual([...after.keys()])
+    expect(after.get('idx_conversations_assignee_status_activity')).toMatch(/\(assignee_id, status, last_message_at\)$/)
+    // The supervisors' live list keeps the id it shows (a covering index, id in the middle).
+    expect(after.get('idx_conversations_live_list')).toBe(before.get('idx_conversations_live_list'))
+    db.close()
+
+    const other = tempDir('threadline-v24-')
+    try {
+      const filling = new BetterSqlite3(join(other.path, CACHE_FILE))
+      migrate(filling, 'v24', MIGRATIONS.slice(0, 24))
+      filling.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+      beginBulkLoad(filling)
+      filling.close()
+      const resumed = openCache(other.path, SERVER)
+      expect(inboxIndexes(resumed, 'sqlite_master').size).toBe(0)
+      const suspended = inboxIndexes(resumed, 'suspended_indexes')
+      expect(withoutId(suspended)).toEqual([...suspended.keys()])
+      finishBulkLoad(resumed)
+      expect([...inboxIndexes(resumed, 'sqlite_master').keys()].sort()).toEqual([...after.keys()].sort())
+      resumed.close()
+    } finally {
+      other.remove()
+    }
   })
 
   it('refuses a cache written by a newer version with a clear error', () => {

@@ -583,6 +583,27 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`DROP INDEX IF EXISTS idx_reporting_events_at;
       DELETE FROM suspended_indexes WHERE name = 'idx_reporting_events_at'`),
   },
+  {
+    version: 25,
+    name: 'the inbox orders ties by rowid: its indexes without the conversation id',
+    up: (db) => {
+      // Every index entry holds the rowid already, so ordering ties by it needs no column of its
+      // own; the 36-character id made up half of each of these indexes. An index a fill cut short
+      // has suspended (bulk-load.ts) is redefined there, to be built without it.
+      const indexes = db
+        .prepare(
+          `SELECT name, sql, 0 AS suspended FROM sqlite_master WHERE type = 'index' AND tbl_name = 'conversations' AND sql LIKE '%, id)'
+           UNION ALL SELECT name, sql, 1 FROM suspended_indexes WHERE name LIKE 'idx_conversations_%' AND sql LIKE '%, id)'`,
+        )
+        .all() as { name: string; sql: string; suspended: number }[]
+      const redefine = db.prepare('UPDATE suspended_indexes SET sql = ? WHERE name = ?')
+      for (const index of indexes) {
+        const sql = index.sql.replace(/, id\)$/, ')')
+        if (index.suspended) redefine.run(sql, index.name)
+        else db.exec(`DROP INDEX ${index.name}; ${sql}`)
+      }
+    },
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -366,7 +366,7 @@ export function inboxForNewConversation(db: Database, args: { customerId: string
     db,
     `SELECT json ->> '$.inbox' AS inbox FROM conversations WHERE customer_id = ? AND channel = ? ORDER BY last_message_at DESC LIMIT 1`,
   ).get(args.customerId, args.channel) ??
-    stmt(db, `SELECT json ->> '$.inbox' AS inbox FROM conversations WHERE channel = ? ORDER BY last_message_at DESC, id DESC LIMIT 1`).get(
+    stmt(db, `SELECT json ->> '$.inbox' AS inbox FROM conversations WHERE channel = ? ORDER BY last_message_at DESC, rowid DESC LIMIT 1`).get(
       args.channel,
     )) as { inbox: string } | undefined
   return row?.inbox ?? null
@@ -439,25 +439,26 @@ export function inboxListSql(args: {
   const waiting = args.sort === 'waiting'
   const byPriority = args.sort === 'priority'
   const byDue = args.sort === 'due'
-  // Keyset paging on the sort key: a page costs the same at row 100,000 as at row 0.
+  // Keyset paging on the sort key: a page costs the same at row 100,000 as at row 0. Ties go by
+  // rowid, which every index entry ends with, so the indexes need no column to order them.
   if (args.hasCursor) {
     where.push(
       waiting
-        ? '(c.wait_order, c.id) > (@afterKey, @afterId)'
+        ? '(c.wait_order, c.rowid) > (@afterKey, @afterRowid)'
         : byDue
-          ? '(c.sla_due, c.id) > (@afterKey, @afterId)'
+          ? '(c.sla_due, c.rowid) > (@afterKey, @afterRowid)'
         : byPriority
-          ? '(c.priority, c.last_message_at, c.id) < (@afterRank, @afterKey, @afterId)'
-          : '(c.last_message_at, c.id) < (@afterKey, @afterId)',
+          ? '(c.priority, c.last_message_at, c.rowid) < (@afterRank, @afterKey, @afterRowid)'
+          : '(c.last_message_at, c.rowid) < (@afterKey, @afterRowid)',
     )
   }
   const order = waiting
-    ? 'c.wait_order ASC, c.id ASC'
+    ? 'c.wait_order ASC, c.rowid ASC'
     : byDue
-      ? 'c.sla_due ASC, c.id ASC'
+      ? 'c.sla_due ASC, c.rowid ASC'
       : byPriority
-      ? 'c.priority DESC, c.last_message_at DESC, c.id DESC'
-      : 'c.last_message_at DESC, c.id DESC'
+      ? 'c.priority DESC, c.last_message_at DESC, c.rowid DESC'
+      : 'c.last_message_at DESC, c.rowid DESC'
   return `
     SELECT ${entityColumns('conversation', 'c')},
       cu.name AS customer_name,
@@ -473,6 +474,16 @@ export function inboxListSql(args: {
     ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
     ORDER BY ${order}
     LIMIT @limit`
+}
+
+/**
+ * Where the last row shown stands among rows of the same sort key. A row gone since (erased,
+ * moved out of the cache) leaves its key alone: the next page starts with all of that key's
+ * rows, so none is skipped, at worst one already shown is shown again.
+ */
+function afterRowid(db: Database, id: string, ascending: boolean): number {
+  const rowid = stmt(db, 'SELECT rowid FROM conversations WHERE id = ?').pluck().get(id) as number | undefined
+  return rowid ?? (ascending ? 0 : Number.MAX_SAFE_INTEGER)
 }
 
 export function listInbox(
@@ -503,7 +514,7 @@ export function listInbox(
   if (args.channel !== undefined) params.channel = args.channel
   if (args.after !== undefined) {
     params.afterKey = args.after.key
-    params.afterId = args.after.id
+    params.afterRowid = afterRowid(db, args.after.id, args.sort === 'waiting' || args.sort === 'due')
     if (args.sort === 'priority') params.afterRank = PRIORITY_RANK[args.after.priority ?? 'normal']
   }
   const rows = stmt(db, sql).all(params) as {
