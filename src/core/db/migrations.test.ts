@@ -275,9 +275,14 @@ describe('cache migrations', () => {
     db.close()
   })
 
-  it('upgrades a version 24 cache: the inbox indexes lose the conversation id, built or suspended mid-fill alike', () => {
+  it('upgrades a version 24 cache: the inbox indexes and a conversation\'s messages and calls lose the id, built or suspended mid-fill alike', () => {
     const inboxIndexes = (d: BetterSqlite3.Database, table: 'sqlite_master' | 'suspended_indexes'): Map<string, string> =>
-      new Map((d.prepare(`SELECT name, sql FROM ${table} WHERE name LIKE 'idx_conversations_%' AND sql IS NOT NULL`).raw().all() as [string, string][]))
+      new Map(
+        d
+          .prepare(`SELECT name, sql FROM ${table} WHERE (name GLOB 'idx_conversations_*' OR name IN ('idx_messages_conversation', 'idx_calls_conversation')) AND sql IS NOT NULL`)
+          .raw()
+          .all() as [string, string][],
+      )
     const withoutId = (indexes: Map<string, string>): string[] => [...indexes].filter(([, sql]) => !/\bid\)$/.test(sql)).map(([name]) => name)
     const built = new BetterSqlite3(join(dir.path, CACHE_FILE))
     migrate(built, 'v24', MIGRATIONS.slice(0, 24))
@@ -288,6 +293,8 @@ describe('cache migrations', () => {
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort())
     expect(withoutId(after)).toEqual([...after.keys()])
     expect(after.get('idx_conversations_assignee_status_activity')).toMatch(/\(assignee_id, status, last_message_at\)$/)
+    expect(after.get('idx_messages_conversation')).toMatch(/ON messages \(conversation_id, at\)$/)
+    expect(after.get('idx_calls_conversation')).toMatch(/ON calls \(conversation_id, at\)$/)
     // The supervisors' live list keeps the id it shows (a covering index, id in the middle).
     expect(after.get('idx_conversations_live_list')).toBe(before.get('idx_conversations_live_list'))
     db.close()

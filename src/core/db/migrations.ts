@@ -585,23 +585,19 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 25,
-    name: 'the inbox orders ties by rowid: its indexes without the conversation id',
+    name: 'ties ordered by rowid: the inbox\'s indexes, and those of a conversation\'s messages and calls, without the id',
     up: (db) => {
       // Every index entry holds the rowid already, so ordering ties by it needs no column of its
       // own; the 36-character id made up half of each of these indexes. An index a fill cut short
-      // has suspended (bulk-load.ts) is redefined there, to be built without it.
-      const indexes = db
-        .prepare(
-          `SELECT name, sql, 0 AS suspended FROM sqlite_master WHERE type = 'index' AND tbl_name = 'conversations' AND sql LIKE '%, id)'
-           UNION ALL SELECT name, sql, 1 FROM suspended_indexes WHERE name LIKE 'idx_conversations_%' AND sql LIKE '%, id)'`,
-        )
-        .all() as { name: string; sql: string; suspended: number }[]
+      // has suspended (bulk-load.ts) is redefined there, to be built without it. The customer
+      // timeline keeps its (customer_id, at, id) indexes: it merges four tables in one order.
+      const ties = `(name GLOB 'idx_conversations_*' OR name IN ('idx_messages_conversation', 'idx_calls_conversation')) AND sql LIKE '%, id)'`
+      const withoutId = (sql: string): string => sql.replace(/, id\)$/, ')')
+      const built = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND ${ties}`).all() as { name: string; sql: string }[]
+      const suspended = db.prepare(`SELECT name, sql FROM suspended_indexes WHERE ${ties}`).all() as { name: string; sql: string }[]
+      for (const index of built) db.exec(`DROP INDEX ${index.name}; ${withoutId(index.sql)}`)
       const redefine = db.prepare('UPDATE suspended_indexes SET sql = ? WHERE name = ?')
-      for (const index of indexes) {
-        const sql = index.sql.replace(/, id\)$/, ')')
-        if (index.suspended) redefine.run(sql, index.name)
-        else db.exec(`DROP INDEX ${index.name}; ${sql}`)
-      }
+      for (const index of suspended) redefine.run(withoutId(index.sql), index.name)
     },
   },
 ]

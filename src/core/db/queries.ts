@@ -463,8 +463,8 @@ export function inboxListSql(args: {
     SELECT ${entityColumns('conversation', 'c')},
       cu.name AS customer_name,
       u.name AS assignee_name,
-      (SELECT m.json ->> '$.text' FROM messages m WHERE m.conversation_id = c.id ORDER BY m.at DESC, m.id DESC LIMIT 1) AS last_text,
-      (SELECT k.json ->> '$.outcome' FROM calls k WHERE k.conversation_id = c.id ORDER BY k.at DESC, k.id DESC LIMIT 1) AS last_call_outcome,
+      (SELECT m.json ->> '$.text' FROM messages m WHERE m.conversation_id = c.id ORDER BY m.at DESC, m.rowid DESC LIMIT 1) AS last_text,
+      (SELECT k.json ->> '$.outcome' FROM calls k WHERE k.conversation_id = c.id ORDER BY k.at DESC, k.rowid DESC LIMIT 1) AS last_call_outcome,
       EXISTS (SELECT 1 FROM outbox o WHERE o.conversation_id = c.id) AS has_outbox,
       ${UNREAD_SQL} AS unread
     FROM conversations c
