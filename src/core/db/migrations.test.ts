@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../tests/support/file-modes'
-import { conversation, customer, note, tempDir } from '../testing/fixtures'
+import { conversation, customer, message, note, tempDir } from '../testing/fixtures'
 import { beginBulkLoad, finishBulkLoad } from './bulk-load'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
@@ -316,6 +316,30 @@ describe('cache migrations', () => {
     } finally {
       other.remove()
     }
+  })
+
+  it('upgrades a version 25 cache: its search index is built again with the one-character filter tokens', () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v25', MIGRATIONS.slice(0, 25))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    upsertServerEntity(raw, 'customer', customer('c1'))
+    upsertServerEntity(raw, 'conversation', conversation('v1', 'c1', { channel: 'sms', status: 'open', assigneeId: null }))
+    upsertServerEntity(raw, 'message', { ...message('m1', conversation('v1', 'c1'), 5), text: 'Where is my parcel?' })
+    // The entry as version 25 tagged it: a private-use character and a letter before each value.
+    const key = raw.prepare(`SELECT key FROM search_keys WHERE src % 4 = 0`).pluck().get() as number
+    raw.prepare('DELETE FROM search_index WHERE rowid = ?').run(key)
+    raw
+      .prepare('INSERT INTO search_index (rowid, title, body, tags) VALUES (?, ?, ?, ?)')
+      .run(key, '', 'Where is my parcel?', '\uE000kmessage \uE000csms \uE000sopen \uE000u')
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    const found = (filters: Omit<Parameters<typeof searchIndex>[1], 'query' | 'limit'>) =>
+      searchIndex(db, { query: '"parcel"*', limit: 10, ...filters }).map((r) => r.refId)
+    expect(found({ kinds: ['message'] })).toEqual(['m1'])
+    expect(found({ channel: 'sms', status: 'open', assigneeId: null })).toEqual(['m1'])
+    expect(found({ status: 'resolved' })).toEqual([])
+    db.close()
   })
 
   it('refuses a cache written by a newer version with a clear error', () => {

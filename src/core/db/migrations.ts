@@ -600,6 +600,11 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const index of suspended) redefine.run(withoutId(index.sql), index.name)
     },
   },
+  {
+    version: 26,
+    name: 'the search index with one-character filter tokens',
+    up: (db) => createSearchIndex(db),
+  },
 ]
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
-import type { Call, Channel, Conversation, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
+import type { Call, Channel, Conversation, ConversationStatus, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
 import { columnName } from '../../shared/column-names'
 import { blockRow, EVENT_ROW_FIELDS, eventBlock, eventOfRow, type EventBlock, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
@@ -838,8 +838,8 @@ export type SearchKind = 'message' | 'note' | 'customer'
 
 export interface SearchFilters {
   kinds?: readonly SearchKind[] | undefined
-  channel?: string | undefined
-  status?: string | undefined
+  channel?: Channel | undefined
+  status?: ConversationStatus | undefined
   /** null: unassigned conversations only. */
   assigneeId?: string | null | undefined
   from?: number | undefined
@@ -890,14 +890,13 @@ export function searchMatch(query: string, f: SearchFilters): string | null {
   if (wanted.length === 0) return null
   const required = [`(${query})`]
   let excluded: SearchKind | undefined
-  if (wanted.length === 1) required.push(tagPhrase(`k${wanted[0]}`))
+  if (wanted.length === 1) required.push(tagPhrase.kind(wanted[0]!))
   // Two kinds of three: leaving the third out skips over its (shorter) list instead of merging two.
   if (wanted.length === 2 && !byConversation) excluded = SEARCH_KINDS.find((k) => !wanted.includes(k))
-  if (f.channel !== undefined) required.push(tagPhrase(`c${f.channel}`))
-  if (f.status !== undefined) required.push(tagPhrase(`s${f.status}`))
-  if (f.assigneeId === null) required.push(tagPhrase('u'))
-  else if (f.assigneeId !== undefined) required.push(tagPhrase(`a${Buffer.from(f.assigneeId, 'utf8').toString('hex')}`))
-  return required.join(' AND ') + (excluded ? ` NOT ${tagPhrase(`k${excluded}`)}` : '')
+  if (f.channel !== undefined) required.push(tagPhrase.channel(f.channel))
+  if (f.status !== undefined) required.push(tagPhrase.status(f.status))
+  if (f.assigneeId !== undefined) required.push(tagPhrase.assignee(f.assigneeId))
+  return required.join(' AND ') + (excluded ? ` NOT ${tagPhrase.kind(excluded)}` : '')
 }
 
 /**

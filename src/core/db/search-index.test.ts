@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SearchHit } from '../../shared/ipc'
+import type { ConversationStatus } from '../../shared/domain'
 import type { HandlerContext } from '../handlers/context'
 import { searchHandlers } from '../handlers/search'
 import { applyBatch } from '../sync/apply'
@@ -8,7 +9,7 @@ import { enqueueAction } from '../sync/outbox'
 import { changes, conversation, customer, message, note, tempDir, user } from '../testing/fixtures'
 import { beginBulkLoad, bulkLoadPending, finishBulkLoad } from './bulk-load'
 import { openCache } from './open'
-import { retagQueued, TAG } from './search-index'
+import { retagQueued, tagPhrase } from './search-index'
 import { getSyncMeta, setSyncUser } from './queries'
 
 const SERVER = 'http://127.0.0.1:4100'
@@ -83,8 +84,8 @@ describe('search order and filters', () => {
   it('queues a conversation whose tags changed and re-tags it in chunks, the queue emptied by any search', () => {
     seed()
     const queued = () => (db.prepare('SELECT conversation_id AS id FROM search_retag ORDER BY 1').all() as { id: string }[]).map((r) => r.id)
-    const tagged = (status: string) =>
-      (db.prepare('SELECT d.ref_id FROM search_index s JOIN search_documents d ON d.key = s.rowid WHERE search_index MATCH ? ORDER BY 1').all(`"${TAG}s${status}"`) as { ref_id: string }[]).map((r) => r.ref_id)
+    const tagged = (status: ConversationStatus) =>
+      (db.prepare('SELECT d.ref_id FROM search_index s JOIN search_documents d ON d.key = s.rowid WHERE search_index MATCH ? ORDER BY 1').all(tagPhrase.status(status)) as { ref_id: string }[]).map((r) => r.ref_id)
     applyBatch(db, {
       after: 10,
       cursor: 12,

@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3'
+import type { Channel, ConversationStatus } from '../../shared/domain'
+import type { SearchKind } from '../../shared/ipc'
 
 /**
  * The full-text index over messages, notes and customers, ordered by time so a search reads
@@ -10,8 +12,10 @@ import type { Database } from 'better-sqlite3'
  *   rowid × 4 + a kind number), so triggers find the entry to replace without a scan.
  * - The filters (kind, and the channel, status and assignee of the row's conversation) are
  *   tokens in the `tags` column, so FTS5 intersects them with the words before any row is
- *   read. Tags start with a private-use character: FTS5's tokenizer keeps it in the token,
- *   and typed text never contains one (see `ftsQuery`), so a search can never match a tag.
+ *   read. Tags are private-use characters: FTS5's tokenizer keeps them as tokens, and typed
+ *   text never contains one (see `ftsQuery`), so a search can never match a tag. A kind,
+ *   channel, status or "unassigned" is one character: FTS5 keeps prefix entries (2 and 3
+ *   characters) of longer tokens only, and a longer tag would add two to every entry.
  * - Triggers keep everything in step. A conversation whose status, channel or assignee
  *   changes is queued in `search_retag` rather than re-tagged at once: re-tagging writes every
  *   message and note of it again, which would make a step on 500 conversations take seconds.
@@ -29,7 +33,14 @@ import type { Database } from 'better-sqlite3'
  * Keys above 2^53 do not survive a JavaScript number: they stay inside SQL.
  */
 
-export const TAG = '\uE000'
+/** The one-character filter tokens. Their characters are part of the index: changing one means rebuilding it. */
+const KIND_TOKENS: Record<SearchKind, string> = { message: '\uE001', note: '\uE002', customer: '\uE003' }
+const CHANNEL_TOKENS: Record<Channel, string> = { chat: '\uE011', email: '\uE012', sms: '\uE013', whatsapp: '\uE014', voice: '\uE015' }
+const STATUS_TOKENS: Record<ConversationStatus, string> = { open: '\uE021', pending: '\uE022', snoozed: '\uE023', resolved: '\uE024' }
+const UNASSIGNED_TOKEN = '\uE030'
+/** An assignee's token begins so, followed by their id in hex: too many to have a character each. */
+const ASSIGNEE_TOKEN = '\uE000a'
+
 /** Keys per millisecond: far more rows than any one instant holds. */
 export const SEARCH_SLOTS = 1_048_576
 /** The latest `at` with its own keys; later times share the last one (2248 onwards). */
@@ -52,9 +63,14 @@ const newKey = (at: string): string => `(
   FROM (SELECT base, (SELECT max(key) FROM search_keys WHERE key >= base AND key < base + ${SEARCH_SLOTS}) AS top
         FROM (SELECT ${keyBase(at)} AS base)))`
 
+/** The token of each value of `column`, as SQL; none for a value without one. */
+const tokenOf = (column: string, tokens: Record<string, string>): string =>
+  `CASE ${column} ${Object.entries(tokens).map(([value, token]) => `WHEN '${value}' THEN '${token}'`).join(' ')} ELSE '' END`
+
 /** The filter tokens of a message or note whose conversation is `c` (LEFT JOINed: may be missing). */
-const conversationTags = (kind: 'message' | 'note'): string => `'${TAG}k${kind}' || CASE WHEN c.id IS NULL THEN '' ELSE
-    ' ${TAG}c' || c.channel || ' ${TAG}s' || c.status || ' ${TAG}' || CASE WHEN c.assignee_id IS NULL THEN 'u' ELSE 'a' || lower(hex(c.assignee_id)) END END`
+const conversationTags = (kind: 'message' | 'note'): string => `'${KIND_TOKENS[kind]}' || CASE WHEN c.id IS NULL THEN '' ELSE
+    ' ' || ${tokenOf('c.channel', CHANNEL_TOKENS)} || ' ' || ${tokenOf('c.status', STATUS_TOKENS)} || ' ' ||
+    CASE WHEN c.assignee_id IS NULL THEN '${UNASSIGNED_TOKEN}' ELSE '${ASSIGNEE_TOKEN}' || lower(hex(c.assignee_id)) END END`
 
 const COLUMNS = 'rowid, title, body, tags'
 
@@ -105,7 +121,7 @@ const CUSTOMER_DOCS: Docs = {
   body: `coalesce((SELECT group_concat(i.json ->> '$.address' ||
       CASE WHEN i.json ->> '$.kind' IN ('phone', 'whatsapp') THEN ' ' || substr(i.json ->> '$.address', -10) || ' ' || substr(i.json ->> '$.address', -7) ELSE '' END, ' ')
       FROM identities i WHERE i.customer_id = cu.id), '')`,
-  tags: `'${TAG}kcustomer'`,
+  tags: `'${KIND_TOKENS.customer}'`,
   bySource: 'FROM customers cu JOIN search_keys k ON k.src = cu.rowid * 4 + 2',
   byKey: 'FROM search_keys k CROSS JOIN customers cu ON cu.rowid = k.src / 4',
 }
@@ -317,7 +333,12 @@ export function retagQueued(db: Database, limit = Number.MAX_SAFE_INTEGER): numb
 export const keyAtOrAfter = (param: string): string => keyBase(param)
 export const keyAtOrBefore = (param: string): string => `(${keyBase(param)} + ${SEARCH_SLOTS - 1})`
 
-/** The FTS5 phrase of one filter token: `k` kind, `c` channel, `s` status, `a` assignee (hex), `u` unassigned. */
-export function tagPhrase(tag: string): string {
-  return `"${TAG}${tag}"`
+/** The FTS5 phrases of the filter tokens, one per filter. */
+export const tagPhrase = {
+  kind: (kind: SearchKind): string => `"${KIND_TOKENS[kind]}"`,
+  channel: (channel: Channel): string => `"${CHANNEL_TOKENS[channel]}"`,
+  status: (status: ConversationStatus): string => `"${STATUS_TOKENS[status]}"`,
+  /** The conversations assigned to `assigneeId`, or to nobody when null. */
+  assignee: (assigneeId: string | null): string =>
+    assigneeId === null ? `"${UNASSIGNED_TOKEN}"` : `"${ASSIGNEE_TOKEN}${Buffer.from(assigneeId, 'utf8').toString('hex')}"`,
 }

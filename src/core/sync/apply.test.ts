@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EntityChange } from '../../shared/sync'
 import { openCache } from '../db/open'
-import { TAG } from '../db/search-index'
+import { tagPhrase } from '../db/search-index'
 import { dumpEntities, getEntity, getSyncMeta, setSyncUser } from '../db/queries'
 import { changes, conversation, customer, message, tempDir, user } from '../testing/fixtures'
 import { applyBatch, CursorMismatchError } from './apply'
@@ -111,7 +111,7 @@ describe('applyBatch', () => {
     // The deleted message's owners are known from earlier in the batch, not from the cache.
     expect(touched.customerIds).toEqual(['c1'])
     expect(db.prepare('SELECT status, n FROM conversation_counts').all()).toEqual([{ status: 'resolved', n: 1 }])
-    expect(db.prepare(`SELECT count(*) AS n FROM search_index WHERE search_index MATCH '"${TAG}kmessage"'`).get()).toEqual({ n: 0 })
+    expect(db.prepare(`SELECT count(*) AS n FROM search_index WHERE search_index MATCH '${tagPhrase.kind('message')}'`).get()).toEqual({ n: 0 })
   })
 
   it('a batch that fails half-way leaves neither its rows nor its cursor', () => {
