@@ -150,6 +150,9 @@ describe('agent workspace flows', () => {
     await env.stopServer()
     await expect.poll(() => workspace.syncStatus(), { timeout: 20_000 }).toBe('Offline')
 
+    // Two letters find only that whole word, and the empty result says so.
+    await workspace.searchBox.fill('cr')
+    await env.page.getByText(/matches “cr”\. Words shorter than 3 letters find only that whole word\./).waitFor({ timeout: 10_000 })
     await workspace.search('cracked')
     await expect.poll(() => workspace.searchHits(), { timeout: 10_000 }).toEqual([expect.stringMatching(/Maya Lindqvist[\s\S]*cracked shade/)])
     expect(await workspace.searchResults.locator('mark').allInnerTexts()).toContain('cracked')

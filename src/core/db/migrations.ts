@@ -602,7 +602,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 26,
-    name: 'the search index with one-character filter tokens',
+    name: 'the search index with one-character filter tokens, and prefixes of three characters only',
     up: (db) => createSearchIndex(db),
   },
 ]

@@ -5,6 +5,7 @@ import { columnName } from '../../shared/column-names'
 import { blockRow, EVENT_ROW_FIELDS, eventBlock, eventOfRow, type EventBlock, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
+import { matchesAsPrefix, typedWords } from '../../shared/search-words'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
@@ -862,18 +863,14 @@ export interface SearchRow {
 
 /**
  * Turns what the agent typed into an FTS5 query that cannot be a syntax error: every word
- * becomes a quoted prefix term, all of them required. Null when nothing searchable is left.
- * Only letters and digits survive, so no query can reach the index's filter tokens.
+ * becomes a quoted term, a prefix from three characters on (`matchesAsPrefix`), all of them
+ * required. Null when nothing searchable is left. Only letters and digits survive, so no query
+ * can reach the index's filter tokens.
  */
 export function ftsQuery(text: string): string | null {
   const words = typedWords(text)
   if (words.length === 0) return null
-  return words.map((w) => `"${w}"*`).join(' ')
-}
-
-/** The words of what the agent typed that a search looks for: runs of letters and digits, the first 16. */
-export function typedWords(text: string): string[] {
-  return (text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 16)
+  return words.map((w) => (matchesAsPrefix(w) ? `"${w}"*` : `"${w}"`)).join(' ')
 }
 
 const SEARCH_KINDS: readonly SearchKind[] = ['message', 'note', 'customer']

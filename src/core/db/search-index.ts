@@ -251,7 +251,7 @@ export const SEARCH_TABLES = `
     title, body, tags,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '2 3'
+    prefix = '3'
   );
   CREATE TABLE search_keys (src INTEGER PRIMARY KEY, key INTEGER NOT NULL) STRICT;
   CREATE UNIQUE INDEX idx_search_keys_key ON search_keys (key);

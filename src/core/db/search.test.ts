@@ -72,6 +72,15 @@ describe('full-text search in the cache', () => {
     expect(ids(run('4411'))).toEqual(['message:m1'])
   })
 
+  it('finds the words three letters or more begin, and a word of one or two letters whole', () => {
+    expect(ids(run('lam'))).toEqual(['message:m1', 'message:m2', 'note:n1'])
+    expect(ids(run('la'))).toEqual([])
+    expect(ids(run('on'))).toEqual(['message:m2'])
+    expect(ids(run('news on'))).toEqual(['message:m2'])
+    expect(run('on')[0]?.snippet.filter((p) => p.match).map((p) => p.text)).toEqual(['on'])
+    expect(ftsQuery('my ordér')).toBe('"my" "ordér"*')
+  })
+
   it('finds a customer by phone, also by the last digits people type', () => {
     expect(ids(run('+14155550123'))).toEqual(['customer:c1'])
     expect(ids(run('4155550123'))).toEqual(['customer:c1'])

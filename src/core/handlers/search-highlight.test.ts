@@ -13,6 +13,10 @@ describe('highlights of a search hit', () => {
     expect(parts[1]).toEqual({ text: ' ', match: false })
   })
 
+  it('marks a searched word of one or two letters only where it is the whole word, as the index matched it', () => {
+    expect(matched(highlightWords('On one order, to Toronto: on time', searchWords('on to')))).toEqual(['On', 'to', 'on'])
+  })
+
   it('folds accents and case both ways, and leaves words that only contain a searched word', () => {
     expect(matched(highlightWords('Jöns Lindqvíst wrote to LINDQVIST', searchWords('lindqvist jons')))).toEqual(['Jöns', 'Lindqvíst', 'LINDQVIST'])
     expect(matched(highlightWords('order #4411 and reorder', searchWords('order 441')))).toEqual(['order', '4411'])

@@ -1,5 +1,5 @@
 import type { HighlightedText } from '../../shared/ipc'
-import { typedWords } from '../db/queries'
+import { matchesAsPrefix, typedWords } from '../../shared/search-words'
 
 /**
  * The matched words of a search hit, marked in its title and in the best few words of its
@@ -20,7 +20,7 @@ export function foldForSearch(word: string): string {
   return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
 }
 
-/** The words a search was for, as the index compares them; each matches the words it begins. */
+/** The words a search was for, as the index compares them; each matches the words it begins, or a short one the word itself. */
 export function searchWords(typed: string): string[] {
   return typedWords(typed).map(foldForSearch)
 }
@@ -35,7 +35,7 @@ interface Word {
 function splitWords(text: string, searched: readonly string[]): Word[] {
   return [...text.matchAll(WORD)].map((m) => {
     const folded = foldForSearch(m[0])
-    return { start: m.index, end: m.index + m[0].length, hit: searched.findIndex((w) => folded.startsWith(w)) }
+    return { start: m.index, end: m.index + m[0].length, hit: searched.findIndex((w) => (matchesAsPrefix(w) ? folded.startsWith(w) : folded === w)) }
   })
 }
 

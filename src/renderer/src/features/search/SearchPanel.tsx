@@ -2,6 +2,7 @@ import { useState, type KeyboardEvent } from 'react'
 import type { Channel, ConversationStatus } from '../../../../shared/domain'
 import { CHANNELS, CONVERSATION_STATUSES, SEARCH_TEXT_MAX } from '../../../../shared/domain-values'
 import type { IpcArgs, SearchHit, SearchKind } from '../../../../shared/ipc'
+import { matchesAsPrefix, PREFIX_MIN_CHARS, typedWords } from '../../../../shared/search-words'
 import { useSearch, useSession, useUsers } from '../../api/queries'
 import { CHANNEL_LABELS, STATUS_LABELS, avatarHue, fullTime, initials, relativeTime, useNow } from '../../lib/format'
 import { ChannelIcon, Icon } from '../../lib/icons'
@@ -162,7 +163,12 @@ export function SearchPanel({
           {search.error.message}
         </p>
       )}
-      {search.isSuccess && hits.length === 0 && <p className="empty">Nothing in this device&apos;s cache matches “{text}”.</p>}
+      {search.isSuccess && hits.length === 0 && (
+        <p className="empty">
+          Nothing in this device&apos;s cache matches “{text}”.
+          {typedWords(text).some((w) => !matchesAsPrefix(w)) && ` Words shorter than ${PREFIX_MIN_CHARS} letters find only that whole word.`}
+        </p>
+      )}
       <div
         className="search-results"
         role="listbox"
