@@ -290,7 +290,7 @@ describe('cache migrations', () => {
     built.close()
     const db = openCache(dir.path, SERVER)
     const after = inboxIndexes(db, 'sqlite_master')
-    expect([...after.keys()].sort()).toEqual([...before.keys()].sort())
+    expect([...after.keys()].sort()).toEqual([...before.keys(), 'idx_conversations_assignee_unread'].sort())
     expect(withoutId(after)).toEqual([...after.keys()])
     expect(after.get('idx_conversations_assignee_status_activity')).toMatch(/\(assignee_id, status, last_message_at\)$/)
     expect(after.get('idx_messages_conversation')).toMatch(/ON messages \(conversation_id, at\)$/)

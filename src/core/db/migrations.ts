@@ -598,6 +598,11 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const index of built) db.exec(`DROP INDEX ${index.name}; ${withoutId(index.sql)}`)
       const redefine = db.prepare('UPDATE suspended_indexes SET sql = ? WHERE name = ?')
       for (const index of suspended) redefine.run(withoutId(index.sql), index.name)
+      // The count of the agent's unread conversations joins each by its id: an index of the open
+      // ones holding it spares reading their rows, which the inbox's own indexes no longer do.
+      const unread = `CREATE INDEX idx_conversations_assignee_unread ON conversations (assignee_id, status, wait_order, id) WHERE status <> 'resolved'`
+      if (db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() === undefined) db.exec(unread)
+      else db.prepare('INSERT INTO suspended_indexes (name, sql) VALUES (?, ?)').run('idx_conversations_assignee_unread', unread)
     },
   },
   {

@@ -568,7 +568,8 @@ export function inboxCounts(db: Database, args: { status?: string | undefined; u
   ).get({ ...scope, userId }) as { all_count: number; mine_count: number; unassigned_count: number }
   const mineUnread = stmt(
     db,
-    `SELECT count(*) AS n FROM conversations c LEFT JOIN read_markers r ON r.conversation_id = c.id
+    // Named: the one index holding each open conversation's id with its assignee, so no row is read.
+    `SELECT count(*) AS n FROM conversations c INDEXED BY idx_conversations_assignee_unread LEFT JOIN read_markers r ON r.conversation_id = c.id
       WHERE c.assignee_id = @userId AND c.status <> 'resolved' AND ${UNREAD_SQL}`,
   ).get({ userId }) as { n: number }
   const teams = stmt(

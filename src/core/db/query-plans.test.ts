@@ -73,6 +73,16 @@ describe('hot cache queries read through indexes', () => {
       for (const filters of fields) countMatching(d, filters, ctx)
     }],
   ]
+  it('the sidebar\'s unread count and a view by team and priority read no conversation row of those they pass over', () => {
+    const plans = (call: () => unknown) =>
+      executedBy(call).flatMap(({ sql, params }) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as [])) as { detail: string }[]).map((r) => r.detail))
+    expect(plans(() => inboxCounts(db, { userId: 'u1' }))).toContainEqual(expect.stringMatching(/^SEARCH c USING COVERING INDEX idx_conversations_assignee_unread /))
+    // Conversations of high or urgent priority are few: the team is checked on their rows only.
+    expect(plans(() => countMatching(db, { teams: ['Billing'], priorities: ['high', 'urgent'] }, { userId: 'u1', now: 1 }))).toContainEqual(
+      expect.stringMatching(/^SEARCH c USING INDEX idx_conversations_status_priority_waiting \(status=\? AND priority=\?\)/),
+    )
+  })
+
   for (const [name, call] of cases) {
     it(name, () => {
       const executed = executedBy(() => call(db))
