@@ -14,8 +14,8 @@ import type { SearchKind } from '../../shared/ipc'
  *   tokens in the `tags` column, so FTS5 intersects them with the words before any row is
  *   read. Tags are private-use characters: FTS5's tokenizer keeps them as tokens, and typed
  *   text never contains one (see `ftsQuery`), so a search can never match a tag. A kind,
- *   channel, status or "unassigned" is one character: FTS5 keeps prefix entries (2 and 3
- *   characters) of longer tokens only, and a longer tag would add two to every entry.
+ *   channel, status or "unassigned" is one character: FTS5 keeps a prefix entry (of three
+ *   characters) for longer tokens only, and a longer tag would add one to every entry.
  * - Triggers keep everything in step. A conversation whose status, channel or assignee
  *   changes is queued in `search_retag` rather than re-tagged at once: re-tagging writes every
  *   message and note of it again, which would make a step on 500 conversations take seconds.
