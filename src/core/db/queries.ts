@@ -7,7 +7,7 @@ import type { ReportingEvent } from '../../shared/reporting/events'
 import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 import { matchesAsPrefix, typedWords } from '../../shared/search-words'
 import { InboxInfo } from '../../shared/inbox-settings'
-import type { InboxSort, InboxView, OutboxState } from '../../shared/ipc'
+import type { InboxSort, InboxView, OutboxState, SearchKind } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
 import { entityColumns, entityFromJson, entityFromRow, packEntity, wholeJsonSql } from './entity-json'
 import { NOT_DUE, NOT_WAITING, PRIORITY_RANK } from './migrations'
@@ -835,8 +835,6 @@ export function countOutbox(db: Database): { pending: number; failed: number } {
 
 // ---------------------------------------------------------------------------------------------
 // Full-text search
-
-export type SearchKind = 'message' | 'note' | 'customer'
 
 export interface SearchFilters {
   kinds?: readonly SearchKind[] | undefined
