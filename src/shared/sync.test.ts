@@ -61,5 +61,6 @@ describe('a pull page with reporting events as one block', () => {
     const { slaTarget: _, ...withoutSlaTarget } = block
     expect(() => PullResponse.parse(page(withoutSlaTarget))).toThrow(/eventBlock[\s\S]*slaTarget/)
     expect(() => PullResponse.parse(page({ ...block, at: [1] }))).toThrow(/one value per event/)
+    expect(() => PullResponse.parse(page({ ...block, id: ['e1', 'e1'] }))).toThrow(/each event once/)
   })
 })

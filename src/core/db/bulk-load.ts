@@ -15,8 +15,21 @@ import { rebuildSearchIndex, searchIndexSuspended, suspendSearchIndex } from './
  * The primary keys stay, so the sync's upserts and lookups by id work throughout.
  */
 
-// Summaries and reporting events too: a supervisor's first sync receives one of those for every few messages.
-export const ENTITY_TABLES = ['users', 'customers', 'identities', 'conversations', 'messages', 'notes', 'calls', 'events', 'summaries', 'reporting_events']
+// Summaries and reporting events too: a supervisor's first sync receives one of those for every few messages
+// (the events mostly as blocks, whose customers are indexed: event-blocks.ts).
+export const ENTITY_TABLES = [
+  'users',
+  'customers',
+  'identities',
+  'conversations',
+  'messages',
+  'notes',
+  'calls',
+  'events',
+  'summaries',
+  'reporting_events',
+  'reporting_event_block_customers',
+]
 
 export const SUSPENDED_INDEXES_TABLE = `
   CREATE TABLE suspended_indexes (name TEXT PRIMARY KEY, sql TEXT NOT NULL) STRICT;

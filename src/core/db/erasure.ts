@@ -1,12 +1,13 @@
 import type { Database } from 'better-sqlite3'
+import { anonymizeInBlocks } from './event-blocks'
 import { searchIndexSuspended } from './search-index'
 
 /**
  * A customer's erasure reaching this device (shared/sync.ts): the customer and every row of
  * theirs leave the cache, with what this device kept about them; their reporting events lose
- * their name. The search index entries go
- * with their rows, by the triggers. Whether the cache held anything of theirs: every client
- * hears of every erasure, most of them of customers they never saw.
+ * their name, as rows and in the blocks a first sync kept (event-blocks.ts). The search index
+ * entries go with their rows, by the triggers. Whether the cache held anything of theirs: every
+ * client hears of every erasure, most of them of customers they never saw.
  */
 export function dropCustomer(db: Database, customerId: string): boolean {
   const conversations = 'SELECT id FROM conversations WHERE customer_id = @id'
@@ -29,7 +30,7 @@ export function dropCustomer(db: Database, customerId: string): boolean {
   ]) {
     dropped += db.prepare(sql).run({ id: customerId }).changes
   }
-  return dropped > 0
+  return anonymizeInBlocks(db, customerId) || dropped > 0
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { CONVERSATION_STATUSES, type ConversationStatus } from '../../shared/domain'
 import type { DrillSortField } from '../../shared/reporting/drill-pages'
 import type { EventDictionaries } from '../../shared/reporting/event-columns'
-import { stmt } from './queries'
+import { stmt } from './statements'
 import { TextRanks } from './text-ranks'
 
 /** Rows read per statement while the columns are read in the background. */

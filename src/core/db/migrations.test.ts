@@ -34,7 +34,7 @@ describe('cache migrations', () => {
     expect(ours.map((t) => t.name).sort()).toEqual(
       [
         'calls', 'canned_responses', 'conversation_counts', 'conversation_labels', 'conversation_listing_changes', 'conversations', 'customers', 'drafts', 'listing_reloads', 'events', 'identities', 'messages', 'notes', 'outbox',
-        'mention_reads', 'note_mentions', 'read_markers', 'reporting_event_rewrites', 'reporting_events', 'saved_views', 'schema_migrations', 'search_keys', 'search_retag', 'summaries', 'summary_ratings', 'suspended_indexes', 'sync_meta', 'users',
+        'mention_reads', 'note_mentions', 'read_markers', 'reporting_event_block_customers', 'reporting_event_blocks', 'reporting_event_rewrites', 'reporting_events', 'saved_views', 'schema_migrations', 'search_keys', 'search_retag', 'summaries', 'summary_ratings', 'suspended_indexes', 'sync_meta', 'users',
       ].sort(),
     )
     expect(ours.filter((t) => t.strict !== 1)).toEqual([])
@@ -340,6 +340,41 @@ describe('cache migrations', () => {
     expect(found({ channel: 'sms', status: 'open', assigneeId: null })).toEqual(['m1'])
     expect(found({ status: 'resolved' })).toEqual([])
     db.close()
+  })
+
+  it("upgrades a version 26 cache: its reporting events stay rows, and the index of blocks by customer is built now or at the end of a fill cut short", () => {
+    const byCustomer = (d: BetterSqlite3.Database, table: 'sqlite_master' | 'suspended_indexes'): number =>
+      d.prepare(`SELECT count(*) FROM ${table} WHERE name = 'idx_reporting_event_block_customers'`).pluck().get() as number
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v26', MIGRATIONS.slice(0, 26))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    raw
+      .prepare(
+        `INSERT INTO reporting_events (id, at, kind, conversation_id, customer_id, inbox, channel, team, agent_id, calendar_ms, business_ms, after_hours, from_channel, rating, sla_target)
+         VALUES ('e1', 5, 'conversation_created', 'v1', 'c1', 'Support email', 'email', NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL)`,
+      )
+      .run()
+    raw.close()
+    const db = openCache(dir.path, SERVER)
+    expect(byCustomer(db, 'sqlite_master')).toBe(1)
+    expect(getEntity(db, 'reportingEvent', 'e1')?.current).toMatchObject({ id: 'e1', customerId: 'c1' })
+    db.close()
+
+    const other = tempDir('threadline-v26-')
+    try {
+      const filling = new BetterSqlite3(join(other.path, CACHE_FILE))
+      migrate(filling, 'v26', MIGRATIONS.slice(0, 26))
+      filling.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+      beginBulkLoad(filling)
+      filling.close()
+      const resumed = openCache(other.path, SERVER)
+      expect([byCustomer(resumed, 'sqlite_master'), byCustomer(resumed, 'suspended_indexes')]).toEqual([0, 1])
+      finishBulkLoad(resumed)
+      expect([byCustomer(resumed, 'sqlite_master'), byCustomer(resumed, 'suspended_indexes')]).toEqual([1, 0])
+      resumed.close()
+    } finally {
+      other.remove()
+    }
   })
 
   it('refuses a cache written by a newer version with a clear error', () => {

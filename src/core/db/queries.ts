@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
 import type { Call, Channel, Conversation, ConversationStatus, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
 import { columnName } from '../../shared/column-names'
-import { blockRow, EVENT_ROW_FIELDS, eventBlock, eventOfRow, type EventBlock, type EventRow } from '../../shared/reporting/event-columns'
+import { EVENT_ROW_FIELDS, eventOfRow, eventRow, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { slaUnmetDueAt } from '../../shared/reporting/sla-due'
 import { matchesAsPrefix, typedWords } from '../../shared/search-words'
@@ -12,27 +12,13 @@ import type { MutationName } from '../../shared/mutations'
 import { entityColumns, entityFromJson, entityFromRow, packEntity, wholeJsonSql } from './entity-json'
 import { NOT_DUE, NOT_WAITING, PRIORITY_RANK } from './migrations'
 import { keyAtOrAfter, keyAtOrBefore, retagQueued, tagPhrase } from './search-index'
+import { allBlockedEvents, blockedEvent, dropFromBlocks } from './event-blocks'
+import { stmt } from './statements'
 
 /**
  * Every SQL statement of the client cache lives here, as plain functions of (db, args).
- * Statements are prepared once per connection and reused.
+ * Statements are prepared once per connection and reused (statements.ts).
  */
-
-const statements = new WeakMap<Database, Map<string, Statement>>()
-
-export function stmt(db: Database, sql: string): Statement {
-  let byDb = statements.get(db)
-  if (!byDb) {
-    byDb = new Map()
-    statements.set(db, byDb)
-  }
-  let prepared = byDb.get(sql)
-  if (!prepared) {
-    prepared = db.prepare(sql)
-    byDb.set(sql, prepared)
-  }
-  return prepared
-}
 
 // ---------------------------------------------------------------------------------------------
 // sync_meta
@@ -87,7 +73,7 @@ export function saveInboxes(db: Database, inboxes: readonly InboxInfo[]): void {
 /** Forgets everything synced and queued: used when a cache belongs to another server or user. */
 export function resetCache(db: Database, args: { clientId: string; serverUrl: string }): void {
   db.transaction(() => {
-    for (const table of Object.values(TABLES)) stmt(db, `DELETE FROM ${table}`).run()
+    for (const table of SYNCED_TABLES) stmt(db, `DELETE FROM ${table}`).run()
     for (const table of LOCAL_TABLES) stmt(db, `DELETE FROM ${table}`).run()
     stmt(db, 'DELETE FROM outbox').run()
     stmt(db, 'DELETE FROM sync_meta').run()
@@ -125,7 +111,7 @@ export function setSyncedScope(db: Database, scope: SyncedScope): void {
  */
 export function forgetSyncedRows(db: Database): void {
   db.transaction(() => {
-    for (const table of Object.values(TABLES)) stmt(db, `DELETE FROM ${table}`).run()
+    for (const table of SYNCED_TABLES) stmt(db, `DELETE FROM ${table}`).run()
     stmt(db, 'UPDATE sync_meta SET cursor = 0 WHERE id = 1').run()
   })()
 }
@@ -149,6 +135,9 @@ const TABLES: { [E in EntityName]: string } = {
   summary: 'summaries',
   reportingEvent: 'reporting_events',
 }
+
+/** Every table holding what the server sent: the entities', and the reporting events a first sync kept as blocks. */
+const SYNCED_TABLES = [...Object.values(TABLES), 'reporting_event_blocks', 'reporting_event_block_customers']
 
 /** Entities with a row's JSON beside its indexed columns: all but reporting events (COLUMNS_ONLY). */
 type JsonEntityName = Exclude<EntityName, 'reportingEvent'>
@@ -224,7 +213,9 @@ const upserts = new WeakMap<Database, Map<string, Statement>>()
 function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes[E], local: boolean): void {
   if (entity === 'reportingEvent') {
     if (local) throw new Error(`${entity} rows are the server's alone`)
-    upsertEventBlock(db, eventBlock([data as ReportingEvent]))
+    // Held once: as this row from now on, not also in the block it first came in.
+    dropFromBlocks(db, data.id)
+    stmt(db, EVENT_ROW_UPSERT).run(eventRow(data as ReportingEvent))
     return
   }
   const cols = columnsOf(entity as JsonEntityName, data as EntityTypes[JsonEntityName])
@@ -256,7 +247,8 @@ export function writeLocalEntity<E extends EntityName>(db: Database, entity: E, 
 
 /** Whether the row was there to delete. */
 export function deleteEntity(db: Database, entity: EntityName, id: string): boolean {
-  return stmt(db, `DELETE FROM ${TABLES[entity]} WHERE id = ?`).run(id).changes > 0
+  const deleted = stmt(db, `DELETE FROM ${TABLES[entity]} WHERE id = ?`).run(id).changes > 0
+  return entity === 'reportingEvent' ? dropFromBlocks(db, id) || deleted : deleted
 }
 
 export interface StoredEntity<E extends EntityName> {
@@ -268,7 +260,7 @@ export interface StoredEntity<E extends EntityName> {
 
 export function getEntity<E extends EntityName>(db: Database, entity: E, id: string): StoredEntity<E> | null {
   if (COLUMNS_ONLY.has(entity)) {
-    const event = readReportingEvents(db, 'WHERE id = ?', id)[0]
+    const event = readReportingEvents(db, 'WHERE id = ?', id)[0] ?? blockedEvent(db, id)
     return event ? { current: event as EntityTypes[E], server: event as EntityTypes[E] } : null
   }
   const row = stmt(db, `SELECT ${entityColumns(entity)}, server_json FROM ${TABLES[entity]} WHERE id = ?`).get(id) as
@@ -294,7 +286,7 @@ export function restoreServerEntity(db: Database, entity: EntityName, id: string
 /** Every row of one entity table, for checks and tests: id → { current, server }. */
 export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map<string, StoredEntity<E>> {
   if (COLUMNS_ONLY.has(entity)) {
-    return new Map(readReportingEvents(db, '').map((e) => [e.id, { current: e as EntityTypes[E], server: e as EntityTypes[E] }]))
+    return new Map([...readReportingEvents(db, ''), ...allBlockedEvents(db)].map((e) => [e.id, { current: e as EntityTypes[E], server: e as EntityTypes[E] }]))
   }
   const rows = stmt(db, `SELECT ${entityColumns(entity)}, server_json FROM ${TABLES[entity]}`).all() as {
     id: string
@@ -313,15 +305,9 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
 const EVENT_ROW_COLUMNS = EVENT_ROW_FIELDS.map(columnName)
 export const REPORTING_EVENT_FIELDS = EVENT_ROW_COLUMNS.join(', ')
 
+/** A reporting event as a row of its columns, the whole of a cached event (a first sync's blocks stay blocks: event-blocks.ts). */
 const EVENT_ROW_UPSERT = `INSERT INTO reporting_events (${REPORTING_EVENT_FIELDS}) VALUES (${EVENT_ROW_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (id) DO UPDATE SET ${EVENT_ROW_COLUMNS.slice(1).map((f) => `${f} = excluded.${f}`).join(', ')}`
-
-/** Stores reporting events as rows of their columns, the whole of a cached event: from the sync's changes and its blocks (PullResponse.eventBlock). */
-export function upsertEventBlock(db: Database, block: EventBlock): void {
-  const write = stmt(db, EVENT_ROW_UPSERT)
-  const row: unknown[] = []
-  for (let i = 0; i < block.id.length; i++) write.run(blockRow(block, i, row))
-}
 
 /** Reporting events from their columns (see COLUMNS_ONLY). */
 function readReportingEvents(db: Database, where: string, ...params: string[]): ReportingEvent[] {

@@ -14,7 +14,7 @@ import {
 } from '../../shared/reporting/live-queues'
 import { entityColumns, entityFromRow } from './entity-json'
 import { NOT_DUE, NOT_WAITING } from './migrations'
-import { stmt } from './queries'
+import { stmt } from './statements'
 
 /**
  * What supervisors' dashboards read from the cache besides the reporting events

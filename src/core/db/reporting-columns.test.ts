@@ -3,10 +3,12 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CHANNELS } from '../../shared/domain'
 import { conversationRows, conversationRowsOverColumns } from '../../shared/reporting/csv'
+import { eventBlock } from '../../shared/reporting/event-columns'
 import { REOPEN_HORIZON_MS, REPORTING_EVENT_KINDS, type ReportingEvent } from '../../shared/reporting/events'
 import { computeReport, reportOverColumns } from '../../shared/reporting/metrics'
 import { tempDir } from '../testing/fixtures'
 import { dropCustomer } from './erasure'
+import { keepEventBlock } from './event-blocks'
 import { openCache } from './open'
 import { deleteEntity, dumpEntities, upsertServerEntity } from './queries'
 import { CachedEventColumns } from './reporting-columns'
@@ -55,9 +57,13 @@ const anEvent = fc
     slaTarget: e.kind === 'sla_breached' ? 'resolution' : null,
   }))
 
-/** What can happen to the cache's reporting events: a sync batch (new events, or ones sent again changed), an event deleted, a customer erased. */
+/**
+ * What can happen to the cache's reporting events: a sync batch (new events, or ones sent again
+ * changed), a first sync's block of new events, an event deleted, a customer erased.
+ */
 const aStep = fc.oneof(
   { weight: 6, arbitrary: fc.record({ write: fc.array(anEvent, { minLength: 1, maxLength: 12 }) }) },
+  { weight: 3, arbitrary: fc.record({ block: fc.array(anEvent, { minLength: 1, maxLength: 12 }) }) },
   { weight: 1, arbitrary: fc.record({ remove: fc.integer({ min: 0, max: 400 }).map((n) => `e${String(n).padStart(3, '0')}`) }) },
   { weight: 1, arbitrary: fc.record({ erase: fc.constantFrom('k1', 'k2', 'k3') }) },
 )
@@ -73,7 +79,7 @@ describe('the dashboards’ columns of the cache’s reporting events', () => {
   it('give the same report and drill-down rows as a full recomputation, after any sequence of syncs, deletions and erasures', () => {
     fc.assert(
       fc.property(fc.array(aStep, { minLength: 1, maxLength: 8 }), fc.array(queries, { minLength: 1, maxLength: 3 }), fc.boolean(), (steps, qs, chunked) => {
-        db.exec('DELETE FROM reporting_events')
+        db.exec('DELETE FROM reporting_events; DELETE FROM reporting_event_blocks; DELETE FROM reporting_event_block_customers')
         // Chunks of three, filled in the background at times: the fill must meet the writes between its chunks.
         const columns = new CachedEventColumns(db, 0, chunked ? 3 : undefined)
         const held = new Map<string, ReportingEvent>()
@@ -83,6 +89,11 @@ describe('the dashboards’ columns of the cache’s reporting events', () => {
               for (const e of step.write) upsertServerEntity(db, 'reportingEvent', e)
             })()
             for (const e of step.write) held.set(e.id, e)
+          } else if ('block' in step) {
+            // A block holds events the cache has not seen, each once (shared/sync.ts).
+            const fresh = [...new Map(step.block.filter((e) => !held.has(e.id)).map((e) => [e.id, e])).values()]
+            db.transaction(() => keepEventBlock(db, eventBlock(fresh)))()
+            for (const e of fresh) held.set(e.id, e)
           } else if ('remove' in step) {
             deleteEntity(db, 'reportingEvent', step.remove)
             held.delete(step.remove)

@@ -1,21 +1,29 @@
 import type { Database } from 'better-sqlite3'
-import { EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
+import { blockRow, EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
 import { bulkLoadPending } from './bulk-load'
-import { REPORTING_EVENT_FIELDS, stmt } from './queries'
+import { blockedEventIds, blockedEventRef, countBlockedEvents, eventBlocksAfter, lastEventBlockId } from './event-blocks'
+import { REPORTING_EVENT_FIELDS } from './queries'
+import { stmt } from './statements'
 
 /** Events read per statement while the columns are first filled in the background: each chunk holds the core for tens of milliseconds. */
 const FILL_CHUNK = 50_000
 
+/** An event read, its place in the cache last: a rowid of `reporting_events`, or below zero, its place in a block (`blockedEventRef`). */
+type PlacedRow = [...EventRow, number]
+const PLACE = 15
+
 interface Held {
   columns: EventColumns
   /**
-   * By position in the columns: the event's rowid in the cache. Events of one instant are in order
-   * of id, which the columns do not hold; a new event among them reads theirs by rowid. (A cache
-   * holds far fewer than the two billion events an Int32 counts to.)
+   * By position in the columns: where the event is in the cache (`PlacedRow`). Events of one
+   * instant are in order of id, which the columns do not hold; a new event among them reads theirs
+   * from there.
    */
-  rowids: Int32Array
+  places: Float64Array
   /** The highest rowid read: events written since have higher ones. */
   rowid: number
+  /** The same for the blocks a first sync keeps (event-blocks.ts). */
+  blockId: number
   /** `reporting_event_rewrites` when read: a change means an event read was changed or deleted. */
   rewrites: number
 }
@@ -116,41 +124,51 @@ export class CachedEventColumns {
   }
 
   /**
-   * Every event up to the rowid the cache is at when it starts, read in chunks in the table's own
-   * order (yielding between chunks), then put in order of time: walking the index by time instead
-   * would jump about the table at every row, several times slower.
+   * Every event up to the rowid and the block the cache is at when it starts, read in chunks in
+   * the table's own order (yielding between chunks), then put in order of time: walking the index
+   * by time instead would jump about the table at every row, several times slower.
    */
   private *fill(): Generator<void, Held> {
     const rewrites = this.rewrites()
     const rowid = (stmt(this.db, 'SELECT max(rowid) FROM reporting_events').pluck().get() as number | null) ?? 0
-    const total = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number
+    const blockId = lastEventBlockId(this.db)
+    const total = (stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE rowid <= ?').pluck().get(rowid) as number) + countBlockedEvents(this.db, blockId)
     const read = new EventColumns(newDictionaries(), Math.max(1024, total))
     const ids: string[] = []
-    const rowidsRead: number[] = []
+    const placesRead: number[] = []
     const chunk = stmt(this.db, `SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`).raw()
     let after = 0
     for (;;) {
-      const rows = chunk.all(after, rowid, this.chunk) as [...EventRow, number][]
+      const rows = chunk.all(after, rowid, this.chunk) as PlacedRow[]
       for (const row of rows) {
         read.push(row as unknown as EventRow)
         ids.push(row[0])
-        rowidsRead.push(row[15])
+        placesRead.push(row[PLACE])
       }
       if (rows.length < this.chunk) break
-      after = rows[rows.length - 1]![15]
+      after = rows[rows.length - 1]![PLACE]
       yield
     }
-    // Rows were written mostly in order of time: the sort finds the runs already in order.
+    const row: unknown[] = []
+    for (const block of eventBlocksAfter(this.db, 0, blockId)) {
+      for (let i = 0; i < block.events.id.length; i++) {
+        read.push(blockRow(block.events, i, row))
+        ids.push(block.events.id[i]!)
+        placesRead.push(blockedEventRef(block.id, i))
+      }
+      yield
+    }
+    // Rows and blocks were written mostly in order of time: the sort finds the runs already in order.
     const order = Array.from({ length: read.length }, (_, i) => i).sort(
       (a, b) => read.at[a]! - read.at[b]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
     )
     const columns = new EventColumns(read.dictionaries, Math.max(1024, read.length + (read.length >> 4)))
-    const rowids = new Int32Array(columns.at.length)
+    const places = new Float64Array(columns.at.length)
     for (const i of order) {
-      rowids[columns.length] = rowidsRead[i]!
+      places[columns.length] = placesRead[i]!
       columns.copy(read, i)
     }
-    return { columns, rowids, rowid, rewrites }
+    return { columns, places, rowid, blockId, rewrites }
   }
 
   /** Merges in the events written since the columns were read. */
@@ -158,57 +176,73 @@ export class CachedEventColumns {
     // By rowid, a range of the table; sorting them here spares the planner a walk of the whole index by time.
     const rows = stmt(this.db, `SELECT ${REPORTING_EVENT_FIELDS}, rowid FROM reporting_events WHERE rowid > ? ORDER BY rowid`)
       .raw()
-      .all(held.rowid) as [...EventRow, number][]
+      .all(held.rowid) as PlacedRow[]
+    const newestRowid = rows.length > 0 ? rows[rows.length - 1]![PLACE] : held.rowid
+    let newestBlock = held.blockId
+    for (const block of eventBlocksAfter(this.db, held.blockId)) {
+      for (let i = 0; i < block.events.id.length; i++) {
+        const row = blockRow(block.events, i, []) as unknown as PlacedRow
+        row[PLACE] = blockedEventRef(block.id, i)
+        rows.push(row)
+      }
+      newestBlock = block.id
+    }
     if (rows.length === 0) return
-    const newest = rows[rows.length - 1]![15]
     const sorted = rows.sort((a, b) => a[8] - b[8] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     const old = held.columns
     const positions = sorted.map((row) => this.position(held, row))
     if (positions[0] === old.length) {
       for (const row of sorted) {
         old.push(row as unknown as EventRow)
-        if (old.length > held.rowids.length) held.rowids = grown(held.rowids, old.at.length)
-        held.rowids[old.length - 1] = row[15]
+        if (old.length > held.places.length) held.places = grown(held.places, old.at.length)
+        held.places[old.length - 1] = row[PLACE]
       }
     } else {
       const merged = new EventColumns(old.dictionaries, old.length + rows.length + ((old.length + rows.length) >> 4))
-      const rowids = new Int32Array(merged.at.length)
+      const places = new Float64Array(merged.at.length)
       const take = (from: number): void => {
-        rowids[merged.length] = held.rowids[from]!
+        places[merged.length] = held.places[from]!
         merged.copy(old, from)
       }
       let from = 0
       sorted.forEach((row, r) => {
         const p = positions[r]!
         while (from < p) take(from++)
-        rowids[merged.length] = row[15]
+        places[merged.length] = row[PLACE]
         merged.push(row as unknown as EventRow)
       })
       while (from < old.length) take(from++)
       held.columns = merged
-      held.rowids = rowids
+      held.places = places
     }
-    held.rowid = newest
+    held.rowid = newestRowid
+    held.blockId = newestBlock
   }
 
   /** Where an event not yet in the columns goes among those that are: after the earlier ones by time, then id. */
-  private position(held: Held, row: [...EventRow, number]): number {
+  private position(held: Held, row: PlacedRow): number {
     const columns = held.columns
     const at = row[8]
     const first = columns.lowerBound(at)
     if (first === columns.length || columns.at[first]! !== at) return first
     let end = first + 1
     while (end < columns.length && columns.at[end] === at) end++
-    // Events at the same instant are in order of id, which the columns do not keep: theirs are read by rowid.
-    const earlier = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE rowid IN (SELECT value FROM json_each(?)) AND id < ?')
+    // Events at the same instant are in order of id, which the columns do not keep: theirs are read from where they are.
+    const places = Array.from(held.places.subarray(first, end))
+    const rowids = places.filter((place) => place > 0)
+    const earlierRows = stmt(this.db, 'SELECT count(*) FROM reporting_events WHERE rowid IN (SELECT value FROM json_each(?)) AND id < ?')
       .pluck()
-      .get(JSON.stringify(Array.from(held.rowids.subarray(first, end))), row[0]) as number
-    return first + earlier
+      .get(JSON.stringify(rowids), row[0]) as number
+    const earlierInBlocks = blockedEventIds(
+      this.db,
+      places.filter((place) => place < 0),
+    ).filter((id) => id < row[0]).length
+    return first + earlierRows + earlierInBlocks
   }
 }
 
-function grown(rowids: Int32Array, length: number): Int32Array {
-  const more = new Int32Array(length)
-  more.set(rowids)
+function grown(places: Float64Array, length: number): Float64Array {
+  const more = new Float64Array(length)
+  more.set(places)
   return more
 }

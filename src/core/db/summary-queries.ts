@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3'
 import type { Channel, Summary } from '../../shared/domain'
 import { storyContext, summaryId, type Staleness, type StoryContext, type SummaryItem } from '../../shared/summaries'
-import { getEntity, listCustomerConversations, stmt } from './queries'
+import { getEntity, listCustomerConversations } from './queries'
+import { stmt } from './statements'
 
 /**
  * Summaries in the cache: a customer's story, how far it is behind the cached items, this

@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { eventBlock } from '../../shared/reporting/event-columns'
 import type { EntityChange } from '../../shared/sync'
 import { openCache } from '../db/open'
 import { tagPhrase } from '../db/search-index'
 import { dumpEntities, getEntity, getSyncMeta, setSyncUser } from '../db/queries'
-import { changes, conversation, customer, message, tempDir, user } from '../testing/fixtures'
+import { changes, conversation, customer, message, reportingEvent, tempDir, user } from '../testing/fixtures'
 import { applyBatch, CursorMismatchError } from './apply'
 import { enqueueAction } from './outbox'
 
@@ -112,6 +113,20 @@ describe('applyBatch', () => {
     expect(touched.customerIds).toEqual(['c1'])
     expect(db.prepare('SELECT status, n FROM conversation_counts').all()).toEqual([{ status: 'resolved', n: 1 }])
     expect(db.prepare(`SELECT count(*) AS n FROM search_index WHERE search_index MATCH '${tagPhrase.kind('message')}'`).get()).toEqual({ n: 0 })
+  })
+
+  it("keeps a page's block of reporting events as one row, every event of it read back as sent", () => {
+    const events = Array.from({ length: 100 }, (_, i) =>
+      reportingEvent(`e${String(i).padStart(3, '0')}`, { customerId: i % 2 === 0 ? 'c1' : null, at: 1_000 + i, afterHours: i % 3 === 0 }),
+    )
+    const touched = applyBatch(db, { after: 0, cursor: 9, changes: [], eventBlock: eventBlock(events) })
+    expect(touched.entities).toEqual(['reportingEvent'])
+    expect(getSyncMeta(db)?.cursor).toBe(9)
+    expect(db.prepare('SELECT count(*) FROM reporting_event_blocks').pluck().get()).toBe(1)
+    expect(db.prepare('SELECT count(*) FROM reporting_events').pluck().get()).toBe(0)
+    expect([...dumpEntities(db, 'reportingEvent').values()].map((e) => e.current)).toEqual(events)
+    expect(getEntity(db, 'reportingEvent', 'e042')?.current).toEqual(events[42])
+    expect(getEntity(db, 'reportingEvent', 'e999')).toBeNull()
   })
 
   it('a batch that fails half-way leaves neither its rows nor its cursor', () => {

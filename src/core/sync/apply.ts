@@ -3,7 +3,8 @@ import type { EntityName } from '../../shared/domain'
 import type { EventBlock } from '../../shared/reporting/event-columns'
 import { isCustomerErasure, type EntityChange } from '../../shared/sync'
 import { dropCustomer } from '../db/erasure'
-import { deleteEntity, getEntity, getSyncMeta, setCursor, upsertEventBlock, upsertServerEntity } from '../db/queries'
+import { keepEventBlock } from '../db/event-blocks'
+import { deleteEntity, getEntity, getSyncMeta, setCursor, upsertServerEntity } from '../db/queries'
 import { rebaseViews } from './local-views'
 import { rebase } from './outbox'
 
@@ -138,9 +139,9 @@ export function applyBatch(
         if (deleteEntity(db, change.entity, change.id) && CONTENT.has(change.entity)) deletedContent = true
       } else upsertServerEntity(db, change.entity, change.data)
     }
-    // Events none of the changes touch (PullResponse.eventBlock): written in any order.
+    // Events none of the changes touch (PullResponse.eventBlock): kept as the block they came in.
     if (batch.eventBlock && batch.eventBlock.id.length > 0) {
-      upsertEventBlock(db, batch.eventBlock)
+      keepEventBlock(db, batch.eventBlock)
       entities.add('reportingEvent')
     }
     rebase(db, conversationIds)

@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Conversation, Customer, EntityName, EntityTypes, Message, Note, User } from '../../shared/domain'
+import type { ReportingEvent } from '../../shared/reporting/events'
 import type { EntityChange } from '../../shared/sync'
 
 /** Entities and change batches for the core's unit tests, built like the server builds them. */
@@ -77,6 +78,28 @@ export function message(id: string, conv: Conversation, sentAt: number, over: Pa
 
 export function note(id: string, conv: Conversation, createdAt: number, over: Partial<Note> = {}): Note {
   return { id, conversationId: conv.id, customerId: conv.customerId, authorId: 'u1', authorName: 'Agent u1', text: `note ${id}`, mentions: [], createdAt, ...over }
+}
+
+/** An agent's reply as the server records it: a wait of a minute, half of it in business hours. */
+export function reportingEvent(id: string, over: Partial<ReportingEvent> = {}): ReportingEvent {
+  return {
+    id,
+    kind: 'reply',
+    conversationId: 'v1',
+    customerId: 'c1',
+    inbox: 'Support email',
+    channel: 'email',
+    team: null,
+    agentId: 'u1',
+    at: 1_000,
+    calendarMs: 60_000,
+    businessMs: 30_000,
+    afterHours: false,
+    fromChannel: null,
+    rating: null,
+    slaTarget: null,
+    ...over,
+  }
 }
 
 /** Numbers upserts consecutively from `firstSeq`, as the server's change log would. */

@@ -65,6 +65,8 @@ export type EventRow = [
 export const EventBlock = z
   .object(Object.fromEntries(EVENT_ROW_FIELDS.map((f) => [f, z.array(field[f])])) as { [F in keyof typeof field]: z.ZodArray<(typeof field)[F]> })
   .refine((block) => EVENT_ROW_FIELDS.every((f) => block[f].length === block.id.length), 'every field of an event block lists one value per event')
+  // The cache keeps a block as it comes (core/db/event-blocks.ts): an event twice would count twice.
+  .refine((block) => new Set(block.id).size === block.id.length, 'an event block lists each event once')
 export type EventBlock = z.infer<typeof EventBlock>
 
 export function eventBlock(events: readonly ReportingEvent[]): EventBlock {
