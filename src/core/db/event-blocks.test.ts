@@ -56,6 +56,15 @@ describe("a first sync's reporting events kept as blocks", () => {
     expect(events().map((e) => e.id)).toEqual(['e2', 'e4', 'e6'])
   })
 
+  it('keeps the later copy of an event a later block brings again, whether the earlier one is in a block or a row', () => {
+    upsertServerEntity(db, 'reportingEvent', reply('e7', 'k2'))
+    const again = [{ ...reply('e3', 'k1'), rating: 5 }, { ...reply('e7', 'k2'), rating: 2 }, reply('e8', 'k3')]
+    keepEventBlock(db, eventBlock(again))
+    expect(events()).toEqual([first[0], second[0], again[0], second[2], first[1], second[1], again[1], again[2]])
+    expect(db.prepare('SELECT count FROM reporting_event_blocks ORDER BY id').pluck().all()).toEqual([2, 3, 3])
+    expect(db.prepare('SELECT count(*) FROM reporting_events').pluck().get()).toBe(0)
+  })
+
   it("an erased customer's events stay, without their customer, and nobody else's change", () => {
     const before = events()
     expect(dropCustomer(db, 'k1')).toBe(true)

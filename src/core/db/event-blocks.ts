@@ -10,11 +10,12 @@ import { stmt } from './statements'
  * memory (reporting-columns.ts). Written as a row each, with a key and an index by customer, they
  * made a supervisor's first sync a sixth slower than an agent's; a block of thousands is one row.
  *
- * Events that come one at a time (live, or in a page that changes them twice) are rows of
- * `reporting_events`, and a row written takes its event out of the blocks first: the cache holds
- * an event once. Each block keeps the lowest and highest id it holds, so that finding one event
- * by id opens only the blocks that may hold it, and the customers it names
- * (`reporting_event_block_customers`), so that an erasure opens only theirs.
+ * The cache holds each event once, the latest change of it: a block takes its events out of the
+ * blocks and rows written before it (an event changed while the first sync ran comes again in a
+ * later page), and an event written or deleted on its own (live, or in a page that changes it
+ * twice) leaves its block. So that this reads little, a block keeps its events' ids apart from
+ * their other fields, the lowest and the highest of them, and the customers it names
+ * (`reporting_event_block_customers`), which an erasure looks up.
  */
 
 export interface StoredBlock {
@@ -38,27 +39,59 @@ function refPlace(ref: number): { blockId: number; index: number } {
   return { blockId: Math.floor(n / EVENTS_PER_BLOCK_MAX), index: n % EVENTS_PER_BLOCK_MAX }
 }
 
+function idRange(ids: readonly string[]): [first: string, last: string] {
+  let first = ids[0]!
+  let last = first
+  for (const id of ids) {
+    if (id < first) first = id
+    else if (id > last) last = id
+  }
+  return [first, last]
+}
+
+/** Writes `block` as block `blockId` (a new one when null) with its range and customers; returns its id. */
+function writeBlock(db: Database, blockId: number | null, block: EventBlock): number {
+  const { id: ids, ...fields } = block
+  const [first, last] = idRange(ids)
+  const values = [first, last, ids.length, JSON.stringify(ids), JSON.stringify(fields)]
+  let id = blockId
+  if (id === null) {
+    const insert = 'INSERT INTO reporting_event_blocks (first_id, last_id, count, ids, events) VALUES (?, ?, ?, ?, ?)'
+    id = Number(stmt(db, insert).run(...values).lastInsertRowid)
+  } else {
+    stmt(db, 'UPDATE reporting_event_blocks SET first_id = ?, last_id = ?, count = ?, ids = ?, events = ? WHERE id = ?').run(...values, id)
+    stmt(db, 'DELETE FROM reporting_event_block_customers WHERE block_id = ?').run(id)
+  }
+  const names = stmt(db, 'INSERT INTO reporting_event_block_customers (customer_id, block_id) VALUES (?, ?)')
+  for (const customerId of new Set(block.customerId)) if (customerId !== null) names.run(customerId, id)
+  return id
+}
+
 export function keepEventBlock(db: Database, block: EventBlock): void {
   const count = block.id.length
   if (count === 0) return
   if (count >= EVENTS_PER_BLOCK_MAX) throw new Error(`an event block holds at most ${EVENTS_PER_BLOCK_MAX - 1} events; this one holds ${count}`)
-  let first = block.id[0]!
-  let last = first
-  for (const id of block.id) {
-    if (id < first) first = id
-    else if (id > last) last = id
+  const [first, last] = idRange(block.id)
+  const later = new Set(block.id)
+  // Ids grow with time, and pages follow one another in time: earlier blocks rarely reach into this one's range.
+  for (const blockId of blocksReaching(db, first, last)) {
+    const ids = blockIds(db, blockId)
+    if (ids.some((id) => later.has(id))) rewriteBlock(db, blockId, (i) => !later.has(ids[i]!))
   }
-  const blockId = Number(
-    stmt(db, 'INSERT INTO reporting_event_blocks (first_id, last_id, count, events) VALUES (?, ?, ?, ?)').run(first, last, count, JSON.stringify(block))
-      .lastInsertRowid,
-  )
-  const names = stmt(db, 'INSERT INTO reporting_event_block_customers (customer_id, block_id) VALUES (?, ?)')
-  for (const customerId of new Set(block.customerId)) if (customerId !== null) names.run(customerId, blockId)
+  const rows = stmt(db, 'SELECT id FROM reporting_events WHERE id BETWEEN ? AND ?').pluck().all(first, last) as string[]
+  for (const id of rows) if (later.has(id)) stmt(db, 'DELETE FROM reporting_events WHERE id = ?').run(id)
+  writeBlock(db, null, block)
 }
 
 function readBlock(db: Database, blockId: number): StoredBlock | null {
-  const events = stmt(db, 'SELECT events FROM reporting_event_blocks WHERE id = ?').pluck().get(blockId) as string | undefined
-  return events === undefined ? null : { id: blockId, events: JSON.parse(events) as EventBlock }
+  const row = stmt(db, 'SELECT ids, events FROM reporting_event_blocks WHERE id = ?').get(blockId) as { ids: string; events: string } | undefined
+  if (!row) return null
+  return { id: blockId, events: { id: JSON.parse(row.ids) as string[], ...(JSON.parse(row.events) as Omit<EventBlock, 'id'>) } }
+}
+
+function blockIds(db: Database, blockId: number): string[] {
+  const ids = stmt(db, 'SELECT ids FROM reporting_event_blocks WHERE id = ?').pluck().get(blockId) as string | undefined
+  return ids === undefined ? [] : (JSON.parse(ids) as string[])
 }
 
 /** The blocks after `afterId` up to `throughId`, in order, each read when the caller comes to it. */
@@ -80,18 +113,24 @@ export function countBlockedEvents(db: Database, throughId: number): number {
   return (stmt(db, 'SELECT sum(count) FROM reporting_event_blocks WHERE id <= ?').pluck().get(throughId) as number | null) ?? 0
 }
 
-/** The blocks whose range of ids holds `id`. */
-function blocksHolding(db: Database, id: string): StoredBlock[] {
-  const ids = stmt(db, 'SELECT id FROM reporting_event_blocks WHERE last_id >= ? AND first_id <= ? ORDER BY id').pluck().all(id, id) as number[]
-  return ids.flatMap((blockId) => readBlock(db, blockId) ?? [])
+/** The blocks whose range of ids reaches into `first`…`last`. */
+function blocksReaching(db: Database, first: string, last: string): number[] {
+  return stmt(db, 'SELECT id FROM reporting_event_blocks WHERE last_id >= ? AND first_id <= ? ORDER BY id').pluck().all(first, last) as number[]
+}
+
+/** Where event `id` is among the blocks, if in one. */
+function placeOf(db: Database, id: string): { blockId: number; index: number } | null {
+  for (const blockId of blocksReaching(db, id, id)) {
+    const index = blockIds(db, blockId).indexOf(id)
+    if (index >= 0) return { blockId, index }
+  }
+  return null
 }
 
 export function blockedEvent(db: Database, id: string): ReportingEvent | null {
-  for (const block of blocksHolding(db, id)) {
-    const i = block.events.id.indexOf(id)
-    if (i >= 0) return eventOfRow(blockRow(block.events, i, []))
-  }
-  return null
+  const place = placeOf(db, id)
+  const block = place && readBlock(db, place.blockId)
+  return place && block ? eventOfRow(blockRow(block.events, place.index, [])) : null
 }
 
 export function allBlockedEvents(db: Database): ReportingEvent[] {
@@ -102,68 +141,50 @@ export function allBlockedEvents(db: Database): ReportingEvent[] {
 
 /** The ids of events given by `blockedEventRef`, in the same order. */
 export function blockedEventIds(db: Database, refs: readonly number[]): string[] {
-  const blocks = new Map<number, StoredBlock | null>()
+  const ids = new Map<number, string[]>()
   return refs.map((ref) => {
     const { blockId, index } = refPlace(ref)
-    if (!blocks.has(blockId)) blocks.set(blockId, readBlock(db, blockId))
-    const id = blocks.get(blockId)?.events.id[index]
+    if (!ids.has(blockId)) ids.set(blockId, blockIds(db, blockId))
+    const id = ids.get(blockId)![index]
     if (id === undefined) throw new Error(`no reporting event ${index} in block ${blockId}`)
     return id
   })
 }
 
-/** Writes a block again with only the events `keep` keeps, as `change` leaves them; a block left empty goes. */
-function rewriteBlock(db: Database, block: StoredBlock, keep: (i: number) => boolean, change?: (events: EventBlock, i: number) => void): void {
+/** Writes block `blockId` again with the events `keep` keeps, as `change` leaves them; a block left empty goes. */
+function rewriteBlock(db: Database, blockId: number, keep: (i: number) => boolean, change?: (events: EventBlock, i: number) => void): void {
+  const block = readBlock(db, blockId)
+  if (!block) return
   const kept = block.events.id.flatMap((_, i) => (keep(i) ? [i] : []))
-  stmt(db, 'DELETE FROM reporting_event_block_customers WHERE block_id = ?').run(block.id)
   if (kept.length === 0) {
-    stmt(db, 'DELETE FROM reporting_event_blocks WHERE id = ?').run(block.id)
+    stmt(db, 'DELETE FROM reporting_event_block_customers WHERE block_id = ?').run(blockId)
+    stmt(db, 'DELETE FROM reporting_event_blocks WHERE id = ?').run(blockId)
     return
   }
   const events = Object.fromEntries(Object.entries(block.events).map(([field, values]) => [field, kept.map((i) => (values as unknown[])[i])])) as EventBlock
   if (change) for (let i = 0; i < kept.length; i++) change(events, i)
-  let first = events.id[0]!
-  let last = first
-  for (const id of events.id) {
-    if (id < first) first = id
-    else if (id > last) last = id
-  }
-  stmt(db, 'UPDATE reporting_event_blocks SET first_id = ?, last_id = ?, count = ?, events = ? WHERE id = ?').run(
-    first,
-    last,
-    kept.length,
-    JSON.stringify(events),
-    block.id,
-  )
-  const names = stmt(db, 'INSERT INTO reporting_event_block_customers (customer_id, block_id) VALUES (?, ?)')
-  for (const customerId of new Set(events.customerId)) if (customerId !== null) names.run(customerId, block.id)
+  writeBlock(db, blockId, events)
 }
 
 /** Takes event `id` out of the blocks, before it is written as a row or deleted; whether a block held it. */
 export function dropFromBlocks(db: Database, id: string): boolean {
-  let dropped = false
-  for (const block of blocksHolding(db, id)) {
-    if (!block.events.id.includes(id)) continue
-    rewriteBlock(db, block, (i) => block.events.id[i] !== id)
-    dropped = true
-  }
-  return dropped
+  const place = placeOf(db, id)
+  if (place) rewriteBlock(db, place.blockId, (i) => i !== place.index)
+  return place !== null
 }
 
 /** An erased customer's events stay, for the counts, without their customer (erasure.ts); whether a block named them. */
 export function anonymizeInBlocks(db: Database, customerId: string): boolean {
-  const blockIds = stmt(db, 'SELECT block_id FROM reporting_event_block_customers WHERE customer_id = ?').pluck().all(customerId) as number[]
-  for (const blockId of blockIds) {
-    const block = readBlock(db, blockId)
-    if (!block) continue
+  const naming = stmt(db, 'SELECT block_id FROM reporting_event_block_customers WHERE customer_id = ?').pluck().all(customerId) as number[]
+  for (const blockId of naming) {
     rewriteBlock(
       db,
-      block,
+      blockId,
       () => true,
       (events, i) => {
         if (events.customerId[i] === customerId) events.customerId[i] = null
       },
     )
   }
-  return blockIds.length > 0
+  return naming.length > 0
 }

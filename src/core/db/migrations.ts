@@ -614,10 +614,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 27,
     name: "reporting events kept as the blocks a first sync receives them in",
     up: (db) => {
-      // event-blocks.ts: a row per page of events, the range of their ids, and the customers they
-      // name; changing or deleting a block has the dashboards' columns read again, as for a row.
+      // event-blocks.ts: a row per page of events (their ids apart from their other fields), the
+      // range of their ids, and the customers they name; changing or deleting a block has the
+      // dashboards' columns read again, as for a row.
       db.exec(`CREATE TABLE reporting_event_blocks (
-        id INTEGER PRIMARY KEY, first_id TEXT NOT NULL, last_id TEXT NOT NULL, count INTEGER NOT NULL, events TEXT NOT NULL
+        id INTEGER PRIMARY KEY, first_id TEXT NOT NULL, last_id TEXT NOT NULL, count INTEGER NOT NULL, ids TEXT NOT NULL, events TEXT NOT NULL
       ) STRICT;
       CREATE INDEX idx_reporting_event_blocks_ids ON reporting_event_blocks (last_id, first_id);
       CREATE TABLE reporting_event_block_customers (customer_id TEXT NOT NULL, block_id INTEGER NOT NULL) STRICT;
