@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { blockRow, eventOfRow, type EventBlock } from '../../shared/reporting/event-columns'
+import { blockEvents, blockRow, eventBlock, eventOfRow, type EventBlock } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { stmt } from './statements'
 
@@ -63,7 +63,7 @@ function writeBlock(db: Database, blockId: number | null, block: EventBlock): nu
     stmt(db, 'DELETE FROM reporting_event_block_customers WHERE block_id = ?').run(id)
   }
   const names = stmt(db, 'INSERT INTO reporting_event_block_customers (customer_id, block_id) VALUES (?, ?)')
-  for (const customerId of new Set(block.customerId)) if (customerId !== null) names.run(customerId, id)
+  for (const customerId of block.customerId.values) if (customerId !== null) names.run(customerId, id)
   return id
 }
 
@@ -76,7 +76,7 @@ export function keepEventBlock(db: Database, block: EventBlock): void {
   // Ids grow with time, and pages follow one another in time: earlier blocks rarely reach into this one's range.
   for (const blockId of blocksReaching(db, first, last)) {
     const ids = blockIds(db, blockId)
-    if (ids.some((id) => later.has(id))) rewriteBlock(db, blockId, (i) => !later.has(ids[i]!))
+    if (ids.some((id) => later.has(id))) rewriteBlock(db, blockId, (events) => events.filter((e) => !later.has(e.id)))
   }
   const rows = stmt(db, 'SELECT id FROM reporting_events WHERE id BETWEEN ? AND ?').pluck().all(first, last) as string[]
   for (const id of rows) if (later.has(id)) stmt(db, 'DELETE FROM reporting_events WHERE id = ?').run(id)
@@ -134,9 +134,7 @@ export function blockedEvent(db: Database, id: string): ReportingEvent | null {
 }
 
 export function allBlockedEvents(db: Database): ReportingEvent[] {
-  const events: ReportingEvent[] = []
-  for (const block of eventBlocksAfter(db, 0)) for (let i = 0; i < block.events.id.length; i++) events.push(eventOfRow(blockRow(block.events, i, [])))
-  return events
+  return [...eventBlocksAfter(db, 0)].flatMap((block) => blockEvents(block.events))
 }
 
 /** The ids of events given by `blockedEventRef`, in the same order. */
@@ -151,25 +149,23 @@ export function blockedEventIds(db: Database, refs: readonly number[]): string[]
   })
 }
 
-/** Writes block `blockId` again with the events `keep` keeps, as `change` leaves them; a block left empty goes. */
-function rewriteBlock(db: Database, blockId: number, keep: (i: number) => boolean, change?: (events: EventBlock, i: number) => void): void {
+/** Writes block `blockId` again with its events as `change` leaves them; a block left empty goes. */
+function rewriteBlock(db: Database, blockId: number, change: (events: ReportingEvent[]) => ReportingEvent[]): void {
   const block = readBlock(db, blockId)
   if (!block) return
-  const kept = block.events.id.flatMap((_, i) => (keep(i) ? [i] : []))
-  if (kept.length === 0) {
-    stmt(db, 'DELETE FROM reporting_event_block_customers WHERE block_id = ?').run(blockId)
-    stmt(db, 'DELETE FROM reporting_event_blocks WHERE id = ?').run(blockId)
+  const events = change(blockEvents(block.events))
+  if (events.length > 0) {
+    writeBlock(db, blockId, eventBlock(events))
     return
   }
-  const events = Object.fromEntries(Object.entries(block.events).map(([field, values]) => [field, kept.map((i) => (values as unknown[])[i])])) as EventBlock
-  if (change) for (let i = 0; i < kept.length; i++) change(events, i)
-  writeBlock(db, blockId, events)
+  stmt(db, 'DELETE FROM reporting_event_block_customers WHERE block_id = ?').run(blockId)
+  stmt(db, 'DELETE FROM reporting_event_blocks WHERE id = ?').run(blockId)
 }
 
 /** Takes event `id` out of the blocks, before it is written as a row or deleted; whether a block held it. */
 export function dropFromBlocks(db: Database, id: string): boolean {
   const place = placeOf(db, id)
-  if (place) rewriteBlock(db, place.blockId, (i) => i !== place.index)
+  if (place) rewriteBlock(db, place.blockId, (events) => events.filter((e) => e.id !== id))
   return place !== null
 }
 
@@ -177,14 +173,7 @@ export function dropFromBlocks(db: Database, id: string): boolean {
 export function anonymizeInBlocks(db: Database, customerId: string): boolean {
   const naming = stmt(db, 'SELECT block_id FROM reporting_event_block_customers WHERE customer_id = ?').pluck().all(customerId) as number[]
   for (const blockId of naming) {
-    rewriteBlock(
-      db,
-      blockId,
-      () => true,
-      (events, i) => {
-        if (events.customerId[i] === customerId) events.customerId[i] = null
-      },
-    )
+    rewriteBlock(db, blockId, (events) => events.map((e) => (e.customerId === customerId ? { ...e, customerId: null } : e)))
   }
   return naming.length > 0
 }
