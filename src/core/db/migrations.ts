@@ -612,7 +612,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 27,
-    name: "reporting events kept as the blocks a first sync receives them in",
+    name: 'reporting events kept as the blocks a first sync receives them in',
     up: (db) => {
       // event-blocks.ts: a row per page of events (their ids apart from their other fields), the
       // range of their ids, and the customers they name; changing or deleting a block has the

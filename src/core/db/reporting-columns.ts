@@ -32,8 +32,9 @@ interface Held {
  * The cache's reporting events in memory, as columns (shared/reporting/event-columns.ts), for
  * supervisors' dashboards: a report reads half a million events, which from SQLite takes
  * seconds and from columns tens of milliseconds. The columns follow the cache: events synced
- * since the last read are merged in by rowid; an event changed or deleted (an erasure, a
- * signed-out cache), which migration 17 counts, has them read again. `poke()` after a sync
+ * since the last read are merged in, rows by rowid and a first sync's blocks (event-blocks.ts) by
+ * id; an event changed or deleted (an erasure, a signed-out cache), which migrations 17 and 27
+ * count, has them read again. `poke()` after a sync
  * wrote events keeps them current while the app is idle, and fills them at first in chunks,
  * so the first dashboard a supervisor opens does not wait for them. An agent's cache holds no
  * reporting events; nothing is kept for it.
