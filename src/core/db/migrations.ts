@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { PRIORITIES } from '../../shared/domain-values'
 import type { Priority } from '../../shared/domain'
-import { SUSPENDED_INDEXES_TABLE } from './bulk-load'
+import { createIndexOrDefer, SUSPENDED_INDEXES_TABLE } from './bulk-load'
 import { CONVERSATION_RETAG_TRIGGER, createSearchIndex, SEARCH_RETAG_TABLE, searchIndexSuspended } from './search-index'
 
 /**
@@ -600,9 +600,11 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const index of suspended) redefine.run(withoutId(index.sql), index.name)
       // The count of the agent's unread conversations joins each by its id: an index of the open
       // ones holding it spares reading their rows, which the inbox's own indexes no longer do.
-      const unread = `CREATE INDEX idx_conversations_assignee_unread ON conversations (assignee_id, status, wait_order, id) WHERE status <> 'resolved'`
-      if (db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() === undefined) db.exec(unread)
-      else db.prepare('INSERT INTO suspended_indexes (name, sql) VALUES (?, ?)').run('idx_conversations_assignee_unread', unread)
+      createIndexOrDefer(
+        db,
+        'idx_conversations_assignee_unread',
+        `CREATE INDEX idx_conversations_assignee_unread ON conversations (assignee_id, status, wait_order, id) WHERE status <> 'resolved'`,
+      )
     },
   },
   {
@@ -628,10 +630,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER reporting_event_blocks_deleted AFTER DELETE ON reporting_event_blocks BEGIN
         UPDATE reporting_event_rewrites SET count = count + 1;
       END`)
-      // Built at the end of a fill cut short, with the other indexes (bulk-load.ts).
-      const byCustomer = 'CREATE INDEX idx_reporting_event_block_customers ON reporting_event_block_customers (customer_id, block_id)'
-      if (db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() === undefined) db.exec(byCustomer)
-      else db.prepare('INSERT INTO suspended_indexes (name, sql) VALUES (?, ?)').run('idx_reporting_event_block_customers', byCustomer)
+      createIndexOrDefer(
+        db,
+        'idx_reporting_event_block_customers',
+        'CREATE INDEX idx_reporting_event_block_customers ON reporting_event_block_customers (customer_id, block_id)',
+      )
     },
   },
 ]
