@@ -62,13 +62,15 @@ type CodedField = (typeof CODED_FIELDS)[number]
 type PlainField = Exclude<(typeof EVENT_ROW_FIELDS)[number], CodedField>
 const CODED: ReadonlySet<string> = new Set(CODED_FIELDS)
 
-type Coded<T extends z.ZodType> = z.ZodObject<{ values: z.ZodArray<T>; of: z.ZodArray<z.ZodNumber> }>
+/** A list whose items the refinement beside it checks in one pass: a block holds thousands, and a schema per item costs more than parsing them. */
+const listOfPositions = z.custom<number[]>((v) => Array.isArray(v), 'expected a list of positions')
+
+type Coded<T extends z.ZodType> = z.ZodObject<{ values: z.ZodArray<T>; of: typeof listOfPositions }>
 
 /** A field's values in a block: each distinct value once, and for each event the position of its own among them. */
 function coded<T extends z.ZodType>(value: T): Coded<T> {
   return z
-    .object({ values: z.array(value), of: z.array(z.number()) })
-    // One pass over the positions, not a check of each as a number of its own: a block holds thousands.
+    .object({ values: z.array(value), of: listOfPositions })
     .refine((column) => column.of.every((p) => Number.isInteger(p) && p >= 0 && p < column.values.length), 'every position names one of the values')
 }
 
