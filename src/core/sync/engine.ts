@@ -531,7 +531,7 @@ export class SyncEngine {
     let caughtUp = false
     // A first fill announces nothing, so its reporting events may come as one block (PullRequest.eventBlock).
     const filling = () => empty || bulk
-    let next: Promise<PullEnvelope> | null = this.pull(after, bulk ? this.bulkBatchSize() : this.options.batchSize, filling())
+    let next: Promise<PullEnvelope> | null = this.pull(after, this.pullLimit(bulk), filling())
     try {
       while (next) {
         const response: PullEnvelope = await next
@@ -542,7 +542,7 @@ export class SyncEngine {
         }
         next =
           response.hasMore && this.socket.connected
-            ? this.pull(response.cursor, bulk ? this.bulkBatchSize() : this.options.batchSize, filling())
+            ? this.pull(response.cursor, this.pullLimit(bulk, response), filling())
             : null
         // Validated change by change: each entity's schema once, the envelope without them.
         const changes = response.changes.map((c) => parseChange(c))
@@ -556,8 +556,19 @@ export class SyncEngine {
     }
   }
 
-  private bulkBatchSize(): number {
-    return Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR)
+  /**
+   * How many changes to ask for. A page's limit counts its reporting events too, though they come
+   * as one block that costs little to apply: a bulk page is widened by the last page's share of
+   * events, so a supervisor's pages hold as many other changes, and take as many commits, as an
+   * agent's.
+   */
+  private pullLimit(bulk: boolean, last?: PullEnvelope): number {
+    if (!bulk) return this.options.batchSize
+    const rows = Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR)
+    const events = last?.eventBlock?.id.length ?? 0
+    const others = last?.changes.length ?? 0
+    if (events === 0) return rows
+    return Math.min(MAX_PULL_BATCH, Math.round((rows * (events + others)) / Math.max(others, 1)))
   }
 
   private pull(after: number, limit: number, eventBlock: boolean): Promise<PullEnvelope> {
