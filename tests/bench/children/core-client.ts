@@ -281,8 +281,11 @@ const rpc = serveParent(
           open,
           created: figures.created,
           resolved: figures.resolved,
-          eventsInRange: count('SELECT count(*) FROM reporting_events WHERE at >= ? AND at < ?', args.from, args.to),
-          events: count('SELECT count(*) FROM reporting_events'),
+          // Rows and the blocks a first sync kept (core/db/event-blocks.ts).
+          eventsInRange:
+            count('SELECT count(*) FROM reporting_events WHERE at >= ? AND at < ?', args.from, args.to) +
+            count("SELECT count(*) FROM reporting_event_blocks b, json_each(b.events, '$.at') e WHERE e.value >= ? AND e.value < ?", args.from, args.to),
+          events: count('SELECT (SELECT count(*) FROM reporting_events) + (SELECT coalesce(sum(count), 0) FROM reporting_event_blocks)'),
           conversations: count('SELECT count(*) FROM conversations'),
         }
       } finally {
