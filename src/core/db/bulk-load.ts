@@ -53,15 +53,19 @@ export function beginBulkLoad(db: Database): void {
   })()
 }
 
+function indexesSuspended(db: Database): boolean {
+  return db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() !== undefined
+}
+
 /** Creates an index now or, while a fill has its indexes suspended, with them at its end (a migration met mid-fill). */
 export function createIndexOrDefer(db: Database, name: string, sql: string): void {
-  if (db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() === undefined) db.exec(sql)
+  if (!indexesSuspended(db)) db.exec(sql)
   else db.prepare('INSERT INTO suspended_indexes (name, sql) VALUES (?, ?)').run(name, sql)
 }
 
 /** True when a bulk load began and has not finished: the cache is missing indexes. */
 export function bulkLoadPending(db: Database): boolean {
-  return db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() !== undefined || searchIndexSuspended(db)
+  return indexesSuspended(db) || searchIndexSuspended(db)
 }
 
 /** Recreates the suspended indexes, then builds the search index (which reads through them). */
