@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { blockEvents, eventBlock } from './reporting/event-columns'
-import type { ReportingEvent } from './reporting/events'
-import { parseChange, PullResponse } from './sync'
+import { parseChange } from './sync'
 
 const event = {
   id: 'e1',
@@ -44,30 +42,5 @@ describe('parseChange', () => {
 
   it('refuses an upsert without data', () => {
     expect(() => parseChange({ ...upsert, data: null })).toThrow()
-  })
-})
-
-describe('a pull page with reporting events as one block', () => {
-  const block = eventBlock([event as ReportingEvent, { ...(event as ReportingEvent), id: 'e2', rating: 5 }])
-  const page = (eventBlock: unknown) => ({ changes: [], eventBlock, cursor: 7, hasMore: false })
-
-  it('takes a block whose every value its field accepts, a repeated value sent once', () => {
-    expect(PullResponse.parse(page(block)).eventBlock).toEqual(block)
-    expect(block.conversationId).toEqual({ values: ['c1'], of: [0, 0] })
-    expect(block.id).toEqual(['e1', 'e2'])
-    expect(blockEvents(block)).toEqual([event, { ...event, id: 'e2', rating: 5 }])
-  })
-
-  it('refuses a value its field rejects, a field missing or one value too few, naming where', () => {
-    expect(() => PullResponse.parse(page({ ...block, rating: [null, 9] }))).toThrow(/eventBlock[\s\S]*rating[\s\S]*1/)
-    expect(() => PullResponse.parse(page({ ...block, kind: { values: ['lunch'], of: [0, 0] } }))).toThrow(/eventBlock[\s\S]*kind[\s\S]*values[\s\S]*0/)
-    expect(() => PullResponse.parse(page({ ...block, inbox: { values: ['Support email'], of: [0, 1] } }))).toThrow(/names one of the values/)
-    for (const of of [[0, '0'], [0, 0.5], [0, null]]) expect(() => PullResponse.parse(page({ ...block, inbox: { values: ['Support email', 'Sales'], of } }))).toThrow(/names one of the values/)
-    expect(() => PullResponse.parse(page({ ...block, inbox: { values: ['Support email'], of: '00' } }))).toThrow(/expected a list of positions/)
-    const { slaTarget: _, ...withoutSlaTarget } = block
-    expect(() => PullResponse.parse(page(withoutSlaTarget))).toThrow(/eventBlock[\s\S]*slaTarget/)
-    expect(() => PullResponse.parse(page({ ...block, at: [1] }))).toThrow(/one value per event/)
-    expect(() => PullResponse.parse(page({ ...block, team: { values: [null], of: [0] } }))).toThrow(/one value per event/)
-    expect(() => PullResponse.parse(page({ ...block, id: ['e1', 'e1'] }))).toThrow(/each event once/)
   })
 })

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AgentStatus } from './agent-status'
 import { ENTITY_SCHEMAS, EntityName, User, type EntityTypes } from './domain'
 import { InboxInfo } from './inbox-settings'
-import { EventBlock } from './reporting/event-columns'
+import { EventBlockBytes } from './reporting/event-block'
 import { Mutation } from './mutations'
 
 /**
@@ -84,15 +84,17 @@ export const PullResponse = z.object({
   changes: z.array(Change),
   /**
    * With `eventBlock` asked for: the page's reporting events changed once in it, as they are after
-   * that change (an event changed twice stays among `changes`). The cache writes them in any order
-   * with the batch.
+   * that change (an event changed twice stays among `changes`), as the bytes of one block
+   * (reporting/event-block.ts). The cache writes them in any order with the batch.
    */
-  eventBlock: EventBlock.optional(),
+  eventBlock: EventBlockBytes.optional(),
   /** The new cursor: every change the client may see up to here is in `changes`. */
   cursor: z.number().int().nonnegative(),
   hasMore: z.boolean(),
 })
 export type PullResponse = z.infer<typeof PullResponse>
+/** A pull response as the server sends it: its event block still bytes. */
+export type SentPullResponse = z.input<typeof PullResponse>
 
 /** Pushed by the server after a commit: apply when `after` equals the cursor, else pull. */
 export const Poke = z.object({
@@ -188,7 +190,7 @@ export const AgentStatusNotice = z.object({ agents: z.array(AgentStatus) })
 export type AgentStatusNotice = z.infer<typeof AgentStatusNotice>
 
 export interface ClientToServerEvents {
-  pull: (req: PullRequest, ack: (res: Ack<PullResponse>) => void) => void
+  pull: (req: PullRequest, ack: (res: Ack<SentPullResponse>) => void) => void
   push: (req: PushRequest, ack: (res: Ack<PushResponse>) => void) => void
   whoami: (req: WhoamiRequest, ack: (res: Ack<WhoamiResponse>) => void) => void
   typing: (req: ConversationTypingRequest, ack: (res: Ack<TypingResponse>) => void) => void

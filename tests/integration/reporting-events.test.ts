@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ServerConfig } from '../../src/server/server'
 import type { ReportingEvent } from '../../src/shared/reporting/events'
 import type { InboundMessage } from '../../src/shared/ingest'
-import { blockRow, eventOfRow } from '../../src/shared/reporting/event-columns'
+import { blockEvents } from '../../src/shared/reporting/event-block'
 import { PullResponse, type Poke } from '../../src/shared/sync'
 import { api, connectClient, startTestServer, userWithToken, waitFor, type TestServer } from './server-fixtures'
 import { webhookInboxes } from './support/webhook-inboxes'
@@ -61,8 +61,7 @@ async function pulled(token: string, options: { eventBlock?: boolean; limit?: nu
       // Each event has one change here, so asked for blocks, none comes as a change.
       if (options.eventBlock) expect(page.changes.filter((c) => c.entity === 'reportingEvent')).toEqual([])
       else expect(page.eventBlock).toBeUndefined()
-      const block = page.eventBlock
-      if (block) events.push(...block.id.map((_, i) => eventOfRow(blockRow(block, i, []))))
+      if (page.eventBlock) events.push(...blockEvents(page.eventBlock))
       after = page.cursor
       if (!page.hasMore) return events
     }

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { eventBlock } from '../../shared/reporting/event-columns'
+import { eventBlock } from '../../shared/reporting/event-block'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { reportingEvent, tempDir } from '../testing/fixtures'
 import { beginBulkLoad, finishBulkLoad } from './bulk-load'
@@ -70,7 +70,7 @@ describe("a first sync's reporting events kept as blocks", () => {
     expect(dropCustomer(db, 'k1')).toBe(true)
     expect(events()).toEqual(before.map((e) => (e.customerId === 'k1' ? { ...e, customerId: null } : e)))
     expect(db.prepare("SELECT count(*) FROM reporting_event_block_customers WHERE customer_id = 'k1'").pluck().get()).toBe(0)
-    expect(db.prepare('SELECT count(*) FROM reporting_event_blocks WHERE instr(events, ?) > 0').pluck().get('"k1"')).toBe(0)
+    expect(db.prepare('SELECT count(*) FROM reporting_event_blocks WHERE instr(bytes, ?) > 0').pluck().get(Buffer.from('"k1"'))).toBe(0)
     // Nothing of theirs left to anonymize: the cache held nothing of this customer.
     expect(dropCustomer(db, 'k9')).toBe(false)
   })

@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3'
-import { blockEvents, blockRow, eventBlock, eventOfRow, type EventBlock } from '../../shared/reporting/event-columns'
+import { blockEvents, blockRow, eventBlock, MAX_BLOCK_EVENTS, readEventBlock, type EventBlock } from '../../shared/reporting/event-block'
+import { eventOfRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { stmt } from './statements'
 
 /**
  * Reporting events a first sync received as blocks (PullResponse.eventBlock), kept as they came:
- * a row per page, holding a list of values per field. A supervisor's cache takes about one event
+ * a row per page, holding the block's bytes (shared/reporting/event-block.ts). A supervisor's cache takes about one event
  * for every message, and nothing reads them one at a time: the dashboards read them all into
  * memory (reporting-columns.ts). Written as a row each, with a key and an index by customer, they
  * made a supervisor's first sync a sixth slower than an agent's; a block of thousands is one row.
@@ -13,8 +14,8 @@ import { stmt } from './statements'
  * The cache holds each event once, the latest change of it: a block takes its events out of the
  * blocks and rows written before it (an event changed while the first sync ran comes again in a
  * later page), and an event written or deleted on its own (live, or in a page that changes it
- * twice) leaves its block. So that this reads little, a block keeps its events' ids apart from
- * their other fields, the lowest and the highest of them, and the customers it names
+ * twice) leaves its block. So that this reads little, a block's row keeps the lowest and the
+ * highest of its ids beside its bytes, and the customers it names
  * (`reporting_event_block_customers`), which an erasure looks up.
  */
 
@@ -25,10 +26,9 @@ export interface StoredBlock {
 
 /**
  * An event in a block as one number, for the dashboards' columns, which keep each event's place
- * in the cache beside it: below zero, where the rowids of `reporting_events` are above. A page
- * holds at most 10,000 changes (shared/sync.ts), well under the 2^20 events a block may hold here.
+ * in the cache beside it: below zero, where the rowids of `reporting_events` are above.
  */
-const EVENTS_PER_BLOCK_MAX = 2 ** 20
+const EVENTS_PER_BLOCK_MAX = MAX_BLOCK_EVENTS + 1
 
 export function blockedEventRef(blockId: number, index: number): number {
   return -(blockId * EVENTS_PER_BLOCK_MAX + index) - 1
@@ -51,15 +51,14 @@ function idRange(ids: readonly string[]): [first: string, last: string] {
 
 /** Writes `block` as block `blockId` (a new one when null) with its range and customers; returns its id. */
 function writeBlock(db: Database, blockId: number | null, block: EventBlock): number {
-  const { id: ids, ...fields } = block
-  const [first, last] = idRange(ids)
-  const values = [first, last, ids.length, JSON.stringify(ids), JSON.stringify(fields)]
+  const [first, last] = idRange(block.id)
+  const values = [first, last, block.id.length, block.bytes]
   let id = blockId
   if (id === null) {
-    const insert = 'INSERT INTO reporting_event_blocks (first_id, last_id, count, ids, events) VALUES (?, ?, ?, ?, ?)'
+    const insert = 'INSERT INTO reporting_event_blocks (first_id, last_id, count, bytes) VALUES (?, ?, ?, ?)'
     id = Number(stmt(db, insert).run(...values).lastInsertRowid)
   } else {
-    stmt(db, 'UPDATE reporting_event_blocks SET first_id = ?, last_id = ?, count = ?, ids = ?, events = ? WHERE id = ?').run(...values, id)
+    stmt(db, 'UPDATE reporting_event_blocks SET first_id = ?, last_id = ?, count = ?, bytes = ? WHERE id = ?').run(...values, id)
     stmt(db, 'DELETE FROM reporting_event_block_customers WHERE block_id = ?').run(id)
   }
   const names = stmt(db, 'INSERT INTO reporting_event_block_customers (customer_id, block_id) VALUES (?, ?)')
@@ -70,7 +69,6 @@ function writeBlock(db: Database, blockId: number | null, block: EventBlock): nu
 export function keepEventBlock(db: Database, block: EventBlock): void {
   const count = block.id.length
   if (count === 0) return
-  if (count >= EVENTS_PER_BLOCK_MAX) throw new Error(`an event block holds at most ${EVENTS_PER_BLOCK_MAX - 1} events; this one holds ${count}`)
   const [first, last] = idRange(block.id)
   const later = new Set(block.id)
   // Ids grow with time, and pages follow one another in time: earlier blocks rarely reach into this one's range.
@@ -84,14 +82,12 @@ export function keepEventBlock(db: Database, block: EventBlock): void {
 }
 
 function readBlock(db: Database, blockId: number): StoredBlock | null {
-  const row = stmt(db, 'SELECT ids, events FROM reporting_event_blocks WHERE id = ?').get(blockId) as { ids: string; events: string } | undefined
-  if (!row) return null
-  return { id: blockId, events: { id: JSON.parse(row.ids) as string[], ...(JSON.parse(row.events) as Omit<EventBlock, 'id'>) } }
+  const bytes = stmt(db, 'SELECT bytes FROM reporting_event_blocks WHERE id = ?').pluck().get(blockId) as Uint8Array | undefined
+  return bytes === undefined ? null : { id: blockId, events: readEventBlock(bytes) }
 }
 
-function blockIds(db: Database, blockId: number): string[] {
-  const ids = stmt(db, 'SELECT ids FROM reporting_event_blocks WHERE id = ?').pluck().get(blockId) as string | undefined
-  return ids === undefined ? [] : (JSON.parse(ids) as string[])
+function blockIds(db: Database, blockId: number): readonly string[] {
+  return readBlock(db, blockId)?.events.id ?? []
 }
 
 /** The blocks after `afterId` up to `throughId`, in order, each read when the caller comes to it. */
@@ -139,7 +135,7 @@ export function allBlockedEvents(db: Database): ReportingEvent[] {
 
 /** The ids of events given by `blockedEventRef`, in the same order. */
 export function blockedEventIds(db: Database, refs: readonly number[]): string[] {
-  const ids = new Map<number, string[]>()
+  const ids = new Map<number, readonly string[]>()
   return refs.map((ref) => {
     const { blockId, index } = refPlace(ref)
     if (!ids.has(blockId)) ids.set(blockId, blockIds(db, blockId))

@@ -2,8 +2,9 @@ import BetterSqlite3 from 'better-sqlite3'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { databaseFiles, leaveWorldReadableDatabase, modeOf } from '../../../tests/support/file-modes'
-import { conversation, customer, message, note, tempDir } from '../testing/fixtures'
+import { conversation, customer, message, note, reportingEvent, tempDir } from '../testing/fixtures'
 import { beginBulkLoad, finishBulkLoad } from './bulk-load'
+import { dropCustomer } from './erasure'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
@@ -375,6 +376,43 @@ describe('cache migrations', () => {
     } finally {
       other.remove()
     }
+  })
+
+  it("upgrades a version 27 cache: its blocks of events, kept as JSON, read the same as bytes, and an erasure still reaches them", () => {
+    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+    migrate(raw, 'v27', MIGRATIONS.slice(0, 27))
+    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    const created = reportingEvent('0190f0a2-7c4e-7d3b-9f10-2b7d5c1e8a01', { kind: 'conversation_created', calendarMs: null, businessMs: null, customerId: 'c1' })
+    const rated = reportingEvent('e2', { kind: 'csat_answered', rating: 4, afterHours: true, customerId: 'c2', agentId: null })
+    // Version 27's form: ids apart, each field a list of values or its distinct values and positions.
+    const fields = {
+      kind: { values: ['conversation_created', 'csat_answered'], of: [0, 1] },
+      conversationId: { values: ['v1'], of: [0, 0] },
+      customerId: { values: ['c1', 'c2'], of: [0, 1] },
+      inbox: { values: ['Support email'], of: [0, 0] },
+      channel: { values: ['email'], of: [0, 0] },
+      team: { values: [null], of: [0, 0] },
+      agentId: { values: ['u1', null], of: [0, 1] },
+      at: [1_000, 1_000],
+      calendarMs: [null, 60_000],
+      businessMs: [null, 30_000],
+      afterHours: [false, true],
+      fromChannel: { values: [null], of: [0, 0] },
+      rating: [null, 4],
+      slaTarget: { values: [null], of: [0, 0] },
+    }
+    const blockId = raw
+      .prepare('INSERT INTO reporting_event_blocks (first_id, last_id, count, ids, events) VALUES (?, ?, 2, ?, ?)')
+      .run(created.id, rated.id, JSON.stringify([created.id, rated.id]), JSON.stringify(fields)).lastInsertRowid
+    raw.prepare('INSERT INTO reporting_event_block_customers (customer_id, block_id) VALUES (?, ?), (?, ?)').run('c1', blockId, 'c2', blockId)
+    raw.close()
+    const db = openCache(dir.path, SERVER)
+    expect(getEntity(db, 'reportingEvent', created.id)?.current).toEqual(created)
+    expect(getEntity(db, 'reportingEvent', rated.id)?.current).toEqual(rated)
+    expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('reporting_event_blocks')).toEqual(['id', 'first_id', 'last_id', 'count', 'bytes'])
+    expect(dropCustomer(db, 'c2')).toBe(true)
+    expect(getEntity(db, 'reportingEvent', rated.id)?.current).toEqual({ ...rated, customerId: null })
+    db.close()
   })
 
   it('refuses a cache written by a newer version with a clear error', () => {

@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3'
 import { PRIORITIES } from '../../shared/domain-values'
 import type { Priority } from '../../shared/domain'
+import { packEventBlock } from '../../shared/reporting/event-block'
+import type { ReportingEvent } from '../../shared/reporting/events'
 import { createIndexOrDefer, SUSPENDED_INDEXES_TABLE } from './bulk-load'
 import { CONVERSATION_RETAG_TRIGGER, createSearchIndex, SEARCH_RETAG_TABLE, searchIndexSuspended } from './search-index'
 
@@ -637,7 +639,26 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     },
   },
+  {
+    version: 28,
+    name: 'event blocks kept as the bytes a first sync receives them in',
+    up: (db) => {
+      db.exec("ALTER TABLE reporting_event_blocks ADD COLUMN bytes BLOB NOT NULL DEFAULT x''")
+      const pack = db.prepare('UPDATE reporting_event_blocks SET bytes = ? WHERE id = ?')
+      const blocks = db.prepare('SELECT id, ids, events FROM reporting_event_blocks').all() as { id: number; ids: string; events: string }[]
+      for (const block of blocks) pack.run(packEventBlock(eventsOfJsonBlock(block.ids, block.events)), block.id)
+      db.exec('ALTER TABLE reporting_event_blocks DROP COLUMN ids; ALTER TABLE reporting_event_blocks DROP COLUMN events')
+    },
+  },
 ]
+
+/** The events of a block as version 27 kept it: its ids, and each field as a list of values or as distinct values and each event's position among them. */
+function eventsOfJsonBlock(ids: string, fields: string): ReportingEvent[] {
+  const columns = Object.entries(JSON.parse(fields) as Record<string, unknown[] | { values: unknown[]; of: number[] }>)
+  return (JSON.parse(ids) as string[]).map(
+    (id, i) => ({ id, ...Object.fromEntries(columns.map(([f, c]) => [f, Array.isArray(c) ? c[i] : c.values[c.of[i]!]])) }) as ReportingEvent,
+  )
+}
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)
 

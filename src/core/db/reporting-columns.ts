@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
-import { blockRow, EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
+import { blockRow } from '../../shared/reporting/event-block'
+import { EventColumns, newDictionaries, type EventRow } from '../../shared/reporting/event-columns'
 import { bulkLoadPending } from './bulk-load'
 import { blockedEventIds, blockedEventRef, countBlockedEvents, eventBlocksAfter, lastEventBlockId } from './event-blocks'
 import { REPORTING_EVENT_FIELDS } from './queries'

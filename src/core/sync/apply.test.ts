@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { eventBlock } from '../../shared/reporting/event-columns'
+import { eventBlock } from '../../shared/reporting/event-block'
 import type { EntityChange } from '../../shared/sync'
 import { openCache } from '../db/open'
 import { tagPhrase } from '../db/search-index'

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { EntityName } from '../../shared/domain'
-import type { EventBlock } from '../../shared/reporting/event-columns'
+import type { EventBlock } from '../../shared/reporting/event-block'
 import { isCustomerErasure, type EntityChange } from '../../shared/sync'
 import { dropCustomer } from '../db/erasure'
 import { keepEventBlock } from '../db/event-blocks'

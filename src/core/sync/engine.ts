@@ -6,7 +6,7 @@ import type { User } from '../../shared/domain'
 import { hasRole } from '../../shared/roles'
 import type { InboxInfo } from '../../shared/inbox-settings'
 import type { InboundArrived, MentionsArrived, PresenceEntry, SlaBreachesArrived, SyncState, SyncStatus } from '../../shared/ipc'
-import type { EventBlock } from '../../shared/reporting/event-columns'
+import type { EventBlock } from '../../shared/reporting/event-block'
 import {
   AgentStatusNotice,
   parseChange,

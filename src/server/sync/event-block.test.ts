@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { eventBlock } from '../../shared/reporting/event-columns'
+import { blockEvents, eventBlock, readEventBlock } from '../../shared/reporting/event-block'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import type { Change } from '../../shared/sync'
 import { withEventBlock } from './event-block'
@@ -30,8 +30,8 @@ describe('a pull page with its reporting events as one block', () => {
     const twice = event('event-2', 'customer-1')
     const changes: Change[] = [upsert(1, once), message, upsert(3, twice), { seq: 4, entity: 'reportingEvent', id: 'event-2', op: 'delete', data: null }]
     const page = withEventBlock({ changes, cursor: 4, hasMore: false })
-    expect(page.eventBlock).toEqual(eventBlock([once]))
-    expect(page.eventBlock?.id).toEqual(['event-1'])
+    expect(readEventBlock(page.eventBlock!)).toEqual(eventBlock([once]))
+    expect(blockEvents(readEventBlock(page.eventBlock!))).toEqual([once])
     expect(page.changes.map((c) => c.seq)).toEqual([2, 3, 4])
     expect(page.cursor).toBe(4)
   })

@@ -1,13 +1,13 @@
-import { eventBlock } from '../../shared/reporting/event-columns'
+import { packEventBlock } from '../../shared/reporting/event-block'
 import type { ReportingEvent } from '../../shared/reporting/events'
-import type { Change, PullResponse } from '../../shared/sync'
+import type { Change, PullResponse, SentPullResponse } from '../../shared/sync'
 
 /**
  * A pull page with its reporting events as one block (`PullRequest.eventBlock`). An event with
  * more than one change in the page (written, then erased) keeps its changes, in order, so the
  * block never holds an event beside a change of the same event.
  */
-export function withEventBlock(page: PullResponse): PullResponse {
+export function withEventBlock(page: Omit<PullResponse, 'eventBlock'>): SentPullResponse {
   const changesOf = new Map<string, number>()
   for (const c of page.changes) if (c.entity === 'reportingEvent') changesOf.set(c.id, (changesOf.get(c.id) ?? 0) + 1)
   if (changesOf.size === 0) return page
@@ -17,5 +17,5 @@ export function withEventBlock(page: PullResponse): PullResponse {
     if (c.entity === 'reportingEvent' && c.op === 'upsert' && c.data !== null && changesOf.get(c.id) === 1) events.push(c.data as ReportingEvent)
     else changes.push(c)
   }
-  return { ...page, changes, eventBlock: eventBlock(events) }
+  return { ...page, changes, eventBlock: packEventBlock(events) }
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import { CHANNELS } from '../domain-values'
 import type { Channel } from '../primitives'
 import { REPORTING_EVENT_KINDS, ReportingEvent, SlaTarget, type ReportingEventKind } from './events'
@@ -14,8 +13,6 @@ import { REPORTING_EVENT_KINDS, ReportingEvent, SlaTarget, type ReportingEventKi
  */
 
 export const NONE = 255
-
-const field = ReportingEvent.shape
 
 /** An event's fields in the order of the cache's row of it (`EventRow`). */
 export const EVENT_ROW_FIELDS = [
@@ -35,8 +32,6 @@ export const EVENT_ROW_FIELDS = [
   'rating',
   'slaTarget',
 ] as const satisfies readonly (keyof ReportingEvent)[]
-const AFTER_HOURS = EVENT_ROW_FIELDS.indexOf('afterHours')
-
 /** One event as the cache's table holds it: its fields in the order of EVENT_ROW_FIELDS. */
 export type EventRow = [
   id: ReportingEvent['id'],
@@ -55,84 +50,6 @@ export type EventRow = [
   rating: ReportingEvent['rating'],
   slaTarget: ReportingEvent['slaTarget'],
 ]
-
-/** The fields whose values repeat from event to event (a kind, an inbox, the conversation of several events). */
-const CODED_FIELDS = ['kind', 'conversationId', 'customerId', 'inbox', 'channel', 'team', 'agentId', 'fromChannel', 'slaTarget'] as const
-type CodedField = (typeof CODED_FIELDS)[number]
-type PlainField = Exclude<(typeof EVENT_ROW_FIELDS)[number], CodedField>
-const CODED: ReadonlySet<string> = new Set(CODED_FIELDS)
-
-/** A list whose items the refinement beside it checks in one pass: a block holds thousands, and a schema per item costs more than parsing them. */
-const listOfPositions = z.custom<number[]>((v) => Array.isArray(v), 'expected a list of positions')
-
-type Coded<T extends z.ZodType> = z.ZodObject<{ values: z.ZodArray<T>; of: typeof listOfPositions }>
-
-/** A field's values in a block: each distinct value once, and for each event the position of its own among them. */
-function coded<T extends z.ZodType>(value: T): Coded<T> {
-  return z
-    .object({ values: z.array(value), of: listOfPositions })
-    .refine((column) => column.of.every((p) => Number.isInteger(p) && p >= 0 && p < column.values.length), 'every position names one of the values')
-}
-
-const blockShape = Object.fromEntries(EVENT_ROW_FIELDS.map((f) => [f, CODED.has(f) ? coded(field[f]) : z.array(field[f])])) as unknown as {
-  [F in CodedField]: Coded<(typeof field)[F]>
-} & { [F in PlainField]: z.ZodArray<(typeof field)[F]> }
-
-const eventsIn = (column: unknown[] | { of: number[] }): number => (Array.isArray(column) ? column.length : column.of.length)
-
-/**
- * A page's reporting events as one list per field: how a first sync receives them
- * (`PullResponse.eventBlock`), and how a supervisor's cache keeps them (core/db/event-blocks.ts).
- * A supervisor's cache takes about one event for every message; as objects, their field names
- * were most of what was sent and checked, and as a row each, the rows were most of what was
- * allocated. A field whose values repeat lists each value once and, per event, the position of
- * its own: an agent's id, an inbox or a kind is then sent, checked and kept once per page, not
- * once per event. Each value is checked by its field's own schema.
- */
-export const EventBlock = z
-  .object(blockShape)
-  .refine((block) => EVENT_ROW_FIELDS.every((f) => eventsIn(block[f]) === block.id.length), 'every field of an event block lists one value per event')
-  // The cache keeps a block as it comes: an event twice would count twice.
-  .refine((block) => new Set(block.id).size === block.id.length, 'an event block lists each event once')
-export type EventBlock = z.infer<typeof EventBlock>
-
-export function eventBlock(events: readonly ReportingEvent[]): EventBlock {
-  const block: Record<string, unknown> = {}
-  for (const f of EVENT_ROW_FIELDS) {
-    if (!CODED.has(f)) {
-      block[f] = events.map((e) => e[f])
-      continue
-    }
-    const values: unknown[] = []
-    const positions = new Map<unknown, number>()
-    const of = events.map((e) => {
-      let p = positions.get(e[f])
-      if (p === undefined) {
-        p = values.length
-        values.push(e[f])
-        positions.set(e[f], p)
-      }
-      return p
-    })
-    block[f] = { values, of }
-  }
-  return block as EventBlock
-}
-
-/** Event `i` of a block as its row, written into `row`: a block of thousands is read without a new array each. */
-export function blockRow(block: EventBlock, i: number, row: unknown[]): EventRow {
-  for (let f = 0; f < EVENT_ROW_FIELDS.length; f++) {
-    const column = block[EVENT_ROW_FIELDS[f]!] as unknown[] | { values: unknown[]; of: number[] }
-    row[f] = Array.isArray(column) ? column[i] : column.values[column.of[i]!]
-  }
-  row[AFTER_HOURS] = row[AFTER_HOURS] ? 1 : 0
-  return row as unknown as EventRow
-}
-
-/** Every event of a block. */
-export function blockEvents(block: EventBlock): ReportingEvent[] {
-  return block.id.map((_, i) => eventOfRow(blockRow(block, i, [])))
-}
 
 export function eventRow(e: ReportingEvent): EventRow {
   return [

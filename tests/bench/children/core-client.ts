@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { createCore, CACHE_FILE, type Core } from '../../../src/core/index'
 import { beginBulkLoad, bulkLoadPending, ENTITY_TABLES, finishBulkLoad } from '../../../src/core/db/bulk-load'
 import { unlockCache } from '../../../src/core/db/cipher'
+import { eventBlocksAfter } from '../../../src/core/db/event-blocks'
 import { openCache } from '../../../src/core/db/open'
 import { inboxListSql, TIMELINE_SQL } from '../../../src/core/db/queries'
 import type { ViewFilters } from '../../../src/shared/domain'
@@ -284,7 +285,7 @@ const rpc = serveParent(
           // Rows and the blocks a first sync kept (core/db/event-blocks.ts).
           eventsInRange:
             count('SELECT count(*) FROM reporting_events WHERE at >= ? AND at < ?', args.from, args.to) +
-            count("SELECT count(*) FROM reporting_event_blocks b, json_each(b.events, '$.at') e WHERE e.value >= ? AND e.value < ?", args.from, args.to),
+            [...eventBlocksAfter(raw, 0)].reduce((n, block) => n + block.events.at.filter((at) => at >= args.from && at < args.to).length, 0),
           events: count('SELECT (SELECT count(*) FROM reporting_events) + (SELECT coalesce(sum(count), 0) FROM reporting_event_blocks)'),
           conversations: count('SELECT count(*) FROM conversations'),
         }

@@ -1,0 +1,232 @@
+import { parse as uuidBytes, stringify as uuidOfBytes, validate as isUuid } from 'uuid'
+import { z } from 'zod'
+import { eventOfRow, NONE, type EventRow } from './event-columns'
+import { ReportingEvent } from './events'
+
+/**
+ * A page's reporting events as one block of bytes: how a first sync receives them
+ * (`PullResponse.eventBlock`, a binary attachment of the socket's message) and how a
+ * supervisor's cache keeps them (core/db/event-blocks.ts), unchanged between the two.
+ *
+ * A supervisor's cache takes about one event for every message. As JSON, a block's numbers and
+ * ids were most of what the server wrote and the client parsed, checked one by one and wrote
+ * again to keep; here they are arrays of numbers, checked in a loop each and kept as they came.
+ * A field whose values repeat (a kind, an inbox, the conversation of several events) lists each
+ * value once and, per event, the position of its own.
+ *
+ * The bytes: the length of a JSON header (Uint32), the header (the events' count, each repeating
+ * field's values, and the ids when not every one is a UUID), then, from the next multiple of 8,
+ * one array per field in the platform's byte order (little-endian wherever Node runs here):
+ * `at`, `calendarMs` and `businessMs` as Float64 (NaN for none); each repeating field's positions
+ * as Uint16; `afterHours` and `rating` as Uint8 (NONE for none); and each id as its 16 bytes.
+ */
+
+/** The fields whose values repeat from event to event, in the order of their positions in the bytes. */
+const CODED_FIELDS = ['kind', 'conversationId', 'customerId', 'inbox', 'channel', 'team', 'agentId', 'fromChannel', 'slaTarget'] as const
+type CodedField = (typeof CODED_FIELDS)[number]
+
+/** Positions are Uint16: a page holds at most 10,000 changes (shared/sync.ts). */
+export const MAX_BLOCK_EVENTS = 65_535
+
+const field = ReportingEvent.shape
+
+const Header = z.strictObject({
+  length: z.number().int().nonnegative().max(MAX_BLOCK_EVENTS),
+  /** Present when some id is not a UUID; otherwise the ids are the bytes' last part. */
+  ids: z.array(field.id).optional(),
+  values: z.strictObject(Object.fromEntries(CODED_FIELDS.map((f) => [f, z.array(field[f])])) as { [F in CodedField]: z.ZodArray<(typeof field)[F]> }),
+})
+
+export type EventBlock = {
+  /** The block as it was sent, and as the cache keeps it. */
+  readonly bytes: Uint8Array
+  readonly id: readonly string[]
+  readonly at: Float64Array
+  readonly calendarMs: Float64Array
+  readonly businessMs: Float64Array
+  readonly afterHours: Uint8Array
+  readonly rating: Uint8Array
+} & { readonly [F in CodedField]: { readonly values: readonly ReportingEvent[F][]; readonly of: Uint16Array } }
+
+/** Where each array begins, for `length` events after a header of `headerBytes` bytes. */
+export function blockLayout(headerBytes: number, length: number, uuids: boolean) {
+  const at = Math.ceil((4 + headerBytes) / 8) * 8
+  const calendarMs = at + 8 * length
+  const businessMs = calendarMs + 8 * length
+  const positions = businessMs + 8 * length
+  const afterHours = positions + 2 * length * CODED_FIELDS.length
+  const rating = afterHours + length
+  const ids = rating + length
+  return { at, calendarMs, businessMs, positions, afterHours, rating, ids, end: ids + (uuids ? 16 * length : 0) }
+}
+
+/** A UUID written as the server writes them, lower case: its 16 bytes give back the same text. */
+const canonicalUuid = (id: string): boolean => isUuid(id) && !/[A-F]/.test(id)
+
+export function packEventBlock(events: readonly ReportingEvent[]): Uint8Array {
+  const length = events.length
+  if (length > MAX_BLOCK_EVENTS) throw new Error(`an event block holds at most ${MAX_BLOCK_EVENTS} events; these are ${length}`)
+  const values = {} as Record<CodedField, unknown[]>
+  const positions = CODED_FIELDS.map((f) => {
+    const list: unknown[] = (values[f] = [])
+    const seen = new Map<unknown, number>()
+    const of = new Uint16Array(length)
+    for (let i = 0; i < length; i++) {
+      const value = events[i]![f]
+      let p = seen.get(value)
+      if (p === undefined) {
+        p = list.length
+        list.push(value)
+        seen.set(value, p)
+      }
+      of[i] = p
+    }
+    return of
+  })
+  const uuids = events.every((e) => canonicalUuid(e.id))
+  const header = new TextEncoder().encode(JSON.stringify({ length, ...(uuids ? {} : { ids: events.map((e) => e.id) }), values }))
+  const at = blockLayout(header.length, length, uuids)
+  const bytes = new Uint8Array(at.end)
+  new DataView(bytes.buffer).setUint32(0, header.length, true)
+  bytes.set(header, 4)
+  const times = new Float64Array(bytes.buffer, at.at, length * 3)
+  const flags = bytes.subarray(at.afterHours, at.ids)
+  for (let i = 0; i < length; i++) {
+    const e = events[i]!
+    times[i] = e.at
+    times[length + i] = e.calendarMs ?? NaN
+    times[2 * length + i] = e.businessMs ?? NaN
+    flags[i] = e.afterHours ? 1 : 0
+    flags[length + i] = e.rating ?? NONE
+    if (uuids) bytes.set(uuidBytes(e.id), at.ids + 16 * i)
+  }
+  const of = new Uint16Array(bytes.buffer, at.positions, length * CODED_FIELDS.length)
+  positions.forEach((p, f) => of.set(p, f * length))
+  return bytes
+}
+
+/** The arrays of type `T` at `offset`, copied: bytes from a socket or a database need not begin at a multiple of 8. */
+function copyOf<T extends Float64Array | Uint16Array | Uint8Array>(Type: { new (n: number): T; BYTES_PER_ELEMENT: number }, bytes: Uint8Array, offset: number, n: number): T {
+  const array = new Type(n)
+  new Uint8Array(array.buffer).set(bytes.subarray(offset, offset + n * Type.BYTES_PER_ELEMENT))
+  return array
+}
+
+class BadBlock extends Error {}
+
+/** Reads a block's bytes, checking every value as its field's schema would; throws with what is wrong. */
+export function readEventBlock(bytes: Uint8Array): EventBlock {
+  if (bytes.length < 4) throw new BadBlock('an event block begins with the length of its header')
+  const headerBytes = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true)
+  if (4 + headerBytes > bytes.length) throw new BadBlock("an event block's header runs past its end")
+  let json: unknown
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerBytes)))
+  } catch {
+    throw new BadBlock("an event block's header is not JSON")
+  }
+  const header = Header.safeParse(json)
+  if (!header.success) throw new BadBlock(`an event block's header: ${z.prettifyError(header.error)}`)
+  const { length, ids: listed, values } = header.data
+  const at = blockLayout(headerBytes, length, listed === undefined)
+  if (bytes.length !== at.end) throw new BadBlock(`an event block of ${length} events takes ${at.end} bytes; this one has ${bytes.length}`)
+  if (listed && listed.length !== length) throw new BadBlock(`an event block of ${length} events lists ${listed.length} ids`)
+
+  const times = copyOf(Float64Array, bytes, at.at, 3 * length)
+  const positions = copyOf(Uint16Array, bytes, at.positions, length * CODED_FIELDS.length)
+  const flags = copyOf(Uint8Array, bytes, at.afterHours, 2 * length)
+  const block = {
+    bytes,
+    id: listed ?? uuidsAt(bytes, at.ids, length),
+    at: times.subarray(0, length),
+    calendarMs: times.subarray(length, 2 * length),
+    businessMs: times.subarray(2 * length),
+    afterHours: flags.subarray(0, length),
+    rating: flags.subarray(length),
+  } as Record<string, unknown>
+  CODED_FIELDS.forEach((f, n) => {
+    const of = positions.subarray(n * length, (n + 1) * length)
+    const count = values[f].length
+    for (let i = 0; i < length; i++) if (of[i]! >= count) throw new BadBlock(`event ${i} of a block: ${f} names none of the block's values`)
+    block[f] = { values: values[f], of }
+  })
+  checkNumbers(block as EventBlock)
+  if (new Set(block.id as string[]).size !== length) throw new BadBlock('an event block lists each event once')
+  return block as EventBlock
+}
+
+function uuidsAt(bytes: Uint8Array, offset: number, length: number): string[] {
+  const ids = new Array<string>(length)
+  for (let i = 0; i < length; i++) {
+    try {
+      ids[i] = uuidOfBytes(bytes, offset + 16 * i)
+    } catch {
+      throw new BadBlock(`event ${i} of a block: its id is not a UUID`)
+    }
+  }
+  return ids
+}
+
+/** The checks of ReportingEvent's number fields, over arrays: a schema per value costs more than the block's parse. */
+function checkNumbers(block: EventBlock): void {
+  const wrong = (i: number, f: string, what: string): never => {
+    throw new BadBlock(`event ${i} of a block: ${f} is not ${what}`)
+  }
+  const count = (v: number): boolean => Number.isSafeInteger(v) && v >= 0
+  for (let i = 0; i < block.id.length; i++) {
+    if (!count(block.at[i]!)) wrong(i, 'at', 'a time in epoch milliseconds')
+    if (!Number.isNaN(block.calendarMs[i]!) && !count(block.calendarMs[i]!)) wrong(i, 'calendarMs', 'a whole number of milliseconds')
+    if (!Number.isNaN(block.businessMs[i]!) && !count(block.businessMs[i]!)) wrong(i, 'businessMs', 'a whole number of milliseconds')
+    if (block.afterHours[i]! > 1) wrong(i, 'afterHours', 'true or false')
+    const rating = block.rating[i]!
+    if (rating !== NONE && (rating < 1 || rating > 5)) wrong(i, 'rating', 'from 1 to 5')
+  }
+}
+
+/**
+ * The bytes of an event block (`PullResponse.eventBlock`), read and checked: to the schema, an
+ * EventBlock, or the first thing wrong with it.
+ */
+export const EventBlockBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected an event block as bytes').transform((bytes, ctx): EventBlock => {
+  try {
+    return readEventBlock(bytes)
+  } catch (err) {
+    if (!(err instanceof BadBlock)) throw err
+    ctx.addIssue({ code: 'custom', message: err.message })
+    return z.NEVER
+  }
+})
+
+/** A block of these events, read back: what the cache keeps when it writes a block itself. */
+export function eventBlock(events: readonly ReportingEvent[]): EventBlock {
+  return readEventBlock(packEventBlock(events))
+}
+
+const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v)
+const coded = <T>(column: { readonly values: readonly T[]; readonly of: Uint16Array }, i: number): T => column.values[column.of[i]!]!
+
+/** Event `i` of a block as its row, written into `row`: a block of thousands is read without a new array each. */
+export function blockRow(block: EventBlock, i: number, into: unknown[]): EventRow {
+  const row = into as EventRow
+  row[0] = block.id[i]!
+  row[1] = coded(block.kind, i)
+  row[2] = coded(block.conversationId, i)
+  row[3] = coded(block.customerId, i)
+  row[4] = coded(block.inbox, i)
+  row[5] = coded(block.channel, i)
+  row[6] = coded(block.team, i)
+  row[7] = coded(block.agentId, i)
+  row[8] = block.at[i]!
+  row[9] = orNull(block.calendarMs[i]!)
+  row[10] = orNull(block.businessMs[i]!)
+  row[11] = block.afterHours[i] === 1 ? 1 : 0
+  row[12] = coded(block.fromChannel, i)
+  row[13] = block.rating[i] === NONE ? null : block.rating[i]!
+  row[14] = coded(block.slaTarget, i)
+  return row
+}
+
+/** Every event of a block. */
+export function blockEvents(block: EventBlock): ReportingEvent[] {
+  return block.id.map((_, i) => eventOfRow(blockRow(block, i, [])))
+}
