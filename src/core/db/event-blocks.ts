@@ -50,8 +50,7 @@ function idRange(ids: readonly string[]): [first: string, last: string] {
 }
 
 /** Writes `block` as block `blockId` (a new one when null) with its range and customers; returns its id. */
-function writeBlock(db: Database, blockId: number | null, block: EventBlock): number {
-  const [first, last] = idRange(block.id)
+function writeBlock(db: Database, blockId: number | null, block: EventBlock, [first, last] = idRange(block.id)): number {
   const values = [first, last, block.id.length, block.bytes]
   let id = blockId
   if (id === null) {
@@ -67,18 +66,17 @@ function writeBlock(db: Database, blockId: number | null, block: EventBlock): nu
 }
 
 export function keepEventBlock(db: Database, block: EventBlock): void {
-  const count = block.id.length
-  if (count === 0) return
-  const [first, last] = idRange(block.id)
-  const later = new Set(block.id)
-  // Ids grow with time, and pages follow one another in time: earlier blocks rarely reach into this one's range.
-  for (const blockId of blocksReaching(db, first, last)) {
-    const ids = blockIds(db, blockId)
-    if (ids.some((id) => later.has(id))) rewriteBlock(db, blockId, (events) => events.filter((e) => !later.has(e.id)))
+  if (block.id.length === 0) return
+  const range = idRange(block.id)
+  // Made only when something else holds ids in the range: ids grow with time, and pages follow one another in time.
+  let ids: Set<string> | null = null
+  const inBlock = (id: string): boolean => (ids ??= new Set(block.id)).has(id)
+  for (const blockId of blocksReaching(db, ...range)) {
+    if (blockIds(db, blockId).some(inBlock)) rewriteBlock(db, blockId, (events) => events.filter((e) => !inBlock(e.id)))
   }
-  const rows = stmt(db, 'SELECT id FROM reporting_events WHERE id BETWEEN ? AND ?').pluck().all(first, last) as string[]
-  for (const id of rows) if (later.has(id)) stmt(db, 'DELETE FROM reporting_events WHERE id = ?').run(id)
-  writeBlock(db, null, block)
+  const rows = stmt(db, 'SELECT id FROM reporting_events WHERE id BETWEEN ? AND ?').pluck().all(...range) as string[]
+  for (const id of rows) if (inBlock(id)) stmt(db, 'DELETE FROM reporting_events WHERE id = ?').run(id)
+  writeBlock(db, null, block, range)
 }
 
 function readBlock(db: Database, blockId: number): StoredBlock | null {

@@ -124,8 +124,6 @@ describe('an event block as bytes', () => {
     expect(wrong((b) => new DataView(b.buffer).setUint16(at.positions + 2 * events.length + 2 * 3, 2, true))).toThrow(
       /event 3 of a block: conversationId names none of the block's values/,
     )
-    // A version nibble of 0: no UUID.
-    expect(wrong((b) => (b[at.ids + 16 * 2 + 6] = 0x0f))).toThrow(/event 2 of a block: its id is not a UUID/)
     expect(() => readEventBlock(withHeader(bytes, (h) => ({ ...h, values: { ...h.values, kind: ['lunch', 'x', 'y', 'z'] } })))).toThrow(/header[\s\S]*kind/)
     expect(() => readEventBlock(withHeader(bytes, (h) => ({ ...h, values: { ...h.values, channel: undefined } })))).toThrow(/header[\s\S]*channel/)
     expect(() => readEventBlock(withHeader(bytes, (h) => ({ ...h, length: 3 })))).toThrow(/takes \d+ bytes/)

@@ -1,4 +1,3 @@
-import { parse as uuidBytes, stringify as uuidOfBytes, validate as isUuid } from 'uuid'
 import { z } from 'zod'
 import { eventOfRow, NONE, type EventRow } from './event-columns'
 import { ReportingEvent } from './events'
@@ -60,8 +59,27 @@ export function blockLayout(headerBytes: number, length: number, uuids: boolean)
   return { at, calendarMs, businessMs, positions, afterHours, rating, ids, end: ids + (uuids ? 16 * length : 0) }
 }
 
-/** A UUID written as the server writes them, lower case: its 16 bytes give back the same text. */
-const canonicalUuid = (id: string): boolean => isUuid(id) && !/[A-F]/.test(id)
+/** An id written as the server's UUIDs are, in lower case: its 16 bytes give back the same text. */
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+/** Where each of a UUID's 16 bytes begins in its text. */
+const UUID_DIGITS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
+
+const nibble = (code: number): number => (code <= 57 ? code - 48 : code - 87)
+
+function writeUuid(id: string, bytes: Uint8Array, offset: number): void {
+  for (let i = 0; i < 16; i++) {
+    const c = UUID_DIGITS[i]!
+    bytes[offset + i] = (nibble(id.charCodeAt(c)) << 4) | nibble(id.charCodeAt(c + 1))
+  }
+}
+
+function uuidAt(b: Uint8Array, o: number): string {
+  return (
+    HEX[b[o]!]! + HEX[b[o + 1]!]! + HEX[b[o + 2]!]! + HEX[b[o + 3]!]! + '-' + HEX[b[o + 4]!]! + HEX[b[o + 5]!]! + '-' + HEX[b[o + 6]!]! + HEX[b[o + 7]!]! + '-' +
+    HEX[b[o + 8]!]! + HEX[b[o + 9]!]! + '-' + HEX[b[o + 10]!]! + HEX[b[o + 11]!]! + HEX[b[o + 12]!]! + HEX[b[o + 13]!]! + HEX[b[o + 14]!]! + HEX[b[o + 15]!]!
+  )
+}
 
 export function packEventBlock(events: readonly ReportingEvent[]): Uint8Array {
   const length = events.length
@@ -83,7 +101,7 @@ export function packEventBlock(events: readonly ReportingEvent[]): Uint8Array {
     }
     return of
   })
-  const uuids = events.every((e) => canonicalUuid(e.id))
+  const uuids = events.every((e) => UUID_TEXT.test(e.id))
   const header = new TextEncoder().encode(JSON.stringify({ length, ...(uuids ? {} : { ids: events.map((e) => e.id) }), values }))
   const at = blockLayout(header.length, length, uuids)
   const bytes = new Uint8Array(at.end)
@@ -98,7 +116,7 @@ export function packEventBlock(events: readonly ReportingEvent[]): Uint8Array {
     times[2 * length + i] = e.businessMs ?? NaN
     flags[i] = e.afterHours ? 1 : 0
     flags[length + i] = e.rating ?? NONE
-    if (uuids) bytes.set(uuidBytes(e.id), at.ids + 16 * i)
+    if (uuids) writeUuid(e.id, bytes, at.ids + 16 * i)
   }
   const of = new Uint16Array(bytes.buffer, at.positions, length * CODED_FIELDS.length)
   positions.forEach((p, f) => of.set(p, f * length))
@@ -135,6 +153,14 @@ export function readEventBlock(bytes: Uint8Array): EventBlock {
   const times = copyOf(Float64Array, bytes, at.at, 3 * length)
   const positions = copyOf(Uint16Array, bytes, at.positions, length * CODED_FIELDS.length)
   const flags = copyOf(Uint8Array, bytes, at.afterHours, 2 * length)
+  const coded = {} as Record<CodedField, { values: unknown[]; of: Uint16Array }>
+  for (let n = 0; n < CODED_FIELDS.length; n++) {
+    const f = CODED_FIELDS[n]!
+    const of = positions.subarray(n * length, (n + 1) * length)
+    const i = firstBeyond(of, values[f].length)
+    if (i >= 0) throw new BadBlock(`event ${i} of a block: ${f} names none of the block's values`)
+    coded[f] = { values: values[f], of }
+  }
   const block = {
     bytes,
     id: listed ?? uuidsAt(bytes, at.ids, length),
@@ -143,43 +169,38 @@ export function readEventBlock(bytes: Uint8Array): EventBlock {
     businessMs: times.subarray(2 * length),
     afterHours: flags.subarray(0, length),
     rating: flags.subarray(length),
-  } as Record<string, unknown>
-  CODED_FIELDS.forEach((f, n) => {
-    const of = positions.subarray(n * length, (n + 1) * length)
-    const count = values[f].length
-    for (let i = 0; i < length; i++) if (of[i]! >= count) throw new BadBlock(`event ${i} of a block: ${f} names none of the block's values`)
-    block[f] = { values: values[f], of }
-  })
-  checkNumbers(block as EventBlock)
-  if (new Set(block.id as string[]).size !== length) throw new BadBlock('an event block lists each event once')
-  return block as EventBlock
+    ...coded,
+  } as EventBlock
+  checkNumbers(block)
+  if (new Set(block.id).size !== length) throw new BadBlock('an event block lists each event once')
+  return block
+}
+
+/** The first position not below `count`, else -1. */
+function firstBeyond(of: Uint16Array, count: number): number {
+  for (let i = 0; i < of.length; i++) if (of[i]! >= count) return i
+  return -1
 }
 
 function uuidsAt(bytes: Uint8Array, offset: number, length: number): string[] {
   const ids = new Array<string>(length)
-  for (let i = 0; i < length; i++) {
-    try {
-      ids[i] = uuidOfBytes(bytes, offset + 16 * i)
-    } catch {
-      throw new BadBlock(`event ${i} of a block: its id is not a UUID`)
-    }
-  }
+  for (let i = 0; i < length; i++) ids[i] = uuidAt(bytes, offset + 16 * i)
   return ids
 }
 
+const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0
+
 /** The checks of ReportingEvent's number fields, over arrays: a schema per value costs more than the block's parse. */
-function checkNumbers(block: EventBlock): void {
+function checkNumbers({ at, calendarMs, businessMs, afterHours, rating }: EventBlock): void {
   const wrong = (i: number, f: string, what: string): never => {
     throw new BadBlock(`event ${i} of a block: ${f} is not ${what}`)
   }
-  const count = (v: number): boolean => Number.isSafeInteger(v) && v >= 0
-  for (let i = 0; i < block.id.length; i++) {
-    if (!count(block.at[i]!)) wrong(i, 'at', 'a time in epoch milliseconds')
-    if (!Number.isNaN(block.calendarMs[i]!) && !count(block.calendarMs[i]!)) wrong(i, 'calendarMs', 'a whole number of milliseconds')
-    if (!Number.isNaN(block.businessMs[i]!) && !count(block.businessMs[i]!)) wrong(i, 'businessMs', 'a whole number of milliseconds')
-    if (block.afterHours[i]! > 1) wrong(i, 'afterHours', 'true or false')
-    const rating = block.rating[i]!
-    if (rating !== NONE && (rating < 1 || rating > 5)) wrong(i, 'rating', 'from 1 to 5')
+  for (let i = 0; i < at.length; i++) {
+    if (!isCount(at[i]!)) wrong(i, 'at', 'a time in epoch milliseconds')
+    if (!isCount(calendarMs[i]!) && !Number.isNaN(calendarMs[i]!)) wrong(i, 'calendarMs', 'a whole number of milliseconds')
+    if (!isCount(businessMs[i]!) && !Number.isNaN(businessMs[i]!)) wrong(i, 'businessMs', 'a whole number of milliseconds')
+    if (afterHours[i]! > 1) wrong(i, 'afterHours', 'true or false')
+    if (rating[i] !== NONE && (rating[i]! < 1 || rating[i]! > 5)) wrong(i, 'rating', 'from 1 to 5')
   }
 }
 
