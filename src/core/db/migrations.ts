@@ -655,9 +655,11 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The events of a block as version 27 kept it: its ids, and each field as a list of values or as distinct values and each event's position among them. */
 function eventsOfJsonBlock(ids: string, fields: string): ReportingEvent[] {
   const columns = Object.entries(JSON.parse(fields) as Record<string, unknown[] | { values: unknown[]; of: number[] }>)
-  return (JSON.parse(ids) as string[]).map(
-    (id, i) => ({ id, ...Object.fromEntries(columns.map(([f, c]) => [f, Array.isArray(c) ? c[i] : c.values[c.of[i]!]])) }) as ReportingEvent,
-  )
+  return (JSON.parse(ids) as string[]).map((id, i) => {
+    const event: Record<string, unknown> = { id }
+    for (const [f, c] of columns) event[f] = Array.isArray(c) ? c[i] : c.values[c.of[i]!]
+    return event as ReportingEvent
+  })
 }
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)

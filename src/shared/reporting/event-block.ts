@@ -14,8 +14,9 @@ import { ReportingEvent } from './events'
  * value once and, per event, the position of its own.
  *
  * The bytes: the length of a JSON header (Uint32), the header (the events' count, each repeating
- * field's values, and the ids when not every one is a UUID), then, from the next multiple of 8,
- * one array per field in the platform's byte order (little-endian wherever Node runs here):
+ * field's values, and the ids when not every one is a UUID as the server writes them), then, from
+ * the next multiple of 8, one array per field in the platform's byte order (little-endian on x64
+ * and arm64, where Threadline runs):
  * `at`, `calendarMs` and `businessMs` as Float64 (NaN for none); each repeating field's positions
  * as Uint16; `afterHours` and `rating` as Uint8 (NONE for none); and each id as its 16 bytes.
  */
@@ -31,7 +32,7 @@ const field = ReportingEvent.shape
 
 const Header = z.strictObject({
   length: z.number().int().nonnegative().max(MAX_BLOCK_EVENTS),
-  /** Present when some id is not a UUID; otherwise the ids are the bytes' last part. */
+  /** Present when some id is not a UUID in lower case; otherwise the ids are the bytes' last part. */
   ids: z.array(field.id).optional(),
   values: z.strictObject(Object.fromEntries(CODED_FIELDS.map((f) => [f, z.array(field[f])])) as { [F in CodedField]: z.ZodArray<(typeof field)[F]> }),
 })
