@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseChange } from './sync'
+import { packEventBlock } from './reporting/event-block'
+import { parseChange, PullResponse, unpackPullResponse } from './sync'
 
 const event = {
   id: 'e1',
@@ -42,5 +43,24 @@ describe('parseChange', () => {
 
   it('refuses an upsert without data', () => {
     expect(() => parseChange({ ...upsert, data: null })).toThrow()
+  })
+})
+
+describe('a packed pull response', () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+  const block = packEventBlock([])
+
+  it('reads its page out of its bytes beside its event block', () => {
+    const page = PullResponse.parse(unpackPullResponse({ page: bytes('{"changes":[],"cursor":7,"hasMore":true}'), eventBlock: block }))
+    expect(page).toMatchObject({ changes: [], cursor: 7, hasMore: true })
+    expect(page.eventBlock?.length).toBe(0)
+  })
+
+  it('refuses a page that is not JSON, or is JSON but no page, and leaves any other response for the schema to judge', () => {
+    expect(() => unpackPullResponse({ page: bytes('{"changes":['), eventBlock: block })).toThrow(/page is not JSON/)
+    expect(() => PullResponse.parse(unpackPullResponse({ page: bytes('[1]'), eventBlock: block }))).toThrow(/expected object/)
+    const plain = { changes: [], cursor: 1, hasMore: false }
+    expect(unpackPullResponse(plain)).toBe(plain)
+    expect(() => PullResponse.parse(unpackPullResponse({ page: 'text', eventBlock: block }))).toThrow(/changes/)
   })
 })

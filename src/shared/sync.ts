@@ -93,8 +93,32 @@ export const PullResponse = z.object({
   hasMore: z.boolean(),
 })
 export type PullResponse = z.infer<typeof PullResponse>
-/** A pull response as the server sends it: its event block still bytes. */
-export type SentPullResponse = z.input<typeof PullResponse>
+
+/**
+ * A pull response with an event block, as it travels: the rest of the page as the bytes of its
+ * JSON beside the block's bytes. socket.io walks every object of a message that holds binary data
+ * and copies it to take the binary out; for a page of thousands of changes that cost more than
+ * sending them. Read with `unpackPullResponse`.
+ */
+const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, "expected bytes")
+export const PackedPullResponse = z.strictObject({ page: bytes, eventBlock: bytes })
+export type PackedPullResponse = z.infer<typeof PackedPullResponse>
+
+/** A pull response as the server sends it. */
+export type SentPullResponse = Omit<PullResponse, 'eventBlock'> | PackedPullResponse
+
+/** A pull response as received, a packed one with its page read out of its bytes: for PullResponse to check. */
+export function unpackPullResponse(raw: unknown): unknown {
+  const packed = PackedPullResponse.safeParse(raw)
+  if (!packed.success) return raw
+  let page: unknown
+  try {
+    page = JSON.parse(new TextDecoder().decode(packed.data.page))
+  } catch {
+    throw new Error("a packed pull response's page is not JSON")
+  }
+  return typeof page === 'object' && page !== null && !Array.isArray(page) ? { ...page, eventBlock: packed.data.eventBlock } : page
+}
 
 /** Pushed by the server after a commit: apply when `after` equals the cursor, else pull. */
 export const Poke = z.object({

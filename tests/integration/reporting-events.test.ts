@@ -3,7 +3,7 @@ import type { ServerConfig } from '../../src/server/server'
 import type { ReportingEvent } from '../../src/shared/reporting/events'
 import type { InboundMessage } from '../../src/shared/ingest'
 import { blockEvents } from '../../src/shared/reporting/event-block'
-import { PullResponse, type Poke } from '../../src/shared/sync'
+import { PullResponse, unpackPullResponse, type Poke } from '../../src/shared/sync'
 import { api, connectClient, startTestServer, userWithToken, waitFor, type TestServer } from './server-fixtures'
 import { webhookInboxes } from './support/webhook-inboxes'
 
@@ -56,7 +56,7 @@ async function pulled(token: string, options: { eventBlock?: boolean; limit?: nu
     let after = 0
     for (;;) {
       // Parsed as the client core parses it: blocks are checked value by value like the changes.
-      const page = PullResponse.parse(await socket.emitWithAck('pull', { after, limit: options.limit ?? 1000, eventBlock: options.eventBlock ?? false }))
+      const page = PullResponse.parse(unpackPullResponse(await socket.emitWithAck('pull', { after, limit: options.limit ?? 1000, eventBlock: options.eventBlock ?? false })))
       for (const c of page.changes) if (c.entity === 'reportingEvent' && c.data) events.push(c.data as ReportingEvent)
       // Each event has one change here, so asked for blocks, none comes as a change.
       if (options.eventBlock) expect(page.changes.filter((c) => c.entity === 'reportingEvent')).toEqual([])

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { blockEvents, blockRow, eventBlock, MAX_BLOCK_EVENTS, readEventBlock, type EventBlock } from '../../shared/reporting/event-block'
+import { blockEvents, blockIdRange, blockRow, eventBlock, MAX_BLOCK_EVENTS, readEventBlock, type EventBlock } from '../../shared/reporting/event-block'
 import { eventOfRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { stmt } from './statements'
@@ -39,19 +39,9 @@ function refPlace(ref: number): { blockId: number; index: number } {
   return { blockId: Math.floor(n / EVENTS_PER_BLOCK_MAX), index: n % EVENTS_PER_BLOCK_MAX }
 }
 
-function idRange(ids: readonly string[]): [first: string, last: string] {
-  let first = ids[0]!
-  let last = first
-  for (const id of ids) {
-    if (id < first) first = id
-    else if (id > last) last = id
-  }
-  return [first, last]
-}
-
 /** Writes `block` as block `blockId` (a new one when null) with its range and customers; returns its id. */
-function writeBlock(db: Database, blockId: number | null, block: EventBlock, [first, last] = idRange(block.id)): number {
-  const values = [first, last, block.id.length, block.bytes]
+function writeBlock(db: Database, blockId: number | null, block: EventBlock, [first, last] = blockIdRange(block)): number {
+  const values = [first, last, block.length, block.bytes]
   let id = blockId
   if (id === null) {
     const insert = 'INSERT INTO reporting_event_blocks (first_id, last_id, count, bytes) VALUES (?, ?, ?, ?)'
@@ -66,8 +56,8 @@ function writeBlock(db: Database, blockId: number | null, block: EventBlock, [fi
 }
 
 export function keepEventBlock(db: Database, block: EventBlock): void {
-  if (block.id.length === 0) return
-  const range = idRange(block.id)
+  if (block.length === 0) return
+  const range = blockIdRange(block)
   // Made only when something else holds ids in the range: ids grow with time, and pages follow one another in time.
   let ids: Set<string> | null = null
   const inBlock = (id: string): boolean => (ids ??= new Set(block.id)).has(id)

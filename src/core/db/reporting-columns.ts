@@ -153,7 +153,7 @@ export class CachedEventColumns {
     }
     const row: unknown[] = []
     for (const block of eventBlocksAfter(this.db, 0, blockId)) {
-      for (let i = 0; i < block.events.id.length; i++) {
+      for (let i = 0; i < block.events.length; i++) {
         read.push(blockRow(block.events, i, row))
         ids.push(block.events.id[i]!)
         placesRead.push(blockedEventRef(block.id, i))
@@ -182,7 +182,7 @@ export class CachedEventColumns {
     const newestRowid = rows.length > 0 ? rows[rows.length - 1]![PLACE] : held.rowid
     let newestBlock = held.blockId
     for (const block of eventBlocksAfter(this.db, held.blockId)) {
-      for (let i = 0; i < block.events.id.length; i++) {
+      for (let i = 0; i < block.events.length; i++) {
         const row = blockRow(block.events, i, []) as unknown as PlacedRow
         row[PLACE] = blockedEventRef(block.id, i)
         rows.push(row)

@@ -140,7 +140,7 @@ export function applyBatch(
       } else upsertServerEntity(db, change.entity, change.data)
     }
     // Events none of the changes touch (PullResponse.eventBlock): kept as the block they came in.
-    if (batch.eventBlock && batch.eventBlock.id.length > 0) {
+    if (batch.eventBlock && batch.eventBlock.length > 0) {
       keepEventBlock(db, batch.eventBlock)
       entities.add('reportingEvent')
     }

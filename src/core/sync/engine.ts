@@ -14,6 +14,7 @@ import {
   PresenceNotice,
   TypingNotice,
   PullResponse,
+  unpackPullResponse,
   PushResponse,
   SOCKET_PATH,
   SocketError,
@@ -565,21 +566,21 @@ export class SyncEngine {
   private pullLimit(bulk: boolean, last?: PullEnvelope): number {
     if (!bulk) return this.options.batchSize
     const rows = Math.min(MAX_PULL_BATCH, this.options.batchSize * BULK_BATCH_FACTOR)
-    const events = last?.eventBlock?.id.length ?? 0
+    const events = last?.eventBlock?.length ?? 0
     const others = last?.changes.length ?? 0
     if (events === 0) return rows
     return Math.min(MAX_PULL_BATCH, Math.round((rows * (events + others)) / Math.max(others, 1)))
   }
 
   private pull(after: number, limit: number, eventBlock: boolean): Promise<PullEnvelope> {
-    const pending = this.request('pull', { after, limit, latest: true, eventBlock } satisfies PullRequest).then((raw) => PullEnvelope.parse(raw))
+    const pending = this.request('pull', { after, limit, latest: true, eventBlock } satisfies PullRequest).then((raw) => PullEnvelope.parse(unpackPullResponse(raw)))
     // A prefetched batch whose predecessor failed is never awaited; its failure is not news.
     pending.catch(() => undefined)
     return pending
   }
 
   private apply(after: number, cursor: number, changes: EntityChange[], eventBlock?: EventBlock): void {
-    this.received += changes.length + (eventBlock?.id.length ?? 0)
+    this.received += changes.length + (eventBlock?.length ?? 0)
     // The first sync announces nothing, so it need not look for arrivals either.
     const userId = getSyncMeta(this.options.db)?.userId ?? null
     const arriving = this.inbound.listening ? newInboundMessages(this.options.db, changes) : []

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { blockEvents, eventBlock, readEventBlock } from '../../shared/reporting/event-block'
+import { blockEvents, eventBlock } from '../../shared/reporting/event-block'
 import type { ReportingEvent } from '../../shared/reporting/events'
-import type { Change } from '../../shared/sync'
+import { PullResponse, unpackPullResponse, type Change } from '../../shared/sync'
 import { withEventBlock } from './event-block'
 
 const event = (id: string, customerId: string | null): ReportingEvent => ({
@@ -29,9 +29,12 @@ describe('a pull page with its reporting events as one block', () => {
     const once = event('event-1', 'customer-1')
     const twice = event('event-2', 'customer-1')
     const changes: Change[] = [upsert(1, once), message, upsert(3, twice), { seq: 4, entity: 'reportingEvent', id: 'event-2', op: 'delete', data: null }]
-    const page = withEventBlock({ changes, cursor: 4, hasMore: false })
-    expect(readEventBlock(page.eventBlock!)).toEqual(eventBlock([once]))
-    expect(blockEvents(readEventBlock(page.eventBlock!))).toEqual([once])
+    const sent = withEventBlock({ changes, cursor: 4, hasMore: false })
+    // Packed: what socket.io sees is two runs of bytes, not the page's objects.
+    expect(Object.values(sent).every((v) => v instanceof Uint8Array)).toBe(true)
+    const page = PullResponse.parse(unpackPullResponse(sent))
+    expect(page.eventBlock).toEqual(eventBlock([once]))
+    expect(blockEvents(page.eventBlock!)).toEqual([once])
     expect(page.changes.map((c) => c.seq)).toEqual([2, 3, 4])
     expect(page.cursor).toBe(4)
   })

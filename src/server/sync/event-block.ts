@@ -5,7 +5,7 @@ import type { Change, PullResponse, SentPullResponse } from '../../shared/sync'
 /**
  * A pull page with its reporting events as one block (`PullRequest.eventBlock`). An event with
  * more than one change in the page (written, then erased) keeps its changes, in order, so the
- * block never holds an event beside a change of the same event.
+ * block never holds an event beside a change of the same event. Sent packed (`PackedPullResponse`).
  */
 export function withEventBlock(page: Omit<PullResponse, 'eventBlock'>): SentPullResponse {
   const changesOf = new Map<string, number>()
@@ -17,5 +17,6 @@ export function withEventBlock(page: Omit<PullResponse, 'eventBlock'>): SentPull
     if (c.entity === 'reportingEvent' && c.op === 'upsert' && c.data !== null && changesOf.get(c.id) === 1) events.push(c.data as ReportingEvent)
     else changes.push(c)
   }
-  return { ...page, changes, eventBlock: packEventBlock(events) }
+  const rest = new TextEncoder().encode(JSON.stringify({ changes, cursor: page.cursor, hasMore: page.hasMore }))
+  return { page: rest, eventBlock: packEventBlock(events) }
 }

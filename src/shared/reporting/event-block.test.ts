@@ -1,7 +1,7 @@
 import { v7 } from 'uuid'
 import { describe, expect, it } from 'vitest'
 import { PullResponse } from '../sync'
-import { blockEvents, blockLayout, eventBlock, packEventBlock, readEventBlock } from './event-block'
+import { blockEvents, blockIdRange, blockLayout, eventBlock, packEventBlock, readEventBlock } from './event-block'
 import type { ReportingEvent } from './events'
 
 const event = (id: string, over: Partial<ReportingEvent> = {}): ReportingEvent => ({
@@ -81,9 +81,21 @@ describe('an event block as bytes', () => {
 
   it('reads bytes that begin anywhere in a larger buffer, as a socket delivers them', () => {
     const bytes = packEventBlock(events)
-    const buffer = new Uint8Array(bytes.length + 3)
-    buffer.set(bytes, 3)
-    expect(blockEvents(readEventBlock(buffer.subarray(3)))).toEqual(events)
+    for (let offset = 1; offset < 8; offset++) {
+      const pool = new Uint8Array(offset + bytes.length)
+      pool.set(bytes, offset)
+      expect(blockEvents(readEventBlock(pool.subarray(offset)))).toEqual(events)
+    }
+  })
+
+  it('gives the lowest and the highest id in the order of their text, whatever order the events come in', () => {
+    const ids = Array.from({ length: 200 }, () => v7())
+    const shuffled = [...ids].sort(() => Math.random() - 0.5)
+    for (const list of [shuffled, ['0190f0a2-7c4e-7d3b-9f10-2b7d5c1e8a01', 'ffffffff-0000-7000-8000-000000000000', '00000000-ffff-7fff-bfff-ffffffffffff']]) {
+      const sorted = [...list].sort()
+      expect(blockIdRange(eventBlock(list.map((id) => event(id))))).toEqual([sorted[0], sorted[sorted.length - 1]])
+    }
+    expect(blockIdRange(eventBlock(['e2', 'e10', 'e1'].map((id) => event(id))))).toEqual(['e1', 'e2'])
   })
 
   it('holds an empty page', () => {

@@ -40,7 +40,12 @@ const Header = z.strictObject({
 export type EventBlock = {
   /** The block as it was sent, and as the cache keeps it. */
   readonly bytes: Uint8Array
+  /** How many events it holds. */
+  readonly length: number
+  /** Written out when first read: a first sync keeps the bytes and needs only the lowest and highest id (`blockIdRange`). */
   readonly id: readonly string[]
+  /** The ids as their 16 bytes each, when every one is a UUID as the server writes them. */
+  readonly uuids: Uint8Array | null
   readonly at: Float64Array
   readonly calendarMs: Float64Array
   readonly businessMs: Float64Array
@@ -162,18 +167,25 @@ export function readEventBlock(bytes: Uint8Array): EventBlock {
     if (i >= 0) throw new BadBlock(`event ${i} of a block: ${f} names none of the block's values`)
     coded[f] = { values: values[f], of }
   }
-  const block = {
+  // A copy: a Buffer's slice is a view, which need not begin at a multiple of 4.
+  const uuids = listed ? null : new Uint8Array(bytes.subarray(at.ids, at.end))
+  let ids = listed
+  const block: EventBlock = {
     bytes,
-    id: listed ?? uuidsAt(bytes, at.ids, length),
+    length,
+    get id(): readonly string[] {
+      return (ids ??= uuidsIn(uuids!))
+    },
+    uuids,
     at: times.subarray(0, length),
     calendarMs: times.subarray(length, 2 * length),
     businessMs: times.subarray(2 * length),
     afterHours: flags.subarray(0, length),
     rating: flags.subarray(length),
-    ...coded,
-  } as EventBlock
+    ...(coded as Pick<EventBlock, CodedField>),
+  }
   checkNumbers(block)
-  if (new Set(block.id).size !== length) throw new BadBlock('an event block lists each event once')
+  if (uuids ? firstRepeatedUuid(uuids) >= 0 : new Set(listed).size !== length) throw new BadBlock('an event block lists each event once')
   return block
 }
 
@@ -183,10 +195,61 @@ function firstBeyond(of: Uint16Array, count: number): number {
   return -1
 }
 
-function uuidsAt(bytes: Uint8Array, offset: number, length: number): string[] {
-  const ids = new Array<string>(length)
-  for (let i = 0; i < length; i++) ids[i] = uuidAt(bytes, offset + 16 * i)
+function uuidsIn(uuids: Uint8Array): string[] {
+  const ids = new Array<string>(uuids.length / 16)
+  for (let i = 0; i < ids.length; i++) ids[i] = uuidAt(uuids, 16 * i)
   return ids
+}
+
+/** Whether UUIDs `i` and `j` of `uuids` (16 bytes each) are the same. */
+function sameUuid(uuids: Uint8Array, i: number, j: number): boolean {
+  for (let k = 0; k < 16; k++) if (uuids[16 * i + k] !== uuids[16 * j + k]) return false
+  return true
+}
+
+/** The first UUID found earlier among `uuids`, else -1: an open-addressing table of their bytes, not a set of their text, which costs more than reading the rest of the block. */
+function firstRepeatedUuid(uuids: Uint8Array): number {
+  const count = uuids.length / 16
+  const bits = Math.max(4, Math.ceil(Math.log2(count * 2)))
+  const slots = new Int32Array(1 << bits)
+  const words = new Int32Array(uuids.buffer, uuids.byteOffset, count * 4)
+  for (let i = 0; i < count; i++) {
+    let slot = Math.imul(words[4 * i]! ^ words[4 * i + 1]! ^ words[4 * i + 2]! ^ words[4 * i + 3]!, 0x9e3779b1) >>> (32 - bits)
+    for (let j = slots[slot]!; j !== 0; j = slots[slot]!) {
+      if (sameUuid(uuids, i, j - 1)) return i
+      slot = (slot + 1) & (slots.length - 1)
+    }
+    slots[slot] = i + 1
+  }
+  return -1
+}
+
+/** The lowest and the highest id of a non-empty block, in the order of their text, reading as few ids as that takes. */
+export function blockIdRange(block: EventBlock): [first: string, last: string] {
+  const { uuids } = block
+  if (!uuids) return textRange(block.id)
+  // The order of the bytes is the order of their text: hex digits sort as the values they write.
+  const before = (i: number, j: number): boolean => {
+    for (let k = 0; k < 16; k++) if (uuids[16 * i + k] !== uuids[16 * j + k]) return uuids[16 * i + k]! < uuids[16 * j + k]!
+    return false
+  }
+  let first = 0
+  let last = 0
+  for (let i = 1; i < block.length; i++) {
+    if (before(i, first)) first = i
+    else if (before(last, i)) last = i
+  }
+  return [uuidAt(uuids, 16 * first), uuidAt(uuids, 16 * last)]
+}
+
+function textRange(ids: readonly string[]): [first: string, last: string] {
+  let first = ids[0]!
+  let last = first
+  for (const id of ids) {
+    if (id < first) first = id
+    else if (id > last) last = id
+  }
+  return [first, last]
 }
 
 const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0
