@@ -67,7 +67,8 @@ export function blockLayout(headerBytes: number, length: number, uuids: boolean)
 
 /** An id written as the server's UUIDs are, in lower case: its 16 bytes give back the same text. */
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+/** The character codes of the hex digits. */
+const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef')
 /** Where each of a UUID's 16 bytes begins in its text. */
 const UUID_DIGITS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
 
@@ -78,13 +79,6 @@ function writeUuid(id: string, bytes: Uint8Array, offset: number): void {
     const c = UUID_DIGITS[i]!
     bytes[offset + i] = (nibble(id.charCodeAt(c)) << 4) | nibble(id.charCodeAt(c + 1))
   }
-}
-
-function uuidAt(b: Uint8Array, o: number): string {
-  return (
-    HEX[b[o]!]! + HEX[b[o + 1]!]! + HEX[b[o + 2]!]! + HEX[b[o + 3]!]! + '-' + HEX[b[o + 4]!]! + HEX[b[o + 5]!]! + '-' + HEX[b[o + 6]!]! + HEX[b[o + 7]!]! + '-' +
-    HEX[b[o + 8]!]! + HEX[b[o + 9]!]! + '-' + HEX[b[o + 10]!]! + HEX[b[o + 11]!]! + HEX[b[o + 12]!]! + HEX[b[o + 13]!]! + HEX[b[o + 14]!]! + HEX[b[o + 15]!]!
-  )
 }
 
 export function packEventBlock(events: readonly ReportingEvent[]): Uint8Array {
@@ -195,9 +189,25 @@ function firstBeyond(of: Uint16Array, count: number): number {
   return -1
 }
 
+/**
+ * The text of UUIDs given as their bytes, 16 each. Written into one run of characters and read
+ * as one string, then sliced: an id put together from its 16 bytes' digits is a tree of short
+ * strings, which costs more to keep and to compare than the id.
+ */
 function uuidsIn(uuids: Uint8Array): string[] {
-  const ids = new Array<string>(uuids.length / 16)
-  for (let i = 0; i < ids.length; i++) ids[i] = uuidAt(uuids, 16 * i)
+  const count = uuids.length / 16
+  const text = new Uint8Array(36 * count)
+  for (let i = 0, t = 0; i < count; i++) {
+    for (let k = 0; k < 16; k++) {
+      if (k === 4 || k === 6 || k === 8 || k === 10) text[t++] = 45 // '-'
+      const byte = uuids[16 * i + k]!
+      text[t++] = HEX_DIGITS[byte >> 4]!
+      text[t++] = HEX_DIGITS[byte & 15]!
+    }
+  }
+  const all = new TextDecoder().decode(text)
+  const ids = new Array<string>(count)
+  for (let i = 0; i < count; i++) ids[i] = all.slice(36 * i, 36 * (i + 1))
   return ids
 }
 
@@ -239,7 +249,7 @@ export function blockIdRange(block: EventBlock): [first: string, last: string] {
     if (before(i, first)) first = i
     else if (before(last, i)) last = i
   }
-  return [uuidAt(uuids, 16 * first), uuidAt(uuids, 16 * last)]
+  return [uuidsIn(uuids.subarray(16 * first, 16 * first + 16))[0]!, uuidsIn(uuids.subarray(16 * last, 16 * last + 16))[0]!]
 }
 
 function textRange(ids: readonly string[]): [first: string, last: string] {

@@ -287,6 +287,7 @@ const rpc = serveParent(
             count('SELECT count(*) FROM reporting_events WHERE at >= ? AND at < ?', args.from, args.to) +
             [...eventBlocksAfter(raw, 0)].reduce((n, block) => n + block.events.at.filter((at) => at >= args.from && at < args.to).length, 0),
           events: count('SELECT (SELECT count(*) FROM reporting_events) + (SELECT coalesce(sum(count), 0) FROM reporting_event_blocks)'),
+          blockBytesPerEvent: count('SELECT coalesce(sum(length(bytes)) * 1.0 / sum(count), 0) FROM reporting_event_blocks'),
           conversations: count('SELECT count(*) FROM conversations'),
         }
       } finally {

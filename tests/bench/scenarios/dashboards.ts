@@ -35,6 +35,8 @@ interface DashboardFigures {
   resolved: number
   eventsInRange: number
   events: number
+  /** What the blocks a first sync kept take, in bytes per event they hold. */
+  blockBytesPerEvent: number
   conversations: number
 }
 
@@ -90,7 +92,7 @@ export async function runDashboardScenarios(ctx: BenchContext): Promise<void> {
     valueRow('dashboards.sync.ratio', '  supervisor ÷ agent (median sync time)', '×', withEvents.median / agent.median, { atMost: SYNC_SLOWDOWN_MAX }),
   )
   if (!figures || !supervisorCache) return
-  const note = `${figures.conversations.toLocaleString('en')} conversations, ${figures.events.toLocaleString('en')} reporting events cached; the last 30 days: ${figures.eventsInRange.toLocaleString('en')} events, ${figures.created.toLocaleString('en')} conversations created, ${figures.resolved.toLocaleString('en')} resolved`
+  const note = `${figures.conversations.toLocaleString('en')} conversations, ${figures.events.toLocaleString('en')} reporting events cached (in blocks, ${figures.blockBytesPerEvent.toFixed(1)} bytes an event); the last 30 days: ${figures.eventsInRange.toLocaleString('en')} events, ${figures.created.toLocaleString('en')} conversations created, ${figures.resolved.toLocaleString('en')} resolved`
   ctx.rows.push(
     valueRow('dashboards.firstReport', 'the first report after the sync, the events read from the cache into memory', 'ms', figures.firstReportMs, null),
     latencyRow('dashboards.report', 'a report over the last 30 days, in the core (supervisor)', figures.report, { p95: 100 }, note),
