@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { blockEvents, blockIdRange, blockRow, eventBlock, MAX_BLOCK_EVENTS, readEventBlock, type EventBlock } from '../../shared/reporting/event-block'
+import { blockEvents, blockIdRange, blockRow, eventBlock, MAX_BLOCK_EVENTS, readKeptEventBlock, type EventBlock } from '../../shared/reporting/event-block'
 import { eventOfRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { stmt } from './statements'
@@ -71,7 +71,7 @@ export function keepEventBlock(db: Database, block: EventBlock): void {
 
 function readBlock(db: Database, blockId: number): StoredBlock | null {
   const bytes = stmt(db, 'SELECT bytes FROM reporting_event_blocks WHERE id = ?').pluck().get(blockId) as Uint8Array | undefined
-  return bytes === undefined ? null : { id: blockId, events: readEventBlock(bytes) }
+  return bytes === undefined ? null : { id: blockId, events: readKeptEventBlock(bytes) }
 }
 
 function blockIds(db: Database, blockId: number): readonly string[] {

@@ -1,7 +1,7 @@
 import { v7 } from 'uuid'
 import { describe, expect, it } from 'vitest'
 import { PullResponse } from '../sync'
-import { blockEvents, blockIdRange, blockLayout, eventBlock, packEventBlock, readEventBlock } from './event-block'
+import { blockEvents, blockIdRange, blockLayout, eventBlock, packEventBlock, readEventBlock, readKeptEventBlock } from './event-block'
 import type { ReportingEvent } from './events'
 
 const event = (id: string, over: Partial<ReportingEvent> = {}): ReportingEvent => ({
@@ -63,6 +63,8 @@ describe('an event block as bytes', () => {
     expect([...block.conversationId.of]).toEqual([0, 0, 1, 0])
     expect(block.inbox.values).toEqual(['Support email'])
     expect(block.id).toEqual(events.map((e) => e.id))
+    // As the cache reads back a block it kept: the same block, its values not checked again.
+    expect(readKeptEventBlock(block.bytes)).toEqual(block)
   })
 
   it("keeps UUIDs as their 16 bytes, and lists other ids as text so each comes back exactly", () => {
