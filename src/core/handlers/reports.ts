@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import type { IpcHandlers } from '../../shared/ipc'
 import { reportCsv } from '../../shared/reporting/csv'
 import { REOPEN_HORIZON_MS } from '../../shared/reporting/events'
-import { reportOverColumns, type Report } from '../../shared/reporting/metrics'
+import { ReportMemory, reportOverColumns, type Report } from '../../shared/reporting/metrics'
 import type { EventColumns } from '../../shared/reporting/event-columns'
 import type { ReportQuery } from '../../shared/reporting/report-query'
 import { hasRole } from '../../shared/roles'
@@ -28,12 +28,15 @@ export function reportHandlers(ctx: HandlerContext, events: CachedEventColumns, 
 
   // The last report computed: its figures are on screen, and the drill-downs a supervisor opens read it again.
   let last: { query: string; columns: EventColumns; length: number; result: ReturnType<typeof reportFromCache> } | null = null
+  // Only the last report is read again, so every report is made in the same memory (it replaces the one before).
+  const memory = new ReportMemory()
   function report(query: ReportQuery): ReturnType<typeof reportFromCache> {
     const columns = events.current()
     const key = JSON.stringify(query)
     // Events only ever join the columns in place (a longer length) or replace them; labels are read from the conversations.
     if (last !== null && last.query === key && last.columns === columns && last.length === columns.length && !query.filters?.labels) return last.result
-    const result = reportFromCache(ctx.db, columns, query)
+    last = null
+    const result = reportFromCache(ctx.db, columns, query, memory)
     last = { query: key, columns, length: columns.length, result }
     return result
   }
@@ -78,11 +81,12 @@ export function reportFromCache(
   db: Database,
   columns: EventColumns,
   query: ReportQuery,
+  memory?: ReportMemory,
 ): { report: Report; window: ReportWindow } {
   const lo = columns.lowerBound(query.from - REOPEN_HORIZON_MS)
   const hi = columns.lowerBound(query.to + REOPEN_HORIZON_MS)
   const labels = query.filters?.labels ? conversationLabels(db, conversationsBetween(columns, lo, hi)) : new Map()
-  const report = reportOverColumns(columns, lo, hi, labels, query)
+  const report = reportOverColumns(columns, lo, hi, labels, query, memory)
   return { report, window: { columns, lo, hi, drill: report.drill } }
 }
 

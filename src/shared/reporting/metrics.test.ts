@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { CHANNELS } from '../domain'
 import { columnsOf } from './event-columns'
 import { REOPEN_HORIZON_MS, SlaTarget, type ReportingEvent } from './events'
-import { drillKey, computeReport, Report, reportOverColumns } from './metrics'
+import { drillKey, computeReport, Report, ReportMemory, reportOverColumns } from './metrics'
 import { REPORT_PRESETS, ReportQuery } from './report-query'
 
 const zone = 'Europe/Berlin'
@@ -306,6 +306,17 @@ describe('computeReport', () => {
     for (let day = 1; day <= 9; day++) over({ ...query, from: query.from + day * 86_400_000, to: query.to + day * 86_400_000 })
     expect(Object.keys(first.drill).length).toBeGreaterThan(20)
     expect(JSON.parse(JSON.stringify(first))).toEqual(alone)
+  })
+
+  it('makes each report in a memory shared with the next one the same as a report made alone', () => {
+    // The client core reads only its latest report, and makes them all in one memory.
+    const columns = columnsOf(events)
+    const memory = new ReportMemory()
+    for (let day = 0; day <= 4; day++) {
+      const q = { ...query, from: query.from + day * 86_400_000, to: query.to + day * 86_400_000 }
+      const made = reportOverColumns(columns, columns.lowerBound(q.from - REOPEN_HORIZON_MS), columns.lowerBound(q.to + REOPEN_HORIZON_MS), new Map(), q, memory)
+      expect(JSON.parse(JSON.stringify(made))).toEqual(JSON.parse(JSON.stringify(computeReport(events, new Map(), q))))
+    }
   })
 
   it('covers every day of the range with zeros, and answers null shares when there is nothing to divide', () => {

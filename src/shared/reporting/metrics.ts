@@ -220,6 +220,21 @@ interface LocalDay {
   midnight: number
 }
 
+/** The days of the last few ranges: finding a month's offsets takes a millisecond, and a supervisor goes back and forth between ranges. */
+const recentDays = new Map<string, readonly LocalDay[]>()
+const RECENT_RANGES = 8
+
+function localDaysOf(from: number, to: number, timeZone: string): readonly LocalDay[] {
+  const key = `${timeZone} ${from} ${to}`
+  let days = recentDays.get(key)
+  if (days === undefined) {
+    days = localDays(from, to, timeZone)
+    if (recentDays.size === RECENT_RANGES) recentDays.delete(recentDays.keys().next().value!)
+    recentDays.set(key, days)
+  }
+  return days
+}
+
 /**
  * The local days the range touches. Luxon is asked only where the clocks change: once per event
  * it would cost more than the rest of the report.
@@ -388,6 +403,20 @@ class Scratch {
 
 const scratch = new Scratch()
 
+/**
+ * Where reports keep what their drill-downs read once they are made: per conversation, the
+ * figures it counts in and its cells of the charts, and the agents' and paths' lists. Over a
+ * month of a busy team these are megabytes a report, and allocated afresh at each one they were
+ * outside V8's heap, whose pressure set off a full collection of the whole heap every few
+ * reports. A report keeps its drill-downs until the next report made in the same memory: a
+ * caller that reads only its latest report (the client core) passes one memory to them all; by
+ * default each report has its own.
+ */
+export class ReportMemory {
+  /** @internal */
+  readonly arrays = new Scratch()
+}
+
 /** A full array's values in one twice as long. */
 function doubled<A extends Float64Array | Int32Array>(a: A): A {
   const grown = new (a.constructor as new (n: number) => A)(a.length * 2)
@@ -416,10 +445,6 @@ class IntList {
   push(value: number): void {
     if (this.length === this.values.length) this.values = doubled(this.values)
     this.values[this.length++] = value
-  }
-
-  copy(): Int32Array {
-    return this.values.slice(0, this.length)
   }
 }
 
@@ -492,7 +517,7 @@ class AgentTallies {
         id: this.names[name]!,
         counted: false,
         replies: 0,
-        lists: LISTED.map(() => new IntList()),
+        lists: LISTED.map(() => scratch.ints()),
         ...reportSamples(),
         answers: [],
         promoters: [],
@@ -516,11 +541,11 @@ class AgentTallies {
 
 /** Which figures each conversation of a report counts in, as bits of one word, and how many count in each. */
 class Membership {
-  private readonly member: Uint32Array
+  private readonly member: Int32Array
   readonly tally = new Int32Array(MEMBER_BITS)
 
-  constructor(conversations: number) {
-    this.member = new Uint32Array(conversations)
+  constructor(conversations: number, kept: Scratch) {
+    this.member = kept.i32(conversations, 0)
   }
 
   add(k: number, bit: number): void {
@@ -580,7 +605,7 @@ class WindowConversations {
   }
 }
 
-function indexConversations(columns: EventColumns, lo: number, hi: number): WindowConversations {
+function indexConversations(columns: EventColumns, lo: number, hi: number, kept: Scratch): WindowConversations {
   const all = columns.dictionaries.conversations.values
   const local = scratch.i32(all.length, -1)
   const numbers = scratch.i32(all.length, 0)
@@ -596,8 +621,8 @@ function indexConversations(columns: EventColumns, lo: number, hi: number): Wind
     }
     of[i - lo] = k
   }
-  // Kept by the report's drill-downs, so copied out of the working arrays.
-  return new WindowConversations(of, numbers.slice(0, n), all)
+  // Read by the report's drill-downs, so copied out of the working arrays.
+  return new WindowConversations(of, copied(numbers.subarray(0, n), kept), all)
 }
 
 /** The numbers of these names in the columns' dictionary, as a membership table; null for no filter. */
@@ -629,8 +654,8 @@ export function computeReport(
 interface EventFilter {
   from: number
   to: number
-  /** Per conversation by number: 1 when the labels filter lets it through (or there is none). */
-  labelled: Uint8Array
+  /** Per conversation by number: 1 when the labels filter lets it through; null for no labels filter. */
+  labelled: Uint8Array | null
   inboxes: Uint8Array | null
   channels: Uint8Array | null
   teams: Uint8Array | null
@@ -687,7 +712,7 @@ class ConversationWork {
 /** What the pass over the conversations makes of them: the figures each counts in, and the charts' cells. */
 interface ConversationFigures {
   membership: Membership
-  days: LocalDay[]
+  days: readonly LocalDay[]
   volumeCell: Int32Array
   heatCell: Int32Array
   volumeCounts: Int32Array
@@ -724,10 +749,11 @@ function passOverEvents(
     const k = of[i - lo]!
     const at = atOf[i]!
     const kind = kindOf[i]!
+    // The time first: it reads the columns in order, and the filters leave most events to it.
     const inRange =
-      labelled[k] === 1 &&
       at >= from &&
       at < to &&
+      (labelled === null || labelled[k] === 1) &&
       (inboxes === null || inboxes[columns.inbox[i]!] === 1) &&
       (channels === null || channels[columns.channel[i]!] === 1) &&
       (teams === null || (columns.team[i]! >= 0 && teams[columns.team[i]!] === 1)) &&
@@ -916,7 +942,7 @@ function passOverConversations(
         }
         const key = routeKey(length)
         let entry = paths.get(key)
-        if (!entry) paths.set(key, (entry = { channels: routeChannels(length), conversations: new IntList() }))
+        if (!entry) paths.set(key, (entry = { channels: routeChannels(length), conversations: scratch.ints() }))
         entry.conversations.push(k)
       }
     }
@@ -925,7 +951,8 @@ function passOverConversations(
 
 /**
  * The report for `query` from events `lo` to `hi` of `columns`: the client core's cache keeps
- * its events as columns and passes the range's, and a week either side.
+ * its events as columns and passes the range's, and a week either side. Its drill-downs read
+ * `memory` until the next report made in it.
  */
 export function reportOverColumns(
   columns: EventColumns,
@@ -933,28 +960,33 @@ export function reportOverColumns(
   hi: number,
   conversations: ReadonlyMap<string, { labels: readonly string[] }>,
   query: ReportQuery,
+  memory: ReportMemory = new ReportMemory(),
 ): Report {
   const { from, to, timeZone } = query
   const channelFilter = set(query.filters?.channels)
   const labels = query.filters?.labels ?? null
 
   scratch.reset()
-  const window = indexConversations(columns, lo, hi)
+  const kept = memory.arrays
+  kept.reset()
+  const window = indexConversations(columns, lo, hi, kept)
   const n = window.size
+  let labelled: Uint8Array | null = null
+  if (labels !== null) {
+    labelled = scratch.u8(n, 0)
+    for (let k = 0; k < n; k++) {
+      const has = conversations.get(window.id(k))?.labels ?? []
+      labelled[k] = labels.some((l) => has.includes(l)) ? 1 : 0
+    }
+  }
   const filter: EventFilter = {
     from,
     to,
-    labelled: scratch.u8(n, 1),
+    labelled,
     inboxes: memberTable(columns, query.filters?.inboxes),
     channels: channelFilter ? Uint8Array.from(CHANNELS, (c) => (channelFilter.has(c) ? 1 : 0)) : null,
     teams: memberTable(columns, query.filters?.teams),
     agents: memberTable(columns, query.filters?.agents),
-  }
-  if (labels !== null) {
-    for (let k = 0; k < n; k++) {
-      const has = conversations.get(window.id(k))?.labels ?? []
-      filter.labelled[k] = labels.some((l) => has.includes(l)) ? 1 : 0
-    }
   }
 
   const work = new ConversationWork(n)
@@ -962,17 +994,17 @@ export function reportOverColumns(
   const agents = new AgentTallies(columns.dictionaries.names.values, n)
   passOverEvents(columns, lo, hi, window.of, filter, work, agents, samples)
 
-  const days = localDays(from, to, timeZone)
+  const days = localDaysOf(from, to, timeZone)
   // Which figures each conversation counts in, as bits, and its cells of the volume chart and the
   // heat map: the lists of ids behind the figures are made from these only when a drill-down reads
   // them, so a report allocates no list of a hundred thousand ids for each of its figures.
   const figures: ConversationFigures = {
-    membership: new Membership(n),
+    membership: new Membership(n, kept),
     days,
-    volumeCell: new Int32Array(n).fill(-1),
-    heatCell: new Int32Array(n).fill(-1),
-    volumeCounts: new Int32Array(days.length * CHANNELS.length),
-    heatCounts: new Int32Array(7 * 24),
+    volumeCell: kept.i32(n, -1),
+    heatCell: kept.i32(n, -1),
+    volumeCounts: scratch.i32(days.length * CHANNELS.length, 0),
+    heatCounts: scratch.i32(7 * 24, 0),
     customers: 0,
     switchedCustomers: 0,
     paths: new Map(),
@@ -1020,14 +1052,15 @@ export function reportOverColumns(
   const agentRows = agents.tallies
     .filter((t) => t.counted)
     .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-    .map((t, a) => agentRow(t, window, drill, seenInList, a * LISTED.length))
+    .map((t, a) => agentRow(t, window, drill, seenInList, a * LISTED.length, kept))
 
   const topPaths: ChannelPath[] = [...paths.values()]
     .map(({ channels: route, conversations }) => ({ path: route.join(' → '), channels: route, conversations }))
     .sort((x, y) => y.conversations.length - x.conversations.length || (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
     .slice(0, TOP_PATHS)
     .map(({ path, channels: route, conversations }) => {
-      lazily(drill, drillKey.path(path), () => conversationIds(conversations, window))
+      const numbers = copied(conversations.values.subarray(0, conversations.length), kept)
+      lazily(drill, drillKey.path(path), () => conversationIds(numbers, window))
       return { path, channels: route, conversations: conversations.length }
     })
 
@@ -1080,8 +1113,8 @@ export function reportOverColumns(
 }
 
 /** Conversations by number to their ids, once each, in order. */
-function conversationIds(numbers: IntList, window: WindowConversations): string[] {
-  const sorted = numbers.copy().sort()
+function conversationIds(numbers: Int32Array, window: WindowConversations): string[] {
+  const sorted = numbers.slice().sort()
   const out: string[] = []
   for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(window.id(sorted[i]!))
   return out
@@ -1093,12 +1126,14 @@ function conversationIds(numbers: IntList, window: WindowConversations): string[
  * lists are opened now and then. Their sizes are counted here: `seen` holds, per conversation,
  * the last list that counted it (lists are numbered from `stamp`).
  */
-function agentRow(t: AgentTally, window: WindowConversations, drill: Record<string, string[]>, seen: Int32Array, stamp: number): AgentRow {
+function agentRow(t: AgentTally, window: WindowConversations, drill: Record<string, string[]>, seen: Int32Array, stamp: number, kept: Scratch): AgentRow {
   const keep = (figure: AgentFigure, count: number, list: () => string[]) => {
     if (count > 0) lazily(drill, drillKey.agent(t.id, figure), list)
   }
-  const counts = t.lists.map((list, f) => distinctCount(list, seen, stamp + f))
-  const lists = t.lists.map((list) => once(() => conversationIds(list, window)))
+  // The lists are working arrays the next report reuses: what the drill-downs read later is copied out, each conversation once.
+  const distinct = t.lists.map((list, f) => copied(distinctNumbers(list, seen, stamp + f), kept))
+  const counts = distinct.map((numbers) => numbers.length)
+  const lists = distinct.map((numbers) => once(() => conversationIds(numbers, window)))
   LISTED.forEach((figure, f) => keep(figure, counts[f]!, lists[f]!))
   keep('resolution', counts[RESOLVED_BY]!, lists[RESOLVED_BY]!)
   if (t.answers.length > 0) drill[drillKey.agent(t.id, 'csat.answers')] = t.answers
@@ -1114,16 +1149,25 @@ function agentRow(t: AgentTally, window: WindowConversations, drill: Record<stri
   }
 }
 
-/** How many conversations a list holds, each once. */
-function distinctCount(numbers: IntList, seen: Int32Array, stamp: number): number {
+/** The conversations a list holds, each once, in the order met, over the list itself. */
+function distinctNumbers(numbers: IntList, seen: Int32Array, stamp: number): Int32Array {
   let count = 0
+  const out = numbers.values
+  // Written over the list itself: the first occurrences never run ahead of the reading.
   for (let i = 0; i < numbers.length; i++) {
-    const k = numbers.values[i]!
+    const k = out[i]!
     if (seen[k] === stamp) continue
     seen[k] = stamp
-    count++
+    out[count++] = k
   }
-  return count
+  return out.subarray(0, count)
+}
+
+/** Numbers a report's drill-downs read once it is made, copied into the memory they are kept in. */
+function copied(numbers: Int32Array, kept: Scratch): Int32Array {
+  const copy = kept.i32(numbers.length, 0)
+  copy.set(numbers)
+  return copy
 }
 
 function once<T>(make: () => T): () => T {
