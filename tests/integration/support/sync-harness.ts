@@ -35,8 +35,10 @@ export async function agentWithToken(server: SyncServer, name: string, role: Rol
 
 type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>
 
+const POLL_MS = 25
+
 /** Polls until `check` returns a truthy value; fails with `what` and the last value seen. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = 25): Promise<Truthy<T>> {
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000, intervalMs = POLL_MS): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs
   let last: T | undefined
   for (;;) {
@@ -157,14 +159,21 @@ export async function waitUntilSynced(core: Core, server: SyncServer, timeoutMs 
 export async function waitForQuietServer(server: SyncServer, quietMs = 300): Promise<number> {
   let last = (await server.counts()).lastSeq
   let since = Date.now()
+  let unchanged = 0
+  // Time alone is not enough: a process starved of CPU sees the time pass without running the
+  // timers that record what is due (delivery reports). Quiet also takes as many turns of the event
+  // loop as the time would have given it.
+  const turns = Math.ceil(quietMs / POLL_MS)
   return waitFor('the server to go quiet', async () => {
     const now = (await server.counts()).lastSeq
     if (now !== last) {
       last = now
       since = Date.now()
+      unchanged = 0
       return 0
     }
-    return Date.now() - since >= quietMs ? now : 0
+    unchanged++
+    return Date.now() - since >= quietMs && unchanged >= turns ? now : 0
   })
 }
 
