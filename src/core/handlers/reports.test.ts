@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { columnsOf } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
 import { drillKey, ReportMemory } from '../../shared/reporting/metrics'
+import { reportingEvent } from '../testing/fixtures'
 import { reportFromCache } from './reports'
 
 const DAY = 86_400_000
@@ -12,31 +13,15 @@ const END = Date.UTC(2026, 0, 1)
 /** Six weeks of a team's conversations, every one created, assigned, answered and resolved. */
 function monthOfEvents(conversations: number): ReportingEvent[] {
   const events: ReportingEvent[] = []
-  const event = (c: number, kind: ReportingEvent['kind'], at: number, more: Partial<ReportingEvent> = {}): void => {
-    events.push({
-      id: `e${String(events.length).padStart(7, '0')}`,
-      kind,
-      conversationId: `c${c}`,
-      customerId: `k${c % 997}`,
-      inbox: 'support',
-      channel: c % 3 === 0 ? 'email' : 'chat',
-      team: null,
-      agentId: null,
-      at,
-      calendarMs: null,
-      businessMs: null,
-      afterHours: false,
-      fromChannel: null,
-      rating: null,
-      slaTarget: null,
-      ...more,
-    })
+  const event = (c: number, kind: ReportingEvent['kind'], at: number, more: Partial<ReportingEvent>): void => {
+    const conversation = { conversationId: `c${c}`, customerId: `k${c % 997}`, inbox: 'support', channel: c % 3 === 0 ? 'email' : 'chat' } as const
+    events.push(reportingEvent(`e${String(events.length).padStart(7, '0')}`, { kind, at, ...conversation, ...more }))
   }
   for (let c = 0; c < conversations; c++) {
     const created = END - 42 * DAY + Math.floor((c / conversations) * 42 * DAY)
     const agentId = `u${c % 4}`
-    event(c, 'conversation_created', created)
-    event(c, 'assigned', created + MIN, { agentId })
+    event(c, 'conversation_created', created, { agentId: null, calendarMs: null, businessMs: null })
+    event(c, 'assigned', created + MIN, { agentId, calendarMs: null, businessMs: null })
     event(c, 'first_response', created + 5 * MIN, { agentId, calendarMs: 5 * MIN, businessMs: 5 * MIN })
     event(c, 'reply', created + 5 * MIN, { agentId, calendarMs: 5 * MIN, businessMs: 5 * MIN })
     event(c, 'resolved', created + 60 * MIN, { agentId, calendarMs: 60 * MIN, businessMs: 60 * MIN })
