@@ -15,8 +15,9 @@ type Db = Database.Database
 
 const json = (values: readonly string[]): string => JSON.stringify(values)
 
-export function getErasure(db: Db, customerId: string): Erasure | null {
-  const row = db.prepare('SELECT * FROM erasures WHERE customer_id = ?').get(customerId) as ErasureRow | undefined
+/** The erasure of a customer, if any. Asked for at every write of a conversation or message: `prepare` is the store's statement cache. */
+export function getErasure(prepare: (sql: string) => Database.Statement, customerId: string): Erasure | null {
+  const row = prepare('SELECT * FROM erasures WHERE customer_id = ?').get(customerId) as ErasureRow | undefined
   return row ? erasureOf(row) : null
 }
 

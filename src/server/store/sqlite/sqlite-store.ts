@@ -793,7 +793,7 @@ class SqliteReads implements StoreReader {
   }
 
   async getErasure(customerId: string): Promise<Erasure | null> {
-    return erasures.getErasure(this.db, customerId)
+    return erasures.getErasure((sql) => this.stmt(sql), customerId)
   }
 
   async resolvedConversationsBefore(before: number, after: { at: number; id: string } | null, limit: number): Promise<Conversation[]> {
