@@ -59,6 +59,28 @@ describe('entities as stored in the cache', () => {
     expect(getEntity(db, 'message', 'm1')).toEqual({ current: moved, server: m1 })
   })
 
+  it('a local change to a conversation writes the columns that change, and keeps the server copy through a second change', () => {
+    upsertServerEntity(db, 'conversation', v1)
+    const columns = () => db.prepare('SELECT status, priority, assignee_id, subject, last_message_at FROM conversations WHERE id = ?').get('v1')
+    const before = columns() as Record<string, unknown>
+    // A trigger on columns fires when an UPDATE sets them, equal or not, as their indexes are rewritten then.
+    db.exec(`CREATE TEMP TABLE columns_set (n INTEGER);
+      CREATE TEMP TRIGGER unchanged_columns_set AFTER UPDATE OF customer_id, subject, last_message_at, inbox, team ON main.conversations
+      BEGIN INSERT INTO columns_set VALUES (1); END`)
+    const urgent = { ...v1, priority: 'urgent' as const }
+    writeLocalEntity(db, 'conversation', urgent)
+    expect(db.prepare('SELECT count(*) AS n FROM columns_set').get()).toEqual({ n: 0 })
+    const pending = { ...urgent, status: 'pending' as const, assigneeId: 'u9' }
+    writeLocalEntity(db, 'conversation', pending)
+    expect(getEntity(db, 'conversation', 'v1')).toEqual({ current: pending, server: v1 })
+    upsertServerEntity(db, 'conversation', v1)
+    writeLocalEntity(db, 'conversation', pending)
+    const after = columns() as Record<string, unknown>
+    expect(after).toMatchObject({ status: 'pending', assignee_id: 'u9', subject: before.subject, last_message_at: before.last_message_at })
+    expect(after.priority).not.toBe(before.priority)
+    expect(db.prepare(`SELECT count(*) AS n FROM conversations WHERE status = 'pending' AND assignee_id = 'u9'`).get()).toEqual({ n: 1 })
+  })
+
   it('reads rows written whole by an earlier version as they are', () => {
     db.prepare(`INSERT INTO messages (id, conversation_id, customer_id, at, json, server_json) VALUES ('m1', 'v1', 'c1', 10, ?, NULL)`).run(JSON.stringify(m1))
     expect(getEntity(db, 'message', 'm1')?.current).toEqual(m1)

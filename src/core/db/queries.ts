@@ -219,6 +219,7 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
     return
   }
   const cols = columnsOf(entity as JsonEntityName, data as EntityTypes[JsonEntityName])
+  if (local && updateChangedColumns(db, entity as JsonEntityName, data.id, cols, packEntity(entity, data))) return
   let byDb = upserts.get(db)
   if (!byDb) {
     byDb = new Map()
@@ -233,6 +234,25 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
   cols.id = data.id
   cols.json = packEntity(entity, data)
   statement.run(cols)
+}
+
+/**
+ * A local change to a row the cache holds, setting only the columns whose values change. SQLite
+ * rewrites the entries of every index on every column an UPDATE sets, equal or not: a
+ * conversation has 26 indexes, and a bulk step that set them all wrote each conversation's
+ * entries in all of them again. False when the row is not there.
+ */
+function updateChangedColumns(db: Database, entity: JsonEntityName, id: string, cols: Record<string, string | number | null>, json: string): boolean {
+  const table = TABLES[entity]
+  const names = Object.keys(cols)
+  const old = stmt(db, `SELECT ${names.join(', ')} FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined
+  if (!old) return false
+  const changed = names.filter((name) => old[name] !== cols[name])
+  const values: Record<string, string | number | null> = { id, json }
+  for (const name of changed) values[name] = cols[name]!
+  const set = [...changed.map((name) => `${name} = @${name}`), 'json = @json', `server_json = coalesce(server_json, ${wholeJsonSql(entity)})`]
+  stmt(db, `UPDATE ${table} SET ${set.join(', ')} WHERE id = @id`).run(values)
+  return true
 }
 
 /** Stores a row as the server sent it: what the UI reads, which is also the server's copy. */
