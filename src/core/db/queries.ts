@@ -249,7 +249,7 @@ function updateChangedColumns(db: Database, entity: JsonEntityName, id: string, 
   if (!old) return false
   const changed = names.filter((name) => old[name] !== cols[name])
   const values: Record<string, string | number | null> = { id, json }
-  for (const name of changed) values[name] = cols[name]!
+  for (const name of changed) values[name] = cols[name] ?? null
   const set = [...changed.map((name) => `${name} = @${name}`), 'json = @json', `server_json = coalesce(server_json, ${wholeJsonSql(entity)})`]
   stmt(db, `UPDATE ${table} SET ${set.join(', ')} WHERE id = @id`).run(values)
   return true
