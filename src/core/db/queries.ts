@@ -239,7 +239,7 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
 /**
  * A local change to a row the cache holds, setting only the columns whose values change. SQLite
  * rewrites the entries of every index on every column an UPDATE sets, equal or not: a
- * conversation has 26 indexes, and a bulk step that set them all wrote each conversation's
+ * conversation has 33 indexes, and a bulk step that set them all wrote each conversation's
  * entries in all of them again. False when the row is not there.
  */
 function updateChangedColumns(db: Database, entity: JsonEntityName, id: string, cols: Record<string, string | number | null>, json: string): boolean {
