@@ -79,7 +79,7 @@ export function entityFromRow<E extends EntityName>(entity: E, row: { json: stri
 }
 
 /**
- * SQL for the whole entity of the row being updated, in an upsert's DO UPDATE: the copy of the
+ * SQL for the whole entity of the row being updated, in a local change's UPDATE: the copy of the
  * server's version a local change keeps aside. It is stored whole, since the change may move
  * the row to another conversation or customer and its columns then hold the new ones.
  */

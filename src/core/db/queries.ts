@@ -196,15 +196,13 @@ function decodeServer<E extends EntityName>(entity: E, json: string, serverJson:
  */
 const COLUMNS_ONLY: ReadonlySet<EntityName> = new Set(['reportingEvent'])
 
+/** A synced row's upsert; for a local write, the insert of a row the cache does not hold yet (updateChangedColumns changes one it holds). */
 function upsertSql(entity: JsonEntityName, names: string[], local: boolean): string {
-  const set = names.map((n) => `${n} = excluded.${n}`).join(', ')
-  // A local write keeps the server's copy: the row's old json when the two were the same.
-  return (
+  const insert =
     `INSERT INTO ${TABLES[entity]} (id, ${names.join(', ')}, json, server_json) ` +
-    `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, ${local ? `'${NO_SERVER_COPY}'` : 'NULL'}) ` +
-    `ON CONFLICT (id) DO UPDATE SET ${set}, json = excluded.json, ` +
-    (local ? `server_json = coalesce(server_json, ${wholeJsonSql(entity)})` : 'server_json = NULL')
-  )
+    `VALUES (@id, ${names.map((n) => '@' + n).join(', ')}, @json, ${local ? `'${NO_SERVER_COPY}'` : 'NULL'})`
+  if (local) return insert
+  return `${insert} ON CONFLICT (id) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}, json = excluded.json, server_json = NULL`
 }
 
 /** The upsert statements of each entity, built once: the sync runs them for every row. */
@@ -219,7 +217,8 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
     return
   }
   const cols = columnsOf(entity as JsonEntityName, data as EntityTypes[JsonEntityName])
-  if (local && updateChangedColumns(db, entity as JsonEntityName, data.id, cols, packEntity(entity, data))) return
+  const json = packEntity(entity, data)
+  if (local && updateChangedColumns(db, entity as JsonEntityName, data.id, cols, json)) return
   let byDb = upserts.get(db)
   if (!byDb) {
     byDb = new Map()
@@ -232,7 +231,7 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
     byDb.set(key, statement)
   }
   cols.id = data.id
-  cols.json = packEntity(entity, data)
+  cols.json = json
   statement.run(cols)
 }
 
@@ -240,7 +239,8 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
  * A local change to a row the cache holds, setting only the columns whose values change. SQLite
  * rewrites the entries of every index on every column an UPDATE sets, equal or not: a
  * conversation has 33 indexes, and a bulk step that set them all wrote each conversation's
- * entries in all of them again. False when the row is not there.
+ * entries in all of them again. The server's copy is kept: the row's old json when the two
+ * were the same. False when the row is not there.
  */
 function updateChangedColumns(db: Database, entity: JsonEntityName, id: string, cols: Record<string, string | number | null>, json: string): boolean {
   const table = TABLES[entity]
