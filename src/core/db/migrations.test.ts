@@ -7,6 +7,7 @@ import { beginBulkLoad, finishBulkLoad } from './bulk-load'
 import { dropCustomer } from './erasure'
 import { CacheVersionError, LATEST_VERSION, migrate, MIGRATIONS, NOT_WAITING } from './migrations'
 import { CACHE_FILE, CacheOwnerError, openCache } from './open'
+import { SEARCH_SLOTS } from './search-index'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
 import { liveFigurePage, liveQueues } from './report-queries'
 import { countMatching } from './view-queries'
@@ -19,6 +20,17 @@ beforeEach(() => {
 afterEach(() => dir.remove())
 
 const SERVER = 'http://127.0.0.1:4100'
+
+/** A cache at `version` holding an open, unassigned SMS conversation with the message m1, "Where is my parcel?", sent at `at`. */
+function cacheWithParcel(version: number, at: number): BetterSqlite3.Database {
+  const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
+  migrate(raw, `v${version}`, MIGRATIONS.slice(0, version))
+  raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+  upsertServerEntity(raw, 'customer', customer('c1'))
+  upsertServerEntity(raw, 'conversation', conversation('v1', 'c1', { channel: 'sms', status: 'open', assigneeId: null }))
+  upsertServerEntity(raw, 'message', { ...message('m1', conversation('v1', 'c1'), at), text: 'Where is my parcel?' })
+  return raw
+}
 
 describe('cache migrations', () => {
   it('creates a WAL cache with every migration recorded and STRICT tables', () => {
@@ -320,12 +332,7 @@ describe('cache migrations', () => {
   })
 
   it('upgrades a version 25 cache: its search index is built again with the one-character filter tokens', () => {
-    const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
-    migrate(raw, 'v25', MIGRATIONS.slice(0, 25))
-    raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
-    upsertServerEntity(raw, 'customer', customer('c1'))
-    upsertServerEntity(raw, 'conversation', conversation('v1', 'c1', { channel: 'sms', status: 'open', assigneeId: null }))
-    upsertServerEntity(raw, 'message', { ...message('m1', conversation('v1', 'c1'), 5), text: 'Where is my parcel?' })
+    const raw = cacheWithParcel(25, 5)
     // The entry as version 25 tagged it: a private-use character and a letter before each value.
     const key = raw.prepare(`SELECT key FROM search_keys WHERE src % 4 = 0`).pluck().get() as number
     raw.prepare('DELETE FROM search_index WHERE rowid = ?').run(key)
@@ -412,6 +419,25 @@ describe('cache migrations', () => {
     expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('reporting_event_blocks')).toEqual(['id', 'first_id', 'last_id', 'count', 'bytes'])
     expect(dropCustomer(db, 'c2')).toBe(true)
     expect(getEntity(db, 'reportingEvent', rated.id)?.current).toEqual({ ...rated, customerId: null })
+    db.close()
+  })
+
+  it('upgrades a version 28 cache: its search index is keyed again with 256 keys per millisecond, so a date range finds what it holds', () => {
+    const raw = cacheWithParcel(28, 5_000)
+    // The entry as version 28 keyed it: 2^20 keys per millisecond.
+    const oldKey = 5_000 * 2 ** 20
+    raw.exec('DELETE FROM search_index WHERE rowid = (SELECT key FROM search_keys WHERE src % 4 = 0)')
+    raw.prepare('UPDATE search_keys SET key = ? WHERE src % 4 = 0').run(oldKey)
+    raw.prepare('INSERT INTO search_index (rowid, title, body, tags) VALUES (?, ?, ?, ?)').run(oldKey, '', 'Where is my parcel?', '\uE001 \uE013 \uE021 \uE030')
+    raw.close()
+
+    const db = openCache(dir.path, SERVER)
+    expect(db.prepare('SELECT key FROM search_keys WHERE src % 4 = 0').pluck().get()).toBe(5_000 * SEARCH_SLOTS)
+    const found = (filters: Omit<Parameters<typeof searchIndex>[1], 'query' | 'limit'>) =>
+      searchIndex(db, { query: '"parcel"*', limit: 10, ...filters }).map((r) => r.refId)
+    expect(found({ from: 4_000, to: 6_000 })).toEqual(['m1'])
+    expect(found({ channel: 'sms', status: 'open', assigneeId: null })).toEqual(['m1'])
+    expect(found({ from: 6_000 })).toEqual([])
     db.close()
   })
 

@@ -650,6 +650,11 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE reporting_event_blocks DROP COLUMN ids; ALTER TABLE reporting_event_blocks DROP COLUMN events')
     },
   },
+  {
+    version: 29,
+    name: 'the search index keyed with 256 keys per millisecond instead of 2^20',
+    up: (db) => createSearchIndex(db),
+  },
 ]
 
 /** The events of a block as version 27 kept it: its ids, and each field as a list of values or as distinct values and each event's position among them. */

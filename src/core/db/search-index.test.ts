@@ -9,7 +9,7 @@ import { enqueueAction } from '../sync/outbox'
 import { changes, conversation, customer, message, note, tempDir, user } from '../testing/fixtures'
 import { beginBulkLoad, bulkLoadPending, finishBulkLoad } from './bulk-load'
 import { openCache } from './open'
-import { retagQueued, tagPhrase } from './search-index'
+import { retagQueued, SEARCH_SLOTS, tagPhrase } from './search-index'
 import { getSyncMeta, setSyncUser } from './queries'
 
 const SERVER = 'http://127.0.0.1:4100'
@@ -105,6 +105,33 @@ describe('search order and filters', () => {
     expect(queued()).toEqual(['v1'])
     expect(ids(search('parcel', { status: 'open' }))).toEqual(['n1', 'm-mid', 'm-old'])
     expect(queued()).toEqual([])
+  })
+
+  it('finds every row of a millisecond holding more rows than it has keys, in the index kept by triggers and in one built at the end of a fill', () => {
+    // A channel that stamps whole seconds, or an import, can put this many messages in one instant.
+    const crowd = Array.from({ length: SEARCH_SLOTS + 44 }, (_, i) => message(`crowd-${i}`, sms, 7 * DAY, { text: `Parcel batch ${i}` }))
+    // And one in the next millisecond, whose keys the crowd must not take.
+    const next = message('m-next', sms, 7 * DAY + 1, { text: 'Parcel right after' })
+    const crowdChanges = changes(11, [...crowd, next].map((m) => ['message', m] as ['message', typeof m]))
+    const everyRow = crowd.map((m) => m.id).sort()
+    seed()
+    applyBatch(db, { after: 10, cursor: 11 + crowd.length, changes: crowdChanges })
+    expect(ids(search('batch', { limit: 1000 })).sort()).toEqual(everyRow)
+    // The ones with a key of that millisecond keep their place among the others.
+    expect(ids(search('parcel', { limit: 1000, from: 8 * DAY }))).toEqual(['m-new'])
+    expect(ids(search('parcel', { limit: 1000, to: 7 * DAY }))).toEqual(['n1', 'm-mid', 'm-old'])
+
+    db.close()
+    dir.remove()
+    dir = tempDir()
+    db = openCache(dir.path, SERVER)
+    beginBulkLoad(db)
+    seed()
+    applyBatch(db, { after: 10, cursor: 11 + crowd.length, changes: crowdChanges })
+    finishBulkLoad(db)
+    expect(ids(search('batch', { limit: 1000 })).sort()).toEqual(everyRow)
+    expect(ids(search('parcel', { limit: 1000, to: 7 * DAY }))).toEqual(['n1', 'm-mid', 'm-old'])
+    expect(ids(search('right after'))).toEqual(['m-next'])
   })
 
   it('a message edited to another time moves in the order', () => {

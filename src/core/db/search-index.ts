@@ -30,7 +30,6 @@ import type { SearchKind } from '../../shared/ipc'
  * the index once at the end (`rebuildSearchIndex`; see bulk-load.ts). The missing triggers are
  * themselves the mark of an index to rebuild: dropped and recreated in the same transactions
  * as the index contents, so a process killed at any point leaves a cache `openCache` rebuilds.
- * Keys above 2^53 do not survive a JavaScript number: they stay inside SQL.
  */
 
 /** The one-character filter tokens. Their characters are part of the index: changing one means rebuilding it. */
@@ -41,8 +40,13 @@ const UNASSIGNED_TOKEN = '\uE030'
 /** An assignee's token begins so, followed by their id in hex: too many to have a character each. */
 const ASSIGNEE_TOKEN = '\uE000a'
 
-/** Keys per millisecond: far more rows than any one instant holds. */
-export const SEARCH_SLOTS = 1_048_576
+/**
+ * Keys per millisecond: more rows than any one instant holds (a channel that stamps whole
+ * seconds shares one millisecond among the messages of that second). Few, because FTS5 stores
+ * each entry's key as the difference from the previous one: at 2^20 keys per millisecond those
+ * differences took a fifth of the index's bytes.
+ */
+export const SEARCH_SLOTS = 256
 /** The latest `at` with its own keys; later times share the last one (2248 onwards). */
 export const MAX_KEY_AT = 2 ** 43 - 1
 
