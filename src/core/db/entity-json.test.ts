@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ENTITY_SCHEMAS } from '../../shared/domain'
+import { ENTITY_SCHEMAS, type Call, type TimelineEvent } from '../../shared/domain'
 import { conversation, customer, message, note, tempDir, user } from '../testing/fixtures'
 import { enqueueAction } from '../sync/outbox'
-import { packEntity } from './entity-json'
+import { entityFromRow, packEntity } from './entity-json'
 import { openCache } from './open'
 import { dumpEntities, getEntity, listConversationItems, listTimeline, writeLocalEntity, upsertServerEntity } from './queries'
 
@@ -36,8 +36,35 @@ describe('entities as stored in the cache', () => {
       upsertServerEntity(db, entity, data as never)
       expect(getEntity(db, entity, data.id)).toEqual({ current: data, server: data })
     }
+    const call: Call = {
+      id: 'k1', conversationId: 'v1', customerId: 'c1', direction: 'inbound', status: 'completed', outcome: 'answered', durationSeconds: 30,
+      recordingUrl: null, transcript: null, notes: null, agentId: 'u1', externalId: null, startedAt: 13, updatedAt: 14,
+    }
+    const event: TimelineEvent = { id: 'e1', conversationId: 'v1', customerId: 'c1', type: 'assigned', actorId: 'u1', data: { to: 'u1' }, createdAt: 15 }
+    upsertServerEntity(db, 'call', call)
+    upsertServerEntity(db, 'event', event)
     expect(listConversationItems(db, 'v1').messages).toEqual([m1, message('m2', v1, 11)])
     expect(dumpEntities(db, 'note').get('n1')?.current).toEqual(note('n1', v1, 12))
+    // The timeline reads its rows with their time and a kind of its own.
+    const timeline = listTimeline(db, { customerId: 'c1', limit: 10 }).map((row) => entityFromRow(row.kind, row))
+    expect(timeline).toEqual([event, call, note('n1', v1, 12), message('m2', v1, 11), m1])
+  })
+
+  it('leaves out what the columns hold: a time, a name, and the status, assignee, inbox and the rest of a conversation', () => {
+    upsertServerEntity(db, 'conversation', { ...v1, assigneeId: 'u1', team: 'Billing' })
+    upsertServerEntity(db, 'customer', customer('c1'))
+    upsertServerEntity(db, 'message', m1)
+    const stored = (table: string) => JSON.parse(db.prepare(`SELECT json FROM ${table}`).pluck().get() as string) as Record<string, unknown>
+    for (const field of ['status', 'assigneeId', 'lastMessageAt', 'channel', 'inbox', 'team', 'subject']) expect(stored('conversations')).not.toHaveProperty(field)
+    for (const field of ['name', 'lastActivityAt']) expect(stored('customers')).not.toHaveProperty(field)
+    expect(stored('messages')).not.toHaveProperty('sentAt')
+    expect(getEntity(db, 'conversation', 'v1')?.current).toEqual({ ...v1, assigneeId: 'u1', team: 'Billing' })
+    // A message's last update, when it is the time it was sent; kept when it is not.
+    expect(stored('messages')).not.toHaveProperty('updatedAt')
+    const delivered = { ...m1, deliveryStatus: 'delivered' as const, updatedAt: m1.sentAt + 5 }
+    upsertServerEntity(db, 'message', delivered)
+    expect(stored('messages')).toHaveProperty('updatedAt', m1.sentAt + 5)
+    expect(getEntity(db, 'message', 'm1')?.current).toEqual(delivered)
   })
 
   it('leaves out the ids its columns hold and the empty fields the schema requires, nothing nested, nothing optional', () => {

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { z } from 'zod'
-import type { Call, Channel, Conversation, ConversationStatus, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, SavedView, Summary, TimelineEvent, User } from '../../shared/domain'
+import type { Call, Channel, Conversation, ConversationStatus, Customer, EntityName, EntityTypes, Identity, Message, Note, Priority, Summary, TimelineEvent, User } from '../../shared/domain'
 import { columnName } from '../../shared/column-names'
 import { EVENT_ROW_FIELDS, eventOfRow, eventRow, type EventRow } from '../../shared/reporting/event-columns'
 import type { ReportingEvent } from '../../shared/reporting/events'
@@ -9,7 +9,7 @@ import { matchesAsPrefix, typedWords } from '../../shared/search-words'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState, SearchKind } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
-import { entityColumns, entityFromJson, entityFromRow, packEntity, wholeJsonSql } from './entity-json'
+import { entityColumns, entityFromJson, entityFromRow, mirroredColumns, packEntity, wholeJsonSql } from './entity-json'
 import { NOT_DUE, NOT_WAITING, PRIORITY_RANK } from './migrations'
 import { keyAtOrAfter, keyAtOrBefore, retagQueued, tagPhrase } from './search-index'
 import { allBlockedEvents, blockedEvent, dropFromBlocks } from './event-blocks'
@@ -142,37 +142,26 @@ const SYNCED_TABLES = [...Object.values(TABLES), 'reporting_event_blocks', 'repo
 /** Entities with a row's JSON beside its indexed columns: all but reporting events (COLUMNS_ONLY). */
 type JsonEntityName = Exclude<EntityName, 'reportingEvent'>
 
-/** The indexed columns of each entity table, taken from the entity. */
-const COLUMNS: { [E in JsonEntityName]: (e: EntityTypes[E]) => Record<string, string | number | null> } = {
-  user: (u: User) => ({ name: u.name }),
-  customer: (c: Customer) => ({ name: c.name, last_activity_at: c.lastActivityAt }),
-  identity: (i: Identity) => ({ customer_id: i.customerId }),
+/**
+ * The indexed columns of each entity table that are not a field as it is (`mirroredColumns`):
+ * values derived from the entity, for the inbox's order and filters.
+ */
+const DERIVED_COLUMNS: { [E in JsonEntityName]?: (e: EntityTypes[E]) => Record<string, string | number | null> } = {
   conversation: (c: Conversation) => ({
-    customer_id: c.customerId,
-    status: c.status,
-    assignee_id: c.assigneeId,
-    last_message_at: c.lastMessageAt,
-    channel: c.channel,
-    inbox: c.inbox,
-    team: c.team,
-    subject: c.subject,
     wait_order: c.waitingSince ?? NOT_WAITING,
     // The rank, so the inbox can list the most urgent first from an index (migration 10).
     priority: PRIORITY_RANK[c.priority],
     // A resolved conversation owes nothing, whatever its clocks say.
     sla_due: (c.status === 'resolved' ? null : slaUnmetDueAt(c.sla)) ?? NOT_DUE,
   }),
-  message: (m: Message) => ({ conversation_id: m.conversationId, customer_id: m.customerId, at: m.sentAt }),
-  note: (n: Note) => ({ conversation_id: n.conversationId, customer_id: n.customerId, at: n.createdAt }),
-  call: (c: Call) => ({ conversation_id: c.conversationId, customer_id: c.customerId, at: c.startedAt }),
-  event: (e: TimelineEvent) => ({ conversation_id: e.conversationId, customer_id: e.customerId, at: e.createdAt }),
-  savedView: (v: SavedView) => ({ owner_id: v.ownerId }),
   // A wrap-up or a call summary takes its place in the timeline where what it covers ends; a story has none (null `at`).
-  summary: (s: Summary) => ({ customer_id: s.customerId, kind: s.kind, at: s.kind === 'customer_story' ? null : s.coversThrough }),
+  summary: (s: Summary) => ({ kind: s.kind, at: s.kind === 'customer_story' ? null : s.coversThrough }),
 }
 
+/** The indexed columns of an entity's row. */
 function columnsOf<E extends JsonEntityName>(entity: E, data: EntityTypes[E]): Record<string, string | number | null> {
-  return (COLUMNS[entity] as (e: EntityTypes[E]) => Record<string, string | number | null>)(data)
+  const derived = DERIVED_COLUMNS[entity] as ((e: EntityTypes[E]) => Record<string, string | number | null>) | undefined
+  return { ...mirroredColumns(entity, data), ...derived?.(data) }
 }
 
 /**
@@ -371,9 +360,9 @@ export function listCustomerConversations(db: Database, customerId: string): Con
 export function inboxForNewConversation(db: Database, args: { customerId: string; channel: Channel }): string | null {
   const row = (stmt(
     db,
-    `SELECT json ->> '$.inbox' AS inbox FROM conversations WHERE customer_id = ? AND channel = ? ORDER BY last_message_at DESC LIMIT 1`,
+    `SELECT inbox FROM conversations WHERE customer_id = ? AND channel = ? ORDER BY last_message_at DESC LIMIT 1`,
   ).get(args.customerId, args.channel) ??
-    stmt(db, `SELECT json ->> '$.inbox' AS inbox FROM conversations WHERE channel = ? ORDER BY last_message_at DESC, rowid DESC LIMIT 1`).get(
+    stmt(db, `SELECT inbox FROM conversations WHERE channel = ? ORDER BY last_message_at DESC, rowid DESC LIMIT 1`).get(
       args.channel,
     )) as { inbox: string } | undefined
   return row?.inbox ?? null

@@ -82,18 +82,18 @@ export const SUMMARY_ITEMS_SQL = `
   SELECT * FROM (
     SELECT 'message' AS kind, m.id, m.conversation_id AS conversationId, m.json ->> '$.channel' AS channel,
       CASE m.json ->> '$.direction' WHEN 'inbound' THEN 'customer' ELSE 'agent' END AS author,
-      m.at, m.json ->> '$.text' AS text, c.json ->> '$.inbox' AS inbox
+      m.at, m.json ->> '$.text' AS text, c.inbox AS inbox
     FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id
     WHERE m.customer_id = @customerId AND m.at > @after
     UNION ALL
     SELECT 'call', k.id, k.conversation_id, 'voice',
       CASE k.json ->> '$.direction' WHEN 'inbound' THEN 'customer' ELSE 'agent' END,
       k.at, concat_ws(char(10), nullif(k.json ->> '$.transcript', ''), 'Agent notes: ' || nullif(k.json ->> '$.notes', '')),
-      c.json ->> '$.inbox'
+      c.inbox
     FROM calls k LEFT JOIN conversations c ON c.id = k.conversation_id
     WHERE k.customer_id = @customerId AND k.at > @after AND ${callSaysSomething('k')}
     UNION ALL
-    SELECT 'note', n.id, n.conversation_id, coalesce(c.channel, 'chat'), 'agent', n.at, n.json ->> '$.text', c.json ->> '$.inbox'
+    SELECT 'note', n.id, n.conversation_id, coalesce(c.channel, 'chat'), 'agent', n.at, n.json ->> '$.text', c.inbox
     FROM notes n LEFT JOIN conversations c ON c.id = n.conversation_id
     WHERE n.customer_id = @customerId AND n.at > @after)
   ORDER BY at, id`
