@@ -5,7 +5,7 @@ import type { Summary } from './stats'
 export interface Row {
   id: string
   scenario: string
-  unit: 'ms' | 'msg/s' | 'MB' | '×'
+  unit: 'ms' | 'msg/s' | 'KB' | 'MB' | '×'
   n: number | null
   median: number | null
   p95: number | null
