@@ -117,7 +117,7 @@ describe('search order and filters', () => {
     seed()
     applyBatch(db, { after: 10, cursor: 11 + crowd.length, changes: crowdChanges })
     expect(ids(search('batch', { limit: 1000 })).sort()).toEqual(everyRow)
-    // The ones with a key of that millisecond keep their place among the others.
+    // Those keyed after every other row still stay out of a date range that does not hold their time.
     expect(ids(search('parcel', { limit: 1000, from: 8 * DAY }))).toEqual(['m-new'])
     expect(ids(search('parcel', { limit: 1000, to: 7 * DAY }))).toEqual(['n1', 'm-mid', 'm-old'])
 
