@@ -379,7 +379,7 @@ const rpc = serveParent(
       const c = core
       const raw = readCache()
       const team = (raw.prepare('SELECT team FROM conversations WHERE team IS NOT NULL LIMIT 1').pluck().get() as string | undefined) ?? 'Support'
-      const inbox = (raw.prepare("SELECT json ->> '$.inbox' FROM conversations LIMIT 1").pluck().get() as string | undefined) ?? 'Support email'
+      const inbox = (raw.prepare('SELECT inbox FROM conversations LIMIT 1').pluck().get() as string | undefined) ?? 'Support email'
       raw.close()
       const views: ViewFilters[] = [
         { status: ['open'], priorities: ['urgent'], waitingMinutes: 30 },
