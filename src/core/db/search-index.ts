@@ -44,7 +44,7 @@ const ASSIGNEE_TOKEN = '\uE000a'
  * Keys per millisecond: more rows than any one instant holds (a channel that stamps whole
  * seconds shares one millisecond among the messages of that second). Few, because FTS5 stores
  * each entry's key as the difference from the previous one: at 2^20 keys per millisecond those
- * differences took a fifth of the index's bytes.
+ * differences took a sixth of the index's bytes.
  */
 export const SEARCH_SLOTS = 256
 /** The latest `at` with its own keys; later times share the last one (2248 onwards). */
