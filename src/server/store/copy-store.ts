@@ -3,6 +3,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { openPostgresStore } from './postgres/postgres-store'
 import { encodeJsonText, encodeText } from './postgres/text-codec'
+import { WRITERS_LOCK } from './postgres/write-locks'
 import { MIGRATIONS as SQLITE_MIGRATIONS } from './sqlite/migrations'
 
 /**
@@ -257,9 +258,9 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
       source.exec('BEGIN')
       await client.query('BEGIN')
       try {
-        // The change counter's lock, as every writer takes first: a server started on the target
-        // meanwhile waits for the copy instead of writing into it.
-        await client.query('SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE')
+        // The writers' lock, exclusively, as every write takes first (postgres/write-locks.ts): a
+        // server started on the target meanwhile waits for the copy instead of writing into it.
+        await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [WRITERS_LOCK])
         await assertEmpty(client, database)
         const result = await copyTables(source, client, options.batchRows ?? DEFAULT_BATCH_ROWS, progress)
         await client.query('COMMIT')

@@ -326,7 +326,10 @@ export interface StoreReader {
 }
 
 export interface StoreWriter extends StoreReader {
-  /** Inserts or replaces the entity and appends its change row; returns the change. */
+  /**
+   * Inserts or replaces the entity and appends its change row; returns the change. Its seq is
+   * final once the write commits: PostgreSQL numbers a group commit's changes just before COMMIT.
+   */
   put<E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange>
   insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): Promise<void>
   touchToken(tokenHash: string, at: number): Promise<void>
@@ -395,7 +398,10 @@ export interface Store extends StoreReader {
   /**
    * Group commit: runs each write in its own savepoint inside ONE transaction, its changes
    * recorded as its actor's. A write that throws is rolled back alone and reported in its
-   * outcome; the others commit together, and the changes returned are theirs, in order.
+   * outcome; the others commit together, and the changes returned are theirs, in order. Groups
+   * on several PostgreSQL nodes run side by side (postgres/write-locks.ts): a write that
+   * conflicts with another node's group runs again, so `run`, like `write`'s `fn`, does only
+   * store work through `w`.
    */
   writeEach<T>(writes: readonly ActorWrite<T>[]): Promise<{ outcomes: WriteOutcome<T>[]; changes: StoredChange[] }>
   /**

@@ -75,6 +75,7 @@ import * as erasures from './erasure'
 import type { Erasure } from '../../../shared/privacy'
 import type { HeldEntity } from '../store'
 import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-codec'
+import { ATTEMPTS, CUSTOMER_LOCK_CLASS, WRITERS_LOCK, conflictOf } from './write-locks'
 
 /**
  * PostgreSQL behind the store interface, for several server nodes on one database. It answers
@@ -84,13 +85,14 @@ import { decodeText, encodeParam, JsonText, jsonParam, parseJson } from './text-
  * The change log's order. A change's seq is not taken from a sequence: PostgreSQL hands out
  * sequence values in call order but transactions become visible in commit order, so a writer
  * could commit seq 8 while another still holds seq 7, and a client that pulled `seq > 6` then
- * holds cursor 8 and never sees 7. Instead every writing transaction, on every node, first
- * locks the one row of `change_counter` and keeps it locked until it commits; each change row
- * takes the next value of that row. Writers therefore commit one after another in seq order,
- * and a reader only ever sees a gap-free prefix of the log. The same lock gives PostgreSQL
- * SQLite's one-writer-at-a-time semantics, which the ingest's read-then-write steps (dedupe by
- * external id, identity lookups) rely on: under READ COMMITTED, each statement after the lock
- * sees every write committed before it.
+ * holds cursor 8 and never sees 7. Instead each change takes the next value of the one row of
+ * `change_counter`, whose row lock the transaction then holds until it commits. Writers
+ * therefore commit their changes one after another in seq order, and a reader only ever sees a
+ * gap-free prefix of the log. A write numbers each change as it makes it; a group commit, whose
+ * groups on several nodes run side by side, numbers all of its changes in one statement just
+ * before COMMIT, so that it holds the counter for that statement and the commit only. What
+ * keeps concurrent writers from reading each other's half-done work (the ingest's
+ * read-then-write steps) is in write-locks.ts.
  */
 
 /** A connection or the pool: where a query runs. */
@@ -352,7 +354,8 @@ class PostgresReads implements StoreReader {
 
   /**
    * Runs `fn` on one consistent view of the database. Inside a write the writer's own
-   * connection is that view: the change counter it holds keeps every other writer out.
+   * connection is that view: a write holds the writers' lock exclusively (write-locks.ts), which
+   * keeps every other writer out.
    */
   protected snapshot<T>(fn: (db: Queryable) => Promise<T>): Promise<T> {
     return fn(this.db)
@@ -993,6 +996,28 @@ async function newestSeq(db: Queryable): Promise<number> {
   return rows[0]?.seq ?? 0
 }
 
+/** How a write holds the writers' lock (write-locks.ts): a write exclusively, a group commit shared. */
+type WriteMode = 'exclusive' | 'shared'
+
+/** A change of the write in progress. */
+interface QueuedChange {
+  change: StoredChange
+  actor: string
+  at: number
+}
+
+/** How far a group commit's item had got when its savepoint was set (PostgresWrites.mark). */
+interface WriteMark {
+  changes: number
+  customers: ReadonlySet<string>
+}
+
+/** Whose lock a row is under (write-locks.ts): the customer it belongs to, if any. */
+function ownerOf(entity: EntityName, data: EntityTypes[EntityName]): string | null {
+  if (entity === 'customer') return data.id
+  return 'customerId' in data && typeof data.customerId === 'string' ? data.customerId : null
+}
+
 /**
  * The writes of one transaction, on its connection: reads through it see the transaction's own
  * rows. Made by PostgresStore for each write() or writeEach() and unusable once it ends.
@@ -1001,11 +1026,15 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
   /** Who the changes of the write in progress are recorded as made by. */
   private actor: Actor | null = null
   private ended = false
+  /** The transaction's changes, in seq order. */
+  private readonly queued: QueuedChange[] = []
+  /** Customers whose lock this transaction holds (shared writes only). */
+  private customers = new Set<string>()
 
   constructor(
     client: Queryable,
-    /** The transaction's changes, in seq order. */
-    private readonly pending: StoredChange[],
+    /** How the transaction holds the writers' lock (write-locks.ts). */
+    private readonly mode: WriteMode,
   ) {
     super(client)
   }
@@ -1021,6 +1050,68 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     this.actor = null
   }
 
+  /** Where an item's savepoint is set: rolling back to it forgets its changes and the locks it took. */
+  mark(): WriteMark {
+    return { changes: this.queued.length, customers: new Set(this.customers) }
+  }
+
+  rollbackTo(mark: WriteMark): void {
+    this.queued.length = mark.changes
+    this.customers = new Set(mark.customers)
+  }
+
+  /**
+   * Logs a change. An exclusive write numbers and writes it at once, as SQLite does, so reads
+   * through the writer see it; a shared write queues it until `logQueued`, so that the change
+   * counter's lock is held for as short a time as possible while other groups write.
+   */
+  private async log(change: StoredChange): Promise<StoredChange> {
+    if (!this.actor) throw new Error(`a change of ${change.entity} in a write without an actor`)
+    const entry = { change, actor: this.actor, at: Date.now() }
+    this.queued.push(entry)
+    if (this.mode === 'exclusive') await this.insertChanges([entry])
+    return change
+  }
+
+  /** Writes the changes a shared write queued, before it commits. Returns all of the write's changes, in seq order. */
+  async logQueued(): Promise<StoredChange[]> {
+    if (this.mode === 'shared' && this.queued.length > 0) await this.insertChanges(this.queued)
+    return this.queued.map((q) => q.change)
+  }
+
+  /**
+   * Numbers changes from the change counter and inserts them, in one statement that takes the
+   * counter's row lock, held to COMMIT (see the top of the file).
+   */
+  private async insertChanges(entries: readonly QueuedChange[]): Promise<void> {
+    const n = entries.length
+    const column = <T>(of: (q: QueuedChange) => T): T[] => entries.map(of)
+    const rows = await this.rows<{ seq: number }>(
+      `WITH next AS (UPDATE change_counter SET seq = seq + $1 WHERE id = 1 RETURNING seq)
+       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at, audience, covers)
+       SELECT next.seq - $1 + c.n, c.entity, c.entity_id, c.op, c.data::json, c.inbox, c.customer_id, c.actor, c.created_at, c.audience, c.covers
+       FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[])
+         WITH ORDINALITY AS c(entity, entity_id, op, data, inbox, customer_id, actor, created_at, audience, covers, n)
+       RETURNING seq`,
+      [
+        n,
+        column((q) => q.change.entity),
+        column((q) => q.change.id),
+        column((q) => q.change.op),
+        column((q) => (q.change.op === 'delete' ? null : jsonParam(q.change.data))),
+        column((q) => q.change.inbox),
+        column((q) => q.change.customerId),
+        column((q) => q.actor),
+        column((q) => q.at),
+        column((q) => (q.change.audience ? JSON.stringify(q.change.audience) : null)),
+        column((q) => (q.change.covers ? JSON.stringify(q.change.covers) : null)),
+      ],
+    )
+    if (rows.length !== n) throw new Error('the change counter row is missing: the database was not migrated by this server')
+    const first = Math.min(...rows.map((r) => r.seq))
+    entries.forEach(({ change }, i) => (change.seq = first + i))
+  }
+
   protected override rows<R extends pg.QueryResultRow = Row>(sql: string, params?: unknown[]): Promise<R[]> {
     if (this.ended) return Promise.reject(new Error('store writer used outside store.write()'))
     return super.rows<R>(sql, params)
@@ -1031,10 +1122,38 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     return super.run(sql, params)
   }
 
+  // In a shared write, a row read before its customer's lock was held is read again under it.
+  protected override async one<E extends EntityName>(entity: E, sql: string, params: unknown[]): Promise<EntityTypes[E] | null> {
+    const found = await super.one(entity, sql, params)
+    return found && (await this.lockOwners(entity, [found])) ? this.one(entity, sql, params) : found
+  }
+
+  protected override async many<E extends EntityName>(entity: E, sql: string, params: unknown[]): Promise<EntityTypes[E][]> {
+    const found = await super.many(entity, sql, params)
+    return (await this.lockOwners(entity, found)) ? this.many(entity, sql, params) : found
+  }
+
+  /** Takes the locks of the rows' customers this shared write does not hold yet; true if it took any. */
+  private async lockOwners<E extends EntityName>(entity: E, rows: readonly EntityTypes[E][]): Promise<boolean> {
+    if (this.mode !== 'shared') return false
+    const owners = new Set<string>()
+    for (const row of rows) {
+      const owner = ownerOf(entity, row)
+      if (owner !== null && !this.customers.has(owner)) owners.add(owner)
+    }
+    // One order for every writer, which keeps the locks of one read from deadlocking with another's.
+    for (const owner of [...owners].sort()) {
+      await this.run('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [CUSTOMER_LOCK_CLASS, owner])
+      this.customers.add(owner)
+    }
+    return owners.size > 0
+  }
+
   async put<E extends EntityName>(entity: E, data: EntityTypes[E]): Promise<StoredChange> {
     if (this.ended) throw new Error('store.put() outside store.write()')
     // A shape error here is a server bug; catching it before commit keeps bad rows out of every cache.
     const valid = ENTITY_SCHEMAS[entity].parse(data) as EntityTypes[E]
+    await this.lockOwners(entity, [valid])
     const revealsCustomer = entity === 'conversation' && (await this.opensInboxToCustomer(valid as Conversation))
     const audience =
       entity === 'savedView' ? savedViewAudience(valid as SavedView, await this.savedViewTeam(valid.id)) : entity === 'reportingEvent' ? REPORTING_AUDIENCE : null
@@ -1063,41 +1182,9 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
   ): Promise<StoredChange> {
     // A change nobody can be named for is a server bug: refused before it is written.
     if (!this.actor) throw new Error(`store.put(${entity}) in a write without an actor`)
-    const actor = this.actor
     const inbox = await this.inboxOf(entity, valid)
     const customerId = inbox === null ? customerOf(entity, valid) : null
-    // The next seq from the counter this transaction locked when it began (see the top of the file).
-    const [row] = await this.rows<{ seq: number }>(
-      `WITH next AS (UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq)
-       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at, audience, covers)
-       SELECT next.seq, $1::text, $2::text, 'upsert', $3::json, $4::text, $5::text, $6::text, $7::bigint, $8::text, $9::text FROM next
-       RETURNING seq`,
-      [
-        entity,
-        valid.id,
-        jsonParam(valid),
-        inbox,
-        customerId,
-        actor,
-        Date.now(),
-        audience ? JSON.stringify(audience) : null,
-        covers ? JSON.stringify(covers) : null,
-      ],
-    )
-    if (!row) throw new Error('the change counter row is missing: the database was not migrated by this server')
-    const change: StoredChange = {
-      seq: row.seq,
-      entity,
-      id: valid.id,
-      op: 'upsert',
-      data: valid as unknown as Record<string, unknown>,
-      inbox,
-      customerId,
-      audience,
-      covers,
-    }
-    this.pending.push(change)
-    return change
+    return this.log({ seq: 0, entity, id: valid.id, op: 'upsert', data: valid as unknown as Record<string, unknown>, inbox, customerId, audience, covers })
   }
 
   /**
@@ -1126,7 +1213,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
    */
   private async revealCustomer(customerId: string): Promise<void> {
     // The customer's own rows carry their id (customer and identity changes alike).
-    const logged = new Set(this.pending.filter((c) => c.customerId === customerId).map((c) => c.id))
+    const logged = new Set(this.queued.filter((q) => q.change.customerId === customerId).map((q) => q.change.id))
     const customer = await this.byId('customer', customerId)
     if (customer && !logged.has(customer.id)) await this.recordChange('customer', customer)
     for (const identity of await this.identityRows(customerId)) {
@@ -1326,19 +1413,8 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
   }
 
   /** A tombstone change; a customer's reaches every reader (shared/sync.ts: their erasure). */
-  private async recordDelete(entity: EntityName, id: string, inbox: string | null): Promise<StoredChange> {
-    if (!this.actor) throw new Error(`a delete of ${entity} in a write without an actor`)
-    const [row] = await this.rows<{ seq: number }>(
-      `WITH next AS (UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq)
-       INSERT INTO changes (seq, entity, entity_id, op, data, inbox, customer_id, actor, created_at)
-       SELECT next.seq, $1::text, $2::text, 'delete', NULL, $3::text, NULL, $4::text, $5::bigint FROM next
-       RETURNING seq`,
-      [entity, id, inbox, this.actor, Date.now()],
-    )
-    if (!row) throw new Error('the change counter row is missing: the database was not migrated by this server')
-    const change: StoredChange = { seq: row.seq, entity, id, op: 'delete', data: null, inbox, customerId: null }
-    this.pending.push(change)
-    return change
+  private recordDelete(entity: EntityName, id: string, inbox: string | null): Promise<StoredChange> {
+    return this.log({ seq: 0, entity, id, op: 'delete', data: null, inbox, customerId: null })
   }
 
   async markMergeUndone(id: string, at: number): Promise<void> {
@@ -1437,8 +1513,8 @@ class PostgresStore extends PostgresReads implements Store {
   }
 
   /**
-   * Runs `fn` once every write this node queued before it has finished. The counter lock already
-   * orders writers across nodes; the queue keeps this node's commits and their announcements in
+   * Runs `fn` once every write this node queued before it has finished. The locks order writers
+   * across nodes (write-locks.ts); the queue keeps this node's commits and their announcements in
    * one order, and spares the pool a connection per waiting writer.
    */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -1448,61 +1524,78 @@ class PostgresStore extends PostgresReads implements Store {
   }
 
   write<T>(fn: (w: StoreWriter) => Promise<T>, actor?: Actor): Promise<{ result: T; changes: StoredChange[] }> {
-    return this.exclusive(async () => {
-      const changes: StoredChange[] = []
-      const result = await this.transaction(changes, async (writer) => {
+    return this.exclusive(() =>
+      this.transaction('exclusive', async (writer) => {
         writer.actAs(actor ?? null)
         return fn(writer)
-      })
-      return { result, changes }
-    })
+      }),
+    )
   }
 
   writeEach<T>(writes: readonly ActorWrite<T>[]): Promise<{ outcomes: WriteOutcome<T>[]; changes: StoredChange[] }> {
     return this.exclusive(async () => {
-      const changes: StoredChange[] = []
-      const outcomes = await this.transaction(changes, async (writer, client) => {
-        const outcomes: WriteOutcome<T>[] = []
-        for (const { actor, run } of writes) {
-          const mark = changes.length
-          writer.actAs(actor)
-          // A savepoint per write: a throw undoes this write alone (its seqs too, so they are taken again).
-          await client.query('SAVEPOINT item')
-          try {
-            const result = await run(writer)
-            await client.query('RELEASE SAVEPOINT item')
-            outcomes.push({ ok: true, result })
-          } catch (error) {
-            await client.query('ROLLBACK TO SAVEPOINT item')
-            await client.query('RELEASE SAVEPOINT item')
-            changes.length = mark
-            outcomes.push({ ok: false, error })
-          }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { result: outcomes, changes } = await this.transaction('shared', async (writer, client) => {
+            const outcomes: WriteOutcome<T>[] = []
+            for (const write of writes) outcomes.push(await this.runItem(writer, client, write))
+            return outcomes
+          })
+          return { outcomes, changes }
+        } catch (err) {
+          // A deadlock with a group on another node: this group was rolled back, and runs again.
+          if (attempt < ATTEMPTS && conflictOf(err) === 'group') continue
+          throw err
         }
-        return outcomes
-      })
-      return { outcomes, changes }
+      }
     })
   }
 
   /**
-   * One transaction around `fn` on a connection of its own: BEGIN, then at once the change
-   * counter's lock (before any read, so every read after it sees all earlier writers' commits),
-   * then `fn`, COMMIT, and the changes announced once the connection is back in the pool.
+   * One item of a group commit, in a savepoint of its own: a throw undoes this item alone. An
+   * item whose key another group inserted first runs again from its savepoint (write-locks.ts);
+   * a deadlock ends the whole group's transaction.
+   */
+  private async runItem<T>(writer: PostgresWrites, client: pg.PoolClient, { actor, run }: ActorWrite<T>): Promise<WriteOutcome<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const mark = writer.mark()
+      writer.actAs(actor)
+      await client.query('SAVEPOINT item')
+      try {
+        const result = await run(writer)
+        await client.query('RELEASE SAVEPOINT item')
+        return { ok: true, result }
+      } catch (error) {
+        if (conflictOf(error) === 'group') throw error
+        await client.query('ROLLBACK TO SAVEPOINT item')
+        await client.query('RELEASE SAVEPOINT item')
+        writer.rollbackTo(mark)
+        if (attempt < ATTEMPTS && conflictOf(error) === 'item') continue
+        return { ok: false, error }
+      }
+    }
+  }
+
+  /**
+   * One transaction around `fn` on a connection of its own: BEGIN, then at once the writers' lock
+   * (write-locks.ts: exclusive for a write, shared for a group commit), then `fn`, then its
+   * changes numbered, COMMIT, and the changes announced once the connection is back in the pool.
    */
   private async transaction<T>(
-    changes: StoredChange[],
+    mode: WriteMode,
     fn: (writer: PostgresWrites, client: pg.PoolClient) => Promise<T>,
-  ): Promise<T> {
+  ): Promise<{ result: T; changes: StoredChange[] }> {
     const client = await this.pool.connect()
-    const writer = new PostgresWrites(client, changes)
+    const writer = new PostgresWrites(client, mode)
     let broken: Error | undefined
     let result: T
+    let changes: StoredChange[]
     try {
       await client.query('BEGIN')
       try {
-        await client.query('SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE')
+        await client.query(mode === 'shared' ? 'SELECT pg_advisory_xact_lock_shared($1::bigint)' : 'SELECT pg_advisory_xact_lock($1::bigint)', [WRITERS_LOCK])
         result = await fn(writer, client)
+        changes = await writer.logQueued()
         const commit = await client.query('COMMIT')
         // A transaction a failed statement aborted answers COMMIT by rolling back, without an error.
         if (commit.command !== 'COMMIT') throw new Error('the write was rolled back: a statement in it failed')
@@ -1515,7 +1608,7 @@ class PostgresStore extends PostgresReads implements Store {
       client.release(broken)
     }
     if (changes.length > 0) this.commitListener?.(changes)
-    return result
+    return { result, changes }
   }
 
   async close(): Promise<void> {
