@@ -433,6 +433,25 @@ describe.each(storeEngines().map((engine) => [engine.name, engine] as const))('%
       expect(await store.lastSeq()).toBe(changes[1]!.seq)
     })
 
+    it('routes a writeEach run’s changes by where the conversation is stored, not where a rolled-back run moved it', async () => {
+      const conv = conversation('conv1', 'c1', 'A')
+      await seed(store, ['customer', customer('c1')], ['conversation', conv])
+      const { outcomes, changes } = await store.writeEach([
+        {
+          actor: ACTOR,
+          run: async (w) => {
+            await w.put('conversation', { ...conv, inbox: 'B' })
+            throw new Error('moved, then failed')
+          },
+        },
+        { actor: ACTOR, run: async (w) => (await w.put('message', message('m1', conv))).id },
+      ])
+      expect(outcomes.map((o) => o.ok)).toEqual([false, true])
+      expect(changes.map((c) => [c.id, c.inbox])).toEqual([['m1', 'A']])
+      expect((await store.changesAfter(0, 10, ['B'])).changes.map((c) => c.id)).not.toContain('m1')
+      expect((await store.changesAfter(0, 10, ['A'])).changes.map((c) => c.id)).toContain('m1')
+    })
+
     it('numbers changes with no gap where a write or a writeEach run was rolled back', async () => {
       const putThenFail = (id: string) => async (w: StoreWriter): Promise<StoredChange> => {
         await w.put('customer', customer(id))

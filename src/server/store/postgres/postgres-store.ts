@@ -1010,6 +1010,13 @@ interface QueuedChange {
 interface WriteMark {
   changes: number
   customers: ReadonlySet<string>
+  places: ReadonlyMap<string, Place>
+}
+
+/** Where a conversation is stored: what its rows' changes are routed by. */
+interface Place {
+  customerId: string
+  inbox: string
 }
 
 /** Whose lock a row is under (write-locks.ts): the customer it belongs to, if any. */
@@ -1030,6 +1037,12 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
   private readonly queued: QueuedChange[] = []
   /** Customers whose lock this transaction holds (shared writes only). */
   private customers = new Set<string>()
+  /**
+   * Where each conversation this write has read or put is stored: nothing else can move it
+   * before the write commits (the customer's lock, or the exclusive writers' lock), so the
+   * inbox a change is routed by and the move check of a put need no query for it.
+   */
+  private places = new Map<string, Place>()
 
   constructor(
     client: Queryable,
@@ -1052,12 +1065,13 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
 
   /** Where an item's savepoint is set: rolling back to it forgets its changes and the locks it took. */
   mark(): WriteMark {
-    return { changes: this.queued.length, customers: new Set(this.customers) }
+    return { changes: this.queued.length, customers: new Set(this.customers), places: new Map(this.places) }
   }
 
   rollbackTo(mark: WriteMark): void {
     this.queued.length = mark.changes
     this.customers = new Set(mark.customers)
+    this.places = new Map(mark.places)
   }
 
   /**
@@ -1125,12 +1139,22 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
   // In a shared write, a row read before its customer's lock was held is read again under it.
   protected override async one<E extends EntityName>(entity: E, sql: string, params: unknown[]): Promise<EntityTypes[E] | null> {
     const found = await super.one(entity, sql, params)
-    return found && (await this.lockOwners(entity, [found])) ? this.one(entity, sql, params) : found
+    if (found && (await this.lockOwners(entity, [found]))) return this.one(entity, sql, params)
+    if (found) this.remember(entity, found)
+    return found
   }
 
   protected override async many<E extends EntityName>(entity: E, sql: string, params: unknown[]): Promise<EntityTypes[E][]> {
     const found = await super.many(entity, sql, params)
-    return (await this.lockOwners(entity, found)) ? this.many(entity, sql, params) : found
+    if (await this.lockOwners(entity, found)) return this.many(entity, sql, params)
+    for (const row of found) this.remember(entity, row)
+    return found
+  }
+
+  private remember(entity: EntityName, row: EntityTypes[EntityName]): void {
+    if (entity !== 'conversation') return
+    const { id, customerId, inbox } = row as Conversation
+    this.places.set(id, { customerId, inbox })
   }
 
   /** Takes the locks of the rows' customers this shared write does not hold yet; true if it took any. */
@@ -1163,6 +1187,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
       sql,
       columns.map((c) => (c.json && typeof row[c.column] === 'string' ? new JsonText(row[c.column] as string) : row[c.column])),
     )
+    this.remember(entity, valid)
     const change = await this.recordChange(entity, valid, audience, coversOf(entity, valid))
     if (revealsCustomer) await this.revealCustomer((valid as Conversation).customerId)
     return change
@@ -1193,11 +1218,8 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
    * the customer's earlier rows, which they could not see then.
    */
   private async opensInboxToCustomer(conversation: Conversation): Promise<boolean> {
-    const [before] = await this.rows<{ customer_id: string; inbox: string }>(
-      'SELECT customer_id, inbox FROM conversations WHERE id = $1',
-      [conversation.id],
-    )
-    if (before && before.customer_id === conversation.customerId && before.inbox === conversation.inbox) return false
+    const before = await this.placeOf(conversation.id)
+    if (before && before.customerId === conversation.customerId && before.inbox === conversation.inbox) return false
     const others = await this.rows('SELECT 1 FROM conversations WHERE customer_id = $1 AND inbox = $2 AND id != $3 LIMIT 1', [
       conversation.customerId,
       conversation.inbox,
@@ -1224,11 +1246,22 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
   private async inboxOf(entity: EntityName, data: EntityTypes[EntityName]): Promise<string | null> {
     if (entity === 'conversation') return (data as Conversation).inbox
     if ('conversationId' in data && data.conversationId !== null) {
-      const [row] = await this.rows<{ inbox: string }>('SELECT inbox FROM conversations WHERE id = $1', [data.conversationId])
-      if (!row) throw new Error(`${entity} ${data.id} refers to unknown conversation ${data.conversationId}`)
-      return row.inbox
+      const place = await this.placeOf(data.conversationId)
+      if (!place) throw new Error(`${entity} ${data.id} refers to unknown conversation ${data.conversationId}`)
+      return place.inbox
     }
     return null
+  }
+
+  /** Where the conversation is stored now, or null if it is not. */
+  private async placeOf(conversationId: string): Promise<Place | null> {
+    const known = this.places.get(conversationId)
+    if (known) return known
+    const [row] = await this.rows<{ customer_id: string; inbox: string }>('SELECT customer_id, inbox FROM conversations WHERE id = $1', [conversationId])
+    if (!row) return null
+    const place = { customerId: row.customer_id, inbox: row.inbox }
+    this.places.set(conversationId, place)
+    return place
   }
 
   async insertToken(token: Omit<StoredApiToken, 'lastUsedAt'>): Promise<void> {
@@ -1370,6 +1403,7 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
     const inboxes = new Map<string, string | null>()
     for (const { entity, data } of entities) inboxes.set(data.id, await this.inboxOf(entity, data))
     await erasures.holdRows(this.erasureSql, erasure, entities)
+    this.places.clear()
     const erased = new Set(erasure.customerIds)
     const changes: StoredChange[] = []
     for (const id of erasure.customerIds) changes.push(await this.recordDelete('customer', id, null))
@@ -1401,15 +1435,18 @@ class PostgresWrites extends PostgresReads implements StoreWriter {
       await erasures.dropRows(this.erasureSql, entity, of.map((r) => r.id))
       for (const r of of) await this.recordDelete(entity, r.id, conversation.inbox)
     }
+    this.places.delete(conversationId)
     return messages.flatMap((m) => m.attachments.flatMap((a) => (a.url ? [a.url] : [])))
   }
 
   async releaseErasure(customerId: string): Promise<void> {
     await erasures.releaseRows(this.erasureSql, customerId)
+    this.places.clear()
   }
 
   async purgeErasure(customerId: string, traces: readonly string[]): Promise<void> {
     await erasures.purgeRows(this.erasureSql, customerId, traces)
+    this.places.clear()
   }
 
   /** A tombstone change; a customer's reaches every reader (shared/sync.ts: their erasure). */
