@@ -59,6 +59,7 @@ export class InboundService {
   private timer: NodeJS.Timeout | null = null
   private round: Promise<unknown> | null = null
   private waiting: Waiting[] = []
+  private draining: Promise<void> | null = null
 
   constructor(
     private readonly store: Store,
@@ -71,10 +72,9 @@ export class InboundService {
   ) {}
 
   /**
-   * Ingests one item together with the others that arrive in the same turn of the event loop:
-   * one transaction (each item in its own savepoint) and one fan-out for the group. Webhooks
-   * arrive concurrently, and a commit costs far more than an item, so under load this is what
-   * keeps up. The item is parsed and its HTML sanitized first, outside the transaction. Resolves
+   * Ingests one item together with the others waiting when its group begins (see drain): one
+   * transaction (each item in its own savepoint) and one fan-out for the group. Webhooks arrive
+   * concurrently, and a commit costs far more than an item, so under load this is what keeps up. The item is parsed and its HTML sanitized first, outside the transaction. Resolves
    * once the item is durable; refused input rejects with BadRequestError, a failure after
    * acceptance with DeferredIngestError (the item is in the dead letters). What the item changes
    * is recorded as made by `actor`, the connector or integration that handed it over. `at` is
@@ -102,14 +102,28 @@ export class InboundService {
     }
     return new Promise((resolve, reject) => {
       this.waiting.push({ raw, item, actor, at, resolve, reject })
-      if (this.waiting.length === 1) setImmediate(() => void this.flush())
+      this.draining ??= this.drain()
     })
   }
 
-  private async flush(): Promise<void> {
-    const group = this.waiting.splice(0, MAX_GROUP)
-    if (this.waiting.length > 0) setImmediate(() => void this.flush())
-    if (group.length === 0) return
+  /**
+   * Commits the waiting items a group at a time: those that arrive while a group commits wait
+   * for it, and form the next group. A group started for each turn of the event loop instead
+   * would be one item long wherever a commit waits on the network (PostgreSQL), each item then
+   * paying for a transaction of its own.
+   */
+  private async drain(): Promise<void> {
+    try {
+      // Items that arrive in the same turn of the event loop share the first group.
+      await new Promise((resolve) => setImmediate(resolve))
+      while (this.waiting.length > 0) await this.commitGroup(this.waiting.splice(0, MAX_GROUP))
+    } finally {
+      this.draining = null
+    }
+  }
+
+  /** Commits one group, then settles each of its items: stored, refused, or dead-lettered. */
+  private async commitGroup(group: Waiting[]): Promise<void> {
     const options = { defaultCountry: this.defaultCountry, windows: this.windows }
     let outcomes: WriteOutcome<IngestResult>[]
     try {
