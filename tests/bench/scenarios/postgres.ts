@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs'
+import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startServer, type SyncServer } from '../../../src/server/server'
@@ -113,6 +114,7 @@ export async function runPostgresScenarios(ctx: BenchContext): Promise<void> {
       ctx.rows.push(
         valueRow('pg.ingest.rate', 'PostgreSQL, one node: inbound webhook ingest through HTTP, sustained', 'msg/s', run.rate, null, run.note),
         latencyRow('pg.ingest.latency', '  per-request latency under that load', summarize(run.latencies), null),
+        valueRow('pg.ingest.cpu', '  the machine’s CPU time per message (every process)', 'ms', run.cpuPerMessage, null, run.cpuNote),
       )
       await node.close()
     })
@@ -128,6 +130,7 @@ export async function runPostgresScenarios(ctx: BenchContext): Promise<void> {
       ctx.rows.push(
         valueRow('pg.ingest2.rate', 'PostgreSQL, two nodes + Redis: the same ingest load over both nodes', 'msg/s', run.rate, null, run.note),
         latencyRow('pg.ingest2.latency', '  per-request latency under that load', summarize(run.latencies), null),
+        valueRow('pg.ingest2.cpu', '  the machine’s CPU time per message (every process)', 'ms', run.cpuPerMessage, null, run.cpuNote),
         valueRow('pg.ingest2.ratio', '  two nodes ÷ one node (throughput)', '×', run.rate / oneNodeRate, { atLeast: 1.6 }),
       )
 
@@ -249,12 +252,14 @@ async function ingest(
   counts: () => Promise<{ messages: number }>,
   urls: string[],
   token: string,
-): Promise<{ rate: number; latencies: number[]; note: string }> {
+): Promise<{ rate: number; latencies: number[]; note: string; cpuPerMessage: number; cpuNote: string }> {
   const { size } = ctx.options
   const before = await counts()
   const common = { url: urls[0], urls, token, concurrency: size.ingestConcurrency }
   const warm = await load.call<IngestRun>('run', { ...common, count: WARM_UP, runId: `pgwarm${Date.now()}`, senders: 100 })
+  const cpuBefore = machineCpu()
   const result = await load.call<IngestRun>('run', { ...common, count: size.ingestRequests, runId: `pg${Date.now().toString(36)}`, senders: 2_000 }, 1_800_000)
+  const cpu = machineCpu(cpuBefore)
   const after = await counts()
   const created = result.statuses['201'] ?? 0
   const accepted = (warm.statuses['201'] ?? 0) + created
@@ -268,7 +273,32 @@ async function ingest(
   if (problems.length) ctx.log(`  !! ${problems.join('; ')}`)
   const perNode = urls.length > 1 ? `; 201s per node ${result.createdBy.join(' / ')}` : ''
   const note = `${size.ingestRequests} requests, ${size.ingestConcurrency} in flight; statuses ${JSON.stringify(result.statuses)}${perNode}` + (problems.length ? `; PROBLEM: ${problems.join('; ')}` : '')
-  return { rate: created / (result.ms / 1000), latencies: result.latencies, note }
+  return {
+    rate: created / (result.ms / 1000),
+    latencies: result.latencies,
+    note,
+    cpuPerMessage: cpu.busyMs / created,
+    cpuNote: `the machine's ${os.cpus().length} cores ${Math.round(cpu.busyShare * 100)} % busy during the load`,
+  }
+}
+
+/**
+ * CPU time of the whole machine (every process: the nodes, PostgreSQL, Redis, the load
+ * generator): busy and total milliseconds summed over its cores, since `since` when given.
+ */
+function machineCpu(since?: { busyMs: number; totalMs: number }): { busyMs: number; totalMs: number; busyShare: number } {
+  let busyMs = 0
+  let totalMs = 0
+  for (const { times } of os.cpus()) {
+    const total = times.user + times.nice + times.sys + times.irq + times.idle
+    totalMs += total
+    busyMs += total - times.idle
+  }
+  if (since) {
+    busyMs -= since.busyMs
+    totalMs -= since.totalMs
+  }
+  return { busyMs, totalMs, busyShare: totalMs > 0 ? busyMs / totalMs : 0 }
 }
 
 /**
