@@ -1,10 +1,13 @@
 import pg from 'pg'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../../../../tests/support/postgres'
+import { systemActor } from '../../../shared/actors'
 import { MIGRATIONS, migrate } from './migrations'
 import { openPostgresStore } from './postgres-store'
 
 /** Upgrading a PostgreSQL store that holds data: what SQLite's migration tests check, on PostgreSQL. */
+
+const ACTOR = systemActor('test')
 
 let database: TestDatabase
 let pool: pg.Pool
@@ -39,6 +42,30 @@ it('gives an older server’s conversations their threads and its change log the
       { id: 'newer', status: 'open', priority: 'normal', previousConversationId: null },
       { id: 'n1', text: 'hi', mentions: [] },
     ])
+  } finally {
+    await store.close()
+  }
+})
+
+it('keeps answering on a node that prepared its statements before another node’s migration changed a table', async () => {
+  const store = await openPostgresStore(database.url)
+  try {
+    const ann = { id: 'cu', name: 'Ann', labels: [], attributes: {}, consent: {}, createdAt: 1, updatedAt: 1, lastActivityAt: 1 }
+    await store.write((w) => w.put('customer', ann), ACTOR)
+    // Run often enough that PostgreSQL keeps the statement's plan.
+    for (let i = 0; i < 6; i++) expect(await store.getCustomer('cu')).toMatchObject({ name: 'Ann' })
+    // A newer version's migration, run by another node, adds a column the statement reads.
+    await pool.query('ALTER TABLE customers ADD COLUMN added_by_a_newer_version TEXT')
+    expect(await store.getCustomer('cu')).toMatchObject({ name: 'Ann' })
+    // A write whose statement was prepared before fails once at most (its transaction is aborted), then runs.
+    const renamed = { ...ann, name: 'Ann B', updatedAt: 2 }
+    const runs: string[] = []
+    while (runs.length < 2 && runs.at(-1) !== 'stored') {
+      runs.push(await store.write((w) => w.put('customer', renamed), ACTOR).then(() => 'stored', (err: Error) => err.message))
+    }
+    expect(runs.at(-1)).toBe('stored')
+    for (const failed of runs.slice(0, -1)) expect(failed).toMatch(/cached plan must not change result type/)
+    expect(await store.getCustomer('cu')).toMatchObject({ name: 'Ann B' })
   } finally {
     await store.close()
   }

@@ -97,7 +97,7 @@ import { ATTEMPTS, CUSTOMER_LOCK_CLASS, WRITERS_LOCK, conflictOf } from './write
 
 /** A connection or the pool: where a query runs. */
 interface Queryable {
-  query<R extends pg.QueryResultRow = Row>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
+  query<R extends pg.QueryResultRow = Row>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>
 }
 
 /**
@@ -114,9 +114,43 @@ function storeTypes(): pg.CustomTypesConfig {
   return types
 }
 
-/** Runs a query with its parameters encoded as PostgreSQL may hold them (text-codec.ts). */
-function query<R extends pg.QueryResultRow = Row>(db: Queryable, sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
-  return db.query<R>(sql, params.map(encodeParam))
+/**
+ * Names of the prepared statements, one per SQL text. A named statement is parsed once per
+ * connection, and after a few runs PostgreSQL keeps a generic plan for it where that costs no
+ * more than planning each run: for the short key lookups and upserts of the ingest, planning was
+ * half of the database's CPU. Texts beyond the cap (a store builds few dynamically) run unnamed,
+ * so that a connection's statements stay bounded.
+ */
+const statementNames = new Map<string, string>()
+const MAX_NAMED_STATEMENTS = 1_000
+let statementsNamed = 0
+
+function statement(sql: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(sql)
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) statementNames.set(sql, (name = `threadline_${++statementsNamed}`))
+  return name === undefined ? { text: sql, values } : { text: sql, values, name }
+}
+
+/** A statement prepared before a migration changed the columns of a table it reads. */
+const isStalePlan = (err: unknown): boolean => err instanceof Error && err.message.includes('cached plan must not change result type')
+
+/**
+ * Runs a query as a prepared statement, with its parameters encoded as PostgreSQL may hold them
+ * (text-codec.ts).
+ */
+async function query<R extends pg.QueryResultRow = Row>(db: Queryable, sql: string, params: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
+  const values = params.map(encodeParam)
+  try {
+    return await db.query<R>(statement(sql, values))
+  } catch (err) {
+    if (!isStalePlan(err)) throw err
+    // Another node migrated the schema while this one ran: the text is prepared anew, under a
+    // new name. On the pool the query runs again at once; in a transaction, which the error
+    // aborted, the write fails and its next run succeeds.
+    statementNames.delete(sql)
+    if (db instanceof pg.Pool) return db.query<R>(statement(sql, values))
+    throw err
+  }
 }
 
 /** host:port/database of a connection URL, for messages: never its password. */
