@@ -37,8 +37,12 @@ function inboxOf(raw: unknown): string | null {
 
 const RETRY_BASE_MS = 5_000
 const RETRY_MAX_MS = 60 * 60_000
-/** At most this many items share one transaction, so one group never holds the event loop for long. */
-const MAX_GROUP = 256
+/**
+ * At most this many items share one transaction, so that one group never holds the event loop
+ * for long. On PostgreSQL each item is a subtransaction (a savepoint), and a session caches 64 of
+ * them: a transaction with more makes every other session's snapshots look them up on disk.
+ */
+const MAX_GROUP = 64
 
 interface Waiting {
   raw: unknown
