@@ -66,6 +66,22 @@ async function provenOwner(lookup: IdentityLookup, c: NormalizedContact): Promis
 }
 
 /**
+ * Asks the store once per address: a resolution writes nothing, so a second answer would be the
+ * first (and on a database server each question is a round trip).
+ */
+function lookingUpOnce(store: IdentityLookup): IdentityLookup {
+  const answers = new Map<string, Promise<Identity | null>>()
+  return {
+    findIdentity(kind, address) {
+      const key = `${kind}\u0000${address}`
+      let answer = answers.get(key)
+      if (!answer) answers.set(key, (answer = store.findIdentity(kind, address)))
+      return answer
+    },
+  }
+}
+
+/**
  * Decides which customer an inbound sender is. The sender's own identity wins; a new sender is
  * linked through the identities they disclosed (alsoKnownAs) or their phone/WhatsApp twin.
  * Only proven addresses link: a claimed one (typed into a chat form, an email failing DMARC)
@@ -74,11 +90,12 @@ async function provenOwner(lookup: IdentityLookup, c: NormalizedContact): Promis
  * with them.
  */
 export async function resolveIdentity(
-  lookup: IdentityLookup,
+  store: IdentityLookup,
   from: InboundContact,
   alsoKnownAs: readonly InboundContact[],
   defaultCountry: string,
 ): Promise<Resolution> {
+  const lookup = lookingUpOnce(store)
   const sender = normalizeContact(from, defaultCountry, 'from.address')
   const disclosed = alsoKnownAs.map((c, i) => normalizeContact(c, defaultCountry, `alsoKnownAs.${i}.address`))
 
