@@ -203,7 +203,9 @@ export async function startServer(config: Partial<ServerConfigInput> & { dbPath:
   // Sending from two nodes would send twice: the owner of `outbound` sends every reply, and hears
   // of replies committed on other nodes through Redis.
   const releaseOutbound = leases.hold('outbound', { start: async () => dispatcher.start(), stop: () => dispatcher.stop() })
-  cluster?.onRemoteCommit(() => dispatcher.rescan())
+  cluster?.onRemoteCommit((commit) => {
+    if (commit.queuesOutbound) dispatcher.rescan()
+  })
   const releaseDeadLetters = leases.hold('dead-letters', { start: async () => inbound.startRetrying(), stop: () => inbound.stop() })
   const summaries = new SummaryService(store, feed, summaryAuthorFor(cfg, store, log), summaryTiming(cfg), log)
   const releaseSummaries = leases.hold('summaries', summaries)

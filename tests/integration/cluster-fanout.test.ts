@@ -68,6 +68,25 @@ describe('two nodes sharing PostgreSQL and Redis', () => {
     }
   })
 
+  it('sends a reply committed on either node: the node that sends hears of the other’s through Redis', async () => {
+    const agent = await a.createUser({ name: 'Reply Agent', email: 'replies@agents.test', role: 'agent' })
+    const agentToken = await a.createToken(agent.id)
+    const { token } = await integrationWithToken(a, ['API'])
+    const item = { channel: 'sms', inbox: 'API', externalId: 'cluster-2', from: { kind: 'phone', address: '+14155550143' }, text: 'Any news?' }
+    const { conversationId } = (await api(a.url, 'POST', '/api/v1/inbound', { token, body: item })).body
+    // One node holds the sending; the reply committed on the other reaches it only as a notice.
+    for (const node of [a, b]) {
+      const reply = await api(node.url, 'POST', `/api/v1/conversations/${conversationId}/reply`, { token: agentToken, body: { text: `Sent through ${node.url}` } })
+      expect(reply.status).toBe(201)
+      expect(reply.body.deliveryStatus).toBe('queued')
+      const sent = async () => {
+        const page = await api(a.url, 'GET', `/api/v1/conversations/${conversationId}/messages?limit=100`, { token: agentToken })
+        return page.body.items.some((m: { id: string; deliveryStatus: string }) => m.id === reply.body.id && m.deliveryStatus === 'sent')
+      }
+      await eventually(sent, `the reply through ${node.url} sent`)
+    }
+  })
+
   it('is ready only while both the database and Redis answer', async () => {
     for (const node of [a, b]) expect(await api(node.url, 'GET', '/ready')).toMatchObject({ status: 200, body: { status: 'ready' } })
   })

@@ -14,6 +14,10 @@ export interface DispatcherLogger {
   error(obj: object, msg: string): void
 }
 
+/** A change that puts a reply in the queue for sending. */
+export const queuesOutbound = (c: StoredChange): boolean =>
+  c.entity === 'message' && !!c.data && c.data.direction === 'outbound' && c.data.deliveryStatus === 'queued'
+
 /**
  * Sends queued outbound messages through the connector of their channel, after the reply's
  * transaction has committed, and records the outcome (sent / failed) as changes. Sends run one
@@ -107,10 +111,7 @@ export class OutboundDispatcher {
   }
 
   private onChanges(changes: StoredChange[]): void {
-    for (const c of changes) {
-      if (c.entity !== 'message' || !c.data) continue
-      if (c.data.direction === 'outbound' && c.data.deliveryStatus === 'queued') this.enqueue(c.id)
-    }
+    for (const c of changes) if (queuesOutbound(c)) this.enqueue(c.id)
   }
 
   private enqueue(messageId: string): void {

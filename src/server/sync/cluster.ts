@@ -2,23 +2,30 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { ChangeFeed } from './commit'
+import { queuesOutbound } from '../connectors/dispatcher'
 import type { ConnectorLogger } from '../connectors/connector'
 import { AGENT_STATUS_CHANNEL, shareAgentStatus, type AgentStatusShare } from './agent-status-share'
 import type { SyncSocketServer } from './socket'
 
 const CHANNEL = 'threadline:commits'
 
-/** What a node tells the others after each commit: how far the change log now reaches. */
-const CommitNotice = z.object({ node: z.string(), seq: z.number().int().nonnegative() })
+/**
+ * What a node tells the others after each commit: how far the change log now reaches, and
+ * whether the commit queued a reply for sending (a notice without it, from an older node, may have).
+ */
+const CommitNotice = z.object({ node: z.string(), seq: z.number().int().nonnegative(), queuesOutbound: z.boolean().default(true) })
+
+/** Another node's commit, as its notice tells it. */
+export type RemoteCommit = Omit<z.infer<typeof CommitNotice>, 'node'>
 
 export interface ClusterFanout {
   /** Whether Redis answers, for /ready. */
   ping(): Promise<void>
   /**
-   * Calls `listener` with the seq of each commit another node announces (the outbound sender
-   * reads the queue again: a reply committed elsewhere is its to send). Returns the unsubscribe.
+   * Calls `listener` with each commit another node announces (the outbound sender reads the
+   * queue again when one queued a reply: it is its to send). Returns the unsubscribe.
    */
-  onRemoteCommit(listener: (seq: number) => void): () => void
+  onRemoteCommit(listener: (commit: RemoteCommit) => void): () => void
   close(): Promise<void>
 }
 
@@ -64,7 +71,7 @@ export async function attachClusterFanout(options: {
     publish: (text) => publisher.publish(AGENT_STATUS_CHANNEL, text),
     log,
   })
-  const remoteListeners = new Set<(seq: number) => void>()
+  const remoteListeners = new Set<(commit: RemoteCommit) => void>()
   subscriber.on('message', (channel: string, text: string) => {
     if (channel === AGENT_STATUS_CHANNEL) return agentStatus.receive(text)
     if (channel !== CHANNEL) return
@@ -79,7 +86,7 @@ export async function attachClusterFanout(options: {
     sockets.catchUp(notice.seq)
     for (const listener of remoteListeners) {
       try {
-        listener(notice.seq)
+        listener({ seq: notice.seq, queuesOutbound: notice.queuesOutbound })
       } catch (err) {
         log.warn({ err, seq: notice.seq }, 'a listener of remote commits failed')
       }
@@ -90,7 +97,7 @@ export async function attachClusterFanout(options: {
     const last = changes.at(-1)
     if (!last) return
     publisher
-      .publish(CHANNEL, JSON.stringify({ node, seq: last.seq }))
+      .publish(CHANNEL, JSON.stringify({ node, seq: last.seq, queuesOutbound: changes.some(queuesOutbound) }))
       .catch((err: unknown) => log.warn({ err, seq: last.seq }, 'telling the other nodes about a commit failed; their clients catch up at their next pull'))
   })
 
