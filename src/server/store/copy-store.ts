@@ -264,6 +264,10 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
         await assertEmpty(client, database)
         const result = await copyTables(source, client, options.batchRows ?? DEFAULT_BATCH_ROWS, progress)
         await client.query('COMMIT')
+        // The planner's statistics of the copied tables, at once: until autovacuum gets to them it
+        // plans with none, and read the whole change log for each page of a first sync.
+        progress('gathering the planner’s statistics…')
+        await client.query('ANALYZE')
         return { ...result, ms: performance.now() - started }
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined)
