@@ -78,11 +78,12 @@ export class InboundService {
   /**
    * Ingests one item together with the others waiting when its group begins (see drain): one
    * transaction (each item in its own savepoint) and one fan-out for the group. Webhooks arrive
-   * concurrently, and a commit costs far more than an item, so under load this is what keeps up. The item is parsed and its HTML sanitized first, outside the transaction. Resolves
-   * once the item is durable; refused input rejects with BadRequestError, a failure after
-   * acceptance with DeferredIngestError (the item is in the dead letters). What the item changes
-   * is recorded as made by `actor`, the connector or integration that handed it over. `at` is
-   * when it is taken to arrive (a history replayed); the wall clock when absent.
+   * concurrently, and a commit costs far more than an item, so under load this is what keeps up.
+   * The item is parsed and its HTML sanitized first, outside the transaction. Resolves once the
+   * item is durable; refused input rejects with BadRequestError, a failure after acceptance with
+   * DeferredIngestError (the item is in the dead letters). What the item changes is recorded as
+   * made by `actor`, the connector or integration that handed it over. `at` is when it is taken
+   * to arrive (a history replayed); the wall clock when absent.
    */
   async accept(raw: unknown, actor: Actor, at?: number): Promise<IngestResult> {
     const started = performance.now()
