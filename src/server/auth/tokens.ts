@@ -6,6 +6,11 @@ export function generateToken(prefix: 'tl' | 'tli' = 'tl'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`
 }
 
+/** Whether a token is an integration's by its prefix; a user's token never has it. */
+export function isIntegrationToken(token: string): boolean {
+  return token.startsWith('tli_')
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex')
 }
