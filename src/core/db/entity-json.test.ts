@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ENTITY_SCHEMAS, type Call, type TimelineEvent } from '../../shared/domain'
+import { ENTITY_SCHEMAS, type Call, type Summary, type TimelineEvent } from '../../shared/domain'
 import { conversation, customer, message, note, tempDir, user } from '../testing/fixtures'
 import { enqueueAction } from '../sync/outbox'
 import { entityFromRow, packEntity } from './entity-json'
 import { openCache } from './open'
-import { dumpEntities, getEntity, listConversationItems, listTimeline, writeLocalEntity, upsertServerEntity } from './queries'
+import { dumpEntities, getEntity, listConversationItems, listTimeline, restoreServerEntity, writeLocalEntity, upsertServerEntity } from './queries'
 
 let dir: ReturnType<typeof tempDir>
 let db: Database
@@ -68,11 +68,11 @@ describe('entities as stored in the cache', () => {
   })
 
   it('leaves out the ids its columns hold and the empty fields the schema requires, nothing nested, nothing optional', () => {
-    const stored = JSON.parse(packEntity('message', { ...m1, htmlOmitted: null })) as Record<string, unknown>
+    const stored = JSON.parse(packEntity('message', { ...m1, htmlOmitted: null }) as string) as Record<string, unknown>
     for (const field of ['id', 'conversationId', 'customerId', 'html', 'authorId', 'deliveryError']) expect(stored).not.toHaveProperty(field)
     expect(stored.attachments).toEqual([{ name: 'label.pdf', contentType: 'application/pdf', size: 10, url: null }])
     expect(stored.htmlOmitted).toBeNull()
-    expect(JSON.parse(packEntity('conversation', v1))).not.toHaveProperty('labels')
+    expect(JSON.parse(packEntity('conversation', v1) as string)).not.toHaveProperty('labels')
     // An optional field that was missing comes back missing, not as null.
     const { htmlOmitted: _, ...withoutOptional } = m1
     upsertServerEntity(db, 'message', withoutOptional as typeof m1)
@@ -112,6 +112,38 @@ describe('entities as stored in the cache', () => {
     db.prepare(`INSERT INTO messages (id, conversation_id, customer_id, at, json, server_json) VALUES ('m1', 'v1', 'c1', 10, ?, NULL)`).run(JSON.stringify(m1))
     expect(getEntity(db, 'message', 'm1')?.current).toEqual(m1)
     expect(listTimeline(db, { customerId: 'c1', limit: 10 }).map((r) => r.id)).toEqual(['m1'])
+  })
+
+  it('keeps a summary deflated, reads it back whole, and keeps the server copy through a story written on this device', () => {
+    const story: Summary = {
+      id: 'story-c1', kind: 'customer_story', customerId: 'c1', conversationId: null, callId: null,
+      text: 'Asked: where is my parcel? Done or promised: we ship in 3 days. Still open: where is my parcel?',
+      facts: [
+        { kind: 'request', text: 'Where is my parcel?', sourceIds: ['m1'] },
+        { kind: 'open_question', text: 'Where is my parcel?', sourceIds: ['m1'] },
+        { kind: 'promise', text: 'We ship in 3 days.', sourceIds: ['m2'] },
+      ],
+      provider: 'embedded', model: null, fallbackReason: null, coversItemId: 'm2', coversThrough: 20, itemCount: 2,
+      inboxes: ['Support email'], generatedAt: 30,
+    }
+    expect(ENTITY_SCHEMAS.summary.safeParse(story).success).toBe(true)
+    upsertServerEntity(db, 'summary', story)
+    const stored = db.prepare('SELECT json FROM summaries WHERE id = ?').pluck().get(story.id)
+    expect(stored).toBeInstanceOf(Buffer)
+    expect((stored as Buffer).length).toBeLessThan(JSON.stringify(story).length / 2)
+    expect(getEntity(db, 'summary', story.id)).toEqual({ current: story, server: story })
+    // A wrap-up is in the timeline, read through the same rows as the other items.
+    const wrapUp: Summary = { ...story, id: 'wrap-v1', kind: 'wrap_up', conversationId: 'v1' }
+    upsertServerEntity(db, 'summary', wrapUp)
+    expect(listTimeline(db, { customerId: 'c1', limit: 10 }).map((r) => entityFromRow(r.kind, r))).toEqual([wrapUp])
+
+    const onDevice = { ...story, text: 'Asked: where is my parcel?', generatedAt: 40, updatedOnDevice: true }
+    writeLocalEntity(db, 'summary', onDevice)
+    expect(getEntity(db, 'summary', story.id)).toEqual({ current: onDevice, server: story })
+    writeLocalEntity(db, 'summary', { ...onDevice, generatedAt: 50 })
+    expect(getEntity(db, 'summary', story.id)?.server).toEqual(story)
+    restoreServerEntity(db, 'summary', story.id)
+    expect(dumpEntities(db, 'summary').get(story.id)).toEqual({ current: story, server: story })
   })
 
   it('an optimistic reply reads back whole from the outbox path too', () => {

@@ -11,6 +11,7 @@ import { SEARCH_SLOTS } from './search-index'
 import { countUnreadMentions, getEntity, getSyncMeta, insertOutbox, searchIndex, upsertServerEntity } from './queries'
 import { liveFigurePage, liveQueues } from './report-queries'
 import { countMatching } from './view-queries'
+import type { Summary } from '../../shared/domain'
 import type { ReportingEvent } from '../../shared/reporting/events'
 
 let dir: ReturnType<typeof tempDir>
@@ -30,6 +31,30 @@ function cacheWithParcel(version: number, at: number): BetterSqlite3.Database {
   upsertServerEntity(raw, 'conversation', conversation('v1', 'c1', { channel: 'sms', status: 'open', assigneeId: null }))
   upsertServerEntity(raw, 'message', { ...message('m1', conversation('v1', 'c1'), at), text: 'Where is my parcel?' })
   return raw
+}
+
+/** How many indexes named `name` a cache has built (sqlite_master) or left for the end of a fill (suspended_indexes). */
+function indexCount(db: BetterSqlite3.Database, table: 'sqlite_master' | 'suspended_indexes', name: string): number {
+  return db.prepare(`SELECT count(*) FROM ${table} WHERE name = ?`).pluck().get(name) as number
+}
+
+/** A first sync cut short at `version`: the upgrade leaves `index` to the end of the fill, which builds it. */
+function expectBuiltAtEndOfFill(version: number, index: string): void {
+  const other = tempDir(`threadline-v${version}-`)
+  try {
+    const filling = new BetterSqlite3(join(other.path, CACHE_FILE))
+    migrate(filling, `v${version}`, MIGRATIONS.slice(0, version))
+    filling.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
+    beginBulkLoad(filling)
+    filling.close()
+    const resumed = openCache(other.path, SERVER)
+    expect([indexCount(resumed, 'sqlite_master', index), indexCount(resumed, 'suspended_indexes', index)]).toEqual([0, 1])
+    finishBulkLoad(resumed)
+    expect([indexCount(resumed, 'sqlite_master', index), indexCount(resumed, 'suspended_indexes', index)]).toEqual([1, 0])
+    resumed.close()
+  } finally {
+    other.remove()
+  }
 }
 
 describe('cache migrations', () => {
@@ -351,8 +376,6 @@ describe('cache migrations', () => {
   })
 
   it("upgrades a version 26 cache: its reporting events stay rows, and the index of blocks by customer is built now or at the end of a fill cut short", () => {
-    const byCustomer = (d: BetterSqlite3.Database, table: 'sqlite_master' | 'suspended_indexes'): number =>
-      d.prepare(`SELECT count(*) FROM ${table} WHERE name = 'idx_reporting_event_block_customers'`).pluck().get() as number
     const raw = new BetterSqlite3(join(dir.path, CACHE_FILE))
     migrate(raw, 'v26', MIGRATIONS.slice(0, 26))
     raw.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
@@ -364,25 +387,11 @@ describe('cache migrations', () => {
       .run()
     raw.close()
     const db = openCache(dir.path, SERVER)
-    expect(byCustomer(db, 'sqlite_master')).toBe(1)
+    expect(indexCount(db, 'sqlite_master', 'idx_reporting_event_block_customers')).toBe(1)
     expect(getEntity(db, 'reportingEvent', 'e1')?.current).toMatchObject({ id: 'e1', customerId: 'c1' })
     db.close()
 
-    const other = tempDir('threadline-v26-')
-    try {
-      const filling = new BetterSqlite3(join(other.path, CACHE_FILE))
-      migrate(filling, 'v26', MIGRATIONS.slice(0, 26))
-      filling.prepare(`INSERT INTO sync_meta (id, cursor, client_id, server_url, user_id) VALUES (1, 9, 'client-1', ?, 'me')`).run(SERVER)
-      beginBulkLoad(filling)
-      filling.close()
-      const resumed = openCache(other.path, SERVER)
-      expect([byCustomer(resumed, 'sqlite_master'), byCustomer(resumed, 'suspended_indexes')]).toEqual([0, 1])
-      finishBulkLoad(resumed)
-      expect([byCustomer(resumed, 'sqlite_master'), byCustomer(resumed, 'suspended_indexes')]).toEqual([1, 0])
-      resumed.close()
-    } finally {
-      other.remove()
-    }
+    expectBuiltAtEndOfFill(26, 'idx_reporting_event_block_customers')
   })
 
   it("upgrades a version 27 cache: its blocks of events, kept as JSON, read the same as bytes, and an erasure still reaches them", () => {
@@ -439,6 +448,30 @@ describe('cache migrations', () => {
     expect(found({ channel: 'sms', status: 'open', assigneeId: null })).toEqual(['m1'])
     expect(found({ from: 6_000 })).toEqual([])
     db.close()
+  })
+
+  it('upgrades a version 29 cache: its summaries are deflated and read the same, server copies included, and their index is built now or at the end of a fill cut short', () => {
+    const wrapUp: Summary = {
+      id: 'wrap-v1', kind: 'wrap_up', customerId: 'c1', conversationId: 'v1', callId: null, text: 'Asked where the parcel is; we ship in 3 days.',
+      facts: [{ kind: 'promise', text: 'We ship in 3 days.', sourceIds: ['m1'] }], provider: 'embedded', model: null, fallbackReason: null,
+      coversItemId: 'm1', coversThrough: 5_000, itemCount: 1, inboxes: ['Support email'], generatedAt: 6_000,
+    }
+    const onDevice: Summary = { ...wrapUp, text: 'Asked where the parcel is.', generatedAt: 7_000, updatedOnDevice: true }
+    const raw = cacheWithParcel(29, 5_000)
+    // Version 29's form: the JSON as text, and a local version over the server's copy.
+    const insert = raw.prepare(`INSERT INTO summaries (id, customer_id, kind, at, json, server_json) VALUES (?, 'c1', ?, ?, ?, ?)`)
+    insert.run(wrapUp.id, wrapUp.kind, wrapUp.coversThrough, JSON.stringify(onDevice), JSON.stringify(wrapUp))
+    const story: Summary = { ...wrapUp, id: 'story-c1', kind: 'customer_story', conversationId: null }
+    insert.run(story.id, story.kind, null, JSON.stringify(story), null)
+    raw.close()
+    const db = openCache(dir.path, SERVER)
+    expect(getEntity(db, 'summary', wrapUp.id)).toEqual({ current: onDevice, server: wrapUp })
+    expect(getEntity(db, 'summary', story.id)).toEqual({ current: story, server: story })
+    expect(db.prepare('SELECT typeof(json) FROM summaries').pluck().all()).toEqual(['blob', 'blob'])
+    expect(indexCount(db, 'sqlite_master', 'idx_summaries_timeline')).toBe(1)
+    db.close()
+
+    expectBuiltAtEndOfFill(29, 'idx_summaries_timeline')
   })
 
   it('refuses a cache written by a newer version with a clear error', () => {

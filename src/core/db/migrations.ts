@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib'
 import type { Database } from 'better-sqlite3'
 import { PRIORITIES } from '../../shared/domain-values'
 import type { Priority } from '../../shared/domain'
@@ -654,6 +655,32 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 29,
     name: 'the search index keyed with 256 keys per millisecond instead of 2^20',
     up: (db) => createSearchIndex(db),
+  },
+  {
+    version: 30,
+    name: 'summaries kept deflated',
+    up: (db) => {
+      // The same table with its JSON as bytes (entity-json.ts DEFLATED); the server copy is
+      // NULL, the text 'null' or deflated bytes, so it takes any type.
+      db.exec(`CREATE TABLE summaries_deflated (
+        id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER,
+        json BLOB NOT NULL, server_json ANY
+      ) STRICT`)
+      const insert = db.prepare('INSERT INTO summaries_deflated (id, customer_id, kind, at, json, server_json) VALUES (?, ?, ?, ?, ?, ?)')
+      const page = db.prepare('SELECT rowid, id, customer_id, kind, at, json, server_json FROM summaries WHERE rowid > ? ORDER BY rowid LIMIT 1000').raw()
+      for (let after = 0; ; ) {
+        const rows = page.all(after) as [number, string, string, string, number | null, string, string | null][]
+        if (rows.length === 0) break
+        for (const [, id, customerId, kind, at, json, serverJson] of rows) {
+          insert.run(id, customerId, kind, at, deflateRawSync(json), serverJson === null || serverJson === 'null' ? serverJson : deflateRawSync(serverJson))
+        }
+        after = rows.at(-1)![0]
+      }
+      db.exec('DROP TABLE summaries; ALTER TABLE summaries_deflated RENAME TO summaries')
+      // Dropped with the old table; a first sync cut short builds it at its end instead.
+      const timeline = 'CREATE INDEX idx_summaries_timeline ON summaries (customer_id, at, id)'
+      if (db.prepare("SELECT 1 FROM suspended_indexes WHERE name = 'idx_summaries_timeline'").get() === undefined) createIndexOrDefer(db, 'idx_summaries_timeline', timeline)
+    },
   },
 ]
 

@@ -9,7 +9,7 @@ import { matchesAsPrefix, typedWords } from '../../shared/search-words'
 import { InboxInfo } from '../../shared/inbox-settings'
 import type { InboxSort, InboxView, OutboxState, SearchKind } from '../../shared/ipc'
 import type { MutationName } from '../../shared/mutations'
-import { entityColumns, entityFromJson, entityFromRow, mirroredColumns, packEntity, wholeJsonSql } from './entity-json'
+import { entityColumns, entityFromJson, entityFromRow, isDeflated, mirroredColumns, packEntity, packWholeEntity, wholeJsonSql, type PackedJson } from './entity-json'
 import { NOT_DUE, NOT_WAITING, PRIORITY_RANK } from './migrations'
 import { keyAtOrAfter, keyAtOrBefore, retagQueued, tagPhrase } from './search-index'
 import { allBlockedEvents, blockedEvent, dropFromBlocks } from './event-blocks'
@@ -172,7 +172,7 @@ function columnsOf<E extends JsonEntityName>(entity: E, data: EntityTypes[E]): R
 const SAME_AS_JSON = null
 const NO_SERVER_COPY = 'null'
 
-function decodeServer<E extends EntityName>(entity: E, json: string, serverJson: string | null, current: EntityTypes[E]): EntityTypes[E] | null {
+function decodeServer<E extends EntityName>(entity: E, json: PackedJson, serverJson: PackedJson | null, current: EntityTypes[E]): EntityTypes[E] | null {
   if (serverJson === SAME_AS_JSON) return current
   if (serverJson === NO_SERVER_COPY) return null
   return serverJson === json ? current : entityFromJson(entity, serverJson)
@@ -219,9 +219,10 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
     statement = db.prepare(upsertSql(entity as JsonEntityName, Object.keys(cols), local))
     byDb.set(key, statement)
   }
-  cols.id = data.id
-  cols.json = json
-  statement.run(cols)
+  const params: Record<string, PackedJson | number | null> = cols
+  params.id = data.id
+  params.json = json
+  statement.run(params)
 }
 
 /**
@@ -231,15 +232,23 @@ function upsert<E extends EntityName>(db: Database, entity: E, data: EntityTypes
  * entries in all of them again. The server's copy is kept: the row's old json when the two
  * were the same. False when the row is not there.
  */
-function updateChangedColumns(db: Database, entity: JsonEntityName, id: string, cols: Record<string, string | number | null>, json: string): boolean {
+function updateChangedColumns(db: Database, entity: JsonEntityName, id: string, cols: Record<string, string | number | null>, json: PackedJson): boolean {
   const table = TABLES[entity]
   const names = Object.keys(cols)
-  const old = stmt(db, `SELECT ${names.join(', ')} FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined
+  // A deflated row's server copy is made here: SQL cannot put the columns' fields back into it.
+  const deflated = isDeflated(entity)
+  const read = deflated ? `${names.join(', ')}, ${entityColumns(entity)}, server_json` : names.join(', ')
+  const old = stmt(db, `SELECT ${read} FROM ${table} WHERE id = ?`).get(id) as (Record<string, unknown> & { json: PackedJson; server_json: PackedJson | null }) | undefined
   if (!old) return false
   const changed = names.filter((name) => old[name] !== cols[name])
-  const values: Record<string, string | number | null> = { id, json }
+  const values: Record<string, PackedJson | number | null> = { id, json }
   for (const name of changed) values[name] = cols[name] ?? null
-  const set = [...changed.map((name) => `${name} = @${name}`), 'json = @json', `server_json = coalesce(server_json, ${wholeJsonSql(entity)})`]
+  const set = [...changed.map((name) => `${name} = @${name}`), 'json = @json']
+  if (!deflated) set.push(`server_json = coalesce(server_json, ${wholeJsonSql(entity)})`)
+  else if (old.server_json === SAME_AS_JSON) {
+    set.push('server_json = @server')
+    values.server = packWholeEntity(entity, entityFromRow(entity, old))
+  }
   stmt(db, `UPDATE ${table} SET ${set.join(', ')} WHERE id = @id`).run(values)
   return true
 }
@@ -273,7 +282,7 @@ export function getEntity<E extends EntityName>(db: Database, entity: E, id: str
     return event ? { current: event as EntityTypes[E], server: event as EntityTypes[E] } : null
   }
   const row = stmt(db, `SELECT ${entityColumns(entity)}, server_json FROM ${TABLES[entity]} WHERE id = ?`).get(id) as
-    | { json: string; server_json: string | null }
+    | { json: PackedJson; server_json: PackedJson | null }
     | undefined
   if (!row) return null
   const current = entityFromRow(entity, row)
@@ -299,8 +308,8 @@ export function dumpEntities<E extends EntityName>(db: Database, entity: E): Map
   }
   const rows = stmt(db, `SELECT ${entityColumns(entity)}, server_json FROM ${TABLES[entity]}`).all() as {
     id: string
-    json: string
-    server_json: string | null
+    json: PackedJson
+    server_json: PackedJson | null
   }[]
   return new Map(
     rows.map((r) => {
@@ -655,7 +664,7 @@ export interface TimelineRow {
   at: number
   conversation_id: string | null
   customer_id: string
-  json: string
+  json: PackedJson
 }
 
 const TIMELINE_TABLES: [TimelineKind, string][] = [

@@ -12,7 +12,7 @@ import {
   type QueueDimension,
   type QueueState,
 } from '../../shared/reporting/live-queues'
-import { entityColumns, entityFromRow } from './entity-json'
+import { entityColumns, entityFromRow, type PackedJson } from './entity-json'
 import { NOT_DUE, NOT_WAITING } from './migrations'
 import { stmt } from './statements'
 
@@ -142,7 +142,7 @@ export function liveFigurePage(
 
 /** Those of these summaries the cache holds, as this device shows them. */
 export function summariesById(db: Database, ids: readonly string[]): Summary[] {
-  const rows = stmt(db, `SELECT ${entityColumns('summary')} FROM summaries WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { json: string }[]
+  const rows = stmt(db, `SELECT ${entityColumns('summary')} FROM summaries WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { json: PackedJson }[]
   return rows.map((row) => entityFromRow('summary', row))
 }
 
