@@ -75,16 +75,17 @@ const serverFiles = () => {
 const holds = (name: string, id: string) => readCache(join(world.dir, name)).current.has(`customer:${id}`)
 
 /** How many rows a query finds in a database file, read from outside its writer. */
-function count(file: string, sql: string, ...params: unknown[]): number {
+function cell<T>(file: string, sql: string, ...params: unknown[]): T {
   const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true })
   try {
-    return db.prepare(sql).pluck().get(...params) as number
+    return db.prepare(sql).pluck().get(...params) as T
   } finally {
     db.close()
   }
 }
-const serverCount = (sql: string, ...params: unknown[]): number => count(join(world.dir, 'server.sqlite'), sql, ...params)
-const cacheCount = (name: string, sql: string, ...params: unknown[]): number => count(join(world.dir, name, CACHE_FILE), sql, ...params)
+const serverCount = (sql: string, ...params: unknown[]): number => cell(join(world.dir, 'server.sqlite'), sql, ...params)
+const cacheCell = <T>(name: string, sql: string, ...params: unknown[]): T => cell(join(world.dir, name, CACHE_FILE), sql, ...params)
+const cacheCount = (name: string, sql: string, ...params: unknown[]): number => cacheCell(name, sql, ...params)
 
 /** Written by the model alone: found in a file only where her story or a rating of it is kept. */
 const STORY = 'Wants the spare key posted to the Marrowgate pier office; nothing promised yet.'
@@ -172,6 +173,8 @@ describe('erasing a customer', () => {
     expect(onDevice).toMatchObject({ id: storyId, updatedOnDevice: true, inboxes: ['support'] })
     await world.closeCore(b)
     expect(cacheCount('b', 'SELECT count(*) FROM summaries WHERE customer_id = ?', customerId)).toBe(1)
+    // A cache keeps a summary deflated: its bytes as stored, not its words, are what its files hold.
+    const storedStories = ['a', 'b'].map((name) => cacheCell<Uint8Array>(name, 'SELECT json FROM summaries WHERE id = ?', storyId))
 
     // While the model takes its time over another customer, a request to write her story again waits.
     await server.ingest({ channel: 'email', inbox: 'support', externalId: '<hold@privacy.test>', from: { kind: 'email', address: 'someone.else@privacy.test' }, text: HOLD })
@@ -180,9 +183,10 @@ describe('erasing a customer', () => {
     expect(asked.outcome).toBe('applied')
     expect(serverCount('SELECT count(*) FROM summary_requests WHERE customer_id = ?', customerId)).toBe(1)
     expect(serverCount('SELECT count(*) FROM summaries WHERE customer_id = ?', customerId)).toBe(1)
-    const needles = [...NEEDLES, STORY, onDevice!.text]
+    const needles = [...NEEDLES, STORY, onDevice!.text, ...storedStories]
     expect(traces(serverFiles(), [STORY])).not.toEqual([])
-    expect(traces(world.cacheFiles('b'), [onDevice!.text])).not.toEqual([])
+    expect(traces(world.cacheFiles('a'), [storedStories[0]!])).not.toEqual([])
+    expect(traces(world.cacheFiles('b'), [storedStories[1]!])).not.toEqual([])
 
     const erased = await api(server.url, 'POST', `/api/v1/customers/${customerId}/erase`, { token: admin.token, body: { now: true } })
     expect(erased.status).toBe(200)

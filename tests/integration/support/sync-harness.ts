@@ -223,12 +223,15 @@ export async function startServerWithCores(prefix: string, config: Partial<Serve
 }
 
 /** Where any of `needles` still stands in the files that exist, as raw UTF-8 bytes: one `file: needle` per find. */
-export function traces(files: readonly string[], needles: readonly string[]): string[] {
+export function traces(files: readonly string[], needles: readonly (string | Uint8Array)[]): string[] {
   const found: string[] = []
   for (const file of files) {
     if (!existsSync(file)) continue
     const bytes = readFileSync(file)
-    for (const needle of needles) if (bytes.includes(Buffer.from(needle, 'utf8'))) found.push(`${file}: ${needle}`)
+    for (const needle of needles) {
+      const sought = typeof needle === 'string' ? Buffer.from(needle, 'utf8') : Buffer.from(needle)
+      if (bytes.includes(sought)) found.push(`${file}: ${typeof needle === 'string' ? needle : `${needle.length} stored bytes`}`)
+    }
   }
   return found
 }
