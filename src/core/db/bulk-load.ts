@@ -90,6 +90,10 @@ export function finishBulkLoad(db: Database): void {
   }
   // Built through the WAL: copy the whole index back to the file and give the WAL's space back.
   if (!rollbackJournal) db.pragma('wal_checkpoint(TRUNCATE)')
+  // An encrypted cache's sorts ran in memory, in many small allocations among the page cache's
+  // pages; with those pages freed too, the allocator can give the space back to the system
+  // instead of keeping it for a process that no longer needs it. Reads fill the cache again.
+  db.pragma('shrink_memory')
 }
 
 /**
