@@ -222,7 +222,7 @@ export async function startServerWithCores(prefix: string, config: Partial<Serve
   }
 }
 
-/** Where any of `needles` still stands in the files that exist, as raw UTF-8 bytes: one `file: needle` per find. */
+/** Where any of `needles` (text, as UTF-8, or bytes as stored) still stands in the files that exist: one `file: needle` per find. */
 export function traces(files: readonly string[], needles: readonly (string | Uint8Array)[]): string[] {
   const found: string[] = []
   for (const file of files) {
