@@ -57,10 +57,13 @@ function indexesSuspended(db: Database): boolean {
   return db.prepare('SELECT 1 FROM suspended_indexes LIMIT 1').get() !== undefined
 }
 
-/** Creates an index now or, while a fill has its indexes suspended, with them at its end (a migration met mid-fill). */
+/**
+ * Creates an index now or, while a fill has its indexes suspended, with them at its end (a migration
+ * met mid-fill). An index of a table a migration rebuilt may be suspended already: it stays so, once.
+ */
 export function createIndexOrDefer(db: Database, name: string, sql: string): void {
   if (!indexesSuspended(db)) db.exec(sql)
-  else db.prepare('INSERT INTO suspended_indexes (name, sql) VALUES (?, ?)').run(name, sql)
+  else db.prepare('INSERT OR REPLACE INTO suspended_indexes (name, sql) VALUES (?, ?)').run(name, sql)
 }
 
 /** True when a bulk load began and has not finished: the cache is missing indexes. */

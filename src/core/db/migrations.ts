@@ -678,8 +678,7 @@ export const MIGRATIONS: readonly Migration[] = [
       }
       db.exec('DROP TABLE summaries; ALTER TABLE summaries_deflated RENAME TO summaries')
       // Dropped with the old table; a first sync cut short builds it at its end instead.
-      const timeline = 'CREATE INDEX idx_summaries_timeline ON summaries (customer_id, at, id)'
-      if (db.prepare("SELECT 1 FROM suspended_indexes WHERE name = 'idx_summaries_timeline'").get() === undefined) createIndexOrDefer(db, 'idx_summaries_timeline', timeline)
+      createIndexOrDefer(db, 'idx_summaries_timeline', 'CREATE INDEX idx_summaries_timeline ON summaries (customer_id, at, id)')
     },
   },
 ]

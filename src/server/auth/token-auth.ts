@@ -2,7 +2,7 @@ import type { User } from '../../shared/domain'
 import { isActive } from '../../shared/roles'
 import type { IntegrationInfo } from '../../shared/tokens'
 import type { Store, StoredApiToken } from '../store/store'
-import { hashToken, isDueForTouch, isTokenLive, type TokenLifetime } from './tokens'
+import { hashToken, isDueForTouch, isIntegrationToken, isTokenLive, type TokenLifetime } from './tokens'
 
 export type UserAuth =
   | { ok: true; user: User; token: StoredApiToken }
@@ -21,7 +21,8 @@ export class TokenAuth {
   ) {}
 
   async user(token: string | null | undefined): Promise<UserAuth> {
-    return token ? this.userByHash(hashToken(token)) : { ok: false, reason: 'unknown' }
+    // An integration's token (every inbound webhook) is not looked for among users' tokens.
+    return token && !isIntegrationToken(token) ? this.userByHash(hashToken(token)) : { ok: false, reason: 'unknown' }
   }
 
   async userByHash(tokenHash: string): Promise<UserAuth> {

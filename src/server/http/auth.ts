@@ -5,7 +5,7 @@ import { hasRole } from '../../shared/roles'
 import type { IntegrationInfo } from '../../shared/tokens'
 import { integrationMayPostTo } from '../auth/integrations'
 import type { TokenAuth } from '../auth/token-auth'
-import { bearerToken, isIntegrationToken } from '../auth/tokens'
+import { bearerToken } from '../auth/tokens'
 import { canSeeInbox } from '../sync/access'
 import type { ChangeFeed, Commit } from '../sync/commit'
 import { errorBody, ForbiddenError } from './errors'
@@ -45,8 +45,7 @@ export function refuseToken(reply: FastifyReply, token: string | null, reason: '
 function authenticateRequest(app: FastifyInstance, auth: TokenAuth, integrations: 'allow' | 'refuse'): void {
   app.addHook('onRequest', async (request, reply) => {
     const token = bearerToken(request.headers.authorization)
-    // An integration's token (every inbound webhook) is not looked for among users' tokens first.
-    const user = token !== null && isIntegrationToken(token) ? ({ ok: false, reason: 'unknown' } as const) : await auth.user(token)
+    const user = await auth.user(token)
     if (user.ok) {
       callers.set(request, { kind: 'user', user: user.user })
       return
